@@ -1,0 +1,43 @@
+# The README's commands. Each target builds the virtualenv from nothing when it is missing.
+PYTHON     ?= python3
+VENV       ?= .venv
+TORCH_SPEC ?= torch==2.13.0
+BIN        := $(VENV)/bin
+STAMP      := $(VENV)/.installed
+DEMO_OUT   ?= out
+
+.PHONY: install demo test test-fast lint bench sample-data clean
+
+install: $(STAMP)
+
+# torch goes first, pinned, so that the loose `torch>=2.2` in pyproject.toml is already met
+# and pip does not fetch a multi-gigabyte CUDA build. Override with `make TORCH_SPEC=...`.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	mkdir -p $(DEMO_OUT)
+	$(BIN)/forecast diagnose sample_data/airpassengers.csv --plot $(DEMO_OUT)/airpassengers-diagnose.png
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+sample-data: $(STAMP)
+	$(BIN)/python scripts/make_sample_data.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache .hypothesis

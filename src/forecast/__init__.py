@@ -1,0 +1,3 @@
+"""forecast: time-series forecasting from the command line."""
+
+__version__ = "0.1.0"

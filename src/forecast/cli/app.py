@@ -1,0 +1,108 @@
+"""The `forecast` command: a Typer app, one module per command, and the error boundary.
+
+Command modules import only typer and the option types at load time; each command imports the
+library (pandas, statsmodels, torch...) inside its body, so `forecast --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import Annotated
+
+import typer
+
+from forecast import __version__
+from forecast.cli import diagnose as diagnose_cmd
+from forecast.errors import ExitCode, ForecastError
+
+app = typer.Typer(
+    name="forecast",
+    help="Time-series forecasting from the command line: diagnose, fit, predict, backtest.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.command("diagnose", no_args_is_help=True)(diagnose_cmd.diagnose)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"forecast {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Time-series forecasting from the command line: diagnose, fit, predict, backtest.
+
+    Results go to stdout, messages to stderr. Exit codes: 0 ok, 1 a failure while computing,
+    2 bad input or usage.
+    """
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and turn every failure into one `error:` line and an exit code."""
+    from forecast.cli.render import error
+
+    args = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in args
+    try:
+        result = app(args=args, prog_name="forecast", standalone_mode=False)
+        return int(result) if isinstance(result, int) else ExitCode.OK
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except typer.Abort:
+        error("aborted")
+        return ExitCode.FAILURE
+    except typer.TyperException as exc:  # usage errors from the parser
+        return _usage_error(exc)
+    except ForecastError as exc:
+        if debug:
+            traceback.print_exc()
+        error(exc.message)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        error("interrupted")
+        return 130
+    except BrokenPipeError:
+        _silence_stdout()
+        return ExitCode.OK
+    except MemoryError:
+        error("out of memory; try a shorter series or fewer models")
+        return ExitCode.FAILURE
+    except Exception as exc:  # a bug: say so in one line, show the traceback on --debug
+        if debug:
+            traceback.print_exc()
+        error(
+            f"internal error: {type(exc).__name__}: {exc}; rerun with --debug for the traceback "
+            "and report it"
+        )
+        return ExitCode.FAILURE
+
+
+def _usage_error(exc: typer.TyperException) -> int:
+    from forecast.cli.render import error
+
+    ctx = getattr(exc, "ctx", None)
+    if type(exc).__name__ == "NoArgsIsHelpError":  # the parser has already printed the help
+        return ExitCode.USAGE
+    format_message = getattr(exc, "format_message", None)
+    text = format_message() if callable(format_message) else str(exc)
+    where = f"'{ctx.command_path} --help'" if ctx is not None else "'forecast --help'"
+    error(f"{text.rstrip('.')}; see {where}")
+    return int(getattr(exc, "exit_code", ExitCode.USAGE))
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe (`forecast ... | head`), stop Python complaining at exit."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

@@ -1,0 +1,92 @@
+"""Where output goes: results on stdout, messages on stderr, colour only on a terminal.
+
+The CLI never computes here; it prints what a result object gives it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+
+
+def is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def colour_allowed(quiet: bool = False) -> bool:
+    """Colour and progress bars only on a terminal, never with NO_COLOR or --quiet."""
+    return is_terminal() and not quiet and "NO_COLOR" not in os.environ
+
+
+def stdout_console(quiet: bool = False) -> Console:
+    """A rich console for results: styled on a terminal, plain text (no markup) elsewhere."""
+    from rich.console import Console
+
+    styled = colour_allowed(quiet)
+    return Console(
+        file=sys.stdout,
+        force_terminal=styled,
+        no_color=not styled,
+        highlight=False,
+        emoji=False,
+        width=None if is_terminal() else 160,
+        color_system="auto" if styled else None,
+    )
+
+
+def message(text: str, quiet: bool = False) -> None:
+    """An informational line on stderr (what was written, which device...)."""
+    if not quiet:
+        sys.stderr.write(f"{text}\n")
+
+
+def warn(text: str, quiet: bool = False) -> None:
+    if not quiet:
+        sys.stderr.write(f"warning: {text}\n")
+
+
+def warn_all(notes: Iterable[str], quiet: bool = False) -> None:
+    for note in notes:
+        warn(note, quiet)
+
+
+def error(text: str) -> None:
+    sys.stderr.write(f"error: {' '.join(text.split())}\n")
+
+
+def write_stdout(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def print_renderables(items: Sequence[RenderableType], quiet: bool = False) -> None:
+    console = stdout_console(quiet)
+    for i, item in enumerate(items):
+        if i:
+            console.print()
+        console.print(item)
+
+
+def emit(
+    fmt: str,
+    *,
+    document: Any = None,
+    csv_header: Sequence[str] = (),
+    csv_rows: Iterable[Sequence[Any]] = (),
+    tables: Sequence[RenderableType] = (),
+    quiet: bool = False,
+) -> None:
+    """Print a result in the requested format: table (rich), json (one document) or csv."""
+    from forecast.report.export import to_csv, to_json
+
+    if fmt == "json":
+        write_stdout(to_json(document))
+    elif fmt == "csv":
+        write_stdout(to_csv(csv_header, csv_rows))
+    else:
+        print_renderables(tables, quiet)

@@ -1,0 +1,293 @@
+"""Unit-root and stationarity tests, and the number of differences they suggest.
+
+ADF, KPSS and Zivot-Andrews come from statsmodels, Phillips-Perron and DF-GLS from arch. Each
+result carries the null hypothesis, so the one-line verdict reads the same way for all of them:
+ADF, PP, ZA and DF-GLS test H0 "unit root"; KPSS tests H0 "stationary".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from forecast.types import TrendSpec
+
+UNIT_ROOT = "unit root"
+STATIONARY = "stationary"
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """One test: statistic, p-value, lags, critical values and the verdict at ``alpha``."""
+
+    __test__ = False  # not a pytest class
+
+    name: str
+    null: str
+    statistic: float
+    pvalue: float
+    lags: int | None
+    critical_values: dict[str, float]
+    trend: str
+    alpha: float
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rejects(self) -> bool:
+        return self.pvalue < self.alpha
+
+    @property
+    def stationary(self) -> bool:
+        """The reading of the test: stationary unless the evidence says unit root."""
+        return self.rejects if self.null == UNIT_ROOT else not self.rejects
+
+    @property
+    def verdict(self) -> str:
+        level = f"{self.alpha:.0%}"
+        if self.null == UNIT_ROOT:
+            if self.rejects:
+                return f"stationary: rejects a unit root at {level} (p={self.pvalue:.3g})"
+            return f"non-stationary: cannot reject a unit root at {level} (p={self.pvalue:.3g})"
+        if self.rejects:
+            return f"non-stationary: rejects stationarity at {level} (p={self.pvalue:.3g})"
+        return f"stationary: cannot reject stationarity at {level} (p={self.pvalue:.3g})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "null": self.null,
+            "statistic": self.statistic,
+            "pvalue": self.pvalue,
+            "lags": self.lags,
+            "critical_values": self.critical_values,
+            "trend": self.trend,
+            "verdict": self.verdict,
+            "stationary": self.stationary,
+            "notes": list(self.notes),
+            **self.extra,
+        }
+
+
+@dataclass(frozen=True)
+class SkippedTest:
+    """A test that could not run on this series, and why."""
+
+    name: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "skipped": self.reason}
+
+
+@dataclass(frozen=True)
+class Differencing:
+    """Suggested regular and seasonal differences, and the tests that chose them."""
+
+    d: int
+    d_test: str
+    seasonal_d: int | None
+    seasonal_d_test: str | None
+    period: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "d": self.d,
+            "d_test": self.d_test,
+            "D": self.seasonal_d,
+            "D_test": self.seasonal_d_test,
+            "period": self.period,
+        }
+
+
+def _cv(values: dict[str, Any]) -> dict[str, float]:
+    return {str(k): float(v) for k, v in values.items()}
+
+
+def _captured(fn: Callable[[], Any]) -> tuple[Any, tuple[str, ...]]:
+    """Run a test, turning its warnings (p-value out of the table...) into notes."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value = fn()
+    messages = (
+        _short_note(str(w.message))
+        for w in caught
+        if not issubclass(w.category, (DeprecationWarning, FutureWarning))
+    )
+    return value, tuple(dict.fromkeys(messages))
+
+
+def _short_note(message: str) -> str:
+    bound = re.search(r"actual p-value is (smaller|greater) than", message)
+    if bound:
+        return f"p-value is a bound of the lookup table; the true p-value is {bound.group(1)}"
+    return " ".join(message.split())
+
+
+def adf(
+    x: np.ndarray,
+    trend: TrendSpec = "c",
+    lags: int | None = None,
+    alpha: float = 0.05,
+) -> TestResult:
+    """Augmented Dickey-Fuller; ``lags=None`` picks the lag by AIC up to 12 (n/100)^(1/4)."""
+    from statsmodels.tsa.stattools import adfuller
+
+    autolag = "AIC" if lags is None else None
+    res, notes = _captured(
+        lambda: adfuller(x, maxlag=lags, regression=trend, autolag=autolag, result_object=True)
+    )
+    return TestResult(
+        name="ADF",
+        null=UNIT_ROOT,
+        statistic=float(res.statistic),
+        pvalue=float(res.pvalue),
+        lags=int(res.lags),
+        critical_values=_cv(res.critical_values),
+        trend=trend,
+        alpha=alpha,
+        notes=(("lag chosen by AIC",) if autolag else ("lag fixed by --adf-lags",)) + notes,
+    )
+
+
+def kpss(x: np.ndarray, trend: TrendSpec = "c", alpha: float = 0.05) -> TestResult:
+    """KPSS with the Hobijn et al. (2004) automatic bandwidth."""
+    from statsmodels.tsa.stattools import kpss as sm_kpss
+
+    res, notes = _captured(lambda: sm_kpss(x, regression=trend, nlags="auto", result_object=True))
+    return TestResult(
+        name="KPSS",
+        null=STATIONARY,
+        statistic=float(res.statistic),
+        pvalue=float(res.pvalue),
+        lags=int(res.lags),
+        critical_values=_cv(res.critical_values),
+        trend=trend,
+        alpha=alpha,
+        notes=notes,
+    )
+
+
+def phillips_perron(x: np.ndarray, trend: TrendSpec = "c", alpha: float = 0.05) -> TestResult:
+    """Phillips-Perron Z_tau (arch), Newey-West bandwidth 12 (n/100)^(1/4)."""
+    from arch.unitroot import PhillipsPerron
+
+    res, notes = _captured(lambda: PhillipsPerron(x, trend=trend, test_type="tau"))
+    stat, pvalue = float(res.stat), float(res.pvalue)
+    return TestResult(
+        name="Phillips-Perron",
+        null=UNIT_ROOT,
+        statistic=stat,
+        pvalue=pvalue,
+        lags=int(res.lags),
+        critical_values=_cv(res.critical_values),
+        trend=trend,
+        alpha=alpha,
+        notes=notes,
+    )
+
+
+def dfgls(x: np.ndarray, trend: TrendSpec = "c", alpha: float = 0.05) -> TestResult:
+    """Elliott-Rothenberg-Stock DF-GLS (arch), lag chosen by AIC."""
+    from arch.unitroot import DFGLS
+
+    res, notes = _captured(lambda: DFGLS(x, trend=trend, method="aic"))
+    stat, pvalue = float(res.stat), float(res.pvalue)
+    return TestResult(
+        name="DF-GLS",
+        null=UNIT_ROOT,
+        statistic=stat,
+        pvalue=pvalue,
+        lags=int(res.lags),
+        critical_values=_cv(res.critical_values),
+        trend=trend,
+        alpha=alpha,
+        notes=notes,
+    )
+
+
+def zivot_andrews(x: np.ndarray, trend: TrendSpec = "c", alpha: float = 0.05) -> TestResult:
+    """Zivot-Andrews: unit root against stationarity with one break (in the level for "c")."""
+    from statsmodels.tsa.stattools import zivot_andrews as sm_za
+
+    (stat, pvalue, cvdict, lags, breakpoint), notes = _captured(
+        lambda: sm_za(x, regression=trend, autolag="AIC")
+    )
+    return TestResult(
+        name="Zivot-Andrews",
+        null=UNIT_ROOT,
+        statistic=float(stat),
+        pvalue=float(pvalue),
+        lags=int(lags),
+        critical_values=_cv(cvdict),
+        trend=trend,
+        alpha=alpha,
+        notes=notes,
+        extra={"break_index": int(breakpoint)},
+    )
+
+
+TESTS: dict[str, Callable[..., TestResult]] = {
+    "ADF": adf,
+    "KPSS": kpss,
+    "Phillips-Perron": phillips_perron,
+    "Zivot-Andrews": zivot_andrews,
+    "DF-GLS": dfgls,
+}
+# The fewest observations each test gives a usable answer on (regressions with lags need room).
+MIN_OBS = {"ADF": 10, "KPSS": 10, "Phillips-Perron": 10, "Zivot-Andrews": 30, "DF-GLS": 15}
+
+
+def run_tests(
+    x: np.ndarray,
+    trend: TrendSpec = "c",
+    alpha: float = 0.05,
+    adf_lags: int | None = None,
+) -> list[TestResult | SkippedTest]:
+    """Every test in :data:`TESTS`; a test that cannot run is reported as skipped, with why."""
+    x = np.asarray(x, dtype="float64")
+    results: list[TestResult | SkippedTest] = []
+    for name, test in TESTS.items():
+        if x.size < MIN_OBS[name]:
+            results.append(SkippedTest(name, f"needs at least {MIN_OBS[name]} observations"))
+            continue
+        kwargs: dict[str, Any] = {"trend": trend, "alpha": alpha}
+        if name == "ADF":
+            kwargs["lags"] = adf_lags
+        try:
+            result = test(x, **kwargs)
+        except (ValueError, np.linalg.LinAlgError, IndexError, ZeroDivisionError) as exc:
+            results.append(SkippedTest(name, f"could not be computed: {exc}"))
+            continue
+        if not math.isfinite(result.statistic):
+            results.append(SkippedTest(name, "the statistic is not finite on this series"))
+            continue
+        results.append(result)
+    return results
+
+
+def suggest_differencing(x: np.ndarray, period: int | None, alpha: float = 0.05) -> Differencing:
+    """d by repeated KPSS tests and D by the OCSB test, as auto-ARIMA chooses them (pmdarima)."""
+    from pmdarima.arima import ndiffs, nsdiffs
+
+    x = np.asarray(x, dtype="float64")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        seasonal_d = None
+        if period and period >= 2 and x.size >= 2 * period + 2:
+            seasonal_d = int(nsdiffs(x, m=period, max_D=1, test="ocsb"))
+        base = x[period:] - x[:-period] if seasonal_d and period else x
+        d = int(ndiffs(base, alpha=alpha, test="kpss", max_d=2))
+    return Differencing(
+        d=d,
+        d_test="kpss",
+        seasonal_d=seasonal_d,
+        seasonal_d_test="ocsb" if seasonal_d is not None else None,
+        period=period,
+    )
