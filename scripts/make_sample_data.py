@@ -27,21 +27,41 @@ def write(name: str, index: pd.DatetimeIndex, time_col: str, values, value_col: 
 
 def main() -> None:
     air = load_airpassengers(as_series=True)
-    write("airpassengers.csv", pd.date_range("1949-01-01", periods=len(air), freq="MS"), "month",
-          air.to_numpy(), "passengers")
+    write(
+        "airpassengers.csv",
+        pd.date_range("1949-01-01", periods=len(air), freq="MS"),
+        "month",
+        air.to_numpy(),
+        "passengers",
+    )
 
     flow = nile.load_pandas().data
     years = flow["year"].astype(int)
-    write("nile.csv", pd.DatetimeIndex(pd.to_datetime(years.astype(str), format="%Y")), "year",
-          flow["volume"].to_numpy(), "flow")
+    write(
+        "nile.csv",
+        pd.DatetimeIndex(pd.to_datetime(years.astype(str), format="%Y")),
+        "year",
+        flow["volume"].to_numpy(),
+        "flow",
+    )
 
     spots = load_sunspots(as_series=True)
-    write("sunspots.csv", pd.date_range("1749-01-01", periods=len(spots), freq="MS"), "month",
-          spots.to_numpy(), "sunspots")
+    write(
+        "sunspots.csv",
+        pd.date_range("1749-01-01", periods=len(spots), freq="MS"),
+        "month",
+        spots.to_numpy(),
+        "sunspots",
+    )
 
     demand = load_taylor(as_series=True)
-    write("taylor.csv", pd.date_range("2000-06-05 00:00", periods=len(demand), freq="30min"),
-          "timestamp", demand.to_numpy(), "demand_mw")
+    write(
+        "taylor.csv",
+        pd.date_range("2000-06-05 00:00", periods=len(demand), freq="30min"),
+        "timestamp",
+        demand.to_numpy(),
+        "demand_mw",
+    )
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.offsets import BaseOffset
 
 from forecast.errors import InputError, UsageError
 from forecast.types import MissingPolicy
@@ -29,7 +30,7 @@ from forecast.types import MissingPolicy
 DELIMITERS = (",", ";", "\t", "|")
 SAMPLE_ROWS = 200
 _YEAR_NAMES = {"year", "yr", "date", "time", "period", "ds", "timestamp"}
-_DATE_NAME_HINTS = ("date", "time", "timestamp", "month", "year", "day", "period", "ds", "week")
+_DATE_NAME_HINTS = ("date", "time", "month", "year", "day", "period", "week", "quarter")
 # A number written with '.' thousands groups and a ',' decimal, or with ',' groups and '.' decimal.
 _EU_NUMBER = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
 _US_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -122,7 +123,9 @@ def load_series(
     if header is None:
         notes.append(f"{label} has no header row; read its first two columns as time and value")
     tcol, vcol, number_format = _choose_columns(sample, time_col, value_col, label)
-    frame = _read_columns(text, delimiter, header, tcol, vcol, label)
+    frame = _read_columns(
+        text, delimiter, header, list(sample.columns), tcol, vcol, number_format, label
+    )
     line_offset = 2 if header is not None else 1  # file line of frame row 0
     frame = frame[~(frame[tcol].isna() & frame[vcol].isna())]  # blank lines
     if frame.empty:
@@ -203,16 +206,23 @@ def _decode(raw: bytes, label: str, encoding: str | None) -> str:
 
 
 def _sniff_delimiter(text: str, label: str) -> str:
-    """The delimiter that splits the first lines into the same number (> 1) of fields."""
+    """The delimiter that splits the header and most of the first lines into the same number
+    (> 1) of fields; ties go to the one that splits the lines most consistently."""
     head = [line for line in text[:65536].splitlines()[:21] if line.strip()]
-    if len(head) > 1 and not text[:65536].endswith(("\n", "\r")) and len(text) > 65536:
+    if len(head) > 1 and len(text) > 65536:
         head = head[:-1]  # the last line of the sample may be cut in half
-    best, best_fields = None, 1
+    best, best_score = None, (0.0, 1)
     for delimiter in DELIMITERS:
-        counts = [len(row) for row in csv.reader(head, delimiter=delimiter)]
+        try:
+            counts = [len(row) for row in csv.reader(head, delimiter=delimiter)]
+        except csv.Error:
+            continue
+        if not counts:
+            continue
         mode, frequency = Counter(counts).most_common(1)[0]
-        if mode > best_fields and frequency >= 0.8 * len(counts):
-            best, best_fields = delimiter, mode
+        score = (frequency / len(counts), mode)
+        if mode > 1 and counts[0] == mode and frequency >= 0.5 * len(counts) and score > best_score:
+            best, best_score = delimiter, score
     if best is None:
         first = head[0][:60] if head else ""
         raise InputError(
@@ -224,33 +234,65 @@ def _sniff_delimiter(text: str, label: str) -> str:
 
 def _read_sample(text: str, delimiter: str, label: str) -> tuple[int | None, pd.DataFrame]:
     """The first rows as strings, and whether row 0 is a header (0) or data (None)."""
-    sample = _read_csv(text, label, sep=delimiter, dtype=str, nrows=SAMPLE_ROWS)
+    sample = _read_csv(
+        text, label, sep=delimiter, dtype=str, nrows=SAMPLE_ROWS, skipinitialspace=True
+    )
     if _looks_like_data(list(sample.columns)):
-        sample = _read_csv(text, label, sep=delimiter, dtype=str, nrows=SAMPLE_ROWS, header=None)
+        sample = _read_csv(
+            text,
+            label,
+            sep=delimiter,
+            dtype=str,
+            nrows=SAMPLE_ROWS,
+            header=None,
+            skipinitialspace=True,
+        )
         sample.columns = _default_names(sample.shape[1])
         return None, sample
     if sample.empty:
         raise InputError(f"{label} has a header but no data rows")
+    sample.columns = [str(c).strip() for c in sample.columns]
     return 0, sample
 
 
 def _read_columns(
-    text: str, delimiter: str, header: int | None, tcol: str, vcol: str, label: str
+    text: str,
+    delimiter: str,
+    header: int | None,
+    names: list[str],
+    tcol: str,
+    vcol: str,
+    fmt: NumberFormat,
+    label: str,
 ) -> pd.DataFrame:
-    """The two columns of every row, as strings; blank lines are kept to number lines."""
-    kwargs: dict[str, Any] = {"sep": delimiter, "dtype": str, "skip_blank_lines": False}
-    if header is None:
-        # Same names as the sample: positional names for every column the first line has.
-        width = len(next(csv.reader([text.lstrip().splitlines()[0]], delimiter=delimiter)))
-        kwargs |= {"header": None, "names": _default_names(width)}
-    return _read_csv(text, label, usecols=[tcol, vcol], **kwargs)
+    """The two columns of every row; blank lines are kept so rows map to file lines.
+
+    The value column is parsed to float64 by the C parser when it can be (fast, no Python
+    strings); otherwise it comes back as strings so the bad row can be named.
+    """
+    kwargs: dict[str, Any] = {
+        "sep": delimiter,
+        "skip_blank_lines": False,
+        "skipinitialspace": True,
+        "usecols": [tcol, vcol],
+        "header": header,
+        "names": names,  # the sample's names, stripped of surrounding spaces
+    }
+    fast: dict[str, Any] = {"decimal": fmt.decimal, "thousands": fmt.thousands}
+    fast["dtype"] = {tcol: object, vcol: "float64"}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return pd.read_csv(io.StringIO(text), engine="c", index_col=False, **fast, **kwargs)
+    except (ValueError, TypeError, OverflowError):
+        return _read_csv(text, label, dtype=object, **kwargs)
 
 
 def _read_csv(text: str, label: str, **kwargs: Any) -> pd.DataFrame:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return pd.read_csv(io.StringIO(text), engine="c", **kwargs)
+            return pd.read_csv(io.StringIO(text), engine="c", index_col=False, **kwargs)
     except pd.errors.EmptyDataError:
         raise InputError(f"{label} has no columns to read; is it a CSV file?") from None
     except pd.errors.ParserError as exc:
@@ -298,7 +340,9 @@ def _choose_columns(
     if value_col is None:
         numeric = [c for c in columns if c != time_col and formats[c] is not None]
         if len(numeric) != 1:
-            found = "no numeric column" if not numeric else f"several numeric columns {numeric}"
+            empty = [c for c in columns if c != time_col and sample[c].isna().all()]
+            found = f"several numeric columns {numeric}" if numeric else "no numeric column"
+            found += f" (empty: {empty})" if empty and not numeric else ""
             raise UsageError(f"{label} has {found}; pass --value-col NAME (columns: {columns})")
         value_col = numeric[0]
     return time_col, value_col, formats[value_col] or NumberFormat()
@@ -346,7 +390,9 @@ def _is_time_column(name: str, column: pd.Series, fmt: NumberFormat | None) -> b
             y is not None and y.is_integer() and 1000 <= y <= 2999 for y in years
         )
     parsed = sum(_is_timestamp_text(v) for v in values)
-    return parsed >= 0.8 * len(values)
+    lower = name.strip().lower()
+    named = lower == "ds" or any(hint in lower for hint in _DATE_NAME_HINTS)
+    return parsed >= (0.2 if named else 0.5) * len(values)
 
 
 def _is_timestamp_text(text: str) -> bool:
@@ -368,10 +414,14 @@ def _parse_timestamps(
 ) -> pd.DatetimeIndex:
     empty = raw.isna().to_numpy()
     if empty.any():
-        line = int(raw.index[empty.argmax()]) + line_offset
+        line = int(raw.index[int(empty.argmax())]) + line_offset
         raise InputError(f"line {line}: empty timestamp in column '{tcol}'; every row needs a time")
-    text = raw.str.strip()
+    text = raw.astype(str)
+    time_format = time_format or _guess_time_format(text.iloc[:SAMPLE_ROWS].str.strip())
     stamps = _to_datetime(text, time_format, notes)
+    if stamps is None or stamps.isna().any():  # surrounding spaces, or formats that vary
+        text = text.str.strip()
+        stamps = _to_datetime(text, time_format, notes)
     if stamps is None or stamps.isna().any():
         if time_format is None:
             stamps = _to_datetime(text, "mixed", notes)  # formats vary between rows
@@ -385,6 +435,32 @@ def _parse_timestamps(
             )
     assert stamps is not None
     return pd.DatetimeIndex(stamps)
+
+
+def _guess_time_format(text: pd.Series) -> str | None:
+    """One strftime format that parses the first rows, day-first or month-first.
+
+    A single format keeps every row read the same way (``format="mixed"`` would read 01/02 as
+    January and 13/02 as February). Dotted dates (31.12.2020) try day-first first, others
+    month-first; a day above 12 settles it.
+    """
+    from pandas.tseries.api import guess_datetime_format
+
+    head = text.iloc[:SAMPLE_ROWS]
+    first = str(head.iloc[0])
+    for dayfirst in (True, False) if "." in first else (False, True):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fmt = guess_datetime_format(first, dayfirst=dayfirst)
+            if fmt is None:
+                continue
+            try:
+                parsed = pd.to_datetime(head, format=fmt, errors="coerce")
+            except (ValueError, TypeError):
+                continue
+        if not parsed.isna().any():
+            return fmt
+    return None
 
 
 def _to_datetime(text: pd.Series, fmt: str | None, notes: list[str]) -> pd.Series | None:
@@ -404,26 +480,29 @@ def _to_datetime(text: pd.Series, fmt: str | None, notes: list[str]) -> pd.Serie
 
 
 def _parse_values(raw: pd.Series, vcol: str, fmt: NumberFormat, line_offset: int) -> np.ndarray:
-    text = raw.str.strip()
-    if fmt.decimal == ",":
-        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    elif fmt.thousands:
-        text = text.str.replace(fmt.thousands, "", regex=False)
-    numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64")
-    bad = np.isnan(numbers) & raw.notna().to_numpy()
-    if bad.any():
-        i = int(bad.argmax())
-        line = int(raw.index[i]) + line_offset
-        raise InputError(
-            f"line {line}: value {raw.iloc[i]!r} in column '{vcol}' is not a number; "
-            "fix it, or leave it empty and choose a --missing policy"
-        )
+    if raw.dtype == np.float64:
+        numbers = raw.to_numpy()
+    else:
+        text = raw.astype(str).str.strip().where(raw.notna())
+        if fmt.decimal == ",":
+            text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        elif fmt.thousands:
+            text = text.str.replace(fmt.thousands, "", regex=False)
+        numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64")
+        bad = np.isnan(numbers) & raw.notna().to_numpy()
+        if bad.any():
+            i = int(bad.argmax())
+            line = int(raw.index[i]) + line_offset
+            raise InputError(
+                f"line {line}: value '{raw.iloc[i]}' in column '{vcol}' is not a number; "
+                "fix it, or leave it empty and choose a --missing policy"
+            )
     infinite = np.isinf(numbers)
     if infinite.any():
         i = int(infinite.argmax())
         line = int(raw.index[i]) + line_offset
         raise InputError(
-            f"line {line}: value {raw.iloc[i]!r} in column '{vcol}' is infinite; "
+            f"line {line}: value '{raw.iloc[i]}' in column '{vcol}' is infinite; "
             "replace it with a finite number or leave it empty"
         )
     return numbers
@@ -443,7 +522,7 @@ def _refuse_duplicates(stamps: pd.DatetimeIndex, lines: np.ndarray) -> None:
         )
 
 
-def _resolve_frequency(stamps: pd.DatetimeIndex, freq: str | None) -> pd.DateOffset:
+def _resolve_frequency(stamps: pd.DatetimeIndex, freq: str | None) -> BaseOffset:
     if freq is not None:
         try:
             offset = pd.tseries.frequencies.to_offset(freq)
@@ -475,28 +554,33 @@ def _resolve_frequency(stamps: pd.DatetimeIndex, freq: str | None) -> pd.DateOff
 
 
 def _infer_frequency(stamps: pd.DatetimeIndex) -> str | None:
-    """pandas' inference, or with gaps, the frequency most windows of 7 points agree on."""
+    """pandas' inference; with gaps, the frequency most runs of 3 timestamps agree on; failing
+    that, the smallest step when every step is a whole multiple of it."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         whole = pd.infer_freq(stamps)
         if whole is not None:
             return str(whole)
-        starts = np.unique(np.linspace(0, max(len(stamps) - 7, 0), num=60).astype(int))
-        votes = Counter(
-            pd.infer_freq(stamps[s : s + 7]) for s in starts if len(stamps[s : s + 7]) >= 3
-        )
+        starts = np.unique(np.linspace(0, len(stamps) - 3, num=200).astype(int))
+        votes = Counter(pd.infer_freq(stamps[s : s + 3]) for s in starts)
     votes.pop(None, None)
-    if not votes:
+    if votes:
+        return str(votes.most_common(1)[0][0])
+    steps = pd.TimedeltaIndex(stamps[1:] - stamps[:-1])
+    step = steps.min()
+    if step <= pd.Timedelta(0) or (steps % step != pd.Timedelta(0)).any():
         return None
-    return str(votes.most_common(1)[0][0])
+    if step % pd.Timedelta(days=1) == pd.Timedelta(0):
+        return f"{step.days}D"
+    return str(pd.tseries.frequencies.to_offset(step).freqstr)
 
 
-def _grid(stamps: pd.DatetimeIndex, offset: pd.DateOffset) -> pd.DatetimeIndex:
+def _grid(stamps: pd.DatetimeIndex, offset: BaseOffset) -> pd.DatetimeIndex:
     return pd.date_range(start=stamps[0], end=stamps[-1], freq=offset)
 
 
 def _apply_missing_policy(
-    y: pd.Series, offset: pd.DateOffset, missing: MissingPolicy, notes: list[str]
+    y: pd.Series, offset: BaseOffset, missing: MissingPolicy, notes: list[str]
 ) -> tuple[pd.Series, int, int]:
     grid = _grid(pd.DatetimeIndex(y.index), offset).rename(y.index.name)
     n_gaps = len(grid) - len(y)
@@ -505,15 +589,18 @@ def _apply_missing_policy(
         return _with_freq(y, offset), 0, 0
     full = y.reindex(grid)
     first = full.index[int(np.argmax(full.isna().to_numpy()))].isoformat()
-    what = f"{n_gaps + n_empty} missing values ({n_empty} empty, {n_gaps} timestamps absent from "
-    what += f"the {offset.freqstr} grid); the first is at {first}"
+    what = f"{_plural(n_gaps + n_empty, 'missing value')} ({n_empty} empty, "
+    what += f"{_plural(n_gaps, 'timestamp')} absent from the {offset.freqstr} grid); "
+    what += f"the first is at {first}"
     if missing == "error":
         raise InputError(f"{what}; {MISSING_OPTION_HINT}")
     if missing == "drop":
         kept = y.dropna()
         notes.append(f"{what}; dropped them and treat the rest as consecutive observations")
         return kept, 0, n_empty
-    filled = full.ffill() if missing == "ffill" else full.interpolate(method="time", limit_area="inside")
+    filled = (
+        full.ffill() if missing == "ffill" else full.interpolate(method="time", limit_area="inside")
+    )
     n_edge = int(filled.isna().sum())
     filled = filled.dropna()
     notes.append(
@@ -523,7 +610,11 @@ def _apply_missing_policy(
     return _with_freq(filled, offset), n_gaps + n_empty - n_edge, n_edge
 
 
-def _with_freq(y: pd.Series, offset: pd.DateOffset) -> pd.Series:
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _with_freq(y: pd.Series, offset: BaseOffset) -> pd.Series:
     index = pd.DatetimeIndex(y.index, freq=offset) if len(y) > 1 else y.index
     return pd.Series(y.to_numpy(dtype="float64"), index=index, name=y.name)
 

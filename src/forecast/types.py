@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 MissingPolicy = Literal["error", "drop", "ffill", "interpolate"]
 AcfMethod = Literal["standard", "pearson"]
 PacfMethod = Literal["ywm", "yw", "ols", "ols-adjusted", "burg", "ld", "ldb"]
 TrendSpec = Literal["c", "ct"]
+AdfTrend = Literal["n", "c", "ct", "ctt"]
 OutputFormat = Literal["table", "json", "csv"]
 
 
-class MissingChoice(str, Enum):
+class MissingChoice(StrEnum):
     """`--missing`: what to do with empty values and timestamps absent from the grid."""
 
     error = "error"
@@ -21,7 +22,7 @@ class MissingChoice(str, Enum):
     interpolate = "interpolate"
 
 
-class FormatChoice(str, Enum):
+class FormatChoice(StrEnum):
     """`--format`: a table for people, JSON or CSV for programs."""
 
     table = "table"
@@ -29,14 +30,14 @@ class FormatChoice(str, Enum):
     csv = "csv"
 
 
-class AcfChoice(str, Enum):
+class AcfChoice(StrEnum):
     """`--acf-method`: the sample ACF (global mean, divisor n) or the Pearson lag correlation."""
 
     standard = "standard"
     pearson = "pearson"
 
 
-class PacfChoice(str, Enum):
+class PacfChoice(StrEnum):
     """`--pacf-method`: the statsmodels PACF estimators."""
 
     ywm = "ywm"
@@ -48,7 +49,7 @@ class PacfChoice(str, Enum):
     ldb = "ldb"
 
 
-class TrendChoice(str, Enum):
+class TrendChoice(StrEnum):
     """`--trend`: deterministic terms in the unit-root regressions."""
 
     c = "c"

@@ -17,47 +17,68 @@ def diagnose(
     data: o.DataArg,
     lags: Annotated[
         int | None,
-        typer.Option(min=1, help="Lags of the ACF/PACF (default: min(10*log10(n), n/2 - 1)).",
-                     rich_help_panel=PANEL),
+        typer.Option(
+            min=1,
+            help="Lags of the ACF/PACF (default: min(10*log10(n), n/2 - 1)).",
+            rich_help_panel=PANEL,
+        ),
     ] = None,
     acf_method: Annotated[
         AcfChoice,
-        typer.Option(help="standard: global mean, divisor n; pearson: correlation of the lagged pairs.",
-                     rich_help_panel=PANEL),
+        typer.Option(
+            help="standard: global mean, divisor n; pearson: correlation of the lagged pairs.",
+            rich_help_panel=PANEL,
+        ),
     ] = AcfChoice.standard,
     pacf_method: Annotated[
         PacfChoice, typer.Option(help="PACF estimator (ywm matches Stata).", rich_help_panel=PANEL)
     ] = PacfChoice.ywm,
     alpha: Annotated[
         float,
-        typer.Option(min=0.001, max=0.5, help="Significance level of bands and verdicts.",
-                     rich_help_panel=PANEL),
+        typer.Option(
+            min=0.001,
+            max=0.5,
+            help="Significance level of bands and verdicts.",
+            rich_help_panel=PANEL,
+        ),
     ] = 0.05,
     trend: Annotated[
         TrendChoice,
-        typer.Option(help="Deterministic terms in the tests: c (constant) or ct (constant + trend).",
-                     rich_help_panel=PANEL),
+        typer.Option(
+            help="Deterministic terms in the tests: c (constant) or ct (constant + trend).",
+            rich_help_panel=PANEL,
+        ),
     ] = TrendChoice.c,
     adf_lags: Annotated[
         int | None,
-        typer.Option(min=0, help="Fix the ADF lag order (default: chosen by AIC).", rich_help_panel=PANEL),
+        typer.Option(
+            min=0, help="Fix the ADF lag order (default: chosen by AIC).", rich_help_panel=PANEL
+        ),
     ] = None,
     period: Annotated[
         int | None,
-        typer.Option(min=2, help="Seasonal period to use instead of the detected one.",
-                     rich_help_panel=PANEL),
+        typer.Option(
+            min=2, help="Seasonal period to use instead of the detected one.", rich_help_panel=PANEL
+        ),
     ] = None,
     log: Annotated[
-        bool, typer.Option("--log", help="Diagnose log(y) (values must be positive).", rich_help_panel=PANEL)
+        bool,
+        typer.Option(
+            "--log", help="Diagnose log(y) (values must be positive).", rich_help_panel=PANEL
+        ),
     ] = False,
     diff: Annotated[
-        int, typer.Option(min=0, max=2, help="Difference the series this many times first.",
-                          rich_help_panel=PANEL)
+        int,
+        typer.Option(
+            min=0, max=2, help="Difference the series this many times first.", rich_help_panel=PANEL
+        ),
     ] = 0,
     plot: Annotated[
         Path | None,
-        typer.Option(help="Write the series, ACF and PACF with bands to this .png/.svg/.pdf.",
-                     rich_help_panel=o.OUTPUT_PANEL),
+        typer.Option(
+            help="Write the series, ACF and PACF with bands to this .png/.svg/.pdf.",
+            rich_help_panel=o.OUTPUT_PANEL,
+        ),
     ] = None,
     time_col: o.TimeCol = None,
     value_col: o.ValueCol = None,
@@ -80,15 +101,29 @@ def diagnose(
 
         plot_format = image_format(plot)
     series = o.load(
-        data, time_col=time_col, value_col=value_col, freq=freq, missing=missing,
-        time_format=time_format, encoding=encoding, min_length=MIN_OBS, purpose="diagnose",
+        data,
+        time_col=time_col,
+        value_col=value_col,
+        freq=freq,
+        missing=missing,
+        time_format=time_format,
+        encoding=encoding,
+        min_length=MIN_OBS,
+        purpose="diagnose",
         quiet=quiet,
     )
     result = diagnose_series(
         series,
         DiagnoseOptions(
-            lags=lags, acf_method=acf_method.value, pacf_method=pacf_method.value, alpha=alpha,
-            trend=trend.value, adf_lags=adf_lags, period=period, log=log, diff=diff,
+            lags=lags,
+            acf_method=acf_method.value,
+            pacf_method=pacf_method.value,
+            alpha=alpha,
+            trend=trend.value,
+            adf_lags=adf_lags,
+            period=period,
+            log=log,
+            diff=diff,
         ),
     )
     if plot is not None and plot_format is not None:

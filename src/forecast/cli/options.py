@@ -16,47 +16,75 @@ DATA_PANEL = "Input data"
 OUTPUT_PANEL = "Output"
 
 DataArg = Annotated[
-    str, typer.Argument(metavar="DATA", help="CSV file with a time and a value column, or - for stdin.")
+    str,
+    typer.Argument(metavar="DATA", help="CSV file with a time and a value column, or - for stdin."),
 ]
 TimeCol = Annotated[
     str | None,
-    typer.Option("--time-col", help="Time column (default: the one date-like column).",
-                 rich_help_panel=DATA_PANEL),
+    typer.Option(
+        "--time-col",
+        help="Time column (default: the one date-like column).",
+        rich_help_panel=DATA_PANEL,
+    ),
 ]
 ValueCol = Annotated[
     str | None,
-    typer.Option("--value-col", help="Value column (default: the one numeric column).",
-                 rich_help_panel=DATA_PANEL),
+    typer.Option(
+        "--value-col",
+        help="Value column (default: the one numeric column).",
+        rich_help_panel=DATA_PANEL,
+    ),
 ]
 Freq = Annotated[
     str | None,
-    typer.Option("--freq", help="pandas frequency: D, h, 30min, W-SUN, MS, QS, YS... (default: inferred).",
-                 rich_help_panel=DATA_PANEL),
+    typer.Option(
+        "--freq",
+        help="pandas frequency: D, h, 30min, W-SUN, MS, QS, YS... (default: inferred).",
+        rich_help_panel=DATA_PANEL,
+    ),
 ]
 Missing = Annotated[
     MissingChoice,
-    typer.Option("--missing", help="Empty values and timestamps absent from the grid: fail, drop them, "
-                 "forward-fill or interpolate in time.", rich_help_panel=DATA_PANEL),
+    typer.Option(
+        "--missing",
+        help="Empty values and timestamps absent from the grid: fail, drop them, "
+        "forward-fill or interpolate in time.",
+        rich_help_panel=DATA_PANEL,
+    ),
 ]
 TimeFormat = Annotated[
     str | None,
-    typer.Option("--time-format", help="strftime format of the timestamps, e.g. %d/%m/%Y (default: inferred).",
-                 rich_help_panel=DATA_PANEL),
+    typer.Option(
+        "--time-format",
+        help="strftime format of the timestamps, e.g. %d/%m/%Y (default: inferred).",
+        rich_help_panel=DATA_PANEL,
+    ),
 ]
 Encoding = Annotated[
     str | None,
-    typer.Option("--encoding", help="Text encoding of the CSV (default: UTF-8, with or without BOM).",
-                 rich_help_panel=DATA_PANEL),
+    typer.Option(
+        "--encoding",
+        help="Text encoding of the CSV (default: UTF-8, with or without BOM).",
+        rich_help_panel=DATA_PANEL,
+    ),
 ]
 Format = Annotated[
     FormatChoice,
-    typer.Option("--format", "-f", help="table for people; json or csv for programs (stdout).",
-                 rich_help_panel=OUTPUT_PANEL),
+    typer.Option(
+        "--format",
+        "-f",
+        help="table for people; json or csv for programs (stdout).",
+        rich_help_panel=OUTPUT_PANEL,
+    ),
 ]
 Quiet = Annotated[
     bool,
-    typer.Option("--quiet", "-q", help="Print results only: no warnings, notes or progress.",
-                 rich_help_panel=OUTPUT_PANEL),
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="Print results only: no warnings, notes or progress.",
+        rich_help_panel=OUTPUT_PANEL,
+    ),
 ]
 Debug = Annotated[
     bool,

@@ -44,11 +44,11 @@ class Correlogram:
 
     @property
     def significant_acf_lags(self) -> list[int]:
-        return [k + 1 for k in np.flatnonzero(np.abs(self.acf) > self.acf_band)]
+        return [int(k) + 1 for k in np.flatnonzero(np.abs(self.acf) > self.acf_band)]
 
     @property
     def significant_pacf_lags(self) -> list[int]:
-        return [k + 1 for k in np.flatnonzero(np.abs(self.pacf) > self.pacf_band)]
+        return [int(k) + 1 for k in np.flatnonzero(np.abs(self.pacf) > self.pacf_band)]
 
     def to_dict(self) -> dict[str, Any]:
         return {

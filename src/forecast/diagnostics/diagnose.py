@@ -55,7 +55,11 @@ class Diagnosis:
     def to_dict(self) -> dict[str, Any]:
         c = self.correlogram
         return {
-            "series": {**self.series.describe(), "transform": self.transform, "n_used": self.y.size},
+            "series": {
+                **self.series.describe(),
+                "transform": self.transform,
+                "n_used": self.y.size,
+            },
             "correlogram": c.to_dict(),
             "acf": c.acf.tolist(),
             "acf_band": c.acf_band.tolist(),
@@ -95,7 +99,10 @@ class Diagnosis:
         for key, value in self.differencing.to_dict().items():
             rows.append(("differencing", "suggested", key, value))
         s = self.seasonality
-        rows += [("seasonality", "chosen", "period", s.period), ("seasonality", "chosen", "source", s.source)]
+        rows += [
+            ("seasonality", "chosen", "period", s.period),
+            ("seasonality", "chosen", "source", s.source),
+        ]
         rows.append(("seasonality", "chosen", "stl_strength", s.stl_strength))
         for cand in s.candidates:
             rows.append(("seasonality", str(cand.period), "strength", cand.strength))

@@ -89,7 +89,7 @@ def calendar_period(freq: str | None) -> int | None:
     if code == "D" and mult == 1:
         return 7
     try:
-        seconds = pd.Timedelta(pd.tseries.frequencies.to_offset(freq)).total_seconds()
+        seconds = pd.Timedelta(f"{mult}{code}").total_seconds()
     except (ValueError, TypeError):
         return None
     if 0 < seconds < 86400 and 86400 % seconds == 0:
@@ -204,7 +204,8 @@ def _choose(candidates: tuple[Candidate, ...], threshold: float) -> Candidate | 
     divisors = [
         c
         for c in scored
-        if best.period % c.period == 0 and c.period < best.period
+        if best.period % c.period == 0
+        and c.period < best.period
         and c.strength >= _NEAR * best.strength
     ]
     if divisors:

@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from forecast.types import TrendSpec
+from forecast.types import AdfTrend, TrendSpec
 
 UNIT_ROOT = "unit root"
+BOUND_NOTE = "p-value is a bound of the lookup table; the true p-value is "
 STATIONARY = "stationary"
 
 
@@ -49,15 +50,23 @@ class TestResult:
         return self.rejects if self.null == UNIT_ROOT else not self.rejects
 
     @property
+    def pvalue_bound(self) -> str | None:
+        """ "smaller" or "greater" when the p-value is the edge of a lookup table (KPSS)."""
+        for note in self.notes:
+            if note.startswith(BOUND_NOTE):
+                return note.rsplit(" ", 1)[-1]
+        return None
+
+    @property
     def verdict(self) -> str:
         level = f"{self.alpha:.0%}"
         if self.null == UNIT_ROOT:
             if self.rejects:
-                return f"stationary: rejects a unit root at {level} (p={self.pvalue:.3g})"
-            return f"non-stationary: cannot reject a unit root at {level} (p={self.pvalue:.3g})"
+                return f"stationary: rejects a unit root at {level}"
+            return f"non-stationary: cannot reject a unit root at {level}"
         if self.rejects:
-            return f"non-stationary: rejects stationarity at {level} (p={self.pvalue:.3g})"
-        return f"stationary: cannot reject stationarity at {level} (p={self.pvalue:.3g})"
+            return f"non-stationary: rejects stationarity at {level}"
+        return f"stationary: cannot reject stationarity at {level}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +74,7 @@ class TestResult:
             "null": self.null,
             "statistic": self.statistic,
             "pvalue": self.pvalue,
+            "pvalue_bound": self.pvalue_bound,
             "lags": self.lags,
             "critical_values": self.critical_values,
             "trend": self.trend,
@@ -126,13 +136,13 @@ def _captured(fn: Callable[[], Any]) -> tuple[Any, tuple[str, ...]]:
 def _short_note(message: str) -> str:
     bound = re.search(r"actual p-value is (smaller|greater) than", message)
     if bound:
-        return f"p-value is a bound of the lookup table; the true p-value is {bound.group(1)}"
+        return f"{BOUND_NOTE}{bound.group(1)}"
     return " ".join(message.split())
 
 
 def adf(
     x: np.ndarray,
-    trend: TrendSpec = "c",
+    trend: AdfTrend = "c",
     lags: int | None = None,
     alpha: float = 0.05,
 ) -> TestResult:
@@ -156,11 +166,14 @@ def adf(
     )
 
 
-def kpss(x: np.ndarray, trend: TrendSpec = "c", alpha: float = 0.05) -> TestResult:
-    """KPSS with the Hobijn et al. (2004) automatic bandwidth."""
+def kpss(
+    x: np.ndarray, trend: TrendSpec = "c", alpha: float = 0.05, lags: int | None = None
+) -> TestResult:
+    """KPSS; ``lags=None`` uses the Hobijn et al. (2004) automatic bandwidth."""
     from statsmodels.tsa.stattools import kpss as sm_kpss
 
-    res, notes = _captured(lambda: sm_kpss(x, regression=trend, nlags="auto", result_object=True))
+    nlags: int | str = "auto" if lags is None else lags
+    res, notes = _captured(lambda: sm_kpss(x, regression=trend, nlags=nlags, result_object=True))
     return TestResult(
         name="KPSS",
         null=STATIONARY,
@@ -262,8 +275,9 @@ def run_tests(
             kwargs["lags"] = adf_lags
         try:
             result = test(x, **kwargs)
-        except (ValueError, np.linalg.LinAlgError, IndexError, ZeroDivisionError) as exc:
-            results.append(SkippedTest(name, f"could not be computed: {exc}"))
+        except Exception as exc:  # one test failing (singular regression...) must not hide the rest
+            reason = " ".join(str(exc).split())[:160]
+            results.append(SkippedTest(name, f"could not be computed: {reason}"))
             continue
         if not math.isfinite(result.statistic):
             results.append(SkippedTest(name, "the statistic is not finite on this series"))

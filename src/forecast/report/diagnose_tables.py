@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
@@ -26,10 +27,14 @@ def _summary(d: Diagnosis) -> Table:
     table.add_column("field", style="bold")
     table.add_column("value")
     table.add_row("source", f"{s.source} ({s.time_col} -> {s.value_col})")
-    table.add_row("span", f"{d.y.index[0]} .. {d.y.index[-1]}, n={d.y.size}, freq {s.freq}")
+    table.add_row(
+        "span", f"{_when(d.y.index[0])} .. {_when(d.y.index[-1])}, n={d.y.size}, freq {s.freq}"
+    )
     table.add_row("transform", d.transform)
     diff = d.differencing
-    seasonal = f", D={diff.seasonal_d} ({diff.seasonal_d_test}, m={diff.period})" if diff.period else ""
+    seasonal = (
+        f", D={diff.seasonal_d} ({diff.seasonal_d_test}, m={diff.period})" if diff.period else ""
+    )
     table.add_row("suggested differencing", f"d={diff.d} ({diff.d_test}){seasonal}")
     season = d.seasonality
     if season.period:
@@ -42,13 +47,14 @@ def _summary(d: Diagnosis) -> Table:
     return table
 
 
-def _correlogram(d: Diagnosis) -> Table:
+def _when(stamp: object) -> str:
+    text = str(stamp)
+    return text[:-9] if text.endswith(" 00:00:00") else text
+
+
+def _correlogram(d: Diagnosis) -> Group:
     c = d.correlogram
-    title = (
-        f"ACF ({c.acf_method}, Bartlett band) and PACF ({c.pacf_method}, band "
-        f"{num(c.pacf_band, 3)}), {1 - c.alpha:.0%} level, lags 1..{c.nlags} ({c.lag_rule})"
-    )
-    table = Table(title=title, title_justify="left")
+    table = Table(title="Autocorrelation", title_justify="left")
     for name in ("lag", "acf", "band", "pacf", ""):
         table.add_column(name, justify="right")
     for k in range(c.nlags):
@@ -62,28 +68,42 @@ def _correlogram(d: Diagnosis) -> Table:
             _signif(c.pacf[k], abs(c.pacf[k]) > c.pacf_band),
             marks,
         )
-    table.caption = "A / P: outside the band (significant)"
-    return table
+    return _noted(
+        table,
+        f"acf: {c.acf_method}, band: Bartlett; pacf: {c.pacf_method}, band: z/sqrt(n); "
+        f"{1 - c.alpha:.0%} level; lags 1..{c.nlags} ({c.lag_rule}); A / P: outside the band",
+    )
+
+
+def _noted(table: Table, note: str) -> Group:
+    """A table with a line of explanation under it, at full width (captions wrap narrow)."""
+    return Group(table, Text(note, style="dim"))
 
 
 def _signif(value: float, significant: bool) -> Text:
     return Text(f"{value:+.3f}", style="bold" if significant else "")
 
 
-def _ljung_box(d: Diagnosis) -> Table:
-    table = Table(title="Ljung-Box (H0: no autocorrelation up to the lag)", title_justify="left")
+def _ljung_box(d: Diagnosis) -> Group:
+    table = Table(title="Ljung-Box", title_justify="left")
     for name in ("lag", "Q", "df", "p-value"):
         table.add_column(name, justify="right")
     for q in d.ljung_box:
         table.add_row(str(q.lag), num(q.statistic, 5), str(q.df), pvalue(q.pvalue))
-    return table
+    return _noted(table, "H0: no autocorrelation up to the lag; p-value from chi-squared(df)")
 
 
-def _tests(d: Diagnosis) -> Table:
+def _tests(d: Diagnosis) -> Group:
     table = Table(title=f"Stationarity tests (trend '{_trend(d)}')", title_justify="left")
-    for name, justify in (("test", "left"), ("H0", "left"), ("statistic", "right"),
-                          ("p-value", "right"), ("lags", "right"), ("1% / 5% / 10%", "right"),
-                          ("verdict", "left")):
+    for name, justify in (
+        ("test", "left"),
+        ("H0", "left"),
+        ("statistic", "right"),
+        ("p-value", "right"),
+        ("lags", "right"),
+        ("1% / 5% / 10%", "right"),
+        ("verdict", "left"),
+    ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for t in d.tests:
         if isinstance(t, SkippedTest):
@@ -93,24 +113,25 @@ def _tests(d: Diagnosis) -> Table:
         verdict = t.verdict
         if "break_index" in t.extra:
             verdict += f"; break at {d.y.index[t.extra['break_index']].date()}"
-        table.add_row(t.name, t.null, num(t.statistic, 5), pvalue(t.pvalue), str(t.lags), cv, verdict)
-    return table
+        shown = {"smaller": "<", "greater": ">"}.get(t.pvalue_bound or "", "") + pvalue(t.pvalue)
+        table.add_row(t.name, t.null, num(t.statistic, 5), shown, str(t.lags), cv, verdict)
+    return _noted(table, "p-values: MacKinnon (ADF, PP, DF-GLS), lookup tables (KPSS, ZA)")
 
 
 def _trend(d: Diagnosis) -> str:
     return next((t.trend for t in d.tests if not isinstance(t, SkippedTest)), "c")
 
 
-def _seasonality(d: Diagnosis) -> Table:
+def _seasonality(d: Diagnosis) -> Group:
     s = d.seasonality
-    table = Table(
-        title=f"Seasonal period candidates (on the series differenced {s.differences}x; "
-        f"score = classical seasonal strength, seasonal at >= {s.threshold})",
-        title_justify="left",
-    )
+    table = Table(title="Seasonal period candidates", title_justify="left")
     for name in ("period", "found by", "score"):
         table.add_column(name, justify="right")
     for c in s.candidates:
         mark = " *" if c.period == s.period else ""
         table.add_row(f"{c.period}{mark}", ", ".join(c.sources), num(c.strength, 3))
-    return table
+    return _noted(
+        table,
+        f"computed on the series differenced {s.differences}x; score: classical seasonal "
+        f"strength; seasonal at >= {s.threshold}; * chosen",
+    )

@@ -1,0 +1,37 @@
+"""Helpers for the benchmarks: timing commands in fresh processes, peak memory, reporting."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / "_work"
+PYTHON = sys.executable
+FORECAST = str(Path(PYTHON).with_name("forecast"))
+
+
+def run_timed(cmd: list[str], stdin: bytes | None = None) -> tuple[float, int]:
+    """Wall seconds and peak resident memory (KiB) of one run of ``cmd`` in a fresh process."""
+    wrapper = [PYTHON, str(ROOT / "bench" / "_peak.py"), *cmd]
+    start = time.perf_counter()
+    proc = subprocess.run(wrapper, input=stdin, capture_output=True, check=False,
+                          env={**os.environ, "NO_COLOR": "1"})
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{cmd} failed: {proc.stderr.decode()[-500:]}")
+    peak_kib = int(proc.stderr.decode().strip().splitlines()[-1].split("=")[1])
+    return elapsed, peak_kib
+
+
+def median_time(cmd: list[str], repeat: int = 7, stdin: bytes | None = None) -> float:
+    run_timed(cmd, stdin)  # warm the file cache
+    return statistics.median(run_timed(cmd, stdin)[0] for _ in range(repeat))
+
+
+def machine() -> str:
+    return f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}"

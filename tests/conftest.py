@@ -1,0 +1,45 @@
+"""Shared fixtures: paths to the sample data and a CLI runner that captures the streams."""
+
+from __future__ import annotations
+
+import io
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_data"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
+    """Run `forecast ARGS...` in-process; `stdin` is bytes fed to `-`."""
+    from forecast.cli.app import main
+
+    def run(*args: str, stdin: bytes | None = None) -> CliResult:
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return CliResult(code, out, err)
+
+    return run
+
+
+def write_csv(tmp_path: Path, text: str | bytes, name: str = "data.csv") -> Path:
+    path = tmp_path / name
+    if isinstance(text, str):
+        path.write_text(text, encoding="utf-8")
+    else:
+        path.write_bytes(text)
+    return path
