@@ -56,9 +56,9 @@ class Correlogram:
             "lag_rule": self.lag_rule,
             "alpha": self.alpha,
             "acf_method": self.acf_method,
-            "acf_band": "bartlett",
+            "acf_band_method": "bartlett",
             "pacf_method": self.pacf_method,
-            "pacf_band": "1/sqrt(n)",
+            "pacf_band_method": "z/sqrt(n)",
         }
 
 
