@@ -19,8 +19,9 @@ def run_timed(cmd: list[str], stdin: bytes | None = None) -> tuple[float, int]:
     """Wall seconds and peak resident memory (KiB) of one run of ``cmd`` in a fresh process."""
     wrapper = [PYTHON, str(ROOT / "bench" / "_peak.py"), *cmd]
     start = time.perf_counter()
-    proc = subprocess.run(wrapper, input=stdin, capture_output=True, check=False,
-                          env={**os.environ, "NO_COLOR": "1"})
+    proc = subprocess.run(
+        wrapper, input=stdin, capture_output=True, check=False, env={**os.environ, "NO_COLOR": "1"}
+    )
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{cmd} failed: {proc.stderr.decode()[-500:]}")

@@ -26,8 +26,12 @@ def make_file() -> str:
     if not path.exists():
         rng = np.random.default_rng(0)
         index = pd.date_range("1900-01-01", periods=ROWS, freq="h")
-        frame = pd.DataFrame({"timestamp": index.strftime("%Y-%m-%d %H:%M:%S"),
-                              "load_mw": np.round(rng.normal(100, 10, ROWS).cumsum() / 100, 3)})
+        frame = pd.DataFrame(
+            {
+                "timestamp": index.strftime("%Y-%m-%d %H:%M:%S"),
+                "load_mw": np.round(rng.normal(100, 10, ROWS).cumsum() / 100, 3),
+            }
+        )
         frame.to_csv(path, index=False)
     return str(path)
 
@@ -37,15 +41,19 @@ def main() -> None:
     size_mb = __import__("os").path.getsize(path) / 1e6
     print(f"# load {ROWS:,} rows ({size_mb:.1f} MB) ({machine()}), best of 3")
     results = {}
-    for label, code in (("imports only (pandas, numpy)", IMPORTS),
-                        ("pandas read_csv + to_datetime", BARE),
-                        ("forecast load_series", LOAD)):
+    for label, code in (
+        ("imports only (pandas, numpy)", IMPORTS),
+        ("pandas read_csv + to_datetime", BARE),
+        ("forecast load_series", LOAD),
+    ):
         runs = [run_timed([PYTHON, "-c", code.format(path=path, n=ROWS)]) for _ in range(3)]
         results[label] = (min(r[0] for r in runs), max(r[1] for r in runs) / 1024)
     ref_time, ref_mem = results["pandas read_csv + to_datetime"]
     for label, (seconds, mib) in results.items():
-        print(f"{label:32s} {seconds:6.2f} s {seconds / ref_time:5.2f}x   peak {mib:6.0f} MiB "
-              f"{mib / ref_mem:5.2f}x")
+        print(
+            f"{label:32s} {seconds:6.2f} s {seconds / ref_time:5.2f}x   peak {mib:6.0f} MiB "
+            f"{mib / ref_mem:5.2f}x"
+        )
 
 
 if __name__ == "__main__":
