@@ -91,6 +91,7 @@ def load_series(
     time_format: str | None = None,
     encoding: str | None = None,
     stdin: io.BufferedIOBase | None = None,
+    allow_constant: bool = False,
 ) -> SeriesData:
     """Read, validate and regularise one series.
 
@@ -112,6 +113,8 @@ def load_series(
         The text encoding; ``None`` means UTF-8 (a byte-order mark is honoured).
     stdin
         The stream read for ``"-"`` (tests pass one; default ``sys.stdin.buffer``).
+    allow_constant
+        Accept a constant series (new observations for a fitted model may be a single row).
     """
     if missing not in ("error", "drop", "ffill", "interpolate"):
         raise UsageError(f"--missing must be error, drop, ffill or interpolate, got {missing!r}")
@@ -144,7 +147,8 @@ def load_series(
     offset = _resolve_frequency(stamps, freq)
     y = pd.Series(values, index=stamps.rename(tcol), name=vcol, dtype="float64")
     y, n_filled, n_dropped = _apply_missing_policy(y, offset, missing, notes)
-    _refuse_degenerate(y, min_length, purpose, label)
+    _refuse_degenerate(y, min_length, purpose, label, allow_constant)
+    y.attrs["freq"] = offset.freqstr  # kept when --missing drop leaves holes in the index
     return SeriesData(
         y=y,
         freq=offset.freqstr,
@@ -619,13 +623,15 @@ def _with_freq(y: pd.Series, offset: BaseOffset) -> pd.Series:
     return pd.Series(y.to_numpy(dtype="float64"), index=index, name=y.name)
 
 
-def _refuse_degenerate(y: pd.Series, min_length: int, purpose: str, label: str) -> None:
+def _refuse_degenerate(
+    y: pd.Series, min_length: int, purpose: str, label: str, allow_constant: bool
+) -> None:
     if len(y) < min_length:
         raise InputError(
             f"{label} has {len(y)} observations; {purpose} needs at least {min_length}"
         )
     values = y.to_numpy()
-    if len(values) and np.ptp(values) == 0:
+    if not allow_constant and len(values) and np.ptp(values) == 0:
         raise InputError(
             f"{label} is constant (every value is {values[0]:g}); there is nothing to model"
         )

@@ -14,6 +14,9 @@ import typer
 
 from forecast import __version__
 from forecast.cli import diagnose as diagnose_cmd
+from forecast.cli import fit as fit_cmd
+from forecast.cli import models as models_cmd
+from forecast.cli import predict as predict_cmd
 from forecast.errors import ExitCode, ForecastError
 
 app = typer.Typer(
@@ -26,6 +29,9 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.command("diagnose", no_args_is_help=True)(diagnose_cmd.diagnose)
+app.command("fit", no_args_is_help=True)(fit_cmd.fit)
+app.command("predict", no_args_is_help=True)(predict_cmd.predict)
+app.command("models")(models_cmd.models)
 
 
 def _version(value: bool) -> None:

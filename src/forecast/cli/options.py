@@ -105,6 +105,8 @@ def load(
     min_length: int,
     purpose: str,
     quiet: bool,
+    freq_default: str | None = None,
+    allow_constant: bool = False,
 ) -> SeriesData:
     """Load the series the shared options describe and print the loader's notes on stderr."""
     from forecast.cli.render import warn_all
@@ -114,12 +116,13 @@ def load(
         data,
         time_col=time_col,
         value_col=value_col,
-        freq=freq,
+        freq=freq or freq_default,
         missing=missing.value,
         time_format=time_format,
         encoding=encoding,
         min_length=min_length,
         purpose=purpose,
+        allow_constant=allow_constant,
     )
     warn_all(series.notes, quiet)
     return series

@@ -1,0 +1,77 @@
+"""`forecast fit DATA --model NAME`: fit a model, print its summary and forecast, save it."""
+
+from __future__ import annotations
+
+from forecast.cli import model_options as mo
+from forecast.cli import options as o
+from forecast.types import FormatChoice, MissingChoice
+
+
+def fit(
+    data: o.DataArg,
+    model: mo.Model = None,
+    param: mo.Params = None,
+    config: mo.Config = None,
+    horizon: mo.Horizon = None,
+    level: mo.Levels = None,
+    save: mo.Save = None,
+    time_col: o.TimeCol = None,
+    value_col: o.ValueCol = None,
+    freq: o.Freq = None,
+    missing: o.Missing = MissingChoice.error,
+    time_format: o.TimeFormat = None,
+    encoding: o.Encoding = None,
+    fmt: o.Format = FormatChoice.table,
+    quiet: o.Quiet = False,
+    debug: o.Debug = False,
+) -> None:
+    """Fit a model on DATA and forecast; --save writes the fitted model for 'forecast predict'."""
+    from forecast.cli.render import emit, message, warn_all
+    from forecast.config import read_config
+    from forecast.errors import UsageError
+    from forecast.forecasting import DEFAULT_HORIZON, DEFAULT_LEVELS, fit_model, min_obs
+    from forecast.models.base import check_horizon, check_levels
+    from forecast.models.registry import get_spec, parse_param_args
+
+    cfg = read_config(config)
+    name = model or cfg.model
+    if name is None:
+        raise UsageError("no model given; pass --model NAME (see 'forecast models') or --config")
+    spec = get_spec(name)
+    raw_params = {**cfg.params, **parse_param_args(param or [])}
+    spec.resolve(raw_params)  # fail on a bad parameter before reading any data
+    steps = check_horizon(horizon or cfg.horizon or DEFAULT_HORIZON)
+    levels = check_levels(level or cfg.levels or DEFAULT_LEVELS)
+    series = o.load(
+        data,
+        time_col=time_col,
+        value_col=value_col,
+        freq=freq,
+        missing=missing,
+        time_format=time_format,
+        encoding=encoding,
+        min_length=min_obs(name),
+        purpose=f"fitting {name}",
+        quiet=quiet,
+    )
+    fitted, run = fit_model(series, name, raw_params, steps, levels)
+    warn_all(run.summary.notes, quiet)
+    if save is not None:
+        from forecast.io.modelfile import save_model
+
+        save_model(save, fitted, series.describe(), {"horizon": steps, "levels": list(levels)})
+        run.extra["saved_to"] = str(save)
+        message(f"wrote {save}", quiet)
+    tables = []
+    if fmt is FormatChoice.table:
+        from forecast.report.model_tables import run_tables
+
+        tables = run_tables(run)
+    emit(
+        fmt.value,
+        document=run.to_dict(),
+        csv_header=run.forecast.columns(),
+        csv_rows=run.forecast.rows(),
+        tables=tables,
+        quiet=quiet,
+    )

@@ -1,0 +1,92 @@
+"""`forecast predict MODEL_FILE [--data NEW.csv]`: forecast from a saved model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from forecast.cli import model_options as mo
+from forecast.cli import options as o
+from forecast.types import FormatChoice, MissingChoice
+
+
+def predict(
+    model_file: Annotated[
+        Path, typer.Argument(metavar="MODEL_FILE", help="A file written by 'forecast fit --save'.")
+    ],
+    data: Annotated[
+        str | None,
+        typer.Option(
+            "--data", help="New observations after the training end (CSV, or - for stdin)."
+        ),
+    ] = None,
+    horizon: mo.Horizon = None,
+    level: mo.Levels = None,
+    refit: Annotated[
+        bool,
+        typer.Option(
+            "--refit", help="Re-estimate on training + new data instead of updating the state."
+        ),
+    ] = False,
+    save: Annotated[
+        Path | None,
+        typer.Option("--save", help="Write the updated model here (may be MODEL_FILE itself)."),
+    ] = None,
+    time_col: o.TimeCol = None,
+    value_col: o.ValueCol = None,
+    freq: o.Freq = None,
+    missing: o.Missing = MissingChoice.error,
+    time_format: o.TimeFormat = None,
+    encoding: o.Encoding = None,
+    fmt: o.Format = FormatChoice.table,
+    quiet: o.Quiet = False,
+    debug: o.Debug = False,
+) -> None:
+    """Forecast from a saved model; --data appends new observations at fixed parameters."""
+    from forecast.cli.render import emit, message
+    from forecast.forecasting import DEFAULT_HORIZON, DEFAULT_LEVELS, continue_model
+    from forecast.io.modelfile import load_model, save_model
+    from forecast.models.base import check_horizon, check_levels
+
+    loaded = load_model(model_file)
+    defaults = loaded.defaults
+    steps = check_horizon(horizon or defaults.get("horizon") or DEFAULT_HORIZON)
+    levels = check_levels(level or defaults.get("levels") or DEFAULT_LEVELS)
+    new = None
+    if data is not None:
+        new = o.load(
+            data,
+            time_col=time_col,
+            value_col=value_col,
+            freq=freq,
+            missing=missing,
+            time_format=time_format,
+            encoding=encoding,
+            min_length=1,
+            purpose="updating a model",
+            quiet=quiet,
+            freq_default=loaded.model.freq_,
+            allow_constant=True,
+        )
+    model, run = continue_model(loaded.model, new, refit, steps, levels)
+    run.extra["model_file"] = str(model_file)
+    if save is not None:
+        training = {**loaded.metadata.get("training", {}), **run.series}
+        save_model(save, model, training, {"horizon": steps, "levels": list(levels)})
+        run.extra["saved_to"] = str(save)
+        message(f"wrote {save}", quiet)
+    tables = []
+    if fmt is FormatChoice.table:
+        from forecast.report.model_tables import run_tables
+
+        tables = run_tables(run)
+    emit(
+        fmt.value,
+        document=run.to_dict(),
+        csv_header=run.forecast.columns(),
+        csv_rows=run.forecast.rows(),
+        tables=tables,
+        quiet=quiet,
+    )

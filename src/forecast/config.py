@@ -1,0 +1,67 @@
+"""`--config FILE.toml`: the model, its parameters, the horizon and the levels, in a file.
+
+    model = "sarima"
+    horizon = 12
+    levels = [80, 95]
+
+    [params]
+    order = [0, 1, 1]
+    seasonal_order = [0, 1, 1, 12]
+
+Options given on the command line win over the file; `--param` entries are merged over
+`[params]`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from forecast.errors import UsageError
+
+KEYS = ("model", "horizon", "levels", "params")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    model: str | None = None
+    horizon: int | None = None
+    levels: tuple[float, ...] | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def read_config(path: str | Path | None) -> RunConfig:
+    if path is None:
+        return RunConfig()
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"config file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read config file {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"config file {path} is not valid TOML: {exc}") from None
+    unknown = sorted(set(data) - set(KEYS))
+    if unknown:
+        raise UsageError(
+            f"config file {path}: unknown key {', '.join(unknown)}; accepted: {', '.join(KEYS)}"
+        )
+    model, horizon, levels, params = (data.get(k) for k in KEYS)
+    if model is not None and not isinstance(model, str):
+        raise UsageError(f"config file {path}: model must be a string, got {model!r}")
+    if horizon is not None and (not isinstance(horizon, int) or isinstance(horizon, bool)):
+        raise UsageError(f"config file {path}: horizon must be an integer, got {horizon!r}")
+    if levels is not None and (
+        not isinstance(levels, list) or not all(isinstance(v, (int, float)) for v in levels)
+    ):
+        raise UsageError(f"config file {path}: levels must be a list of numbers, got {levels!r}")
+    if params is not None and not isinstance(params, dict):
+        raise UsageError(f"config file {path}: [params] must be a table")
+    return RunConfig(
+        model=model,
+        horizon=horizon,
+        levels=tuple(float(v) for v in levels) if levels is not None else None,
+        params=dict(params or {}),
+    )

@@ -1,0 +1,140 @@
+"""`forecast fit` and `forecast predict` as library calls: fit or load, forecast, describe.
+
+New observations for a saved model (``predict --data``) must continue its training data: rows
+at or before the model's last timestamp are skipped when they equal what the model was trained
+on (so a cron job may pass the whole history every day) and refused when they differ; a gap
+after the last timestamp is refused, since nothing can be forecast across missing data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecast.data import SeriesData
+from forecast.errors import InputError
+from forecast.models.base import BaseForecaster, Forecast, ModelSummary
+from forecast.models.registry import get_spec
+
+DEFAULT_HORIZON = 12
+DEFAULT_LEVELS = (80.0, 95.0)
+
+
+@dataclass(frozen=True)
+class ForecastRun:
+    """A fitted (or loaded) model's summary and its forecast, with where they came from."""
+
+    series: dict[str, Any]
+    summary: ModelSummary
+    forecast: Forecast
+    horizon: int
+    levels: tuple[float, ...]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "series": self.series,
+            "model": self.summary.to_dict(),
+            "horizon": self.horizon,
+            "levels": list(self.levels),
+            "interval_method": self.forecast.interval_method,
+            "forecast": self.forecast.to_records(),
+            **self.extra,
+        }
+
+
+def min_obs(model_name: str) -> int:
+    """The fewest observations a model can be fitted on (for the loader's length check)."""
+    return get_spec(model_name).factory().min_obs
+
+
+def fit_model(
+    series: SeriesData,
+    model_name: str,
+    params: dict[str, Any],
+    horizon: int,
+    levels: Sequence[float],
+) -> tuple[BaseForecaster, ForecastRun]:
+    model = get_spec(model_name).create(params).fit(series.y)
+    forecast = model.predict(horizon, levels)
+    return model, ForecastRun(
+        series.describe(), model.summary(), forecast, horizon, forecast.levels
+    )
+
+
+def continue_model(
+    model: BaseForecaster,
+    new: SeriesData | None,
+    refit: bool,
+    horizon: int,
+    levels: Sequence[float],
+) -> tuple[BaseForecaster, ForecastRun]:
+    """Append the new observations (state update, or a refit on everything) and forecast."""
+    appended = 0
+    if new is not None:
+        fresh = new_observations(model, new.y)
+        appended = int(fresh.size)
+        if appended and refit:
+            model = _refit(model, fresh)
+        elif appended:
+            model.update(fresh)
+    forecast = model.predict(horizon, levels)
+    info = {
+        "model_end": model.end_.isoformat(),
+        "new_observations": appended,
+        "refit": bool(refit and appended),
+    }
+    series = {
+        "n": int(model.y_.size),
+        "start": model.start_.isoformat(),
+        "end": model.end_.isoformat(),
+        "freq": model.freq_,
+    }
+    return model, ForecastRun(series, model.summary(), forecast, horizon, forecast.levels, info)
+
+
+def new_observations(model: BaseForecaster, y: pd.Series) -> pd.Series:
+    """The part of ``y`` after the model's end, checked against what the model already has."""
+    index = pd.DatetimeIndex(y.index)
+    known = pd.date_range(model.start_, periods=model.y_.size, freq=model.freq_)
+    if known[-1] != model.end_:
+        known = None  # trained with --missing drop: positions are not on a regular grid
+    old = index <= model.end_
+    if old.any() and known is not None:
+        overlap = index[old]
+        positions = known.get_indexer(overlap)
+        inside = positions >= 0
+        stored, given = model.y_[positions[inside]], y.to_numpy()[old][inside]
+        differs = ~np.isclose(stored, given, rtol=1e-9, atol=1e-12)
+        if differs.any():
+            i = int(np.argmax(differs))
+            raise InputError(
+                f"new data disagrees with the model's training data at "
+                f"{overlap[inside][i].isoformat()} ({given[i]:g} in the data, {stored[i]:g} in the "
+                "model); fit a new model on the corrected data"
+            )
+    fresh = y[~old]
+    if fresh.empty:
+        return fresh
+    expected = pd.date_range(model.end_, periods=2, freq=model.freq_)[1]
+    if fresh.index[0] != expected:
+        steps = len(pd.date_range(expected, fresh.index[0], freq=model.freq_)) - 1
+        raise InputError(
+            f"new data leaves a gap: the model ends at {model.end_.isoformat()} and the data "
+            f"resumes at {fresh.index[0].isoformat()} ({steps} missing steps from "
+            f"{expected.isoformat()}); supply the missing rows"
+        )
+    return fresh
+
+
+def _refit(model: BaseForecaster, fresh: pd.Series) -> BaseForecaster:
+    """A new model with the same hyperparameters, estimated on the training data plus ``fresh``."""
+    index = pd.date_range(model.start_, periods=model.y_.size, freq=model.freq_)
+    history = pd.Series(model.y_, index=index)
+    combined = pd.concat([history, fresh])
+    combined.attrs["freq"] = model.freq_
+    return type(model)(**model.get_params()).fit(combined)

@@ -1,0 +1,426 @@
+"""AR, MA, ARMA, ARIMA and SARIMA on statsmodels' state-space SARIMAX.
+
+Every model in the family, auto-ARIMA and sparse-AR included, ends as a :class:`SarimaxSpec`
+(orders and trend) plus a parameter vector. Forecasts, intervals, ``update`` and reloading from
+a model file all go through one function, :func:`filtered`: a Kalman filter pass over the data at
+fixed parameters. So a reloaded model forecasts exactly what the fitted one did, and ``update``
+moves the state on without re-estimating anything.
+
+Trend (``trend`` parameter): ``n`` none, ``c`` intercept, ``t`` linear trend (a drift once the
+series is differenced), ``ct`` both; ``auto`` (the default) is ``c`` for an undifferenced model
+and ``n`` otherwise, as R's ``Arima`` does.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from forecast.errors import ComputeError, UsageError
+from forecast.models.base import Bands, BaseForecaster, Coefficient, ModelSummary
+
+Lags = int | tuple[int, ...]
+TRENDS = ("auto", "n", "c", "t", "ct")
+KALMAN = "Kalman filter forecast variance (Gaussian errors, parameters taken as known)"
+
+
+@dataclass(frozen=True)
+class SarimaxSpec:
+    """The structure of a SARIMAX model: orders, trend, constraints."""
+
+    p: Lags
+    d: int
+    q: int
+    seasonal: tuple[int, int, int, int] = (0, 0, 0, 0)
+    trend: str = "n"
+    enforce_stationarity: bool = True
+    enforce_invertibility: bool = True
+
+    @property
+    def order(self) -> tuple[Any, int, int]:
+        return (list(self.p) if isinstance(self.p, tuple) else self.p, self.d, self.q)
+
+    @property
+    def n_arma(self) -> int:
+        p = len(self.p) if isinstance(self.p, tuple) else self.p
+        return p + self.q + self.seasonal[0] + self.seasonal[2]
+
+    def build(self, y: np.ndarray) -> Any:
+        from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+        return SARIMAX(
+            y,
+            order=self.order,
+            seasonal_order=self.seasonal,
+            trend=None if self.trend == "n" else self.trend,
+            enforce_stationarity=self.enforce_stationarity,
+            enforce_invertibility=self.enforce_invertibility,
+        )
+
+    def describe(self) -> str:
+        p = "[" + ",".join(map(str, self.p)) + "]" if isinstance(self.p, tuple) else str(self.p)
+        text = f"ARIMA({p},{self.d},{self.q})"
+        P, D, Q, m = self.seasonal
+        if m:
+            text += f"({P},{D},{Q})[{m}]"
+        trend = {
+            "n": "",
+            "c": " with intercept",
+            "t": " with drift",
+            "ct": " with intercept and drift",
+        }
+        return text + trend[self.trend]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "order": [list(self.p) if isinstance(self.p, tuple) else self.p, self.d, self.q],
+            "seasonal_order": list(self.seasonal),
+            "trend": self.trend,
+            "enforce_stationarity": self.enforce_stationarity,
+            "enforce_invertibility": self.enforce_invertibility,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SarimaxSpec:
+        p, d, q = data["order"]
+        return cls(
+            p=tuple(p) if isinstance(p, list) else int(p),
+            d=int(d),
+            q=int(q),
+            seasonal=tuple(int(v) for v in data["seasonal_order"]),  # type: ignore[arg-type]
+            trend=data["trend"],
+            enforce_stationarity=bool(data["enforce_stationarity"]),
+            enforce_invertibility=bool(data["enforce_invertibility"]),
+        )
+
+
+def resolve_trend(trend: str, d: int, seasonal_d: int = 0) -> str:
+    if trend not in TRENDS:
+        raise UsageError(f"trend must be one of {', '.join(TRENDS)}, got {trend!r}")
+    if trend == "auto":
+        return "c" if d + seasonal_d == 0 else "n"
+    return trend
+
+
+def filtered(spec: SarimaxSpec, y: np.ndarray, params: np.ndarray) -> Any:
+    """The Kalman filter over ``y`` at fixed ``params``: the state every forecast starts from."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return spec.build(y).filter(params)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Fitted parameters, their standard errors, and what the optimiser said."""
+
+    params: np.ndarray
+    bse: np.ndarray | None
+    names: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+    stats: dict[str, float] | None = None  # the estimator's own fit statistics (OLS), if not MLE
+    estimation: str = "exact maximum likelihood (Kalman filter)"
+
+
+def estimate_mle(spec: SarimaxSpec, y: np.ndarray, model_name: str) -> Estimate:
+    """Exact Gaussian maximum likelihood; when L-BFGS does not converge, Nelder-Mead follows."""
+    model = spec.build(y)
+    tried = ["L-BFGS (50 iterations)"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            res = model.fit(disp=False)
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            raise ComputeError(
+                f"{model_name} {spec.describe()} could not be estimated: {exc}"
+            ) from None
+        converged = bool(res.mle_retvals.get("converged", True))
+        if not converged:
+            tried.append("Nelder-Mead (2000 iterations) from there")
+            retry = model.fit(start_params=res.params, method="nm", maxiter=2000, disp=False)
+            converged = bool(retry.mle_retvals.get("converged", True))
+            if np.isfinite(retry.llf) and retry.llf >= res.llf:
+                res = retry
+    params = np.asarray(res.params, dtype="float64")
+    if not np.isfinite(params).all() or not np.isfinite(res.llf):
+        raise ComputeError(
+            f"{model_name} {spec.describe()} gave non-finite parameters (tried {', '.join(tried)}); "
+            "try a simpler order"
+        )
+    notes: tuple[str, ...] = ()
+    if not converged:
+        notes = (
+            f"{model_name} {spec.describe()}: the likelihood optimisation did not converge (tried "
+            f"{', '.join(tried)}); the forecasts may be unreliable",
+        )
+    bse = np.asarray(res.bse, dtype="float64") if hasattr(res, "bse") else None
+    return Estimate(params, bse, tuple(model.param_names), notes)
+
+
+class StateSpaceForecaster(BaseForecaster):
+    """Shared machinery: a spec and parameters, and the filter that serves every forecast."""
+
+    spec_: SarimaxSpec
+    params_: np.ndarray
+    results_: Any
+
+    def _set_fitted(
+        self,
+        spec: SarimaxSpec,
+        estimate: Estimate,
+        extra: dict[str, Any] | None = None,
+        notes: tuple[str, ...] = (),
+    ) -> None:
+        self.spec_ = spec
+        self.params_ = estimate.params
+        self.results_ = filtered(spec, self.y_, estimate.params)
+        self.summary_ = self._summarise(estimate, extra or {}, notes + estimate.notes)
+
+    def _summarise(
+        self, estimate: Estimate, extra: dict[str, Any], notes: tuple[str, ...]
+    ) -> ModelSummary:
+        from forecast.diagnostics.acf import ljung_box
+
+        res, spec = self.results_, self.spec_
+        bse = estimate.bse if estimate.bse is not None else [None] * len(estimate.params)
+        coefficients = tuple(
+            Coefficient(
+                name, float(value), None if se is None or not np.isfinite(se) else float(se)
+            )
+            for name, value, se in zip(estimate.names, estimate.params, bse, strict=True)
+        )
+        stats = estimate.stats or {
+            "loglik": float(res.llf),
+            "aic": float(res.aic),
+            "aicc": float(res.aicc),
+            "bic": float(res.bic),
+            "nobs": float(res.nobs),
+        }
+        stats = {
+            **stats,
+            "sigma2": float(dict(zip(estimate.names, estimate.params, strict=True))["sigma2"]),
+        }
+        burn = int(res.loglikelihood_burn)
+        std_resid = np.asarray(res.filter_results.standardized_forecasts_error[0, burn:])
+        std_resid = std_resid[np.isfinite(std_resid)]
+        lags = [k for k in (10, 2 * spec.seasonal[3]) if spec.n_arma < k < std_resid.size // 2]
+        lb = ljung_box(std_resid, sorted(set(lags)), model_df=spec.n_arma) if lags else []
+        return ModelSummary(
+            model=self.name,
+            description=spec.describe(),
+            params=self.get_params(),
+            coefficients=coefficients,
+            stats=stats,
+            residual_ljung_box=tuple(q.to_dict() for q in lb),
+            notes=notes,
+            extra={
+                "order": list(spec.order),
+                "seasonal_order": list(spec.seasonal),
+                "trend": spec.trend,
+                "estimation": estimate.estimation,
+                **extra,
+            },
+        )
+
+    def _predict(self, horizon: int, levels: tuple[float, ...]) -> tuple[np.ndarray, Bands, str]:
+        forecast = self.results_.get_forecast(horizon)
+        mean = np.asarray(forecast.predicted_mean, dtype="float64")
+        bands: Bands = {}
+        for level in levels:
+            interval = np.asarray(forecast.conf_int(alpha=1 - level / 100), dtype="float64")
+            bands[level] = (interval[:, 0], interval[:, 1])
+        return mean, bands, KALMAN
+
+    def _update(self, new: np.ndarray) -> None:
+        self.results_ = filtered(self.spec_, self.y_, self.params_)
+
+    def _fitted_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return {"spec": self.spec_.to_dict()}, {"params": self.params_}
+
+    def _restore(self, fitted: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self.spec_ = SarimaxSpec.from_dict(fitted["spec"])
+        self.params_ = np.asarray(arrays["params"], dtype="float64")
+        self.results_ = filtered(self.spec_, self.y_, self.params_)
+
+    def _fit_spec(
+        self,
+        spec: SarimaxSpec,
+        y: np.ndarray,
+        extra: dict[str, Any] | None = None,
+        notes: tuple[str, ...] = (),
+    ) -> None:
+        self._set_fitted(spec, estimate_mle(spec, y, self.name), extra, notes)
+
+
+def _order(value: Any, length: int, name: str) -> tuple[int, ...]:
+    values = tuple(int(v) for v in value)
+    if len(values) != length or any(v < 0 for v in values):
+        raise UsageError(f"{name} must be {length} non-negative integers, got {list(value)}")
+    return values
+
+
+class Ar(StateSpaceForecaster):
+    """AR(p). ``p=None`` picks the order by ``ic`` up to ``max_p``; ``method`` ``mle`` (exact
+    likelihood, state space) or ``ols`` (conditional least squares, as Stata's ``regress`` and
+    statsmodels' ``AutoReg``: the estimates are then filtered as a state-space model)."""
+
+    name = "ar"
+    min_obs = 5
+
+    def __init__(
+        self,
+        p: int | None = None,
+        max_p: int = 12,
+        ic: str = "aic",
+        method: str = "mle",
+        trend: str = "auto",
+    ) -> None:
+        self.p = p
+        self.max_p = max_p
+        self.ic = ic
+        self.method = method
+        self.trend = trend
+
+    def _fit(self, y: np.ndarray) -> None:
+        trend = resolve_trend(self.trend, 0)
+        if self.method not in ("mle", "ols"):
+            raise UsageError(f"ar: method must be mle or ols, got {self.method!r}")
+        if self.method == "ols" and trend not in ("n", "c"):
+            raise UsageError("ar: method=ols takes trend n or c")
+        p, selection = self._order(y, trend)
+        spec = SarimaxSpec(p, 0, 0, trend=trend, enforce_stationarity=self.method == "mle")
+        extra = {"selection": selection} if selection else {}
+        if self.method == "mle":
+            self._fit_spec(spec, y, extra)
+        else:
+            self._set_fitted(spec, estimate_ols(y, p, trend), extra)
+
+    def _order(self, y: np.ndarray, trend: str) -> tuple[int, str | None]:
+        if self.p is not None:
+            return int(self.p), None
+        from statsmodels.tsa.ar_model import ar_select_order
+
+        if self.ic not in ("aic", "bic", "hqic"):
+            raise UsageError(f"ar: ic must be aic, bic or hqic, got {self.ic!r}")
+        max_p = max(1, min(self.max_p, y.size // 3))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            chosen = ar_select_order(y, maxlag=max_p, ic=self.ic, trend=trend).ar_lags
+        p = int(max(chosen)) if chosen is not None and len(chosen) else 0
+        return p, f"p={p} chosen by {self.ic.upper()} over 0..{max_p} (OLS on a common sample)"
+
+
+def estimate_ols(y: np.ndarray, p: Lags, trend: str) -> Estimate:
+    """Conditional least squares (statsmodels AutoReg), laid out as SARIMAX parameters."""
+    from statsmodels.tsa.ar_model import AutoReg
+
+    lags = list(p) if isinstance(p, tuple) else p
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = AutoReg(y, lags=lags, trend=trend).fit()
+    params = np.r_[res.params, res.sigma2]
+    bse = np.r_[res.bse, np.nan]
+    names = (
+        (("intercept",) if trend == "c" else ())
+        + tuple(f"ar.L{k}" for k in (lags if isinstance(lags, list) else range(1, lags + 1)))
+        + ("sigma2",)
+    )
+    stats = {
+        "loglik": float(res.llf),
+        "aic": float(res.aic),
+        "bic": float(res.bic),
+        "nobs": float(res.nobs),
+    }
+    return Estimate(
+        params,
+        bse,
+        names,
+        stats=stats,
+        estimation="conditional least squares (statsmodels AutoReg)",
+    )
+
+
+class Ma(StateSpaceForecaster):
+    """MA(q), exact maximum likelihood."""
+
+    name = "ma"
+    min_obs = 5
+
+    def __init__(self, q: int = 1, trend: str = "auto") -> None:
+        self.q = q
+        self.trend = trend
+
+    def _fit(self, y: np.ndarray) -> None:
+        self._fit_spec(SarimaxSpec(0, 0, int(self.q), trend=resolve_trend(self.trend, 0)), y)
+
+
+class Arma(StateSpaceForecaster):
+    """ARMA(p, q), exact maximum likelihood."""
+
+    name = "arma"
+    min_obs = 5
+
+    def __init__(self, p: int = 1, q: int = 1, trend: str = "auto") -> None:
+        self.p = p
+        self.q = q
+        self.trend = trend
+
+    def _fit(self, y: np.ndarray) -> None:
+        spec = SarimaxSpec(int(self.p), 0, int(self.q), trend=resolve_trend(self.trend, 0))
+        self._fit_spec(spec, y)
+
+
+class Arima(StateSpaceForecaster):
+    """ARIMA(p, d, q), exact maximum likelihood."""
+
+    name = "arima"
+    min_obs = 5
+
+    def __init__(self, order: tuple[int, int, int] = (1, 1, 1), trend: str = "auto") -> None:
+        self.order = order
+        self.trend = trend
+
+    def _fit(self, y: np.ndarray) -> None:
+        p, d, q = _order(self.order, 3, "order")
+        self._fit_spec(SarimaxSpec(p, d, q, trend=resolve_trend(self.trend, d)), y)
+
+
+class Sarima(StateSpaceForecaster):
+    """SARIMA(p, d, q)(P, D, Q, m). ``seasonal_order`` with three numbers takes m from ``period``,
+    or detects it on the training data."""
+
+    name = "sarima"
+    min_obs = 8
+
+    def __init__(
+        self,
+        order: tuple[int, int, int] = (0, 1, 1),
+        seasonal_order: tuple[int, ...] = (0, 1, 1),
+        period: int | None = None,
+        trend: str = "auto",
+    ) -> None:
+        self.order = order
+        self.seasonal_order = seasonal_order
+        self.period = period
+        self.trend = trend
+
+    def _fit(self, y: np.ndarray) -> None:
+        from forecast.models.baselines import resolve_period
+
+        p, d, q = _order(self.order, 3, "order")
+        seasonal = tuple(int(v) for v in self.seasonal_order)
+        if len(seasonal) == 3:
+            period, _ = resolve_period(self.period, y, self.freq_)
+            if period is None:
+                raise UsageError(
+                    "sarima: no seasonal period was given or detected; pass --param "
+                    "seasonal_order=P,D,Q,m or --param period=m"
+                )
+            seasonal = (*seasonal, period)
+        P, D, Q, m = _order(seasonal, 4, "seasonal_order")
+        if m < 2:
+            raise UsageError(f"sarima: the seasonal period must be >= 2, got {m}")
+        spec = SarimaxSpec(p, d, q, (P, D, Q, m), trend=resolve_trend(self.trend, d, D))
+        self._fit_spec(spec, y)

@@ -1,0 +1,183 @@
+"""The simple baselines: naive, seasonal naive, drift and mean, with textbook intervals.
+
+Point forecasts and standard errors follow R's forecast package (Hyndman & Athanasopoulos,
+*Forecasting: Principles and Practice*, section 5.5), with e the in-sample one-step residuals
+and mse = mean(e^2) over the residuals that exist:
+
+* naive:  y_T;                          se_h = sqrt(mse * h)
+* snaive: y_{T + h - m(k+1)}, k = floor((h-1)/m);  se_h = sqrt(mse * (k + 1))
+* drift:  y_T + h b, b = mean(diff(y));  se_h = sqrt(mse * h + (h * se_b)^2),
+          se_b = sd(diff(y)) / sqrt(T - 1)
+* mean:   mean(y);                      se = sd(y) sqrt(1 + 1/T), Student t with T-1 df
+
+Intervals are mean +/- z se (t for the mean model): Gaussian forecast errors.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from forecast.errors import InputError
+from forecast.models.base import Bands, BaseForecaster, Coefficient, ModelSummary, normal_bands
+
+TEXTBOOK = "textbook Gaussian intervals from the in-sample residuals (Hyndman & Athanasopoulos 5.5)"
+
+
+class _LagWalk(BaseForecaster):
+    """y_{t} = y_{t-lag} (+ drift): the naive, seasonal naive and drift methods."""
+
+    lag_: int
+    drift_: float
+    drift_se_: float
+    mse_: float
+
+    def _estimate(self, y: np.ndarray, lag: int, drift: bool) -> None:
+        if y.size <= lag:
+            raise InputError(f"{self.name} needs more than {lag} observations, got {y.size}")
+        diffs = y[lag:] - y[:-lag]
+        self.lag_ = lag
+        self.drift_ = float(diffs.mean()) if drift else 0.0
+        self.drift_se_ = (
+            float(diffs.std(ddof=1) / math.sqrt(diffs.size)) if drift and diffs.size > 1 else 0.0
+        )
+        residuals = diffs - self.drift_
+        self.mse_ = float(np.mean(residuals**2))
+
+    def _predict(self, horizon: int, levels: tuple[float, ...]) -> tuple[np.ndarray, Bands, str]:
+        lag = self.lag_
+        h = np.arange(1, horizon + 1)
+        periods = (h - 1) // lag + 1  # full seasonal periods ahead (= h when lag is 1)
+        last = self.y_[-lag:]
+        mean = last[(h - 1) % lag] + periods * self.drift_
+        se = np.sqrt(self.mse_ * periods + (periods * self.drift_se_) ** 2)
+        return mean, normal_bands(mean, se, levels), TEXTBOOK
+
+    def _update(self, new: np.ndarray) -> None:
+        """Nothing to move: forecasts start from the last values of ``y_``."""
+
+    def _fitted_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return {
+            "lag": self.lag_,
+            "drift": self.drift_,
+            "drift_se": self.drift_se_,
+            "mse": self.mse_,
+        }, {}
+
+    def _restore(self, fitted: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self.lag_ = int(fitted["lag"])
+        self.drift_ = float(fitted["drift"])
+        self.drift_se_ = float(fitted["drift_se"])
+        self.mse_ = float(fitted["mse"])
+
+    def _summarise(
+        self, description: str, params: dict[str, Any], coefficients: tuple[Coefficient, ...] = ()
+    ) -> None:
+        self.summary_ = ModelSummary(
+            model=self.name,
+            description=description,
+            params=params,
+            coefficients=coefficients,
+            stats={"sigma2": self.mse_, "nobs": float(self.y_.size)},
+        )
+
+
+class Naive(_LagWalk):
+    """Naive: every forecast is the last observed value (a random walk)."""
+
+    name = "naive"
+    min_obs = 2
+
+    def _fit(self, y: np.ndarray) -> None:
+        self._estimate(y, 1, drift=False)
+        self._summarise("naive (random walk)", {})
+
+
+class Drift(_LagWalk):
+    """Drift: the last value plus the average change per step (a random walk with drift)."""
+
+    name = "drift"
+    min_obs = 3
+
+    def _fit(self, y: np.ndarray) -> None:
+        self._estimate(y, 1, drift=True)
+        self._summarise(
+            "random walk with drift", {}, (Coefficient("drift", self.drift_, self.drift_se_),)
+        )
+
+
+class SeasonalNaive(_LagWalk):
+    """Seasonal naive: the value one season ago. ``period=None`` detects it on the training data."""
+
+    name = "snaive"
+    min_obs = 4
+
+    def __init__(self, period: int | None = None) -> None:
+        self.period = period
+
+    def _fit(self, y: np.ndarray) -> None:
+        period, source = resolve_period(self.period, y, self.freq_)
+        if period is None:
+            raise InputError(
+                "snaive: no seasonal period was detected in the training data; pass "
+                "--param period=N (or use naive)"
+            )
+        self._estimate(y, period, drift=False)
+        self._summarise(f"seasonal naive, period {period} ({source})", {"period": period})
+
+
+class Mean(BaseForecaster):
+    """Mean: every forecast is the training mean; Student-t intervals."""
+
+    name = "mean"
+    min_obs = 2
+
+    mean_: float
+    sd_: float
+
+    def _fit(self, y: np.ndarray) -> None:
+        self.mean_ = float(y.mean())
+        self.sd_ = float(y.std(ddof=1))
+        self.summary_ = ModelSummary(
+            model=self.name,
+            description="mean of the training data",
+            params={},
+            coefficients=(Coefficient("mean", self.mean_, self.sd_ / math.sqrt(y.size)),),
+            stats={"sigma2": self.sd_**2, "nobs": float(y.size)},
+        )
+
+    def _predict(self, horizon: int, levels: tuple[float, ...]) -> tuple[np.ndarray, Bands, str]:
+        from scipy.stats import t
+
+        n = int(self.summary_.stats["nobs"])
+        mean = np.full(horizon, self.mean_)
+        se = self.sd_ * math.sqrt(1 + 1 / n)
+        bands: Bands = {}
+        for level in levels:
+            q = float(t.ppf(0.5 + level / 200, n - 1))
+            bands[level] = (mean - q * se, mean + q * se)
+        return mean, bands, "Student t intervals, sd(y) * sqrt(1 + 1/T), T-1 degrees of freedom"
+
+    def _update(self, new: np.ndarray) -> None:
+        """The mean is a parameter: new data does not move it (refit to re-estimate)."""
+
+    def _fitted_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return {"mean": self.mean_, "sd": self.sd_}, {}
+
+    def _restore(self, fitted: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self.mean_ = float(fitted["mean"])
+        self.sd_ = float(fitted["sd"])
+
+
+def resolve_period(period: int | None, y: np.ndarray, freq: str | None) -> tuple[int | None, str]:
+    """The seasonal period to use: the given one, or the one detected on ``y`` (training data)."""
+    if period is not None:
+        return period, "given"
+    from forecast.diagnostics.seasonality import detect_seasonality
+    from forecast.diagnostics.stationarity import suggest_differencing
+
+    d = suggest_differencing(y, None).d if y.size >= 10 else 0
+    found = detect_seasonality(y, freq, differences=d)
+    return found.period, "detected"

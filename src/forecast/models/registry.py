@@ -1,0 +1,318 @@
+"""Model names -> factories and parameter schemas.
+
+The registry is what `forecast models` lists, what `--model NAME --param key=value` and
+`--config` are checked against, and what the contract tests iterate over. It imports no model
+module: a factory is an import path, loaded only when the model is created, so listing models
+costs nothing and a classical fit never imports torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from forecast.errors import UsageError
+
+if TYPE_CHECKING:
+    from forecast.models.base import BaseForecaster
+
+Kind = Literal["int", "int?", "float", "bool", "choice", "ints", "str?"]
+_TRUE = {"true", "yes", "1", "on"}
+_FALSE = {"false", "no", "0", "off"}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One hyperparameter: its name, kind, default and what it does."""
+
+    name: str
+    kind: Kind
+    default: Any
+    help: str
+    choices: tuple[str, ...] = ()
+    lengths: tuple[int, ...] = ()  # for "ints": the accepted numbers of values
+    minimum: float | None = None
+
+    @property
+    def type_name(self) -> str:
+        if self.kind == "choice":
+            return "|".join(self.choices)
+        if self.kind == "ints":
+            return " or ".join(f"{n} ints" for n in self.lengths) + " (comma-separated)"
+        return {"int?": "int or auto", "str?": "text or auto"}.get(self.kind, self.kind)
+
+    def coerce(self, model: str, raw: Any) -> Any:
+        """The value as the model takes it, or a UsageError that says what is accepted."""
+        try:
+            value = self._convert(raw)
+        except (TypeError, ValueError):
+            raise UsageError(
+                f"{model}: parameter {self.name}={_show(raw)} is not valid; expected "
+                f"{self.type_name}"
+            ) from None
+        numbers = value if isinstance(value, tuple) else (value,)
+        if self.minimum is not None and any(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and v < self.minimum
+            for v in numbers
+        ):
+            raise UsageError(
+                f"{model}: parameter {self.name}={_show(raw)} must be >= {self.minimum:g}"
+            )
+        return value
+
+    def _convert(self, raw: Any) -> Any:
+        if self.kind in ("int?", "str?") and (raw is None or str(raw).lower() in ("auto", "none")):
+            return None
+        if self.kind in ("int", "int?"):
+            return _int(raw)
+        if self.kind == "str?":
+            return str(raw)
+        if self.kind == "float":
+            if isinstance(raw, bool):
+                raise TypeError
+            return float(raw)
+        if self.kind == "bool":
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in _TRUE | _FALSE:
+                return text in _TRUE
+            raise ValueError
+        if self.kind == "choice":
+            if str(raw) not in self.choices:
+                raise ValueError
+            return str(raw)
+        items = raw if isinstance(raw, (list, tuple)) else str(raw).replace(" ", "").split(",")
+        values = tuple(_int(v) for v in items)
+        if self.lengths and len(values) not in self.lengths:
+            raise ValueError
+        return values
+
+
+def _int(raw: Any) -> int:
+    if isinstance(raw, bool):
+        raise TypeError
+    if isinstance(raw, float) and not raw.is_integer():
+        raise ValueError
+    return int(str(raw).strip()) if isinstance(raw, str) else int(raw)
+
+
+def _show(raw: Any) -> str:
+    return ",".join(map(str, raw)) if isinstance(raw, (list, tuple)) else str(raw)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A registered model: name, family, one-line summary, factory path and parameters."""
+
+    name: str
+    family: Literal["baseline", "arima", "neural"]
+    summary: str
+    target: str  # "module:Class"
+    params: tuple[Param, ...] = ()
+
+    def factory(self) -> type[BaseForecaster]:
+        module, _, cls = self.target.partition(":")
+        factory: type[BaseForecaster] = getattr(importlib.import_module(module), cls)
+        return factory
+
+    def resolve(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        """Defaults overlaid with ``raw``, each value checked and converted."""
+        known = {p.name: p for p in self.params}
+        unknown = sorted(set(raw) - set(known))
+        if unknown:
+            accepted = ", ".join(known) if known else "none"
+            raise UsageError(
+                f"{self.name} has no parameter {', '.join(unknown)}; it accepts: {accepted}"
+            )
+        values = {p.name: p.default for p in self.params}
+        values |= {name: known[name].coerce(self.name, value) for name, value in raw.items()}
+        return values
+
+    def create(self, raw: Mapping[str, Any] | None = None) -> BaseForecaster:
+        return self.factory()(**self.resolve(raw or {}))
+
+
+TREND = Param(
+    "trend",
+    "choice",
+    "auto",
+    "n none, c intercept, t trend (drift when differenced), ct both; auto: c if undifferenced, else n",
+    choices=("auto", "n", "c", "t", "ct"),
+)
+PERIOD = Param(
+    "period", "int?", None, "seasonal period (default: detected on the training data)", minimum=2
+)
+
+
+def _arima_specs() -> list[ModelSpec]:
+    return [
+        ModelSpec(
+            "ar",
+            "arima",
+            "autoregression AR(p); p chosen by an information criterion when not given",
+            "forecast.models.arima:Ar",
+            (
+                Param("p", "int?", None, "AR order (default: chosen by ic up to max_p)", minimum=0),
+                Param("max_p", "int", 12, "largest order tried when p is auto", minimum=1),
+                Param(
+                    "ic",
+                    "choice",
+                    "aic",
+                    "criterion for choosing p",
+                    choices=("aic", "bic", "hqic"),
+                ),
+                Param(
+                    "method",
+                    "choice",
+                    "mle",
+                    "mle: exact likelihood; ols: conditional least squares",
+                    choices=("mle", "ols"),
+                ),
+                TREND,
+            ),
+        ),
+        ModelSpec(
+            "ma",
+            "arima",
+            "moving average MA(q)",
+            "forecast.models.arima:Ma",
+            (Param("q", "int", 1, "MA order", minimum=0), TREND),
+        ),
+        ModelSpec(
+            "arma",
+            "arima",
+            "ARMA(p, q)",
+            "forecast.models.arima:Arma",
+            (
+                Param("p", "int", 1, "AR order", minimum=0),
+                Param("q", "int", 1, "MA order", minimum=0),
+                TREND,
+            ),
+        ),
+        ModelSpec(
+            "arima",
+            "arima",
+            "ARIMA(p, d, q)",
+            "forecast.models.arima:Arima",
+            (Param("order", "ints", (1, 1, 1), "p,d,q", lengths=(3,), minimum=0), TREND),
+        ),
+        ModelSpec(
+            "sarima",
+            "arima",
+            "seasonal ARIMA(p, d, q)(P, D, Q, m)",
+            "forecast.models.arima:Sarima",
+            (
+                Param("order", "ints", (0, 1, 1), "p,d,q", lengths=(3,), minimum=0),
+                Param(
+                    "seasonal_order",
+                    "ints",
+                    (0, 1, 1),
+                    "P,D,Q or P,D,Q,m (m from period when left out)",
+                    lengths=(3, 4),
+                    minimum=0,
+                ),
+                PERIOD,
+                TREND,
+            ),
+        ),
+        ModelSpec(
+            "auto-arima",
+            "arima",
+            "automatic (S)ARIMA order selection (pmdarima, like R auto.arima)",
+            "forecast.models.auto_arima:AutoArima",
+            (
+                PERIOD,
+                Param("seasonal", "bool", True, "search seasonal models when a period is known"),
+                Param("stepwise", "bool", True, "stepwise search (false: exhaustive)"),
+                Param(
+                    "ic",
+                    "choice",
+                    "aicc",
+                    "selection criterion",
+                    choices=("aic", "aicc", "bic", "hqic"),
+                ),
+                Param("max_p", "int", 5, "largest p", minimum=0),
+                Param("max_q", "int", 5, "largest q", minimum=0),
+                Param("max_P", "int", 2, "largest seasonal P", minimum=0),
+                Param("max_Q", "int", 2, "largest seasonal Q", minimum=0),
+                Param("max_d", "int", 2, "largest d", minimum=0),
+                Param("max_D", "int", 1, "largest seasonal D", minimum=0),
+            ),
+        ),
+        ModelSpec(
+            "sparse-ar",
+            "arima",
+            "AR on the lags a cross-validated lasso keeps (long-memory series)",
+            "forecast.models.sparse_ar:SparseAr",
+            (
+                Param("max_lag", "int", 24, "largest lag considered", minimum=1),
+                Param("folds", "int", 5, "time-series CV folds for the penalty", minimum=2),
+                Param("d", "int", 0, "differences before the lag search", minimum=0),
+                Param("one_se", "bool", False, "largest penalty within one SE of the best"),
+                TREND,
+            ),
+        ),
+    ]
+
+
+REGISTRY: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in [
+        ModelSpec(
+            "naive",
+            "baseline",
+            "last observed value (random walk)",
+            "forecast.models.baselines:Naive",
+        ),
+        ModelSpec(
+            "snaive",
+            "baseline",
+            "value one season ago",
+            "forecast.models.baselines:SeasonalNaive",
+            (PERIOD,),
+        ),
+        ModelSpec(
+            "drift",
+            "baseline",
+            "last value plus the average change",
+            "forecast.models.baselines:Drift",
+        ),
+        ModelSpec(
+            "mean", "baseline", "mean of the training data", "forecast.models.baselines:Mean"
+        ),
+        *_arima_specs(),
+    ]
+}
+
+
+def register(spec: ModelSpec) -> None:
+    """Add a model (the neural models register themselves through this)."""
+    REGISTRY[spec.name] = spec
+
+
+def get_spec(name: str) -> ModelSpec:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise UsageError(
+            f"unknown model {name!r}; choose one of: {', '.join(REGISTRY)} (see 'forecast models')"
+        ) from None
+
+
+def parse_param_args(items: Iterable[str]) -> dict[str, str]:
+    """``["order=2,1,1", "trend=c"]`` -> ``{"order": "2,1,1", "trend": "c"}``."""
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--param takes key=value, got {item!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def create(name: str, raw_params: Mapping[str, Any] | None = None) -> BaseForecaster:
+    """A fresh, unfitted model from its name and raw parameter values."""
+    return get_spec(name).create(raw_params)
