@@ -101,10 +101,9 @@ def new_observations(model: BaseForecaster, y: pd.Series) -> pd.Series:
     """The part of ``y`` after the model's end, checked against what the model already has."""
     index = pd.DatetimeIndex(y.index)
     known = pd.date_range(model.start_, periods=model.y_.size, freq=model.freq_)
-    if known[-1] != model.end_:
-        known = None  # trained with --missing drop: positions are not on a regular grid
+    regular = known[-1] == model.end_  # False after --missing drop left holes in the training
     old = index <= model.end_
-    if old.any() and known is not None:
+    if old.any() and regular:
         overlap = index[old]
         positions = known.get_indexer(overlap)
         inside = positions >= 0

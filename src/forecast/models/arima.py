@@ -146,8 +146,8 @@ def estimate_mle(spec: SarimaxSpec, y: np.ndarray, model_name: str) -> Estimate:
     params = np.asarray(res.params, dtype="float64")
     if not np.isfinite(params).all() or not np.isfinite(res.llf):
         raise ComputeError(
-            f"{model_name} {spec.describe()} gave non-finite parameters (tried {', '.join(tried)}); "
-            "try a simpler order"
+            f"{model_name} {spec.describe()} gave non-finite parameters "
+            f"(tried {', '.join(tried)}); try a simpler order"
         )
     notes: tuple[str, ...] = ()
     if not converged:

@@ -139,7 +139,8 @@ TREND = Param(
     "trend",
     "choice",
     "auto",
-    "n none, c intercept, t trend (drift when differenced), ct both; auto: c if undifferenced, else n",
+    "n none, c intercept, t trend (drift when differenced), ct both; "
+    "auto: c if undifferenced, else n",
     choices=("auto", "n", "c", "t", "ct"),
 )
 PERIOD = Param(

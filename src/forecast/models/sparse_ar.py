@@ -62,7 +62,7 @@ def select_lags(x: np.ndarray, max_lag: int, folds: int, one_se: bool) -> tuple[
             limit = mean_error[best] + errors[:, best].std(ddof=1) / np.sqrt(folds)
             best = int(np.flatnonzero(mean_error <= limit)[0])  # alphas are decreasing
         lasso = Lasso(alpha=float(alphas[best])).fit(scaled, target)
-    lags = [k + 1 for k in np.flatnonzero(np.abs(lasso.coef_) > 1e-10)]
+    lags = [int(k) + 1 for k in np.flatnonzero(np.abs(lasso.coef_) > 1e-10)]
     return lags, float(alphas[best])
 
 
