@@ -47,6 +47,11 @@ class ForecastRun:
         }
 
 
+def first_given(*values: Any) -> Any:
+    """The first value that is not None (an option, then the config, then the default)."""
+    return next(v for v in values if v is not None)
+
+
 def min_obs(model_name: str) -> int:
     """The fewest observations a model can be fitted on (for the loader's length check)."""
     return get_spec(model_name).factory().min_obs

@@ -35,6 +35,16 @@ def test_help_imports_no_heavy_library(args) -> None:
     assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
 
 
+def test_fit_naive_imports_neither_statsmodels_nor_torch() -> None:
+    from tests.conftest import SAMPLES
+
+    probe = _modules_after("fit", str(SAMPLES / "airpassengers.csv"), "-m", "naive", "-f", "json")
+    assert probe["code"] == 0
+    loaded = {m.split(".")[0] for m in probe["modules"]}
+    assert "pandas" in loaded
+    assert loaded.isdisjoint(set(HEAVY) - {"pandas"}), sorted(loaded & set(HEAVY))
+
+
 def test_python_dash_m_works() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "forecast", "--version"], capture_output=True, text=True

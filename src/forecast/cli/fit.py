@@ -29,7 +29,13 @@ def fit(
     from forecast.cli.render import emit, message, warn_all
     from forecast.config import read_config
     from forecast.errors import UsageError
-    from forecast.forecasting import DEFAULT_HORIZON, DEFAULT_LEVELS, fit_model, min_obs
+    from forecast.forecasting import (
+        DEFAULT_HORIZON,
+        DEFAULT_LEVELS,
+        first_given,
+        fit_model,
+        min_obs,
+    )
     from forecast.models.base import check_horizon, check_levels
     from forecast.models.registry import get_spec, parse_param_args
 
@@ -40,8 +46,8 @@ def fit(
     spec = get_spec(name)
     raw_params = {**cfg.params, **parse_param_args(param or [])}
     spec.resolve(raw_params)  # fail on a bad parameter before reading any data
-    steps = check_horizon(horizon or cfg.horizon or DEFAULT_HORIZON)
-    levels = check_levels(level or cfg.levels or DEFAULT_LEVELS)
+    steps = check_horizon(first_given(horizon, cfg.horizon, DEFAULT_HORIZON))
+    levels = check_levels(first_given(level, cfg.levels, DEFAULT_LEVELS))
     series = o.load(
         data,
         time_col=time_col,

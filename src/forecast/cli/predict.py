@@ -46,14 +46,14 @@ def predict(
 ) -> None:
     """Forecast from a saved model; --data appends new observations at fixed parameters."""
     from forecast.cli.render import emit, message
-    from forecast.forecasting import DEFAULT_HORIZON, DEFAULT_LEVELS, continue_model
+    from forecast.forecasting import DEFAULT_HORIZON, DEFAULT_LEVELS, continue_model, first_given
     from forecast.io.modelfile import load_model, save_model
     from forecast.models.base import check_horizon, check_levels
 
     loaded = load_model(model_file)
     defaults = loaded.defaults
-    steps = check_horizon(horizon or defaults.get("horizon") or DEFAULT_HORIZON)
-    levels = check_levels(level or defaults.get("levels") or DEFAULT_LEVELS)
+    steps = check_horizon(first_given(horizon, defaults.get("horizon"), DEFAULT_HORIZON))
+    levels = check_levels(first_given(level, defaults.get("levels"), DEFAULT_LEVELS))
     new = None
     if data is not None:
         new = o.load(

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from forecast import __version__
-from forecast.errors import ModelFileError
+from forecast.errors import ModelFileError, UsageError
 from forecast.io.atomic import atomic_write_bytes
 from forecast.report.export import jsonable
 
@@ -116,6 +116,8 @@ def load_model(path: str | Path) -> LoadedModel:
         state = dict(meta["state"])
         state["params"] = spec.resolve(state["params"])  # the registry's checks, as for --param
         model = spec.factory().from_state(state, arrays)
+    except UsageError as exc:
+        raise ModelFileError(f"{label} is damaged: {exc.message}") from None
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise ModelFileError(f"{label} is damaged: cannot restore the model ({exc!r})") from None
     return LoadedModel(model, meta)

@@ -6,9 +6,16 @@ a model file all go through one function, :func:`filtered`: a Kalman filter pass
 fixed parameters. So a reloaded model forecasts exactly what the fitted one did, and ``update``
 moves the state on without re-estimating anything.
 
-Trend (``trend`` parameter): ``n`` none, ``c`` intercept, ``t`` linear trend (a drift once the
+Trend (``trend`` parameter): ``n`` none, ``c`` constant, ``t`` linear trend (a drift once the
 series is differenced), ``ct`` both; ``auto`` (the default) is ``c`` for an undifferenced model
-and ``n`` otherwise, as R's ``Arima`` does.
+and ``n`` otherwise, as R's ``Arima`` does. A differenced model cannot have a constant (the
+differencing removes it): use ``t`` for a drift.
+
+Two parameterisations of the deterministic terms are used. Models estimated here by maximum
+likelihood use the *mean* form (statsmodels ``ARIMA``: y_t = mu + eta_t with ARMA errors eta,
+as R's ``arima``; it is also better scaled for the optimiser). Parameters estimated elsewhere in
+the *intercept* form (least squares ``AutoReg``, pmdarima's auto-ARIMA: y_t = c + sum phi y_{t-i}
++ ...) are filtered with statsmodels ``SARIMAX``, which uses that form. The spec records which.
 """
 
 from __future__ import annotations
@@ -20,7 +27,8 @@ from typing import Any
 import numpy as np
 
 from forecast.errors import ComputeError, UsageError
-from forecast.models.base import Bands, BaseForecaster, Coefficient, ModelSummary
+from forecast.models import kalman
+from forecast.models.base import Bands, BaseForecaster, Coefficient, ModelSummary, normal_bands
 
 Lags = int | tuple[int, ...]
 TRENDS = ("auto", "n", "c", "t", "ct")
@@ -38,6 +46,7 @@ class SarimaxSpec:
     trend: str = "n"
     enforce_stationarity: bool = True
     enforce_invertibility: bool = True
+    form: str = "mean"  # "mean": statsmodels ARIMA; "intercept": statsmodels SARIMAX
 
     @property
     def order(self) -> tuple[Any, int, int]:
@@ -49,16 +58,26 @@ class SarimaxSpec:
         return p + self.q + self.seasonal[0] + self.seasonal[2]
 
     def build(self, y: np.ndarray) -> Any:
+        from statsmodels.tsa.arima.model import ARIMA
         from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-        return SARIMAX(
-            y,
-            order=self.order,
-            seasonal_order=self.seasonal,
-            trend=None if self.trend == "n" else self.trend,
-            enforce_stationarity=self.enforce_stationarity,
-            enforce_invertibility=self.enforce_invertibility,
-        )
+        kind = ARIMA if self.form == "mean" else SARIMAX
+        try:
+            return kind(
+                y,
+                order=self.order,
+                seasonal_order=self.seasonal,
+                trend=None if self.trend == "n" else self.trend,
+                enforce_stationarity=self.enforce_stationarity,
+                enforce_invertibility=self.enforce_invertibility,
+            )
+        except ValueError as exc:
+            if "trend terms of lower order" in str(exc):
+                raise UsageError(
+                    f"{self.describe()}: a differenced model cannot have a constant; use "
+                    "trend=t (a drift) or trend=n"
+                ) from None
+            raise
 
     def describe(self) -> str:
         p = "[" + ",".join(map(str, self.p)) + "]" if isinstance(self.p, tuple) else str(self.p)
@@ -81,6 +100,7 @@ class SarimaxSpec:
             "trend": self.trend,
             "enforce_stationarity": self.enforce_stationarity,
             "enforce_invertibility": self.enforce_invertibility,
+            "form": self.form,
         }
 
     @classmethod
@@ -94,6 +114,7 @@ class SarimaxSpec:
             trend=data["trend"],
             enforce_stationarity=bool(data["enforce_stationarity"]),
             enforce_invertibility=bool(data["enforce_invertibility"]),
+            form=str(data["form"]),
         )
 
 
@@ -131,16 +152,18 @@ def estimate_mle(spec: SarimaxSpec, y: np.ndarray, model_name: str) -> Estimate:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            res = model.fit(disp=False)
+            res = model.fit()
         except (ValueError, np.linalg.LinAlgError) as exc:
             raise ComputeError(
                 f"{model_name} {spec.describe()} could not be estimated: {exc}"
             ) from None
-        converged = bool(res.mle_retvals.get("converged", True))
+        converged = _converged(res)
         if not converged:
             tried.append("Nelder-Mead (2000 iterations) from there")
-            retry = model.fit(start_params=res.params, method="nm", maxiter=2000, disp=False)
-            converged = bool(retry.mle_retvals.get("converged", True))
+            retry = model.fit(
+                start_params=res.params, method_kwargs={"method": "nm", "maxiter": 2000}
+            )
+            converged = _converged(retry)
             if np.isfinite(retry.llf) and retry.llf >= res.llf:
                 res = retry
     params = np.asarray(res.params, dtype="float64")
@@ -159,12 +182,26 @@ def estimate_mle(spec: SarimaxSpec, y: np.ndarray, model_name: str) -> Estimate:
     return Estimate(params, bse, tuple(model.param_names), notes)
 
 
+def _converged(res: Any) -> bool:
+    return bool((getattr(res, "mle_retvals", None) or {}).get("converged", True))
+
+
 class StateSpaceForecaster(BaseForecaster):
-    """Shared machinery: a spec and parameters, and the filter that serves every forecast."""
+    """Shared machinery: a spec and parameters, and the filter that serves every forecast.
+
+    statsmodels filters the data the model was fitted on (``y_[:kalman_start_]``); observations
+    added by ``update`` move the state on with :mod:`forecast.models.kalman`, a few matrix
+    products each. A reloaded model repeats exactly these two steps, so it forecasts exactly
+    what the model that was saved did. Systems that module does not cover (time-varying state
+    intercepts) are re-filtered by statsmodels on update instead.
+    """
 
     spec_: SarimaxSpec
     params_: np.ndarray
     results_: Any
+    kalman_start_: int
+    system_: kalman.StateSpace | None
+    state_: kalman.KalmanState | None
 
     def _set_fitted(
         self,
@@ -175,8 +212,18 @@ class StateSpaceForecaster(BaseForecaster):
     ) -> None:
         self.spec_ = spec
         self.params_ = estimate.params
-        self.results_ = filtered(spec, self.y_, estimate.params)
+        self._start_filter(self.y_.size)
         self.summary_ = self._summarise(estimate, extra or {}, notes + estimate.notes)
+
+    def _start_filter(self, n: int) -> None:
+        """statsmodels filters ``y_[:n]``; the rest is carried by the Kalman module."""
+        self.kalman_start_ = n
+        self.results_ = filtered(self.spec_, self.y_[:n], self.params_)
+        names = self.results_.model.param_names
+        found = kalman.from_statsmodels(self.results_, dict(zip(names, self.params_, strict=True)))
+        self.system_, self.state_ = found if found is not None else (None, None)
+        if n < self.y_.size:
+            self._update(self.y_[n:])
 
     def _summarise(
         self, estimate: Estimate, extra: dict[str, Any], notes: tuple[str, ...]
@@ -225,6 +272,9 @@ class StateSpaceForecaster(BaseForecaster):
         )
 
     def _predict(self, horizon: int, levels: tuple[float, ...]) -> tuple[np.ndarray, Bands, str]:
+        if self.system_ is not None and self.state_ is not None:
+            mean, variance = kalman.forecast(self.system_, self.state_, horizon)
+            return mean, normal_bands(mean, np.sqrt(variance), levels), KALMAN
         forecast = self.results_.get_forecast(horizon)
         mean = np.asarray(forecast.predicted_mean, dtype="float64")
         bands: Bands = {}
@@ -234,15 +284,21 @@ class StateSpaceForecaster(BaseForecaster):
         return mean, bands, KALMAN
 
     def _update(self, new: np.ndarray) -> None:
-        self.results_ = filtered(self.spec_, self.y_, self.params_)
+        if self.system_ is not None and self.state_ is not None:
+            self.state_ = kalman.filter_values(self.system_, self.state_, new)
+        else:
+            self.kalman_start_ = self.y_.size
+            self.results_ = filtered(self.spec_, self.y_, self.params_)
 
     def _fitted_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        return {"spec": self.spec_.to_dict()}, {"params": self.params_}
+        return {"spec": self.spec_.to_dict(), "kalman_start": self.kalman_start_}, {
+            "params": self.params_
+        }
 
     def _restore(self, fitted: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         self.spec_ = SarimaxSpec.from_dict(fitted["spec"])
         self.params_ = np.asarray(arrays["params"], dtype="float64")
-        self.results_ = filtered(self.spec_, self.y_, self.params_)
+        self._start_filter(int(fitted["kalman_start"]))
 
     def _fit_spec(
         self,
@@ -290,7 +346,14 @@ class Ar(StateSpaceForecaster):
         if self.method == "ols" and trend not in ("n", "c"):
             raise UsageError("ar: method=ols takes trend n or c")
         p, selection = self._order(y, trend)
-        spec = SarimaxSpec(p, 0, 0, trend=trend, enforce_stationarity=self.method == "mle")
+        spec = SarimaxSpec(
+            p,
+            0,
+            0,
+            trend=trend,
+            enforce_stationarity=self.method == "mle",
+            form="mean" if self.method == "mle" else "intercept",
+        )
         extra = {"selection": selection} if selection else {}
         if self.method == "mle":
             self._fit_spec(spec, y, extra)

@@ -100,9 +100,15 @@ class AutoArima(StateSpaceForecaster):
             except (ValueError, np.linalg.LinAlgError):
                 return None
         p, d, q = (int(v) for v in fit.order)
-        seasonal = tuple(int(v) for v in fit.seasonal_order)
-        trend = "c" if fit.with_intercept else "n"
-        spec = SarimaxSpec(p, d, q, seasonal if seasonal[3] else (0, 0, 0, 0), trend=trend)  # type: ignore[arg-type]
+        P, D, Q, m = (int(v) for v in fit.seasonal_order)
+        spec = SarimaxSpec(
+            p,
+            d,
+            q,
+            (P, D, Q, m) if m else (0, 0, 0, 0),
+            trend="c" if fit.with_intercept else "n",
+            form="intercept",  # pmdarima estimates SARIMAX's intercept form
+        )
         res = fit.arima_res_
         return spec, Estimate(
             np.asarray(res.params, float), np.asarray(res.bse, float), tuple(res.model.param_names)

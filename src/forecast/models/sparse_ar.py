@@ -105,7 +105,9 @@ class SparseAr(StateSpaceForecaster):
             raise UsageError(
                 f"sparse-ar: trend must be auto, n or c (n when d > 0), got {self.trend!r}"
             )
-        spec = SarimaxSpec(p, int(self.d), 0, trend=trend, enforce_stationarity=False)
+        spec = SarimaxSpec(
+            p, int(self.d), 0, trend=trend, enforce_stationarity=False, form="intercept"
+        )
         survived = (
             ", ".join(map(str, lags))
             if lags
