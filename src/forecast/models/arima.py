@@ -21,14 +21,24 @@ the *intercept* form (least squares ``AutoReg``, pmdarima's auto-ARIMA: y_t = c 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from forecast.errors import ComputeError, UsageError
 from forecast.models import kalman
-from forecast.models.base import Bands, BaseForecaster, Coefficient, ModelSummary, normal_bands
+from forecast.models.base import (
+    Bands,
+    BaseForecaster,
+    Coefficient,
+    ForecastBatch,
+    ModelSummary,
+    check_levels,
+    normal_bands,
+)
 
 Lags = int | tuple[int, ...]
 TRENDS = ("auto", "n", "c", "t", "ct")
@@ -298,7 +308,63 @@ class StateSpaceForecaster(BaseForecaster):
     def _restore(self, fitted: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         self.spec_ = SarimaxSpec.from_dict(fitted["spec"])
         self.params_ = np.asarray(arrays["params"], dtype="float64")
-        self._start_filter(int(fitted["kalman_start"]))
+        self._start_filter(min(int(fitted["kalman_start"]), self.y_.size))
+
+    def forecast_from(
+        self,
+        history: pd.Series,
+        origins: Sequence[int] | np.ndarray,
+        horizon: int,
+        levels: Sequence[float] = (),
+    ) -> ForecastBatch:
+        """One fixed-parameter Kalman pass over ``history`` gives the predicted state at every
+        origin; the forecasts from all origins are then propagated together."""
+        self._check_fitted()
+        positions = np.asarray(origins, dtype=int)
+        values = np.asarray(history, dtype="float64")[: int(positions.max()) + 1]
+        res = filtered(self.spec_, values, self.params_)
+        names = res.model.param_names
+        found = kalman.from_statsmodels(res, dict(zip(names, self.params_, strict=True)))
+        if found is None:  # a system the Kalman module does not cover: one filter per origin
+            return super().forecast_from(history, positions, horizon, levels)
+        system, _ = found
+        fr = res.filter_results
+        a = fr.predicted_state[:, positions + 1].T  # [O, k]
+        P = np.moveaxis(fr.predicted_state_cov[:, :, positions + 1], -1, 0)  # [O, k, k]
+        mean, variance = kalman.forecast_many(system, a, P, positions + 1, horizon)
+        levels = check_levels(levels)
+        return ForecastBatch(positions, mean, normal_bands(mean, np.sqrt(variance), levels), KALMAN)
+
+    def lookback(self, freq: str | None = None) -> int:
+        spec = getattr(self, "spec_", None)
+        if spec is None:
+            return self._lookback_from_params(freq)
+        p = max(spec.p) if isinstance(spec.p, tuple) else spec.p
+        P, D, _, m = spec.seasonal
+        return max(1, p + spec.d + m * (P + D))
+
+    def _lookback_from_params(self, freq: str | None) -> int:
+        """Before fitting: the largest lag the hyperparameters allow."""
+        from forecast.diagnostics.seasonality import calendar_period
+
+        params = self.get_params()
+        order = params.get("order") or (
+            params.get("p") or params.get("max_p") or 0,
+            params.get("d", 0),
+            0,
+        )
+        p, d = int(order[0] or 0), int(order[1] or 0)
+        p = max(p, int(params.get("max_p") or 0), int(params.get("max_lag") or 0))
+        d = max(d, int(params.get("max_d") or 0))
+        seasonal = params.get("seasonal_order")
+        m = (
+            int(seasonal[3])
+            if seasonal is not None and len(seasonal) == 4
+            else (params.get("period") or calendar_period(freq) or 0)
+        )
+        P = int(seasonal[0]) + int(seasonal[1]) if seasonal is not None else 0
+        P = max(P, int(params.get("max_P") or 0) + int(params.get("max_D") or 0))
+        return max(1, p + d + int(m) * P)
 
     def _fit_spec(
         self,

@@ -107,6 +107,16 @@ class Forecast:
 
 
 @dataclass(frozen=True)
+class ForecastBatch:
+    """Forecasts from many origins with one set of fitted parameters (backtests)."""
+
+    origins: np.ndarray  # [O] positions in the history: the last observation each one used
+    mean: np.ndarray  # [O, horizon]
+    bands: Bands  # level -> (lower [O, horizon], upper [O, horizon])
+    interval_method: str
+
+
+@dataclass(frozen=True)
 class Coefficient:
     name: str
     value: float
@@ -240,6 +250,59 @@ class BaseForecaster(ABC):
             for name, p in signature.parameters.items()
             if name != "self" and p.kind in keyword
         }
+
+    def lookback(self, freq: str | None = None) -> int:
+        """How many past observations one forecast reads, from the hyperparameters alone: the
+        purge width of k-fold backtests (REFERENCE.md). ``freq`` stands in for a period that
+        will be detected at fit time."""
+        return 1
+
+    # --- forecasts from many origins (backtests) --------------------------------------------
+
+    def forecast_from(
+        self,
+        history: pd.Series,
+        origins: Sequence[int] | np.ndarray,
+        horizon: int,
+        levels: Sequence[float] = (),
+    ) -> ForecastBatch:
+        """Forecasts with the fitted parameters (no re-estimation) from each origin, a position
+        in ``history``: the state at origin t is built from ``history[: t + 1]`` alone.
+
+        This default rebuilds the model on each prefix through the model-file state, which is
+        right for every model; models override it with something faster.
+        """
+        self._check_fitted()
+        levels = check_levels(levels)
+        positions = np.asarray(origins, dtype=int)
+        forecasts = [
+            self.rebased(history.iloc[: t + 1]).predict(horizon, levels) for t in positions
+        ]
+        return ForecastBatch(
+            origins=positions,
+            mean=np.array([f.mean for f in forecasts]).reshape(len(forecasts), horizon),
+            bands={
+                lv: (
+                    np.array([f.lower(lv) for f in forecasts]).reshape(len(forecasts), horizon),
+                    np.array([f.upper(lv) for f in forecasts]).reshape(len(forecasts), horizon),
+                )
+                for lv in levels
+            },
+            interval_method=forecasts[0].interval_method if forecasts else "",
+        )
+
+    def rebased(self, history: pd.Series) -> Self:
+        """The same fitted parameters, with the state built from ``history`` instead of the
+        training data (which it replaces as ``y_``)."""
+        meta, arrays = self.get_state()
+        values = _finite_values(history, "rebase")
+        meta = {
+            **meta,
+            "start": pd.Timestamp(history.index[0]).isoformat(),
+            "end": pd.Timestamp(history.index[-1]).isoformat(),
+            "n": int(values.size),
+        }
+        return type(self).from_state(meta, {**arrays, "y": values})
 
     # --- model files ----------------------------------------------------------------------
 

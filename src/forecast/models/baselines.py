@@ -127,6 +127,13 @@ class SeasonalNaive(_LagWalk):
         self._estimate(y, period, drift=False)
         self._summarise(f"seasonal naive, period {period} ({source})", {"period": period})
 
+    def lookback(self, freq: str | None = None) -> int:
+        from forecast.diagnostics.seasonality import calendar_period
+
+        if hasattr(self, "lag_"):
+            return self.lag_
+        return int(self.period or calendar_period(freq) or 1)
+
 
 class Mean(BaseForecaster):
     """Mean: every forecast is the training mean; Student-t intervals."""
