@@ -141,4 +141,4 @@ def _refit(model: BaseForecaster, fresh: pd.Series) -> BaseForecaster:
     history = pd.Series(model.y_, index=index)
     combined = pd.concat([history, fresh])
     combined.attrs["freq"] = model.freq_
-    return type(model)(**model.get_params()).fit(combined)
+    return model.refit(combined)

@@ -237,6 +237,11 @@ class BaseForecaster(ABC):
         self._update(values)
         return self
 
+    def refit(self, y: pd.Series) -> Self:
+        """Re-estimate on ``y`` (the training data plus new observations). The default is a
+        fresh model with the same hyperparameters; neural models fine-tune instead."""
+        return type(self)(**self.get_params()).fit(y)
+
     def summary(self) -> ModelSummary:
         self._check_fitted()
         return self.summary_

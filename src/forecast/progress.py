@@ -1,0 +1,63 @@
+"""Progress bars: a rich bar on stderr when the CLI says so (a terminal, no --quiet, no NO_COLOR),
+nothing otherwise. Library code reports progress through :func:`task` and never decides itself
+whether a bar is shown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+_enabled: ContextVar[bool] = ContextVar("forecast_progress", default=False)
+
+Advance = Callable[..., None]
+
+
+@contextmanager
+def progress_enabled(on: bool) -> Iterator[None]:
+    """Within this block, :func:`task` draws bars when ``on`` is true."""
+    token = _enabled.set(on)
+    try:
+        yield
+    finally:
+        _enabled.reset(token)
+
+
+def is_enabled() -> bool:
+    return _enabled.get()
+
+
+@contextmanager
+def task(description: str, total: int | None) -> Iterator[Advance]:
+    """Yields ``advance(steps=1, **fields)``; ``fields`` (e.g. ``loss=0.12``) are shown after
+    the bar. A no-op when progress is disabled."""
+    if not _enabled.get():
+        yield _ignore
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[info]}"),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    with progress:
+        task_id = progress.add_task(description, total=total, info="")
+
+        def advance(steps: int = 1, **fields: Any) -> None:
+            info = "  ".join(
+                f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in fields.items()
+            )
+            progress.update(task_id, advance=steps, info=info)
+
+        yield advance
+
+
+def _ignore(steps: int = 1, **fields: Any) -> None:
+    """No progress bar: nothing to do."""
