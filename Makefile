@@ -21,6 +21,9 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	mkdir -p $(DEMO_OUT)
 	$(BIN)/forecast diagnose sample_data/airpassengers.csv --plot $(DEMO_OUT)/airpassengers-diagnose.png
+	$(BIN)/forecast fit sample_data/airpassengers.csv --model auto-arima --horizon 12 \
+		--save $(DEMO_OUT)/airpassengers.fcm
+	$(BIN)/forecast predict $(DEMO_OUT)/airpassengers.fcm --horizon 3 --format csv
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

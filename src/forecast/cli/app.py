@@ -15,6 +15,7 @@ import typer
 from forecast import __version__
 from forecast.cli import diagnose as diagnose_cmd
 from forecast.cli import fit as fit_cmd
+from forecast.cli import inspect as inspect_cmd
 from forecast.cli import models as models_cmd
 from forecast.cli import predict as predict_cmd
 from forecast.errors import ExitCode, ForecastError
@@ -32,6 +33,7 @@ app.command("diagnose", no_args_is_help=True)(diagnose_cmd.diagnose)
 app.command("fit", no_args_is_help=True)(fit_cmd.fit)
 app.command("predict", no_args_is_help=True)(predict_cmd.predict)
 app.command("models")(models_cmd.models)
+app.command("inspect", no_args_is_help=True)(inspect_cmd.inspect)
 
 
 def _version(value: bool) -> None:
