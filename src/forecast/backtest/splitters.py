@@ -56,13 +56,16 @@ def runs(positions: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _cover(starts: np.ndarray, stops: np.ndarray, size: int) -> np.ndarray:
-    """Sorted unique positions covered by the half-open intervals ``[starts[i], stops[i])``."""
-    if starts.size == 0:
+    """Sorted unique positions in ``[0, size)`` covered by the intervals
+    ``[starts[i], stops[i])``."""
+    starts = np.clip(starts, 0, size)
+    stops = np.clip(stops, 0, size)
+    if starts.size == 0 or (lo := int(starts.min())) >= (hi := int(stops.max())):
         return np.empty(0, dtype=_INT)
-    delta = np.zeros(size + 1, dtype=np.int64)  # difference array over positions 0..size
-    np.add.at(delta, starts, 1)
-    np.add.at(delta, stops, -1)
-    return np.flatnonzero(np.cumsum(delta[:size]) > 0).astype(_INT)
+    delta = np.zeros(hi - lo + 1, dtype=np.int64)  # difference array over positions lo..hi
+    np.add.at(delta, starts - lo, 1)
+    np.add.at(delta, stops - lo, -1)
+    return (np.flatnonzero(np.cumsum(delta[:-1]) > 0) + lo).astype(_INT)
 
 
 def _frozen(values: Any) -> np.ndarray:
