@@ -9,7 +9,12 @@
     seasonal_order = [0, 1, 1, 12]
 
 Options given on the command line win over the file; `--param` entries are merged over
-`[params]`.
+`[params]`. `forecast backtest` compares several models, each a `[[models]]` table:
+
+    [[models]]
+    name = "arima"
+    label = "arima211"          # optional: the name it is reported under
+    params = { order = [2, 1, 1] }
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from typing import Any
 
 from forecast.errors import UsageError
 
-KEYS = ("model", "horizon", "levels", "params")
+KEYS = ("model", "horizon", "levels", "params", "models")
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,7 @@ class RunConfig:
     horizon: int | None = None
     levels: tuple[float, ...] | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    models: tuple[dict[str, Any], ...] = ()
 
 
 def read_config(path: str | Path | None) -> RunConfig:
@@ -48,7 +54,7 @@ def read_config(path: str | Path | None) -> RunConfig:
         raise UsageError(
             f"config file {path}: unknown key {', '.join(unknown)}; accepted: {', '.join(KEYS)}"
         )
-    model, horizon, levels, params = (data.get(k) for k in KEYS)
+    model, horizon, levels, params, models = (data.get(k) for k in KEYS)
     if model is not None and not isinstance(model, str):
         raise UsageError(f"config file {path}: model must be a string, got {model!r}")
     if horizon is not None and (not isinstance(horizon, int) or isinstance(horizon, bool)):
@@ -59,9 +65,28 @@ def read_config(path: str | Path | None) -> RunConfig:
         raise UsageError(f"config file {path}: levels must be a list of numbers, got {levels!r}")
     if params is not None and not isinstance(params, dict):
         raise UsageError(f"config file {path}: [params] must be a table")
+    models = _model_tables(models, path)
     return RunConfig(
+        models=models,
         model=model,
         horizon=horizon,
         levels=tuple(float(v) for v in levels) if levels is not None else None,
         params=dict(params or {}),
     )
+
+
+def _model_tables(models: Any, path: str | Path) -> tuple[dict[str, Any], ...]:
+    if models is None:
+        return ()
+    if not isinstance(models, list) or not all(isinstance(m, dict) for m in models):
+        raise UsageError(f"config file {path}: models must be [[models]] tables")
+    for table in models:
+        unknown = sorted(set(table) - {"name", "label", "params"})
+        if unknown or not isinstance(table.get("name"), str):
+            raise UsageError(
+                f"config file {path}: each [[models]] needs name (and may have label, params); "
+                f"got {sorted(table)}"
+            )
+        if not isinstance(table.get("params", {}), dict):
+            raise UsageError(f"config file {path}: params of {table['name']} must be a table")
+    return tuple(models)

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from forecast import __version__
+from forecast.cli import backtest as backtest_cmd
 from forecast.cli import diagnose as diagnose_cmd
 from forecast.cli import fit as fit_cmd
 from forecast.cli import inspect as inspect_cmd
@@ -34,6 +35,7 @@ app.command("fit", no_args_is_help=True)(fit_cmd.fit)
 app.command("predict", no_args_is_help=True)(predict_cmd.predict)
 app.command("models")(models_cmd.models)
 app.command("inspect", no_args_is_help=True)(inspect_cmd.inspect)
+app.command("backtest", no_args_is_help=True)(backtest_cmd.backtest)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,223 @@
+"""`run_backtest`: build the splitter, plan and run the jobs, score, and assemble the result."""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from importlib import metadata as importlib_metadata
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from forecast import __version__
+from forecast.backtest.engine import JobResult, ModelEntry, Refit, Settings, execute, plan
+from forecast.backtest.result import BacktestResult
+from forecast.backtest.scoring import ModelForecasts, fold_scales, metric_rows
+from forecast.backtest.splitters import CombinatorialPurgedCV, PurgedKFold, WalkForward
+from forecast.errors import UsageError
+
+Scheme = Literal["walk-forward", "purged-kfold", "cpcv"]
+
+
+@dataclass(frozen=True)
+class BacktestSpec:
+    """Everything `forecast backtest` is asked to do, besides the data and the models."""
+
+    scheme: Scheme = "walk-forward"
+    horizon: int = 12
+    levels: tuple[float, ...] = (80.0, 95.0)
+    refit: Refit = "every"
+    jobs: int = 1
+    seed: int | None = 0
+    lookback: int | None = None  # None: the largest lookback of the models
+    period: int | None = None  # MASE/RMSSE seasonal period; None: detected (see module doc)
+    # walk-forward
+    window: Literal["expanding", "rolling"] = "expanding"
+    initial: int | None = None
+    step: int = 1
+    gap: int = 0
+    train_size: int | None = None
+    # purged k-fold and CPCV
+    folds: int = 5
+    embargo: float | int = 0.01
+    groups: int = 6
+    test_groups: int = 2
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def make_splitter(spec: BacktestSpec, lookback: int) -> Any:
+    if spec.scheme == "walk-forward":
+        return WalkForward(
+            spec.horizon, spec.initial, spec.step, spec.window, spec.train_size, spec.gap
+        )
+    if spec.gap:
+        raise UsageError("--gap applies to walk-forward only")
+    if spec.scheme == "purged-kfold":
+        return PurgedKFold(spec.folds, spec.horizon, lookback, spec.embargo)
+    if spec.scheme == "cpcv":
+        return CombinatorialPurgedCV(
+            spec.groups, spec.test_groups, spec.horizon, lookback, spec.embargo
+        )
+    raise UsageError(f"--scheme must be walk-forward, purged-kfold or cpcv, got {spec.scheme!r}")
+
+
+def models_lookback(entries: Sequence[ModelEntry], freq: str | None) -> int:
+    """REFERENCE.md: L is the largest lookback of any input, over every model compared."""
+    return max(entry.create(None).lookback(freq) for entry in entries)
+
+
+def season_period(y: pd.Series, freq: str | None, given: int | None) -> tuple[int, str]:
+    """The MASE/RMSSE period: given, or detected on the first half of the series (the data a
+    default walk-forward's first model sees), else 1."""
+    if given is not None:
+        return given, "given"
+    from forecast.diagnostics.seasonality import detect_seasonality
+    from forecast.diagnostics.stationarity import suggest_differencing
+
+    first_half = y.to_numpy()[: max(len(y) // 2, 10)]
+    d = suggest_differencing(first_half, None).d if first_half.size >= 10 else 0
+    found = detect_seasonality(first_half, freq, differences=d).period
+    return (found, "detected on the first half of the series") if found else (1, "non-seasonal")
+
+
+def run_backtest(
+    y: pd.Series,
+    entries: Sequence[ModelEntry],
+    spec: BacktestSpec,
+    *,
+    source: dict[str, Any] | None = None,
+    command: str = "",
+) -> BacktestResult:
+    """Backtest every model on ``y`` with one set of splits."""
+    from forecast.progress import task
+
+    labels = [e.label for e in entries]
+    if len(set(labels)) != len(labels):
+        raise UsageError(f"model labels must be unique, got {labels}; name them with LABEL=MODEL")
+    freq = str(y.attrs.get("freq") or getattr(y.index, "freqstr", None) or "")
+    lookback = spec.lookback or models_lookback(entries, freq)
+    splitter = make_splitter(spec, lookback)
+    folds = list(splitter.split(len(y)))
+    period, period_source = season_period(y, freq, spec.period)
+    jobs = plan(entries, folds, splitter, spec.refit, lookback)
+    settings = Settings(spec.horizon, spec.gap, tuple(spec.levels), spec.seed)
+    with task(f"backtest ({len(jobs)} fits)", total=len(jobs)) as advance:
+        results = execute(jobs, y, settings, spec.jobs, on_done=advance)
+
+    values = y.to_numpy()
+    scales = {fold.index: fold_scales(values, fold, period) for fold in folds}
+    forecasts = [_assemble(label, results, values, spec, scales) for label in labels]
+    paths = splitter.paths() if isinstance(splitter, CombinatorialPurgedCV) else None
+    groups = splitter.group_of_origin(len(y)) if paths is not None else None
+    metric_table = [
+        row
+        for mf in forecasts
+        if mf.origins.size
+        for row in metric_rows(mf, spec.gap, paths, groups)
+    ]
+    failures = [
+        {"model": r.label, "folds": list(r.fold_ids), "error": r.error}
+        for r in results
+        if r.error is not None
+    ]
+    notes = list(dict.fromkeys(r.note for r in results if r.note and r.error is None))
+    config = {
+        "scheme": splitter.describe(),
+        "scheme_name": spec.scheme,
+        "spec": spec.to_dict(),
+        "horizon": spec.horizon,
+        "gap": spec.gap,
+        "levels": list(spec.levels),
+        "refit": spec.refit,
+        "lookback": lookback,
+        "lookback_source": "--lookback" if spec.lookback else "largest lookback of the models",
+        "season_period": period,
+        "season_period_source": period_source,
+        "n_folds": len(folds),
+        "models": [e.to_dict() for e in entries],
+        "interval_methods": {mf.label: mf.interval_method for mf in forecasts if mf.origins.size},
+        "series": {
+            **(source or {}),
+            "n": len(y),
+            "freq": freq,
+            "start": y.index[0].isoformat(),
+            "end": y.index[-1].isoformat(),
+        },
+        "command": command,
+        "versions": _versions(),
+        "metric_definitions": METRIC_DEFINITIONS,
+    }
+    return BacktestResult(config, y, folds, forecasts, metric_table, failures, notes)
+
+
+def _assemble(
+    label: str,
+    results: Sequence[JobResult],
+    values: np.ndarray,
+    spec: BacktestSpec,
+    scales: dict[int, tuple[float, float]],
+) -> ModelForecasts:
+    mine = [r for r in results if r.label == label and r.error is None]
+    h, gap = spec.horizon, spec.gap
+    if not mine:
+        empty = np.empty((0, h))
+        return ModelForecasts(
+            label,
+            np.empty(0, int),
+            np.empty(0, int),
+            empty,
+            empty,
+            {lv: (empty, empty) for lv in spec.levels},
+            np.empty(0),
+            np.empty(0),
+            "",
+        )
+    origins = np.concatenate([r.origins for r in mine])
+    folds = np.concatenate([r.fold_index for r in mine])
+    scored = slice(gap, gap + h)
+    targets = origins[:, None] + gap + 1 + np.arange(h)[None, :]  # [O, h]
+    return ModelForecasts(
+        label=label,
+        origins=origins,
+        folds=folds,
+        actual=values[targets],
+        mean=np.concatenate([r.mean[:, scored] for r in mine]),
+        bands={
+            lv: (
+                np.concatenate([r.bands[lv][0][:, scored] for r in mine]),
+                np.concatenate([r.bands[lv][1][:, scored] for r in mine]),
+            )
+            for lv in spec.levels
+        },
+        scale=np.array([scales[int(f)][0] for f in folds]),
+        scale_sq=np.array([scales[int(f)][1] for f in folds]),
+        interval_method=mine[0].interval_method,
+    )
+
+
+METRIC_DEFINITIONS = {
+    "mae": "mean |f - y|",
+    "rmse": "sqrt(mean (f - y)^2)",
+    "bias": "mean (f - y); positive = forecasts too high",
+    "mape": "100 mean |f - y| / |y| over points with y != 0",
+    "smape": "200 mean |y - f| / (|y| + |f|) (M4; 0/0 counts as 0)",
+    "mase": "mean |f - y| / s, s = mean |y_t - y_{t-m}| over each origin's own training data",
+    "rmsse": "sqrt(mean (f - y)^2 / s2), s2 = mean (y_t - y_{t-m})^2 over each origin's "
+    "training data",
+    "coverage_L": "share of actuals inside the L% interval",
+    "winkler_L": "mean (u - l) + (2/a)(l - y)1{y<l} + (2/a)(y - u)1{y>u}, a = 1 - L/100",
+}
+
+
+def _versions() -> dict[str, str]:
+    versions = {"forecast": __version__, "python": platform.python_version()}
+    for name in ("numpy", "pandas", "statsmodels", "pmdarima", "arch", "torch"):
+        try:
+            versions[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            continue
+    return versions

@@ -1,0 +1,172 @@
+"""From forecasts to metric rows: overall, per lead time, per fold, per CPCV path.
+
+Each row of a model's arrays is one forecast origin; MASE and RMSSE divide each origin's errors
+by the naive (seasonal naive when a period is known) error of THAT origin's training data. An
+aggregate over several origins is the mean over their points (so every origin weighs the same
+when each has the same number of steps).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from forecast.backtest import metrics
+from forecast.backtest.splitters import Fold, runs
+from forecast.models.base import level_label
+
+POINT_METRICS = ("mae", "rmse", "bias", "mape", "smape", "mase", "rmsse")
+LOWER_IS_BETTER = {"mae", "rmse", "mape", "smape", "mase", "rmsse"}  # + winkler; bias: |.|
+
+
+@dataclass(frozen=True)
+class ModelForecasts:
+    """One model's scored forecasts: every array has one row per origin."""
+
+    label: str
+    origins: np.ndarray  # [O] positions
+    folds: np.ndarray  # [O] fold index of each origin
+    actual: np.ndarray  # [O, h]
+    mean: np.ndarray  # [O, h]
+    bands: dict[float, tuple[np.ndarray, np.ndarray]]  # level -> ([O, h], [O, h])
+    scale: np.ndarray  # [O] MASE scale of each origin's training data
+    scale_sq: np.ndarray  # [O] RMSSE scale
+    interval_method: str
+
+    def rows(self, mask: np.ndarray) -> ModelForecasts:
+        return ModelForecasts(
+            self.label,
+            self.origins[mask],
+            self.folds[mask],
+            self.actual[mask],
+            self.mean[mask],
+            {lv: (lo[mask], hi[mask]) for lv, (lo, hi) in self.bands.items()},
+            self.scale[mask],
+            self.scale_sq[mask],
+            self.interval_method,
+        )
+
+    def step(self, j: int) -> ModelForecasts:
+        return ModelForecasts(
+            self.label,
+            self.origins,
+            self.folds,
+            self.actual[:, j : j + 1],
+            self.mean[:, j : j + 1],
+            {lv: (lo[:, j : j + 1], hi[:, j : j + 1]) for lv, (lo, hi) in self.bands.items()},
+            self.scale,
+            self.scale_sq,
+            self.interval_method,
+        )
+
+
+def metric_names(levels: Sequence[float]) -> list[str]:
+    names = list(POINT_METRICS)
+    for level in levels:
+        names += [f"coverage_{level_label(level)}", f"winkler_{level_label(level)}"]
+    return names
+
+
+def compute(mf: ModelForecasts) -> dict[str, float]:
+    """Every metric over all the rows of ``mf``."""
+    y, f = mf.actual, mf.mean
+    out = {
+        "mae": metrics.mae(y, f),
+        "rmse": metrics.rmse(y, f),
+        "bias": metrics.bias(y, f),
+        "mape": metrics.mape(y, f),
+        "smape": metrics.smape(y, f),
+        "mase": _scaled(metrics.mase, y, f, mf.scale),
+        "rmsse": _scaled(metrics.rmsse, y, f, mf.scale_sq),
+    }
+    for level, (lo, hi) in sorted(mf.bands.items()):
+        out[f"coverage_{level_label(level)}"] = metrics.coverage(y, lo, hi)
+        out[f"winkler_{level_label(level)}"] = metrics.winkler(y, lo, hi, level)
+    return out
+
+
+def _scaled(fn: Any, y: np.ndarray, f: np.ndarray, scale: np.ndarray) -> float:
+    if not np.isfinite(scale).all():
+        return float("nan")
+    return float(fn(y, f, scale))
+
+
+def metric_rows(
+    mf: ModelForecasts,
+    gap: int,
+    paths: list[list[tuple[int, int]]] | None = None,
+    group_of_origin: np.ndarray | None = None,
+) -> list[dict[str, Any]]:
+    """Rows ``{model, metric, scope, key, value}``: scope ``overall`` (key null), ``step``
+    (key = lead time), ``fold`` (key = fold index), ``path`` (key = CPCV path) and, over the
+    paths, ``paths`` (key = mean, std, min, p5, median, p95, max)."""
+    rows: list[dict[str, Any]] = []
+
+    def add(scope: str, key: Any, values: dict[str, float]) -> None:
+        rows.extend(
+            {"model": mf.label, "metric": name, "scope": scope, "key": key, "value": value}
+            for name, value in values.items()
+        )
+
+    add("overall", None, compute(mf))
+    for j in range(mf.actual.shape[1]):
+        add("step", gap + j + 1, compute(mf.step(j)))
+    for fold in np.unique(mf.folds):
+        add("fold", int(fold), compute(mf.rows(mf.folds == fold)))
+    if paths is not None and group_of_origin is not None:
+        per_path = []
+        groups = group_of_origin[mf.origins]
+        for p, path in enumerate(paths):
+            mask = np.zeros(mf.origins.size, dtype=bool)
+            for group, split in path:
+                mask |= (mf.folds == split) & (groups == group)
+            if mask.any():
+                values = compute(mf.rows(mask))
+                per_path.append(values)
+                add("path", p, values)
+        if per_path:
+            for stat, fn in _SUMMARIES.items():
+                add("paths", stat, {k: float(fn([v[k] for v in per_path])) for k in per_path[0]})
+    return rows
+
+
+_SUMMARIES: dict[str, Any] = {
+    "mean": np.nanmean,
+    "std": lambda v: np.nanstd(v, ddof=1) if len(v) > 1 else float("nan"),
+    "min": np.nanmin,
+    "p5": lambda v: np.nanpercentile(v, 5),
+    "median": np.nanmedian,
+    "p95": lambda v: np.nanpercentile(v, 95),
+    "max": np.nanmax,
+}
+
+
+def fold_scales(values: np.ndarray, fold: Fold, period: int) -> tuple[float, float]:
+    """MASE and RMSSE scales of a fold's training data: the mean absolute (squared) lag-``m``
+    difference over pairs that both lie in one run of training observations."""
+    diffs = [
+        values[start + period : end] - values[start : end - period]
+        for start, end in runs(fold.train)
+        if end - start > period
+    ]
+    if not diffs:
+        return float("nan"), float("nan")
+    d = np.concatenate(diffs)
+    return float(np.mean(np.abs(d))), float(np.mean(d**2))
+
+
+def best_value(metric: str, values: dict[str, float], levels: Sequence[float]) -> float | None:
+    """The best of ``values`` for one metric: lowest error, |bias| closest to 0, coverage
+    closest to its nominal level."""
+    finite = {k: v for k, v in values.items() if v is not None and np.isfinite(v)}
+    if not finite:
+        return None
+    if metric == "bias":
+        return min(finite.values(), key=abs)
+    if metric.startswith("coverage_"):
+        nominal = float(metric.split("_", 1)[1]) / 100
+        return min(finite.values(), key=lambda v: abs(v - nominal))
+    return min(finite.values())

@@ -1,0 +1,196 @@
+"""`forecast backtest DATA --model ...`: walk-forward, purged k-fold or CPCV evaluation."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from forecast.cli import model_options as mo
+from forecast.cli import options as o
+from forecast.types import FormatChoice, MissingChoice
+
+if TYPE_CHECKING:
+    from forecast.backtest.engine import Refit
+
+SCHEME = "Scheme"
+
+
+class SchemeChoice(StrEnum):
+    walk_forward = "walk-forward"
+    purged_kfold = "purged-kfold"
+    cpcv = "cpcv"
+
+
+class WindowChoice(StrEnum):
+    expanding = "expanding"
+    rolling = "rolling"
+
+
+def backtest(
+    data: o.DataArg,
+    model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model", "-m", help="Model to evaluate, NAME or LABEL=NAME; repeat to compare."
+        ),
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="[LABEL.]key=value for a model's parameter; repeat."),
+    ] = None,
+    config: mo.Config = None,
+    scheme: Annotated[
+        SchemeChoice, typer.Option(help="How to split the data.")
+    ] = SchemeChoice.walk_forward,
+    horizon: mo.Horizon = None,
+    level: mo.Levels = None,
+    refit: Annotated[
+        str,
+        typer.Option(
+            help="Walk-forward: re-estimate at every origin, never (state updates only), "
+            "or every N origins."
+        ),
+    ] = "every",
+    window: Annotated[
+        WindowChoice, typer.Option(help="Walk-forward training window.")
+    ] = WindowChoice.expanding,
+    initial: Annotated[
+        int | None,
+        typer.Option(
+            help="Walk-forward: length of the first training window (default max(n/2, 2*horizon))."
+        ),
+    ] = None,
+    step: Annotated[int, typer.Option(help="Walk-forward: origins between folds.")] = 1,
+    gap: Annotated[
+        int, typer.Option(help="Walk-forward: unscored steps between origin and first target.")
+    ] = 0,
+    train_size: Annotated[
+        int | None, typer.Option(help="Walk-forward rolling window length.")
+    ] = None,
+    folds: Annotated[int, typer.Option(help="Purged k-fold: number of test blocks.")] = 5,
+    embargo: Annotated[
+        float,
+        typer.Option(
+            help="Purged k-fold / CPCV: embargo after each test block, a fraction (<1) of n "
+            "or a count."
+        ),
+    ] = 0.01,
+    groups: Annotated[int, typer.Option(help="CPCV: number of groups N.")] = 6,
+    test_groups: Annotated[int, typer.Option(help="CPCV: test groups per split k.")] = 2,
+    lookback: Annotated[
+        int | None,
+        typer.Option(
+            help="Purge width: past observations one forecast reads (default: the models')."
+        ),
+    ] = None,
+    period: Annotated[
+        int | None,
+        typer.Option(help="Seasonal period of the MASE/RMSSE scale (default: detected)."),
+    ] = None,
+    jobs: Annotated[int, typer.Option(help="Parallel worker processes.")] = 1,
+    seed: Annotated[int, typer.Option(help="Seed for models that draw random numbers.")] = 0,
+    report: Annotated[
+        Path | None, typer.Option(help="Write a self-contained report (.md or .html).")
+    ] = None,
+    time_col: o.TimeCol = None,
+    value_col: o.ValueCol = None,
+    freq: o.Freq = None,
+    missing: o.Missing = MissingChoice.error,
+    time_format: o.TimeFormat = None,
+    encoding: o.Encoding = None,
+    fmt: o.Format = FormatChoice.table,
+    quiet: o.Quiet = False,
+    debug: o.Debug = False,
+) -> None:
+    """Backtest models on DATA; exit 1 when a model failed in every fold."""
+    from forecast.backtest.entries import model_entries
+    from forecast.backtest.runner import BacktestSpec, run_backtest
+    from forecast.cli.render import colour_allowed, emit, message, warn_all
+    from forecast.config import read_config
+    from forecast.forecasting import DEFAULT_HORIZON, DEFAULT_LEVELS, first_given
+    from forecast.models.base import check_horizon, check_levels
+    from forecast.progress import progress_enabled
+
+    cfg = read_config(config)
+    entries = model_entries(model or [], param or [], cfg)
+    report_fmt = None
+    if report is not None:
+        from forecast.report.backtest_report import report_format
+
+        report_fmt = report_format(report)
+    spec = BacktestSpec(
+        scheme=scheme.value,
+        horizon=check_horizon(first_given(horizon, cfg.horizon, DEFAULT_HORIZON)),
+        levels=check_levels(first_given(level, cfg.levels, DEFAULT_LEVELS)),
+        refit=_refit(refit),
+        jobs=jobs,
+        seed=seed,
+        lookback=lookback,
+        period=period,
+        window=window.value,
+        initial=initial,
+        step=step,
+        gap=gap,
+        train_size=train_size,
+        folds=folds,
+        embargo=int(embargo) if embargo >= 1 else embargo,
+        groups=groups,
+        test_groups=test_groups,
+    )
+    series = o.load(
+        data,
+        time_col=time_col,
+        value_col=value_col,
+        freq=freq,
+        missing=missing,
+        time_format=time_format,
+        encoding=encoding,
+        min_length=2 * spec.horizon + 2,
+        purpose=f"a backtest with horizon {spec.horizon}",
+        quiet=quiet,
+    )
+    command = "forecast " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    with progress_enabled(colour_allowed(quiet) and sys.stderr.isatty()):
+        result = run_backtest(series.y, entries, spec, source=series.describe(), command=command)
+    warn_all(result.notes, quiet)
+    if report is not None and report_fmt is not None:
+        from forecast.report.backtest_report import write_report
+
+        write_report(result, report)
+        message(f"wrote {report}", quiet)
+    tables = []
+    if fmt is FormatChoice.table:
+        from forecast.report.backtest_tables import backtest_tables
+
+        tables = backtest_tables(result)
+    emit(
+        fmt.value,
+        document=result.to_dict(),
+        csv_header=result.csv_header(),
+        csv_rows=result.csv_rows(),
+        tables=tables,
+        quiet=quiet,
+    )
+    failed = result.failed_everywhere()
+    if failed:
+        from forecast.cli.render import error
+
+        error(f"{', '.join(failed)} failed in every fold; see the failures above")
+        raise typer.Exit(1)
+
+
+def _refit(value: str) -> Refit:
+    from forecast.errors import UsageError
+
+    if value == "every":
+        return "every"
+    if value == "never":
+        return "never"
+    if value.isdigit() and int(value) >= 1:
+        return int(value)
+    raise UsageError(f"--refit must be every, never or a whole number >= 1, got {value!r}")

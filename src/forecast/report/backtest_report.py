@@ -1,0 +1,248 @@
+"""Self-contained backtest reports: Markdown or HTML, plots embedded as data URIs.
+
+A report holds the exact command, the versions, the configuration, the folds drawn over the
+data, the metric tables (best per column marked), error by lead time, forecasts against actuals,
+and the definitions of the metrics, so that a reader can tell how every number was computed.
+Nothing is fetched from the network when it is opened.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from forecast.backtest.scoring import best_value
+from forecast.errors import UsageError
+from forecast.report.formatting import num
+
+if TYPE_CHECKING:
+    from forecast.backtest.result import BacktestResult
+
+REPORT_FORMATS = ("md", "html")
+
+
+def report_format(path: str | Path) -> str:
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix == "markdown":
+        suffix = "md"
+    if suffix not in REPORT_FORMATS:
+        raise UsageError(f"--report {path}: the file must end in .md or .html")
+    return suffix
+
+
+Table = tuple[str, list[str], list[list[str]], list[list[bool]]]  # ("table", header, rows, best)
+Section = tuple[str, list[str | bytes | Table]]  # title, paragraphs / PNG images / tables
+
+
+def render_report(result: BacktestResult, fmt: str) -> bytes:
+    """The report as bytes (UTF-8), in ``md`` or ``html``."""
+    sections = _sections(result)
+    text = _markdown(sections) if fmt == "md" else _html(sections, result)
+    return text.encode("utf-8")
+
+
+# --- content -----------------------------------------------------------------------------------
+
+
+def _sections(result: BacktestResult) -> list[Section]:
+    from forecast.report.backtest_plots import error_by_step_figure, folds_figure, forecasts_figure
+    from forecast.report.plots import figure_bytes
+
+    c = result.config
+    s = c["series"]
+    setup = [
+        f"Series: {s.get('source', '')} ({s.get('value_col', 'value')}), n = {s['n']}, "
+        f"{s['start']} .. {s['end']}, frequency {s['freq']}.",
+        f"Scheme: {c['scheme']}; {c['n_folds']} folds; refit policy: {c['refit']}.",
+        f"Lookback for purging: {c['lookback']} ({c['lookback_source']}). Period of the MASE / "
+        f"RMSSE scale: {c['season_period']} ({c['season_period_source']}).",
+        "Models: "
+        + "; ".join(f"{m['label']} = {m['model']} {m['params'] or ''}".strip() for m in c["models"])
+        + ".",
+        "Intervals: " + "; ".join(f"{k}: {v}" for k, v in c["interval_methods"].items()) + ".",
+    ]
+    sections: list[Section] = [
+        (
+            "How this was made",
+            [
+                f"Command: `{c['command']}`" if c["command"] else "Command: (library call)",
+                "Versions: " + ", ".join(f"{k} {v}" for k, v in c["versions"].items()) + ".",
+                *setup,
+            ],
+        ),
+        (
+            "Data and folds",
+            [
+                "Each row below the series is a fold: blue = observations the models were "
+                "trained on, orange = the targets they were scored on. White between them is "
+                "what the purge and the embargo removed (k-fold, CPCV) or the future "
+                "(walk-forward).",
+                figure_bytes(folds_figure(result)),
+            ],
+        ),
+        (
+            "Accuracy",
+            [
+                "Over all folds; the best value of each column is marked (lowest error, bias "
+                "closest to 0, coverage closest to its nominal level).",
+                _overall_table(result),
+            ],
+        ),
+        ("Error by lead time", [_step_table(result), figure_bytes(error_by_step_figure(result))]),
+    ]
+    paths = _paths_table(result)
+    if paths is not None:
+        sections.append(
+            (
+                "Distribution over the CPCV backtest paths",
+                [
+                    "Each path is one complete backtest assembled from the splits (López de Prado, "
+                    "AFML ch. 12); the spread shows how much the result depends on the split.",
+                    paths,
+                ],
+            )
+        )
+    sections.append(("Forecasts against actuals", [figure_bytes(forecasts_figure(result))]))
+    sections += [(title, body) for title, body in result.extra.get("report_sections", [])]
+    problems: list[str | bytes | Table] = [
+        f"Failed: {f['model']} on folds {f['folds']}: {f['error']}" for f in result.failures
+    ]
+    problems += [f"Note: {n}" for n in result.notes]
+    if problems:
+        sections.append(("Failures and notes", problems))
+    definitions: list[str | bytes | Table] = [
+        f"{k}: {v}" for k, v in c["metric_definitions"].items()
+    ]
+    sections.append(("Metric definitions", definitions))
+    return sections
+
+
+def _overall_table(result: BacktestResult) -> Table:
+    overall = result.overall()
+    columns = list(overall.columns)
+    best = {
+        m: best_value(m, {str(k): v for k, v in overall[m].items()}, result.levels) for m in columns
+    }
+    rows, marks = [], []
+    for label, row in overall.iterrows():
+        rows.append([str(label), *(num(row[m], 4) for m in columns)])
+        marks.append([False, *(best[m] is not None and row[m] == best[m] for m in columns)])
+    return ("table", ["model", *columns], rows, marks)
+
+
+def _step_table(result: BacktestResult) -> Table:
+    frame = result.by_step("mae")
+    rows, marks = [], []
+    for step, row in frame.iterrows():
+        best = best_value("mae", {str(k): v for k, v in row.items()}, result.levels)
+        rows.append([str(step), *(num(v, 4) for v in row)])
+        marks.append([False, *(v == best for v in row)])
+    return ("table", ["lead time (MAE)", *map(str, frame.columns)], rows, marks)
+
+
+def _paths_table(result: BacktestResult) -> Table | None:
+    rows = [r for r in result.metrics if r["scope"] == "paths" and r["metric"] == "mae"]
+    if not rows:
+        return None
+    stats = list(dict.fromkeys(r["key"] for r in rows))
+    body = []
+    for label in result.labels:
+        values = {r["key"]: r["value"] for r in rows if r["model"] == label}
+        if values:
+            body.append([label, *(num(values.get(s), 4) for s in stats)])
+    return ("table", ["model (MAE)", *stats], body, [[False] * (len(stats) + 1)] * len(body))
+
+
+# --- Markdown ------------------------------------------------------------------------------------
+
+
+def _markdown(sections: Sequence[Section]) -> str:
+    out = ["# Backtest report", ""]
+    for title, body in sections:
+        out += [f"## {title}", ""]
+        for item in body:
+            if isinstance(item, bytes):
+                out += [f"![{title}](data:image/png;base64,{_b64(item)})", ""]
+            elif isinstance(item, tuple):
+                out += [*_markdown_table(item), ""]
+            else:
+                out += [item, ""]
+    return "\n".join(out)
+
+
+def _markdown_table(table: Table) -> list[str]:
+    _, header, rows, marks = table
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row, mark in zip(rows, marks, strict=True):
+        cells = [f"**{c}**" if m else c for c, m in zip(row, mark, strict=True)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+# --- HTML ---------------------------------------------------------------------------------------
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;
+margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.6em}h2{font-size:1.2em;margin-top:1.8em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.8em 0;font-size:.9em}
+th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right}
+th:first-child,td:first-child{text-align:left}
+td.best{background:#d9f2d9;font-weight:600}
+img{max-width:100%;height:auto}
+code{background:#f4f4f4;padding:.1em .3em}
+"""
+
+
+def _html(sections: Sequence[Section], result: BacktestResult) -> str:
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        "<title>Backtest report</title>",
+        f"<style>{_CSS}</style></head><body>",
+        "<h1>Backtest report</h1>",
+    ]
+    for title, body in sections:
+        parts.append(f"<h2>{html.escape(title)}</h2>")
+        for item in body:
+            if isinstance(item, bytes):
+                parts.append(
+                    f'<img alt="{html.escape(title)}" src="data:image/png;base64,{_b64(item)}">'
+                )
+            elif isinstance(item, tuple):
+                parts.append(_html_table(item))
+            else:
+                parts.append(f"<p>{_inline_code(html.escape(item))}</p>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _html_table(table: Table) -> str:
+    _, header, rows, marks = table
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = []
+    for row, mark in zip(rows, marks, strict=True):
+        cells = "".join(
+            f'<td class="best">{html.escape(c)}</td>' if m else f"<td>{html.escape(c)}</td>"
+            for c, m in zip(row, mark, strict=True)
+        )
+        body.append(f"<tr>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _inline_code(text: str) -> str:
+    pieces = text.split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(pieces))
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def write_report(result: BacktestResult, path: str | Path) -> Path:
+    from forecast.io.atomic import atomic_write_bytes
+
+    return atomic_write_bytes(path, render_report(result, report_format(path)))
