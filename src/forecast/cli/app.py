@@ -64,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
 
     args = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in args
+    from forecast.cli.options import INVOCATION
+
+    INVOCATION.set(tuple(args))
     try:
         result = app(args=args, prog_name="forecast", standalone_mode=False)
         return int(result) if isinstance(result, int) else ExitCode.OK

@@ -154,7 +154,7 @@ def backtest(
         purpose=f"a backtest with horizon {spec.horizon}",
         quiet=quiet,
     )
-    command = "forecast " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    command = "forecast " + " ".join(shlex.quote(a) for a in o.INVOCATION.get())
     with progress_enabled(colour_allowed(quiet) and sys.stderr.isatty()):
         result = run_backtest(series.y, entries, spec, source=series.describe(), command=command)
     warn_all(result.notes, quiet)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,6 +12,9 @@ from forecast.types import FormatChoice, MissingChoice
 
 if TYPE_CHECKING:
     from forecast.data import SeriesData
+
+# The arguments of this run (main() sets them), for reports that print their own command.
+INVOCATION: ContextVar[tuple[str, ...]] = ContextVar("forecast_invocation", default=())
 
 DATA_PANEL = "Input data"
 OUTPUT_PANEL = "Output"
