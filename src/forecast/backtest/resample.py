@@ -316,7 +316,7 @@ def _run(
         x[0] = buffer_value
     last = done - 1
     left_over = bool((n - lead[last]) % 2)
-    held = int(halves[first[last] + 2 * fresh[last] - 1]) if left_over else 0
+    held = int(halves[first[last] + 2 * fresh[last] - 1])  # high half of the last word
     return done, starts, x, int(offsets[last] + spans[last]), left_over, held
 
 
@@ -332,7 +332,7 @@ def _replicate(
     halves = words.view(np.uint32)
     a = 2 * pos
     left_over = taken % 2 == 1
-    held = int(halves[a + taken]) if left_over else 0  # high half of the last word
+    held = int(halves[a + 2 * ((taken + 1) // 2) - 1])  # high half of the last word
     d = pos + (taken + 1) // 2
     if draws.all_new:
         starts = np.arange(n, dtype=np.int64)
@@ -415,14 +415,16 @@ class _WordStream:
         """Leave the bit generator as if only the words read had been drawn.
 
         ``saved`` is ``bitgen.state`` from before the first draw; ``buffered`` and
-        ``buffer_value`` the half word NumPy would hold after the last replicate.
+        ``buffer_value`` are NumPy's ``has_uint32`` and ``uinteger`` after the last replicate
+        (``uinteger`` keeps the high half of the last word drawn for 32-bit values even once
+        it is used).
         """
         unread = self._words.size - self._pos + self._next.size - self._next_pos
         self._bitgen.state = saved
         self._bitgen.advance(self._drawn - unread)
         state = self._bitgen.state
         state["has_uint32"] = int(buffered)
-        state["uinteger"] = buffer_value if buffered else 0
+        state["uinteger"] = buffer_value
         self._bitgen.state = state
 
 
