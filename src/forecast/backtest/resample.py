@@ -222,7 +222,7 @@ def _stationary_pcg64(
         all_new=all_new,
     )
     span = n + (n + 1) // 2  # words of one replicate without rejections, at most
-    stream = _WordStream(bitgen)
+    stream = _WordStream(bitgen, expected=reps * span + 1)
     start_parts: list[np.ndarray] = []  # flat positions in [reps, n]
     value_parts: list[np.ndarray] = []  # the 32-bit values at those starts
     r = 0
@@ -371,8 +371,9 @@ class _WordStream:
     into the new chunk itself once past the old tail, so chunks are never copied whole.
     """
 
-    def __init__(self, bitgen: np.random.PCG64) -> None:
+    def __init__(self, bitgen: np.random.PCG64, expected: int) -> None:
         self._bitgen = bitgen
+        self._expected = expected  # words the caller expects to read in all
         self._words = np.empty(0, dtype=np.uint64)  # the array being read
         self._pos = 0  # first unread word of self._words
         self._next = np.empty(0, dtype=np.uint64)  # drawn, follows self._words in the stream
@@ -386,10 +387,12 @@ class _WordStream:
         if unread >= count:
             return self._words, self._pos
         if self._next.size - self._next_pos < count:
-            fresh = self._bitgen.random_raw(max(count, _CHUNK_WORDS))
+            # a chunk, or what is left of the expected total when that is less
+            left = self._expected - self._drawn
+            fresh = self._bitgen.random_raw(max(count, min(_CHUNK_WORDS, left)))
             self._drawn += fresh.size
-            left = self._next[self._next_pos :]
-            self._next = np.concatenate([left, fresh]) if left.size else fresh
+            pending = self._next[self._next_pos :]
+            self._next = np.concatenate([pending, fresh]) if pending.size else fresh
             self._next_pos = 0
         if unread == 0:
             self._words, self._pos, self._tail = self._next, self._next_pos, -1
