@@ -152,30 +152,43 @@ class Estimate:
     names: tuple[str, ...]
     notes: tuple[str, ...] = ()
     stats: dict[str, float] | None = None  # the estimator's own fit statistics (OLS), if not MLE
-    estimation: str = "exact maximum likelihood (Kalman filter)"
+    estimation: str = "exact maximum likelihood"
 
 
 def estimate_mle(spec: SarimaxSpec, y: np.ndarray, model_name: str) -> Estimate:
-    """Exact Gaussian maximum likelihood; when L-BFGS does not converge, Nelder-Mead follows."""
+    """Exact Gaussian maximum likelihood, trying in turn:
+
+    1. the innovations algorithm (statsmodels ``innovations_mle``): exact likelihood, fast;
+    2. the Kalman filter likelihood by L-BFGS (50 iterations), when 1 fails or does not converge;
+    3. Nelder-Mead (2000 iterations) from there, when L-BFGS does not converge either.
+
+    The best likelihood reached is kept; a model that never converged carries a note saying so.
+    """
     model = spec.build(y)
-    tried = ["L-BFGS (50 iterations)"]
+    tried: list[str] = []
+    fits: list[Any] = []
+    error: Exception | None = None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        try:
-            res = model.fit()
-        except (ValueError, np.linalg.LinAlgError) as exc:
-            raise ComputeError(
-                f"{model_name} {spec.describe()} could not be estimated: {exc}"
-            ) from None
-        converged = _converged(res)
-        if not converged:
-            tried.append("Nelder-Mead (2000 iterations) from there")
-            retry = model.fit(
-                start_params=res.params, method_kwargs={"method": "nm", "maxiter": 2000}
-            )
-            converged = _converged(retry)
-            if np.isfinite(retry.llf) and retry.llf >= res.llf:
-                res = retry
+        for label, kwargs in _ESTIMATORS:
+            if label == NELDER_MEAD:
+                if not fits:
+                    break
+                kwargs = {**kwargs, "start_params": fits[-1].params}
+            tried.append(label)
+            try:
+                res = model.fit(**kwargs)
+            except (ValueError, np.linalg.LinAlgError, IndexError) as exc:
+                error = exc
+                continue
+            fits.append(res)
+            if _converged(res):
+                break
+    if not fits:
+        raise ComputeError(f"{model_name} {spec.describe()} could not be estimated: {error}")
+    # a converged fit first, then the highest likelihood
+    res = max(fits, key=lambda r: (_converged(r), np.nan_to_num(r.llf, nan=-np.inf)))
+    converged = _converged(res)
     params = np.asarray(res.params, dtype="float64")
     if not np.isfinite(params).all() or not np.isfinite(res.llf):
         raise ComputeError(
@@ -192,8 +205,23 @@ def estimate_mle(spec: SarimaxSpec, y: np.ndarray, model_name: str) -> Estimate:
     return Estimate(params, bse, tuple(model.param_names), notes)
 
 
+NELDER_MEAD = "Nelder-Mead (2000 iterations) from there"
+_ESTIMATORS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("innovations MLE", {"method": "innovations_mle"}),
+    ("L-BFGS (50 iterations)", {}),
+    (NELDER_MEAD, {"method_kwargs": {"method": "nm", "maxiter": 2000}}),
+)
+
+
 def _converged(res: Any) -> bool:
-    return bool((getattr(res, "mle_retvals", None) or {}).get("converged", True))
+    """What the optimiser said: ``mle_retvals`` (state space) or ``fit_details`` (innovations)."""
+    retvals = getattr(res, "mle_retvals", None)
+    if retvals:
+        return bool(retvals.get("converged", True))
+    details = getattr(res, "fit_details", None)
+    if isinstance(details, dict) and "converged" in details:
+        return bool(details["converged"])
+    return True
 
 
 class StateSpaceForecaster(BaseForecaster):
