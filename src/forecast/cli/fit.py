@@ -15,6 +15,9 @@ def fit(
     horizon: mo.Horizon = None,
     level: mo.Levels = None,
     save: mo.Save = None,
+    device: mo.Device = None,
+    seed: mo.Seed = None,
+    epochs: mo.Epochs = None,
     time_col: o.TimeCol = None,
     value_col: o.ValueCol = None,
     freq: o.Freq = None,
@@ -25,8 +28,11 @@ def fit(
     quiet: o.Quiet = False,
     debug: o.Debug = False,
 ) -> None:
-    """Fit a model on DATA and forecast; --save writes the fitted model for 'forecast predict'."""
-    from forecast.cli.render import emit, message, warn_all
+    """Fit a model on DATA and forecast; --save writes the fitted model for 'forecast predict'.
+
+    --device, --seed and --epochs set the neural models' parameters of the same names (and win
+    over --param and the config file)."""
+    from forecast.cli.render import colour_allowed, emit, message, warn_all
     from forecast.config import read_config
     from forecast.errors import UsageError
     from forecast.forecasting import (
@@ -38,13 +44,16 @@ def fit(
     )
     from forecast.models.base import check_horizon, check_levels
     from forecast.models.registry import get_spec, parse_param_args
+    from forecast.progress import progress_enabled
 
     cfg = read_config(config)
     name = model or cfg.model
     if name is None:
         raise UsageError("no model given; pass --model NAME (see 'forecast models') or --config")
     spec = get_spec(name)
-    raw_params = {**cfg.params, **parse_param_args(param or [])}
+    accepted = [p.name for p in spec.params]
+    chosen = mo.option_params(name, accepted, device=device, seed=seed, epochs=epochs)
+    raw_params = {**cfg.params, **parse_param_args(param or []), **chosen}
     spec.resolve(raw_params)  # fail on a bad parameter before reading any data
     steps = check_horizon(first_given(horizon, cfg.horizon, DEFAULT_HORIZON))
     levels = check_levels(first_given(level, cfg.levels, DEFAULT_LEVELS))
@@ -60,7 +69,9 @@ def fit(
         purpose=f"fitting {name}",
         quiet=quiet,
     )
-    fitted, run = fit_model(series, name, raw_params, steps, levels)
+    with progress_enabled(colour_allowed(quiet)):
+        fitted, run = fit_model(series, name, raw_params, steps, levels)
+    run.extra.update(mo.forecast_device(fitted))
     warn_all(run.summary.notes, quiet)
     if save is not None:
         from forecast.io.modelfile import save_model

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from forecast.models.base import BaseForecaster
 
 Model = Annotated[
     str | None, typer.Option("--model", "-m", help="Model name (see 'forecast models').")
@@ -30,3 +34,65 @@ Levels = Annotated[
 Save = Annotated[
     Path | None, typer.Option("--save", help="Write the fitted model to this file (.fcm).")
 ]
+Device = Annotated[
+    str | None,
+    typer.Option(
+        "--device",
+        help="Neural models: auto (CUDA, then MPS, then CPU), cpu, cuda or mps.",
+    ),
+]
+Seed = Annotated[
+    int | None,
+    typer.Option(
+        "--seed", help="Random seed of neural models (classical models are deterministic)."
+    ),
+]
+Epochs = Annotated[
+    int | None,
+    typer.Option("--epochs", help="Neural models: maximum training epochs (early stopping)."),
+]
+
+
+def option_params(
+    model: str,
+    accepted: Collection[str],
+    *,
+    device: str | None = None,
+    seed: int | None = None,
+    epochs: int | None = None,
+) -> dict[str, Any]:
+    """``--device``, ``--seed`` and ``--epochs`` as the model parameters of the same names.
+
+    ``--device`` and ``--epochs`` on a model without such a parameter are a usage error;
+    ``--seed`` is accepted and unused there (the classical models are deterministic).
+    """
+    from forecast.errors import UsageError
+
+    out: dict[str, Any] = {}
+    for option, value in (("device", device), ("epochs", epochs)):
+        if value is None:
+            continue
+        if option not in accepted:
+            raise UsageError(
+                f"--{option} applies to neural models only; {model} has no {option} "
+                "(see 'forecast models')"
+            )
+        out[option] = value
+    if seed is not None and "seed" in accepted:
+        out["seed"] = seed
+    return out
+
+
+def use_device(model: BaseForecaster, device: str) -> None:
+    """``forecast predict --device``: a loaded neural model forecasts on ``device``."""
+    option_params(model.name, list(model.get_params()), device=device)
+    model.use_device(device)  # type: ignore[attr-defined]  # the neural models have it
+
+
+def forecast_device(model: object) -> dict[str, str]:
+    """For a neural model, the device its forecasts run on and why (for the output)."""
+    choose = getattr(model, "inference_device", None)
+    if choose is None:
+        return {}
+    choice = choose()
+    return {"forecast_device": f"{choice.name} ({choice.reason})"}

@@ -34,6 +34,7 @@ def predict(
         Path | None,
         typer.Option("--save", help="Write the updated model here (may be MODEL_FILE itself)."),
     ] = None,
+    device: mo.Device = None,
     time_col: o.TimeCol = None,
     value_col: o.ValueCol = None,
     freq: o.Freq = None,
@@ -44,13 +45,18 @@ def predict(
     quiet: o.Quiet = False,
     debug: o.Debug = False,
 ) -> None:
-    """Forecast from a saved model; --data appends new observations at fixed parameters."""
-    from forecast.cli.render import emit, message
+    """Forecast from a saved model; --data appends new observations at fixed parameters.
+
+    --device moves a neural model's forecasts (and a --refit fine-tuning) to that device."""
+    from forecast.cli.render import colour_allowed, emit, message
     from forecast.forecasting import DEFAULT_HORIZON, DEFAULT_LEVELS, continue_model, first_given
     from forecast.io.modelfile import load_model, save_model
     from forecast.models.base import check_horizon, check_levels
+    from forecast.progress import progress_enabled
 
     loaded = load_model(model_file)
+    if device is not None:
+        mo.use_device(loaded.model, device)
     defaults = loaded.defaults
     steps = check_horizon(first_given(horizon, defaults.get("horizon"), DEFAULT_HORIZON))
     levels = check_levels(first_given(level, defaults.get("levels"), DEFAULT_LEVELS))
@@ -70,8 +76,10 @@ def predict(
             freq_default=loaded.model.freq_,
             allow_constant=True,
         )
-    model, run = continue_model(loaded.model, new, refit, steps, levels)
+    with progress_enabled(colour_allowed(quiet)):
+        model, run = continue_model(loaded.model, new, refit, steps, levels)
     run.extra["model_file"] = str(model_file)
+    run.extra.update(mo.forecast_device(model))
     if save is not None:
         training = {**loaded.metadata.get("training", {}), **run.series}
         save_model(save, model, training, {"horizon": steps, "levels": list(levels)})

@@ -259,6 +259,147 @@ def _arima_specs() -> list[ModelSpec]:
     ]
 
 
+def _training_params(lr: float) -> tuple[Param, ...]:
+    """Scaling, loss, optimiser, stopping, device and seed: shared by the neural models."""
+    return (
+        Param(
+            "calendar",
+            "bool",
+            True,
+            "add the position in the seasonal period (sin/cos) as inputs, when there is a period",
+        ),
+        Param(
+            "scaler",
+            "choice",
+            "standard",
+            "input scaling fitted on the training samples: standard (mean, sd) or robust "
+            "(median, IQR)",
+            choices=("standard", "robust"),
+        ),
+        Param("loss", "choice", "mae", "training loss", choices=("mae", "mse", "huber")),
+        Param("lr", "float", lr, "Adam learning rate", minimum=0),
+        Param("weight_decay", "float", 0.0, "Adam weight decay (L2)", minimum=0),
+        Param("batch_size", "int", 256, "samples per mini-batch", minimum=1),
+        Param("clip", "float", 1.0, "gradient norm clipping (0: off)", minimum=0),
+        Param(
+            "epochs", "int", 60, "maximum training epochs (early stopping ends sooner)", minimum=1
+        ),
+        Param(
+            "patience",
+            "int",
+            10,
+            "epochs without a better validation loss before stopping",
+            minimum=1,
+        ),
+        Param(
+            "val_fraction",
+            "float",
+            0.1,
+            "last fraction of the samples (by time, at least 19) for early stopping and the "
+            "conformal intervals",
+            minimum=0,
+        ),
+        Param(
+            "finetune_epochs",
+            "int",
+            10,
+            "maximum epochs of fine-tuning on 'forecast predict --refit'",
+            minimum=1,
+        ),
+        Param("amp", "bool", False, "automatic mixed precision (bf16/fp16) on CUDA"),
+        Param(
+            "device",
+            "choice",
+            "auto",
+            "where to train and forecast; auto: CUDA, then MPS, then CPU",
+            choices=("auto", "cpu", "cuda", "mps"),
+        ),
+        Param("seed", "int", 0, "random seed: same seed, same data, same machine = same model"),
+    )
+
+
+def _shape_params() -> tuple[Param, ...]:
+    """Window, head and period: shared by the neural models."""
+    return (
+        Param(
+            "window",
+            "int?",
+            None,
+            "input window length (default: 2 seasonal periods, 24 without one)",
+            minimum=2,
+        ),
+        Param(
+            "horizon",
+            "int?",
+            None,
+            "steps the head is trained to forecast (default: one period, at least 24)",
+            minimum=1,
+        ),
+        Param(
+            "strategy",
+            "choice",
+            "direct",
+            "direct: the head emits every step; recursive: one step, fed back",
+            choices=("direct", "recursive"),
+        ),
+        PERIOD,
+    )
+
+
+def _neural_specs() -> list[ModelSpec]:
+    recurrent = (
+        *_shape_params(),
+        Param("hidden_size", "int", 64, "hidden units per layer", minimum=1),
+        Param("layers", "int", 1, "stacked recurrent layers", minimum=1),
+        Param("dropout", "float", 0.0, "dropout between layers and on the output", minimum=0),
+        Param("bidirectional", "bool", False, "read the window in both directions"),
+        *_training_params(0.003),
+    )
+    specs = [
+        ModelSpec(
+            name,
+            "neural",
+            f"{title} over the input window, direct multi-step head (PyTorch)",
+            f"forecast.models.neural.forecaster:{cls}",
+            recurrent,
+        )
+        for name, title, cls in (
+            ("rnn", "Elman RNN", "Rnn"),
+            ("lstm", "LSTM", "Lstm"),
+            ("gru", "GRU", "Gru"),
+        )
+    ]
+    specs.append(
+        ModelSpec(
+            "transformer",
+            "neural",
+            "Transformer encoder over the input window, direct multi-step head (PyTorch)",
+            "forecast.models.neural.forecaster:Transformer",
+            (
+                *_shape_params(),
+                Param("d_model", "int", 32, "model width (a multiple of heads)", minimum=1),
+                Param("heads", "int", 4, "attention heads", minimum=1),
+                Param("layers", "int", 2, "encoder layers", minimum=1),
+                Param("ff_size", "int", 64, "feed-forward width", minimum=1),
+                Param(
+                    "patch",
+                    "int?",
+                    None,
+                    "steps per token (default: ceil(window / 16), at most 16 tokens; 1: a token "
+                    "per step)",
+                    minimum=1,
+                ),
+                Param(
+                    "dropout", "float", 0.1, "dropout in the encoder and on the output", minimum=0
+                ),
+                Param("causal", "bool", False, "causal mask: each position sees only the past"),
+                *_training_params(0.001),
+            ),
+        )
+    )
+    return specs
+
+
 REGISTRY: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in [
@@ -285,6 +426,7 @@ REGISTRY: dict[str, ModelSpec] = {
             "mean", "baseline", "mean of the training data", "forecast.models.baselines:Mean"
         ),
         *_arima_specs(),
+        *_neural_specs(),
     ]
 }
 

@@ -1,0 +1,154 @@
+"""The networks: a recurrent encoder (RNN, LSTM, GRU) or a Transformer encoder over the input
+window, and a linear head that emits ``out_steps`` values at once.
+
+Every network maps ``x`` of shape ``[batch, window, features]`` (the scaled values, then the
+calendar features) to ``[batch, out_steps]``: the next ``out_steps`` scaled values (the direct
+strategy) or the next one (``out_steps = 1``, the recursive strategy). The head predicts the
+change from the last input value, which is added back: a network that outputs zeros is the
+naive forecast, so training starts from a sensible baseline and a level shift in the data does
+not have to be learnt by the weights.
+
+A network is described by a plain JSON-able dict (its kind and sizes), which the model file stores
+next to the weights; :func:`build` turns it back into the module.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+from torch import nn
+
+RECURRENT = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+
+
+class RecurrentNet(nn.Module):
+    """Stacked (optionally bidirectional) RNN/LSTM/GRU; the head reads the last layer's final
+    hidden state (both directions' when bidirectional)."""
+
+    def __init__(
+        self,
+        cell: str,
+        input_size: int,
+        hidden_size: int,
+        layers: int,
+        dropout: float,
+        bidirectional: bool,
+        out_steps: int,
+    ) -> None:
+        super().__init__()
+        self.cell = cell
+        self.directions = 2 if bidirectional else 1
+        self.rnn = RECURRENT[cell](
+            input_size,
+            hidden_size,
+            num_layers=layers,
+            batch_first=True,
+            dropout=dropout if layers > 1 else 0.0,  # between stacked layers
+            bidirectional=bidirectional,
+        )
+        self.dropout = nn.Dropout(dropout)  # on the encoder's output
+        self.head = nn.Linear(hidden_size * self.directions, out_steps)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: [batch, window, features]
+        _, state = self.rnn(x)
+        hidden = state[0] if self.cell == "lstm" else state  # [layers * dirs, batch, hidden]
+        last = hidden[-self.directions :].transpose(0, 1).reshape(x.shape[0], -1)  # [batch, h*d]
+        return x[:, -1, :1] + self.head(self.dropout(last))  # [batch, out_steps]
+
+
+def sinusoidal(length: int, d_model: int) -> torch.Tensor:
+    """Vaswani et al. (2017) positional encoding, ``[length, d_model]``."""
+    position = torch.arange(length, dtype=torch.float32).unsqueeze(1)  # [length, 1]
+    rate = torch.exp(
+        torch.arange(0, d_model, 2, dtype=torch.float32) * (-math.log(10000.0) / d_model)
+    )
+    table = torch.zeros(length, d_model)
+    table[:, 0::2] = torch.sin(position * rate)
+    table[:, 1::2] = torch.cos(position * rate[: d_model // 2])
+    return table
+
+
+class TransformerNet(nn.Module):
+    """Patches of ``patch`` consecutive steps embedded as tokens (PatchTST, Nie et al. 2023;
+    ``patch = 1``: one token per step), sinusoidal positions, a pre-norm ``TransformerEncoder``
+    (optionally causal: each token attends to itself and earlier tokens only), and the head on
+    the last token's representation. A window that is not a multiple of ``patch`` is padded at
+    its start with copies of its first step."""
+
+    def __init__(
+        self,
+        input_size: int,
+        d_model: int,
+        heads: int,
+        layers: int,
+        ff_size: int,
+        dropout: float,
+        causal: bool,
+        window: int,
+        patch: int,
+        out_steps: int,
+    ) -> None:
+        super().__init__()
+        self.causal = causal
+        self.patch = patch
+        self.tokens = math.ceil(window / patch)
+        self.embed = nn.Linear(input_size * patch, d_model)
+        self.register_buffer("position", sinusoidal(self.tokens, d_model), persistent=False)
+        mask = nn.Transformer.generate_square_subsequent_mask(self.tokens) if causal else None
+        self.register_buffer("mask", mask, persistent=False)
+        layer = nn.TransformerEncoderLayer(
+            d_model, heads, ff_size, dropout, batch_first=True, norm_first=True
+        )
+        self.encoder = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(d_model)
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(d_model, out_steps)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Token representations ``[batch, tokens, d_model]`` of ``x`` ``[batch, window, F]``."""
+        batch, window, width = x.shape
+        pad = self.tokens * self.patch - window
+        if pad:
+            x = torch.cat([x[:, :1].expand(batch, pad, width), x], dim=1)
+        tokens = x.reshape(batch, self.tokens, self.patch * width)  # [batch, tokens, patch*F]
+        h = self.embed(tokens) + self.position  # [batch, tokens, d_model]
+        return self.encoder(h, mask=self.mask, is_causal=self.causal)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: [batch, window, features]
+        last = self.norm(self.encode(x)[:, -1])  # [batch, d_model]
+        return x[:, -1, :1] + self.head(self.dropout(last))  # [batch, out_steps]
+
+
+def build(arch: dict[str, Any]) -> nn.Module:
+    """The module an :func:`architecture` dict describes (weights freshly initialised)."""
+    kind = arch["kind"]
+    if kind in RECURRENT:
+        return RecurrentNet(
+            kind,
+            int(arch["input_size"]),
+            int(arch["hidden_size"]),
+            int(arch["layers"]),
+            float(arch["dropout"]),
+            bool(arch["bidirectional"]),
+            int(arch["out_steps"]),
+        )
+    if kind == "transformer":
+        return TransformerNet(
+            int(arch["input_size"]),
+            int(arch["d_model"]),
+            int(arch["heads"]),
+            int(arch["layers"]),
+            int(arch["ff_size"]),
+            float(arch["dropout"]),
+            bool(arch["causal"]),
+            int(arch["window"]),
+            int(arch["patch"]),
+            int(arch["out_steps"]),
+        )
+    raise ValueError(f"unknown network kind {kind!r}")
+
+
+def parameter_count(net: nn.Module) -> int:
+    return sum(p.numel() for p in net.parameters())

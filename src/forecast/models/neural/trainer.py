@@ -1,0 +1,180 @@
+"""The training loop: Adam, shuffled mini-batches of training origins, gradient clipping,
+early stopping on the validation tail with the best weights restored.
+
+Batches are cut on the device from the scaled series (see :mod:`windows`): the series is copied
+there once, each batch is an index tensor of origins, and ``Tensor.unfold`` gives the windows.
+The shuffling order comes from a ``numpy`` generator seeded with the model's seed.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import torch
+from torch import nn
+
+from forecast.models.neural import device as dev
+from forecast.models.neural.windows import Split, features, gather
+from forecast.progress import task
+
+LossName = Literal["mae", "mse", "huber"]
+EVAL_BATCH = 4096  # validation batches: no gradients, so larger
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimiser and stopping settings (the model's hyperparameters of the same names)."""
+
+    lr: float
+    weight_decay: float
+    batch_size: int
+    loss: LossName
+    clip: float  # max gradient norm; 0 turns clipping off
+    epochs: int  # maximum
+    patience: int  # epochs without a better validation loss before stopping
+    amp: bool
+    seed: int
+
+
+@dataclass(frozen=True)
+class Windows:
+    """The scaled series on the device and how its samples are read."""
+
+    series: torch.Tensor  # [n] float32, on the training device
+    window: int
+    out: int
+    period: int | None  # calendar features when not None
+    phase0: int  # phase of series[0] in the period
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What training did: the best epoch and its losses, every epoch's (train, validation)."""
+
+    best_epoch: int
+    epochs_run: int
+    train_loss: float
+    val_loss: float
+    history: tuple[tuple[float, float], ...]
+    stopped_early: bool
+    seconds: float
+    samples: int  # training samples processed (epochs run x training origins)
+
+
+def loss_function(name: str) -> nn.Module:
+    losses: dict[str, nn.Module] = {
+        "mae": nn.L1Loss(),
+        "mse": nn.MSELoss(),
+        "huber": nn.HuberLoss(delta=1.0),
+    }
+    return losses[name]
+
+
+def batch(data: Windows, origins: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Inputs ``[B, window, F]`` and targets ``[B, out]`` of the samples at ``origins``."""
+    rows = gather(data.series, origins, data.window, data.out)  # [B, window + out]
+    x = features(rows[:, : data.window], origins - (data.window - 1), data.period, data.phase0)
+    return x, rows[:, data.window :]
+
+
+def train(
+    net: nn.Module,
+    data: Windows,
+    split: Split,
+    config: TrainConfig,
+    choice: dev.DeviceChoice,
+    description: str,
+) -> TrainResult:
+    """Train ``net`` (already on ``choice.device``) in place; it ends holding the weights of the
+    epoch with the lowest validation loss. Call inside :func:`device.reproducible`."""
+    criterion = loss_function(config.loss)
+    optimiser = torch.optim.Adam(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    dtype = dev.amp_dtype(choice, config.amp)
+    scaler = torch.amp.GradScaler("cuda") if dtype is torch.float16 else None
+    rng = np.random.default_rng(config.seed)
+    validation = dev.to_device(torch.from_numpy(split.validation), choice)
+    n_train = int(split.train.size)
+    best = (math.inf, 0, math.inf)  # validation loss, epoch, training loss
+    best_state = _snapshot(net)
+    history: list[tuple[float, float]] = []
+    waited = 0
+    start = time.perf_counter()
+    with task(description, total=config.epochs) as advance:
+        for epoch in range(1, config.epochs + 1):
+            net.train()
+            order = dev.to_device(torch.from_numpy(split.train[rng.permutation(n_train)]), choice)
+            total = torch.zeros((), device=choice.device)
+            for first in range(0, n_train, config.batch_size):
+                origins = order[first : first + config.batch_size]
+                x, target = batch(data, origins)
+                optimiser.zero_grad(set_to_none=True)
+                with dev.autocast(choice, dtype):
+                    prediction = net(x)
+                loss = criterion(prediction.float(), target)
+                if scaler is not None:
+                    scaler.scale(loss).backward()
+                    scaler.unscale_(optimiser)
+                    _clip(net, config.clip)
+                    scaler.step(optimiser)
+                    scaler.update()
+                else:
+                    loss.backward()
+                    _clip(net, config.clip)
+                    optimiser.step()
+                total += loss.detach() * origins.numel()
+            train_loss = float(total) / n_train
+            val_loss = evaluate(net, data, validation, criterion, choice, dtype)
+            history.append((train_loss, val_loss))
+            if val_loss < best[0]:
+                best, best_state, waited = (val_loss, epoch, train_loss), _snapshot(net), 0
+            else:
+                waited += 1
+            advance(epoch=epoch, train=train_loss, val=val_loss)
+            if waited >= config.patience:
+                break
+    net.load_state_dict(best_state)
+    net.eval()
+    return TrainResult(
+        best_epoch=best[1],
+        epochs_run=len(history),
+        train_loss=best[2],
+        val_loss=best[0],
+        history=tuple(history),
+        stopped_early=len(history) < config.epochs,
+        seconds=time.perf_counter() - start,
+        samples=len(history) * n_train,
+    )
+
+
+def evaluate(
+    net: nn.Module,
+    data: Windows,
+    origins: torch.Tensor,
+    criterion: nn.Module,
+    choice: dev.DeviceChoice,
+    dtype: torch.dtype | None = None,
+) -> float:
+    """Mean loss of ``net`` over the samples at ``origins`` (eval mode, no gradients)."""
+    net.eval()
+    total = torch.zeros((), device=choice.device)
+    with torch.no_grad():
+        for first in range(0, origins.numel(), EVAL_BATCH):
+            chunk = origins[first : first + EVAL_BATCH]
+            x, target = batch(data, chunk)
+            with dev.autocast(choice, dtype):
+                prediction = net(x)
+            total += criterion(prediction.float(), target) * chunk.numel()
+    return float(total) / origins.numel()
+
+
+def _clip(net: nn.Module, max_norm: float) -> None:
+    if max_norm > 0:
+        nn.utils.clip_grad_norm_(net.parameters(), max_norm)
+
+
+def _snapshot(net: nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in net.state_dict().items()}
