@@ -91,6 +91,26 @@ def test_stationary_rejections_are_reproduced(monkeypatch: pytest.MonkeyPatch) -
     assert len(done_alone) >= 5  # replicates with a rejection were met
 
 
+@pytest.mark.parametrize("n", [10000, 10001])
+def test_stationary_rejection_inside_a_run(monkeypatch: pytest.MonkeyPatch, n: int) -> None:
+    # n = 10000: a replicate meets a rejection with probability about n * 7296 / 2**32 = 1.7%,
+    # so runs of replicates done together stop part-way and start again after it
+    runs = []
+    original = rs._run
+
+    def recording(words, pos, rows, *args):
+        result = original(words, pos, rows, *args)
+        runs.append((result[0], rows))
+        return result
+
+    monkeypatch.setattr(rs, "_run", recording)
+    np.testing.assert_array_equal(
+        bootstrap_indices("stationary", n, 12.5, 300, 1),
+        arch_indices("stationary", n, 12.5, 300, 1),
+    )
+    assert any(0 < done < rows for done, rows in runs)
+
+
 @pytest.mark.parametrize("chunk", [3, 50, 1001])
 @pytest.mark.parametrize("n", [9, 40, 333])
 def test_stationary_across_chunk_boundaries(

@@ -302,13 +302,14 @@ def _run(
             )
             np.less(view, draws.word_cut, out=new[c::period])
         new[:, 0] = True
-    starts = np.flatnonzero(new)
-    row = starts // n
-    j = starts - row * n
+    starts = np.flatnonzero(new)  # flat positions i * n + j
+    row_start = np.searchsorted(starts, np.arange(done + 1) * n)  # [done + 1]
     first = 2 * offsets[:done]  # [done] first fresh half of each replicate
-    idx = first[row] + j - lead[row]  # value j is fresh half j (j - 1 after a lead half)
-    from_lead = (j == 0) & lead[row]
-    idx[from_lead] = first[row[from_lead]] - 2 * n - 1  # last half of the replicate before
+    # value j of replicate i is fresh half j, or j - 1 after a lead half
+    shift = first - lead[:done] - np.arange(done) * n  # [done]
+    idx = np.repeat(shift, np.diff(row_start)) + starts
+    led = np.flatnonzero(lead[:done])
+    idx[row_start[led]] = first[led] - 2 * n - 1  # the lead: last half of the replicate before
     if buffered:
         idx[0] = 0  # replicate 0 leads with the half word held by the bit generator
     x = halves[idx]
