@@ -300,6 +300,7 @@ def test_mcs_auto_block_and_dict() -> None:
         ({"a": np.ones(10), "b": np.ones(10)}, {"block_size": 11}, UsageError, "between 1 and"),
         ({"a": np.ones(10), "b": np.ones(10)}, {"method": "iid"}, UsageError, "method must"),
         ({"a": np.ones(10), "b": np.ones(10)}, {"statistic": "T"}, UsageError, "statistic"),
+        ({"a": np.ones(8), "b": np.zeros(8)}, {}, InputError, "needs at least 9 origins, got 8"),
     ],
 )
 def test_mcs_validation(losses: dict, kwargs: dict, error: type, message: str) -> None:

@@ -391,6 +391,7 @@ def test_metric_interval_constant_losses() -> None:
         ({"method": "circular", "block_size": 2.5}, UsageError, "block_size must be an integer"),
         ({"losses": np.array([1.0, np.nan, 2.0])}, InputError, "position 1 is nan"),
         ({"losses": np.ones((3, 2))}, InputError, "losses must be one-dimensional"),
+        ({"losses": np.arange(8.0)}, InputError, "'auto' needs at least 9 losses, got 8"),
         (
             {"statistic": lambda s: s.mean() if s.min() > 0.01 else math.inf},
             ComputeError,

@@ -357,6 +357,10 @@ def _mcs_block_size(
     if isinstance(block_size, str):
         if block_size != "auto":
             raise UsageError(f"block_size must be 'auto' or an integer, got {block_size!r}")
+        if n < 9:
+            raise InputError(
+                f"block_size 'auto' needs at least 9 origins, got {n}; pass a block size"
+            )
         differences = matrix - matrix.mean(axis=1, keepdims=True)  # [n, k]
         sizes = [block_size_for(differences[:, i], method) for i in range(matrix.shape[1])]
         return max(1, math.floor(max(sizes) + 0.5))

@@ -618,6 +618,10 @@ def metric_interval(
     if isinstance(block_size, str):
         if block_size != "auto":
             raise UsageError(f"block_size must be 'auto' or a number, got {block_size!r}")
+        if n < 9:
+            raise InputError(
+                f"block_size 'auto' needs at least 9 losses, got {n}; pass a block size"
+            )
         size = block_size_for(values, method)
     else:
         size = block_size
