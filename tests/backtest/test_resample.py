@@ -63,9 +63,11 @@ def test_indices_equal_arch(method: str, n: int, block: int, reps: int, seed: in
     np.testing.assert_array_equal(got, expected)
 
 
-@pytest.mark.parametrize(("n", "block"), [(10, 2.5), (57, 3.7), (333, 12.25), (1000, 999.9)])
+@pytest.mark.parametrize(
+    ("n", "block"), [(10, 2.5), (57, 3.7), (333, 12.25), (1000, 999.9), (80, np.float32(2.3))]
+)
 def test_stationary_real_block_size_equals_arch(n: int, block: float) -> None:
-    # SB takes a real mean block length (arch uses p = 1/b)
+    # SB takes a real mean block length (arch uses p = 1/b), a NumPy float32 one too
     np.testing.assert_array_equal(
         bootstrap_indices("stationary", n, block, 15, 5),
         arch_indices("stationary", n, block, 15, 5),

@@ -129,7 +129,7 @@ def bootstrap_indices(
     size = _check_block_size(method, n, block_size)
     rng = as_generator(seed)
     if method == "stationary":
-        return _stationary(n, 1.0 / size, reps, rng)
+        return _stationary(n, float(1.0 / block_size), reps, rng)  # p as arch computes it
     return _fixed_blocks(method == "circular", n, int(size), reps, rng)
 
 
