@@ -221,3 +221,91 @@ def test_models_listing(cli) -> None:
     }
     one = cli("models", "sarima")
     assert one.code == 0 and "seasonal_order" in one.stdout
+
+
+# --- neural models: --device, --seed, --epochs, save/predict/refit -----------------------------
+
+NEURAL_TINY = ["-p", "window=12", "-p", "horizon=12", "-p", "hidden_size=8", "--epochs", "2"]
+
+
+def test_fit_lstm_states_device_window_and_interval_method(cli) -> None:
+    result = cli("fit", AIR, "-m", "lstm", *NEURAL_TINY, "-H", "3", "-f", "json")
+    assert result.code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    model = doc["model"]
+    assert model["device"] == "cpu" and model["device_rule"] == "auto: CUDA, then MPS, then CPU"
+    assert model["window"] == 12 and model["window_source"] == "12 (given)"
+    assert model["parameters"]["epochs"] == 2 and model["parameters"]["hidden_size"] == 8
+    assert doc["interval_method"].startswith("split-conformal")
+    assert doc["forecast_device"] == "cpu (auto: CUDA, then MPS, then CPU)"
+    assert len(doc["forecast"]) == 3
+    assert "training lstm" not in result.stderr  # no progress bar when stdout is not a terminal
+
+
+def test_fit_gru_table_names_the_device_window_and_intervals(cli) -> None:
+    result = cli("fit", AIR, "-m", "gru", *NEURAL_TINY, "-H", "2", "-q")
+    assert result.code == 0 and result.stderr == ""
+    assert "GRU 1 x 8, direct 12-step head, window 12; trained on cpu" in result.stdout
+    assert "selection: period" in result.stdout and "window 12 (given)" in result.stdout
+    assert "intervals: split-conformal" in result.stdout
+
+
+def test_fit_with_a_seed_is_repeatable(cli) -> None:
+    first = cli("fit", AIR, "-m", "lstm", *NEURAL_TINY, "--seed", "5", "-f", "csv")
+    second = cli("fit", AIR, "-m", "lstm", *NEURAL_TINY, "--seed", "5", "-f", "csv")
+    other = cli("fit", AIR, "-m", "lstm", *NEURAL_TINY, "--seed", "6", "-f", "csv")
+    assert first.code == 0 and first.stdout == second.stdout
+    assert other.stdout != first.stdout
+
+
+def test_device_and_epochs_apply_to_neural_models_only(cli) -> None:
+    for args in (["--device", "cpu"], ["--epochs", "3"]):
+        result = cli("fit", AIR, "-m", "naive", *args)
+        assert result.code == 2 and "applies to neural models only" in result.stderr
+        assert len(result.stderr.splitlines()) == 1
+    assert cli("fit", AIR, "-m", "naive", "--seed", "3", "-f", "csv").code == 0  # unused there
+
+
+def test_an_unknown_or_unavailable_device_is_a_usage_error(cli, monkeypatch) -> None:
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    result = cli("fit", AIR, "-m", "gru", *NEURAL_TINY, "--device", "cuda")
+    assert result.code == 2 and "--device cuda: no CUDA device is available" in result.stderr
+    result = cli("fit", AIR, "-m", "gru", "--device", "tpu")
+    assert (
+        result.code == 2 and "device=tpu is not valid; expected auto|cpu|cuda|mps" in result.stderr
+    )
+
+
+def test_neural_save_predict_update_and_refit(cli, tmp_path) -> None:
+    frame = _train_file(tmp_path, 120)
+    path = tmp_path / "lstm.fcm"
+    train = str(tmp_path / "train.csv")
+    fit = cli("fit", train, "-m", "lstm", *NEURAL_TINY, "-H", "4", "--save", str(path), "-f", "csv")
+    assert fit.code == 0, fit.stderr
+    assert cli("predict", str(path), "-f", "csv").stdout == fit.stdout  # identical after reload
+    new = write_csv(tmp_path, frame.iloc[120:130].to_csv(index=False), "new.csv")
+    updated = json.loads(
+        cli("predict", str(path), "--data", str(new), "-H", "2", "-f", "json").stdout
+    )
+    assert updated["new_observations"] == 10 and updated["refit"] is False
+    assert updated["forecast"][0]["timestamp"] == "1959-11-01T00:00:00"
+    assert (
+        updated["model"]["estimation"]
+        == json.loads(cli("predict", str(path), "-f", "json").stdout)["model"]["estimation"]
+    )  # an update trains nothing
+    refit = cli(
+        "predict", str(path), "--data", str(new), "--refit", "--device", "cpu", "-f", "json"
+    )
+    doc = json.loads(refit.stdout)
+    assert refit.code == 0 and doc["refit"] is True
+    assert "fine-tuned on cpu" in doc["model"]["estimation"]
+    assert doc["model"]["parameters"]["device"] == "cpu"
+
+
+def test_predict_device_on_a_classical_model_is_a_usage_error(cli, tmp_path) -> None:
+    path = tmp_path / "naive.fcm"
+    cli("fit", AIR, "-m", "naive", "--save", str(path))
+    result = cli("predict", str(path), "--device", "cpu")
+    assert result.code == 2 and "--device applies to neural models only" in result.stderr

@@ -203,7 +203,7 @@ class NeuralForecaster(BaseForecaster):
             period = self.period or calendar_period(self.freq_)
             source = "given" if self.period else "calendar"
         notes = {"period": f"{period} ({source})" if period else "none detected"}
-        cap = max(2, y.size // 6)
+        cap = max(2, y.size // 6) if detect else None  # fit_origins keeps lookback()'s window
         window, notes["window"] = _size(self.window, auto_window(period), period, cap, "window")
         horizon, notes["horizon"] = _size(
             self.horizon, auto_horizon(period), period, cap, "horizon"
@@ -276,24 +276,24 @@ class NeuralForecaster(BaseForecaster):
         self.cal_offset_ = steps_between(self.anchor_, self.start_, self.freq_) + first
         self.cal_limit_ = cal_limit
         self._residuals = None
-        self.fitted_info_ = self._training_info(y, split, result, choice, selection, warm)
+        self.fitted_info_ = self._training_info(split, result, choice, selection, warm)
         self.summary_ = self._summarise()
 
     def _training_info(
         self,
-        y: np.ndarray,
         split: Split,
         result: trainer.TrainResult,
         choice: dev.DeviceChoice,
         selection: dict[str, str],
         warm: NeuralForecaster | None,
     ) -> dict[str, Any]:
+        config_epochs = self.finetune_epochs if warm is not None else self.epochs
         notes = []
         if self.amp and not choice.is_cuda:
             notes.append(
                 f"amp applies on CUDA only: {self.name} trained in float32 on {choice.name}"
             )
-        if not result.stopped_early:
+        if result.best_epoch == result.epochs_run == config_epochs:
             notes.append(
                 f"{self.name}: the validation loss was still improving at the last epoch "
                 f"({result.epochs_run}); more --epochs may help"
@@ -786,7 +786,9 @@ class Transformer(NeuralForecaster):
         )
 
 
-def _size(given: int | None, auto: int, period: int | None, cap: int, what: str) -> tuple[int, str]:
+def _size(
+    given: int | None, auto: int, period: int | None, cap: int | None, what: str
+) -> tuple[int, str]:
     """A window or horizon: the given value, or the automatic one capped for short series."""
     if given is not None:
         return int(given), f"{given} (given)"
@@ -794,6 +796,6 @@ def _size(given: int | None, auto: int, period: int | None, cap: int, what: str)
         "window": f"2 x period {period}" if period else "default without a period",
         "horizon": f"one period {period}, at least 24" if period else "default without a period",
     }[what]
-    if auto > cap:
+    if cap is not None and auto > cap:
         return cap, f"{cap} (auto: {rule} = {auto}, capped at n/6 for a short series)"
     return auto, f"{auto} (auto: {rule})"
