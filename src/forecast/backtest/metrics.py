@@ -13,6 +13,9 @@ elements. Conventions:
 * the scales of :func:`mase` and :func:`rmsse` come from each origin's OWN training data
   (:func:`naive_scale`, :func:`naive_scale_sq`); scaling by the test set's naive error is a
   known bug (REFERENCE.md, Hyndman & Koehler 2006).
+
+``axis=1`` on a 2-D input gives one value per origin (row) instead of one over everything (the
+backtest engine scores hundreds of walk-forward origins in one call that way).
 """
 
 from __future__ import annotations
@@ -57,22 +60,30 @@ def _scales(name: str, scale: float | np.ndarray, y: np.ndarray) -> np.ndarray:
     )
 
 
-def mae(y: np.ndarray, f: np.ndarray) -> float:
+Axis = int | None
+Value = float | np.ndarray  # a float, or one value per row with axis=1
+
+
+def _out(value: np.ndarray | np.floating) -> Value:
+    return value if isinstance(value, np.ndarray) and value.ndim else float(value)
+
+
+def mae(y: np.ndarray, f: np.ndarray, axis: Axis = None) -> Value:
     """Mean absolute error, ``mean |f - y|``."""
     y, f = _same(y, f=f)
-    return float(np.mean(np.abs(f - y)))
+    return _out(np.mean(np.abs(f - y), axis=axis))
 
 
-def rmse(y: np.ndarray, f: np.ndarray) -> float:
+def rmse(y: np.ndarray, f: np.ndarray, axis: Axis = None) -> Value:
     """Root mean squared error, ``sqrt(mean (f - y)^2)``."""
     y, f = _same(y, f=f)
-    return float(np.sqrt(np.mean((f - y) ** 2)))
+    return _out(np.sqrt(np.mean((f - y) ** 2, axis=axis)))
 
 
-def bias(y: np.ndarray, f: np.ndarray) -> float:
+def bias(y: np.ndarray, f: np.ndarray, axis: Axis = None) -> Value:
     """Mean error, forecast minus actual: ``mean (f - y)``; positive = forecasts too high."""
     y, f = _same(y, f=f)
-    return float(np.mean(f - y))
+    return _out(np.mean(f - y, axis=axis))
 
 
 def n_zero_actuals(y: np.ndarray) -> int:
@@ -80,25 +91,27 @@ def n_zero_actuals(y: np.ndarray) -> int:
     return int(np.count_nonzero(_array("y", y) == 0))
 
 
-def mape(y: np.ndarray, f: np.ndarray) -> float:
+def mape(y: np.ndarray, f: np.ndarray, axis: Axis = None) -> Value:
     """Mean absolute percentage error, ``100 * mean |f - y| / |y|`` over the points with
     ``y != 0`` (the others are left out; :func:`n_zero_actuals` counts them); ``nan`` when
     every actual is 0."""
     y, f = _same(y, f=f)
     keep = y != 0
-    if not keep.any():
-        return float("nan")
-    return float(100.0 * np.mean(np.abs(f[keep] - y[keep]) / np.abs(y[keep])))
+    ape = np.divide(np.abs(f - y), np.abs(y), out=np.zeros_like(y), where=keep)
+    count = np.count_nonzero(keep, axis=axis)
+    total = np.sum(ape, axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return _out(np.where(count > 0, 100.0 * total / np.maximum(count, 1), np.nan))
 
 
-def smape(y: np.ndarray, f: np.ndarray) -> float:
+def smape(y: np.ndarray, f: np.ndarray, axis: Axis = None) -> Value:
     """Symmetric MAPE as in the M4 competition: ``200 * mean |y - f| / (|y| + |f|)``, in
     percent (0 to 200), a point with ``y = f = 0`` counting as 0."""
     y, f = _same(y, f=f)
     num = np.abs(y - f)
     den = np.abs(y) + np.abs(f)
     ratio = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
-    return float(200.0 * np.mean(ratio))
+    return _out(200.0 * np.mean(ratio, axis=axis))
 
 
 def naive_scale(train: np.ndarray, m: int = 1) -> float:
@@ -130,7 +143,7 @@ def _naive_diffs(train: np.ndarray, m: int) -> np.ndarray:
     return values[m:] - values[:-m]  # [T - m]
 
 
-def mase(y: np.ndarray, f: np.ndarray, scale: float | np.ndarray) -> float:
+def mase(y: np.ndarray, f: np.ndarray, scale: float | np.ndarray, axis: Axis = None) -> Value:
     """Mean absolute scaled error, ``mean |f - y| / scale``.
 
     ``scale`` is :func:`naive_scale` of the origin's training data: a scalar, or for 2-D
@@ -138,12 +151,21 @@ def mase(y: np.ndarray, f: np.ndarray, scale: float | np.ndarray) -> float:
     """
     y, f = _same(y, f=f)
     s = _scales("scale", scale, y)
-    if (s == 0).any():
-        return float("nan")
-    return float(np.mean(np.abs(f - y) / s))
+    return _scaled_mean(np.abs(f - y), s, axis)
 
 
-def rmsse(y: np.ndarray, f: np.ndarray, scale_sq: float | np.ndarray) -> float:
+def _scaled_mean(values: np.ndarray, s: np.ndarray, axis: Axis) -> Value:
+    """mean(values / s), ``nan`` where a scale is 0 (everywhere when pooled over all points)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(
+            np.broadcast_to(s, values.shape) > 0, values / np.where(s > 0, s, 1), np.nan
+        )
+    if axis is None:
+        return float("nan") if (s == 0).any() else float(np.mean(ratio))
+    return _out(np.mean(ratio, axis=axis))
+
+
+def rmsse(y: np.ndarray, f: np.ndarray, scale_sq: float | np.ndarray, axis: Axis = None) -> Value:
     """Root mean squared scaled error, ``sqrt(mean (f - y)^2 / scale_sq)`` (M5).
 
     ``scale_sq`` is :func:`naive_scale_sq` of the origin's training data: a scalar, or one
@@ -152,9 +174,7 @@ def rmsse(y: np.ndarray, f: np.ndarray, scale_sq: float | np.ndarray) -> float:
     """
     y, f = _same(y, f=f)
     s = _scales("scale_sq", scale_sq, y)
-    if (s == 0).any():
-        return float("nan")
-    return float(np.sqrt(np.mean((f - y) ** 2 / s)))
+    return _out(np.sqrt(_scaled_mean((f - y) ** 2, s, axis)))
 
 
 def _bounds(y: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -164,13 +184,15 @@ def _bounds(y: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, 
     return y, lo, hi
 
 
-def coverage(y: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:
+def coverage(y: np.ndarray, lo: np.ndarray, hi: np.ndarray, axis: Axis = None) -> Value:
     """Share of actuals inside their interval, ``mean 1{lo <= y <= hi}`` (0 to 1)."""
     y, lo, hi = _bounds(y, lo, hi)
-    return float(np.mean((lo <= y) & (y <= hi)))
+    return _out(np.mean((lo <= y) & (y <= hi), axis=axis))
 
 
-def winkler(y: np.ndarray, lo: np.ndarray, hi: np.ndarray, level: float) -> float:
+def winkler(
+    y: np.ndarray, lo: np.ndarray, hi: np.ndarray, level: float, axis: Axis = None
+) -> Value:
     """Mean Winkler (interval) score of ``level`` % intervals, with ``alpha = 1 - level/100``:
     ``(hi - lo) + (2/alpha)(lo - y) 1{y < lo} + (2/alpha)(y - hi) 1{y > hi}``. Lower is better.
     """
@@ -180,4 +202,4 @@ def winkler(y: np.ndarray, lo: np.ndarray, hi: np.ndarray, level: float) -> floa
     alpha = 1.0 - level / 100.0
     below = np.clip(lo - y, 0.0, None)  # (lo - y) 1{y < lo}
     above = np.clip(y - hi, 0.0, None)  # (y - hi) 1{y > hi}
-    return float(np.mean((hi - lo) + (2.0 / alpha) * (below + above)))
+    return _out(np.mean((hi - lo) + (2.0 / alpha) * (below + above), axis=axis))

@@ -70,28 +70,31 @@ def metric_names(levels: Sequence[float]) -> list[str]:
     return names
 
 
-def compute(mf: ModelForecasts) -> dict[str, float]:
-    """Every metric over all the rows of ``mf``."""
+def compute(mf: ModelForecasts, axis: int | None = None) -> dict[str, Any]:
+    """Every metric over all the rows of ``mf`` (``axis=1``: one value per row)."""
     y, f = mf.actual, mf.mean
     out = {
-        "mae": metrics.mae(y, f),
-        "rmse": metrics.rmse(y, f),
-        "bias": metrics.bias(y, f),
-        "mape": metrics.mape(y, f),
-        "smape": metrics.smape(y, f),
-        "mase": _scaled(metrics.mase, y, f, mf.scale),
-        "rmsse": _scaled(metrics.rmsse, y, f, mf.scale_sq),
+        "mae": metrics.mae(y, f, axis),
+        "rmse": metrics.rmse(y, f, axis),
+        "bias": metrics.bias(y, f, axis),
+        "mape": metrics.mape(y, f, axis),
+        "smape": metrics.smape(y, f, axis),
+        "mase": _scaled(metrics.mase, y, f, mf.scale, axis),
+        "rmsse": _scaled(metrics.rmsse, y, f, mf.scale_sq, axis),
     }
     for level, (lo, hi) in sorted(mf.bands.items()):
-        out[f"coverage_{level_label(level)}"] = metrics.coverage(y, lo, hi)
-        out[f"winkler_{level_label(level)}"] = metrics.winkler(y, lo, hi, level)
+        out[f"coverage_{level_label(level)}"] = metrics.coverage(y, lo, hi, axis)
+        out[f"winkler_{level_label(level)}"] = metrics.winkler(y, lo, hi, level, axis)
     return out
 
 
-def _scaled(fn: Any, y: np.ndarray, f: np.ndarray, scale: np.ndarray) -> float:
-    if not np.isfinite(scale).all():
-        return float("nan")
-    return float(fn(y, f, scale))
+def _scaled(fn: Any, y: np.ndarray, f: np.ndarray, scale: np.ndarray, axis: int | None) -> Any:
+    """A scaled metric; where an origin's scale is unknown (too little training data) its
+    value is nan."""
+    finite = np.isfinite(scale)
+    if axis is None:
+        return float(fn(y, f, scale)) if finite.all() else float("nan")
+    return np.where(finite, fn(y, f, np.where(finite, scale, 1.0), axis), np.nan)
 
 
 def metric_rows(
@@ -114,8 +117,14 @@ def metric_rows(
     add("overall", None, compute(mf))
     for j in range(mf.actual.shape[1]):
         add("step", gap + j + 1, compute(mf.step(j)))
-    for fold in np.unique(mf.folds):
-        add("fold", int(fold), compute(mf.rows(mf.folds == fold)))
+    folds = np.unique(mf.folds)
+    if folds.size == mf.folds.size:  # one origin per fold (walk-forward): all folds at once
+        per_row = compute(mf, axis=1)
+        for i, fold in enumerate(mf.folds):
+            add("fold", int(fold), {name: float(values[i]) for name, values in per_row.items()})
+    else:
+        for fold in folds:
+            add("fold", int(fold), compute(mf.rows(mf.folds == fold)))
     if paths is not None and group_of_origin is not None:
         per_path = []
         groups = group_of_origin[mf.origins]
