@@ -92,8 +92,12 @@ def statsforecast(y: pd.Series) -> float | None:
     path = WORK / "bench_backtest_series.csv"
     pd.DataFrame({"y": y.to_numpy()}).to_csv(path, index=False)
     script = ROOT / "bench" / "statsforecast_cv.py"
-    out = subprocess.run([str(SF_PYTHON), str(script), str(path), str(HORIZON), str(WINDOWS)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [str(SF_PYTHON), str(script), str(path), str(HORIZON), str(WINDOWS)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return float(json.loads(out.stdout.strip().splitlines()[-1])["seconds"])
 
 
@@ -101,8 +105,10 @@ def main() -> None:
     y = series()
     print(f"# walk-forward ARIMA(2,1,1), n={N}, {WINDOWS} origins, horizon {HORIZON} ({machine()})")
     reference = ours(y, "never")
-    rows = [("forecast backtest --refit never", reference),
-            ("forecast backtest --refit 50", ours(y, 50))]
+    rows = [
+        ("forecast backtest --refit never", reference),
+        ("forecast backtest --refit 50", ours(y, 50)),
+    ]
     sf = statsforecast(y)
     rows.append(("statsforecast cross_validation(refit=False)", sf))
     rows.append(("statsmodels extend per origin", statsmodels_extend(y)))
