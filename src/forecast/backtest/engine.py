@@ -226,18 +226,24 @@ def _results(
         for job in jobs:
             yield run_job(job, y, settings)
         return
+    yield from parallel_map(_run_job_args, [(job, y, settings) for job in jobs], n_jobs)
+
+
+def parallel_map(fn: Callable[[Any], Any], items: Sequence[Any], n_jobs: int) -> Iterator[Any]:
+    """``map(fn, items)`` in up to ``n_jobs`` processes, results in input order."""
     import multiprocessing
     import sys
 
     # fork is fast (no re-import in the workers), but not safe once torch has started threads
     forkable = "fork" in multiprocessing.get_all_start_methods() and "torch" not in sys.modules
-    method = "fork" if forkable else "spawn"
-    context = multiprocessing.get_context(method)
-    workers = min(n_jobs, len(jobs), os.cpu_count() or 1)
+    context = multiprocessing.get_context("fork" if forkable else "spawn")
+    workers = min(n_jobs, len(items), os.cpu_count() or 1)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        chunk = max(1, len(jobs) // (workers * 8))
-        yield from pool.map(_run_job_args, [(job, y, settings) for job in jobs], chunksize=chunk)
+        yield from pool.map(fn, items, chunksize=max(1, len(items) // (workers * 8)))
 
 
 def _run_job_args(args: tuple[Job, pd.Series, Settings]) -> JobResult:
-    return run_job(*args)
+    from forecast.progress import progress_enabled
+
+    with progress_enabled(False):  # only the parent process draws progress bars
+        return run_job(*args)

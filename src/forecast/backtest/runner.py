@@ -221,3 +221,88 @@ def _versions() -> dict[str, str]:
         except importlib_metadata.PackageNotFoundError:
             continue
     return versions
+
+
+@dataclass(frozen=True)
+class BootstrapSpec:
+    """`--scheme bootstrap`: what to resample, how, and how often."""
+
+    method: str = "sb"  # mbb | cbb | sb
+    reps: int = 200
+    block_size: float | str = "auto"
+    resample: str = "residuals"  # residuals | differences | levels
+    level: float = 95.0
+
+
+def run_bootstrap_backtest(
+    y: pd.Series,
+    entries: Sequence[ModelEntry],
+    spec: BacktestSpec,
+    boot: BootstrapSpec,
+    *,
+    source: dict[str, Any] | None = None,
+    command: str = "",
+) -> BacktestResult:
+    """The inner scheme on the observed series, then on ``boot.reps`` block-bootstrap replicates
+    of it (module :mod:`forecast.backtest.bootstrap`); the result carries the distribution of
+    every metric over the replicates and how often each model beat each other one."""
+    from forecast.backtest.bootstrap import replicate_indices, replicate_maker
+    from forecast.backtest.engine import parallel_map
+    from forecast.backtest.uncertainty import replicate_summary
+    from forecast.progress import task
+
+    if boot.reps < 2:
+        raise UsageError(f"--reps must be >= 2, got {boot.reps}")
+    observed = run_backtest(y, entries, spec, source=source, command=command)
+    period = int(observed.config["season_period"])
+    maker = replicate_maker(y.to_numpy(), boot.resample, period)  # type: ignore[arg-type]
+    indices, block = replicate_indices(
+        maker, boot.method, boot.block_size, boot.reps, spec.seed or 0
+    )
+    replicates = maker.series(indices)  # [reps, n]
+    inner = BacktestSpec(**{**spec.to_dict(), "jobs": 1, "period": period})
+    items = [(values, y, entries, inner) for values in replicates]
+    outcomes = []
+    with task(f"bootstrap ({boot.reps} replicates)", total=boot.reps) as advance:
+        mapped = (
+            map(_replicate, items) if spec.jobs == 1 else parallel_map(_replicate, items, spec.jobs)
+        )
+        for outcome in mapped:
+            outcomes.append(outcome)
+            advance()
+    summary = replicate_summary([metrics for metrics, _ in outcomes], boot.level)
+    failed = sorted({label for _, failures in outcomes for label in failures})
+    observed.extra["bootstrap"] = {
+        "method": {"mbb": "moving block", "cbb": "circular block", "sb": "stationary"}[boot.method],
+        "reps": boot.reps,
+        "block_size": block,
+        "block_size_source": "Politis-White optimal_block_length (arch)"
+        if boot.block_size == "auto"
+        else "--block-size",
+        **maker.to_dict(),
+        "inner_scheme": observed.config["scheme"],
+        "seed": spec.seed,
+        "interval": f"{boot.level:g}% percentile interval over the replicates",
+        "models_with_failures": failed,
+        **summary,
+    }
+    return observed
+
+
+def _replicate(
+    item: tuple[np.ndarray, pd.Series, Sequence[ModelEntry], BacktestSpec],
+) -> tuple[dict[str, dict[str, float]], list[str]]:
+    """One replicate's backtest: overall metrics per model, and the models that failed."""
+    from forecast.backtest.bootstrap import as_series
+    from forecast.progress import progress_enabled
+
+    values, like, entries, spec = item
+    with progress_enabled(False):
+        result = run_backtest(as_series(values, like), entries, spec)
+    overall: dict[str, dict[str, float]] = {
+        r["model"]: {} for r in result.metrics if r["scope"] == "overall"
+    }
+    for r in result.metrics:
+        if r["scope"] == "overall":
+            overall[r["model"]][r["metric"]] = r["value"]
+    return overall, sorted({f["model"] for f in result.failures})

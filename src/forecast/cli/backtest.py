@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import shlex
 import sys
+from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -16,6 +17,7 @@ from forecast.types import FormatChoice, MissingChoice
 
 if TYPE_CHECKING:
     from forecast.backtest.engine import Refit
+    from forecast.backtest.runner import Scheme
 
 SCHEME = "Scheme"
 
@@ -24,6 +26,35 @@ class SchemeChoice(StrEnum):
     walk_forward = "walk-forward"
     purged_kfold = "purged-kfold"
     cpcv = "cpcv"
+    bootstrap = "bootstrap"
+
+
+class InnerChoice(StrEnum):
+    walk_forward = "walk-forward"
+    purged_kfold = "purged-kfold"
+    cpcv = "cpcv"
+
+
+class BootstrapChoice(StrEnum):
+    mbb = "mbb"
+    cbb = "cbb"
+    sb = "sb"
+
+
+class ResampleChoice(StrEnum):
+    residuals = "residuals"
+    differences = "differences"
+    levels = "levels"
+
+
+class CiMethodChoice(StrEnum):
+    stationary = "stationary"
+    circular = "circular"
+
+
+class CiIntervalChoice(StrEnum):
+    percentile = "percentile"
+    basic = "basic"
 
 
 class WindowChoice(StrEnum):
@@ -94,6 +125,41 @@ def backtest(
     ] = None,
     jobs: Annotated[int, typer.Option(help="Parallel worker processes.")] = 1,
     seed: Annotated[int, typer.Option(help="Seed for models that draw random numbers.")] = 0,
+    inner: Annotated[
+        InnerChoice, typer.Option(help="Bootstrap: the scheme run on every replicate.")
+    ] = InnerChoice.walk_forward,
+    bootstrap: Annotated[
+        BootstrapChoice, typer.Option(help="Bootstrap: moving, circular or stationary blocks.")
+    ] = BootstrapChoice.sb,
+    reps: Annotated[int, typer.Option(help="Bootstrap: replicates of the series.")] = 200,
+    block_size: Annotated[
+        str, typer.Option(help="Bootstrap: block length, auto (Politis-White) or a number.")
+    ] = "auto",
+    resample: Annotated[
+        ResampleChoice,
+        typer.Option(help="Bootstrap: resample model residuals, differences, or levels."),
+    ] = ResampleChoice.residuals,
+    ci: Annotated[
+        bool, typer.Option("--ci", help="Block-bootstrap confidence intervals for every metric.")
+    ] = False,
+    ci_method: Annotated[
+        CiMethodChoice, typer.Option(help="--ci: stationary or circular block bootstrap.")
+    ] = CiMethodChoice.stationary,
+    ci_interval: Annotated[
+        CiIntervalChoice, typer.Option(help="--ci: percentile or basic intervals.")
+    ] = CiIntervalChoice.percentile,
+    ci_level: Annotated[float, typer.Option(help="--ci and bootstrap: interval level, %.")] = 95.0,
+    ci_reps: Annotated[int, typer.Option(help="--ci: bootstrap replicates of the losses.")] = 999,
+    compare: Annotated[
+        bool,
+        typer.Option("--compare", help="Diebold-Mariano tests and the model confidence set."),
+    ] = False,
+    dm_power: Annotated[
+        int, typer.Option(help="--compare: loss of the tests, 1 absolute or 2 squared error.")
+    ] = 2,
+    mcs_size: Annotated[
+        float, typer.Option(help="--compare: size alpha of the model confidence set.")
+    ] = 0.1,
     report: Annotated[
         Path | None, typer.Option(help="Write a self-contained report (.md or .html).")
     ] = None,
@@ -109,9 +175,16 @@ def backtest(
 ) -> None:
     """Backtest models on DATA; exit 1 when a model failed in every fold."""
     from forecast.backtest.entries import model_entries
-    from forecast.backtest.runner import BacktestSpec, run_backtest
+    from forecast.backtest.runner import (
+        BacktestSpec,
+        BootstrapSpec,
+        run_backtest,
+        run_bootstrap_backtest,
+    )
+    from forecast.backtest.uncertainty import IntervalSettings, compare_models, metric_intervals
     from forecast.cli.render import colour_allowed, emit, message, warn_all
     from forecast.config import read_config
+    from forecast.errors import UsageError
     from forecast.forecasting import DEFAULT_HORIZON, DEFAULT_LEVELS, first_given
     from forecast.models.base import check_horizon, check_levels
     from forecast.progress import progress_enabled
@@ -124,7 +197,7 @@ def backtest(
 
         report_fmt = report_format(report)
     spec = BacktestSpec(
-        scheme=scheme.value,
+        scheme=cast("Scheme", inner.value if scheme is SchemeChoice.bootstrap else scheme.value),
         horizon=check_horizon(first_given(horizon, cfg.horizon, DEFAULT_HORIZON)),
         levels=check_levels(first_given(level, cfg.levels, DEFAULT_LEVELS)),
         refit=_refit(refit),
@@ -155,8 +228,30 @@ def backtest(
         quiet=quiet,
     )
     command = "forecast " + " ".join(shlex.quote(a) for a in o.INVOCATION.get())
+    if dm_power not in (1, 2):
+        raise UsageError(f"--dm-power must be 1 or 2, got {dm_power}")
     with progress_enabled(colour_allowed(quiet) and sys.stderr.isatty()):
-        result = run_backtest(series.y, entries, spec, source=series.describe(), command=command)
+        if scheme is SchemeChoice.bootstrap:
+            boot = BootstrapSpec(
+                bootstrap.value, reps, _block_size(block_size), resample.value, ci_level
+            )
+            result = run_bootstrap_backtest(
+                series.y, entries, spec, boot, source=series.describe(), command=command
+            )
+        else:
+            result = run_backtest(
+                series.y, entries, spec, source=series.describe(), command=command
+            )
+        if ci:
+            settings = IntervalSettings(ci_method.value, ci_interval.value, ci_level, ci_reps, seed)
+            result.extra["ci"] = {
+                "settings": asdict(settings),
+                "intervals": metric_intervals(result.forecasts, settings),
+            }
+        if compare:
+            result.extra["comparison"] = compare_models(
+                result.forecasts, dm_power, mcs_size, seed=seed
+            )
     warn_all(result.notes, quiet)
     if report is not None and report_fmt is not None:
         from forecast.report.backtest_report import write_report
@@ -182,6 +277,17 @@ def backtest(
 
         error(f"{', '.join(failed)} failed in every fold; see the failures above")
         raise typer.Exit(1)
+
+
+def _block_size(value: str) -> float | str:
+    from forecast.errors import UsageError
+
+    if value == "auto":
+        return value
+    try:
+        return float(value)
+    except ValueError:
+        raise UsageError(f"--block-size must be auto or a number >= 1, got {value!r}") from None
 
 
 def _refit(value: str) -> Refit:

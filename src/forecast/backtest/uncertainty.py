@@ -1,0 +1,192 @@
+"""How much to trust a backtest: confidence intervals of its metrics, model comparisons, and the
+distribution of its results over bootstrap replicates of the series.
+
+* ``metric_intervals`` (``--ci``): each metric is a statistic of a per-origin loss series (MAE:
+  the mean of each origin's mean |error|); a stationary (or circular) block bootstrap of that
+  series, which keeps the serial dependence of overlapping multi-step errors, gives its
+  interval. ``percentile`` or ``basic`` intervals, named in the output.
+* ``compare_models`` (``--compare``): Diebold-Mariano tests with the Harvey-Leybourne-Newbold
+  correction for every pair of models at every lead time, and the model confidence set of
+  Hansen, Lunde & Nason over all models (arch), on the per-origin losses.
+* ``replicate_summary``: per model and metric, the distribution over replicates (mean, median,
+  percentile interval), and for every pair of models the share of replicates in which one beats
+  the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from forecast.backtest.scoring import ModelForecasts
+from forecast.errors import UsageError
+from forecast.models.base import level_label
+
+
+@dataclass(frozen=True)
+class IntervalSettings:
+    method: Literal["stationary", "circular"] = "stationary"
+    interval: Literal["percentile", "basic"] = "percentile"
+    level: float = 95.0
+    reps: int = 999
+    seed: int = 0
+
+
+def _per_origin(mf: ModelForecasts) -> dict[str, tuple[np.ndarray, Callable[[np.ndarray], float]]]:
+    """metric -> (per-origin loss [O], statistic of a loss series): the statistic of the
+    observed losses is the metric itself (every origin has the same number of steps)."""
+    e = mf.mean - mf.actual  # [O, h]
+    mean: Callable[[np.ndarray], float] = lambda s: float(np.mean(s))  # noqa: E731
+    root: Callable[[np.ndarray], float] = lambda s: float(np.sqrt(np.mean(s)))  # noqa: E731
+    denom = np.abs(mf.actual) + np.abs(mf.mean)
+    smape = np.divide(np.abs(e), denom, out=np.zeros_like(e), where=denom > 0)
+    out = {
+        "mae": (np.mean(np.abs(e), axis=1), mean),
+        "rmse": (np.mean(e**2, axis=1), root),
+        "bias": (np.mean(e, axis=1), mean),
+        "smape": (200 * np.mean(smape, axis=1), mean),
+    }
+    if np.all(np.isfinite(mf.scale)) and np.all(mf.scale > 0):
+        out["mase"] = (np.mean(np.abs(e), axis=1) / mf.scale, mean)
+        out["rmsse"] = (np.mean(e**2, axis=1) / mf.scale_sq, root)
+    for level, (lo, hi) in sorted(mf.bands.items()):
+        alpha = 1 - level / 100
+        inside = (lo <= mf.actual) & (mf.actual <= hi)
+        score = (hi - lo) + (2 / alpha) * (
+            np.clip(lo - mf.actual, 0, None) + np.clip(mf.actual - hi, 0, None)
+        )
+        out[f"coverage_{level_label(level)}"] = (np.mean(inside, axis=1), mean)
+        out[f"winkler_{level_label(level)}"] = (np.mean(score, axis=1), mean)
+    return out
+
+
+def _time_ordered(mf: ModelForecasts) -> ModelForecasts:
+    order = np.argsort(mf.origins, kind="stable")
+    if np.unique(mf.origins).size != mf.origins.size:
+        raise UsageError(
+            "--ci and --compare need one forecast per origin (walk-forward or purged k-fold); "
+            "CPCV already reports the distribution of each metric over its paths"
+        )
+    return mf.rows(order)
+
+
+def metric_intervals(
+    forecasts: Sequence[ModelForecasts], settings: IntervalSettings
+) -> list[dict[str, Any]]:
+    """One interval per model and metric, from the model's per-origin losses."""
+    from forecast.backtest.resample import metric_interval
+
+    rows = []
+    for mf in forecasts:
+        if not mf.origins.size:
+            continue
+        for metric, (losses, statistic) in _per_origin(_time_ordered(mf)).items():
+            interval = metric_interval(
+                losses,
+                statistic,
+                method=settings.method,
+                reps=settings.reps,
+                level=settings.level,
+                interval=settings.interval,
+                seed=settings.seed,
+            )
+            rows.append({"model": mf.label, "metric": metric, **interval.to_dict()})
+    return rows
+
+
+def compare_models(
+    forecasts: Sequence[ModelForecasts],
+    power: int = 2,
+    size: float = 0.1,
+    reps: int = 1000,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Diebold-Mariano (HLN) per pair and lead time, and the model confidence set."""
+    from forecast.backtest.compare import diebold_mariano, model_confidence_set
+
+    usable = [_time_ordered(mf) for mf in forecasts if mf.origins.size]
+    if len(usable) < 2:
+        raise UsageError("--compare needs at least two models that produced forecasts")
+    common = set(usable[0].origins.tolist())
+    for mf in usable[1:]:
+        common &= set(mf.origins.tolist())
+    keep = np.array(sorted(common))
+    aligned = [mf.rows(np.isin(mf.origins, keep)) for mf in usable]
+    errors = {mf.label: mf.mean - mf.actual for mf in aligned}  # [O, h] each
+    gap_steps = aligned[0].actual.shape[1]
+    tests = []
+    labels = list(errors)
+    for i, a in enumerate(labels):
+        for b in labels[i + 1 :]:
+            for j in range(gap_steps):
+                result = diebold_mariano(
+                    errors[a][:, j], errors[b][:, j], horizon=j + 1, power=power
+                )
+                tests.append({"model": a, "other": b, "step": j + 1, **result.to_dict()})
+    losses = {label: np.mean(np.abs(e) ** power, axis=1) for label, e in errors.items()}
+    with np.errstate(divide="ignore", invalid="ignore"):  # arch on near-constant losses
+        mcs = model_confidence_set(losses, size=size, reps=reps, seed=seed)
+    return {
+        "loss": "absolute error" if power == 1 else "squared error",
+        "origins": int(keep.size),
+        "diebold_mariano": tests,
+        "mcs": mcs.to_dict(),
+        "indistinguishable_from_best": mcs.included,
+    }
+
+
+def replicate_summary(
+    per_replicate: Sequence[dict[str, dict[str, float]]], level: float = 95.0
+) -> dict[str, Any]:
+    """``per_replicate``: for each replicate, model -> metric -> value (overall)."""
+    models = list(per_replicate[0]) if per_replicate else []
+    metrics = sorted({m for rep in per_replicate for model in rep.values() for m in model})
+    alpha = (100 - level) / 2
+    distribution = []
+    for model in models:
+        for metric in metrics:
+            values = np.array([rep.get(model, {}).get(metric, np.nan) for rep in per_replicate])
+            finite = values[np.isfinite(values)]
+            if not finite.size:
+                continue
+            low, high = np.percentile(finite, [alpha, 100 - alpha])
+            distribution.append(
+                {
+                    "model": model,
+                    "metric": metric,
+                    "mean": float(finite.mean()),
+                    "median": float(np.median(finite)),
+                    "lower": float(low),
+                    "upper": float(high),
+                    "std": float(finite.std(ddof=1)) if finite.size > 1 else float("nan"),
+                    "replicates": int(finite.size),
+                    "level": level,
+                }
+            )
+    pairwise = []
+    for metric in ("mae", "rmse", "mase"):
+        for a in models:
+            for b in models:
+                if a == b:
+                    continue
+                pairs = [
+                    (rep[a][metric], rep[b][metric])
+                    for rep in per_replicate
+                    if metric in rep.get(a, {}) and metric in rep.get(b, {})
+                ]
+                pairs = [(x, y) for x, y in pairs if np.isfinite(x) and np.isfinite(y)]
+                if pairs:
+                    wins = sum(1.0 if x < y else 0.5 if x == y else 0.0 for x, y in pairs)
+                    pairwise.append(
+                        {
+                            "metric": metric,
+                            "model": a,
+                            "other": b,
+                            "share_better": wins / len(pairs),
+                            "replicates": len(pairs),
+                        }
+                    )
+    return {"distribution": distribution, "pairwise": pairwise}
