@@ -84,15 +84,16 @@ def metric_intervals(
         if not mf.origins.size:
             continue
         for metric, (losses, statistic) in _per_origin(_time_ordered(mf)).items():
-            interval = metric_interval(
-                losses,
-                statistic,
-                method=settings.method,
-                reps=settings.reps,
-                level=settings.level,
-                interval=settings.interval,
-                seed=settings.seed,
-            )
+            with np.errstate(divide="ignore", invalid="ignore"):  # arch, near-constant losses
+                interval = metric_interval(
+                    losses,
+                    statistic,
+                    method=settings.method,
+                    reps=settings.reps,
+                    level=settings.level,
+                    interval=settings.interval,
+                    seed=settings.seed,
+                )
             rows.append({"model": mf.label, "metric": metric, **interval.to_dict()})
     return rows
 
