@@ -53,6 +53,7 @@ class ModelEntry:
     label: str
     name: str
     params: dict[str, Any] = field(default_factory=dict)
+    refit: Refit | None = None  # this model's walk-forward refit policy, if not the run's
 
     def create(self, seed: int | None) -> Any:
         spec = get_spec(self.name)
@@ -62,7 +63,8 @@ class ModelEntry:
         return spec.create(params)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"label": self.label, "model": self.name, "params": self.params}
+        out = {"label": self.label, "model": self.name, "params": self.params}
+        return out | ({"refit": self.refit} if self.refit is not None else {})
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ def plan(
     jobs: list[Job] = []
     for entry in entries:
         if isinstance(splitter, WalkForward):
-            jobs += _walk_forward_jobs(entry, folds, refit)
+            jobs += _walk_forward_jobs(entry, folds, entry.refit or refit)
         else:
             jobs += [_kfold_job(entry, fold, lookback) for fold in folds]
     return jobs

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
@@ -81,12 +81,12 @@ def backtest(
     horizon: mo.Horizon = None,
     level: mo.Levels = None,
     refit: Annotated[
-        str,
+        list[str] | None,
         typer.Option(
-            help="Walk-forward: re-estimate at every origin, never (state updates only), "
-            "or every N origins."
+            help="Walk-forward: every (re-estimate at each origin), never (state updates only) "
+            "or N (every N origins); LABEL=POLICY for one model; repeat. Default every."
         ),
-    ] = "every",
+    ] = None,
     window: Annotated[
         WindowChoice, typer.Option(help="Walk-forward training window.")
     ] = WindowChoice.expanding,
@@ -190,7 +190,13 @@ def backtest(
     from forecast.progress import progress_enabled
 
     cfg = read_config(config)
-    entries = model_entries(model or [], param or [], cfg)
+    default_refit, per_model = _refits(refit or [])
+    entries = [
+        replace(e, refit=per_model.pop(e.label)) if e.label in per_model else e
+        for e in model_entries(model or [], param or [], cfg)
+    ]
+    if per_model:
+        raise UsageError(f"--refit {next(iter(per_model))}=...: no model with that label")
     report_fmt = None
     if report is not None:
         from forecast.report.backtest_report import report_format
@@ -200,7 +206,7 @@ def backtest(
         scheme=cast("Scheme", inner.value if scheme is SchemeChoice.bootstrap else scheme.value),
         horizon=check_horizon(first_given(horizon, cfg.horizon, DEFAULT_HORIZON)),
         levels=check_levels(first_given(level, cfg.levels, DEFAULT_LEVELS)),
-        refit=_refit(refit),
+        refit=default_refit,
         jobs=jobs,
         seed=seed,
         lookback=lookback,
@@ -288,6 +294,19 @@ def _block_size(value: str) -> float | str:
         return float(value)
     except ValueError:
         raise UsageError(f"--block-size must be auto or a number >= 1, got {value!r}") from None
+
+
+def _refits(values: list[str]) -> tuple[Refit, dict[str, Refit]]:
+    """The run's refit policy and the per-model ones (LABEL=POLICY)."""
+    default: Refit = "every"
+    per_model: dict[str, Refit] = {}
+    for value in values:
+        label, sep, policy = value.rpartition("=")
+        if sep:
+            per_model[label] = _refit(policy)
+        else:
+            default = _refit(value)
+    return default, per_model
 
 
 def _refit(value: str) -> Refit:
