@@ -50,7 +50,9 @@ def uncertainty_tables(result: BacktestResult) -> list[RenderableType]:
 
 def ci_table(ci: dict) -> RenderableType:
     rows = ci["intervals"]
-    metrics = list(dict.fromkeys(r["metric"] for r in rows))
+    coverage = [r["metric"] for r in rows if r["metric"].startswith("coverage_")]
+    shown = {"mae", "rmse", "mase", "smape", max(coverage, key=lambda m: float(m[9:]), default="")}
+    metrics = [m for m in dict.fromkeys(r["metric"] for r in rows) if m in shown]
     settings = ci["settings"]
     table = Table(
         title=f"{settings['level']:g}% confidence intervals of the metrics", title_justify="left"
@@ -74,7 +76,8 @@ def ci_table(ci: dict) -> RenderableType:
         f"{settings['interval']} intervals from a {settings['method']} block bootstrap of each "
         f"model's per-origin losses ({settings['reps']} replicates, block lengths "
         f"{blocks[0]:g}..{blocks[-1]:g} by Politis-White): the range the metric would likely "
-        "take on another stretch of history like this one"
+        "take on another stretch of history like this one; every metric's interval is in "
+        "--format json and --report"
     )
     return Group(table, Text(note, style="dim"))
 
