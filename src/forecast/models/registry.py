@@ -349,7 +349,7 @@ def _shape_params() -> tuple[Param, ...]:
 def _neural_specs() -> list[ModelSpec]:
     recurrent = (
         *_shape_params(),
-        Param("hidden_size", "int", 64, "hidden units per layer", minimum=1),
+        Param("hidden_size", "int", 32, "hidden units per layer", minimum=1),
         Param("layers", "int", 1, "stacked recurrent layers", minimum=1),
         Param("dropout", "float", 0.0, "dropout between layers and on the output", minimum=0),
         Param("bidirectional", "bool", False, "read the window in both directions"),

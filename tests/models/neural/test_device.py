@@ -78,10 +78,15 @@ def test_reproducible_seeds_and_restores_the_callers_rng_and_flags() -> None:
     torch.manual_seed(123)
     expected_next = torch.rand(3)
     torch.manual_seed(123)
+    from torch.utils import deterministic
+
+    assert deterministic.fill_uninitialized_memory
     with dev.reproducible(7, cpu):
         inside = torch.rand(3)
         assert torch.are_deterministic_algorithms_enabled()
+        assert not deterministic.fill_uninitialized_memory  # a debugging aid, off for speed
     assert not torch.are_deterministic_algorithms_enabled()
+    assert deterministic.fill_uninitialized_memory  # restored
     torch.testing.assert_close(torch.rand(3), expected_next)  # the caller's stream is untouched
     with dev.reproducible(7, cpu):
         torch.testing.assert_close(torch.rand(3), inside)  # same seed, same draws

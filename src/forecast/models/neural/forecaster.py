@@ -613,7 +613,7 @@ class RecurrentForecaster(NeuralForecaster):
         horizon: int | None = None,
         strategy: str = "direct",
         period: int | None = None,
-        hidden_size: int = 64,
+        hidden_size: int = 32,
         layers: int = 1,
         dropout: float = 0.0,
         bidirectional: bool = False,
