@@ -153,17 +153,8 @@ def adf(
     res, notes = _captured(
         lambda: adfuller(x, maxlag=lags, regression=trend, autolag=autolag, result_object=True)
     )
-    return TestResult(
-        name="ADF",
-        null=UNIT_ROOT,
-        statistic=float(res.statistic),
-        pvalue=float(res.pvalue),
-        lags=int(res.lags),
-        critical_values=_cv(res.critical_values),
-        trend=trend,
-        alpha=alpha,
-        notes=(("lag chosen by AIC",) if autolag else ("lag fixed by --adf-lags",)) + notes,
-    )
+    chosen = ("lag chosen by AIC",) if autolag else ("lag fixed by --adf-lags",)
+    return _from_result("ADF", UNIT_ROOT, res, trend, alpha, chosen + notes)
 
 
 def kpss(
@@ -174,17 +165,7 @@ def kpss(
 
     nlags: int | str = "auto" if lags is None else lags
     res, notes = _captured(lambda: sm_kpss(x, regression=trend, nlags=nlags, result_object=True))
-    return TestResult(
-        name="KPSS",
-        null=STATIONARY,
-        statistic=float(res.statistic),
-        pvalue=float(res.pvalue),
-        lags=int(res.lags),
-        critical_values=_cv(res.critical_values),
-        trend=trend,
-        alpha=alpha,
-        notes=notes,
-    )
+    return _from_result("KPSS", STATIONARY, res, trend, alpha, notes)
 
 
 def phillips_perron(x: np.ndarray, trend: TrendSpec = "c", alpha: float = 0.05) -> TestResult:
@@ -192,18 +173,7 @@ def phillips_perron(x: np.ndarray, trend: TrendSpec = "c", alpha: float = 0.05) 
     from arch.unitroot import PhillipsPerron
 
     res, notes = _captured(lambda: PhillipsPerron(x, trend=trend, test_type="tau"))
-    stat, pvalue = float(res.stat), float(res.pvalue)
-    return TestResult(
-        name="Phillips-Perron",
-        null=UNIT_ROOT,
-        statistic=stat,
-        pvalue=pvalue,
-        lags=int(res.lags),
-        critical_values=_cv(res.critical_values),
-        trend=trend,
-        alpha=alpha,
-        notes=notes,
-    )
+    return _from_result("Phillips-Perron", UNIT_ROOT, res, trend, alpha, notes)
 
 
 def dfgls(x: np.ndarray, trend: TrendSpec = "c", alpha: float = 0.05) -> TestResult:
@@ -211,12 +181,19 @@ def dfgls(x: np.ndarray, trend: TrendSpec = "c", alpha: float = 0.05) -> TestRes
     from arch.unitroot import DFGLS
 
     res, notes = _captured(lambda: DFGLS(x, trend=trend, method="aic"))
-    stat, pvalue = float(res.stat), float(res.pvalue)
+    return _from_result("DF-GLS", UNIT_ROOT, res, trend, alpha, notes)
+
+
+def _from_result(
+    name: str, null: str, res: Any, trend: str, alpha: float, notes: tuple[str, ...]
+) -> TestResult:
+    """A TestResult from a statsmodels result object (``statistic``) or an arch test (``stat``)."""
+    statistic = res.statistic if hasattr(res, "statistic") else res.stat
     return TestResult(
-        name="DF-GLS",
-        null=UNIT_ROOT,
-        statistic=stat,
-        pvalue=pvalue,
+        name=name,
+        null=null,
+        statistic=float(statistic),
+        pvalue=float(res.pvalue),
         lags=int(res.lags),
         critical_values=_cv(res.critical_values),
         trend=trend,
