@@ -10,7 +10,6 @@ AcfMethod = Literal["standard", "pearson"]
 PacfMethod = Literal["ywm", "yw", "ols", "ols-adjusted", "burg", "ld", "ldb"]
 TrendSpec = Literal["c", "ct"]
 AdfTrend = Literal["n", "c", "ct", "ctt"]
-OutputFormat = Literal["table", "json", "csv"]
 
 
 class MissingChoice(StrEnum):
