@@ -7,8 +7,9 @@
    and forecasting from every 24th origin, in fresh processes, against what one (N, window)
    float32 copy of the samples would take: windows are views, so memory grows with N, not
    N x window.
-3. Cold start: `forecast fit sample_data/taylor.csv --model lstm --epochs 1` against
-   `python -c "import torch"` (fresh processes, median of 5).
+3. Cold start: `forecast fit sample_data/taylor.csv --model lstm --epochs 1` (period detected,
+   and given) against `python -c "import torch"` and against creating an Adam optimizer, which
+   imports torch._dynamo in any PyTorch training (fresh processes, median of 5).
 4. Accuracy: models fitted once with their defaults on a series less its held-out tail, then
    forecasting from origins spread over the tail at fixed parameters (`forecast_from`): taylor
    (half-hourly, last 336 points = one week, 7 origins x 48 steps) and sunspots (monthly, last
@@ -156,8 +157,15 @@ def memory() -> None:
 def startup() -> None:
     taylor = str(ROOT / "sample_data/taylor.csv")
     reference = median_time([PYTHON, "-c", "import torch"], repeat=5)
+    # any PyTorch training: creating an optimizer imports torch._dynamo (torch >= 2.1)
+    adam = "import torch; torch.optim.Adam([torch.zeros(1, requires_grad=True)])"
+    optimiser = median_time([PYTHON, "-c", adam], repeat=5)
     print(f"cold start, fresh processes, median of 5; {machine()}")
     print(f"python -c 'import torch'                              {reference:6.2f} s  1.00x")
+    print(
+        f"python -c 'import torch; torch.optim.Adam([...])'     {optimiser:6.2f} s  "
+        f"{optimiser / reference:4.2f}x"
+    )
     for label, extra in (
         ("forecast fit taylor --model lstm --epochs 1", []),
         ("  ... -p period=48 (no period detection)", ["-p", "period=48"]),

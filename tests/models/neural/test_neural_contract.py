@@ -160,6 +160,18 @@ def test_forecast_from_equals_predict_on_rebased_prefixes(fitted, series) -> Non
         model.forecast_from(series, [5], 3)
 
 
+def test_forecast_from_in_small_chunks_equals_one_pass(fitted, series, monkeypatch) -> None:
+    from forecast.models.neural import forecaster
+
+    _name, model = fitted
+    origins = np.arange(11, 132)
+    whole = model.forecast_from(series, origins, 4)
+    monkeypatch.setattr(forecaster, "INFERENCE_ELEMENTS", 1)  # 64 origins per forward pass
+    assert model._chunk_size() == 64
+    chunked = model.forecast_from(series, origins, 4)
+    np.testing.assert_allclose(chunked.mean, whole.mean, rtol=1e-5)
+
+
 def test_conformal_intervals_against_a_slow_computation(series) -> None:
     """Split-conformal half-width at step k: the ceil((n+1) L)-th smallest |error| over the
     validation-tail origins whose target t+k is in the training data."""
@@ -239,6 +251,21 @@ def test_early_stopping_restores_the_best_weights(series) -> None:
     origins = torch.arange(119 - model.out_ - n_val + 1, 119 - model.out_ + 1)
     loss = trainer.evaluate(model.net_, data, origins, trainer.loss_function("mae"), resolve("cpu"))
     assert loss == pytest.approx(info["val_loss"], rel=1e-5)
+
+
+def test_a_diverging_run_is_a_compute_error(series, monkeypatch) -> None:
+    from torch import nn
+
+    from forecast.errors import ComputeError
+    from forecast.models.neural import trainer
+
+    class Exploding(nn.Module):
+        def forward(self, prediction, target):
+            return (prediction - target).abs().mean() * float("nan")
+
+    monkeypatch.setattr(trainer, "loss_function", lambda name: Exploding())
+    with pytest.raises(ComputeError, match=r"training lstm diverged at epoch 1 .*lower --param lr"):
+        get_spec("lstm").create(tiny("lstm")).fit(series.iloc[:120])
 
 
 def test_progress_reports_epoch_and_both_losses(series, monkeypatch) -> None:

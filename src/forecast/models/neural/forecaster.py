@@ -72,7 +72,7 @@ from forecast.models.neural.windows import (
 
 STRATEGIES = ("direct", "recursive")
 MAX_TOKENS = 16  # the automatic transformer patch keeps at most this many tokens
-INFERENCE_CHUNK = 8192  # origins per forward pass when forecasting from many origins
+INFERENCE_ELEMENTS = 2**22  # activations per forward pass ([chunk, window, width] float32)
 CONFORMAL = (
     "split-conformal: forecast -/+ the ceil((n+1)*level)-th smallest absolute error at that step "
     "ahead over the n validation-tail origins (residuals of the trained network, per step)"
@@ -432,9 +432,10 @@ class NeuralForecaster(BaseForecaster):
         choice = self._inference_device()
         net = self.net_
         out = np.empty((rows.size, steps), dtype=np.float64)
+        size = self._chunk_size()
         with torch.no_grad():
-            for lo in range(0, rows.size, INFERENCE_CHUNK):
-                chunk = slice(lo, lo + INFERENCE_CHUNK)
+            for lo in range(0, rows.size, size):
+                chunk = slice(lo, lo + size)
                 window = dev.to_device(
                     torch.from_numpy(np.ascontiguousarray(view[rows[chunk]])), choice
                 )
@@ -451,6 +452,14 @@ class NeuralForecaster(BaseForecaster):
                         start = start + block.shape[1]
                 out[chunk] = torch.cat(blocks, dim=1)[:, :steps].double().cpu().numpy()
         return out
+
+    def _chunk_size(self) -> int:
+        """Origins per forward pass, so that one ``[chunk, window, width]`` activation holds
+        about :data:`INFERENCE_ELEMENTS` values: memory stays flat in N and in the window."""
+        arch = self.arch_
+        width = int(arch.get("hidden_size") or arch["d_model"])
+        width *= 2 if arch.get("bidirectional") else 1
+        return max(64, INFERENCE_ELEMENTS // (self.window_ * width))
 
     def _inference_device(self) -> dev.DeviceChoice:
         if self._inference is None or self._inference_for != self.device:

@@ -17,12 +17,12 @@ import numpy as np
 import torch
 from torch import nn
 
+from forecast.errors import ComputeError
 from forecast.models.neural import device as dev
 from forecast.models.neural.windows import Split, features, gather
 from forecast.progress import task
 
 LossName = Literal["mae", "mse", "huber"]
-EVAL_BATCH = 4096  # validation batches: no gradients, so larger
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,13 @@ def train(
                     optimiser.step()
                 total += loss.detach() * origins.numel()
             train_loss = float(total) / n_train
-            val_loss = evaluate(net, data, validation, criterion, choice, dtype)
+            val_loss = evaluate(net, data, validation, criterion, choice, dtype, config.batch_size)
+            if not (math.isfinite(train_loss) and math.isfinite(val_loss)):
+                raise ComputeError(
+                    f"{description} diverged at epoch {epoch} (training loss {train_loss:g}, "
+                    f"validation loss {val_loss:g}); lower --param lr (now {config.lr:g}) or "
+                    "try --param loss=huber"
+                )
             history.append((train_loss, val_loss))
             if val_loss < best[0]:
                 best, best_state, waited = (val_loss, epoch, train_loss), _snapshot(net), 0
@@ -157,13 +163,15 @@ def evaluate(
     criterion: nn.Module,
     choice: dev.DeviceChoice,
     dtype: torch.dtype | None = None,
+    batch_size: int = 256,
 ) -> float:
-    """Mean loss of ``net`` over the samples at ``origins`` (eval mode, no gradients)."""
+    """Mean loss of ``net`` over the samples at ``origins`` (eval mode, no gradients), in
+    batches of the training batch size (memory that training has shown to be there)."""
     net.eval()
     total = torch.zeros((), device=choice.device)
     with torch.no_grad():
-        for first in range(0, origins.numel(), EVAL_BATCH):
-            chunk = origins[first : first + EVAL_BATCH]
+        for first in range(0, origins.numel(), batch_size):
+            chunk = origins[first : first + batch_size]
             x, target = batch(data, chunk)
             with dev.autocast(choice, dtype):
                 prediction = net(x)
