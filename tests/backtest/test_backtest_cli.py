@@ -173,11 +173,34 @@ def test_per_model_refit_policy(cli, monkeypatch) -> None:
 
     fits = []
     original = baselines.Drift._fit
-    monkeypatch.setattr(baselines.Drift, "_fit", lambda self, y: (fits.append(y.size), original(self, y)))
-    result = cli("backtest", AIR, "-m", "naive", "-m", "drift", "-H", "2", "--initial", "130",
-                 "--refit", "every", "--refit", "drift=5", "-f", "json")
+    monkeypatch.setattr(
+        baselines.Drift, "_fit", lambda self, y: (fits.append(y.size), original(self, y))
+    )
+    result = cli(
+        "backtest",
+        AIR,
+        "-m",
+        "naive",
+        "-m",
+        "drift",
+        "-H",
+        "2",
+        "--initial",
+        "130",
+        "--refit",
+        "every",
+        "--refit",
+        "drift=5",
+        "-f",
+        "json",
+    )
     doc = json.loads(result.stdout)
-    assert doc["config"]["models"][1] == {"label": "drift", "model": "drift", "params": {}, "refit": 5}
+    assert doc["config"]["models"][1] == {
+        "label": "drift",
+        "model": "drift",
+        "params": {},
+        "refit": 5,
+    }
     assert fits == [130, 135, 140]  # 13 origins (129..141), refitted every 5
     bad = cli("backtest", AIR, "-m", "naive", "--refit", "nope=5")
     assert bad.code == 2 and "no model with that label" in bad.stderr

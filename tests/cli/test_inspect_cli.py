@@ -9,7 +9,10 @@ from tests.conftest import SAMPLES
 
 def test_inspect_prints_verified_metadata(cli, tmp_path) -> None:
     path = tmp_path / "nile.fcm"
-    assert cli("fit", str(SAMPLES / "nile.csv"), "-m", "ar", "-p", "p=2", "--save", str(path)).code == 0
+    assert (
+        cli("fit", str(SAMPLES / "nile.csv"), "-m", "ar", "-p", "p=2", "--save", str(path)).code
+        == 0
+    )
     result = cli("inspect", str(path))
     meta = json.loads(result.stdout)
     assert result.code == 0 and meta["model"] == "ar" and meta["format_version"] == 1
