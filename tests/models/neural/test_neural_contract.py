@@ -194,6 +194,17 @@ def test_conformal_intervals_against_a_slow_computation(series) -> None:
             assert half[k - 1] == pytest.approx(expected, rel=1e-4), (level, k)
 
 
+def test_calibration_uses_at_most_the_last_calibration_max_origins(series, monkeypatch) -> None:
+    from forecast.models.neural import forecaster
+
+    monkeypatch.setattr(forecaster, "CALIBRATION_MAX", 25)
+    model = get_spec("rnn").create(tiny("rnn")).fit(series.iloc[:120])
+    assert model.cal_origins_.size == 25  # origins 94 .. 118 of the training span
+    assert model.cal_values_.size == 11 + 25 + 1  # window - 1, the origins, the last target
+    np.testing.assert_array_equal(model.cal_values_, series.to_numpy()[83:120])
+    assert model.predict(12, [80]).mean.shape == (12,)  # step 12: 25 - 11 = 14 errors, >= 4
+
+
 def test_an_interval_the_validation_tail_cannot_support_names_the_fix(fitted) -> None:
     _name, model = fitted
     with pytest.raises(UsageError, match=r"a 99.9% interval needs at least 999 validation"):

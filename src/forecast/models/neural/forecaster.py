@@ -21,11 +21,12 @@ head continues the same way: the head's block is appended to the window and the 
 again.
 
 Prediction intervals (split-conformal, Vovk et al. 2005; Lei et al. 2018): for step k, with
-r_1..r_n the absolute errors at step k of the forecasts from the validation origins whose target
-t+k lies in the training data, the level-L interval is the forecast -/+ the
-ceil((n + 1) L)-th smallest r. Where n is too small for a level (n < 1/(1-L) - 1), asking for
-that interval is a UsageError that says what to change. The validation tail also chose the
-stopping epoch, so the intervals are slightly optimistic; the output names the method.
+r_1..r_n the absolute errors at step k of the forecasts from the validation origins (the last
+10,000 of them at most) whose target t+k lies in the training data, the level-L interval is the
+forecast -/+ the ceil((n + 1) L)-th smallest r. Where n is too small for a level
+(n < L / (1 - L)), asking for that interval is a UsageError that says what to change. The
+validation tail also chose the stopping epoch, so the intervals are slightly optimistic; the
+output names the method.
 
 ``update`` appends observations and forecasts from the new last window with the same weights.
 ``refit`` (``forecast predict --refit``) fine-tunes the current weights for ``finetune_epochs``
@@ -72,6 +73,7 @@ from forecast.models.neural.windows import (
 
 STRATEGIES = ("direct", "recursive")
 MAX_TOKENS = 16  # the automatic transformer patch keeps at most this many tokens
+CALIBRATION_MAX = 10_000  # the last this-many validation origins calibrate the intervals
 INFERENCE_ELEMENTS = 2**22  # activations per forward pass ([chunk, window, width] float32)
 CONFORMAL = (
     "split-conformal: forecast -/+ the ceil((n+1)*level)-th smallest absolute error at that step "
@@ -148,7 +150,8 @@ class NeuralForecaster(BaseForecaster):
         origins = sample_origins(y.size, self.window_, self.out_)
         split = split_origins(origins, self.out_, self.val_fraction, self.name)
         # calibration: every origin from the first validation origin with at least one target
-        cal_origins = np.arange(int(split.validation[0]), y.size - 1, dtype=np.int64)
+        first = max(int(split.validation[0]), y.size - 1 - CALIBRATION_MAX)
+        cal_origins = np.arange(first, y.size - 1, dtype=np.int64)
         self._train_and_calibrate(y, split, cal_origins, None, shape_notes, warm)
 
     def fit_origins(self, y: pd.Series, origins: np.ndarray | Sequence[int]) -> Self:
@@ -170,7 +173,8 @@ class NeuralForecaster(BaseForecaster):
         chosen = np.unique(np.asarray(origins, dtype=np.int64))
         usable = chosen[(chosen >= self.window_ - 1) & (chosen + self.horizon_ <= values.size - 1)]
         split = split_origins(usable, self.out_, self.val_fraction, self.name)
-        self._train_and_calibrate(values, split, split.validation, self.horizon_, shape_notes, None)
+        cal_origins = split.validation[-CALIBRATION_MAX:]
+        self._train_and_calibrate(values, split, cal_origins, self.horizon_, shape_notes, None)
         return self
 
     def refit(self, y: pd.Series) -> Self:
