@@ -309,3 +309,12 @@ def test_predict_device_on_a_classical_model_is_a_usage_error(cli, tmp_path) -> 
     cli("fit", AIR, "-m", "naive", "--save", str(path))
     result = cli("predict", str(path), "--device", "cpu")
     assert result.code == 2 and "--device applies to neural models only" in result.stderr
+
+
+def test_no_header_for_appending_from_cron(cli, tmp_path) -> None:
+    path = tmp_path / "m.fcm"
+    first = cli("fit", NILE, "-m", "naive", "-H", "2", "--save", str(path), "-f", "csv", "--no-header")
+    lines = first.stdout.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("1971-01-01T00:00:00,740")
+    again = cli("predict", str(path), "-f", "csv", "--no-header")
+    assert again.stdout == first.stdout

@@ -108,6 +108,7 @@ def plan(
     splitter: Any,
     refit: Refit,
     lookback: int,
+    freq: str | None = None,
 ) -> list[Job]:
     """The jobs of a backtest, in a fixed order (model by model, fold by fold)."""
     jobs: list[Job] = []
@@ -115,7 +116,7 @@ def plan(
         if isinstance(splitter, WalkForward):
             jobs += _walk_forward_jobs(entry, folds, entry.refit or refit)
         else:
-            jobs += [_kfold_job(entry, fold, lookback) for fold in folds]
+            jobs += [_kfold_job(entry, fold, lookback, freq) for fold in folds]
     return jobs
 
 
@@ -137,11 +138,18 @@ def _walk_forward_jobs(entry: ModelEntry, folds: Sequence[Fold], refit: Refit) -
     return jobs
 
 
-def _kfold_job(entry: ModelEntry, fold: Fold, lookback: int) -> Job:
+def _kfold_job(entry: ModelEntry, fold: Fold, lookback: int, freq: str | None) -> Job:
     factory = get_spec(entry.name).factory()
     if hasattr(factory, "fit_origins"):
-        origins = allowed_origins(fold, lookback, fold.horizon)
-        return Job(entry, (fold,), None, origins, 0, "trained on every sample the purge allows")
+        # a window model trains on targets as long as its own head, which may be longer than
+        # the backtest horizon the folds were purged for: its samples must fit in `train`
+        reach = max(fold.horizon, entry.create(None).target_length(freq))
+        origins = allowed_origins(fold, lookback, reach)
+        note = (
+            f"{entry.label} trains on every sample the purge allows whose window and "
+            f"{reach}-step targets lie in the training data"
+        )
+        return Job(entry, (fold,), None, origins, 0, note)
     before = longest_run_before(fold)
     segment = before or longest_run(fold)
     if segment is None:

@@ -103,7 +103,7 @@ def run_backtest(
     splitter = make_splitter(spec, lookback)
     folds = list(splitter.split(len(y)))
     period, period_source = season_period(y, freq, spec.period)
-    jobs = plan(entries, folds, splitter, spec.refit, lookback)
+    jobs = plan(entries, folds, splitter, spec.refit, lookback, freq)
     settings = Settings(spec.horizon, spec.gap, tuple(spec.levels), spec.seed)
     with task(f"backtest ({len(jobs)} fits)", total=len(jobs)) as advance:
         results = execute(jobs, y, settings, spec.jobs, on_done=advance)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-import sys
 from dataclasses import asdict, replace
 from enum import StrEnum
 from pathlib import Path
@@ -16,7 +15,7 @@ from forecast.cli import options as o
 from forecast.types import FormatChoice, MissingChoice
 
 if TYPE_CHECKING:
-    from forecast.backtest.engine import Refit
+    from forecast.backtest.engine import ModelEntry, Refit
     from forecast.backtest.runner import Scheme
 
 SCHEME = "Scheme"
@@ -169,7 +168,10 @@ def backtest(
     missing: o.Missing = MissingChoice.error,
     time_format: o.TimeFormat = None,
     encoding: o.Encoding = None,
+    device: mo.Device = None,
+    epochs: mo.Epochs = None,
     fmt: o.Format = FormatChoice.table,
+    no_header: o.NoHeader = False,
     quiet: o.Quiet = False,
     debug: o.Debug = False,
 ) -> None:
@@ -182,7 +184,7 @@ def backtest(
         run_bootstrap_backtest,
     )
     from forecast.backtest.uncertainty import IntervalSettings, compare_models, metric_intervals
-    from forecast.cli.render import colour_allowed, emit, message, warn_all
+    from forecast.cli.render import emit, message, progress_allowed, warn_all
     from forecast.config import read_config
     from forecast.errors import UsageError
     from forecast.forecasting import DEFAULT_HORIZON, DEFAULT_LEVELS, first_given
@@ -195,6 +197,7 @@ def backtest(
         replace(e, refit=per_model.pop(e.label)) if e.label in per_model else e
         for e in model_entries(model or [], param or [], cfg)
     ]
+    entries = [_neural_options(e, device, epochs) for e in entries]
     if per_model:
         raise UsageError(f"--refit {next(iter(per_model))}=...: no model with that label")
     report_fmt = None
@@ -236,7 +239,7 @@ def backtest(
     command = "forecast " + " ".join(shlex.quote(a) for a in o.INVOCATION.get())
     if dm_power not in (1, 2):
         raise UsageError(f"--dm-power must be 1 or 2, got {dm_power}")
-    with progress_enabled(colour_allowed(quiet) and sys.stderr.isatty()):
+    with progress_enabled(progress_allowed(quiet)):
         if scheme is SchemeChoice.bootstrap:
             boot = BootstrapSpec(
                 bootstrap.value, reps, _block_size(block_size), resample.value, ci_level
@@ -272,7 +275,7 @@ def backtest(
     emit(
         fmt.value,
         document=result.to_dict(),
-        csv_header=result.csv_header(),
+        csv_header=() if no_header else result.csv_header(),
         csv_rows=result.csv_rows(),
         tables=tables,
         quiet=quiet,
@@ -283,6 +286,16 @@ def backtest(
 
         error(f"{', '.join(failed)} failed in every fold; see the failures above")
         raise typer.Exit(1)
+
+
+def _neural_options(entry: ModelEntry, device: str | None, epochs: int | None) -> ModelEntry:
+    """--device and --epochs for the models that have those parameters (the neural ones)."""
+    from forecast.models.registry import get_spec
+
+    accepted = {p.name for p in get_spec(entry.name).params}
+    extra = {k: v for k, v in (("device", device), ("epochs", epochs)) if v is not None}
+    extra = {k: v for k, v in extra.items() if k in accepted and k not in entry.params}
+    return replace(entry, params={**entry.params, **extra}) if extra else entry
 
 
 def _block_size(value: str) -> float | str:

@@ -25,6 +25,7 @@ def fit(
     time_format: o.TimeFormat = None,
     encoding: o.Encoding = None,
     fmt: o.Format = FormatChoice.table,
+    no_header: o.NoHeader = False,
     quiet: o.Quiet = False,
     debug: o.Debug = False,
 ) -> None:
@@ -32,7 +33,7 @@ def fit(
 
     --device, --seed and --epochs set the neural models' parameters of the same names (and win
     over --param and the config file)."""
-    from forecast.cli.render import colour_allowed, emit, message, warn_all
+    from forecast.cli.render import progress_allowed, warn_all
     from forecast.config import read_config
     from forecast.errors import UsageError
     from forecast.forecasting import (
@@ -69,26 +70,8 @@ def fit(
         purpose=f"fitting {name}",
         quiet=quiet,
     )
-    with progress_enabled(colour_allowed(quiet)):
+    with progress_enabled(progress_allowed(quiet)):
         fitted, run = fit_model(series, name, raw_params, steps, levels)
     run.extra.update(mo.forecast_device(fitted))
     warn_all(run.summary.notes, quiet)
-    if save is not None:
-        from forecast.io.modelfile import save_model
-
-        save_model(save, fitted, series.describe(), {"horizon": steps, "levels": list(levels)})
-        run.extra["saved_to"] = str(save)
-        message(f"wrote {save}", quiet)
-    tables = []
-    if fmt is FormatChoice.table:
-        from forecast.report.model_tables import run_tables
-
-        tables = run_tables(run)
-    emit(
-        fmt.value,
-        document=run.to_dict(),
-        csv_header=run.forecast.columns(),
-        csv_rows=run.forecast.rows(),
-        tables=tables,
-        quiet=quiet,
-    )
+    mo.save_and_print(run, fitted, save, series.describe(), fmt, quiet, no_header)

@@ -1,4 +1,4 @@
-"""Options of the commands that fit or use a model (`fit`, `predict`, later `backtest`)."""
+"""Options of the commands that fit or use a model (`fit`, `predict`), and their common end."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from forecast.types import FormatChoice
+
 if TYPE_CHECKING:
+    from forecast.forecasting import ForecastRun
     from forecast.models.base import BaseForecaster
 
 Model = Annotated[
@@ -81,6 +84,40 @@ def option_params(
     if seed is not None and "seed" in accepted:
         out["seed"] = seed
     return out
+
+
+def save_and_print(
+    run: ForecastRun,
+    model: BaseForecaster,
+    save: Path | None,
+    training: dict[str, Any],
+    fmt: FormatChoice,
+    quiet: bool,
+    no_header: bool,
+) -> None:
+    """The end of `fit` and `predict`: write the model when asked, then print the run."""
+    from forecast.cli.render import emit, message
+
+    if save is not None:
+        from forecast.io.modelfile import save_model
+
+        defaults = {"horizon": run.horizon, "levels": list(run.levels)}
+        save_model(save, model, training, defaults)
+        run.extra["saved_to"] = str(save)
+        message(f"wrote {save}", quiet)
+    tables = []
+    if fmt is FormatChoice.table:
+        from forecast.report.model_tables import run_tables
+
+        tables = run_tables(run)
+    emit(
+        fmt.value,
+        document=run.to_dict(),
+        csv_header=() if no_header else run.forecast.columns(),
+        csv_rows=run.forecast.rows(),
+        tables=tables,
+        quiet=quiet,
+    )
 
 
 def use_device(model: BaseForecaster, device: str) -> None:

@@ -81,6 +81,14 @@ Format = Annotated[
         rich_help_panel=OUTPUT_PANEL,
     ),
 ]
+NoHeader = Annotated[
+    bool,
+    typer.Option(
+        "--no-header",
+        help="CSV without its header line (to append to a file from cron).",
+        rich_help_panel=OUTPUT_PANEL,
+    ),
+]
 Quiet = Annotated[
     bool,
     typer.Option(

@@ -42,15 +42,16 @@ def predict(
     time_format: o.TimeFormat = None,
     encoding: o.Encoding = None,
     fmt: o.Format = FormatChoice.table,
+    no_header: o.NoHeader = False,
     quiet: o.Quiet = False,
     debug: o.Debug = False,
 ) -> None:
     """Forecast from a saved model; --data appends new observations at fixed parameters.
 
     --device moves a neural model's forecasts (and a --refit fine-tuning) to that device."""
-    from forecast.cli.render import colour_allowed, emit, message
+    from forecast.cli.render import progress_allowed
     from forecast.forecasting import DEFAULT_HORIZON, DEFAULT_LEVELS, continue_model, first_given
-    from forecast.io.modelfile import load_model, save_model
+    from forecast.io.modelfile import load_model
     from forecast.models.base import check_horizon, check_levels
     from forecast.progress import progress_enabled
 
@@ -76,25 +77,9 @@ def predict(
             freq_default=loaded.model.freq_,
             allow_constant=True,
         )
-    with progress_enabled(colour_allowed(quiet)):
+    with progress_enabled(progress_allowed(quiet)):
         model, run = continue_model(loaded.model, new, refit, steps, levels)
     run.extra["model_file"] = str(model_file)
     run.extra.update(mo.forecast_device(model))
-    if save is not None:
-        training = {**loaded.metadata.get("training", {}), **run.series}
-        save_model(save, model, training, {"horizon": steps, "levels": list(levels)})
-        run.extra["saved_to"] = str(save)
-        message(f"wrote {save}", quiet)
-    tables = []
-    if fmt is FormatChoice.table:
-        from forecast.report.model_tables import run_tables
-
-        tables = run_tables(run)
-    emit(
-        fmt.value,
-        document=run.to_dict(),
-        csv_header=run.forecast.columns(),
-        csv_rows=run.forecast.rows(),
-        tables=tables,
-        quiet=quiet,
-    )
+    training = {**loaded.metadata.get("training", {}), **run.series}
+    mo.save_and_print(run, model, save, training, fmt, quiet, no_header)

@@ -23,6 +23,11 @@ def colour_allowed(quiet: bool = False) -> bool:
     return is_terminal() and not quiet and "NO_COLOR" not in os.environ
 
 
+def progress_allowed(quiet: bool = False) -> bool:
+    """Progress bars go to stderr: draw them only when both streams are terminals."""
+    return colour_allowed(quiet) and sys.stderr.isatty()
+
+
 def stdout_console(quiet: bool = False) -> Console:
     """A rich console for results: styled on a terminal, plain text (no markup) elsewhere."""
     from rich.console import Console

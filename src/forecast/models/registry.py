@@ -431,11 +431,6 @@ REGISTRY: dict[str, ModelSpec] = {
 }
 
 
-def register(spec: ModelSpec) -> None:
-    """Add a model (the neural models register themselves through this)."""
-    REGISTRY[spec.name] = spec
-
-
 def get_spec(name: str) -> ModelSpec:
     try:
         return REGISTRY[name]

@@ -38,10 +38,12 @@ def to_json(document: Mapping[str, Any]) -> str:
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """A CSV table; missing numbers are empty fields, floats keep full precision."""
+    """A CSV table; missing numbers are empty fields, floats keep full precision. An empty
+    ``header`` writes no header line."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
+    if header:
+        writer.writerow(header)
     for row in rows:
         writer.writerow(["" if v is None else v for v in jsonable(list(row))])
     return buffer.getvalue()

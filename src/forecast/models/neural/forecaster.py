@@ -38,6 +38,7 @@ origins only (purged k-fold backtests).
 from __future__ import annotations
 
 import math
+from abc import abstractmethod
 from collections.abc import Sequence
 from typing import Any, ClassVar, Self, cast
 
@@ -132,11 +133,13 @@ class NeuralForecaster(BaseForecaster):
 
     # --- what a subclass provides -----------------------------------------------------------
 
+    @abstractmethod
     def _architecture(self, input_size: int, window: int, out: int) -> dict[str, Any]:
-        raise NotImplementedError
+        """The network's constructor arguments for this input width, window and output size."""
 
+    @abstractmethod
     def _describe_network(self) -> str:
-        raise NotImplementedError
+        """One line describing the fitted network, for the summary."""
 
     # --- fitting ------------------------------------------------------------------------------
 
