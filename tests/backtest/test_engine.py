@@ -175,3 +175,28 @@ def test_a_failing_fold_is_recorded_and_the_run_goes_on(air, monkeypatch) -> Non
     ]
     assert result.failed_everywhere() == []
     assert 2 not in set(result.forecasts[0].folds) and result.forecasts[0].origins.size == 19
+
+
+def test_window_models_train_only_on_samples_clear_of_the_test_targets(air, monkeypatch) -> None:
+    """A neural model trains on targets as long as its head (here 12), longer than the backtest
+    horizon (3): no training sample's input or 12-step target window may touch a test target."""
+    from forecast.models.neural.forecaster import NeuralForecaster
+
+    seen = {}
+    original = NeuralForecaster.fit_origins
+
+    def spy(self, y, origins):
+        seen[len(seen)] = np.asarray(origins)
+        return original(self, y, origins)
+
+    monkeypatch.setattr(NeuralForecaster, "fit_origins", spy)
+    params = {"window": 12, "horizon": 12, "epochs": 1, "hidden_size": 4, "period": 12}
+    spec = BacktestSpec(scheme="purged-kfold", horizon=3, folds=3, embargo=0, lookback=12, period=12)
+    result = run_backtest(air, [ModelEntry("gru", "gru", params)], spec)
+    assert len(seen) == 3 and not result.failures
+    for fold, origins in zip(result.folds, seen.values(), strict=True):
+        targets = set(fold.test_targets().tolist())
+        for t in origins:
+            window = set(range(t - 11, t + 13))  # input [t-11, t] and targets [t+1, t+12]
+            assert not window & targets
+        assert origins.size > 20
