@@ -24,6 +24,8 @@ demo: $(STAMP)
 	$(BIN)/forecast fit sample_data/airpassengers.csv --model auto-arima --horizon 12 \
 		--save $(DEMO_OUT)/airpassengers.fcm
 	$(BIN)/forecast predict $(DEMO_OUT)/airpassengers.fcm --horizon 3 --format csv
+	$(BIN)/forecast fit sample_data/sunspots.csv --model gru --horizon 24 \
+		--save $(DEMO_OUT)/sunspots-gru.fcm
 	$(BIN)/forecast backtest sample_data/airpassengers.csv --model snaive --model auto-arima \
 		--model arima --param arima.order=2,1,1 --horizon 12 --step 12 \
 		--report $(DEMO_OUT)/airpassengers-backtest.html
