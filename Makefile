@@ -6,7 +6,7 @@ BIN        := $(VENV)/bin
 STAMP      := $(VENV)/.installed
 DEMO_OUT   ?= out
 
-.PHONY: install demo test test-fast lint bench sample-data clean
+.PHONY: install demo test test-fast lint bench bench-deps sample-data clean
 
 install: $(STAMP)
 
@@ -41,7 +41,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
 
-bench: $(STAMP)
+# statsforecast, the reference of bench_backtest.py, needs pandas < 3: its own virtualenv.
+bench-deps:
+	test -x bench/_work/sf-venv/bin/python || $(PYTHON) -m venv bench/_work/sf-venv
+	-bench/_work/sf-venv/bin/python -m pip install --quiet statsforecast
+
+bench: $(STAMP) bench-deps
 	$(BIN)/python bench/run_all.py
 
 sample-data: $(STAMP)

@@ -56,8 +56,8 @@ from forecast.models.base import (
     check_levels,
     series_freq,
 )
+from forecast.models.neural import conformal, networks, trainer
 from forecast.models.neural import device as dev
-from forecast.models.neural import networks, trainer
 from forecast.models.neural.windows import (
     Scaler,
     ScalerKind,
@@ -493,21 +493,10 @@ class NeuralForecaster(BaseForecaster):
         """Per level, the split-conformal half-width at each step ahead, ``[steps]``."""
         if not levels:
             return {}
-        errors = self._errors(steps)  # [n_cal, steps], NaN where no target
-        out: dict[float, np.ndarray] = {}
-        for level in levels:
-            q = np.empty(steps)
-            for k in range(steps):
-                column = np.sort(errors[:, k][np.isfinite(errors[:, k])])
-                rank = math.ceil((column.size + 1) * level / 100)
-                if rank > column.size:
-                    raise UsageError(self._too_few(level, k + 1, column.size))
-                q[k] = column[rank - 1]
-            out[level] = q
-        return out
+        return conformal.half_widths(self._errors(steps), levels, self._too_few)
 
     def _too_few(self, level: float, step: int, n: int) -> str:
-        need = math.ceil(level / (100 - level) - 1e-9)  # rank <= n  <=>  n >= L / (100 - L)
+        need = conformal.errors_needed(level)
         where = (
             f"intervals are calibrated up to {self.cal_limit_} steps ahead (the trained horizon)"
             if self.cal_limit_ is not None and step > self.cal_limit_
