@@ -101,3 +101,28 @@ def test_differencing_airpassengers_matches_auto_arima() -> None:
     rng = np.random.default_rng(3)
     assert suggest_differencing(rng.normal(size=300), None).d == 0
     assert suggest_differencing(rng.normal(size=300).cumsum().cumsum(), None).d == 2
+
+
+def test_numpy_kpss_equals_statsmodels_and_pmdarima() -> None:
+    """The import-free KPSS used by period detection: statistic and p-value as statsmodels
+    computes them with the same lags, and d as pmdarima's ndiffs (R's forecast::ndiffs)."""
+    import warnings
+
+    from pmdarima.arima import ndiffs
+    from statsmodels.tsa.stattools import kpss as sm_kpss
+
+    from forecast.diagnostics.stationarity import kpss_differences, kpss_level_pvalue
+
+    rng = np.random.default_rng(11)
+    cases = [rng.normal(size=200), rng.normal(size=300).cumsum(), rng.normal(size=150).cumsum().cumsum(),
+             np.sin(np.arange(240) / 5) + rng.normal(size=240) * 0.1,
+             pd.read_csv(SAMPLES / "airpassengers.csv")["passengers"].to_numpy(float),
+             pd.read_csv(SAMPLES / "nile.csv")["flow"].to_numpy(float)]
+    for x in cases:
+        lags = int(np.trunc(4 * (x.size / 100) ** 0.25))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reference = sm_kpss(x, "c", nlags=lags, result_object=True)
+            expected_d = int(ndiffs(x, alpha=0.05, test="kpss", max_d=2))
+        assert kpss_level_pvalue(x) == pytest.approx(reference.pvalue, abs=1e-12)
+        assert kpss_differences(x) == expected_d

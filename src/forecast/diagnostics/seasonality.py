@@ -166,8 +166,11 @@ def detect_seasonality(
     differences: int = 0,
     period: int | None = None,
     threshold: float = THRESHOLD,
+    strength: bool = True,
 ) -> Seasonality:
-    """Candidates, their scores, and the period to use (``period`` overrides detection)."""
+    """Candidates, their scores, and the period to use (``period`` overrides detection).
+    ``strength=False`` skips the STL strength of the chosen period (a model's fit needs only
+    the period, and STL costs the statsmodels import)."""
     y = np.asarray(y, dtype="float64")
     x = np.diff(y, n=differences) if differences else y
     max_period = min(x.size // MIN_CYCLES, MAX_PERIOD)
@@ -187,13 +190,14 @@ def detect_seasonality(
         )
     )
     if period is not None:
-        return Seasonality(period, "given", stl_strength(x, period), candidates, differences)
+        return Seasonality(
+            period, "given", stl_strength(x, period) if strength else None, candidates, differences
+        )
     best = _choose(candidates, threshold)
     if best is None:
         return Seasonality(None, "none", None, candidates, differences, threshold)
-    return Seasonality(
-        best.period, "detected", stl_strength(x, best.period), candidates, differences, threshold
-    )
+    measured = stl_strength(x, best.period) if strength else None
+    return Seasonality(best.period, "detected", measured, candidates, differences, threshold)
 
 
 def _choose(candidates: tuple[Candidate, ...], threshold: float) -> Candidate | None:

@@ -265,16 +265,16 @@ def run_tests(
 
 def suggest_differencing(x: np.ndarray, period: int | None, alpha: float = 0.05) -> Differencing:
     """d by repeated KPSS tests and D by the OCSB test, as auto-ARIMA chooses them (pmdarima)."""
-    from pmdarima.arima import ndiffs, nsdiffs
-
     x = np.asarray(x, dtype="float64")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        seasonal_d = None
-        if period and period >= 2 and x.size >= 2 * period + 2:
+    seasonal_d = None
+    if period and period >= 2 and x.size >= 2 * period + 2:
+        from pmdarima.arima import nsdiffs
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             seasonal_d = int(nsdiffs(x, m=period, max_D=1, test="ocsb"))
-        base = x[period:] - x[:-period] if seasonal_d and period else x
-        d = int(ndiffs(base, alpha=alpha, test="kpss", max_d=2))
+    base = x[period:] - x[:-period] if seasonal_d and period else x
+    d = kpss_differences(base, alpha=alpha, max_d=2)
     return Differencing(
         d=d,
         d_test="kpss",
@@ -282,3 +282,36 @@ def suggest_differencing(x: np.ndarray, period: int | None, alpha: float = 0.05)
         seasonal_d_test="ocsb" if seasonal_d is not None else None,
         period=period,
     )
+
+
+# KPSS level statistic's 1%, 2.5%, 5% and 10% critical values (Kwiatkowski et al. 1992, table 1)
+_KPSS_LEVEL = np.array([0.739, 0.574, 0.463, 0.347])
+_KPSS_P = np.array([0.01, 0.025, 0.05, 0.10])
+
+
+def kpss_level_pvalue(x: np.ndarray) -> float:
+    """KPSS test of level stationarity as R's ``tseries::kpss.test(lshort=TRUE)`` and pmdarima
+    compute it for ``ndiffs``: Bartlett long-run variance with trunc(4 (n/100)^(1/4)) lags,
+    p-value interpolated in the table and clamped to 0.01..0.10. Plain numpy (no imports):
+    the period detection of every fit uses it."""
+    n = x.size
+    e = x - x.mean()
+    partial = np.cumsum(e)
+    eta = float(partial @ partial) / n**2
+    lags = int(np.trunc(4 * (n / 100) ** 0.25))
+    s2 = float(e @ e) / n
+    for i in range(1, lags + 1):
+        s2 += 2 * (1 - i / (lags + 1)) * float(e[i:] @ e[:-i]) / n
+    stat = eta / s2
+    return float(np.interp(stat, _KPSS_LEVEL[::-1], _KPSS_P[::-1]))
+
+
+def kpss_differences(x: np.ndarray, alpha: float = 0.05, max_d: int = 2) -> int:
+    """How many differences make ``x`` pass the KPSS level test at ``alpha`` (at most
+    ``max_d``): pmdarima's ``ndiffs(test="kpss")``, R's ``forecast::ndiffs``."""
+    x = np.asarray(x, dtype="float64")
+    d = 0
+    while d < max_d and x.size > 1 and np.ptp(x) > 0 and kpss_level_pvalue(x) < alpha:
+        x = np.diff(x)
+        d += 1
+    return d

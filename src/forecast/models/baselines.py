@@ -183,8 +183,8 @@ def resolve_period(period: int | None, y: np.ndarray, freq: str | None) -> tuple
     if period is not None:
         return period, "given"
     from forecast.diagnostics.seasonality import detect_seasonality
-    from forecast.diagnostics.stationarity import suggest_differencing
+    from forecast.diagnostics.stationarity import kpss_differences
 
-    d = suggest_differencing(y, None).d if y.size >= 10 else 0
-    found = detect_seasonality(y, freq, differences=d)
+    d = kpss_differences(y) if y.size >= 10 else 0
+    found = detect_seasonality(y, freq, differences=d, strength=False)
     return found.period, "detected"
