@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from forecast.data import load_series
 from forecast.diagnostics.seasonality import (
     calendar_period,
     classical_strength,
     detect_seasonality,
+    local_maxima,
+    periodogram,
     stl_strength,
 )
 from tests.conftest import SAMPLES
@@ -100,3 +104,24 @@ def test_calendar_periods() -> None:
         "7min": None,
     }
     assert {f: calendar_period(f) for f in cases} == cases
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-3, 3), min_size=0, max_size=40))
+def test_local_maxima_equals_scipy_find_peaks(values: list[int]) -> None:
+    """Small integers make plateaus (flat tops, flat shoulders, flat ends) common."""
+    from scipy.signal import find_peaks
+
+    x = np.asarray(values, dtype="float64")
+    np.testing.assert_array_equal(local_maxima(x), find_peaks(x)[0])
+
+
+@pytest.mark.parametrize("n", [7, 8, 144, 145, 1000])
+def test_periodogram_equals_scipy(n: int) -> None:
+    from scipy.signal import periodogram as scipy_periodogram
+
+    x = np.random.default_rng(n).normal(size=n).cumsum() + 0.3 * np.arange(n)
+    freqs, power = periodogram(x)
+    expected_freqs, expected_power = scipy_periodogram(x, detrend="linear", window="hann")
+    np.testing.assert_allclose(freqs, expected_freqs, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(power, expected_power, rtol=1e-9, atol=1e-9 * expected_power.max())
