@@ -3,6 +3,8 @@ identical, failures are recorded, metrics equal a recomputation from the forecas
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -200,3 +202,20 @@ def test_window_models_train_only_on_samples_clear_of_the_test_targets(air, monk
             window = set(range(t - 11, t + 13))  # input [t-11, t] and targets [t+1, t+12]
             assert not window & targets
         assert origins.size > 20
+
+
+def _worker_threads(_: int) -> tuple[str | None, int]:
+    from threadpoolctl import threadpool_info
+
+    blas = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    return os.environ.get("OPENBLAS_NUM_THREADS"), max(blas)
+
+
+def test_parallel_workers_share_the_cores() -> None:
+    """Each of n workers gets cpu_count // n BLAS threads (not a machine-sized pool each)."""
+    from forecast.backtest.engine import parallel_map
+
+    workers = 2
+    expected = max(1, (os.cpu_count() or 1) // workers)
+    seen = set(parallel_map(_worker_threads, list(range(8)), workers))
+    assert seen == {(str(expected), expected)}
