@@ -193,7 +193,9 @@ def test_window_models_train_only_on_samples_clear_of_the_test_targets(air, monk
 
     monkeypatch.setattr(NeuralForecaster, "fit_origins", spy)
     params = {"window": 12, "horizon": 12, "epochs": 1, "hidden_size": 4, "period": 12}
-    spec = BacktestSpec(scheme="purged-kfold", horizon=3, folds=3, embargo=0, lookback=12, period=12)
+    spec = BacktestSpec(
+        scheme="purged-kfold", horizon=3, folds=3, embargo=0, lookback=12, period=12
+    )
     result = run_backtest(air, [ModelEntry("gru", "gru", params)], spec)
     assert len(seen) == 3 and not result.failures
     for fold, origins in zip(result.folds, seen.values(), strict=True):

@@ -313,7 +313,9 @@ def test_predict_device_on_a_classical_model_is_a_usage_error(cli, tmp_path) -> 
 
 def test_no_header_for_appending_from_cron(cli, tmp_path) -> None:
     path = tmp_path / "m.fcm"
-    first = cli("fit", NILE, "-m", "naive", "-H", "2", "--save", str(path), "-f", "csv", "--no-header")
+    first = cli(
+        "fit", NILE, "-m", "naive", "-H", "2", "--save", str(path), "-f", "csv", "--no-header"
+    )
     lines = first.stdout.splitlines()
     assert len(lines) == 2 and lines[0].startswith("1971-01-01T00:00:00,740")
     again = cli("predict", str(path), "-f", "csv", "--no-header")

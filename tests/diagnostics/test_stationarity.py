@@ -114,10 +114,14 @@ def test_numpy_kpss_equals_statsmodels_and_pmdarima() -> None:
     from forecast.diagnostics.stationarity import kpss_differences, kpss_level_pvalue
 
     rng = np.random.default_rng(11)
-    cases = [rng.normal(size=200), rng.normal(size=300).cumsum(), rng.normal(size=150).cumsum().cumsum(),
-             np.sin(np.arange(240) / 5) + rng.normal(size=240) * 0.1,
-             pd.read_csv(SAMPLES / "airpassengers.csv")["passengers"].to_numpy(float),
-             pd.read_csv(SAMPLES / "nile.csv")["flow"].to_numpy(float)]
+    cases = [
+        rng.normal(size=200),
+        rng.normal(size=300).cumsum(),
+        rng.normal(size=150).cumsum().cumsum(),
+        np.sin(np.arange(240) / 5) + rng.normal(size=240) * 0.1,
+        pd.read_csv(SAMPLES / "airpassengers.csv")["passengers"].to_numpy(float),
+        pd.read_csv(SAMPLES / "nile.csv")["flow"].to_numpy(float),
+    ]
     for x in cases:
         lags = int(np.trunc(4 * (x.size / 100) ** 0.25))
         with warnings.catch_warnings():
