@@ -75,12 +75,9 @@ def season_period(y: pd.Series, freq: str | None, given: int | None) -> tuple[in
     default walk-forward's first model sees), else 1."""
     if given is not None:
         return given, "given"
-    from forecast.diagnostics.seasonality import detect_seasonality
-    from forecast.diagnostics.stationarity import suggest_differencing
+    from forecast.diagnostics.seasonality import detect_period
 
-    first_half = y.to_numpy()[: max(len(y) // 2, 10)]
-    d = suggest_differencing(first_half, None).d if first_half.size >= 10 else 0
-    found = detect_seasonality(first_half, freq, differences=d).period
+    found = detect_period(y.to_numpy()[: max(len(y) // 2, 10)], freq)
     return (found, "detected on the first half of the series") if found else (1, "non-seasonal")
 
 

@@ -222,6 +222,16 @@ def detect_seasonality(
     return Seasonality(best.period, "detected", measured, candidates, differences, threshold)
 
 
+def detect_period(y: np.ndarray, freq: str | None = None) -> int | None:
+    """The period a model or a metric uses when none is given: detected on ``y`` after the
+    number of differences the KPSS tests ask for (as auto-ARIMA chooses d), or None."""
+    from forecast.diagnostics.stationarity import kpss_differences
+
+    y = np.asarray(y, dtype="float64")
+    d = kpss_differences(y) if y.size >= 10 else 0
+    return detect_seasonality(y, freq, differences=d, strength=False).period
+
+
 def _choose(candidates: tuple[Candidate, ...], threshold: float) -> Candidate | None:
     scored = [c for c in candidates if np.isfinite(c.strength)]
     if not scored:

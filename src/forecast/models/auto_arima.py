@@ -115,9 +115,9 @@ class AutoArima(StateSpaceForecaster):
         )
 
     def _fallback(self, y: np.ndarray) -> tuple[SarimaxSpec, Estimate]:
-        from pmdarima.arima import ndiffs
+        from forecast.diagnostics.stationarity import kpss_differences
 
-        d = int(ndiffs(y, test="kpss", max_d=self.max_d))
+        d = kpss_differences(y, max_d=self.max_d)  # pmdarima's ndiffs(test="kpss"), tested equal
         spec = SarimaxSpec(0, d, 0, trend="c" if d == 0 else "n")
         try:
             return spec, estimate_mle(spec, y, self.name)

@@ -182,9 +182,6 @@ def resolve_period(period: int | None, y: np.ndarray, freq: str | None) -> tuple
     """The seasonal period to use: the given one, or the one detected on ``y`` (training data)."""
     if period is not None:
         return period, "given"
-    from forecast.diagnostics.seasonality import detect_seasonality
-    from forecast.diagnostics.stationarity import kpss_differences
+    from forecast.diagnostics.seasonality import detect_period
 
-    d = kpss_differences(y) if y.size >= 10 else 0
-    found = detect_seasonality(y, freq, differences=d, strength=False)
-    return found.period, "detected"
+    return detect_period(y, freq), "detected"
