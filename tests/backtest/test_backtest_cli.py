@@ -79,6 +79,10 @@ def test_table_output(cli) -> None:
         (["-m", "naive", "--refit", "sometimes"], "--refit must be every, never or a whole number"),
         (["-m", "naive", "--report", "r.pdf"], "must end in .md or .html"),
         ([], "no model given"),
+        (
+            ["-m", "arima", "-p", "order=3,0,0", "--scheme", "purged-kfold", "--lookback", "1"],
+            "--lookback 1 is shorter than the models' lookback 3",
+        ),
     ],
 )
 def test_usage_errors(cli, args, message) -> None:

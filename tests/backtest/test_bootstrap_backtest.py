@@ -181,3 +181,19 @@ def test_cli_refuses_ci_on_cpcv(cli) -> None:
         "backtest", AIR, "-m", "naive", "-H", "3", "--scheme", "cpcv", "--groups", "4", "--ci"
     )
     assert result.code == 2 and "CPCV already reports the distribution" in result.stderr
+
+
+def test_compare_labels_and_tests_lead_times_after_a_gap(air) -> None:
+    """With --gap g, forecast column j is lead time g + j + 1: DM uses that many lags."""
+    from forecast.backtest.compare import diebold_mariano
+
+    spec = BacktestSpec(horizon=3, gap=2, refit="never", initial=100, period=12)
+    entries = [ModelEntry("snaive", "snaive", {"period": 12}), ModelEntry("mean", "mean")]
+    result = run_backtest(air, entries, spec)
+    tests = compare_models(result.forecasts, power=2, reps=100, seed=0, gap=2)["diebold_mariano"]
+    assert [t["step"] for t in tests] == [3, 4, 5]
+    snaive, mean = result.forecasts
+    expected = diebold_mariano(
+        snaive.mean[:, 0] - snaive.actual[:, 0], mean.mean[:, 0] - mean.actual[:, 0], 3, power=2
+    )
+    assert tests[0]["statistic"] == pytest.approx(expected.statistic, rel=1e-12)

@@ -70,6 +70,19 @@ def models_lookback(entries: Sequence[ModelEntry], freq: str | None) -> int:
     return max(entry.create(None).lookback(freq) for entry in entries)
 
 
+def purge_lookback(given: int | None, needed: int) -> int:
+    """The purge width L: the models' own lookback, or a wider one the user gives. A narrower
+    one is refused: the purge would then keep samples whose input windows read test targets."""
+    if given is None:
+        return needed
+    if given < needed:
+        raise UsageError(
+            f"--lookback {given} is shorter than the models' lookback {needed}: their inputs "
+            f"would read test targets; pass --lookback {needed} or more, or leave it out"
+        )
+    return given
+
+
 def season_period(y: pd.Series, freq: str | None, given: int | None) -> tuple[int, str]:
     """The MASE/RMSSE period: given, or detected on the first half of the series (the data a
     default walk-forward's first model sees), else 1."""
@@ -96,7 +109,7 @@ def run_backtest(
     if len(set(labels)) != len(labels):
         raise UsageError(f"model labels must be unique, got {labels}; name them with LABEL=MODEL")
     freq = str(y.attrs.get("freq") or getattr(y.index, "freqstr", None) or "")
-    lookback = spec.lookback or models_lookback(entries, freq)
+    lookback = purge_lookback(spec.lookback, models_lookback(entries, freq))
     splitter = make_splitter(spec, lookback)
     folds = list(splitter.split(len(y)))
     period, period_source = season_period(y, freq, spec.period)

@@ -104,8 +104,10 @@ def compare_models(
     size: float = 0.1,
     reps: int = 1000,
     seed: int = 0,
+    gap: int = 0,
 ) -> dict[str, Any]:
-    """Diebold-Mariano (HLN) per pair and lead time, and the model confidence set."""
+    """Diebold-Mariano (HLN) per pair and lead time, and the model confidence set. Column j of
+    the forecasts is lead time ``gap + j + 1``: the DM variance uses that many lags."""
     from forecast.backtest.compare import diebold_mariano, model_confidence_set
 
     usable = [_time_ordered(mf) for mf in forecasts if mf.origins.size]
@@ -117,16 +119,15 @@ def compare_models(
     keep = np.array(sorted(common))
     aligned = [mf.rows(np.isin(mf.origins, keep)) for mf in usable]
     errors = {mf.label: mf.mean - mf.actual for mf in aligned}  # [O, h] each
-    gap_steps = aligned[0].actual.shape[1]
+    steps = aligned[0].actual.shape[1]
     tests = []
     labels = list(errors)
     for i, a in enumerate(labels):
         for b in labels[i + 1 :]:
-            for j in range(gap_steps):
-                result = diebold_mariano(
-                    errors[a][:, j], errors[b][:, j], horizon=j + 1, power=power
-                )
-                tests.append({"model": a, "other": b, "step": j + 1, **result.to_dict()})
+            for j in range(steps):
+                lead = gap + j + 1
+                result = diebold_mariano(errors[a][:, j], errors[b][:, j], lead, power=power)
+                tests.append({"model": a, "other": b, "step": lead, **result.to_dict()})
     losses = {label: np.mean(np.abs(e) ** power, axis=1) for label, e in errors.items()}
     with np.errstate(divide="ignore", invalid="ignore"):  # arch on near-constant losses
         mcs = model_confidence_set(losses, size=size, reps=reps, seed=seed)

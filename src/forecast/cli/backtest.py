@@ -259,7 +259,7 @@ def backtest(
             }
         if compare:
             result.extra["comparison"] = compare_models(
-                result.forecasts, dm_power, mcs_size, seed=seed
+                result.forecasts, dm_power, mcs_size, seed=seed, gap=spec.gap
             )
     warn_all(result.notes, quiet)
     if report is not None and report_fmt is not None:
