@@ -118,3 +118,18 @@ def test_non_convergence_is_reported_not_hidden(air, monkeypatch) -> None:
     assert note.startswith("arima ARIMA(2,1,2): the likelihood optimisation did not converge")
     assert "innovations MLE, L-BFGS (50 iterations), Nelder-Mead" in note
     assert np.isfinite(model.predict(3).mean).all()  # the best fit is kept, with the warning
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "expected"),
+    [
+        ("ar", {"p": 2}, 2),  # a fixed order: its own lags, not the search maximum
+        ("ar", {}, 12),  # searched up to max_p=12
+        ("ar", {"max_p": 5}, 5),
+        ("arima", {"order": "2,1,1"}, 3),
+        ("sarima", {"order": "1,0,0", "seasonal_order": "0,1,1,12"}, 13),
+    ],
+)
+def test_lookback_before_fitting_is_the_largest_lag_the_parameters_allow(name, params, expected) -> None:
+    """The purge width of a k-fold backtest: p + d + m (P + D), read from the parameters."""
+    assert create(name, params).lookback("MS") == expected

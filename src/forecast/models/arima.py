@@ -376,13 +376,14 @@ class StateSpaceForecaster(BaseForecaster):
         from forecast.diagnostics.seasonality import calendar_period
 
         params = self.get_params()
+        given_p = params.get("p")  # a fixed AR order; otherwise the search's maximum
         order = params.get("order") or (
-            params.get("p") or params.get("max_p") or 0,
+            given_p if given_p is not None else params.get("max_p") or 0,
             params.get("d", 0),
             0,
         )
         p, d = int(order[0] or 0), int(order[1] or 0)
-        p = max(p, int(params.get("max_p") or 0), int(params.get("max_lag") or 0))
+        p = max(p, int(params.get("max_lag") or 0))
         d = max(d, int(params.get("max_d") or 0))
         seasonal = params.get("seasonal_order")
         m = (
