@@ -130,6 +130,8 @@ def test_non_convergence_is_reported_not_hidden(air, monkeypatch) -> None:
         ("sarima", {"order": "1,0,0", "seasonal_order": "0,1,1,12"}, 13),
     ],
 )
-def test_lookback_before_fitting_is_the_largest_lag_the_parameters_allow(name, params, expected) -> None:
+def test_lookback_before_fitting_is_the_largest_lag_the_parameters_allow(
+    name, params, expected
+) -> None:
     """The purge width of a k-fold backtest: p + d + m (P + D), read from the parameters."""
     assert create(name, params).lookback("MS") == expected

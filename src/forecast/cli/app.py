@@ -85,9 +85,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         error("interrupted")
         return 130
-    except BrokenPipeError:
-        _silence_stdout()
-        return ExitCode.OK
     except MemoryError:
         error("out of memory; try a shorter series or fewer models")
         return ExitCode.FAILURE
@@ -112,11 +109,3 @@ def _usage_error(exc: typer.TyperException) -> int:
     where = f"'{ctx.command_path} --help'" if ctx is not None else "'forecast --help'"
     error(f"{text.rstrip('.')}; see {where}")
     return int(getattr(exc, "exit_code", ExitCode.USAGE))
-
-
-def _silence_stdout() -> None:
-    """After a closed pipe (`forecast ... | head`), stop Python complaining at exit."""
-    import os
-
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())

@@ -33,7 +33,7 @@ def stdout_console(quiet: bool = False) -> Console:
     from rich.console import Console
 
     styled = colour_allowed(quiet)
-    return Console(
+    console = Console(
         file=sys.stdout,
         force_terminal=styled,
         no_color=not styled,
@@ -42,6 +42,12 @@ def stdout_console(quiet: bool = False) -> Console:
         width=None if is_terminal() else 160,
         color_system="auto" if styled else None,
     )
+    console.on_broken_pipe = _closed_pipe  # type: ignore[method-assign]  # rich exits 1
+    return console
+
+
+def _closed_pipe() -> None:
+    raise BrokenPipeError
 
 
 def message(text: str, quiet: bool = False) -> None:
@@ -86,12 +92,25 @@ def emit(
     tables: Sequence[RenderableType] = (),
     quiet: bool = False,
 ) -> None:
-    """Print a result in the requested format: table (rich), json (one document) or csv."""
+    """Print a result in the requested format: table (rich), json (one document) or csv.
+    A reader that stops early (`forecast ... | head`) is not an error: exit 0, quietly."""
+    import typer
+
     from forecast.report.export import to_csv, to_json
 
-    if fmt == "json":
-        write_stdout(to_json(document))
-    elif fmt == "csv":
-        write_stdout(to_csv(csv_header, csv_rows))
-    else:
-        print_renderables(tables, quiet)
+    try:
+        if fmt == "json":
+            write_stdout(to_json(document))
+        elif fmt == "csv":
+            write_stdout(to_csv(csv_header, csv_rows))
+        else:
+            print_renderables(tables, quiet)
+    except BrokenPipeError:
+        _silence_stdout()
+        raise typer.Exit(0) from None
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe, point stdout at /dev/null so the flush at exit does not fail."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
