@@ -98,6 +98,14 @@ def test_exit_1_when_a_model_fails_everywhere(cli) -> None:
     doc = json.loads(result.stdout)  # the results of the others are still printed
     assert {f["model"] for f in doc["failures"]} == {"sparse-ar"}
     assert "sparse-ar failed in every fold" in result.stderr
+    reasons = [
+        line
+        for line in result.stderr.splitlines()
+        if line.startswith("warning: sparse-ar failed in folds")
+    ]
+    assert len(reasons) == len(doc["failures"]) and all(
+        f["error"] in r for f, r in zip(doc["failures"], reasons, strict=True)
+    )
 
 
 def test_markdown_report_is_self_contained(cli, tmp_path) -> None:

@@ -262,6 +262,10 @@ def backtest(
                 result.forecasts, dm_power, mcs_size, seed=seed, gap=spec.gap
             )
     warn_all(result.notes, quiet)
+    warn_all(  # on stderr too: with --format json/csv nothing else shows them
+        (f"{f['model']} failed in folds {f['folds']}: {f['error']}" for f in result.failures),
+        quiet,
+    )
     if report is not None and report_fmt is not None:
         from forecast.report.backtest_report import write_report
 
@@ -284,7 +288,7 @@ def backtest(
     if failed:
         from forecast.cli.render import error
 
-        error(f"{', '.join(failed)} failed in every fold; see the failures above")
+        error(f"{', '.join(failed)} failed in every fold; the reasons are in the warnings above")
         raise typer.Exit(1)
 
 
