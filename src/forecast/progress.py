@@ -24,10 +24,6 @@ def progress_enabled(on: bool) -> Iterator[None]:
         _enabled.reset(token)
 
 
-def is_enabled() -> bool:
-    return _enabled.get()
-
-
 @contextmanager
 def task(description: str, total: int | None) -> Iterator[Advance]:
     """Yields ``advance(steps=1, **fields)``; ``fields`` (e.g. ``loss=0.12``) are shown after

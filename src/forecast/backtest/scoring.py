@@ -19,7 +19,6 @@ from forecast.backtest.splitters import Fold, runs
 from forecast.models.base import level_label
 
 POINT_METRICS = ("mae", "rmse", "bias", "mape", "smape", "mase", "rmsse")
-LOWER_IS_BETTER = {"mae", "rmse", "mape", "smape", "mase", "rmsse"}  # + winkler; bias: |.|
 
 
 @dataclass(frozen=True)
@@ -61,13 +60,6 @@ class ModelForecasts:
             self.scale_sq,
             self.interval_method,
         )
-
-
-def metric_names(levels: Sequence[float]) -> list[str]:
-    names = list(POINT_METRICS)
-    for level in levels:
-        names += [f"coverage_{level_label(level)}", f"winkler_{level_label(level)}"]
-    return names
 
 
 def compute(mf: ModelForecasts, axis: int | None = None) -> dict[str, Any]:

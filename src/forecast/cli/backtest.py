@@ -18,8 +18,6 @@ if TYPE_CHECKING:
     from forecast.backtest.engine import ModelEntry, Refit
     from forecast.backtest.runner import Scheme
 
-SCHEME = "Scheme"
-
 
 class SchemeChoice(StrEnum):
     walk_forward = "walk-forward"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -102,7 +101,6 @@ Debug = Annotated[
     bool,
     typer.Option("--debug", help="Show the traceback of an error.", rich_help_panel=OUTPUT_PANEL),
 ]
-OutFile = Path
 
 
 def load(

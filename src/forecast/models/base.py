@@ -18,7 +18,6 @@ A subclass implements ``_fit``, ``_predict``, ``_update`` and, for the model fil
 from __future__ import annotations
 
 import inspect
-import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -99,11 +98,6 @@ class Forecast:
     def to_records(self) -> list[dict[str, Any]]:
         names = self.columns()
         return [dict(zip(names, row, strict=True)) for row in self.rows()]
-
-    def to_frame(self) -> pd.DataFrame:
-        frame = pd.DataFrame(self.rows(), columns=self.columns())
-        frame["timestamp"] = self.index
-        return frame.set_index("timestamp")
 
 
 @dataclass(frozen=True)
@@ -388,10 +382,3 @@ def _finite_values(y: pd.Series, what: str) -> np.ndarray:
             f"{what}: the series has missing or infinite values; choose a --missing policy"
         )
     return values
-
-
-def information_criteria(llf: float, k: int, n: int) -> dict[str, float]:
-    """AIC, AICc and BIC from a log-likelihood with k estimated parameters on n observations."""
-    aic = -2 * llf + 2 * k
-    aicc = aic + (2 * k * (k + 1) / (n - k - 1) if n - k - 1 > 0 else math.inf)
-    return {"loglik": llf, "aic": aic, "aicc": aicc, "bic": -2 * llf + k * math.log(n)}

@@ -21,13 +21,11 @@ import contextlib
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
 
 import torch
 
 from forecast.errors import UsageError
 
-DeviceName = Literal["auto", "cpu", "cuda", "mps"]
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")
 AUTO_RULE = "auto: CUDA, then MPS, then CPU"
 
