@@ -1,0 +1,147 @@
+"""The time grid: frequency, duplicates, gaps and the missing-value policy, degenerate series."""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.offsets import BaseOffset
+
+from forecast.errors import InputError, UsageError
+from forecast.types import MissingPolicy
+
+MISSING_OPTION_HINT = "pass --missing drop|ffill|interpolate"
+
+
+def refuse_duplicates(stamps: pd.DatetimeIndex, lines: np.ndarray) -> None:
+    dup = stamps.duplicated(keep="first")
+    if dup.any():
+        i = int(np.argmax(dup))
+        first = int(np.flatnonzero(stamps == stamps[i])[0])
+        raise InputError(
+            f"duplicate timestamp {stamps[i].isoformat()} (lines {lines[first]} and {lines[i]}); "
+            "remove duplicates or aggregate them first"
+        )
+
+
+def to_offset(freq: str) -> BaseOffset:
+    """``--freq`` as a pandas offset; a bad alias is a usage error naming good ones."""
+    try:
+        return pd.tseries.frequencies.to_offset(freq)
+    except ValueError:
+        raise UsageError(
+            f"--freq {freq!r} is not a pandas frequency; use e.g. D, h, 30min, W-SUN, MS, "
+            "ME, QS, YS"
+        ) from None
+
+
+def resolve_frequency(stamps: pd.DatetimeIndex, freq: str | None) -> BaseOffset:
+    if freq is not None:
+        offset = to_offset(freq)
+    else:
+        if len(stamps) < 3:
+            raise InputError(
+                f"cannot infer the frequency from {len(stamps)} timestamps; pass --freq"
+            )
+        inferred = infer_frequency(stamps)
+        if inferred is None:
+            raise InputError(
+                "cannot infer the frequency: the timestamps are irregular; pass --freq (e.g. D, "
+                "h, MS) or resample the data first"
+            )
+        offset = pd.tseries.frequencies.to_offset(inferred)
+    off_grid = ~stamps.isin(grid_of(stamps, offset))
+    if off_grid.any():
+        where = stamps[int(np.argmax(off_grid))].isoformat()
+        raise InputError(
+            f"timestamp {where} is off the {offset.freqstr} grid that starts at "
+            f"{stamps[0].isoformat()}; pass the right --freq or resample the data first"
+        )
+    return offset
+
+
+def infer_frequency(stamps: pd.DatetimeIndex) -> str | None:
+    """pandas' inference; with gaps, the frequency most runs of 3 timestamps agree on; failing
+    that, the smallest step when every step is a whole multiple of it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        whole = pd.infer_freq(stamps)
+        if whole is not None:
+            return str(whole)
+        starts = np.unique(np.linspace(0, len(stamps) - 3, num=200).astype(int))
+        votes = Counter(pd.infer_freq(stamps[s : s + 3]) for s in starts)
+    votes.pop(None, None)
+    if votes:
+        return str(votes.most_common(1)[0][0])
+    steps = pd.TimedeltaIndex(stamps[1:] - stamps[:-1])
+    step = steps.min()
+    if step <= pd.Timedelta(0) or (steps % step != pd.Timedelta(0)).any():
+        return None
+    if step % pd.Timedelta(days=1) == pd.Timedelta(0):
+        return f"{step.days}D"
+    return str(pd.tseries.frequencies.to_offset(step).freqstr)
+
+
+def grid_of(stamps: pd.DatetimeIndex, offset: BaseOffset) -> pd.DatetimeIndex:
+    return pd.date_range(start=stamps[0], end=stamps[-1], freq=offset)
+
+
+def apply_missing_policy(
+    y: pd.Series, offset: BaseOffset, missing: MissingPolicy, notes: list[str]
+) -> tuple[pd.Series, int, int]:
+    grid = grid_of(pd.DatetimeIndex(y.index), offset).rename(y.index.name)
+    n_gaps = len(grid) - len(y)
+    n_empty = int(y.isna().sum())
+    if n_gaps == 0 and n_empty == 0:
+        return with_freq(y, offset), 0, 0
+    full = y.reindex(grid)
+    first = full.index[int(np.argmax(full.isna().to_numpy()))].isoformat()
+    what = f"{plural(n_gaps + n_empty, 'missing value')} ({n_empty} empty, "
+    what += f"{plural(n_gaps, 'timestamp')} absent from the {offset.freqstr} grid); "
+    what += f"the first is at {first}"
+    if missing == "error":
+        raise InputError(f"{what}; {MISSING_OPTION_HINT}")
+    if missing == "drop":
+        kept = y.dropna()
+        notes.append(f"{what}; dropped them and treat the rest as consecutive observations")
+        return kept, 0, n_empty
+    filled = (
+        full.ffill() if missing == "ffill" else full.interpolate(method="time", limit_area="inside")
+    )
+    n_edge = int(filled.isna().sum())
+    filled = filled.dropna()
+    notes.append(
+        f"{what}; filled {n_gaps + n_empty - n_edge} with {missing}"
+        + (f" and dropped {n_edge} at the ends that cannot be filled" if n_edge else "")
+    )
+    return with_freq(filled, offset), n_gaps + n_empty - n_edge, n_edge
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def with_freq(y: pd.Series, offset: BaseOffset) -> pd.Series:
+    index = pd.DatetimeIndex(y.index, freq=offset) if len(y) > 1 else y.index
+    return pd.Series(y.to_numpy(dtype="float64"), index=index, name=y.name)
+
+
+def refuse_degenerate(
+    y: pd.Series, min_length: int, purpose: str, label: str, allow_constant: bool
+) -> None:
+    if len(y) < min_length:
+        raise InputError(
+            f"{label} has {len(y)} observations; {purpose} needs at least {min_length}"
+        )
+    values = y.to_numpy()
+    if not allow_constant and len(values) and np.ptp(values) == 0:
+        raise InputError(
+            f"{label} is constant (every value is {values[0]:g}); there is nothing to model"
+        )
+
+
+def future_index(last: pd.Timestamp, freq: str, horizon: int) -> pd.DatetimeIndex:
+    """The ``horizon`` timestamps that follow ``last`` on the ``freq`` grid."""
+    return pd.date_range(start=last, periods=horizon + 1, freq=freq)[1:]

@@ -1,0 +1,390 @@
+"""Panels: many series in long format (id, time, value), validated series by series.
+
+One series is a panel of one: :func:`forecast.data.load` always returns a :class:`Panel`. A table
+without an id column is read by the single-series rules of :mod:`forecast.data.series` (the first
+problem is an error naming its line). With an id column, every single-series rule applies to
+each series on its own, and a series that breaks one is left out and reported (its id and the
+one-line reason) instead of stopping the others:
+
+* unreadable timestamps or values, duplicates, timestamps off the grid;
+* gaps and empty values under ``--missing`` (``error`` refuses the series);
+* too few observations, or a constant series.
+
+The frequency is ``--freq`` when given; otherwise it is inferred on up to 25 series spread over
+the panel, which must agree (else the panel is refused: pass ``--freq``); every series must then
+lie on that grid. The values are held in one float64 array and the timestamps in one index, both
+sorted by id and then time; :meth:`Panel.__getitem__` builds one series' ``SeriesData`` on
+demand, so a panel of 100,000 series never holds 100,000 pandas objects at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.offsets import BaseOffset, Tick
+
+from forecast.data.grid import apply_missing_policy, infer_frequency, plural
+from forecast.data.series import SeriesData
+from forecast.data.table import Table
+from forecast.data.values import RowProblems, parse_timestamps, parse_values
+from forecast.errors import InputError, UsageError
+from forecast.types import MissingPolicy
+
+FREQ_SAMPLE = 25
+MAX_GRID = 100_000_000  # timestamps a panel's span may imply on its grid
+
+
+@dataclass(frozen=True)
+class SeriesFailure:
+    """A series left out of a run: its id, the stage and the one-line reason."""
+
+    id: str
+    reason: str
+    stage: str = "load"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"id": self.id, "stage": self.stage, "error": self.reason}
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Validated series sorted by id (see the module doc). ``id_col is None``: one series read
+    from a file without an id column, whose outputs keep the single-series shape."""
+
+    source: str
+    time_col: str
+    value_col: str
+    id_col: str | None
+    freq: str
+    missing_policy: MissingPolicy
+    ids: tuple[str, ...]
+    values: np.ndarray  # [total] float64, series after series
+    index: pd.DatetimeIndex  # [total]
+    bounds: np.ndarray  # [len(ids) + 1] series i is values[bounds[i]:bounds[i + 1]]
+    regular: np.ndarray  # [len(ids)] bool: on the full grid (False after --missing drop)
+    n_filled: np.ndarray  # [len(ids)]
+    n_dropped: np.ndarray  # [len(ids)]
+    series_notes: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    failures: tuple[SeriesFailure, ...] = ()
+    notes: tuple[str, ...] = ()
+    single: SeriesData | None = None
+
+    @classmethod
+    def of(cls, series: SeriesData) -> Panel:
+        """One series (no id column) as a panel of one."""
+        y = series.y
+        return cls(
+            source=series.source,
+            time_col=series.time_col,
+            value_col=series.value_col,
+            id_col=None,
+            freq=series.freq,
+            missing_policy=series.missing_policy,
+            ids=(str(series.value_col),),
+            values=y.to_numpy(),
+            index=pd.DatetimeIndex(y.index),
+            bounds=np.array([0, y.size]),
+            regular=np.array([getattr(y.index, "freq", None) is not None]),
+            n_filled=np.array([series.n_filled]),
+            n_dropped=np.array([series.n_dropped]),
+            notes=series.notes,
+            single=series,
+        )
+
+    @property
+    def is_panel(self) -> bool:
+        """True when the input had an id column (outputs then carry the id)."""
+        return self.id_col is not None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __iter__(self) -> Iterator[SeriesData]:
+        return (self[i] for i in range(len(self)))
+
+    def __getitem__(self, i: int) -> SeriesData:
+        if self.single is not None:
+            return self.single
+        start, stop = int(self.bounds[i]), int(self.bounds[i + 1])
+        index = self.index[start:stop].rename(self.time_col)
+        if self.regular[i] and len(index) > 1:
+            index = pd.DatetimeIndex(index, freq=self.freq)
+        y = pd.Series(self.values[start:stop], index=index, name=self.value_col, copy=False)
+        y.attrs["freq"] = self.freq
+        return SeriesData(
+            y=y,
+            freq=self.freq,
+            source=self.source,
+            time_col=self.time_col,
+            value_col=self.value_col,
+            missing_policy=self.missing_policy,
+            n_filled=int(self.n_filled[i]),
+            n_dropped=int(self.n_dropped[i]),
+            notes=self.series_notes.get(i, ()),
+            id=self.ids[i],
+        )
+
+    def position(self, series_id: str) -> int:
+        try:
+            return self.ids.index(series_id)
+        except ValueError:
+            raise UsageError(f"no series {series_id!r} in {self.source}") from None
+
+    def describe(self) -> dict[str, Any]:
+        """The provenance block of a panel run's JSON output."""
+        lengths = np.diff(self.bounds)
+        return {
+            "source": self.source,
+            "id_col": self.id_col,
+            "time_col": self.time_col,
+            "value_col": self.value_col,
+            "freq": self.freq,
+            "missing_policy": self.missing_policy,
+            "n_series": len(self.ids) + len(self.failures),
+            "n_usable": len(self.ids),
+            "n_refused": len(self.failures),
+            "n_obs": int(self.values.size),
+            "min_length": int(lengths.min()) if lengths.size else 0,
+            "max_length": int(lengths.max()) if lengths.size else 0,
+        }
+
+
+def panel_from_table(
+    table: Table,
+    *,
+    freq: str | None,
+    missing: MissingPolicy,
+    min_length: int,
+    purpose: str,
+    time_format: str | None,
+    allow_constant: bool,
+    ids: Sequence[str] | None = None,
+) -> Panel:
+    """Validate a long table series by series (see the module doc)."""
+    frame, columns, label = table.frame, table.columns, table.label
+    assert columns.id is not None
+    tcol, vcol, icol = columns.time, columns.value, columns.id
+    notes = list(table.notes)
+    problems: list[RowProblems] = []
+    raw_ids = frame[icol]
+    id_text = raw_ids.astype(str).where(raw_ids.notna(), "")
+    keep = _selected(id_text, ids, label, icol)
+    if keep is not None:
+        frame, id_text = frame[keep], id_text[keep]
+    if frame.empty:
+        raise InputError(f"{label} has no rows for the series asked for")
+    offset_lines = table.line_offset
+    stamps = parse_timestamps(frame[tcol], tcol, time_format, offset_lines, notes, problems)
+    values = parse_values(frame[vcol], vcol, columns.number_format, offset_lines, problems)
+    codes, uniques = pd.factorize(id_text.to_numpy(), sort=True)
+    names = [str(u) if u != "" else "(empty id)" for u in uniques]
+    k = len(names)
+    reasons: dict[int, str] = {}
+    for problem in problems:  # the first unreadable row of each series
+        for row in np.flatnonzero(problem.mask)[::-1]:
+            reasons[int(codes[row])] = problem.message(int(row))
+    lines = frame.index.to_numpy() + offset_lines
+
+    t = stamps.as_unit("ns").asi8.copy()  # nanoseconds, whatever unit pandas parsed to
+    t[stamps.isna()] = np.iinfo(np.int64).min
+    order = np.lexsort((t, codes))
+    codes, t, values, lines = codes[order], t[order], values[order], lines[order]
+    index = pd.DatetimeIndex(stamps[order])
+    bounds = np.searchsorted(codes, np.arange(k + 1))
+
+    same = np.zeros(len(t), bool)
+    same[1:] = (codes[1:] == codes[:-1]) & (t[1:] == t[:-1])
+    for row in np.flatnonzero(same)[::-1]:
+        reasons.setdefault(int(codes[row]), "")
+        if not reasons[int(codes[row])] or reasons[int(codes[row])].startswith("duplicate"):
+            reasons[int(codes[row])] = (
+                f"duplicate timestamp {index[row].isoformat()} (lines {lines[row - 1]} and "
+                f"{lines[row]}); remove duplicates or aggregate them first"
+            )
+
+    offset = _panel_frequency(index, bounds, names, reasons, freq)
+    positions, on_grid = _grid_positions(t, codes, bounds, offset)
+    for row in np.flatnonzero(~on_grid)[::-1]:
+        c = int(codes[row])
+        if c not in reasons or reasons[c].startswith("timestamp"):
+            reasons[c] = (
+                f"timestamp {index[row].isoformat()} is off the {offset.freqstr} grid; pass the "
+                "right --freq or resample the data first"
+            )
+
+    starts, stops = bounds[:-1], bounds[1:]
+    n_obs = stops - starts
+    nonempty = n_obs > 0
+    span = np.zeros(k, np.int64)
+    span[nonempty] = positions[stops[nonempty] - 1] - positions[starts[nonempty]] + 1
+    n_nan = np.add.reduceat(np.isnan(values), starts[nonempty]) if values.size else np.zeros(0)
+    nan_count = np.zeros(k, np.int64)
+    nan_count[nonempty] = n_nan
+    incomplete = (span != n_obs) | (nan_count > 0)
+
+    kept_values: list[np.ndarray] = []
+    kept_index: list[pd.DatetimeIndex] = []
+    out_ids: list[str] = []
+    regular: list[bool] = []
+    filled: list[int] = []
+    dropped: list[int] = []
+    series_notes: dict[int, tuple[str, ...]] = {}
+    failures: list[SeriesFailure] = []
+    for c in range(k):
+        if c in reasons:
+            failures.append(SeriesFailure(names[c], reasons[c]))
+            continue
+        start, stop = int(starts[c]), int(stops[c])
+        v, ix = values[start:stop], index[start:stop]
+        n_fill = n_drop = 0
+        own_notes: list[str] = []
+        is_regular = True
+        if incomplete[c]:
+            y = pd.Series(v, index=ix.rename(tcol), name=vcol)
+            try:
+                y, n_fill, n_drop = apply_missing_policy(y, offset, missing, own_notes)
+            except InputError as exc:
+                failures.append(SeriesFailure(names[c], exc.message))
+                continue
+            v, ix = y.to_numpy(), pd.DatetimeIndex(y.index)
+            is_regular = missing != "drop" or y.index.freq is not None
+        problem = _degenerate(v, min_length, purpose, allow_constant)
+        if problem:
+            failures.append(SeriesFailure(names[c], problem))
+            continue
+        if own_notes:
+            series_notes[len(out_ids)] = tuple(own_notes)
+        out_ids.append(names[c])
+        kept_values.append(v)
+        kept_index.append(ix)
+        regular.append(is_regular)
+        filled.append(n_fill)
+        dropped.append(n_drop)
+    lengths = [len(v) for v in kept_values]
+    if not out_ids:
+        first = failures[0] if failures else None
+        why = f"; the first, {first.id!r}: {first.reason}" if first else ""
+        raise InputError(f"{label}: no usable series ({plural(len(failures), 'refused')}){why}")
+    return Panel(
+        source=label,
+        time_col=tcol,
+        value_col=vcol,
+        id_col=icol,
+        freq=offset.freqstr,
+        missing_policy=missing,
+        ids=tuple(out_ids),
+        values=np.concatenate(kept_values),
+        index=_concat_index(kept_index, index[:0]),
+        bounds=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+        regular=np.array(regular),
+        n_filled=np.array(filled),
+        n_dropped=np.array(dropped),
+        series_notes=series_notes,
+        failures=tuple(failures),
+        notes=tuple(notes),
+    )
+
+
+def _selected(
+    id_text: pd.Series, ids: Sequence[str] | None, label: str, icol: str
+) -> np.ndarray | None:
+    if ids is None:
+        return None
+    wanted = list(dict.fromkeys(ids))
+    present = set(pd.unique(id_text.to_numpy()))
+    unknown = [i for i in wanted if i not in present]
+    if unknown:
+        shown = ", ".join(repr(u) for u in unknown[:5])
+        raise UsageError(
+            f"--ids: {plural(len(unknown), 'series')} not in column '{icol}' of {label}: {shown}"
+        )
+    return np.asarray(id_text.isin(wanted))
+
+
+def _panel_frequency(
+    index: pd.DatetimeIndex,
+    bounds: np.ndarray,
+    names: list[str],
+    reasons: dict[int, str],
+    freq: str | None,
+) -> BaseOffset:
+    from forecast.data.grid import to_offset
+
+    if freq is not None:
+        return to_offset(freq)
+    usable = [c for c in range(len(names)) if c not in reasons and bounds[c + 1] - bounds[c] >= 3]
+    if not usable:
+        raise InputError(
+            "cannot infer the frequency: no series has 3 readable timestamps; pass --freq"
+        )
+    picks = sorted({usable[int(i)] for i in np.linspace(0, len(usable) - 1, FREQ_SAMPLE)})
+    found: dict[str, str] = {}
+    for c in picks:
+        inferred = infer_frequency(index[bounds[c] : bounds[c + 1]])
+        if inferred is not None:
+            found.setdefault(to_offset(inferred).freqstr, names[c])
+    if not found:
+        raise InputError(
+            "cannot infer the frequency: the timestamps are irregular; pass --freq (e.g. D, h, "
+            "MS) or resample the data first"
+        )
+    if len(found) > 1:
+        shown = ", ".join(f"{name!r} is {f}" for f, name in list(found.items())[:3])
+        raise InputError(
+            f"the series disagree on the frequency ({shown}); pass --freq to choose one (series "
+            "off its grid are then reported and left out)"
+        )
+    return to_offset(next(iter(found)))
+
+
+def _grid_positions(
+    t: np.ndarray, codes: np.ndarray, bounds: np.ndarray, offset: BaseOffset
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each timestamp's position on the ``offset`` grid, and whether it lies on it. Fixed
+    steps (hours, days...) are measured from each series' own first timestamp; calendar steps
+    (month starts, weeks...) against one grid over the panel's span."""
+    valid = t != np.iinfo(np.int64).min
+    positions = np.zeros(len(t), np.int64)
+    on = valid.copy()
+    if not valid.any():
+        return positions, on
+    if isinstance(offset, Tick):
+        step = int(offset.nanos)
+        lengths = np.diff(bounds)
+        first = np.repeat(t[bounds[:-1][lengths > 0]], lengths[lengths > 0])
+        delta = t - first
+        positions = delta // step
+        on &= delta % step == 0
+        return positions, on
+    lo, hi = int(t[valid].min()), int(t[valid].max())
+    sample = pd.date_range(pd.Timestamp(lo), periods=2, freq=offset)
+    approx = max(int((sample[1] - sample[0]).value), 1)
+    if (hi - lo) // approx > MAX_GRID:
+        raise InputError(
+            f"the series span {plural((hi - lo) // approx, 'step')} of {offset.freqstr}, more "
+            f"than the {MAX_GRID:,} allowed; check --freq and the timestamps"
+        )
+    grid = pd.date_range(pd.Timestamp(lo).floor("D"), pd.Timestamp(hi), freq=offset, unit="ns").asi8
+    where = np.clip(np.searchsorted(grid, t), 0, max(len(grid) - 1, 0))
+    on &= grid[where] == t if len(grid) else False
+    return where.astype(np.int64), on
+
+
+def _degenerate(values: np.ndarray, min_length: int, purpose: str, allow_constant: bool) -> str:
+    if len(values) < min_length:
+        return f"{plural(len(values), 'observation')}; {purpose} needs at least {min_length}"
+    if not allow_constant and len(values) and np.ptp(values) == 0:
+        return f"constant (every value is {values[0]:g}); there is nothing to model"
+    return ""
+
+
+def _concat_index(parts: list[pd.DatetimeIndex], empty: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    if not parts:
+        return empty
+    if len(parts) == 1:
+        return parts[0]
+    return pd.DatetimeIndex(parts[0].append(parts[1:]))

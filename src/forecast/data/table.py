@@ -1,0 +1,144 @@
+"""The rows of a CSV file, stdin or Parquet input, before any validation: a ``Table``.
+
+CSV text goes through :mod:`forecast.data.text` (encoding, delimiter, header) and
+:mod:`forecast.data.columns` (which column is what); Parquet through
+:mod:`forecast.data.parquet`. A wide table (``--wide``: the time column and one numeric column per
+series) is turned into the long shape here, so everything after sees id, time and value.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from forecast.data.columns import Columns, choose_columns
+from forecast.data.values import NumberFormat, number_format
+from forecast.errors import InputError, UsageError
+
+WIDE_ID = "series"
+
+
+@dataclass
+class Table:
+    """The chosen columns of every row; ``line_offset`` maps frame row labels to file lines."""
+
+    frame: pd.DataFrame
+    columns: Columns
+    label: str
+    line_offset: int
+    notes: list[str] = field(default_factory=list)
+
+
+def read_table(
+    source: str,
+    *,
+    time_col: str | None = None,
+    value_col: str | None = None,
+    id_col: str | None = None,
+    encoding: str | None = None,
+    stdin: io.BufferedIOBase | None = None,
+    wide: bool = False,
+    single: bool = False,
+) -> Table:
+    """Read ``source`` (a CSV path, ``-`` for stdin, a ``.parquet`` file or a directory of part
+    files); ``single`` reads one series and never looks for an id column."""
+    from forecast.data.parquet import is_parquet
+
+    if wide and (id_col is not None or value_col is not None):
+        raise UsageError("--wide reads one series per numeric column; drop --id-col/--value-col")
+    if is_parquet(source):
+        from forecast.data.parquet import read_parquet_table
+
+        table = read_parquet_table(source, time_col, value_col, id_col, wide, single)
+    else:
+        table = _read_csv_table(source, time_col, value_col, id_col, encoding, stdin, wide, single)
+    return _long(table) if wide else table
+
+
+def _read_csv_table(
+    source: str,
+    time_col: str | None,
+    value_col: str | None,
+    id_col: str | None,
+    encoding: str | None,
+    stdin: io.BufferedIOBase | None,
+    wide: bool,
+    single: bool,
+) -> Table:
+    from forecast.data.text import decode, read_bytes, read_columns, read_sample, sniff_delimiter
+
+    label = "<stdin>" if source == "-" else source
+    notes: list[str] = []
+    text = decode(read_bytes(source, stdin), label, encoding)
+    delimiter = sniff_delimiter(text, label)
+    header, sample = read_sample(text, delimiter, label)
+    if header is None:
+        notes.append(f"{label} has no header row; read its first two columns as time and value")
+    if wide:
+        columns = wide_columns(sample, time_col, label)
+        values = [c for c in sample.columns if c != columns.time]
+    else:
+        columns = choose_columns(sample, time_col, value_col, label, id_col, single)
+        values = [columns.value]
+    text_cols = [columns.time] + ([columns.id] if columns.id and not wide else [])
+    frame = read_columns(
+        text,
+        delimiter,
+        header,
+        list(sample.columns),
+        text_cols,
+        values,
+        columns.number_format,
+        label,
+    )
+    del text
+    line_offset = 2 if header is not None else 1  # file line of frame row 0
+    frame = frame[~frame.isna().all(axis=1)]  # blank lines
+    if frame.empty:
+        raise InputError(f"{label} has no data rows; it needs a time column and a value column")
+    return Table(frame, columns, label, line_offset, notes)
+
+
+def wide_columns(sample: pd.DataFrame, time_col: str | None, label: str) -> Columns:
+    """``--wide``: the time column (given or detected); every other column is a series."""
+    from forecast.data.columns import is_time_column
+
+    names = [str(c) for c in sample.columns]
+    if time_col is None:
+        dates = [c for c in names if is_time_column(c, sample[c], number_format(sample[c]))]
+        if len(dates) != 1:
+            found = "no date-like column" if not dates else f"several date-like columns {dates}"
+            raise UsageError(f"{label} has {found}; pass --time-col NAME (columns: {names})")
+        time_col = dates[0]
+    elif time_col not in names:
+        raise UsageError(f"--time-col {time_col!r} is not a column of {label}; columns: {names}")
+    others = [c for c in names if c != time_col]
+    if not others:
+        raise UsageError(f"--wide: {label} has no series columns besides {time_col!r}")
+    formats = [number_format(sample[c]) for c in others]
+    fmt = next((f for f in formats if f is not None), NumberFormat())
+    return Columns(time_col, "value", WIDE_ID, fmt)
+
+
+def _long(table: Table) -> Table:
+    """A wide table (time + one column per series) as id, time, value rows, series by series."""
+    frame, tcol = table.frame, table.columns.time
+    series = [c for c in frame.columns if c != tcol]
+    rows = len(frame)
+    ids = np.repeat(np.array(series, dtype=object), rows)
+    index = np.tile(frame.index.to_numpy(), len(series))
+    long = pd.DataFrame(
+        {
+            tcol: np.tile(frame[tcol].to_numpy(), len(series)),
+            WIDE_ID: ids,
+            "value": np.concatenate([frame[c].to_numpy(dtype=object) for c in series])
+            if any(frame[c].dtype != np.float64 for c in series)
+            else np.concatenate([frame[c].to_numpy() for c in series]),
+        },
+        index=index,
+    )
+    columns = Columns(tcol, "value", WIDE_ID, table.columns.number_format)
+    return Table(long, columns, table.label, table.line_offset, table.notes)

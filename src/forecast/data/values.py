@@ -1,0 +1,220 @@
+"""Numbers and timestamps: the conventions a column is written in, and parsing them."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from forecast.errors import InputError
+
+SAMPLE_ROWS = 200
+# A number written with '.' thousands groups and a ',' decimal, or with ',' groups and '.' decimal.
+_EU_NUMBER = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
+_US_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """How numbers are written in the value column."""
+
+    decimal: str = "."
+    thousands: str | None = None
+
+
+def number_format(column: pd.Series) -> NumberFormat | None:
+    """The convention under which at least 80% of the sample's values are numbers, if any."""
+    values = [str(v).strip() for v in column.dropna()]
+    if not values:
+        return None
+    for fmt in (
+        NumberFormat(),
+        NumberFormat(thousands=","),
+        NumberFormat(decimal=",", thousands="."),
+    ):
+        parsed = sum(parse_number(v, fmt) is not None for v in values)
+        if parsed >= 0.8 * len(values):
+            return fmt
+    return None
+
+
+def parse_number(text: str, fmt: NumberFormat = NumberFormat()) -> float | None:
+    s = text.strip()
+    if fmt.thousands == "," and not _US_GROUPED.match(s):
+        return None
+    if fmt.decimal == ",":
+        if not _EU_NUMBER.match(s):
+            return None
+        s = s.replace(".", "").replace(",", ".")
+    elif fmt.thousands:
+        s = s.replace(fmt.thousands, "")
+    try:
+        return float(s)
+    except ValueError:
+        return None
+
+
+def is_timestamp_text(text: str) -> bool:
+    if not any(ch.isdigit() for ch in text) or parse_number(text) is not None:
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return not pd.isna(pd.to_datetime(text, errors="coerce"))
+        except (ValueError, OverflowError, TypeError):
+            return False
+
+
+@dataclass
+class RowProblems:
+    """Rows that cannot be read, collected instead of raised (a panel refuses only the series
+    they belong to): ``mask`` marks them, ``message(i)`` says what is wrong with row ``i``."""
+
+    mask: np.ndarray
+    message: Callable[[int], str]
+
+
+def _refuse_rows(
+    bad: np.ndarray, message: Callable[[int], str], collect: list[RowProblems] | None
+) -> None:
+    if not bad.any():
+        return
+    if collect is None:
+        raise InputError(message(int(bad.argmax())))
+    collect.append(RowProblems(bad, message))
+
+
+def parse_timestamps(
+    raw: pd.Series,
+    tcol: str,
+    time_format: str | None,
+    line_offset: int,
+    notes: list[str],
+    collect: list[RowProblems] | None = None,
+) -> pd.DatetimeIndex:
+    """The timestamps of ``raw``; an unreadable one raises, or with ``collect`` is recorded
+    there and left NaT."""
+
+    def line(i: int) -> int:
+        return int(raw.index[i]) + line_offset
+
+    empty = raw.isna().to_numpy()
+    _refuse_rows(
+        empty,
+        lambda i: f"line {line(i)}: empty timestamp in column '{tcol}'; every row needs a time",
+        collect,
+    )
+    if pd.api.types.is_datetime64_any_dtype(raw):  # Parquet timestamps are typed already
+        return pd.DatetimeIndex(raw)
+    text = raw.astype(str).where(~empty, "")
+    time_format = time_format or _guess_time_format(text.iloc[:SAMPLE_ROWS].str.strip())
+    stamps = _to_datetime(text, time_format, notes)
+    if stamps is None or stamps.isna().any():  # surrounding spaces, or formats that vary
+        text = text.str.strip()
+        stamps = _to_datetime(text, time_format, notes)
+    if stamps is None or stamps.isna().any():
+        if time_format is None:
+            stamps = _to_datetime(text, "mixed", notes)  # formats vary between rows
+        bad = np.ones(len(text), bool) if stamps is None else stamps.isna().to_numpy()
+        hint = "fix it" if time_format else "fix it or pass --time-format (e.g. %d/%m/%Y)"
+        shown = text
+        _refuse_rows(
+            bad & ~empty,
+            lambda i: (
+                f"line {line(i)}: cannot parse timestamp {shown.iloc[i]!r} in column "
+                f"'{tcol}'; {hint}"
+            ),
+            collect,
+        )
+    if stamps is None:
+        stamps = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    return pd.DatetimeIndex(stamps)
+
+
+def _guess_time_format(text: pd.Series) -> str | None:
+    """One strftime format that parses the first rows, day-first or month-first.
+
+    A single format keeps every row read the same way (``format="mixed"`` would read 01/02 as
+    January and 13/02 as February). Dotted dates (31.12.2020) try day-first first, others
+    month-first; a day above 12 settles it.
+    """
+    from pandas.tseries.api import guess_datetime_format
+
+    head = text.iloc[:SAMPLE_ROWS]
+    first = str(head.iloc[0])
+    for dayfirst in (True, False) if "." in first else (False, True):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fmt = guess_datetime_format(first, dayfirst=dayfirst)
+            if fmt is None:
+                continue
+            try:
+                parsed = pd.to_datetime(head, format=fmt, errors="coerce")
+            except (ValueError, TypeError):
+                continue
+        if not parsed.isna().any():
+            return fmt
+    return None
+
+
+def _to_datetime(text: pd.Series, fmt: str | None, notes: list[str]) -> pd.Series | None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return pd.to_datetime(text, format=fmt, errors="coerce")
+        except (ValueError, TypeError) as exc:
+            if "tz" not in str(exc).lower() and "offset" not in str(exc).lower():
+                return None
+        try:  # mixed UTC offsets (daylight saving): compare instants in UTC
+            stamps = pd.to_datetime(text, format=fmt, errors="coerce", utc=True)
+        except (ValueError, TypeError):
+            return None
+    notes.append("timestamps carry different UTC offsets; converted them to UTC")
+    return stamps
+
+
+def parse_values(
+    raw: pd.Series,
+    vcol: str,
+    fmt: NumberFormat,
+    line_offset: int,
+    collect: list[RowProblems] | None = None,
+) -> np.ndarray:
+    """The values of ``raw`` as float64 (empty is NaN); a non-number or an infinite value
+    raises, or with ``collect`` is recorded there."""
+
+    def line(i: int) -> int:
+        return int(raw.index[i]) + line_offset
+
+    if raw.dtype == np.float64:
+        numbers = raw.to_numpy()
+    else:
+        text = raw.astype(str).str.strip().where(raw.notna())
+        if fmt.decimal == ",":
+            text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        elif fmt.thousands:
+            text = text.str.replace(fmt.thousands, "", regex=False)
+        numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64")
+        bad = np.isnan(numbers) & raw.notna().to_numpy()
+        _refuse_rows(
+            bad,
+            lambda i: (
+                f"line {line(i)}: value '{raw.iloc[i]}' in column '{vcol}' is not a "
+                "number; fix it, or leave it empty and choose a --missing policy"
+            ),
+            collect,
+        )
+    infinite = np.isinf(numbers)
+    _refuse_rows(
+        infinite,
+        lambda i: (
+            f"line {line(i)}: value '{raw.iloc[i]}' in column '{vcol}' is infinite; "
+            "replace it with a finite number or leave it empty"
+        ),
+        collect,
+    )
+    return numbers
