@@ -239,7 +239,9 @@ def _results(
     yield from parallel_map(_run_job_args, [(job, y, settings) for job in jobs], n_jobs)
 
 
-def parallel_map(fn: Callable[[Any], Any], items: Sequence[Any], n_jobs: int) -> Iterator[Any]:
+def parallel_map(
+    fn: Callable[[Any], Any], items: Sequence[Any], n_jobs: int, chunksize: int | None = None
+) -> Iterator[Any]:
     """``map(fn, items)`` in up to ``n_jobs`` processes, results in input order."""
     import multiprocessing
     import sys
@@ -252,7 +254,8 @@ def parallel_map(fn: Callable[[Any], Any], items: Sequence[Any], n_jobs: int) ->
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=limit_threads, initargs=(threads,)
     ) as pool:
-        yield from pool.map(fn, items, chunksize=max(1, len(items) // (workers * 8)))
+        chunks = chunksize or max(1, len(items) // (workers * 8))
+        yield from pool.map(fn, items, chunksize=chunks)
 
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")

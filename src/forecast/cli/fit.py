@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 from forecast.cli import model_options as mo
 from forecast.cli import options as o
 from forecast.types import FormatChoice, MissingChoice
+
+if TYPE_CHECKING:
+    from forecast.data import Panel
 
 
 def fit(
@@ -15,9 +21,16 @@ def fit(
     horizon: mo.Horizon = None,
     level: mo.Levels = None,
     save: mo.Save = None,
+    fallback: mo.Fallback = None,
+    output: mo.Output = None,
+    jobs: o.Jobs = 1,
     device: mo.Device = None,
     seed: mo.Seed = None,
     epochs: mo.Epochs = None,
+    id_col: o.IdCol = None,
+    ids: o.Ids = None,
+    ids_file: o.IdsFile = None,
+    wide: o.Wide = False,
     time_col: o.TimeCol = None,
     value_col: o.ValueCol = None,
     freq: o.Freq = None,
@@ -31,8 +44,10 @@ def fit(
 ) -> None:
     """Fit a model on DATA and forecast; --save writes the fitted model for 'forecast predict'.
 
-    --device, --seed and --epochs set the neural models' parameters of the same names (and win
-    over --param and the config file)."""
+    On a panel (an id column), every series gets its own fitted model and forecasts come in long
+    format (id, timestamp, mean, bounds); --save writes all of them to one file. Exit 1 when a
+    series failed (the others are complete). --device, --seed and --epochs set the neural
+    models' parameters of the same names (and win over --param and the config file)."""
     from forecast.cli.render import progress_allowed, warn_all
     from forecast.config import read_config
     from forecast.errors import UsageError
@@ -56,9 +71,11 @@ def fit(
     chosen = mo.option_params(name, accepted, device=device, seed=seed, epochs=epochs)
     raw_params = {**cfg.params, **parse_param_args(param or []), **chosen}
     spec.resolve(raw_params)  # fail on a bad parameter before reading any data
+    if fallback is not None:
+        get_spec(fallback).resolve({})
     steps = check_horizon(first_given(horizon, cfg.horizon, DEFAULT_HORIZON))
     levels = check_levels(first_given(level, cfg.levels, DEFAULT_LEVELS))
-    series = o.load(
+    panel = o.load(
         data,
         time_col=time_col,
         value_col=value_col,
@@ -66,12 +83,79 @@ def fit(
         missing=missing,
         time_format=time_format,
         encoding=encoding,
-        min_length=min_obs(name),
-        purpose=f"fitting {name}",
+        min_length=min(min_obs(name), min_obs(fallback)) if fallback else min_obs(name),
+        purpose=f"fitting {fallback or name}" if fallback else f"fitting {name}",
         quiet=quiet,
+        id_col=id_col,
+        ids=ids,
+        ids_file=ids_file,
+        wide=wide,
     )
+    if panel.single is None:
+        _fit_panel(
+            panel,
+            name,
+            raw_params,
+            steps,
+            levels,
+            fallback,
+            save,
+            output,
+            jobs,
+            fmt,
+            quiet,
+            no_header,
+        )
+        return
+    if output is not None:
+        raise UsageError("--output writes a panel's forecasts; for one series use --format")
+    series = panel.single
     with progress_enabled(progress_allowed(quiet)):
         fitted, run = fit_model(series, name, raw_params, steps, levels)
     run.extra.update(mo.forecast_device(fitted))
     warn_all(run.summary.notes, quiet)
     mo.save_and_print(run, fitted, save, series.describe(), fmt, quiet, no_header)
+
+
+def _fit_panel(
+    panel: Panel,
+    name: str,
+    params: dict[str, Any],
+    steps: int,
+    levels: tuple[float, ...],
+    fallback: str | None,
+    save: Path | None,
+    output: Path | None,
+    jobs: int,
+    fmt: FormatChoice,
+    quiet: bool,
+    no_header: bool,
+) -> None:
+    from forecast.cli.panel_run import stream_outcomes
+    from forecast.execution import make_executor
+    from forecast.panel_fit import FitSpec, fit_panel
+
+    spec = FitSpec(name, params, steps, levels, fallback, {}, keep_models=save is not None)
+    header = {
+        "data": panel.describe(),
+        "model": name,
+        "parameters": params,
+        "fallback": fallback,
+        "horizon": steps,
+        "levels": list(levels),
+    }
+    stream_outcomes(
+        fit_panel(panel, spec, make_executor("local", jobs)),
+        total=len(panel),
+        header=header,
+        levels=levels,
+        load_failures=[f.to_dict() for f in panel.failures],
+        fmt=fmt,
+        output=output,
+        save=save,
+        model_name=name,
+        id_col=panel.id_col,
+        defaults={"horizon": steps, "levels": list(levels)},
+        quiet=quiet,
+        no_header=no_header,
+    )

@@ -37,6 +37,22 @@ Levels = Annotated[
 Save = Annotated[
     Path | None, typer.Option("--save", help="Write the fitted model to this file (.fcm).")
 ]
+Fallback = Annotated[
+    str | None,
+    typer.Option(
+        "--fallback",
+        help="Panels: forecast a series with this model when --model fails on it (e.g. snaive).",
+    ),
+]
+Output = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write the forecasts to this .parquet, .csv or .json file (atomically) instead of "
+        "stdout; stdout gets a summary.",
+    ),
+]
 Device = Annotated[
     str | None,
     typer.Option(

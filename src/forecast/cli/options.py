@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -10,7 +11,7 @@ import typer
 from forecast.types import FormatChoice, MissingChoice
 
 if TYPE_CHECKING:
-    from forecast.data import SeriesData
+    from forecast.data import Panel, SeriesData
 
 # The arguments of this run (main() sets them), for reports that print their own command.
 INVOCATION: ContextVar[tuple[str, ...]] = ContextVar("forecast_invocation", default=())
@@ -20,7 +21,44 @@ OUTPUT_PANEL = "Output"
 
 DataArg = Annotated[
     str,
-    typer.Argument(metavar="DATA", help="CSV file with a time and a value column, or - for stdin."),
+    typer.Argument(
+        metavar="DATA",
+        help="CSV file (or - for stdin) or Parquet file/directory: time and value columns, and "
+        "an id column for a panel of many series.",
+    ),
+]
+IdCol = Annotated[
+    str | None,
+    typer.Option(
+        "--id-col",
+        help="Series id column of a long-format panel (default: unique_id, segment, id... or "
+        "the one repeating text column; none: one series).",
+        rich_help_panel=DATA_PANEL,
+    ),
+]
+Ids = Annotated[
+    str | None,
+    typer.Option("--ids", help="Only these series of a panel: A,B,C.", rich_help_panel=DATA_PANEL),
+]
+IdsFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--ids-file",
+        help="Only the series listed in this file, one id per line.",
+        rich_help_panel=DATA_PANEL,
+    ),
+]
+Wide = Annotated[
+    bool,
+    typer.Option(
+        "--wide",
+        help="Wide table: the time column plus one numeric column per series.",
+        rich_help_panel=DATA_PANEL,
+    ),
+]
+Jobs = Annotated[
+    int,
+    typer.Option("--jobs", "-j", help="Worker processes for the series of a panel.", min=1),
 ]
 TimeCol = Annotated[
     str | None,
@@ -117,8 +155,53 @@ def load(
     quiet: bool,
     freq_default: str | None = None,
     allow_constant: bool = False,
+    id_col: str | None = None,
+    ids: str | None = None,
+    ids_file: Path | None = None,
+    wide: bool = False,
+) -> Panel:
+    """Load the series the shared options describe; print the loader's notes, and the series a
+    panel refused, on stderr."""
+    from forecast.cli.render import warn_all
+    from forecast.data import load
+
+    panel = load(
+        data,
+        id_col=id_col,
+        time_col=time_col,
+        value_col=value_col,
+        freq=freq or freq_default,
+        missing=missing.value,
+        time_format=time_format,
+        encoding=encoding,
+        min_length=min_length,
+        purpose=purpose,
+        allow_constant=allow_constant,
+        ids=selected_ids(ids, ids_file),
+        wide=wide,
+    )
+    warn_all(panel.notes, quiet)
+    if panel.single is None:
+        warn_all((f"series {f.id!r} left out: {f.reason}" for f in panel.failures), quiet)
+    return panel
+
+
+def load_one(
+    data: str,
+    *,
+    time_col: str | None,
+    value_col: str | None,
+    freq: str | None,
+    missing: MissingChoice,
+    time_format: str | None,
+    encoding: str | None,
+    min_length: int,
+    purpose: str,
+    quiet: bool,
+    freq_default: str | None = None,
+    allow_constant: bool = False,
 ) -> SeriesData:
-    """Load the series the shared options describe and print the loader's notes on stderr."""
+    """The whole of DATA as one series (new observations for a one-series model)."""
     from forecast.cli.render import warn_all
     from forecast.data import load_series
 
@@ -136,3 +219,22 @@ def load(
     )
     warn_all(series.notes, quiet)
     return series
+
+
+def selected_ids(ids: str | None, ids_file: Path | None) -> list[str] | None:
+    """``--ids A,B`` and ``--ids-file F`` (one id per line; blank lines and # comments skipped)."""
+    from forecast.errors import UsageError
+
+    chosen: list[str] = []
+    if ids is not None:
+        chosen += [i.strip() for i in ids.split(",") if i.strip()]
+    if ids_file is not None:
+        try:
+            text = ids_file.read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise UsageError(f"--ids-file {ids_file}: {exc.strerror or exc}") from None
+        lines = (line.strip() for line in text.splitlines())
+        chosen += [line for line in lines if line and not line.startswith("#")]
+    if (ids is not None or ids_file is not None) and not chosen:
+        raise UsageError("--ids/--ids-file name no series")
+    return chosen or None

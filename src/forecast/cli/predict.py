@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from forecast.cli import model_options as mo
 from forecast.cli import options as o
 from forecast.types import FormatChoice, MissingChoice
+
+if TYPE_CHECKING:
+    from forecast.data import Panel
+    from forecast.io.modelfile import LoadedPanel
 
 
 def predict(
@@ -34,7 +40,12 @@ def predict(
         Path | None,
         typer.Option("--save", help="Write the updated model here (may be MODEL_FILE itself)."),
     ] = None,
+    output: mo.Output = None,
+    jobs: o.Jobs = 1,
     device: mo.Device = None,
+    id_col: o.IdCol = None,
+    ids: o.Ids = None,
+    ids_file: o.IdsFile = None,
     time_col: o.TimeCol = None,
     value_col: o.ValueCol = None,
     freq: o.Freq = None,
@@ -48,14 +59,55 @@ def predict(
 ) -> None:
     """Forecast from a saved model; --data appends new observations at fixed parameters.
 
-    --device moves a neural model's forecasts (and a --refit fine-tuning) to that device."""
+    A panel's model file forecasts every series (or --ids), each moved on by its own rows of
+    --data. --device moves a neural model's forecasts (and a --refit fine-tuning) to that
+    device."""
     from forecast.cli.render import progress_allowed
+    from forecast.errors import UsageError
     from forecast.forecasting import DEFAULT_HORIZON, DEFAULT_LEVELS, continue_model, first_given
-    from forecast.io.modelfile import load_model
+    from forecast.io.modelfile import LoadedPanel, load_model_file
     from forecast.models.base import check_horizon, check_levels
     from forecast.progress import progress_enabled
 
-    loaded = load_model(model_file)
+    loaded = load_model_file(model_file)
+    if isinstance(loaded, LoadedPanel):
+        _predict_panel(
+            loaded,
+            PanelPredict(
+                model_file,
+                data,
+                horizon,
+                level,
+                refit,
+                save,
+                output,
+                jobs,
+                device,
+                id_col,
+                o.selected_ids(ids, ids_file),
+                fmt,
+                quiet,
+                no_header,
+            ),
+            lambda source, freq_default, file_id_col: o.load(
+                source,
+                time_col=time_col,
+                value_col=value_col,
+                freq=freq,
+                missing=missing,
+                time_format=time_format,
+                encoding=encoding,
+                min_length=1,
+                purpose="updating a model",
+                quiet=quiet,
+                freq_default=freq_default,
+                allow_constant=True,
+                id_col=id_col or file_id_col,
+            ),
+        )
+        return
+    if ids is not None or ids_file is not None or output is not None:
+        raise UsageError(f"{model_file} holds one series' model; --ids/--output apply to panels")
     if device is not None:
         mo.use_device(loaded.model, device)
     defaults = loaded.defaults
@@ -63,7 +115,7 @@ def predict(
     levels = check_levels(first_given(level, defaults.get("levels"), DEFAULT_LEVELS))
     new = None
     if data is not None:
-        new = o.load(
+        new = o.load_one(
             data,
             time_col=time_col,
             value_col=value_col,
@@ -83,3 +135,73 @@ def predict(
     run.extra.update(mo.forecast_device(model))
     training = {**loaded.metadata.get("training", {}), **run.series}
     mo.save_and_print(run, model, save, training, fmt, quiet, no_header)
+
+
+@dataclass(frozen=True)
+class PanelPredict:
+    """The options of `predict` on a panel's model file."""
+
+    model_file: Path
+    data: str | None
+    horizon: int | None
+    level: list[float] | None
+    refit: bool
+    save: Path | None
+    output: Path | None
+    jobs: int
+    device: str | None
+    id_col: str | None
+    ids: list[str] | None
+    fmt: FormatChoice
+    quiet: bool
+    no_header: bool
+
+
+def _predict_panel(
+    loaded: LoadedPanel,
+    opts: PanelPredict,
+    read: Callable[[str, str | None, str | None], Panel],
+) -> None:
+    from forecast.cli.panel_run import stream_outcomes
+    from forecast.execution import make_executor
+    from forecast.forecasting import DEFAULT_HORIZON, DEFAULT_LEVELS, first_given
+    from forecast.models.base import check_horizon, check_levels
+    from forecast.errors import UsageError
+    from forecast.panel_fit import ContinueSpec, continue_panel
+
+    models = loaded.select(opts.ids)
+    if opts.device is not None:
+        for _, model in models:
+            mo.use_device(model, opts.device)
+    defaults = loaded.defaults
+    steps = check_horizon(first_given(opts.horizon, defaults.get("horizon"), DEFAULT_HORIZON))
+    levels = check_levels(first_given(opts.level, defaults.get("levels"), DEFAULT_LEVELS))
+    file_id_col = loaded.metadata.get("panel", {}).get("id_col")
+    new = read(opts.data, models[0][1].freq_, file_id_col) if opts.data is not None else None
+    if new is not None and new.single is not None:
+        raise UsageError(
+            f"--data {opts.data} has no id column; a panel's model needs one (--id-col NAME)"
+        )
+    spec = ContinueSpec(steps, levels, opts.refit, keep_models=opts.save is not None)
+    header = {
+        "model_file": str(opts.model_file),
+        "model": loaded.metadata.get("model"),
+        "data": new.describe() if new is not None else None,
+        "horizon": steps,
+        "levels": list(levels),
+    }
+    stream_outcomes(
+        continue_panel(models, new, spec, make_executor("local", opts.jobs)),
+        total=len(models),
+        header=header,
+        levels=levels,
+        load_failures=[f.to_dict() for f in new.failures] if new is not None else [],
+        fmt=opts.fmt,
+        output=opts.output,
+        save=opts.save,
+        model_name=str(loaded.metadata.get("model")),
+        id_col=file_id_col,
+        defaults={"horizon": steps, "levels": list(levels)},
+        quiet=opts.quiet,
+        no_header=opts.no_header,
+    )

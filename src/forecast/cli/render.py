@@ -56,6 +56,12 @@ def message(text: str, quiet: bool = False) -> None:
         sys.stderr.write(f"{text}\n")
 
 
+def note(text: str, quiet: bool = False) -> None:
+    """Information the user need not act on (``note:``; ``warning:`` is for what to act on)."""
+    if not quiet:
+        sys.stderr.write(f"note: {text}\n")
+
+
 def warn(text: str, quiet: bool = False) -> None:
     if not quiet:
         sys.stderr.write(f"warning: {text}\n")

@@ -250,11 +250,12 @@ def panel_from_table(
             except InputError as exc:
                 failures.append(SeriesFailure(names[c], exc.message))
                 continue
-            v, ix = y.to_numpy(), pd.DatetimeIndex(y.index)
-            is_regular = missing != "drop" or y.index.freq is not None
-        problem = _degenerate(v, min_length, purpose, allow_constant)
-        if problem:
-            failures.append(SeriesFailure(names[c], problem))
+            ix = pd.DatetimeIndex(y.index)
+            v = y.to_numpy()
+            is_regular = missing != "drop" or ix.freq is not None
+        refusal = _degenerate(v, min_length, purpose, allow_constant)
+        if refusal:
+            failures.append(SeriesFailure(names[c], refusal))
             continue
         if own_notes:
             series_notes[len(out_ids)] = tuple(own_notes)

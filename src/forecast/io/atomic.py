@@ -5,13 +5,16 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from forecast.errors import UsageError
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to a temporary file beside ``path``, fsync it, then rename it over ``path``.
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` to write (or stream) into; on a clean exit it is
+    fsynced and renamed over ``path``, on an error removed.
 
     The rename is atomic on POSIX file systems, so readers see the old file or the new one,
     never a half-written one. The directory is fsynced too, so the rename survives a power cut.
@@ -21,10 +24,10 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     if not folder.is_dir():
         raise UsageError(f"cannot write {target}: folder {folder} does not exist; create it first")
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
+        yield Path(tmp_name)
+        with open(tmp_name, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp_name, target)
     except BaseException:
@@ -37,4 +40,10 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
-    return target
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_path`)."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)

@@ -18,6 +18,12 @@ nothing in it can execute code (no pickle). The header's ``__metadata__`` holds 
 
 The arrays are the training values (``y``) and whatever the model needs (ARIMA parameter
 vectors, network weights). Writes are atomic (temporary file, fsync, rename).
+
+A panel's file holds every series' fitted model in one file. Instead of ``state`` and
+``training`` its metadata has ``panel``: ``{"id_col", "series": [{"id", "model", "training",
+"state"}, ...]}`` in id order (``model`` is the series' own model: the fallback's name where the
+fallback forecast it), and the arrays of series ``i`` are named ``"{i}/NAME"``. The checksum
+covers all of it.
 """
 
 from __future__ import annotations
@@ -60,6 +66,28 @@ class LoadedModel:
         return dict(self.metadata.get("defaults", {}))
 
 
+@dataclass(frozen=True)
+class LoadedPanel:
+    """A panel's models restored from one file (id order), and the file's metadata."""
+
+    models: list[tuple[str, BaseForecaster]]
+    metadata: dict[str, Any]
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        return dict(self.metadata.get("defaults", {}))
+
+    def select(self, ids: list[str] | None) -> list[tuple[str, BaseForecaster]]:
+        """The models of ``ids`` (all when None); an unknown id is a usage error."""
+        if ids is None:
+            return self.models
+        known = dict(self.models)
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise UsageError(f"--ids: no series {unknown[0]!r} in the model file")
+        return [(i, known[i]) for i in dict.fromkeys(ids)]
+
+
 def save_model(
     path: str | Path,
     model: BaseForecaster,
@@ -68,15 +96,43 @@ def save_model(
 ) -> Path:
     """Write ``model`` to ``path`` atomically; returns the path."""
     state, arrays = model.get_state()
+    body = {"training": training, "state": state}
+    return _write(path, model.name, body, arrays, defaults)
+
+
+def save_panel_model(
+    path: str | Path,
+    model_name: str,
+    series: list[tuple[str, BaseForecaster, dict[str, Any]]],
+    id_col: str | None,
+    defaults: dict[str, Any] | None = None,
+) -> Path:
+    """Write every series' fitted model, ``(id, model, training)`` in id order, to one file."""
+    entries: list[dict[str, Any]] = []
+    arrays: dict[str, np.ndarray] = {}
+    for i, (sid, model, training) in enumerate(series):
+        state, own = model.get_state()
+        entries.append({"id": sid, "model": model.name, "training": training, "state": state})
+        arrays.update({f"{i}/{name}": a for name, a in own.items()})
+    body = {"panel": {"id_col": id_col, "series": entries}}
+    return _write(path, model_name, body, arrays, defaults)
+
+
+def _write(
+    path: str | Path,
+    model_name: str,
+    body: dict[str, Any],
+    arrays: dict[str, np.ndarray],
+    defaults: dict[str, Any] | None,
+) -> Path:
     meta: dict[str, Any] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "model": model.name,
+        "model": model_name,
         "created_utc": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "versions": _versions(),
-        "training": training,
         "defaults": defaults or {},
-        "state": state,
+        **body,
     }
     meta = jsonable(meta)  # plain JSON types (numpy scalars, tuples, NaN -> null)
     arrays = {name: np.ascontiguousarray(a) for name, a in arrays.items()}
@@ -85,9 +141,16 @@ def save_model(
 
 
 def load_model(path: str | Path) -> LoadedModel:
-    """Read, verify and restore a model file; any problem is a one-line ModelFileError."""
-    from forecast.models.registry import REGISTRY
+    """Read, verify and restore a one-series model file; any problem is a ModelFileError."""
+    loaded = load_model_file(path)
+    if isinstance(loaded, LoadedPanel):
+        raise ModelFileError(f"{path} holds a panel of {len(loaded.models)} series' models")
+    return loaded
 
+
+def load_model_file(path: str | Path) -> LoadedModel | LoadedPanel:
+    """Read, verify and restore a model file of one series or of a panel; any problem is a
+    one-line ModelFileError."""
     label = str(path)
     raw = _read(path)
     meta = _metadata(raw, label)
@@ -108,19 +171,36 @@ def load_model(path: str | Path) -> LoadedModel:
             f"{label} failed its checksum: the file was modified or damaged; refit the model"
         )
     meta["checksum"] = expected
-    name = meta.get("model")
-    if name not in REGISTRY:
-        raise ModelFileError(f"{label} holds a model '{name}' that this forecast does not know")
+    if "panel" not in meta:
+        return LoadedModel(_restore(meta.get("model"), meta.get("state"), arrays, label), meta)
+    try:
+        entries = list(meta["panel"]["series"])
+    except (KeyError, TypeError):
+        raise ModelFileError(f"{label} is damaged: its panel has no series list") from None
+    models = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            raise ModelFileError(f"{label} is damaged: panel entry {i} has no id")
+        prefix = f"{i}/"
+        own = {k[len(prefix) :]: a for k, a in arrays.items() if k.startswith(prefix)}
+        models.append((entry["id"], _restore(entry.get("model"), entry.get("state"), own, label)))
+    return LoadedPanel(models, meta)
+
+
+def _restore(name: Any, state: Any, arrays: dict[str, np.ndarray], label: str) -> BaseForecaster:
+    from forecast.models.registry import REGISTRY
+
+    if not isinstance(name, str) or name not in REGISTRY:
+        raise ModelFileError(f"{label} holds a model {name!r} that this forecast does not know")
     spec = REGISTRY[name]
     try:
-        state = dict(meta["state"])
-        state["params"] = spec.resolve(state["params"])  # the registry's checks, as for --param
-        model = spec.factory().from_state(state, arrays)
+        restored = dict(state)
+        restored["params"] = spec.resolve(restored["params"])  # the registry's checks
+        return spec.factory().from_state(restored, arrays)
     except UsageError as exc:
         raise ModelFileError(f"{label} is damaged: {exc.message}") from None
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise ModelFileError(f"{label} is damaged: cannot restore the model ({exc!r})") from None
-    return LoadedModel(model, meta)
 
 
 def read_metadata(path: str | Path) -> dict[str, Any]:

@@ -1,0 +1,95 @@
+"""The end of `fit` and `predict` on a panel: stream the outcomes, save, report failures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from forecast.types import FormatChoice
+
+if TYPE_CHECKING:
+    from forecast.models.base import BaseForecaster
+    from forecast.panel_fit import SeriesOutcome
+
+
+def stream_outcomes(
+    outcomes: Iterable[SeriesOutcome],
+    *,
+    total: int,
+    header: dict[str, Any],
+    levels: tuple[float, ...],
+    load_failures: list[dict[str, Any]],
+    fmt: FormatChoice,
+    output: Path | None,
+    save: Path | None,
+    model_name: str,
+    id_col: str | None,
+    defaults: dict[str, Any],
+    quiet: bool,
+    no_header: bool,
+) -> None:
+    """Write each series' forecast as it arrives, then the failures and the summary; save every
+    fitted model in one file; exit 1 when a series failed (the others are complete)."""
+    from forecast.cli.render import message, note, progress_allowed, warn
+    from forecast.progress import progress_enabled, task
+    from forecast.report.panel_output import open_sink
+
+    failures = list(load_failures)
+    fallbacks = 0
+    forecast = 0
+    kept: list[tuple[str, BaseForecaster, dict[str, Any]]] = []
+    with (
+        progress_enabled(progress_allowed(quiet)),
+        task("series", total=total) as advance,
+        open_sink(fmt.value, output, levels, header, csv_header=not no_header) as sink,
+    ):
+        for outcome in outcomes:
+            sink.write(outcome)
+            if outcome.error is not None:
+                failures.append({"id": outcome.id, "stage": "fit", "error": outcome.error})
+                warn(f"series {outcome.id!r} failed: {outcome.error}", quiet)
+            else:
+                forecast += 1
+                if outcome.fallback_reason is not None:
+                    fallbacks += 1
+                    note(
+                        f"series {outcome.id!r} forecast by the fallback {outcome.model}; "
+                        f"{model_name} failed: {outcome.fallback_reason}",
+                        quiet,
+                    )
+                if outcome.fitted is not None:
+                    kept.append((outcome.id, outcome.fitted, outcome.training))
+            advance(failed=len(failures))
+        summary = {
+            "series": forecast + len(failures),
+            "forecast": forecast,
+            "fallback": fallbacks,
+            "failed": len(failures),
+        }
+        sink.close({"failures": failures, "summary": summary})
+    if output is not None:
+        message(f"wrote {output}", quiet)
+        _print_summary(summary, fmt)
+    if save is not None and kept:
+        from forecast.io.modelfile import save_panel_model
+
+        save_panel_model(save, model_name, kept, id_col, defaults)
+        message(f"wrote {save} ({len(kept)} series)", quiet)
+    if failures:
+        raise typer.Exit(1)
+
+
+def _print_summary(summary: dict[str, Any], fmt: FormatChoice) -> None:
+    from forecast.cli.render import write_stdout
+    from forecast.report.export import to_csv, to_json
+    from forecast.report.panel_tables import summary_line
+
+    if fmt is FormatChoice.json:
+        write_stdout(to_json({"summary": summary}))
+    elif fmt is FormatChoice.csv:
+        write_stdout(to_csv(list(summary), [list(summary.values())]))
+    else:
+        write_stdout(summary_line({"summary": summary}) + "\n")

@@ -1,0 +1,89 @@
+"""The executor seam: map one pure per-series function over a panel, results in task order.
+
+Per-series work is a picklable function of one task (a series and what to do with it); an
+executor only maps it. Work travels in batches of whole series (a series is never split):
+``batch_size`` gives each worker about four batches, so that a slow series does not leave the
+other workers idle at the end, and caps a batch at 256 series, so that results stream back
+while the run goes on; a process-pool task costs about a millisecond, which a batch of even a
+few one-millisecond series amortises. Serial and process-pool execution give identical results:
+nothing in a task depends on the worker that runs it (seeds come from the spec and the series).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from forecast.errors import UsageError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+BATCHES_PER_WORKER = 4
+MAX_BATCH = 256
+
+
+class Executor(Protocol):
+    """Maps ``fn`` over ``tasks``; yields the results in task order, as they become ready."""
+
+    @property
+    def workers(self) -> int: ...
+
+    def map(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]: ...
+
+
+def batch_size(n_tasks: int, workers: int) -> int:
+    """Series per batch: ceil(n / (4 x workers)), between 1 and 256."""
+    if n_tasks <= 0:
+        return 1
+    return max(1, min(MAX_BATCH, math.ceil(n_tasks / (BATCHES_PER_WORKER * max(workers, 1)))))
+
+
+def batches(tasks: Sequence[T], size: int) -> list[Sequence[T]]:
+    return [tasks[i : i + size] for i in range(0, len(tasks), size)]
+
+
+@dataclass
+class LocalExecutor:
+    """This machine: serially (``jobs=1``) or over ``jobs`` worker processes, each with
+    cores/jobs BLAS/OpenMP/torch threads (see :func:`forecast.backtest.engine.limit_threads`)."""
+
+    jobs: int = 1
+
+    def __post_init__(self) -> None:
+        if self.jobs < 1:
+            raise UsageError(f"--jobs must be >= 1, got {self.jobs}")
+
+    @property
+    def workers(self) -> int:
+        return min(self.jobs, os.cpu_count() or 1) if self.jobs > 1 else 1
+
+    def map(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
+        if self.jobs == 1 or len(tasks) <= 1:
+            yield from map(fn, tasks)
+            return
+        from forecast.backtest.engine import parallel_map
+
+        size = batch_size(len(tasks), self.workers)
+        chunks = [(fn, chunk) for chunk in batches(tasks, size)]
+        for results in parallel_map(run_batch, chunks, self.jobs, chunksize=1):
+            yield from results
+
+
+def run_batch(item: tuple[Callable[[Any], Any], Sequence[Any]]) -> list[Any]:
+    """One batch in a worker: the function over each series of the batch, in order."""
+    from forecast.progress import progress_enabled
+
+    fn, tasks = item
+    with progress_enabled(False):  # only the parent process draws progress bars
+        return [fn(task) for task in tasks]
+
+
+def make_executor(engine: str = "local", jobs: int = 1, **options: Any) -> Executor:
+    """The executor for ``--engine`` (``local``; ``dask`` plugs in here)."""
+    if engine == "local":
+        return LocalExecutor(jobs)
+    raise UsageError(f"--engine must be local, got {engine!r}")

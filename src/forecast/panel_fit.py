@@ -1,0 +1,160 @@
+"""`forecast fit` and `predict` over a panel: one pure function per series, mapped by an executor.
+
+``fit_one`` fits the model on one series and forecasts; when the model fails (too few
+observations for it, an optimiser that diverges, any error) and a fallback model is given, the
+fallback forecasts that series instead and the outcome says why. A series that fails without a
+fallback is reported with its one-line reason; it never stops the others. ``continue_one`` is the
+same for a saved model and new observations (``predict --data``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from forecast.data import Panel, SeriesData
+from forecast.errors import ForecastError
+from forecast.execution import Executor
+from forecast.models.base import BaseForecaster, Forecast, ModelSummary
+
+
+@dataclass(frozen=True)
+class FitSpec:
+    """What to fit on every series: the model, its parameters, the horizon and levels, and the
+    model that forecasts the series the first one fails on."""
+
+    model: str
+    params: dict[str, Any]
+    horizon: int
+    levels: tuple[float, ...]
+    fallback: str | None = None
+    fallback_params: dict[str, Any] = field(default_factory=dict)
+    keep_models: bool = False  # return the fitted models (to save them)
+
+
+@dataclass(frozen=True)
+class SeriesOutcome:
+    """One series' result: its forecast (or the error that stopped it) and the model used."""
+
+    id: str
+    model: str | None = None
+    forecast: Forecast | None = None
+    summary: ModelSummary | None = None
+    fitted: BaseForecaster | None = None
+    training: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    fallback_reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "model": self.model}
+        if self.fallback_reason is not None:
+            out["fallback_reason"] = self.fallback_reason
+        if self.error is not None:
+            return {**out, "error": self.error}
+        assert self.forecast is not None and self.summary is not None
+        return {
+            **out,
+            "series": self.training,
+            "summary": self.summary.to_dict(),
+            "forecast": self.forecast.to_records(),
+        }
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for a per-series failure: our errors' own message; anything else its type."""
+    if isinstance(exc, ForecastError):
+        return " ".join(exc.message.split())
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+
+
+def fit_one(task: tuple[SeriesData, FitSpec]) -> SeriesOutcome:
+    """Fit ``spec.model`` on one series and forecast (the fallback when it fails)."""
+    series, spec = task
+    sid = series.id or ""
+    try:
+        return _fit(series, spec.model, spec.params, spec)
+    except Exception as exc:  # a panel isolates every series
+        reason = describe_error(exc)
+        if spec.fallback is None:
+            return SeriesOutcome(sid, spec.model, error=reason, training=series.describe())
+    try:
+        outcome = _fit(series, spec.fallback, spec.fallback_params, spec)
+    except Exception as exc:
+        return SeriesOutcome(
+            sid,
+            spec.fallback,
+            error=f"{spec.model}: {reason}; fallback {spec.fallback}: {describe_error(exc)}",
+            training=series.describe(),
+        )
+    return SeriesOutcome(**{**outcome.__dict__, "fallback_reason": reason})
+
+
+def _fit(series: SeriesData, name: str, params: dict[str, Any], spec: FitSpec) -> SeriesOutcome:
+    from forecast.forecasting import fit_model
+
+    model, run = fit_model(series, name, params, spec.horizon, spec.levels)
+    return SeriesOutcome(
+        id=series.id or "",
+        model=name,
+        forecast=run.forecast,
+        summary=run.summary,
+        fitted=model if spec.keep_models else None,
+        training=series.describe(),
+    )
+
+
+def fit_panel(panel: Panel, spec: FitSpec, executor: Executor) -> Iterator[SeriesOutcome]:
+    """Every series of ``panel`` through :func:`fit_one`, in id order, as each finishes."""
+    tasks = [(panel[i], spec) for i in range(len(panel))]
+    yield from executor.map(fit_one, tasks)
+
+
+@dataclass(frozen=True)
+class ContinueSpec:
+    """``predict``: the horizon and levels, and whether new data refits or updates."""
+
+    horizon: int
+    levels: tuple[float, ...]
+    refit: bool = False
+    keep_models: bool = False
+
+
+def continue_one(
+    task: tuple[str, BaseForecaster, SeriesData | None, ContinueSpec],
+) -> SeriesOutcome:
+    """Forecast from one saved series' model, after appending its new observations."""
+    from forecast.forecasting import continue_model
+
+    sid, model, new, spec = task
+    try:
+        updated, run = continue_model(model, new, spec.refit, spec.horizon, spec.levels)
+    except Exception as exc:  # a panel isolates every series
+        return SeriesOutcome(sid, model.name, error=describe_error(exc))
+    return SeriesOutcome(
+        id=sid,
+        model=updated.name,
+        forecast=run.forecast,
+        summary=run.summary,
+        fitted=updated if spec.keep_models else None,
+        training={**run.series, **run.extra},
+    )
+
+
+def continue_panel(
+    models: Sequence[tuple[str, BaseForecaster]],
+    new: Panel | None,
+    spec: ContinueSpec,
+    executor: Executor,
+) -> Iterator[SeriesOutcome]:
+    """Every saved series, in the file's order, each with its own new observations."""
+    positions = {sid: i for i, sid in enumerate(new.ids)} if new is not None else {}
+    tasks = [
+        (sid, model, new[positions[sid]] if new is not None and sid in positions else None, spec)
+        for sid, model in models
+    ]
+    yield from executor.map(continue_one, tasks)

@@ -1,0 +1,203 @@
+"""Streaming a panel's forecasts: rows are written as series finish, in id order.
+
+Long format, one row per (series, lead time): ``id, timestamp, mean, lower_L, upper_L...``.
+``csv`` and ``json`` go to stdout (or a file); ``parquet`` to a file (``--output F.parquet``,
+one row group per batch of series, renamed into place when complete); ``table`` shows the
+first series and a summary. Nothing holds every forecast in memory.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Protocol
+
+from forecast.models.base import level_label
+from forecast.report.export import jsonable, to_csv
+
+if TYPE_CHECKING:
+    from forecast.panel_fit import SeriesOutcome
+
+TABLE_SERIES = 10  # series shown by the table format; the rest are counted
+PARQUET_GROUP = 256  # series per Parquet row group
+
+
+def forecast_columns(levels: tuple[float, ...]) -> list[str]:
+    names = ["id", "timestamp", "mean"]
+    for level in levels:
+        names += [f"lower_{level_label(level)}", f"upper_{level_label(level)}"]
+    return names
+
+
+def outcome_rows(outcome: SeriesOutcome) -> list[list[Any]]:
+    if outcome.forecast is None:
+        return []
+    return [[outcome.id, *row] for row in outcome.forecast.rows()]
+
+
+class Sink(Protocol):
+    def write(self, outcome: SeriesOutcome) -> None: ...
+
+    def close(self, summary: dict[str, Any]) -> None: ...
+
+
+class CsvSink:
+    def __init__(self, stream: IO[str], levels: tuple[float, ...], header: bool = True):
+        self.stream = stream
+        if header:
+            stream.write(to_csv(forecast_columns(levels), []))
+
+    def write(self, outcome: SeriesOutcome) -> None:
+        rows = outcome_rows(outcome)
+        if rows:
+            self.stream.write(to_csv((), rows))
+            self.stream.flush()
+
+    def close(self, summary: dict[str, Any]) -> None:
+        self.stream.flush()
+
+
+class JsonSink:
+    """One JSON document, written as it grows: the run's header, then ``series`` (one object
+    per series, forecasts or error), then ``failures`` and ``summary``."""
+
+    def __init__(self, stream: IO[str], header: dict[str, Any]):
+        self.stream = stream
+        self.first = True
+        opening = json.dumps(jsonable(header), indent=2, allow_nan=False)[:-2]  # without "\n}"
+        stream.write(opening + ',\n  "series": [')
+
+    def write(self, outcome: SeriesOutcome) -> None:
+        text = json.dumps(jsonable(outcome.to_dict()), allow_nan=False)
+        self.stream.write(("\n    " if self.first else ",\n    ") + text)
+        self.first = False
+        self.stream.flush()
+
+    def close(self, summary: dict[str, Any]) -> None:
+        tail = json.dumps(jsonable(summary), indent=2, allow_nan=False)[1:]
+        self.stream.write(("\n  ],\n" if not self.first else "],\n") + tail.lstrip("\n") + "\n")
+        self.stream.flush()
+
+
+class ParquetSink:
+    def __init__(self, path: Path, levels: tuple[float, ...]):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self.columns = forecast_columns(levels)
+        fields = [pa.field("id", pa.string()), pa.field("timestamp", pa.timestamp("ns"))]
+        fields += [pa.field(c, pa.float64()) for c in self.columns[2:]]
+        self.schema = pa.schema(fields)
+        self.writer = pq.ParquetWriter(str(path), self.schema)
+        self.pending: list[SeriesOutcome] = []
+
+    def write(self, outcome: SeriesOutcome) -> None:
+        if outcome.forecast is not None:
+            self.pending.append(outcome)
+        if len(self.pending) >= PARQUET_GROUP:
+            self._flush()
+
+    def _flush(self) -> None:
+        import numpy as np
+        import pyarrow as pa
+
+        if not self.pending:
+            return
+        data: dict[str, Any] = {
+            "id": [o.id for o in self.pending for _ in range(len(o.forecast.index))],  # type: ignore[union-attr]
+            "timestamp": np.concatenate(
+                [o.forecast.index.as_unit("ns").asi8 for o in self.pending]  # type: ignore[union-attr]
+            ).astype("datetime64[ns]"),
+            "mean": np.concatenate([o.forecast.mean for o in self.pending]),  # type: ignore[union-attr]
+        }
+        for name in self.columns[3:]:
+            kind, level = name.split("_", 1)
+            side = 0 if kind == "lower" else 1
+            data[name] = np.concatenate(
+                [_band(o, level)[side] for o in self.pending]  # per series' own levels
+            )
+        self.writer.write_table(pa.table(data, schema=self.schema))
+        self.pending = []
+
+    def close(self, summary: dict[str, Any]) -> None:
+        self._flush()
+        self.writer.close()
+
+
+def _band(outcome: SeriesOutcome, label: str) -> Any:
+    assert outcome.forecast is not None
+    for level, pair in outcome.forecast.bands.items():
+        if level_label(level) == label:
+            return pair
+    raise KeyError(label)
+
+
+class TableSink:
+    """The first series' forecasts for the terminal, and a count of the rest."""
+
+    def __init__(self, levels: tuple[float, ...]):
+        self.levels = levels
+        self.shown: list[SeriesOutcome] = []
+        self.more = 0
+
+    def write(self, outcome: SeriesOutcome) -> None:
+        if outcome.forecast is None:
+            return
+        if len(self.shown) < TABLE_SERIES:
+            self.shown.append(outcome)
+        else:
+            self.more += 1
+
+    def close(self, summary: dict[str, Any]) -> None:
+        from forecast.cli.render import print_renderables
+        from forecast.report.panel_tables import panel_forecast_tables
+
+        print_renderables(panel_forecast_tables(self.shown, self.more, self.levels, summary))
+
+
+@contextmanager
+def open_sink(
+    fmt: str,
+    output: Path | None,
+    levels: tuple[float, ...],
+    header: dict[str, Any],
+    csv_header: bool = True,
+) -> Iterator[Sink]:
+    """The sink for ``--format`` (stdout) or ``--output FILE`` (.csv, .json or .parquet,
+    written atomically: the file appears only when the run completes)."""
+    import sys
+
+    from forecast.io.atomic import atomic_path
+
+    if output is None:
+        yield _stream_sink(fmt, sys.stdout, levels, header, csv_header)
+        return
+    kind = output_format(output)
+    with atomic_path(output) as tmp:
+        if kind == "parquet":
+            yield ParquetSink(tmp, levels)
+        else:
+            with open(tmp, "w", encoding="utf-8", newline="") as handle:
+                yield _stream_sink(kind, handle, levels, header, csv_header)
+
+
+def _stream_sink(
+    fmt: str, stream: IO[str], levels: tuple[float, ...], header: dict[str, Any], csv_header: bool
+) -> Sink:
+    if fmt == "csv":
+        return CsvSink(stream, levels, csv_header)
+    if fmt == "json":
+        return JsonSink(stream, header)
+    return TableSink(levels)
+
+
+def output_format(path: Path) -> str:
+    from forecast.errors import UsageError
+
+    suffix = path.suffix.lower()
+    kinds = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".json": "json"}
+    if suffix not in kinds:
+        raise UsageError(f"--output {path}: use a .parquet, .csv or .json file name")
+    return kinds[suffix]
