@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from forecast.cli import options as o
 from forecast.types import AcfChoice, FormatChoice, MissingChoice, PacfChoice, TrendChoice
+
+if TYPE_CHECKING:
+    from forecast.data import Panel
+    from forecast.diagnostics.diagnose import DiagnoseOptions
 
 PANEL = "Diagnostics"
 
@@ -80,6 +84,17 @@ def diagnose(
             rich_help_panel=o.OUTPUT_PANEL,
         ),
     ] = None,
+    series_id: Annotated[
+        str | None,
+        typer.Option(
+            "--id", help="Panels: the full report of this one series.", rich_help_panel=PANEL
+        ),
+    ] = None,
+    jobs: o.Jobs = 1,
+    id_col: o.IdCol = None,
+    ids: o.Ids = None,
+    ids_file: o.IdsFile = None,
+    wide: o.Wide = False,
     time_col: o.TimeCol = None,
     value_col: o.ValueCol = None,
     freq: o.Freq = None,
@@ -90,9 +105,13 @@ def diagnose(
     quiet: o.Quiet = False,
     debug: o.Debug = False,
 ) -> None:
-    """Diagnose a series: ACF/PACF, Ljung-Box, ADF/KPSS/PP/ZA/DF-GLS, differencing, seasonality."""
+    """Diagnose a series: ACF/PACF, Ljung-Box, ADF/KPSS/PP/ZA/DF-GLS, differencing, seasonality.
+
+    On a panel: one summary row per series (n, span, suggested d and D, period and strength,
+    ADF and KPSS verdicts); --id X gives the full report of series X."""
     from forecast.cli.render import emit, message
     from forecast.diagnostics.diagnose import MIN_OBS, DiagnoseOptions, diagnose_series
+    from forecast.errors import InputError, UsageError
     from forecast.io.atomic import atomic_write_bytes
 
     plot_format = None
@@ -100,7 +119,7 @@ def diagnose(
         from forecast.report.plots import image_format
 
         plot_format = image_format(plot)
-    series = o.load(
+    panel = o.load(
         data,
         time_col=time_col,
         value_col=value_col,
@@ -111,21 +130,29 @@ def diagnose(
         min_length=MIN_OBS,
         purpose="diagnose",
         quiet=quiet,
+        id_col=id_col,
+        ids=[series_id] if series_id is not None else o.selected_ids(ids, ids_file),
+        wide=wide,
     )
-    result = diagnose_series(
-        series,
-        DiagnoseOptions(
-            lags=lags,
-            acf_method=acf_method.value,
-            pacf_method=pacf_method.value,
-            alpha=alpha,
-            trend=trend.value,
-            adf_lags=adf_lags,
-            period=period,
-            log=log,
-            diff=diff,
-        ),
+    options = DiagnoseOptions(
+        lags=lags,
+        acf_method=acf_method.value,
+        pacf_method=pacf_method.value,
+        alpha=alpha,
+        trend=trend.value,
+        adf_lags=adf_lags,
+        period=period,
+        log=log,
+        diff=diff,
     )
+    if panel.single is None and series_id is None:
+        if plot is not None:
+            raise UsageError("--plot draws one series; on a panel pass --id X")
+        _summarise_panel(panel, options, jobs, fmt, quiet)
+        return
+    if panel.single is None and not panel.ids:
+        raise InputError(f"series {series_id!r}: {panel.failures[0].reason}")
+    result = diagnose_series(panel[0], options)
     if plot is not None and plot_format is not None:
         from forecast.report.plots import diagnosis_figure, figure_bytes
 
@@ -144,3 +171,43 @@ def diagnose(
         tables=tables,
         quiet=quiet,
     )
+
+
+def _summarise_panel(
+    panel: Panel, options: DiagnoseOptions, jobs: int, fmt: FormatChoice, quiet: bool
+) -> None:
+    """One row per series; exit 1 when a series could not be diagnosed."""
+    from forecast.cli.render import emit, progress_allowed, warn
+    from forecast.diagnostics.panel import SUMMARY_COLUMNS, diagnose_panel
+    from forecast.execution import make_executor
+    from forecast.progress import progress_enabled, task
+
+    rows = []
+    failures = [f.to_dict() for f in panel.failures]
+    with progress_enabled(progress_allowed(quiet)), task("series", total=len(panel)) as advance:
+        for summary in diagnose_panel(panel, options, make_executor("local", jobs)):
+            rows.append(summary)
+            if summary.error is not None:
+                failures.append({"id": summary.id, "stage": "diagnose", "error": summary.error})
+                warn(f"series {summary.id!r} could not be diagnosed: {summary.error}", quiet)
+            advance(failed=len(failures))
+    tables = []
+    if fmt is FormatChoice.table:
+        from forecast.report.diagnose_tables import panel_summary_table
+
+        tables = [panel_summary_table(rows, options.alpha)]
+    emit(
+        fmt.value,
+        document={
+            "data": panel.describe(),
+            "alpha": options.alpha,
+            "series": [r.to_dict() for r in rows],
+            "failures": failures,
+        },
+        csv_header=SUMMARY_COLUMNS,
+        csv_rows=[r.row() for r in rows],
+        tables=tables,
+        quiet=quiet,
+    )
+    if failures:
+        raise typer.Exit(1)

@@ -87,8 +87,7 @@ def fit(
         purpose=f"fitting {fallback or name}" if fallback else f"fitting {name}",
         quiet=quiet,
         id_col=id_col,
-        ids=ids,
-        ids_file=ids_file,
+        ids=o.selected_ids(ids, ids_file),
         wide=wide,
     )
     if panel.single is None:

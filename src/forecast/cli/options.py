@@ -156,8 +156,7 @@ def load(
     freq_default: str | None = None,
     allow_constant: bool = False,
     id_col: str | None = None,
-    ids: str | None = None,
-    ids_file: Path | None = None,
+    ids: list[str] | None = None,
     wide: bool = False,
 ) -> Panel:
     """Load the series the shared options describe; print the loader's notes, and the series a
@@ -177,7 +176,7 @@ def load(
         min_length=min_length,
         purpose=purpose,
         allow_constant=allow_constant,
-        ids=selected_ids(ids, ids_file),
+        ids=ids,
         wide=wide,
     )
     warn_all(panel.notes, quiet)

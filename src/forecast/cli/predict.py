@@ -163,10 +163,10 @@ def _predict_panel(
     read: Callable[[str, str | None, str | None], Panel],
 ) -> None:
     from forecast.cli.panel_run import stream_outcomes
+    from forecast.errors import UsageError
     from forecast.execution import make_executor
     from forecast.forecasting import DEFAULT_HORIZON, DEFAULT_LEVELS, first_given
     from forecast.models.base import check_horizon, check_levels
-    from forecast.errors import UsageError
     from forecast.panel_fit import ContinueSpec, continue_panel
 
     models = loaded.select(opts.ids)

@@ -110,14 +110,21 @@ class Diagnosis:
         return rows
 
 
-def diagnose_series(series: SeriesData, options: DiagnoseOptions = DiagnoseOptions()) -> Diagnosis:
-    """Correlogram, Ljung-Box, unit-root tests, differencing and seasonality of one series."""
+def transformed(series: SeriesData, options: DiagnoseOptions) -> tuple[pd.Series, str]:
+    """The series the diagnostics run on (after --log / --diff, at least MIN_OBS long), and
+    what was done to it."""
     y, transform = _transform(series.y, options.log, options.diff)
     if y.size < MIN_OBS:
         raise InputError(
             f"{series.source} has {y.size} observations after {transform}; diagnose needs at "
             f"least {MIN_OBS}"
         )
+    return y, transform
+
+
+def diagnose_series(series: SeriesData, options: DiagnoseOptions = DiagnoseOptions()) -> Diagnosis:
+    """Correlogram, Ljung-Box, unit-root tests, differencing and seasonality of one series."""
+    y, transform = transformed(series, options)
     x = y.to_numpy()
     first_d = suggest_differencing(x, None, options.alpha).d
     seasonality = detect_seasonality(x, series.freq, first_d, options.period)

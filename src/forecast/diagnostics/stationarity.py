@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -239,11 +239,15 @@ def run_tests(
     trend: TrendSpec = "c",
     alpha: float = 0.05,
     adf_lags: int | None = None,
+    names: Sequence[str] | None = None,
 ) -> list[TestResult | SkippedTest]:
-    """Every test in :data:`TESTS`; a test that cannot run is reported as skipped, with why."""
+    """The tests of :data:`TESTS` named in ``names`` (all by default); a test that cannot run is
+    reported as skipped, with why."""
     x = np.asarray(x, dtype="float64")
     results: list[TestResult | SkippedTest] = []
     for name, test in TESTS.items():
+        if names is not None and name not in names:
+            continue
         if x.size < MIN_OBS[name]:
             results.append(SkippedTest(name, f"needs at least {MIN_OBS[name]} observations"))
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich.console import Group
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from forecast.diagnostics.diagnose import Diagnosis
+    from forecast.diagnostics.panel import SeriesSummary
 
 
 def diagnosis_tables(d: Diagnosis) -> list[RenderableType]:
@@ -135,3 +137,31 @@ def _seasonality(d: Diagnosis) -> Group:
         f"computed on the series differenced {s.differences}x; score: classical seasonal "
         f"strength; seasonal at >= {s.threshold}; * chosen",
     )
+
+
+def panel_summary_table(rows: Sequence[SeriesSummary], alpha: float) -> RenderableType:
+    """One row per series of a panel (``forecast diagnose`` on a panel)."""
+    table = Table(title=f"Series (verdicts at {alpha:.0%})", title_justify="left")
+    for name in ("id", "n", "start", "end", "d", "D", "period", "strength", "ADF", "KPSS"):
+        table.add_column(name, justify="left" if name in ("id", "start", "end") else "right")
+
+    def verdict(stationary: bool | None) -> str:
+        return "-" if stationary is None else ("stationary" if stationary else "unit root")
+
+    for r in rows:
+        if r.error is not None:
+            table.add_row(r.id, str(r.n), r.start[:10], r.end[:10], f"error: {r.error}")
+            continue
+        table.add_row(
+            r.id,
+            str(r.n),
+            r.start[:10],
+            r.end[:10],
+            str(r.d),
+            "-" if r.D is None else str(r.D),
+            "-" if r.period is None else str(r.period),
+            num(r.strength, 3),
+            verdict(r.adf_stationary),
+            verdict(r.kpss_stationary),
+        )
+    return table
