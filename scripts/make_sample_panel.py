@@ -23,11 +23,11 @@ def simulate(rng: np.random.Generator, n: int) -> np.ndarray:
     t = np.arange(n)
     level = rng.uniform(200, 2000)
     growth = rng.uniform(-0.002, 0.01)  # per month
-    amplitude = rng.uniform(0.05, 0.3)
+    amplitude = rng.uniform(0.15, 0.35)
     phase = rng.uniform(0, 2 * np.pi)
     phi = rng.uniform(0.2, 0.8)
     noise = np.zeros(n)
-    shocks = rng.normal(scale=rng.uniform(0.02, 0.06), size=n)
+    shocks = rng.normal(scale=rng.uniform(0.02, 0.05), size=n)
     for i in range(1, n):
         noise[i] = phi * noise[i - 1] + shocks[i]
     season = 1 + amplitude * np.sin(2 * np.pi * t / 12 + phase)

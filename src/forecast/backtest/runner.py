@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import platform
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from importlib import metadata as importlib_metadata
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from forecast import __version__
 from forecast.backtest.engine import JobResult, ModelEntry, Refit, Settings, execute, plan
 from forecast.backtest.result import BacktestResult
 from forecast.backtest.scoring import ModelForecasts, fold_scales, metric_rows
 from forecast.backtest.splitters import CombinatorialPurgedCV, PurgedKFold, WalkForward
 from forecast.errors import UsageError
+from forecast.versions import library_versions
 
 Scheme = Literal["walk-forward", "purged-kfold", "cpcv"]
 
@@ -158,7 +156,7 @@ def run_backtest(
             "end": y.index[-1].isoformat(),
         },
         "command": command,
-        "versions": _versions(),
+        "versions": library_versions(),
         "metric_definitions": METRIC_DEFINITIONS,
     }
     return BacktestResult(config, y, folds, forecasts, metric_table, failures, notes)
@@ -221,16 +219,6 @@ METRIC_DEFINITIONS = {
     "coverage_L": "share of actuals inside the L% interval",
     "winkler_L": "mean (u - l) + (2/a)(l - y)1{y<l} + (2/a)(y - u)1{y>u}, a = 1 - L/100",
 }
-
-
-def _versions() -> dict[str, str]:
-    versions = {"forecast": __version__, "python": platform.python_version()}
-    for name in ("numpy", "pandas", "statsmodels", "pmdarima", "arch", "torch"):
-        try:
-            versions[name] = importlib_metadata.version(name)
-        except importlib_metadata.PackageNotFoundError:
-            continue
-    return versions
 
 
 @dataclass(frozen=True)

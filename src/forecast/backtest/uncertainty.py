@@ -16,7 +16,7 @@ distribution of its results over bootstrap replicates of the series.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -33,6 +33,36 @@ class IntervalSettings:
     level: float = 95.0
     reps: int = 999
     seed: int = 0
+
+
+@dataclass(frozen=True)
+class CompareSettings:
+    """``--compare``: the loss power of the tests and the size of the model confidence set."""
+
+    power: int = 2
+    size: float = 0.1
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.power not in (1, 2):
+            raise UsageError(f"dm_power must be 1 or 2, got {self.power}")
+
+
+def assess(
+    forecasts: Sequence[ModelForecasts],
+    ci: IntervalSettings | None,
+    compare: CompareSettings | None,
+    gap: int = 0,
+) -> dict[str, Any]:
+    """The ``ci`` and ``comparison`` sections a backtest asked for (empty when neither)."""
+    out: dict[str, Any] = {}
+    if ci is not None:
+        out["ci"] = {"settings": asdict(ci), "intervals": metric_intervals(forecasts, ci)}
+    if compare is not None:
+        out["comparison"] = compare_models(
+            forecasts, compare.power, compare.size, seed=compare.seed, gap=gap
+        )
+    return out
 
 
 def _per_origin(mf: ModelForecasts) -> dict[str, tuple[np.ndarray, Callable[[np.ndarray], float]]]:

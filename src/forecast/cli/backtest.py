@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import shlex
-from dataclasses import asdict, replace
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -16,7 +16,9 @@ from forecast.types import FormatChoice, MissingChoice
 
 if TYPE_CHECKING:
     from forecast.backtest.engine import ModelEntry, Refit
-    from forecast.backtest.runner import Scheme
+    from forecast.backtest.runner import BacktestSpec, Scheme
+    from forecast.backtest.uncertainty import CompareSettings, IntervalSettings
+    from forecast.data import Panel
 
 
 class SchemeChoice(StrEnum):
@@ -160,6 +162,10 @@ def backtest(
     report: Annotated[
         Path | None, typer.Option(help="Write a self-contained report (.md or .html).")
     ] = None,
+    id_col: o.IdCol = None,
+    ids: o.Ids = None,
+    ids_file: o.IdsFile = None,
+    wide: o.Wide = False,
     time_col: o.TimeCol = None,
     value_col: o.ValueCol = None,
     freq: o.Freq = None,
@@ -173,7 +179,11 @@ def backtest(
     quiet: o.Quiet = False,
     debug: o.Debug = False,
 ) -> None:
-    """Backtest models on DATA; exit 1 when a model failed in every fold."""
+    """Backtest models on DATA; exit 1 when a model failed in every fold.
+
+    On a panel every series gets the same splits; the metrics come per series and aggregated
+    over series (mean, median, share of series where each model is best); --jobs spreads the
+    series over processes; exit 1 when a series or a model on a series failed."""
     from forecast.backtest.entries import model_entries
     from forecast.backtest.runner import (
         BacktestSpec,
@@ -181,7 +191,7 @@ def backtest(
         run_backtest,
         run_bootstrap_backtest,
     )
-    from forecast.backtest.uncertainty import IntervalSettings, compare_models, metric_intervals
+    from forecast.backtest.uncertainty import CompareSettings, IntervalSettings, assess
     from forecast.cli.render import emit, message, progress_allowed, warn_all
     from forecast.config import read_config
     from forecast.errors import UsageError
@@ -222,7 +232,15 @@ def backtest(
         groups=groups,
         test_groups=test_groups,
     )
-    series = o.load(
+    if dm_power not in (1, 2):
+        raise UsageError(f"--dm-power must be 1 or 2, got {dm_power}")
+    ci_settings = (
+        IntervalSettings(ci_method.value, ci_interval.value, ci_level, ci_reps, seed)
+        if ci
+        else None
+    )
+    compare_settings = CompareSettings(dm_power, mcs_size, seed) if compare else None
+    panel = o.load(
         data,
         time_col=time_col,
         value_col=value_col,
@@ -233,10 +251,31 @@ def backtest(
         min_length=2 * spec.horizon + 2,
         purpose=f"a backtest with horizon {spec.horizon}",
         quiet=quiet,
+        id_col=id_col,
+        ids=o.selected_ids(ids, ids_file),
+        wide=wide,
     )
     command = "forecast " + " ".join(shlex.quote(a) for a in o.INVOCATION.get())
-    if dm_power not in (1, 2):
-        raise UsageError(f"--dm-power must be 1 or 2, got {dm_power}")
+    if panel.single is None:
+        if scheme is SchemeChoice.bootstrap:
+            raise UsageError(
+                "--scheme bootstrap resamples one series; on a panel pass --ids X (one series)"
+                " or use walk-forward, purged-kfold or cpcv"
+            )
+        _backtest_panel(
+            panel,
+            entries,
+            spec,
+            ci_settings,
+            compare_settings,
+            command,
+            report,
+            fmt,
+            quiet,
+            no_header,
+        )
+        return
+    series = panel.single
     with progress_enabled(progress_allowed(quiet)):
         if scheme is SchemeChoice.bootstrap:
             boot = BootstrapSpec(
@@ -249,16 +288,7 @@ def backtest(
             result = run_backtest(
                 series.y, entries, spec, source=series.describe(), command=command
             )
-        if ci:
-            settings = IntervalSettings(ci_method.value, ci_interval.value, ci_level, ci_reps, seed)
-            result.extra["ci"] = {
-                "settings": asdict(settings),
-                "intervals": metric_intervals(result.forecasts, settings),
-            }
-        if compare:
-            result.extra["comparison"] = compare_models(
-                result.forecasts, dm_power, mcs_size, seed=seed, gap=spec.gap
-            )
+        result.extra.update(assess(result.forecasts, ci_settings, compare_settings, spec.gap))
     warn_all(result.notes, quiet)
     warn_all(  # on stderr too: with --format json/csv nothing else shows them
         (f"{f['model']} failed in folds {f['folds']}: {f['error']}" for f in result.failures),
@@ -287,6 +317,81 @@ def backtest(
         from forecast.cli.render import error
 
         error(f"{', '.join(failed)} failed in every fold; the reasons are in the warnings above")
+        raise typer.Exit(1)
+
+
+def _backtest_panel(
+    panel: Panel,
+    entries: list[ModelEntry],
+    spec: BacktestSpec,
+    ci: IntervalSettings | None,
+    compare: CompareSettings | None,
+    command: str,
+    report: Path | None,
+    fmt: FormatChoice,
+    quiet: bool,
+    no_header: bool,
+) -> None:
+    """Every series with the same splits; aggregates over series; exit 1 on any failure."""
+    from forecast.backtest.panel import POOLED_NOTE, run_panel_backtest
+    from forecast.backtest.uncertainty import assess
+    from forecast.cli.render import emit, error, message, progress_allowed, warn
+    from forecast.execution import make_executor
+    from forecast.progress import progress_enabled, task
+
+    failed = 0
+    with progress_enabled(progress_allowed(quiet)), task("series", total=len(panel)) as advance:
+
+        def done(series: Any) -> None:
+            nonlocal failed
+            failed += series.error is not None
+            advance(failed=failed)
+
+        result = run_panel_backtest(
+            panel,
+            entries,
+            spec,
+            make_executor("local", spec.jobs),
+            command=command,
+            on_series=done,
+        )
+        if ci is not None or compare is not None:
+            sections = assess(result.pooled(), ci, compare, spec.gap)
+            for section in sections.values():
+                section["pooling"] = POOLED_NOTE
+            result.extra.update(sections)
+    failures = result.failures()
+    grouped: dict[tuple[str, str, str], list[int]] = {}
+    for f in failures:
+        if f.get("stage") == "backtest":
+            key = (f["id"], f.get("model", ""), f["error"])
+            grouped.setdefault(key, []).extend(f.get("folds", []))
+    for (sid, model, reason), folds in grouped.items():
+        where = f" in {len(folds)} fold{'s' if len(folds) > 1 else ''}" if folds else ""
+        who = f"{model} on series {sid!r}" if model else f"series {sid!r}"
+        warn(f"{who} failed{where}: {reason}", quiet)
+    if report is not None:
+        from forecast.report.panel_backtest_report import write_panel_report
+
+        write_panel_report(result, report)
+        message(f"wrote {report}", quiet)
+    tables = []
+    if fmt is FormatChoice.table:
+        from forecast.report.panel_backtest_tables import panel_backtest_tables
+
+        tables = panel_backtest_tables(result)
+    emit(
+        fmt.value,
+        document=result.to_dict(),
+        csv_header=() if no_header else result.csv_header(),
+        csv_rows=result.csv_rows(),
+        tables=tables,
+        quiet=quiet,
+    )
+    nowhere = result.failed_everywhere()
+    if nowhere:
+        error(f"{', '.join(nowhere)} failed on every series; the reasons are in the warnings above")
+    if failures or nowhere:
         raise typer.Exit(1)
 
 

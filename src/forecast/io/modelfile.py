@@ -31,10 +31,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import platform
 import struct
 from dataclasses import dataclass
-from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +42,7 @@ from forecast import __version__
 from forecast.errors import ModelFileError, UsageError
 from forecast.io.atomic import atomic_write_bytes
 from forecast.report.export import jsonable
+from forecast.versions import library_versions
 
 if TYPE_CHECKING:
     from forecast.models.base import BaseForecaster
@@ -130,7 +129,7 @@ def _write(
         "format_version": FORMAT_VERSION,
         "model": model_name,
         "created_utc": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-        "versions": _versions(),
+        "versions": library_versions(),
         "defaults": defaults or {},
         **body,
     }
@@ -263,13 +262,3 @@ def _checksum(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> str:
         digest.update(f"{name}|{array.dtype.str}|{array.shape}".encode())
         digest.update(array.tobytes())
     return f"sha256:{digest.hexdigest()}"
-
-
-def _versions() -> dict[str, str]:
-    versions = {"forecast": __version__, "python": platform.python_version()}
-    for name in _LIBRARIES:
-        try:
-            versions[name] = importlib_metadata.version(name)
-        except importlib_metadata.PackageNotFoundError:
-            continue
-    return versions

@@ -39,8 +39,12 @@ Section = tuple[str, list[str | bytes | Table]]  # title, paragraphs / PNG image
 
 def render_report(result: BacktestResult, fmt: str) -> bytes:
     """The report as bytes (UTF-8), in ``md`` or ``html``."""
-    sections = _sections(result)
-    text = _markdown(sections) if fmt == "md" else _html(sections, result)
+    return render_sections(_sections(result), fmt, "Backtest report")
+
+
+def render_sections(sections: Sequence[Section], fmt: str, title: str) -> bytes:
+    """Sections as one self-contained Markdown or HTML document (UTF-8)."""
+    text = _markdown(sections, title) if fmt == "md" else _html(sections, title)
     return text.encode("utf-8")
 
 
@@ -303,8 +307,8 @@ def _uncertainty_sections(result: BacktestResult) -> list[Section]:
 # --- Markdown ------------------------------------------------------------------------------------
 
 
-def _markdown(sections: Sequence[Section]) -> str:
-    out = ["# Backtest report", ""]
+def _markdown(sections: Sequence[Section], title: str) -> str:
+    out = [f"# {title}", ""]
     for title, body in sections:
         out += [f"## {title}", ""]
         for item in body:
@@ -341,13 +345,13 @@ code{background:#f4f4f4;padding:.1em .3em}
 """
 
 
-def _html(sections: Sequence[Section], result: BacktestResult) -> str:
+def _html(sections: Sequence[Section], title: str) -> str:
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
-        "<title>Backtest report</title>",
+        f"<title>{html.escape(title)}</title>",
         f"<style>{_CSS}</style></head><body>",
-        "<h1>Backtest report</h1>",
+        f"<h1>{html.escape(title)}</h1>",
     ]
     for title, body in sections:
         parts.append(f"<h2>{html.escape(title)}</h2>")

@@ -1,0 +1,278 @@
+"""`forecast backtest` on a panel: the same splits on every series, then metrics over series.
+
+Each series is backtested on its own by :func:`forecast.backtest.runner.run_backtest` (the same
+scheme and options; a fold is defined on the series' own positions, so a series' training data
+ends at its own cut and nothing crosses from one series to another). Series too short for the
+scheme, or on which every model fails, are reported and left out.
+
+Aggregates over the series, per model and metric (scope ``overall`` of each series):
+
+* ``mean`` and ``median`` over the series the model was scored on. For MASE and RMSSE the mean of
+  the per-series values is the M4 convention (each series is scaled by its own in-sample naive
+  error, then averaged);
+* ``share_best``: the share of series on which the model is best for that metric (lowest error,
+  bias closest to 0, coverage closest to nominal), a tie splitting the series equally;
+* ``n_series``: how many series it was scored on. Series on which a model failed in some folds
+  still count, with the folds it was scored on (its ``failures`` say which).
+
+``--ci`` and ``--compare`` work on the pooled losses: each model's per-origin losses of every
+series, one series after another (series in id order). The block bootstrap and the HAC variance
+of the Diebold-Mariano test then treat the seam between two series as adjacent origins: an
+approximation, stated in the output, that matters little when series are long against the block
+length or lag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from forecast.backtest.engine import ModelEntry
+from forecast.backtest.result import BacktestResult
+from forecast.backtest.runner import BacktestSpec, run_backtest
+from forecast.backtest.scoring import ModelForecasts, best_value
+from forecast.data import Panel, SeriesData
+from forecast.execution import Executor
+
+POOLED_NOTE = (
+    "pooled over series: each model's per-origin losses of every series, one series after "
+    "another; the bootstrap blocks and the Diebold-Mariano variance treat the seam between two "
+    "series as adjacent origins (an approximation)"
+)
+
+
+@dataclass(frozen=True)
+class SeriesBacktest:
+    """One series' backtest, or the error that stopped it."""
+
+    id: str
+    result: BacktestResult | None = None
+    error: str | None = None
+
+    def overall(self) -> dict[str, dict[str, float]]:
+        """model -> metric -> value, the series' ``overall`` scope."""
+        out: dict[str, dict[str, float]] = {}
+        if self.result is None:
+            return out
+        for row in self.result.metrics:
+            if row["scope"] == "overall":
+                out.setdefault(row["model"], {})[row["metric"]] = row["value"]
+        return out
+
+
+def backtest_one(task: tuple[SeriesData, Sequence[ModelEntry], BacktestSpec]) -> SeriesBacktest:
+    """One series through the single-series backtest (jobs=1: the executor parallelises)."""
+    from forecast.panel_fit import describe_error
+
+    series, entries, spec = task
+    sid = series.id or ""
+    try:
+        result = run_backtest(series.y, entries, spec, source=series.describe())
+    except Exception as exc:  # one series' failure never stops the others
+        return SeriesBacktest(sid, error=describe_error(exc))
+    return SeriesBacktest(sid, result=result)
+
+
+@dataclass(frozen=True)
+class PanelBacktest:
+    """Every series' backtest and the aggregates over series (see the module doc)."""
+
+    config: dict[str, Any]
+    series: list[SeriesBacktest]
+    load_failures: list[dict[str, Any]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # ci / comparison on pooled losses
+
+    @property
+    def labels(self) -> list[str]:
+        return [m["label"] for m in self.config["models"]]
+
+    @property
+    def levels(self) -> tuple[float, ...]:
+        return tuple(self.config["levels"])
+
+    def scored(self) -> list[SeriesBacktest]:
+        return [s for s in self.series if s.result is not None]
+
+    def failures(self) -> list[dict[str, Any]]:
+        """Series that could not be backtested, and models that failed in folds of a series."""
+        out = list(self.load_failures)
+        for s in self.series:
+            if s.error is not None:
+                out.append({"id": s.id, "stage": "backtest", "error": s.error})
+            elif s.result is not None:
+                out += [
+                    {
+                        "id": s.id,
+                        "stage": "backtest",
+                        "model": f["model"],
+                        "folds": f["folds"],
+                        "error": f["error"],
+                    }
+                    for f in s.result.failures
+                ]
+        return out
+
+    def per_series(self) -> list[dict[str, Any]]:
+        """Rows ``{id, model, metric, value}`` of every series' overall metrics."""
+        return [
+            {"id": s.id, "model": model, "metric": metric, "value": value}
+            for s in self.scored()
+            for model, values in s.overall().items()
+            for metric, value in values.items()
+        ]
+
+    def aggregate(self) -> list[dict[str, Any]]:
+        """Rows ``{model, metric, mean, median, share_best, n_series}``."""
+        overall = [s.overall() for s in self.scored()]
+        metrics = list(dict.fromkeys(m for o in overall for v in o.values() for m in v))
+        wins = {(label, m): 0.0 for label in self.labels for m in metrics}
+        for o in overall:
+            for m in metrics:
+                values = {label: o[label][m] for label in o if m in o[label]}
+                best = best_value(m, values, self.levels)
+                if best is None:
+                    continue
+                winners = [label for label, v in values.items() if v == best]
+                for label in winners:
+                    wins[(label, m)] += 1 / len(winners)
+        rows = []
+        for label in self.labels:
+            for m in metrics:
+                scores = np.array(
+                    [o[label][m] for o in overall if label in o and m in o[label]], dtype=float
+                )
+                finite = scores[np.isfinite(scores)]
+                rows.append(
+                    {
+                        "model": label,
+                        "metric": m,
+                        "mean": float(finite.mean()) if finite.size else None,
+                        "median": float(np.median(finite)) if finite.size else None,
+                        "share_best": wins[(label, m)] / len(overall) if overall else None,
+                        "n_series": int(finite.size),
+                    }
+                )
+        return rows
+
+    def pooled(self) -> list[ModelForecasts]:
+        """Each model's forecasts of every series, concatenated in id order; an origin is
+        numbered series * (longest series + 1) + position so that origins stay unique."""
+        scored = self.scored()
+        stride = 1 + max((len(s.result.y) for s in scored if s.result is not None), default=0)
+        pooled = []
+        for label in self.labels:
+            parts = [
+                (i, mf)
+                for i, s in enumerate(scored)
+                if s.result is not None
+                for mf in s.result.forecasts
+                if mf.label == label and mf.origins.size
+            ]
+            if not parts:
+                continue
+            pooled.append(
+                ModelForecasts(
+                    label=label,
+                    origins=np.concatenate([i * stride + mf.origins for i, mf in parts]),
+                    folds=np.concatenate([mf.folds for _, mf in parts]),
+                    actual=np.concatenate([mf.actual for _, mf in parts]),
+                    mean=np.concatenate([mf.mean for _, mf in parts]),
+                    bands={
+                        lv: (
+                            np.concatenate([mf.bands[lv][0] for _, mf in parts]),
+                            np.concatenate([mf.bands[lv][1] for _, mf in parts]),
+                        )
+                        for lv in self.levels
+                    },
+                    scale=np.concatenate([mf.scale for _, mf in parts]),
+                    scale_sq=np.concatenate([mf.scale_sq for _, mf in parts]),
+                    interval_method=parts[0][1].interval_method,
+                )
+            )
+        return pooled
+
+    def failed_everywhere(self) -> list[str]:
+        """Models scored on no series at all."""
+        seen = {m for s in self.scored() for m in s.overall()}
+        return [label for label in self.labels if label not in seen]
+
+    def notes(self) -> list[str]:
+        return list(
+            dict.fromkeys(n for s in self.scored() if s.result is not None for n in s.result.notes)
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "config": self.config,
+            "aggregate": self.aggregate(),
+            "series": self.per_series(),
+            "failures": self.failures(),
+            "notes": self.notes(),
+            **self.extra,
+        }
+
+    def csv_header(self) -> list[str]:
+        return ["scope", "id", "model", "metric", "value", "n_series"]
+
+    def csv_rows(self) -> list[list[Any]]:
+        """Per-series rows (scope ``series``), then the aggregates (``mean``, ``median``,
+        ``share_best``) over series."""
+        rows: list[list[Any]] = [
+            ["series", r["id"], r["model"], r["metric"], r["value"], None]
+            for r in self.per_series()
+        ]
+        for r in self.aggregate():
+            for stat in ("mean", "median", "share_best"):
+                rows.append([stat, None, r["model"], r["metric"], r[stat], r["n_series"]])
+        return rows
+
+
+def run_panel_backtest(
+    panel: Panel,
+    entries: Sequence[ModelEntry],
+    spec: BacktestSpec,
+    executor: Executor,
+    *,
+    command: str = "",
+    on_series: Any = None,
+) -> PanelBacktest:
+    """Backtest every series of ``panel`` (see the module doc); ``on_series(s)`` is called as
+    each series finishes (progress)."""
+    from dataclasses import replace
+
+    from forecast.versions import library_versions
+
+    inner = replace(spec, jobs=1)
+    tasks = [(panel[i], list(entries), inner) for i in range(len(panel))]
+    results: list[SeriesBacktest] = []
+    for outcome in _mapped(executor, tasks):
+        results.append(outcome)
+        if on_series is not None:
+            on_series(outcome)
+    first = next((s.result for s in results if s.result is not None), None)
+    config = {
+        "data": panel.describe(),
+        "spec": spec.to_dict(),
+        "scheme": first.config["scheme"] if first else spec.scheme,
+        "scheme_name": spec.scheme,
+        "horizon": spec.horizon,
+        "gap": spec.gap,
+        "levels": list(spec.levels),
+        "refit": spec.refit,
+        "models": [e.to_dict() for e in entries],
+        "aggregation": "mean and median over series of each series' overall metric; MASE and "
+        "RMSSE means are the M4 mean of per-series ratios; share_best splits ties",
+        "command": command,
+        "versions": library_versions(),
+        "jobs": spec.jobs,
+    }
+    return PanelBacktest(config, results, [f.to_dict() for f in panel.failures])
+
+
+def _mapped(
+    executor: Executor, tasks: list[tuple[SeriesData, list[ModelEntry], BacktestSpec]]
+) -> Iterator[SeriesBacktest]:
+    yield from executor.map(backtest_one, tasks)
