@@ -13,11 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-from forecast.data.columns import choose_columns
-from forecast.data.table import Table, wide_columns
+from forecast.data.table import Table, choose_frame_columns, typed_table
+from forecast.data.values import SAMPLE_ROWS
 from forecast.errors import InputError
-
-SAMPLE_ROWS = 200
 
 
 def is_parquet(source: str) -> bool:
@@ -39,27 +37,13 @@ def read_parquet_table(
     single: bool,
 ) -> Table:
     dataset = _dataset(source)
-    sample = _sample(dataset)
-    if wide:
-        columns = wide_columns(sample, time_col, source)
-        wanted = list(sample.columns)
-    else:
-        columns = choose_columns(sample, time_col, value_col, source, id_col, single)
-        wanted = [c for c in (columns.time, columns.id, columns.value) if c is not None]
+    head = _head(dataset)
+    columns, wanted = choose_frame_columns(head, source, time_col, value_col, id_col, wide, single)
     try:
         frame = dataset.to_table(columns=wanted).to_pandas()
     except Exception as exc:  # pyarrow raises its own classes for damaged files
         raise InputError(f"cannot read {source} as Parquet: {exc}") from None
-    if frame.empty:
-        raise InputError(f"{source} has no data rows; it needs a time column and a value column")
-    for name in wanted:
-        if name != columns.value and not pd.api.types.is_datetime64_any_dtype(frame[name]):
-            frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
-            frame[name] = frame[name].map(lambda v: v if v is None else str(v))
-    if not wide and not pd.api.types.is_float_dtype(frame[columns.value]):
-        numeric = pd.api.types.is_numeric_dtype(frame[columns.value])
-        frame[columns.value] = frame[columns.value].astype("float64" if numeric else object)
-    return Table(frame[wanted], columns, source, line_offset=0, notes=[])
+    return typed_table(frame, columns, wanted, source, wide)
 
 
 def _dataset(source: str) -> Any:
@@ -77,17 +61,8 @@ def _dataset(source: str) -> Any:
         raise InputError(f"cannot read {source} as Parquet: {exc}") from None
 
 
-def _sample(dataset: Any) -> pd.DataFrame:
-    """The first rows as strings, for choosing columns exactly as for CSV."""
+def _head(dataset: Any) -> pd.DataFrame:
     try:
-        head = dataset.head(SAMPLE_ROWS).to_pandas()
+        return dataset.head(SAMPLE_ROWS).to_pandas()
     except Exception as exc:
         raise InputError(f"cannot read Parquet data: {exc}") from None
-    out = pd.DataFrame(index=head.index)
-    for name in head.columns:
-        column = head[name]
-        if pd.api.types.is_datetime64_any_dtype(column):
-            out[str(name)] = column.map(lambda t: None if pd.isna(t) else t.isoformat())
-        else:
-            out[str(name)] = column.map(lambda v: None if pd.isna(v) else str(v))
-    return out

@@ -123,6 +123,74 @@ def wide_columns(sample: pd.DataFrame, time_col: str | None, label: str) -> Colu
     return Columns(time_col, "value", WIDE_ID, fmt)
 
 
+def frame_table(
+    frame: pd.DataFrame,
+    label: str = "<frame>",
+    *,
+    time_col: str | None = None,
+    value_col: str | None = None,
+    id_col: str | None = None,
+    wide: bool = False,
+    single: bool = False,
+) -> Table:
+    """A pandas DataFrame (a notebook's, or Parquet's) as a Table, columns chosen as for CSV."""
+    frame = frame.reset_index(drop=True)
+    frame.columns = [str(c) for c in frame.columns]
+    head = frame.iloc[: len(frame) and 200]
+    columns, wanted = choose_frame_columns(head, label, time_col, value_col, id_col, wide, single)
+    table = typed_table(frame[wanted].copy(), columns, wanted, label, wide)
+    return _long(table) if wide else table
+
+
+def choose_frame_columns(
+    head: pd.DataFrame,
+    label: str,
+    time_col: str | None,
+    value_col: str | None,
+    id_col: str | None,
+    wide: bool,
+    single: bool,
+) -> tuple[Columns, list[str]]:
+    """The columns of a typed frame, chosen on its first rows written as text."""
+    sample = as_text(head)
+    if wide:
+        return wide_columns(sample, time_col, label), list(sample.columns)
+    columns = choose_columns(sample, time_col, value_col, label, id_col, single)
+    return columns, [c for c in (columns.time, columns.id, columns.value) if c is not None]
+
+
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every column as strings (timestamps in ISO format), missing values as None."""
+    out = pd.DataFrame(index=frame.index)
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(column):
+            out[str(name)] = column.map(lambda t: None if pd.isna(t) else t.isoformat())
+        else:
+            out[str(name)] = column.map(lambda v: None if pd.isna(v) else str(v))
+    return out
+
+
+def typed_table(
+    frame: pd.DataFrame, columns: Columns, wanted: list[str], label: str, wide: bool
+) -> Table:
+    """Typed columns as the loader reads them: timestamps kept, ids and text times as strings,
+    numeric values as float64 (others as text, to name a bad row)."""
+    if frame.empty:
+        raise InputError(f"{label} has no data rows; it needs a time column and a value column")
+    values = [c for c in wanted if c != columns.time] if wide else [columns.value]
+    for name in wanted:
+        column = frame[name]
+        if name in values:
+            if not pd.api.types.is_float_dtype(column):
+                numeric = pd.api.types.is_numeric_dtype(column)
+                frame[name] = column.astype("float64" if numeric else object)
+        elif not pd.api.types.is_datetime64_any_dtype(column):
+            text = column.astype(object).where(column.notna(), None)
+            frame[name] = text.map(lambda v: v if v is None else str(v))
+    return Table(frame[wanted], columns, label, line_offset=0, notes=[])
+
+
 def _long(table: Table) -> Table:
     """A wide table (time + one column per series) as id, time, value rows, series by series."""
     frame, tcol = table.frame, table.columns.time

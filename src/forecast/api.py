@@ -1,0 +1,204 @@
+"""The library under the CLI, for notebooks and scripts: load, diagnose, fit, predict, backtest.
+
+Every function takes a path (CSV, Parquet file or directory) or a pandas DataFrame in long
+(``id, time, value``), wide or single-series shape, and returns typed results; nothing is
+printed. One series is a panel of one. Failures of single series are collected, never raised
+(a panel run returns what it could do and says what it could not).
+
+    >>> import forecast
+    >>> panel = forecast.load("sample_data/retail_panel.csv")
+    >>> result = forecast.fit(panel, "arima", {"order": (1, 1, 0)}, horizon=6)
+    >>> result.frame.head()        # id, model, timestamp, mean, lower_80, upper_80, ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from forecast.data import Panel
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from forecast.backtest.panel import PanelBacktest
+    from forecast.backtest.runner import BacktestSpec
+    from forecast.diagnostics.diagnose import DiagnoseOptions
+    from forecast.panel_fit import SeriesOutcome
+
+
+def load(data: str | Path | pd.DataFrame | Panel, **options: Any) -> Panel:
+    """A validated panel from a path or a DataFrame; ``options`` are those of
+    :func:`forecast.data.load` (``id_col``, ``time_col``, ``value_col``, ``freq``, ``missing``,
+    ``min_length``, ``ids``, ``wide``...)."""
+    import pandas as pd
+
+    from forecast.data import load as load_path
+
+    if isinstance(data, Panel):
+        return data
+    if not isinstance(data, pd.DataFrame):
+        return load_path(str(data), **options)
+    from forecast.data.panel import panel_from_table
+    from forecast.data.series import series_from_table
+    from forecast.data.table import frame_table
+
+    table_options = {
+        k: options.pop(k) for k in ("time_col", "value_col", "id_col", "wide") if k in options
+    }
+    table = frame_table(data, **table_options)
+    checks = {
+        "freq": options.pop("freq", None),
+        "missing": options.pop("missing", "error"),
+        "min_length": options.pop("min_length", 2),
+        "purpose": options.pop("purpose", "this call"),
+        "time_format": options.pop("time_format", None),
+        "allow_constant": options.pop("allow_constant", False),
+    }
+    ids = options.pop("ids", None)
+    if options:
+        raise TypeError(f"unknown options: {sorted(options)}")
+    if table.columns.id is None:
+        return Panel.of(series_from_table(table, **checks))
+    return panel_from_table(table, ids=ids, **checks)
+
+
+@dataclass(frozen=True)
+class Forecasts:
+    """A panel's forecasts in long format, each series' outcome, and the failures."""
+
+    frame: pd.DataFrame
+    outcomes: list[SeriesOutcome]
+    failures: list[dict[str, Any]]
+
+
+def fit(
+    data: str | Path | pd.DataFrame | Panel,
+    model: str,
+    params: dict[str, Any] | None = None,
+    *,
+    horizon: int = 12,
+    levels: Sequence[float] = (80.0, 95.0),
+    fallback: str | None = None,
+    jobs: int = 1,
+    keep_models: bool = False,
+) -> Forecasts:
+    """Fit ``model`` on every series and forecast ``horizon`` steps."""
+    from forecast.execution import make_executor
+    from forecast.forecasting import min_obs
+    from forecast.models.base import check_horizon, check_levels
+    from forecast.panel_fit import FitSpec, fit_panel
+
+    panel = load(data, min_length=min_obs(fallback or model))
+    spec = FitSpec(
+        model,
+        dict(params or {}),
+        check_horizon(horizon),
+        check_levels(levels),
+        fallback,
+        keep_models=keep_models,
+    )
+    outcomes = list(fit_panel(panel, spec, make_executor("local", jobs)))
+    return _forecasts(outcomes, [f.to_dict() for f in panel.failures])
+
+
+def predict(
+    model_file: str | Path,
+    *,
+    data: str | Path | pd.DataFrame | None = None,
+    horizon: int | None = None,
+    levels: Sequence[float] | None = None,
+    ids: list[str] | None = None,
+    refit: bool = False,
+) -> Forecasts:
+    """Forecasts from a saved model file (one series or a panel), moved on by ``data``."""
+    from forecast.execution import LocalExecutor
+    from forecast.forecasting import DEFAULT_HORIZON, DEFAULT_LEVELS, first_given
+    from forecast.io.modelfile import LoadedPanel, load_model_file
+    from forecast.models.base import check_horizon, check_levels
+    from forecast.panel_fit import ContinueSpec, continue_panel
+
+    loaded = load_model_file(model_file)
+    if isinstance(loaded, LoadedPanel):
+        models = loaded.select(ids)
+        id_col = loaded.metadata.get("panel", {}).get("id_col")
+    else:
+        models = [("", loaded.model)]
+        id_col = None
+    steps = check_horizon(first_given(horizon, loaded.defaults.get("horizon"), DEFAULT_HORIZON))
+    bands = check_levels(first_given(levels, loaded.defaults.get("levels"), DEFAULT_LEVELS))
+    new = None
+    if data is not None:
+        new = load(data, id_col=id_col, min_length=1, allow_constant=True, freq=models[0][1].freq_)
+        if new.single is not None:
+            new = _renamed(new, models[0][0])
+    outcomes = list(continue_panel(models, new, ContinueSpec(steps, bands, refit), LocalExecutor()))
+    return _forecasts(outcomes, [f.to_dict() for f in new.failures] if new is not None else [])
+
+
+def diagnose(
+    data: str | Path | pd.DataFrame | Panel,
+    options: DiagnoseOptions | None = None,
+    *,
+    jobs: int = 1,
+) -> pd.DataFrame:
+    """One summary row per series (see :mod:`forecast.diagnostics.panel`); the full report of
+    one series is :func:`forecast.diagnostics.diagnose.diagnose_series`."""
+    import pandas as pd
+
+    from forecast.diagnostics.diagnose import MIN_OBS
+    from forecast.diagnostics.diagnose import DiagnoseOptions as Options
+    from forecast.diagnostics.panel import SUMMARY_COLUMNS, diagnose_panel
+    from forecast.execution import make_executor
+
+    panel = load(data, min_length=MIN_OBS)
+    rows = diagnose_panel(panel, options or Options(), make_executor("local", jobs))
+    return pd.DataFrame([r.row() for r in rows], columns=list(SUMMARY_COLUMNS))
+
+
+def backtest(
+    data: str | Path | pd.DataFrame | Panel,
+    models: Sequence[str | tuple[str, str, dict[str, Any]]],
+    spec: BacktestSpec | None = None,
+) -> PanelBacktest:
+    """Backtest ``models`` (registry names, or ``(label, name, params)``) on every series with
+    the splits of ``spec``; per-series metrics and aggregates over series."""
+    from forecast.backtest.engine import ModelEntry
+    from forecast.backtest.panel import run_panel_backtest
+    from forecast.backtest.runner import BacktestSpec as Spec
+    from forecast.execution import make_executor
+
+    spec = spec or Spec()
+    entries = [
+        ModelEntry(m, m) if isinstance(m, str) else ModelEntry(m[0], m[1], dict(m[2]))
+        for m in models
+    ]
+    panel = load(data, min_length=2 * spec.horizon + 2)
+    return run_panel_backtest(panel, entries, spec, make_executor("local", spec.jobs))
+
+
+def _renamed(panel: Panel, sid: str) -> Panel:
+    """A one-series panel whose series carries ``sid`` (a one-series model's new data)."""
+    from dataclasses import replace
+
+    assert panel.single is not None
+    return replace(panel, ids=(sid,), single=replace(panel.single, id=sid))
+
+
+def _forecasts(outcomes: list[SeriesOutcome], load_failures: list[dict[str, Any]]) -> Forecasts:
+    import pandas as pd
+
+    from forecast.report.panel_output import forecast_columns, outcome_rows
+
+    levels = next((o.forecast.levels for o in outcomes if o.forecast is not None), ())
+    columns = forecast_columns(tuple(levels))
+    rows = [row for o in outcomes for row in outcome_rows(o)]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame.insert(1, "model", frame["id"].map({o.id: o.model for o in outcomes}))
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"])
+    failures = load_failures + [
+        {"id": o.id, "stage": "fit", "error": o.error} for o in outcomes if o.error is not None
+    ]
+    return Forecasts(frame, outcomes, failures)
