@@ -53,3 +53,43 @@ class TrendChoice(StrEnum):
 
     c = "c"
     ct = "ct"
+
+
+class SchemeChoice(StrEnum):
+    walk_forward = "walk-forward"
+    purged_kfold = "purged-kfold"
+    cpcv = "cpcv"
+    bootstrap = "bootstrap"
+
+
+class InnerChoice(StrEnum):
+    walk_forward = "walk-forward"
+    purged_kfold = "purged-kfold"
+    cpcv = "cpcv"
+
+
+class BootstrapChoice(StrEnum):
+    mbb = "mbb"
+    cbb = "cbb"
+    sb = "sb"
+
+
+class ResampleChoice(StrEnum):
+    residuals = "residuals"
+    differences = "differences"
+    levels = "levels"
+
+
+class CiMethodChoice(StrEnum):
+    stationary = "stationary"
+    circular = "circular"
+
+
+class CiIntervalChoice(StrEnum):
+    percentile = "percentile"
+    basic = "basic"
+
+
+class WindowChoice(StrEnum):
+    expanding = "expanding"
+    rolling = "rolling"

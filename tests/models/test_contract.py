@@ -15,7 +15,7 @@ import pytest
 
 from forecast.io.modelfile import load_model, save_model
 from forecast.models.registry import REGISTRY, get_spec
-from forecast.report.export import jsonable
+from forecast.io.jsonable import jsonable
 
 CLASSICAL = [name for name, spec in REGISTRY.items() if spec.family != "neural"]
 # Small parameter settings that keep the contract fast and well-posed on the test series.

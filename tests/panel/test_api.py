@@ -54,3 +54,11 @@ def test_diagnose_and_backtest_on_a_frame() -> None:
     assert list(rows["id"]) == ["store_01", "store_02"] and (rows["period"] == 12).all()
     result = forecast.backtest(frame, ["naive", ("d", "drift", {})])
     assert {r["model"] for r in result.aggregate()} == {"naive", "d"}
+
+
+def test_backtest_is_callable_after_the_package_is_imported() -> None:
+    import forecast.backtest.metrics  # noqa: F401 - binds forecast.backtest to the package
+
+    frame = pd.read_csv(PANEL)
+    result = forecast.backtest(frame[frame["store"] == "store_03"], ["naive"])
+    assert [s.id for s in result.scored()] == ["store_03"]

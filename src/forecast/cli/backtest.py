@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import replace
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
@@ -12,53 +11,23 @@ import typer
 
 from forecast.cli import model_options as mo
 from forecast.cli import options as o
-from forecast.types import FormatChoice, MissingChoice
+from forecast.types import (
+    BootstrapChoice,
+    CiIntervalChoice,
+    CiMethodChoice,
+    FormatChoice,
+    InnerChoice,
+    MissingChoice,
+    ResampleChoice,
+    SchemeChoice,
+    WindowChoice,
+)
 
 if TYPE_CHECKING:
     from forecast.backtest.engine import ModelEntry, Refit
     from forecast.backtest.runner import BacktestSpec, Scheme
     from forecast.backtest.uncertainty import CompareSettings, IntervalSettings
     from forecast.data import Panel
-
-
-class SchemeChoice(StrEnum):
-    walk_forward = "walk-forward"
-    purged_kfold = "purged-kfold"
-    cpcv = "cpcv"
-    bootstrap = "bootstrap"
-
-
-class InnerChoice(StrEnum):
-    walk_forward = "walk-forward"
-    purged_kfold = "purged-kfold"
-    cpcv = "cpcv"
-
-
-class BootstrapChoice(StrEnum):
-    mbb = "mbb"
-    cbb = "cbb"
-    sb = "sb"
-
-
-class ResampleChoice(StrEnum):
-    residuals = "residuals"
-    differences = "differences"
-    levels = "levels"
-
-
-class CiMethodChoice(StrEnum):
-    stationary = "stationary"
-    circular = "circular"
-
-
-class CiIntervalChoice(StrEnum):
-    percentile = "percentile"
-    basic = "basic"
-
-
-class WindowChoice(StrEnum):
-    expanding = "expanding"
-    rolling = "rolling"
 
 
 def backtest(

@@ -41,7 +41,7 @@ import numpy as np
 from forecast import __version__
 from forecast.errors import ModelFileError, UsageError
 from forecast.io.atomic import atomic_write_bytes
-from forecast.report.export import jsonable
+from forecast.io.jsonable import jsonable
 from forecast.versions import library_versions
 
 if TYPE_CHECKING:

@@ -14,8 +14,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
+from forecast.io.jsonable import jsonable
 from forecast.models.base import level_label
-from forecast.report.export import jsonable, to_csv
+from forecast.report.export import to_csv
 
 if TYPE_CHECKING:
     from forecast.panel_fit import SeriesOutcome
