@@ -29,6 +29,15 @@ demo: $(STAMP)
 	$(BIN)/forecast backtest sample_data/airpassengers.csv --model snaive --model auto-arima \
 		--model arima --param arima.order=2,1,1 --horizon 12 --step 12 \
 		--report $(DEMO_OUT)/airpassengers-backtest.html
+	# a panel: 12 monthly series in long format (store, month, sales)
+	$(BIN)/forecast diagnose sample_data/retail_panel.csv
+	$(BIN)/forecast fit sample_data/retail_panel.csv --model sarima --param order=0,1,1 \
+		--param seasonal_order=0,1,1,12 --horizon 6 --jobs 2 \
+		--output $(DEMO_OUT)/retail-forecasts.parquet --save $(DEMO_OUT)/retail.fcm
+	$(BIN)/forecast predict $(DEMO_OUT)/retail.fcm --ids store_01,store_02 --horizon 3 --format csv
+	$(BIN)/forecast backtest sample_data/retail_panel.csv --model snaive --param snaive.period=12 \
+		--model airline=sarima --param airline.order=0,1,1 --param airline.seasonal_order=0,1,1,12 \
+		--refit never --horizon 6 --step 6 --jobs 2 --report $(DEMO_OUT)/retail-backtest.html
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -32,25 +32,38 @@ def task(description: str, total: int | None) -> Iterator[Advance]:
         yield _ignore
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
         TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
         TextColumn("{task.fields[info]}"),
         console=Console(stderr=True),
         transient=True,
     )
     with progress:
-        task_id = progress.add_task(description, total=total, info="")
+        task_id = progress.add_task(description, total=total, info="", rate="")
 
         def advance(steps: int = 1, **fields: Any) -> None:
             info = "  ".join(
                 f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in fields.items()
             )
             progress.update(task_id, advance=steps, info=info)
+            speed = progress.tasks[0].speed
+            rate = f"{speed:.3g}/s" if speed else ""
+            progress.update(task_id, rate=rate)
 
         yield advance
 
