@@ -121,6 +121,7 @@ def backtest(
         typer.Option(help="Seasonal period of the MASE/RMSSE scale (default: detected)."),
     ] = None,
     jobs: Annotated[int, typer.Option(help="Parallel worker processes.")] = 1,
+    threads: o.Threads = None,
     seed: Annotated[int, typer.Option(help="Seed for models that draw random numbers.")] = 0,
     inner: Annotated[
         InnerChoice, typer.Option(help="Bootstrap: the scheme run on every replicate.")
@@ -188,7 +189,9 @@ def backtest(
     from forecast.forecasting import DEFAULT_HORIZON, DEFAULT_LEVELS, first_given
     from forecast.models.base import check_horizon, check_levels
     from forecast.progress import progress_enabled
+    from forecast.threads import limited, resolve
 
+    policy = resolve(threads)
     cfg = read_config(config)
     default_refit, per_model = _refits(refit or [])
     entries = [
@@ -237,7 +240,7 @@ def backtest(
     command = "forecast " + " ".join(shlex.quote(a) for a in o.INVOCATION.get())
     if dm_power not in (1, 2):
         raise UsageError(f"--dm-power must be 1 or 2, got {dm_power}")
-    with progress_enabled(progress_allowed(quiet)):
+    with progress_enabled(progress_allowed(quiet)), limited(policy):
         if scheme is SchemeChoice.bootstrap:
             boot = BootstrapSpec(
                 bootstrap.value, reps, _block_size(block_size), resample.value, ci_level
@@ -259,6 +262,7 @@ def backtest(
             result.extra["comparison"] = compare_models(
                 result.forecasts, dm_power, mcs_size, seed=seed, gap=spec.gap
             )
+    result.config["threads"] = policy.to_dict(spec.jobs)
     warn_all(result.notes, quiet)
     warn_all(  # on stderr too: with --format json/csv nothing else shows them
         (f"{f['model']} failed in folds {f['folds']}: {f['error']}" for f in result.failures),

@@ -88,12 +88,16 @@ def diagnose(
     encoding: o.Encoding = None,
     fmt: o.Format = FormatChoice.table,
     quiet: o.Quiet = False,
+    threads: o.Threads = None,
     debug: o.Debug = False,
 ) -> None:
     """Diagnose a series: ACF/PACF, Ljung-Box, ADF/KPSS/PP/ZA/DF-GLS, differencing, seasonality."""
     from forecast.cli.render import emit, message
     from forecast.diagnostics.diagnose import MIN_OBS, DiagnoseOptions, diagnose_series
     from forecast.io.atomic import atomic_write_bytes
+    from forecast.threads import limited, resolve
+
+    policy = resolve(threads)
 
     plot_format = None
     if plot is not None:
@@ -112,20 +116,21 @@ def diagnose(
         purpose="diagnose",
         quiet=quiet,
     )
-    result = diagnose_series(
-        series,
-        DiagnoseOptions(
-            lags=lags,
-            acf_method=acf_method.value,
-            pacf_method=pacf_method.value,
-            alpha=alpha,
-            trend=trend.value,
-            adf_lags=adf_lags,
-            period=period,
-            log=log,
-            diff=diff,
-        ),
-    )
+    with limited(policy):
+        result = diagnose_series(
+            series,
+            DiagnoseOptions(
+                lags=lags,
+                acf_method=acf_method.value,
+                pacf_method=pacf_method.value,
+                alpha=alpha,
+                trend=trend.value,
+                adf_lags=adf_lags,
+                period=period,
+                log=log,
+                diff=diff,
+            ),
+        )
     if plot is not None and plot_format is not None:
         from forecast.report.plots import diagnosis_figure, figure_bytes
 
@@ -138,7 +143,7 @@ def diagnose(
         tables = diagnosis_tables(result)
     emit(
         fmt.value,
-        document=result.to_dict(),
+        document={**result.to_dict(), "config": {"threads": policy.to_dict()}},
         csv_header=("section", "item", "statistic", "value"),
         csv_rows=result.to_rows(),
         tables=tables,

@@ -27,6 +27,7 @@ def fit(
     fmt: o.Format = FormatChoice.table,
     no_header: o.NoHeader = False,
     quiet: o.Quiet = False,
+    threads: o.Threads = None,
     debug: o.Debug = False,
 ) -> None:
     """Fit a model on DATA and forecast; --save writes the fitted model for 'forecast predict'.
@@ -46,7 +47,9 @@ def fit(
     from forecast.models.base import check_horizon, check_levels
     from forecast.models.registry import get_spec, parse_param_args
     from forecast.progress import progress_enabled
+    from forecast.threads import limited, resolve
 
+    policy = resolve(threads)
     cfg = read_config(config)
     name = model or cfg.model
     if name is None:
@@ -70,8 +73,9 @@ def fit(
         purpose=f"fitting {name}",
         quiet=quiet,
     )
-    with progress_enabled(progress_allowed(quiet)):
+    with progress_enabled(progress_allowed(quiet)), limited(policy):
         fitted, run = fit_model(series, name, raw_params, steps, levels)
+    run.extra["config"] = {"threads": policy.to_dict()}
     run.extra.update(mo.forecast_device(fitted))
     warn_all(run.summary.notes, quiet)
     mo.save_and_print(run, fitted, save, series.describe(), fmt, quiet, no_header)

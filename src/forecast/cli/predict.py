@@ -44,6 +44,7 @@ def predict(
     fmt: o.Format = FormatChoice.table,
     no_header: o.NoHeader = False,
     quiet: o.Quiet = False,
+    threads: o.Threads = None,
     debug: o.Debug = False,
 ) -> None:
     """Forecast from a saved model; --data appends new observations at fixed parameters.
@@ -54,7 +55,9 @@ def predict(
     from forecast.io.modelfile import load_model
     from forecast.models.base import check_horizon, check_levels
     from forecast.progress import progress_enabled
+    from forecast.threads import limited, resolve
 
+    policy = resolve(threads)
     loaded = load_model(model_file)
     if device is not None:
         mo.use_device(loaded.model, device)
@@ -77,8 +80,9 @@ def predict(
             freq_default=loaded.model.freq_,
             allow_constant=True,
         )
-    with progress_enabled(progress_allowed(quiet)):
+    with progress_enabled(progress_allowed(quiet)), limited(policy):
         model, run = continue_model(loaded.model, new, refit, steps, levels)
+    run.extra["config"] = {"threads": policy.to_dict()}
     run.extra["model_file"] = str(model_file)
     run.extra.update(mo.forecast_device(model))
     training = {**loaded.metadata.get("training", {}), **run.series}
