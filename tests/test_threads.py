@@ -42,7 +42,11 @@ def test_option_wins_over_the_variable_and_sets_both() -> None:
     [
         (0, {}, "--threads must be >= 1, got 0"),
         (-2, {}, "--threads must be >= 1, got -2"),
-        (None, {"FORECAST_THREADS": "abc"}, "FORECAST_THREADS must be a whole number >= 1, got 'abc'"),
+        (
+            None,
+            {"FORECAST_THREADS": "abc"},
+            "FORECAST_THREADS must be a whole number >= 1, got 'abc'",
+        ),
         (None, {"FORECAST_THREADS": "0"}, "FORECAST_THREADS must be a whole number >= 1, got '0'"),
         (None, {"FORECAST_THREADS": "1.5"}, "got '1.5'"),
     ],
@@ -136,7 +140,9 @@ def test_real_pools_during_classical_fits_in_the_main_process_and_in_workers(
 ) -> None:
     log = tmp_path / "pools.jsonl"
     env = {
-        k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS") and k != "FORECAST_THREADS"
+        k: v
+        for k, v in os.environ.items()
+        if not k.endswith("_NUM_THREADS") and k != "FORECAST_THREADS"
     }
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT)])
     proc = subprocess.run(

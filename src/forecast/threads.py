@@ -31,7 +31,8 @@ ENV = "FORECAST_THREADS"
 RULE = (
     "classical models and diagnostics: BLAS/OpenMP pools at 1 thread; neural models: torch "
     "intra-op threads at the core count; --threads N or FORECAST_THREADS=N sets both to N; "
-    "--jobs J gives each worker max(1, N // J) threads (N: the core count by default)"
+    "--jobs J: each of the min(J, cores) workers gets max(1, N // workers) (N: the core count "
+    "by default)"
 )
 
 # What each kind of pool reads when its library is loaded (the first one set wins).

@@ -32,6 +32,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from forecast import threads
 from forecast.backtest.splitters import (
     Fold,
     WalkForward,
@@ -39,7 +40,6 @@ from forecast.backtest.splitters import (
     longest_run,
     longest_run_before,
 )
-from forecast import threads
 from forecast.errors import ForecastError, UsageError
 from forecast.models.registry import get_spec
 

@@ -47,7 +47,6 @@ import pandas as pd
 import torch
 
 from forecast.errors import InputError, UsageError
-from forecast.threads import torch_threads
 from forecast.models.base import (
     Bands,
     BaseForecaster,
@@ -72,6 +71,7 @@ from forecast.models.neural.windows import (
     touched,
     window_view,
 )
+from forecast.threads import torch_threads
 
 STRATEGIES = ("direct", "recursive")
 MAX_TOKENS = 16  # the automatic transformer patch keeps at most this many tokens
