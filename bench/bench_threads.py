@@ -12,8 +12,9 @@ stopped by this script) on one of the cores. Under each:
 3. every diagnostic of `forecast diagnose` on AirPassengers, rule on and off.
 
 Best of 3 each, or of the runs made in the first 10 s (wall seconds, and the CPU seconds of
-that run for ours: CPU above wall is threads spinning). Prints the load average before each condition and checks the issue's two
-targets: loaded at most 1.2x our idle time, and below statsforecast's loaded time.
+that run for ours: CPU above wall is threads spinning). Prints the load average before each
+condition and checks the issue's two targets: loaded at most 1.2x our idle time, and below
+statsforecast's loaded time.
 """
 
 from __future__ import annotations
