@@ -213,11 +213,16 @@ def _worker_threads(_: int) -> tuple[str | None, int]:
     return os.environ.get("OPENBLAS_NUM_THREADS"), max(blas)
 
 
-def test_parallel_workers_share_the_cores() -> None:
-    """Each of n workers gets cpu_count // n BLAS threads (not a machine-sized pool each)."""
+@pytest.mark.parametrize("given", [None, 4])
+def test_parallel_workers_share_the_cores(given: int | None) -> None:
+    """Each of n workers gets its share of the active thread policy (forecast.threads): BLAS at
+    1 thread by default, --threads N split between the workers (not a machine-sized pool each)."""
     from forecast.backtest.engine import parallel_map
+    from forecast.threads import limited, resolve
 
     workers = 2
-    expected = max(1, (os.cpu_count() or 1) // workers)
-    seen = set(parallel_map(_worker_threads, list(range(8)), workers))
+    policy = resolve(given, {})
+    expected = policy.for_workers(workers).classical
+    with limited(policy):
+        seen = set(parallel_map(_worker_threads, list(range(8)), workers))
     assert seen == {(str(expected), expected)}

@@ -23,7 +23,6 @@ identical for any number of jobs.
 
 from __future__ import annotations
 
-import os
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -33,6 +32,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from forecast import threads
 from forecast.backtest.splitters import (
     Fold,
     WalkForward,
@@ -249,32 +249,16 @@ def parallel_map(
     # fork is fast (no re-import in the workers), but not safe once torch has started threads
     forkable = "fork" in multiprocessing.get_all_start_methods() and "torch" not in sys.modules
     context = multiprocessing.get_context("fork" if forkable else "spawn")
-    workers = min(n_jobs, len(items), os.cpu_count() or 1)
-    threads = max(1, (os.cpu_count() or 1) // workers)
+    policy = threads.active()
+    workers = min(n_jobs, len(items), policy.cores)
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=limit_threads, initargs=(threads,)
+        max_workers=workers,
+        mp_context=context,
+        initializer=threads.enter_worker,  # each worker's share of the cores (forecast.threads)
+        initargs=(policy.for_workers(n_jobs),),
     ) as pool:
         chunks = chunksize or max(1, len(items) // (workers * 8))
         yield from pool.map(fn, items, chunksize=chunks)
-
-
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-def limit_threads(threads: int) -> None:
-    """Share the cores between the workers: each worker's BLAS/OpenMP pools (numpy's, scipy's,
-    torch's) get ``threads`` threads. Without it every worker starts a pool as large as the
-    machine, and OpenBLAS threads spin while they wait: on 2 cores, 2 workers ran a bootstrap
-    backtest over twice as slowly as 1 worker."""
-    import sys
-
-    from threadpoolctl import threadpool_limits
-
-    for name in THREAD_VARIABLES:  # libraries loaded later read these when they load
-        os.environ[name] = str(threads)
-    threadpool_limits(threads)  # those loaded already
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(threads)
 
 
 def _run_job_args(args: tuple[Job, pd.Series, Settings]) -> JobResult:

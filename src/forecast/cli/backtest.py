@@ -92,6 +92,7 @@ def backtest(
         typer.Option(help="Seasonal period of the MASE/RMSSE scale (default: detected)."),
     ] = None,
     jobs: Annotated[int, typer.Option(help="Parallel worker processes.")] = 1,
+    threads: o.Threads = None,
     seed: Annotated[int, typer.Option(help="Seed for models that draw random numbers.")] = 0,
     inner: Annotated[
         InnerChoice, typer.Option(help="Bootstrap: the scheme run on every replicate.")
@@ -167,7 +168,9 @@ def backtest(
     from forecast.forecasting import DEFAULT_HORIZON, DEFAULT_LEVELS, first_given
     from forecast.models.base import check_horizon, check_levels
     from forecast.progress import progress_enabled
+    from forecast.threads import limited, resolve
 
+    policy = resolve(threads)
     cfg = read_config(config)
     default_refit, per_model = _refits(refit or [])
     entries = [
@@ -231,21 +234,23 @@ def backtest(
                 "--scheme bootstrap resamples one series; on a panel pass --ids X (one series)"
                 " or use walk-forward, purged-kfold or cpcv"
             )
-        _backtest_panel(
-            panel,
-            entries,
-            spec,
-            ci_settings,
-            compare_settings,
-            command,
-            report,
-            fmt,
-            quiet,
-            no_header,
-        )
+        with limited(policy):
+            _backtest_panel(
+                panel,
+                entries,
+                spec,
+                ci_settings,
+                compare_settings,
+                command,
+                report,
+                fmt,
+                quiet,
+                no_header,
+                policy.to_dict(spec.jobs),
+            )
         return
     series = panel.single
-    with progress_enabled(progress_allowed(quiet)):
+    with progress_enabled(progress_allowed(quiet)), limited(policy):
         if scheme is SchemeChoice.bootstrap:
             boot = BootstrapSpec(
                 bootstrap.value, reps, _block_size(block_size), resample.value, ci_level
@@ -258,6 +263,7 @@ def backtest(
                 series.y, entries, spec, source=series.describe(), command=command
             )
         result.extra.update(assess(result.forecasts, ci_settings, compare_settings, spec.gap))
+    result.config["threads"] = policy.to_dict(spec.jobs)
     warn_all(result.notes, quiet)
     warn_all(  # on stderr too: with --format json/csv nothing else shows them
         (f"{f['model']} failed in folds {f['folds']}: {f['error']}" for f in result.failures),
@@ -300,6 +306,7 @@ def _backtest_panel(
     fmt: FormatChoice,
     quiet: bool,
     no_header: bool,
+    threads: dict[str, Any],
 ) -> None:
     """Every series with the same splits; aggregates over series; exit 1 on any failure."""
     from forecast.backtest.panel import POOLED_NOTE, run_panel_backtest
@@ -324,6 +331,7 @@ def _backtest_panel(
             command=command,
             on_series=done,
         )
+        result.config["threads"] = threads
         if ci is not None or compare is not None:
             sections = assess(result.pooled(), ci, compare, spec.gap)
             for section in sections.values():

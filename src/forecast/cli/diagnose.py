@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -103,6 +103,7 @@ def diagnose(
     encoding: o.Encoding = None,
     fmt: o.Format = FormatChoice.table,
     quiet: o.Quiet = False,
+    threads: o.Threads = None,
     debug: o.Debug = False,
 ) -> None:
     """Diagnose a series: ACF/PACF, Ljung-Box, ADF/KPSS/PP/ZA/DF-GLS, differencing, seasonality.
@@ -113,6 +114,9 @@ def diagnose(
     from forecast.diagnostics.diagnose import MIN_OBS, DiagnoseOptions, diagnose_series
     from forecast.errors import InputError, UsageError
     from forecast.io.atomic import atomic_write_bytes
+    from forecast.threads import limited, resolve
+
+    policy = resolve(threads)
 
     plot_format = None
     if plot is not None:
@@ -148,11 +152,13 @@ def diagnose(
     if panel.single is None and series_id is None:
         if plot is not None:
             raise UsageError("--plot draws one series; on a panel pass --id X")
-        _summarise_panel(panel, options, jobs, fmt, quiet)
+        with limited(policy):
+            _summarise_panel(panel, options, jobs, fmt, quiet, policy.to_dict(jobs))
         return
     if panel.single is None and not panel.ids:
         raise InputError(f"series {series_id!r}: {panel.failures[0].reason}")
-    result = diagnose_series(panel[0], options)
+    with limited(policy):
+        result = diagnose_series(panel[0], options)
     if plot is not None and plot_format is not None:
         from forecast.report.plots import diagnosis_figure, figure_bytes
 
@@ -165,7 +171,7 @@ def diagnose(
         tables = diagnosis_tables(result)
     emit(
         fmt.value,
-        document=result.to_dict(),
+        document={**result.to_dict(), "config": {"threads": policy.to_dict()}},
         csv_header=("section", "item", "statistic", "value"),
         csv_rows=result.to_rows(),
         tables=tables,
@@ -174,7 +180,12 @@ def diagnose(
 
 
 def _summarise_panel(
-    panel: Panel, options: DiagnoseOptions, jobs: int, fmt: FormatChoice, quiet: bool
+    panel: Panel,
+    options: DiagnoseOptions,
+    jobs: int,
+    fmt: FormatChoice,
+    quiet: bool,
+    threads: dict[str, Any],
 ) -> None:
     """One row per series; exit 1 when a series could not be diagnosed."""
     from forecast.cli.render import emit, progress_allowed, warn
@@ -200,6 +211,7 @@ def _summarise_panel(
         fmt.value,
         document={
             "data": panel.describe(),
+            "config": {"threads": threads},
             "alpha": options.alpha,
             "series": [r.to_dict() for r in rows],
             "failures": failures,

@@ -40,6 +40,7 @@ def fit(
     fmt: o.Format = FormatChoice.table,
     no_header: o.NoHeader = False,
     quiet: o.Quiet = False,
+    threads: o.Threads = None,
     debug: o.Debug = False,
 ) -> None:
     """Fit a model on DATA and forecast; --save writes the fitted model for 'forecast predict'.
@@ -61,7 +62,9 @@ def fit(
     from forecast.models.base import check_horizon, check_levels
     from forecast.models.registry import get_spec, parse_param_args
     from forecast.progress import progress_enabled
+    from forecast.threads import limited, resolve
 
+    policy = resolve(threads)
     cfg = read_config(config)
     name = model or cfg.model
     if name is None:
@@ -91,26 +94,29 @@ def fit(
         wide=wide,
     )
     if panel.single is None:
-        _fit_panel(
-            panel,
-            name,
-            raw_params,
-            steps,
-            levels,
-            fallback,
-            save,
-            output,
-            jobs,
-            fmt,
-            quiet,
-            no_header,
-        )
+        with limited(policy):
+            _fit_panel(
+                panel,
+                name,
+                raw_params,
+                steps,
+                levels,
+                fallback,
+                save,
+                output,
+                jobs,
+                fmt,
+                quiet,
+                no_header,
+                policy.to_dict(jobs),
+            )
         return
     if output is not None:
         raise UsageError("--output writes a panel's forecasts; for one series use --format")
     series = panel.single
-    with progress_enabled(progress_allowed(quiet)):
+    with progress_enabled(progress_allowed(quiet)), limited(policy):
         fitted, run = fit_model(series, name, raw_params, steps, levels)
+    run.extra["config"] = {"threads": policy.to_dict()}
     run.extra.update(mo.forecast_device(fitted))
     warn_all(run.summary.notes, quiet)
     mo.save_and_print(run, fitted, save, series.describe(), fmt, quiet, no_header)
@@ -129,6 +135,7 @@ def _fit_panel(
     fmt: FormatChoice,
     quiet: bool,
     no_header: bool,
+    threads: dict[str, Any],
 ) -> None:
     from forecast.cli.panel_run import stream_outcomes
     from forecast.execution import make_executor
@@ -142,6 +149,7 @@ def _fit_panel(
         "fallback": fallback,
         "horizon": steps,
         "levels": list(levels),
+        "config": {"threads": threads},
     }
     stream_outcomes(
         fit_panel(panel, spec, make_executor("local", jobs)),

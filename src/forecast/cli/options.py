@@ -135,6 +135,14 @@ Quiet = Annotated[
         rich_help_panel=OUTPUT_PANEL,
     ),
 ]
+Threads = Annotated[
+    int | None,
+    typer.Option(
+        "--threads",
+        help="Threads of the numeric libraries (default: 1 for classical models and "
+        "diagnostics, the core count for neural models; FORECAST_THREADS=N sets it too).",
+    ),
+]
 Debug = Annotated[
     bool,
     typer.Option("--debug", help="Show the traceback of an error.", rich_help_panel=OUTPUT_PANEL),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -55,6 +55,7 @@ def predict(
     fmt: o.Format = FormatChoice.table,
     no_header: o.NoHeader = False,
     quiet: o.Quiet = False,
+    threads: o.Threads = None,
     debug: o.Debug = False,
 ) -> None:
     """Forecast from a saved model; --data appends new observations at fixed parameters.
@@ -68,43 +69,47 @@ def predict(
     from forecast.io.modelfile import LoadedPanel, load_model_file
     from forecast.models.base import check_horizon, check_levels
     from forecast.progress import progress_enabled
+    from forecast.threads import limited, resolve
 
+    policy = resolve(threads)
     loaded = load_model_file(model_file)
     if isinstance(loaded, LoadedPanel):
-        _predict_panel(
-            loaded,
-            PanelPredict(
-                model_file,
-                data,
-                horizon,
-                level,
-                refit,
-                save,
-                output,
-                jobs,
-                device,
-                id_col,
-                o.selected_ids(ids, ids_file),
-                fmt,
-                quiet,
-                no_header,
-            ),
-            lambda source, freq_default, file_id_col: o.load(
-                source,
-                time_col=time_col,
-                value_col=value_col,
-                freq=freq,
-                missing=missing,
-                time_format=time_format,
-                encoding=encoding,
-                min_length=1,
-                purpose="updating a model",
-                quiet=quiet,
-                freq_default=freq_default,
-                allow_constant=True,
-                id_col=id_col or file_id_col,
-            ),
-        )
+        with limited(policy):
+            _predict_panel(
+                loaded,
+                PanelPredict(
+                    model_file,
+                    data,
+                    horizon,
+                    level,
+                    refit,
+                    save,
+                    output,
+                    jobs,
+                    device,
+                    id_col,
+                    o.selected_ids(ids, ids_file),
+                    fmt,
+                    quiet,
+                    no_header,
+                    policy.to_dict(jobs),
+                ),
+                lambda source, freq_default, file_id_col: o.load(
+                    source,
+                    time_col=time_col,
+                    value_col=value_col,
+                    freq=freq,
+                    missing=missing,
+                    time_format=time_format,
+                    encoding=encoding,
+                    min_length=1,
+                    purpose="updating a model",
+                    quiet=quiet,
+                    freq_default=freq_default,
+                    allow_constant=True,
+                    id_col=id_col or file_id_col,
+                ),
+            )
         return
     if ids is not None or ids_file is not None or output is not None:
         raise UsageError(f"{model_file} holds one series' model; --ids/--output apply to panels")
@@ -129,8 +134,9 @@ def predict(
             freq_default=loaded.model.freq_,
             allow_constant=True,
         )
-    with progress_enabled(progress_allowed(quiet)):
+    with progress_enabled(progress_allowed(quiet)), limited(policy):
         model, run = continue_model(loaded.model, new, refit, steps, levels)
+    run.extra["config"] = {"threads": policy.to_dict()}
     run.extra["model_file"] = str(model_file)
     run.extra.update(mo.forecast_device(model))
     training = {**loaded.metadata.get("training", {}), **run.series}
@@ -155,6 +161,7 @@ class PanelPredict:
     fmt: FormatChoice
     quiet: bool
     no_header: bool
+    threads: dict[str, Any]
 
 
 def _predict_panel(
@@ -189,6 +196,7 @@ def _predict_panel(
         "data": new.describe() if new is not None else None,
         "horizon": steps,
         "levels": list(levels),
+        "config": {"threads": opts.threads},
     }
     stream_outcomes(
         continue_panel(models, new, spec, make_executor("local", opts.jobs)),

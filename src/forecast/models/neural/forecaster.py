@@ -71,6 +71,7 @@ from forecast.models.neural.windows import (
     touched,
     window_view,
 )
+from forecast.threads import torch_threads
 
 STRATEGIES = ("direct", "recursive")
 MAX_TOKENS = 16  # the automatic transformer patch keeps at most this many tokens
@@ -262,7 +263,7 @@ class NeuralForecaster(BaseForecaster):
             amp=self.amp,
             seed=self.seed,
         )
-        with dev.reproducible(self.seed, choice):
+        with torch_threads(), dev.reproducible(self.seed, choice):
             net = networks.build(self.arch_)
             if warm is not None:
                 net.load_state_dict(warm.net_.state_dict())
@@ -440,7 +441,7 @@ class NeuralForecaster(BaseForecaster):
         net = self.net_
         out = np.empty((rows.size, steps), dtype=np.float64)
         size = self._chunk_size()
-        with torch.no_grad():
+        with torch_threads(), torch.no_grad():
             for lo in range(0, rows.size, size):
                 chunk = slice(lo, lo + size)
                 window = dev.to_device(
