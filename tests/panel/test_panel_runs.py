@@ -274,3 +274,23 @@ def test_backtest_series_failure_is_exit_1(cli, tmp_path: Path) -> None:
     doc = json.loads(result.stdout)
     assert {f["id"] for f in doc["failures"]} == {"short"}
     assert {r["id"] for r in doc["series"]} == {"s00", "s01"}
+
+
+def test_inspect_and_unknown_series_in_new_data(cli, tmp_path: Path) -> None:
+    model = tmp_path / "m.fcm"
+    assert (
+        cli(
+            "fit", PANEL, "-m", "naive", "--save", model, "-f", "csv", "--ids", "store_01,store_02"
+        ).code
+        == 0
+    )
+    shown = cli("inspect", model, "-f", "csv")
+    assert shown.code == 0 and "panel.series,2" in shown.stdout
+    assert "series.store_02,naive n=96" in shown.stdout
+    new = pd.DataFrame(
+        {"store": ["store_01", "store_99"], "month": ["2025-01-01"] * 2, "sales": [1.0, 2.0]}
+    )
+    moved = cli("predict", model, "--data", write(new, tmp_path / "n.csv"), "-H", "1", "-f", "csv")
+    assert moved.code == 0
+    assert "1 series without a model, ignored: 'store_99'" in moved.stderr
+    assert _rows(moved.stdout)[0]["mean"] == "1.0"

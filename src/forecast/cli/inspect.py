@@ -17,16 +17,36 @@ def inspect(
     quiet: o.Quiet = False,
     debug: o.Debug = False,
 ) -> None:
-    """Verify a model file (format, version, checksum) and print its metadata (JSON by default)."""
+    """Verify a model file (format, version, checksum) and print its metadata (JSON by default).
+
+    A panel's file lists every series (id, model, training span) instead of one training block."""
+    from rich.text import Text
+
     from forecast.cli.render import emit
-    from forecast.io.modelfile import load_model
+    from forecast.io.modelfile import LoadedPanel, load_model_file
     from forecast.report.model_tables import summary_table
 
-    loaded = load_model(model_file)  # verifies the checksum and that the model restores
+    loaded = load_model_file(model_file)  # verifies the checksum and that every model restores
     meta = loaded.metadata
-    training = meta.get("training", {})
     rows = [("model", meta["model"]), ("format_version", meta["format_version"])]
-    rows += [(f"training.{k}", v) for k, v in training.items()]
+    if isinstance(loaded, LoadedPanel):
+        series = meta["panel"]["series"]
+        rows += [("panel.id_col", meta["panel"].get("id_col")), ("panel.series", len(series))]
+        rows += [
+            (
+                f"series.{s['id']}",
+                f"{s['model']} n={s['training'].get('n')} "
+                f"{s['training'].get('start')} .. {s['training'].get('end')}",
+            )
+            for s in series
+        ]
+        tables = [
+            Text(f"{model_file}: {meta['model']} on {len(series)} series"),
+            summary_table(loaded.models[0][1].summary(), {"first series": series[0]["id"]}),
+        ]
+    else:
+        rows += [(f"training.{k}", v) for k, v in meta.get("training", {}).items()]
+        tables = [summary_table(loaded.model.summary(), {"file": str(model_file)})]
     rows += [(f"versions.{k}", v) for k, v in meta.get("versions", {}).items()]
     rows += [("checksum", meta["checksum"]), ("created_utc", meta.get("created_utc"))]
     emit(
@@ -34,6 +54,6 @@ def inspect(
         document=meta,
         csv_header=("field", "value"),
         csv_rows=rows,
-        tables=[summary_table(loaded.model.summary(), {"file": str(model_file)})],
+        tables=tables,
         quiet=quiet,
     )

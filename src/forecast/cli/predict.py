@@ -189,6 +189,18 @@ def _predict_panel(
         raise UsageError(
             f"--data {opts.data} has no id column; a panel's model needs one (--id-col NAME)"
         )
+    if new is not None:
+        from forecast.cli.render import warn
+
+        modelled = {sid for sid, _ in loaded.models}
+        unknown = [sid for sid in new.ids if sid not in modelled]
+        if unknown:
+            shown = ", ".join(repr(s) for s in unknown[:5])
+            warn(
+                f"--data has {len(unknown)} series without a model, ignored: {shown}; fit them "
+                "with 'forecast fit'",
+                opts.quiet,
+            )
     spec = ContinueSpec(steps, levels, opts.refit, keep_models=opts.save is not None)
     header = {
         "model_file": str(opts.model_file),
