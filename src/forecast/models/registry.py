@@ -108,7 +108,7 @@ class ModelSpec:
     """A registered model: name, family, one-line summary, factory path and parameters."""
 
     name: str
-    family: Literal["baseline", "arima", "neural"]
+    family: Literal["baseline", "arima", "smoothing", "decomposition", "ensemble", "neural"]
     summary: str
     target: str  # "module:Class"
     params: tuple[Param, ...] = ()
@@ -254,6 +254,64 @@ def _arima_specs() -> list[ModelSpec]:
                 Param("d", "int", 0, "differences before the lag search", minimum=0),
                 Param("one_se", "bool", False, "largest penalty within one SE of the best"),
                 TREND,
+            ),
+        ),
+    ]
+
+
+def _smoothing_specs() -> list[ModelSpec]:
+    """ETS, Theta, MSTL and the ensemble of members."""
+    ets_ic = Param(
+        "ic", "choice", "aicc", "criterion for choosing the model", choices=("aic", "aicc", "bic")
+    )
+    return [
+        ModelSpec(
+            "ets",
+            "smoothing",
+            "exponential smoothing ETS(error, trend, season); auto: chosen by AICc as R ets()",
+            "forecast.models.ets:Ets",
+            (
+                Param(
+                    "error",
+                    "choice",
+                    "auto",
+                    "error: add, mul (strictly positive data only), or auto (both tried)",
+                    choices=("auto", "add", "mul"),
+                ),
+                Param(
+                    "trend",
+                    "choice",
+                    "auto",
+                    "trend: none, add, damped (additive damped), or auto (all tried)",
+                    choices=("auto", "none", "add", "damped"),
+                ),
+                Param(
+                    "season",
+                    "choice",
+                    "auto",
+                    "season: none, add, mul (strictly positive data; not with additive error), "
+                    "or auto; only for periods 2..24 with two full seasons of data",
+                    choices=("auto", "none", "add", "mul"),
+                ),
+                PERIOD,
+                ets_ic,
+            ),
+        ),
+        ModelSpec(
+            "theta",
+            "smoothing",
+            "Theta method: SES with drift on the deseasonalised data (statsmodels ThetaModel)",
+            "forecast.models.theta:Theta",
+            (
+                PERIOD,
+                Param(
+                    "theta",
+                    "float",
+                    2.0,
+                    "weight of the trend line: forecast = SES + (1 - 1/theta) x drift; 2 is the "
+                    "classical Theta method",
+                    minimum=1,
+                ),
             ),
         ),
     ]
@@ -426,6 +484,7 @@ REGISTRY: dict[str, ModelSpec] = {
             "mean", "baseline", "mean of the training data", "forecast.models.baselines:Mean"
         ),
         *_arima_specs(),
+        *_smoothing_specs(),
         *_neural_specs(),
     ]
 }
