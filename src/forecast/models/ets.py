@@ -78,10 +78,11 @@ class EtsForm:
         return k + 1
 
     def statsmodels(self, y: np.ndarray) -> Any:
+        import pandas as pd
         from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
         return ETSModel(
-            y,
+            pd.Series(y),  # an array breaks get_prediction in statsmodels 0.15
             error=self.error,
             trend=None if self.trend == "none" else "add",
             damped_trend=self.trend == "damped",

@@ -18,7 +18,7 @@ from forecast.errors import UsageError
 if TYPE_CHECKING:
     from forecast.models.base import BaseForecaster
 
-Kind = Literal["int", "int?", "float", "bool", "choice", "ints", "str?"]
+Kind = Literal["int", "int?", "float", "bool", "choice", "ints", "str?", "names"]
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
 
@@ -39,6 +39,8 @@ class Param:
     def type_name(self) -> str:
         if self.kind == "choice":
             return "|".join(self.choices)
+        if self.kind == "names":
+            return "names (comma-separated)"
         if self.kind == "ints":
             return " or ".join(f"{n} ints" for n in self.lengths) + " (comma-separated)"
         return {"int?": "int or auto", "str?": "text or auto"}.get(self.kind, self.kind)
@@ -85,6 +87,11 @@ class Param:
                 raise ValueError
             return str(raw)
         items = raw if isinstance(raw, (list, tuple)) else str(raw).replace(" ", "").split(",")
+        if self.kind == "names":
+            names = tuple(str(v).strip() for v in items)
+            if not names or not all(names):
+                raise ValueError
+            return names
         values = tuple(_int(v) for v in items)
         if self.lengths and len(values) not in self.lengths:
             raise ValueError
@@ -312,6 +319,29 @@ def _smoothing_specs() -> list[ModelSpec]:
                     "classical Theta method",
                     minimum=1,
                 ),
+            ),
+        ),
+        ModelSpec(
+            "ensemble",
+            "ensemble",
+            "mean or median of member models' forecasts; intervals by averaging their bounds",
+            "forecast.models.ensemble:Ensemble",
+            (
+                Param(
+                    "members",
+                    "names",
+                    ("ets", "auto-arima", "theta"),
+                    "registered classical models to combine, each with its default parameters",
+                ),
+                Param(
+                    "combine",
+                    "choice",
+                    "mean",
+                    "how forecasts and interval bounds are combined",
+                    choices=("mean", "median"),
+                ),
+                Param("period", "int?", None, "seasonal period passed to the members that take one "
+                      "(default: each detects it on the training data)", minimum=2),
             ),
         ),
     ]
