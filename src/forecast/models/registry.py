@@ -41,6 +41,8 @@ class Param:
             return "|".join(self.choices)
         if self.kind == "names":
             return "names (comma-separated)"
+        if self.kind == "ints" and not self.lengths:
+            return "ints (comma-separated)"
         if self.kind == "ints":
             return " or ".join(f"{n} ints" for n in self.lengths) + " (comma-separated)"
         return {"int?": "int or auto", "str?": "text or auto"}.get(self.kind, self.kind)
@@ -318,6 +320,30 @@ def _smoothing_specs() -> list[ModelSpec]:
                     "weight of the trend line: forecast = SES + (1 - 1/theta) x drift; 2 is the "
                     "classical Theta method",
                     minimum=1,
+                ),
+            ),
+        ),
+        ModelSpec(
+            "mstl",
+            "decomposition",
+            "MSTL: several seasonal periods taken out by STL, the rest forecast by ETS or ARIMA",
+            "forecast.models.mstl:Mstl",
+            (
+                Param(
+                    "periods",
+                    "ints",
+                    (),
+                    "seasonal periods, e.g. 48,336 for half-hourly data (default: the detected "
+                    "period); periods without two full cycles of data are left out",
+                    minimum=2,
+                ),
+                Param(
+                    "remainder",
+                    "choice",
+                    "ets",
+                    "model of the seasonally adjusted data: ets (no season) or arima "
+                    "(auto-arima, no seasonal terms)",
+                    choices=("ets", "arima"),
                 ),
             ),
         ),
