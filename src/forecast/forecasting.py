@@ -19,6 +19,7 @@ from forecast.data import SeriesData
 from forecast.errors import InputError
 from forecast.models.base import BaseForecaster, Forecast, ModelSummary
 from forecast.models.registry import get_spec
+from forecast.types import Intervals
 
 DEFAULT_HORIZON = 12
 DEFAULT_LEVELS = (80.0, 95.0)
@@ -63,11 +64,26 @@ def fit_model(
     params: dict[str, Any],
     horizon: int,
     levels: Sequence[float],
+    intervals: Intervals = "model",
 ) -> tuple[BaseForecaster, ForecastRun]:
-    model = get_spec(model_name).create(params).fit(series.y)
+    """Fit on the whole series and forecast; ``intervals="conformal"`` replaces the model's
+    intervals with split-conformal ones calibrated inside the same data
+    (:mod:`forecast.models.conformal`)."""
+    spec = get_spec(model_name)
+    model = spec.create(params).fit(series.y)
     forecast = model.predict(horizon, levels)
+    extra: dict[str, Any] = {}
+    if intervals == "conformal":
+        from dataclasses import replace
+
+        from forecast.models.conformal import METHOD, calibrate
+
+        calibration = calibrate(lambda: spec.create(params), series.y, horizon, forecast.levels)
+        bands = calibration.bands(forecast.mean, forecast.levels)
+        forecast = replace(forecast, bands=bands, interval_method=METHOD)
+        extra["conformal"] = calibration.to_dict()
     return model, ForecastRun(
-        series.describe(), model.summary(), forecast, horizon, forecast.levels
+        series.describe(), model.summary(), forecast, horizon, forecast.levels, extra
     )
 
 

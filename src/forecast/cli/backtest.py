@@ -12,11 +12,12 @@ import typer
 
 from forecast.cli import model_options as mo
 from forecast.cli import options as o
-from forecast.types import FormatChoice, MissingChoice
+from forecast.types import FormatChoice, IntervalsChoice, MissingChoice
 
 if TYPE_CHECKING:
     from forecast.backtest.engine import ModelEntry, Refit
     from forecast.backtest.runner import Scheme
+    from forecast.types import Intervals
 
 
 class SchemeChoice(StrEnum):
@@ -77,6 +78,7 @@ def backtest(
     ] = SchemeChoice.walk_forward,
     horizon: mo.Horizon = None,
     level: mo.Levels = None,
+    intervals: mo.Intervals = IntervalsChoice.model,
     refit: Annotated[
         list[str] | None,
         typer.Option(
@@ -208,6 +210,7 @@ def backtest(
         horizon=check_horizon(first_given(horizon, cfg.horizon, DEFAULT_HORIZON)),
         levels=check_levels(first_given(level, cfg.levels, DEFAULT_LEVELS)),
         refit=default_refit,
+        intervals=cast("Intervals", intervals.value),
         jobs=jobs,
         seed=seed,
         lookback=lookback,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from forecast.cli import model_options as mo
 from forecast.cli import options as o
-from forecast.types import FormatChoice, MissingChoice
+from forecast.types import FormatChoice, Intervals, IntervalsChoice, MissingChoice
 
 
 def fit(
@@ -14,6 +16,7 @@ def fit(
     config: mo.Config = None,
     horizon: mo.Horizon = None,
     level: mo.Levels = None,
+    intervals: mo.Intervals = IntervalsChoice.model,
     save: mo.Save = None,
     device: mo.Device = None,
     seed: mo.Seed = None,
@@ -71,7 +74,9 @@ def fit(
         quiet=quiet,
     )
     with progress_enabled(progress_allowed(quiet)):
-        fitted, run = fit_model(series, name, raw_params, steps, levels)
+        fitted, run = fit_model(
+            series, name, raw_params, steps, levels, cast("Intervals", intervals.value)
+        )
     run.extra.update(mo.forecast_device(fitted))
     warn_all(run.summary.notes, quiet)
     mo.save_and_print(run, fitted, save, series.describe(), fmt, quiet, no_header)
