@@ -26,7 +26,7 @@ PARAMS = {
     "snaive": {"period": 12},
     "ets": {"period": 12, "trend": "damped"},
     "theta": {"period": 12},
-    "mstl": {"periods": "6,12"},
+    "mstl": {"periods": "6,12", "remainder": "arima"},
     "ensemble": {"period": 12, "members": "theta,snaive,drift"},  # default members: test_ensemble
 }
 
