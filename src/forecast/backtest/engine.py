@@ -211,7 +211,9 @@ def _conformal(batch: ForecastBatch, job: Job, y: pd.Series, settings: Settings)
     calibration = calibrate(
         lambda: job.entry.create(settings.seed), y.iloc[start:end], steps, settings.levels
     )
-    return replace(batch, bands=calibration.bands(batch.mean, settings.levels), interval_method=METHOD)
+    return replace(
+        batch, bands=calibration.bands(batch.mean, settings.levels), interval_method=METHOD
+    )
 
 
 def _failed(

@@ -17,7 +17,6 @@ from forecast.types import FormatChoice, IntervalsChoice, MissingChoice
 if TYPE_CHECKING:
     from forecast.backtest.engine import ModelEntry, Refit
     from forecast.backtest.runner import Scheme
-    from forecast.types import Intervals
 
 
 class SchemeChoice(StrEnum):
@@ -210,7 +209,7 @@ def backtest(
         horizon=check_horizon(first_given(horizon, cfg.horizon, DEFAULT_HORIZON)),
         levels=check_levels(first_given(level, cfg.levels, DEFAULT_LEVELS)),
         refit=default_refit,
-        intervals=cast("Intervals", intervals.value),
+        intervals=intervals.value,
         jobs=jobs,
         seed=seed,
         lookback=lookback,

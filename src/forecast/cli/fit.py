@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from forecast.cli import model_options as mo
 from forecast.cli import options as o
-from forecast.types import FormatChoice, Intervals, IntervalsChoice, MissingChoice
+from forecast.types import FormatChoice, IntervalsChoice, MissingChoice
 
 
 def fit(
@@ -74,9 +72,7 @@ def fit(
         quiet=quiet,
     )
     with progress_enabled(progress_allowed(quiet)):
-        fitted, run = fit_model(
-            series, name, raw_params, steps, levels, cast("Intervals", intervals.value)
-        )
+        fitted, run = fit_model(series, name, raw_params, steps, levels, intervals.value)
     run.extra.update(mo.forecast_device(fitted))
     warn_all(run.summary.notes, quiet)
     mo.save_and_print(run, fitted, save, series.describe(), fmt, quiet, no_header)

@@ -155,7 +155,9 @@ def fit_form(form: EtsForm, y: np.ndarray) -> EtsFit | None:
             return None
     params = np.asarray(result.params, dtype="float64")
     resid = y - np.asarray(result.fittedvalues, dtype="float64")
-    return EtsFit(form, params, r_loglik(float(result.llf), y.size), float(np.mean(resid**2)), y.size)
+    return EtsFit(
+        form, params, r_loglik(float(result.llf), y.size), float(np.mean(resid**2)), y.size
+    )
 
 
 def r_loglik(llf: float, n: int) -> float:

@@ -29,7 +29,7 @@ from forecast.errors import ComputeError, InputError, UsageError
 from forecast.models.base import Bands, BaseForecaster, ModelSummary
 from forecast.models.composite import pack, series_after, series_ending, unpack
 
-REMAINDER_MODELS = {
+REMAINDER_MODELS: dict[str, tuple[str, dict[str, Any]]] = {
     "ets": ("ets", {"season": "none"}),
     "arima": ("auto-arima", {"seasonal": False}),
 }
@@ -131,9 +131,13 @@ class Mstl(BaseForecaster):
     def _predict(self, horizon: int, levels: tuple[float, ...]) -> tuple[np.ndarray, Bands, str]:
         forecast = self.inner_.predict(horizon, levels)
         season = self.season_at(self.y_.size + np.arange(horizon))
-        bands: Bands = {lv: (forecast.lower(lv) + season, forecast.upper(lv) + season) for lv in levels}
-        method = f"the seasonally adjusted model's intervals ({forecast.interval_method}) plus " \
+        bands: Bands = {
+            lv: (forecast.lower(lv) + season, forecast.upper(lv) + season) for lv in levels
+        }
+        method = (
+            f"the seasonally adjusted model's intervals ({forecast.interval_method}) plus "
             "the carried-forward seasonal components"
+        )
         return forecast.mean + season, bands, method
 
     def _update(self, new: np.ndarray) -> None:

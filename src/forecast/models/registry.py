@@ -366,8 +366,14 @@ def _smoothing_specs() -> list[ModelSpec]:
                     "how forecasts and interval bounds are combined",
                     choices=("mean", "median"),
                 ),
-                Param("period", "int?", None, "seasonal period passed to the members that take one "
-                      "(default: each detects it on the training data)", minimum=2),
+                Param(
+                    "period",
+                    "int?",
+                    None,
+                    "seasonal period passed to the members that take one "
+                    "(default: each detects it on the training data)",
+                    minimum=2,
+                ),
             ),
         ),
     ]
