@@ -109,7 +109,9 @@ def save_and_print(
     if save is not None:
         from forecast.io.modelfile import save_model
 
-        defaults = {"horizon": run.horizon, "levels": list(run.levels)}
+        defaults: dict[str, Any] = {"horizon": run.horizon, "levels": list(run.levels)}
+        if run.calibration is not None:
+            defaults |= run.calibration.to_defaults()
         save_model(save, model, training, defaults)
         run.extra["saved_to"] = str(save)
         message(f"wrote {save}", quiet)

@@ -53,6 +53,7 @@ def predict(
     from forecast.forecasting import DEFAULT_HORIZON, DEFAULT_LEVELS, continue_model, first_given
     from forecast.io.modelfile import load_model
     from forecast.models.base import check_horizon, check_levels
+    from forecast.models.conformal import Calibration
     from forecast.progress import progress_enabled
 
     loaded = load_model(model_file)
@@ -78,7 +79,8 @@ def predict(
             allow_constant=True,
         )
     with progress_enabled(progress_allowed(quiet)):
-        model, run = continue_model(loaded.model, new, refit, steps, levels)
+        calibration = Calibration.from_defaults(defaults)  # fitted with --intervals conformal
+        model, run = continue_model(loaded.model, new, refit, steps, levels, calibration)
     run.extra["model_file"] = str(model_file)
     run.extra.update(mo.forecast_device(model))
     training = {**loaded.metadata.get("training", {}), **run.series}

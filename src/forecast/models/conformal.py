@@ -17,14 +17,14 @@ L / (1 - L) errors at every lead time (19 for 95 %), so c = max(steps + that - 1
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from forecast.errors import InputError, UsageError
-from forecast.models.base import Bands, BaseForecaster
+from forecast.models.base import Bands, BaseForecaster, Forecast
 from forecast.models.neural.conformal import errors_needed, half_widths
 
 METHOD = (
@@ -66,10 +66,26 @@ class Calibration:
         widths = self.widths(levels, mean.shape[-1])
         return {lv: (mean - w, mean + w) for lv, w in widths.items()}
 
+    def apply(self, forecast: Forecast) -> Forecast:
+        """``forecast`` with conformal bands at its levels in place of the model's."""
+        bands = self.bands(forecast.mean, forecast.levels)
+        return replace(forecast, bands=bands, interval_method=METHOD)
+
+    def to_defaults(self) -> dict[str, Any]:
+        """What a model file keeps so that `forecast predict` gives the same intervals."""
+        return {"intervals": "conformal", "conformal_errors": self.errors.tolist(),
+                "conformal_fit_size": self.fit_size}  # fmt: skip
+
+    @classmethod
+    def from_defaults(cls, defaults: dict[str, Any]) -> Calibration | None:
+        if defaults.get("intervals") != "conformal":
+            return None
+        errors = np.array(defaults["conformal_errors"], dtype="float64")  # null -> NaN
+        return cls(errors, int(defaults["conformal_fit_size"]))
+
     def to_dict(self) -> dict[str, Any]:
         counts = np.isfinite(self.errors).sum(axis=0)
         return {
-            "method": METHOD,
             "fit_size": self.fit_size,
             "origins": int(self.errors.shape[0]),
             "errors_per_lead_time": [int(c) for c in counts],
