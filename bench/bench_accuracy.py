@@ -29,7 +29,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -145,11 +144,15 @@ def sf_ensemble(forecasts: dict[str, dict[str, list[float]]]) -> dict[str, list[
 
 
 def run_ours(series: list[dict[str, Any]], jobs: int) -> Iterator[dict[str, Any]]:
+    """In ``jobs`` processes with cores / jobs BLAS threads each (the backtest engine's pool:
+    without the limit, idle OpenBLAS threads spin and slow everything on a shared machine)."""
+    from forecast.backtest.engine import limit_threads, parallel_map
+
     if jobs == 1:
+        limit_threads(max(1, os.cpu_count() or 1))
         yield from map(ours, series)
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(ours, series)
+    yield from parallel_map(ours, series, jobs)
 
 
 def table(series: list[dict[str, Any]], results: dict[str, dict[str, dict[str, float]]]) -> str:
