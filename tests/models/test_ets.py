@@ -76,6 +76,7 @@ def test_forecasts_and_loglik_at_r_parameters_equal_r(case) -> None:
     assert r_loglik(float(result.llf), y.size) == pytest.approx(loglik, rel=1e-5)
 
 
+@pytest.mark.slow
 def test_auto_selects_r_choice_with_an_aicc_at_least_as_good() -> None:
     """R's AICc of its fits on austourists, from the loglik above and R's parameter count:
     ETS(M,A,M) 412.607 is the smallest of the models auto selection considers."""
@@ -115,6 +116,7 @@ PATHOLOGICAL = [
 ]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_a_diverged_fit_falls_back_instead_of_printing_absurd_forecasts() -> None:
     y = pd.Series(PATHOLOGICAL, index=pd.date_range("2000-01-01", periods=34, freq="MS"))
     raw = Ets(error="mul", trend="add", season="mul", period=12)
