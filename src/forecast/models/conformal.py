@@ -101,7 +101,29 @@ def calibration_size(n: int, steps: int, levels: Sequence[float]) -> int:
 def calibrate(
     create: Callable[[], BaseForecaster], y: pd.Series, steps: int, levels: Sequence[float]
 ) -> Calibration:
-    """Walk-forward absolute errors of a fresh model (``create()``) inside ``y``."""
+    """Walk-forward absolute errors of a fresh model inside ``y``.
+
+    Parameters
+    ----------
+    create : callable
+        Returns a fresh, unfitted model with the hyperparameters being calibrated.
+    y : pandas.Series
+        The training data; nothing else is read.
+    steps : int
+        Lead times to calibrate (the forecast horizon).
+    levels : sequence of float
+        Interval levels in percent; the highest sets how many origins are needed.
+
+    Returns
+    -------
+    Calibration
+        Absolute errors ``[origins, steps]`` and the size of the calibration fit.
+
+    Raises
+    ------
+    InputError
+        When ``y`` is too short for the levels and the horizon.
+    """
     n = len(y)
     c = calibration_size(n, steps, levels)
     model = create()

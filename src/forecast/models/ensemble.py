@@ -32,7 +32,17 @@ DEFAULT_MEMBERS = ("ets", "auto-arima", "theta")
 
 
 class Ensemble(BaseForecaster):
-    """Mean or median of member models' forecasts and interval bounds."""
+    """Mean or median of member models' forecasts and interval bounds.
+
+    Parameters
+    ----------
+    members : tuple of str
+        Registered classical models, each fitted with its default parameters.
+    combine : {"mean", "median"}
+        How the forecasts and the interval bounds are combined.
+    period : int or None
+        Seasonal period passed to the members that take one; None lets each detect it.
+    """
 
     name = "ensemble"
     min_obs = 8

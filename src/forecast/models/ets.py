@@ -247,7 +247,21 @@ def forecast_bands(
 
 
 class Ets(BaseForecaster):
-    """ETS exponential smoothing; ``auto`` components are chosen by ``ic`` as in R's ets()."""
+    """ETS exponential smoothing; ``auto`` components are chosen by ``ic`` as in R's ets().
+
+    Parameters
+    ----------
+    error : {"auto", "add", "mul"}
+        Error component; ``mul`` needs strictly positive data.
+    trend : {"auto", "none", "add", "damped"}
+        Trend component (``damped``: additive damped trend, 0.8 <= phi <= 0.98).
+    season : {"auto", "none", "add", "mul"}
+        Seasonal component; only for periods 2..24 with two full seasons of data.
+    period : int or None
+        Seasonal period; None detects it on the training data.
+    ic : {"aicc", "aic", "bic"}
+        Criterion that chooses among the admissible models.
+    """
 
     name = "ets"
     min_obs = 6

@@ -36,7 +36,17 @@ REMAINDER_MODELS: dict[str, tuple[str, dict[str, Any]]] = {
 
 
 class Mstl(BaseForecaster):
-    """MSTL decomposition with several periods; ETS or ARIMA on the seasonally adjusted data."""
+    """MSTL decomposition with several periods; ETS or ARIMA on the seasonally adjusted data.
+
+    Parameters
+    ----------
+    periods : tuple of int
+        Seasonal periods (e.g. ``(48, 336)``); empty: the period detected on the training data.
+        Periods without two full cycles of data are left out, with a note.
+    remainder : {"ets", "arima"}
+        Model of the seasonally adjusted series: ``ets`` without season, or ``auto-arima``
+        without seasonal terms.
+    """
 
     name = "mstl"
     min_obs = 8

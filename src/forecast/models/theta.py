@@ -42,7 +42,16 @@ def ses_level(x: np.ndarray, alpha: float) -> float:
 
 
 class Theta(BaseForecaster):
-    """Theta method: SES with drift on the deseasonalised series (statsmodels ThetaModel)."""
+    """Theta method: SES with drift on the deseasonalised series (statsmodels ThetaModel).
+
+    Parameters
+    ----------
+    period : int or None
+        Seasonal period for the seasonality test and decomposition; None detects it.
+    theta : float
+        Weight of the trend line, >= 1: forecast = SES + (1 - 1/theta) x drift; 2 is the
+        classical method, 1 plain SES.
+    """
 
     name = "theta"
     min_obs = 4
