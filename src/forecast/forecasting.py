@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,10 @@ from forecast.data import SeriesData
 from forecast.errors import InputError
 from forecast.models.base import BaseForecaster, Forecast, ModelSummary
 from forecast.models.registry import get_spec
+from forecast.types import Intervals
+
+if TYPE_CHECKING:
+    from forecast.models.conformal import Calibration
 
 DEFAULT_HORIZON = 12
 DEFAULT_LEVELS = (80.0, 95.0)
@@ -34,6 +38,7 @@ class ForecastRun:
     horizon: int
     levels: tuple[float, ...]
     extra: dict[str, Any] = field(default_factory=dict)
+    calibration: Calibration | None = None  # conformal intervals: kept in a saved model file
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,11 +68,24 @@ def fit_model(
     params: dict[str, Any],
     horizon: int,
     levels: Sequence[float],
+    intervals: Intervals = "model",
 ) -> tuple[BaseForecaster, ForecastRun]:
-    model = get_spec(model_name).create(params).fit(series.y)
+    """Fit on the whole series and forecast; ``intervals="conformal"`` replaces the model's
+    intervals with split-conformal ones calibrated inside the same data
+    (:mod:`forecast.models.conformal`)."""
+    spec = get_spec(model_name)
+    model = spec.create(params).fit(series.y)
     forecast = model.predict(horizon, levels)
+    extra: dict[str, Any] = {}
+    calibration = None
+    if intervals == "conformal":
+        from forecast.models.conformal import calibrate
+
+        calibration = calibrate(lambda: spec.create(params), series.y, horizon, forecast.levels)
+        forecast = calibration.apply(forecast)
+        extra["conformal"] = calibration.to_dict()
     return model, ForecastRun(
-        series.describe(), model.summary(), forecast, horizon, forecast.levels
+        series.describe(), model.summary(), forecast, horizon, forecast.levels, extra, calibration
     )
 
 
@@ -77,8 +95,11 @@ def continue_model(
     refit: bool,
     horizon: int,
     levels: Sequence[float],
+    calibration: Calibration | None = None,
 ) -> tuple[BaseForecaster, ForecastRun]:
-    """Append the new observations (state update, or a refit on everything) and forecast."""
+    """Append the new observations (state update, or a refit on everything) and forecast; a
+    saved conformal ``calibration`` gives the intervals (its errors are reused as they are,
+    after a refit too)."""
     appended = 0
     if new is not None:
         fresh = new_observations(model, new.y)
@@ -88,7 +109,9 @@ def continue_model(
         elif appended:
             model.update(fresh)
     forecast = model.predict(horizon, levels)
-    info = {
+    if calibration is not None:
+        forecast = calibration.apply(forecast)
+    info: dict[str, Any] = {
         "model_end": model.end_.isoformat(),
         "new_observations": appended,
         "refit": bool(refit and appended),
@@ -99,7 +122,12 @@ def continue_model(
         "end": model.end_.isoformat(),
         "freq": model.freq_,
     }
-    return model, ForecastRun(series, model.summary(), forecast, horizon, forecast.levels, info)
+    if calibration is not None:
+        info["conformal"] = calibration.to_dict()
+    run = ForecastRun(
+        series, model.summary(), forecast, horizon, forecast.levels, info, calibration
+    )
+    return model, run
 
 
 def new_observations(model: BaseForecaster, y: pd.Series) -> pd.Series:

@@ -17,6 +17,7 @@ from forecast.data import Panel, SeriesData
 from forecast.errors import ForecastError
 from forecast.execution import Executor
 from forecast.models.base import BaseForecaster, Forecast, ModelSummary
+from forecast.types import Intervals
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class FitSpec:
     fallback: str | None = None
     fallback_params: dict[str, Any] = field(default_factory=dict)
     keep_models: bool = False  # return the fitted models (to save them)
+    intervals: Intervals = "model"  # or "conformal" (forecast.models.conformal)
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ def fit_one(task: tuple[SeriesData, FitSpec]) -> SeriesOutcome:
 def _fit(series: SeriesData, name: str, params: dict[str, Any], spec: FitSpec) -> SeriesOutcome:
     from forecast.forecasting import fit_model
 
-    model, run = fit_model(series, name, params, spec.horizon, spec.levels)
+    model, run = fit_model(series, name, params, spec.horizon, spec.levels, spec.intervals)
     return SeriesOutcome(
         id=series.id or "",
         model=name,

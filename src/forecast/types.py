@@ -10,6 +10,7 @@ AcfMethod = Literal["standard", "pearson"]
 PacfMethod = Literal["ywm", "yw", "ols", "ols-adjusted", "burg", "ld", "ldb"]
 TrendSpec = Literal["c", "ct"]
 AdfTrend = Literal["n", "c", "ct", "ctt"]
+Intervals = Literal["model", "conformal"]
 
 
 class MissingChoice(StrEnum):
@@ -19,6 +20,14 @@ class MissingChoice(StrEnum):
     drop = "drop"
     ffill = "ffill"
     interpolate = "interpolate"
+
+
+class IntervalsChoice(StrEnum):
+    """`--intervals`: the model's own prediction intervals, or split-conformal ones calibrated on
+    its walk-forward errors inside the training data."""
+
+    model = "model"
+    conformal = "conformal"
 
 
 class FormatChoice(StrEnum):

@@ -24,6 +24,10 @@ PARAMS = {
     "auto-arima": {"period": 12, "max_p": 2, "max_q": 2, "max_P": 1, "max_Q": 1},
     "sparse-ar": {"max_lag": 13, "folds": 3},
     "snaive": {"period": 12},
+    "ets": {"period": 12, "trend": "damped"},
+    "theta": {"period": 12},
+    "mstl": {"periods": "6,12", "remainder": "arima"},
+    "ensemble": {"period": 12, "members": "theta,snaive,drift"},  # default members: test_ensemble
 }
 
 

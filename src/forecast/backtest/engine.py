@@ -26,7 +26,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -41,7 +41,9 @@ from forecast.backtest.splitters import (
     longest_run_before,
 )
 from forecast.errors import ForecastError, UsageError
+from forecast.models.base import ForecastBatch
 from forecast.models.registry import get_spec
+from forecast.types import Intervals
 
 Refit = Literal["every", "never"] | int
 
@@ -100,6 +102,7 @@ class Settings:
     gap: int
     levels: tuple[float, ...]
     seed: int | None
+    intervals: Intervals = "model"
 
 
 def plan(
@@ -178,6 +181,8 @@ def run_job(job: Job, y: pd.Series, settings: Settings) -> JobResult:
         batch = model.forecast_from(
             y.iloc[job.history_start :], origins - job.history_start, steps, settings.levels
         )
+        if settings.intervals == "conformal" and job.fit_segment is not None:
+            batch = _conformal(batch, job, y, settings)
     except ForecastError as exc:
         return _failed(job, fold_index, origins, fold_ids, exc.message)
     except Exception as exc:  # one fold's failure must not stop the others: record it
@@ -192,6 +197,22 @@ def run_job(job: Job, y: pd.Series, settings: Settings) -> JobResult:
         interval_method=batch.interval_method,
         fold_ids=fold_ids,
         note=job.note,
+    )
+
+
+def _conformal(batch: ForecastBatch, job: Job, y: pd.Series, settings: Settings) -> ForecastBatch:
+    """The batch with split-conformal bands calibrated inside the job's training segment only
+    (a window model trained on scattered samples keeps its own, already conformal, bands)."""
+    from forecast.models.conformal import METHOD, calibrate
+
+    assert job.fit_segment is not None
+    start, end = job.fit_segment
+    steps = settings.gap + settings.horizon
+    calibration = calibrate(
+        lambda: job.entry.create(settings.seed), y.iloc[start:end], steps, settings.levels
+    )
+    return replace(
+        batch, bands=calibration.bands(batch.mean, settings.levels), interval_method=METHOD
     )
 
 

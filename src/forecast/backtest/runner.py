@@ -14,6 +14,7 @@ from forecast.backtest.result import BacktestResult
 from forecast.backtest.scoring import ModelForecasts, fold_scales, metric_rows
 from forecast.backtest.splitters import CombinatorialPurgedCV, PurgedKFold, WalkForward
 from forecast.errors import UsageError
+from forecast.types import Intervals
 from forecast.versions import library_versions
 
 Scheme = Literal["walk-forward", "purged-kfold", "cpcv"]
@@ -29,6 +30,7 @@ class BacktestSpec:
     refit: Refit = "every"
     jobs: int = 1
     seed: int | None = 0
+    intervals: Intervals = "model"  # "conformal": calibrated inside each fit's training data
     lookback: int | None = None  # None: the largest lookback of the models
     period: int | None = None  # MASE/RMSSE seasonal period; None: detected (see module doc)
     # walk-forward
@@ -112,7 +114,7 @@ def run_backtest(
     folds = list(splitter.split(len(y)))
     period, period_source = season_period(y, freq, spec.period)
     jobs = plan(entries, folds, splitter, spec.refit, lookback, freq)
-    settings = Settings(spec.horizon, spec.gap, tuple(spec.levels), spec.seed)
+    settings = Settings(spec.horizon, spec.gap, tuple(spec.levels), spec.seed, spec.intervals)
     with task(f"backtest ({len(jobs)} fits)", total=len(jobs)) as advance:
         results = execute(jobs, y, settings, spec.jobs, on_done=advance)
 

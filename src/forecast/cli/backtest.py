@@ -17,6 +17,7 @@ from forecast.types import (
     CiMethodChoice,
     FormatChoice,
     InnerChoice,
+    IntervalsChoice,
     MissingChoice,
     ResampleChoice,
     SchemeChoice,
@@ -48,6 +49,7 @@ def backtest(
     ] = SchemeChoice.walk_forward,
     horizon: mo.Horizon = None,
     level: mo.Levels = None,
+    intervals: mo.Intervals = IntervalsChoice.model,
     refit: Annotated[
         list[str] | None,
         typer.Option(
@@ -190,6 +192,7 @@ def backtest(
         horizon=check_horizon(first_given(horizon, cfg.horizon, DEFAULT_HORIZON)),
         levels=check_levels(first_given(level, cfg.levels, DEFAULT_LEVELS)),
         refit=default_refit,
+        intervals=intervals.value,
         jobs=jobs,
         seed=seed,
         lookback=lookback,

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from forecast.cli import model_options as mo
 from forecast.cli import options as o
-from forecast.types import FormatChoice, MissingChoice
+from forecast.types import FormatChoice, IntervalsChoice, MissingChoice
 
 if TYPE_CHECKING:
     from forecast.data import Panel
+    from forecast.types import Intervals
 
 
 def fit(
@@ -20,6 +21,7 @@ def fit(
     config: mo.Config = None,
     horizon: mo.Horizon = None,
     level: mo.Levels = None,
+    intervals: mo.Intervals = IntervalsChoice.model,
     save: mo.Save = None,
     fallback: mo.Fallback = None,
     output: mo.Output = None,
@@ -102,6 +104,7 @@ def fit(
                 steps,
                 levels,
                 fallback,
+                intervals.value,
                 save,
                 output,
                 jobs,
@@ -115,7 +118,7 @@ def fit(
         raise UsageError("--output writes a panel's forecasts; for one series use --format")
     series = panel.single
     with progress_enabled(progress_allowed(quiet)), limited(policy):
-        fitted, run = fit_model(series, name, raw_params, steps, levels)
+        fitted, run = fit_model(series, name, raw_params, steps, levels, intervals.value)
     run.extra["config"] = {"threads": policy.to_dict()}
     run.extra.update(mo.forecast_device(fitted))
     warn_all(run.summary.notes, quiet)
@@ -129,6 +132,7 @@ def _fit_panel(
     steps: int,
     levels: tuple[float, ...],
     fallback: str | None,
+    intervals: Intervals,
     save: Path | None,
     output: Path | None,
     jobs: int,
@@ -138,10 +142,25 @@ def _fit_panel(
     threads: dict[str, Any],
 ) -> None:
     from forecast.cli.panel_run import stream_outcomes
+    from forecast.errors import UsageError
     from forecast.execution import make_executor
     from forecast.panel_fit import FitSpec, fit_panel
 
-    spec = FitSpec(name, params, steps, levels, fallback, {}, keep_models=save is not None)
+    if intervals == "conformal" and save is not None:
+        raise UsageError(
+            "--intervals conformal with --save is for one series; a panel's model file does not "
+            "keep per-series calibrations yet (fit without --save, or with --intervals model)"
+        )
+    spec = FitSpec(
+        name,
+        params,
+        steps,
+        levels,
+        fallback,
+        {},
+        keep_models=save is not None,
+        intervals=intervals,
+    )
     header = {
         "data": panel.describe(),
         "model": name,
@@ -149,6 +168,7 @@ def _fit_panel(
         "fallback": fallback,
         "horizon": steps,
         "levels": list(levels),
+        "intervals": intervals,
         "config": {"threads": threads},
     }
     stream_outcomes(

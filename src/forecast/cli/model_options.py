@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from forecast.types import FormatChoice
+from forecast.types import FormatChoice, IntervalsChoice
 
 if TYPE_CHECKING:
     from forecast.forecasting import ForecastRun
@@ -32,6 +32,14 @@ Levels = Annotated[
     list[float] | None,
     typer.Option(
         "--level", "-l", help="Prediction interval level in percent; repeat (default 80 and 95)."
+    ),
+]
+Intervals = Annotated[
+    IntervalsChoice,
+    typer.Option(
+        "--intervals",
+        help="Prediction intervals: the model's own, or conformal (calibrated on the model's "
+        "walk-forward errors inside the training data).",
     ),
 ]
 Save = Annotated[
@@ -117,7 +125,9 @@ def save_and_print(
     if save is not None:
         from forecast.io.modelfile import save_model
 
-        defaults = {"horizon": run.horizon, "levels": list(run.levels)}
+        defaults: dict[str, Any] = {"horizon": run.horizon, "levels": list(run.levels)}
+        if run.calibration is not None:
+            defaults |= run.calibration.to_defaults()
         save_model(save, model, training, defaults)
         run.extra["saved_to"] = str(save)
         message(f"wrote {save}", quiet)

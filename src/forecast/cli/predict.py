@@ -68,6 +68,7 @@ def predict(
     from forecast.forecasting import DEFAULT_HORIZON, DEFAULT_LEVELS, continue_model, first_given
     from forecast.io.modelfile import LoadedPanel, load_model_file
     from forecast.models.base import check_horizon, check_levels
+    from forecast.models.conformal import Calibration
     from forecast.progress import progress_enabled
     from forecast.threads import limited, resolve
 
@@ -135,7 +136,8 @@ def predict(
             allow_constant=True,
         )
     with progress_enabled(progress_allowed(quiet)), limited(policy):
-        model, run = continue_model(loaded.model, new, refit, steps, levels)
+        calibration = Calibration.from_defaults(defaults)  # fitted with --intervals conformal
+        model, run = continue_model(loaded.model, new, refit, steps, levels, calibration)
     run.extra["config"] = {"threads": policy.to_dict()}
     run.extra["model_file"] = str(model_file)
     run.extra.update(mo.forecast_device(model))

@@ -18,7 +18,7 @@ from forecast.errors import UsageError
 if TYPE_CHECKING:
     from forecast.models.base import BaseForecaster
 
-Kind = Literal["int", "int?", "float", "bool", "choice", "ints", "str?"]
+Kind = Literal["int", "int?", "float", "bool", "choice", "ints", "str?", "names"]
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
 
@@ -39,6 +39,10 @@ class Param:
     def type_name(self) -> str:
         if self.kind == "choice":
             return "|".join(self.choices)
+        if self.kind == "names":
+            return "names (comma-separated)"
+        if self.kind == "ints" and not self.lengths:
+            return "ints (comma-separated)"
         if self.kind == "ints":
             return " or ".join(f"{n} ints" for n in self.lengths) + " (comma-separated)"
         return {"int?": "int or auto", "str?": "text or auto"}.get(self.kind, self.kind)
@@ -85,6 +89,11 @@ class Param:
                 raise ValueError
             return str(raw)
         items = raw if isinstance(raw, (list, tuple)) else str(raw).replace(" ", "").split(",")
+        if self.kind == "names":
+            names = tuple(str(v).strip() for v in items)
+            if not names or not all(names):
+                raise ValueError
+            return names
         values = tuple(_int(v) for v in items)
         if self.lengths and len(values) not in self.lengths:
             raise ValueError
@@ -108,7 +117,7 @@ class ModelSpec:
     """A registered model: name, family, one-line summary, factory path and parameters."""
 
     name: str
-    family: Literal["baseline", "arima", "neural"]
+    family: Literal["baseline", "arima", "smoothing", "decomposition", "ensemble", "neural"]
     summary: str
     target: str  # "module:Class"
     params: tuple[Param, ...] = ()
@@ -254,6 +263,117 @@ def _arima_specs() -> list[ModelSpec]:
                 Param("d", "int", 0, "differences before the lag search", minimum=0),
                 Param("one_se", "bool", False, "largest penalty within one SE of the best"),
                 TREND,
+            ),
+        ),
+    ]
+
+
+def _smoothing_specs() -> list[ModelSpec]:
+    """ETS, Theta, MSTL and the ensemble of members."""
+    ets_ic = Param(
+        "ic", "choice", "aicc", "criterion for choosing the model", choices=("aic", "aicc", "bic")
+    )
+    return [
+        ModelSpec(
+            "ets",
+            "smoothing",
+            "exponential smoothing ETS(error, trend, season); auto: chosen by AICc as R ets()",
+            "forecast.models.ets:Ets",
+            (
+                Param(
+                    "error",
+                    "choice",
+                    "auto",
+                    "error: add, mul (strictly positive data only), or auto (both tried)",
+                    choices=("auto", "add", "mul"),
+                ),
+                Param(
+                    "trend",
+                    "choice",
+                    "auto",
+                    "trend: none, add, damped (additive damped), or auto (all tried)",
+                    choices=("auto", "none", "add", "damped"),
+                ),
+                Param(
+                    "season",
+                    "choice",
+                    "auto",
+                    "season: none, add, mul (strictly positive data; not with additive error), "
+                    "or auto; only for periods 2..24 with two full seasons of data",
+                    choices=("auto", "none", "add", "mul"),
+                ),
+                PERIOD,
+                ets_ic,
+            ),
+        ),
+        ModelSpec(
+            "theta",
+            "smoothing",
+            "Theta method: SES with drift on the deseasonalised data (statsmodels ThetaModel)",
+            "forecast.models.theta:Theta",
+            (
+                PERIOD,
+                Param(
+                    "theta",
+                    "float",
+                    2.0,
+                    "weight of the trend line: forecast = SES + (1 - 1/theta) x drift; 2 is the "
+                    "classical Theta method",
+                    minimum=1,
+                ),
+            ),
+        ),
+        ModelSpec(
+            "mstl",
+            "decomposition",
+            "MSTL: several seasonal periods taken out by STL, the rest forecast by ETS or ARIMA",
+            "forecast.models.mstl:Mstl",
+            (
+                Param(
+                    "periods",
+                    "ints",
+                    (),
+                    "seasonal periods, e.g. 48,336 for half-hourly data (default: the detected "
+                    "period); periods without two full cycles of data are left out",
+                    minimum=2,
+                ),
+                Param(
+                    "remainder",
+                    "choice",
+                    "ets",
+                    "model of the seasonally adjusted data: ets (no season) or arima "
+                    "(auto-arima, no seasonal terms)",
+                    choices=("ets", "arima"),
+                ),
+            ),
+        ),
+        ModelSpec(
+            "ensemble",
+            "ensemble",
+            "mean or median of member models' forecasts; intervals by averaging their bounds",
+            "forecast.models.ensemble:Ensemble",
+            (
+                Param(
+                    "members",
+                    "names",
+                    ("ets", "auto-arima", "theta"),
+                    "registered classical models to combine, each with its default parameters",
+                ),
+                Param(
+                    "combine",
+                    "choice",
+                    "mean",
+                    "how forecasts and interval bounds are combined",
+                    choices=("mean", "median"),
+                ),
+                Param(
+                    "period",
+                    "int?",
+                    None,
+                    "seasonal period passed to the members that take one "
+                    "(default: each detects it on the training data)",
+                    minimum=2,
+                ),
             ),
         ),
     ]
@@ -426,6 +546,7 @@ REGISTRY: dict[str, ModelSpec] = {
             "mean", "baseline", "mean of the training data", "forecast.models.baselines:Mean"
         ),
         *_arima_specs(),
+        *_smoothing_specs(),
         *_neural_specs(),
     ]
 }

@@ -29,6 +29,8 @@ def summary_table(summary: ModelSummary, extra: dict[str, Any] | None = None) ->
         k: v for k, v in summary.extra.items() if k in ("selection", "estimation", "selected_lags")
     }
     for key, value in {**details, **(extra or {})}.items():
+        if isinstance(value, dict):  # e.g. the conformal calibration's sizes
+            value = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in value.items())
         parts.append(Text(f"{key.replace('_', ' ')}: {value}"))
     if summary.coefficients:
         table = Table(title="Coefficients", title_justify="left")

@@ -1,0 +1,240 @@
+"""Accuracy of snaive, auto-arima, ets, theta and ensemble against statsforecast.
+
+    .venv/bin/python bench/bench_accuracy.py [--jobs N] [--only NAME,...] [--conformal]
+
+Every monthly, quarterly and annual real series bundled with pmdarima and statsmodels (the
+sample data's monthly and annual series are among them; sub-daily and weekly ones are left
+out, except co2, averaged to months). The last season is held out (h = 12 monthly, 4
+quarterly, 8 annual); series longer than 600 observations keep their last 600 (monthly
+sunspots), and series with fewer than 2h + 8 training observations are left out (the annual
+copper and longley tables, 25 and 16 years).
+
+Ours: the default ``ensemble`` (ets + auto-arima + theta, the mean) fitted once; ets,
+auto-arima and theta are its members (the same fits a user gets with ``--model ets`` etc.,
+which the ensemble tests check), all with their default parameters and the period given for
+seasonal series (m = 12 or 4; annual series: detected). snaive uses period m (naive for annual).
+statsforecast, in its own venv (bench/_work/sf-venv), gets season_length=m: SeasonalNaive,
+AutoARIMA, AutoETS, AutoTheta, and the mean of the last three ("SF ensemble"; its bounds are
+the mean of the members' bounds, as ours).
+
+sMAPE (M4 definition) and MASE (scale: in-sample seasonal naive MAE at lag m) per series,
+averaged over series; coverage of the 80 and 95 % intervals over all held-out points.
+``--conformal`` adds the ensemble with split-conformal intervals calibrated inside each
+training part (``forecast fit --intervals conformal``): same forecasts, other intervals.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / "_work"
+SF_PYTHON = WORK / "sf-venv" / "bin" / "python"
+MAX_LENGTH = 600
+LEVELS = (80, 95)
+OURS = ("snaive", "auto-arima", "ets", "theta", "ensemble")
+THEIRS = ("SeasonalNaive", "AutoARIMA", "AutoETS", "AutoTheta", "SF ensemble")
+
+
+def load_series() -> list[dict[str, Any]]:
+    """name, values, freq, m, h, source of every series in the benchmark."""
+    import pmdarima.datasets as pmd
+    import statsmodels.api as sm
+
+    out: list[dict[str, Any]] = []
+
+    def add(name: str, values: Any, freq: str, m: int, source: str) -> None:
+        array = np.asarray(values, dtype="float64")
+        array = array[np.isfinite(array)][-MAX_LENGTH:]  # ausbeer ends with a missing value
+        h = {12: 12, 4: 4, 1: 8}[m]
+        if array.size - h < 2 * h + 8:
+            return
+        out.append(
+            {"name": name, "values": array.tolist(), "freq": freq, "m": m, "h": h, "source": source}
+        )
+
+    for name in ("airpassengers", "wineind", "sunspots"):
+        add(name, getattr(pmd, f"load_{name}")(as_series=True), "MS", 12, "pmdarima")
+    for name in ("ausbeer", "austres", "woolyrnq"):
+        add(name, getattr(pmd, f"load_{name}")(as_series=True), "QS", 4, "pmdarima")
+    add("lynx", pmd.load_lynx(as_series=True), "YS", 1, "pmdarima")
+    elnino = sm.datasets.elnino.load_pandas().data.drop(columns="YEAR")
+    add("elnino", elnino.to_numpy().ravel(), "MS", 12, "statsmodels")
+    co2 = sm.datasets.co2.load_pandas().data["co2"].resample("MS").mean().dropna()
+    add("co2 (monthly means)", co2, "MS", 12, "statsmodels")
+    macro = sm.datasets.macrodata.load_pandas().data.drop(columns=["year", "quarter"])
+    for column in macro:
+        add(f"macrodata.{column}", macro[column], "QS", 4, "statsmodels")
+    rates = sm.datasets.interest_inflation.load_pandas().data
+    for column in ("Dp", "R"):
+        add(f"interest_inflation.{column}", rates[column], "QS", 4, "statsmodels")
+    danish = sm.datasets.danish_data.load_pandas().data
+    for column in danish:
+        add(f"danish_data.{column}", danish[column], "QS", 4, "statsmodels")
+    add("nile", sm.datasets.nile.load_pandas().data["volume"], "YS", 1, "statsmodels")
+    add("sunspots (annual)", sm.datasets.sunspots.load_pandas().data["SUNACTIVITY"], "YS", 1,
+        "statsmodels")  # fmt: skip
+    copper = sm.datasets.copper.load_pandas().data.drop(columns="TIME")
+    for column in copper:
+        add(f"copper.{column}", copper[column], "YS", 1, "statsmodels")
+    longley = sm.datasets.longley.load_pandas().data
+    add("longley.TOTEMP", longley["TOTEMP"], "YS", 1, "statsmodels")  # too short: left out
+    return out
+
+
+def ours(item: dict[str, Any]) -> dict[str, Any]:
+    """Fit our models on the training part and forecast the held-out season."""
+    import pandas as pd
+
+    from forecast.models.registry import get_spec
+    from forecast.progress import progress_enabled
+
+    m, h = item["m"], item["h"]
+    values = np.asarray(item["values"])
+    index = pd.date_range("1900-01-01", periods=values.size, freq=item["freq"])
+    train = pd.Series(values[:-h], index=index[:-h])
+    period = {"period": m} if m > 1 else {}
+    result: dict[str, Any] = {}
+    start = time.perf_counter()
+    with progress_enabled(False):
+        ensemble = get_spec("ensemble").create(period).fit(train)
+        forecasts = {"ensemble": ensemble.predict(h, LEVELS)}
+        for member in ensemble.members_:  # type: ignore[attr-defined]
+            forecasts[member.name] = member.predict(h, LEVELS)
+        base = get_spec("snaive").create(period) if m > 1 else get_spec("naive").create()
+        forecasts["snaive"] = base.fit(train).predict(h, LEVELS)
+        if item.get("conformal"):  # the same ensemble forecast, conformal intervals
+            from forecast.models.conformal import calibrate
+
+            calibration = calibrate(lambda: get_spec("ensemble").create(period), train, h, LEVELS)
+            forecasts["ensemble, conformal"] = calibration.apply(forecasts["ensemble"])
+    for name, f in forecasts.items():
+        result[name] = {"mean": f.mean.tolist()} | {
+            f"{side}_{lv}": (f.lower(lv) if side == "lo" else f.upper(lv)).tolist()
+            for lv in LEVELS
+            for side in ("lo", "hi")
+        }
+    return {"forecasts": result, "seconds": time.perf_counter() - start,
+            "notes": list(ensemble.summary().notes)}  # fmt: skip
+
+
+def scores(item: dict[str, Any], forecast: dict[str, list[float]]) -> dict[str, float]:
+    from forecast.backtest import metrics
+
+    h, m = item["h"], item["m"]
+    values = np.asarray(item["values"])
+    train, test = values[:-h], values[-h:]
+    mean = np.asarray(forecast["mean"])
+    out = {
+        "smape": float(metrics.smape(test, mean)),
+        "mase": float(metrics.mase(test, mean, metrics.naive_scale(train, m))),
+    }
+    for lv in LEVELS:
+        lo, hi = np.asarray(forecast[f"lo_{lv}"]), np.asarray(forecast[f"hi_{lv}"])
+        out[f"inside_{lv}"] = float(np.sum((test >= lo) & (test <= hi)))
+    out["points"] = float(h)
+    return out
+
+
+def sf_ensemble(forecasts: dict[str, dict[str, list[float]]]) -> dict[str, list[float]]:
+    members = [forecasts[name] for name in ("AutoARIMA", "AutoETS", "AutoTheta")]
+    return {key: np.mean([f[key] for f in members], axis=0).tolist() for key in members[0]}
+
+
+def run_ours(series: list[dict[str, Any]], jobs: int) -> Iterator[dict[str, Any]]:
+    """In ``jobs`` processes with cores / jobs BLAS threads each (the backtest engine's pool:
+    without the limit, idle OpenBLAS threads spin and slow everything on a shared machine)."""
+    from forecast.backtest.engine import limit_threads, parallel_map
+
+    if jobs == 1:
+        limit_threads(max(1, os.cpu_count() or 1))
+        yield from map(ours, series)
+        return
+    yield from parallel_map(ours, series, jobs)
+
+
+def table(
+    series: list[dict[str, Any]],
+    results: dict[str, dict[str, dict[str, float]]],
+    models: tuple[str, ...],
+) -> str:
+    groups = {
+        "monthly": [s["name"] for s in series if s["m"] == 12],
+        "quarterly": [s["name"] for s in series if s["m"] == 4],
+        "annual": [s["name"] for s in series if s["m"] == 1],
+        "all": [s["name"] for s in series],
+    }
+    head = "| model | " + " | ".join(f"MASE {g} ({len(n)})" for g, n in groups.items())
+    head += " | sMAPE all | cover 80 | cover 95 |"
+    lines = [head, "|---" * (len(groups) + 4) + "|"]
+    for model in models:
+        row = [model]
+        for names in groups.values():
+            row.append(f"{np.mean([results[n][model]['mase'] for n in names]):.3f}")
+        names = groups["all"]
+        row.append(f"{np.mean([results[n][model]['smape'] for n in names]):.2f}")
+        points = sum(results[n][model]["points"] for n in names)
+        for lv in LEVELS:
+            inside = sum(results[n][model][f"inside_{lv}"] for n in names)
+            row.append(f"{100 * inside / points:.1f}")
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--only", default="", help="comma-separated series names")
+    parser.add_argument(
+        "--conformal", action="store_true", help="add the ensemble with --intervals conformal"
+    )
+    args = parser.parse_args()
+    series = load_series()
+    if args.only:
+        series = [s for s in series if s["name"] in args.only.split(",")]
+    for item in series:
+        item["conformal"] = args.conformal
+    models = OURS + (("ensemble, conformal",) if args.conformal else ()) + THEIRS
+    WORK.mkdir(parents=True, exist_ok=True)
+    series_file, sf_file = WORK / "accuracy_series.json", WORK / "accuracy_sf.json"
+    series_file.write_text(json.dumps(series))
+    print(f"{len(series)} series; load: {os.getloadavg()[0]:.2f}", file=sys.stderr)
+    start = time.perf_counter()
+    sf = subprocess.run(
+        [str(SF_PYTHON), str(ROOT / "bench" / "_sf_accuracy.py"), str(series_file), str(sf_file)],
+        check=True,
+    )
+    sf_seconds = time.perf_counter() - start
+    assert sf.returncode == 0
+    theirs = json.loads(sf_file.read_text())["forecasts"]
+    start = time.perf_counter()
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    notes = {}
+    for item, mine in zip(series, run_ours(series, args.jobs), strict=True):
+        name = item["name"]
+        forecasts = mine["forecasts"] | theirs[name]
+        forecasts["SF ensemble"] = sf_ensemble(theirs[name])
+        results[name] = {model: scores(item, forecasts[model]) for model in models}
+        notes[name] = mine["notes"]
+        print(f"{name}: {mine['seconds']:.1f} s", file=sys.stderr)
+    ours_seconds = time.perf_counter() - start
+    (WORK / "accuracy_results.json").write_text(json.dumps({"results": results, "notes": notes}))
+    print(table(series, results, models))
+    print(
+        f"\nseconds: ours {ours_seconds:.0f} (jobs={args.jobs}), statsforecast {sf_seconds:.0f} "
+        f"(including numba compilation); load average after: {os.getloadavg()[0]:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

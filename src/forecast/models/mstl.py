@@ -1,0 +1,194 @@
+"""MSTL: several seasonal components taken out by STL, the rest forecast by ETS or ARIMA.
+
+Fit (Bandara, Hyndman & Bergmeir 2021; statsmodels ``MSTL``, as R's ``forecast::mstl`` and
+``stlf``): decompose the training data into a trend, one seasonal component per period
+(``periods=48,336`` for half-hourly data with daily and weekly cycles) and a remainder; fit the
+remainder model (``ets`` without season, or ``auto-arima`` without seasonal terms) on the
+seasonally adjusted series, trend plus remainder.
+
+Forecast: the remainder model's forecast plus each seasonal component carried forward, its last
+full cycle repeated (the seasonal naive forecast of each component, as R's ``stlf``). The
+intervals are the remainder model's, shifted by the same seasonal terms: the uncertainty of the
+seasonal components is not included.
+
+The fitted parameters are the seasonal components over the training data, their last cycles
+and the remainder model's parameters. ``update`` takes the carried-forward cycles out of the
+new observations and updates the remainder model with the result (no new decomposition);
+backtest forecasts from later origins do the same.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+
+from forecast.errors import ComputeError, InputError, UsageError
+from forecast.models.base import Bands, BaseForecaster, ModelSummary
+from forecast.models.composite import pack, series_after, series_ending, unpack
+
+REMAINDER_MODELS: dict[str, tuple[str, dict[str, Any]]] = {
+    "ets": ("ets", {"season": "none"}),
+    "arima": ("auto-arima", {"seasonal": False}),
+}
+
+
+class Mstl(BaseForecaster):
+    """MSTL decomposition with several periods; ETS or ARIMA on the seasonally adjusted data.
+
+    Parameters
+    ----------
+    periods : tuple of int
+        Seasonal periods (e.g. ``(48, 336)``); empty: the period detected on the training data.
+        Periods without two full cycles of data are left out, with a note.
+    remainder : {"ets", "arima"}
+        Model of the seasonally adjusted series: ``ets`` without season, or ``auto-arima``
+        without seasonal terms.
+    """
+
+    name = "mstl"
+    min_obs = 8
+
+    periods_: tuple[int, ...]
+    fit_season_: np.ndarray  # [n_fit] the sum of the seasonal components over the fit data
+    profiles_: list[np.ndarray]  # per period p: [p] the last cycle, indexed by position mod p
+    inner_: BaseForecaster
+
+    def __init__(self, periods: tuple[int, ...] = (), remainder: str = "ets") -> None:
+        self.periods = periods
+        self.remainder = remainder
+
+    def _fit(self, y: np.ndarray) -> None:
+        from statsmodels.tsa.seasonal import MSTL
+
+        from forecast.models.baselines import resolve_period
+
+        if self.remainder not in REMAINDER_MODELS:
+            raise UsageError(f"mstl: remainder must be ets or arima, got {self.remainder!r}")
+        if any(p < 2 for p in self.periods):
+            raise UsageError(f"mstl: periods must be >= 2, got {','.join(map(str, self.periods))}")
+        wanted = tuple(sorted(set(self.periods)))
+        source = "given"
+        if not wanted:
+            found, source = resolve_period(None, y, self.freq_)
+            wanted = (found,) if found else ()
+        usable = tuple(p for p in wanted if y.size >= 2 * p + 1)
+        notes = []
+        if len(usable) < len(wanted):
+            dropped = ",".join(str(p) for p in wanted if p not in usable)
+            notes.append(f"mstl: period(s) {dropped} left out: fewer than two full cycles of data")
+        if not usable:
+            raise InputError(
+                f"mstl: no seasonal period with two full cycles in {y.size} observations "
+                f"(periods {','.join(map(str, wanted)) or 'none detected'}); pass "
+                "--param periods=... or use ets/auto-arima"
+            )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                result = MSTL(y, periods=usable if len(usable) > 1 else usable[0]).fit()
+            except (ValueError, np.linalg.LinAlgError) as exc:
+                raise ComputeError(f"mstl: the decomposition failed: {exc}") from None
+        seasonal = np.asarray(result.seasonal, dtype="float64").reshape(y.size, -1)  # [n, k]
+        self.periods_ = usable
+        self.fit_season_ = seasonal.sum(axis=1)
+        n = y.size
+        self.profiles_ = []
+        for j, p in enumerate(usable):
+            profile = np.empty(p)
+            positions = np.arange(n - p, n)
+            profile[positions % p] = seasonal[positions, j]
+            self.profiles_.append(profile)
+        name, params = REMAINDER_MODELS[self.remainder]
+        from forecast.models.registry import get_spec
+
+        adjusted = series_ending(y - self.fit_season_, self.end_, self.freq_)
+        self.inner_ = get_spec(name).create(params).fit(adjusted)
+        strength = {
+            f"seasonal_strength_{p}": float(
+                max(0.0, 1 - np.var(result.resid) / np.var(result.resid + seasonal[:, j]))
+            )
+            for j, p in enumerate(usable)
+        }
+        inner = self.inner_.summary()
+        self.summary_ = ModelSummary(
+            model=self.name,
+            description=f"MSTL, periods {','.join(map(str, usable))} ({source}); seasonally "
+            f"adjusted data: {inner.description}",
+            params={"periods": list(usable), "remainder": self.remainder},
+            coefficients=inner.coefficients,
+            stats={**strength, "nobs": float(n)},
+            notes=tuple(notes) + inner.notes,
+            extra={"remainder_model": inner.to_dict()},
+        )
+
+    def season_at(self, positions: np.ndarray) -> np.ndarray:
+        """The seasonal part at positions counted from the start of the training data: the
+        decomposition's inside the fit data, the carried-forward cycles after it."""
+        positions = np.asarray(positions, dtype=int)
+        out = np.zeros(positions.size)
+        inside = positions < self.fit_season_.size
+        out[inside] = self.fit_season_[positions[inside]]
+        after = positions[~inside]
+        out[~inside] = sum(
+            (profile[after % p] for p, profile in zip(self.periods_, self.profiles_, strict=True)),
+            np.zeros(after.size),
+        )
+        return out
+
+    def _predict(self, horizon: int, levels: tuple[float, ...]) -> tuple[np.ndarray, Bands, str]:
+        forecast = self.inner_.predict(horizon, levels)
+        season = self.season_at(self.y_.size + np.arange(horizon))
+        bands: Bands = {
+            lv: (forecast.lower(lv) + season, forecast.upper(lv) + season) for lv in levels
+        }
+        method = (
+            f"the seasonally adjusted model's intervals ({forecast.interval_method}) plus "
+            "the carried-forward seasonal components"
+        )
+        return forecast.mean + season, bands, method
+
+    def _update(self, new: np.ndarray) -> None:
+        start = self.y_.size - new.size
+        adjusted = new - self.season_at(start + np.arange(new.size))
+        self.inner_.update(series_after(adjusted, self.inner_.end_, self.freq_))
+
+    def rebased(self, history: pd.Series) -> Self:
+        values = np.asarray(history, dtype="float64")
+        copy = type(self)(**self.get_params())
+        copy.y_, copy.freq_, copy.summary_ = values, self.freq_, self.summary_
+        copy.start_, copy.end_ = pd.Timestamp(history.index[0]), pd.Timestamp(history.index[-1])
+        copy.periods_, copy.fit_season_, copy.profiles_ = (
+            self.periods_,
+            self.fit_season_,
+            self.profiles_,
+        )
+        adjusted = pd.Series(values - self.season_at(np.arange(values.size)), index=history.index)
+        adjusted.attrs["freq"] = self.freq_
+        copy.inner_ = self.inner_.rebased(adjusted)
+        return copy
+
+    def _fitted_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        metas, arrays = pack([self.inner_])
+        arrays |= {f"profile.{j}": profile for j, profile in enumerate(self.profiles_)}
+        return {"periods": list(self.periods_), "inner": metas}, {
+            **arrays,
+            "fit_season": self.fit_season_,
+        }
+
+    def _restore(self, fitted: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self.periods_ = tuple(int(p) for p in fitted["periods"])
+        self.profiles_ = [
+            np.asarray(arrays[f"profile.{j}"], dtype="float64") for j in range(len(self.periods_))
+        ]
+        self.fit_season_ = np.asarray(arrays["fit_season"], dtype="float64")
+        self.inner_ = unpack(fitted["inner"], arrays)[0]
+
+    def lookback(self, freq: str | None = None) -> int:
+        from forecast.diagnostics.seasonality import calendar_period
+
+        if hasattr(self, "periods_"):
+            return max(self.periods_, default=1)
+        return max(self.periods, default=calendar_period(freq) or 1)

@@ -1,0 +1,69 @@
+"""The ensemble: the combination against its members computed one by one, members that fail,
+and the default ETS + ARIMA + Theta ensemble end to end."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast.errors import UsageError
+from forecast.io.modelfile import load_model, save_model
+from forecast.models.ensemble import Ensemble
+from forecast.models.registry import get_spec
+
+
+def _series(n: int = 60, seed: int = 0) -> pd.Series:
+    rng = np.random.default_rng(seed)
+    values = 100 + rng.normal(0, 1, n).cumsum()
+    return pd.Series(values, index=pd.date_range("2001-01-01", periods=n, freq="MS"))
+
+
+@pytest.mark.parametrize("combine", ["mean", "median"])
+def test_forecasts_and_bounds_combine_the_members(combine) -> None:
+    y = _series()
+    members = ("naive", "drift", "mean")
+    model = Ensemble(members=members, combine=combine).fit(y)
+    one_by_one = [get_spec(m).create().fit(y).predict(6, [90]) for m in members]
+    reduce = np.median if combine == "median" else np.mean
+    forecast = model.predict(6, [90])
+    np.testing.assert_allclose(forecast.mean, reduce([f.mean for f in one_by_one], axis=0))
+    lower = reduce([f.lower(90) for f in one_by_one], axis=0)
+    np.testing.assert_allclose(forecast.lower(90), np.minimum(lower, forecast.mean))
+    assert forecast.interval_method.startswith(f"{combine} of the members' interval bounds")
+
+
+def test_backtest_forecasts_equal_predict_from_each_origin() -> None:
+    y = _series()
+    model = Ensemble(members=("naive", "drift")).fit(y.iloc[:40])
+    batch = model.forecast_from(y, [39, 45], 3, [80])
+    rebuilt = model.rebased(y.iloc[:46]).predict(3, [80])
+    np.testing.assert_allclose(batch.mean[1], rebuilt.mean)
+    np.testing.assert_allclose(batch.bands[80][1][1], rebuilt.upper(80))
+
+
+def test_a_member_that_cannot_fit_is_left_out_and_named() -> None:
+    y = _series(30)
+    model = Ensemble(members=("snaive", "naive")).fit(y)  # no period detected: snaive fails
+    assert [m.name for m in model.members_] == ["naive"]
+    assert any("snaive could not be fitted" in note for note in model.summary().notes)
+
+
+def test_members_must_be_classical_models() -> None:
+    with pytest.raises(UsageError, match="member 'lstm' is not a classical model"):
+        Ensemble(members=("lstm", "naive")).fit(_series())
+
+
+@pytest.mark.slow
+def test_default_ensemble_fits_updates_and_reloads(tmp_path) -> None:
+    frame = pd.read_csv("sample_data/airpassengers.csv", parse_dates=[0], index_col=0)
+    y = frame.iloc[:, 0].asfreq("MS").astype(float)
+    model = Ensemble().fit(y.iloc[:132])
+    assert [m.name for m in model.members_] == ["ets", "auto-arima", "theta"]
+    model.update(y.iloc[132:])
+    path = tmp_path / "e.fcm"
+    save_model(path, model, {})
+    loaded = load_model(path).model
+    np.testing.assert_array_equal(loaded.predict(12, [95]).mean, model.predict(12, [95]).mean)
+    members = [m.predict(12).mean for m in model.members_]
+    np.testing.assert_allclose(model.predict(12).mean, np.mean(members, axis=0))
