@@ -3,7 +3,7 @@ statsforecast on the same panel (its own venv), with --jobs 1 and 2; (B) loading
 snaive-forecasting a large panel (CSV and Parquet) against bare pandas, with peak memory.
 
 Usage: python bench/bench_panel.py [SERIES_A] [SERIES_B] [AUTO_SUBSET]
-(defaults 1000, 100000, 50). Panel A: SERIES_A monthly series x 120 points, trend + season +
+(defaults 1000, 100000, 50; 0 skips a part). Panel A: SERIES_A monthly series x 120 points, trend + season +
 AR(1) noise, plus 1% bad series (too short, constant) that both tools must survive; statsforecast
 gets only the good series (it has no per-series isolation of such input). auto-arima runs on the
 first AUTO_SUBSET series only (stated). Panel B: SERIES_B series x 100 points (10M rows at the
@@ -45,7 +45,7 @@ def monthly_panel(n_series: int, n_obs: int, seed: int, bad_share: float = 0.0) 
     stamps = np.tile(pd.date_range("2010-01-01", periods=n_obs, freq="MS").strftime("%Y-%m-%d"),
                      n_series)
     frame = pd.DataFrame({"unique_id": ids, "ds": stamps, "y": values.ravel()})
-    n_bad = int(n_series * bad_share)
+    n_bad = max(2, int(n_series * bad_share)) if bad_share else 0
     if n_bad:
         short = frame[frame["unique_id"].isin([f"s{i:06d}" for i in range(n_bad // 2)])]
         frame = frame.drop(short.index[short.groupby("unique_id").cumcount() >= 10])
@@ -152,8 +152,10 @@ def part_b(n_series: int) -> None:
 def main() -> None:
     args = [int(a) for a in sys.argv[1:]]
     n_a, n_b, subset = (args + [1000, 100_000, 50][len(args):])[:3]
-    part_a(n_a, subset)
-    part_b(n_b)
+    if n_a:
+        part_a(n_a, subset)
+    if n_b:
+        part_b(n_b)
 
 
 if __name__ == "__main__":

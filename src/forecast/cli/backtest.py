@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
@@ -164,7 +165,7 @@ def backtest(
         run_bootstrap_backtest,
     )
     from forecast.backtest.uncertainty import CompareSettings, IntervalSettings, assess
-    from forecast.cli.render import emit, message, progress_allowed, warn_all
+    from forecast.cli.render import progress_allowed, warn_all
     from forecast.config import read_config
     from forecast.errors import UsageError
     from forecast.forecasting import DEFAULT_HORIZON, DEFAULT_LEVELS, first_given
@@ -276,20 +277,9 @@ def backtest(
         from forecast.report.backtest_report import write_report
 
         write_report(result, report)
-        message(f"wrote {report}", quiet)
-    tables = []
-    if fmt is FormatChoice.table:
-        from forecast.report.backtest_tables import backtest_tables
+    from forecast.report.backtest_tables import backtest_tables
 
-        tables = backtest_tables(result)
-    emit(
-        fmt.value,
-        document=result.to_dict(),
-        csv_header=() if no_header else result.csv_header(),
-        csv_rows=result.csv_rows(),
-        tables=tables,
-        quiet=quiet,
-    )
+    _emit(result, backtest_tables, report, fmt, quiet, no_header)
     failed = result.failed_everywhere()
     if failed:
         from forecast.cli.render import error
@@ -314,7 +304,7 @@ def _backtest_panel(
     """Every series with the same splits; aggregates over series; exit 1 on any failure."""
     from forecast.backtest.panel import POOLED_NOTE, run_panel_backtest
     from forecast.backtest.uncertainty import assess
-    from forecast.cli.render import emit, error, message, progress_allowed, warn
+    from forecast.cli.render import error, progress_allowed, warn
     from forecast.execution import make_executor
     from forecast.progress import progress_enabled, task
 
@@ -354,25 +344,37 @@ def _backtest_panel(
         from forecast.report.panel_backtest_report import write_panel_report
 
         write_panel_report(result, report)
-        message(f"wrote {report}", quiet)
-    tables = []
-    if fmt is FormatChoice.table:
-        from forecast.report.panel_backtest_tables import panel_backtest_tables
+    from forecast.report.panel_backtest_tables import panel_backtest_tables
 
-        tables = panel_backtest_tables(result)
-    emit(
-        fmt.value,
-        document=result.to_dict(),
-        csv_header=() if no_header else result.csv_header(),
-        csv_rows=result.csv_rows(),
-        tables=tables,
-        quiet=quiet,
-    )
+    _emit(result, panel_backtest_tables, report, fmt, quiet, no_header)
     nowhere = result.failed_everywhere()
     if nowhere:
         error(f"{', '.join(nowhere)} failed on every series; the reasons are in the warnings above")
     if failures or nowhere:
         raise typer.Exit(1)
+
+
+def _emit(
+    result: Any,
+    tables: Callable[[Any], list[Any]],
+    report: Path | None,
+    fmt: FormatChoice,
+    quiet: bool,
+    no_header: bool,
+) -> None:
+    """The common end of a backtest: say where the report went, print the result."""
+    from forecast.cli.render import emit, message
+
+    if report is not None:
+        message(f"wrote {report}", quiet)
+    emit(
+        fmt.value,
+        document=result.to_dict(),
+        csv_header=() if no_header else result.csv_header(),
+        csv_rows=result.csv_rows(),
+        tables=tables(result) if fmt is FormatChoice.table else [],
+        quiet=quiet,
+    )
 
 
 def _neural_options(entry: ModelEntry, device: str | None, epochs: int | None) -> ModelEntry:

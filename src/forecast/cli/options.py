@@ -11,7 +11,7 @@ import typer
 from forecast.types import FormatChoice, MissingChoice
 
 if TYPE_CHECKING:
-    from forecast.data import Panel, SeriesData
+    from forecast.data import Panel
 
 # The arguments of this run (main() sets them), for reports that print their own command.
 INVOCATION: ContextVar[tuple[str, ...]] = ContextVar("forecast_invocation", default=())
@@ -166,6 +166,7 @@ def load(
     id_col: str | None = None,
     ids: list[str] | None = None,
     wide: bool = False,
+    single: bool = False,
 ) -> Panel:
     """Load the series the shared options describe; print the loader's notes, and the series a
     panel refused, on stderr."""
@@ -186,46 +187,12 @@ def load(
         allow_constant=allow_constant,
         ids=ids,
         wide=wide,
+        single=single,
     )
     warn_all(panel.notes, quiet)
     if panel.single is None:
         warn_all((f"series {f.id!r} left out: {f.reason}" for f in panel.failures), quiet)
     return panel
-
-
-def load_one(
-    data: str,
-    *,
-    time_col: str | None,
-    value_col: str | None,
-    freq: str | None,
-    missing: MissingChoice,
-    time_format: str | None,
-    encoding: str | None,
-    min_length: int,
-    purpose: str,
-    quiet: bool,
-    freq_default: str | None = None,
-    allow_constant: bool = False,
-) -> SeriesData:
-    """The whole of DATA as one series (new observations for a one-series model)."""
-    from forecast.cli.render import warn_all
-    from forecast.data import load_series
-
-    series = load_series(
-        data,
-        time_col=time_col,
-        value_col=value_col,
-        freq=freq or freq_default,
-        missing=missing.value,
-        time_format=time_format,
-        encoding=encoding,
-        min_length=min_length,
-        purpose=purpose,
-        allow_constant=allow_constant,
-    )
-    warn_all(series.notes, quiet)
-    return series
 
 
 def selected_ids(ids: str | None, ids_file: Path | None) -> list[str] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +74,19 @@ def predict(
     from forecast.threads import limited, resolve
 
     policy = resolve(threads)
+    read_new = functools.partial(
+        o.load,
+        time_col=time_col,
+        value_col=value_col,
+        freq=freq,
+        missing=missing,
+        time_format=time_format,
+        encoding=encoding,
+        min_length=1,
+        purpose="updating a model",
+        quiet=quiet,
+        allow_constant=True,
+    )
     loaded = load_model_file(model_file)
     if isinstance(loaded, LoadedPanel):
         with limited(policy):
@@ -95,20 +109,8 @@ def predict(
                     no_header,
                     policy.to_dict(jobs),
                 ),
-                lambda source, freq_default, file_id_col: o.load(
-                    source,
-                    time_col=time_col,
-                    value_col=value_col,
-                    freq=freq,
-                    missing=missing,
-                    time_format=time_format,
-                    encoding=encoding,
-                    min_length=1,
-                    purpose="updating a model",
-                    quiet=quiet,
-                    freq_default=freq_default,
-                    allow_constant=True,
-                    id_col=id_col or file_id_col,
+                lambda source, freq_default, file_id_col: read_new(
+                    source, freq_default=freq_default, id_col=id_col or file_id_col
                 ),
             )
         return
@@ -121,20 +123,7 @@ def predict(
     levels = check_levels(first_given(level, defaults.get("levels"), DEFAULT_LEVELS))
     new = None
     if data is not None:
-        new = o.load_one(
-            data,
-            time_col=time_col,
-            value_col=value_col,
-            freq=freq,
-            missing=missing,
-            time_format=time_format,
-            encoding=encoding,
-            min_length=1,
-            purpose="updating a model",
-            quiet=quiet,
-            freq_default=loaded.model.freq_,
-            allow_constant=True,
-        )
+        new = read_new(data, freq_default=loaded.model.freq_, single=True).single
     with progress_enabled(progress_allowed(quiet)), limited(policy):
         calibration = Calibration.from_defaults(defaults)  # fitted with --intervals conformal
         model, run = continue_model(loaded.model, new, refit, steps, levels, calibration)

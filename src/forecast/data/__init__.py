@@ -41,6 +41,7 @@ def load(
     allow_constant: bool = False,
     ids: Sequence[str] | None = None,
     wide: bool = False,
+    single: bool = False,
 ) -> Panel:
     """Read and validate one series or a panel.
 
@@ -53,6 +54,8 @@ def load(
         Only these series (an unknown id is a usage error).
     wide
         The time column plus one numeric column per series.
+    single
+        Read the whole file as one series (never look for an id column).
     """
     from forecast.data.panel import panel_from_table
     from forecast.data.series import series_from_table
@@ -68,6 +71,7 @@ def load(
         encoding=encoding,
         stdin=stdin,
         wide=wide,
+        single=single,
     )
     if table.columns.id is None:
         if ids is not None:
