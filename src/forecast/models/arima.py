@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -155,8 +155,55 @@ class Estimate:
     estimation: str = "exact maximum likelihood"
 
 
-def estimate_mle(spec: SarimaxSpec, y: np.ndarray, model_name: str) -> Estimate:
-    """Exact Gaussian maximum likelihood, trying in turn:
+COMPILED = "exact maximum likelihood (CSS start, L-BFGS-B, compiled Kalman filter)"
+
+
+def check_trend(spec: SarimaxSpec) -> None:
+    """A trend term of lower order than the differencing is removed by it (statsmodels'
+    rule): refuse it with the fix."""
+    order = spec.d + spec.seasonal[1]
+    if ("c" in spec.trend and order >= 1) or ("t" in spec.trend and order >= 2):
+        raise UsageError(
+            f"{spec.describe()}: a differenced model cannot have a constant; use "
+            "trend=t (a drift) or trend=n"
+            if order == 1
+            else f"{spec.describe()}: differenced {order} times, the model cannot have a "
+            "constant or a drift; use trend=n"
+        )
+
+
+def estimate_mle(
+    spec: SarimaxSpec, y: np.ndarray, model_name: str, standard_errors: bool = True
+) -> Estimate:
+    """Exact Gaussian maximum likelihood: forecast's compiled core
+    (:mod:`forecast.models.arima_mle`: CSS start, L-BFGS-B on transformed parameters, Kalman
+    filter likelihood), and statsmodels' estimators (:func:`estimate_statsmodels`) for what it
+    does not cover (subset lags, missing values) or when it does not converge; the summary
+    notes the fallback."""
+    from forecast.models import arima_mle
+
+    check_trend(spec)
+    if not arima_mle.supported(spec, y):
+        return estimate_statsmodels(spec, y, model_name)
+    try:
+        fit = arima_mle.fit(spec, y)
+    except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
+        reason = str(exc)
+    else:
+        if fit.converged and np.isfinite(fit.params).all() and np.isfinite(fit.loglik):
+            bse = arima_mle.standard_errors(spec, y, fit.params) if standard_errors else None
+            return Estimate(fit.params, bse, fit.names, estimation=COMPILED)
+        reason = f"L-BFGS-B: {fit.message}"
+    fallback = estimate_statsmodels(spec, y, model_name)
+    note = (
+        f"{model_name} {spec.describe()}: the compiled estimator did not converge ({reason}); "
+        "statsmodels' estimators were used"
+    )
+    return replace(fallback, notes=(note, *fallback.notes))
+
+
+def estimate_statsmodels(spec: SarimaxSpec, y: np.ndarray, model_name: str) -> Estimate:
+    """Exact Gaussian maximum likelihood by statsmodels, trying in turn:
 
     1. the innovations algorithm (statsmodels ``innovations_mle``): exact likelihood, fast;
     2. the Kalman filter likelihood by L-BFGS (50 iterations), when 1 fails or does not converge;
