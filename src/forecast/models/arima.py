@@ -57,6 +57,9 @@ class SarimaxSpec:
     enforce_stationarity: bool = True
     enforce_invertibility: bool = True
     form: str = "mean"  # "mean": statsmodels ARIMA; "intercept": statsmodels SARIMAX
+    # exact diffuse start for the differencing states (R's and the compiled core's likelihood);
+    # False: statsmodels' default approximate one (variance 1e6), as model files before it
+    exact_diffuse: bool = False
 
     @property
     def order(self) -> tuple[Any, int, int]:
@@ -73,7 +76,7 @@ class SarimaxSpec:
 
         kind = ARIMA if self.form == "mean" else SARIMAX
         try:
-            return kind(
+            model = kind(
                 y,
                 order=self.order,
                 seasonal_order=self.seasonal,
@@ -88,6 +91,10 @@ class SarimaxSpec:
                     "trend=t (a drift) or trend=n"
                 ) from None
             raise
+        if self.exact_diffuse:
+            model.use_exact_diffuse = True
+            model.initialize_default()
+        return model
 
     def describe(self) -> str:
         p = "[" + ",".join(map(str, self.p)) + "]" if isinstance(self.p, tuple) else str(self.p)
@@ -111,6 +118,7 @@ class SarimaxSpec:
             "enforce_stationarity": self.enforce_stationarity,
             "enforce_invertibility": self.enforce_invertibility,
             "form": self.form,
+            "exact_diffuse": self.exact_diffuse,
         }
 
     @classmethod
@@ -125,6 +133,7 @@ class SarimaxSpec:
             enforce_stationarity=bool(data["enforce_stationarity"]),
             enforce_invertibility=bool(data["enforce_invertibility"]),
             form=str(data["form"]),
+            exact_diffuse=bool(data.get("exact_diffuse", False)),  # absent before: approximate
         )
 
 
@@ -260,6 +269,17 @@ _ESTIMATORS: tuple[tuple[str, dict[str, Any]], ...] = (
 )
 
 
+def _likelihood_stats(res: Any, k: int) -> dict[str, float]:
+    """Log-likelihood and information criteria as R reports them: ``k`` estimated parameters,
+    the observations the likelihood counts (after the diffuse differencing states).
+    statsmodels' own ``aic`` adds the diffuse states to ``k`` under the exact diffuse start."""
+    from forecast.models.arima_mle import information_criteria
+
+    n = int(res.nobs) - int(getattr(res, "nobs_diffuse", 0) or res.loglikelihood_burn)
+    found = information_criteria(float(res.llf), k, n)
+    return {"loglik": float(res.llf), **found, "nobs": float(n)}
+
+
 def _converged(res: Any) -> bool:
     """What the optimiser said: ``mle_retvals`` (state space) or ``fit_details`` (innovations)."""
     retvals = getattr(res, "mle_retvals", None)
@@ -323,13 +343,7 @@ class StateSpaceForecaster(BaseForecaster):
             )
             for name, value, se in zip(estimate.names, estimate.params, bse, strict=True)
         )
-        stats = estimate.stats or {
-            "loglik": float(res.llf),
-            "aic": float(res.aic),
-            "aicc": float(res.aicc),
-            "bic": float(res.bic),
-            "nobs": float(res.nobs),
-        }
+        stats = estimate.stats or _likelihood_stats(res, len(estimate.params))
         stats = {
             **stats,
             "sigma2": float(dict(zip(estimate.names, estimate.params, strict=True))["sigma2"]),
@@ -449,6 +463,8 @@ class StateSpaceForecaster(BaseForecaster):
         extra: dict[str, Any] | None = None,
         notes: tuple[str, ...] = (),
     ) -> None:
+        if spec.form == "mean":
+            spec = replace(spec, exact_diffuse=True)
         self._set_fitted(spec, estimate_mle(spec, y, self.name), extra, notes)
 
 

@@ -52,13 +52,17 @@ class MleFit:
         return int(self.params.size)
 
     def information_criteria(self) -> dict[str, float]:
-        """AIC, AICc (R: n = observations after differencing) and BIC."""
-        k, n = self.n_params, self.nobs
-        aic = -2 * self.loglik + 2 * k
-        aicc = aic + 2 * k * (k + 1) / (n - k - 1) if n - k - 1 > 0 else np.inf
-        bic = -2 * self.loglik + k * np.log(n)
-        hqic = -2 * self.loglik + 2 * k * np.log(np.log(n))
-        return {"aic": aic, "aicc": aicc, "bic": bic, "hqic": hqic}
+        return information_criteria(self.loglik, self.n_params, self.nobs)
+
+
+def information_criteria(loglik: float, k: int, n: int) -> dict[str, float]:
+    """AIC, AICc, BIC and HQIC as R's ``arima`` / ``auto.arima``: ``k`` estimated parameters
+    (sigma^2 included), ``n`` observations in the likelihood (after differencing)."""
+    aic = -2 * loglik + 2 * k
+    aicc = aic + 2 * k * (k + 1) / (n - k - 1) if n - k - 1 > 0 else float("inf")
+    bic = -2 * loglik + k * float(np.log(n))
+    hqic = -2 * loglik + 2 * k * float(np.log(np.log(n))) if n > 1 else float("inf")
+    return {"aic": aic, "aicc": aicc, "bic": bic, "hqic": hqic}
 
 
 def supported(spec: SarimaxSpec, y: np.ndarray) -> bool:
