@@ -90,7 +90,7 @@ def test_auto_arima_reproduces_r_on_airpassengers(air) -> None:
 def test_auto_arima_falls_back_and_says_so(air, monkeypatch) -> None:
     from forecast.models import auto_arima
 
-    monkeypatch.setattr(auto_arima.AutoArima, "_search", lambda self, y, kwargs: None)
+    monkeypatch.setattr(auto_arima.AutoArima, "_search", lambda self, y, m: None)
     model = create("auto-arima", {"period": 12}).fit(air)
     notes = model.summary().notes
     assert any("seasonal search, m=12" in n for n in notes)

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 LOG_2PI = float(np.log(2 * np.pi))
 CSS_FTOL = 1e-8  # a starting point only (R: optim's reltol 1e-8)
 ML_FTOL = 1e-13  # relative reduction of -loglik / n at which L-BFGS-B stops
+GRADIENT_STEP = 1e-8  # forward differences, as scipy's L-BFGS-B without a gradient
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,12 @@ class Problem:
     def beta(self, z: np.ndarray) -> np.ndarray:
         return self.beta0 + self.beta_scale * z
 
+    def css_value_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        return self.kern.css_value_grad(x, *self._args(), GRADIENT_STEP)  # type: ignore[no-any-return]
+
+    def ml_value_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        return self.kern.ml_value_grad(x, *self._args(), GRADIENT_STEP)  # type: ignore[no-any-return]
+
     def css_objective(self, x: np.ndarray) -> float:
         return float(self.kern.css_objective(x, *self._args()))
 
@@ -234,10 +241,7 @@ def _minimize(fn: Any, x0: np.ndarray, maxiter: int, ftol: float) -> Any:
     from scipy.optimize import minimize
 
     return minimize(
-        fn,
-        x0,
-        method="L-BFGS-B",
-        options={"maxiter": maxiter, "ftol": ftol, "gtol": 1e-7, "eps": 1e-8},
+        fn, x0, jac=True, method="L-BFGS-B", options={"maxiter": maxiter, "ftol": ftol, "gtol": 1e-7}
     )
 
 
@@ -258,7 +262,7 @@ def fit(spec: SarimaxSpec, y: np.ndarray, maxiter: int = 500) -> MleFit:
     evaluations = 0
     start, u0 = "zeros", np.zeros(n_arma)
     if n_arma:
-        css = _minimize(prob.css_objective, np.zeros(k + n_arma), 50, CSS_FTOL)
+        css = _minimize(prob.css_value_grad, np.zeros(k + n_arma), 50, CSS_FTOL)
         evaluations += int(css.nfev)
         found = (
             prob.unconstrain(prob.invert_ma(css.x[k:])) if np.isfinite(css.x).all() else None
@@ -272,10 +276,10 @@ def fit(spec: SarimaxSpec, y: np.ndarray, maxiter: int = 500) -> MleFit:
         z0 = np.zeros(k)
     x0 = np.r_[z0, u0]
     if x0.size:
-        res = _minimize(prob.ml_objective, x0, maxiter, ML_FTOL)
+        res = _minimize(prob.ml_value_grad, x0, maxiter, ML_FTOL)
         evaluations += int(res.nfev)
         if start == "CSS" and not res.fun < 1e9:  # the CSS start was no good
-            res = _minimize(prob.ml_objective, np.zeros_like(x0), maxiter, ML_FTOL)
+            res = _minimize(prob.ml_value_grad, np.zeros_like(x0), maxiter, ML_FTOL)
             evaluations += int(res.nfev)
             start = "zeros"
         x, converged, message = res.x, _converged(res), str(res.message)
