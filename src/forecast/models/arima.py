@@ -149,7 +149,7 @@ def filtered(spec: SarimaxSpec, y: np.ndarray, params: np.ndarray) -> Any:
     """The Kalman filter over ``y`` at fixed ``params``: the state every forecast starts from."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return spec.build(y).filter(params)
+        return spec.build(y).filter(params, cov_type="none")
 
 
 @dataclass(frozen=True)

@@ -167,6 +167,34 @@ class Problem:
             out.append(sign * pacf / np.sqrt(1 - pacf * pacf))
         return np.concatenate(out)
 
+    def hannan_rissanen(self) -> np.ndarray:
+        """Starting ARMA coefficients by Hannan & Rissanen (1982): residuals of a long AR by
+        least squares, then least squares of the series on its own lags and the residuals'
+        lags (non-seasonal and seasonal lags side by side, their products left out). Zeros
+        when the series is too short for it."""
+        e = self.w - self.X @ self.beta0 if self.k else self.w
+        m, p, q, P, Q = self.m, self.p, self.q, self.P, self.Q
+        ar_lags = [*range(1, p + 1), *(m * j for j in range(1, P + 1))]
+        ma_lags = [*range(1, q + 1), *(m * j for j in range(1, Q + 1))]
+        zeros = np.zeros(p + q + P + Q)
+        long = max(ar_lags + ma_lags, default=0) + (max(ma_lags, default=0) if ma_lags else 0)
+        if e.size < 3 * (long + len(ar_lags) + len(ma_lags)) + 10:
+            return zeros
+        resid = np.zeros(e.size)
+        if ma_lags:
+            lag_ar = max(2 * max(ma_lags), max(ar_lags, default=0))
+            lagged = np.column_stack([e[lag_ar - i : e.size - i] for i in range(1, lag_ar + 1)])
+            coef, *_ = np.linalg.lstsq(lagged, e[lag_ar:], rcond=None)
+            resid[lag_ar:] = e[lag_ar:] - lagged @ coef
+        start = max(ar_lags + ma_lags) + (max(2 * max(ma_lags), max(ar_lags, default=0)) if ma_lags else 0)
+        columns = [e[start - i : e.size - i] for i in ar_lags]
+        columns += [resid[start - i : e.size - i] for i in ma_lags]
+        coef, *_ = np.linalg.lstsq(np.column_stack(columns), e[start:], rcond=None)
+        if not np.isfinite(coef).all():
+            return zeros
+        nar = len(ar_lags)
+        return np.concatenate([coef[:p], coef[nar : nar + q], coef[p:nar], coef[nar + q :]])
+
     def invert_ma(self, arma: np.ndarray) -> np.ndarray:
         """MA blocks with their roots inside the unit circle moved outside (R's ``maInvert``):
         the same autocorrelations, an invertible polynomial."""
@@ -262,7 +290,7 @@ def fit(spec: SarimaxSpec, y: np.ndarray, maxiter: int = 500) -> MleFit:
     evaluations = 0
     start, u0 = "zeros", np.zeros(n_arma)
     if n_arma:
-        css = _minimize(prob.css_value_grad, np.zeros(k + n_arma), 50, CSS_FTOL)
+        css = _minimize(prob.css_value_grad, np.r_[np.zeros(k), prob.hannan_rissanen()], 50, CSS_FTOL)
         evaluations += int(css.nfev)
         found = (
             prob.unconstrain(prob.invert_ma(css.x[k:])) if np.isfinite(css.x).all() else None
