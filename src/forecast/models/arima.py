@@ -147,6 +147,10 @@ def resolve_trend(trend: str, d: int, seasonal_d: int = 0) -> str:
 
 def filtered(spec: SarimaxSpec, y: np.ndarray, params: np.ndarray) -> Any:
     """The Kalman filter over ``y`` at fixed ``params``: the state every forecast starts from."""
+    # statsmodels installs "always" warning filters when first imported: import it before
+    # ours, or they would go in front of the "ignore" below
+    import statsmodels.tsa.arima.model  # noqa: F401
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return spec.build(y).filter(params, cov_type="none")

@@ -103,6 +103,7 @@ def arma_filter(e: np.ndarray, phi: np.ndarray, theta: np.ndarray) -> tuple[floa
     RR = np.outer(theta, theta)
     K = np.zeros(r)
     TP = np.zeros((r, r))
+    row0 = np.zeros(r)
     ssq = 0.0
     sumlog = 0.0
     nu = 0
@@ -126,23 +127,24 @@ def arma_filter(e: np.ndarray, phi: np.ndarray, theta: np.ndarray) -> tuple[floa
         a[r - 1] = phi[r - 1] * head
         if steady:
             continue
-        # P <- T (P - F K K') T' + R R'
-        for i in range(r):
-            for j in range(r):
-                P[i, j] -= F * K[i] * K[j]
-        for j in range(r):  # TP = T Pf
-            for i in range(r - 1):
-                TP[i, j] = phi[i] * P[0, j] + P[i + 1, j]
-            TP[r - 1, j] = phi[r - 1] * P[0, j]
+        # P <- T (P - F K K') T' + R R', in one symmetric pass (Pf = P - F K K'):
+        # P'[i,j] = phi_i phi_j Pf[0,0] + phi_i Pf[0,j+1] + phi_j Pf[i+1,0] + Pf[i+1,j+1] + RR
+        for j in range(r):
+            row0[j] = P[0, j] - F * K[0] * K[j]
         change = 0.0
-        for i in range(r):  # P = TP T' + RR, compared with the last predicted P
-            for j in range(r):
-                value = TP[i, 0] * phi[j] + RR[i, j]
+        for i in range(r):
+            for j in range(i, r):
+                value = phi[i] * phi[j] * row0[0] + RR[i, j]
                 if j + 1 < r:
-                    value += TP[i, j + 1]
-                old = P[i, j] + F * K[i] * K[j]
-                change = max(change, abs(value - old))
-                P[i, j] = value
+                    value += phi[i] * row0[j + 1]
+                if i + 1 < r:
+                    value += phi[j] * row0[i + 1]
+                    if j + 1 < r:
+                        value += P[i + 1, j + 1] - F * K[i + 1] * K[j + 1]
+                change = max(change, abs(value - P[i, j]))
+                TP[i, j] = value
+                TP[j, i] = value
+        P, TP = TP, P
         if change < 1e-14 * F:
             steady = True
             F = P[0, 0]
