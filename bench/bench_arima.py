@@ -88,8 +88,10 @@ def row(label: str, ours: float, sf: dict[str, Any] | None, note: str = "") -> N
         print(f"{label:44s} ours {ours:8.3f} s   statsforecast: not run (no sf-venv)  {note}")
         return
     ratio = ours / sf["seconds"]
-    print(f"{label:44s} ours {ours:8.3f} s   statsforecast {sf['seconds']:8.3f} s   "
-          f"ratio {ratio:5.2f}x  {note}")
+    print(
+        f"{label:44s} ours {ours:8.3f} s   statsforecast {sf['seconds']:8.3f} s   "
+        f"ratio {ratio:5.2f}x  {note}"
+    )
 
 
 def case_auto(quick: bool) -> None:
@@ -112,7 +114,7 @@ def case_auto(quick: bool) -> None:
 
 def case_fixed(quick: bool) -> None:
     values = backtest_series().to_numpy()[:1500]
-    seconds, model, _ = our_fit("arima", {"order": "2,1,1"}, values)
+    seconds, _, _ = our_fit("arima", {"order": "2,1,1"}, values)
     sf = statsforecast({"case": "fixed", "order": [2, 1, 1]}, values)
     row("ARIMA(2,1,1) fit, 1,500 points", seconds, sf)
 
@@ -128,8 +130,13 @@ def case_walk_forward(quick: bool) -> None:
     seconds, result = best(lambda: run_backtest(y, [entry], spec), repeat=1)
     assert result.forecasts[0].origins.size == windows
     sf = statsforecast(
-        {"case": "walk_forward", "order": [2, 1, 1], "horizon": horizon, "windows": windows,
-         "repeat": 1},
+        {
+            "case": "walk_forward",
+            "order": [2, 1, 1],
+            "horizon": horizon,
+            "windows": windows,
+            "repeat": 1,
+        },
         y.to_numpy(),
     )
     row(f"walk-forward refit every origin ({windows})", seconds, sf, "(one run each)")
@@ -148,8 +155,10 @@ def case_long_season(quick: bool) -> None:
     seconds, model, aicc = our_fit(
         "auto-arima", {"period": 48, "time_limit": limit}, values, repeat=1
     )
-    print(f"{'auto-arima period 48, time_limit=' + str(limit) + ' s':44s} ours {seconds:8.3f} s"
-          f"   -> {model}, AICc {aicc:.2f}")
+    print(
+        f"{'auto-arima period 48, time_limit=' + str(limit) + ' s':44s} ours {seconds:8.3f} s"
+        f"   -> {model}, AICc {aicc:.2f}"
+    )
 
 
 def _fresh(cmd: list[str], env: dict[str, str], repeat: int) -> float:
@@ -162,17 +171,25 @@ def _fresh(cmd: list[str], env: dict[str, str], repeat: int) -> float:
 
 
 def case_cold_start(main_checkout: Path | None) -> None:
-    cmd = [FORECAST, "fit", str(ROOT / "sample_data" / "airpassengers.csv"), "--model",
-           "auto-arima"]
+    cmd = [
+        FORECAST,
+        "fit",
+        str(ROOT / "sample_data" / "airpassengers.csv"),
+        "--model",
+        "auto-arima",
+    ]
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "NO_COLOR": "1"}
     with tempfile.TemporaryDirectory() as cache:
         fresh_env = {**env, "NUMBA_CACHE_DIR": cache}
         first = _fresh(cmd, fresh_env, 1)  # compiles and fills the empty cache
         warm_new_dir = _fresh(cmd, fresh_env, 3)
     warm = _fresh(cmd, env, 3)
-    print(f"{'cold start: forecast fit air --model auto-arima':44s} {warm:8.3f} s (median of 3, "
-          f"numba cache warm)")
-    print(f"{'    first run on a new machine (compiles)':44s} {first:8.3f} s; then {warm_new_dir:.3f} s")
+    print(
+        f"{'cold start: forecast fit air --model auto-arima':44s} {warm:8.3f} s (median of 3, "
+        f"numba cache warm)"
+    )
+    label = "    first run on a new machine (compiles)"
+    print(f"{label:44s} {first:8.3f} s; then {warm_new_dir:.3f} s")
     if main_checkout is not None:
         old_env = {**env, "PYTHONPATH": str(main_checkout / "src")}
         old = _fresh(cmd, old_env, 3)
@@ -186,8 +203,10 @@ def main() -> None:
     parser.add_argument("--cases", default="auto,fixed,walk,long,cold")
     args = parser.parse_args()
     load = os.getloadavg()
-    print(f"# ARIMA engine vs statsforecast, one core each ({machine()}); load average "
-          f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(
+        f"# ARIMA engine vs statsforecast, one core each ({machine()}); load average "
+        f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+    )
     cases = args.cases.split(",")
     if "auto" in cases:
         case_auto(args.quick)

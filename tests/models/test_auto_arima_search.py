@@ -81,11 +81,15 @@ def test_search_chooses_pmdarimas_model_or_a_better_one(name: str) -> None:
     # looks at the MA roots only when there are any), or ours is better by statsmodels'
     # own exact likelihood
     if _min_root(reference) < arima_search.ROOT_MARGIN:
-        print(f"{name}: pmdarima's {(ref_order, ref_seasonal)} has a root of modulus "
-              f"{_min_root(reference):.4f} < 1.01 (R rejects it); ours {ours}")
+        print(
+            f"{name}: pmdarima's {(ref_order, ref_seasonal)} has a root of modulus "
+            f"{_min_root(reference):.4f} < 1.01 (R rejects it); ours {ours}"
+        )
         return
     mine = _statsmodels_aicc(y, *ours, _trend(ours_constant, d, D))
     theirs = _statsmodels_aicc(y, ref_order, ref_seasonal, _trend(ref_constant, d, D))
-    print(f"{name}: ours {ours} const={ours_constant} AICc {mine:.3f}; pmdarima "
-          f"{(ref_order, ref_seasonal)} const={ref_constant} AICc {theirs:.3f}")
+    print(
+        f"{name}: ours {ours} const={ours_constant} AICc {mine:.3f}; pmdarima "
+        f"{(ref_order, ref_seasonal)} const={ref_constant} AICc {theirs:.3f}"
+    )
     assert mine <= theirs + 1e-6, (name, ours, (ref_order, ref_seasonal), mine, theirs)

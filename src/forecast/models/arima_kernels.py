@@ -190,8 +190,9 @@ def polynomials(arma: np.ndarray, orders: np.ndarray, m: int) -> tuple[np.ndarra
 
 
 @jit
-def _residual_series(x: np.ndarray, w: np.ndarray, X: np.ndarray, beta0: np.ndarray,
-                     scale: np.ndarray) -> np.ndarray:
+def _residual_series(
+    x: np.ndarray, w: np.ndarray, X: np.ndarray, beta0: np.ndarray, scale: np.ndarray
+) -> np.ndarray:
     k = X.shape[1]
     e = w.copy()
     for j in range(k):
@@ -202,8 +203,15 @@ def _residual_series(x: np.ndarray, w: np.ndarray, X: np.ndarray, beta0: np.ndar
 
 
 @jit
-def ml_objective(x: np.ndarray, w: np.ndarray, X: np.ndarray, beta0: np.ndarray,
-                 scale: np.ndarray, orders: np.ndarray, m: int) -> float:
+def ml_objective(
+    x: np.ndarray,
+    w: np.ndarray,
+    X: np.ndarray,
+    beta0: np.ndarray,
+    scale: np.ndarray,
+    orders: np.ndarray,
+    m: int,
+) -> float:
     """Minus the concentrated exact log-likelihood per observation (up to a constant) at the
     optimiser's vector x = (scaled regression coefficients, unconstrained ARMA)."""
     k = X.shape[1]
@@ -216,24 +224,37 @@ def ml_objective(x: np.ndarray, w: np.ndarray, X: np.ndarray, beta0: np.ndarray,
 
 
 @jit
-def css_objective(x: np.ndarray, w: np.ndarray, X: np.ndarray, beta0: np.ndarray,
-                  scale: np.ndarray, orders: np.ndarray, m: int) -> float:
+def css_objective(
+    x: np.ndarray,
+    w: np.ndarray,
+    X: np.ndarray,
+    beta0: np.ndarray,
+    scale: np.ndarray,
+    orders: np.ndarray,
+    m: int,
+) -> float:
     """Half the log of the mean conditional sum of squares, at raw ARMA coefficients."""
     k = X.shape[1]
     phi, theta = polynomials(x[k:], orders, m)
     ncond = orders[0] + m * orders[2]
     nma = orders[1] + m * orders[3]
-    ssq, nu = css(_residual_series(x, w, X, beta0, scale), phi[:ncond], theta[1 : nma + 1],
-                  ncond)
+    ssq, nu = css(_residual_series(x, w, X, beta0, scale), phi[:ncond], theta[1 : nma + 1], ncond)
     if nu == 0 or not (ssq > 0 and np.isfinite(ssq)):
         return 1e10
     return 0.5 * np.log(ssq / nu)
 
 
 @jit
-def ml_value_grad(x: np.ndarray, w: np.ndarray, X: np.ndarray, beta0: np.ndarray,
-                  scale: np.ndarray, orders: np.ndarray, m: int,
-                  eps: float) -> tuple[float, np.ndarray]:
+def ml_value_grad(
+    x: np.ndarray,
+    w: np.ndarray,
+    X: np.ndarray,
+    beta0: np.ndarray,
+    scale: np.ndarray,
+    orders: np.ndarray,
+    m: int,
+    eps: float,
+) -> tuple[float, np.ndarray]:
     """:func:`ml_objective` and its forward-difference gradient (step ``eps``) in one call."""
     f0 = ml_objective(x, w, X, beta0, scale, orders, m)
     grad = np.empty(x.size)
@@ -246,9 +267,16 @@ def ml_value_grad(x: np.ndarray, w: np.ndarray, X: np.ndarray, beta0: np.ndarray
 
 
 @jit
-def css_value_grad(x: np.ndarray, w: np.ndarray, X: np.ndarray, beta0: np.ndarray,
-                   scale: np.ndarray, orders: np.ndarray, m: int,
-                   eps: float) -> tuple[float, np.ndarray]:
+def css_value_grad(
+    x: np.ndarray,
+    w: np.ndarray,
+    X: np.ndarray,
+    beta0: np.ndarray,
+    scale: np.ndarray,
+    orders: np.ndarray,
+    m: int,
+    eps: float,
+) -> tuple[float, np.ndarray]:
     """:func:`css_objective` and its forward-difference gradient (step ``eps``) in one call."""
     f0 = css_objective(x, w, X, beta0, scale, orders, m)
     grad = np.empty(x.size)

@@ -186,7 +186,9 @@ class Problem:
             lagged = np.column_stack([e[lag_ar - i : e.size - i] for i in range(1, lag_ar + 1)])
             coef, *_ = np.linalg.lstsq(lagged, e[lag_ar:], rcond=None)
             resid[lag_ar:] = e[lag_ar:] - lagged @ coef
-        start = max(ar_lags + ma_lags) + (max(2 * max(ma_lags), max(ar_lags, default=0)) if ma_lags else 0)
+        start = max(ar_lags + ma_lags) + (
+            max(2 * max(ma_lags), max(ar_lags, default=0)) if ma_lags else 0
+        )
         columns = [e[start - i : e.size - i] for i in ar_lags]
         columns += [resid[start - i : e.size - i] for i in ma_lags]
         coef, *_ = np.linalg.lstsq(np.column_stack(columns), e[start:], rcond=None)
@@ -204,17 +206,19 @@ class Problem:
         return np.concatenate(blocks)
 
     # -- objectives --------------------------------------------------------------------------
-    def _args(self) -> tuple[Any, ...]:
+    def _args(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
         return (self.w, self.X, self.beta0, self.beta_scale, self.orders, self.m)
 
     def beta(self, z: np.ndarray) -> np.ndarray:
         return self.beta0 + self.beta_scale * z
 
     def css_value_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
-        return self.kern.css_value_grad(x, *self._args(), GRADIENT_STEP)  # type: ignore[no-any-return]
+        w, X, b0, sc, orders, m = self._args()
+        return self.kern.css_value_grad(x, w, X, b0, sc, orders, m, GRADIENT_STEP)
 
     def ml_value_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
-        return self.kern.ml_value_grad(x, *self._args(), GRADIENT_STEP)  # type: ignore[no-any-return]
+        w, X, b0, sc, orders, m = self._args()
+        return self.kern.ml_value_grad(x, w, X, b0, sc, orders, m, GRADIENT_STEP)
 
     def css_objective(self, x: np.ndarray) -> float:
         return float(self.kern.css_objective(x, *self._args()))
@@ -269,7 +273,11 @@ def _minimize(fn: Any, x0: np.ndarray, maxiter: int, ftol: float) -> Any:
     from scipy.optimize import minimize
 
     return minimize(
-        fn, x0, jac=True, method="L-BFGS-B", options={"maxiter": maxiter, "ftol": ftol, "gtol": 1e-7}
+        fn,
+        x0,
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": maxiter, "ftol": ftol, "gtol": 1e-7},
     )
 
 
@@ -290,11 +298,11 @@ def fit(spec: SarimaxSpec, y: np.ndarray, maxiter: int = 500) -> MleFit:
     evaluations = 0
     start, u0 = "zeros", np.zeros(n_arma)
     if n_arma:
-        css = _minimize(prob.css_value_grad, np.r_[np.zeros(k), prob.hannan_rissanen()], 50, CSS_FTOL)
-        evaluations += int(css.nfev)
-        found = (
-            prob.unconstrain(prob.invert_ma(css.x[k:])) if np.isfinite(css.x).all() else None
+        css = _minimize(
+            prob.css_value_grad, np.r_[np.zeros(k), prob.hannan_rissanen()], 50, CSS_FTOL
         )
+        evaluations += int(css.nfev)
+        found = prob.unconstrain(prob.invert_ma(css.x[k:])) if np.isfinite(css.x).all() else None
         if found is not None:
             start, u0 = "CSS", found
             z0 = css.x[:k]
@@ -353,7 +361,10 @@ def standard_errors(spec: SarimaxSpec, y: np.ndarray, params: np.ndarray) -> np.
         for j in range(i, n):
             ei, ej = np.eye(n)[i] * h[i], np.eye(n)[j] * h[j]
             H[i, j] = H[j, i] = (
-                loglik(x + ei + ej) - loglik(x + ei - ej) - loglik(x - ei + ej) + loglik(x - ei - ej)
+                loglik(x + ei + ej)
+                - loglik(x + ei - ej)
+                - loglik(x - ei + ej)
+                + loglik(x - ei - ej)
             ) / (4 * h[i] * h[j])
     if not np.isfinite(f0) or not np.isfinite(H).all():
         return np.full(n, np.nan)

@@ -134,7 +134,7 @@ def seasonal_differences(x: np.ndarray, m: int, max_D: int = 1) -> int:
     D = 0
     if max_D <= 0 or np.ptp(x) == 0:
         return 0
-    while D < max_D and ocsb_statistic(x, m) > ocsb_critical_value(m):
+    while max_D > D and ocsb_statistic(x, m) > ocsb_critical_value(m):
         D += 1
         x = x[m:] - x[:-m]
         if np.ptp(x) == 0 or x.size < m:
@@ -166,9 +166,7 @@ def _root_ok(fit: MleFit, cand: Candidate) -> bool:
 class Search:
     """Fits and scores candidates once each; keeps the best."""
 
-    def __init__(
-        self, y: np.ndarray, ic: str, max_models: int, time_limit: float | None
-    ) -> None:
+    def __init__(self, y: np.ndarray, ic: str, max_models: int, time_limit: float | None) -> None:
         self.y = y
         self.ic = ic
         self.max_models = max_models

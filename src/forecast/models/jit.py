@@ -13,7 +13,7 @@ import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,8 +40,8 @@ import numba  # noqa: E402  (after NUMBA_CACHE_DIR is set)
 def jit(fn: F) -> F:
     """``numba.njit(cache=True)``, or ``njit`` without a cache when no cache dir is usable."""
     try:
-        return numba.njit(cache=True, nogil=True)(fn)  # type: ignore[no-any-return]
+        return cast(F, numba.njit(cache=True, nogil=True)(fn))
     except RuntimeError:  # "cannot cache function ...: no locator available"
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return numba.njit(cache=False, nogil=True)(fn)  # type: ignore[no-any-return]
+            return cast(F, numba.njit(cache=False, nogil=True)(fn))
