@@ -1,10 +1,13 @@
-"""AR, MA, ARMA, ARIMA and SARIMA on statsmodels' state-space SARIMAX.
+"""AR, MA, ARMA, ARIMA and SARIMA: estimated by forecast's compiled core, filtered by
+statsmodels' state-space SARIMAX.
 
 Every model in the family, auto-ARIMA and sparse-AR included, ends as a :class:`SarimaxSpec`
-(orders and trend) plus a parameter vector. Forecasts, intervals, ``update`` and reloading from
-a model file all go through one function, :func:`filtered`: a Kalman filter pass over the data at
-fixed parameters. So a reloaded model forecasts exactly what the fitted one did, and ``update``
-moves the state on without re-estimating anything.
+(orders and trend) plus a parameter vector. Maximum likelihood estimates come from
+:mod:`forecast.models.arima_mle` (statsmodels' own estimators are the fallback). Forecasts,
+intervals, ``update`` and reloading from a model file all go through one function,
+:func:`filtered`: a Kalman filter pass over the data at fixed parameters. So a reloaded model
+forecasts exactly what the fitted one did, and ``update`` moves the state on without
+re-estimating anything.
 
 Trend (``trend`` parameter): ``n`` none, ``c`` constant, ``t`` linear trend (a drift once the
 series is differenced), ``ct`` both; ``auto`` (the default) is ``c`` for an undifferenced model
@@ -14,8 +17,9 @@ differencing removes it): use ``t`` for a drift.
 Two parameterisations of the deterministic terms are used. Models estimated here by maximum
 likelihood use the *mean* form (statsmodels ``ARIMA``: y_t = mu + eta_t with ARMA errors eta,
 as R's ``arima``; it is also better scaled for the optimiser). Parameters estimated elsewhere in
-the *intercept* form (least squares ``AutoReg``, pmdarima's auto-ARIMA: y_t = c + sum phi y_{t-i}
-+ ...) are filtered with statsmodels ``SARIMAX``, which uses that form. The spec records which.
+the *intercept* form (least squares ``AutoReg``; pmdarima's auto-ARIMA in model files written
+before the own search: y_t = c + sum phi y_{t-i} + ...) are filtered with statsmodels
+``SARIMAX``, which uses that form. The spec records which.
 """
 
 from __future__ import annotations
