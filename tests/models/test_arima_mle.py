@@ -121,3 +121,43 @@ def test_forecasts_and_intervals_equal_statsmodels_at_our_parameters(name: str) 
         bounds = np.asarray(reference.conf_int(alpha=1 - level / 100))
         np.testing.assert_allclose(ours.lower(level), bounds[:, 0], rtol=1e-6)
         np.testing.assert_allclose(ours.upper(level), bounds[:, 1], rtol=1e-6)
+
+
+def test_model_files_without_exact_diffuse_load_as_before() -> None:
+    """Specs written before the field existed keep statsmodels' approximate diffuse start."""
+    spec = SarimaxSpec(2, 1, 1, (0, 1, 0, 12), exact_diffuse=True)
+    data = spec.to_dict()
+    assert SarimaxSpec.from_dict(data) == spec
+    del data["exact_diffuse"]
+    assert SarimaxSpec.from_dict(data).exact_diffuse is False
+
+
+def test_numba_without_a_cache_still_compiles(monkeypatch) -> None:
+    import numba
+
+    from forecast.models import jit
+
+    real = numba.njit
+
+    def no_locator(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if kwargs.get("cache"):
+            raise RuntimeError("cannot cache function 'f': no locator available for file")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(jit.numba, "njit", no_locator)
+
+    def twice(x: float) -> float:
+        return 2 * x
+
+    assert jit.jit(twice)(1.5) == 3.0
+
+
+def test_a_differenced_model_refuses_a_constant() -> None:
+    from forecast.errors import UsageError
+
+    y = SERIES["sm.nile"][0]
+    index = pd.date_range("1871-01-01", periods=y.size, freq="YS")
+    with pytest.raises(UsageError, match="cannot have a constant"):
+        create("arima", {"order": "1,1,1", "trend": "c"}).fit(pd.Series(y, index=index))
+    with pytest.raises(UsageError, match="differenced 2 times"):
+        create("arima", {"order": "1,2,1", "trend": "t"}).fit(pd.Series(y, index=index))
