@@ -206,3 +206,22 @@ def test_ocsb_equals_pmdarima(name: str) -> None:
     assert arima_search.ocsb_critical_value(m) == pytest.approx(
         OCSBTest._calc_ocsb_crit_val(m), abs=1e-12
     )
+
+
+def test_approximation_scores_by_css_and_refits_the_winner_by_exact_ml() -> None:
+    from forecast.models import arima_mle
+
+    y, _ = SERIES["pm.airpassengers"]
+    exact, _, _ = arima_search.auto_arima(y, 12, limits=arima_search.Limits(approximation="exact"))
+    approx, _, _ = arima_search.auto_arima(y, 12, limits=arima_search.Limits(approximation="css"))
+    assert approx.best is not None and approx.fit is not None
+    # the candidates' scores are CSS ones: none equals the exact AICc of the same model
+    shared = {c: v for c, v in exact.tried}
+    assert any(abs(shared[c] - v) > 1e-3 for c, v in approx.tried if c in shared and np.isfinite(v))
+    # the winner is refitted by exact ML and scored by its exact AICc
+    refit = arima_mle.fit(approx.best.spec(), y)
+    assert approx.fit.loglik == pytest.approx(refit.loglik, abs=1e-9)
+    assert approx.score == pytest.approx(refit.information_criteria()["aicc"], abs=1e-9)
+    # "auto" approximates only long seasons: m = 12 is searched exactly
+    auto, _, _ = arima_search.auto_arima(y, 12)
+    assert auto.tried == exact.tried

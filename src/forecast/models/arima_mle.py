@@ -336,6 +336,40 @@ def fit(spec: SarimaxSpec, y: np.ndarray, maxiter: int = 500) -> MleFit:
     )
 
 
+def fit_css(spec: SarimaxSpec, y: np.ndarray, maxiter: int = 100) -> MleFit:
+    """Conditional sum of squares only (R's ``arima(method = "CSS")``): the coefficients
+    minimising the CSS from a Hannan-Rissanen start, sigma^2 = CSS / residuals and R's CSS
+    log-likelihood ``-n/2 (log(2 pi sigma^2) + 1)`` over the n observations after
+    differencing. The fast estimate auto-ARIMA scores candidates with under ``approximation``."""
+    prob = Problem(spec, y)
+    k = prob.k
+    x0 = np.r_[np.zeros(k), prob.hannan_rissanen()]
+    if x0.size:
+        res = _minimize(prob.css_value_grad, x0, maxiter, 1e-10)
+        x, converged, message, nfev = res.x, _converged(res), str(res.message), int(res.nfev)
+    else:
+        x, converged, message, nfev = x0, True, "nothing to optimise", 0
+    arma = x[k:]
+    orders = prob.orders
+    phi, theta = prob.kern.polynomials(np.asarray(arma, dtype="float64"), orders, prob.m)
+    ncond = prob.p + prob.m * prob.P
+    e = prob.w - prob.X @ prob.beta(x[:k]) if k else prob.w
+    ssq, nu = prob.kern.css(e, phi[:ncond], theta[1 : prob.q + prob.m * prob.Q + 1], ncond)
+    sigma2 = float(ssq) / max(int(nu), 1)
+    n = prob.w.size
+    loglik = -0.5 * n * (LOG_2PI + np.log(sigma2) + 1) if sigma2 > 0 else -np.inf
+    return MleFit(
+        params=np.r_[prob.beta(x[:k]), arma, sigma2],
+        names=prob.names,
+        loglik=float(loglik),
+        nobs=n,
+        converged=converged and bool(np.isfinite(loglik)),
+        message=message,
+        evaluations=nfev,
+        start="Hannan-Rissanen",
+    )
+
+
 def standard_errors(spec: SarimaxSpec, y: np.ndarray, params: np.ndarray) -> np.ndarray:
     """Standard errors from the observed information: the numerical Hessian of the exact
     log-likelihood in the model's own parameters (sigma^2 included), as R's ``arima``.

@@ -12,6 +12,10 @@
    from the first move after every improvement, until no neighbour improves or ``max_models``
    models were fitted. Exhaustive (``stepwise=False``): every order with p+q+P+Q <= max_order.
 
+Approximation (R's ``approximation``, default here for m > 12 only: pmdarima has none): the
+candidates are fitted by conditional sum of squares and scored by R's approximate criterion,
+then the winner is refitted by exact maximum likelihood (the next best when that fails).
+
 The constant is a mean when d + D = 0 and a drift when d + D = 1 (R's ``allowmean`` /
 ``allowdrift``); with more differencing there is none.
 """
@@ -164,13 +168,25 @@ def _root_ok(fit: MleFit, cand: Candidate) -> bool:
 
 
 class Search:
-    """Fits and scores candidates once each; keeps the best."""
+    """Fits and scores candidates once each; keeps the best.
 
-    def __init__(self, y: np.ndarray, ic: str, max_models: int, time_limit: float | None) -> None:
+    With ``offset`` given (R's ``approximation``) candidates are fitted by conditional sum of
+    squares and scored by R's approximate criterion ``offset + n log(sigma^2) + 2 k``;
+    :meth:`finish` then refits the winner by exact maximum likelihood."""
+
+    def __init__(
+        self,
+        y: np.ndarray,
+        ic: str,
+        max_models: int,
+        time_limit: float | None,
+        offset: float | None = None,
+    ) -> None:
         self.y = y
         self.ic = ic
         self.max_models = max_models
         self.deadline = None if time_limit is None else time.perf_counter() + time_limit
+        self.offset = offset
         self.result = SearchResult()
         self.scores: dict[Candidate, float] = {}
 
@@ -184,16 +200,27 @@ class Search:
             return True
         return False
 
+    def _criterion(self, fit: MleFit) -> float:
+        from forecast.models.arima_mle import information_criteria
+
+        if self.offset is None:
+            return fit.information_criteria()[self.ic]
+        k, n = fit.n_params, fit.nobs
+        aic = self.offset + n * float(np.log(fit.params[-1])) + 2 * k
+        found = information_criteria(0.0, k, n)  # the penalties only, at loglik 0
+        return aic + found[self.ic] - found["aic"]
+
     def score(self, cand: Candidate) -> float:
         from forecast.models import arima_mle
 
+        estimator = arima_mle.fit if self.offset is None else arima_mle.fit_css
         try:
-            fit = arima_mle.fit(cand.spec(), self.y)
+            fit = estimator(cand.spec(), self.y)
         except (ValueError, FloatingPointError, np.linalg.LinAlgError):
             return np.inf
         if not np.isfinite(fit.loglik) or not _root_ok(fit, cand):
             return np.inf
-        value = fit.information_criteria()[self.ic]
+        value = self._criterion(fit)
         if value < self.result.score:
             self.result.best, self.result.fit, self.result.score = cand, fit, value
         return value
@@ -207,6 +234,25 @@ class Search:
         self.scores[cand] = value
         self.result.tried.append((cand, value))
         return value < before
+
+    def finish(self) -> None:
+        """Under the approximation: refit by exact ML, best approximate score first, until one
+        fits and passes the root test (R's ``auto.arima``)."""
+        if self.offset is None:
+            return
+        from forecast.models import arima_mle
+
+        ranked = sorted((v, i, c) for i, (c, v) in enumerate(self.result.tried) if np.isfinite(v))
+        self.result.best, self.result.fit, self.result.score = None, None, np.inf
+        for _, _, cand in ranked:
+            try:
+                fit = arima_mle.fit(cand.spec(), self.y)
+            except (ValueError, FloatingPointError, np.linalg.LinAlgError):
+                continue
+            if np.isfinite(fit.loglik) and _root_ok(fit, cand):
+                value = fit.information_criteria()[self.ic]
+                self.result.best, self.result.fit, self.result.score = cand, fit, value
+                return
 
 
 def _neighbours(
@@ -303,6 +349,7 @@ class Limits:
     max_order: int = 5
     max_models: int = 94  # R's nmodels
     time_limit: float | None = None  # seconds
+    approximation: str = "auto"  # "css": score by CSS (R's approximation); "exact"; "auto": m > 12
 
 
 def differences(y: np.ndarray, m: int, limits: Limits) -> tuple[int, int]:
@@ -331,10 +378,26 @@ def auto_arima(
         max_p = min(max_p, m - 1) if max_P > 0 else max_p
         max_q = min(max_q, m - 1) if max_Q > 0 else max_q
     allow_constant = d + D <= 1
-    search = Search(y, ic, limits.max_models, limits.time_limit)
+    approximate = limits.approximation == "css" or (limits.approximation == "auto" and m > 12)
+    offset = _offset(y, d, D, m) if approximate else None
+    search = Search(y, ic, limits.max_models, limits.time_limit, offset)
     bounds = (max_p, max_q, max_P, max_Q)
     if stepwise_search:
         stepwise(search, d, D, m, bounds, allow_constant, allow_constant)
     else:
         exhaustive(search, d, D, m, bounds, allow_constant, limits.max_order)
+    search.finish()
     return search.result, d, D
+
+
+def _offset(y: np.ndarray, d: int, D: int, m: int) -> float | None:
+    """R's offset of the approximate criterion: -2 loglik - n log(sigma^2) of ARIMA(1,d,0)
+    (0,D,0)[m] by exact ML (``None``, no approximation, when that fails)."""
+    from forecast.models import arima_mle
+
+    cand = Candidate((1, d, 0), (0, D, 0, m) if m > 1 else (0, 0, 0, 0), d + D == 0)
+    try:
+        fit = arima_mle.fit(cand.spec(), y)
+    except (ValueError, FloatingPointError, np.linalg.LinAlgError):
+        return None
+    return -2 * fit.loglik - y.size * float(np.log(fit.params[-1]))

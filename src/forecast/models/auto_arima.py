@@ -50,6 +50,7 @@ class AutoArima(StateSpaceForecaster):
         max_order: int = 5,
         max_models: int = 94,
         time_limit: float = 0.0,
+        approximation: str = "auto",
     ) -> None:
         self.period = period
         self.seasonal = seasonal
@@ -64,6 +65,7 @@ class AutoArima(StateSpaceForecaster):
         self.max_order = max_order
         self.max_models = max_models
         self.time_limit = time_limit
+        self.approximation = approximation
 
     def _limits(self) -> Limits:
         from forecast.models.arima_search import Limits
@@ -72,6 +74,10 @@ class AutoArima(StateSpaceForecaster):
             raise UsageError(f"auto-arima: time_limit must be >= 0 seconds, got {self.time_limit}")
         if int(self.max_models) < 1:
             raise UsageError(f"auto-arima: max_models must be >= 1, got {self.max_models}")
+        if self.approximation not in ("auto", "css", "exact"):
+            raise UsageError(
+                f"auto-arima: approximation must be auto, css or exact, got {self.approximation!r}"
+            )
         return Limits(
             max_p=int(self.max_p),
             max_q=int(self.max_q),
@@ -82,6 +88,7 @@ class AutoArima(StateSpaceForecaster):
             max_order=int(self.max_order),
             max_models=int(self.max_models),
             time_limit=float(self.time_limit) or None,
+            approximation=str(self.approximation),
         )
 
     def _fit(self, y: np.ndarray) -> None:

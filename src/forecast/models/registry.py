@@ -250,6 +250,14 @@ def _arima_specs() -> list[ModelSpec]:
                     "seconds after which the search stops with the best so far (0: none)",
                     minimum=0,
                 ),
+                Param(
+                    "approximation",
+                    "choice",
+                    "auto",
+                    "score candidates by CSS, refit the winner by ML (R's approximation); "
+                    "auto: for periods above 12",
+                    choices=("auto", "css", "exact"),
+                ),
             ),
         ),
         ModelSpec(
