@@ -90,7 +90,7 @@ def test_auto_arima_reproduces_r_on_airpassengers(air) -> None:
 def test_auto_arima_falls_back_and_says_so(air, monkeypatch) -> None:
     from forecast.models import auto_arima
 
-    monkeypatch.setattr(auto_arima.AutoArima, "_search", lambda self, y, kwargs: None)
+    monkeypatch.setattr(auto_arima.AutoArima, "_search", lambda self, y, m: None)
     model = create("auto-arima", {"period": 12}).fit(air)
     notes = model.summary().notes
     assert any("seasonal search, m=12" in n for n in notes)
@@ -110,14 +110,23 @@ def test_ar_order_selection_by_ic() -> None:
 
 
 def test_non_convergence_is_reported_not_hidden(air, monkeypatch) -> None:
-    from forecast.models import arima
+    from forecast.models import arima, arima_mle
 
-    monkeypatch.setattr(arima, "_converged", lambda res: False)  # no optimiser ever converges
+    monkeypatch.setattr(arima_mle, "_converged", lambda res: False)  # the compiled core fails,
+    monkeypatch.setattr(arima, "_converged", lambda res: False)  # and so does statsmodels
     model = create("arima", {"order": "2,1,2"}).fit(air)
-    (note,) = model.summary().notes
-    assert note.startswith("arima ARIMA(2,1,2): the likelihood optimisation did not converge")
-    assert "innovations MLE, L-BFGS (50 iterations), Nelder-Mead" in note
+    compiled, fallback = model.summary().notes
+    assert compiled.startswith("arima ARIMA(2,1,2): the compiled estimator did not converge")
+    assert compiled.endswith("statsmodels' estimators were used")
+    assert fallback.startswith("arima ARIMA(2,1,2): the likelihood optimisation did not converge")
+    assert "innovations MLE, L-BFGS (50 iterations), Nelder-Mead" in fallback
     assert np.isfinite(model.predict(3).mean).all()  # the best fit is kept, with the warning
+
+
+def test_compiled_core_estimates_by_default(air) -> None:
+    summary = create("arima", {"order": "2,1,1"}).fit(air).summary()
+    assert summary.extra["estimation"].startswith("exact maximum likelihood (CSS start")
+    assert summary.notes == ()
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,13 @@
-"""AR, MA, ARMA, ARIMA and SARIMA on statsmodels' state-space SARIMAX.
+"""AR, MA, ARMA, ARIMA and SARIMA: estimated by forecast's compiled core, filtered by
+statsmodels' state-space SARIMAX.
 
 Every model in the family, auto-ARIMA and sparse-AR included, ends as a :class:`SarimaxSpec`
-(orders and trend) plus a parameter vector. Forecasts, intervals, ``update`` and reloading from
-a model file all go through one function, :func:`filtered`: a Kalman filter pass over the data at
-fixed parameters. So a reloaded model forecasts exactly what the fitted one did, and ``update``
-moves the state on without re-estimating anything.
+(orders and trend) plus a parameter vector. Maximum likelihood estimates come from
+:mod:`forecast.models.arima_mle` (statsmodels' own estimators are the fallback). Forecasts,
+intervals, ``update`` and reloading from a model file all go through one function,
+:func:`filtered`: a Kalman filter pass over the data at fixed parameters. So a reloaded model
+forecasts exactly what the fitted one did, and ``update`` moves the state on without
+re-estimating anything.
 
 Trend (``trend`` parameter): ``n`` none, ``c`` constant, ``t`` linear trend (a drift once the
 series is differenced), ``ct`` both; ``auto`` (the default) is ``c`` for an undifferenced model
@@ -14,15 +17,16 @@ differencing removes it): use ``t`` for a drift.
 Two parameterisations of the deterministic terms are used. Models estimated here by maximum
 likelihood use the *mean* form (statsmodels ``ARIMA``: y_t = mu + eta_t with ARMA errors eta,
 as R's ``arima``; it is also better scaled for the optimiser). Parameters estimated elsewhere in
-the *intercept* form (least squares ``AutoReg``, pmdarima's auto-ARIMA: y_t = c + sum phi y_{t-i}
-+ ...) are filtered with statsmodels ``SARIMAX``, which uses that form. The spec records which.
+the *intercept* form (least squares ``AutoReg``; pmdarima's auto-ARIMA in model files written
+before the own search: y_t = c + sum phi y_{t-i} + ...) are filtered with statsmodels
+``SARIMAX``, which uses that form. The spec records which.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -57,6 +61,9 @@ class SarimaxSpec:
     enforce_stationarity: bool = True
     enforce_invertibility: bool = True
     form: str = "mean"  # "mean": statsmodels ARIMA; "intercept": statsmodels SARIMAX
+    # exact diffuse start for the differencing states (R's and the compiled core's likelihood);
+    # False: statsmodels' default approximate one (variance 1e6), as model files before it
+    exact_diffuse: bool = False
 
     @property
     def order(self) -> tuple[Any, int, int]:
@@ -73,7 +80,7 @@ class SarimaxSpec:
 
         kind = ARIMA if self.form == "mean" else SARIMAX
         try:
-            return kind(
+            model = kind(
                 y,
                 order=self.order,
                 seasonal_order=self.seasonal,
@@ -88,6 +95,10 @@ class SarimaxSpec:
                     "trend=t (a drift) or trend=n"
                 ) from None
             raise
+        if self.exact_diffuse:
+            model.use_exact_diffuse = True
+            model.initialize_default()
+        return model
 
     def describe(self) -> str:
         p = "[" + ",".join(map(str, self.p)) + "]" if isinstance(self.p, tuple) else str(self.p)
@@ -111,6 +122,7 @@ class SarimaxSpec:
             "enforce_stationarity": self.enforce_stationarity,
             "enforce_invertibility": self.enforce_invertibility,
             "form": self.form,
+            "exact_diffuse": self.exact_diffuse,
         }
 
     @classmethod
@@ -125,6 +137,7 @@ class SarimaxSpec:
             enforce_stationarity=bool(data["enforce_stationarity"]),
             enforce_invertibility=bool(data["enforce_invertibility"]),
             form=str(data["form"]),
+            exact_diffuse=bool(data.get("exact_diffuse", False)),  # absent before: approximate
         )
 
 
@@ -138,9 +151,13 @@ def resolve_trend(trend: str, d: int, seasonal_d: int = 0) -> str:
 
 def filtered(spec: SarimaxSpec, y: np.ndarray, params: np.ndarray) -> Any:
     """The Kalman filter over ``y`` at fixed ``params``: the state every forecast starts from."""
+    # statsmodels installs "always" warning filters when first imported: import it before
+    # ours, or they would go in front of the "ignore" below
+    import statsmodels.tsa.arima.model  # noqa: F401
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return spec.build(y).filter(params)
+        return spec.build(y).filter(params, cov_type="none")
 
 
 @dataclass(frozen=True)
@@ -155,8 +172,55 @@ class Estimate:
     estimation: str = "exact maximum likelihood"
 
 
-def estimate_mle(spec: SarimaxSpec, y: np.ndarray, model_name: str) -> Estimate:
-    """Exact Gaussian maximum likelihood, trying in turn:
+COMPILED = "exact maximum likelihood (CSS start, L-BFGS-B, compiled Kalman filter)"
+
+
+def check_trend(spec: SarimaxSpec) -> None:
+    """A trend term of lower order than the differencing is removed by it (statsmodels'
+    rule): refuse it with the fix."""
+    order = spec.d + spec.seasonal[1]
+    if ("c" in spec.trend and order >= 1) or ("t" in spec.trend and order >= 2):
+        raise UsageError(
+            f"{spec.describe()}: a differenced model cannot have a constant; use "
+            "trend=t (a drift) or trend=n"
+            if order == 1
+            else f"{spec.describe()}: differenced {order} times, the model cannot have a "
+            "constant or a drift; use trend=n"
+        )
+
+
+def estimate_mle(
+    spec: SarimaxSpec, y: np.ndarray, model_name: str, standard_errors: bool = True
+) -> Estimate:
+    """Exact Gaussian maximum likelihood: forecast's compiled core
+    (:mod:`forecast.models.arima_mle`: CSS start, L-BFGS-B on transformed parameters, Kalman
+    filter likelihood), and statsmodels' estimators (:func:`estimate_statsmodels`) for what it
+    does not cover (subset lags, missing values) or when it does not converge; the summary
+    notes the fallback."""
+    from forecast.models import arima_mle
+
+    check_trend(spec)
+    if not arima_mle.supported(spec, y):
+        return estimate_statsmodels(spec, y, model_name)
+    try:
+        fit = arima_mle.fit(spec, y)
+    except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
+        reason = str(exc)
+    else:
+        if fit.converged and np.isfinite(fit.params).all() and np.isfinite(fit.loglik):
+            bse = arima_mle.standard_errors(spec, y, fit.params) if standard_errors else None
+            return Estimate(fit.params, bse, fit.names, estimation=COMPILED)
+        reason = f"L-BFGS-B: {fit.message}"
+    fallback = estimate_statsmodels(spec, y, model_name)
+    note = (
+        f"{model_name} {spec.describe()}: the compiled estimator did not converge ({reason}); "
+        "statsmodels' estimators were used"
+    )
+    return replace(fallback, notes=(note, *fallback.notes))
+
+
+def estimate_statsmodels(spec: SarimaxSpec, y: np.ndarray, model_name: str) -> Estimate:
+    """Exact Gaussian maximum likelihood by statsmodels, trying in turn:
 
     1. the innovations algorithm (statsmodels ``innovations_mle``): exact likelihood, fast;
     2. the Kalman filter likelihood by L-BFGS (50 iterations), when 1 fails or does not converge;
@@ -211,6 +275,17 @@ _ESTIMATORS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("L-BFGS (50 iterations)", {}),
     (NELDER_MEAD, {"method_kwargs": {"method": "nm", "maxiter": 2000}}),
 )
+
+
+def _likelihood_stats(res: Any, k: int) -> dict[str, float]:
+    """Log-likelihood and information criteria as R reports them: ``k`` estimated parameters,
+    the observations the likelihood counts (after the diffuse differencing states).
+    statsmodels' own ``aic`` adds the diffuse states to ``k`` under the exact diffuse start."""
+    from forecast.models.arima_mle import information_criteria
+
+    n = int(res.nobs) - int(getattr(res, "nobs_diffuse", 0) or res.loglikelihood_burn)
+    found = information_criteria(float(res.llf), k, n)
+    return {"loglik": float(res.llf), **found, "nobs": float(n)}
 
 
 def _converged(res: Any) -> bool:
@@ -276,13 +351,7 @@ class StateSpaceForecaster(BaseForecaster):
             )
             for name, value, se in zip(estimate.names, estimate.params, bse, strict=True)
         )
-        stats = estimate.stats or {
-            "loglik": float(res.llf),
-            "aic": float(res.aic),
-            "aicc": float(res.aicc),
-            "bic": float(res.bic),
-            "nobs": float(res.nobs),
-        }
+        stats = estimate.stats or _likelihood_stats(res, len(estimate.params))
         stats = {
             **stats,
             "sigma2": float(dict(zip(estimate.names, estimate.params, strict=True))["sigma2"]),
@@ -402,6 +471,8 @@ class StateSpaceForecaster(BaseForecaster):
         extra: dict[str, Any] | None = None,
         notes: tuple[str, ...] = (),
     ) -> None:
+        if spec.form == "mean":
+            spec = replace(spec, exact_diffuse=True)
         self._set_fitted(spec, estimate_mle(spec, y, self.name), extra, notes)
 
 

@@ -1,26 +1,36 @@
-"""auto-ARIMA: order selection by pmdarima, then the chosen model as a state-space forecaster.
+"""auto-ARIMA: Hyndman & Khandakar's order search, then the chosen model as a state-space
+forecaster.
 
-pmdarima chooses d by repeated KPSS tests and D by the OCSB test, then searches (p, q)(P, Q)
-stepwise (Hyndman & Khandakar 2008) or exhaustively, by ``ic`` (AICc by default, as R's
-``auto.arima``). The winner's parameters are then filtered like any other ARIMA model here, so
-save, reload and ``update`` behave the same. When the search fails it falls back to simpler
-searches, and finally to ARIMA(0,d,0); the summary says so.
+The search (:mod:`forecast.models.arima_search`) is R's ``forecast::auto.arima`` as pmdarima
+implements it: D by the OCSB test, d by repeated KPSS tests, then a stepwise (or exhaustive)
+search by AICc over models fitted by forecast's compiled exact-likelihood core. The winner's
+parameters are filtered like any other ARIMA model here, so save, reload and ``update`` behave
+the same. When the seasonal search finds no admissible model it searches non-seasonal models,
+and finally falls back to ARIMA(0,d,0); the summary says so.
 """
 
 from __future__ import annotations
 
-import warnings
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from forecast.errors import ComputeError, UsageError
-from forecast.models.arima import Estimate, SarimaxSpec, StateSpaceForecaster, estimate_mle
+from forecast.models.arima import (
+    COMPILED,
+    Estimate,
+    SarimaxSpec,
+    StateSpaceForecaster,
+    estimate_mle,
+)
 from forecast.models.baselines import resolve_period
+
+if TYPE_CHECKING:
+    from forecast.models.arima_search import Limits, SearchResult
 
 
 class AutoArima(StateSpaceForecaster):
-    """Automatic (S)ARIMA order selection (pmdarima.auto_arima)."""
+    """Automatic (S)ARIMA order selection (Hyndman-Khandakar, as R's auto.arima)."""
 
     name = "auto-arima"
     min_obs = 8
@@ -37,6 +47,10 @@ class AutoArima(StateSpaceForecaster):
         max_Q: int = 2,
         max_d: int = 2,
         max_D: int = 1,
+        max_order: int = 5,
+        max_models: int = 94,
+        time_limit: float = 0.0,
+        approximation: str = "auto",
     ) -> None:
         self.period = period
         self.seasonal = seasonal
@@ -48,6 +62,34 @@ class AutoArima(StateSpaceForecaster):
         self.max_Q = max_Q
         self.max_d = max_d
         self.max_D = max_D
+        self.max_order = max_order
+        self.max_models = max_models
+        self.time_limit = time_limit
+        self.approximation = approximation
+
+    def _limits(self) -> Limits:
+        from forecast.models.arima_search import Limits
+
+        if not float(self.time_limit) >= 0:
+            raise UsageError(f"auto-arima: time_limit must be >= 0 seconds, got {self.time_limit}")
+        if int(self.max_models) < 1:
+            raise UsageError(f"auto-arima: max_models must be >= 1, got {self.max_models}")
+        if self.approximation not in ("auto", "css", "exact"):
+            raise UsageError(
+                f"auto-arima: approximation must be auto, css or exact, got {self.approximation!r}"
+            )
+        return Limits(
+            max_p=int(self.max_p),
+            max_q=int(self.max_q),
+            max_P=int(self.max_P),
+            max_Q=int(self.max_Q),
+            max_d=int(self.max_d),
+            max_D=int(self.max_D),
+            max_order=int(self.max_order),
+            max_models=int(self.max_models),
+            time_limit=float(self.time_limit) or None,
+            approximation=str(self.approximation),
+        )
 
     def _fit(self, y: np.ndarray) -> None:
         if self.ic not in ("aic", "aicc", "bic", "hqic"):
@@ -57,68 +99,56 @@ class AutoArima(StateSpaceForecaster):
             period, source = resolve_period(self.period, y, self.freq_)
             if period is not None and y.size < 2 * period + 2:
                 period, source = None, f"too short for period {period}"
-        attempts: list[tuple[str, dict[str, Any]]] = []
-        if period:
-            attempts.append((f"seasonal search, m={period}", {"seasonal": True, "m": period}))
-        attempts.append(("non-seasonal search", {"seasonal": False}))
+        attempts = ([(f"seasonal search, m={period}", period)] if period else []) + [
+            ("non-seasonal search", 1)
+        ]
         notes: list[str] = []
-        for label, kwargs in attempts:
-            found = self._search(y, kwargs)
-            if found is not None:
-                spec, estimate = found
+        found: tuple[SarimaxSpec, Estimate, str] | None = None
+        for label, m in attempts:
+            result = self._search(y, m)
+            if result is not None and result[0].best is not None:
+                found = self._chosen(y, *result)
+                if result[0].stopped:
+                    notes.append(f"auto-arima: the {label} {result[0].stopped}")
                 break
             notes.append(f"auto-arima: the {label} found no model that could be fitted")
-        else:
+        if found is None:
             spec, estimate = self._fallback(y)
+            how = ""
             notes.append(f"auto-arima: fell back to {spec.describe()}")
+        else:
+            spec, estimate, how = found
         extra = {
             "selection": f"{'stepwise' if self.stepwise else 'exhaustive'} search by "
-            f"{self.ic.upper()}; period {period or '-'} ({source})"
+            f"{self.ic.upper()}; period {period or '-'} ({source}){how}"
         }
         self._set_fitted(spec, estimate, extra, tuple(notes))
 
-    def _search(self, y: np.ndarray, kwargs: dict[str, Any]) -> tuple[SarimaxSpec, Estimate] | None:
-        import pmdarima as pm
+    def _search(self, y: np.ndarray, m: int) -> tuple[SearchResult, int, int] | None:
+        from forecast.models.arima_search import auto_arima
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                fit = pm.auto_arima(
-                    y,
-                    stepwise=self.stepwise,
-                    information_criterion=self.ic,
-                    max_p=self.max_p,
-                    max_q=self.max_q,
-                    max_P=self.max_P,
-                    max_Q=self.max_Q,
-                    max_d=self.max_d,
-                    max_D=self.max_D,
-                    suppress_warnings=True,
-                    error_action="ignore",
-                    **kwargs,
-                )
-            except (ValueError, np.linalg.LinAlgError):
-                return None
-        p, d, q = (int(v) for v in fit.order)
-        P, D, Q, m = (int(v) for v in fit.seasonal_order)
-        spec = SarimaxSpec(
-            p,
-            d,
-            q,
-            (P, D, Q, m) if m else (0, 0, 0, 0),
-            trend="c" if fit.with_intercept else "n",
-            form="intercept",  # pmdarima estimates SARIMAX's intercept form
-        )
-        res = fit.arima_res_
-        return spec, Estimate(
-            np.asarray(res.params, float), np.asarray(res.bse, float), tuple(res.model.param_names)
-        )
+        try:
+            return auto_arima(y, m, self.ic, bool(self.stepwise), self._limits())
+        except (ValueError, np.linalg.LinAlgError):
+            return None
+
+    def _chosen(
+        self, y: np.ndarray, result: SearchResult, d: int, D: int
+    ) -> tuple[SarimaxSpec, Estimate, str]:
+        from forecast.models import arima_mle
+
+        assert result.best is not None and result.fit is not None
+        spec = result.best.spec()
+        fit = result.fit
+        bse = arima_mle.standard_errors(spec, y, fit.params)
+        how = f"; d={d} (KPSS), D={D} (OCSB); {len(result.tried)} models fitted"
+        return spec, Estimate(fit.params, bse, fit.names, estimation=COMPILED), how
 
     def _fallback(self, y: np.ndarray) -> tuple[SarimaxSpec, Estimate]:
         from forecast.diagnostics.stationarity import kpss_differences
 
         d = kpss_differences(y, max_d=self.max_d)  # pmdarima's ndiffs(test="kpss"), tested equal
-        spec = SarimaxSpec(0, d, 0, trend="c" if d == 0 else "n")
+        spec = SarimaxSpec(0, d, 0, trend="c" if d == 0 else "n", exact_diffuse=True)
         try:
             return spec, estimate_mle(spec, y, self.name)
         except ComputeError as exc:

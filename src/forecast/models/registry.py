@@ -231,7 +231,7 @@ def _arima_specs() -> list[ModelSpec]:
         ModelSpec(
             "auto-arima",
             "arima",
-            "automatic (S)ARIMA order selection (pmdarima, like R auto.arima)",
+            "automatic (S)ARIMA order selection (Hyndman-Khandakar stepwise, as R auto.arima)",
             "forecast.models.auto_arima:AutoArima",
             (
                 PERIOD,
@@ -250,6 +250,23 @@ def _arima_specs() -> list[ModelSpec]:
                 Param("max_Q", "int", 2, "largest seasonal Q", minimum=0),
                 Param("max_d", "int", 2, "largest d", minimum=0),
                 Param("max_D", "int", 1, "largest seasonal D", minimum=0),
+                Param("max_order", "int", 5, "largest p+q+P+Q (exhaustive search)", minimum=0),
+                Param("max_models", "int", 94, "most models fitted (R's nmodels)", minimum=1),
+                Param(
+                    "time_limit",
+                    "float",
+                    0.0,
+                    "seconds after which the search stops with the best so far (0: none)",
+                    minimum=0,
+                ),
+                Param(
+                    "approximation",
+                    "choice",
+                    "auto",
+                    "score candidates by CSS, refit the winner by ML (R's approximation); "
+                    "auto: for periods above 12",
+                    choices=("auto", "css", "exact"),
+                ),
             ),
         ),
         ModelSpec(

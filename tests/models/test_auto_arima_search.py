@@ -1,0 +1,227 @@
+"""Our Hyndman-Khandakar search against pmdarima's auto_arima (the oracle, R's algorithm).
+
+On every series of arima_series.py (pmdarima's choices recorded in PMDARIMA, a few re-run live):
+the same D (OCSB) and d (KPSS), and the same chosen model;
+where the models differ, ours must have the lower AICc under statsmodels' own exact
+likelihood, or pmdarima's model must have an AR or MA root within 1.01 of the unit circle
+(R's ``auto.arima`` rejects those; pmdarima checks only the MA roots of models with MA terms),
+or pmdarima's model has a constant with d + D >= 2 (R never fits one). Three series where our
+path ends higher are expected failures, listed with their numbers (WORSE_PATH). (exact diffuse start, both models refitted by statsmodels), and the test names the
+series in its output. pmdarima scores candidates with statsmodels' approximate diffuse start
+(variance 1e6), which is off for series in the thousands (wineind), and counts n = all
+observations in its AICc (R counts the differenced ones).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from forecast.models import arima_search
+from tests.models.arima_series import all_series
+
+SERIES = all_series()
+
+
+def _pmdarima(y: np.ndarray, m: int):  # type: ignore[no-untyped-def]
+    import pmdarima as pm
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pm.auto_arima(
+            y,
+            m=m,
+            seasonal=m > 1,
+            information_criterion="aicc",  # pmdarima's default is AIC; R's is AICc
+            suppress_warnings=True,
+            error_action="ignore",
+        )
+
+
+def _min_root(y: np.ndarray, order, seasonal, trend: str) -> float:  # type: ignore[no-untyped-def]
+    """The smallest modulus of the AR and MA roots (expanded polynomials) of the model fitted
+    by statsmodels' exact maximum likelihood."""
+    res = _statsmodels_fit(y, order, seasonal, trend)
+    roots = [np.abs(res.arroots), np.abs(res.maroots)]
+    return float(min((r.min() for r in roots if r.size), default=np.inf))
+
+
+def _statsmodels_fit(y: np.ndarray, order, seasonal, trend: str):  # type: ignore[no-untyped-def]
+    from statsmodels.tsa.arima.model import ARIMA
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = ARIMA(y, order=order, seasonal_order=seasonal, trend=trend)
+        model.use_exact_diffuse = True
+        model.initialize_default()
+        return model.fit()
+
+
+def _statsmodels_aicc(y: np.ndarray, order, seasonal, trend: str) -> float:  # type: ignore[no-untyped-def]
+    from forecast.models.arima_mle import information_criteria
+
+    res = _statsmodels_fit(y, order, seasonal, trend)
+    n = y.size - order[1] - seasonal[1] * max(seasonal[3], 1)
+    return information_criteria(float(res.llf), len(res.params), n)["aicc"]
+
+
+def _trend(constant: bool, d: int, D: int) -> str:
+    return ("c" if d + D == 0 else "t") if constant else "n"
+
+
+# pmdarima 2.1.1's auto_arima(y, m, seasonal=m > 1, information_criterion="aicc") on each
+# series, recorded 2026-11-28 (test_recorded_choices_are_pmdarimas re-runs some of them):
+# (order, seasonal order, with_intercept)
+PMDARIMA: dict[str, tuple[tuple[int, int, int], tuple[int, int, int, int], bool]] = {
+    "pm.airpassengers": ((2, 1, 1), (0, 1, 0, 12), False),
+    "pm.ausbeer": ((2, 1, 1), (1, 1, 2, 4), False),
+    "pm.austres": ((2, 2, 2), (1, 0, 1, 4), False),
+    "pm.heartrate": ((0, 2, 1), (0, 0, 0, 0), False),
+    "pm.lynx": ((2, 0, 0), (0, 0, 0, 0), True),
+    "pm.wineind": ((0, 1, 2), (0, 1, 1, 12), False),
+    "pm.woolyrnq": ((3, 1, 2), (2, 0, 1, 4), False),
+    "r.lakehuron": ((0, 1, 0), (0, 0, 0, 0), False),
+    "sample.nile": ((1, 1, 1), (0, 0, 0, 0), False),
+    "sample.sunspots": ((4, 1, 2), (0, 0, 0, 0), False),
+    "sim.ar1": ((1, 0, 1), (0, 0, 0, 0), True),
+    "sim.ar2": ((3, 1, 1), (0, 0, 0, 0), False),
+    "sim.arima011": ((0, 1, 1), (0, 0, 0, 0), False),
+    "sim.arima012": ((0, 2, 2), (0, 0, 0, 0), True),
+    "sim.arima111": ((1, 1, 1), (0, 0, 0, 0), True),
+    "sim.arima210": ((1, 1, 3), (0, 0, 0, 0), False),
+    "sim.arma11": ((1, 0, 2), (0, 0, 0, 0), False),
+    "sim.arma21": ((1, 0, 3), (0, 0, 0, 0), False),
+    "sim.drift": ((1, 1, 0), (0, 0, 0, 0), True),
+    "sim.ma1": ((0, 0, 1), (0, 0, 0, 0), False),
+    "sim.ma2": ((0, 0, 2), (0, 0, 0, 0), False),
+    "sim.sarima12": ((2, 0, 4), (2, 0, 2, 12), True),
+    "sim.sarima4": ((2, 1, 1), (1, 0, 1, 4), True),
+    "sim.sarima7": ((0, 0, 1), (1, 0, 1, 7), True),
+    "sm.elec_equip": ((3, 0, 2), (0, 1, 1, 12), False),
+    "sm.infl": ((2, 1, 1), (2, 0, 1, 4), False),
+    "sm.m1": ((3, 1, 0), (0, 0, 1, 4), True),
+    "sm.nile": ((1, 1, 1), (0, 0, 0, 0), False),
+    "sm.realgdp": ((2, 1, 0), (0, 0, 0, 4), True),
+    "sm.sunspots": ((2, 1, 3), (0, 0, 0, 0), False),
+    "sm.unemp": ((2, 0, 0), (0, 0, 2, 4), True),
+}
+
+# Series where our stepwise path ends at a model with a higher AICc (by statsmodels' exact
+# likelihood) than pmdarima's pick: both searches are greedy and their paths part where the
+# candidates' scores differ (pmdarima: approximate diffuse likelihood, n = all observations in
+# the AICc, 50 L-BFGS iterations, the MA-only root test). Our core fits pmdarima's model there
+# as well as statsmodels does; the search just never visits it.
+WORSE_PATH = {
+    "sample.sunspots": "ours ARIMA(3,1,3) with drift AICc 23571.00, pmdarima's ARIMA(4,1,2) 23499.58",
+    "sm.m1": "ours (2,1,3)(0,0,1)[4] AICc -1255.87, pmdarima's (3,1,0)(0,0,1)[4] -1260.25",
+    "sm.unemp": "ours (2,0,0)(2,0,1)[4] AICc 15.18, pmdarima's (2,0,0)(0,0,2)[4] 13.81",
+}
+
+
+def _cases() -> list:  # type: ignore[type-arg]
+    return [
+        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=WORSE_PATH[name]))
+        if name in WORSE_PATH
+        else name
+        for name in sorted(SERIES)
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", _cases())
+def test_search_chooses_pmdarimas_model_or_a_better_one(name: str) -> None:
+    y, m = SERIES[name]
+    result, d, D = arima_search.auto_arima(y, m)
+    ref_order, ref_seasonal, ref_constant = PMDARIMA[name]
+    assert (d, D) == (ref_order[1], ref_seasonal[1])
+    assert result.best is not None
+    ours = (result.best.order, result.best.seasonal if m > 1 else (0, 0, 0, 0))
+    if ours == (ref_order, ref_seasonal) and result.best.constant == ref_constant:
+        return
+    if ref_constant and d + D >= 2:
+        print(f"{name}: pmdarima's model has a constant with d + D = {d + D} (R never fits one)")
+        return
+    reference_root = _min_root(y, ref_order, ref_seasonal, _trend(ref_constant, d, D))
+    if reference_root < arima_search.ROOT_MARGIN:
+        print(
+            f"{name}: pmdarima's {(ref_order, ref_seasonal)} has a root of modulus "
+            f"{reference_root:.4f} < 1.01 (R rejects it); ours {ours}"
+        )
+        return
+    mine = _statsmodels_aicc(y, *ours, _trend(result.best.constant, d, D))
+    theirs = _statsmodels_aicc(y, ref_order, ref_seasonal, _trend(ref_constant, d, D))
+    print(
+        f"{name}: ours {ours} const={result.best.constant} AICc {mine:.3f}; pmdarima "
+        f"{(ref_order, ref_seasonal)} const={ref_constant} AICc {theirs:.3f}"
+    )
+    assert mine <= theirs + 1e-6, (name, ours, (ref_order, ref_seasonal), mine, theirs)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["pm.airpassengers", "pm.lynx", "sm.nile", "sm.realgdp"])
+def test_recorded_choices_are_pmdarimas(name: str) -> None:
+    y, m = SERIES[name]
+    reference = _pmdarima(y, m)
+    seasonal = tuple(int(v) for v in reference.seasonal_order) if m > 1 else (0, 0, 0, 0)
+    found = (tuple(int(v) for v in reference.order), seasonal, bool(reference.with_intercept))
+    assert found == PMDARIMA[name]
+
+
+def test_search_limits_stop_it_and_the_summary_says_so() -> None:
+    import pandas as pd
+
+    from forecast.models.registry import create
+
+    y, _ = SERIES["pm.airpassengers"]
+    index = pd.date_range("1949-01-01", periods=y.size, freq="MS")
+    model = create("auto-arima", {"max_models": 3}).fit(pd.Series(y, index=index))
+    assert model.summary().notes == (
+        "auto-arima: the seasonal search, m=12 stopped after max_models=3 models",
+    )
+    assert "3 models fitted" in model.summary().extra["selection"]
+
+
+def test_exhaustive_search_takes_the_minimum_over_the_grid() -> None:
+    y, _ = SERIES["r.lakehuron"]
+    limits = arima_search.Limits(max_p=2, max_q=2, max_order=4)
+    result, d, _ = arima_search.auto_arima(y, 1, stepwise_search=False, limits=limits)
+    # every (p, q) with p, q <= 2, with and without the drift (d = 1)
+    assert d == 1 and len(result.tried) == 18
+    scores = [score for _, score in result.tried]
+    assert result.score == min(scores)
+    assert result.best == result.tried[int(np.argmin(scores))][0]
+
+
+@pytest.mark.parametrize("name", sorted(n for n, (_, m) in SERIES.items() if m > 1))
+def test_ocsb_equals_pmdarima(name: str) -> None:
+    from pmdarima.arima import nsdiffs
+    from pmdarima.arima.seasonality import OCSBTest
+
+    y, m = SERIES[name]
+    reference = OCSBTest(m)._compute_test_statistic(y)
+    assert arima_search.ocsb_statistic(y, m) == pytest.approx(reference, abs=1e-8)
+    assert arima_search.seasonal_differences(y, m) == nsdiffs(y, m, test="ocsb")
+    assert arima_search.ocsb_critical_value(m) == pytest.approx(
+        OCSBTest._calc_ocsb_crit_val(m), abs=1e-12
+    )
+
+
+def test_approximation_scores_by_css_and_refits_the_winner_by_exact_ml() -> None:
+    from forecast.models import arima_mle
+
+    y, _ = SERIES["pm.airpassengers"]
+    exact, _, _ = arima_search.auto_arima(y, 12, limits=arima_search.Limits(approximation="exact"))
+    approx, _, _ = arima_search.auto_arima(y, 12, limits=arima_search.Limits(approximation="css"))
+    assert approx.best is not None and approx.fit is not None
+    # the candidates' scores are CSS ones: none equals the exact AICc of the same model
+    shared = {c: v for c, v in exact.tried}
+    assert any(abs(shared[c] - v) > 1e-3 for c, v in approx.tried if c in shared and np.isfinite(v))
+    # the winner is refitted by exact ML and scored by its exact AICc
+    refit = arima_mle.fit(approx.best.spec(), y)
+    assert approx.fit.loglik == pytest.approx(refit.loglik, abs=1e-9)
+    assert approx.score == pytest.approx(refit.information_criteria()["aicc"], abs=1e-9)
+    # "auto" approximates only long seasons: m = 12 is searched exactly
+    auto, _, _ = arima_search.auto_arima(y, 12)
+    assert auto.tried == exact.tried
