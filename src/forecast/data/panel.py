@@ -171,7 +171,15 @@ def panel_from_table(
     notes = list(table.notes)
     problems: list[RowProblems] = []
     raw_ids = frame[icol]
-    id_text = raw_ids.astype(str).where(raw_ids.notna(), "")
+    id_text = (
+        pd.Series(
+            np.where(raw_ids.isna().to_numpy(), "", raw_ids.to_numpy(dtype=object)).astype(object),
+            index=raw_ids.index,
+            dtype=object,
+        ).map(str)
+        if raw_ids.dtype != object
+        else raw_ids.where(raw_ids.notna(), "")
+    )
     keep = _selected(id_text, ids, label, icol)
     if keep is not None:
         frame, id_text = frame[keep], id_text[keep]
@@ -226,8 +234,9 @@ def panel_from_table(
     nan_count[nonempty] = n_nan
     incomplete = (span != n_obs) | (nan_count > 0)
 
+    degenerate = _degenerate_all(values, starts, n_obs, min_length, purpose, allow_constant)
     kept_values: list[np.ndarray] = []
-    kept_index: list[pd.DatetimeIndex] = []
+    kept_stamps: list[np.ndarray] = []  # int64 nanoseconds, views where nothing was repaired
     out_ids: list[str] = []
     regular: list[bool] = []
     filled: list[int] = []
@@ -239,21 +248,23 @@ def panel_from_table(
             failures.append(SeriesFailure(names[c], reasons[c]))
             continue
         start, stop = int(starts[c]), int(stops[c])
-        v, ix = values[start:stop], index[start:stop]
+        v, stamp = values[start:stop], t[start:stop]
         n_fill = n_drop = 0
         own_notes: list[str] = []
         is_regular = True
         if incomplete[c]:
-            y = pd.Series(v, index=ix.rename(tcol), name=vcol)
+            y = pd.Series(v, index=index[start:stop].rename(tcol), name=vcol)
             try:
                 y, n_fill, n_drop = apply_missing_policy(y, offset, missing, own_notes)
             except InputError as exc:
                 failures.append(SeriesFailure(names[c], exc.message))
                 continue
             ix = pd.DatetimeIndex(y.index)
-            v = y.to_numpy()
+            v, stamp = y.to_numpy(), ix.as_unit("ns").asi8
             is_regular = missing != "drop" or ix.freq is not None
-        refusal = _degenerate(v, min_length, purpose, allow_constant)
+            refusal = _degenerate(v, min_length, purpose, allow_constant)
+        else:
+            refusal = degenerate.get(c, "")
         if refusal:
             failures.append(SeriesFailure(names[c], refusal))
             continue
@@ -261,7 +272,7 @@ def panel_from_table(
             series_notes[len(out_ids)] = tuple(own_notes)
         out_ids.append(names[c])
         kept_values.append(v)
-        kept_index.append(ix)
+        kept_stamps.append(stamp)
         regular.append(is_regular)
         filled.append(n_fill)
         dropped.append(n_drop)
@@ -279,7 +290,7 @@ def panel_from_table(
         missing_policy=missing,
         ids=tuple(out_ids),
         values=np.concatenate(kept_values),
-        index=_concat_index(kept_index, index[:0]),
+        index=_as_index(np.concatenate(kept_stamps), index),
         bounds=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
         regular=np.array(regular),
         n_filled=np.array(filled),
@@ -383,9 +394,38 @@ def _degenerate(values: np.ndarray, min_length: int, purpose: str, allow_constan
     return ""
 
 
-def _concat_index(parts: list[pd.DatetimeIndex], empty: pd.DatetimeIndex) -> pd.DatetimeIndex:
-    if not parts:
-        return empty
-    if len(parts) == 1:
-        return parts[0]
-    return pd.DatetimeIndex(parts[0].append(parts[1:]))
+def _degenerate_all(
+    values: np.ndarray,
+    starts: np.ndarray,
+    n_obs: np.ndarray,
+    min_length: int,
+    purpose: str,
+    allow_constant: bool,
+) -> dict[int, str]:
+    """The refusals of :func:`_degenerate` for every series at once (as read, before any
+    missing-value repair): too short, or constant."""
+    out = {
+        int(c): f"{plural(int(n_obs[c]), 'observation')}; {purpose} needs at least {min_length}"
+        for c in np.flatnonzero(n_obs < min_length)
+    }
+    if allow_constant:
+        return out
+    nonempty = np.flatnonzero(n_obs > 0)
+    with np.errstate(invalid="ignore"):
+        low = np.minimum.reduceat(values, starts[nonempty]) if nonempty.size else values[:0]
+        high = np.maximum.reduceat(values, starts[nonempty]) if nonempty.size else values[:0]
+    for c in nonempty[low == high]:
+        out.setdefault(
+            int(c),
+            f"constant (every value is {low[np.searchsorted(nonempty, c)]:g}); there "
+            "is nothing to model",
+        )
+    return out
+
+
+def _as_index(nanoseconds: np.ndarray, like: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """Timestamps from int64 nanoseconds, in the unit and time zone of ``like``."""
+    index = pd.DatetimeIndex(nanoseconds.view("M8[ns]"))
+    if like.tz is not None:
+        index = index.tz_localize("UTC").tz_convert(like.tz)
+    return index.as_unit(like.unit)
