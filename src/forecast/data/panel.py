@@ -19,7 +19,7 @@ demand, so a panel of 100,000 series never holds 100,000 pandas objects at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -186,7 +186,9 @@ def panel_from_table(
     if frame.empty:
         raise InputError(f"{label} has no rows for the series asked for")
     offset_lines = table.line_offset
-    stamps = parse_timestamps(frame[tcol], tcol, time_format, offset_lines, notes, problems)
+    stamps = _parse_repeated_timestamps(
+        frame[tcol], tcol, time_format, offset_lines, notes, problems
+    )
     values = parse_values(frame[vcol], vcol, columns.number_format, offset_lines, problems)
     codes, uniques = pd.factorize(id_text.to_numpy(), sort=True)
     names = [str(u) if u != "" else "(empty id)" for u in uniques]
@@ -299,6 +301,56 @@ def panel_from_table(
         failures=tuple(failures),
         notes=tuple(notes),
     )
+
+
+def _parse_repeated_timestamps(
+    raw: pd.Series,
+    tcol: str,
+    time_format: str | None,
+    line_offset: int,
+    notes: list[str],
+    problems: list[RowProblems],
+) -> pd.DatetimeIndex:
+    """The timestamps of a panel, each distinct text parsed once (the series of a panel share
+    their dates, so there are far fewer texts than rows). A problem is named at the first line
+    the text appears on."""
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        return parse_timestamps(raw, tcol, time_format, line_offset, notes, problems)
+    codes, uniques = pd.factorize(raw.to_numpy(dtype=object))
+    if len(uniques) * 2 > len(raw):
+        return parse_timestamps(raw, tcol, time_format, line_offset, notes, problems)
+    present = codes >= 0
+    first = np.full(len(uniques), -1, dtype=np.int64)
+    rows = np.flatnonzero(present)[::-1]
+    first[codes[rows]] = rows  # the first row of each distinct text
+    distinct = pd.Series(uniques, index=raw.index[first], dtype=object)
+    own: list[RowProblems] = []
+    parsed = parse_timestamps(distinct, tcol, time_format, line_offset, notes, own)
+    for problem in own:
+        mask = np.zeros(len(raw), bool)
+        mask[present] = problem.mask[codes[present]]
+        problems.append(RowProblems(mask, _by_code(problem.message, codes)))
+    if not present.all():
+        empty = ~present
+        problems.append(
+            RowProblems(
+                empty,
+                lambda i: (
+                    f"line {int(raw.index[i]) + line_offset}: empty timestamp in column "
+                    f"'{tcol}'; every row needs a time"
+                ),
+            )
+        )
+    values = parsed.as_unit("ns").asi8.take(np.where(present, codes, 0))
+    values[~present] = np.iinfo(np.int64).min  # NaT
+    stamps = pd.DatetimeIndex(values.view("M8[ns]"))
+    if parsed.tz is not None:
+        stamps = stamps.tz_localize("UTC").tz_convert(parsed.tz)
+    return stamps.as_unit(parsed.unit)
+
+
+def _by_code(message: Callable[[int], str], codes: np.ndarray) -> Callable[[int], str]:
+    return lambda i: message(int(codes[i]))
 
 
 def _selected(
