@@ -154,3 +154,21 @@ def test_id_column_detection_by_name_and_by_shape(tmp_path: Path) -> None:
     assert load(write(etna, tmp_path / "etna.csv")).id_col == "segment"
     single = load(str(Path(__file__).resolve().parents[2] / "sample_data" / "nile.csv"))
     assert single.single is not None and not single.is_panel
+
+
+def test_shared_timestamp_texts_still_name_bad_lines(tmp_path: Path) -> None:
+    frame = make_panel(9, 20, min_n=24, max_n=24)  # 480 rows, 24 distinct dates or so
+    frame.loc[frame.index[7], "ds"] = "2019-13-45"
+    frame.loc[frame.index[11], "ds"] = None
+    path = write(frame, tmp_path / "p.csv")
+    panel = load(path)
+    reasons = {f.id: f.reason for f in panel.failures}
+    bad, empty = frame.loc[frame.index[7], "unique_id"], frame.loc[frame.index[11], "unique_id"]
+    assert reasons[bad] == (
+        "line 9: cannot parse timestamp '2019-13-45' in column 'ds'; fix it or pass "
+        "--time-format (e.g. %d/%m/%Y)"
+    )
+    assert reasons[empty] == "line 13: empty timestamp in column 'ds'; every row needs a time"
+    assert len(panel) == 20 - len({bad, empty})
+    typed = load(write(frame, tmp_path / "p.parquet"))
+    assert typed.ids == panel.ids

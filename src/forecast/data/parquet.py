@@ -40,7 +40,7 @@ def read_parquet_table(
     head = _head(dataset)
     columns, wanted = choose_frame_columns(head, source, time_col, value_col, id_col, wide, single)
     try:
-        frame = dataset.to_table(columns=wanted).to_pandas()
+        frame = dataset.to_table(columns=wanted).to_pandas(strings_to_categorical=True)
     except Exception as exc:  # pyarrow raises its own classes for damaged files
         raise InputError(f"cannot read {source} as Parquet: {exc}") from None
     return typed_table(frame, columns, wanted, source, wide)

@@ -185,6 +185,11 @@ def typed_table(
             if not pd.api.types.is_float_dtype(column):
                 numeric = pd.api.types.is_numeric_dtype(column)
                 frame[name] = column.astype("float64" if numeric else object)
+        elif isinstance(column.dtype, pd.CategoricalDtype):  # Parquet text: one object each
+            categories = column.cat.categories.map(str)
+            codes = column.cat.codes.to_numpy()
+            text = np.where(codes >= 0, categories.to_numpy(dtype=object)[codes], None)
+            frame[name] = pd.Series(text, index=column.index, dtype=object)
         elif not pd.api.types.is_datetime64_any_dtype(column):
             text = column.astype(object).where(column.notna(), None)
             frame[name] = text.map(lambda v: v if v is None else str(v))
