@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from forecast.io.jsonable import jsonable
 from forecast.io.modelfile import load_model, save_model
 from forecast.models.registry import REGISTRY, get_spec
-from forecast.io.jsonable import jsonable
 
 CLASSICAL = [name for name, spec in REGISTRY.items() if spec.family != "neural"]
 # Small parameter settings that keep the contract fast and well-posed on the test series.
