@@ -3,9 +3,10 @@ statsforecast on the same panel (its own venv), with --jobs 1 and 2; (B) loading
 snaive-forecasting a large panel (CSV and Parquet) against bare pandas, with peak memory.
 
 Usage: python bench/bench_panel.py [SERIES_A] [SERIES_B] [AUTO_SUBSET]
-(defaults 1000, 100000, 50; 0 skips a part). Panel A: SERIES_A monthly series x 120 points, trend + season +
-AR(1) noise, plus 1% bad series (too short, constant) that both tools must survive; statsforecast
-gets only the good series (it has no per-series isolation of such input). auto-arima runs on the
+(defaults 1000, 100000, 50; 0 skips a part). Panel A: SERIES_A monthly series x 120
+points, trend + season + AR(1) noise, plus 1% bad series (too short, constant; at least 2)
+that our tool must survive and report; statsforecast gets only the good series (it has no
+per-series isolation of such input). auto-arima runs on the
 first AUTO_SUBSET series only (stated). Panel B: SERIES_B series x 100 points (10M rows at the
 default). Every command runs in a fresh process; the output says what was timed.
 """
@@ -33,8 +34,10 @@ def monthly_panel(n_series: int, n_obs: int, seed: int, bad_share: float = 0.0) 
     t = np.arange(n_obs)
     level = rng.uniform(50, 500, (n_series, 1))
     trend = rng.uniform(-0.2, 1.0, (n_series, 1)) * t
-    season = rng.uniform(0.05, 0.3, (n_series, 1)) * level * np.sin(
-        2 * np.pi * t / 12 + rng.uniform(0, 6.3, (n_series, 1))
+    season = (
+        rng.uniform(0.05, 0.3, (n_series, 1))
+        * level
+        * np.sin(2 * np.pi * t / 12 + rng.uniform(0, 6.3, (n_series, 1)))
     )
     shocks = rng.normal(scale=rng.uniform(2, 10, (n_series, 1)), size=(n_series, n_obs))
     noise = np.zeros_like(shocks)
@@ -42,8 +45,9 @@ def monthly_panel(n_series: int, n_obs: int, seed: int, bad_share: float = 0.0) 
         noise[:, i] = 0.5 * noise[:, i - 1] + shocks[:, i]
     values = np.round(level + trend + season + noise, 3)
     ids = np.repeat([f"s{i:06d}" for i in range(n_series)], n_obs)
-    stamps = np.tile(pd.date_range("2010-01-01", periods=n_obs, freq="MS").strftime("%Y-%m-%d"),
-                     n_series)
+    stamps = np.tile(
+        pd.date_range("2010-01-01", periods=n_obs, freq="MS").strftime("%Y-%m-%d"), n_series
+    )
     frame = pd.DataFrame({"unique_id": ids, "ds": stamps, "y": values.ravel()})
     n_bad = max(2, int(n_series * bad_share)) if bad_share else 0
     if n_bad:
@@ -84,29 +88,73 @@ def part_a(n_series: int, auto_subset: int) -> None:
     for name, model_args, data, count in cases:
         for jobs in (1, 2):
             sf = _statsforecast(data if name == "auto-arima" else good_path, name, jobs)
-            fit = timed([FORECAST, "fit", str(data), *model_args, "-H", str(H), "--jobs",
-                         str(jobs), "-f", "csv", "-q"])
-            bt_args = [a.replace("period=", "snaive.period=") if name == "snaive" else a
-                       for a in model_args]
+            fit = timed(
+                [
+                    FORECAST,
+                    "fit",
+                    str(data),
+                    *model_args,
+                    "-H",
+                    str(H),
+                    "--jobs",
+                    str(jobs),
+                    "-f",
+                    "csv",
+                    "-q",
+                ]
+            )
+            bt_args = [
+                a.replace("period=", "snaive.period=") if name == "snaive" else a
+                for a in model_args
+            ]
             if name == "arima":
                 bt_args = ["-m", "arima", "-p", "arima.order=1,1,1"]
-            back = timed([FORECAST, "backtest", str(data), *bt_args, "-H", str(H), "--step",
-                          str(H), "--jobs", str(jobs), "-f", "csv", "-q"])
-            for what, ours, theirs in (("fit", fit, sf.get("fit_s")), ("backtest", back,
-                                                                        sf.get("cv_s"))):
+            back = timed(
+                [
+                    FORECAST,
+                    "backtest",
+                    str(data),
+                    *bt_args,
+                    "-H",
+                    str(H),
+                    "--step",
+                    str(H),
+                    "--jobs",
+                    str(jobs),
+                    "-f",
+                    "csv",
+                    "-q",
+                ]
+            )
+            for what, ours, theirs in (
+                ("fit", fit, sf.get("fit_s")),
+                ("backtest", back, sf.get("cv_s")),
+            ):
                 ratio = f"{ours / theirs:5.2f}x" if theirs else "  -"
                 their = f"{theirs:8.2f}  {count / theirs:8.1f}" if theirs else "       -         -"
-                print(f"{name:10s}  {what:8s}  {jobs:4d}  {ours:6.2f}  {count / ours:8.1f} | "
-                      f"{their}       | {ratio}", flush=True)
+                print(
+                    f"{name:10s}  {what:8s}  {jobs:4d}  {ours:6.2f}  {count / ours:8.1f} | "
+                    f"{their}       | {ratio}",
+                    flush=True,
+                )
 
 
 def _statsforecast(path: Path, model: str, jobs: int) -> dict[str, float]:
     if not SF_PYTHON.exists():
         return {}
     out = subprocess.run(
-        [str(SF_PYTHON), str(HERE / "statsforecast_panel.py"), str(path), model, str(H),
-         str(WINDOWS), str(jobs)],
-        capture_output=True, text=True, check=False,
+        [
+            str(SF_PYTHON),
+            str(HERE / "statsforecast_panel.py"),
+            str(path),
+            model,
+            str(H),
+            str(WINDOWS),
+            str(jobs),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if out.returncode != 0:
         print(f"statsforecast failed: {out.stderr[-300:]}")
@@ -124,8 +172,10 @@ def part_b(n_series: int) -> None:
     del frame
     out = WORK / "big_out.parquet"
     rows = n_series * 100
-    print(f"\n# B: {n_series:,} series x 100 = {rows:,} rows; CSV "
-          f"{csv_path.stat().st_size / 1e6:.0f} MB, Parquet {pq_path.stat().st_size / 1e6:.0f} MB")
+    print(
+        f"\n# B: {n_series:,} series x 100 = {rows:,} rows; CSV "
+        f"{csv_path.stat().st_size / 1e6:.0f} MB, Parquet {pq_path.stat().st_size / 1e6:.0f} MB"
+    )
     print("what                                         seconds   ratio   peak MiB   ratio")
     for kind, path, bare in (
         ("csv", csv_path, "import pandas as pd; f = pd.read_csv({p!r})"),
@@ -133,25 +183,44 @@ def part_b(n_series: int) -> None:
     ):
         ref_s, ref_kib = run_timed([PYTHON, "-c", bare.format(p=str(path))])
         load_s, load_kib = run_timed(
-            [PYTHON, "-c", f"from forecast.data import load; p = load({str(path)!r}); "
-             f"assert len(p) == {n_series}"]
+            [
+                PYTHON,
+                "-c",
+                f"from forecast.data import load; p = load({str(path)!r}); "
+                f"assert len(p) == {n_series}",
+            ]
         )
         fit_s, fit_kib = run_timed(
-            [FORECAST, "fit", str(path), "-m", "snaive", "-p", "period=12", "-H", "12",
-             "--output", str(out), "-q"]
+            [
+                FORECAST,
+                "fit",
+                str(path),
+                "-m",
+                "snaive",
+                "-p",
+                "period=12",
+                "-H",
+                "12",
+                "--output",
+                str(out),
+                "-q",
+            ]
         )
         for label, s, kib in (
             (f"bare pandas read ({kind})", ref_s, ref_kib),
             (f"forecast.data.load ({kind})", load_s, load_kib),
             (f"forecast fit snaive --output .parquet ({kind})", fit_s, fit_kib),
         ):
-            print(f"{label:44s} {s:7.2f}  {s / ref_s:5.2f}x  {kib / 1024:8.0f}  "
-                  f"{kib / ref_kib:5.2f}x", flush=True)
+            print(
+                f"{label:44s} {s:7.2f}  {s / ref_s:5.2f}x  {kib / 1024:8.0f}  "
+                f"{kib / ref_kib:5.2f}x",
+                flush=True,
+            )
 
 
 def main() -> None:
     args = [int(a) for a in sys.argv[1:]]
-    n_a, n_b, subset = (args + [1000, 100_000, 50][len(args):])[:3]
+    n_a, n_b, subset = (args + [1000, 100_000, 50][len(args) :])[:3]
     if n_a:
         part_a(n_a, subset)
     if n_b:

@@ -14,7 +14,13 @@ import pandas as pd
 from statsforecast import StatsForecast
 from statsforecast.models import ARIMA, AutoARIMA, SeasonalNaive
 
-path, model, h, windows, jobs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+path, model, h, windows, jobs = (
+    sys.argv[1],
+    sys.argv[2],
+    int(sys.argv[3]),
+    int(sys.argv[4]),
+    int(sys.argv[5]),
+)
 frame = pd.read_csv(path, parse_dates=["ds"])
 models = {
     "snaive": lambda: SeasonalNaive(season_length=12),
@@ -35,5 +41,14 @@ fit_s = time.perf_counter() - start
 start = time.perf_counter()
 cv = sf().cross_validation(df=frame, h=h, n_windows=windows, step_size=h, refit=True)
 cv_s = time.perf_counter() - start
-print(json.dumps({"fit_s": fit_s, "cv_s": cv_s, "series": int(frame["unique_id"].nunique()),
-                  "rows": len(out), "cv_rows": len(cv)}))
+print(
+    json.dumps(
+        {
+            "fit_s": fit_s,
+            "cv_s": cv_s,
+            "series": int(frame["unique_id"].nunique()),
+            "rows": len(out),
+            "cv_rows": len(cv),
+        }
+    )
+)

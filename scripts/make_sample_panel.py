@@ -38,7 +38,9 @@ def main() -> None:
     rng = np.random.default_rng(SEED)
     months = pd.date_range("2017-01-01", periods=MONTHS, freq="MS").strftime("%Y-%m-%d")
     frames = [
-        pd.DataFrame({"store": f"store_{s + 1:02d}", "month": months, "sales": simulate(rng, MONTHS)})
+        pd.DataFrame(
+            {"store": f"store_{s + 1:02d}", "month": months, "sales": simulate(rng, MONTHS)}
+        )
         for s in range(STORES)
     ]
     panel = pd.concat(frames, ignore_index=True)
