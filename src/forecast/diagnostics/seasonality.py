@@ -247,3 +247,10 @@ def _choose(candidates: tuple[Candidate, ...], threshold: float) -> Candidate | 
     if divisors:
         best = min(divisors, key=lambda c: c.period)
     return best if best.strength >= threshold else None
+
+
+def resolve_period(period: int | None, y: np.ndarray, freq: str | None) -> tuple[int | None, str]:
+    """The seasonal period to use: the given one, or the one detected on ``y`` (training data)."""
+    if period is not None:
+        return period, "given"
+    return detect_period(y, freq), "detected"

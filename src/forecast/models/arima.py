@@ -636,7 +636,7 @@ class Sarima(StateSpaceForecaster):
         self.trend = trend
 
     def _fit(self, y: np.ndarray) -> None:
-        from forecast.models.baselines import resolve_period
+        from forecast.diagnostics.seasonality import resolve_period
 
         p, d, q = _order(self.order, 3, "order")
         seasonal = tuple(int(v) for v in self.seasonal_order)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from forecast.diagnostics.seasonality import resolve_period
 from forecast.errors import ComputeError, UsageError
 from forecast.models.arima import (
     COMPILED,
@@ -23,7 +24,6 @@ from forecast.models.arima import (
     StateSpaceForecaster,
     estimate_mle,
 )
-from forecast.models.baselines import resolve_period
 
 if TYPE_CHECKING:
     from forecast.models.arima_search import Limits, SearchResult

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from forecast.diagnostics.seasonality import resolve_period
 from forecast.errors import InputError
 from forecast.models.base import Bands, BaseForecaster, Coefficient, ModelSummary, normal_bands
 
@@ -176,12 +177,3 @@ class Mean(BaseForecaster):
     def _restore(self, fitted: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         self.mean_ = float(fitted["mean"])
         self.sd_ = float(fitted["sd"])
-
-
-def resolve_period(period: int | None, y: np.ndarray, freq: str | None) -> tuple[int | None, str]:
-    """The seasonal period to use: the given one, or the one detected on ``y`` (training data)."""
-    if period is not None:
-        return period, "given"
-    from forecast.diagnostics.seasonality import detect_period
-
-    return detect_period(y, freq), "detected"

@@ -284,7 +284,7 @@ class Ets(BaseForecaster):
         self.ic = ic
 
     def _fit(self, y: np.ndarray) -> None:
-        from forecast.models.baselines import resolve_period
+        from forecast.diagnostics.seasonality import resolve_period
 
         self._check_choices()
         notes: list[str] = []

@@ -63,7 +63,7 @@ class Mstl(BaseForecaster):
     def _fit(self, y: np.ndarray) -> None:
         from statsmodels.tsa.seasonal import MSTL
 
-        from forecast.models.baselines import resolve_period
+        from forecast.diagnostics.seasonality import resolve_period
 
         if self.remainder not in REMAINDER_MODELS:
             raise UsageError(f"mstl: remainder must be ets or arima, got {self.remainder!r}")

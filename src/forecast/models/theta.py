@@ -69,7 +69,7 @@ class Theta(BaseForecaster):
     def _fit(self, y: np.ndarray) -> None:
         from statsmodels.tsa.forecasting.theta import ThetaModel
 
-        from forecast.models.baselines import resolve_period
+        from forecast.diagnostics.seasonality import resolve_period
 
         if self.theta < 1:
             from forecast.errors import UsageError

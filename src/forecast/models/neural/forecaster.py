@@ -195,8 +195,7 @@ class NeuralForecaster(BaseForecaster):
 
     def _choose_shape(self, y: np.ndarray, *, detect: bool) -> dict[str, str]:
         """Period, window, horizon and head size; returns how each was chosen."""
-        from forecast.diagnostics.seasonality import calendar_period
-        from forecast.models.baselines import resolve_period
+        from forecast.diagnostics.seasonality import calendar_period, resolve_period
 
         if self.strategy not in STRATEGIES:
             raise UsageError(f"{self.name}: strategy must be direct or recursive")
