@@ -188,9 +188,9 @@ def typed_table(
         elif isinstance(column.dtype, pd.CategoricalDtype):  # Parquet text: one object each
             categories = column.cat.categories.map(str)
             codes = column.cat.codes.to_numpy()
-            text = categories.to_numpy(dtype=object)[codes]
-            text[codes < 0] = None
-            frame[name] = pd.Series(text, index=column.index, dtype=object)
+            labels = categories.to_numpy(dtype=object)[codes]
+            labels[codes < 0] = None
+            frame[name] = pd.Series(labels, index=column.index, dtype=object)
         elif not pd.api.types.is_datetime64_any_dtype(column):
             text = column.astype(object).where(column.notna(), None)
             frame[name] = text.map(lambda v: v if v is None else str(v))
