@@ -21,6 +21,13 @@ class MissingChoice(StrEnum):
     interpolate = "interpolate"
 
 
+class EngineChoice(StrEnum):
+    """`--engine`: this machine's processes, or a Dask cluster."""
+
+    local = "local"
+    dask = "dask"
+
+
 class FormatChoice(StrEnum):
     """`--format`: a table for people, JSON or CSV for programs."""
 

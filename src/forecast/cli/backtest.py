@@ -15,6 +15,7 @@ from forecast.types import (
     BootstrapChoice,
     CiIntervalChoice,
     CiMethodChoice,
+    EngineChoice,
     FormatChoice,
     InnerChoice,
     MissingChoice,
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from forecast.backtest.runner import BacktestSpec, Scheme
     from forecast.backtest.uncertainty import CompareSettings, IntervalSettings
     from forecast.data import Panel
+    from forecast.execution import Executor
 
 
 def backtest(
@@ -92,6 +94,8 @@ def backtest(
         typer.Option(help="Seasonal period of the MASE/RMSSE scale (default: detected)."),
     ] = None,
     jobs: Annotated[int, typer.Option(help="Parallel worker processes.")] = 1,
+    engine: o.Engine = EngineChoice.local,
+    scheduler: o.Scheduler = None,
     seed: Annotated[int, typer.Option(help="Seed for models that draw random numbers.")] = 0,
     inner: Annotated[
         InnerChoice, typer.Option(help="Bootstrap: the scheme run on every replicate.")
@@ -242,6 +246,7 @@ def backtest(
             fmt,
             quiet,
             no_header,
+            o.executor(engine, jobs, scheduler),
         )
         return
     series = panel.single
@@ -300,12 +305,12 @@ def _backtest_panel(
     fmt: FormatChoice,
     quiet: bool,
     no_header: bool,
+    executor: Executor,
 ) -> None:
     """Every series with the same splits; aggregates over series; exit 1 on any failure."""
     from forecast.backtest.panel import POOLED_NOTE, run_panel_backtest
     from forecast.backtest.uncertainty import assess
     from forecast.cli.render import emit, error, message, progress_allowed, warn
-    from forecast.execution import make_executor
     from forecast.progress import progress_enabled, task
 
     failed = 0
@@ -320,7 +325,7 @@ def _backtest_panel(
             panel,
             entries,
             spec,
-            make_executor("local", spec.jobs),
+            executor,
             command=command,
             on_series=done,
         )

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from forecast.cli import options as o
-from forecast.types import AcfChoice, FormatChoice, MissingChoice, PacfChoice, TrendChoice
+from forecast.types import AcfChoice, EngineChoice, FormatChoice, MissingChoice, PacfChoice, TrendChoice
 
 if TYPE_CHECKING:
     from forecast.data import Panel
     from forecast.diagnostics.diagnose import DiagnoseOptions
+    from forecast.execution import Executor
 
 PANEL = "Diagnostics"
 
@@ -91,6 +92,8 @@ def diagnose(
         ),
     ] = None,
     jobs: o.Jobs = 1,
+    engine: o.Engine = EngineChoice.local,
+    scheduler: o.Scheduler = None,
     id_col: o.IdCol = None,
     ids: o.Ids = None,
     ids_file: o.IdsFile = None,
@@ -148,7 +151,7 @@ def diagnose(
     if panel.single is None and series_id is None:
         if plot is not None:
             raise UsageError("--plot draws one series; on a panel pass --id X")
-        _summarise_panel(panel, options, jobs, fmt, quiet)
+        _summarise_panel(panel, options, o.executor(engine, jobs, scheduler), fmt, quiet)
         return
     if panel.single is None and not panel.ids:
         raise InputError(f"series {series_id!r}: {panel.failures[0].reason}")
@@ -174,18 +177,17 @@ def diagnose(
 
 
 def _summarise_panel(
-    panel: Panel, options: DiagnoseOptions, jobs: int, fmt: FormatChoice, quiet: bool
+    panel: Panel, options: DiagnoseOptions, executor: Executor, fmt: FormatChoice, quiet: bool
 ) -> None:
     """One row per series; exit 1 when a series could not be diagnosed."""
     from forecast.cli.render import emit, progress_allowed, warn
     from forecast.diagnostics.panel import SUMMARY_COLUMNS, diagnose_panel
-    from forecast.execution import make_executor
     from forecast.progress import progress_enabled, task
 
     rows = []
     failures = [f.to_dict() for f in panel.failures]
     with progress_enabled(progress_allowed(quiet)), task("series", total=len(panel)) as advance:
-        for summary in diagnose_panel(panel, options, make_executor("local", jobs)):
+        for summary in diagnose_panel(panel, options, executor):
             rows.append(summary)
             if summary.error is not None:
                 failures.append({"id": summary.id, "stage": "diagnose", "error": summary.error})

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from forecast.cli import model_options as mo
 from forecast.cli import options as o
-from forecast.types import FormatChoice, MissingChoice
+from forecast.types import EngineChoice, FormatChoice, MissingChoice
 
 if TYPE_CHECKING:
     from forecast.data import Panel
+    from forecast.execution import Executor
 
 
 def fit(
@@ -24,6 +25,8 @@ def fit(
     fallback: mo.Fallback = None,
     output: mo.Output = None,
     jobs: o.Jobs = 1,
+    engine: o.Engine = EngineChoice.local,
+    scheduler: o.Scheduler = None,
     device: mo.Device = None,
     seed: mo.Seed = None,
     epochs: mo.Epochs = None,
@@ -100,7 +103,7 @@ def fit(
             fallback,
             save,
             output,
-            jobs,
+            o.executor(engine, jobs, scheduler),
             fmt,
             quiet,
             no_header,
@@ -125,13 +128,12 @@ def _fit_panel(
     fallback: str | None,
     save: Path | None,
     output: Path | None,
-    jobs: int,
+    executor: Executor,
     fmt: FormatChoice,
     quiet: bool,
     no_header: bool,
 ) -> None:
     from forecast.cli.panel_run import stream_outcomes
-    from forecast.execution import make_executor
     from forecast.panel_fit import FitSpec, fit_panel
 
     spec = FitSpec(name, params, steps, levels, fallback, {}, keep_models=save is not None)
@@ -144,7 +146,7 @@ def _fit_panel(
         "levels": list(levels),
     }
     stream_outcomes(
-        fit_panel(panel, spec, make_executor("local", jobs)),
+        fit_panel(panel, spec, executor),
         total=len(panel),
         header=header,
         levels=levels,

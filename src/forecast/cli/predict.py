@@ -11,7 +11,7 @@ import typer
 
 from forecast.cli import model_options as mo
 from forecast.cli import options as o
-from forecast.types import FormatChoice, MissingChoice
+from forecast.types import EngineChoice, FormatChoice, MissingChoice
 
 if TYPE_CHECKING:
     from forecast.data import Panel
@@ -42,6 +42,8 @@ def predict(
     ] = None,
     output: mo.Output = None,
     jobs: o.Jobs = 1,
+    engine: o.Engine = EngineChoice.local,
+    scheduler: o.Scheduler = None,
     device: mo.Device = None,
     id_col: o.IdCol = None,
     ids: o.Ids = None,
@@ -88,6 +90,8 @@ def predict(
                 fmt,
                 quiet,
                 no_header,
+                engine=engine,
+                scheduler=scheduler,
             ),
             lambda source, freq_default, file_id_col: o.load(
                 source,
@@ -155,6 +159,8 @@ class PanelPredict:
     fmt: FormatChoice
     quiet: bool
     no_header: bool
+    engine: EngineChoice = EngineChoice.local
+    scheduler: str | None = None
 
 
 def _predict_panel(
@@ -164,7 +170,6 @@ def _predict_panel(
 ) -> None:
     from forecast.cli.panel_run import stream_outcomes
     from forecast.errors import UsageError
-    from forecast.execution import make_executor
     from forecast.forecasting import DEFAULT_HORIZON, DEFAULT_LEVELS, first_given
     from forecast.models.base import check_horizon, check_levels
     from forecast.panel_fit import ContinueSpec, continue_panel
@@ -191,7 +196,7 @@ def _predict_panel(
         "levels": list(levels),
     }
     stream_outcomes(
-        continue_panel(models, new, spec, make_executor("local", opts.jobs)),
+        continue_panel(models, new, spec, o.executor(opts.engine, opts.jobs, opts.scheduler)),
         total=len(models),
         header=header,
         levels=levels,
