@@ -54,6 +54,7 @@ def fit(
     from forecast.cli.render import progress_allowed, warn_all
     from forecast.config import read_config
     from forecast.errors import UsageError
+    from forecast.execution.parts import part_files
     from forecast.forecasting import (
         DEFAULT_HORIZON,
         DEFAULT_LEVELS,
@@ -78,6 +79,33 @@ def fit(
         get_spec(fallback).resolve({})
     steps = check_horizon(first_given(horizon, cfg.horizon, DEFAULT_HORIZON))
     levels = check_levels(first_given(level, cfg.levels, DEFAULT_LEVELS))
+    min_length = min(min_obs(name), min_obs(fallback)) if fallback else min_obs(name)
+    purpose = f"fitting {fallback or name}" if fallback else f"fitting {name}"
+    if engine is EngineChoice.dask and not wide and part_files(data):
+        from forecast.cli.parts_run import fit_parts
+        from forecast.panel_fit import FitSpec
+
+        spec = FitSpec(name, raw_params, steps, levels, fallback, {}, keep_models=bool(save))
+        if fit_parts(
+            data,
+            spec,
+            o.executor(engine, jobs, scheduler),
+            time_col=time_col,
+            value_col=value_col,
+            id_col=id_col,
+            freq=freq,
+            missing=missing,
+            time_format=time_format,
+            min_length=min_length,
+            purpose=purpose,
+            ids=o.selected_ids(ids, ids_file),
+            save=save,
+            output=output,
+            fmt=fmt,
+            quiet=quiet,
+            no_header=no_header,
+        ):
+            return
     panel = o.load(
         data,
         time_col=time_col,
@@ -86,8 +114,8 @@ def fit(
         missing=missing,
         time_format=time_format,
         encoding=encoding,
-        min_length=min(min_obs(name), min_obs(fallback)) if fallback else min_obs(name),
-        purpose=f"fitting {fallback or name}" if fallback else f"fitting {name}",
+        min_length=min_length,
+        purpose=purpose,
         quiet=quiet,
         id_col=id_col,
         ids=o.selected_ids(ids, ids_file),
@@ -134,6 +162,7 @@ def _fit_panel(
     no_header: bool,
 ) -> None:
     from forecast.cli.panel_run import stream_outcomes
+    from forecast.execution import batch_size
     from forecast.panel_fit import FitSpec, fit_panel
 
     spec = FitSpec(name, params, steps, levels, fallback, {}, keep_models=save is not None)
@@ -159,4 +188,6 @@ def _fit_panel(
         defaults={"horizon": steps, "levels": list(levels)},
         quiet=quiet,
         no_header=no_header,
+        part_size=batch_size(len(panel), executor.workers),
     )
+

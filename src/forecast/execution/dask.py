@@ -22,6 +22,7 @@ dask is imported here only, inside the functions (DESIGN rule 9).
 from __future__ import annotations
 
 import logging
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -45,7 +46,9 @@ SCHEDULER_ENV = "FORECAST_DASK_SCHEDULER"
 @dataclass
 class DaskExecutor:
     """Maps over a Dask cluster: ``scheduler`` (``tcp://HOST:PORT``) or a LocalCluster of
-    ``jobs`` processes. One executor serves one map: a cluster it started closes at its end."""
+    ``jobs`` processes. Used as it is, an executor serves one map and closes its connection
+    (and the LocalCluster it started) at the map's end; in a ``with`` block it serves several
+    maps and closes at the block's end."""
 
     jobs: int = 1
     scheduler: str | None = None
@@ -53,6 +56,7 @@ class DaskExecutor:
     in_flight: int | None = None  # batches; default 4 x workers
     _client: Any = field(default=None, init=False, repr=False)
     _cluster: Any = field(default=None, init=False, repr=False)
+    _entered: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.jobs < 1:
@@ -67,14 +71,16 @@ class DaskExecutor:
         from distributed import Client, LocalCluster
 
         if self.scheduler is None:
-            self._cluster = LocalCluster(
-                n_workers=self.jobs,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
+            with warnings.catch_warnings():  # "port 8787 in use": nothing for our users
+                warnings.simplefilter("ignore", UserWarning)
+                self._cluster = LocalCluster(
+                    n_workers=self.jobs,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
             self._client = Client(self._cluster)
             return self._client
         try:
@@ -101,9 +107,11 @@ class DaskExecutor:
 
     def __enter__(self) -> DaskExecutor:
         self.start()
+        self._entered = True
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._entered = False
         self.close()
 
     @property
@@ -128,7 +136,8 @@ class DaskExecutor:
         except ComputeError as exc:
             raise ComputeError(f"{exc.message}; {done} of {len(tasks)} series done") from None
         finally:
-            self.close()
+            if not self._entered:  # in a with block, the block's end closes the cluster
+                self.close()
 
 
 def _ordered(
