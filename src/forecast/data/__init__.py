@@ -41,6 +41,7 @@ def load(
     allow_constant: bool = False,
     ids: Sequence[str] | None = None,
     wide: bool = False,
+    allow_empty: bool = False,
 ) -> Panel:
     """Read and validate one series or a panel.
 
@@ -53,6 +54,9 @@ def load(
         Only these series (an unknown id is a usage error).
     wide
         The time column plus one numeric column per series.
+    allow_empty
+        A panel whose every series is refused is returned (with its failures), not an error
+        (one part file of a directory read by a worker).
     """
     from forecast.data.panel import panel_from_table
     from forecast.data.series import series_from_table
@@ -88,4 +92,5 @@ def load(
         time_format=time_format,
         allow_constant=allow_constant,
         ids=ids,
+        allow_empty=allow_empty,
     )

@@ -9,7 +9,7 @@ check the rule, count the series and apply ``--ids``). It never holds the panel.
 Results come back part after part, each part's series in id order: the same order (and bytes)
 as a whole-panel run when the parts hold consecutive id ranges, as a directory written sorted
 by id does. Every part infers its own frequency unless ``--freq`` is given; parts that disagree
-stop the run (pass ``--freq``). A part in which no series is usable stops the run too.
+stop the run (pass ``--freq``).
 """
 
 from __future__ import annotations
@@ -132,6 +132,7 @@ def run_part(task: tuple[str, list[str] | None, PartLoad, Callable[[Any], Any], 
             time_format=opts.time_format,
             allow_constant=opts.allow_constant,
             ids=ids,
+            allow_empty=True,
         )
     except InputError as exc:
         raise InputError(f"part file {Path(path).name}: {exc.message}") from None
