@@ -57,7 +57,9 @@ def test_dask_predict_with_new_data_equals_local(cli, scheduler: str, tmp_path: 
     assert dask.stdout == local.stdout
 
 
-def test_own_local_cluster_from_jobs_and_env_scheduler(cli, scheduler, panel_csv, monkeypatch) -> None:
+def test_own_local_cluster_from_jobs_and_env_scheduler(
+    cli, scheduler, panel_csv, monkeypatch
+) -> None:
     local = cli("fit", panel_csv, "-m", "naive", "-f", "csv")
     started = cli("fit", panel_csv, "-m", "naive", "-f", "csv", "--engine", "dask", "-j", "1")
     assert started.code == 0, started.stderr

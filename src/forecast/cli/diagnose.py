@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from forecast.cli import options as o
-from forecast.types import AcfChoice, EngineChoice, FormatChoice, MissingChoice, PacfChoice, TrendChoice
+from forecast.types import (
+    AcfChoice,
+    EngineChoice,
+    FormatChoice,
+    MissingChoice,
+    PacfChoice,
+    TrendChoice,
+)
 
 if TYPE_CHECKING:
     from forecast.data import Panel

@@ -190,4 +190,3 @@ def _fit_panel(
         no_header=no_header,
         part_size=batch_size(len(panel), executor.workers),
     )
-

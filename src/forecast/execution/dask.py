@@ -21,6 +21,7 @@ dask is imported here only, inside the functions (DESIGN rule 9).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import warnings
 from collections import deque
@@ -98,10 +99,8 @@ class DaskExecutor:
         client, cluster = self._client, self._cluster
         self._client = self._cluster = None
         if client is not None:
-            try:
+            with contextlib.suppress(Exception):  # a lost scheduler cannot be told goodbye
                 client.close()
-            except Exception:  # a lost scheduler cannot be told goodbye
-                pass
         if cluster is not None:
             cluster.close()
 
@@ -173,4 +172,3 @@ def _ordered(
         if following is not None:
             pending.append(submit(following))
         yield results
-

@@ -85,15 +85,15 @@ def part_ids(task: tuple[str, str]) -> list[str]:
     return sorted("" if i is None else str(i) for i in ids)
 
 
-def plan_parts(
-    executor: Executor, source: str, id_col: str, ids: Sequence[str] | None
-) -> PartPlan:
+def plan_parts(executor: Executor, source: str, id_col: str, ids: Sequence[str] | None) -> PartPlan:
     """Check that no series is split across part files, and apply ``--ids``."""
     paths = part_files(source)
     owner: dict[str, str] = {}
     plan = PartPlan()
     wanted = set(ids) if ids is not None else None
-    for path, found in zip(paths, executor.map(part_ids, [(p, id_col) for p in paths]), strict=True):
+    for path, found in zip(
+        paths, executor.map(part_ids, [(p, id_col) for p in paths]), strict=True
+    ):
         for sid in found:
             if sid in owner:
                 raise InputError(
