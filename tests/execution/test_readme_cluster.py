@@ -4,71 +4,22 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
-from collections.abc import Iterator
+import time
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pytest
 
+from tests.execution.conftest import BIN
 from tests.panel.helpers import make_panel
 
 pytestmark = pytest.mark.slow
-BIN = Path(sys.executable).parent
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def cluster() -> Iterator[str]:
-    from distributed import Client
-
-    address = f"tcp://127.0.0.1:{_free_port()}"
-    port = address.rsplit(":", 1)[1]
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    procs = [
-        subprocess.Popen(
-            [BIN / "dask", "scheduler", "--host", "127.0.0.1", "--port", port, "--no-dashboard"],
-            **quiet,
-        )
-    ]
-    try:
-        procs.append(
-            subprocess.Popen(
-                [
-                    BIN / "dask",
-                    "worker",
-                    address,
-                    "--nworkers",
-                    "2",
-                    "--nthreads",
-                    "1",
-                    "--host",
-                    "127.0.0.1",
-                    "--no-dashboard",
-                ],
-                **quiet,
-            )
-        )
-        with Client(address, timeout=30) as client:
-            client.wait_for_workers(2, timeout=60)
-        yield address
-    finally:
-        for proc in reversed(procs):
-            proc.terminate()
-        for proc in reversed(procs):
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-def test_readme_cluster_commands(cluster: str, tmp_path: Path) -> None:
+def test_readme_cluster_commands(cluster: tuple[str, Any], tmp_path: Path) -> None:
+    address = cluster[0]
     frame = make_panel(41, 12, min_n=30, max_n=40)
     folder = tmp_path / "sales"
     folder.mkdir()
@@ -101,7 +52,7 @@ def test_readme_cluster_commands(cluster: str, tmp_path: Path) -> None:
     local = run("fit", str(folder), *common, "--format", "csv")
     via_env = run(
         "fit", str(folder), *common, "--engine", "dask", "--format", "csv",
-        FORECAST_DASK_SCHEDULER=cluster,
+        FORECAST_DASK_SCHEDULER=address,
     )  # fmt: skip
     assert via_env.returncode == 0, via_env.stderr
     assert via_env.stdout == local.stdout
@@ -118,6 +69,35 @@ def test_readme_cluster_commands(cluster: str, tmp_path: Path) -> None:
         "csv",
     ]
     assert (
-        run(*backtest, "--engine", "dask", FORECAST_DASK_SCHEDULER=cluster).stdout
+        run(*backtest, "--engine", "dask", FORECAST_DASK_SCHEDULER=address).stdout
         == run(*backtest).stdout
     )
+
+
+def test_scheduler_lost_mid_run_is_exit_1_with_whole_parts(
+    cluster: tuple[str, Any], tmp_path: Path
+) -> None:
+    address, scheduler = cluster
+    data = tmp_path / "p.csv"
+    make_panel(42, 160, min_n=40, max_n=60).to_csv(data, index=False)
+    out = tmp_path / "out"
+    run = subprocess.Popen(
+        [BIN / "forecast", "fit", data, "-m", "arima", "-p", "order=1,0,0", "--engine", "dask",
+         "--scheduler", address, "--output", out],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while not (out / "part-00000.parquet").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        scheduler.kill()
+        _, stderr = run.communicate(timeout=120)
+    finally:
+        run.kill()
+    assert run.returncode == 1, stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "lost the Dask scheduler" in errors[0], stderr
+    assert "part-00000.parquet" in errors[0] and "no _SUCCESS" in errors[0]
+    assert not (out / "_SUCCESS").exists()
+    parts = sorted(out.glob("part-*.parquet"))
+    assert parts and all(len(pd.read_parquet(p)) > 0 for p in parts)  # whole files only
