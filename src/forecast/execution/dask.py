@@ -93,6 +93,14 @@ class DaskExecutor:
                 f"{self.connect_timeout:g} s); start one with 'dask scheduler' or fix "
                 f"--scheduler/{SCHEDULER_ENV}"
             ) from None
+        try:
+            self._client.wait_for_workers(1, timeout=self.connect_timeout)
+        except (OSError, TimeoutError):
+            self.close()
+            raise UsageError(
+                f"the Dask scheduler at {self.scheduler} has no workers; start some with "
+                f"'dask worker {self.scheduler}'"
+            ) from None
         return self._client
 
     def close(self) -> None:
@@ -133,7 +141,7 @@ class DaskExecutor:
                 done += len(results)
                 yield from results
         except ComputeError as exc:
-            raise ComputeError(f"{exc.message}; {done} of {len(tasks)} series done") from None
+            raise ComputeError(f"{exc.message}; {done} of {len(tasks)} results received") from None
         finally:
             if not self._entered:  # in a with block, the block's end closes the cluster
                 self.close()
@@ -161,7 +169,7 @@ def _ordered(
             results = future.result()
         except KilledWorker as exc:
             raise ComputeError(
-                f"a batch killed {exc.last_worker or 'its workers'} repeatedly (out of memory?);"
+                f"a batch killed {getattr(exc.last_worker, 'address', 'its workers')} repeatedly (out of memory?);"
                 " give the Dask workers more memory or use fewer --jobs per machine"
             ) from None
         except (OSError, TimeoutError, FutureCancelledError) as exc:
