@@ -43,7 +43,7 @@ def test_readme_cluster_commands(cluster: tuple[str, Any], tmp_path: Path) -> No
         "--engine",
         "dask",
         "--scheduler",
-        cluster,
+        address,
         "--output",
         str(out),
     )
