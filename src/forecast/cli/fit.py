@@ -85,10 +85,10 @@ def fit(
         from forecast.cli.parts_run import fit_parts
         from forecast.panel_fit import FitSpec
 
-        spec = FitSpec(name, raw_params, steps, levels, fallback, {}, keep_models=bool(save))
+        fit_spec = FitSpec(name, raw_params, steps, levels, fallback, {}, keep_models=bool(save))
         if fit_parts(
             data,
-            spec,
+            fit_spec,
             o.executor(engine, jobs, scheduler),
             time_col=time_col,
             value_col=value_col,

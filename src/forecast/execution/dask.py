@@ -168,9 +168,10 @@ def _ordered(
         try:
             results = future.result()
         except KilledWorker as exc:
+            worker = getattr(exc.last_worker, "address", "its workers")
             raise ComputeError(
-                f"a batch killed {getattr(exc.last_worker, 'address', 'its workers')} repeatedly (out of memory?);"
-                " give the Dask workers more memory or use fewer --jobs per machine"
+                f"a batch killed {worker} repeatedly (out of memory?); give the Dask workers "
+                "more memory or run fewer worker processes per machine"
             ) from None
         except (OSError, TimeoutError, FutureCancelledError) as exc:
             why = " ".join(str(exc).split()[:12]) or type(exc).__name__

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from forecast.data import SeriesFailure
+from forecast.data.columns import Columns
 from forecast.errors import InputError, UsageError
 from forecast.execution.executor import Executor
 
@@ -64,7 +65,9 @@ class PartPlan:
     n_series: int = 0
 
 
-def part_columns(source: str, time_col: str | None, value_col: str | None, id_col: str | None):
+def part_columns(
+    source: str, time_col: str | None, value_col: str | None, id_col: str | None
+) -> Columns:
     """The columns (as for a whole-directory load) chosen on the first rows of the first part."""
     from forecast.data.parquet import dataset_head
     from forecast.data.table import choose_frame_columns
