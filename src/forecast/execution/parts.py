@@ -4,7 +4,8 @@ Rule: a series lives in exactly one part file (partition the data by id). A task
 file: the worker loads it with :func:`forecast.data.load` and the same options as a whole-panel
 run, and maps the per-series function over its series; the client reads only the first rows of
 one file (to choose the columns) and, in a first pass run by the workers, each part's ids (to
-check the rule, count the series and apply ``--ids``). It never holds the panel.
+check the rule, count the series and apply ``--ids``). It never holds the panel. Tasks are
+batches of whole part files, by the executor's batching rule.
 
 Results come back part after part, each part's series in id order: the same order (and bytes)
 as a whole-panel run when the parts hold consecutive id ranges, as a directory written sorted
@@ -15,7 +16,7 @@ stop the run (pass ``--freq``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -61,8 +62,8 @@ class PartResult:
 class PartPlan:
     """The tasks of a run: each part file with the ids to run in it (None: all)."""
 
-    parts: list[tuple[str, list[str] | None]] = field(default_factory=list)
-    n_series: int = 0
+    parts: list[tuple[str, list[str] | None]]
+    n_series: int
 
 
 def part_columns(
@@ -92,11 +93,11 @@ def plan_parts(executor: Executor, source: str, id_col: str, ids: Sequence[str] 
     """Check that no series is split across part files, and apply ``--ids``."""
     paths = part_files(source)
     owner: dict[str, str] = {}
-    plan = PartPlan()
+    parts: list[tuple[str, list[str] | None]] = []
+    n_series = 0
     wanted = set(ids) if ids is not None else None
-    for path, found in zip(
-        paths, executor.map(part_ids, [(p, id_col) for p in paths]), strict=True
-    ):
+    found_ids = executor.map(part_ids, [(p, id_col) for p in paths])
+    for path, found in zip(paths, found_ids, strict=True):
         for sid in found:
             if sid in owner:
                 raise InputError(
@@ -107,14 +108,14 @@ def plan_parts(executor: Executor, source: str, id_col: str, ids: Sequence[str] 
             owner[sid] = path
         chosen = found if wanted is None else [s for s in found if s in wanted]
         if chosen:
-            plan.parts.append((path, None if wanted is None else chosen))
-            plan = PartPlan(plan.parts, plan.n_series + len(chosen))
+            parts.append((path, None if wanted is None else chosen))
+            n_series += len(chosen)
     if wanted is not None:
         unknown = [i for i in dict.fromkeys(ids or ()) if i not in owner]
         if unknown:
             shown = ", ".join(repr(u) for u in unknown[:5])
             raise UsageError(f"--ids: series not in column '{id_col}' of {source}: {shown}")
-    return plan
+    return PartPlan(parts, n_series)
 
 
 def run_part(task: tuple[str, list[str] | None, PartLoad, Callable[[Any], Any], Any]) -> PartResult:
