@@ -89,7 +89,9 @@ def fit(
         if fit_parts(
             data,
             fit_spec,
-            o.executor(engine, jobs, scheduler),
+            engine=engine,
+            jobs=jobs,
+            scheduler=scheduler,
             time_col=time_col,
             value_col=value_col,
             id_col=id_col,

@@ -65,7 +65,7 @@ Engine = Annotated[
     EngineChoice,
     typer.Option(
         "--engine",
-        help="Where the series of a panel run: local processes (--jobs) or a Dask cluster "
+        help="Where a panel's series run: local processes (--jobs) or a Dask cluster "
         "(--scheduler; without it a local Dask cluster of --jobs workers).",
     ),
 ]

@@ -6,10 +6,10 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from forecast.types import FormatChoice, MissingChoice
+from forecast.cli import options as o
+from forecast.types import EngineChoice, FormatChoice, MissingChoice
 
 if TYPE_CHECKING:
-    from forecast.execution import Executor
     from forecast.execution.parts import PartResult
     from forecast.panel_fit import FitSpec
 
@@ -17,8 +17,10 @@ if TYPE_CHECKING:
 def fit_parts(
     data: str,
     spec: FitSpec,
-    executor: Executor,
     *,
+    engine: EngineChoice,
+    jobs: int,
+    scheduler: str | None,
     time_col: str | None,
     value_col: str | None,
     id_col: str | None,
@@ -34,8 +36,9 @@ def fit_parts(
     quiet: bool,
     no_header: bool,
 ) -> bool:
-    """Run ``fit`` part file by part file (see :mod:`forecast.execution.parts`); False when
-    the directory has no id column (one series: the ordinary path reads it)."""
+    """Run ``fit`` part file by part file (see :mod:`forecast.execution.parts`) on the
+    executor of ``engine``/``jobs``/``scheduler``; False when the directory has no id
+    column (one series: the ordinary path reads it)."""
     from forecast.cli.panel_run import stream_outcomes
     from forecast.cli.render import warn
     from forecast.execution import batch_size
@@ -45,6 +48,8 @@ def fit_parts(
     columns = part_columns(data, time_col, value_col, id_col)
     if columns.id is None:
         return False
+    # connects now: an unreachable scheduler stops the run before any output
+    executor = o.executor(engine, jobs, scheduler)
     opts = PartLoad(
         columns.id,
         columns.time,
