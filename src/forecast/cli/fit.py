@@ -191,4 +191,5 @@ def _fit_panel(
         quiet=quiet,
         no_header=no_header,
         part_size=batch_size(len(panel), executor.workers),
+        workers=executor.workers,
     )

@@ -31,11 +31,13 @@ def stream_outcomes(
     quiet: bool,
     no_header: bool,
     part_size: int | None = None,
+    workers: int | None = None,
 ) -> None:
     """Write each series' forecast as it arrives, then the failures and the summary; save every
     fitted model in one file; exit 1 when a series failed (the others are complete).
     ``load_failures`` may grow while ``outcomes`` runs (part files loaded by the workers);
-    ``part_size``: series per part of ``--output DIR`` (the executor's batch)."""
+    ``part_size``: series per part of ``--output DIR`` (the executor's batch); ``workers``
+    is shown beside the progress bar."""
     from forecast.cli.render import message, note, progress_allowed, warn
     from forecast.progress import progress_enabled, task
     from forecast.report.panel_output import open_sink
@@ -72,7 +74,8 @@ def stream_outcomes(
                     )
                 if outcome.fitted is not None:
                     kept.append((outcome.id, outcome.fitted, outcome.training))
-            advance(failed=len(load_failures) + len(failures))
+            shown = {"workers": workers} if workers else {}
+            advance(**shown, failed=len(load_failures) + len(failures))
         failures = [*load_failures, *failures]
         summary = {
             "series": forecast + len(failures),

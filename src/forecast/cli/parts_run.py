@@ -104,5 +104,6 @@ def fit_parts(
             quiet=quiet,
             no_header=no_header,
             part_size=batch_size(plan.n_series, executor.workers),
+            workers=executor.workers,
         )
     return True
