@@ -1,4 +1,6 @@
-"""A real Dask LocalCluster (2 worker processes on 127.0.0.1) shared by a module's tests."""
+"""Real Dask clusters on 127.0.0.1: a LocalCluster of 2 worker processes shared by a module's
+tests, and the README's `dask scheduler` + `dask worker` processes for one test; both stopped
+at the end."""
 
 from __future__ import annotations
 
