@@ -30,6 +30,13 @@ class IntervalsChoice(StrEnum):
     conformal = "conformal"
 
 
+class EngineChoice(StrEnum):
+    """`--engine`: this machine's processes, or a Dask cluster."""
+
+    local = "local"
+    dask = "dask"
+
+
 class FormatChoice(StrEnum):
     """`--format`: a table for people, JSON or CSV for programs."""
 

@@ -16,6 +16,7 @@ from forecast.types import (
     BootstrapChoice,
     CiIntervalChoice,
     CiMethodChoice,
+    EngineChoice,
     FormatChoice,
     InnerChoice,
     IntervalsChoice,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from forecast.backtest.runner import BacktestSpec, Scheme
     from forecast.backtest.uncertainty import CompareSettings, IntervalSettings
     from forecast.data import Panel
+    from forecast.execution import Executor
 
 
 def backtest(
@@ -96,6 +98,8 @@ def backtest(
     ] = None,
     jobs: Annotated[int, typer.Option(help="Parallel worker processes.")] = 1,
     threads: o.Threads = None,
+    engine: o.Engine = EngineChoice.local,
+    scheduler: o.Scheduler = None,
     seed: Annotated[int, typer.Option(help="Seed for models that draw random numbers.")] = 0,
     inner: Annotated[
         InnerChoice, typer.Option(help="Bootstrap: the scheme run on every replicate.")
@@ -251,6 +255,7 @@ def backtest(
                 quiet,
                 no_header,
                 policy.to_dict(spec.jobs),
+                o.executor(engine, jobs, scheduler),
             )
         return
     series = panel.single
@@ -300,12 +305,12 @@ def _backtest_panel(
     quiet: bool,
     no_header: bool,
     threads: dict[str, Any],
+    executor: Executor,
 ) -> None:
     """Every series with the same splits; aggregates over series; exit 1 on any failure."""
     from forecast.backtest.panel import POOLED_NOTE, run_panel_backtest
     from forecast.backtest.uncertainty import assess
     from forecast.cli.render import error, progress_allowed, warn
-    from forecast.execution import make_executor
     from forecast.progress import progress_enabled, task
 
     failed = 0
@@ -320,7 +325,7 @@ def _backtest_panel(
             panel,
             entries,
             spec,
-            make_executor("local", spec.jobs),
+            executor,
             command=command,
             on_series=done,
         )

@@ -8,11 +8,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from forecast.cli import options as o
-from forecast.types import AcfChoice, FormatChoice, MissingChoice, PacfChoice, TrendChoice
+from forecast.types import (
+    AcfChoice,
+    EngineChoice,
+    FormatChoice,
+    MissingChoice,
+    PacfChoice,
+    TrendChoice,
+)
 
 if TYPE_CHECKING:
     from forecast.data import Panel
     from forecast.diagnostics.diagnose import DiagnoseOptions
+    from forecast.execution import Executor
 
 PANEL = "Diagnostics"
 
@@ -91,6 +99,8 @@ def diagnose(
         ),
     ] = None,
     jobs: o.Jobs = 1,
+    engine: o.Engine = EngineChoice.local,
+    scheduler: o.Scheduler = None,
     id_col: o.IdCol = None,
     ids: o.Ids = None,
     ids_file: o.IdsFile = None,
@@ -153,7 +163,14 @@ def diagnose(
         if plot is not None:
             raise UsageError("--plot draws one series; on a panel pass --id X")
         with limited(policy):
-            _summarise_panel(panel, options, jobs, fmt, quiet, policy.to_dict(jobs))
+            _summarise_panel(
+                panel,
+                options,
+                o.executor(engine, jobs, scheduler),
+                fmt,
+                quiet,
+                policy.to_dict(jobs),
+            )
         return
     if panel.single is None and not panel.ids:
         raise InputError(f"series {series_id!r}: {panel.failures[0].reason}")
@@ -182,7 +199,7 @@ def diagnose(
 def _summarise_panel(
     panel: Panel,
     options: DiagnoseOptions,
-    jobs: int,
+    executor: Executor,
     fmt: FormatChoice,
     quiet: bool,
     threads: dict[str, Any],
@@ -190,13 +207,12 @@ def _summarise_panel(
     """One row per series; exit 1 when a series could not be diagnosed."""
     from forecast.cli.render import emit, progress_allowed, warn
     from forecast.diagnostics.panel import SUMMARY_COLUMNS, diagnose_panel
-    from forecast.execution import make_executor
     from forecast.progress import progress_enabled, task
 
     rows = []
     failures = [f.to_dict() for f in panel.failures]
     with progress_enabled(progress_allowed(quiet)), task("series", total=len(panel)) as advance:
-        for summary in diagnose_panel(panel, options, make_executor("local", jobs)):
+        for summary in diagnose_panel(panel, options, executor):
             rows.append(summary)
             if summary.error is not None:
                 failures.append({"id": summary.id, "stage": "diagnose", "error": summary.error})

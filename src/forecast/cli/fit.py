@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from forecast.cli import model_options as mo
 from forecast.cli import options as o
-from forecast.types import FormatChoice, IntervalsChoice, MissingChoice
+from forecast.types import EngineChoice, FormatChoice, IntervalsChoice, MissingChoice
 
 if TYPE_CHECKING:
     from forecast.data import Panel
+    from forecast.execution import Executor
     from forecast.types import Intervals
 
 
@@ -26,6 +27,8 @@ def fit(
     fallback: mo.Fallback = None,
     output: mo.Output = None,
     jobs: o.Jobs = 1,
+    engine: o.Engine = EngineChoice.local,
+    scheduler: o.Scheduler = None,
     device: mo.Device = None,
     seed: mo.Seed = None,
     epochs: mo.Epochs = None,
@@ -54,6 +57,7 @@ def fit(
     from forecast.cli.render import progress_allowed, warn_all
     from forecast.config import read_config
     from forecast.errors import UsageError
+    from forecast.execution.parts import part_files
     from forecast.forecasting import (
         DEFAULT_HORIZON,
         DEFAULT_LEVELS,
@@ -80,6 +84,46 @@ def fit(
         get_spec(fallback).resolve({})
     steps = check_horizon(first_given(horizon, cfg.horizon, DEFAULT_HORIZON))
     levels = check_levels(first_given(level, cfg.levels, DEFAULT_LEVELS))
+    min_length = min(min_obs(name), min_obs(fallback)) if fallback else min_obs(name)
+    purpose = f"fitting {fallback or name}" if fallback else f"fitting {name}"
+    if engine is EngineChoice.dask and not wide and part_files(data):
+        from forecast.cli.parts_run import fit_parts
+        from forecast.panel_fit import FitSpec
+
+        fit_spec = FitSpec(
+            name,
+            raw_params,
+            steps,
+            levels,
+            fallback,
+            {},
+            keep_models=bool(save),
+            intervals=intervals.value,
+        )
+        with limited(policy):
+            done = fit_parts(
+                data,
+                fit_spec,
+                engine=engine,
+                jobs=jobs,
+                scheduler=scheduler,
+                time_col=time_col,
+                value_col=value_col,
+                id_col=id_col,
+                freq=freq,
+                missing=missing,
+                time_format=time_format,
+                min_length=min_length,
+                purpose=purpose,
+                ids=o.selected_ids(ids, ids_file),
+                save=save,
+                output=output,
+                fmt=fmt,
+                quiet=quiet,
+                no_header=no_header,
+            )
+        if done:
+            return
     panel = o.load(
         data,
         time_col=time_col,
@@ -88,8 +132,8 @@ def fit(
         missing=missing,
         time_format=time_format,
         encoding=encoding,
-        min_length=min(min_obs(name), min_obs(fallback)) if fallback else min_obs(name),
-        purpose=f"fitting {fallback or name}" if fallback else f"fitting {name}",
+        min_length=min_length,
+        purpose=purpose,
         quiet=quiet,
         id_col=id_col,
         ids=o.selected_ids(ids, ids_file),
@@ -107,7 +151,7 @@ def fit(
                 intervals.value,
                 save,
                 output,
-                jobs,
+                o.executor(engine, jobs, scheduler),
                 fmt,
                 quiet,
                 no_header,
@@ -135,7 +179,7 @@ def _fit_panel(
     intervals: Intervals,
     save: Path | None,
     output: Path | None,
-    jobs: int,
+    executor: Executor,
     fmt: FormatChoice,
     quiet: bool,
     no_header: bool,
@@ -143,7 +187,7 @@ def _fit_panel(
 ) -> None:
     from forecast.cli.panel_run import stream_outcomes
     from forecast.errors import UsageError
-    from forecast.execution import make_executor
+    from forecast.execution import batch_size
     from forecast.panel_fit import FitSpec, fit_panel
 
     if intervals == "conformal" and save is not None:
@@ -172,7 +216,7 @@ def _fit_panel(
         "config": {"threads": threads},
     }
     stream_outcomes(
-        fit_panel(panel, spec, make_executor("local", jobs)),
+        fit_panel(panel, spec, executor),
         total=len(panel),
         header=header,
         levels=levels,
@@ -185,4 +229,6 @@ def _fit_panel(
         defaults={"horizon": steps, "levels": list(levels)},
         quiet=quiet,
         no_header=no_header,
+        part_size=batch_size(len(panel), executor.workers),
+        workers=executor.workers,
     )

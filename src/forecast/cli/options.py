@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from forecast.types import FormatChoice, MissingChoice
+from forecast.types import EngineChoice, FormatChoice, MissingChoice
 
 if TYPE_CHECKING:
     from forecast.data import Panel
+    from forecast.execution import Executor
 
 # The arguments of this run (main() sets them), for reports that print their own command.
 INVOCATION: ContextVar[tuple[str, ...]] = ContextVar("forecast_invocation", default=())
@@ -59,6 +60,23 @@ Wide = Annotated[
 Jobs = Annotated[
     int,
     typer.Option("--jobs", "-j", help="Worker processes for the series of a panel.", min=1),
+]
+Engine = Annotated[
+    EngineChoice,
+    typer.Option(
+        "--engine",
+        help="Where a panel's series run: local processes (--jobs) or a Dask cluster "
+        "(--scheduler; without it a local Dask cluster of --jobs workers).",
+    ),
+]
+Scheduler = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="Dask scheduler for --engine dask (default: $FORECAST_DASK_SCHEDULER, else a "
+        "local cluster).",
+    ),
 ]
 TimeCol = Annotated[
     str | None,
@@ -193,6 +211,27 @@ def load(
     if panel.single is None:
         warn_all((f"series {f.id!r} left out: {f.reason}" for f in panel.failures), quiet)
     return panel
+
+
+def executor(engine: EngineChoice, jobs: int, scheduler: str | None) -> Executor:
+    """The executor of ``--engine``/``--jobs``/``--scheduler`` (the environment's
+    FORECAST_DASK_SCHEDULER applies to ``--engine dask`` only)."""
+    import os
+
+    from forecast.errors import UsageError
+    from forecast.execution import make_executor
+    from forecast.execution.dask import SCHEDULER_ENV
+
+    if engine is EngineChoice.local:
+        if scheduler is not None:
+            raise UsageError("--scheduler needs --engine dask")
+        return make_executor("local", jobs)
+    from forecast.execution.dask import DaskExecutor
+
+    dask = DaskExecutor(jobs, scheduler or os.environ.get(SCHEDULER_ENV) or None)
+    if dask.scheduler is not None:
+        dask.start()  # an unreachable scheduler stops the run here, before any output
+    return dask
 
 
 def selected_ids(ids: str | None, ids_file: Path | None) -> list[str] | None:

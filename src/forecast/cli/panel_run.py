@@ -30,21 +30,33 @@ def stream_outcomes(
     defaults: dict[str, Any],
     quiet: bool,
     no_header: bool,
+    part_size: int | None = None,
+    workers: int | None = None,
 ) -> None:
     """Write each series' forecast as it arrives, then the failures and the summary; save every
-    fitted model in one file; exit 1 when a series failed (the others are complete)."""
+    fitted model in one file; exit 1 when a series failed (the others are complete).
+    ``load_failures`` may grow while ``outcomes`` runs (part files loaded by the workers);
+    ``part_size``: series per part of ``--output DIR`` (the executor's batch); ``workers``
+    is shown beside the progress bar."""
     from forecast.cli.render import message, note, progress_allowed, warn
     from forecast.progress import progress_enabled, task
     from forecast.report.panel_output import open_sink
 
-    failures = list(load_failures)
+    failures: list[dict[str, Any]] = []
     fallbacks = 0
     forecast = 0
     kept: list[tuple[str, BaseForecaster, dict[str, Any]]] = []
     with (
         progress_enabled(progress_allowed(quiet)),
         task("series", total=total) as advance,
-        open_sink(fmt.value, output, levels, header, csv_header=not no_header) as sink,
+        open_sink(
+            fmt.value,
+            output,
+            levels,
+            header,
+            csv_header=not no_header,
+            **({"part_size": part_size} if part_size else {}),
+        ) as sink,
     ):
         for outcome in outcomes:
             sink.write(outcome)
@@ -62,7 +74,9 @@ def stream_outcomes(
                     )
                 if outcome.fitted is not None:
                     kept.append((outcome.id, outcome.fitted, outcome.training))
-            advance(failed=len(failures))
+            shown = {"workers": workers} if workers else {}
+            advance(**shown, failed=len(load_failures) + len(failures))
+        failures = [*load_failures, *failures]
         summary = {
             "series": forecast + len(failures),
             "forecast": forecast,

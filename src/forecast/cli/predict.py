@@ -12,7 +12,7 @@ import typer
 
 from forecast.cli import model_options as mo
 from forecast.cli import options as o
-from forecast.types import FormatChoice, MissingChoice
+from forecast.types import EngineChoice, FormatChoice, MissingChoice
 
 if TYPE_CHECKING:
     from forecast.data import Panel
@@ -43,6 +43,8 @@ def predict(
     ] = None,
     output: mo.Output = None,
     jobs: o.Jobs = 1,
+    engine: o.Engine = EngineChoice.local,
+    scheduler: o.Scheduler = None,
     device: mo.Device = None,
     id_col: o.IdCol = None,
     ids: o.Ids = None,
@@ -108,6 +110,8 @@ def predict(
                     quiet,
                     no_header,
                     policy.to_dict(jobs),
+                    engine=engine,
+                    scheduler=scheduler,
                 ),
                 lambda source, freq_default, file_id_col: read_new(
                     source, freq_default=freq_default, id_col=id_col or file_id_col
@@ -153,6 +157,8 @@ class PanelPredict:
     quiet: bool
     no_header: bool
     threads: dict[str, Any]
+    engine: EngineChoice = EngineChoice.local
+    scheduler: str | None = None
 
 
 def _predict_panel(
@@ -162,7 +168,6 @@ def _predict_panel(
 ) -> None:
     from forecast.cli.panel_run import stream_outcomes
     from forecast.errors import UsageError
-    from forecast.execution import make_executor
     from forecast.forecasting import DEFAULT_HORIZON, DEFAULT_LEVELS, first_given
     from forecast.models.base import check_horizon, check_levels
     from forecast.panel_fit import ContinueSpec, continue_panel
@@ -202,7 +207,7 @@ def _predict_panel(
         "config": {"threads": opts.threads},
     }
     stream_outcomes(
-        continue_panel(models, new, spec, make_executor("local", opts.jobs)),
+        continue_panel(models, new, spec, o.executor(opts.engine, opts.jobs, opts.scheduler)),
         total=len(models),
         header=header,
         levels=levels,

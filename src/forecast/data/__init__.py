@@ -42,6 +42,7 @@ def load(
     ids: Sequence[str] | None = None,
     wide: bool = False,
     single: bool = False,
+    allow_empty: bool = False,
 ) -> Panel:
     """Read and validate one series or a panel.
 
@@ -56,6 +57,9 @@ def load(
         The time column plus one numeric column per series.
     single
         Read the whole file as one series (never look for an id column).
+    allow_empty
+        A panel whose every series is refused is returned (with its failures), not an error
+        (one part file of a directory read by a worker).
     """
     from forecast.data.panel import panel_from_table
     from forecast.data.series import series_from_table
@@ -92,4 +96,5 @@ def load(
         time_format=time_format,
         allow_constant=allow_constant,
         ids=ids,
+        allow_empty=allow_empty,
     )

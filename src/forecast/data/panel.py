@@ -163,8 +163,10 @@ def panel_from_table(
     time_format: str | None,
     allow_constant: bool,
     ids: Sequence[str] | None = None,
+    allow_empty: bool = False,
 ) -> Panel:
-    """Validate a long table series by series (see the module doc)."""
+    """Validate a long table series by series (see the module doc). ``allow_empty``: a panel
+    whose every series is refused is returned (no ids, the failures) instead of an error."""
     frame, columns, label = table.frame, table.columns, table.label
     assert columns.id is not None
     tcol, vcol, icol = columns.time, columns.value, columns.id
@@ -279,7 +281,9 @@ def panel_from_table(
         filled.append(n_fill)
         dropped.append(n_drop)
     lengths = [len(v) for v in kept_values]
-    if not out_ids:
+    if not out_ids and allow_empty:
+        kept_values, kept_stamps = [values[:0]], [t[:0]]
+    elif not out_ids:
         first = failures[0] if failures else None
         why = f"; the first, {first.id!r}: {first.reason}" if first else ""
         raise InputError(f"{label}: no usable series ({plural(len(failures), 'refused')}){why}")

@@ -46,6 +46,11 @@ def read_parquet_table(
     return typed_table(frame, columns, wanted, source, wide)
 
 
+def dataset_head(source: str) -> pd.DataFrame:
+    """The first rows of a Parquet file or directory (to choose columns without reading it)."""
+    return _head(_dataset(source))
+
+
 def _dataset(source: str) -> Any:
     import pyarrow.dataset as ds
 

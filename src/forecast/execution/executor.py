@@ -82,8 +82,17 @@ def run_batch(item: tuple[Callable[[Any], Any], Sequence[Any]]) -> list[Any]:
         return [fn(task) for task in tasks]
 
 
-def make_executor(engine: str = "local", jobs: int = 1, **options: Any) -> Executor:
-    """The executor for ``--engine`` (``local``; ``dask`` plugs in here)."""
+def make_executor(
+    engine: str = "local", jobs: int = 1, scheduler: str | None = None, **options: Any
+) -> Executor:
+    """The executor for ``--engine``: ``local`` (this machine) or ``dask`` (the cluster at
+    ``scheduler``, else a LocalCluster of ``jobs`` processes; see :mod:`.dask`)."""
     if engine == "local":
+        if scheduler is not None:
+            raise UsageError("--scheduler needs --engine dask")
         return LocalExecutor(jobs)
-    raise UsageError(f"--engine must be local, got {engine!r}")
+    if engine == "dask":
+        from forecast.execution.dask import DaskExecutor
+
+        return DaskExecutor(jobs, scheduler, **options)
+    raise UsageError(f"--engine must be local or dask, got {engine!r}")

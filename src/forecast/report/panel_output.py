@@ -165,15 +165,26 @@ def open_sink(
     levels: tuple[float, ...],
     header: dict[str, Any],
     csv_header: bool = True,
+    part_size: int = PARQUET_GROUP,
 ) -> Iterator[Sink]:
     """The sink for ``--format`` (stdout) or ``--output FILE`` (.csv, .json or .parquet,
-    written atomically: the file appears only when the run completes)."""
+    written atomically: the file appears only when the run completes), or ``--output DIR``
+    (Parquet parts of ``part_size`` series, see :mod:`forecast.report.parquet_parts`)."""
     import sys
 
+    from forecast.errors import ForecastError
     from forecast.io.atomic import atomic_path
+    from forecast.report.parquet_parts import PartsSink, is_directory_output
 
     if output is None:
         yield _stream_sink(fmt, sys.stdout, levels, header, csv_header)
+        return
+    if is_directory_output(output):
+        parts = PartsSink(output, levels, part_size)
+        try:
+            yield parts
+        except ForecastError as exc:
+            raise type(exc)(f"{exc.message}; {parts.progress_note()}") from None
         return
     kind = output_format(output)
     with atomic_path(output) as tmp:
@@ -200,5 +211,7 @@ def output_format(path: Path) -> str:
     suffix = path.suffix.lower()
     kinds = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".json": "json"}
     if suffix not in kinds:
-        raise UsageError(f"--output {path}: use a .parquet, .csv or .json file name")
+        raise UsageError(
+            f"--output {path}: use a .parquet, .csv or .json file name, or a directory"
+        )
     return kinds[suffix]

@@ -1,0 +1,167 @@
+"""A Parquet directory on a cluster: each worker reads its own part files.
+
+Rule: a series lives in exactly one part file (partition the data by id). A task is one part
+file: the worker loads it with :func:`forecast.data.load` and the same options as a whole-panel
+run, and maps the per-series function over its series; the client reads only the first rows of
+one file (to choose the columns) and, in a first pass run by the workers, each part's ids (to
+check the rule, count the series and apply ``--ids``). It never holds the panel. Tasks are
+batches of whole part files, by the executor's batching rule.
+
+Results come back part after part, each part's series in id order: the same order (and bytes)
+as a whole-panel run when the parts hold consecutive id ranges, as a directory written sorted
+by id does. Every part infers its own frequency unless ``--freq`` is given; parts that disagree
+stop the run (pass ``--freq``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from forecast.data import SeriesFailure
+from forecast.data.columns import Columns
+from forecast.errors import InputError, UsageError
+from forecast.execution.executor import Executor
+
+
+def part_files(source: str) -> list[str]:
+    """The ``*.parquet`` files of a directory, sorted by name; [] for anything else."""
+    path = Path(source)
+    return sorted(str(p) for p in path.glob("*.parquet")) if path.is_dir() else []
+
+
+@dataclass(frozen=True)
+class PartLoad:
+    """The loader options every part is read with (those of :func:`forecast.data.load`)."""
+
+    id_col: str
+    time_col: str
+    value_col: str
+    freq: str | None
+    missing: str
+    min_length: int
+    purpose: str
+    time_format: str | None = None
+    allow_constant: bool = False
+
+
+@dataclass(frozen=True)
+class PartResult:
+    """One part's outcomes (in id order), the series its loader refused, and its frequency."""
+
+    path: str
+    freq: str
+    outcomes: list[Any]
+    failures: tuple[SeriesFailure, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PartPlan:
+    """The tasks of a run: each part file with the ids to run in it (None: all)."""
+
+    parts: list[tuple[str, list[str] | None]]
+    n_series: int
+
+
+def part_columns(
+    source: str, time_col: str | None, value_col: str | None, id_col: str | None
+) -> Columns:
+    """The columns (as for a whole-directory load) chosen on the first rows of the first part."""
+    from forecast.data.parquet import dataset_head
+    from forecast.data.table import choose_frame_columns
+
+    head = dataset_head(part_files(source)[0])
+    columns, _ = choose_frame_columns(head, source, time_col, value_col, id_col, False, False)
+    return columns
+
+
+def part_ids(task: tuple[str, str]) -> list[str]:
+    """Worker side: the ids in one part file (only its id column is read), sorted."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    path, id_col = task
+    column = pq.read_table(path, columns=[id_col]).column(0)
+    ids = pc.unique(column).to_pylist()
+    return sorted("" if i is None else str(i) for i in ids)
+
+
+def plan_parts(executor: Executor, source: str, id_col: str, ids: Sequence[str] | None) -> PartPlan:
+    """Check that no series is split across part files, and apply ``--ids``."""
+    paths = part_files(source)
+    owner: dict[str, str] = {}
+    parts: list[tuple[str, list[str] | None]] = []
+    n_series = 0
+    wanted = set(ids) if ids is not None else None
+    found_ids = executor.map(part_ids, [(p, id_col) for p in paths])
+    for path, found in zip(paths, found_ids, strict=True):
+        for sid in found:
+            if sid in owner:
+                raise InputError(
+                    f"series {sid!r} is split across {Path(owner[sid]).name} and "
+                    f"{Path(path).name}; --engine dask reads one part file per task, so write "
+                    f"the data partitioned by '{id_col}' (all rows of a series in one part)"
+                )
+            owner[sid] = path
+        chosen = found if wanted is None else [s for s in found if s in wanted]
+        if chosen:
+            parts.append((path, None if wanted is None else chosen))
+            n_series += len(chosen)
+    if wanted is not None:
+        unknown = [i for i in dict.fromkeys(ids or ()) if i not in owner]
+        if unknown:
+            shown = ", ".join(repr(u) for u in unknown[:5])
+            raise UsageError(f"--ids: series not in column '{id_col}' of {source}: {shown}")
+    return PartPlan(parts, n_series)
+
+
+def run_part(task: tuple[str, list[str] | None, PartLoad, Callable[[Any], Any], Any]) -> PartResult:
+    """Worker side: load one part and run ``fn((series, spec))`` on each of its series."""
+    from forecast.data import load
+
+    path, ids, opts, fn, spec = task
+    try:
+        panel = load(
+            path,
+            id_col=opts.id_col,
+            time_col=opts.time_col,
+            value_col=opts.value_col,
+            freq=opts.freq,
+            missing=opts.missing,  # type: ignore[arg-type]
+            min_length=opts.min_length,
+            purpose=opts.purpose,
+            time_format=opts.time_format,
+            allow_constant=opts.allow_constant,
+            ids=ids,
+            allow_empty=True,
+        )
+    except InputError as exc:
+        raise InputError(f"part file {Path(path).name}: {exc.message}") from None
+    outcomes = [fn((panel[i], spec)) for i in range(len(panel))]
+    return PartResult(path, panel.freq, outcomes, panel.failures, panel.notes)
+
+
+def map_parts(
+    executor: Executor,
+    plan: PartPlan,
+    opts: PartLoad,
+    fn: Callable[[Any], Any],
+    spec: Any,
+    on_part: Callable[[PartResult], None],
+) -> Iterator[Any]:
+    """Every part's outcomes in plan order; ``on_part`` sees each part (its load failures)
+    before its outcomes are yielded. Parts that disagree on the frequency stop the run."""
+    tasks = [(path, ids, opts, fn, spec) for path, ids in plan.parts]
+    first: PartResult | None = None
+    for part in executor.map(run_part, tasks):
+        first = first or part
+        if part.freq != first.freq:
+            raise InputError(
+                f"part files disagree on the frequency ({Path(first.path).name}: {first.freq}, "
+                f"{Path(part.path).name}: {part.freq}); pass --freq"
+            )
+        on_part(part)
+        yield from part.outcomes

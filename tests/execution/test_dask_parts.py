@@ -1,0 +1,90 @@
+"""--engine dask on a Parquet directory: the workers read the parts; --output DIR."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.panel.helpers import make_panel
+
+pytestmark = pytest.mark.slow
+
+
+def _parts(frame: pd.DataFrame, folder: Path, n: int) -> str:
+    """The panel as ``n`` part files holding consecutive id ranges."""
+    folder.mkdir()
+    ids = sorted(frame["unique_id"].unique())
+    step = -(-len(ids) // n)
+    for k in range(n):
+        rows = frame[frame["unique_id"].isin(ids[k * step : (k + 1) * step])]
+        rows.to_parquet(folder / f"part-{k}.parquet", index=False)
+    return str(folder)
+
+
+def test_workers_read_the_parts_and_the_client_loads_nothing(
+    cli, scheduler: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    frame = make_panel(31, 12, min_n=30, max_n=40)
+    frame.loc[frame.index[:3], "y"] = float("nan")  # some series refused by their part's loader
+    folder = _parts(frame, tmp_path / "parts", 3)
+    args = ["fit", folder, "-m", "drift", "-H", "3", "-f", "csv"]
+    local = cli(*args)
+    assert local.code == 1 and "left out" in local.stderr  # the refused series
+
+    import forecast.data
+
+    calls: list[str] = []
+    real = forecast.data.load
+    monkeypatch.setattr(
+        forecast.data, "load", lambda source, **kw: calls.append(source) or real(source, **kw)
+    )
+    dask = cli(*args, "--engine", "dask", "--scheduler", scheduler)
+    assert calls == []  # the client read no data, the workers did
+    assert dask.code == 1
+    assert dask.stdout == local.stdout
+    assert sorted(dask.stderr.splitlines()) == sorted(local.stderr.splitlines())
+    subset = cli(*args, "--ids", "s03,s09,s11", "--engine", "dask", "--scheduler", scheduler)
+    local_subset = cli(*args, "--ids", "s03,s09,s11")
+    assert (subset.code, subset.stdout) == (local_subset.code, local_subset.stdout)
+    assert subset.stdout.count("\ns03,") == 3 and "s11" in subset.stdout
+
+
+def test_a_series_split_across_parts_is_refused(cli, scheduler: str, tmp_path: Path) -> None:
+    frame = make_panel(32, 4)
+    folder = tmp_path / "split"
+    folder.mkdir()
+    half = len(frame) // 2  # rows are shuffled: every series is in both halves
+    frame.iloc[:half].to_parquet(folder / "a.parquet", index=False)
+    frame.iloc[half:].to_parquet(folder / "b.parquet", index=False)
+    result = cli("fit", folder, "-m", "naive", "--engine", "dask", "--scheduler", scheduler)
+    assert result.code == 2
+    assert "split across a.parquet and b.parquet" in result.stderr
+    assert "partitioned by 'unique_id'" in result.stderr
+
+
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_output_directory_is_parquet_parts_then_success(
+    cli, scheduler: str, tmp_path: Path, engine: str
+) -> None:
+    frame = make_panel(33, 20, min_n=30, max_n=40)
+    folder = _parts(frame, tmp_path / "in", 2)
+    single = tmp_path / "all.parquet"
+    assert cli("fit", folder, "-m", "naive", "-H", "2", "--output", single).code == 0
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "part-00099.parquet").write_bytes(b"stale")  # from an older, longer run
+    extra = ["--scheduler", scheduler] if engine == "dask" else ["-j", "2"]
+    result = cli(
+        "fit", folder, "-m", "naive", "-H", "2", "--output", out, "--engine", engine, *extra
+    )
+    assert result.code == 0, result.stderr
+    assert "20 of 20 series" in result.stdout
+    names = sorted(p.name for p in out.iterdir())
+    assert names[0] == "_SUCCESS" and '"forecast": 20' in (out / "_SUCCESS").read_text()
+    parts = names[1:]
+    assert parts == [f"part-{k:05d}.parquet" for k in range(len(parts))]
+    assert len(parts) == 7  # batches of ceil(20 / (4 x 2 workers)) = 3 series
+    back = pd.concat([pd.read_parquet(out / p) for p in parts], ignore_index=True)
+    pd.testing.assert_frame_equal(back, pd.read_parquet(single))
