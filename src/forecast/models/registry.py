@@ -256,7 +256,8 @@ def _arima_specs() -> list[ModelSpec]:
                     "time_limit",
                     "float",
                     0.0,
-                    "seconds after which the search stops with the best so far (0: none)",
+                    "seconds after which the search stops with the best so far (0: none); the "
+                    "exact refits of the approximation's winners come after it, unbounded",
                     minimum=0,
                 ),
                 Param(
