@@ -152,15 +152,14 @@ def sf_ensemble(forecasts: dict[str, dict[str, list[float]]]) -> dict[str, list[
 
 
 def run_ours(series: list[dict[str, Any]], jobs: int) -> Iterator[dict[str, Any]]:
-    """In ``jobs`` processes with cores / jobs BLAS threads each (the backtest engine's pool:
-    without the limit, idle OpenBLAS threads spin and slow everything on a shared machine)."""
-    from forecast.backtest.engine import limit_threads, parallel_map
+    """In ``jobs`` processes under the commands' thread rule (:mod:`forecast.threads`: each
+    worker gets its share of the cores; without it, idle OpenBLAS threads spin and slow
+    everything on a shared machine)."""
+    from forecast.execution import LocalExecutor
+    from forecast.threads import limited, resolve
 
-    if jobs == 1:
-        limit_threads(max(1, os.cpu_count() or 1))
-        yield from map(ours, series)
-        return
-    yield from parallel_map(ours, series, jobs)
+    with limited(resolve()):
+        yield from LocalExecutor(jobs).map(ours, series)
 
 
 def table(

@@ -41,28 +41,13 @@ def load(data: str | Path | pd.DataFrame | Panel, **options: Any) -> Panel:
         return data
     if not isinstance(data, pd.DataFrame):
         return load_path(str(data), **options)
-    from forecast.data.panel import panel_from_table
-    from forecast.data.series import series_from_table
+    from forecast.data import from_table
     from forecast.data.table import frame_table
 
     table_options = {
         k: options.pop(k) for k in ("time_col", "value_col", "id_col", "wide") if k in options
     }
-    table = frame_table(data, **table_options)
-    checks = {
-        "freq": options.pop("freq", None),
-        "missing": options.pop("missing", "error"),
-        "min_length": options.pop("min_length", 2),
-        "purpose": options.pop("purpose", "this call"),
-        "time_format": options.pop("time_format", None),
-        "allow_constant": options.pop("allow_constant", False),
-    }
-    ids = options.pop("ids", None)
-    if options:
-        raise TypeError(f"unknown options: {sorted(options)}")
-    if table.columns.id is None:
-        return Panel.of(series_from_table(table, **checks))
-    return panel_from_table(table, ids=ids, **checks)
+    return from_table(frame_table(data, **table_options), **options)
 
 
 @dataclass(frozen=True)
@@ -115,9 +100,8 @@ def predict(
 ) -> Forecasts:
     """Forecasts from a saved model file (one series or a panel), moved on by ``data``."""
     from forecast.execution import LocalExecutor
-    from forecast.forecasting import DEFAULT_HORIZON, DEFAULT_LEVELS, first_given
+    from forecast.forecasting import horizon_and_levels
     from forecast.io.modelfile import LoadedPanel, load_model_file
-    from forecast.models.base import check_horizon, check_levels
     from forecast.panel_fit import ContinueSpec, continue_panel
 
     loaded = load_model_file(model_file)
@@ -127,8 +111,8 @@ def predict(
     else:
         models = [("", loaded.model)]
         id_col = None
-    steps = check_horizon(first_given(horizon, loaded.defaults.get("horizon"), DEFAULT_HORIZON))
-    bands = check_levels(first_given(levels, loaded.defaults.get("levels"), DEFAULT_LEVELS))
+    saved = loaded.defaults
+    steps, bands = horizon_and_levels(horizon, levels, saved.get("horizon"), saved.get("levels"))
     new = None
     if data is not None:
         new = load(data, id_col=id_col, min_length=1, allow_constant=True, freq=models[0][1].freq_)

@@ -57,6 +57,22 @@ def first_given(*values: Any) -> Any:
     return next(v for v in values if v is not None)
 
 
+def horizon_and_levels(
+    horizon: int | None,
+    levels: Sequence[float] | None,
+    saved_horizon: int | None = None,
+    saved_levels: Sequence[float] | None = None,
+) -> tuple[int, tuple[float, ...]]:
+    """A run's horizon and levels: the options, else the config's or the model file's, else the
+    defaults (12; 80 and 95); checked."""
+    from forecast.models.base import check_horizon, check_levels
+
+    return (
+        check_horizon(first_given(horizon, saved_horizon, DEFAULT_HORIZON)),
+        check_levels(first_given(levels, saved_levels, DEFAULT_LEVELS)),
+    )
+
+
 def min_obs(model_name: str) -> int:
     """The fewest observations a model can be fitted on (for the loader's length check)."""
     return get_spec(model_name).factory().min_obs

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from forecast.data import Panel, SeriesData
-from forecast.errors import ForecastError
+from forecast.errors import ForecastError, UsageError
 from forecast.execution import Executor
+from forecast.execution.executor import SeriesTasks
 from forecast.models.base import BaseForecaster, Forecast, ModelSummary
 from forecast.types import Intervals
 
@@ -33,6 +34,29 @@ class FitSpec:
     fallback_params: dict[str, Any] = field(default_factory=dict)
     keep_models: bool = False  # return the fitted models (to save them)
     intervals: Intervals = "model"  # or "conformal" (forecast.models.conformal)
+
+    def __post_init__(self) -> None:
+        if self.intervals == "conformal" and self.keep_models:
+            raise UsageError(
+                "--intervals conformal with --save is for one series; a panel's model file "
+                "does not keep per-series calibrations yet (fit without --save, or with "
+                "--intervals model)"
+            )
+
+    def header(self) -> dict[str, Any]:
+        """The run's block of a streamed JSON document."""
+        return {
+            "model": self.model,
+            "parameters": self.params,
+            "fallback": self.fallback,
+            "horizon": self.horizon,
+            "levels": list(self.levels),
+            "intervals": self.intervals,
+        }
+
+    def defaults(self) -> dict[str, Any]:
+        """What a saved panel file gives `predict` when it is not told (horizon, levels)."""
+        return {"horizon": self.horizon, "levels": list(self.levels)}
 
 
 @dataclass(frozen=True)
@@ -112,8 +136,7 @@ def _fit(series: SeriesData, name: str, params: dict[str, Any], spec: FitSpec) -
 
 def fit_panel(panel: Panel, spec: FitSpec, executor: Executor) -> Iterator[SeriesOutcome]:
     """Every series of ``panel`` through :func:`fit_one`, in id order, as each finishes."""
-    tasks = [(panel[i], spec) for i in range(len(panel))]
-    yield from executor.map(fit_one, tasks)
+    yield from executor.map(fit_one, SeriesTasks(panel, spec))
 
 
 @dataclass(frozen=True)

@@ -217,7 +217,7 @@ def _worker_threads(_: int) -> tuple[str | None, int]:
 def test_parallel_workers_share_the_cores(given: int | None) -> None:
     """Each of n workers gets its share of the active thread policy (forecast.threads): BLAS at
     1 thread by default, --threads N split between the workers (not a machine-sized pool each)."""
-    from forecast.backtest.engine import parallel_map
+    from forecast.execution.executor import parallel_map
     from forecast.threads import limited, resolve
 
     workers = 2

@@ -18,6 +18,9 @@ from tests.conftest import SAMPLES
         ["models", "-f", "json"],
         ["fit", str(SAMPLES / "sunspots.csv"), "-m", "naive", "-H", "3000", "-f", "csv"],
         ["fit", str(SAMPLES / "sunspots.csv"), "-m", "naive", "-H", "3000"],
+        # a panel streams its rows as series finish
+        ["fit", str(SAMPLES / "retail_panel.csv"), "-m", "naive", "-H", "300", "-f", "csv"],
+        ["fit", str(SAMPLES / "retail_panel.csv"), "-m", "naive", "-H", "300", "-f", "json"],
     ],
 )
 def test_a_closed_stdout_exits_0_quietly(args: list[str]) -> None:

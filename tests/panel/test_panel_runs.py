@@ -294,3 +294,25 @@ def test_inspect_and_unknown_series_in_new_data(cli, tmp_path: Path) -> None:
     assert moved.code == 0
     assert "1 series without a model, ignored: 'store_99'" in moved.stderr
     assert _rows(moved.stdout)[0]["mean"] == "1.0"
+
+
+def test_conformal_calibrations_are_not_saved_for_a_panel(cli, tmp_path: Path) -> None:
+    from forecast.errors import UsageError
+    from forecast.panel_fit import FitSpec
+
+    with pytest.raises(UsageError, match="per-series calibrations"):
+        FitSpec("naive", {}, 2, (80.0,), keep_models=True, intervals="conformal")
+    result = cli(
+        "fit",
+        PANEL,
+        "-m",
+        "naive",
+        "--intervals",
+        "conformal",
+        "--save",
+        tmp_path / "m.fcm",
+        "--ids",
+        "store_01",
+    )
+    assert result.code == 2 and "per-series calibrations" in result.stderr
+    assert not (tmp_path / "m.fcm").exists()

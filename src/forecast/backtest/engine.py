@@ -25,14 +25,12 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from forecast import threads
 from forecast.backtest.splitters import (
     Fold,
     WalkForward,
@@ -41,6 +39,7 @@ from forecast.backtest.splitters import (
     longest_run_before,
 )
 from forecast.errors import ForecastError, UsageError
+from forecast.execution.executor import parallel_map
 from forecast.models.base import ForecastBatch
 from forecast.models.registry import get_spec
 from forecast.types import Intervals
@@ -258,28 +257,6 @@ def _results(
             yield run_job(job, y, settings)
         return
     yield from parallel_map(_run_job_args, [(job, y, settings) for job in jobs], n_jobs)
-
-
-def parallel_map(
-    fn: Callable[[Any], Any], items: Sequence[Any], n_jobs: int, chunksize: int | None = None
-) -> Iterator[Any]:
-    """``map(fn, items)`` in up to ``n_jobs`` processes, results in input order."""
-    import multiprocessing
-    import sys
-
-    # fork is fast (no re-import in the workers), but not safe once torch has started threads
-    forkable = "fork" in multiprocessing.get_all_start_methods() and "torch" not in sys.modules
-    context = multiprocessing.get_context("fork" if forkable else "spawn")
-    policy = threads.active()
-    workers = min(n_jobs, len(items), policy.cores)
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=threads.enter_worker,  # each worker's share of the cores (forecast.threads)
-        initargs=(policy.for_workers(n_jobs),),
-    ) as pool:
-        chunks = chunksize or max(1, len(items) // (workers * 8))
-        yield from pool.map(fn, items, chunksize=chunks)
 
 
 def _run_job_args(args: tuple[Job, pd.Series, Settings]) -> JobResult:

@@ -24,8 +24,9 @@ length or lag.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,7 @@ from forecast.backtest.runner import BacktestSpec, run_backtest
 from forecast.backtest.scoring import ModelForecasts, best_value
 from forecast.data import Panel, SeriesData
 from forecast.execution import Executor
+from forecast.execution.executor import SeriesTasks
 
 POOLED_NOTE = (
     "pooled over series: each model's per-origin losses of every series, one series after "
@@ -117,6 +119,10 @@ class PanelBacktest:
 
     def per_series(self) -> list[dict[str, Any]]:
         """Rows ``{id, model, metric, value}`` of every series' overall metrics."""
+        return self._per_series
+
+    @cached_property
+    def _per_series(self) -> list[dict[str, Any]]:
         return [
             {"id": s.id, "model": model, "metric": metric, "value": value}
             for s in self.scored()
@@ -126,6 +132,10 @@ class PanelBacktest:
 
     def aggregate(self) -> list[dict[str, Any]]:
         """Rows ``{model, metric, mean, median, share_best, n_series}``."""
+        return self._aggregate
+
+    @cached_property
+    def _aggregate(self) -> list[dict[str, Any]]:
         overall = [s.overall() for s in self.scored()]
         metrics = list(dict.fromkeys(m for o in overall for v in o.values() for m in v))
         wins = {(label, m): 0.0 for label in self.labels for m in metrics}
@@ -156,6 +166,24 @@ class PanelBacktest:
                     }
                 )
         return rows
+
+    def worst_series(self, metric: str = "mase") -> tuple[str, list[dict[str, Any]]]:
+        """The model with the best mean ``metric``, and every series it was scored on sorted
+        by its value, worst first (rows: id, then each model's value)."""
+        means = {r["model"]: r["mean"] for r in self.aggregate() if r["metric"] == metric}
+        finite = {k: v for k, v in means.items() if v is not None}
+        if not finite:
+            return "", []
+        leader = min(finite, key=lambda k: finite[k])
+        rows = []
+        for s in self.scored():
+            overall = s.overall()
+            if metric in overall.get(leader, {}):
+                rows.append(
+                    {"id": s.id, **{m: overall.get(m, {}).get(metric) for m in self.labels}}
+                )
+        rows.sort(key=lambda r: _descending(r[leader]))
+        return leader, rows
 
     def pooled(self) -> list[ModelForecasts]:
         """Each model's forecasts of every series, concatenated in id order; an origin is
@@ -237,7 +265,7 @@ def run_panel_backtest(
     executor: Executor,
     *,
     command: str = "",
-    on_series: Any = None,
+    on_series: Callable[[SeriesBacktest], None] | None = None,
 ) -> PanelBacktest:
     """Backtest every series of ``panel`` (see the module doc); ``on_series(s)`` is called as
     each series finishes (progress)."""
@@ -246,9 +274,9 @@ def run_panel_backtest(
     from forecast.versions import library_versions
 
     inner = replace(spec, jobs=1)
-    tasks = [(panel[i], list(entries), inner) for i in range(len(panel))]
+    tasks = SeriesTasks(panel, list(entries), inner)
     results: list[SeriesBacktest] = []
-    for outcome in _mapped(executor, tasks):
+    for outcome in executor.map(backtest_one, tasks):
         results.append(outcome)
         if on_series is not None:
             on_series(outcome)
@@ -272,7 +300,6 @@ def run_panel_backtest(
     return PanelBacktest(config, results, [f.to_dict() for f in panel.failures])
 
 
-def _mapped(
-    executor: Executor, tasks: list[tuple[SeriesData, list[ModelEntry], BacktestSpec]]
-) -> Iterator[SeriesBacktest]:
-    yield from executor.map(backtest_one, tasks)
+def _descending(value: Any) -> float:
+    """Sort key: larger first, missing last."""
+    return -float(value) if value is not None and np.isfinite(value) else float("inf")

@@ -247,8 +247,8 @@ def run_bootstrap_backtest(
     of it (module :mod:`forecast.backtest.bootstrap`); the result carries the distribution of
     every metric over the replicates and how often each model beat each other one."""
     from forecast.backtest.bootstrap import replicate_indices, replicate_maker
-    from forecast.backtest.engine import parallel_map
     from forecast.backtest.uncertainty import replicate_summary
+    from forecast.execution.executor import parallel_map
     from forecast.progress import task
 
     if boot.reps < 2:

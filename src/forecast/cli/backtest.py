@@ -172,8 +172,7 @@ def backtest(
     from forecast.cli.render import progress_allowed, warn_all
     from forecast.config import read_config
     from forecast.errors import UsageError
-    from forecast.forecasting import DEFAULT_HORIZON, DEFAULT_LEVELS, first_given
-    from forecast.models.base import check_horizon, check_levels
+    from forecast.forecasting import horizon_and_levels
     from forecast.progress import progress_enabled
     from forecast.threads import limited, resolve
 
@@ -192,10 +191,11 @@ def backtest(
         from forecast.report.backtest_report import report_format
 
         report_fmt = report_format(report)
+    steps, bands = horizon_and_levels(horizon, level, cfg.horizon, cfg.levels)
     spec = BacktestSpec(
         scheme=cast("Scheme", inner.value if scheme is SchemeChoice.bootstrap else scheme.value),
-        horizon=check_horizon(first_given(horizon, cfg.horizon, DEFAULT_HORIZON)),
-        levels=check_levels(first_given(level, cfg.levels, DEFAULT_LEVELS)),
+        horizon=steps,
+        levels=bands,
         refit=default_refit,
         intervals=intervals.value,
         jobs=jobs,

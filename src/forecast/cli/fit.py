@@ -12,7 +12,7 @@ from forecast.types import EngineChoice, FormatChoice, IntervalsChoice, MissingC
 if TYPE_CHECKING:
     from forecast.data import Panel
     from forecast.execution import Executor
-    from forecast.types import Intervals
+    from forecast.panel_fit import FitSpec
 
 
 def fit(
@@ -58,14 +58,7 @@ def fit(
     from forecast.config import read_config
     from forecast.errors import UsageError
     from forecast.execution.parts import part_files
-    from forecast.forecasting import (
-        DEFAULT_HORIZON,
-        DEFAULT_LEVELS,
-        first_given,
-        fit_model,
-        min_obs,
-    )
-    from forecast.models.base import check_horizon, check_levels
+    from forecast.forecasting import fit_model, horizon_and_levels, min_obs
     from forecast.models.registry import get_spec, parse_param_args
     from forecast.progress import progress_enabled
     from forecast.threads import limited, resolve
@@ -82,28 +75,30 @@ def fit(
     spec.resolve(raw_params)  # fail on a bad parameter before reading any data
     if fallback is not None:
         get_spec(fallback).resolve({})
-    steps = check_horizon(first_given(horizon, cfg.horizon, DEFAULT_HORIZON))
-    levels = check_levels(first_given(level, cfg.levels, DEFAULT_LEVELS))
+    steps, levels = horizon_and_levels(horizon, level, cfg.horizon, cfg.levels)
     min_length = min(min_obs(name), min_obs(fallback)) if fallback else min_obs(name)
-    purpose = f"fitting {fallback or name}" if fallback else f"fitting {name}"
-    if engine is EngineChoice.dask and not wide and part_files(data):
-        from forecast.cli.parts_run import fit_parts
+    purpose = f"fitting {name}" + (f" or {fallback}" if fallback else "")
+
+    def panel_spec() -> FitSpec:
         from forecast.panel_fit import FitSpec
 
-        fit_spec = FitSpec(
+        return FitSpec(
             name,
             raw_params,
             steps,
             levels,
             fallback,
-            {},
-            keep_models=bool(save),
+            keep_models=save is not None,
             intervals=intervals.value,
         )
+
+    if engine is EngineChoice.dask and not wide and part_files(data):
+        from forecast.cli.parts_run import fit_parts
+
         with limited(policy):
             done = fit_parts(
                 data,
-                fit_spec,
+                panel_spec,
                 engine=engine,
                 jobs=jobs,
                 scheduler=scheduler,
@@ -143,12 +138,7 @@ def fit(
         with limited(policy):
             _fit_panel(
                 panel,
-                name,
-                raw_params,
-                steps,
-                levels,
-                fallback,
-                intervals.value,
+                panel_spec(),
                 save,
                 output,
                 o.executor(engine, jobs, scheduler),
@@ -171,12 +161,7 @@ def fit(
 
 def _fit_panel(
     panel: Panel,
-    name: str,
-    params: dict[str, Any],
-    steps: int,
-    levels: tuple[float, ...],
-    fallback: str | None,
-    intervals: Intervals,
+    spec: FitSpec,
     save: Path | None,
     output: Path | None,
     executor: Executor,
@@ -186,47 +171,21 @@ def _fit_panel(
     threads: dict[str, Any],
 ) -> None:
     from forecast.cli.panel_run import stream_outcomes
-    from forecast.errors import UsageError
     from forecast.execution import batch_size
-    from forecast.panel_fit import FitSpec, fit_panel
+    from forecast.panel_fit import fit_panel
 
-    if intervals == "conformal" and save is not None:
-        raise UsageError(
-            "--intervals conformal with --save is for one series; a panel's model file does not "
-            "keep per-series calibrations yet (fit without --save, or with --intervals model)"
-        )
-    spec = FitSpec(
-        name,
-        params,
-        steps,
-        levels,
-        fallback,
-        {},
-        keep_models=save is not None,
-        intervals=intervals,
-    )
-    header = {
-        "data": panel.describe(),
-        "model": name,
-        "parameters": params,
-        "fallback": fallback,
-        "horizon": steps,
-        "levels": list(levels),
-        "intervals": intervals,
-        "config": {"threads": threads},
-    }
     stream_outcomes(
         fit_panel(panel, spec, executor),
         total=len(panel),
-        header=header,
-        levels=levels,
+        header={"data": panel.describe(), **spec.header(), "config": {"threads": threads}},
+        levels=spec.levels,
         load_failures=[f.to_dict() for f in panel.failures],
         fmt=fmt,
         output=output,
         save=save,
-        model_name=name,
+        model_name=spec.model,
         id_col=panel.id_col,
-        defaults={"horizon": steps, "levels": list(levels)},
+        defaults=spec.defaults(),
         quiet=quiet,
         no_header=no_header,
         part_size=batch_size(len(panel), executor.workers),

@@ -218,15 +218,11 @@ def executor(engine: EngineChoice, jobs: int, scheduler: str | None) -> Executor
     FORECAST_DASK_SCHEDULER applies to ``--engine dask`` only)."""
     import os
 
-    from forecast.errors import UsageError
     from forecast.execution import make_executor
-    from forecast.execution.dask import SCHEDULER_ENV
 
     if engine is EngineChoice.local:
-        if scheduler is not None:
-            raise UsageError("--scheduler needs --engine dask")
-        return make_executor("local", jobs)
-    from forecast.execution.dask import DaskExecutor
+        return make_executor("local", jobs, scheduler)  # refuses a --scheduler
+    from forecast.execution.dask import SCHEDULER_ENV, DaskExecutor
 
     dask = DaskExecutor(jobs, scheduler or os.environ.get(SCHEDULER_ENV) or None)
     if dask.scheduler is not None:

@@ -38,7 +38,7 @@ def stream_outcomes(
     ``load_failures`` may grow while ``outcomes`` runs (part files loaded by the workers);
     ``part_size``: series per part of ``--output DIR`` (the executor's batch); ``workers``
     is shown beside the progress bar."""
-    from forecast.cli.render import message, note, progress_allowed, warn
+    from forecast.cli.render import message, note, progress_allowed, reader_may_stop, warn
     from forecast.progress import progress_enabled, task
     from forecast.report.panel_output import open_sink
 
@@ -47,6 +47,7 @@ def stream_outcomes(
     forecast = 0
     kept: list[tuple[str, BaseForecaster, dict[str, Any]]] = []
     with (
+        reader_may_stop(),
         progress_enabled(progress_allowed(quiet)),
         task("series", total=total) as advance,
         open_sink(
@@ -55,7 +56,7 @@ def stream_outcomes(
             levels,
             header,
             csv_header=not no_header,
-            **({"part_size": part_size} if part_size else {}),
+            part_size=part_size,
         ) as sink,
     ):
         for outcome in outcomes:

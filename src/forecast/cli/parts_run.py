@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 
 def fit_parts(
     data: str,
-    spec: FitSpec,
+    make_spec: Callable[[], FitSpec],
     *,
     engine: EngineChoice,
     jobs: int,
@@ -48,6 +49,7 @@ def fit_parts(
     columns = part_columns(data, time_col, value_col, id_col)
     if columns.id is None:
         return False
+    spec = make_spec()  # a panel: its spec's checks apply
     # connects now: an unreachable scheduler stops the run before any output
     executor = o.executor(engine, jobs, scheduler)
     opts = PartLoad(
@@ -83,11 +85,7 @@ def fit_parts(
                 "value_col": columns.value,
                 "n_series": plan.n_series,
             },
-            "model": spec.model,
-            "parameters": spec.params,
-            "fallback": spec.fallback,
-            "horizon": spec.horizon,
-            "levels": list(spec.levels),
+            **spec.header(),
         }
         stream_outcomes(
             map_parts(executor, plan, opts, fit_one, spec, on_part),
@@ -100,7 +98,7 @@ def fit_parts(
             save=save,
             model_name=spec.model,
             id_col=columns.id,
-            defaults={"horizon": spec.horizon, "levels": list(spec.levels)},
+            defaults=spec.defaults(),
             quiet=quiet,
             no_header=no_header,
             part_size=batch_size(plan.n_series, executor.workers),

@@ -68,9 +68,8 @@ def predict(
     device."""
     from forecast.cli.render import progress_allowed
     from forecast.errors import UsageError
-    from forecast.forecasting import DEFAULT_HORIZON, DEFAULT_LEVELS, continue_model, first_given
+    from forecast.forecasting import continue_model, horizon_and_levels
     from forecast.io.modelfile import LoadedPanel, load_model_file
-    from forecast.models.base import check_horizon, check_levels
     from forecast.models.conformal import Calibration
     from forecast.progress import progress_enabled
     from forecast.threads import limited, resolve
@@ -90,6 +89,10 @@ def predict(
         allow_constant=True,
     )
     loaded = load_model_file(model_file)
+    defaults = loaded.defaults
+    steps, levels = horizon_and_levels(
+        horizon, level, defaults.get("horizon"), defaults.get("levels")
+    )
     if isinstance(loaded, LoadedPanel):
         with limited(policy):
             _predict_panel(
@@ -97,14 +100,13 @@ def predict(
                 PanelPredict(
                     model_file,
                     data,
-                    horizon,
-                    level,
+                    steps,
+                    levels,
                     refit,
                     save,
                     output,
                     jobs,
                     device,
-                    id_col,
                     o.selected_ids(ids, ids_file),
                     fmt,
                     quiet,
@@ -122,9 +124,6 @@ def predict(
         raise UsageError(f"{model_file} holds one series' model; --ids/--output apply to panels")
     if device is not None:
         mo.use_device(loaded.model, device)
-    defaults = loaded.defaults
-    steps = check_horizon(first_given(horizon, defaults.get("horizon"), DEFAULT_HORIZON))
-    levels = check_levels(first_given(level, defaults.get("levels"), DEFAULT_LEVELS))
     new = None
     if data is not None:
         new = read_new(data, freq_default=loaded.model.freq_, single=True).single
@@ -144,14 +143,13 @@ class PanelPredict:
 
     model_file: Path
     data: str | None
-    horizon: int | None
-    level: list[float] | None
+    steps: int
+    levels: tuple[float, ...]
     refit: bool
     save: Path | None
     output: Path | None
     jobs: int
     device: str | None
-    id_col: str | None
     ids: list[str] | None
     fmt: FormatChoice
     quiet: bool
@@ -168,17 +166,13 @@ def _predict_panel(
 ) -> None:
     from forecast.cli.panel_run import stream_outcomes
     from forecast.errors import UsageError
-    from forecast.forecasting import DEFAULT_HORIZON, DEFAULT_LEVELS, first_given
-    from forecast.models.base import check_horizon, check_levels
     from forecast.panel_fit import ContinueSpec, continue_panel
 
     models = loaded.select(opts.ids)
     if opts.device is not None:
         for _, model in models:
             mo.use_device(model, opts.device)
-    defaults = loaded.defaults
-    steps = check_horizon(first_given(opts.horizon, defaults.get("horizon"), DEFAULT_HORIZON))
-    levels = check_levels(first_given(opts.level, defaults.get("levels"), DEFAULT_LEVELS))
+    steps, levels = opts.steps, opts.levels
     file_id_col = loaded.metadata.get("panel", {}).get("id_col")
     new = read(opts.data, models[0][1].freq_, file_id_col) if opts.data is not None else None
     if new is not None and new.single is not None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -100,17 +101,25 @@ def emit(
 ) -> None:
     """Print a result in the requested format: table (rich), json (one document) or csv.
     A reader that stops early (`forecast ... | head`) is not an error: exit 0, quietly."""
-    import typer
-
     from forecast.report.export import to_csv, to_json
 
-    try:
+    with reader_may_stop():
         if fmt == "json":
             write_stdout(to_json(document))
         elif fmt == "csv":
             write_stdout(to_csv(csv_header, csv_rows))
         else:
             print_renderables(tables, quiet)
+
+
+@contextmanager
+def reader_may_stop() -> Iterator[None]:
+    """Around anything that writes results to stdout: a reader that stops early
+    (`forecast ... | head`) ends the run with exit 0, quietly (click would make it exit 1)."""
+    import typer
+
+    try:
+        yield
     except BrokenPipeError:
         _silence_stdout()
         raise typer.Exit(0) from None

@@ -20,9 +20,19 @@ from collections.abc import Sequence
 from forecast.data.grid import future_index
 from forecast.data.panel import Panel, SeriesFailure
 from forecast.data.series import SeriesData, check_missing, load_series
+from forecast.data.table import Table
 from forecast.types import MissingPolicy
 
-__all__ = ["Panel", "SeriesData", "SeriesFailure", "future_index", "load", "load_series"]
+__all__ = [
+    "Panel",
+    "SeriesData",
+    "SeriesFailure",
+    "Table",
+    "from_table",
+    "future_index",
+    "load",
+    "load_series",
+]
 
 
 def load(
@@ -61,10 +71,7 @@ def load(
         A panel whose every series is refused is returned (with its failures), not an error
         (one part file of a directory read by a worker).
     """
-    from forecast.data.panel import panel_from_table
-    from forecast.data.series import series_from_table
     from forecast.data.table import read_table
-    from forecast.errors import UsageError
 
     check_missing(missing)
     table = read_table(
@@ -77,6 +84,38 @@ def load(
         wide=wide,
         single=single,
     )
+    return from_table(
+        table,
+        freq=freq,
+        missing=missing,
+        min_length=min_length,
+        purpose=purpose,
+        time_format=time_format,
+        allow_constant=allow_constant,
+        ids=ids,
+        allow_empty=allow_empty,
+    )
+
+
+def from_table(
+    table: Table,
+    *,
+    freq: str | None = None,
+    missing: MissingPolicy = "error",
+    min_length: int = 2,
+    purpose: str = "this command",
+    time_format: str | None = None,
+    allow_constant: bool = False,
+    ids: Sequence[str] | None = None,
+    allow_empty: bool = False,
+) -> Panel:
+    """Validate the rows of a :class:`~forecast.data.table.Table` (a file's, or a DataFrame's)
+    as one series (no id column) or a panel; the options are :func:`load`'s."""
+    from forecast.data.panel import panel_from_table
+    from forecast.data.series import series_from_table
+    from forecast.errors import UsageError
+
+    check_missing(missing)
     if table.columns.id is None:
         if ids is not None:
             raise UsageError(

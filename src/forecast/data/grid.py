@@ -128,18 +128,24 @@ def with_freq(y: pd.Series, offset: BaseOffset) -> pd.Series:
     return pd.Series(y.to_numpy(dtype="float64"), index=index, name=y.name)
 
 
+def too_short(n: int, min_length: int, purpose: str) -> str:
+    """Why ``n`` observations are refused (the subject, a file or a series, comes before)."""
+    return f"{plural(n, 'observation')}; {purpose} needs at least {min_length}"
+
+
+def constant(value: float) -> str:
+    """Why a constant series is refused (the subject comes before)."""
+    return f"constant (every value is {value:g}); there is nothing to model"
+
+
 def refuse_degenerate(
     y: pd.Series, min_length: int, purpose: str, label: str, allow_constant: bool
 ) -> None:
     if len(y) < min_length:
-        raise InputError(
-            f"{label} has {len(y)} observations; {purpose} needs at least {min_length}"
-        )
+        raise InputError(f"{label} has {too_short(len(y), min_length, purpose)}")
     values = y.to_numpy()
     if not allow_constant and len(values) and np.ptp(values) == 0:
-        raise InputError(
-            f"{label} is constant (every value is {values[0]:g}); there is nothing to model"
-        )
+        raise InputError(f"{label} is {constant(values[0])}")
 
 
 def future_index(last: pd.Timestamp, freq: str, horizon: int) -> pd.DatetimeIndex:

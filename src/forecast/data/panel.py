@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.offsets import BaseOffset, Tick
 
-from forecast.data.grid import apply_missing_policy, infer_frequency, plural
+from forecast.data.grid import apply_missing_policy, constant, infer_frequency, plural, too_short
 from forecast.data.series import SeriesData
 from forecast.data.table import Table
 from forecast.data.values import RowProblems, parse_timestamps, parse_values
@@ -172,16 +172,8 @@ def panel_from_table(
     tcol, vcol, icol = columns.time, columns.value, columns.id
     notes = list(table.notes)
     problems: list[RowProblems] = []
-    raw_ids = frame[icol]
-    id_text = (
-        pd.Series(
-            np.where(raw_ids.isna().to_numpy(), "", raw_ids.to_numpy(dtype=object)).astype(object),
-            index=raw_ids.index,
-            dtype=object,
-        ).map(str)
-        if raw_ids.dtype != object
-        else raw_ids.where(raw_ids.notna(), "")
-    )
+    raw_ids = frame[icol]  # text: every reader of a Table gives ids as strings
+    id_text = raw_ids.where(raw_ids.notna(), "")
     keep = _selected(id_text, ids, label, icol)
     if keep is not None:
         frame, id_text = frame[keep], id_text[keep]
@@ -195,10 +187,12 @@ def panel_from_table(
     codes, uniques = pd.factorize(id_text.to_numpy(), sort=True)
     names = [str(u) if u != "" else "(empty id)" for u in uniques]
     k = len(names)
-    reasons: dict[int, str] = {}
-    for problem in problems:  # the first unreadable row of each series
-        for row in np.flatnonzero(problem.mask)[::-1]:
-            reasons[int(codes[row])] = problem.message(int(row))
+    first_problem: dict[int, tuple[int, RowProblems]] = {}
+    for problem in problems:  # the first unreadable row of each series, in file order
+        for c, row in _first_rows(codes, problem.mask).items():
+            if c not in first_problem or row < first_problem[c][0]:
+                first_problem[c] = (row, problem)
+    reasons = {c: problem.message(row) for c, (row, problem) in first_problem.items()}
     lines = frame.index.to_numpy() + offset_lines
 
     t = stamps.as_unit("ns").asi8.copy()  # nanoseconds, whatever unit pandas parsed to
@@ -210,23 +204,21 @@ def panel_from_table(
 
     same = np.zeros(len(t), bool)
     same[1:] = (codes[1:] == codes[:-1]) & (t[1:] == t[:-1])
-    for row in np.flatnonzero(same)[::-1]:
-        reasons.setdefault(int(codes[row]), "")
-        if not reasons[int(codes[row])] or reasons[int(codes[row])].startswith("duplicate"):
-            reasons[int(codes[row])] = (
-                f"duplicate timestamp {index[row].isoformat()} (lines {lines[row - 1]} and "
-                f"{lines[row]}); remove duplicates or aggregate them first"
-            )
+    for c, row in _first_rows(codes, same).items():  # a series' earlier problem stands
+        reasons.setdefault(
+            c,
+            f"duplicate timestamp {index[row].isoformat()} (lines {lines[row - 1]} and "
+            f"{lines[row]}); remove duplicates or aggregate them first",
+        )
 
     offset = _panel_frequency(index, bounds, names, reasons, freq)
-    positions, on_grid = _grid_positions(t, codes, bounds, offset)
-    for row in np.flatnonzero(~on_grid)[::-1]:
-        c = int(codes[row])
-        if c not in reasons or reasons[c].startswith("timestamp"):
-            reasons[c] = (
-                f"timestamp {index[row].isoformat()} is off the {offset.freqstr} grid; pass the "
-                "right --freq or resample the data first"
-            )
+    positions, on_grid = _grid_positions(t, bounds, offset)
+    for c, row in _first_rows(codes, ~on_grid).items():
+        reasons.setdefault(
+            c,
+            f"timestamp {index[row].isoformat()} is off the {offset.freqstr} grid; pass the "
+            "right --freq or resample the data first",
+        )
 
     starts, stops = bounds[:-1], bounds[1:]
     n_obs = stops - starts
@@ -353,6 +345,13 @@ def _parse_repeated_timestamps(
     return stamps.as_unit(parsed.unit)
 
 
+def _first_rows(codes: np.ndarray, mask: np.ndarray) -> dict[int, int]:
+    """Series code -> its first row where ``mask`` holds (rows in the order of ``codes``)."""
+    rows = np.flatnonzero(mask)
+    found, first = np.unique(codes[rows], return_index=True)
+    return {int(c): int(rows[i]) for c, i in zip(found, first, strict=True)}
+
+
 def _by_code(message: Callable[[int], str], codes: np.ndarray) -> Callable[[int], str]:
     return lambda i: message(int(codes[i]))
 
@@ -410,7 +409,7 @@ def _panel_frequency(
 
 
 def _grid_positions(
-    t: np.ndarray, codes: np.ndarray, bounds: np.ndarray, offset: BaseOffset
+    t: np.ndarray, bounds: np.ndarray, offset: BaseOffset
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each timestamp's position on the ``offset`` grid, and whether it lies on it. Fixed
     steps (hours, days...) are measured from each series' own first timestamp; calendar steps
@@ -444,9 +443,9 @@ def _grid_positions(
 
 def _degenerate(values: np.ndarray, min_length: int, purpose: str, allow_constant: bool) -> str:
     if len(values) < min_length:
-        return f"{plural(len(values), 'observation')}; {purpose} needs at least {min_length}"
+        return too_short(len(values), min_length, purpose)
     if not allow_constant and len(values) and np.ptp(values) == 0:
-        return f"constant (every value is {values[0]:g}); there is nothing to model"
+        return constant(values[0])
     return ""
 
 
@@ -461,7 +460,7 @@ def _degenerate_all(
     """The refusals of :func:`_degenerate` for every series at once (as read, before any
     missing-value repair): too short, or constant."""
     out = {
-        int(c): f"{plural(int(n_obs[c]), 'observation')}; {purpose} needs at least {min_length}"
+        int(c): too_short(int(n_obs[c]), min_length, purpose)
         for c in np.flatnonzero(n_obs < min_length)
     }
     if allow_constant:
@@ -470,12 +469,8 @@ def _degenerate_all(
     with np.errstate(invalid="ignore"):
         low = np.minimum.reduceat(values, starts[nonempty]) if nonempty.size else values[:0]
         high = np.maximum.reduceat(values, starts[nonempty]) if nonempty.size else values[:0]
-    for c in nonempty[low == high]:
-        out.setdefault(
-            int(c),
-            f"constant (every value is {low[np.searchsorted(nonempty, c)]:g}); there "
-            "is nothing to model",
-        )
+    for c, value in zip(nonempty[low == high], low[low == high], strict=True):
+        out.setdefault(int(c), constant(value))
     return out
 
 

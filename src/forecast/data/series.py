@@ -94,18 +94,24 @@ def load_series(
     allow_constant
         Accept a constant series (new observations for a fitted model may be a single row).
     """
-    from forecast.data.table import read_table
+    from forecast.data import load
 
-    check_missing(missing)
-    table = read_table(
+    panel = load(
         source,
         time_col=time_col,
         value_col=value_col,
+        freq=freq,
+        missing=missing,
+        min_length=min_length,
+        purpose=purpose,
+        time_format=time_format,
         encoding=encoding,
         stdin=stdin,
+        allow_constant=allow_constant,
         single=True,
     )
-    return series_from_table(table, freq, missing, min_length, purpose, time_format, allow_constant)
+    assert panel.single is not None  # single=True never looks for an id column
+    return panel.single
 
 
 def check_missing(missing: str) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.data.columns import Columns, choose_columns
-from forecast.data.values import NumberFormat, number_format
+from forecast.data.values import SAMPLE_ROWS, NumberFormat, number_format
 from forecast.errors import InputError, UsageError
 
 WIDE_ID = "series"
@@ -136,7 +136,7 @@ def frame_table(
     """A pandas DataFrame (a notebook's, or Parquet's) as a Table, columns chosen as for CSV."""
     frame = frame.reset_index(drop=True)
     frame.columns = [str(c) for c in frame.columns]
-    head = frame.iloc[: len(frame) and 200]
+    head = frame.iloc[:SAMPLE_ROWS]
     columns, wanted = choose_frame_columns(head, label, time_col, value_col, id_col, wide, single)
     table = typed_table(frame[wanted].copy(), columns, wanted, label, wide)
     return _long(table) if wide else table

@@ -16,6 +16,7 @@ from typing import Any
 from forecast.data import Panel, SeriesData
 from forecast.diagnostics.diagnose import MIN_OBS, DiagnoseOptions
 from forecast.execution import Executor
+from forecast.execution.executor import SeriesTasks
 
 SUMMARY_TESTS = ("ADF", "KPSS")
 SUMMARY_COLUMNS = (
@@ -111,8 +112,7 @@ def diagnose_panel(
     panel: Panel, options: DiagnoseOptions, executor: Executor
 ) -> Iterator[SeriesSummary]:
     """Every series' summary row, in id order, as each finishes."""
-    tasks = [(panel[i], options) for i in range(len(panel))]
-    yield from executor.map(summarise_one, tasks)
+    yield from executor.map(summarise_one, SeriesTasks(panel, options))
 
 
 __all__ = ["MIN_OBS", "SUMMARY_COLUMNS", "SeriesSummary", "diagnose_panel", "summarise_one"]

@@ -25,7 +25,7 @@ import contextlib
 import logging
 import warnings
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -150,7 +150,7 @@ class DaskExecutor:
 def _ordered(
     client: Any,
     fn: Callable[[Any], Any],
-    chunks: Sequence[Sequence[Any]],
+    chunks: Iterable[Sequence[Any]],
     window: int,
     where: str,
 ) -> Iterator[list[Any]]:

@@ -15,7 +15,7 @@ import math
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, overload
 
 from forecast.errors import UsageError
 
@@ -42,14 +42,38 @@ def batch_size(n_tasks: int, workers: int) -> int:
     return max(1, min(MAX_BATCH, math.ceil(n_tasks / (BATCHES_PER_WORKER * max(workers, 1)))))
 
 
-def batches(tasks: Sequence[T], size: int) -> list[Sequence[T]]:
-    return [tasks[i : i + size] for i in range(0, len(tasks), size)]
+def batches(tasks: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    """Consecutive batches of ``size`` tasks, made as they are asked for."""
+    return (tasks[i : i + size] for i in range(0, len(tasks), size))
+
+
+class SeriesTasks(Sequence[tuple[Any, ...]]):
+    """``(panel[i], *extra)`` for every series of a panel, built when asked for: a panel's
+    series are never all held as pandas objects at once (a process pool still submits every
+    batch at the start; the serial and Dask executors take them as they go)."""
+
+    def __init__(self, panel: Any, *extra: Any) -> None:
+        self.panel, self.extra = panel, extra
+
+    def __len__(self) -> int:
+        return len(self.panel)
+
+    @overload
+    def __getitem__(self, i: int) -> tuple[Any, ...]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[tuple[Any, ...]]: ...
+
+    def __getitem__(self, i: int | slice) -> tuple[Any, ...] | list[tuple[Any, ...]]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return (self.panel[i], *self.extra)
 
 
 @dataclass
 class LocalExecutor:
-    """This machine: serially (``jobs=1``) or over ``jobs`` worker processes, each with
-    cores/jobs BLAS/OpenMP/torch threads (see :func:`forecast.backtest.engine.limit_threads`)."""
+    """This machine: serially (``jobs=1``) or over ``jobs`` worker processes, each with its
+    share of the cores' threads (:func:`forecast.threads.ThreadPolicy.for_workers`)."""
 
     jobs: int = 1
 
@@ -65,12 +89,35 @@ class LocalExecutor:
         if self.jobs == 1 or len(tasks) <= 1:
             yield from map(fn, tasks)
             return
-        from forecast.backtest.engine import parallel_map
-
         size = batch_size(len(tasks), self.workers)
         chunks = [(fn, chunk) for chunk in batches(tasks, size)]
         for results in parallel_map(run_batch, chunks, self.jobs, chunksize=1):
             yield from results
+
+
+def parallel_map(
+    fn: Callable[[Any], Any], items: Sequence[Any], n_jobs: int, chunksize: int | None = None
+) -> Iterator[Any]:
+    """``map(fn, items)`` in up to ``n_jobs`` processes, results in input order."""
+    import multiprocessing
+    import sys
+    from concurrent.futures import ProcessPoolExecutor
+
+    from forecast import threads
+
+    # fork is fast (no re-import in the workers), but not safe once torch has started threads
+    forkable = "fork" in multiprocessing.get_all_start_methods() and "torch" not in sys.modules
+    context = multiprocessing.get_context("fork" if forkable else "spawn")
+    policy = threads.active()
+    workers = min(n_jobs, len(items), policy.cores)
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=threads.enter_worker,  # each worker's share of the cores (forecast.threads)
+        initargs=(policy.for_workers(n_jobs),),
+    ) as pool:
+        chunks = chunksize or max(1, len(items) // (workers * 8))
+        yield from pool.map(fn, items, chunksize=chunks)
 
 
 def run_batch(item: tuple[Callable[[Any], Any], Sequence[Any]]) -> list[Any]:

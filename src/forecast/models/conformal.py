@@ -12,10 +12,13 @@ of the n_k errors: the finite-sample quantile, which covers a new exchangeable e
 probability at least L. (The plain linear-interpolation quantile under-covers: about 0.83
 instead of 0.90 with 9 calibration errors; sktime issue 10758.) A level needs at least
 L / (1 - L) errors at every lead time (19 for 95 %), so c = max(steps + that - 1, n / 4).
+The neural models calibrate on their validation tail with the same two functions,
+:func:`half_widths` and :func:`errors_needed`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -25,12 +28,35 @@ import pandas as pd
 
 from forecast.errors import InputError, UsageError
 from forecast.models.base import Bands, BaseForecaster, Forecast
-from forecast.models.neural.conformal import errors_needed, half_widths
 
 METHOD = (
     "split conformal: finite-sample quantile of the model's own walk-forward absolute errors "
     "per lead time, inside the training data"
 )
+
+
+def half_widths(
+    errors: np.ndarray, levels: tuple[float, ...], too_few: Callable[[float, int, int], str]
+) -> dict[float, np.ndarray]:
+    """Per level (percent), the half-width at each step: ``errors`` is ``[n_cal, steps]`` with
+    NaN where a calibration origin has no target. ``too_few(level, step, n)`` words the
+    UsageError raised when a step has fewer errors than the level needs."""
+    out: dict[float, np.ndarray] = {}
+    for level in levels:
+        q = np.empty(errors.shape[1])
+        for k in range(errors.shape[1]):
+            column = np.sort(errors[:, k][np.isfinite(errors[:, k])])
+            rank = math.ceil((column.size + 1) * level / 100)
+            if rank > column.size:
+                raise UsageError(too_few(level, k + 1, column.size))
+            q[k] = column[rank - 1]
+        out[level] = q
+    return out
+
+
+def errors_needed(level: float) -> int:
+    """The fewest errors a level-L interval can be calibrated from: rank <= n  <=>  n >= L/(1-L)."""
+    return math.ceil(level / (100 - level) - 1e-9)
 
 
 @dataclass(frozen=True)

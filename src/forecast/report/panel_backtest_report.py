@@ -33,7 +33,6 @@ def write_panel_report(result: PanelBacktest, path: str | Path) -> Path:
 
 def _sections(result: PanelBacktest) -> list[Section]:
     from forecast.report.backtest_plots import forecasts_figure
-    from forecast.report.panel_backtest_tables import worst_series
     from forecast.report.plots import figure_bytes
 
     c = result.config
@@ -69,7 +68,7 @@ def _sections(result: PanelBacktest) -> list[Section]:
                 ["Each box is one model's per-series values of the metric.", figure_bytes(figure)],
             )
         )
-    leader, rows = worst_series(result)
+    leader, rows = result.worst_series()
     if rows:
         header = ["id", *result.labels]
         sections.append(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -97,26 +96,8 @@ def _shown(metric: str) -> bool:
     return metric in SHOWN_METRICS or metric.startswith("coverage_")
 
 
-def worst_series(result: PanelBacktest, metric: str = "mase") -> tuple[str, list[dict[str, Any]]]:
-    """The model with the best mean ``metric`` and every series sorted by its value, worst
-    first (rows: id, then each model's value)."""
-    rows = result.aggregate()
-    means = {r["model"]: r["mean"] for r in rows if r["metric"] == metric}
-    finite = {k: v for k, v in means.items() if v is not None}
-    if not finite:
-        return "", []
-    leader = min(finite, key=lambda k: finite[k])
-    table = []
-    for s in result.scored():
-        overall = s.overall()
-        if leader in overall and metric in overall[leader]:
-            table.append({"id": s.id, **{m: overall.get(m, {}).get(metric) for m in result.labels}})
-    table.sort(key=lambda r: _descending(r[leader]))
-    return leader, table
-
-
 def worst_series_table(result: PanelBacktest, metric: str = "mase") -> RenderableType | None:
-    leader, rows = worst_series(result, metric)
+    leader, rows = result.worst_series(metric)
     if not rows:
         return None
     table = Table(
@@ -132,8 +113,3 @@ def worst_series_table(result: PanelBacktest, metric: str = "mase") -> Renderabl
     if more > 0:
         return Group(table, Text(f"... {more} more series in --format json/csv", style="dim"))
     return table
-
-
-def _descending(value: Any) -> float:
-    """Sort key: larger first, missing last."""
-    return -float(value) if value is not None and np.isfinite(value) else float("inf")

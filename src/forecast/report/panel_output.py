@@ -165,7 +165,7 @@ def open_sink(
     levels: tuple[float, ...],
     header: dict[str, Any],
     csv_header: bool = True,
-    part_size: int = PARQUET_GROUP,
+    part_size: int | None = None,
 ) -> Iterator[Sink]:
     """The sink for ``--format`` (stdout) or ``--output FILE`` (.csv, .json or .parquet,
     written atomically: the file appears only when the run completes), or ``--output DIR``
@@ -180,7 +180,7 @@ def open_sink(
         yield _stream_sink(fmt, sys.stdout, levels, header, csv_header)
         return
     if is_directory_output(output):
-        parts = PartsSink(output, levels, part_size)
+        parts = PartsSink(output, levels, part_size or PARQUET_GROUP)
         try:
             yield parts
         except ForecastError as exc:

@@ -47,6 +47,7 @@ import pandas as pd
 import torch
 
 from forecast.errors import InputError, UsageError
+from forecast.models import conformal
 from forecast.models.base import (
     Bands,
     BaseForecaster,
@@ -56,8 +57,8 @@ from forecast.models.base import (
     check_levels,
     series_freq,
 )
-from forecast.models.neural import conformal, networks, trainer
 from forecast.models.neural import device as dev
+from forecast.models.neural import networks, trainer
 from forecast.models.neural.windows import (
     Scaler,
     ScalerKind,
