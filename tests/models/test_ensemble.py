@@ -67,3 +67,49 @@ def test_default_ensemble_fits_updates_and_reloads(tmp_path) -> None:
     np.testing.assert_array_equal(loaded.predict(12, [95]).mean, model.predict(12, [95]).mean)
     members = [m.predict(12).mean for m in model.members_]
     np.testing.assert_allclose(model.predict(12).mean, np.mean(members, axis=0))
+
+
+def _obvious_validation_mse(y: pd.Series, name: str, steps: int) -> float:
+    """Each validation origin one by one: fit on the first n - v points, then rebuild the fitted
+    model on the history up to the origin and forecast (no shared code with forecast_from)."""
+    n = len(y)
+    held = max(steps, n // 5)
+    model = get_spec(name).create().fit(y.iloc[: n - held])
+    squared = []
+    for origin in range(n - held - 1, n - 1):
+        mean = model.rebased(y.iloc[: origin + 1]).predict(steps).mean
+        for k in range(steps):
+            if origin + 1 + k < n:
+                squared.append((y.iloc[origin + 1 + k] - mean[k]) ** 2)
+    return float(np.mean(squared))
+
+
+def test_weighted_combination_uses_inverse_validation_mse_inside_the_training_data() -> None:
+    y = _series(80, seed=3) + np.linspace(0, 200, 80)  # a steep trend: drift weighs most
+    members = ("naive", "drift", "mean")
+    model = Ensemble(members=members, combine="weighted").fit(y)
+    mse = np.array([_obvious_validation_mse(y, m, 8) for m in members])
+    expected = (1 / mse) / (1 / mse).sum()
+    np.testing.assert_allclose(model.weights_, expected, rtol=1e-10)
+    assert model.weights_.argmax() == 1  # drift
+    one_by_one = np.array([get_spec(m).create().fit(y).predict(6, [90]).mean for m in members])
+    np.testing.assert_allclose(model.predict(6, [90]).mean, expected @ one_by_one, rtol=1e-10)
+    assert model.summary().extra["weights"]["drift"] == pytest.approx(expected[1])
+
+
+def test_weighted_ensemble_saves_its_weights(tmp_path) -> None:
+    y = _series(80, seed=4)
+    model = Ensemble(members=("naive", "drift"), combine="weighted").fit(y)
+    path = tmp_path / "w.fcm"
+    save_model(path, model, {})
+    loaded = load_model(path).model
+    np.testing.assert_array_equal(loaded.weights_, model.weights_)
+    np.testing.assert_array_equal(
+        loaded.predict(5, [80]).upper(80), model.predict(5, [80]).upper(80)
+    )
+
+
+def test_weighted_on_a_short_series_weighs_equally_and_says_so() -> None:
+    model = Ensemble(members=("naive", "drift"), combine="weighted").fit(_series(30))
+    np.testing.assert_array_equal(model.weights_, [0.5, 0.5])
+    assert any("weighted equally" in note for note in model.summary().notes)

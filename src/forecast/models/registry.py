@@ -368,7 +368,8 @@ def _smoothing_specs() -> list[ModelSpec]:
         ModelSpec(
             "ensemble",
             "ensemble",
-            "mean or median of member models' forecasts; intervals by averaging their bounds",
+            "mean, median or validation-weighted mean of member models' forecasts; intervals by "
+            "averaging their bounds",
             "forecast.models.ensemble:Ensemble",
             (
                 Param(
@@ -381,8 +382,9 @@ def _smoothing_specs() -> list[ModelSpec]:
                     "combine",
                     "choice",
                     "mean",
-                    "how forecasts and interval bounds are combined",
-                    choices=("mean", "median"),
+                    "how forecasts and interval bounds are combined; weighted: inverse "
+                    "validation MSE weights from a walk-forward inside the training data",
+                    choices=("mean", "median", "weighted"),
                 ),
                 Param(
                     "period",
