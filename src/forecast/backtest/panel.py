@@ -55,12 +55,15 @@ class SeriesBacktest:
     error: str | None = None
 
     def overall(self) -> dict[str, dict[str, float]]:
-        """model -> metric -> value, the series' ``overall`` scope."""
+        """model -> metric -> value, the series' ``overall`` scope; when some model failed in
+        some folds, over the folds every model scored (scope ``common``), so that the models
+        are compared on the same targets."""
         out: dict[str, dict[str, float]] = {}
         if self.result is None:
             return out
+        scope = "common" if self.result.config.get("common_folds") else "overall"
         for row in self.result.metrics:
-            if row["scope"] == "overall":
+            if row["scope"] == scope:
                 out.setdefault(row["model"], {})[row["metric"]] = row["value"]
         return out
 
@@ -241,6 +244,19 @@ class PanelBacktest:
             "notes": self.notes(),
             **self.extra,
         }
+
+    def forecast_csv_header(self) -> list[str]:
+        first = next((s.result for s in self.scored() if s.result is not None), None)
+        return ["id", *(first.forecast_csv_header() if first is not None else [])]
+
+    def forecast_csv_rows(self) -> list[list[Any]]:
+        """Every series' scored forecasts (``--forecasts FILE.csv``), in id order."""
+        return [
+            [s.id, *row]
+            for s in self.scored()
+            if s.result is not None
+            for row in s.result.forecast_csv_rows()
+        ]
 
     def csv_header(self) -> list[str]:
         return ["scope", "id", "model", "metric", "value", "n_series"]

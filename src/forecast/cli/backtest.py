@@ -139,6 +139,15 @@ def backtest(
     report: Annotated[
         Path | None, typer.Option(help="Write a self-contained report (.md or .html).")
     ] = None,
+    forecasts: Annotated[
+        Path | None,
+        typer.Option(
+            "--forecasts",
+            help="Write every scored forecast (model, fold, origin, target, step, actual, "
+            "mean, bounds) to this CSV file, atomically.",
+            rich_help_panel=o.OUTPUT_PANEL,
+        ),
+    ] = None,
     id_col: o.IdCol = None,
     ids: o.Ids = None,
     ids_file: o.IdsFile = None,
@@ -169,7 +178,7 @@ def backtest(
         run_bootstrap_backtest,
     )
     from forecast.backtest.uncertainty import CompareSettings, IntervalSettings, assess
-    from forecast.cli.render import progress_allowed, warn_all
+    from forecast.cli.render import note_all, progress_allowed, warn_all
     from forecast.config import read_config
     from forecast.errors import UsageError
     from forecast.forecasting import horizon_and_levels
@@ -191,6 +200,8 @@ def backtest(
         from forecast.report.backtest_report import report_format
 
         report_fmt = report_format(report)
+    if forecasts is not None and forecasts.suffix.lower() != ".csv":
+        raise UsageError(f"--forecasts {forecasts}: the file must end in .csv")
     steps, bands = horizon_and_levels(horizon, level, cfg.horizon, cfg.levels)
     spec = BacktestSpec(
         scheme=cast("Scheme", inner.value if scheme is SchemeChoice.bootstrap else scheme.value),
@@ -256,6 +267,7 @@ def backtest(
                 no_header,
                 policy.to_dict(spec.jobs),
                 o.executor(engine, jobs, scheduler),
+                forecasts,
             )
         return
     series = panel.single
@@ -273,8 +285,8 @@ def backtest(
             )
         result.extra.update(assess(result.forecasts, ci_settings, compare_settings, spec.gap))
     result.config["threads"] = policy.to_dict(spec.jobs)
-    warn_all(result.notes, quiet)
-    warn_all(  # on stderr too: with --format json/csv nothing else shows them
+    note_all(result.notes, quiet)  # once, here: the table does not repeat them
+    warn_all(  # the table marks the partial models; the reasons are here, once
         (f"{f['model']} failed in folds {f['folds']}: {f['error']}" for f in result.failures),
         quiet,
     )
@@ -284,7 +296,7 @@ def backtest(
         write_report(result, report)
     from forecast.report.backtest_tables import backtest_tables
 
-    _emit(result, backtest_tables, report, fmt, quiet, no_header)
+    _emit(result, backtest_tables, report, fmt, quiet, no_header, forecasts)
     failed = result.failed_everywhere()
     if failed:
         from forecast.cli.render import error
@@ -306,11 +318,12 @@ def _backtest_panel(
     no_header: bool,
     threads: dict[str, Any],
     executor: Executor,
+    forecasts: Path | None = None,
 ) -> None:
     """Every series with the same splits; aggregates over series; exit 1 on any failure."""
     from forecast.backtest.panel import POOLED_NOTE, run_panel_backtest
     from forecast.backtest.uncertainty import assess
-    from forecast.cli.render import error, progress_allowed, warn
+    from forecast.cli.render import error, note_all, progress_allowed, warn
     from forecast.progress import progress_enabled, task
 
     failed = 0
@@ -345,13 +358,14 @@ def _backtest_panel(
         where = f" in {len(folds)} fold{'s' if len(folds) > 1 else ''}" if folds else ""
         who = f"{model} on series {sid!r}" if model else f"series {sid!r}"
         warn(f"{who} failed{where}: {reason}", quiet)
+    note_all(result.notes(), quiet)
     if report is not None:
         from forecast.report.panel_backtest_report import write_panel_report
 
         write_panel_report(result, report)
     from forecast.report.panel_backtest_tables import panel_backtest_tables
 
-    _emit(result, panel_backtest_tables, report, fmt, quiet, no_header)
+    _emit(result, panel_backtest_tables, report, fmt, quiet, no_header, forecasts)
     nowhere = result.failed_everywhere()
     if nowhere:
         error(f"{', '.join(nowhere)} failed on every series; the reasons are in the warnings above")
@@ -366,10 +380,19 @@ def _emit(
     fmt: FormatChoice,
     quiet: bool,
     no_header: bool,
+    forecasts: Path | None = None,
 ) -> None:
-    """The common end of a backtest: say where the report went, print the result."""
+    """The common end of a backtest: write the forecasts when asked, say where the report
+    went, print the result."""
     from forecast.cli.render import emit, message
 
+    if forecasts is not None:
+        from forecast.io.atomic import atomic_write_bytes
+        from forecast.report.export import to_csv
+
+        text = to_csv(result.forecast_csv_header(), result.forecast_csv_rows())
+        atomic_write_bytes(forecasts, text.encode("utf-8"))
+        message(f"wrote {forecasts}", quiet)
     if report is not None:
         message(f"wrote {report}", quiet)
     emit(

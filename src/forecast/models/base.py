@@ -38,9 +38,15 @@ def level_label(level: float) -> str:
 
 
 def check_levels(levels: Sequence[float]) -> tuple[float, ...]:
-    """Levels are percentages strictly between 0 and 100, returned sorted and unique."""
+    """Levels are percentages strictly between 0 and 100, returned sorted and unique; a level
+    below 1 (0.95) is refused as a fraction written for a percentage."""
     out = sorted({float(v) for v in levels})
     for level in out:
+        if 0 < level < 1:  # a fraction: 0.95 % intervals are never what was meant
+            raise UsageError(
+                f"--level is a percentage, got {level:g}; did you mean {level * 100:g}? "
+                f"(pass -l {level * 100:g})"
+            )
         if not 0 < level < 100:
             raise UsageError(f"--level must be a percentage between 0 and 100, got {level:g}")
     return tuple(out)

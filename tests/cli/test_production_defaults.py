@@ -1,0 +1,114 @@
+"""Defaults that bite in production (issue 16): fraction levels, partial models in backtests,
+notes versus warnings, the backtest CSV, Markdown reports' images."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+
+from tests.conftest import SAMPLES
+
+AIR = str(SAMPLES / "airpassengers.csv")
+NILE = str(SAMPLES / "nile.csv")
+# sparse-ar with max_lag=60 needs 90 observations: it fails in the first two of six folds
+PARTIAL = (
+    "backtest", AIR, "-m", "snaive", "-m", "sparse-ar", "-p", "sparse-ar.max_lag=60",
+    "-H", "12", "--step", "12",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("command", ["fit", "backtest"])
+def test_a_level_below_one_is_refused_as_a_fraction(cli, command) -> None:
+    args = ["-m", "naive", "-H", "2", "-l", "0.95"]
+    result = cli(command, NILE, *args)
+    assert result.code == 2 and result.stdout == ""
+    assert result.stderr == (
+        "error: --level is a percentage, got 0.95; did you mean 95? (pass -l 95)\n"
+    )
+
+
+def test_partial_models_are_marked_and_ranked_on_common_folds(cli, tmp_path) -> None:
+    forecasts = tmp_path / "forecasts.csv"
+    table = cli(*PARTIAL, "--forecasts", str(forecasts))
+    assert table.code == 0, table.stderr
+    assert "Accuracy over the 4 folds every model scored" in table.stdout
+    rows = {line.split()[1]: line for line in table.stdout.splitlines() if line.startswith("│")}
+    assert rows["snaive"].rstrip(" │").endswith(" 6")
+    assert rows["sparse-ar"].rstrip(" │").endswith("4 of 6 (partial)")
+    assert "partial: sparse-ar scored 4 of 6 folds; the models are ranked on the 4 folds" in (
+        table.stdout
+    )
+    # the table's snaive MAE is over folds 2..5 only, from the forecasts it wrote
+    written = list(csv.DictReader(forecasts.open()))
+    errors = [
+        abs(float(r["mean"]) - float(r["actual"]))
+        for r in written
+        if r["model"] == "snaive" and int(r["fold"]) >= 2
+    ]
+    assert np.mean(errors) == pytest.approx(36.979166666666664)
+    assert "│ snaive    │ 36.98 │" in table.stdout
+    assert {r["fold"] for r in written if r["model"] == "sparse-ar"} == {"2", "3", "4", "5"}
+
+    doc = json.loads(cli(*PARTIAL, "-f", "json").stdout)
+    assert doc["config"]["folds_scored"] == {"snaive": 6, "sparse-ar": 4}
+    assert doc["config"]["partial_models"] == ["sparse-ar"]
+    assert doc["config"]["common_folds"] == [2, 3, 4, 5]
+    common = {
+        (r["model"], r["metric"]): r["value"] for r in doc["metrics"] if r["scope"] == "common"
+    }
+    assert common["snaive", "mae"] == pytest.approx(36.979166666666664)
+
+    metric_csv = list(csv.DictReader(io.StringIO(cli(*PARTIAL, "-f", "csv").stdout)))
+    assert list(metric_csv[0]) == ["model", "metric", "scope", "key", "value", "folds_scored"]
+    assert {(r["model"], r["folds_scored"]) for r in metric_csv} == {
+        ("snaive", "6"),
+        ("sparse-ar", "4"),
+    }
+
+
+def test_backtest_notes_are_notes_printed_once(cli) -> None:
+    # purged k-fold trains ARIMA on a contiguous segment and says so in a note
+    result = cli("backtest", NILE, "-m", "naive", "--scheme", "purged-kfold", "-H", "3")
+    assert result.code == 0, result.stderr
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note: ")]
+    assert notes and len(notes) == len(set(notes))
+    assert "warning:" not in result.stderr
+    for line in notes:
+        assert line[len("note: ") :] not in result.stdout
+
+
+def test_loader_information_is_a_note(cli, tmp_path) -> None:
+    path = tmp_path / "unsorted.csv"
+    path.write_text("t,y\n2020-01-03,3\n2020-01-01,1\n2020-01-02,2\n2020-01-04,5\n" * 1)
+    result = cli("fit", str(path), "-m", "naive", "-H", "1", "-f", "csv")
+    assert result.code == 0, result.stderr
+    assert result.stderr == (
+        f"note: rows of {path} were not in time order; sorted them by 't'\n"
+    )
+
+
+def test_backtest_csv_is_the_metric_table(cli, tmp_path) -> None:
+    result = cli("backtest", NILE, "-m", "naive", "-H", "2", "--step", "10", "-f", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert result.code == 0 and "record" not in rows[0]
+    mae = next(r for r in rows if r["metric"] == "mae" and r["scope"] == "overall")
+    assert mae["model"] == "naive" and mae["folds_scored"] == "5"
+    assert all(r["scope"] in ("overall", "step", "fold") for r in rows)
+
+
+def test_markdown_report_links_png_files_beside_it(cli, tmp_path) -> None:
+    path = tmp_path / "report.md"
+    result = cli("backtest", NILE, "-m", "naive", "-H", "2", "--step", "10", "--report", path)
+    assert result.code == 0, result.stderr
+    text = path.read_text()
+    assert "base64" not in text
+    images = sorted(p.name for p in (tmp_path / "report_files").iterdir())
+    assert images == ["figure-1.png", "figure-2.png", "figure-3.png"]
+    for name in images:
+        assert f"](report_files/{name})" in text
+        assert (tmp_path / "report_files" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.md", "report_files"]
