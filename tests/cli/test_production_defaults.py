@@ -112,3 +112,32 @@ def test_markdown_report_links_png_files_beside_it(cli, tmp_path) -> None:
         assert f"](report_files/{name})" in text
         assert (tmp_path / "report_files" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.md", "report_files"]
+
+
+def test_backtest_options_in_the_config_file_command_line_wins(cli, tmp_path) -> None:
+    config = tmp_path / "bt.toml"
+    config.write_text(
+        'scheme = "purged-kfold"\nfolds = 3\nembargo = 2\nformat = "json"\n'
+        'refit = "never"\n\n[[models]]\nname = "naive"\n'
+    )
+    doc = json.loads(cli("backtest", NILE, "--config", config, "-H", "2").stdout)
+    assert doc["config"]["scheme"] == (
+        "purged 3-fold: horizon=2, lookback=1, embargo=2 origins"
+    )
+    assert doc["config"]["n_folds"] == 3 and doc["config"]["refit"] == "never"
+    wins = cli("backtest", NILE, "--config", config, "-H", "2", "--folds", "4", "-f", "csv")
+    assert wins.code == 0 and wins.stdout.startswith("model,metric,scope,key,value,folds_scored\n")
+    assert {r["folds_scored"] for r in csv.DictReader(io.StringIO(wins.stdout))} == {"4"}
+
+
+def test_a_bad_backtest_option_in_the_config_file_is_a_usage_error(cli, tmp_path) -> None:
+    config = tmp_path / "bt.toml"
+    config.write_text('schme = "cpcv"\n')
+    result = cli("backtest", NILE, "--config", config, "-m", "naive")
+    assert result.code == 2
+    assert result.stderr.startswith(f"error: config file {config}: unknown key schme; accepted: ")
+    config.write_text('scheme = "foo"\n')
+    result = cli("backtest", NILE, "--config", config, "-m", "naive")
+    assert result.code == 2 and result.stderr.startswith(
+        "error: Invalid value for '--scheme': 'foo' is not one of"
+    )

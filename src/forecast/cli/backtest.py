@@ -46,7 +46,16 @@ def backtest(
         list[str] | None,
         typer.Option("--param", "-p", help="[LABEL.]key=value for a model's parameter; repeat."),
     ] = None,
-    config: mo.Config = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="TOML file with models, horizon, levels and any other backtest option "
+            "(scheme = \"cpcv\", folds = 4...); the command line wins.",
+            is_eager=True,
+            callback=lambda ctx, value: _config_defaults(ctx, value),
+        ),
+    ] = None,
     scheme: Annotated[
         SchemeChoice, typer.Option(help="How to split the data.")
     ] = SchemeChoice.walk_forward,
@@ -186,7 +195,7 @@ def backtest(
     from forecast.threads import limited, resolve
 
     policy = resolve(threads)
-    cfg = read_config(config)
+    cfg = read_config(config, _config_options())  # its options are applied by _config_defaults
     default_refit, per_model = _refits(refit or [])
     entries = [
         replace(e, refit=per_model.pop(e.label)) if e.label in per_model else e
@@ -403,6 +412,40 @@ def _emit(
         tables=tables(result) if fmt is FormatChoice.table else [],
         quiet=quiet,
     )
+
+
+# Options a config file cannot set: the data, the file itself, and those it has its own keys
+# for (models, [params], levels, horizon).
+_NOT_IN_CONFIG = {"data", "config", "model", "param", "level", "horizon", "debug"}
+
+
+_ALIASES = {"format": "fmt"}
+
+
+def _config_options() -> list[str]:
+    """The option names a backtest config file may set (``format`` for ``--format``)."""
+    import inspect
+
+    names = [n for n in inspect.signature(backtest).parameters if n not in _NOT_IN_CONFIG]
+    return [*names, *_ALIASES]
+
+
+def _config_defaults(ctx: typer.Context, value: Path | None) -> Path | None:
+    """``--config``: the file's backtest options become the defaults of the options not given
+    on the command line (click's default map), so they are parsed and checked as if typed."""
+    if value is None:
+        return None
+    from forecast.config import read_config
+
+    params = {p.name: p for p in ctx.command.params if p.name in _config_options()}
+    cfg = read_config(value, _config_options())
+    defaults: dict[str, Any] = dict(ctx.default_map or {})
+    for key, raw in cfg.options.items():
+        name = _ALIASES.get(key, key)
+        multiple = getattr(params[name], "multiple", False)
+        defaults[name] = ([raw] if not isinstance(raw, list) else raw) if multiple else raw
+    ctx.default_map = defaults
+    return value
 
 
 def _neural_options(entry: ModelEntry, device: str | None, epochs: int | None) -> ModelEntry:
