@@ -141,3 +141,14 @@ def test_a_bad_backtest_option_in_the_config_file_is_a_usage_error(cli, tmp_path
     assert result.code == 2 and result.stderr.startswith(
         "error: Invalid value for '--scheme': 'foo' is not one of"
     )
+
+
+def test_drift_is_named_and_no_period_reads_as_such(cli) -> None:
+    drift = cli("fit", AIR, "-m", "arima", "-p", "order=0,1,1", "-p", "trend=t", "-H", "1")
+    assert drift.code == 0, drift.stderr
+    assert "│ drift  │  2.4212 │      3.686 │ 0.657 │" in drift.stdout
+    assert "x1" not in drift.stdout and "config:" not in drift.stdout
+    doc = json.loads(cli("fit", NILE, "-m", "auto-arima", "-H", "1", "-f", "json").stdout)
+    assert doc["model"]["selection"].startswith(
+        "stepwise search by AICC; no seasonal period detected; d=1"
+    )
