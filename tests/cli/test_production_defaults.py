@@ -152,3 +152,52 @@ def test_drift_is_named_and_no_period_reads_as_such(cli) -> None:
     assert doc["model"]["selection"].startswith(
         "stepwise search by AICC; no seasonal period detected; d=1"
     )
+
+
+def _monthly_day_first(tmp_path):
+    lines = ["t,y"] + [f"01/{m:02d}/{2020 + y},{10 + 3 * m + y}" for y in (0, 1) for m in range(1, 13)]
+    path = tmp_path / "day_first.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_day_first_dates_read_month_first_say_which_format_reads_them(cli, tmp_path) -> None:
+    path = _monthly_day_first(tmp_path)
+    result = cli("fit", path, "-m", "naive", "-H", "1", "-f", "csv")
+    assert result.code == 2 and result.stdout == ""
+    assert result.stderr == (
+        "error: 354 missing values (0 empty, 354 timestamps absent from the D grid); the first "
+        "is at 2020-01-13T00:00:00; pass --missing drop|ffill|interpolate; read day-first the "
+        "dates are regular: pass --time-format %d/%m/%Y\n"
+    )
+    fixed = cli("fit", path, "-m", "naive", "-H", "1", "-f", "csv", "--time-format", "%d/%m/%Y")
+    assert fixed.code == 0 and fixed.stdout.splitlines()[1].startswith("2022-01-01T00:00:00,47.0,")
+
+
+@pytest.mark.parametrize(
+    ("column", "first", "step", "option", "expected"),
+    [
+        ("timestamp", 1577836800, 86400, (), "2020-01-31T00:00:00"),  # seconds, detected
+        ("time", 1577836800000, 3600000, (), "2020-01-02T06:00:00"),  # milliseconds, detected
+        ("t", 1577836800, 86400, ("--time-col", "t", "--time-format", "epoch"), "2020-01-31T00:00:00"),
+        ("t", 1577836800000, 3600000, ("--time-col", "t", "--time-format", "epoch_ms"), "2020-01-02T06:00:00"),
+    ],
+)
+def test_unix_epoch_timestamps(cli, tmp_path, column, first, step, option, expected) -> None:
+    path = tmp_path / "epoch.csv"
+    rows = [f"{column},y"] + [f"{first + step * i},{i % 7 + i}" for i in range(30)]
+    path.write_text("\n".join(rows) + "\n")
+    result = cli("fit", path, "-m", "naive", "-H", "1", "-f", "csv", *option)
+    assert result.code == 0, result.stderr
+    assert result.stdout.splitlines()[1].split(",")[:2] == [expected, "30.0"]
+
+
+def test_a_bad_epoch_value_names_its_line(cli, tmp_path) -> None:
+    path = tmp_path / "epoch.csv"
+    path.write_text("t,y\n1577836800,1\n1577923200.5,2\n1578009600,3\n")
+    result = cli("fit", path, "-m", "naive", "-H", "1", "--time-col", "t", "--time-format", "epoch")
+    assert result.code == 2
+    assert result.stderr == (
+        "error: line 3: timestamp '1577923200.5' in column 't' is not a whole number of "
+        "seconds since 1970 (--time-format epoch); fix it\n"
+    )

@@ -115,7 +115,8 @@ TimeFormat = Annotated[
     str | None,
     typer.Option(
         "--time-format",
-        help="strftime format of the timestamps, e.g. %d/%m/%Y (default: inferred).",
+        help="strftime format of the timestamps, e.g. %d/%m/%Y, or epoch / epoch_ms for Unix "
+        "seconds / milliseconds (default: inferred).",
         rich_help_panel=DATA_PANEL,
     ),
 ]
