@@ -201,3 +201,45 @@ def test_a_bad_epoch_value_names_its_line(cli, tmp_path) -> None:
         "error: line 3: timestamp '1577923200.5' in column 't' is not a whole number of "
         "seconds since 1970 (--time-format epoch); fix it\n"
     )
+
+
+def _numeric_id_panel(tmp_path):
+    lines = ["store,month,sales"] + [
+        f"{s},2020-{m:02d}-01,{10 * s + m}" for s in (1, 2, 3) for m in range(1, 7)
+    ]
+    path = tmp_path / "panel.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_long_panel_read_as_one_series_names_id_col(cli, tmp_path) -> None:
+    path = _numeric_id_panel(tmp_path)
+    result = cli("fit", path, "-m", "naive", "--value-col", "sales")
+    assert result.code == 2
+    assert result.stderr == (
+        "error: duplicate timestamp 2020-01-01T00:00:00 (lines 2 and 8): most timestamps "
+        "repeat, so the file looks like several series in long format; pass --id-col NAME "
+        "(one of 'store'?), the column that names the series, to read each series on its own "
+        "(do not aggregate different series)\n"
+    )
+    several = cli("fit", path, "-m", "naive")
+    assert several.code == 2 and "(and --id-col NAME if one of them names the series" in (
+        several.stderr
+    )
+    panel = cli("fit", path, "-m", "naive", "--value-col", "sales", "--id-col", "store", "-H", "1",
+                "-f", "csv")  # fmt: skip
+    assert panel.code == 0 and [r.split(",")[:3] for r in panel.stdout.splitlines()[1:]] == [
+        ["1", "2020-07-01T00:00:00", "16.0"],
+        ["2", "2020-07-01T00:00:00", "26.0"],
+        ["3", "2020-07-01T00:00:00", "36.0"],
+    ]
+
+
+def test_one_repeated_timestamp_is_still_a_duplicate(cli, tmp_path) -> None:
+    path = tmp_path / "dup.csv"
+    path.write_text("t,y\n2020-01-01,1\n2020-01-02,2\n2020-01-02,3\n2020-01-03,4\n")
+    result = cli("fit", path, "-m", "naive")
+    assert result.stderr == (
+        "error: duplicate timestamp 2020-01-02T00:00:00 (lines 3 and 4); remove duplicates or "
+        "aggregate them first\n"
+    )

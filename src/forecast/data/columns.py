@@ -85,7 +85,10 @@ def choose_columns(
             found += f" (empty: {empty})" if empty and not numeric else ""
             hint = "pass --value-col NAME"
             if numeric and id_col is None:
-                hint += ", or --wide if each column is a series"
+                hint += (
+                    " (and --id-col NAME if one of them names the series of a long-format "
+                    "panel), or --wide if each column is a series"
+                )
             raise UsageError(f"{label} has {found}; {hint} (columns: {columns})")
         value_col = numeric[0]
     return Columns(time_col, value_col, id_col, formats[value_col] or NumberFormat())

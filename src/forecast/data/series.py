@@ -142,7 +142,7 @@ def series_from_table(
         order = np.argsort(stamps.asi8, kind="stable")
         stamps, values, lines = stamps[order], values[order], lines[order]
         notes.append(f"rows of {label} were not in time order; sorted them by '{tcol}'")
-    refuse_duplicates(stamps, lines)
+    refuse_duplicates(stamps, lines, table.others)
 
     try:  # a day-first file read month-first looks irregular, or full of gaps
         offset = resolve_frequency(stamps, freq)
