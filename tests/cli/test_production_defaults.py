@@ -243,3 +243,56 @@ def test_one_repeated_timestamp_is_still_a_duplicate(cli, tmp_path) -> None:
         "error: duplicate timestamp 2020-01-02T00:00:00 (lines 3 and 4); remove duplicates or "
         "aggregate them first\n"
     )
+
+
+def test_overflowing_values_say_what_overflowed(cli, tmp_path) -> None:
+    path = tmp_path / "big.csv"
+    rows = ["t,y"] + [f"2020-01-{d:02d},{(1 + d % 5) * 3e307:.6e}" for d in range(1, 29)]
+    path.write_text("\n".join(rows) + "\n")
+    for model in ("naive", "arima"):
+        result = cli("fit", path, "-m", model, "-H", "2")
+        assert result.code == 2 and result.stdout == ""
+        assert result.stderr == (
+            "error: the series has values up to 1.5e+308, too large to compute with: their "
+            "squares (variances, likelihoods) overflow float64 above 1.8e+308; divide the values "
+            "by a power of ten (e.g. 1e302) or model their logarithm\n"
+        )
+
+
+def test_a_forecast_that_overflows_names_the_overflow(recwarn) -> None:
+    import pandas as pd
+
+    from forecast.errors import ComputeError
+    from forecast.models.base import BaseForecaster
+
+    class Exploding(BaseForecaster):
+        """A model whose interval variance overflows (as a diverging fit's would)."""
+
+        name = "exploding"
+
+        def _fit(self, y):
+            pass
+
+        def _predict(self, horizon, levels):
+            mean = np.full(horizon, self.y_[-1])
+            spread = np.full(horizon, 1e200) ** 2  # overflows to inf
+            return mean, {lv: (mean - spread, mean + spread) for lv in levels}, "test"
+
+        def _update(self, new):
+            pass
+
+        def _fitted_state(self):
+            return {}, {}
+
+        def _restore(self, fitted, arrays):
+            pass
+
+    y = pd.Series([1.0, 2.0, 4.0], index=pd.date_range("2020-01-01", periods=3, freq="D"))
+    with pytest.raises(ComputeError) as caught:
+        Exploding().fit(y).predict(2, [95])
+    assert str(caught.value) == (
+        "exploding: computing the forecasts overflowed float64 (numpy: overflow encountered in "
+        "square) from values up to 4; divide the values by a power of ten or model their "
+        "logarithm, or try a simpler model"
+    )
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
