@@ -120,9 +120,7 @@ def test_markdown_report_is_self_contained(cli, tmp_path) -> None:
         "## Metric definitions",
     ):
         assert heading in text
-    assert text.count("](report_files/figure-") == 3 and "http" not in text.replace(
-        "https://", ""
-    )
+    assert text.count("](report_files/figure-") == 3 and "http" not in text.replace("https://", "")
     assert "Command: `forecast backtest" in text or "Command: (library call)" in text
 
 

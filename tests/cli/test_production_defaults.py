@@ -86,9 +86,7 @@ def test_loader_information_is_a_note(cli, tmp_path) -> None:
     path.write_text("t,y\n2020-01-03,3\n2020-01-01,1\n2020-01-02,2\n2020-01-04,5\n" * 1)
     result = cli("fit", str(path), "-m", "naive", "-H", "1", "-f", "csv")
     assert result.code == 0, result.stderr
-    assert result.stderr == (
-        f"note: rows of {path} were not in time order; sorted them by 't'\n"
-    )
+    assert result.stderr == (f"note: rows of {path} were not in time order; sorted them by 't'\n")
 
 
 def test_backtest_csv_is_the_metric_table(cli, tmp_path) -> None:
@@ -121,9 +119,7 @@ def test_backtest_options_in_the_config_file_command_line_wins(cli, tmp_path) ->
         'refit = "never"\n\n[[models]]\nname = "naive"\n'
     )
     doc = json.loads(cli("backtest", NILE, "--config", config, "-H", "2").stdout)
-    assert doc["config"]["scheme"] == (
-        "purged 3-fold: horizon=2, lookback=1, embargo=2 origins"
-    )
+    assert doc["config"]["scheme"] == ("purged 3-fold: horizon=2, lookback=1, embargo=2 origins")
     assert doc["config"]["n_folds"] == 3 and doc["config"]["refit"] == "never"
     wins = cli("backtest", NILE, "--config", config, "-H", "2", "--folds", "4", "-f", "csv")
     assert wins.code == 0 and wins.stdout.startswith("model,metric,scope,key,value,folds_scored\n")
@@ -155,7 +151,9 @@ def test_drift_is_named_and_no_period_reads_as_such(cli) -> None:
 
 
 def _monthly_day_first(tmp_path):
-    lines = ["t,y"] + [f"01/{m:02d}/{2020 + y},{10 + 3 * m + y}" for y in (0, 1) for m in range(1, 13)]
+    lines = ["t,y"] + [
+        f"01/{m:02d}/{2020 + y},{10 + 3 * m + y}" for y in (0, 1) for m in range(1, 13)
+    ]
     path = tmp_path / "day_first.csv"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -179,8 +177,20 @@ def test_day_first_dates_read_month_first_say_which_format_reads_them(cli, tmp_p
     [
         ("timestamp", 1577836800, 86400, (), "2020-01-31T00:00:00"),  # seconds, detected
         ("time", 1577836800000, 3600000, (), "2020-01-02T06:00:00"),  # milliseconds, detected
-        ("t", 1577836800, 86400, ("--time-col", "t", "--time-format", "epoch"), "2020-01-31T00:00:00"),
-        ("t", 1577836800000, 3600000, ("--time-col", "t", "--time-format", "epoch_ms"), "2020-01-02T06:00:00"),
+        (
+            "t",
+            1577836800,
+            86400,
+            ("--time-col", "t", "--time-format", "epoch"),
+            "2020-01-31T00:00:00",
+        ),
+        (
+            "t",
+            1577836800000,
+            3600000,
+            ("--time-col", "t", "--time-format", "epoch_ms"),
+            "2020-01-02T06:00:00",
+        ),
     ],
 )
 def test_unix_epoch_timestamps(cli, tmp_path, column, first, step, option, expected) -> None:
@@ -296,3 +306,34 @@ def test_a_forecast_that_overflows_names_the_overflow(recwarn) -> None:
         "logarithm, or try a simpler model"
     )
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_fit_and_predict_plot_the_history_and_the_forecast(cli, tmp_path) -> None:
+    from matplotlib.collections import PolyCollection
+
+    from forecast.data import load_series
+    from forecast.forecasting import fit_model
+    from forecast.report.plots import forecast_figure
+
+    model_file, fit_png, predict_svg = tmp_path / "m.fcm", tmp_path / "fit.png", tmp_path / "p.svg"
+    fitted = cli("fit", NILE, "-m", "naive", "-H", "3", "--save", model_file, "--plot", fit_png)
+    assert fitted.code == 0, fitted.stderr
+    assert fitted.stderr == f"wrote {model_file}\nwrote {fit_png}\n"
+    assert fit_png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    predicted = cli("predict", model_file, "-H", "2", "--plot", predict_svg, "-f", "csv")
+    assert predicted.code == 0 and predicted.stderr == f"wrote {predict_svg}\n"
+    assert b"<svg" in predict_svg.read_bytes()[:400]
+
+    series = load_series(NILE)
+    _, run = fit_model(series, "naive", {}, 3, (80, 95))
+    ax = forecast_figure(series.y, run.forecast, "naive").axes[0]
+    history, mean = ax.get_lines()
+    assert np.array_equal(history.get_ydata(), series.y.to_numpy())
+    assert np.array_equal(mean.get_ydata(), run.forecast.mean)
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert [b.get_label() for b in bands] == ["95% interval", "80% interval"]
+
+    bad = cli("fit", NILE, "-m", "naive", "--plot", tmp_path / "x.jpg")
+    assert bad.code == 2 and bad.stderr == (
+        f"error: --plot {tmp_path / 'x.jpg'}: the file must end in .png, .svg or .pdf\n"
+    )

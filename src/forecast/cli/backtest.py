@@ -51,7 +51,7 @@ def backtest(
         typer.Option(
             "--config",
             help="TOML file with models, horizon, levels and any other backtest option "
-            "(scheme = \"cpcv\", folds = 4...); the command line wins.",
+            '(scheme = "cpcv", folds = 4...); the command line wins.',
             is_eager=True,
             callback=lambda ctx, value: _config_defaults(ctx, value),
         ),
