@@ -121,9 +121,9 @@ def is_time_column(name: str, column: pd.Series, fmt: NumberFormat | None) -> bo
         return False
     if fmt is not None:  # numeric: a time column only if it holds years or Unix time and says so
         lower = name.strip().lower()
-        if any(hint in lower for hint in (*_DATE_NAME_HINTS, "ts", "epoch", "unix")):
-            if epoch_format(column) is not None:
-                return True
+        timelike = any(hint in lower for hint in (*_DATE_NAME_HINTS, "ts", "epoch", "unix"))
+        if timelike and epoch_format(column) is not None:
+            return True
         years = [parse_number(v) for v in values]
         return lower in _YEAR_NAMES and all(
             y is not None and y.is_integer() and 1000 <= y <= 2999 for y in years

@@ -6,6 +6,7 @@ import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -169,17 +170,18 @@ def _epoch_stamps(
     """Unix timestamps (``epoch``: seconds, ``epoch_ms``: milliseconds) as naive UTC times."""
     numbers = pd.to_numeric(raw.astype(str).str.strip().where(~empty), errors="coerce")
     bad = (numbers.isna() | (numbers % 1 != 0)).to_numpy() & ~empty
-    unit = "seconds" if time_format == "epoch" else "milliseconds"
+    words = "seconds" if time_format == "epoch" else "milliseconds"
     _refuse_rows(
         bad,
         lambda i: (
             f"line {line(i)}: timestamp {raw.iloc[i]!r} in column '{tcol}' is not a whole "
-            f"number of {unit} since 1970 (--time-format {time_format}); fix it"
+            f"number of {words} since 1970 (--time-format {time_format}); fix it"
         ),
         collect,
     )
-    whole = numbers.where(~bad).astype("float64")
-    stamps = pd.to_datetime(whole, unit=EPOCH_UNITS[time_format], errors="coerce")
+    whole = numbers.where(~bad).to_numpy(dtype="float64")
+    unit: Literal["s", "ms"] = "s" if time_format == "epoch" else "ms"
+    stamps = pd.to_datetime(whole, unit=unit, errors="coerce")
     return pd.DatetimeIndex(stamps)
 
 

@@ -206,10 +206,11 @@ class BaseForecaster(ABC):
         )
         if not finite:
             overflow = next((str(w.message) for w in caught if "overflow" in str(w.message)), None)
+            largest = float(np.max(np.abs(getattr(self, "y_", [np.nan]))))
             what = (
                 f"computing the forecasts overflowed float64 (numpy: {overflow}) from values up "
-                f"to {float(np.max(np.abs(getattr(self, 'y_', [np.nan])))):.3g}; divide the values by a power of ten or "
-                "model their logarithm, or try a simpler model"
+                f"to {largest:.3g}; divide the values by a power of ten or model their "
+                "logarithm, or try a simpler model"
                 if overflow
                 else "the fitted model gives non-finite forecasts or intervals; try a simpler "
                 "model or more data"
