@@ -337,3 +337,20 @@ def test_fit_and_predict_plot_the_history_and_the_forecast(cli, tmp_path) -> Non
     assert bad.code == 2 and bad.stderr == (
         f"error: --plot {tmp_path / 'x.jpg'}: the file must end in .png, .svg or .pdf\n"
     )
+
+
+def test_a_panel_backtest_gives_each_series_folds_scored(cli) -> None:
+    panel = str(SAMPLES / "retail_panel.csv")
+    args = ("backtest", panel, "-m", "naive", "-H", "6", "--step", "12", "--ids", "store_01")
+    rows = list(csv.DictReader(io.StringIO(cli(*args, "-f", "csv").stdout)))
+    assert list(rows[0]) == [
+        "scope", "id", "model", "metric", "value", "n_series", "folds_scored",
+    ]  # fmt: skip
+    assert {(r["scope"], r["folds_scored"]) for r in rows} == {
+        ("series", "4"),
+        ("mean", ""),
+        ("median", ""),
+        ("share_best", ""),
+    }
+    doc = json.loads(cli(*args, "-f", "json").stdout)
+    assert {r["folds_scored"] for r in doc["series"]} == {4}
