@@ -49,9 +49,11 @@ def main() -> int:
     if args.check:
         return 1 if failed or differs else 0
     updated = rx.EXAMPLE.sub(
-        lambda m: m.group(0)
-        if (line := text.count("\n", 0, m.start()) + 1) not in outputs
-        else m.group(0)[: m.start("output") - m.start()] + outputs[line] + m["close"],
+        lambda m: (
+            m.group(0)
+            if (line := text.count("\n", 0, m.start()) + 1) not in outputs
+            else m.group(0)[: m.start("output") - m.start()] + outputs[line] + m["close"]
+        ),
         text,
     )
     rx.README.write_text(updated, encoding="utf-8")

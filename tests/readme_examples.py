@@ -65,7 +65,9 @@ def examples(text: str | None = None) -> list[Example]:
         modes = tuple(p.strip() for p in (m["mode"] or "").split(",") if p.strip())
         unknown = [p for p in modes if p not in MODES]
         if unknown:
-            raise ValueError(f"README line {_line(text, m.start())}: unknown example mode {unknown}")
+            raise ValueError(
+                f"README line {_line(text, m.start())}: unknown example mode {unknown}"
+            )
         command = " ".join(part.strip() for part in m["command"].split("\\\n"))
         found.append(Example(command, m["output"], modes, _line(text, m.start())))
     return found

@@ -42,9 +42,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "example", EXAMPLES, ids=[f"line{e.line}-{e.args[0]}" for e in EXAMPLES]
-)
+@pytest.mark.parametrize("example", EXAMPLES, ids=[f"line{e.line}-{e.args[0]}" for e in EXAMPLES])
 def test_readme_example(example: rx.Example, workdir: Path) -> None:
     for earlier in EXAMPLES[: EXAMPLES.index(example)]:  # files it reads (air.fcm)
         needed = [f for f in earlier.writes if f in example.args and not (workdir / f).exists()]
@@ -55,6 +53,4 @@ def test_readme_example(example: rx.Example, workdir: Path) -> None:
     problems = rx.differences(
         example.output, rx.printed(out.stdout), structure="structure" in example.modes
     )
-    assert problems == [], f"README line {example.line}: {example.command}\n" + "\n".join(
-        problems
-    )
+    assert problems == [], f"README line {example.line}: {example.command}\n" + "\n".join(problems)
