@@ -116,7 +116,8 @@ def differences(documented: str, actual: str, structure: bool = False) -> list[s
 
     Text must match (runs of spaces and table rules count as one); numbers must agree to
     the precision printed: whole numbers exactly (orders, counts, dates), others within one
-    unit of the last printed digit of either. ``structure``: numbers are not compared.
+    unit of the last printed digit of either, and a float printed in full (over 10 digits, as
+    CSV does) to 1e-6 of its size. ``structure``: numbers are not compared.
     """
     want = [_normal(line) for line in documented.splitlines()]
     got = [_normal(line) for line in actual.splitlines()]
@@ -145,7 +146,13 @@ def _close(documented: str, printed: str) -> bool:
     if _whole(documented) and _whole(printed):
         return False
     unit = max(_unit(documented), _unit(printed))
+    if _digits(documented) > 10:  # a float's full repr (CSV): its last digits are rounding noise
+        unit = max(unit, 1e-6 * abs(float(documented)))
     return abs(float(documented) - float(printed)) <= unit * (1 + 1e-9)
+
+
+def _digits(token: str) -> int:
+    return sum(c.isdigit() for c in token.lower().partition("e")[0].lstrip("+-0."))
 
 
 def _whole(token: str) -> bool:

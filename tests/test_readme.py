@@ -33,6 +33,9 @@ def test_the_comparison_reads_numbers_at_their_printed_precision() -> None:
     assert rx.differences(table, "│ arima │ 48.18 │ 1.5e-02 │ ARIMA(1,1,1) │")
     assert rx.differences(table, "│ arimb │ 48.18 │ 1.5e-02 │ ARIMA(2,1,1) │")
     assert rx.differences("a\nb", "a") == ["1 lines printed, 2 documented"]
+    csv_row = "1961-01-01T00:00:00,445.63487059890696"
+    assert rx.differences(csv_row, "1961-01-01T00:00:00,445.63496913870046") == []
+    assert rx.differences(csv_row, "1961-01-01T00:00:00,445.7349691387004")
     assert rx.differences("loss 0.35 in 3.8 s", "loss 0.41 in 9.1 s", structure=True) == []
 
 
