@@ -45,7 +45,11 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("example", EXAMPLES, ids=[f"line{e.line}-{e.args[0]}" for e in EXAMPLES])
+@pytest.mark.parametrize(
+    "example",
+    EXAMPLES,
+    ids=[f"{i:02d}-{e.args[0]}-{Path(e.args[1]).stem}" for i, e in enumerate(EXAMPLES, 1)],
+)
 def test_readme_example(example: rx.Example, workdir: Path) -> None:
     for earlier in EXAMPLES[: EXAMPLES.index(example)]:  # files it reads (air.fcm)
         needed = [f for f in earlier.writes if f in example.args and not (workdir / f).exists()]
