@@ -61,3 +61,17 @@ def test_readme_example(example: rx.Example, workdir: Path) -> None:
         example.output, rx.printed(out.stdout), structure="structure" in example.modes
     )
     assert problems == [], f"README line {example.line}: {example.command}\n" + "\n".join(problems)
+
+
+def test_the_config_files_shown_are_accepted(tmp_path: Path) -> None:
+    import re
+
+    from forecast.cli.backtest import _config_options
+    from forecast.config import read_config
+
+    blocks = re.findall(r"```toml\n(.*?)```", rx.README.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) >= 2
+    for i, block in enumerate(blocks):
+        path = tmp_path / f"config{i}.toml"
+        path.write_text(block)
+        assert read_config(path, _config_options()).horizon == 12
