@@ -9,7 +9,13 @@
     seasonal_order = [0, 1, 1, 12]
 
 Options given on the command line win over the file; `--param` entries are merged over
-`[params]`. `forecast backtest` compares several models, each a `[[models]]` table:
+`[params]`. `forecast backtest` compares several models, each a `[[models]]` table, and takes
+every one of its options by name (dashes or underscores), the command line winning:
+
+    scheme = "purged-kfold"
+    folds = 4
+    refit = "never"             # or a list: ["never", "auto-arima=50"]
+    train_size = 60
 
     [[models]]
     name = "arima"
@@ -20,6 +26,7 @@ Options given on the command line win over the file; `--param` entries are merge
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,11 +43,29 @@ class RunConfig:
     levels: tuple[float, ...] | None = None
     params: dict[str, Any] = field(default_factory=dict)
     models: tuple[dict[str, Any], ...] = ()
+    options: dict[str, Any] = field(default_factory=dict)  # the command's other options
 
 
-def read_config(path: str | Path | None) -> RunConfig:
+def read_config(path: str | Path | None, options: Collection[str] = ()) -> RunConfig:
+    """The config file at ``path``; ``options`` are the command's other option names that the
+    file may set too (in :attr:`RunConfig.options`, dashes read as underscores)."""
     if path is None:
         return RunConfig()
+    data = _read(path)
+    extra = {k.replace("-", "_"): v for k, v in data.items() if k not in KEYS}
+    unknown = sorted(k for k in extra if k not in options)
+    if unknown:
+        accepted = ", ".join([*KEYS, *sorted(options)])
+        raise UsageError(
+            f"config file {path}: unknown key {', '.join(unknown)}; accepted: {accepted}"
+        )
+    config = _run_config({k: v for k, v in data.items() if k in KEYS}, path)
+    return RunConfig(
+        config.model, config.horizon, config.levels, config.params, config.models, extra
+    )
+
+
+def _read(path: str | Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -49,11 +74,10 @@ def read_config(path: str | Path | None) -> RunConfig:
         raise UsageError(f"cannot read config file {path}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"config file {path} is not valid TOML: {exc}") from None
-    unknown = sorted(set(data) - set(KEYS))
-    if unknown:
-        raise UsageError(
-            f"config file {path}: unknown key {', '.join(unknown)}; accepted: {', '.join(KEYS)}"
-        )
+    return data
+
+
+def _run_config(data: dict[str, Any], path: str | Path) -> RunConfig:
     model, horizon, levels, params, models = (data.get(k) for k in KEYS)
     if model is not None and not isinstance(model, str):
         raise UsageError(f"config file {path}: model must be a string, got {model!r}")

@@ -47,20 +47,18 @@ def test_json_schema(cli) -> None:
     assert doc["folds"][0]["train"] == [[0, 132]] and doc["folds"][0]["test"] == [[132, 135]]
 
 
-def test_csv_has_forecasts_and_metrics(cli) -> None:
-    result = cli(*BASE, "-m", "naive", "-f", "csv", "-l", "90")
+def test_csv_is_the_metric_table_and_forecasts_go_to_a_file(cli, tmp_path) -> None:
+    path = tmp_path / "forecasts.csv"
+    result = cli(*BASE, "-m", "naive", "-f", "csv", "-l", "90", "--forecasts", str(path))
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    kinds = {r["record"] for r in rows}
-    assert kinds == {"forecast", "metric"}
-    forecast = next(r for r in rows if r["record"] == "forecast")
-    assert forecast["model"] == "naive" and forecast["lower_90"] and forecast["metric"] == ""
-    mae = next(
-        r
-        for r in rows
-        if r["record"] == "metric" and r["metric"] == "mae" and r["scope"] == "overall"
-    )
-    errors = [abs(float(r["mean"]) - float(r["actual"])) for r in rows if r["record"] == "forecast"]
+    assert list(rows[0]) == ["model", "metric", "scope", "key", "value", "folds_scored"]
+    forecasts = list(csv.DictReader(path.open()))
+    forecast = forecasts[0]
+    assert forecast["model"] == "naive" and forecast["lower_90"] and "metric" not in forecast
+    mae = next(r for r in rows if r["metric"] == "mae" and r["scope"] == "overall")
+    errors = [abs(float(r["mean"]) - float(r["actual"])) for r in forecasts]
     assert float(mae["value"]) == pytest.approx(sum(errors) / len(errors))
+    assert result.stderr == f"wrote {path}\n"
 
 
 def test_table_output(cli) -> None:
@@ -122,9 +120,7 @@ def test_markdown_report_is_self_contained(cli, tmp_path) -> None:
         "## Metric definitions",
     ):
         assert heading in text
-    assert text.count("](data:image/png;base64,") == 3 and "http" not in text.replace(
-        "https://", ""
-    )
+    assert text.count("](report_files/figure-") == 3 and "http" not in text.replace("https://", "")
     assert "Command: `forecast backtest" in text or "Command: (library call)" in text
 
 

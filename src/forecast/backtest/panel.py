@@ -55,12 +55,15 @@ class SeriesBacktest:
     error: str | None = None
 
     def overall(self) -> dict[str, dict[str, float]]:
-        """model -> metric -> value, the series' ``overall`` scope."""
+        """model -> metric -> value, the series' ``overall`` scope; when some model failed in
+        some folds, over the folds every model scored (scope ``common``), so that the models
+        are compared on the same targets."""
         out: dict[str, dict[str, float]] = {}
         if self.result is None:
             return out
+        scope = "common" if self.result.config.get("common_folds") else "overall"
         for row in self.result.metrics:
-            if row["scope"] == "overall":
+            if row["scope"] == scope:
                 out.setdefault(row["model"], {})[row["metric"]] = row["value"]
         return out
 
@@ -118,14 +121,22 @@ class PanelBacktest:
         return out
 
     def per_series(self) -> list[dict[str, Any]]:
-        """Rows ``{id, model, metric, value}`` of every series' overall metrics."""
+        """Rows ``{id, model, metric, value, folds_scored}`` of every series' overall metrics
+        (over the folds every model scored, when a model failed in some)."""
         return self._per_series
 
     @cached_property
     def _per_series(self) -> list[dict[str, Any]]:
         return [
-            {"id": s.id, "model": model, "metric": metric, "value": value}
+            {
+                "id": s.id,
+                "model": model,
+                "metric": metric,
+                "value": value,
+                "folds_scored": s.result.folds_scored.get(model),
+            }
             for s in self.scored()
+            if s.result is not None
             for model, values in s.overall().items()
             for metric, value in values.items()
         ]
@@ -242,19 +253,32 @@ class PanelBacktest:
             **self.extra,
         }
 
+    def forecast_csv_header(self) -> list[str]:
+        first = next((s.result for s in self.scored() if s.result is not None), None)
+        return ["id", *(first.forecast_csv_header() if first is not None else [])]
+
+    def forecast_csv_rows(self) -> list[list[Any]]:
+        """Every series' scored forecasts (``--forecasts FILE.csv``), in id order."""
+        return [
+            [s.id, *row]
+            for s in self.scored()
+            if s.result is not None
+            for row in s.result.forecast_csv_rows()
+        ]
+
     def csv_header(self) -> list[str]:
-        return ["scope", "id", "model", "metric", "value", "n_series"]
+        return ["scope", "id", "model", "metric", "value", "n_series", "folds_scored"]
 
     def csv_rows(self) -> list[list[Any]]:
         """Per-series rows (scope ``series``), then the aggregates (``mean``, ``median``,
         ``share_best``) over series."""
         rows: list[list[Any]] = [
-            ["series", r["id"], r["model"], r["metric"], r["value"], None]
+            ["series", r["id"], r["model"], r["metric"], r["value"], None, r["folds_scored"]]
             for r in self.per_series()
         ]
         for r in self.aggregate():
             for stat in ("mean", "median", "share_best"):
-                rows.append([stat, None, r["model"], r["metric"], r[stat], r["n_series"]])
+                rows.append([stat, None, r["model"], r["metric"], r[stat], r["n_series"], None])
         return rows
 
 

@@ -38,9 +38,38 @@ class BacktestResult:
         scored = {mf.label for mf in self.forecasts if mf.origins.size}
         return [label for label in self.labels if label not in scored]
 
-    def overall(self) -> pd.DataFrame:
-        """Models x metrics, the ``overall`` scope."""
-        frame = pd.DataFrame([r for r in self.metrics if r["scope"] == "overall"])
+    @property
+    def folds_scored(self) -> dict[str, int]:
+        """How many folds each model was scored on (a model that failed in some has fewer)."""
+        return dict(self.config.get("folds_scored", {}))
+
+    @property
+    def partial_models(self) -> list[str]:
+        return list(self.config.get("partial_models", []))
+
+    def ranked(self) -> pd.DataFrame:
+        """Models x metrics as the tables rank them: over the folds every model scored when
+        some models failed in some folds (scope ``common``), else over all folds."""
+        return self.overall("common" if self.config.get("common_folds") else "overall")
+
+    def ranking_note(self) -> str | None:
+        """What the ranking is over, when some models were scored on fewer folds."""
+        if not self.partial_models:
+            return None
+        n = self.config["n_folds"]
+        parts = ", ".join(
+            f"{m} scored {self.folds_scored[m]} of {n} folds" for m in self.partial_models
+        )
+        common = self.config.get("common_folds") or []
+        return (
+            f"partial: {parts}; the models are ranked on the {len(common)} folds every model "
+            "scored (each model's metrics over all its own folds: scope overall in --format "
+            "json and csv)"
+        )
+
+    def overall(self, scope: str = "overall") -> pd.DataFrame:
+        """Models x metrics, the ``overall`` scope (or another keyless scope: ``common``)."""
+        frame = pd.DataFrame([r for r in self.metrics if r["scope"] == scope])
         if frame.empty:
             return frame
         return frame.pivot(index="model", columns="metric", values="value").reindex(
@@ -102,33 +131,31 @@ class BacktestResult:
         }
 
     def csv_header(self) -> list[str]:
+        """The metric table (the one people chart); ``--forecasts FILE.csv`` has the forecasts."""
+        return ["model", "metric", "scope", "key", "value", "folds_scored"]
+
+    def csv_rows(self) -> list[list[Any]]:
+        """One row per metric value, with the number of folds its model was scored on."""
+        scored = self.folds_scored
+        return [
+            [m["model"], m["metric"], m["scope"], m["key"], m["value"], scored.get(m["model"])]
+            for m in self.metrics
+        ]
+
+    def forecast_csv_header(self) -> list[str]:
         bounds = []
         for level in self.levels:
             bounds += [f"lower_{level_label(level)}", f"upper_{level_label(level)}"]
-        return ["record", *FORECAST_COLUMNS, *bounds, "metric", "scope", "key", "value"]
+        return [*FORECAST_COLUMNS, *bounds]
 
-    def csv_rows(self) -> list[list[Any]]:
-        """One table for programs: ``record`` is ``forecast`` or ``metric``; each kind fills
-        its own columns and leaves the others empty."""
-        header = self.csv_header()
-        rows: list[list[Any]] = []
+    def forecast_csv_rows(self) -> list[list[Any]]:
+        """Every scored forecast, one row per (model, origin, lead time)."""
+        header = self.forecast_csv_header()
         frame = self.forecast_frame()
-        forecast_cols = [c for c in header[1:] if c in frame.columns]
-        for record in frame[forecast_cols].itertuples(index=False):
-            values = dict(zip(forecast_cols, record, strict=True))
+        rows: list[list[Any]] = []
+        for record in frame.reindex(columns=header).itertuples(index=False):
+            values = dict(zip(header, record, strict=True))
             values["origin"] = values["origin"].isoformat()
             values["target"] = values["target"].isoformat()
-            rows.append(["forecast", *(values.get(c) for c in header[1:])])
-        for metric in self.metrics:
-            rows.append(
-                [
-                    "metric",
-                    *(
-                        metric.get(c)
-                        if c in ("metric", "scope", "key", "value")
-                        else (metric["model"] if c == "model" else None)
-                        for c in header[1:]
-                    ),
-                ]
-            )
+            rows.append([values[c] for c in header])
         return rows

@@ -11,7 +11,7 @@ import pandas as pd
 
 from forecast.backtest.engine import JobResult, ModelEntry, Refit, Settings, execute, plan
 from forecast.backtest.result import BacktestResult
-from forecast.backtest.scoring import ModelForecasts, fold_scales, metric_rows
+from forecast.backtest.scoring import ModelForecasts, compute, fold_scales, metric_rows
 from forecast.backtest.splitters import CombinatorialPurgedCV, PurgedKFold, WalkForward
 from forecast.errors import UsageError
 from forecast.types import Intervals
@@ -129,6 +129,8 @@ def run_backtest(
         if mf.origins.size
         for row in metric_rows(mf, spec.gap, paths, groups)
     ]
+    coverage = fold_coverage(forecasts, len(folds))
+    metric_table += common_rows(forecasts, coverage["common_folds"], spec.gap)
     failures = [
         {"model": r.label, "folds": list(r.fold_ids), "error": r.error}
         for r in results
@@ -148,6 +150,7 @@ def run_backtest(
         "season_period": period,
         "season_period_source": period_source,
         "n_folds": len(folds),
+        **coverage,
         "models": [e.to_dict() for e in entries],
         "interval_methods": {mf.label: mf.interval_method for mf in forecasts if mf.origins.size},
         "series": {
@@ -306,3 +309,42 @@ def _replicate(
         if r["scope"] == "overall":
             overall[r["model"]][r["metric"]] = r["value"]
     return overall, sorted({f["model"] for f in result.failures})
+
+
+def fold_coverage(forecasts: Sequence[ModelForecasts], n_folds: int) -> dict[str, Any]:
+    """How many folds each model scored and, when they differ, the folds every model that
+    scored anything has in common (the ones the table ranks on)."""
+    scored = {mf.label: sorted({int(f) for f in mf.folds}) for mf in forecasts}
+    counts = {label: len(f) for label, f in scored.items()}
+    sets = [set(f) for f in scored.values() if f]
+    partial = sorted(label for label, n in counts.items() if 0 < n < max(counts.values()))
+    common = sorted(set.intersection(*sets)) if partial and sets else None
+    return {
+        "folds_scored": counts,
+        "partial_models": [label for label in scored if label in partial],
+        "common_folds": common,
+        "ranking": (
+            f"on the {len(common)} fold(s) of {n_folds} that every model scored"
+            if common is not None
+            else "on all folds"
+        ),
+    }
+
+
+def common_rows(
+    forecasts: Sequence[ModelForecasts], common: list[int] | None, gap: int
+) -> list[dict[str, Any]]:
+    """Scope ``common`` rows (key null): every metric of every model over the common folds
+    only, so that models that failed in some folds are compared on the same targets."""
+    if not common:
+        return []
+    rows: list[dict[str, Any]] = []
+    for mf in forecasts:
+        if not mf.origins.size:
+            continue
+        values = compute(mf.rows(np.isin(mf.folds, common)))
+        rows += [
+            {"model": mf.label, "metric": k, "scope": "common", "key": None, "value": v}
+            for k, v in values.items()
+        ]
+    return rows

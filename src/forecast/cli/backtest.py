@@ -46,7 +46,16 @@ def backtest(
         list[str] | None,
         typer.Option("--param", "-p", help="[LABEL.]key=value for a model's parameter; repeat."),
     ] = None,
-    config: mo.Config = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="TOML file with models, horizon, levels and any other backtest option "
+            '(scheme = "cpcv", folds = 4...); the command line wins.',
+            is_eager=True,
+            callback=lambda ctx, value: _config_defaults(ctx, value),
+        ),
+    ] = None,
     scheme: Annotated[
         SchemeChoice, typer.Option(help="How to split the data.")
     ] = SchemeChoice.walk_forward,
@@ -139,6 +148,15 @@ def backtest(
     report: Annotated[
         Path | None, typer.Option(help="Write a self-contained report (.md or .html).")
     ] = None,
+    forecasts: Annotated[
+        Path | None,
+        typer.Option(
+            "--forecasts",
+            help="Write every scored forecast (model, fold, origin, target, step, actual, "
+            "mean, bounds) to this CSV file, atomically.",
+            rich_help_panel=o.OUTPUT_PANEL,
+        ),
+    ] = None,
     id_col: o.IdCol = None,
     ids: o.Ids = None,
     ids_file: o.IdsFile = None,
@@ -169,7 +187,7 @@ def backtest(
         run_bootstrap_backtest,
     )
     from forecast.backtest.uncertainty import CompareSettings, IntervalSettings, assess
-    from forecast.cli.render import progress_allowed, warn_all
+    from forecast.cli.render import note_all, progress_allowed, warn_all
     from forecast.config import read_config
     from forecast.errors import UsageError
     from forecast.forecasting import horizon_and_levels
@@ -177,7 +195,7 @@ def backtest(
     from forecast.threads import limited, resolve
 
     policy = resolve(threads)
-    cfg = read_config(config)
+    cfg = read_config(config, _config_options())  # its options are applied by _config_defaults
     default_refit, per_model = _refits(refit or [])
     entries = [
         replace(e, refit=per_model.pop(e.label)) if e.label in per_model else e
@@ -191,6 +209,8 @@ def backtest(
         from forecast.report.backtest_report import report_format
 
         report_fmt = report_format(report)
+    if forecasts is not None and forecasts.suffix.lower() != ".csv":
+        raise UsageError(f"--forecasts {forecasts}: the file must end in .csv")
     steps, bands = horizon_and_levels(horizon, level, cfg.horizon, cfg.levels)
     spec = BacktestSpec(
         scheme=cast("Scheme", inner.value if scheme is SchemeChoice.bootstrap else scheme.value),
@@ -256,6 +276,7 @@ def backtest(
                 no_header,
                 policy.to_dict(spec.jobs),
                 o.executor(engine, jobs, scheduler),
+                forecasts,
             )
         return
     series = panel.single
@@ -273,8 +294,8 @@ def backtest(
             )
         result.extra.update(assess(result.forecasts, ci_settings, compare_settings, spec.gap))
     result.config["threads"] = policy.to_dict(spec.jobs)
-    warn_all(result.notes, quiet)
-    warn_all(  # on stderr too: with --format json/csv nothing else shows them
+    note_all(result.notes, quiet)  # once, here: the table does not repeat them
+    warn_all(  # the table marks the partial models; the reasons are here, once
         (f"{f['model']} failed in folds {f['folds']}: {f['error']}" for f in result.failures),
         quiet,
     )
@@ -284,7 +305,7 @@ def backtest(
         write_report(result, report)
     from forecast.report.backtest_tables import backtest_tables
 
-    _emit(result, backtest_tables, report, fmt, quiet, no_header)
+    _emit(result, backtest_tables, report, fmt, quiet, no_header, forecasts)
     failed = result.failed_everywhere()
     if failed:
         from forecast.cli.render import error
@@ -306,11 +327,12 @@ def _backtest_panel(
     no_header: bool,
     threads: dict[str, Any],
     executor: Executor,
+    forecasts: Path | None = None,
 ) -> None:
     """Every series with the same splits; aggregates over series; exit 1 on any failure."""
     from forecast.backtest.panel import POOLED_NOTE, run_panel_backtest
     from forecast.backtest.uncertainty import assess
-    from forecast.cli.render import error, progress_allowed, warn
+    from forecast.cli.render import error, note_all, progress_allowed, warn
     from forecast.progress import progress_enabled, task
 
     failed = 0
@@ -345,13 +367,14 @@ def _backtest_panel(
         where = f" in {len(folds)} fold{'s' if len(folds) > 1 else ''}" if folds else ""
         who = f"{model} on series {sid!r}" if model else f"series {sid!r}"
         warn(f"{who} failed{where}: {reason}", quiet)
+    note_all(result.notes(), quiet)
     if report is not None:
         from forecast.report.panel_backtest_report import write_panel_report
 
         write_panel_report(result, report)
     from forecast.report.panel_backtest_tables import panel_backtest_tables
 
-    _emit(result, panel_backtest_tables, report, fmt, quiet, no_header)
+    _emit(result, panel_backtest_tables, report, fmt, quiet, no_header, forecasts)
     nowhere = result.failed_everywhere()
     if nowhere:
         error(f"{', '.join(nowhere)} failed on every series; the reasons are in the warnings above")
@@ -366,10 +389,19 @@ def _emit(
     fmt: FormatChoice,
     quiet: bool,
     no_header: bool,
+    forecasts: Path | None = None,
 ) -> None:
-    """The common end of a backtest: say where the report went, print the result."""
+    """The common end of a backtest: write the forecasts when asked, say where the report
+    went, print the result."""
     from forecast.cli.render import emit, message
 
+    if forecasts is not None:
+        from forecast.io.atomic import atomic_write_bytes
+        from forecast.report.export import to_csv
+
+        text = to_csv(result.forecast_csv_header(), result.forecast_csv_rows())
+        atomic_write_bytes(forecasts, text.encode("utf-8"))
+        message(f"wrote {forecasts}", quiet)
     if report is not None:
         message(f"wrote {report}", quiet)
     emit(
@@ -380,6 +412,40 @@ def _emit(
         tables=tables(result) if fmt is FormatChoice.table else [],
         quiet=quiet,
     )
+
+
+# Options a config file cannot set: the data, the file itself, and those it has its own keys
+# for (models, [params], levels, horizon).
+_NOT_IN_CONFIG = {"data", "config", "model", "param", "level", "horizon", "debug"}
+
+
+_ALIASES = {"format": "fmt"}
+
+
+def _config_options() -> list[str]:
+    """The option names a backtest config file may set (``format`` for ``--format``)."""
+    import inspect
+
+    names = [n for n in inspect.signature(backtest).parameters if n not in _NOT_IN_CONFIG]
+    return [*names, *_ALIASES]
+
+
+def _config_defaults(ctx: typer.Context, value: Path | None) -> Path | None:
+    """``--config``: the file's backtest options become the defaults of the options not given
+    on the command line (click's default map), so they are parsed and checked as if typed."""
+    if value is None:
+        return None
+    from forecast.config import read_config
+
+    params = {p.name: p for p in ctx.command.params if p.name in _config_options()}
+    cfg = read_config(value, _config_options())
+    defaults: dict[str, Any] = dict(ctx.default_map or {})
+    for key, raw in cfg.options.items():
+        name = _ALIASES.get(key, key)
+        multiple = getattr(params[name], "multiple", False)
+        defaults[name] = ([raw] if not isinstance(raw, list) else raw) if multiple else raw
+    ctx.default_map = defaults
+    return value
 
 
 def _neural_options(entry: ModelEntry, device: str | None, epochs: int | None) -> ModelEntry:

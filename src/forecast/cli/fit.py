@@ -24,6 +24,7 @@ def fit(
     level: mo.Levels = None,
     intervals: mo.Intervals = IntervalsChoice.model,
     save: mo.Save = None,
+    plot: mo.Plot = None,
     fallback: mo.Fallback = None,
     output: mo.Output = None,
     jobs: o.Jobs = 1,
@@ -73,6 +74,7 @@ def fit(
     chosen = mo.option_params(name, accepted, device=device, seed=seed, epochs=epochs)
     raw_params = {**cfg.params, **parse_param_args(param or []), **chosen}
     spec.resolve(raw_params)  # fail on a bad parameter before reading any data
+    mo.check_plot(plot)
     if fallback is not None:
         get_spec(fallback).resolve({})
     steps, levels = horizon_and_levels(horizon, level, cfg.horizon, cfg.levels)
@@ -134,6 +136,8 @@ def fit(
         ids=o.selected_ids(ids, ids_file),
         wide=wide,
     )
+    if panel.single is None and plot is not None:
+        raise UsageError("--plot draws one series; on a panel drop --plot (or fit one series)")
     if panel.single is None:
         with limited(policy):
             _fit_panel(
@@ -156,7 +160,8 @@ def fit(
     run.extra["config"] = {"threads": policy.to_dict()}
     run.extra.update(mo.forecast_device(fitted))
     warn_all(run.summary.notes, quiet)
-    mo.save_and_print(run, fitted, save, series.describe(), fmt, quiet, no_header)
+    drawn = (plot, series.y) if plot is not None else None
+    mo.save_and_print(run, fitted, save, series.describe(), fmt, quiet, no_header, drawn)
 
 
 def _fit_panel(

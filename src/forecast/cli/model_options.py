@@ -11,6 +11,8 @@ import typer
 from forecast.types import FormatChoice, IntervalsChoice
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from forecast.forecasting import ForecastRun
     from forecast.models.base import BaseForecaster
 
@@ -59,6 +61,15 @@ Output = Annotated[
         "-o",
         help="Write the forecasts to this .parquet, .csv or .json file (atomically) instead of "
         "stdout; stdout gets a summary.",
+    ),
+]
+Plot = Annotated[
+    Path | None,
+    typer.Option(
+        "--plot",
+        help="Draw the history, the forecast and its intervals to this .png/.svg/.pdf "
+        "(one series).",
+        rich_help_panel="Output",
     ),
 ]
 Device = Annotated[
@@ -118,8 +129,10 @@ def save_and_print(
     fmt: FormatChoice,
     quiet: bool,
     no_header: bool,
+    plot: tuple[Path, pd.Series] | None = None,
 ) -> None:
-    """The end of `fit` and `predict`: write the model when asked, then print the run."""
+    """The end of `fit` and `predict`: write the model when asked, draw ``plot`` (a path and
+    the history), then print the run."""
     from forecast.cli.render import emit, message
 
     if save is not None:
@@ -131,6 +144,13 @@ def save_and_print(
         save_model(save, model, training, defaults)
         run.extra["saved_to"] = str(save)
         message(f"wrote {save}", quiet)
+    if plot is not None:
+        from forecast.report.plots import write_forecast_plot
+
+        path, history = plot
+        title = f"{run.summary.model}: {run.summary.description}"
+        write_forecast_plot(path, history, run.forecast, title)
+        message(f"wrote {path}", quiet)
     tables = []
     if fmt is FormatChoice.table:
         from forecast.report.model_tables import run_tables
@@ -159,3 +179,19 @@ def forecast_device(model: object) -> dict[str, str]:
         return {}
     choice = choose()
     return {"forecast_device": f"{choice.name} ({choice.reason})"}
+
+
+def check_plot(plot: Path | None) -> None:
+    """``--plot``: a known image format, checked before any work."""
+    if plot is not None:
+        from forecast.report.plots import image_format
+
+        image_format(plot)
+
+
+def history_of(model: BaseForecaster) -> pd.Series:
+    """A fitted model's training values (and any appended) on their time grid, for plots."""
+    import pandas as pd
+
+    index = pd.date_range(end=model.end_, periods=model.y_.size, freq=model.freq_)
+    return pd.Series(model.y_, index=index)

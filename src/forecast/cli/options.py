@@ -115,7 +115,8 @@ TimeFormat = Annotated[
     str | None,
     typer.Option(
         "--time-format",
-        help="strftime format of the timestamps, e.g. %d/%m/%Y (default: inferred).",
+        help="strftime format of the timestamps, e.g. %d/%m/%Y, or epoch / epoch_ms for Unix "
+        "seconds / milliseconds (default: inferred).",
         rich_help_panel=DATA_PANEL,
     ),
 ]
@@ -188,7 +189,7 @@ def load(
 ) -> Panel:
     """Load the series the shared options describe; print the loader's notes, and the series a
     panel refused, on stderr."""
-    from forecast.cli.render import warn_all
+    from forecast.cli.render import note_all, warn_all
     from forecast.data import load
 
     panel = load(
@@ -207,7 +208,7 @@ def load(
         wide=wide,
         single=single,
     )
-    warn_all(panel.notes, quiet)
+    note_all(panel.notes, quiet)  # sorted rows, filled gaps...: information, not alarms
     if panel.single is None:
         warn_all((f"series {f.id!r} left out: {f.reason}" for f in panel.failures), quiet)
     return panel

@@ -42,6 +42,7 @@ def predict(
         typer.Option("--save", help="Write the updated model here (may be MODEL_FILE itself)."),
     ] = None,
     output: mo.Output = None,
+    plot: mo.Plot = None,
     jobs: o.Jobs = 1,
     engine: o.Engine = EngineChoice.local,
     scheduler: o.Scheduler = None,
@@ -88,12 +89,15 @@ def predict(
         quiet=quiet,
         allow_constant=True,
     )
+    mo.check_plot(plot)
     loaded = load_model_file(model_file)
     defaults = loaded.defaults
     steps, levels = horizon_and_levels(
         horizon, level, defaults.get("horizon"), defaults.get("levels")
     )
     if isinstance(loaded, LoadedPanel):
+        if plot is not None:
+            raise UsageError("--plot draws one series; a panel's model file holds many")
         with limited(policy):
             _predict_panel(
                 loaded,
@@ -134,7 +138,8 @@ def predict(
     run.extra["model_file"] = str(model_file)
     run.extra.update(mo.forecast_device(model))
     training = {**loaded.metadata.get("training", {}), **run.series}
-    mo.save_and_print(run, model, save, training, fmt, quiet, no_header)
+    drawn = (plot, mo.history_of(model)) if plot is not None else None
+    mo.save_and_print(run, model, save, training, fmt, quiet, no_header, drawn)
 
 
 @dataclass(frozen=True)

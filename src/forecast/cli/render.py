@@ -69,8 +69,15 @@ def warn(text: str, quiet: bool = False) -> None:
 
 
 def warn_all(notes: Iterable[str], quiet: bool = False) -> None:
-    for note in notes:
-        warn(note, quiet)
+    for text in notes:
+        warn(text, quiet)
+
+
+def note_all(notes: Iterable[str], quiet: bool = False) -> None:
+    """Each piece of information once, as ``note:`` (alerting that greps for ``warning:``
+    must not fire on it)."""
+    for text in dict.fromkeys(notes):
+        note(text, quiet)
 
 
 def error(text: str) -> None:

@@ -2,7 +2,8 @@
 
 Detection rules, applied to the first rows (the sample):
 
-* time: the one date-like column (or a numeric column named like a year holding years);
+* time: the one date-like column (or a numeric column named like a year holding years, or
+  named like a time holding Unix seconds or milliseconds);
 * id: a column named ``--id-col``; else one named ``unique_id`` (statsforecast), ``segment``
   (ETNA), ``id``, ``series_id``, ``series`` or ``item_id`` whose values repeat; else the single
   text column, other than the time, whose values repeat. None: the table is one series;
@@ -16,7 +17,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from forecast.data.values import NumberFormat, is_timestamp_text, number_format, parse_number
+from forecast.data.values import (
+    NumberFormat,
+    epoch_format,
+    is_timestamp_text,
+    number_format,
+    parse_number,
+)
 from forecast.errors import UsageError
 
 _YEAR_NAMES = {"year", "yr", "date", "time", "period", "ds", "timestamp"}
@@ -78,7 +85,10 @@ def choose_columns(
             found += f" (empty: {empty})" if empty and not numeric else ""
             hint = "pass --value-col NAME"
             if numeric and id_col is None:
-                hint += ", or --wide if each column is a series"
+                hint += (
+                    " (and --id-col NAME if one of them names the series of a long-format "
+                    "panel), or --wide if each column is a series"
+                )
             raise UsageError(f"{label} has {found}; {hint} (columns: {columns})")
         value_col = numeric[0]
     return Columns(time_col, value_col, id_col, formats[value_col] or NumberFormat())
@@ -109,9 +119,13 @@ def is_time_column(name: str, column: pd.Series, fmt: NumberFormat | None) -> bo
     values = [str(v).strip() for v in column.dropna()]
     if not values:
         return False
-    if fmt is not None:  # numeric: a time column only if it holds years and says so
+    if fmt is not None:  # numeric: a time column only if it holds years or Unix time and says so
+        lower = name.strip().lower()
+        timelike = any(hint in lower for hint in (*_DATE_NAME_HINTS, "ts", "epoch", "unix"))
+        if timelike and epoch_format(column) is not None:
+            return True
         years = [parse_number(v) for v in values]
-        return name.strip().lower() in _YEAR_NAMES and all(
+        return lower in _YEAR_NAMES and all(
             y is not None and y.is_integer() and 1000 <= y <= 2999 for y in years
         )
     parsed = sum(is_timestamp_text(v) for v in values)

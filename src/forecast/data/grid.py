@@ -15,15 +15,25 @@ from forecast.types import MissingPolicy
 MISSING_OPTION_HINT = "pass --missing drop|ffill|interpolate"
 
 
-def refuse_duplicates(stamps: pd.DatetimeIndex, lines: np.ndarray) -> None:
+def refuse_duplicates(
+    stamps: pd.DatetimeIndex, lines: np.ndarray, others: tuple[str, ...] = ()
+) -> None:
+    """Refuse a repeated timestamp. When most timestamps repeat, the rows are several series
+    in long format whose id column was not found: say so and name ``--id-col`` (aggregating
+    would add different series together); ``others`` are the columns that were not read."""
     dup = stamps.duplicated(keep="first")
     if dup.any():
         i = int(np.argmax(dup))
         first = int(np.flatnonzero(stamps == stamps[i])[0])
-        raise InputError(
-            f"duplicate timestamp {stamps[i].isoformat()} (lines {lines[first]} and {lines[i]}); "
-            "remove duplicates or aggregate them first"
-        )
+        where = f"duplicate timestamp {stamps[i].isoformat()} (lines {lines[first]} and {lines[i]})"
+        if 2 * stamps.nunique() <= len(stamps):
+            named = f" (one of {', '.join(repr(c) for c in others)}?)" if others else ""
+            raise InputError(
+                f"{where}: most timestamps repeat, so the file looks like several series in "
+                f"long format; pass --id-col NAME{named}, the column that names the series, to "
+                "read each series on its own (do not aggregate different series)"
+            )
+        raise InputError(f"{where}; remove duplicates or aggregate them first")
 
 
 def to_offset(freq: str) -> BaseOffset:

@@ -17,7 +17,7 @@ from forecast.data.grid import (
 )
 from forecast.data.table import Table
 from forecast.data.values import parse_timestamps, parse_values
-from forecast.errors import UsageError
+from forecast.errors import InputError, UsageError
 from forecast.types import MissingPolicy
 
 
@@ -142,11 +142,14 @@ def series_from_table(
         order = np.argsort(stamps.asi8, kind="stable")
         stamps, values, lines = stamps[order], values[order], lines[order]
         notes.append(f"rows of {label} were not in time order; sorted them by '{tcol}'")
-    refuse_duplicates(stamps, lines)
+    refuse_duplicates(stamps, lines, table.others)
 
-    offset = resolve_frequency(stamps, freq)
-    y = pd.Series(values, index=stamps.rename(tcol), name=vcol, dtype="float64")
-    y, n_filled, n_dropped = apply_missing_policy(y, offset, missing, notes)
+    try:  # a day-first file read month-first looks irregular, or full of gaps
+        offset = resolve_frequency(stamps, freq)
+        y = pd.Series(values, index=stamps.rename(tcol), name=vcol, dtype="float64")
+        y, n_filled, n_dropped = apply_missing_policy(y, offset, missing, notes)
+    except InputError as exc:
+        raise day_first_hint(exc, frame[tcol], time_format) from None
     refuse_degenerate(y, min_length, purpose, label, allow_constant)
     y.attrs["freq"] = offset.freqstr  # kept when --missing drop leaves holes in the index
     return SeriesData(
@@ -159,4 +162,26 @@ def series_from_table(
         n_filled=n_filled,
         n_dropped=n_dropped,
         notes=tuple(notes),
+    )
+
+
+def day_first_hint(exc: InputError, raw: pd.Series, time_format: str | None) -> InputError:
+    """An irregular or off-grid series whose dates read the other way round (day-first for
+    month-first) are regular: say so, and which ``--time-format`` reads them."""
+    from forecast.data.grid import grid_of, infer_frequency, to_offset
+    from forecast.data.values import day_month_swapped
+
+    swapped = day_month_swapped(raw, time_format)
+    if swapped is None:
+        return exc
+    stamps = pd.DatetimeIndex(pd.to_datetime(raw.astype(str).str.strip(), format=swapped))
+    stamps = stamps.sort_values()
+    inferred = infer_frequency(stamps) if len(stamps) >= 3 else None
+    if inferred is None or stamps.has_duplicates:
+        return exc
+    if len(grid_of(stamps, to_offset(inferred))) != len(stamps):  # gaps that way too
+        return exc
+    order = "day-first" if swapped.index("%d") < swapped.index("%m") else "month-first"
+    return InputError(
+        f"{exc.message}; read {order} the dates are regular: pass --time-format {swapped}"
     )

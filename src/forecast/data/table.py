@@ -30,6 +30,7 @@ class Table:
     label: str
     line_offset: int
     notes: list[str] = field(default_factory=list)
+    others: tuple[str, ...] = ()  # the file's columns that were not read (a missed id column?)
 
 
 def read_table(
@@ -99,7 +100,9 @@ def _read_csv_table(
     frame = frame[~frame.isna().all(axis=1)]  # blank lines
     if frame.empty:
         raise InputError(f"{label} has no data rows; it needs a time column and a value column")
-    return Table(frame, columns, label, line_offset, notes)
+    read = {*text_cols, *values}
+    others = tuple(str(c) for c in sample.columns if c not in read)
+    return Table(frame, columns, label, line_offset, notes, others)
 
 
 def wide_columns(sample: pd.DataFrame, time_col: str | None, label: str) -> Columns:

@@ -6,6 +6,7 @@ import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -56,6 +57,25 @@ def parse_number(text: str, fmt: NumberFormat = NumberFormat()) -> float | None:
         return float(s)
     except ValueError:
         return None
+
+
+# --time-format epoch|epoch_ms: Unix time in whole seconds or milliseconds since 1970 (UTC).
+EPOCH_UNITS = {"epoch": "s", "epoch_ms": "ms"}
+# Detected without --time-format when every value is a whole number in these ranges: seconds
+# 1973-03-03 .. 2286-11-20, milliseconds 1973-03-03 .. 2286-11-20.
+_EPOCH_RANGES = {"epoch": (1e8, 1e10), "epoch_ms": (1e11, 1e13)}
+
+
+def epoch_format(values: pd.Series) -> str | None:
+    """``epoch`` or ``epoch_ms`` when every value of the sample is a whole number of seconds
+    (milliseconds) in the range of plausible dates, else None."""
+    numbers = pd.to_numeric(values.dropna().astype(str).str.strip(), errors="coerce")
+    if numbers.empty or numbers.isna().any() or (numbers % 1 != 0).any():
+        return None
+    for name, (low, high) in _EPOCH_RANGES.items():
+        if ((numbers >= low) & (numbers < high)).all():
+            return name
+    return None
 
 
 def is_timestamp_text(text: str) -> bool:
@@ -110,6 +130,10 @@ def parse_timestamps(
     )
     if pd.api.types.is_datetime64_any_dtype(raw):  # Parquet timestamps are typed already
         return pd.DatetimeIndex(raw)
+    if time_format is None:
+        time_format = epoch_format(raw.iloc[:SAMPLE_ROWS])
+    if time_format in EPOCH_UNITS:
+        return _epoch_stamps(raw, empty, time_format, tcol, line, collect)
     text = raw.astype(str).where(~empty, "")
     time_format = time_format or _guess_time_format(text.iloc[:SAMPLE_ROWS].str.strip())
     stamps = _to_datetime(text, time_format, notes)
@@ -133,6 +157,54 @@ def parse_timestamps(
     if stamps is None:
         stamps = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     return pd.DatetimeIndex(stamps)
+
+
+def _epoch_stamps(
+    raw: pd.Series,
+    empty: np.ndarray,
+    time_format: str,
+    tcol: str,
+    line: Callable[[int], int],
+    collect: list[RowProblems] | None,
+) -> pd.DatetimeIndex:
+    """Unix timestamps (``epoch``: seconds, ``epoch_ms``: milliseconds) as naive UTC times."""
+    numbers = pd.to_numeric(raw.astype(str).str.strip().where(~empty), errors="coerce")
+    bad = (numbers.isna() | (numbers % 1 != 0)).to_numpy() & ~empty
+    words = "seconds" if time_format == "epoch" else "milliseconds"
+    _refuse_rows(
+        bad,
+        lambda i: (
+            f"line {line(i)}: timestamp {raw.iloc[i]!r} in column '{tcol}' is not a whole "
+            f"number of {words} since 1970 (--time-format {time_format}); fix it"
+        ),
+        collect,
+    )
+    whole = numbers.where(~bad).to_numpy(dtype="float64")
+    unit: Literal["s", "ms"] = "s" if time_format == "epoch" else "ms"
+    stamps = pd.to_datetime(whole, unit=unit, errors="coerce")
+    return pd.DatetimeIndex(stamps)
+
+
+def day_month_swapped(raw: pd.Series, time_format: str | None) -> str | None:
+    """When the timestamps were read with a guessed format that has both a day and a month
+    (no ``--time-format``), the format with the two swapped if it reads every row, else None:
+    ``01/02/2020`` files may be day-first or month-first."""
+    if time_format is not None or pd.api.types.is_datetime64_any_dtype(raw):
+        return None
+    text = raw.dropna().astype(str).str.strip()
+    if text.empty:
+        return None
+    guessed = _guess_time_format(text.iloc[:SAMPLE_ROWS])
+    if guessed is None or "%d" not in guessed or "%m" not in guessed:
+        return None
+    swapped = guessed.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            parsed = pd.to_datetime(text, format=swapped, errors="coerce")
+        except (ValueError, TypeError):
+            return None
+    return swapped if not parsed.isna().any() else None
 
 
 def _guess_time_format(text: pd.Series) -> str | None:

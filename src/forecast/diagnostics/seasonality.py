@@ -249,6 +249,16 @@ def _choose(candidates: tuple[Candidate, ...], threshold: float) -> Candidate | 
     return best if best.strength >= threshold else None
 
 
+def describe_period(period: int | None, source: str) -> str:
+    """A period and where it came from, for summaries: ``period 12 (detected)``, ``no seasonal
+    period detected``, ``no seasonal period (not seasonal)``."""
+    if period:
+        return f"period {period} ({source})"
+    if source == "detected":
+        return "no seasonal period detected"
+    return f"no seasonal period ({source})"
+
+
 def resolve_period(period: int | None, y: np.ndarray, freq: str | None) -> tuple[int | None, str]:
     """The seasonal period to use: the given one, or the one detected on ``y`` (training data)."""
     if period is not None:

@@ -349,7 +349,9 @@ class StateSpaceForecaster(BaseForecaster):
             Coefficient(
                 name, float(value), None if se is None or not np.isfinite(se) else float(se)
             )
-            for name, value, se in zip(estimate.names, estimate.params, bse, strict=True)
+            for name, value, se in zip(
+                _readable_names(estimate.names, spec), estimate.params, bse, strict=True
+            )
         )
         stats = estimate.stats or _likelihood_stats(res, len(estimate.params))
         stats = {
@@ -653,3 +655,10 @@ class Sarima(StateSpaceForecaster):
             raise UsageError(f"sarima: the seasonal period must be >= 2, got {m}")
         spec = SarimaxSpec(p, d, q, (P, D, Q, m), trend=resolve_trend(self.trend, d, D))
         self._fit_spec(spec, y)
+
+
+def _readable_names(names: Sequence[str], spec: SarimaxSpec) -> list[str]:
+    """statsmodels calls the time-trend coefficient ``x1``: once differenced it is the drift
+    (the mean change per step), else the slope of a linear trend."""
+    differenced = spec.order[1] + spec.seasonal[1] > 0
+    return [("drift" if differenced else "trend") if n == "x1" else n for n in names]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from forecast.diagnostics.seasonality import resolve_period
+from forecast.diagnostics.seasonality import describe_period, resolve_period
 from forecast.errors import ComputeError, UsageError
 from forecast.models.arima import (
     COMPILED,
@@ -120,7 +120,7 @@ class AutoArima(StateSpaceForecaster):
             spec, estimate, how = found
         extra = {
             "selection": f"{'stepwise' if self.stepwise else 'exhaustive'} search by "
-            f"{self.ic.upper()}; period {period or '-'} ({source}){how}"
+            f"{self.ic.upper()}; {describe_period(period, source)}{how}"
         }
         self._set_fitted(spec, estimate, extra, tuple(notes))
 

@@ -18,6 +18,7 @@ A subclass implements ``_fit``, ``_predict``, ``_update`` and, for the model fil
 from __future__ import annotations
 
 import inspect
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -38,9 +39,15 @@ def level_label(level: float) -> str:
 
 
 def check_levels(levels: Sequence[float]) -> tuple[float, ...]:
-    """Levels are percentages strictly between 0 and 100, returned sorted and unique."""
+    """Levels are percentages strictly between 0 and 100, returned sorted and unique; a level
+    below 1 (0.95) is refused as a fraction written for a percentage."""
     out = sorted({float(v) for v in levels})
     for level in out:
+        if 0 < level < 1:  # a fraction: 0.95 % intervals are never what was meant
+            raise UsageError(
+                f"--level is a percentage, got {level:g}; did you mean {level * 100:g}? "
+                f"(pass -l {level * 100:g})"
+            )
         if not 0 < level < 100:
             raise UsageError(f"--level must be a percentage between 0 and 100, got {level:g}")
     return tuple(out)
@@ -191,15 +198,26 @@ class BaseForecaster(ABC):
         self._check_fitted()
         horizon = check_horizon(horizon)
         levels = check_levels(levels)
-        mean, bands, method = self._predict(horizon, levels)
+        with warnings.catch_warnings(record=True) as caught:  # numpy's, said once below
+            warnings.simplefilter("always", RuntimeWarning)
+            mean, bands, method = self._predict(horizon, levels)
         finite = np.isfinite(mean).all() and all(
             np.isfinite(lo).all() and np.isfinite(hi).all() for lo, hi in bands.values()
         )
         if not finite:
-            raise ComputeError(
-                f"{self.name}: the fitted model gives non-finite forecasts or intervals; try a "
-                "simpler model or more data"
+            overflow = next((str(w.message) for w in caught if "overflow" in str(w.message)), None)
+            largest = float(np.max(np.abs(getattr(self, "y_", [np.nan]))))
+            what = (
+                f"computing the forecasts overflowed float64 (numpy: {overflow}) from values up "
+                f"to {largest:.3g}; divide the values by a power of ten or model their "
+                "logarithm, or try a simpler model"
+                if overflow
+                else "the fitted model gives non-finite forecasts or intervals; try a simpler "
+                "model or more data"
             )
+            raise ComputeError(f"{self.name}: {what}")
+        for w in caught:  # not ours to hide when the forecasts are fine
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         from forecast.data import future_index
 
         return Forecast(
@@ -381,4 +399,16 @@ def _finite_values(y: pd.Series, what: str) -> np.ndarray:
         raise InputError(
             f"{what}: the series has missing or infinite values; choose a --missing policy"
         )
+    largest = float(np.max(np.abs(values))) if values.size else 0.0
+    if largest > MAX_MAGNITUDE:
+        raise InputError(
+            f"the series has values up to {largest:.3g}, too large to compute with: their squares "
+            f"(variances, likelihoods) overflow float64 above {np.finfo(np.float64).max:.3g}; "
+            "divide the values by a power of ten (e.g. 1e"
+            f"{max(int(np.log10(largest)) - 6, 1)}) or model their logarithm"
+        )
     return values
+
+
+# Above this, squares and sums of squares of the values overflow float64 (1.8e308).
+MAX_MAGNITUDE = 1e150

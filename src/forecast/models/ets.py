@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from forecast.diagnostics.seasonality import describe_period
 from forecast.errors import ComputeError, InputError, UsageError
 from forecast.models.base import Bands, BaseForecaster, Coefficient, ModelSummary
 
@@ -368,7 +369,7 @@ class Ets(BaseForecaster):
             notes=notes,
             extra={
                 "selection": f"{tried} admissible model(s) fitted, smallest {self.ic.upper()}; "
-                f"period {period or '-'} ({source})",
+                + describe_period(period, source),
             },
         )
 

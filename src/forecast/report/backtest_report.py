@@ -1,4 +1,6 @@
-"""Self-contained backtest reports: Markdown or HTML, plots embedded as data URIs.
+"""Backtest reports: HTML with its plots embedded as data URIs (one self-contained file), or
+Markdown with its plots written beside it as PNG files (``report_files/``) and linked, because
+GitHub and GitLab do not render images embedded in Markdown.
 
 A report holds the exact command, the versions, the configuration, the folds drawn over the
 data, the metric tables (best per column marked), error by lead time, forecasts against actuals,
@@ -13,6 +15,7 @@ import html
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from forecast.backtest.scoring import best_value
 from forecast.errors import UsageError
@@ -42,10 +45,42 @@ def render_report(result: BacktestResult, fmt: str) -> bytes:
     return render_sections(_sections(result), fmt, "Backtest report")
 
 
-def render_sections(sections: Sequence[Section], fmt: str, title: str) -> bytes:
-    """Sections as one self-contained Markdown or HTML document (UTF-8)."""
-    text = _markdown(sections, title) if fmt == "md" else _html(sections, title)
-    return text.encode("utf-8")
+def render_sections(
+    sections: Sequence[Section], fmt: str, title: str, images: dict[str, bytes] | None = None
+) -> bytes:
+    """Sections as one Markdown or HTML document (UTF-8). HTML embeds its plots; Markdown links
+    them as ``{images dir}/figure-N.png`` and puts their bytes in ``images`` (name -> PNG)
+    for the caller to write (``images`` None: the directory is ``report_files``)."""
+    if fmt != "md":
+        return _html(sections, title).encode("utf-8")
+    return _markdown(sections, title, "report_files", {} if images is None else images).encode(
+        "utf-8"
+    )
+
+
+def images_dir(path: str | Path) -> Path:
+    """Where a Markdown report's PNGs go: ``report.md`` -> ``report_files/`` beside it."""
+    target = Path(path)
+    return target.with_name(f"{target.stem}_files")
+
+
+def write_document(sections: Sequence[Section], path: str | Path, title: str) -> Path:
+    """Write a report: HTML as one file; Markdown with its PNGs in ``<stem>_files/`` beside
+    it. Every file is written atomically, the PNGs first, so that the report never links an
+    image that is not there yet."""
+    from forecast.io.atomic import atomic_write_bytes
+
+    fmt = report_format(path)
+    if fmt != "md":
+        return atomic_write_bytes(path, _html(sections, title).encode("utf-8"))
+    folder = images_dir(path)
+    images: dict[str, bytes] = {}
+    text = _markdown(sections, title, folder.name, images)
+    if images:
+        folder.mkdir(exist_ok=True)
+        for name, data in images.items():
+            atomic_write_bytes(folder / name, data)
+    return atomic_write_bytes(path, text.encode("utf-8"))
 
 
 # --- content -----------------------------------------------------------------------------------
@@ -91,7 +126,11 @@ def _sections(result: BacktestResult) -> list[Section]:
             "Accuracy",
             [
                 "Over all folds; the best value of each column is marked (lowest error, bias "
-                "closest to 0, coverage closest to its nominal level).",
+                "closest to 0, coverage closest to its nominal level)."
+                if not result.partial_models
+                else f"Some models were scored on fewer folds: {result.ranking_note()}. The "
+                "best value of each column is marked (lowest error, bias closest to 0, "
+                "coverage closest to its nominal level).",
                 _overall_table(result),
             ],
         ),
@@ -125,16 +164,20 @@ def _sections(result: BacktestResult) -> list[Section]:
 
 
 def _overall_table(result: BacktestResult) -> Table:
-    overall = result.overall()
+    overall = result.ranked()
     columns = list(overall.columns)
     best = {
         m: best_value(m, {str(k): v for k, v in overall[m].items()}, result.levels) for m in columns
     }
+    n_folds = result.config["n_folds"]
+    partial = set(result.partial_models)
     rows, marks = [], []
     for label, row in overall.iterrows():
-        rows.append([str(label), *(num(row[m], 4) for m in columns)])
-        marks.append([False, *(best[m] is not None and row[m] == best[m] for m in columns)])
-    return ("table", ["model", *columns], rows, marks)
+        scored = result.folds_scored.get(str(label), n_folds)
+        folds = f"{scored} of {n_folds} (partial)" if label in partial else str(scored)
+        rows.append([str(label), *(num(row[m], 4) for m in columns), folds])
+        marks.append([False, *(best[m] is not None and row[m] == best[m] for m in columns), False])
+    return ("table", ["model", *columns, "folds"], rows, marks)
 
 
 def _step_table(result: BacktestResult) -> Table:
@@ -307,13 +350,18 @@ def _uncertainty_sections(result: BacktestResult) -> list[Section]:
 # --- Markdown ------------------------------------------------------------------------------------
 
 
-def _markdown(sections: Sequence[Section], title: str) -> str:
+def _markdown(
+    sections: Sequence[Section], title: str, folder: str, images: dict[str, bytes]
+) -> str:
+    """The Markdown text; each plot becomes ``folder/figure-N.png``, its bytes in ``images``."""
     out = [f"# {title}", ""]
     for title, body in sections:
         out += [f"## {title}", ""]
         for item in body:
             if isinstance(item, bytes):
-                out += [f"![{title}](data:image/png;base64,{_b64(item)})", ""]
+                name = f"figure-{len(images) + 1}.png"
+                images[name] = item
+                out += [f"![{title}]({quote(folder)}/{name})", ""]
             elif isinstance(item, tuple):
                 out += [*_markdown_table(item), ""]
             else:
@@ -391,6 +439,4 @@ def _b64(data: bytes) -> str:
 
 
 def write_report(result: BacktestResult, path: str | Path) -> Path:
-    from forecast.io.atomic import atomic_write_bytes
-
-    return atomic_write_bytes(path, render_report(result, report_format(path)))
+    return write_document(_sections(result), path, "Backtest report")

@@ -25,9 +25,7 @@ def backtest_tables(result: BacktestResult) -> list[RenderableType]:
     if paths is not None:
         parts.append(paths)
     parts += uncertainty_tables(result)
-    if result.failures or result.notes:
-        parts.append(_problems(result))
-    return parts
+    return parts  # failures and notes go to stderr, once (warning: / note:)
 
 
 MAIN_METRICS = ("mae", "rmse", "mase")
@@ -180,15 +178,18 @@ def _header(result: BacktestResult) -> RenderableType:
 
 
 def metrics_table(result: BacktestResult) -> RenderableType:
-    overall = result.overall()
-    table = Table(
-        title="Accuracy over all folds (best per column highlighted)", title_justify="left"
-    )
+    overall = result.ranked()
+    common = result.config.get("common_folds")
+    over = f"the {len(common)} folds every model scored" if common else "all folds"
+    table = Table(title=f"Accuracy over {over} (best per column highlighted)", title_justify="left")
     table.add_column("model")
     if overall.empty:
         return Text("no model produced a forecast", style="bold red")
     for metric in overall.columns:
         table.add_column(metric, justify="right")
+    table.add_column("folds", justify="right")
+    n_folds = result.config["n_folds"]
+    partial = set(result.partial_models)
     best = {
         m: best_value(m, {str(k): v for k, v in overall[m].items()}, result.levels)
         for m in overall.columns
@@ -201,15 +202,17 @@ def metrics_table(result: BacktestResult) -> RenderableType:
             if best[metric] is not None and value == best[metric]:
                 text.stylize(HIGHLIGHT)
             cells.append(text)
-        table.add_row(str(label), *cells)
-    return Group(
-        table,
-        Text(
-            "mase/rmsse: scaled by each origin's own training data; coverage: share inside the "
-            "interval (nominal = its level); bias = mean(forecast - actual)",
-            style="dim",
-        ),
-    )
+        scored = result.folds_scored.get(str(label), n_folds)
+        folds = f"{scored} of {n_folds} (partial)" if label in partial else str(scored)
+        table.add_row(str(label), *cells, Text(folds, style="bold red" if label in partial else ""))
+    lines = [
+        "mase/rmsse: scaled by each origin's own training data; coverage: share inside the "
+        "interval (nominal = its level); bias = mean(forecast - actual)"
+    ]
+    ranking = result.ranking_note()
+    if ranking is not None:
+        lines.insert(0, ranking)
+    return Group(table, *(Text(line, style="dim") for line in lines))
 
 
 def step_table(result: BacktestResult, metric: str = "mae") -> RenderableType:
@@ -242,15 +245,3 @@ def path_table(result: BacktestResult, metric: str = "mae") -> RenderableType | 
         if values:
             table.add_row(label, *(num(values.get(s), 4) for s in stats))
     return table
-
-
-def _problems(result: BacktestResult) -> RenderableType:
-    lines = []
-    for failure in result.failures:
-        folds = failure["folds"]
-        where = f"fold {folds[0]}" if len(folds) == 1 else f"folds {folds[0]}..{folds[-1]}"
-        lines.append(
-            Text(f"failed: {failure['model']} on {where}: {failure['error']}", style="red")
-        )
-    lines += [Text(f"note: {note}", style="dim") for note in result.notes]
-    return Group(*lines)

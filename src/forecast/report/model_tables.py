@@ -28,7 +28,8 @@ def summary_table(summary: ModelSummary, extra: dict[str, Any] | None = None) ->
     details = {
         k: v for k, v in summary.extra.items() if k in ("selection", "estimation", "selected_lags")
     }
-    for key, value in {**details, **(extra or {})}.items():
+    shown = {k: v for k, v in (extra or {}).items() if k != "config"}  # threads: JSON only
+    for key, value in {**details, **shown}.items():
         if isinstance(value, dict):  # e.g. the conformal calibration's sizes
             value = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in value.items())
         parts.append(Text(f"{key.replace('_', ' ')}: {value}"))

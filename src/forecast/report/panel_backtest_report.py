@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from forecast.report.backtest_report import Section, Table, render_sections, report_format
+from forecast.report.backtest_report import (
+    Section,
+    Table,
+    render_sections,
+    report_format,
+    write_document,
+)
 from forecast.report.formatting import num
 
 if TYPE_CHECKING:
@@ -26,9 +32,8 @@ def render_panel_report(result: PanelBacktest, fmt: str) -> bytes:
 
 
 def write_panel_report(result: PanelBacktest, path: str | Path) -> Path:
-    from forecast.io.atomic import atomic_write_bytes
-
-    return atomic_write_bytes(path, render_panel_report(result, report_format(path)))
+    report_format(path)
+    return write_document(_sections(result), path, "Panel backtest report")
 
 
 def _sections(result: PanelBacktest) -> list[Section]:

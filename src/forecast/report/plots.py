@@ -11,9 +11,11 @@ import numpy as np
 from forecast.errors import UsageError
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.figure import Figure
 
     from forecast.diagnostics.diagnose import Diagnosis
+    from forecast.models.base import Forecast
 
 IMAGE_FORMATS = ("png", "svg", "pdf")
 
@@ -63,3 +65,37 @@ def diagnosis_figure(d: Diagnosis) -> Figure:
         ax.set_title(f"{name}, {1 - c.alpha:.0%}")
         ax.set_xlabel("lag")
     return fig
+
+
+def forecast_figure(history: pd.Series, forecast: Forecast, title: str) -> Figure:
+    """The history, the point forecast and its prediction bands (the widest palest)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(10, 4.5), layout="constrained")
+    ax = fig.subplots()
+    ax.plot(history.index, history.to_numpy(), lw=1, color="#1f5f8b", label="history")
+    levels = sorted(forecast.levels, reverse=True)
+    for i, level in enumerate(levels):
+        ax.fill_between(
+            forecast.index,
+            forecast.lower(level),
+            forecast.upper(level),
+            color="#e08a3c",
+            alpha=0.2 + 0.25 * i / max(len(levels), 1),
+            lw=0,
+            label=f"{level:g}% interval",
+        )
+    ax.plot(forecast.index, forecast.mean, lw=1.5, color="#c4501b", label="forecast")
+    ax.set_title(title)
+    ax.legend(loc="upper left", frameon=False)
+    return fig
+
+
+def write_forecast_plot(
+    path: str | Path, history: pd.Series, forecast: Forecast, title: str
+) -> None:
+    """``--plot FILE`` of fit and predict, written atomically."""
+    from forecast.io.atomic import atomic_write_bytes
+
+    fig = forecast_figure(history, forecast, title)
+    atomic_write_bytes(path, figure_bytes(fig, image_format(path)))

@@ -1,0 +1,166 @@
+"""The README's examples as tests: parse, run and compare (used by tests/test_readme.py and by
+scripts/update_readme_examples.py, which writes the real outputs back).
+
+The convention in README.md: a marker line right above a ```sh block holding ONE `forecast`
+command (a trailing backslash continues it), then a blank line and a ``` block with what it
+prints on stdout:
+
+    <!-- example -->                 compared number by number (see `differences`)
+    <!-- example: structure -->      non-deterministic by nature (neural training, timings):
+                                     only the text around the numbers is compared
+
+Examples run in README order in one working directory holding `sample_data/`, so that a later
+example can read a file an earlier one wrote (`forecast predict air.fcm` after `fit --save
+air.fcm`), with NO_COLOR=1 and a 160-column console (what a pipe gets).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+
+EXAMPLE = re.compile(
+    r"^<!-- example(?:: (?P<mode>[\w ,]+))? -->\n"
+    r"```sh\n(?P<command>.*?)\n```\n\n"
+    r"(?P<open>```\n)(?P<output>.*?)(?P<close>\n```)$",
+    re.S | re.M,
+)
+# a ```sh block followed by an output block, marked or not (every one must be marked)
+ANY_EXAMPLE = re.compile(r"```sh\n(?P<command>forecast [^`]*?)\n```\n\n```\n", re.S)
+MODES = ("structure",)
+NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
+RULES = re.compile(r"[━─═]+")  # table rules: their length follows the widths of the numbers
+
+
+@dataclass(frozen=True)
+class Example:
+    command: str  # one line, continuations joined
+    output: str  # as documented
+    modes: tuple[str, ...]
+    line: int  # README line of the marker
+
+    @property
+    def args(self) -> list[str]:
+        return shlex.split(self.command)[1:]
+
+    @property
+    def writes(self) -> list[str]:
+        """Files the command writes (`--save FILE`), which later examples may read."""
+        args = self.args
+        return [args[i + 1] for i, a in enumerate(args[:-1]) if a == "--save"]
+
+
+def examples(text: str | None = None) -> list[Example]:
+    text = README.read_text(encoding="utf-8") if text is None else text
+    found = []
+    for m in EXAMPLE.finditer(text):
+        modes = tuple(p.strip() for p in (m["mode"] or "").split(",") if p.strip())
+        unknown = [p for p in modes if p not in MODES]
+        if unknown:
+            raise ValueError(
+                f"README line {_line(text, m.start())}: unknown example mode {unknown}"
+            )
+        command = " ".join(part.strip() for part in m["command"].split("\\\n"))
+        found.append(Example(command, m["output"], modes, _line(text, m.start())))
+    return found
+
+
+def unmarked(text: str | None = None) -> list[str]:
+    """`forecast` commands shown with an output block but without a marker."""
+    text = README.read_text(encoding="utf-8") if text is None else text
+    marked = {m.start("command") - len("```sh\n") for m in EXAMPLE.finditer(text)}
+    return [m["command"] for m in ANY_EXAMPLE.finditer(text) if m.start() not in marked]
+
+
+def _line(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def workdir(path: Path) -> Path:
+    """A working directory for the examples: `sample_data/` linked in, nothing else."""
+    path.mkdir(parents=True, exist_ok=True)
+    link = path / "sample_data"
+    if not link.exists():
+        link.symlink_to(ROOT / "sample_data", target_is_directory=True)
+    return path
+
+
+def run(example: Example, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "NO_COLOR": "1",
+        "COLUMNS": "160",
+        "PYTHONPATH": os.pathsep.join(
+            [str(ROOT / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
+        ),
+    }
+    args = [sys.executable, "-m", "forecast", *example.args]
+    return subprocess.run(args, capture_output=True, text=True, cwd=cwd, env=env, check=False)
+
+
+def printed(stdout: str) -> str:
+    """Stdout as the README shows it: no trailing spaces or trailing blank lines."""
+    return "\n".join(line.rstrip() for line in stdout.rstrip("\n").splitlines())
+
+
+def differences(documented: str, actual: str, structure: bool = False) -> list[str]:
+    """Where ``actual`` differs from ``documented``, line by line (empty: they agree).
+
+    Text must match (runs of spaces and table rules count as one); numbers must agree to
+    the precision printed: whole numbers exactly (orders, counts, dates), others within one
+    unit of the last printed digit of either, and a float printed in full (over 10 digits, as
+    CSV does) to 1e-6 of its size. ``structure``: numbers are not compared.
+    """
+    want = [_normal(line) for line in documented.splitlines()]
+    got = [_normal(line) for line in actual.splitlines()]
+    if len(want) != len(got):
+        return [f"{len(got)} lines printed, {len(want)} documented"]
+    problems = []
+    for i, (w, g) in enumerate(zip(want, got, strict=True), start=1):
+        if NUMBER.sub("#", w) != NUMBER.sub("#", g):
+            problems.append(f"line {i}: printed {g!r}, documented {w!r}")
+            continue
+        if structure:
+            continue
+        for dw, dg in zip(NUMBER.findall(w), NUMBER.findall(g), strict=True):
+            if not _close(dw, dg):
+                problems.append(f"line {i}: printed {dg}, documented {dw} ({g!r})")
+    return problems
+
+
+def _normal(line: str) -> str:
+    return " ".join(RULES.sub("─", line).split())
+
+
+def _close(documented: str, printed: str) -> bool:
+    if documented == printed:
+        return True
+    if _whole(documented) and _whole(printed):
+        return False
+    unit = max(_unit(documented), _unit(printed))
+    if _digits(documented) > 10:  # a float's full repr (CSV): its last digits are rounding noise
+        unit = max(unit, 1e-6 * abs(float(documented)))
+    return abs(float(documented) - float(printed)) <= unit * (1 + 1e-9)
+
+
+def _digits(token: str) -> int:
+    return sum(c.isdigit() for c in token.lower().partition("e")[0].lstrip("+-0."))
+
+
+def _whole(token: str) -> bool:
+    return not any(c in token for c in ".eE")
+
+
+def _unit(token: str) -> float:
+    """One unit of the last printed digit: 0.01 for 48.18, 1e-03 for 1.5e-02."""
+    mantissa, _, exponent = token.lower().partition("e")
+    decimals = len(mantissa.partition(".")[2])
+    return 10.0 ** (int(exponent or 0) - decimals)

@@ -1,0 +1,77 @@
+"""Every `forecast` example of the README with its output is a test: the command is run and
+what it prints compared with what the README says (numbers to their printed precision), so
+that the manual cannot go stale. The convention is in tests/readme_examples.py;
+`python scripts/update_readme_examples.py` writes the real outputs back.
+
+The examples are end-to-end runs (seconds to minutes each), marked slow. The `gru` example
+trains a network: its numbers depend on the machine, so only its text is compared
+(`<!-- example: structure -->`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests import readme_examples as rx
+
+EXAMPLES = rx.examples()
+
+
+def test_every_example_with_an_output_is_marked() -> None:
+    assert rx.unmarked() == []
+    assert len(EXAMPLES) >= 11
+
+
+def test_the_comparison_reads_numbers_at_their_printed_precision() -> None:
+    table = "│ arima │ 48.18 │ 1.5e-02 │ ARIMA(2,1,1) │"
+    assert rx.differences(table, "│ arima   │ 48.19 │ 1.6e-02 │ ARIMA(2,1,1) │") == []
+    assert rx.differences(table, "│ arima │ 52.35 │ 1.5e-02 │ ARIMA(2,1,1) │") == [
+        "line 1: printed 52.35, documented 48.18 ('│ arima │ 52.35 │ 1.5e-02 │ ARIMA(2,1,1) │')"
+    ]
+    assert rx.differences(table, "│ arima │ 48.18 │ 1.5e-02 │ ARIMA(1,1,1) │")
+    assert rx.differences(table, "│ arimb │ 48.18 │ 1.5e-02 │ ARIMA(2,1,1) │")
+    assert rx.differences("a\nb", "a") == ["1 lines printed, 2 documented"]
+    csv_row = "1961-01-01T00:00:00,445.63487059890696"
+    assert rx.differences(csv_row, "1961-01-01T00:00:00,445.63496913870046") == []
+    assert rx.differences(csv_row, "1961-01-01T00:00:00,445.7349691387004")
+    assert rx.differences("loss 0.35 in 3.8 s", "loss 0.41 in 9.1 s", structure=True) == []
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return rx.workdir(tmp_path_factory.mktemp("readme"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "example",
+    EXAMPLES,
+    ids=[f"{i:02d}-{e.args[0]}-{Path(e.args[1]).stem}" for i, e in enumerate(EXAMPLES, 1)],
+)
+def test_readme_example(example: rx.Example, workdir: Path) -> None:
+    for earlier in EXAMPLES[: EXAMPLES.index(example)]:  # files it reads (air.fcm)
+        needed = [f for f in earlier.writes if f in example.args and not (workdir / f).exists()]
+        if needed:
+            assert rx.run(earlier, workdir).returncode == 0
+    out = rx.run(example, workdir)
+    assert out.returncode == 0, out.stderr
+    problems = rx.differences(
+        example.output, rx.printed(out.stdout), structure="structure" in example.modes
+    )
+    assert problems == [], f"README line {example.line}: {example.command}\n" + "\n".join(problems)
+
+
+def test_the_config_files_shown_are_accepted(tmp_path: Path) -> None:
+    import re
+
+    from forecast.cli.backtest import _config_options
+    from forecast.config import read_config
+
+    blocks = re.findall(r"```toml\n(.*?)```", rx.README.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) >= 2
+    for i, block in enumerate(blocks):
+        path = tmp_path / f"config{i}.toml"
+        path.write_text(block)
+        assert read_config(path, _config_options()).horizon == 12
