@@ -55,6 +55,7 @@ class Seasonality:
     candidates: tuple[Candidate, ...]
     differences: int
     threshold: float = THRESHOLD
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -66,6 +67,7 @@ class Seasonality:
             "candidate_score": "classical decomposition seasonal strength",
             "threshold": self.threshold,
             "differences": self.differences,
+            "notes": list(self.notes),
         }
 
 
@@ -196,6 +198,10 @@ def detect_seasonality(
     y = np.asarray(y, dtype="float64")
     x = np.diff(y, n=differences) if differences else y
     max_period = min(x.size // MIN_CYCLES, MAX_PERIOD)
+    if x.size == 0 or np.ptp(x) == 0:
+        what = f"differenced {differences}x" if differences else "the series"
+        note = f"{what} is constant: no seasonal period can be measured"
+        return Seasonality(period, "given" if period else "none", None, (), differences, threshold, (note,))
     sources: dict[int, list[str]] = {}
     for name, found in (
         ("periodogram", periodogram_periods(x, max_period) if max_period >= 2 else []),

@@ -105,6 +105,7 @@ class Differencing:
     seasonal_d: int | None
     seasonal_d_test: str | None
     period: int | None
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -113,6 +114,7 @@ class Differencing:
             "D": self.seasonal_d,
             "D_test": self.seasonal_d_test,
             "period": self.period,
+            "notes": list(self.notes),
         }
 
 
@@ -271,12 +273,10 @@ def suggest_differencing(x: np.ndarray, period: int | None, alpha: float = 0.05)
     """d by repeated KPSS tests and D by the OCSB test, as auto-ARIMA chooses them (pmdarima)."""
     x = np.asarray(x, dtype="float64")
     seasonal_d = None
+    notes: list[str] = []
     if period and period >= 2 and x.size >= 2 * period + 2:
-        from pmdarima.arima import nsdiffs
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            seasonal_d = int(nsdiffs(x, m=period, max_D=1, test="ocsb"))
+        seasonal_d, note = _ocsb_differences(x, period)
+        notes += [note] if note else []
     base = x[period:] - x[:-period] if seasonal_d and period else x
     d = kpss_differences(base, alpha=alpha, max_d=2)
     return Differencing(
@@ -285,7 +285,31 @@ def suggest_differencing(x: np.ndarray, period: int | None, alpha: float = 0.05)
         seasonal_d=seasonal_d,
         seasonal_d_test="ocsb" if seasonal_d is not None else None,
         period=period,
+        notes=tuple(notes),
     )
+
+
+OCSB_MAX_OBS = 20_000  # the OCSB test runs on the last this-many observations
+
+
+def _ocsb_differences(x: np.ndarray, period: int) -> tuple[int | None, str | None]:
+    """D by pmdarima's OCSB test, or None and why when it cannot be computed (a series that
+    repeats its cycle exactly makes every OCSB regression singular)."""
+    from pmdarima.arima import nsdiffs
+
+    note = None
+    if x.size > OCSB_MAX_OBS:
+        x = x[-OCSB_MAX_OBS:]
+        note = f"D: OCSB test on the last {OCSB_MAX_OBS} observations (approximation)"
+    if np.ptp(x[period:] - x[:-period]) == 0:
+        return 1, "D: the series repeats its cycle exactly; one seasonal difference makes it constant"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return int(nsdiffs(x, m=period, max_D=1, test="ocsb")), note
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        reason = " ".join(str(exc).split())[:160]
+        return None, f"D: OCSB test skipped: {reason}"
 
 
 # KPSS level statistic's 1%, 2.5%, 5% and 10% critical values (Kwiatkowski et al. 1992, table 1)
