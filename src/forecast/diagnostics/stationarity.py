@@ -142,21 +142,68 @@ def _short_note(message: str) -> str:
     return " ".join(message.split())
 
 
+# Above this many observations ADF, DF-GLS and Zivot-Andrews come from cross products
+# (unitroot_fast: the same statistics, O(n k^2)), and Phillips-Perron from our own regression.
+EXACT_MAX_OBS = 2_000
+# Automatic lag searches consider at most this many lags (Schwert's 12 (n/100)^(1/4) exceeds
+# it above 62,500 observations: 120 lags at 1e6).
+MAX_SEARCH_LAGS = 60
+
+
+def _search_maxlag(n: int) -> tuple[int, tuple[str, ...]]:
+    """Schwert's maximum lag, capped at :data:`MAX_SEARCH_LAGS`, and the note saying so."""
+    from forecast.diagnostics.unitroot_fast import schwert_maxlag
+
+    full = schwert_maxlag(n, None)
+    if full <= MAX_SEARCH_LAGS:
+        return full, ()
+    note = (
+        f"approximation: lag search up to {MAX_SEARCH_LAGS} lags (Schwert's 12 (n/100)^(1/4) "
+        f"would search {full})"
+    )
+    return MAX_SEARCH_LAGS, (note,)
+
+
 def adf(
     x: np.ndarray,
     trend: AdfTrend = "c",
     lags: int | None = None,
     alpha: float = 0.05,
 ) -> TestResult:
-    """Augmented Dickey-Fuller; ``lags=None`` picks the lag by AIC up to 12 (n/100)^(1/4)."""
-    from statsmodels.tsa.stattools import adfuller
+    """Augmented Dickey-Fuller; ``lags=None`` picks the lag by AIC up to 12 (n/100)^(1/4)
+    (at most :data:`MAX_SEARCH_LAGS`)."""
+    from forecast.diagnostics.unitroot_fast import df_tstat, select_lag
 
-    autolag = "AIC" if lags is None else None
-    res, notes = _captured(
-        lambda: adfuller(x, maxlag=lags, regression=trend, autolag=autolag, result_object=True)
+    chosen = ("lag chosen by AIC",) if lags is None else ("lag fixed by --adf-lags",)
+    x = np.asarray(x, dtype="float64")
+    if x.size <= EXACT_MAX_OBS:
+        from statsmodels.tsa.stattools import adfuller
+
+        autolag = "AIC" if lags is None else None
+        res, notes = _captured(
+            lambda: adfuller(x, maxlag=lags, regression=trend, autolag=autolag, result_object=True)
+        )
+        df_tstat(x, int(res.lags), trend)  # refuses an exact fit (statsmodels returns +-1e14)
+        return _from_result("ADF", UNIT_ROOT, res, trend, alpha, chosen + notes)
+    from statsmodels.tsa.adfvalues import mackinnoncrit, mackinnonp
+
+    notes: tuple[str, ...] = ()
+    if lags is None:
+        maxlag, notes = _search_maxlag(x.size)
+        lags = select_lag(x, maxlag, trend)
+    stat, nobs = df_tstat(x, lags, trend)
+    cv = mackinnoncrit(N=1, regression=trend, nobs=nobs)
+    return TestResult(
+        name="ADF",
+        null=UNIT_ROOT,
+        statistic=stat,
+        pvalue=float(mackinnonp(stat, regression=trend, N=1)),
+        lags=lags,
+        critical_values=_cv(dict(zip(("1%", "5%", "10%"), cv, strict=True))),
+        trend=trend,
+        alpha=alpha,
+        notes=chosen + notes,
     )
-    chosen = ("lag chosen by AIC",) if autolag else ("lag fixed by --adf-lags",)
-    return _from_result("ADF", UNIT_ROOT, res, trend, alpha, chosen + notes)
 
 
 def kpss(
@@ -171,19 +218,103 @@ def kpss(
 
 
 def phillips_perron(x: np.ndarray, trend: TrendSpec = "c", alpha: float = 0.05) -> TestResult:
-    """Phillips-Perron Z_tau (arch), Newey-West bandwidth 12 (n/100)^(1/4)."""
-    from arch.unitroot import PhillipsPerron
+    """Phillips-Perron Z_tau (arch), Newey-West bandwidth 12 (n/100)^(1/4); above
+    :data:`EXACT_MAX_OBS` the same formulas here (arch's HAC refit costs O(n lags k^2))."""
+    x = np.asarray(x, dtype="float64")
+    if x.size <= EXACT_MAX_OBS:
+        from arch.unitroot import PhillipsPerron
 
-    res, notes = _captured(lambda: PhillipsPerron(x, trend=trend, test_type="tau"))
-    return _from_result("Phillips-Perron", UNIT_ROOT, res, trend, alpha, notes)
+        res, notes = _captured(lambda: PhillipsPerron(x, trend=trend, test_type="tau"))
+        return _from_result("Phillips-Perron", UNIT_ROOT, res, trend, alpha, notes)
+    return _phillips_perron_long(x, trend, alpha)
+
+
+def _phillips_perron_long(x: np.ndarray, trend: TrendSpec, alpha: float) -> TestResult:
+    """arch's ``PhillipsPerron._compute_statistic`` (Z_tau) with the long-run variance of the
+    residuals from :func:`forecast.diagnostics.acf.lagged_products`."""
+    from arch.unitroot.unitroot import mackinnoncrit, mackinnonp
+
+    from forecast.diagnostics.acf import lagged_products
+
+    nobs = x.size
+    lags = int(math.ceil(12.0 * (nobs / 100.0) ** 0.25))
+    cols = [x[:-1], np.ones(nobs - 1)]
+    if trend == "ct":
+        cols.append(np.arange(1.0, nobs))
+    rhs = np.column_stack(cols)
+    lhs = x[1:]
+    params, *_ = np.linalg.lstsq(rhs, lhs, rcond=None)
+    u = lhs - rhs @ params
+    n, k = u.size, rhs.shape[1]
+    gam = lagged_products(u, lags)
+    weights = 1 - np.arange(1, lags + 1) / (lags + 1)
+    lam2 = float(gam[0] + 2 * weights @ gam[1:]) / n
+    s2 = float(u @ u) / (n - k)
+    gamma0 = s2 * (n - k) / n
+    xpxi = np.linalg.inv(rhs.T @ rhs)
+    sigma = math.sqrt(s2 * xpxi[0, 0])
+    if sigma <= 0 or lam2 <= 0:
+        raise ValueError("the residual variance of the Phillips-Perron regression is 0")
+    lam = math.sqrt(lam2)
+    stat = math.sqrt(gamma0 / lam2) * ((params[0] - 1) / sigma) - 0.5 * (
+        (lam2 - gamma0) / lam
+    ) * (n * sigma / math.sqrt(s2))
+    cv = mackinnoncrit(regression=trend, nobs=n, dist_type="adf-t")
+    return TestResult(
+        name="Phillips-Perron",
+        null=UNIT_ROOT,
+        statistic=float(stat),
+        pvalue=float(mackinnonp(stat, regression=trend, dist_type="adf-t")),
+        lags=lags,
+        critical_values=_cv(dict(zip(("1%", "5%", "10%"), cv, strict=True))),
+        trend=trend,
+        alpha=alpha,
+    )
 
 
 def dfgls(x: np.ndarray, trend: TrendSpec = "c", alpha: float = 0.05) -> TestResult:
-    """Elliott-Rothenberg-Stock DF-GLS (arch), lag chosen by AIC."""
-    from arch.unitroot import DFGLS
+    """Elliott-Rothenberg-Stock DF-GLS (arch), lag chosen by AIC; above
+    :data:`EXACT_MAX_OBS` arch's steps with the regressions from cross products."""
+    x = np.asarray(x, dtype="float64")
+    if x.size <= EXACT_MAX_OBS:
+        from arch.unitroot import DFGLS
 
-    res, notes = _captured(lambda: DFGLS(x, trend=trend, method="aic"))
-    return _from_result("DF-GLS", UNIT_ROOT, res, trend, alpha, notes)
+        res, notes = _captured(lambda: DFGLS(x, trend=trend, method="aic"))
+        return _from_result("DF-GLS", UNIT_ROOT, res, trend, alpha, notes)
+    return _dfgls_long(x, trend, alpha)
+
+
+def _dfgls_long(x: np.ndarray, trend: TrendSpec, alpha: float) -> TestResult:
+    """arch's ``DFGLS._compute_statistic``: GLS detrending (c-bar -7 or -13.5), lag by AIC on
+    the OLS-detrended series, the DF regression without deterministic terms."""
+    from arch.unitroot.unitroot import mackinnoncrit, mackinnonp
+
+    from forecast.diagnostics.unitroot_fast import df_tstat, select_lag
+
+    nobs = x.size
+    cbar = -7.0 if trend == "c" else -13.5
+    z = np.ones((nobs, 1)) if trend == "c" else np.column_stack([np.ones(nobs), np.arange(1.0, nobs + 1)])
+    delta_z = z.copy()
+    delta_z[1:] -= (1 + cbar / nobs) * z[:-1]
+    delta_y = x.copy()
+    delta_y[1:] -= (1 + cbar / nobs) * x[:-1]
+    detrended = x - z @ np.linalg.lstsq(delta_z, delta_y, rcond=None)[0]
+    ols_detrended = x - z @ np.linalg.lstsq(z, x, rcond=None)[0]
+    maxlag, notes = _search_maxlag(nobs)
+    lags = select_lag(ols_detrended, maxlag, "n")
+    stat, n_used = df_tstat(detrended, lags, "n")
+    cv = mackinnoncrit(regression=trend, nobs=n_used, dist_type="dfgls")
+    return TestResult(
+        name="DF-GLS",
+        null=UNIT_ROOT,
+        statistic=stat,
+        pvalue=float(mackinnonp(stat, regression=trend, dist_type="dfgls")),
+        lags=lags,
+        critical_values=_cv(dict(zip(("1%", "5%", "10%"), cv, strict=True))),
+        trend=trend,
+        alpha=alpha,
+        notes=notes,
+    )
 
 
 def _from_result(
@@ -205,12 +336,23 @@ def _from_result(
 
 
 def zivot_andrews(x: np.ndarray, trend: TrendSpec = "c", alpha: float = 0.05) -> TestResult:
-    """Zivot-Andrews: unit root against stationarity with one break (in the level for "c")."""
+    """Zivot-Andrews: unit root against stationarity with one break (in the level for "c").
+    statsmodels below :data:`EXACT_MAX_OBS`; above, the same regressions at every candidate
+    break from updated cross products (:func:`unitroot_fast.zivot_andrews_stats`)."""
     from statsmodels.tsa.stattools import zivot_andrews as sm_za
 
-    (stat, pvalue, cvdict, lags, breakpoint), notes = _captured(
-        lambda: sm_za(x, regression=trend, autolag="AIC")
-    )
+    x = np.asarray(x, dtype="float64")
+    if x.size <= EXACT_MAX_OBS:
+        (stat, pvalue, cvdict, lags, breakpoint), notes = _captured(
+            lambda: sm_za(x, regression=trend, autolag="AIC")
+        )
+    else:
+        from forecast.diagnostics.unitroot_fast import select_lag, zivot_andrews_stats
+
+        maxlag, notes = _search_maxlag(x.size)
+        lags = select_lag(x, maxlag, "ct")  # statsmodels: adfuller(x, regression="ct")
+        stat, breakpoint = zivot_andrews_stats(x, lags, trend)
+        pvalue, cvdict = sm_za._za_crit(stat, trend)
     return TestResult(
         name="Zivot-Andrews",
         null=UNIT_ROOT,
