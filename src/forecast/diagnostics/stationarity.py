@@ -209,12 +209,68 @@ def adf(
 def kpss(
     x: np.ndarray, trend: TrendSpec = "c", alpha: float = 0.05, lags: int | None = None
 ) -> TestResult:
-    """KPSS; ``lags=None`` uses the Hobijn et al. (2004) automatic bandwidth."""
-    from statsmodels.tsa.stattools import kpss as sm_kpss
+    """KPSS; ``lags=None`` uses the Hobijn et al. (2004) automatic bandwidth. Above
+    :data:`EXACT_MAX_OBS` statsmodels' formulas here, with the autocovariances by FFT
+    (statsmodels loops over the lags)."""
+    x = np.asarray(x, dtype="float64")
+    if x.size <= EXACT_MAX_OBS:
+        from statsmodels.tsa.stattools import kpss as sm_kpss
 
-    nlags: int | str = "auto" if lags is None else lags
-    res, notes = _captured(lambda: sm_kpss(x, regression=trend, nlags=nlags, result_object=True))
-    return _from_result("KPSS", STATIONARY, res, trend, alpha, notes)
+        nlags: int | str = "auto" if lags is None else lags
+        res, notes = _captured(
+            lambda: sm_kpss(x, regression=trend, nlags=nlags, result_object=True)
+        )
+        return _from_result("KPSS", STATIONARY, res, trend, alpha, notes)
+    return _kpss_long(x, trend, alpha, lags)
+
+
+_KPSS_CRIT = {"c": [0.347, 0.463, 0.574, 0.739], "ct": [0.119, 0.146, 0.176, 0.216]}
+_KPSS_PVALS = [0.10, 0.05, 0.025, 0.01]
+
+
+def _kpss_long(x: np.ndarray, trend: TrendSpec, alpha: float, lags: int | None) -> TestResult:
+    """statsmodels' ``kpss`` (Kwiatkowski et al. 1992 table, Hobijn et al. 2004 bandwidth)."""
+    from forecast.diagnostics.acf import lagged_products
+
+    nobs = x.size
+    if trend == "ct":
+        t = np.arange(1.0, nobs + 1)
+        z = np.column_stack([np.ones(nobs), t])
+        resids = x - z @ np.linalg.lstsq(z, x, rcond=None)[0]
+    else:
+        resids = x - x.mean()
+    if lags is None:
+        covlags = int(np.power(nobs, 2.0 / 9.0))
+        prods = lagged_products(resids, covlags)
+        s0 = prods[0] / nobs + float(np.sum(prods[1:] / (nobs / 2)))
+        s1 = float(np.arange(1, covlags + 1) @ (prods[1:] / (nobs / 2)))
+        gamma_hat = 1.1447 * np.power((s1 / s0) ** 2, 1.0 / 3.0)
+        lags = min(int(gamma_hat * np.power(nobs, 1.0 / 3.0)), nobs - 1)
+    prods = lagged_products(resids, lags)
+    weights = 1 - np.arange(1, lags + 1) / (lags + 1)
+    s_hat = float(prods[0] + 2 * weights @ prods[1:]) / nobs
+    eta = float(np.sum(np.cumsum(resids) ** 2)) / nobs**2
+    if s_hat <= 0:
+        raise ValueError("the long-run variance of the KPSS residuals is 0")
+    stat = eta / s_hat
+    crit = _KPSS_CRIT[trend]
+    pvalue = float(np.interp(stat, crit, _KPSS_PVALS))
+    notes: tuple[str, ...] = ()
+    if pvalue == _KPSS_PVALS[-1]:
+        notes = (f"{BOUND_NOTE}smaller",)
+    elif pvalue == _KPSS_PVALS[0]:
+        notes = (f"{BOUND_NOTE}greater",)
+    return TestResult(
+        name="KPSS",
+        null=STATIONARY,
+        statistic=stat,
+        pvalue=pvalue,
+        lags=lags,
+        critical_values={"10%": crit[0], "5%": crit[1], "2.5%": crit[2], "1%": crit[3]},
+        trend=trend,
+        alpha=alpha,
+        notes=notes,
+    )
 
 
 def phillips_perron(x: np.ndarray, trend: TrendSpec = "c", alpha: float = 0.05) -> TestResult:
@@ -472,6 +528,8 @@ def kpss_level_pvalue(x: np.ndarray) -> float:
     s2 = float(e @ e) / n
     for i in range(1, lags + 1):
         s2 += 2 * (1 - i / (lags + 1)) * float(e[i:] @ e[:-i]) / n
+    if s2 <= 0:  # no variation left to test: nothing speaks against stationarity
+        return float(_KPSS_P[-1])
     stat = eta / s2
     return float(np.interp(stat, _KPSS_LEVEL[::-1], _KPSS_P[::-1]))
 

@@ -34,12 +34,13 @@ class SingularRegression(ValueError):
 def _rows(
     x: np.ndarray, lags: int, first: int, trend: str, start: int, stop: int
 ) -> np.ndarray:
-    """Regressors and response of the DF regression for diff indices ``start..stop-1``:
-    columns [1, t, t^2 ...trend terms, y_{t-1}, dy_{t-1}..dy_{t-lags}, dy_t]; ``t`` counts rows
-    from 1 at diff index ``first``."""
+    """Regressors and response of the DF regression for diff indices ``start..stop-1``, one
+    regressor per ROW ([k + 1, m], contiguous along time): [1, t, t^2 ...trend terms, y_{t-1},
+    dy_{t-1}..dy_{t-lags}, dy_t]; ``t`` counts rows from 1 at diff index ``first``."""
     d = np.diff(x[start - lags : stop + 1])  # d[j] = dx at diff index start - lags + j
     m = stop - start
-    cols = []
+    out = np.empty(((0 if trend == "n" else len(trend)) + 2 + lags, m))
+    cols: list[np.ndarray] = []
     if trend in ("c", "ct"):
         cols.append(np.ones(m))
     if trend in ("ct", "ctt"):
@@ -48,11 +49,13 @@ def _rows(
         if trend == "ctt":
             cols.append(t**2)
     cols.append(x[start:stop])
-    if lags:
-        window = np.lib.stride_tricks.sliding_window_view(d[:-1], lags)  # [m, lags]
-        cols.extend(window[:, ::-1].T)
-    cols.append(d[lags:])
-    return np.column_stack(cols)
+    i = 0
+    for i, col in enumerate(cols):
+        out[i] = col
+    for j in range(1, lags + 1):
+        out[i + j] = d[lags - j : lags - j + m]
+    out[-1] = d[lags:]
+    return out
 
 
 def _blocks(start: int, stop: int) -> Iterator[tuple[int, int]]:
@@ -67,7 +70,7 @@ def gram(x: np.ndarray, lags: int, trend: str, first: int) -> tuple[np.ndarray, 
     g = np.zeros((k, k))
     for a, b in _blocks(first, stop):
         z = _rows(x, lags, first, trend, a, b)
-        g += z.T @ z
+        g += z @ z.T
     return g, stop - first
 
 
@@ -164,10 +167,12 @@ def zivot_andrews_stats(
     order = np.argsort(cutoffs)  # ascending; processed from the end in blocks
     sorted_cut = cutoffs[order]
     for a, b in reversed(list(_blocks(0, nobs))):
-        z = _rows(x, lags, first, "ct", first + a, first + b) * scale  # [b - a, k + 1]
-        r_idx = np.arange(a, b, dtype="float64")
-        rev1 = np.cumsum(z[::-1], axis=0)[::-1] + s1  # rev1[i] = sum_{r >= a+i} z_r
-        rev2 = np.cumsum((z * r_idx[:, None])[::-1], axis=0)[::-1] + s2
+        z = _rows(x, lags, first, "ct", first + a, first + b) * scale[:, None]  # [k + 1, b - a]
+        # rev1[i] = sum_{r >= a+i} z_r (suffix sums along time, then one row per time)
+        rev1 = (np.cumsum(z[:, ::-1], axis=1)[:, ::-1] + s1[:, None]).T
+        if m == 2:
+            r_idx = np.arange(a, b, dtype="float64")
+            rev2 = (np.cumsum((z * r_idx)[:, ::-1], axis=1)[:, ::-1] + s2[:, None]).T
         lo, hi = np.searchsorted(sorted_cut, [a, b])
         sel = order[lo:hi]
         if sel.size:
@@ -186,19 +191,24 @@ def zivot_andrews_stats(
                 s_1 = cnt * (cnt - 1) / 2
                 s_2 = (cnt - 1) * cnt * (2 * cnt - 1) / 6
                 cm = np.stack([np.stack([cnt, s_1], 1), np.stack([s_1, s_2], 1)], axis=1)
-            ab = bw @ a_inv  # [s, m, k]  (A symmetric: rows of (A B)')
-            schur = cm - ab @ np.swapaxes(bw, 1, 2)  # [s, m, m]
+            ab = (bw.reshape(-1, k) @ a_inv).reshape(bw.shape)  # [s, m, k]: rows of (A B)'
+            schur = cm - np.einsum("sik,sjk->sij", ab, bw)  # [s, m, m]
             u = dy - ab @ wy  # [s, m]
-            sinv = np.linalg.inv(schur)
+            if m == 1:
+                sinv = 1 / schur  # [s, 1, 1]
+            else:  # the inverse of a symmetric 2 x 2, in closed form
+                p, q, r = schur[:, 0, 0], schur[:, 0, 1], schur[:, 1, 1]
+                det = p * r - q * q
+                sinv = np.stack([np.stack([r, -q], 1), np.stack([-q, p], 1)], 1) / det[:, None, None]
             bd = np.einsum("sij,sj->si", sinv, u)
-            coef = a_wy[col] - np.einsum("si,si->s", ab[:, :, col], bd)
-            inv_jj = a_inv[col, col] + np.einsum(
-                "si,sij,sj->s", ab[:, :, col], sinv, ab[:, :, col]
-            )
+            ab_col = ab[:, :, col]
+            coef = a_wy[col] - np.einsum("si,si->s", ab_col, bd)
+            inv_jj = a_inv[col, col] + np.einsum("si,sij,sj->s", ab_col, sinv, ab_col)
             rss = base_rss - np.einsum("si,si->s", u, bd)
             s2_hat = rss / (nobs - k - m)
             stats[sel] = coef / np.sqrt(s2_hat * inv_jj)
         s1 = rev1[0]
-        s2 = rev2[0]
+        if m == 2:
+            s2 = rev2[0]
     best = int(np.argmin(stats))
     return float(stats[best]), int(bps[best] - 1)
