@@ -222,10 +222,45 @@ def detect_seasonality(
             period, "given", stl_strength(x, period) if strength else None, candidates, differences
         )
     best = _choose(candidates, threshold)
+    notes: tuple[str, ...] = ()
     if best is None:
-        return Seasonality(None, "none", None, candidates, differences, threshold)
+        kept = _calendar_kept(x, calendar_period(freq), max_period)
+        if kept is None:
+            return Seasonality(None, "none", None, candidates, differences, threshold)
+        best, notes = kept
     measured = stl_strength(x, best.period) if strength else None
-    return Seasonality(best.period, "detected", measured, candidates, differences, threshold)
+    if strength and x.size > STL_MAX_OBS:
+        notes += (f"approximation: STL strength on the last {STL_MAX_OBS} observations",)
+    return Seasonality(
+        best.period, "detected", measured, candidates, differences, threshold, notes
+    )
+
+
+CALENDAR_ALPHA = 0.01  # the calendar's period is kept when its ACF clears this band
+
+
+def _calendar_kept(
+    x: np.ndarray, period: int | None, max_period: int
+) -> tuple[Candidate, tuple[str, ...]] | None:
+    """The calendar's period when no candidate reaches the threshold but the ACF at that lag
+    is above the Bartlett band at :data:`CALENDAR_ALPHA`: a clear daily
+    (weekly, yearly) cycle drowned by noise in the strength score, which falls with the length
+    of a noisy series. (A sinusoidal cycle's ACF is flat around its peak, so no local-maximum
+    condition.)"""
+    if not period or period < 2 or period > max_period or period >= x.size:
+        return None
+    acf = sample_acf(x, period)
+    band = bartlett_band(acf, x.size, CALENDAR_ALPHA)
+    r = acf[period - 1]
+    if not r > band[period - 1]:
+        return None
+    score = classical_strength(x, period)
+    note = (
+        f"period {period} kept from the calendar: its ACF {r:.3f} is above the "
+        f"{1 - CALENDAR_ALPHA:.0%} band {band[period - 1]:.3f}, although its strength "
+        f"{score:.3f} is below the threshold"
+    )
+    return Candidate(period, ("calendar",), score), (note,)
 
 
 def detect_period(y: np.ndarray, freq: str | None = None) -> int | None:
