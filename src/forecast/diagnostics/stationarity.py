@@ -430,6 +430,31 @@ TESTS: dict[str, Callable[..., TestResult]] = {
     "Zivot-Andrews": zivot_andrews,
     "DF-GLS": dfgls,
 }
+# `diagnose --tests` names
+TEST_KEYS = {
+    "adf": "ADF",
+    "kpss": "KPSS",
+    "pp": "Phillips-Perron",
+    "za": "Zivot-Andrews",
+    "dfgls": "DF-GLS",
+}
+
+
+def parse_test_names(keys: str) -> tuple[str, ...]:
+    """The tests named by a comma-separated list of :data:`TEST_KEYS` keys, in TESTS order."""
+    from forecast.errors import UsageError
+
+    chosen = [k.strip().lower() for k in keys.split(",") if k.strip()]
+    unknown = [k for k in chosen if k not in TEST_KEYS]
+    if unknown or not chosen:
+        raise UsageError(
+            f"--tests: unknown test {unknown[0] if unknown else keys!r}; choose from "
+            f"{', '.join(TEST_KEYS)} (comma-separated)"
+        )
+    wanted = {TEST_KEYS[k] for k in chosen}
+    return tuple(name for name in TESTS if name in wanted)
+
+
 # The fewest observations each test gives a usable answer on (regressions with lags need room).
 MIN_OBS = {"ADF": 10, "KPSS": 10, "Phillips-Perron": 10, "Zivot-Andrews": 30, "DF-GLS": 15}
 
