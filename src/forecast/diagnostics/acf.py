@@ -126,15 +126,18 @@ def bartlett_band(acf: np.ndarray, n: int, alpha: float = 0.05) -> np.ndarray:
     return np.asarray(z * np.sqrt((1 + 2 * cumulative) / n))
 
 
-def partial_acf(x: np.ndarray, nlags: int, method: PacfMethod = "ywm") -> np.ndarray:
+def partial_acf(
+    x: np.ndarray, nlags: int, method: PacfMethod = "ywm", acf: np.ndarray | None = None
+) -> np.ndarray:
     """PACF at lags 1..nlags. ``ywm`` (Stata's, statsmodels' ``method="ywm"``) is computed here by
     the Durbin-Levinson recursion on the standard ACF (O(n log n + nlags^2), the same numbers);
-    the other estimators come from statsmodels."""
+    the other estimators come from statsmodels. ``acf``: the standard ACF of ``x`` at lags
+    1..nlags when the caller has it already."""
     x = np.asarray(x, dtype="float64")
     if nlags >= x.size // 2:
         raise UsageError(f"--lags must be below n/2 = {x.size // 2} for the PACF, got {nlags}")
     if method == "ywm":
-        return durbin_levinson(sample_acf(x, nlags))
+        return durbin_levinson(sample_acf(x, nlags) if acf is None else acf[:nlags])
     from statsmodels.tsa.stattools import pacf
 
     try:
@@ -176,7 +179,7 @@ def correlogram(
     return Correlogram(
         acf=acf,
         acf_band=bartlett_band(acf, x.size, alpha),
-        pacf=partial_acf(x, nlags, pacf_method),
+        pacf=partial_acf(x, nlags, pacf_method, acf if acf_method == "standard" else None),
         pacf_band=NormalDist().inv_cdf(1 - alpha / 2) / math.sqrt(x.size),
         acf_method=acf_method,
         pacf_method=pacf_method,
@@ -193,16 +196,19 @@ def ljung_box_lags(n: int, period: int | None) -> list[int]:
     return sorted(k for k in candidates if k < n // 2)
 
 
-def ljung_box(x: np.ndarray, lags: list[int], model_df: int = 0) -> list[LjungBox]:
+def ljung_box(
+    x: np.ndarray, lags: list[int], model_df: int = 0, acf: np.ndarray | None = None
+) -> list[LjungBox]:
     """Ljung-Box Q(h) = n (n + 2) sum_{k<=h} r_k^2 / (n - k) on the standard ACF, p-value from
-    chi-squared with h - model_df degrees of freedom (statsmodels' ``acorr_ljungbox``)."""
+    chi-squared with h - model_df degrees of freedom (statsmodels' ``acorr_ljungbox``).
+    ``acf``: the standard ACF of ``x`` when the caller has it (used when long enough)."""
     from scipy.special import chdtrc  # chi-squared survival; scipy.stats costs 0.5 s to import
 
     if not lags:
         return []
     x = np.asarray(x, dtype="float64")
     n = x.size
-    r = sample_acf(x, max(lags))
+    r = acf[: max(lags)] if acf is not None and acf.size >= max(lags) else sample_acf(x, max(lags))
     terms = np.cumsum(r**2 / (n - np.arange(1, r.size + 1)))
     out = []
     for lag in lags:

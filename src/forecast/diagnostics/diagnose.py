@@ -143,14 +143,15 @@ def diagnose_series(series: SeriesData, options: DiagnoseOptions = DiagnoseOptio
     x = y.to_numpy()
     first_d = suggest_differencing(x, None, options.alpha).d
     seasonality = detect_seasonality(x, series.freq, first_d, options.period)
+    gram = correlogram(x, options.lags, options.acf_method, options.pacf_method, options.alpha)
+    lb_lags = ljung_box_lags(x.size, seasonality.period)
+    standard = gram.acf if options.acf_method == "standard" else None
     return Diagnosis(
         series=series,
         transform=transform,
         y=y,
-        correlogram=correlogram(
-            x, options.lags, options.acf_method, options.pacf_method, options.alpha
-        ),
-        ljung_box=ljung_box(x, ljung_box_lags(x.size, seasonality.period)),
+        correlogram=gram,
+        ljung_box=ljung_box(x, lb_lags, acf=standard),
         tests=run_tests(x, options.trend, options.alpha, options.adf_lags, options.tests),
         differencing=suggest_differencing(x, seasonality.period, options.alpha),
         seasonality=seasonality,

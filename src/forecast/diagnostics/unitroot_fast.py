@@ -63,8 +63,29 @@ def _blocks(start: int, stop: int) -> Iterator[tuple[int, int]]:
         yield a, min(a + BLOCK, stop)
 
 
+_CACHE: dict[tuple[bytes, int, int], tuple[np.ndarray, int]] = {}
+
+
 def gram(x: np.ndarray, lags: int, trend: str, first: int) -> tuple[np.ndarray, int]:
-    """Cross products of :func:`_rows` over diff indices ``first..n-2`` and the row count."""
+    """Cross products of :func:`_rows` over diff indices ``first..n-2`` and the row count.
+    The "ct" matrix contains those of "c" and "n" (drop the trend, then the constant); the
+    last one computed is kept, keyed by a digest of ``x``, so that ADF, its lag search and
+    Zivot-Andrews on the same series share it."""
+    if trend == "ctt":
+        return _gram(x, lags, trend, first)
+    import hashlib
+
+    key = (hashlib.blake2b(np.ascontiguousarray(x).data, digest_size=16).digest(), lags, first)
+    if key not in _CACHE:
+        _CACHE.clear()
+        _CACHE[key] = _gram(x, lags, "ct", first)
+    g, nobs = _CACHE[key]
+    drop = {"ct": [], "c": [1], "n": [0, 1]}[trend]
+    keep = [i for i in range(g.shape[0]) if i not in drop]
+    return g[np.ix_(keep, keep)], nobs
+
+
+def _gram(x: np.ndarray, lags: int, trend: str, first: int) -> tuple[np.ndarray, int]:
     stop = x.size - 1
     k = (0 if trend == "n" else len(trend)) + 2 + lags
     g = np.zeros((k, k))
