@@ -176,14 +176,15 @@ def adf(
 
     chosen = ("lag chosen by AIC",) if lags is None else ("lag fixed by --adf-lags",)
     x = np.asarray(x, dtype="float64")
-    if x.size <= EXACT_MAX_OBS:
+    if x.size <= EXACT_MAX_OBS or trend == "ctt":  # "ctt": statsmodels at every length
         from statsmodels.tsa.stattools import adfuller
 
         autolag = "AIC" if lags is None else None
         res, notes = _captured(
             lambda: adfuller(x, maxlag=lags, regression=trend, autolag=autolag, result_object=True)
         )
-        df_tstat(x, int(res.lags), trend)  # refuses an exact fit (statsmodels returns +-1e14)
+        if trend != "ctt":
+            df_tstat(x, int(res.lags), trend)  # refuses an exact fit (statsmodels gives 1e14)
         return _from_result("ADF", UNIT_ROOT, res, trend, alpha, chosen + notes)
     from statsmodels.tsa.adfvalues import mackinnoncrit, mackinnonp
 

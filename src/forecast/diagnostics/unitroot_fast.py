@@ -27,6 +27,9 @@ import numpy as np
 BLOCK = 65_536  # rows per block of the cross-product accumulation
 
 
+COLLINEAR = "the regressors are collinear (a deterministic series: a straight line, an exact cycle)"
+
+
 class SingularRegression(ValueError):
     """The regression is singular or fits exactly (a deterministic series)."""
 
@@ -43,11 +46,8 @@ def _rows(
     cols: list[np.ndarray] = []
     if trend in ("c", "ct"):
         cols.append(np.ones(m))
-    if trend in ("ct", "ctt"):
-        t = np.arange(start - first + 1, stop - first + 1, dtype="float64")
-        cols.append(t)
-        if trend == "ctt":
-            cols.append(t**2)
+    if trend == "ct":
+        cols.append(np.arange(start - first + 1, stop - first + 1, dtype="float64"))
     cols.append(x[start:stop])
     i = 0
     for i, col in enumerate(cols):
@@ -67,12 +67,11 @@ _CACHE: dict[tuple[bytes, int, int], tuple[np.ndarray, int]] = {}
 
 
 def gram(x: np.ndarray, lags: int, trend: str, first: int) -> tuple[np.ndarray, int]:
-    """Cross products of :func:`_rows` over diff indices ``first..n-2`` and the row count.
+    """Cross products of :func:`_rows` over diff indices ``first..n-2`` and the row count
+    (``trend``: "n", "c" or "ct").
     The "ct" matrix contains those of "c" and "n" (drop the trend, then the constant); the
     last one computed is kept, keyed by a digest of ``x``, so that ADF, its lag search and
     Zivot-Andrews on the same series share it."""
-    if trend == "ctt":
-        return _gram(x, lags, trend, first)
     import hashlib
 
     key = (hashlib.blake2b(np.ascontiguousarray(x).data, digest_size=16).digest(), lags, first)
@@ -105,10 +104,10 @@ def _scaled_cholesky(g: np.ndarray) -> np.ndarray:
     try:
         r = np.linalg.cholesky(g * np.outer(s, s)).T
     except np.linalg.LinAlgError:
-        raise SingularRegression("the regressors are collinear") from None
+        raise SingularRegression(COLLINEAR) from None
     pivots = np.diag(r) ** 2
     if np.any(pivots[:-1] < 1e-10):
-        raise SingularRegression("the regressors are collinear")
+        raise SingularRegression(COLLINEAR)
     if pivots[-1] < 1e-12:
         raise SingularRegression("the regression fits the series exactly (deterministic)")
     return r
