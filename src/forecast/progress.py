@@ -68,5 +68,16 @@ def task(description: str, total: int | None) -> Iterator[Advance]:
         yield advance
 
 
+def announce(text: str) -> None:
+    """Say ``text`` now, as a ``note:`` on stderr, when progress is shown (a terminal): what a
+    long computation is about to do, before the wait. Off a terminal the caller's own notes
+    (a model summary's) carry it."""
+    if _enabled.get():
+        import sys
+
+        sys.stderr.write(f"note: {' '.join(text.split())}\n")
+        sys.stderr.flush()
+
+
 def _ignore(steps: int = 1, **fields: Any) -> None:
     """No progress bar: nothing to do."""

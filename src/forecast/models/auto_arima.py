@@ -29,6 +29,12 @@ if TYPE_CHECKING:
     from forecast.models.arima_search import Limits, SearchResult
 
 
+# A seasonal search is slow above this period on more than this many points (RESULTS.md:
+# period 48 on taylor's 4,032 points takes about a minute): said up front.
+SLOW_PERIOD = 24
+SLOW_OBS = 1_000
+
+
 class AutoArima(StateSpaceForecaster):
     """Automatic (S)ARIMA order selection (Hyndman-Khandakar, as R's auto.arima)."""
 
@@ -103,6 +109,15 @@ class AutoArima(StateSpaceForecaster):
             ("non-seasonal search", 1)
         ]
         notes: list[str] = []
+        if period is not None and period > SLOW_PERIOD and y.size > SLOW_OBS:
+            from forecast.progress import announce
+
+            notes.append(
+                f"auto-arima: a seasonal period of {period} on {y.size} points is slow (about a "
+                "minute for 48 on 4,000 points): -m mstl is faster; or narrow the search "
+                "(-p max_P=1 -p max_Q=1, -p time_limit=SECONDS) or fit one model with -m sarima"
+            )
+            announce(notes[-1])
         found: tuple[SarimaxSpec, Estimate, str] | None = None
         for label, m in attempts:
             result = self._search(y, m)
