@@ -90,9 +90,8 @@ def test_every_test_runs_or_is_skipped_with_a_reason() -> None:
 
     for x in (np.arange(40.0), (np.arange(70) % 7).astype(float), np.r_[np.zeros(20), np.ones(20)]):
         for r in run_tests(x):
-            assert isinstance(r, TestResult) and np.isfinite(r.statistic) or (
-                isinstance(r, SkippedTest) and r.reason
-            )
+            ran = isinstance(r, TestResult) and np.isfinite(r.statistic)
+            assert ran or (isinstance(r, SkippedTest) and r.reason)
 
 
 def _daily_cycle(n: int, amplitude: float = 8.0, seed: int = 0) -> np.ndarray:

@@ -203,7 +203,9 @@ def detect_seasonality(
     if x.size == 0 or np.ptp(x) == 0:
         what = f"the series differenced {differences}x" if differences else "the series"
         note = f"{what} is constant: no seasonal period can be measured"
-        return Seasonality(period, "given" if period else "none", None, (), differences, threshold, (note,))
+        return Seasonality(
+            period, "given" if period else "none", None, (), differences, threshold, (note,)
+        )
     sources: dict[int, list[str]] = {}
     for name, found in (
         ("periodogram", periodogram_periods(x, max_period) if max_period >= 2 else []),
@@ -233,9 +235,7 @@ def detect_seasonality(
     measured = stl_strength(x, best.period) if strength else None
     if strength and x.size > STL_MAX_OBS:
         notes += (f"approximation: STL strength on the last {STL_MAX_OBS} observations",)
-    return Seasonality(
-        best.period, "detected", measured, candidates, differences, threshold, notes
-    )
+    return Seasonality(best.period, "detected", measured, candidates, differences, threshold, notes)
 
 
 CALENDAR_ALPHA = 0.01  # the calendar's period is kept when its ACF clears this band

@@ -180,12 +180,12 @@ def adf(
         from statsmodels.tsa.stattools import adfuller
 
         autolag = "AIC" if lags is None else None
-        res, notes = _captured(
+        res, captured = _captured(
             lambda: adfuller(x, maxlag=lags, regression=trend, autolag=autolag, result_object=True)
         )
         if trend != "ctt":
             df_tstat(x, int(res.lags), trend)  # refuses an exact fit (statsmodels gives 1e14)
-        return _from_result("ADF", UNIT_ROOT, res, trend, alpha, chosen + notes)
+        return _from_result("ADF", UNIT_ROOT, res, trend, alpha, chosen + captured)
     from statsmodels.tsa.adfvalues import mackinnoncrit, mackinnonp
 
     notes: tuple[str, ...] = ()
@@ -294,7 +294,7 @@ def _phillips_perron_long(x: np.ndarray, trend: TrendSpec, alpha: float) -> Test
     from forecast.diagnostics.acf import lagged_products
 
     nobs = x.size
-    lags = int(math.ceil(12.0 * (nobs / 100.0) ** 0.25))
+    lags = math.ceil(12.0 * (nobs / 100.0) ** 0.25)
     cols = [x[:-1], np.ones(nobs - 1)]
     if trend == "ct":
         cols.append(np.arange(1.0, nobs))
@@ -313,9 +313,9 @@ def _phillips_perron_long(x: np.ndarray, trend: TrendSpec, alpha: float) -> Test
     if sigma <= 0 or lam2 <= 0:
         raise ValueError("the residual variance of the Phillips-Perron regression is 0")
     lam = math.sqrt(lam2)
-    stat = math.sqrt(gamma0 / lam2) * ((params[0] - 1) / sigma) - 0.5 * (
-        (lam2 - gamma0) / lam
-    ) * (n * sigma / math.sqrt(s2))
+    stat = math.sqrt(gamma0 / lam2) * ((params[0] - 1) / sigma) - 0.5 * ((lam2 - gamma0) / lam) * (
+        n * sigma / math.sqrt(s2)
+    )
     cv = mackinnoncrit(regression=trend, nobs=n, dist_type="adf-t")
     return TestResult(
         name="Phillips-Perron",
@@ -350,7 +350,11 @@ def _dfgls_long(x: np.ndarray, trend: TrendSpec, alpha: float) -> TestResult:
 
     nobs = x.size
     cbar = -7.0 if trend == "c" else -13.5
-    z = np.ones((nobs, 1)) if trend == "c" else np.column_stack([np.ones(nobs), np.arange(1.0, nobs + 1)])
+    z = (
+        np.ones((nobs, 1))
+        if trend == "c"
+        else np.column_stack([np.ones(nobs), np.arange(1.0, nobs + 1)])
+    )
     delta_z = z.copy()
     delta_z[1:] -= (1 + cbar / nobs) * z[:-1]
     delta_y = x.copy()
@@ -526,7 +530,10 @@ def _ocsb_differences(x: np.ndarray, period: int) -> tuple[int | None, str | Non
         x = x[-OCSB_MAX_OBS:]
         note = f"D: OCSB test on the last {OCSB_MAX_OBS} observations (approximation)"
     if np.ptp(x[period:] - x[:-period]) == 0:
-        return 1, "D: the series repeats its cycle exactly; one seasonal difference makes it constant"
+        return (
+            1,
+            "D: the series repeats its cycle exactly; one seasonal difference makes it constant",
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -34,9 +34,7 @@ class SingularRegression(ValueError):
     """The regression is singular or fits exactly (a deterministic series)."""
 
 
-def _rows(
-    x: np.ndarray, lags: int, first: int, trend: str, start: int, stop: int
-) -> np.ndarray:
+def _rows(x: np.ndarray, lags: int, first: int, trend: str, start: int, stop: int) -> np.ndarray:
     """Regressors and response of the DF regression for diff indices ``start..stop-1``, one
     regressor per ROW ([k + 1, m], contiguous along time): [1, t, t^2 ...trend terms, y_{t-1},
     dy_{t-1}..dy_{t-lags}, dy_t]; ``t`` counts rows from 1 at diff index ``first``."""
@@ -219,7 +217,9 @@ def zivot_andrews_stats(
             else:  # the inverse of a symmetric 2 x 2, in closed form
                 p, q, r = schur[:, 0, 0], schur[:, 0, 1], schur[:, 1, 1]
                 det = p * r - q * q
-                sinv = np.stack([np.stack([r, -q], 1), np.stack([-q, p], 1)], 1) / det[:, None, None]
+                sinv = (
+                    np.stack([np.stack([r, -q], 1), np.stack([-q, p], 1)], 1) / det[:, None, None]
+                )
             bd = np.einsum("sij,sj->si", sinv, u)
             ab_col = ab[:, :, col]
             coef = a_wy[col] - np.einsum("si,si->s", ab_col, bd)
