@@ -32,7 +32,9 @@ def test_constant_series_has_an_undefined_acf_not_an_error() -> None:
     assert kpss_level_pvalue(np.zeros(12)) == 0.10  # nothing speaks against stationarity
     s = detect_seasonality(np.arange(30.0), "MS", differences=1)
     assert s.period is None and s.candidates == ()
-    assert s.notes == ("the series differenced 1x is constant: no seasonal period can be measured",)
+    assert s.notes == (
+        "seasonality: the series differenced 1x is constant: no seasonal period can be measured",
+    )
 
 
 def test_linear_monthly_series_diagnoses_with_exit_0(cli, tmp_path) -> None:
@@ -45,7 +47,7 @@ def test_linear_monthly_series_diagnoses_with_exit_0(cli, tmp_path) -> None:
     assert "ADF" in skipped and "collinear" in skipped["ADF"]  # statsmodels returned noise
     assert doc["seasonality"]["period"] is None
     assert doc["notes"] == [
-        "the series differenced 1x is constant: no seasonal period can be measured"
+        "seasonality: the series differenced 1x is constant: no seasonal period can be measured"
     ]
     fit = cli("fit", path, "-m", "auto-arima", "--format", "json")
     assert fit.code == 0, fit.stderr
@@ -112,7 +114,7 @@ def test_daily_cycle_is_found_at_every_length(n: int) -> None:
     y = _daily_cycle(n)
     assert detect_period(y, "30min") == 48
     s = detect_seasonality(y, "30min", differences=1, strength=False)
-    assert s.period == 48 and s.notes[0].startswith("period 48 kept from the calendar")
+    assert s.period == 48 and s.notes[0].startswith("seasonality: period 48 kept from the calendar")
 
 
 @pytest.mark.parametrize("n", [2_000, 10_000, 42_000])

@@ -138,8 +138,8 @@ def test_diagnose_of_200k_points_is_fast_and_names_its_approximations() -> None:
     notes = result.notes
     for name in ("ADF", "Zivot-Andrews", "DF-GLS"):
         assert f"{name}: approximation: lag search up to 60 lags" in "\n".join(notes)
-    assert any("OCSB test on the last 20000 observations" in note for note in notes)
-    assert any("STL strength on the last 20000 observations" in note for note in notes)
+    assert "D: approximation: OCSB test on the last 20,000 observations" in notes
+    assert "seasonality: approximation: STL strength on the last 20,000 observations" in notes
     assert result.to_dict()["notes"] == notes
     assert result.seasonality.period == 48
 

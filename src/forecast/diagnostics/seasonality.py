@@ -202,7 +202,7 @@ def detect_seasonality(
     max_period = min(x.size // MIN_CYCLES, MAX_PERIOD)
     if x.size == 0 or np.ptp(x) == 0:
         what = f"the series differenced {differences}x" if differences else "the series"
-        note = f"{what} is constant: no seasonal period can be measured"
+        note = f"seasonality: {what} is constant: no seasonal period can be measured"
         return Seasonality(
             period, "given" if period else "none", None, (), differences, threshold, (note,)
         )
@@ -221,10 +221,14 @@ def detect_seasonality(
             key=lambda c: (-np.nan_to_num(c.strength), c.period),
         )
     )
+    stl_note = (
+        (f"seasonality: approximation: STL strength on the last {STL_MAX_OBS:,} observations",)
+        if strength and x.size > STL_MAX_OBS
+        else ()
+    )
     if period is not None:
-        return Seasonality(
-            period, "given", stl_strength(x, period) if strength else None, candidates, differences
-        )
+        measured = stl_strength(x, period) if strength else None
+        return Seasonality(period, "given", measured, candidates, differences, threshold, stl_note)
     best = _choose(candidates, threshold)
     notes: tuple[str, ...] = ()
     if best is None:
@@ -233,8 +237,7 @@ def detect_seasonality(
             return Seasonality(None, "none", None, candidates, differences, threshold)
         best, notes = kept
     measured = stl_strength(x, best.period) if strength else None
-    if strength and x.size > STL_MAX_OBS:
-        notes += (f"approximation: STL strength on the last {STL_MAX_OBS} observations",)
+    notes += stl_note
     return Seasonality(best.period, "detected", measured, candidates, differences, threshold, notes)
 
 
@@ -258,7 +261,7 @@ def _calendar_kept(
         return None
     score = classical_strength(x, period)
     note = (
-        f"period {period} kept from the calendar: its ACF {r:.3f} is above the "
+        f"seasonality: period {period} kept from the calendar: its ACF {r:.3f} is above the "
         f"{1 - CALENDAR_ALPHA:.0%} band {band[period - 1]:.3f}, although its strength "
         f"{score:.3f} is below the threshold"
     )

@@ -528,7 +528,7 @@ def _ocsb_differences(x: np.ndarray, period: int) -> tuple[int | None, str | Non
     note = None
     if x.size > OCSB_MAX_OBS:
         x = x[-OCSB_MAX_OBS:]
-        note = f"D: OCSB test on the last {OCSB_MAX_OBS} observations (approximation)"
+        note = f"D: approximation: OCSB test on the last {OCSB_MAX_OBS:,} observations"
     if np.ptp(x[period:] - x[:-period]) == 0:
         return (
             1,
