@@ -96,6 +96,21 @@ def test_every_test_runs_or_is_skipped_with_a_reason() -> None:
             assert ran or (isinstance(r, SkippedTest) and r.reason)
 
 
+@pytest.mark.parametrize("n", [100, 5000])
+def test_exact_fits_are_skipped_not_reported(n: int) -> None:
+    # a straight line fits Phillips-Perron's regression exactly, a pure step Zivot-Andrews' one
+    # at its break: main reported rounding noise (PP 1.5 on a line, ZA -8.7e6 on a step)
+    from forecast.diagnostics.stationarity import phillips_perron, run_tests, zivot_andrews
+
+    with pytest.raises(ValueError, match="fits the series exactly"):
+        phillips_perron(1.5 * np.arange(float(n)))
+    with pytest.raises(ValueError, match="fits the series exactly"):
+        zivot_andrews(np.r_[np.zeros(n // 2), np.ones(n - n // 2)])
+    names = {r.name: r for r in run_tests(np.r_[np.zeros(n // 2), np.ones(n - n // 2)])}
+    assert isinstance(names["Zivot-Andrews"], SkippedTest)
+    assert isinstance(names["ADF"], TestResult)  # the other tests still run
+
+
 def _daily_cycle(n: int, amplitude: float = 8.0, seed: int = 0) -> np.ndarray:
     """Half-hourly: a daily cycle, a trend, a random walk (weather) and noise."""
     rng = np.random.default_rng(seed)

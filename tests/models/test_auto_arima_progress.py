@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from forecast.models.registry import create
 from forecast.progress import progress_enabled
@@ -60,3 +61,22 @@ def test_slow_seasonal_choice_is_said_before_the_search(monkeypatch, capsys) -> 
     with progress_enabled(False):
         create("auto-arima", {"period": 48}).fit(y)
     assert capsys.readouterr().err == ""
+
+
+def test_slow_sarima_is_said_up_front(monkeypatch, capsys) -> None:
+    from forecast.models import arima
+
+    monkeypatch.setattr(
+        arima,
+        "estimate_mle",
+        lambda spec, y, name: (_ for _ in ()).throw(RuntimeError(capsys.readouterr().err)),
+    )
+    t = np.arange(1500)
+    y = pd.Series(
+        np.sin(2 * np.pi * t / 48), index=pd.date_range("2024-01-01", periods=t.size, freq="30min")
+    )
+    with progress_enabled(True), pytest.raises(RuntimeError) as said:
+        create("sarima", {"seasonal_order": (0, 1, 1, 48)}).fit(y)
+    assert str(said.value).startswith(
+        "note: sarima: a seasonal period of 48 on 1500 points is slow"
+    )

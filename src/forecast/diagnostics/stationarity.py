@@ -278,12 +278,25 @@ def phillips_perron(x: np.ndarray, trend: TrendSpec = "c", alpha: float = 0.05) 
     """Phillips-Perron Z_tau (arch), Newey-West bandwidth 12 (n/100)^(1/4); above
     :data:`EXACT_MAX_OBS` the same formulas here (arch's HAC refit costs O(n lags k^2))."""
     x = np.asarray(x, dtype="float64")
+    _refuse_exact_ar1(x, trend)
     if x.size <= EXACT_MAX_OBS:
         from arch.unitroot import PhillipsPerron
 
         res, notes = _captured(lambda: PhillipsPerron(x, trend=trend, test_type="tau"))
         return _from_result("Phillips-Perron", UNIT_ROOT, res, trend, alpha, notes)
     return _phillips_perron_long(x, trend, alpha)
+
+
+def _refuse_exact_ar1(x: np.ndarray, trend: TrendSpec) -> None:
+    """Phillips-Perron's regression y_t on (y_{t-1}, 1[, t]) must leave residuals: a straight
+    line or a pure step fits it exactly, and the statistic is then rounding noise."""
+    cols = [x[:-1], np.ones(x.size - 1)] + ([np.arange(1.0, x.size)] if trend == "ct" else [])
+    rhs = np.column_stack(cols)
+    lhs = x[1:]
+    resid = lhs - rhs @ np.linalg.lstsq(rhs, lhs, rcond=None)[0]
+    centred = lhs - lhs.mean()
+    if float(resid @ resid) <= 1e-20 * max(float(centred @ centred), float(lhs @ lhs)):
+        raise ValueError("the regression fits the series exactly (a deterministic series)")
 
 
 def _phillips_perron_long(x: np.ndarray, trend: TrendSpec, alpha: float) -> TestResult:
@@ -407,6 +420,10 @@ def zivot_andrews(x: np.ndarray, trend: TrendSpec = "c", alpha: float = 0.05) ->
         (stat, pvalue, cvdict, lags, breakpoint), notes = _captured(
             lambda: sm_za(x, regression=trend, autolag="AIC")
         )
+        if int(x.size * 0.15) > lags + 1:  # the same breaks: refuses an exact fit (a pure step)
+            from forecast.diagnostics.unitroot_fast import zivot_andrews_stats
+
+            zivot_andrews_stats(x, int(lags), trend)
     else:
         from forecast.diagnostics.unitroot_fast import select_lag, zivot_andrews_stats
 

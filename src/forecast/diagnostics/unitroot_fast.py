@@ -179,6 +179,7 @@ def zivot_andrews_stats(
     bps = bps[bps - (lags + 1) >= 1]  # a shift from the first row would duplicate the constant
     cutoffs = bps - (lags + 1)
     stats = np.full(bps.size, np.inf)
+    rss_all = np.full(bps.size, np.inf)
     # suffix sums from the end: s1[c] = sum_{r>=c} z_r, s2[c] = sum_{r>=c} r z_r (scaled z)
     s1 = np.zeros(k + 1)
     s2 = np.zeros(k + 1)
@@ -225,10 +226,15 @@ def zivot_andrews_stats(
             coef = a_wy[col] - np.einsum("si,si->s", ab_col, bd)
             inv_jj = a_inv[col, col] + np.einsum("si,sij,sj->s", ab_col, sinv, ab_col)
             rss = base_rss - np.einsum("si,si->s", u, bd)
+            rss_all[sel] = rss
             s2_hat = rss / (nobs - k - m)
-            stats[sel] = coef / np.sqrt(s2_hat * inv_jj)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                stats[sel] = coef / np.sqrt(s2_hat * inv_jj)
         s1 = rev1[0]
         if m == 2:
             s2 = rev2[0]
+    # rss is 1e-10 * yy where a break explains everything (a pure level shift), from rounding
+    if not np.min(rss_all) > 1e-8 * yy:
+        raise SingularRegression("the break regression fits the series exactly (deterministic)")
     best = int(np.argmin(stats))
     return float(stats[best]), int(bps[best] - 1)

@@ -19,6 +19,8 @@ from forecast.diagnostics.seasonality import resolve_period
 from forecast.errors import ComputeError, UsageError
 from forecast.models.arima import (
     COMPILED,
+    SLOW_OBS,
+    SLOW_PERIOD,
     Estimate,
     SarimaxSpec,
     StateSpaceForecaster,
@@ -27,12 +29,6 @@ from forecast.models.arima import (
 
 if TYPE_CHECKING:
     from forecast.models.arima_search import Limits, SearchResult
-
-
-# A seasonal search is slow above this period on more than this many points (RESULTS.md:
-# period 48 on taylor's 4,032 points takes about a minute): said up front.
-SLOW_PERIOD = 24
-SLOW_OBS = 1_000
 
 
 class AutoArima(StateSpaceForecaster):
