@@ -10,6 +10,7 @@ from contextvars import ContextVar
 from typing import Any
 
 _enabled: ContextVar[bool] = ContextVar("forecast_progress", default=False)
+_announced: set[str] = set()
 
 Advance = Callable[..., None]
 
@@ -66,6 +67,19 @@ def task(description: str, total: int | None) -> Iterator[Advance]:
             progress.update(task_id, rate=rate)
 
         yield advance
+
+
+def announce(text: str) -> None:
+    """Say ``text`` now, as a ``note:`` on stderr, when progress is shown (a terminal): what a
+    long computation is about to do, before the wait, once per process (a backtest refits the
+    same model many times). Off a terminal the caller's own notes (a model summary's) carry
+    it."""
+    if _enabled.get() and text not in _announced:
+        _announced.add(text)
+        import sys
+
+        sys.stderr.write(f"note: {' '.join(text.split())}\n")
+        sys.stderr.flush()
 
 
 def _ignore(steps: int = 1, **fields: Any) -> None:

@@ -50,6 +50,7 @@ def test_json_schema(air_json) -> None:
         "D": 1,
         "D_test": "ocsb",
         "period": 12,
+        "notes": [],
     }
     assert air_json["seasonality"]["period"] == 12
     assert air_json["series"]["n"] == 144 and air_json["series"]["freq"] == "MS"

@@ -44,6 +44,7 @@ def test_backtest_forecasts_equal_predict_from_each_origin() -> None:
 
 def test_a_member_that_cannot_fit_is_left_out_and_named() -> None:
     y = _series(30)
+    y.index = pd.date_range("1990-01-01", periods=30, freq="YS")  # annual: no calendar period
     model = Ensemble(members=("snaive", "naive")).fit(y)  # no period detected: snaive fails
     assert [m.name for m in model.members_] == ["naive"]
     assert any("snaive could not be fitted" in note for note in model.summary().notes)

@@ -67,6 +67,14 @@ def diagnose(
             min=0, help="Fix the ADF lag order (default: chosen by AIC).", rich_help_panel=PANEL
         ),
     ] = None,
+    tests: Annotated[
+        str | None,
+        typer.Option(
+            "--tests",
+            help="Stationarity tests to run, comma-separated: adf,kpss,pp,za,dfgls (default: all).",
+            rich_help_panel=PANEL,
+        ),
+    ] = None,
     period: Annotated[
         int | None,
         typer.Option(
@@ -122,11 +130,13 @@ def diagnose(
     ADF and KPSS verdicts); --id X gives the full report of series X."""
     from forecast.cli.render import emit, message
     from forecast.diagnostics.diagnose import MIN_OBS, DiagnoseOptions, diagnose_series
+    from forecast.diagnostics.stationarity import parse_test_names
     from forecast.errors import InputError, UsageError
     from forecast.io.atomic import atomic_write_bytes
     from forecast.threads import limited, resolve
 
     policy = resolve(threads)
+    chosen_tests = parse_test_names(tests) if tests is not None else None
 
     plot_format = None
     if plot is not None:
@@ -158,6 +168,7 @@ def diagnose(
         period=period,
         log=log,
         diff=diff,
+        tests=chosen_tests,
     )
     if panel.single is None and series_id is None:
         if plot is not None:

@@ -37,6 +37,7 @@ class DiagnoseOptions:
     period: int | None = None
     log: bool = False
     diff: int = 0
+    tests: tuple[str, ...] | None = None  # names from stationarity.TESTS; None: all of them
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,18 @@ class Diagnosis:
     tests: list[TestResult | SkippedTest]
     differencing: Differencing
     seasonality: Seasonality
+
+    @property
+    def notes(self) -> list[str]:
+        """What was approximated or could not be measured, once each: the approximations of the
+        tests (lag-search caps), of the seasonal test and of the seasonality (subsamples, the
+        calendar's period kept). A skipped test says why in its own row."""
+        notes: list[str] = []
+        for test in self.tests:
+            if isinstance(test, TestResult):
+                notes += [f"{test.name}: {n}" for n in test.notes if n.startswith("approximation")]
+        notes += list(self.differencing.notes) + list(self.seasonality.notes)
+        return list(dict.fromkeys(notes))
 
     def to_dict(self) -> dict[str, Any]:
         c = self.correlogram
@@ -71,6 +84,7 @@ class Diagnosis:
             "tests": [self._test_dict(t) for t in self.tests],
             "differencing": self.differencing.to_dict(),
             "seasonality": self.seasonality.to_dict(),
+            "notes": self.notes,
         }
 
     def _test_dict(self, test: TestResult | SkippedTest) -> dict[str, Any]:
@@ -107,6 +121,7 @@ class Diagnosis:
         for cand in s.candidates:
             rows.append(("seasonality", str(cand.period), "strength", cand.strength))
             rows.append(("seasonality", str(cand.period), "sources", "+".join(cand.sources)))
+        rows += [("notes", str(i), "note", note) for i, note in enumerate(self.notes, 1)]
         return rows
 
 
@@ -128,15 +143,16 @@ def diagnose_series(series: SeriesData, options: DiagnoseOptions = DiagnoseOptio
     x = y.to_numpy()
     first_d = suggest_differencing(x, None, options.alpha).d
     seasonality = detect_seasonality(x, series.freq, first_d, options.period)
+    gram = correlogram(x, options.lags, options.acf_method, options.pacf_method, options.alpha)
+    lb_lags = ljung_box_lags(x.size, seasonality.period)
+    standard = gram.acf if options.acf_method == "standard" else None
     return Diagnosis(
         series=series,
         transform=transform,
         y=y,
-        correlogram=correlogram(
-            x, options.lags, options.acf_method, options.pacf_method, options.alpha
-        ),
-        ljung_box=ljung_box(x, ljung_box_lags(x.size, seasonality.period)),
-        tests=run_tests(x, options.trend, options.alpha, options.adf_lags),
+        correlogram=gram,
+        ljung_box=ljung_box(x, lb_lags, acf=standard),
+        tests=run_tests(x, options.trend, options.alpha, options.adf_lags, options.tests),
         differencing=suggest_differencing(x, seasonality.period, options.alpha),
         seasonality=seasonality,
     )

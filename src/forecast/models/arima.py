@@ -618,6 +618,12 @@ class Arima(StateSpaceForecaster):
         self._fit_spec(SarimaxSpec(p, d, q, trend=resolve_trend(self.trend, d)), y)
 
 
+# A seasonal ARIMA is slow above this period on more than this many points (RESULTS.md: on
+# taylor's 4,032 points, period 48: auto-arima about a minute, one sarima fit about 20 s).
+SLOW_PERIOD = 24
+SLOW_OBS = 1_000
+
+
 class Sarima(StateSpaceForecaster):
     """SARIMA(p, d, q)(P, D, Q, m). ``seasonal_order`` with three numbers takes m from ``period``,
     or detects it on the training data."""
@@ -654,7 +660,17 @@ class Sarima(StateSpaceForecaster):
         if m < 2:
             raise UsageError(f"sarima: the seasonal period must be >= 2, got {m}")
         spec = SarimaxSpec(p, d, q, (P, D, Q, m), trend=resolve_trend(self.trend, d, D))
-        self._fit_spec(spec, y)
+        notes: tuple[str, ...] = ()
+        if m > SLOW_PERIOD and y.size > SLOW_OBS:
+            from forecast.progress import announce
+
+            notes = (
+                f"sarima: a seasonal period of {m} on {y.size} points is slow (about 20 s per "
+                "fit for period 48 on 4,000 points, paid again by every backtest refit): "
+                "-m mstl is faster",
+            )
+            announce(notes[0])
+        self._fit_spec(spec, y, notes=notes)
 
 
 def _readable_names(names: Sequence[str], spec: SarimaxSpec) -> list[str]:

@@ -23,7 +23,7 @@ The constant is a mean when d + D = 0 and a drift when d + D = 1 (R's ``allowmea
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -189,6 +189,7 @@ class Search:
         self.offset = offset
         self.result = SearchResult()
         self.scores: dict[Candidate, float] = {}
+        self.advance: Callable[..., None] = _no_progress  # set by auto_arima to a progress bar
 
     @property
     def exhausted(self) -> bool:
@@ -233,6 +234,7 @@ class Search:
         value = self.score(cand)
         self.scores[cand] = value
         self.result.tried.append((cand, value))
+        self.advance(tried=cand.spec().describe(), best=self.result.score)
         return value < before
 
     def finish(self) -> None:
@@ -245,6 +247,7 @@ class Search:
         ranked = sorted((v, i, c) for i, (c, v) in enumerate(self.result.tried) if np.isfinite(v))
         self.result.best, self.result.fit, self.result.score = None, None, np.inf
         for _, _, cand in ranked:
+            self.advance(refit=cand.spec().describe())
             try:
                 fit = arima_mle.fit(cand.spec(), self.y)
             except (ValueError, FloatingPointError, np.linalg.LinAlgError):
@@ -253,6 +256,10 @@ class Search:
                 value = fit.information_criteria()[self.ic]
                 self.result.best, self.result.fit, self.result.score = cand, fit, value
                 return
+
+
+def _no_progress(steps: int = 1, **fields: object) -> None:
+    """No progress bar."""
 
 
 def _neighbours(
@@ -380,13 +387,18 @@ def auto_arima(
     allow_constant = d + D <= 1
     approximate = limits.approximation == "css" or (limits.approximation == "auto" and m > 12)
     offset = _offset(y, d, D, m) if approximate else None
+    from forecast.progress import task
+
     search = Search(y, ic, limits.max_models, limits.time_limit, offset)
     bounds = (max_p, max_q, max_P, max_Q)
-    if stepwise_search:
-        stepwise(search, d, D, m, bounds, allow_constant, allow_constant)
-    else:
-        exhaustive(search, d, D, m, bounds, allow_constant, limits.max_order)
-    search.finish()
+    label = f"auto-arima m={m}, d={d}, D={D}"
+    with task(f"{label}: search", total=limits.max_models) as search.advance:
+        if stepwise_search:
+            stepwise(search, d, D, m, bounds, allow_constant, allow_constant)
+        else:
+            exhaustive(search, d, D, m, bounds, allow_constant, limits.max_order)
+    with task(f"{label}: exact-likelihood refits", total=None) as search.advance:
+        search.finish()
     return search.result, d, D
 
 

@@ -19,6 +19,8 @@ from forecast.diagnostics.seasonality import describe_period, resolve_period
 from forecast.errors import ComputeError, UsageError
 from forecast.models.arima import (
     COMPILED,
+    SLOW_OBS,
+    SLOW_PERIOD,
     Estimate,
     SarimaxSpec,
     StateSpaceForecaster,
@@ -103,6 +105,15 @@ class AutoArima(StateSpaceForecaster):
             ("non-seasonal search", 1)
         ]
         notes: list[str] = []
+        if period is not None and period > SLOW_PERIOD and y.size > SLOW_OBS:
+            from forecast.progress import announce
+
+            notes.append(
+                f"auto-arima: a seasonal period of {period} on {y.size} points is slow (about a "
+                "minute for 48 on 4,000 points): -m mstl is faster; or narrow the search "
+                "(-p max_P=1 -p max_Q=1, -p time_limit=SECONDS) or fit one model with -m sarima"
+            )
+            announce(notes[-1])
         found: tuple[SarimaxSpec, Estimate, str] | None = None
         for label, m in attempts:
             result = self._search(y, m)

@@ -119,14 +119,28 @@ class SeasonalNaive(_LagWalk):
         self.period = period
 
     def _fit(self, y: np.ndarray) -> None:
+        from forecast.diagnostics.seasonality import calendar_period
+
         period, source = resolve_period(self.period, y, self.freq_)
+        notes: tuple[str, ...] = ()
         if period is None:
-            raise InputError(
-                "snaive: no seasonal period was detected in the training data; pass "
-                "--param period=N (or use naive)"
+            period = calendar_period(self.freq_)
+            if period is None or period >= y.size:
+                raise InputError(
+                    "snaive: no seasonal period was detected in the training data and the "
+                    "frequency has no calendar period; pass --param period=N (or use naive)"
+                )
+            source = "calendar"
+            notes = (
+                f"snaive: no seasonal period detected in the training data; using the "
+                f"calendar's period {period} of frequency {self.freq_}",
             )
         self._estimate(y, period, drift=False)
         self._summarise(f"seasonal naive, period {period} ({source})", {"period": period})
+        if notes:
+            from dataclasses import replace
+
+            self.summary_ = replace(self.summary_, notes=notes)
 
     def lookback(self, freq: str | None = None) -> int:
         from forecast.diagnostics.seasonality import calendar_period

@@ -20,7 +20,16 @@ if TYPE_CHECKING:
 
 
 def diagnosis_tables(d: Diagnosis) -> list[RenderableType]:
-    return [_summary(d), _correlogram(d), _ljung_box(d), _tests(d), _seasonality(d)]
+    tables: list[RenderableType] = [
+        _summary(d),
+        _correlogram(d),
+        _ljung_box(d),
+        _tests(d),
+        _seasonality(d),
+    ]
+    if d.notes:
+        tables.append(Text("Notes\n" + "\n".join(f"- {note}" for note in d.notes)))
+    return tables
 
 
 def _summary(d: Diagnosis) -> Table:
