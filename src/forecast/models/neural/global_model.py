@@ -40,6 +40,7 @@ any subset of the series; ``update`` appends a series' new observations (the wei
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -145,7 +146,7 @@ def panel_split(
     lengths: Sequence[int] | np.ndarray, window: int, out: int, val_fraction: float, model: str
 ) -> PanelSplit:
     """Per series, the rule of :func:`windows.split_origins` on its own origins; a series too
-    short for it validates its last ``ceil(val_fraction * origins)`` (at least one) and trains
+    short for it (on its own it would be refused) validates its last ``ceil(val_fraction * origins)`` (at least one) and trains
     on the purged rest; a series without a full window and targets gives no samples."""
     lengths = np.asarray(lengths, dtype=np.int64)
     bounds = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
@@ -158,8 +159,11 @@ def panel_split(
         if origins.size < 2:
             continue
         n_val = max(math.ceil(val_fraction * origins.size), MIN_VALIDATION)
+        split = None
         if origins.size >= n_val + MIN_TRAIN:
-            split = split_origins(origins, out, val_fraction, model)
+            with contextlib.suppress(InputError):  # too few left after the purge: as short
+                split = split_origins(origins, out, val_fraction, model)
+        if split is not None:
             tr, va, p = split.train, split.validation, split.purged
         else:
             n_val = max(math.ceil(val_fraction * origins.size), 1)
