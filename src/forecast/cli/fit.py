@@ -52,11 +52,11 @@ def fit(
 ) -> None:
     """Fit a model on DATA and forecast; --save writes the fitted model for 'forecast predict'.
 
-    On a panel (an id column), a neural model is one network trained on every series
-    (--param global=false: one per series); otherwise every series gets its own fitted model and forecasts come in long
-    format (id, timestamp, mean, bounds); --save writes all of them to one file. Exit 1 when a
-    series failed (the others are complete). --device, --seed and --epochs set the neural
-    models' parameters of the same names (and win over --param and the config file)."""
+    On a panel (an id column), every series gets its own fitted model (a neural model: one
+    network trained on every series; --param global=false for one per series) and forecasts
+    come in long format (id, timestamp, mean, bounds); --save writes all of them to one file.
+    Exit 1 when a series failed (the others are complete). --device, --seed and --epochs set
+    the neural models' parameters of the same names (and win over --param and the config file)."""
     from forecast.cli.render import progress_allowed, warn_all
     from forecast.config import read_config
     from forecast.errors import UsageError

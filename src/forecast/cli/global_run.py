@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from forecast.data import Panel
     from forecast.io.modelfile import LoadedGlobal
     from forecast.models.neural.global_model import GlobalOptions
-    from forecast.panel_fit import FitSpec, SeriesOutcome
+    from forecast.panel_fit import FitSpec
     from forecast.types import FormatChoice
 
 Deterministic = Annotated[
@@ -43,27 +43,11 @@ def fit_global(
     cannot), save one model file, stream the outcomes."""
     from forecast.cli.panel_run import stream_outcomes
     from forecast.cli.render import message, note, progress_allowed
-    from forecast.errors import UsageError
-    from forecast.models.neural.global_model import GlobalForecaster
-    from forecast.panel_fit import SeriesOutcome
+    from forecast.global_fit import fit_global_panel
     from forecast.progress import progress_enabled
 
-    if spec.intervals == "conformal":
-        raise UsageError(
-            "--intervals conformal refits per series; a global model's intervals are already "
-            "split-conformal on every series' validation tail (use --intervals model, or "
-            "--param global=false)"
-        )
-    model = GlobalForecaster(
-        spec.model, spec.params, options.series_embedding, options.deterministic
-    )
     with progress_enabled(progress_allowed(quiet)):
-        model.fit(
-            [(s.id or "", s.y) for s in panel],
-            calibrate_steps=spec.horizon,
-            training=[s.describe() for s in panel],
-        )
-        forecasts = model.predict(spec.horizon, spec.levels)
+        model, outcomes = fit_global_panel(panel, spec, options)
     info = model.info_
     note(
         f"global {spec.model}: one network for {len(panel)} series, trained on "
@@ -71,22 +55,6 @@ def fit_global(
         f"{info['samples_per_second']:.0f} samples/s)",
         quiet,
     )
-    outcomes: list[SeriesOutcome] = []
-    for i, series in enumerate(panel):
-        sid = series.id or ""
-        result = forecasts[sid]
-        if not isinstance(result, str):
-            outcomes.append(
-                SeriesOutcome(
-                    sid,
-                    spec.model,
-                    forecast=result,
-                    summary=model.summary(sid),
-                    training=series.describe(),
-                )
-            )
-        else:
-            outcomes.append(_fallback(panel, i, spec, result))
     if save is not None:
         from forecast.io.modelfile import save_global_model
 
@@ -122,28 +90,6 @@ def fit_global(
     )
 
 
-def _fallback(panel: Panel, i: int, spec: FitSpec, reason: str) -> SeriesOutcome:
-    """The fallback model on series ``i`` (which the global network cannot forecast)."""
-    from dataclasses import replace
-
-    from forecast.panel_fit import SeriesOutcome, fit_one
-
-    series = panel[i]
-    sid = series.id or ""
-    if spec.fallback is None:
-        return SeriesOutcome(sid, spec.model, error=reason, training=series.describe())
-    fallback = replace(spec, model=spec.fallback, params=spec.fallback_params, fallback=None)
-    outcome = fit_one((series, fallback))
-    if outcome.error is not None:
-        return SeriesOutcome(
-            sid,
-            spec.fallback,
-            error=f"{spec.model}: {reason}; fallback {spec.fallback}: {outcome.error}",
-            training=series.describe(),
-        )
-    return replace(outcome, fitted=None, fallback_reason=reason)
-
-
 def predict_global(
     loaded: LoadedGlobal,
     opts: PanelPredict,
@@ -152,8 +98,8 @@ def predict_global(
     """Forecast the saved series (or ``--ids``), each moved on by its own rows of ``--data``."""
     from forecast.cli.panel_run import stream_outcomes
     from forecast.cli.render import message, warn
-    from forecast.errors import ForecastError, UsageError
-    from forecast.panel_fit import SeriesOutcome, describe_error
+    from forecast.errors import UsageError
+    from forecast.global_fit import continue_global
 
     model = loaded.model
     if opts.refit:
@@ -163,7 +109,7 @@ def predict_global(
         )
     ids = list(dict.fromkeys(opts.ids)) if opts.ids is not None else list(model.ids_)
     for sid in ids:
-        model.position(sid)  # an unknown id is a usage error
+        model.position(sid)  # an unknown id is a usage error, before reading --data
     if opts.device is not None:
         model.use_device(opts.device)
     id_col = loaded.metadata.get("global", {}).get("id_col")
@@ -172,8 +118,6 @@ def predict_global(
         raise UsageError(
             f"--data {opts.data} has no id column; a panel's model needs one (--id-col NAME)"
         )
-    appended: dict[str, int] = {}
-    failed: dict[str, str] = {}
     if new is not None:
         unknown = [sid for sid in new.ids if sid not in set(model.ids_)]
         if unknown:
@@ -183,30 +127,7 @@ def predict_global(
                 "with 'forecast fit'",
                 opts.quiet,
             )
-        chosen = set(ids)
-        for i, sid in enumerate(new.ids):
-            if sid in chosen:
-                try:
-                    appended[sid] = model.update(sid, new[i].y)
-                except ForecastError as exc:
-                    failed[sid] = describe_error(exc)
-    forecasts = model.predict(opts.steps, opts.levels, ids=[s for s in ids if s not in failed])
-    outcomes = []
-    for sid in ids:
-        result = failed.get(sid) or forecasts[sid]
-        if isinstance(result, str):
-            outcomes.append(SeriesOutcome(sid, model.model, error=result))
-            continue
-        i = model.position(sid)
-        training = {
-            "n": int(model.n_[i]),
-            "start": model.starts_[i].isoformat(),
-            "end": model.ends_[i].isoformat(),
-            "freq": model.freq_,
-            "new_observations": appended.get(sid, 0),
-        }
-        summary = model.summary(sid)
-        outcomes.append(SeriesOutcome(sid, model.model, result, summary, training=training))
+    outcomes = continue_global(model, new, ids, opts.steps, opts.levels)
     if opts.save is not None:
         from forecast.io.modelfile import save_global_model
 

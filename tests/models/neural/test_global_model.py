@@ -71,7 +71,10 @@ def test_no_sample_crosses_a_series_or_its_training_cut(lengths, window, out, va
         split = panel_split(lengths, window, out, val_fraction, "gru")
     except InputError as exc:  # too few samples over the whole panel: refused
         assert "the panel gives" in str(exc)
-        assert sum(max(0, n - window - out + 1) for n in lengths) < 16 + len(lengths) * (1 + out)
+        samples = [max(0, n - window - out + 1) for n in lengths]
+        # validation (at most max(ceil(f m), 19) per series) and purged (at most out - 1) aside
+        aside = sum(max(math.ceil(val_fraction * m), 19) + out for m in samples if m >= 2)
+        assert sum(samples) < 16 + aside
         return
     bounds = split.bounds
     series_of = lambda g: int(np.searchsorted(bounds, g, side="right") - 1)  # noqa: E731

@@ -146,8 +146,9 @@ def panel_split(
     lengths: Sequence[int] | np.ndarray, window: int, out: int, val_fraction: float, model: str
 ) -> PanelSplit:
     """Per series, the rule of :func:`windows.split_origins` on its own origins; a series too
-    short for it (on its own it would be refused) validates its last ``ceil(val_fraction * origins)`` (at least one) and trains
-    on the purged rest; a series without a full window and targets gives no samples."""
+    short for it (on its own it would be refused) validates its last
+    ``ceil(val_fraction * origins)`` (at least one) and trains on the purged rest; a series
+    without a full window and targets gives no samples."""
     lengths = np.asarray(lengths, dtype=np.int64)
     bounds = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     train, validation = [], []
@@ -399,7 +400,7 @@ class GlobalForecaster:
             return np.zeros(len(stamps), dtype=np.int64)
         offset = pd.tseries.frequencies.to_offset(self.freq_)
         if isinstance(offset, pd.offsets.Tick):
-            delta = pd.DatetimeIndex(stamps) - self.anchor_
+            delta = pd.DatetimeIndex(list(stamps)) - self.anchor_
             steps = np.asarray(delta // pd.Timedelta(offset), dtype=np.int64)
         else:
             steps = np.array([steps_between(self.anchor_, s, self.freq_) for s in stamps])
@@ -612,9 +613,7 @@ class GlobalForecaster:
         info = self.info_
         arch = self.arch_["inner"] if self.arch_["kind"] == "embedded" else self.arch_
         width = arch.get("hidden_size") or arch.get("d_model")
-        embedding = (
-            f", series embedding {self.series_embedding}" if self.series_embedding else ""
-        )
+        embedding = f", series embedding {self.series_embedding}" if self.series_embedding else ""
         description = (
             f"global {self.model} ({arch['layers']} x {width}{embedding}) over "
             f"{info['series']} series, {self.params['strategy']} {self.horizon_}-step head, "

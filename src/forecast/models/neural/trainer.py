@@ -96,7 +96,9 @@ def batch(
     return x, rows[:, data.window :], sid
 
 
-def forward(net: nn.Module, data: Windows, x: torch.Tensor, sid: torch.Tensor | None) -> torch.Tensor:
+def forward(
+    net: nn.Module, data: Windows, x: torch.Tensor, sid: torch.Tensor | None
+) -> torch.Tensor:
     """The network on a batch: with the series index when it learns per-series embeddings."""
     return net(x, sid) if data.embed else net(x)
 
