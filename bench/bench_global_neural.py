@@ -8,7 +8,7 @@ the seasonal naive, and training throughput against a bare PyTorch loop.
    (12 stores x 96 months, H = 12) and sample_data/taylor.csv cut into 8 consecutive weeks
    (8 x 504 half-hours, H = 48).
 2. Throughput: training samples per second of the global GRU (hidden 32, window 96, 48 steps,
-   calendar features) on a simulated panel of 200 series x 500 points against a bare loop over
+   calendar features) on a simulated panel of 50 series x 400 points against a bare loop over
    the same mixed batches (the same origins in the same shuffled order, batches gathered from
    one tensor on the device with ``unfold``, the same network, Adam, L1, clipping; no
    validation pass, no best-weights snapshot). Best of 3, alternating. ``--device cuda`` and
@@ -84,9 +84,7 @@ def accuracy(epochs: int) -> None:
         print("| model | MAE (mean over series) | MASE (mean) | training s |")
         print("|---|---:|---:|---:|")
         for label, means, seconds in rows:
-            scores = [
-                _scores(actual[sid], means[sid], y.to_numpy(), period) for sid, y in train
-            ]
+            scores = [_scores(actual[sid], means[sid], y.to_numpy(), period) for sid, y in train]
             mae, mase = np.mean([s[0] for s in scores]), np.mean([s[1] for s in scores])
             print(f"| {label} | {mae:.2f} | {mase:.3f} | {seconds:.1f} |")
 
@@ -96,7 +94,7 @@ def accuracy(epochs: int) -> None:
 WINDOW, OUT, PERIOD, HIDDEN = 96, 48, 48, 32
 
 
-def _simulated(n_series: int = 200, n: int = 500) -> list[tuple[str, pd.Series]]:
+def _simulated(n_series: int = 50, n: int = 400) -> list[tuple[str, pd.Series]]:
     rng = np.random.default_rng(0)
     index = pd.date_range("2020-01-01", periods=n, freq="30min")
     out = []
@@ -188,7 +186,7 @@ def throughput(device: str, amp: bool, batch: int, epochs: int) -> None:
         with torch_threads():
             bare.append(_bare(series, device, amp, batch, epochs))
     print(
-        f"\nthroughput, global GRU {HIDDEN}, window {WINDOW}, {OUT} steps, 200 x 500 points, "
+        f"\nthroughput, global GRU {HIDDEN}, window {WINDOW}, {OUT} steps, 50 x 400 points, "
         f"batch {batch}, {epochs} epochs, device {device}, amp {amp}, torch {torch.__version__}, "
         f"{torch.get_num_threads()} threads"
     )

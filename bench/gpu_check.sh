@@ -27,7 +27,7 @@ sys.path.insert(0, "bench")
 from bench_global_neural import _simulated
 from forecast.models.neural.global_model import GlobalForecaster
 
-series = _simulated(200, 500)
+series = _simulated(200, 500)  # a larger panel: the GPU has the work
 params = {"window": 96, "horizon": 48, "period": 48, "epochs": 3, "patience": 100,
           "batch_size": 1024, "device": "cuda"}
 for deterministic in (False, True, True):

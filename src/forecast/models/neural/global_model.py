@@ -50,7 +50,14 @@ import numpy as np
 import pandas as pd
 
 from forecast.errors import InputError, UsageError
-from forecast.models.base import Bands, Forecast, ModelSummary, _finite_values, series_freq
+from forecast.models.base import (
+    Bands,
+    Forecast,
+    ForecastBatch,
+    ModelSummary,
+    _finite_values,
+    series_freq,
+)
 from forecast.models.neural.windows import (
     MIN_TRAIN,
     MIN_VALIDATION,
@@ -518,7 +525,6 @@ class GlobalForecaster:
         one-line reason a series cannot be forecast (shorter than the window)."""
         from forecast.data import future_index
         from forecast.models.base import check_horizon, check_levels
-        from forecast.models.conformal import errors_needed, half_widths
 
         horizon, levels = check_horizon(horizon), check_levels(levels)
         chosen = list(self.ids_) if ids is None else list(dict.fromkeys(ids))
@@ -529,24 +535,7 @@ class GlobalForecaster:
         )
         phase = self.phase_[ok] + self.n_[ok] - self.window_
         paths = self._paths(view, np.arange(ok.size), phase, ok, horizon) if ok.size else None
-        widths: dict[float, np.ndarray] = {}
-        if levels:
-            if horizon > self.errors_.shape[1]:
-                raise UsageError(
-                    f"the global {self.model}'s intervals are calibrated for "
-                    f"{self.errors_.shape[1]} steps ahead, not {horizon}; ask for --horizon "
-                    f"{self.errors_.shape[1]} or less, no --level, or refit with this --horizon"
-                )
-
-            def too_few(level: float, step: int, n: int) -> str:
-                return (
-                    f"global {self.model}: a {level:g}% interval needs at least "
-                    f"{errors_needed(level)} validation errors per step; the panel gives {n} at "
-                    f"step {step}; ask for a lower --level or refit with a larger "
-                    "--param val_fraction"
-                )
-
-            widths = half_widths(self.errors_[:, :horizon], levels, too_few)
+        widths = self._widths(horizon, levels)
         row = {int(i): r for r, i in enumerate(ok)}
         result: dict[str, Forecast | str] = {}
         for sid, i in zip(chosen, where, strict=True):
@@ -568,6 +557,65 @@ class GlobalForecaster:
                 future_index(self.ends_[i], self.freq_, horizon), mean, bands, CONFORMAL
             )
         return result
+
+    def _widths(self, horizon: int, levels: tuple[float, ...]) -> dict[float, np.ndarray]:
+        """Per level, the pooled split-conformal half-width in scaled units, ``[horizon]``."""
+        from forecast.models.conformal import errors_needed, half_widths
+
+        if not levels:
+            return {}
+        if horizon > self.errors_.shape[1]:
+            raise UsageError(
+                f"the global {self.model}'s intervals are calibrated for "
+                f"{self.errors_.shape[1]} steps ahead, not {horizon}; ask for --horizon "
+                f"{self.errors_.shape[1]} or less, no --level, or refit with this --horizon"
+            )
+
+        def too_few(level: float, step: int, n: int) -> str:
+            return (
+                f"global {self.model}: a {level:g}% interval needs at least "
+                f"{errors_needed(level)} validation errors per step; the panel gives {n} at "
+                f"step {step}; ask for a lower --level or refit with a larger "
+                "--param val_fraction"
+            )
+
+        return half_widths(self.errors_[:, :horizon], levels, too_few)
+
+    def forecast_from(
+        self,
+        sid: str,
+        history: pd.Series,
+        origins: Sequence[int] | np.ndarray,
+        horizon: int,
+        levels: Sequence[float] = (),
+    ) -> ForecastBatch:
+        """Forecasts of series ``sid`` from each origin (a position in ``history``, which
+        starts on the series' grid) with the fitted weights and the series' scaler: one batched
+        forward pass over the windows ending at the origins (backtests)."""
+        from forecast.models.base import check_levels
+
+        i = self.position(sid)
+        levels = check_levels(levels)
+        positions = np.asarray(origins, dtype=np.int64)
+        values = _finite_values(history, "forecast_from")
+        if positions.size and (
+            positions.min() < self.window_ - 1 or positions.max() >= values.size
+        ):
+            raise UsageError(
+                f"global {self.model}: forecast origins must lie in {self.window_ - 1} .. "
+                f"{values.size - 1} (a full window of {self.window_} before each)"
+            )
+        scale, center = self.scales_[i], self.centers_[i]
+        view = window_view(((values - center) / scale).astype(np.float32), self.window_)
+        rows = positions - (self.window_ - 1)
+        phase0 = int(self._phases([pd.Timestamp(history.index[0])])[0])
+        sids = np.full(rows.size, i, dtype=np.int64)
+        mean = self._paths(view, rows, phase0 + rows, sids, horizon) * scale + center
+        bands: Bands = {
+            lv: (mean - q * scale, mean + q * scale)
+            for lv, q in self._widths(horizon, levels).items()
+        }
+        return ForecastBatch(positions, mean, bands, CONFORMAL)
 
     def update(self, sid: str, y_new: pd.Series) -> int:
         """Append the observations of series ``sid`` that follow its end (same weights); returns
