@@ -11,11 +11,12 @@ the seasonal naive, and training throughput against a bare PyTorch loop.
    calendar features) on a simulated panel of 50 series x 400 points against a bare loop over
    the same mixed batches (the same origins in the same shuffled order, batches gathered from
    one tensor on the device with ``unfold``, the same network, Adam, L1, clipping; no
-   validation pass, no best-weights snapshot). Best of 3, alternating. ``--device cuda`` and
+   validation pass, no best-weights snapshot). Best of ``--rounds`` (3), alternating;
+   ``--series`` (50) x ``--points`` (400) sizes the panel. ``--device cuda`` and
    ``--amp`` for the GPU run (bench/gpu_check.sh).
 
 Usage: ``python bench/bench_global_neural.py [accuracy] [throughput] [--device cpu|cuda]
-[--amp] [--batch N] [--epochs N]``.
+[--amp] [--batch N] [--epochs N] [--series N] [--points N] [--rounds N]``.
 """
 
 from __future__ import annotations
@@ -174,19 +175,22 @@ def _bare(series, device: str, amp: bool, batch: int, epochs: int) -> float:
     return n * epochs / (time.perf_counter() - start)
 
 
-def throughput(device: str, amp: bool, batch: int, epochs: int) -> None:
+def throughput(
+    device: str, amp: bool, batch: int, epochs: int, n_series: int, points: int, rounds: int
+) -> None:
     import torch
 
     from forecast.threads import torch_threads
 
-    series = _simulated()
+    series = _simulated(n_series, points)
     ours, bare = [], []
-    for _ in range(3):
+    for _ in range(rounds):
         ours.append(_ours(series, device, amp, batch, epochs))
         with torch_threads():
             bare.append(_bare(series, device, amp, batch, epochs))
     print(
-        f"\nthroughput, global GRU {HIDDEN}, window {WINDOW}, {OUT} steps, 50 x 400 points, "
+        f"\nthroughput, global GRU {HIDDEN}, window {WINDOW}, {OUT} steps, {n_series} x {points} "
+        f"points, best of {rounds}, "
         f"batch {batch}, {epochs} epochs, device {device}, amp {amp}, torch {torch.__version__}, "
         f"{torch.get_num_threads()} threads"
     )
@@ -199,11 +203,14 @@ def main(argv: list[str]) -> None:
     device = argv[argv.index("--device") + 1] if "--device" in argv else "cpu"
     batch = int(argv[argv.index("--batch") + 1]) if "--batch" in argv else 256
     epochs = int(argv[argv.index("--epochs") + 1]) if "--epochs" in argv else 0
+    n_series = int(argv[argv.index("--series") + 1]) if "--series" in argv else 50
+    points = int(argv[argv.index("--points") + 1]) if "--points" in argv else 400
+    rounds = int(argv[argv.index("--rounds") + 1]) if "--rounds" in argv else 3
     parts = [a for a in argv if a in ("accuracy", "throughput")] or ["accuracy", "throughput"]
     if "accuracy" in parts:
         accuracy(epochs or 60)
     if "throughput" in parts:
-        throughput(device, "--amp" in argv, batch, epochs or 2)
+        throughput(device, "--amp" in argv, batch, epochs or 2, n_series, points, rounds)
 
 
 if __name__ == "__main__":

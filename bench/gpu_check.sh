@@ -15,9 +15,9 @@ echo "== 1. CUDA tests"
 $PY -m pytest -q -rs tests/models/neural/test_global_model.py tests/models/neural/test_device.py \
   -k "cuda" 2>&1 | tail -5
 echo "== 2. throughput at batch 1024"
-$PY bench/bench_global_neural.py throughput --device cuda --batch 1024 --epochs 3 2>&1 | tail -4
-$PY bench/bench_global_neural.py throughput --device cuda --batch 1024 --epochs 3 --amp 2>&1 | tail -4
-$PY bench/bench_global_neural.py throughput --device cpu --batch 1024 --epochs 1 2>&1 | tail -4
+$PY bench/bench_global_neural.py throughput --device cuda --batch 1024 --epochs 3 --series 200 --points 500 2>&1 | tail -4
+$PY bench/bench_global_neural.py throughput --device cuda --batch 1024 --epochs 3 --series 200 --points 500 --amp 2>&1 | tail -4
+$PY bench/bench_global_neural.py throughput --device cpu --batch 1024 --epochs 1 --series 200 --points 500 --rounds 1 2>&1 | tail -4
 echo "== 3. --deterministic on CUDA"
 $PY - <<'PY'
 import sys
