@@ -76,7 +76,7 @@ def fit(
     from forecast.execution import make_executor
     from forecast.forecasting import min_obs
     from forecast.models.base import check_horizon, check_levels
-    from forecast.models.neural.global_model import split_options
+    from forecast.models.neural.global_options import split_options
     from forecast.panel_fit import FitSpec, fit_panel
 
     options, own = split_options(model, params or {})

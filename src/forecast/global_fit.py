@@ -12,7 +12,8 @@ from dataclasses import replace
 
 from forecast.data import Panel, SeriesData
 from forecast.errors import ForecastError, UsageError
-from forecast.models.neural.global_model import GlobalForecaster, GlobalOptions
+from forecast.models.neural.global_model import GlobalForecaster
+from forecast.models.neural.global_options import GlobalOptions
 from forecast.panel_fit import FitSpec, SeriesOutcome, describe_error, fit_one
 
 

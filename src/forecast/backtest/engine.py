@@ -57,7 +57,7 @@ class ModelEntry:
     refit: Refit | None = None  # this model's walk-forward refit policy, if not the run's
 
     def create(self, seed: int | None) -> Any:
-        from forecast.models.neural.global_model import split_options
+        from forecast.models.neural.global_options import split_options
 
         spec = get_spec(self.name)
         params = split_options(self.name, self.params)[1]  # global=false: one model per series

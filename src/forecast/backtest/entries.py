@@ -16,7 +16,7 @@ from typing import Any
 from forecast.backtest.engine import ModelEntry
 from forecast.config import RunConfig
 from forecast.errors import UsageError
-from forecast.models.neural.global_model import split_options
+from forecast.models.neural.global_options import split_options
 from forecast.models.registry import get_spec, parse_param_args
 
 

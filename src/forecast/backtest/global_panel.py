@@ -25,7 +25,8 @@ from forecast.backtest.runner import BacktestSpec, make_splitter
 from forecast.data import Panel, SeriesData
 from forecast.errors import ComputeError, ForecastError, UsageError
 from forecast.models.base import ForecastBatch
-from forecast.models.neural.global_model import GlobalForecaster, split_options
+from forecast.models.neural.global_model import GlobalForecaster
+from forecast.models.neural.global_options import split_options
 
 Key = tuple[str, str]  # the fit segment's first and last timestamps
 

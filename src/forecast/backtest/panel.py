@@ -273,12 +273,16 @@ def run_panel_backtest(
     each series finishes (progress)."""
     from dataclasses import replace
 
-    from forecast.backtest.global_panel import global_tasks, is_global
+    from forecast.models.neural.global_options import split_options
     from forecast.versions import library_versions
 
     inner = replace(spec, jobs=1)
     tasks: Any = SeriesTasks(panel, list(entries), inner)
-    if panel.single is None and any(is_global(e, len(panel)) for e in entries):
+    if panel.single is None and any(
+        split_options(e.name, e.params)[0].applies(e.name, len(panel)) for e in entries
+    ):
+        from forecast.backtest.global_panel import global_tasks
+
         tasks = global_tasks(panel, entries, inner)  # one fit per fold across all series
     results: list[SeriesBacktest] = []
     for outcome in executor.map(backtest_one, tasks):

@@ -75,7 +75,7 @@ def fit(
     accepted = [p.name for p in spec.params]
     chosen = mo.option_params(name, accepted, device=device, seed=seed, epochs=epochs)
     raw_params = {**cfg.params, **parse_param_args(param or []), **chosen}
-    from forecast.models.neural.global_model import split_options
+    from forecast.models.neural.global_options import split_options
 
     global_options, raw_params = split_options(name, raw_params, deterministic=deterministic)
     spec.resolve(raw_params)  # fail on a bad parameter before reading any data

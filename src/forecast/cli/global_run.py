@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from forecast.cli.predict import PanelPredict
     from forecast.data import Panel
     from forecast.io.modelfile import LoadedGlobal
-    from forecast.models.neural.global_model import GlobalOptions
+    from forecast.models.neural.global_options import GlobalOptions
     from forecast.panel_fit import FitSpec
     from forecast.types import FormatChoice
 

@@ -58,6 +58,11 @@ from forecast.models.base import (
     _finite_values,
     series_freq,
 )
+from forecast.models.neural.global_options import (  # noqa: F401  (re-exported)
+    GLOBAL_MODELS,
+    GlobalOptions,
+    split_options,
+)
 from forecast.models.neural.windows import (
     MIN_TRAIN,
     MIN_VALIDATION,
@@ -72,66 +77,12 @@ from forecast.models.neural.windows import (
     window_view,
 )
 
-GLOBAL_MODELS = ("rnn", "lstm", "gru", "transformer")
 CALIBRATION_MAX = 10_000  # calibration origins over the panel (per series: this / N, at least 1)
 INFERENCE_ROWS = 4096  # windows per forward pass when forecasting
 CONFORMAL = (
     "split-conformal, pooled over series: forecast -/+ scale x the ceil((n+1)*level)-th smallest "
     "absolute scaled error at that step ahead over the n validation-tail origins of all series"
 )
-
-
-# --- the options ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GlobalOptions:
-    """``--param global=...``, ``--param series_embedding=N`` and ``--deterministic``."""
-
-    enabled: bool | None = None  # None: global on a panel of more than one series
-    series_embedding: int = 0
-    deterministic: bool = False
-
-    def applies(self, model: str, n_series: int) -> bool:
-        if model not in GLOBAL_MODELS:
-            return False
-        return n_series > 1 if self.enabled is None else self.enabled
-
-
-def split_options(
-    model: str, raw: Mapping[str, Any], *, deterministic: bool = False
-) -> tuple[GlobalOptions, dict[str, Any]]:
-    """Take ``global`` and ``series_embedding`` out of a model's raw parameters."""
-    params = dict(raw)
-    enabled_raw = params.pop("global", None)
-    embedding_raw = params.pop("series_embedding", None)
-    given = [k for k, v in (("global", enabled_raw), ("series_embedding", embedding_raw)) if v]
-    if model not in GLOBAL_MODELS and (given or deterministic):
-        what = f"--param {given[0]}" if given else "--deterministic"
-        raise UsageError(
-            f"{what} applies to the neural models ({', '.join(GLOBAL_MODELS)}); {model} has none"
-        )
-    enabled = None
-    if enabled_raw is not None:
-        text = str(enabled_raw).strip().lower()
-        if text not in {"true", "false", "1", "0", "yes", "no", "on", "off", "auto"}:
-            raise UsageError(f"{model}: parameter global={enabled_raw} must be true, false or auto")
-        enabled = None if text == "auto" else text in {"true", "1", "yes", "on"}
-    embedding = 0
-    if embedding_raw is not None:
-        try:
-            embedding = int(str(embedding_raw).strip())
-        except ValueError:
-            embedding = -1
-        if embedding < 0:
-            raise UsageError(
-                f"{model}: parameter series_embedding={embedding_raw} must be a whole number >= 0"
-            )
-        if embedding and enabled is False:
-            raise UsageError(
-                f"{model}: series_embedding applies to the global model; drop global=false"
-            )
-    return GlobalOptions(enabled, embedding, deterministic), params
 
 
 # --- the window index -----------------------------------------------------------------------
