@@ -16,7 +16,8 @@ the seasonal naive, and training throughput against a bare PyTorch loop.
    ``--amp`` for the GPU run (bench/gpu_check.sh).
 
 Usage: ``python bench/bench_global_neural.py [accuracy] [throughput] [--device cpu|cuda]
-[--amp] [--batch N] [--epochs N] [--series N] [--points N] [--rounds N]``.
+[--amp] [--batch N] [--epochs N] [--series N] [--points N] [--rounds N]
+[--panel retail|taylor]``.
 """
 
 from __future__ import annotations
@@ -59,9 +60,11 @@ def _scores(actual: np.ndarray, forecast: np.ndarray, train: np.ndarray, period:
     return mae, mae / scale
 
 
-def accuracy(epochs: int) -> None:
+def accuracy(epochs: int, only: str | None = None) -> None:
     params = {"device": "cpu", "epochs": epochs, "seed": 0}
     for name, (series, horizon, period) in _panels().items():
+        if only and not name.startswith(only):
+            continue
         train = [(sid, y.iloc[:-horizon]) for sid, y in series]
         actual = {sid: y.iloc[-horizon:].to_numpy() for sid, y in series}
         rows = []
@@ -208,7 +211,8 @@ def main(argv: list[str]) -> None:
     rounds = int(argv[argv.index("--rounds") + 1]) if "--rounds" in argv else 3
     parts = [a for a in argv if a in ("accuracy", "throughput")] or ["accuracy", "throughput"]
     if "accuracy" in parts:
-        accuracy(epochs or 60)
+        only = argv[argv.index("--panel") + 1] if "--panel" in argv else None
+        accuracy(epochs or 60, only)
     if "throughput" in parts:
         throughput(device, "--amp" in argv, batch, epochs or 2, n_series, points, rounds)
 
