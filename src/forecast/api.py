@@ -70,22 +70,32 @@ def fit(
     jobs: int = 1,
     keep_models: bool = False,
 ) -> Forecasts:
-    """Fit ``model`` on every series and forecast ``horizon`` steps."""
+    """Fit ``model`` on every series and forecast ``horizon`` steps. A neural model on a panel
+    of more than one series is one global network (``params={"global": False}``: one per
+    series; ``series_embedding``: see :mod:`forecast.models.neural.global_model`)."""
     from forecast.execution import make_executor
     from forecast.forecasting import min_obs
     from forecast.models.base import check_horizon, check_levels
+    from forecast.models.neural.global_options import split_options
     from forecast.panel_fit import FitSpec, fit_panel
 
-    panel = load(data, min_length=min_obs(fallback or model))
+    options, own = split_options(model, params or {})
+    shortest = 3 if options.applies(model, 2) else min_obs(fallback or model)
+    panel = load(data, min_length=shortest)
     spec = FitSpec(
         model,
-        dict(params or {}),
+        own,
         check_horizon(horizon),
         check_levels(levels),
         fallback,
         keep_models=keep_models,
     )
-    outcomes = list(fit_panel(panel, spec, make_executor("local", jobs)))
+    if panel.single is None and options.applies(model, len(panel)):
+        from forecast.global_fit import fit_global_panel
+
+        outcomes = fit_global_panel(panel, spec, options)[1]
+    else:
+        outcomes = list(fit_panel(panel, spec, make_executor("local", jobs)))
     return _forecasts(outcomes, [f.to_dict() for f in panel.failures])
 
 
@@ -101,10 +111,29 @@ def predict(
     """Forecasts from a saved model file (one series or a panel), moved on by ``data``."""
     from forecast.execution import LocalExecutor
     from forecast.forecasting import horizon_and_levels
-    from forecast.io.modelfile import LoadedPanel, load_model_file
+    from forecast.io.modelfile import LoadedGlobal, LoadedPanel, load_model_file
     from forecast.panel_fit import ContinueSpec, continue_panel
 
     loaded = load_model_file(model_file)
+    if isinstance(loaded, LoadedGlobal):
+        from forecast.global_fit import continue_global
+
+        saved = loaded.defaults
+        steps, bands = horizon_and_levels(
+            horizon, levels, saved.get("horizon"), saved.get("levels")
+        )
+        new = None
+        if data is not None:
+            id_col = loaded.metadata["global"].get("id_col")
+            new = load(
+                data, id_col=id_col, min_length=1, allow_constant=True, freq=loaded.model.freq_
+            )
+        if refit:
+            from forecast.errors import UsageError
+
+            raise UsageError("refit on a global model: fit the panel again")
+        outcomes = continue_global(loaded.model, new, ids, steps, bands)
+        return _forecasts(outcomes, [f.to_dict() for f in new.failures] if new is not None else [])
     if isinstance(loaded, LoadedPanel):
         models = loaded.select(ids)
         id_col = loaded.metadata.get("panel", {}).get("id_col")

@@ -57,8 +57,10 @@ class ModelEntry:
     refit: Refit | None = None  # this model's walk-forward refit policy, if not the run's
 
     def create(self, seed: int | None) -> Any:
+        from forecast.models.neural.global_options import split_options
+
         spec = get_spec(self.name)
-        params = dict(self.params)
+        params = split_options(self.name, self.params)[1]  # global=false: one model per series
         if seed is not None and any(p.name == "seed" for p in spec.params):
             params.setdefault("seed", seed)
         return spec.create(params)

@@ -16,6 +16,7 @@ from typing import Any
 from forecast.backtest.engine import ModelEntry
 from forecast.config import RunConfig
 from forecast.errors import UsageError
+from forecast.models.neural.global_options import split_options
 from forecast.models.registry import get_spec, parse_param_args
 
 
@@ -57,6 +58,7 @@ def model_entries(
         by_label[label][1][name] = value
     entries = []
     for label, (name, p) in by_label.items():
-        get_spec(name).resolve(p)  # unknown names and bad values fail here, before any work
+        own = split_options(name, p)[1]  # global neural models: global, series_embedding
+        get_spec(name).resolve(own)  # unknown names and bad values fail here, before any work
         entries.append(ModelEntry(label, name, p))
     return entries

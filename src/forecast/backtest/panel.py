@@ -1,6 +1,8 @@
 """`forecast backtest` on a panel: the same splits on every series, then metrics over series.
 
-Each series is backtested on its own by :func:`forecast.backtest.runner.run_backtest` (the same
+A global neural model (rnn, lstm, gru, transformer on a panel of more than one series, see
+:mod:`forecast.backtest.global_panel`) is fitted once per fold on all series; everything else:
+each series is backtested on its own by :func:`forecast.backtest.runner.run_backtest` (the same
 scheme and options; a fold is defined on the series' own positions, so a series' training data
 ends at its own cut and nothing crosses from one series to another). Series too short for the
 scheme, or on which every model fails, are reported and left out.
@@ -295,10 +297,17 @@ def run_panel_backtest(
     each series finishes (progress)."""
     from dataclasses import replace
 
+    from forecast.models.neural.global_options import split_options
     from forecast.versions import library_versions
 
     inner = replace(spec, jobs=1)
-    tasks = SeriesTasks(panel, list(entries), inner)
+    tasks: Any = SeriesTasks(panel, list(entries), inner)
+    if panel.single is None and any(
+        split_options(e.name, e.params)[0].applies(e.name, len(panel)) for e in entries
+    ):
+        from forecast.backtest.global_panel import global_tasks
+
+        tasks = global_tasks(panel, entries, inner)  # one fit per fold across all series
     results: list[SeriesBacktest] = []
     for outcome in executor.map(backtest_one, tasks):
         results.append(outcome)

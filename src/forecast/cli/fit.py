@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from forecast.cli import model_options as mo
 from forecast.cli import options as o
+from forecast.cli.global_run import Deterministic
 from forecast.types import EngineChoice, FormatChoice, IntervalsChoice, MissingChoice
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ def fit(
     device: mo.Device = None,
     seed: mo.Seed = None,
     epochs: mo.Epochs = None,
+    deterministic: Deterministic = False,
     id_col: o.IdCol = None,
     ids: o.Ids = None,
     ids_file: o.IdsFile = None,
@@ -51,10 +53,11 @@ def fit(
 ) -> None:
     """Fit a model on DATA and forecast; --save writes the fitted model for 'forecast predict'.
 
-    On a panel (an id column), every series gets its own fitted model and forecasts come in long
-    format (id, timestamp, mean, bounds); --save writes all of them to one file. Exit 1 when a
-    series failed (the others are complete). --device, --seed and --epochs set the neural
-    models' parameters of the same names (and win over --param and the config file)."""
+    On a panel (an id column), every series gets its own fitted model (a neural model: one
+    network trained on every series; --param global=false for one per series) and forecasts
+    come in long format (id, timestamp, mean, bounds); --save writes all of them to one file.
+    Exit 1 when a series failed (the others are complete). --device, --seed and --epochs set
+    the neural models' parameters of the same names (and win over --param and the config file)."""
     from forecast.cli.render import progress_allowed, warn_all
     from forecast.config import read_config
     from forecast.errors import UsageError
@@ -73,12 +76,17 @@ def fit(
     accepted = [p.name for p in spec.params]
     chosen = mo.option_params(name, accepted, device=device, seed=seed, epochs=epochs)
     raw_params = {**cfg.params, **parse_param_args(param or []), **chosen}
+    from forecast.models.neural.global_options import split_options
+
+    global_options, raw_params = split_options(name, raw_params, deterministic=deterministic)
     spec.resolve(raw_params)  # fail on a bad parameter before reading any data
     mo.check_plot(plot)
     if fallback is not None:
         get_spec(fallback).resolve({})
     steps, levels = horizon_and_levels(horizon, level, cfg.horizon, cfg.levels)
     min_length = min(min_obs(name), min_obs(fallback)) if fallback else min_obs(name)
+    if (id_col is not None or wide) and global_options.applies(name, 2):
+        min_length = 3  # a global network forecasts short series (from a full window)
     purpose = f"fitting {name}" + (f" or {fallback}" if fallback else "")
 
     def panel_spec() -> FitSpec:
@@ -138,6 +146,27 @@ def fit(
     )
     if panel.single is None and plot is not None:
         raise UsageError("--plot draws one series; on a panel drop --plot (or fit one series)")
+    if panel.single is None and global_options.applies(name, len(panel)):
+        from forecast.cli.global_run import fit_global
+
+        with limited(policy):
+            fit_global(
+                panel,
+                panel_spec(),
+                global_options,
+                save,
+                output,
+                fmt,
+                quiet,
+                no_header,
+                policy.to_dict(jobs),
+            )
+        return
+    if deterministic:
+        raise UsageError(
+            "--deterministic applies to a global neural model (a panel of more than one series, "
+            "or --param global=true)"
+        )
     if panel.single is None:
         with limited(policy):
             _fit_panel(

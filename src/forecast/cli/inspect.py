@@ -23,13 +23,21 @@ def inspect(
     from rich.text import Text
 
     from forecast.cli.render import emit
-    from forecast.io.modelfile import LoadedPanel, load_model_file
+    from forecast.io.modelfile import LoadedGlobal, LoadedPanel, load_model_file
     from forecast.report.model_tables import summary_table
 
     loaded = load_model_file(model_file)  # verifies the checksum and that every model restores
     meta = loaded.metadata
     rows = [("model", meta["model"]), ("format_version", meta["format_version"])]
-    if isinstance(loaded, LoadedPanel):
+    if isinstance(loaded, LoadedGlobal):
+        series = meta["global"]["series"]
+        rows += [("global.id_col", meta["global"].get("id_col")), ("global.series", len(series))]
+        rows += [(f"series.{s['id']}", f"n={s['n']} {s['start']} .. {s['end']}") for s in series]
+        tables = [
+            Text(f"{model_file}: global {meta['model']} on {len(series)} series"),
+            summary_table(loaded.model.summary(series[0]["id"]), {"first series": series[0]["id"]}),
+        ]
+    elif isinstance(loaded, LoadedPanel):
         series = meta["panel"]["series"]
         rows += [("panel.id_col", meta["panel"].get("id_col")), ("panel.series", len(series))]
         rows += [

@@ -16,7 +16,7 @@ from forecast.types import EngineChoice, FormatChoice, MissingChoice
 
 if TYPE_CHECKING:
     from forecast.data import Panel
-    from forecast.io.modelfile import LoadedPanel
+    from forecast.io.modelfile import LoadedGlobal, LoadedPanel
 
 
 def predict(
@@ -70,7 +70,7 @@ def predict(
     from forecast.cli.render import progress_allowed
     from forecast.errors import UsageError
     from forecast.forecasting import continue_model, horizon_and_levels
-    from forecast.io.modelfile import LoadedPanel, load_model_file
+    from forecast.io.modelfile import LoadedGlobal, LoadedPanel, load_model_file
     from forecast.models.conformal import Calibration
     from forecast.progress import progress_enabled
     from forecast.threads import limited, resolve
@@ -95,12 +95,13 @@ def predict(
     steps, levels = horizon_and_levels(
         horizon, level, defaults.get("horizon"), defaults.get("levels")
     )
-    if isinstance(loaded, LoadedPanel):
+    if isinstance(loaded, LoadedPanel | LoadedGlobal):
         if plot is not None:
             raise UsageError("--plot draws one series; a panel's model file holds many")
+        run_panel = _predict_panel if isinstance(loaded, LoadedPanel) else _predict_global
         with limited(policy):
-            _predict_panel(
-                loaded,
+            run_panel(
+                loaded,  # type: ignore[arg-type]  # the function for this kind of file
                 PanelPredict(
                     model_file,
                     data,
@@ -162,6 +163,16 @@ class PanelPredict:
     threads: dict[str, Any]
     engine: EngineChoice = EngineChoice.local
     scheduler: str | None = None
+
+
+def _predict_global(
+    loaded: LoadedGlobal,
+    opts: PanelPredict,
+    read: Callable[[str, str | None, str | None], Panel],
+) -> None:
+    from forecast.cli.global_run import predict_global
+
+    predict_global(loaded, opts, read)
 
 
 def _predict_panel(

@@ -24,6 +24,12 @@ A panel's file holds every series' fitted model in one file. Instead of ``state`
 "state"}, ...]}`` in id order (``model`` is the series' own model: the fallback's name where the
 fallback forecast it), and the arrays of series ``i`` are named ``"{i}/NAME"``. The checksum
 covers all of it.
+
+A global neural model's file (one network for every series of a panel,
+:mod:`forecast.models.neural.global_model`) has ``global`` instead: the model, its parameters,
+window, horizon, period, architecture, training record, ``id_col`` and ``series: [{"id",
+"start", "end", "n", "training"}, ...]``; its arrays are the weights (``weights.*``) and, over
+the series, ``centers``, ``scales``, ``phases``, ``last_windows`` and ``calibration_errors``.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ from forecast.versions import library_versions
 
 if TYPE_CHECKING:
     from forecast.models.base import BaseForecaster
+    from forecast.models.neural.global_model import GlobalForecaster
 
 FORMAT = "forecast-model"
 FORMAT_VERSION = 1
@@ -85,6 +92,30 @@ class LoadedPanel:
         if unknown:
             raise UsageError(f"--ids: no series {unknown[0]!r} in the model file")
         return [(i, known[i]) for i in dict.fromkeys(ids)]
+
+
+@dataclass(frozen=True)
+class LoadedGlobal:
+    """A global neural model over a panel (one network, every series), and the metadata."""
+
+    model: GlobalForecaster
+    metadata: dict[str, Any]
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        return dict(self.metadata.get("defaults", {}))
+
+
+def save_global_model(
+    path: str | Path,
+    model: GlobalForecaster,
+    defaults: dict[str, Any] | None = None,
+    id_col: str | None = None,
+) -> Path:
+    """Write a global model (the network, every series' scaler and last window) to one file:
+    its metadata has ``global`` (the model's state) instead of ``state`` or ``panel``."""
+    state, arrays = model.get_state()
+    return _write(path, model.model, {"global": {**state, "id_col": id_col}}, arrays, defaults)
 
 
 def save_model(
@@ -144,10 +175,12 @@ def load_model(path: str | Path) -> LoadedModel:
     loaded = load_model_file(path)
     if isinstance(loaded, LoadedPanel):
         raise ModelFileError(f"{path} holds a panel of {len(loaded.models)} series' models")
+    if isinstance(loaded, LoadedGlobal):
+        raise ModelFileError(f"{path} holds a global model of {len(loaded.model.ids_)} series")
     return loaded
 
 
-def load_model_file(path: str | Path) -> LoadedModel | LoadedPanel:
+def load_model_file(path: str | Path) -> LoadedModel | LoadedPanel | LoadedGlobal:
     """Read, verify and restore a model file of one series or of a panel; any problem is a
     one-line ModelFileError."""
     label = str(path)
@@ -170,6 +203,8 @@ def load_model_file(path: str | Path) -> LoadedModel | LoadedPanel:
             f"{label} failed its checksum: the file was modified or damaged; refit the model"
         )
     meta["checksum"] = expected
+    if "global" in meta:
+        return LoadedGlobal(_restore_global(meta["global"], arrays, label), meta)
     if "panel" not in meta:
         return LoadedModel(_restore(meta.get("model"), meta.get("state"), arrays, label), meta)
     try:
@@ -184,6 +219,17 @@ def load_model_file(path: str | Path) -> LoadedModel | LoadedPanel:
         own = {k[len(prefix) :]: a for k, a in arrays.items() if k.startswith(prefix)}
         models.append((entry["id"], _restore(entry.get("model"), entry.get("state"), own, label)))
     return LoadedPanel(models, meta)
+
+
+def _restore_global(state: Any, arrays: dict[str, np.ndarray], label: str) -> GlobalForecaster:
+    from forecast.models.neural.global_model import GlobalForecaster
+
+    try:
+        return GlobalForecaster.from_state(state, arrays)
+    except UsageError as exc:
+        raise ModelFileError(f"{label} is damaged: {exc.message}") from None
+    except (KeyError, TypeError, ValueError, IndexError, RuntimeError) as exc:
+        raise ModelFileError(f"{label} is damaged: cannot restore the model ({exc!r})") from None
 
 
 def _restore(name: Any, state: Any, arrays: dict[str, np.ndarray], label: str) -> BaseForecaster:

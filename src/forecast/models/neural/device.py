@@ -13,11 +13,18 @@ Rules (``device`` parameter, ``--device`` option):
   global generator is left as it was), shuffles with a seeded ``numpy`` generator, and on the
   CPU turns on ``torch.use_deterministic_algorithms`` for its duration, so two fits with the
   same seed on the same machine give bit-identical weights and forecasts.
+* CUDA runs are not bit-identical by default (cuBLAS and cuDNN pick non-deterministic
+  kernels, atomics in the backward passes). ``deterministic=True`` (``--deterministic``) also
+  turns on torch's deterministic algorithms on CUDA, sets cuDNN deterministic (no benchmark
+  autotuning) and cuBLAS's fixed workspace (``CUBLAS_WORKSPACE_CONFIG=:4096:8``, when not
+  already set before CUDA started): slower training (:data:`DETERMINISTIC_COST`) and an
+  error for an operation that has no deterministic kernel.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +34,10 @@ import torch
 from forecast.errors import UsageError
 
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")
+DETERMINISTIC_COST = (
+    "deterministic CUDA kernels: cuDNN autotuning off and a fixed cuBLAS workspace; slower "
+    "training (see bench/RESULTS.md), and an error for an operation without such a kernel"
+)
 AUTO_RULE = "auto: CUDA, then MPS, then CPU"
 
 
@@ -104,22 +115,28 @@ def to_device(tensor: torch.Tensor, choice: DeviceChoice) -> torch.Tensor:
 
 
 @contextlib.contextmanager
-def reproducible(seed: int, choice: DeviceChoice) -> Iterator[None]:
-    """Seeded torch RNG (forked: restored afterwards) and deterministic CPU algorithms."""
+def reproducible(seed: int, choice: DeviceChoice, *, deterministic: bool = False) -> Iterator[None]:
+    """Seeded torch RNG (forked: restored afterwards) and deterministic CPU algorithms; on CUDA
+    deterministic ones too when ``deterministic`` (see the module doc for the cost)."""
     devices = [choice.device.index or 0] if choice.is_cuda else []
-    deterministic = torch.are_deterministic_algorithms_enabled()
+    previous = torch.are_deterministic_algorithms_enabled()
     warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
     fill = _fill_uninitialized(None)
+    cudnn = (torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark)
     with torch.random.fork_rng(devices=devices, device_type=choice.device.type):
         torch.manual_seed(seed)
-        if choice.device.type == "cpu":
+        if choice.device.type == "cpu" or (deterministic and choice.is_cuda):
+            if choice.is_cuda:
+                os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+                torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
             _deterministic(True, warn_only=False)
             _fill_uninitialized(False)
         try:
             yield
         finally:
-            _deterministic(deterministic, warn_only=warn_only)
+            _deterministic(previous, warn_only=warn_only)
             _fill_uninitialized(fill)
+            torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = cudnn
 
 
 def _fill_uninitialized(mode: bool | None) -> bool | None:

@@ -121,9 +121,31 @@ class TransformerNet(nn.Module):
         return x[:, -1, :1] + self.head(self.dropout(last))  # [batch, out_steps]
 
 
+class EmbeddedNet(nn.Module):
+    """A network with a learned per-series embedding (global models over a panel): the series'
+    vector of ``dim`` values is appended to every step's features, so ``inner`` reads
+    ``[batch, window, features + dim]``. The first feature stays the scaled value (the inner
+    network's naive skip connection reads it)."""
+
+    def __init__(self, inner: nn.Module, series: int, dim: int) -> None:
+        super().__init__()
+        self.inner = inner
+        self.embedding = nn.Embedding(series, dim)
+
+    def forward(self, x: torch.Tensor, sid: torch.Tensor) -> torch.Tensor:  # x: [B, window, F]
+        e = self.embedding(sid)  # [B, dim]
+        e = e.unsqueeze(1).expand(x.shape[0], x.shape[1], e.shape[1])  # [B, window, dim]
+        return self.inner(torch.cat([x, e.to(x.dtype)], dim=-1))  # [B, out_steps]
+
+
 def build(arch: dict[str, Any]) -> nn.Module:
-    """The module an :func:`architecture` dict describes (weights freshly initialised)."""
+    """The module an :func:`architecture` dict describes (weights freshly initialised).
+    ``{"kind": "embedded", "series": N, "dim": d, "inner": {...}}`` wraps ``inner`` in an
+    :class:`EmbeddedNet`."""
     kind = arch["kind"]
+    if kind == "embedded":
+        inner = build(dict(arch["inner"]))
+        return EmbeddedNet(inner, int(arch["series"]), int(arch["dim"]))
     if kind in RECURRENT:
         return RecurrentNet(
             kind,

@@ -49,6 +49,12 @@ class Windows:
     out: int
     period: int | None  # calendar features when not None
     phase0: int  # phase of series[0] in the period
+    # a panel (global models): series i is series[bounds[i]:bounds[i + 1]]; the phase of position
+    # p of series i is (p + shift[i] + phase0) mod period; ``embed``: the network also takes the
+    # series index of each sample (a learned per-series embedding)
+    bounds: torch.Tensor | None = None  # [N + 1] int64, on the device
+    shift: torch.Tensor | None = None  # [N] int64, on the device
+    embed: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,11 +80,27 @@ def loss_function(name: str) -> nn.Module:
     return losses[name]
 
 
-def batch(data: Windows, origins: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Inputs ``[B, window, F]`` and targets ``[B, out]`` of the samples at ``origins``."""
+def batch(
+    data: Windows, origins: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """Inputs ``[B, window, F]``, targets ``[B, out]`` and (on a panel) the series index ``[B]``
+    of the samples at ``origins`` (positions in ``data.series``)."""
     rows = gather(data.series, origins, data.window, data.out)  # [B, window + out]
-    x = features(rows[:, : data.window], origins - (data.window - 1), data.period, data.phase0)
-    return x, rows[:, data.window :]
+    first = origins - (data.window - 1)
+    sid = None
+    if data.bounds is not None:
+        sid = torch.searchsorted(data.bounds, origins, right=True) - 1  # [B]
+        if data.shift is not None:
+            first = first + data.shift[sid]
+    x = features(rows[:, : data.window], first, data.period, data.phase0)
+    return x, rows[:, data.window :], sid
+
+
+def forward(
+    net: nn.Module, data: Windows, x: torch.Tensor, sid: torch.Tensor | None
+) -> torch.Tensor:
+    """The network on a batch: with the series index when it learns per-series embeddings."""
+    return net(x, sid) if data.embed else net(x)
 
 
 def train(
@@ -110,10 +132,10 @@ def train(
             total = torch.zeros((), device=choice.device)
             for first in range(0, n_train, config.batch_size):
                 origins = order[first : first + config.batch_size]
-                x, target = batch(data, origins)
+                x, target, sid = batch(data, origins)
                 optimiser.zero_grad(set_to_none=True)
                 with dev.autocast(choice, dtype):
-                    prediction = net(x)
+                    prediction = forward(net, data, x, sid)
                 loss = criterion(prediction.float(), target)
                 if scaler is not None:
                     scaler.scale(loss).backward()
@@ -172,9 +194,9 @@ def evaluate(
     with torch.no_grad():
         for first in range(0, origins.numel(), batch_size):
             chunk = origins[first : first + batch_size]
-            x, target = batch(data, chunk)
+            x, target, sid = batch(data, chunk)
             with dev.autocast(choice, dtype):
-                prediction = net(x)
+                prediction = forward(net, data, x, sid)
             total += criterion(prediction.float(), target) * chunk.numel()
     return float(total) / origins.numel()
 

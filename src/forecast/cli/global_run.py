@@ -1,0 +1,160 @@
+"""`fit` and `predict` with a global neural model: one network for every series of a panel
+(:mod:`forecast.models.neural.global_model`); outputs per series as for any panel run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from forecast.cli.predict import PanelPredict
+    from forecast.data import Panel
+    from forecast.io.modelfile import LoadedGlobal
+    from forecast.models.neural.global_options import GlobalOptions
+    from forecast.panel_fit import FitSpec
+    from forecast.types import FormatChoice
+
+Deterministic = Annotated[
+    bool,
+    typer.Option(
+        "--deterministic",
+        help="Global neural models on CUDA: deterministic kernels, bit-identical runs (slower). "
+        "CPU runs with a seed are always bit-identical.",
+    ),
+]
+
+
+def fit_global(
+    panel: Panel,
+    spec: FitSpec,
+    options: GlobalOptions,
+    save: Path | None,
+    output: Path | None,
+    fmt: FormatChoice,
+    quiet: bool,
+    no_header: bool,
+    threads: dict[str, Any],
+) -> None:
+    """Train one network on the panel, forecast every series (the fallback where the network
+    cannot), save one model file, stream the outcomes."""
+    from forecast.cli.panel_run import stream_outcomes
+    from forecast.cli.render import message, note, progress_allowed
+    from forecast.global_fit import fit_global_panel
+    from forecast.progress import progress_enabled
+
+    with progress_enabled(progress_allowed(quiet)):
+        model, outcomes = fit_global_panel(panel, spec, options)
+    info = model.info_
+    note(
+        f"global {spec.model}: one network for {len(panel)} series, trained on "
+        f"{info['device']} in {info['train_seconds']:.1f} s ({info['epochs_run']} epochs, "
+        f"{info['samples_per_second']:.0f} samples/s)",
+        quiet,
+    )
+    if save is not None:
+        from forecast.io.modelfile import save_global_model
+
+        save_global_model(save, model, spec.defaults(), panel.id_col)
+        message(f"wrote {save} (global {spec.model}, {len(panel)} series)", quiet)
+        fell = [o.id for o in outcomes if o.fallback_reason is not None]
+        if fell:
+            note(
+                f"{len(fell)} series forecast by the fallback are not in {save} (it holds the "
+                "global network only); fit them on their own to save them",
+                quiet,
+            )
+    header = {
+        "data": panel.describe(),
+        **spec.header(),
+        "global": {k: v for k, v in info.items() if k != "history"},
+        "config": {"threads": threads},
+    }
+    stream_outcomes(
+        iter(outcomes),
+        total=len(panel),
+        header=header,
+        levels=spec.levels,
+        load_failures=[f.to_dict() for f in panel.failures],
+        fmt=fmt,
+        output=output,
+        save=None,
+        model_name=spec.model,
+        id_col=panel.id_col,
+        defaults=spec.defaults(),
+        quiet=quiet,
+        no_header=no_header,
+    )
+
+
+def predict_global(
+    loaded: LoadedGlobal,
+    opts: PanelPredict,
+    read: Callable[[str, str | None, str | None], Panel],
+) -> None:
+    """Forecast the saved series (or ``--ids``), each moved on by its own rows of ``--data``."""
+    from forecast.cli.panel_run import stream_outcomes
+    from forecast.cli.render import message, warn
+    from forecast.errors import UsageError
+    from forecast.global_fit import continue_global
+
+    model = loaded.model
+    if opts.refit:
+        raise UsageError(
+            f"--refit on a global model: fit the panel again with 'forecast fit' (the global "
+            f"{model.model} is one network for every series)"
+        )
+    ids = list(dict.fromkeys(opts.ids)) if opts.ids is not None else list(model.ids_)
+    for sid in ids:
+        model.position(sid)  # an unknown id is a usage error, before reading --data
+    if opts.device is not None:
+        model.use_device(opts.device)
+    id_col = loaded.metadata.get("global", {}).get("id_col")
+    new = read(opts.data, model.freq_, id_col) if opts.data is not None else None
+    if new is not None and new.single is not None:
+        raise UsageError(
+            f"--data {opts.data} has no id column; a panel's model needs one (--id-col NAME)"
+        )
+    if new is not None:
+        unknown = [sid for sid in new.ids if sid not in set(model.ids_)]
+        if unknown:
+            shown = ", ".join(repr(s) for s in unknown[:5])
+            warn(
+                f"--data has {len(unknown)} series without a model, ignored: {shown}; fit them "
+                "with 'forecast fit'",
+                opts.quiet,
+            )
+    outcomes = continue_global(model, new, ids, opts.steps, opts.levels)
+    if opts.save is not None:
+        from forecast.io.modelfile import save_global_model
+
+        defaults = {"horizon": opts.steps, "levels": list(opts.levels)}
+        save_global_model(opts.save, model, defaults, id_col)
+        message(f"wrote {opts.save} (global {model.model}, {len(model.ids_)} series)", opts.quiet)
+    header = {
+        "model_file": str(opts.model_file),
+        "model": model.model,
+        "global": True,
+        "data": new.describe() if new is not None else None,
+        "horizon": opts.steps,
+        "levels": list(opts.levels),
+        "config": {"threads": opts.threads},
+    }
+    stream_outcomes(
+        iter(outcomes),
+        total=len(outcomes),
+        header=header,
+        levels=opts.levels,
+        load_failures=[f.to_dict() for f in new.failures] if new is not None else [],
+        fmt=opts.fmt,
+        output=opts.output,
+        save=None,
+        model_name=model.model,
+        id_col=id_col,
+        defaults={"horizon": opts.steps, "levels": list(opts.levels)},
+        quiet=opts.quiet,
+        no_header=opts.no_header,
+    )

@@ -1,0 +1,110 @@
+"""`fit` and `predict` over a panel with a global neural model (one network for every series,
+:mod:`forecast.models.neural.global_model`), as per-series outcomes like :mod:`panel_fit`'s.
+
+A series the network cannot forecast (shorter than its window) goes to the fallback model when
+one is given, else it is reported with its one-line reason; the others are complete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from forecast.data import Panel, SeriesData
+from forecast.errors import ForecastError, UsageError
+from forecast.models.neural.global_model import GlobalForecaster
+from forecast.models.neural.global_options import GlobalOptions
+from forecast.panel_fit import FitSpec, SeriesOutcome, describe_error, fit_one
+
+
+def fit_global_panel(
+    panel: Panel, spec: FitSpec, options: GlobalOptions
+) -> tuple[GlobalForecaster, list[SeriesOutcome]]:
+    """Train one network on every series of ``panel`` and forecast each (in id order)."""
+    if spec.intervals == "conformal":
+        raise UsageError(
+            "--intervals conformal refits per series; a global model's intervals are already "
+            "split-conformal on every series' validation tail (use --intervals model, or "
+            "--param global=false)"
+        )
+    model = GlobalForecaster(
+        spec.model, spec.params, options.series_embedding, options.deterministic
+    )
+    model.fit(
+        [(s.id or "", s.y) for s in panel],
+        calibrate_steps=spec.horizon,
+        training=[s.describe() for s in panel],
+    )
+    forecasts = model.predict(spec.horizon, spec.levels)
+    outcomes = []
+    for series in panel:
+        sid = series.id or ""
+        result = forecasts[sid]
+        if isinstance(result, str):
+            outcomes.append(_fallback(series, spec, result))
+        else:
+            summary = model.summary(sid)
+            outcomes.append(
+                SeriesOutcome(sid, spec.model, result, summary, training=series.describe())
+            )
+    return model, outcomes
+
+
+def _fallback(series: SeriesData, spec: FitSpec, reason: str) -> SeriesOutcome:
+    """The fallback model on a series the global network cannot forecast."""
+    sid = series.id or ""
+    if spec.fallback is None:
+        return SeriesOutcome(sid, spec.model, error=reason, training=series.describe())
+    fallback = replace(spec, model=spec.fallback, params=spec.fallback_params, fallback=None)
+    outcome = fit_one((series, fallback))
+    if outcome.error is not None:
+        return SeriesOutcome(
+            sid,
+            spec.fallback,
+            error=f"{spec.model}: {reason}; fallback {spec.fallback}: {outcome.error}",
+            training=series.describe(),
+        )
+    return replace(outcome, fitted=None, fallback_reason=reason)
+
+
+def continue_global(
+    model: GlobalForecaster,
+    new: Panel | None,
+    ids: Sequence[str] | None,
+    horizon: int,
+    levels: tuple[float, ...],
+) -> list[SeriesOutcome]:
+    """Append each chosen series' new observations (same weights) and forecast it; ``ids``
+    (all when None) in that order. Series of ``new`` that the model lacks are ignored."""
+    chosen = list(dict.fromkeys(ids)) if ids is not None else list(model.ids_)
+    for sid in chosen:
+        model.position(sid)  # an unknown id is a usage error
+    appended: dict[str, int] = {}
+    failed: dict[str, str] = {}
+    if new is not None:
+        wanted = set(chosen)
+        for i, sid in enumerate(new.ids):
+            if sid in wanted:
+                try:
+                    appended[sid] = model.update(sid, new[i].y)
+                except ForecastError as exc:
+                    failed[sid] = describe_error(exc)
+    forecasts = model.predict(horizon, levels, ids=[s for s in chosen if s not in failed])
+    outcomes = []
+    for sid in chosen:
+        result = failed.get(sid) or forecasts[sid]
+        if isinstance(result, str):
+            outcomes.append(SeriesOutcome(sid, model.model, error=result))
+            continue
+        i = model.position(sid)
+        training = {
+            "n": int(model.n_[i]),
+            "start": model.starts_[i].isoformat(),
+            "end": model.ends_[i].isoformat(),
+            "freq": model.freq_,
+            "new_observations": appended.get(sid, 0),
+        }
+        outcomes.append(
+            SeriesOutcome(sid, model.model, result, model.summary(sid), training=training)
+        )
+    return outcomes

@@ -1,0 +1,62 @@
+"""The options of the global neural models (``--param global=...``, ``series_embedding``,
+``--deterministic``), apart from :mod:`global_model` so that reading them imports no torch."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from forecast.errors import UsageError
+
+GLOBAL_MODELS = ("rnn", "lstm", "gru", "transformer")
+
+
+@dataclass(frozen=True)
+class GlobalOptions:
+    """``--param global=...``, ``--param series_embedding=N`` and ``--deterministic``."""
+
+    enabled: bool | None = None  # None: global on a panel of more than one series
+    series_embedding: int = 0
+    deterministic: bool = False
+
+    def applies(self, model: str, n_series: int) -> bool:
+        if model not in GLOBAL_MODELS:
+            return False
+        return n_series > 1 if self.enabled is None else self.enabled
+
+
+def split_options(
+    model: str, raw: Mapping[str, Any], *, deterministic: bool = False
+) -> tuple[GlobalOptions, dict[str, Any]]:
+    """Take ``global`` and ``series_embedding`` out of a model's raw parameters."""
+    params = dict(raw)
+    enabled_raw = params.pop("global", None)
+    embedding_raw = params.pop("series_embedding", None)
+    given = [k for k, v in (("global", enabled_raw), ("series_embedding", embedding_raw)) if v]
+    if model not in GLOBAL_MODELS and (given or deterministic):
+        what = f"--param {given[0]}" if given else "--deterministic"
+        raise UsageError(
+            f"{what} applies to the neural models ({', '.join(GLOBAL_MODELS)}); {model} has none"
+        )
+    enabled = None
+    if enabled_raw is not None:
+        text = str(enabled_raw).strip().lower()
+        if text not in {"true", "false", "1", "0", "yes", "no", "on", "off", "auto"}:
+            raise UsageError(f"{model}: parameter global={enabled_raw} must be true, false or auto")
+        enabled = None if text == "auto" else text in {"true", "1", "yes", "on"}
+    embedding = 0
+    if embedding_raw is not None:
+        try:
+            embedding = int(str(embedding_raw).strip())
+        except ValueError:
+            embedding = -1
+        if embedding < 0:
+            raise UsageError(
+                f"{model}: parameter series_embedding={embedding_raw} must be a whole number >= 0"
+            )
+        if embedding and enabled is False:
+            raise UsageError(
+                f"{model}: series_embedding applies to the global model; drop global=false"
+            )
+    return GlobalOptions(enabled, embedding, deterministic), params
