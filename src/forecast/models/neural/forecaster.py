@@ -182,7 +182,7 @@ class NeuralForecaster(BaseForecaster):
         self._train_and_calibrate(values, split, cal_origins, self.horizon_, shape_notes, None)
         return self
 
-    def refit(self, y: pd.Series) -> Self:
+    def refit(self, y: pd.Series, exog: pd.DataFrame | None = None) -> Self:
         """Fine-tune the current weights on ``y`` (the training data and what followed) for
         ``finetune_epochs``, keeping window, horizon, period and scaler."""
         self._check_fitted()
@@ -408,6 +408,7 @@ class NeuralForecaster(BaseForecaster):
         origins: Sequence[int] | np.ndarray,
         horizon: int,
         levels: Sequence[float] = (),
+        exog: pd.DataFrame | None = None,  # never given: the model takes no regressors
     ) -> ForecastBatch:
         """One batched forward pass (in chunks) over the windows ending at each origin of
         ``history``, with the fitted weights; the same intervals per step as :meth:`predict`."""
