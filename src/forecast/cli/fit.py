@@ -42,6 +42,8 @@ def fit(
     missing: o.Missing = MissingChoice.error,
     time_format: o.TimeFormat = None,
     encoding: o.Encoding = None,
+    exog: o.Exog = None,
+    future: o.Future = None,
     fmt: o.Format = FormatChoice.table,
     no_header: o.NoHeader = False,
     quiet: o.Quiet = False,
@@ -92,7 +94,8 @@ def fit(
             intervals=intervals.value,
         )
 
-    if engine is EngineChoice.dask and not wide and part_files(data):
+    exog_names = _check_exog(exog, future, data, wide, name, fallback)
+    if engine is EngineChoice.dask and not wide and part_files(data) and exog_names is None:
         from forecast.cli.parts_run import fit_parts
 
         with limited(policy):
@@ -119,6 +122,12 @@ def fit(
             )
         if done:
             return
+    if exog_names is not None and value_col is None:
+        from forecast.data.exog import value_column
+
+        value_col = value_column(
+            data, exog_names, time_col=time_col, id_col=id_col, encoding=encoding
+        )
     panel = o.load(
         data,
         time_col=time_col,
@@ -134,6 +143,11 @@ def fit(
         ids=o.selected_ids(ids, ids_file),
         wide=wide,
     )
+    if panel.single is None and exog_names is not None:
+        raise UsageError(
+            "--exog on a panel is not supported yet; fit the series one at a time (--ids ID "
+            "with one series per file)"
+        )
     if panel.single is None:
         with limited(policy):
             _fit_panel(
@@ -151,8 +165,15 @@ def fit(
     if output is not None:
         raise UsageError("--output writes a panel's forecasts; for one series use --format")
     series = panel.single
+    exog_frame, exog_future = None, None
+    if exog_names is not None:
+        exog_frame, exog_future = _regressors(
+            data, future, exog_names, series, steps, time_format, encoding, quiet
+        )
     with progress_enabled(progress_allowed(quiet)), limited(policy):
-        fitted, run = fit_model(series, name, raw_params, steps, levels, intervals.value)
+        fitted, run = fit_model(
+            series, name, raw_params, steps, levels, intervals.value, exog_frame, exog_future
+        )
     run.extra["config"] = {"threads": policy.to_dict()}
     run.extra.update(mo.forecast_device(fitted))
     warn_all(run.summary.notes, quiet)
@@ -191,3 +212,72 @@ def _fit_panel(
         part_size=batch_size(len(panel), executor.workers),
         workers=executor.workers,
     )
+
+
+def _check_exog(
+    exog: str | None,
+    future: str | None,
+    data: str,
+    wide: bool,
+    model: str,
+    fallback: str | None,
+) -> tuple[str, ...] | None:
+    """``--exog``/``--future`` checked before reading anything: the names, or None."""
+    from forecast.data.exog import parse_exog_option
+    from forecast.errors import UsageError
+    from forecast.models.base import EXOG_MODELS
+    from forecast.models.registry import get_spec
+
+    names = parse_exog_option(exog)
+    if names is None:
+        if future is not None:
+            raise UsageError("--future gives the regressors' future values; name them with --exog")
+        return None
+    if future is None:
+        raise UsageError("--exog needs the regressors' values over the horizon; pass --future FILE")
+    for chosen in (model, fallback):
+        if chosen is not None and not get_spec(chosen).factory().supports_exog:
+            raise UsageError(
+                f"{chosen} cannot use regressors; drop --exog or choose a model that takes them "
+                f"({', '.join(EXOG_MODELS)})"
+            )
+    if data == "-" or wide:
+        raise UsageError("--exog reads its columns from a data file; not stdin or --wide")
+    return names
+
+
+def _regressors(
+    data: str,
+    future: str | None,
+    names: tuple[str, ...],
+    series: Any,
+    steps: int,
+    time_format: str | None,
+    encoding: str | None,
+    quiet: bool,
+) -> tuple[Any, Any]:
+    """The regressors at the series' timestamps and over the horizon (from --future)."""
+    from forecast.cli.render import note
+    from forecast.data.exog import read_covariates
+
+    covariates = read_covariates(
+        data,
+        names,
+        time_col=series.time_col,
+        exclude=[series.value_col],
+        time_format=time_format,
+        encoding=encoding,
+    )
+    assert future is not None
+    ahead = read_covariates(
+        future,
+        covariates.names,
+        time_col=series.time_col,
+        time_format=time_format,
+        encoding=encoding,
+        future=True,
+    )
+    training = covariates.training(series.y.index)
+    found = ahead.future(series.y.index[-1], series.freq, steps)
+    note(f"regressors: {', '.join(covariates.names)} (future values from {future})", quiet)
+    return training, found

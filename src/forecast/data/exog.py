@@ -43,10 +43,15 @@ class Covariates:
         assert isinstance(part, pd.DataFrame)
         return part
 
-    def training(self, index: pd.DatetimeIndex, series_id: str | None = None) -> pd.DataFrame:
+    def training(
+        self,
+        index: pd.DatetimeIndex,
+        series_id: str | None = None,
+        names: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
         """The covariates at every timestamp of a series; a missing or empty value raises."""
         part = self.for_series(series_id)
-        got = part.reindex(index)[list(self.names)]
+        got = part.reindex(index)[list(names if names is not None else self.names)]
         _refuse_gaps(
             got,
             lambda column, stamp: (
@@ -81,9 +86,9 @@ class Covariates:
         if absent.any():
             first = index[int(np.argmax(absent))]
             raise InputError(
-                f"--future {self.label} has no row for {first.isoformat()}{_of(series_id)}; it "
-                f"needs the {horizon} timestamps after {last.isoformat()} "
-                f"({index[0].isoformat()} .. {index[-1].isoformat()})"
+                f"--future {self.label} has no row for {stamp_text(first)}{_of(series_id)}; it "
+                f"needs the {horizon} timestamps after {stamp_text(last)} "
+                f"({stamp_text(index[0])} .. {stamp_text(index[-1])})"
             )
         got = part.reindex(index)[wanted]
         _refuse_gaps(
@@ -96,6 +101,12 @@ class Covariates:
         return got
 
 
+def stamp_text(stamp: pd.Timestamp) -> str:
+    """2020-03-01 for a midnight, the full ISO form otherwise."""
+    stamp = pd.Timestamp(stamp)
+    return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()
+
+
 def _of(series_id: str | None) -> str:
     return f" (series {series_id!r})" if series_id is not None else ""
 
@@ -106,7 +117,7 @@ def _refuse_gaps(frame: pd.DataFrame, message: object) -> None:
     if bad.any():
         row = int(np.argmax(bad.any(axis=1)))
         col = int(np.argmax(bad[row]))
-        stamp = pd.Timestamp(frame.index[row]).isoformat()
+        stamp = stamp_text(frame.index[row])
         raise InputError(message(frame.columns[col], stamp))  # type: ignore[operator]
 
 
@@ -122,6 +133,36 @@ def parse_exog_option(value: str | None) -> tuple[str, ...] | None:
     if len(set(names)) != len(names):
         raise UsageError(f"--exog names a column twice: {','.join(names)}")
     return names
+
+
+def value_column(
+    source: str,
+    names: Sequence[str],
+    *,
+    time_col: str | None,
+    id_col: str | None,
+    encoding: str | None,
+) -> str | None:
+    """The value column the loader would choose once the regressor columns ``names`` are set
+    aside (None for ``--exog auto``: the loader's own rule, which prefers y/target/value)."""
+    from forecast.data.columns import choose_columns
+    from forecast.data.parquet import is_parquet
+
+    if tuple(names) == (AUTO,):
+        return None
+    if is_parquet(source):
+        from forecast.data.parquet import dataset_head
+        from forecast.data.table import as_text
+
+        sample = as_text(dataset_head(source))
+    else:
+        from forecast.data.text import decode, read_bytes, read_sample, sniff_delimiter
+
+        text = decode(read_bytes(source, None), source, encoding)
+        _, sample = read_sample(text, sniff_delimiter(text, source), source)
+    sample.columns = [str(c) for c in sample.columns]
+    kept = sample.drop(columns=[c for c in names if c in sample.columns])
+    return choose_columns(kept, time_col, None, source, id_col, single=id_col is None).value
 
 
 def read_covariates(
@@ -170,7 +211,9 @@ def read_covariates(
                         f"--future {label} lacks the covariate column {name!r}; it needs "
                         f"{', '.join(chosen)} (columns: {columns})"
                     )
-                raise UsageError(f"{option} {name!r} is not a column of {label}; columns: {columns}")
+                raise UsageError(
+                    f"{option} {name!r} is not a column of {label}; columns: {columns}"
+                )
     notes: list[str] = []
     from forecast.data.values import parse_timestamps
 
@@ -219,15 +262,21 @@ def _numeric(column: pd.Series) -> bool:
     return bool(parsed.notna().all())
 
 
+def _text(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = str(value).strip()
+    return None if text.lower() in ("", "nan", "na", "null") else text
+
+
 def _numbers(column: pd.Series, name: str, label: str, line_offset: int) -> np.ndarray:
     if pd.api.types.is_bool_dtype(column):
         return column.to_numpy(dtype="float64")
     if pd.api.types.is_numeric_dtype(column):
         return column.to_numpy(dtype="float64")
-    text = column.astype(object).where(column.notna(), None)
-    stripped = text.map(lambda v: None if v is None else str(v).strip())
+    stripped = column.astype(object).map(_text)
     values = pd.to_numeric(stripped, errors="coerce").to_numpy(dtype="float64")
-    bad = np.isnan(values) & stripped.map(lambda v: v not in (None, "")).to_numpy(dtype=bool)
+    bad = np.isnan(values) & stripped.notna().to_numpy(dtype=bool)
     if bad.any():
         i = int(np.argmax(bad))
         raise InputError(

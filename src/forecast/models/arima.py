@@ -335,9 +335,7 @@ def estimate_exog(
             f"{model_name} {spec.describe()}: the likelihood optimisation with regressors did "
             "not converge; the forecasts may be unreliable",
         )
-    return Estimate(
-        params, bse, tuple(names), notes, estimation=EXOG_ESTIMATION, exog_index=index
-    )
+    return Estimate(params, bse, tuple(names), notes, estimation=EXOG_ESTIMATION, exog_index=index)
 
 
 NELDER_MEAD = "Nelder-Mead (2000 iterations) from there"

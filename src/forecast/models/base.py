@@ -352,9 +352,7 @@ class BaseForecaster(ABC):
         forecasts = [
             self.rebased(
                 history.iloc[: t + 1], None if exog is None else exog.iloc[: t + 1]
-            ).predict(
-                horizon, levels, None if exog is None else exog.iloc[t + 1 : t + 1 + horizon]
-            )
+            ).predict(horizon, levels, None if exog is None else exog.iloc[t + 1 : t + 1 + horizon])
             for t in positions
         ]
         return ForecastBatch(
