@@ -102,6 +102,7 @@ class Settings:
     levels: tuple[float, ...]
     seed: int | None
     intervals: Intervals = "model"
+    exog: pd.DataFrame | None = None  # regressors aligned with y (realised values: oracle)
 
 
 def plan(
@@ -176,10 +177,20 @@ def run_job(job: Job, y: pd.Series, settings: Settings) -> JobResult:
         else:
             assert job.fit_segment is not None
             start, end = job.fit_segment
-            model.fit(y.iloc[start:end])
-        batch = model.forecast_from(
-            y.iloc[job.history_start :], origins - job.history_start, steps, settings.levels
-        )
+            exog = settings.exog
+            model.fit(y.iloc[start:end], None if exog is None else exog.iloc[start:end])
+        if settings.exog is not None:
+            batch = model.forecast_from(
+                y.iloc[job.history_start :],
+                origins - job.history_start,
+                steps,
+                settings.levels,
+                exog=settings.exog.iloc[job.history_start :],
+            )
+        else:
+            batch = model.forecast_from(
+                y.iloc[job.history_start :], origins - job.history_start, steps, settings.levels
+            )
         if settings.intervals == "conformal" and job.fit_segment is not None:
             batch = _conformal(batch, job, y, settings)
     except ForecastError as exc:

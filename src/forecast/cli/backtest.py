@@ -151,6 +151,8 @@ def backtest(
     encoding: o.Encoding = None,
     device: mo.Device = None,
     epochs: mo.Epochs = None,
+    exog: o.Exog = None,
+    exog_lag: o.ExogLag = 0,
     fmt: o.Format = FormatChoice.table,
     no_header: o.NoHeader = False,
     quiet: o.Quiet = False,
@@ -220,6 +222,13 @@ def backtest(
         else None
     )
     compare_settings = CompareSettings(dm_power, mcs_size, seed) if compare else None
+    exog_names = _exog_names(exog, exog_lag, data, wide, scheme)
+    if exog_names is not None and value_col is None:
+        from forecast.data.exog import value_column
+
+        value_col = value_column(
+            data, exog_names, time_col=time_col, id_col=id_col, encoding=encoding
+        )
     panel = o.load(
         data,
         time_col=time_col,
@@ -236,6 +245,8 @@ def backtest(
         wide=wide,
     )
     command = "forecast " + " ".join(shlex.quote(a) for a in o.INVOCATION.get())
+    if panel.single is None and exog_names is not None:
+        raise UsageError("--exog on a panel is not supported yet; backtest one series (--ids)")
     if panel.single is None:
         if scheme is SchemeChoice.bootstrap:
             raise UsageError(
@@ -259,6 +270,20 @@ def backtest(
             )
         return
     series = panel.single
+    regressors = None
+    if exog_names is not None:
+        import pandas as pd
+
+        from forecast.data.exog import read_covariates
+
+        regressors = read_covariates(
+            data,
+            exog_names,
+            time_col=series.time_col,
+            exclude=[series.value_col],
+            time_format=time_format,
+            encoding=encoding,
+        ).training(pd.DatetimeIndex(series.y.index))
     with progress_enabled(progress_allowed(quiet)), limited(policy):
         if scheme is SchemeChoice.bootstrap:
             boot = BootstrapSpec(
@@ -269,7 +294,13 @@ def backtest(
             )
         else:
             result = run_backtest(
-                series.y, entries, spec, source=series.describe(), command=command
+                series.y,
+                entries,
+                spec,
+                source=series.describe(),
+                command=command,
+                exog=regressors,
+                exog_lag=exog_lag,
             )
         result.extra.update(assess(result.forecasts, ci_settings, compare_settings, spec.gap))
     result.config["threads"] = policy.to_dict(spec.jobs)
@@ -426,3 +457,24 @@ def _refit(value: str) -> Refit:
     if value.isdigit() and int(value) >= 1:
         return int(value)
     raise UsageError(f"--refit must be every, never or a whole number >= 1, got {value!r}")
+
+
+def _exog_names(
+    exog: str | None, lag: int, data: str, wide: bool, scheme: SchemeChoice
+) -> tuple[str, ...] | None:
+    """``--exog``/``--exog-lag`` checked before reading anything."""
+    from forecast.data.exog import parse_exog_option
+    from forecast.errors import UsageError
+
+    names = parse_exog_option(exog)
+    if names is None:
+        if lag:
+            raise UsageError("--exog-lag shifts the regressors; name them with --exog")
+        return None
+    if lag < 0:
+        raise UsageError(f"--exog-lag must be a whole number >= 0, got {lag}")
+    if data == "-" or wide:
+        raise UsageError("--exog reads its columns from a data file; not stdin or --wide")
+    if scheme is SchemeChoice.bootstrap:
+        raise UsageError("--scheme bootstrap does not resample regressors; drop --exog")
+    return names

@@ -273,3 +273,13 @@ Future = Annotated[
         rich_help_panel=EXOG_PANEL,
     ),
 ]
+ExogLag = Annotated[
+    int,
+    typer.Option(
+        "--exog-lag",
+        metavar="N",
+        help="Backtest: the target at t uses the regressors' values at t - N (0: the realised "
+        "values at t, an oracle backtest; N >= gap + horizon: only values known at the origin).",
+        rich_help_panel=EXOG_PANEL,
+    ),
+]
