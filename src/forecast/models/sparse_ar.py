@@ -71,6 +71,7 @@ class SparseAr(StateSpaceForecaster):
 
     name = "sparse-ar"
     min_obs = 20
+    supports_exog = False  # lagged regressors in the lasso: not implemented yet (issue 15)
 
     def __init__(
         self,
