@@ -161,7 +161,12 @@ def value_column(
         text = decode(read_bytes(source, None), source, encoding)
         _, sample = read_sample(text, sniff_delimiter(text, source), source)
     sample.columns = [str(c) for c in sample.columns]
-    kept = sample.drop(columns=[c for c in names if c in sample.columns])
+    for name in names:
+        if name not in sample.columns:
+            raise UsageError(
+                f"--exog {name!r} is not a column of {source}; columns: {list(sample.columns)}"
+            )
+    kept = sample.drop(columns=list(names))
     return choose_columns(kept, time_col, None, source, id_col, single=id_col is None).value
 
 

@@ -1,0 +1,149 @@
+"""`--exog`, `--future` and `--exog-lag` end to end: fit, save, predict (--data), backtest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast.models.registry import get_spec
+from tests.conftest import DATA
+
+
+def _write(tmp_path: Path, years: range, name: str, level: bool = True) -> Path:
+    frame = pd.read_csv(DATA / "lakehuron.csv").set_index("year")
+    rows = ["year,level,trend" if level else "year,trend"]
+    for year in years:
+        trend = year - 1920
+        rows.append(f"{year},{frame.loc[year, 'level_ft']},{trend}" if level else f"{year},{trend}")
+    path = tmp_path / name
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    return {
+        "data": _write(tmp_path, range(1875, 1973), "lh.csv"),
+        "head": _write(tmp_path, range(1875, 1963), "head.csv"),
+        "future": _write(tmp_path, range(1973, 1976), "future.csv", level=False),
+        "future_head": _write(tmp_path, range(1963, 1966), "future_head.csv", level=False),
+    }
+
+
+ARGS = ("-m", "arima", "-p", "order=2,0,0", "--exog", "trend", "-H", "3")
+
+
+def _library(n: int | None = None) -> tuple[pd.Series, pd.DataFrame]:
+    frame = pd.read_csv(DATA / "lakehuron.csv")
+    index = pd.date_range("1875", periods=len(frame), freq="YS")
+    y = pd.Series(frame["level_ft"].to_numpy(float), index=index)
+    x = pd.DataFrame({"trend": (frame["year"] - 1920).to_numpy(float)}, index=index)
+    return (y, x) if n is None else (y.iloc[:n], x.iloc[:n])
+
+
+def test_fit_with_regressors_json(cli, files) -> None:
+    result = cli("fit", files["data"], *ARGS, "--future", files["future"], "-f", "json")
+    assert result.code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    coef = {c["name"]: c for c in doc["model"]["coefficients"]}
+    # R: arima(LakeHuron, order = c(2,0,0), xreg = time(LakeHuron) - 1920): xreg -0.0216 (0.0081)
+    assert coef["trend"]["value"] == pytest.approx(-0.0216, abs=1e-4)
+    assert coef["trend"]["se"] == pytest.approx(0.0081, abs=2e-4)
+    assert doc["regressors"] == ["trend"]
+    y, x = _library()
+    model = get_spec("arima").create({"order": (2, 0, 0)}).fit(y, x)
+    future = pd.DataFrame({"trend": [53.0, 54.0, 55.0]})
+    expected = model.predict(3, (), future).mean
+    np.testing.assert_allclose([r["mean"] for r in doc["forecast"]], expected, atol=1e-9)
+    assert "note: regressors: trend" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("future", "message"),
+    [
+        ("year,trend\n1973,53\n1975,55\n", "has no row for 1974-01-01"),
+        ("year,trend\n1973,53\n1974,\n1975,55\n", "'trend' is empty at 1974-01-01"),
+        ("year,tr\n1973,53\n1974,54\n1975,55\n", "lacks the covariate column 'trend'"),
+        ("year,trend\n1973,53\n1974,high\n1975,55\n", "line 3: covariate 'trend' has 'high'"),
+    ],
+)
+def test_bad_future_files(cli, files, tmp_path, future, message) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(future)
+    result = cli("fit", files["data"], *ARGS, "--future", path)
+    assert result.code == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], lines
+
+
+def test_usage_errors(cli, files) -> None:
+    no_future = cli("fit", files["data"], *ARGS)
+    assert no_future.code == 2 and "pass --future FILE" in no_future.stderr
+    refused = cli("fit", files["data"], "-m", "ets", "--exog", "trend", "--future", files["future"])
+    assert refused.code == 2 and "ets cannot use regressors" in refused.stderr
+    unknown = cli("fit", files["data"], *ARGS[:4], "--exog", "price", "--future", files["future"])
+    assert unknown.code == 2 and "--exog 'price' is not a column" in unknown.stderr
+    lag_alone = cli(
+        "backtest", files["data"], "-m", "arima", "--exog-lag", "2", "--value-col", "level"
+    )
+    assert lag_alone.code == 2 and "name them with --exog" in lag_alone.stderr
+
+
+def test_save_predict_and_new_data(cli, files, tmp_path) -> None:
+    saved = tmp_path / "model.json"
+    fit = cli("fit", files["head"], *ARGS, "--future", files["future_head"], "--save", saved)
+    assert fit.code == 0, fit.stderr
+    missing = cli("predict", saved, "-H", "3")
+    assert missing.code == 2 and "--future FILE" in missing.stderr
+    same = cli("predict", saved, "-H", "3", "--future", files["future_head"], "-f", "json")
+    assert same.code == 0, same.stderr
+    y, x = _library(88)
+    model = get_spec("arima").create({"order": (2, 0, 0)}).fit(y, x)
+    got = [r["mean"] for r in json.loads(same.stdout)["forecast"]]
+    np.testing.assert_allclose(
+        got, model.predict(3, (), pd.DataFrame({"trend": [43.0, 44.0, 45.0]})).mean
+    )
+
+    moved = cli(
+        "predict",
+        saved,
+        "--data",
+        files["data"],
+        "-H",
+        "3",
+        "--future",
+        files["future"],
+        "-f",
+        "json",
+    )
+    assert moved.code == 0, moved.stderr
+    doc = json.loads(moved.stdout)
+    assert doc["new_observations"] == 10
+    y_all, x_all = _library()
+    model.update(y_all.iloc[88:], x_all.iloc[88:])
+    future = pd.DataFrame({"trend": [53.0, 54.0, 55.0]})
+    np.testing.assert_allclose(
+        [r["mean"] for r in doc["forecast"]], model.predict(3, (), future).mean
+    )
+    assert doc["forecast"][0]["timestamp"].startswith("1973-01-01")
+
+
+def test_backtest_oracle_and_lag(cli, files) -> None:
+    oracle = cli("backtest", files["data"], *ARGS, "-f", "json")
+    assert oracle.code == 0, oracle.stderr
+    doc = json.loads(oracle.stdout)
+    assert doc["config"]["regressors"]["oracle"] is True
+    assert any(n.startswith("oracle backtest") for n in doc["notes"])
+    assert "oracle backtest" in oracle.stderr
+
+    lagged = cli("backtest", files["data"], *ARGS, "--exog-lag", "3", "-f", "json")
+    assert lagged.code == 0, lagged.stderr
+    doc = json.loads(lagged.stdout)
+    info = doc["config"]["regressors"]
+    assert info["oracle"] is False and info["columns"] == ["trend.lag3"]
+    assert doc["config"]["series"]["n"] == 95  # the first 3 observations have no lagged value
