@@ -49,6 +49,7 @@ class Windows:
     out: int
     period: int | None  # calendar features when not None
     phase0: int  # phase of series[0] in the period
+    exog: torch.Tensor | None = None  # [n, k] scaled regressors: input channels and the head's
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,19 @@ def loss_function(name: str) -> nn.Module:
     return losses[name]
 
 
-def batch(data: Windows, origins: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Inputs ``[B, window, F]`` and targets ``[B, out]`` of the samples at ``origins``."""
+def batch(
+    data: Windows, origins: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """Inputs ``[B, window, F]``, targets ``[B, out]`` and the regressors' known future values
+    ``[B, out, k]`` (None without regressors) of the samples at ``origins``."""
     rows = gather(data.series, origins, data.window, data.out)  # [B, window + out]
     x = features(rows[:, : data.window], origins - (data.window - 1), data.period, data.phase0)
-    return x, rows[:, data.window :]
+    if data.exog is None:
+        return x, rows[:, data.window :], None
+    span = data.exog.unfold(0, data.window + data.out, 1)  # [N, k, window + out], a view
+    exog = span[origins - (data.window - 1)].transpose(1, 2)  # [B, window + out, k]
+    x = torch.cat([x, exog[:, : data.window]], dim=-1)  # [B, window, F + k]
+    return x, rows[:, data.window :], exog[:, data.window :]
 
 
 def train(
@@ -110,10 +119,10 @@ def train(
             total = torch.zeros((), device=choice.device)
             for first in range(0, n_train, config.batch_size):
                 origins = order[first : first + config.batch_size]
-                x, target = batch(data, origins)
+                x, target, future = batch(data, origins)
                 optimiser.zero_grad(set_to_none=True)
                 with dev.autocast(choice, dtype):
-                    prediction = net(x)
+                    prediction = net(x) if future is None else net(x, future)
                 loss = criterion(prediction.float(), target)
                 if scaler is not None:
                     scaler.scale(loss).backward()
@@ -172,9 +181,9 @@ def evaluate(
     with torch.no_grad():
         for first in range(0, origins.numel(), batch_size):
             chunk = origins[first : first + batch_size]
-            x, target = batch(data, chunk)
+            x, target, future = batch(data, chunk)
             with dev.autocast(choice, dtype):
-                prediction = net(x)
+                prediction = net(x) if future is None else net(x, future)
             total += criterion(prediction.float(), target) * chunk.numel()
     return float(total) / origins.numel()
 
