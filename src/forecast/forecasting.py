@@ -124,6 +124,7 @@ def continue_model(
     calibration: Calibration | None = None,
     new_exog: Covariates | None = None,
     future: Covariates | None = None,
+    series_id: str | None = None,
 ) -> tuple[BaseForecaster, ForecastRun]:
     """Append the new observations (state update, or a refit on everything) and forecast; a
     saved conformal ``calibration`` gives the intervals (its errors are reused as they are,
@@ -147,14 +148,15 @@ def continue_model(
         if appended and names:
             if new_exog is None:
                 raise UsageError("new observations for a model with regressors need them too")
-            fresh_exog = new_exog.training(pd.DatetimeIndex(fresh.index), names=names)
+            index = pd.DatetimeIndex(fresh.index)
+            fresh_exog = new_exog.training(index, series_id, names=names)
         if appended and refit:
             model = _refit(model, fresh, fresh_exog)
         elif appended:
             model.update(fresh, fresh_exog)
     exog_future = None
     if future is not None:
-        exog_future = future.future(model.end_, model.freq_, horizon, names=names)
+        exog_future = future.future(model.end_, model.freq_, horizon, series_id, names=names)
     forecast = model.predict(horizon, levels, exog_future)
     if calibration is not None:
         forecast = calibration.apply(forecast)

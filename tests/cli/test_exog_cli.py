@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -147,3 +148,50 @@ def test_backtest_oracle_and_lag(cli, files) -> None:
     info = doc["config"]["regressors"]
     assert info["oracle"] is False and info["columns"] == ["trend.lag3"]
     assert doc["config"]["series"]["n"] == 95  # the first 3 observations have no lagged value
+
+
+def _panel(tmp_path: Path, drop_last_future_of_b: bool = False) -> tuple[Path, Path, dict]:
+    rng = np.random.default_rng(1)
+    index = pd.date_range("2020-01-01", periods=60, freq="D")
+    rows, future, truth = [], [], {}
+    for sid in ("a", "b"):
+        price = 10 + np.cumsum(rng.normal(0, 0.2, 60))
+        noise = np.zeros(60)
+        for t in range(1, 60):
+            noise[t] = 0.5 * noise[t - 1] + rng.normal(0, 0.5)
+        y = 50 - 2 * price + noise
+        truth[sid] = (pd.Series(y[:57], index=index[:57]), pd.DataFrame({"price": price}, index))
+        rows += [f"{sid},{index[t].date()},{float(y[t])!r},{float(price[t])!r}" for t in range(57)]
+        last = 59 if sid == "b" and drop_last_future_of_b else 60
+        future += [f"{sid},{index[t].date()},{float(price[t])!r}" for t in range(57, last)]
+    data, ahead = tmp_path / "panel.csv", tmp_path / "panel_future.csv"
+    data.write_text("unique_id,ds,y,price\n" + "\n".join(rows) + "\n")
+    ahead.write_text("unique_id,ds,price\n" + "\n".join(future) + "\n")
+    return data, ahead, truth
+
+
+def test_panel_fit_and_predict_equal_series_one_by_one(cli, tmp_path) -> None:
+    data, ahead, truth = _panel(tmp_path)
+    saved = tmp_path / "panel_model.json"
+    args = ("-m", "arima", "-p", "order=1,0,0", "--exog", "price", "--future", ahead, "-H", "3")
+    result = cli("fit", data, *args, "-f", "csv", "--save", saved)
+    assert result.code == 0, result.stderr
+    got = pd.read_csv(io.StringIO(result.stdout))
+    for sid, (y, x) in truth.items():
+        model = get_spec("arima").create({"order": (1, 0, 0)}).fit(y, x.iloc[:57])
+        expected = model.predict(3, (80,), x.iloc[57:]).mean
+        np.testing.assert_allclose(got[got["id"] == sid]["mean"], expected, atol=1e-9)
+    again = cli("predict", saved, "-H", "3", "--future", ahead, "-f", "csv")
+    assert again.code == 0, again.stderr
+    np.testing.assert_allclose(pd.read_csv(io.StringIO(again.stdout))["mean"], got["mean"])
+
+
+def test_panel_series_without_future_rows_fails_alone(cli, tmp_path) -> None:
+    data, ahead, _ = _panel(tmp_path, drop_last_future_of_b=True)
+    args = ("-m", "arima", "-p", "order=1,0,0", "--exog", "price", "--future", ahead, "-H", "3")
+    result = cli("fit", data, *args, "-f", "csv")
+    assert result.code == 1
+    assert (
+        "series 'b' failed: --future" in result.stderr and "no row for 2020-02-29" in result.stderr
+    )
+    assert set(pd.read_csv(io.StringIO(result.stdout))["id"]) == {"a"}

@@ -56,7 +56,7 @@ def fit(
     format (id, timestamp, mean, bounds); --save writes all of them to one file. Exit 1 when a
     series failed (the others are complete). --device, --seed and --epochs set the neural
     models' parameters of the same names (and win over --param and the config file)."""
-    from forecast.cli.render import progress_allowed, warn_all
+    from forecast.cli.render import note, progress_allowed, warn_all
     from forecast.config import read_config
     from forecast.errors import UsageError
     from forecast.execution.parts import part_files
@@ -143,16 +143,20 @@ def fit(
         ids=o.selected_ids(ids, ids_file),
         wide=wide,
     )
-    if panel.single is None and exog_names is not None:
-        raise UsageError(
-            "--exog on a panel is not supported yet; fit the series one at a time (--ids ID "
-            "with one series per file)"
-        )
     if panel.single is None:
+        fit_spec = panel_spec()
+        if exog_names is not None:
+            from dataclasses import replace
+
+            covariates, ahead = _read_regressors(
+                data, future, exog_names, panel, time_format, encoding
+            )
+            note(f"regressors: {', '.join(covariates.names)} (future values from {future})", quiet)
+            fit_spec = replace(fit_spec, exog=covariates, future=ahead)
         with limited(policy):
             _fit_panel(
                 panel,
-                panel_spec(),
+                fit_spec,
                 save,
                 output,
                 o.executor(engine, jobs, scheduler),
@@ -258,13 +262,33 @@ def _regressors(
 ) -> tuple[Any, Any]:
     """The regressors at the series' timestamps and over the horizon (from --future)."""
     from forecast.cli.render import note
+
+    covariates, ahead = _read_regressors(data, future, names, series, time_format, encoding)
+    training = covariates.training(series.y.index)
+    found = ahead.future(series.y.index[-1], series.freq, steps)
+    note(f"regressors: {', '.join(covariates.names)} (future values from {future})", quiet)
+    return training, found
+
+
+def _read_regressors(
+    data: str,
+    future: str | None,
+    names: tuple[str, ...],
+    source: Any,
+    time_format: str | None,
+    encoding: str | None,
+) -> tuple[Any, Any]:
+    """The regressor columns of DATA and of --future, read with the time (and id) columns the
+    series or panel ``source`` was read with."""
     from forecast.data.exog import read_covariates
 
+    id_col = getattr(source, "id_col", None)
     covariates = read_covariates(
         data,
         names,
-        time_col=series.time_col,
-        exclude=[series.value_col],
+        time_col=source.time_col,
+        id_col=id_col,
+        exclude=[source.value_col],
         time_format=time_format,
         encoding=encoding,
     )
@@ -272,12 +296,10 @@ def _regressors(
     ahead = read_covariates(
         future,
         covariates.names,
-        time_col=series.time_col,
+        time_col=source.time_col,
+        id_col=id_col,
         time_format=time_format,
         encoding=encoding,
         future=True,
     )
-    training = covariates.training(series.y.index)
-    found = ahead.future(series.y.index[-1], series.freq, steps)
-    note(f"regressors: {', '.join(covariates.names)} (future values from {future})", quiet)
-    return training, found
+    return covariates, ahead

@@ -258,8 +258,8 @@ Exog = Annotated[
         "--exog",
         metavar="COL[,COL...]|auto",
         help="Columns of DATA that are regressors (numeric; known in the future), or 'auto' for "
-        "every other numeric column. Needs a model that takes them (ar, arma, arima, sarima, "
-        "auto-arima) and their future values (--future).",
+        "every other numeric column. Needs a model that takes them (the ARIMA family and "
+        "the neural models) and their future values (--future).",
         rich_help_panel=EXOG_PANEL,
     ),
 ]

@@ -94,8 +94,6 @@ def predict(
         horizon, level, defaults.get("horizon"), defaults.get("levels")
     )
     if isinstance(loaded, LoadedPanel):
-        if future is not None:
-            raise UsageError("--future applies to one series' model (panels take no regressors)")
         with limited(policy):
             _predict_panel(
                 loaded,
@@ -116,6 +114,10 @@ def predict(
                     policy.to_dict(jobs),
                     engine=engine,
                     scheduler=scheduler,
+                    future=future,
+                    time_col=time_col,
+                    time_format=time_format,
+                    encoding=encoding,
                 ),
                 lambda source, freq_default, file_id_col: read_new(
                     source,
@@ -173,6 +175,10 @@ class PanelPredict:
     threads: dict[str, Any]
     engine: EngineChoice = EngineChoice.local
     scheduler: str | None = None
+    future: str | None = None
+    time_col: str | None = None
+    time_format: str | None = None
+    encoding: str | None = None
 
 
 def _predict_panel(
@@ -207,7 +213,15 @@ def _predict_panel(
                 "with 'forecast fit'",
                 opts.quiet,
             )
-    spec = ContinueSpec(steps, levels, opts.refit, keep_models=opts.save is not None)
+    new_exog, ahead = _panel_covariates(loaded, models, new, opts, file_id_col)
+    spec = ContinueSpec(
+        steps,
+        levels,
+        opts.refit,
+        keep_models=opts.save is not None,
+        new_exog=new_exog,
+        future=ahead,
+    )
     header = {
         "model_file": str(opts.model_file),
         "model": loaded.metadata.get("model"),
@@ -278,6 +292,57 @@ def _covariates(
         time_col=column,
         time_format=time_format,
         encoding=encoding,
+        future=True,
+    )
+    return new_exog, ahead
+
+
+def _panel_covariates(
+    loaded: LoadedPanel,
+    models: list[tuple[str, Any]],
+    new: Panel | None,
+    opts: PanelPredict,
+    id_col: str | None,
+) -> tuple[Any, Any]:
+    """A panel's models with regressors: --data's regressor columns and --future's."""
+    from forecast.data.exog import read_covariates
+    from forecast.errors import UsageError
+
+    names = next((m.exog_names_ for _, m in models if m.exog_names_), ())
+    if not names:
+        if opts.future is not None:
+            raise UsageError("the models were fitted without regressors; drop --future")
+        return None, None
+    if opts.future is None:
+        raise UsageError(
+            f"the models have regressors ({', '.join(names)}); pass their values over the "
+            "horizon with --future FILE"
+        )
+    series = loaded.metadata.get("panel", {}).get("series", [{}])
+    time_col = opts.time_col or series[0].get("training", {}).get("time_col")
+    if time_col is None:
+        raise UsageError("pass --time-col NAME: the time column of --future")
+    new_exog = None
+    if new is not None and opts.data is not None:
+        if opts.data == "-":
+            raise UsageError("models with regressors read --data from a file, not stdin")
+        new_exog = read_covariates(
+            opts.data,
+            names,
+            time_col=new.time_col,
+            id_col=new.id_col,
+            exclude=[new.value_col],
+            time_format=opts.time_format,
+            encoding=opts.encoding,
+            option="--data",
+        )
+    ahead = read_covariates(
+        opts.future,
+        names,
+        time_col=time_col,
+        id_col=id_col,
+        time_format=opts.time_format,
+        encoding=opts.encoding,
         future=True,
     )
     return new_exog, ahead

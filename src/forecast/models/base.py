@@ -463,7 +463,18 @@ def series_freq(y: pd.Series) -> str:
     return str(inferred)
 
 
-EXOG_MODELS = ("ar", "ma", "arma", "arima", "sarima", "auto-arima")
+EXOG_MODELS = (
+    "ar",
+    "ma",
+    "arma",
+    "arima",
+    "sarima",
+    "auto-arima",
+    "rnn",
+    "lstm",
+    "gru",
+    "transformer",
+)
 
 
 def exog_matrix(exog: pd.DataFrame, n: int, what: str) -> np.ndarray:
