@@ -162,7 +162,7 @@ def test_auto_arima_with_regressors() -> None:
 
 def test_models_without_regressors_refuse_them() -> None:
     y, x = lakehuron()
-    for name in ("ets", "naive", "theta", "sparse-ar"):
+    for name in ("ets", "naive", "theta", "mstl"):
         with pytest.raises(UsageError, match="cannot use regressors"):
             get_spec(name).create({}).fit(y, x)
     with pytest.raises(UsageError, match="method=mle"):

@@ -280,6 +280,13 @@ def _arima_specs() -> list[ModelSpec]:
                 Param("folds", "int", 5, "time-series CV folds for the penalty", minimum=2),
                 Param("d", "int", 0, "differences before the lag search", minimum=0),
                 Param("one_se", "bool", False, "largest penalty within one SE of the best"),
+                Param(
+                    "exog_lags",
+                    "int",
+                    2,
+                    "with --exog: regressor lags 0..exog_lags offered to the lasso",
+                    minimum=0,
+                ),
                 TREND,
             ),
         ),
