@@ -280,6 +280,7 @@ def _arima_specs() -> list[ModelSpec]:
                 Param("folds", "int", 5, "time-series CV folds for the penalty", minimum=2),
                 Param("d", "int", 0, "differences before the lag search", minimum=0),
                 Param("one_se", "bool", False, "largest penalty within one SE of the best"),
+                TREND,
                 Param(
                     "exog_lags",
                     "int",
@@ -287,7 +288,6 @@ def _arima_specs() -> list[ModelSpec]:
                     "with --exog: regressor lags 0..exog_lags offered to the lasso",
                     minimum=0,
                 ),
-                TREND,
             ),
         ),
     ]
