@@ -1,5 +1,6 @@
-"""Rerun every `forecast` example of the README's tested panel section and write its real output
-back into the README (the test tests/panel/test_readme_panel.py compares them)."""
+"""Rerun every `forecast` example of the README's tested sections (panels, regressors) and write
+their real output back into the README (tests/panel/test_readme_panel.py and
+tests/cli/test_readme_exog.py compare them)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTION = re.compile(
-    r"<!-- tested: tests/panel/test_readme_panel.py.*?<!-- end of tested section -->", re.S
-)
+SECTIONS = [
+    re.compile(
+        rf"<!-- tested: {re.escape(test)}.*?<!-- end of tested section -->",
+        re.S,
+    )
+    for test in ("tests/panel/test_readme_panel.py", "tests/cli/test_readme_exog.py")
+]
 EXAMPLE = re.compile(r"(```sh\n(forecast [^\n]+)\n```\n\n```\n)(.*?)(\n```)", re.S)
 
 
@@ -26,10 +31,12 @@ def run(command: str) -> str:
 def main() -> None:
     path = ROOT / "README.md"
     text = path.read_text(encoding="utf-8")
-    section = SECTION.search(text)
-    assert section is not None
-    updated = EXAMPLE.sub(lambda m: m.group(1) + run(m.group(2)) + m.group(4), section.group(0))
-    path.write_text(text.replace(section.group(0), updated), encoding="utf-8")
+    for pattern in SECTIONS:
+        section = pattern.search(text)
+        assert section is not None
+        updated = EXAMPLE.sub(lambda m: m.group(1) + run(m.group(2)) + m.group(4), section.group(0))
+        text = text.replace(section.group(0), updated)
+    path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
