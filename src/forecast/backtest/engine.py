@@ -172,7 +172,9 @@ def run_job(job: Job, y: pd.Series, settings: Settings) -> JobResult:
     steps = settings.gap + settings.horizon
     try:
         model = job.entry.create(settings.seed)
-        if job.fit_origins is not None:
+        if job.fit_origins is not None and settings.exog is not None:
+            model.fit_origins(y, job.fit_origins, settings.exog)
+        elif job.fit_origins is not None:
             model.fit_origins(y, job.fit_origins)
         else:
             assert job.fit_segment is not None

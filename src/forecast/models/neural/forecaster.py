@@ -163,7 +163,12 @@ class NeuralForecaster(BaseForecaster):
         cal_origins = np.arange(first, y.size - 1, dtype=np.int64)
         self._train_and_calibrate(y, split, cal_origins, None, shape_notes, warm)
 
-    def fit_origins(self, y: pd.Series, origins: np.ndarray | Sequence[int]) -> Self:
+    def fit_origins(
+        self,
+        y: pd.Series,
+        origins: np.ndarray | Sequence[int],
+        exog: pd.DataFrame | None = None,
+    ) -> Self:
         """Train on the samples whose origin t is in ``origins`` only: input
         ``y[t-window+1 .. t]``, targets ``y[t+1 .. t+horizon]`` (``horizon`` as in
         :meth:`target_length`). The caller guarantees those positions may be used (a purged
@@ -177,6 +182,13 @@ class NeuralForecaster(BaseForecaster):
         self.freq_ = series_freq(y)
         self.start_, self.end_ = pd.Timestamp(y.index[0]), pd.Timestamp(y.index[-1])
         self.y_ = values
+        if exog is not None:
+            from forecast.models.base import exog_matrix
+
+            self.exog_names_ = tuple(str(c) for c in exog.columns)
+            self.X_ = exog_matrix(exog, values.size, "fit_origins")
+        else:
+            self.exog_names_, self.X_ = (), None
         self._warm_start = None
         shape_notes = self._choose_shape(values, detect=False)
         chosen = np.unique(np.asarray(origins, dtype=np.int64))
