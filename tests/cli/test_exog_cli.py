@@ -195,3 +195,32 @@ def test_panel_series_without_future_rows_fails_alone(cli, tmp_path) -> None:
         "series 'b' failed: --future" in result.stderr and "no row for 2020-02-29" in result.stderr
     )
     assert set(pd.read_csv(io.StringIO(result.stdout))["id"]) == {"a"}
+
+
+def test_panel_backtest_equals_series_one_by_one(cli, tmp_path) -> None:
+    from forecast.backtest.engine import ModelEntry
+    from forecast.backtest.runner import BacktestSpec, run_backtest
+
+    data, _, truth = _panel(tmp_path)
+    args = ("-m", "arima", "-p", "order=1,0,0", "--exog", "price", "-H", "3", "--exog-lag", "1")
+    result = cli("backtest", data, *args, "-f", "json")
+    assert result.code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["config"]["regressors"]["oracle"] is True  # lag 1 < horizon 3
+    assert "lead times 2..3" in doc["config"]["regressors"]["note"]
+    maes = {r["id"]: r["value"] for r in doc["series"] if r["metric"] == "mae"}
+    assert set(maes) == {"a", "b"}
+    for sid, value in maes.items():
+        y, x = truth[sid]
+        y.attrs["freq"] = "D"
+        alone = run_backtest(
+            y,
+            [ModelEntry("arima", "arima", {"order": "1,0,0"})],
+            BacktestSpec(horizon=3),
+            exog=x.iloc[:57],
+            exog_lag=1,
+        )
+        mae = next(
+            r["value"] for r in alone.metrics if r["metric"] == "mae" and r["scope"] == "overall"
+        )
+        assert value == pytest.approx(mae, rel=1e-12)

@@ -65,14 +65,26 @@ class SeriesBacktest:
         return out
 
 
-def backtest_one(task: tuple[SeriesData, Sequence[ModelEntry], BacktestSpec]) -> SeriesBacktest:
-    """One series through the single-series backtest (jobs=1: the executor parallelises)."""
+def backtest_one(task: tuple[Any, ...]) -> SeriesBacktest:
+    """One series through the single-series backtest (jobs=1: the executor parallelises):
+    ``(series, entries, spec)``, and with regressors ``(..., covariates, exog_lag)``."""
     from forecast.panel_fit import describe_error
 
-    series, entries, spec = task
+    series, entries, spec = task[:3]
+    covariates, exog_lag = task[3:] if len(task) > 3 else (None, 0)
     sid = series.id or ""
     try:
-        result = run_backtest(series.y, entries, spec, source=series.describe())
+        exog = None
+        if covariates is not None:
+            exog = covariates.training(series.y.index, series.id)
+        result = run_backtest(
+            series.y,
+            entries,
+            spec,
+            source=series.describe(),
+            exog=exog,
+            exog_lag=exog_lag,
+        )
     except Exception as exc:  # one series' failure never stops the others
         return SeriesBacktest(sid, error=describe_error(exc))
     return SeriesBacktest(sid, result=result)
@@ -266,15 +278,19 @@ def run_panel_backtest(
     *,
     command: str = "",
     on_series: Callable[[SeriesBacktest], None] | None = None,
+    exog: Any = None,
+    exog_lag: int = 0,
 ) -> PanelBacktest:
     """Backtest every series of ``panel`` (see the module doc); ``on_series(s)`` is called as
-    each series finishes (progress)."""
+    each series finishes (progress). ``exog``: a :class:`forecast.data.exog.Covariates` with
+    every series' regressors (see :func:`run_backtest` for ``exog_lag``)."""
     from dataclasses import replace
 
     from forecast.versions import library_versions
 
     inner = replace(spec, jobs=1)
-    tasks = SeriesTasks(panel, list(entries), inner)
+    extra = (exog, exog_lag) if exog is not None else ()
+    tasks = SeriesTasks(panel, list(entries), inner, *extra)
     results: list[SeriesBacktest] = []
     for outcome in executor.map(backtest_one, tasks):
         results.append(outcome)
@@ -297,6 +313,8 @@ def run_panel_backtest(
         "versions": library_versions(),
         "jobs": spec.jobs,
     }
+    if first is not None and "regressors" in first.config:
+        config["regressors"] = first.config["regressors"]
     return PanelBacktest(config, results, [f.to_dict() for f in panel.failures])
 
 

@@ -245,8 +245,6 @@ def backtest(
         wide=wide,
     )
     command = "forecast " + " ".join(shlex.quote(a) for a in o.INVOCATION.get())
-    if panel.single is None and exog_names is not None:
-        raise UsageError("--exog on a panel is not supported yet; backtest one series (--ids)")
     if panel.single is None:
         if scheme is SchemeChoice.bootstrap:
             raise UsageError(
@@ -267,23 +265,17 @@ def backtest(
                 no_header,
                 policy.to_dict(spec.jobs),
                 o.executor(engine, jobs, scheduler),
+                _covariates(data, exog_names, panel, time_format, encoding),
+                exog_lag,
             )
         return
     series = panel.single
     regressors = None
-    if exog_names is not None:
+    covariates = _covariates(data, exog_names, series, time_format, encoding)
+    if covariates is not None:
         import pandas as pd
 
-        from forecast.data.exog import read_covariates
-
-        regressors = read_covariates(
-            data,
-            exog_names,
-            time_col=series.time_col,
-            exclude=[series.value_col],
-            time_format=time_format,
-            encoding=encoding,
-        ).training(pd.DatetimeIndex(series.y.index))
+        regressors = covariates.training(pd.DatetimeIndex(series.y.index))
     with progress_enabled(progress_allowed(quiet)), limited(policy):
         if scheme is SchemeChoice.bootstrap:
             boot = BootstrapSpec(
@@ -337,6 +329,8 @@ def _backtest_panel(
     no_header: bool,
     threads: dict[str, Any],
     executor: Executor,
+    exog: Any = None,
+    exog_lag: int = 0,
 ) -> None:
     """Every series with the same splits; aggregates over series; exit 1 on any failure."""
     from forecast.backtest.panel import POOLED_NOTE, run_panel_backtest
@@ -359,6 +353,8 @@ def _backtest_panel(
             executor,
             command=command,
             on_series=done,
+            exog=exog,
+            exog_lag=exog_lag,
         )
         result.config["threads"] = threads
         if ci is not None or compare is not None:
@@ -478,3 +474,27 @@ def _exog_names(
     if scheme is SchemeChoice.bootstrap:
         raise UsageError("--scheme bootstrap does not resample regressors; drop --exog")
     return names
+
+
+def _covariates(
+    data: str,
+    names: tuple[str, ...] | None,
+    source: Any,
+    time_format: str | None,
+    encoding: str | None,
+) -> Any:
+    """The regressor columns of DATA (a :class:`forecast.data.exog.Covariates`), read with the
+    time (and id) columns of the series or panel ``source``; None without --exog."""
+    if names is None:
+        return None
+    from forecast.data.exog import read_covariates
+
+    return read_covariates(
+        data,
+        names,
+        time_col=source.time_col,
+        id_col=getattr(source, "id_col", None),
+        exclude=[source.value_col],
+        time_format=time_format,
+        encoding=encoding,
+    )
