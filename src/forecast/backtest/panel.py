@@ -35,7 +35,7 @@ from forecast.backtest.engine import ModelEntry
 from forecast.backtest.result import BacktestResult
 from forecast.backtest.runner import BacktestSpec, run_backtest
 from forecast.backtest.scoring import ModelForecasts, best_value
-from forecast.data import Panel, SeriesData
+from forecast.data import Panel
 from forecast.execution import Executor
 from forecast.execution.executor import SeriesTasks
 
