@@ -69,14 +69,34 @@ def fit(
     fallback: str | None = None,
     jobs: int = 1,
     keep_models: bool = False,
+    exog: Sequence[str] | None = None,
+    future: str | Path | pd.DataFrame | None = None,
 ) -> Forecasts:
-    """Fit ``model`` on every series and forecast ``horizon`` steps."""
+    """Fit ``model`` on every series and forecast ``horizon`` steps. ``exog``: the columns of
+    ``data`` that are regressors (``["auto"]``: every other numeric column), ``future``: their
+    values over the horizon (a path or a DataFrame with the same time and id columns)."""
+    from dataclasses import replace
+
     from forecast.execution import make_executor
     from forecast.forecasting import min_obs
     from forecast.models.base import check_horizon, check_levels
     from forecast.panel_fit import FitSpec, fit_panel
 
-    panel = load(data, min_length=min_obs(fallback or model))
+    options: dict[str, Any] = {}
+    if exog is not None:
+        if isinstance(data, Panel) or future is None:
+            from forecast.errors import UsageError
+
+            raise UsageError(
+                "exog needs data as a path or a DataFrame (its regressor columns) and future"
+            )
+        from forecast.data.exog import value_column
+
+        source = data if not isinstance(data, Path) else str(data)
+        options["value_col"] = value_column(
+            source, tuple(exog), time_col=None, id_col=None, encoding=None
+        )
+    panel = load(data, min_length=min_obs(fallback or model), **options)
     spec = FitSpec(
         model,
         dict(params or {}),
@@ -85,6 +105,26 @@ def fit(
         fallback,
         keep_models=keep_models,
     )
+    if exog is not None:
+        from forecast.data.exog import read_covariates
+
+        assert future is not None and not isinstance(data, Panel)
+        source = data if not isinstance(data, Path) else str(data)
+        covariates = read_covariates(
+            source,
+            tuple(exog),
+            time_col=panel.time_col,
+            id_col=panel.id_col,
+            exclude=[panel.value_col],
+        )
+        ahead = read_covariates(
+            future if not isinstance(future, Path) else str(future),
+            covariates.names,
+            time_col=panel.time_col,
+            id_col=panel.id_col,
+            future=True,
+        )
+        spec = replace(spec, exog=covariates, future=ahead)
     outcomes = list(fit_panel(panel, spec, make_executor("local", jobs)))
     return _forecasts(outcomes, [f.to_dict() for f in panel.failures])
 

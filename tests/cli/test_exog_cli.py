@@ -224,3 +224,22 @@ def test_panel_backtest_equals_series_one_by_one(cli, tmp_path) -> None:
             r["value"] for r in alone.metrics if r["metric"] == "mae" and r["scope"] == "overall"
         )
         assert value == pytest.approx(mae, rel=1e-12)
+
+
+def test_library_api_fit_with_regressors(tmp_path) -> None:
+    import forecast
+    from tests.conftest import SAMPLES
+
+    data = pd.read_csv(SAMPLES / "lakehuron.csv")
+    future = pd.read_csv(SAMPLES / "lakehuron_future.csv")
+    result = forecast.fit(
+        data, "arima", {"order": (2, 0, 0)}, horizon=3, exog=["trend"], future=future
+    )
+    assert result.failures == []
+    y, x = _library()
+    model = get_spec("arima").create({"order": (2, 0, 0)}).fit(y, x)
+    expected = model.predict(3, (), pd.DataFrame({"trend": [53.0, 54.0, 55.0]})).mean
+    np.testing.assert_allclose(result.frame["mean"], expected, atol=1e-9)
+    # one series without regressors through the same path (a panel of one ends its tasks)
+    plain = forecast.fit(str(SAMPLES / "nile.csv"), "naive", horizon=2)
+    assert len(plain.frame) == 2

@@ -136,7 +136,7 @@ def parse_exog_option(value: str | None) -> tuple[str, ...] | None:
 
 
 def value_column(
-    source: str,
+    source: str | pd.DataFrame,
     names: Sequence[str],
     *,
     time_col: str | None,
@@ -150,7 +150,15 @@ def value_column(
 
     if tuple(names) == (AUTO,):
         return None
-    if is_parquet(source):
+    label = "<frame>" if isinstance(source, pd.DataFrame) else source
+    if isinstance(source, pd.DataFrame):
+        from forecast.data.table import as_text
+        from forecast.data.values import SAMPLE_ROWS
+
+        head = source.reset_index(drop=True).iloc[:SAMPLE_ROWS]
+        head.columns = [str(c) for c in head.columns]
+        sample = as_text(head)
+    elif is_parquet(source):
         from forecast.data.parquet import dataset_head
         from forecast.data.table import as_text
 
@@ -164,14 +172,14 @@ def value_column(
     for name in names:
         if name not in sample.columns:
             raise UsageError(
-                f"--exog {name!r} is not a column of {source}; columns: {list(sample.columns)}"
+                f"--exog {name!r} is not a column of {label}; columns: {list(sample.columns)}"
             )
     kept = sample.drop(columns=list(names))
-    return choose_columns(kept, time_col, None, source, id_col, single=id_col is None).value
+    return choose_columns(kept, time_col, None, label, id_col, single=id_col is None).value
 
 
 def read_covariates(
-    source: str,
+    source: str | pd.DataFrame,
     names: Sequence[str],
     *,
     time_col: str,
@@ -185,7 +193,10 @@ def read_covariates(
     """The covariate columns ``names`` (or every other numeric column for ``("auto",)``) of a
     CSV or Parquet file, with the time (and id) columns the series was read with."""
     raw, line_offset = _read_raw(source, encoding)
-    label = "<stdin>" if source == "-" else source
+    if isinstance(source, pd.DataFrame):
+        label = "<frame>"
+    else:
+        label = "<stdin>" if source == "-" else source
     columns = [str(c) for c in raw.columns]
     raw.columns = columns
     for option_name, col in (("--time-col", time_col), ("--id-col", id_col)):
@@ -240,9 +251,11 @@ def read_covariates(
     return Covariates(frame.sort_index(), tuple(chosen), label, id_col)
 
 
-def _read_raw(source: str, encoding: str | None) -> tuple[pd.DataFrame, int]:
+def _read_raw(source: str | pd.DataFrame, encoding: str | None) -> tuple[pd.DataFrame, int]:
     from forecast.data.parquet import is_parquet
 
+    if isinstance(source, pd.DataFrame):
+        return source.reset_index(drop=True), 0
     if is_parquet(source):
         try:
             return pd.read_parquet(source).reset_index(drop=True), 0
