@@ -37,8 +37,12 @@ def test_lakehuron_matches_r_arima_xreg() -> None:
         "const": (579.0993, 0.2370),
         "trend": (-0.0216, 0.0081),
     }
+    # the intercept is flat in the likelihood (s.e. 0.237): its 4th decimal depends on the
+    # optimiser's stopping rule (R's optim: reltol 1e-8); ours, converged further, is
+    # 579.09945 at a log-likelihood higher by ~2e-7
+    digits = {"const": 2e-4}
     for name, (value, se) in expected.items():
-        assert coef[name].value == pytest.approx(value, abs=1e-4), name
+        assert coef[name].value == pytest.approx(value, abs=digits.get(name, 1e-4)), name
         assert coef[name].se == pytest.approx(se, abs=2e-4), name
     assert summary.stats["sigma2"] == pytest.approx(0.4566, abs=1e-4)
     assert summary.stats["loglik"] == pytest.approx(-101.2, abs=0.05)
@@ -75,11 +79,13 @@ def test_matches_statsmodels_sarimax_exog() -> None:
     ref_model = _sarimax(fit_y.to_numpy(), fit_x.to_numpy(), (1, 1, 1))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ref = ref_model.fit(disp=False, maxiter=1000)
+        # tightly converged (the estimates then agree to ~1e-9; statsmodels' default stopping
+        # rule alone leaves differences near 1e-5)
+        ref = ref_model.fit(disp=False, maxiter=5000, pgtol=1e-10, factr=10)
     ours = {c.name: c.value for c in model.summary().coefficients}
     names = {"x1": "price", "x2": "promo"}
     for name, value in zip(ref_model.param_names, ref.params, strict=True):
-        assert ours[names.get(name, name)] == pytest.approx(value, abs=2e-4), name
+        assert ours[names.get(name, name)] == pytest.approx(value, abs=1e-6), name
     assert ours["price"] == pytest.approx(2.0, abs=0.3)
     assert ours["promo"] == pytest.approx(-5.0, abs=0.5)
     # statsmodels' exact diffuse start counts -log(2 pi)/2 for each diffuse observation; the
@@ -87,7 +93,7 @@ def test_matches_statsmodels_sarimax_exog() -> None:
     # models without regressors do
     burn = 0.5 * np.log(2 * np.pi) * ref.nobs_diffuse
     assert ref.nobs_diffuse == 1
-    assert model.summary().stats["loglik"] == pytest.approx(ref.llf + burn, abs=1e-5)
+    assert model.summary().stats["loglik"] == pytest.approx(ref.llf + burn, abs=1e-6)
 
     # forecasts and intervals at our parameters: SARIMAX filtered at the same values
     params = np.array([ours[names.get(n, n)] for n in ref_model.param_names])

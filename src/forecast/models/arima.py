@@ -300,7 +300,7 @@ def estimate_exog(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for kwargs in (
-            {"method_kwargs": {"maxiter": 1000}},
+            {"method_kwargs": {"maxiter": 1000, "pgtol": 1e-9, "factr": 10.0}},
             {"method_kwargs": {"method": "nm", "maxiter": 4000}},
         ):
             if fits:
