@@ -67,3 +67,35 @@ def test_strong_regressor_beats_the_same_model_without_it() -> None:
     # the forecast moves with the future regressor (the head reads it)
     shifted = model.predict(h, (), future + 1.0).mean - model.predict(h, (), future).mean
     assert np.all(shifted > 1.5), shifted
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [("gru", {"strategy": "recursive"}), ("lstm", {"horizon": 3}), ("transformer", {})],
+)
+def test_forecasts_past_the_head_read_the_right_regressors(name: str, params: dict) -> None:
+    """Recursive and multi-block forecasts (10 steps from a 1- or 3-step head): the batched
+    path, one model per origin, and predict agree; two regressors."""
+    rng = np.random.default_rng(0)
+    n = 200
+    index = pd.date_range("2020-01-01", periods=n, freq="D")
+    x = pd.DataFrame(rng.normal(size=(n, 2)), index=index, columns=["a", "b"])
+    y = pd.Series(10 + 3 * x["a"] - x["b"] + rng.normal(0, 0.3, n), index=index)
+    config = {"epochs": 2, "window": 14, "period": 7, "device": "cpu", **params}
+    model = get_spec(name).create(config).fit(y.iloc[:180], x.iloc[:180])
+    batch = model.forecast_from(y, [150, 179], 10, (), exog=x)
+    slow = BaseForecaster.forecast_from(model, y, [150, 179], 10, (), exog=x)
+    np.testing.assert_allclose(batch.mean, slow.mean, atol=1e-5)
+    np.testing.assert_allclose(
+        batch.mean[1], model.predict(10, (), x.iloc[180:190]).mean, atol=1e-5
+    )
+    # step j of the head reads the regressors at t+j only: a 2-step forecast from a longer
+    # head is the same whether the rows past the horizon hold zeros (what predict pads) or
+    # the real values
+    past = model.X_[-model.window_ :]
+    padded = model._exog_rows(past, x.iloc[180:182].to_numpy(), 2)
+    real = model._exog_rows(past, x.iloc[180:200].to_numpy(), 2)
+    assert model.out_ == 1 or not np.allclose(padded, real)  # a one-step head reads no tail
+    np.testing.assert_allclose(
+        model._predict(2, (), padded)[0], model._predict(2, (), real)[0], atol=1e-6
+    )
