@@ -243,3 +243,29 @@ def test_library_api_fit_with_regressors(tmp_path) -> None:
     # one series without regressors through the same path (a panel of one ends its tasks)
     plain = forecast.fit(str(SAMPLES / "nile.csv"), "naive", horizon=2)
     assert len(plain.frame) == 2
+
+
+def test_backtest_exog_models_compares_with_and_without(cli, files) -> None:
+    args = ("-m", "with=arima", "-p", "with.order=2,0,0", "-m", "without=arima")
+    args += ("-p", "without.order=2,0,0", "-m", "naive", "-H", "3", "-f", "json")
+    both = cli("backtest", files["data"], *args, "--exog", "trend", "--exog-models", "with")
+    assert both.code == 0, both.stderr
+    doc = json.loads(both.stdout)
+    assert doc["config"]["regressors"]["models"] == ["with"]
+    assert "only with use them" in doc["config"]["regressors"]["note"]
+    plain = cli("backtest", files["data"], *args, "--value-col", "level")
+    assert plain.code == 0, plain.stderr
+
+    def mae(document: dict) -> dict[str, float]:
+        return {
+            r["model"]: r["value"]
+            for r in document["metrics"]
+            if r["metric"] == "mae" and r["scope"] == "overall"
+        }
+
+    got, reference = mae(doc), mae(json.loads(plain.stdout))
+    assert got["without"] == pytest.approx(reference["without"], rel=1e-12)
+    assert got["naive"] == pytest.approx(reference["naive"], rel=1e-12)
+    assert got["with"] != pytest.approx(reference["with"], rel=1e-6)
+    unknown = cli("backtest", files["data"], *args, "--exog", "trend", "--exog-models", "nope")
+    assert unknown.code == 2 and "--exog-models nope" in unknown.stderr

@@ -103,6 +103,7 @@ class Settings:
     seed: int | None
     intervals: Intervals = "model"
     exog: pd.DataFrame | None = None  # regressors aligned with y (realised values: oracle)
+    exog_labels: tuple[str, ...] | None = None  # the models that get them (None: every one)
 
 
 def plan(
@@ -170,6 +171,9 @@ def run_job(job: Job, y: pd.Series, settings: Settings) -> JobResult:
     fold_index = np.concatenate([np.full(f.test_origins.size, f.index) for f in job.folds])
     fold_ids = tuple(f.index for f in job.folds)
     steps = settings.gap + settings.horizon
+    labels = settings.exog_labels
+    if settings.exog is not None and labels is not None and job.entry.label not in labels:
+        settings = replace(settings, exog=None)  # this model runs without the regressors
     try:
         model = job.entry.create(settings.seed)
         if job.fit_origins is not None and settings.exog is not None:

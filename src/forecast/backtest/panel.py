@@ -71,7 +71,7 @@ def backtest_one(task: tuple[Any, ...]) -> SeriesBacktest:
     from forecast.panel_fit import describe_error
 
     series, entries, spec = task[:3]
-    covariates, exog_lag = task[3:] if len(task) > 3 else (None, 0)
+    covariates, exog_lag, exog_models = task[3:] if len(task) > 3 else (None, 0, None)
     sid = series.id or ""
     try:
         exog = None
@@ -84,6 +84,7 @@ def backtest_one(task: tuple[Any, ...]) -> SeriesBacktest:
             source=series.describe(),
             exog=exog,
             exog_lag=exog_lag,
+            exog_models=exog_models,
         )
     except Exception as exc:  # one series' failure never stops the others
         return SeriesBacktest(sid, error=describe_error(exc))
@@ -280,6 +281,7 @@ def run_panel_backtest(
     on_series: Callable[[SeriesBacktest], None] | None = None,
     exog: Any = None,
     exog_lag: int = 0,
+    exog_models: Sequence[str] | None = None,
 ) -> PanelBacktest:
     """Backtest every series of ``panel`` (see the module doc); ``on_series(s)`` is called as
     each series finishes (progress). ``exog``: a :class:`forecast.data.exog.Covariates` with
@@ -289,7 +291,7 @@ def run_panel_backtest(
     from forecast.versions import library_versions
 
     inner = replace(spec, jobs=1)
-    extra = (exog, exog_lag) if exog is not None else ()
+    extra = (exog, exog_lag, exog_models) if exog is not None else ()
     tasks = SeriesTasks(panel, list(entries), inner, *extra)
     results: list[SeriesBacktest] = []
     for outcome in executor.map(backtest_one, tasks):

@@ -103,11 +103,14 @@ def run_backtest(
     command: str = "",
     exog: pd.DataFrame | None = None,
     exog_lag: int = 0,
+    exog_models: Sequence[str] | None = None,
 ) -> BacktestResult:
     """Backtest every model on ``y`` with one set of splits. ``exog``: regressors at the
     timestamps of ``y``; every forecast uses their realised values (an oracle backtest) unless
     ``exog_lag`` N shifts them so that the target at t uses the values of t - N (no oracle when
-    N >= gap + horizon)."""
+    N >= gap + horizon). ``exog_models``: the labels of the models that get the regressors
+    (None: every model); the others run without them (baselines, or the same model without
+    regressors for comparison)."""
     from forecast.progress import task
 
     labels = [e.label for e in entries]
@@ -116,13 +119,31 @@ def run_backtest(
     freq = str(y.attrs.get("freq") or getattr(y.index, "freqstr", None) or "")
     regressors: dict[str, Any] | None = None
     if exog is not None:
-        y, exog, regressors = lagged_regressors(y, exog, exog_lag, spec, entries)
+        users = [e for e in entries if exog_models is None or e.label in exog_models]
+        unknown = sorted(set(exog_models or ()) - set(labels))
+        if unknown:
+            raise UsageError(f"--exog-models {unknown[0]}: no model with that label")
+        y, exog, regressors = lagged_regressors(y, exog, exog_lag, spec, users)
+        regressors["models"] = [e.label for e in users]
+        if exog_models is not None:
+            regressors["note"] += (
+                f"; only {', '.join(regressors['models'])} use them, the other models run "
+                "without regressors"
+            )
     lookback = purge_lookback(spec.lookback, models_lookback(entries, freq))
     splitter = make_splitter(spec, lookback)
     folds = list(splitter.split(len(y)))
     period, period_source = season_period(y, freq, spec.period)
     jobs = plan(entries, folds, splitter, spec.refit, lookback, freq)
-    settings = Settings(spec.horizon, spec.gap, tuple(spec.levels), spec.seed, spec.intervals, exog)
+    settings = Settings(
+        spec.horizon,
+        spec.gap,
+        tuple(spec.levels),
+        spec.seed,
+        spec.intervals,
+        exog,
+        None if exog_models is None else tuple(exog_models),
+    )
     with task(f"backtest ({len(jobs)} fits)", total=len(jobs)) as advance:
         results = execute(jobs, y, settings, spec.jobs, on_done=advance)
 

@@ -153,6 +153,7 @@ def backtest(
     epochs: mo.Epochs = None,
     exog: o.Exog = None,
     exog_lag: o.ExogLag = 0,
+    exog_models: o.ExogModels = None,
     fmt: o.Format = FormatChoice.table,
     no_header: o.NoHeader = False,
     quiet: o.Quiet = False,
@@ -223,6 +224,11 @@ def backtest(
     )
     compare_settings = CompareSettings(dm_power, mcs_size, seed) if compare else None
     exog_names = _exog_names(exog, exog_lag, data, wide, scheme)
+    users = None
+    if exog_models is not None:
+        if exog_names is None:
+            raise UsageError("--exog-models chooses who gets the regressors; name them with --exog")
+        users = [label.strip() for label in exog_models.split(",") if label.strip()]
     if exog_names is not None and value_col is None:
         from forecast.data.exog import value_column
 
@@ -267,6 +273,7 @@ def backtest(
                 o.executor(engine, jobs, scheduler),
                 _covariates(data, exog_names, panel, time_format, encoding),
                 exog_lag,
+                users,
             )
         return
     series = panel.single
@@ -293,6 +300,7 @@ def backtest(
                 command=command,
                 exog=regressors,
                 exog_lag=exog_lag,
+                exog_models=users,
             )
         result.extra.update(assess(result.forecasts, ci_settings, compare_settings, spec.gap))
     result.config["threads"] = policy.to_dict(spec.jobs)
@@ -331,6 +339,7 @@ def _backtest_panel(
     executor: Executor,
     exog: Any = None,
     exog_lag: int = 0,
+    exog_models: list[str] | None = None,
 ) -> None:
     """Every series with the same splits; aggregates over series; exit 1 on any failure."""
     from forecast.backtest.panel import POOLED_NOTE, run_panel_backtest
@@ -355,6 +364,7 @@ def _backtest_panel(
             on_series=done,
             exog=exog,
             exog_lag=exog_lag,
+            exog_models=exog_models,
         )
         result.config["threads"] = threads
         if ci is not None or compare is not None:

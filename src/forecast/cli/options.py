@@ -283,3 +283,13 @@ ExogLag = Annotated[
         rich_help_panel=EXOG_PANEL,
     ),
 ]
+ExogModels = Annotated[
+    str | None,
+    typer.Option(
+        "--exog-models",
+        metavar="LABEL[,LABEL...]",
+        help="Backtest: only these models get the regressors; the others run without them "
+        "(baselines, or the same model without regressors to compare). Default: every model.",
+        rich_help_panel=EXOG_PANEL,
+    ),
+]
