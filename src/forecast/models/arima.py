@@ -323,8 +323,10 @@ def estimate_exog(
             "simpler order or fewer regressors"
         )
     raw_names = list(model.param_names)
-    generic = [f"x{i + 1}" for i in range(X.shape[1])]
-    index = tuple(raw_names.index(g) for g in generic)
+    # statsmodels' ARIMA lays out [trend terms, regressors, ARMA, sigma2] and names a drift
+    # "x1" too: the regressors follow the trend terms
+    first = {"n": 0, "c": 1, "t": 1, "ct": 2}[spec.trend]
+    index = tuple(range(first, first + X.shape[1]))
     names = list(raw_names)
     for i, name in zip(index, exog_names, strict=True):
         names[i] = str(name)
