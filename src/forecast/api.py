@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from forecast.data import Panel
+from forecast.errors import GLOBAL_EXOG
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -69,10 +70,17 @@ def fit(
     fallback: str | None = None,
     jobs: int = 1,
     keep_models: bool = False,
+    exog: Sequence[str] | None = None,
+    future: str | Path | pd.DataFrame | None = None,
 ) -> Forecasts:
     """Fit ``model`` on every series and forecast ``horizon`` steps. A neural model on a panel
     of more than one series is one global network (``params={"global": False}``: one per
-    series; ``series_embedding``: see :mod:`forecast.models.neural.global_model`)."""
+    series; ``series_embedding``: see :mod:`forecast.models.neural.global_model`). ``exog``: the
+    columns of ``data`` that are regressors (``["auto"]``: every other numeric column),
+    ``future``: their values over the horizon (a path or a DataFrame with the same time and id
+    columns)."""
+    from dataclasses import replace
+
     from forecast.execution import make_executor
     from forecast.forecasting import min_obs
     from forecast.models.base import check_horizon, check_levels
@@ -80,8 +88,22 @@ def fit(
     from forecast.panel_fit import FitSpec, fit_panel
 
     options, own = split_options(model, params or {})
+    load_options: dict[str, Any] = {}
+    if exog is not None:
+        if isinstance(data, Panel) or future is None:
+            from forecast.errors import UsageError
+
+            raise UsageError(
+                "exog needs data as a path or a DataFrame (its regressor columns) and future"
+            )
+        from forecast.data.exog import value_column
+
+        source = data if not isinstance(data, Path) else str(data)
+        load_options["value_col"] = value_column(
+            source, tuple(exog), time_col=None, id_col=None, encoding=None
+        )
     shortest = 3 if options.applies(model, 2) else min_obs(fallback or model)
-    panel = load(data, min_length=shortest)
+    panel = load(data, min_length=shortest, **load_options)
     spec = FitSpec(
         model,
         own,
@@ -90,7 +112,31 @@ def fit(
         fallback,
         keep_models=keep_models,
     )
+    if exog is not None:
+        from forecast.data.exog import read_covariates
+
+        assert future is not None and not isinstance(data, Panel)
+        source = data if not isinstance(data, Path) else str(data)
+        covariates = read_covariates(
+            source,
+            tuple(exog),
+            time_col=panel.time_col,
+            id_col=panel.id_col,
+            exclude=[panel.value_col],
+        )
+        ahead = read_covariates(
+            future if not isinstance(future, Path) else str(future),
+            covariates.names,
+            time_col=panel.time_col,
+            id_col=panel.id_col,
+            future=True,
+        )
+        spec = replace(spec, exog=covariates, future=ahead)
     if panel.single is None and options.applies(model, len(panel)):
+        if exog is not None:
+            from forecast.errors import UsageError
+
+            raise UsageError(GLOBAL_EXOG)
         from forecast.global_fit import fit_global_panel
 
         outcomes = fit_global_panel(panel, spec, options)[1]

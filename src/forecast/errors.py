@@ -52,3 +52,9 @@ class ComputeError(ForecastError):
     """A computation failed on valid input (a model that does not converge anywhere...)."""
 
     exit_code = ExitCode.FAILURE
+
+
+GLOBAL_EXOG = (
+    "regressors (--exog) are not supported by a global neural model yet; fit one network per "
+    "series with --param global=false, or drop --exog"
+)

@@ -22,6 +22,7 @@ from forecast.models.registry import get_spec
 from forecast.types import Intervals
 
 if TYPE_CHECKING:
+    from forecast.data.exog import Covariates
     from forecast.models.conformal import Calibration
 
 DEFAULT_HORIZON = 12
@@ -85,15 +86,24 @@ def fit_model(
     horizon: int,
     levels: Sequence[float],
     intervals: Intervals = "model",
+    exog: pd.DataFrame | None = None,
+    exog_future: pd.DataFrame | None = None,
 ) -> tuple[BaseForecaster, ForecastRun]:
     """Fit on the whole series and forecast; ``intervals="conformal"`` replaces the model's
     intervals with split-conformal ones calibrated inside the same data
-    (:mod:`forecast.models.conformal`)."""
+    (:mod:`forecast.models.conformal`). ``exog``: the regressors at the series' timestamps,
+    ``exog_future`` their values over the horizon."""
+    from forecast.errors import UsageError
+
     spec = get_spec(model_name)
-    model = spec.create(params).fit(series.y)
-    forecast = model.predict(horizon, levels)
+    model = spec.create(params).fit(series.y, exog)
+    forecast = model.predict(horizon, levels, exog_future)
     extra: dict[str, Any] = {}
+    if exog is not None:
+        extra["regressors"] = list(exog.columns)
     calibration = None
+    if intervals == "conformal" and exog is not None:
+        raise UsageError("--intervals conformal does not take regressors yet; drop one of them")
     if intervals == "conformal":
         from forecast.models.conformal import calibrate
 
@@ -112,19 +122,42 @@ def continue_model(
     horizon: int,
     levels: Sequence[float],
     calibration: Calibration | None = None,
+    new_exog: Covariates | None = None,
+    future: Covariates | None = None,
+    series_id: str | None = None,
 ) -> tuple[BaseForecaster, ForecastRun]:
     """Append the new observations (state update, or a refit on everything) and forecast; a
     saved conformal ``calibration`` gives the intervals (its errors are reused as they are,
-    after a refit too)."""
+    after a refit too). A model with regressors takes their values at the new observations
+    from ``new_exog`` and over the horizon (after the new end) from ``future``."""
+    from forecast.errors import UsageError
+
+    names = model.exog_names_
+    if names and future is None:
+        raise UsageError(
+            f"the model has regressors ({', '.join(names)}); pass their values over the "
+            "horizon with --future FILE"
+        )
+    if not names and future is not None:
+        raise UsageError("the model was fitted without regressors; drop --future")
     appended = 0
     if new is not None:
         fresh = new_observations(model, new.y)
         appended = int(fresh.size)
+        fresh_exog = None
+        if appended and names:
+            if new_exog is None:
+                raise UsageError("new observations for a model with regressors need them too")
+            index = pd.DatetimeIndex(fresh.index)
+            fresh_exog = new_exog.training(index, series_id, names=names)
         if appended and refit:
-            model = _refit(model, fresh)
+            model = _refit(model, fresh, fresh_exog)
         elif appended:
-            model.update(fresh)
-    forecast = model.predict(horizon, levels)
+            model.update(fresh, fresh_exog)
+    exog_future = None
+    if future is not None:
+        exog_future = future.future(model.end_, model.freq_, horizon, series_id, names=names)
+    forecast = model.predict(horizon, levels, exog_future)
     if calibration is not None:
         forecast = calibration.apply(forecast)
     info: dict[str, Any] = {
@@ -179,10 +212,17 @@ def new_observations(model: BaseForecaster, y: pd.Series) -> pd.Series:
     return fresh
 
 
-def _refit(model: BaseForecaster, fresh: pd.Series) -> BaseForecaster:
-    """A new model with the same hyperparameters, estimated on the training data plus ``fresh``."""
+def _refit(
+    model: BaseForecaster, fresh: pd.Series, fresh_exog: pd.DataFrame | None = None
+) -> BaseForecaster:
+    """A new model with the same hyperparameters, estimated on the training data plus ``fresh``
+    (and the regressors at both)."""
     index = pd.date_range(model.start_, periods=model.y_.size, freq=model.freq_)
     history = pd.Series(model.y_, index=index)
     combined = pd.concat([history, fresh])
     combined.attrs["freq"] = model.freq_
-    return model.refit(combined)
+    old_exog = model.exog_frame()
+    if old_exog is None or fresh_exog is None:
+        return model.refit(combined)
+    exog = pd.concat([old_exog.set_axis(index), fresh_exog.set_axis(fresh.index)])
+    return model.refit(combined, exog)

@@ -34,6 +34,8 @@ class FitSpec:
     fallback_params: dict[str, Any] = field(default_factory=dict)
     keep_models: bool = False  # return the fitted models (to save them)
     intervals: Intervals = "model"  # or "conformal" (forecast.models.conformal)
+    exog: Any = None  # data.exog.Covariates: the regressors of every series (--exog)
+    future: Any = None  # data.exog.Covariates: their values over the horizon (--future)
 
     def __post_init__(self) -> None:
         if self.intervals == "conformal" and self.keep_models:
@@ -52,6 +54,7 @@ class FitSpec:
             "horizon": self.horizon,
             "levels": list(self.levels),
             "intervals": self.intervals,
+            **({"regressors": list(self.exog.names)} if self.exog is not None else {}),
         }
 
     def defaults(self) -> dict[str, Any]:
@@ -123,7 +126,13 @@ def fit_one(task: tuple[SeriesData, FitSpec]) -> SeriesOutcome:
 def _fit(series: SeriesData, name: str, params: dict[str, Any], spec: FitSpec) -> SeriesOutcome:
     from forecast.forecasting import fit_model
 
-    model, run = fit_model(series, name, params, spec.horizon, spec.levels, spec.intervals)
+    exog = future = None
+    if spec.exog is not None:
+        exog = spec.exog.training(series.y.index, series.id)
+        future = spec.future.future(series.y.index[-1], series.freq, spec.horizon, series.id)
+    model, run = fit_model(
+        series, name, params, spec.horizon, spec.levels, spec.intervals, exog, future
+    )
     return SeriesOutcome(
         id=series.id or "",
         model=name,
@@ -147,6 +156,8 @@ class ContinueSpec:
     levels: tuple[float, ...]
     refit: bool = False
     keep_models: bool = False
+    new_exog: Any = None  # data.exog.Covariates of --data (models with regressors)
+    future: Any = None  # data.exog.Covariates of --future
 
 
 def continue_one(
@@ -157,7 +168,16 @@ def continue_one(
 
     sid, model, new, spec = task
     try:
-        updated, run = continue_model(model, new, spec.refit, spec.horizon, spec.levels)
+        updated, run = continue_model(
+            model,
+            new,
+            spec.refit,
+            spec.horizon,
+            spec.levels,
+            new_exog=spec.new_exog,
+            future=spec.future,
+            series_id=sid,
+        )
     except Exception as exc:  # a panel isolates every series
         return SeriesOutcome(sid, model.name, error=describe_error(exc))
     return SeriesOutcome(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from forecast.errors import UsageError
 from forecast.models.registry import create
 from forecast.models.sparse_ar import lag_matrix
 
@@ -46,3 +48,51 @@ def test_white_noise_keeps_no_lag_or_almost_none() -> None:
         .extra["selected_lags"]
     )
     assert len(lags) <= 2
+
+
+def test_lagged_regressors_in_the_lasso() -> None:
+    """ARX: y_t = 0.5 y_{t-1} + 2 x_t + x_{t-1} + e_t; the lasso keeps those three terms and the
+    least-squares re-fit equals OLS on them; forecasts follow the recursion with the future x."""
+    import statsmodels.api as sm
+
+    from forecast.models.base import BaseForecaster
+
+    rng = np.random.default_rng(2)
+    n = 400
+    index = pd.date_range("2000-01-01", periods=n, freq="D")
+    x = rng.normal(size=n)
+    e = rng.normal(0, 0.5, n)
+    y = np.zeros(n)
+    for t in range(2, n):
+        y[t] = 0.5 * y[t - 1] + 2 * x[t] + 1.0 * x[t - 1] + e[t]
+    Y, X = pd.Series(y, index=index), pd.DataFrame({"x": x}, index=index)
+    model = create("sparse-ar", {"max_lag": 6}).fit(Y.iloc[:390], X.iloc[:390])
+    summary = model.summary()
+    assert summary.extra["selected_terms"] == ["ar.L1", "x", "x.L1"]
+    # the obvious OLS on the kept terms (rows from t = max(max_lag, exog_lags) = 6)
+    t = np.arange(6, 390)
+    ols = sm.OLS(y[t], np.column_stack([np.ones(t.size), y[t - 1], x[t], x[t - 1]])).fit()
+    coef = {c.name: c for c in summary.coefficients}
+    for name, value, se in zip(
+        ["intercept", "ar.L1", "x", "x.L1"], ols.params, ols.bse, strict=True
+    ):
+        assert coef[name].value == pytest.approx(value, abs=1e-10)
+        assert coef[name].se == pytest.approx(se, abs=1e-10)
+    c, phi, b0, b1 = ols.params
+    expected, last = [], y[389]
+    for step in range(390, 400):
+        last = c + phi * last + b0 * x[step] + b1 * x[step - 1]
+        expected.append(last)
+    forecast = model.predict(10, (80,), X.iloc[390:])
+    np.testing.assert_allclose(forecast.mean, expected, atol=1e-10)
+    width = forecast.upper(80) - forecast.lower(80)
+    assert np.all(np.diff(width) >= -1e-12)  # the AR part's uncertainty grows with the step
+    meta, arrays = model.get_state()
+    again = type(model).from_state(meta, arrays).predict(10, (80,), X.iloc[390:])
+    np.testing.assert_allclose(again.mean, forecast.mean)
+    model.update(Y.iloc[390:395], X.iloc[390:395])
+    moved = model.predict(5, (), X.iloc[395:]).mean
+    batch = BaseForecaster.forecast_from(model, Y, [394], 5, (), exog=X)
+    np.testing.assert_allclose(moved, batch.mean[0])
+    with pytest.raises(UsageError, match="d=0"):
+        create("sparse-ar", {"max_lag": 6, "d": 1}).fit(Y, X)

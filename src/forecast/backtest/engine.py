@@ -104,6 +104,8 @@ class Settings:
     levels: tuple[float, ...]
     seed: int | None
     intervals: Intervals = "model"
+    exog: pd.DataFrame | None = None  # regressors aligned with y (realised values: oracle)
+    exog_labels: tuple[str, ...] | None = None  # the models that get them (None: every one)
 
 
 def plan(
@@ -171,17 +173,32 @@ def run_job(job: Job, y: pd.Series, settings: Settings) -> JobResult:
     fold_index = np.concatenate([np.full(f.test_origins.size, f.index) for f in job.folds])
     fold_ids = tuple(f.index for f in job.folds)
     steps = settings.gap + settings.horizon
+    labels = settings.exog_labels
+    if settings.exog is not None and labels is not None and job.entry.label not in labels:
+        settings = replace(settings, exog=None)  # this model runs without the regressors
     try:
         model = job.entry.create(settings.seed)
-        if job.fit_origins is not None:
+        if job.fit_origins is not None and settings.exog is not None:
+            model.fit_origins(y, job.fit_origins, settings.exog)
+        elif job.fit_origins is not None:
             model.fit_origins(y, job.fit_origins)
         else:
             assert job.fit_segment is not None
             start, end = job.fit_segment
-            model.fit(y.iloc[start:end])
-        batch = model.forecast_from(
-            y.iloc[job.history_start :], origins - job.history_start, steps, settings.levels
-        )
+            exog = settings.exog
+            model.fit(y.iloc[start:end], None if exog is None else exog.iloc[start:end])
+        if settings.exog is not None:
+            batch = model.forecast_from(
+                y.iloc[job.history_start :],
+                origins - job.history_start,
+                steps,
+                settings.levels,
+                exog=settings.exog.iloc[job.history_start :],
+            )
+        else:
+            batch = model.forecast_from(
+                y.iloc[job.history_start :], origins - job.history_start, steps, settings.levels
+            )
         if settings.intervals == "conformal" and job.fit_segment is not None:
             batch = _conformal(batch, job, y, settings)
     except ForecastError as exc:

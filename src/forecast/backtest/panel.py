@@ -37,7 +37,8 @@ from forecast.backtest.engine import ModelEntry
 from forecast.backtest.result import BacktestResult
 from forecast.backtest.runner import BacktestSpec, run_backtest
 from forecast.backtest.scoring import ModelForecasts, best_value
-from forecast.data import Panel, SeriesData
+from forecast.data import Panel
+from forecast.errors import GLOBAL_EXOG, UsageError
 from forecast.execution import Executor
 from forecast.execution.executor import SeriesTasks
 
@@ -70,14 +71,27 @@ class SeriesBacktest:
         return out
 
 
-def backtest_one(task: tuple[SeriesData, Sequence[ModelEntry], BacktestSpec]) -> SeriesBacktest:
-    """One series through the single-series backtest (jobs=1: the executor parallelises)."""
+def backtest_one(task: tuple[Any, ...]) -> SeriesBacktest:
+    """One series through the single-series backtest (jobs=1: the executor parallelises):
+    ``(series, entries, spec)``, and with regressors ``(..., covariates, exog_lag)``."""
     from forecast.panel_fit import describe_error
 
-    series, entries, spec = task
+    series, entries, spec = task[:3]
+    covariates, exog_lag, exog_models = task[3:] if len(task) > 3 else (None, 0, None)
     sid = series.id or ""
     try:
-        result = run_backtest(series.y, entries, spec, source=series.describe())
+        exog = None
+        if covariates is not None:
+            exog = covariates.training(series.y.index, series.id)
+        result = run_backtest(
+            series.y,
+            entries,
+            spec,
+            source=series.describe(),
+            exog=exog,
+            exog_lag=exog_lag,
+            exog_models=exog_models,
+        )
     except Exception as exc:  # one series' failure never stops the others
         return SeriesBacktest(sid, error=describe_error(exc))
     return SeriesBacktest(sid, result=result)
@@ -292,19 +306,26 @@ def run_panel_backtest(
     *,
     command: str = "",
     on_series: Callable[[SeriesBacktest], None] | None = None,
+    exog: Any = None,
+    exog_lag: int = 0,
+    exog_models: Sequence[str] | None = None,
 ) -> PanelBacktest:
     """Backtest every series of ``panel`` (see the module doc); ``on_series(s)`` is called as
-    each series finishes (progress)."""
+    each series finishes (progress). ``exog``: a :class:`forecast.data.exog.Covariates` with
+    every series' regressors (see :func:`run_backtest` for ``exog_lag``)."""
     from dataclasses import replace
 
     from forecast.models.neural.global_options import split_options
     from forecast.versions import library_versions
 
     inner = replace(spec, jobs=1)
-    tasks: Any = SeriesTasks(panel, list(entries), inner)
+    extra = (exog, exog_lag, exog_models) if exog is not None else ()
+    tasks: Any = SeriesTasks(panel, list(entries), inner, *extra)
     if panel.single is None and any(
         split_options(e.name, e.params)[0].applies(e.name, len(panel)) for e in entries
     ):
+        if exog is not None:
+            raise UsageError(GLOBAL_EXOG)
         from forecast.backtest.global_panel import global_tasks
 
         tasks = global_tasks(panel, entries, inner)  # one fit per fold across all series
@@ -330,6 +351,8 @@ def run_panel_backtest(
         "versions": library_versions(),
         "jobs": spec.jobs,
     }
+    if first is not None and "regressors" in first.config:
+        config["regressors"] = first.config["regressors"]
     return PanelBacktest(config, results, [f.to_dict() for f in panel.failures])
 
 

@@ -101,20 +101,49 @@ def run_backtest(
     *,
     source: dict[str, Any] | None = None,
     command: str = "",
+    exog: pd.DataFrame | None = None,
+    exog_lag: int = 0,
+    exog_models: Sequence[str] | None = None,
 ) -> BacktestResult:
-    """Backtest every model on ``y`` with one set of splits."""
+    """Backtest every model on ``y`` with one set of splits. ``exog``: regressors at the
+    timestamps of ``y``; every forecast uses their realised values (an oracle backtest) unless
+    ``exog_lag`` N shifts them so that the target at t uses the values of t - N (no oracle when
+    N >= gap + horizon). ``exog_models``: the labels of the models that get the regressors
+    (None: every model); the others run without them (baselines, or the same model without
+    regressors for comparison)."""
     from forecast.progress import task
 
     labels = [e.label for e in entries]
     if len(set(labels)) != len(labels):
         raise UsageError(f"model labels must be unique, got {labels}; name them with LABEL=MODEL")
     freq = str(y.attrs.get("freq") or getattr(y.index, "freqstr", None) or "")
+    regressors: dict[str, Any] | None = None
+    if exog is not None:
+        users = [e for e in entries if exog_models is None or e.label in exog_models]
+        unknown = sorted(set(exog_models or ()) - set(labels))
+        if unknown:
+            raise UsageError(f"--exog-models {unknown[0]}: no model with that label")
+        y, exog, regressors = lagged_regressors(y, exog, exog_lag, spec, users)
+        regressors["models"] = [e.label for e in users]
+        if exog_models is not None:
+            regressors["note"] += (
+                f"; only {', '.join(regressors['models'])} use them, the other models run "
+                "without regressors"
+            )
     lookback = purge_lookback(spec.lookback, models_lookback(entries, freq))
     splitter = make_splitter(spec, lookback)
     folds = list(splitter.split(len(y)))
     period, period_source = season_period(y, freq, spec.period)
     jobs = plan(entries, folds, splitter, spec.refit, lookback, freq)
-    settings = Settings(spec.horizon, spec.gap, tuple(spec.levels), spec.seed, spec.intervals)
+    settings = Settings(
+        spec.horizon,
+        spec.gap,
+        tuple(spec.levels),
+        spec.seed,
+        spec.intervals,
+        exog,
+        None if exog_models is None else tuple(exog_models),
+    )
     with task(f"backtest ({len(jobs)} fits)", total=len(jobs)) as advance:
         results = execute(jobs, y, settings, spec.jobs, on_done=advance)
 
@@ -137,6 +166,8 @@ def run_backtest(
         if r.error is not None
     ]
     notes = list(dict.fromkeys(r.note for r in results if r.note and r.error is None))
+    if regressors is not None:
+        notes.insert(0, regressors["note"])
     config = {
         "scheme": splitter.describe(),
         "scheme_name": spec.scheme,
@@ -164,7 +195,67 @@ def run_backtest(
         "versions": library_versions(),
         "metric_definitions": METRIC_DEFINITIONS,
     }
+    if regressors is not None:
+        config["regressors"] = regressors
     return BacktestResult(config, y, folds, forecasts, metric_table, failures, notes)
+
+
+def lagged_regressors(
+    y: pd.Series,
+    exog: pd.DataFrame,
+    lag: int,
+    spec: BacktestSpec,
+    entries: Sequence[ModelEntry],
+) -> tuple[pd.Series, pd.DataFrame, dict[str, Any]]:
+    """The series and regressors a backtest with regressors runs on: with ``lag`` N > 0 the
+    column ``c.lagN`` holds c's value N steps earlier and the first N observations are dropped
+    (they have no lagged value). Refuses models that take no regressors."""
+    from forecast.models.base import EXOG_MODELS
+    from forecast.models.registry import get_spec
+
+    if int(lag) != lag or lag < 0:
+        raise UsageError(f"--exog-lag must be a whole number >= 0, got {lag}")
+    for entry in entries:
+        if not get_spec(entry.name).factory().supports_exog:
+            raise UsageError(
+                f"{entry.label} ({entry.name}) cannot use regressors; drop --exog or compare "
+                f"models that take them ({', '.join(EXOG_MODELS)})"
+            )
+    if spec.intervals == "conformal":
+        raise UsageError("--intervals conformal does not take regressors yet; drop one of them")
+    if len(exog) != len(y):
+        raise UsageError(f"exog has {len(exog)} rows for {len(y)} observations")
+    names = [str(c) for c in exog.columns]
+    if lag:
+        shifted = exog.shift(lag).iloc[lag:]
+        shifted.columns = [f"{c}.lag{lag}" for c in names]
+        freq = y.attrs.get("freq")
+        y = y.iloc[lag:]
+        if freq:
+            y.attrs["freq"] = freq
+        exog = shifted
+    steps = spec.gap + spec.horizon
+    oracle = lag < steps
+    if not oracle:
+        note = (
+            f"regressors {', '.join(names)} lagged {lag} steps (>= gap + horizon {steps}): every "
+            "forecast uses only values known at its origin"
+        )
+    else:
+        reach = f"lead times {lag + 1}..{steps}" if lag else "every lead time"
+        note = (
+            f"oracle backtest: the forecasts use the realised future values of the regressors "
+            f"{', '.join(names)} ({reach}); real forecasts depend on forecasts of them "
+            f"(--exog-lag {steps} uses only values known at each origin)"
+        )
+    info = {
+        "names": names,
+        "columns": [str(c) for c in exog.columns],
+        "lag": int(lag),
+        "oracle": oracle,
+        "note": note,
+    }
+    return y, exog, info
 
 
 def _assemble(

@@ -169,6 +169,9 @@ def backtest(
     encoding: o.Encoding = None,
     device: mo.Device = None,
     epochs: mo.Epochs = None,
+    exog: o.Exog = None,
+    exog_lag: o.ExogLag = 0,
+    exog_models: o.ExogModels = None,
     fmt: o.Format = FormatChoice.table,
     no_header: o.NoHeader = False,
     quiet: o.Quiet = False,
@@ -240,6 +243,18 @@ def backtest(
         else None
     )
     compare_settings = CompareSettings(dm_power, mcs_size, seed) if compare else None
+    exog_names = _exog_names(exog, exog_lag, data, wide, scheme)
+    users = None
+    if exog_models is not None:
+        if exog_names is None:
+            raise UsageError("--exog-models chooses who gets the regressors; name them with --exog")
+        users = [label.strip() for label in exog_models.split(",") if label.strip()]
+    if exog_names is not None and value_col is None:
+        from forecast.data.exog import value_column
+
+        value_col = value_column(
+            data, exog_names, time_col=time_col, id_col=id_col, encoding=encoding
+        )
     panel = o.load(
         data,
         time_col=time_col,
@@ -277,9 +292,18 @@ def backtest(
                 policy.to_dict(spec.jobs),
                 o.executor(engine, jobs, scheduler),
                 forecasts,
+                _covariates(data, exog_names, panel, time_format, encoding),
+                exog_lag,
+                users,
             )
         return
     series = panel.single
+    regressors = None
+    covariates = _covariates(data, exog_names, series, time_format, encoding)
+    if covariates is not None:
+        import pandas as pd
+
+        regressors = covariates.training(pd.DatetimeIndex(series.y.index))
     with progress_enabled(progress_allowed(quiet)), limited(policy):
         if scheme is SchemeChoice.bootstrap:
             boot = BootstrapSpec(
@@ -290,7 +314,14 @@ def backtest(
             )
         else:
             result = run_backtest(
-                series.y, entries, spec, source=series.describe(), command=command
+                series.y,
+                entries,
+                spec,
+                source=series.describe(),
+                command=command,
+                exog=regressors,
+                exog_lag=exog_lag,
+                exog_models=users,
             )
         result.extra.update(assess(result.forecasts, ci_settings, compare_settings, spec.gap))
     result.config["threads"] = policy.to_dict(spec.jobs)
@@ -328,6 +359,9 @@ def _backtest_panel(
     threads: dict[str, Any],
     executor: Executor,
     forecasts: Path | None = None,
+    exog: Any = None,
+    exog_lag: int = 0,
+    exog_models: list[str] | None = None,
 ) -> None:
     """Every series with the same splits; aggregates over series; exit 1 on any failure."""
     from forecast.backtest.panel import POOLED_NOTE, run_panel_backtest
@@ -350,6 +384,9 @@ def _backtest_panel(
             executor,
             command=command,
             on_series=done,
+            exog=exog,
+            exog_lag=exog_lag,
+            exog_models=exog_models,
         )
         result.config["threads"] = threads
         if ci is not None or compare is not None:
@@ -492,3 +529,48 @@ def _refit(value: str) -> Refit:
     if value.isdigit() and int(value) >= 1:
         return int(value)
     raise UsageError(f"--refit must be every, never or a whole number >= 1, got {value!r}")
+
+
+def _exog_names(
+    exog: str | None, lag: int, data: str, wide: bool, scheme: SchemeChoice
+) -> tuple[str, ...] | None:
+    """``--exog``/``--exog-lag`` checked before reading anything."""
+    from forecast.data.exog import parse_exog_option
+    from forecast.errors import UsageError
+
+    names = parse_exog_option(exog)
+    if names is None:
+        if lag:
+            raise UsageError("--exog-lag shifts the regressors; name them with --exog")
+        return None
+    if lag < 0:
+        raise UsageError(f"--exog-lag must be a whole number >= 0, got {lag}")
+    if data == "-" or wide:
+        raise UsageError("--exog reads its columns from a data file; not stdin or --wide")
+    if scheme is SchemeChoice.bootstrap:
+        raise UsageError("--scheme bootstrap does not resample regressors; drop --exog")
+    return names
+
+
+def _covariates(
+    data: str,
+    names: tuple[str, ...] | None,
+    source: Any,
+    time_format: str | None,
+    encoding: str | None,
+) -> Any:
+    """The regressor columns of DATA (a :class:`forecast.data.exog.Covariates`), read with the
+    time (and id) columns of the series or panel ``source``; None without --exog."""
+    if names is None:
+        return None
+    from forecast.data.exog import read_covariates
+
+    return read_covariates(
+        data,
+        names,
+        time_col=source.time_col,
+        id_col=getattr(source, "id_col", None),
+        exclude=[source.value_col],
+        time_format=time_format,
+        encoding=encoding,
+    )

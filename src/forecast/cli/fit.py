@@ -45,6 +45,8 @@ def fit(
     missing: o.Missing = MissingChoice.error,
     time_format: o.TimeFormat = None,
     encoding: o.Encoding = None,
+    exog: o.Exog = None,
+    future: o.Future = None,
     fmt: o.Format = FormatChoice.table,
     no_header: o.NoHeader = False,
     quiet: o.Quiet = False,
@@ -58,7 +60,7 @@ def fit(
     come in long format (id, timestamp, mean, bounds); --save writes all of them to one file.
     Exit 1 when a series failed (the others are complete). --device, --seed and --epochs set
     the neural models' parameters of the same names (and win over --param and the config file)."""
-    from forecast.cli.render import progress_allowed, warn_all
+    from forecast.cli.render import note, progress_allowed, warn_all
     from forecast.config import read_config
     from forecast.errors import UsageError
     from forecast.execution.parts import part_files
@@ -102,7 +104,8 @@ def fit(
             intervals=intervals.value,
         )
 
-    if engine is EngineChoice.dask and not wide and part_files(data):
+    exog_names = _check_exog(exog, future, data, wide, name, fallback)
+    if engine is EngineChoice.dask and not wide and part_files(data) and exog_names is None:
         from forecast.cli.parts_run import fit_parts
 
         with limited(policy):
@@ -129,6 +132,12 @@ def fit(
             )
         if done:
             return
+    if exog_names is not None and value_col is None:
+        from forecast.data.exog import value_column
+
+        value_col = value_column(
+            data, exog_names, time_col=time_col, id_col=id_col, encoding=encoding
+        )
     panel = o.load(
         data,
         time_col=time_col,
@@ -148,6 +157,10 @@ def fit(
         raise UsageError("--plot draws one series; on a panel drop --plot (or fit one series)")
     if panel.single is None and global_options.applies(name, len(panel)):
         from forecast.cli.global_run import fit_global
+        from forecast.errors import GLOBAL_EXOG
+
+        if exog_names is not None:
+            raise UsageError(GLOBAL_EXOG)
 
         with limited(policy):
             fit_global(
@@ -168,10 +181,19 @@ def fit(
             "or --param global=true)"
         )
     if panel.single is None:
+        fit_spec = panel_spec()
+        if exog_names is not None:
+            from dataclasses import replace
+
+            covariates, ahead = _read_regressors(
+                data, future, exog_names, panel, time_format, encoding
+            )
+            note(f"regressors: {', '.join(covariates.names)} (future values from {future})", quiet)
+            fit_spec = replace(fit_spec, exog=covariates, future=ahead)
         with limited(policy):
             _fit_panel(
                 panel,
-                panel_spec(),
+                fit_spec,
                 save,
                 output,
                 o.executor(engine, jobs, scheduler),
@@ -184,8 +206,15 @@ def fit(
     if output is not None:
         raise UsageError("--output writes a panel's forecasts; for one series use --format")
     series = panel.single
+    exog_frame, exog_future = None, None
+    if exog_names is not None:
+        exog_frame, exog_future = _regressors(
+            data, future, exog_names, series, steps, time_format, encoding, quiet
+        )
     with progress_enabled(progress_allowed(quiet)), limited(policy):
-        fitted, run = fit_model(series, name, raw_params, steps, levels, intervals.value)
+        fitted, run = fit_model(
+            series, name, raw_params, steps, levels, intervals.value, exog_frame, exog_future
+        )
     run.extra["config"] = {"threads": policy.to_dict()}
     run.extra.update(mo.forecast_device(fitted))
     warn_all(run.summary.notes, quiet)
@@ -225,3 +254,90 @@ def _fit_panel(
         part_size=batch_size(len(panel), executor.workers),
         workers=executor.workers,
     )
+
+
+def _check_exog(
+    exog: str | None,
+    future: str | None,
+    data: str,
+    wide: bool,
+    model: str,
+    fallback: str | None,
+) -> tuple[str, ...] | None:
+    """``--exog``/``--future`` checked before reading anything: the names, or None."""
+    from forecast.data.exog import parse_exog_option
+    from forecast.errors import UsageError
+    from forecast.models.base import EXOG_MODELS
+    from forecast.models.registry import get_spec
+
+    names = parse_exog_option(exog)
+    if names is None:
+        if future is not None:
+            raise UsageError("--future gives the regressors' future values; name them with --exog")
+        return None
+    if future is None:
+        raise UsageError("--exog needs the regressors' values over the horizon; pass --future FILE")
+    for chosen in (model, fallback):
+        if chosen is not None and not get_spec(chosen).factory().supports_exog:
+            raise UsageError(
+                f"{chosen} cannot use regressors; drop --exog or choose a model that takes them "
+                f"({', '.join(EXOG_MODELS)})"
+            )
+    if data == "-" or wide:
+        raise UsageError("--exog reads its columns from a data file; not stdin or --wide")
+    return names
+
+
+def _regressors(
+    data: str,
+    future: str | None,
+    names: tuple[str, ...],
+    series: Any,
+    steps: int,
+    time_format: str | None,
+    encoding: str | None,
+    quiet: bool,
+) -> tuple[Any, Any]:
+    """The regressors at the series' timestamps and over the horizon (from --future)."""
+    from forecast.cli.render import note
+
+    covariates, ahead = _read_regressors(data, future, names, series, time_format, encoding)
+    training = covariates.training(series.y.index)
+    found = ahead.future(series.y.index[-1], series.freq, steps)
+    note(f"regressors: {', '.join(covariates.names)} (future values from {future})", quiet)
+    return training, found
+
+
+def _read_regressors(
+    data: str,
+    future: str | None,
+    names: tuple[str, ...],
+    source: Any,
+    time_format: str | None,
+    encoding: str | None,
+) -> tuple[Any, Any]:
+    """The regressor columns of DATA and of --future, read with the time (and id) columns the
+    series or panel ``source`` was read with."""
+    from forecast.data.exog import read_covariates
+
+    id_col = getattr(source, "id_col", None)
+    covariates = read_covariates(
+        data,
+        names,
+        time_col=source.time_col,
+        id_col=id_col,
+        exclude=[source.value_col],
+        time_format=time_format,
+        encoding=encoding,
+    )
+    assert future is not None
+    ahead = read_covariates(
+        future,
+        covariates.names,
+        time_col=source.time_col,
+        id_col=id_col,
+        time_format=time_format,
+        encoding=encoding,
+        future=True,
+    )
+    return covariates, ahead

@@ -248,3 +248,49 @@ def selected_ids(ids: str | None, ids_file: Path | None) -> list[str] | None:
     if (ids is not None or ids_file is not None) and not chosen:
         raise UsageError("--ids/--ids-file name no series")
     return chosen or None
+
+
+# --- regressors (exogenous covariates) ---------------------------------------------------
+
+EXOG_PANEL = "Regressors"
+Exog = Annotated[
+    str | None,
+    typer.Option(
+        "--exog",
+        metavar="COL[,COL...]|auto",
+        help="Columns of DATA that are regressors (numeric; known in the future), or 'auto' for "
+        "every other numeric column. Needs a model that takes them (the ARIMA family and "
+        "the neural models) and their future values (--future).",
+        rich_help_panel=EXOG_PANEL,
+    ),
+]
+Future = Annotated[
+    str | None,
+    typer.Option(
+        "--future",
+        metavar="FILE",
+        help="The regressors' values over the horizon: the same time (and id) columns as the "
+        "data, one row per future timestamp.",
+        rich_help_panel=EXOG_PANEL,
+    ),
+]
+ExogLag = Annotated[
+    int,
+    typer.Option(
+        "--exog-lag",
+        metavar="N",
+        help="Backtest: the target at t uses the regressors' values at t - N (0: the realised "
+        "values at t, an oracle backtest; N >= gap + horizon: only values known at the origin).",
+        rich_help_panel=EXOG_PANEL,
+    ),
+]
+ExogModels = Annotated[
+    str | None,
+    typer.Option(
+        "--exog-models",
+        metavar="LABEL[,LABEL...]",
+        help="Backtest: only these models get the regressors; the others run without them "
+        "(baselines, or the same model without regressors to compare). Default: every model.",
+        rich_help_panel=EXOG_PANEL,
+    ),
+]

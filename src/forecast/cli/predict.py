@@ -56,6 +56,7 @@ def predict(
     missing: o.Missing = MissingChoice.error,
     time_format: o.TimeFormat = None,
     encoding: o.Encoding = None,
+    future: o.Future = None,
     fmt: o.Format = FormatChoice.table,
     no_header: o.NoHeader = False,
     quiet: o.Quiet = False,
@@ -79,7 +80,6 @@ def predict(
     read_new = functools.partial(
         o.load,
         time_col=time_col,
-        value_col=value_col,
         freq=freq,
         missing=missing,
         time_format=time_format,
@@ -119,9 +119,16 @@ def predict(
                     policy.to_dict(jobs),
                     engine=engine,
                     scheduler=scheduler,
+                    future=future,
+                    time_col=time_col,
+                    time_format=time_format,
+                    encoding=encoding,
                 ),
                 lambda source, freq_default, file_id_col: read_new(
-                    source, freq_default=freq_default, id_col=id_col or file_id_col
+                    source,
+                    freq_default=freq_default,
+                    id_col=id_col or file_id_col,
+                    value_col=value_col,
                 ),
             )
         return
@@ -130,11 +137,22 @@ def predict(
     if device is not None:
         mo.use_device(loaded.model, device)
     new = None
+    names = loaded.model.exog_names_
+    training_info = loaded.metadata.get("training", {})
     if data is not None:
-        new = read_new(data, freq_default=loaded.model.freq_, single=True).single
+        if names and value_col is None:
+            value_col = training_info.get("value_col")
+        new = read_new(
+            data, freq_default=loaded.model.freq_, single=True, value_col=value_col
+        ).single
+    new_exog, ahead = _covariates(
+        names, data, new, future, time_col or training_info.get("time_col"), time_format, encoding
+    )
     with progress_enabled(progress_allowed(quiet)), limited(policy):
         calibration = Calibration.from_defaults(defaults)  # fitted with --intervals conformal
-        model, run = continue_model(loaded.model, new, refit, steps, levels, calibration)
+        model, run = continue_model(
+            loaded.model, new, refit, steps, levels, calibration, new_exog, ahead
+        )
     run.extra["config"] = {"threads": policy.to_dict()}
     run.extra["model_file"] = str(model_file)
     run.extra.update(mo.forecast_device(model))
@@ -163,6 +181,10 @@ class PanelPredict:
     threads: dict[str, Any]
     engine: EngineChoice = EngineChoice.local
     scheduler: str | None = None
+    future: str | None = None
+    time_col: str | None = None
+    time_format: str | None = None
+    encoding: str | None = None
 
 
 def _predict_global(
@@ -207,7 +229,15 @@ def _predict_panel(
                 "with 'forecast fit'",
                 opts.quiet,
             )
-    spec = ContinueSpec(steps, levels, opts.refit, keep_models=opts.save is not None)
+    new_exog, ahead = _panel_covariates(loaded, models, new, opts, file_id_col)
+    spec = ContinueSpec(
+        steps,
+        levels,
+        opts.refit,
+        keep_models=opts.save is not None,
+        new_exog=new_exog,
+        future=ahead,
+    )
     header = {
         "model_file": str(opts.model_file),
         "model": loaded.metadata.get("model"),
@@ -231,3 +261,104 @@ def _predict_panel(
         quiet=opts.quiet,
         no_header=opts.no_header,
     )
+
+
+def _covariates(
+    names: tuple[str, ...],
+    data: str | None,
+    new: Any,
+    future: str | None,
+    time_col: str | None,
+    time_format: str | None,
+    encoding: str | None,
+) -> tuple[Any, Any]:
+    """A model with regressors: their values at the new rows of --data and over the horizon
+    (--future); (None, None) for a model without."""
+    from forecast.data.exog import read_covariates
+    from forecast.errors import UsageError
+
+    if not names:
+        if future is not None:
+            raise UsageError("the model was fitted without regressors; drop --future")
+        return None, None
+    if future is None:
+        raise UsageError(
+            f"the model has regressors ({', '.join(names)}); pass their values over the "
+            "horizon with --future FILE"
+        )
+    if data == "-":
+        raise UsageError("a model with regressors reads --data from a file, not stdin")
+    new_exog = None
+    if data is not None and new is not None:
+        new_exog = read_covariates(
+            data,
+            names,
+            time_col=new.time_col,
+            exclude=[new.value_col],
+            time_format=time_format,
+            encoding=encoding,
+            option="--data",
+        )
+    column = time_col or (new.time_col if new is not None else None)
+    if column is None:
+        raise UsageError("pass --time-col NAME: the time column of --future")
+    ahead = read_covariates(
+        future,
+        names,
+        time_col=column,
+        time_format=time_format,
+        encoding=encoding,
+        future=True,
+    )
+    return new_exog, ahead
+
+
+def _panel_covariates(
+    loaded: LoadedPanel,
+    models: list[tuple[str, Any]],
+    new: Panel | None,
+    opts: PanelPredict,
+    id_col: str | None,
+) -> tuple[Any, Any]:
+    """A panel's models with regressors: --data's regressor columns and --future's."""
+    from forecast.data.exog import read_covariates
+    from forecast.errors import UsageError
+
+    names = next((m.exog_names_ for _, m in models if m.exog_names_), ())
+    if not names:
+        if opts.future is not None:
+            raise UsageError("the models were fitted without regressors; drop --future")
+        return None, None
+    if opts.future is None:
+        raise UsageError(
+            f"the models have regressors ({', '.join(names)}); pass their values over the "
+            "horizon with --future FILE"
+        )
+    series = loaded.metadata.get("panel", {}).get("series", [{}])
+    time_col = opts.time_col or series[0].get("training", {}).get("time_col")
+    if time_col is None:
+        raise UsageError("pass --time-col NAME: the time column of --future")
+    new_exog = None
+    if new is not None and opts.data is not None:
+        if opts.data == "-":
+            raise UsageError("models with regressors read --data from a file, not stdin")
+        new_exog = read_covariates(
+            opts.data,
+            names,
+            time_col=new.time_col,
+            id_col=new.id_col,
+            exclude=[new.value_col],
+            time_format=opts.time_format,
+            encoding=opts.encoding,
+            option="--data",
+        )
+    ahead = read_covariates(
+        opts.future,
+        names,
+        time_col=time_col,
+        id_col=id_col,
+        time_format=opts.time_format,
+        encoding=opts.encoding,
+        future=True,
+    )
+    return new_exog, ahead

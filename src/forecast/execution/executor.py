@@ -67,6 +67,8 @@ class SeriesTasks(Sequence[tuple[Any, ...]]):
     def __getitem__(self, i: int | slice) -> tuple[Any, ...] | list[tuple[Any, ...]]:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
+        if not -len(self) <= i < len(self):  # ends iteration (a panel of one answers any i)
+            raise IndexError(i)
         return (self.panel[i], *self.extra)
 
 

@@ -74,7 +74,7 @@ class SarimaxSpec:
         p = len(self.p) if isinstance(self.p, tuple) else self.p
         return p + self.q + self.seasonal[0] + self.seasonal[2]
 
-    def build(self, y: np.ndarray) -> Any:
+    def build(self, y: np.ndarray, exog: np.ndarray | None = None) -> Any:
         from statsmodels.tsa.arima.model import ARIMA
         from statsmodels.tsa.statespace.sarimax import SARIMAX
 
@@ -82,6 +82,7 @@ class SarimaxSpec:
         try:
             model = kind(
                 y,
+                exog=exog,
                 order=self.order,
                 seasonal_order=self.seasonal,
                 trend=None if self.trend == "n" else self.trend,
@@ -170,6 +171,7 @@ class Estimate:
     notes: tuple[str, ...] = ()
     stats: dict[str, float] | None = None  # the estimator's own fit statistics (OLS), if not MLE
     estimation: str = "exact maximum likelihood"
+    exog_index: tuple[int, ...] = ()  # positions of the regression coefficients in params
 
 
 COMPILED = "exact maximum likelihood (CSS start, L-BFGS-B, compiled Kalman filter)"
@@ -269,6 +271,75 @@ def estimate_statsmodels(spec: SarimaxSpec, y: np.ndarray, model_name: str) -> E
     return Estimate(params, bse, tuple(model.param_names), notes)
 
 
+EXOG_ESTIMATION = (
+    "exact maximum likelihood of the regression with ARIMA errors (statsmodels SARIMAX state "
+    "space, as R's arima(xreg=); standard errors from the numerical Hessian)"
+)
+
+
+def estimate_exog(
+    spec: SarimaxSpec,
+    y: np.ndarray,
+    X: np.ndarray,
+    exog_names: Sequence[str],
+    model_name: str,
+) -> Estimate:
+    """Regression with ARIMA errors, y_t = X_t b + u_t with u_t the ARIMA model of ``spec``
+    (statsmodels SARIMAX ``exog``, R's ``arima(xreg=)``): b and the ARIMA parameters by exact
+    Gaussian maximum likelihood in statsmodels' state space (the regression on levels, the
+    differencing in the state, starting values by OLS on the differenced data). L-BFGS first,
+    Nelder-Mead from there when it does not converge."""
+    import statsmodels.tsa.arima.model  # noqa: F401  (its warning filters first, see filtered)
+
+    check_trend(spec)
+    if spec.form != "mean":
+        raise UsageError(f"{model_name}: regressors need maximum likelihood (method=mle)")
+    model = spec.build(y, X)
+    fits: list[Any] = []
+    error: Exception | None = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for kwargs in (
+            {"method_kwargs": {"maxiter": 1000, "pgtol": 1e-9, "factr": 10.0}},
+            {"method_kwargs": {"method": "nm", "maxiter": 4000}},
+        ):
+            if fits:
+                kwargs = {**kwargs, "start_params": fits[-1].params}
+            try:
+                res = model.fit(cov_type="approx", **kwargs)
+            except (ValueError, np.linalg.LinAlgError, IndexError) as exc:
+                error = exc
+                continue
+            fits.append(res)
+            if _converged(res):
+                break
+    if not fits:
+        raise ComputeError(f"{model_name} {spec.describe()} with regressors failed: {error}")
+    res = max(fits, key=lambda r: (_converged(r), np.nan_to_num(r.llf, nan=-np.inf)))
+    params = np.asarray(res.params, dtype="float64")
+    if not np.isfinite(params).all() or not np.isfinite(res.llf):
+        raise ComputeError(
+            f"{model_name} {spec.describe()} with regressors gave non-finite parameters; try a "
+            "simpler order or fewer regressors"
+        )
+    raw_names = list(model.param_names)
+    # statsmodels' ARIMA lays out [trend terms, regressors, ARMA, sigma2] and names a drift
+    # "x1" too: the regressors follow the trend terms
+    first = {"n": 0, "c": 1, "t": 1, "ct": 2}[spec.trend]
+    index = tuple(range(first, first + X.shape[1]))
+    names = list(raw_names)
+    for i, name in zip(index, exog_names, strict=True):
+        names[i] = str(name)
+    bse = np.asarray(res.bse, dtype="float64")
+    notes: tuple[str, ...] = ()
+    if not _converged(res):
+        notes = (
+            f"{model_name} {spec.describe()}: the likelihood optimisation with regressors did "
+            "not converge; the forecasts may be unreliable",
+        )
+    return Estimate(params, bse, tuple(names), notes, estimation=EXOG_ESTIMATION, exog_index=index)
+
+
 NELDER_MEAD = "Nelder-Mead (2000 iterations) from there"
 _ESTIMATORS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("innovations MLE", {"method": "innovations_mle"}),
@@ -309,8 +380,10 @@ class StateSpaceForecaster(BaseForecaster):
     intercepts) are re-filtered by statsmodels on update instead.
     """
 
+    supports_exog = True
     spec_: SarimaxSpec
-    params_: np.ndarray
+    params_: np.ndarray  # the ARIMA parameters (the filter's), without the regression's
+    exog_coef_: np.ndarray = np.zeros(0)  # b of y = X b + u: one per regressor
     results_: Any
     kalman_start_: int
     system_: kalman.StateSpace | None
@@ -324,19 +397,40 @@ class StateSpaceForecaster(BaseForecaster):
         notes: tuple[str, ...] = (),
     ) -> None:
         self.spec_ = spec
-        self.params_ = estimate.params
+        keep = np.ones(estimate.params.size, bool)
+        keep[list(estimate.exog_index)] = False
+        self.params_ = estimate.params[keep]
+        self.exog_coef_ = estimate.params[list(estimate.exog_index)]
         self._start_filter(self.y_.size)
         self.summary_ = self._summarise(estimate, extra or {}, notes + estimate.notes)
 
     def _start_filter(self, n: int) -> None:
         """statsmodels filters ``y_[:n]``; the rest is carried by the Kalman module."""
         self.kalman_start_ = n
-        self.results_ = filtered(self.spec_, self.y_[:n], self.params_)
+        self.results_ = filtered(self.spec_, self._errors(self.y_[:n], self.X_, 0), self.params_)
         names = self.results_.model.param_names
         found = kalman.from_statsmodels(self.results_, dict(zip(names, self.params_, strict=True)))
         self.system_, self.state_ = found if found is not None else (None, None)
         if n < self.y_.size:
             self._update(self.y_[n:])
+
+    def _errors(self, y: np.ndarray, X: np.ndarray | None, start: int) -> np.ndarray:
+        """u = y - X b, the ARIMA part the filter runs on; ``X`` from row ``start``."""
+        if not self.exog_names_ or X is None:
+            return y
+        return y - X[start : start + y.size] @ self.exog_coef_
+
+    def _predict_exog(
+        self, horizon: int, levels: tuple[float, ...], future: np.ndarray
+    ) -> tuple[np.ndarray, Bands, str]:
+        """The forecast of u plus X_future b (b taken as known, as SARIMAX's forecasts)."""
+        mean, bands, method = self._predict(horizon, levels)
+        shift = future @ self.exog_coef_
+        return (
+            mean + shift,
+            {lv: (lo + shift, hi + shift) for lv, (lo, hi) in bands.items()},
+            method,
+        )
 
     def _summarise(
         self, estimate: Estimate, extra: dict[str, Any], notes: tuple[str, ...]
@@ -393,20 +487,24 @@ class StateSpaceForecaster(BaseForecaster):
         return mean, bands, KALMAN
 
     def _update(self, new: np.ndarray) -> None:
+        new = self._errors(new, self.X_, self.y_.size - new.size)
         if self.system_ is not None and self.state_ is not None:
             self.state_ = kalman.filter_values(self.system_, self.state_, new)
         else:
             self.kalman_start_ = self.y_.size
-            self.results_ = filtered(self.spec_, self.y_, self.params_)
+            self.results_ = filtered(self.spec_, self._errors(self.y_, self.X_, 0), self.params_)
 
     def _fitted_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        return {"spec": self.spec_.to_dict(), "kalman_start": self.kalman_start_}, {
-            "params": self.params_
-        }
+        arrays = {"params": self.params_}
+        if self.exog_names_:
+            arrays["exog_coef"] = self.exog_coef_
+        return {"spec": self.spec_.to_dict(), "kalman_start": self.kalman_start_}, arrays
 
     def _restore(self, fitted: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         self.spec_ = SarimaxSpec.from_dict(fitted["spec"])
         self.params_ = np.asarray(arrays["params"], dtype="float64")
+        if "exog_coef" in arrays:
+            self.exog_coef_ = np.asarray(arrays["exog_coef"], dtype="float64")
         self._start_filter(min(int(fitted["kalman_start"]), self.y_.size))
 
     def forecast_from(
@@ -415,22 +513,45 @@ class StateSpaceForecaster(BaseForecaster):
         origins: Sequence[int] | np.ndarray,
         horizon: int,
         levels: Sequence[float] = (),
+        exog: pd.DataFrame | None = None,
     ) -> ForecastBatch:
         """One fixed-parameter Kalman pass over ``history`` gives the predicted state at every
-        origin; the forecasts from all origins are then propagated together."""
+        origin; the forecasts from all origins are then propagated together. With regressors,
+        the pass runs on u = y - X b and X b is added back to every forecast (``exog`` holds
+        the realised regressors up to the last origin's horizon)."""
         self._check_fitted()
         positions = np.asarray(origins, dtype=int)
         values = np.asarray(history, dtype="float64")[: int(positions.max()) + 1]
+        shift = None
+        if self.exog_names_:
+            from forecast.models.base import exog_matrix
+
+            if exog is None:
+                raise UsageError(f"{self.name}: the model has regressors; pass exog")
+            need = int(positions.max()) + 1 + horizon
+            if len(exog) < need:
+                raise UsageError(
+                    f"{self.name}: the regressors cover {len(exog)} rows; forecasts from the "
+                    f"last origin need {need}"
+                )
+            X = exog_matrix(exog[list(self.exog_names_)].iloc[:need], need, "forecast")
+            values = self._errors(values, X, 0)
+            xb = X @ self.exog_coef_
+            shift = xb[positions[:, None] + 1 + np.arange(horizon)[None, :]]  # [O, horizon]
+        elif exog is not None:
+            raise UsageError(f"{self.name}: the model was fitted without regressors")
         res = filtered(self.spec_, values, self.params_)
         names = res.model.param_names
         found = kalman.from_statsmodels(res, dict(zip(names, self.params_, strict=True)))
         if found is None:  # a system the Kalman module does not cover: one filter per origin
-            return super().forecast_from(history, positions, horizon, levels)
+            return super().forecast_from(history, positions, horizon, levels, exog)
         system, _ = found
         fr = res.filter_results
         a = fr.predicted_state[:, positions + 1].T  # [O, k]
         P = np.moveaxis(fr.predicted_state_cov[:, :, positions + 1], -1, 0)  # [O, k, k]
         mean, variance = kalman.forecast_many(system, a, P, positions + 1, horizon)
+        if shift is not None:
+            mean = mean + shift
         levels = check_levels(levels)
         return ForecastBatch(positions, mean, normal_bands(mean, np.sqrt(variance), levels), KALMAN)
 
@@ -475,7 +596,20 @@ class StateSpaceForecaster(BaseForecaster):
     ) -> None:
         if spec.form == "mean":
             spec = replace(spec, exact_diffuse=True)
-        self._set_fitted(spec, estimate_mle(spec, y, self.name), extra, notes)
+        if self.exog_names_ and self.X_ is not None:
+            estimate = estimate_exog(spec, y, self.X_, self.exog_names_, self.name)
+        else:
+            estimate = estimate_mle(spec, y, self.name)
+        self._set_fitted(spec, estimate, extra, notes)
+
+    def _regression_errors(self, y: np.ndarray) -> np.ndarray:
+        """y less its OLS fit on the regressors (and a constant): what order selection looks
+        at when the model has regressors (the final fit estimates them jointly)."""
+        if not self.exog_names_ or self.X_ is None:
+            return y
+        design = np.column_stack([np.ones(y.size), self.X_])
+        beta, *_ = np.linalg.lstsq(design, y, rcond=None)
+        return y - self.X_ @ beta[1:]
 
 
 def _order(value: Any, length: int, name: str) -> tuple[int, ...]:
@@ -513,7 +647,9 @@ class Ar(StateSpaceForecaster):
             raise UsageError(f"ar: method must be mle or ols, got {self.method!r}")
         if self.method == "ols" and trend not in ("n", "c"):
             raise UsageError("ar: method=ols takes trend n or c")
-        p, selection = self._order(y, trend)
+        if self.method == "ols" and self.exog_names_:
+            raise UsageError("ar: regressors need method=mle (regression with AR errors)")
+        p, selection = self._order(self._regression_errors(y), trend)
         spec = SarimaxSpec(
             p,
             0,

@@ -24,6 +24,7 @@ from forecast.models.arima import (
     Estimate,
     SarimaxSpec,
     StateSpaceForecaster,
+    estimate_exog,
     estimate_mle,
 )
 
@@ -96,6 +97,8 @@ class AutoArima(StateSpaceForecaster):
     def _fit(self, y: np.ndarray) -> None:
         if self.ic not in ("aic", "aicc", "bic", "hqic"):
             raise UsageError(f"auto-arima: ic must be aic, aicc, bic or hqic, got {self.ic!r}")
+        full = y
+        y = self._regression_errors(y)  # with regressors: the orders are chosen on y - X b_ols
         period, source = (None, "not seasonal")
         if self.seasonal:
             period, source = resolve_period(self.period, y, self.freq_)
@@ -129,6 +132,12 @@ class AutoArima(StateSpaceForecaster):
             notes.append(f"auto-arima: fell back to {spec.describe()}")
         else:
             spec, estimate, how = found
+        if self.exog_names_ and self.X_ is not None:
+            estimate = estimate_exog(spec, full, self.X_, self.exog_names_, self.name)
+            how += (
+                "; orders chosen on the residuals of an OLS regression on the regressors, then "
+                "estimated jointly with them"
+            )
         extra = {
             "selection": f"{'stepwise' if self.stepwise else 'exhaustive'} search by "
             f"{self.ic.upper()}; {describe_period(period, source)}{how}"

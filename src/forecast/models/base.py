@@ -173,16 +173,21 @@ class BaseForecaster(ABC):
 
     name: ClassVar[str]
     min_obs: ClassVar[int] = 3
+    supports_exog: ClassVar[bool] = False  # takes regressors (known future covariates)
 
     y_: np.ndarray
     freq_: str
     start_: pd.Timestamp
     end_: pd.Timestamp
     summary_: ModelSummary
+    exog_names_: tuple[str, ...] = ()  # the regressors fitted on (none: the class default)
+    X_: np.ndarray | None = None  # [n, k] their values over y_
 
     # --- the contract ---------------------------------------------------------------------
 
-    def fit(self, y: pd.Series) -> Self:
+    def fit(self, y: pd.Series, exog: pd.DataFrame | None = None) -> Self:
+        """Estimate on ``y``; ``exog`` holds the regressors at the same timestamps (one numeric
+        column each), for the models that take them (``supports_exog``)."""
         values = _finite_values(y, "fit")
         if values.size < self.min_obs:
             raise InputError(
@@ -191,16 +196,39 @@ class BaseForecaster(ABC):
         self.freq_ = series_freq(y)
         self.start_, self.end_ = pd.Timestamp(y.index[0]), pd.Timestamp(y.index[-1])
         self.y_ = values
+        if exog is not None:
+            if not self.supports_exog:
+                raise UsageError(
+                    f"{self.name} cannot use regressors; drop --exog or choose a model that "
+                    f"takes them ({', '.join(EXOG_MODELS)})"
+                )
+            self.exog_names_ = tuple(str(c) for c in exog.columns)
+            self.X_ = exog_matrix(exog, values.size, "fit")
+        else:
+            self.exog_names_, self.X_ = (), None
         self._fit(values)
         return self
 
-    def predict(self, horizon: int, levels: Sequence[float] = ()) -> Forecast:
+    def predict(
+        self,
+        horizon: int,
+        levels: Sequence[float] = (),
+        exog_future: pd.DataFrame | None = None,
+    ) -> Forecast:
+        """``exog_future``: the regressors' values over the horizon (its first ``horizon``
+        rows), required when the model was fitted with regressors."""
         self._check_fitted()
         horizon = check_horizon(horizon)
         levels = check_levels(levels)
+        if not self.exog_names_ and exog_future is not None:
+            raise UsageError(f"{self.name}: the model was fitted without regressors; drop --future")
         with warnings.catch_warnings(record=True) as caught:  # numpy's, said once below
             warnings.simplefilter("always", RuntimeWarning)
-            mean, bands, method = self._predict(horizon, levels)
+            if self.exog_names_:
+                future = self._future_matrix(exog_future, horizon)
+                mean, bands, method = self._predict_exog(horizon, levels, future)
+            else:
+                mean, bands, method = self._predict(horizon, levels)
         finite = np.isfinite(mean).all() and all(
             np.isfinite(lo).all() and np.isfinite(hi).all() for lo, hi in bands.values()
         )
@@ -230,11 +258,22 @@ class BaseForecaster(ABC):
             interval_method=method,
         )
 
-    def update(self, y_new: pd.Series) -> Self:
+    def update(self, y_new: pd.Series, exog_new: pd.DataFrame | None = None) -> Self:
         self._check_fitted()
         values = _finite_values(y_new, "update")
         if values.size == 0:
             return self
+        if self.exog_names_:
+            if exog_new is None:
+                raise UsageError(
+                    f"{self.name}: the model has regressors ({', '.join(self.exog_names_)}); "
+                    "new observations need their values too"
+                )
+            new_x = exog_matrix(exog_new[list(self.exog_names_)], values.size, "update")
+            assert self.X_ is not None
+            self.X_ = np.vstack([self.X_, new_x])
+        elif exog_new is not None:
+            raise UsageError(f"{self.name}: the model was fitted without regressors")
         if isinstance(y_new.index, pd.DatetimeIndex):
             expected = pd.date_range(self.end_, periods=2, freq=self.freq_)[1]
             if y_new.index[0] != expected:
@@ -249,10 +288,41 @@ class BaseForecaster(ABC):
         self._update(values)
         return self
 
-    def refit(self, y: pd.Series) -> Self:
+    def refit(self, y: pd.Series, exog: pd.DataFrame | None = None) -> Self:
         """Re-estimate on ``y`` (the training data plus new observations). The default is a
         fresh model with the same hyperparameters; neural models fine-tune instead."""
-        return type(self)(**self.get_params()).fit(y)
+        return type(self)(**self.get_params()).fit(y, exog)
+
+    def exog_frame(self) -> pd.DataFrame | None:
+        """The regressors over the training data (and updates), as a frame; None without."""
+        if not self.exog_names_ or self.X_ is None:
+            return None
+        index = pd.date_range(self.start_, periods=self.y_.size, freq=self.freq_)
+        return pd.DataFrame(self.X_, index=index, columns=list(self.exog_names_))
+
+    def _future_matrix(self, exog_future: pd.DataFrame | None, horizon: int) -> np.ndarray:
+        names = ", ".join(self.exog_names_)
+        if exog_future is None:
+            raise UsageError(
+                f"{self.name}: the model has regressors ({names}); pass their future values "
+                "with --future FILE"
+            )
+        lacking = [c for c in self.exog_names_ if c not in exog_future.columns]
+        if lacking:
+            raise InputError(
+                f"the future covariates lack the column {lacking[0]!r}; the model needs {names}"
+            )
+        if len(exog_future) < horizon:
+            raise InputError(
+                f"the future covariates have {len(exog_future)} rows; the horizon needs {horizon}"
+            )
+        return exog_matrix(exog_future[list(self.exog_names_)].iloc[:horizon], horizon, "predict")
+
+    def _predict_exog(
+        self, horizon: int, levels: tuple[float, ...], future: np.ndarray
+    ) -> tuple[np.ndarray, Bands, str]:
+        """The forecast given the regressors' future values ``future`` [horizon, k]."""
+        raise UsageError(f"{self.name} cannot use regressors")
 
     def summary(self) -> ModelSummary:
         self._check_fitted()
@@ -282,9 +352,12 @@ class BaseForecaster(ABC):
         origins: Sequence[int] | np.ndarray,
         horizon: int,
         levels: Sequence[float] = (),
+        exog: pd.DataFrame | None = None,
     ) -> ForecastBatch:
         """Forecasts with the fitted parameters (no re-estimation) from each origin, a position
         in ``history``: the state at origin t is built from ``history[: t + 1]`` alone.
+        ``exog``: the regressors over ``history`` and at least ``horizon`` rows after the last
+        origin (the realised values: an oracle forecast).
 
         This default rebuilds the model on each prefix through the model-file state, which is
         right for every model; models override it with something faster.
@@ -293,7 +366,10 @@ class BaseForecaster(ABC):
         levels = check_levels(levels)
         positions = np.asarray(origins, dtype=int)
         forecasts = [
-            self.rebased(history.iloc[: t + 1]).predict(horizon, levels) for t in positions
+            self.rebased(
+                history.iloc[: t + 1], None if exog is None else exog.iloc[: t + 1]
+            ).predict(horizon, levels, None if exog is None else exog.iloc[t + 1 : t + 1 + horizon])
+            for t in positions
         ]
         return ForecastBatch(
             origins=positions,
@@ -308,9 +384,9 @@ class BaseForecaster(ABC):
             interval_method=forecasts[0].interval_method if forecasts else "",
         )
 
-    def rebased(self, history: pd.Series) -> Self:
-        """The same fitted parameters, with the state built from ``history`` instead of the
-        training data (which it replaces as ``y_``)."""
+    def rebased(self, history: pd.Series, exog: pd.DataFrame | None = None) -> Self:
+        """The same fitted parameters, with the state built from ``history`` (and its
+        regressors ``exog``) instead of the training data (which it replaces as ``y_``)."""
         meta, arrays = self.get_state()
         values = _finite_values(history, "rebase")
         meta = {
@@ -319,7 +395,12 @@ class BaseForecaster(ABC):
             "end": pd.Timestamp(history.index[-1]).isoformat(),
             "n": int(values.size),
         }
-        return type(self).from_state(meta, {**arrays, "y": values})
+        arrays = {**arrays, "y": values}
+        if self.exog_names_:
+            if exog is None:
+                raise UsageError(f"{self.name}: the model has regressors; pass exog")
+            arrays["exog"] = exog_matrix(exog[list(self.exog_names_)], values.size, "rebase")
+        return type(self).from_state(meta, arrays)
 
     # --- model files ----------------------------------------------------------------------
 
@@ -336,6 +417,10 @@ class BaseForecaster(ABC):
             "summary": self.summary_.to_dict(),
             "fitted": fitted,
         }
+        if self.exog_names_:
+            assert self.X_ is not None
+            meta["exog"] = list(self.exog_names_)
+            arrays = {**arrays, "exog": self.X_}
         return meta, {"y": self.y_, **arrays}
 
     @classmethod
@@ -346,6 +431,9 @@ class BaseForecaster(ABC):
         model.start_ = pd.Timestamp(meta["start"])
         model.end_ = pd.Timestamp(meta["end"])
         model.summary_ = ModelSummary.from_dict(meta["summary"])
+        if meta.get("exog"):
+            model.exog_names_ = tuple(str(c) for c in meta["exog"])
+            model.X_ = np.asarray(arrays["exog"], dtype="float64")
         model._restore(meta["fitted"], arrays)
         return model
 
@@ -389,6 +477,41 @@ def series_freq(y: pd.Series) -> str:
     if inferred is None:
         raise InputError("cannot tell the series' frequency; pass --freq")
     return str(inferred)
+
+
+EXOG_MODELS = (
+    "ar",
+    "ma",
+    "arma",
+    "arima",
+    "sarima",
+    "auto-arima",
+    "rnn",
+    "lstm",
+    "gru",
+    "transformer",
+)
+
+
+def exog_matrix(exog: pd.DataFrame, n: int, what: str) -> np.ndarray:
+    """The regressors as a float64 [n, k] matrix; non-numeric, missing or infinite refused."""
+    if not isinstance(exog, pd.DataFrame):
+        raise UsageError(f"{what}: exog must be a DataFrame with one column per regressor")
+    if len(exog) != n:
+        raise InputError(f"{what}: the regressors have {len(exog)} rows for {n} observations")
+    try:
+        values = exog.to_numpy(dtype="float64")
+    except (TypeError, ValueError):
+        raise InputError(f"{what}: the regressors must be numeric") from None
+    bad = ~np.isfinite(values)
+    if bad.any():
+        row = int(np.argmax(bad.any(axis=1)))
+        col = exog.columns[int(np.argmax(bad[row]))]
+        raise InputError(
+            f"{what}: regressor {col!r} is missing or infinite at {exog.index[row]}; every "
+            "regressor needs a value at every timestamp"
+        )
+    return values.reshape(n, exog.shape[1])
 
 
 def _finite_values(y: pd.Series, what: str) -> np.ndarray:

@@ -226,6 +226,7 @@ class Ensemble(BaseForecaster):
         origins: Sequence[int] | np.ndarray,
         horizon: int,
         levels: Sequence[float] = (),
+        exog: pd.DataFrame | None = None,  # never given: the model takes no regressors
     ) -> ForecastBatch:
         """Each member's forecasts from every origin (its own fast path), combined."""
         self._check_fitted()
@@ -242,7 +243,7 @@ class Ensemble(BaseForecaster):
         method = self._interval_method([b.interval_method for b in batches])
         return ForecastBatch(np.asarray(origins, dtype=int), mean, bands, method)
 
-    def rebased(self, history: pd.Series) -> Self:
+    def rebased(self, history: pd.Series, exog: pd.DataFrame | None = None) -> Self:
         copy = type(self)(**self.get_params())
         copy.y_ = np.asarray(history, dtype="float64")
         copy.freq_, copy.summary_ = self.freq_, self.summary_

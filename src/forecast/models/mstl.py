@@ -155,7 +155,7 @@ class Mstl(BaseForecaster):
         adjusted = new - self.season_at(start + np.arange(new.size))
         self.inner_.update(series_after(adjusted, self.inner_.end_, self.freq_))
 
-    def rebased(self, history: pd.Series) -> Self:
+    def rebased(self, history: pd.Series, exog: pd.DataFrame | None = None) -> Self:
         values = np.asarray(history, dtype="float64")
         copy = type(self)(**self.get_params())
         copy.y_, copy.freq_, copy.summary_ = values, self.freq_, self.summary_

@@ -281,6 +281,13 @@ def _arima_specs() -> list[ModelSpec]:
                 Param("d", "int", 0, "differences before the lag search", minimum=0),
                 Param("one_se", "bool", False, "largest penalty within one SE of the best"),
                 TREND,
+                Param(
+                    "exog_lags",
+                    "int",
+                    2,
+                    "with --exog: regressor lags 0..exog_lags offered to the lasso",
+                    minimum=0,
+                ),
             ),
         ),
     ]

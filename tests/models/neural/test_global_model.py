@@ -126,9 +126,11 @@ def test_batches_gather_each_series_own_values_and_phase():
         0,
         bounds=torch.from_numpy(bounds),
         shift=torch.from_numpy(shift),
+        embed=True,  # the series index comes back for the network's embeddings
     )
     origins = np.concatenate([split.train, split.validation])
     x, target, sid = trainer.batch(data, torch.from_numpy(origins))
+    assert sid is not None
     for row, g in enumerate(origins):
         i = int(np.searchsorted(bounds, g, side="right") - 1)
         t = g - bounds[i]

@@ -88,6 +88,7 @@ class NeuralForecaster(BaseForecaster):
     """Shared machinery of the four neural models; a subclass describes its network."""
 
     min_obs = 70
+    supports_exog = True  # extra input channels over the window + future values to the head
     kind: ClassVar[str]
     title: ClassVar[str]
 
@@ -127,6 +128,9 @@ class NeuralForecaster(BaseForecaster):
     cal_limit_: int | None  # largest step ahead that may be calibrated (None: any in the stretch)
     trained_on_: str
     fitted_info_: dict[str, Any]
+    exog_center_: np.ndarray  # [k] the regressors' scaling (training samples only)
+    exog_scale_: np.ndarray  # [k]
+    cal_exog_: np.ndarray | None = None  # [m, k] the regressors over cal_values_
 
     _warm_start: NeuralForecaster | None = None  # set by refit(): fine-tune from these weights
     _residuals: np.ndarray | None = None  # calibration errors cache [n_cal, K]
@@ -159,7 +163,12 @@ class NeuralForecaster(BaseForecaster):
         cal_origins = np.arange(first, y.size - 1, dtype=np.int64)
         self._train_and_calibrate(y, split, cal_origins, None, shape_notes, warm)
 
-    def fit_origins(self, y: pd.Series, origins: np.ndarray | Sequence[int]) -> Self:
+    def fit_origins(
+        self,
+        y: pd.Series,
+        origins: np.ndarray | Sequence[int],
+        exog: pd.DataFrame | None = None,
+    ) -> Self:
         """Train on the samples whose origin t is in ``origins`` only: input
         ``y[t-window+1 .. t]``, targets ``y[t+1 .. t+horizon]`` (``horizon`` as in
         :meth:`target_length`). The caller guarantees those positions may be used (a purged
@@ -173,6 +182,13 @@ class NeuralForecaster(BaseForecaster):
         self.freq_ = series_freq(y)
         self.start_, self.end_ = pd.Timestamp(y.index[0]), pd.Timestamp(y.index[-1])
         self.y_ = values
+        if exog is not None:
+            from forecast.models.base import exog_matrix
+
+            self.exog_names_ = tuple(str(c) for c in exog.columns)
+            self.X_ = exog_matrix(exog, values.size, "fit_origins")
+        else:
+            self.exog_names_, self.X_ = (), None
         self._warm_start = None
         shape_notes = self._choose_shape(values, detect=False)
         chosen = np.unique(np.asarray(origins, dtype=np.int64))
@@ -182,14 +198,14 @@ class NeuralForecaster(BaseForecaster):
         self._train_and_calibrate(values, split, cal_origins, self.horizon_, shape_notes, None)
         return self
 
-    def refit(self, y: pd.Series) -> Self:
+    def refit(self, y: pd.Series, exog: pd.DataFrame | None = None) -> Self:
         """Fine-tune the current weights on ``y`` (the training data and what followed) for
         ``finetune_epochs``, keeping window, horizon, period and scaler."""
         self._check_fitted()
         model = type(self)(**self.get_params())
         model._warm_start = self
         try:
-            model.fit(y)
+            model.fit(y, exog)
         finally:
             model._warm_start = None
         return model
@@ -234,6 +250,10 @@ class NeuralForecaster(BaseForecaster):
         self.period_, self.window_, self.horizon_ = warm.period_, warm.window_, warm.horizon_
         self.out_, self.calendar_period_ = warm.out_, warm.calendar_period_
         self.anchor_, self.scaler_ = warm.anchor_, warm.scaler_
+        if warm.exog_names_ != self.exog_names_:
+            raise UsageError(f"{self.name}: fine-tuning needs the same regressors as the fit")
+        if self.exog_names_:
+            self.exog_center_, self.exog_scale_ = warm.exog_center_, warm.exog_scale_
 
     def _train_and_calibrate(
         self,
@@ -249,8 +269,13 @@ class NeuralForecaster(BaseForecaster):
         if warm is None:
             read = touched(every, self.window_, self.out_, y.size)
             self.scaler_ = Scaler.fit(y[read], cast(ScalerKind, self.scaler))
-        input_size = 3 if self.calendar_period_ else 1
-        self.arch_ = self._architecture(input_size, self.window_, self.out_)
+            if self.X_ is not None:  # the regressors' scaling: the same training positions
+                center = self.X_[read].mean(axis=0)
+                scale = self.X_[read].std(axis=0)
+                self.exog_center_, self.exog_scale_ = center, np.where(scale > 0, scale, 1.0)
+        k = len(self.exog_names_)
+        input_size = (3 if self.calendar_period_ else 1) + k
+        self.arch_ = {**self._architecture(input_size, self.window_, self.out_), "exog_size": k}
         phase0 = self._phase(self.start_)
         config = trainer.TrainConfig(
             lr=self.lr,
@@ -271,7 +296,12 @@ class NeuralForecaster(BaseForecaster):
             series = dev.to_device(
                 torch.from_numpy(self.scaler_.transform(y).astype(np.float32)), choice
             )
-            data = trainer.Windows(series, self.window_, self.out_, self.calendar_period_, phase0)
+            exog = None
+            if self.X_ is not None:
+                exog = dev.to_device(torch.from_numpy(self._scaled_exog(self.X_)), choice)
+            data = trainer.Windows(
+                series, self.window_, self.out_, self.calendar_period_, phase0, exog
+            )
             action = "fine-tuning" if warm is not None else "training"
             result = trainer.train(net, data, split, config, choice, f"{action} {self.name}")
         self.net_ = net.cpu().eval()
@@ -280,6 +310,8 @@ class NeuralForecaster(BaseForecaster):
         first = int(cal_origins[0]) - self.window_ + 1
         last = int(cal_origins[-1]) + (cal_limit or y.size)
         self.cal_values_ = y[first : min(last, y.size - 1) + 1].copy()
+        if self.X_ is not None:
+            self.cal_exog_ = self.X_[first : min(last, y.size - 1) + 1].copy()
         self.cal_origins_ = cal_origins - first
         self.cal_offset_ = steps_between(self.anchor_, self.start_, self.freq_) + first
         self.cal_limit_ = cal_limit
@@ -377,12 +409,50 @@ class NeuralForecaster(BaseForecaster):
                 "scaler": self.scaler_.to_dict(),
                 "interval_method": CONFORMAL,
                 "architecture": self.arch_,
+                **self._regressor_info(),
             },
         )
 
     # --- forecasting --------------------------------------------------------------------------
 
-    def _predict(self, horizon: int, levels: tuple[float, ...]) -> tuple[np.ndarray, Bands, str]:
+    def _scaled_exog(self, values: np.ndarray) -> np.ndarray:
+        """The regressors scaled as in training, float32 ``[rows, k]``."""
+        return ((values - self.exog_center_) / self.exog_scale_).astype(np.float32)
+
+    def _regressor_info(self) -> dict[str, Any]:
+        if not self.exog_names_:
+            return {}
+        return {
+            "regressors": list(self.exog_names_),
+            "regressor_scaling": {
+                "center": [float(v) for v in self.exog_center_],
+                "scale": [float(v) for v in self.exog_scale_],
+                "fitted_on": "the values the training and validation samples read",
+            },
+        }
+
+    def _exog_span(self, steps: int) -> int:
+        """Rows of regressors one forecast of ``steps`` reads: the window and whole head
+        blocks (rows past the horizon only reach outputs that are dropped)."""
+        return self.window_ + math.ceil(steps / self.out_) * self.out_
+
+    def _exog_rows(self, past: np.ndarray, future: np.ndarray, steps: int) -> np.ndarray:
+        """``[1, span, k]``: the window's regressors, the future ones, zeros after them."""
+        rows = np.zeros((self._exog_span(steps), past.shape[1]), dtype=np.float32)
+        both = self._scaled_exog(np.concatenate([past, future]))
+        rows[: both.shape[0]] = both[: rows.shape[0]]
+        return rows[None]
+
+    def _predict_exog(
+        self, horizon: int, levels: tuple[float, ...], future: np.ndarray
+    ) -> tuple[np.ndarray, Bands, str]:
+        assert self.X_ is not None
+        exog = self._exog_rows(self.X_[-self.window_ :], future, horizon)
+        return self._predict(horizon, levels, exog)
+
+    def _predict(
+        self, horizon: int, levels: tuple[float, ...], exog: np.ndarray | None = None
+    ) -> tuple[np.ndarray, Bands, str]:
         n = self.y_.size
         if n < self.window_:
             raise InputError(
@@ -393,7 +463,7 @@ class NeuralForecaster(BaseForecaster):
         view = scaled.reshape(1, -1)  # [1, window]
         first = np.array([n - self.window_], dtype=np.int64)
         paths = self._paths(
-            view, np.zeros(1, dtype=np.int64), first, self._phase(self.start_), horizon
+            view, np.zeros(1, dtype=np.int64), first, self._phase(self.start_), horizon, exog
         )
         mean = self.scaler_.inverse(paths[0])
         quantiles = self._quantiles(horizon, levels)
@@ -408,6 +478,7 @@ class NeuralForecaster(BaseForecaster):
         origins: Sequence[int] | np.ndarray,
         horizon: int,
         levels: Sequence[float] = (),
+        exog: pd.DataFrame | None = None,  # never given: the model takes no regressors
     ) -> ForecastBatch:
         """One batched forward pass (in chunks) over the windows ending at each origin of
         ``history``, with the fitted weights; the same intervals per step as :meth:`predict`."""
@@ -426,17 +497,48 @@ class NeuralForecaster(BaseForecaster):
         view = window_view(scaled, self.window_)  # [n - window + 1, window], a view
         rows = positions - (self.window_ - 1)
         phase0 = self._phase(pd.Timestamp(history.index[0]))
-        mean = self.scaler_.inverse(self._paths(view, rows, rows, phase0, horizon))
+        exog_view = None
+        if self.exog_names_:
+            from forecast.models.base import exog_matrix
+
+            if exog is None:
+                raise UsageError(f"{self.name}: the model has regressors; pass exog")
+            need = min(len(exog), int(positions.max()) + 1 + horizon)
+            if need < int(positions.max()) + 1 + horizon:
+                raise UsageError(f"{self.name}: the regressors end before the last forecast")
+            known = exog_matrix(exog[list(self.exog_names_)].iloc[:need], need, "forecast")
+            exog_view = self._exog_view(known, self._exog_span(horizon))
+        elif exog is not None:
+            raise UsageError(f"{self.name}: the model was fitted without regressors")
+        mean = self.scaler_.inverse(self._paths(view, rows, rows, phase0, horizon, exog_view))
         quantiles = self._quantiles(horizon, levels)
         bands = {lv: (mean - q, mean + q) for lv, q in quantiles.items()}
         return ForecastBatch(positions, mean.reshape(positions.size, horizon), bands, CONFORMAL)
 
+    def _exog_view(self, values: np.ndarray, span: int) -> np.ndarray:
+        """``[n - window + 1, span, k]``: row j holds the scaled regressors from position j on
+        (zeros past the known ones; they only reach outputs past the horizon)."""
+        padded = np.zeros((values.shape[0] + span, values.shape[1]), dtype=np.float32)
+        padded[: values.shape[0]] = self._scaled_exog(values)
+        from numpy.lib.stride_tricks import sliding_window_view
+
+        view = sliding_window_view(padded, span, axis=0)  # [n + 1, k, span], a view
+        return np.swapaxes(view, 1, 2)[: values.shape[0] - self.window_ + 1]
+
     def _paths(
-        self, view: np.ndarray, rows: np.ndarray, first: np.ndarray, phase0: int, steps: int
+        self,
+        view: np.ndarray,
+        rows: np.ndarray,
+        first: np.ndarray,
+        phase0: int,
+        steps: int,
+        exog: np.ndarray | None = None,
     ) -> np.ndarray:
         """Scaled forecasts ``[len(rows), steps]`` from the windows ``view[rows]`` (the window of
         row i starts at position ``first[i]``, whose phase is ``phase0 + first[i]``). Runs the
-        head, appends its block to the window and runs again until ``steps`` are produced."""
+        head, appends its block to the window and runs again until ``steps`` are produced.
+        ``exog`` (``[.., span, k]``, indexed by ``rows`` too): the scaled regressors from each
+        window's start, over the window and the head blocks."""
         choice = self._inference_device()
         net = self.net_
         out = np.empty((rows.size, steps), dtype=np.float64)
@@ -448,11 +550,21 @@ class NeuralForecaster(BaseForecaster):
                     torch.from_numpy(np.ascontiguousarray(view[rows[chunk]])), choice
                 )
                 start = dev.to_device(torch.from_numpy(np.ascontiguousarray(first[chunk])), choice)
+                regressors = None
+                if exog is not None:  # [b, span, k]
+                    regressors = dev.to_device(
+                        torch.from_numpy(np.ascontiguousarray(exog[rows[chunk]])), choice
+                    )
                 blocks = []
                 produced = 0
                 while produced < steps:
                     x = features(window, start, self.calendar_period_, phase0)  # [b, w, F]
-                    block = net(x)  # [b, out]
+                    if regressors is None:
+                        block = net(x)  # [b, out]
+                    else:
+                        span = regressors[:, produced : produced + self.window_ + self.out_]
+                        x = torch.cat([x, span[:, : self.window_]], dim=-1)  # [b, w, F + k]
+                        block = net(x, span[:, self.window_ :])  # [b, out]
                     blocks.append(block)
                     produced += block.shape[1]
                     if produced < steps:
@@ -516,7 +628,12 @@ class NeuralForecaster(BaseForecaster):
             scaled = self.scaler_.transform(self.cal_values_).astype(np.float32)
             view = window_view(scaled, self.window_)
             rows = self.cal_origins_ - (self.window_ - 1)
-            forecast = self.scaler_.inverse(self._paths(view, rows, rows, self._cal_phase(), k))
+            exog = None
+            if self.exog_names_ and self.cal_exog_ is not None:
+                exog = self._exog_view(self.cal_exog_, self._exog_span(k))
+            forecast = self.scaler_.inverse(
+                self._paths(view, rows, rows, self._cal_phase(), k, exog)
+            )
             padded = np.concatenate([self.cal_values_, np.full(k, np.nan)])
             actual = window_view(padded, k)[self.cal_origins_ + 1]  # [n_cal, k]
             errors = np.abs(actual - forecast)
@@ -568,6 +685,7 @@ class NeuralForecaster(BaseForecaster):
             "calibration": {"offset": self.cal_offset_, "limit": self.cal_limit_},
             "trained_on": self.trained_on_,
             "training": self.fitted_info_,
+            **self._regressor_info(),
         }
         weights = {
             f"weights.{k}": v.detach().cpu().float().numpy().copy()
@@ -578,6 +696,8 @@ class NeuralForecaster(BaseForecaster):
             "calibration_values": self.cal_values_,
             "calibration_origins": self.cal_origins_.astype(np.int64),
         }
+        if self.exog_names_ and self.cal_exog_ is not None:
+            arrays["calibration_exog"] = self.cal_exog_
         return fitted, arrays
 
     def _restore(self, fitted: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
@@ -596,6 +716,11 @@ class NeuralForecaster(BaseForecaster):
         self.cal_origins_ = np.asarray(arrays["calibration_origins"], dtype=np.int64)
         self.trained_on_ = str(fitted["trained_on"])
         self.fitted_info_ = dict(fitted["training"])
+        if "regressor_scaling" in fitted:
+            scaling = fitted["regressor_scaling"]
+            self.exog_center_ = np.asarray(scaling["center"], dtype="float64")
+            self.exog_scale_ = np.asarray(scaling["scale"], dtype="float64")
+            self.cal_exog_ = np.asarray(arrays["calibration_exog"], dtype="float64")
         prefix = "weights."
         state = {
             k[len(prefix) :]: torch.from_numpy(np.array(v, dtype=np.float32))

@@ -36,6 +36,7 @@ class RecurrentNet(nn.Module):
         dropout: float,
         bidirectional: bool,
         out_steps: int,
+        exog_size: int = 0,
     ) -> None:
         super().__init__()
         self.cell = cell
@@ -50,12 +51,33 @@ class RecurrentNet(nn.Module):
         )
         self.dropout = nn.Dropout(dropout)  # on the encoder's output
         self.head = nn.Linear(hidden_size * self.directions, out_steps)
+        self.future = FutureRegressors(out_steps, exog_size)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: [batch, window, features]
+    def forward(
+        self, x: torch.Tensor, future: torch.Tensor | None = None
+    ) -> torch.Tensor:  # x: [batch, window, features]; future: [batch, out_steps, exog]
         _, state = self.rnn(x)
         hidden = state[0] if self.cell == "lstm" else state  # [layers * dirs, batch, hidden]
         last = hidden[-self.directions :].transpose(0, 1).reshape(x.shape[0], -1)  # [batch, h*d]
-        return x[:, -1, :1] + self.head(self.dropout(last))  # [batch, out_steps]
+        out = x[:, -1, :1] + self.head(self.dropout(last))  # [batch, out_steps]
+        return self.future(out, future)
+
+
+class FutureRegressors(nn.Module):
+    """The known future values of the regressors fed to the head: step j of the output gets
+    ``sum_k w[j, k] x[t + j, k]`` (weights per step, starting at zero), so the forecast at t+j
+    reads the regressors at t+j only (a longer head never needs values past the horizon)."""
+
+    def __init__(self, out_steps: int, exog_size: int) -> None:
+        super().__init__()
+        self.exog_size = exog_size
+        if exog_size:
+            self.weight = nn.Parameter(torch.zeros(out_steps, exog_size))
+
+    def forward(self, out: torch.Tensor, future: torch.Tensor | None) -> torch.Tensor:
+        if not self.exog_size or future is None:
+            return out
+        return out + (future * self.weight).sum(-1)  # [batch, out_steps]
 
 
 def sinusoidal(length: int, d_model: int) -> torch.Tensor:
@@ -89,6 +111,7 @@ class TransformerNet(nn.Module):
         window: int,
         patch: int,
         out_steps: int,
+        exog_size: int = 0,
     ) -> None:
         super().__init__()
         self.causal = causal
@@ -105,6 +128,7 @@ class TransformerNet(nn.Module):
         self.norm = nn.LayerNorm(d_model)
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(d_model, out_steps)
+        self.future = FutureRegressors(out_steps, exog_size)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """Token representations ``[batch, tokens, d_model]`` of ``x`` ``[batch, window, F]``."""
@@ -116,9 +140,12 @@ class TransformerNet(nn.Module):
         h = self.embed(tokens) + self.position  # [batch, tokens, d_model]
         return self.encoder(h, mask=self.mask, is_causal=self.causal)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: [batch, window, features]
+    def forward(
+        self, x: torch.Tensor, future: torch.Tensor | None = None
+    ) -> torch.Tensor:  # x: [batch, window, features]; future: [batch, out_steps, exog]
         last = self.norm(self.encode(x)[:, -1])  # [batch, d_model]
-        return x[:, -1, :1] + self.head(self.dropout(last))  # [batch, out_steps]
+        out = x[:, -1, :1] + self.head(self.dropout(last))  # [batch, out_steps]
+        return self.future(out, future)
 
 
 class EmbeddedNet(nn.Module):
@@ -155,6 +182,7 @@ def build(arch: dict[str, Any]) -> nn.Module:
             float(arch["dropout"]),
             bool(arch["bidirectional"]),
             int(arch["out_steps"]),
+            int(arch.get("exog_size", 0)),
         )
     if kind == "transformer":
         return TransformerNet(
@@ -168,6 +196,7 @@ def build(arch: dict[str, Any]) -> nn.Module:
             int(arch["window"]),
             int(arch["patch"]),
             int(arch["out_steps"]),
+            int(arch.get("exog_size", 0)),
         )
     raise ValueError(f"unknown network kind {kind!r}")
 

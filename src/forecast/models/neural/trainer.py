@@ -55,6 +55,7 @@ class Windows:
     bounds: torch.Tensor | None = None  # [N + 1] int64, on the device
     shift: torch.Tensor | None = None  # [N] int64, on the device
     embed: bool = False
+    exog: torch.Tensor | None = None  # [n, k] scaled regressors: input channels and the head's
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,10 @@ def loss_function(name: str) -> nn.Module:
 def batch(
     data: Windows, origins: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-    """Inputs ``[B, window, F]``, targets ``[B, out]`` and (on a panel) the series index ``[B]``
-    of the samples at ``origins`` (positions in ``data.series``)."""
+    """Inputs ``[B, window, F]``, targets ``[B, out]`` and what the network takes besides the
+    inputs, None when nothing: the series index ``[B]`` (a global model's learned embeddings) or
+    the regressors' known future values ``[B, out, k]``, of the samples at ``origins``
+    (positions in ``data.series``). A network takes one or the other, never both."""
     rows = gather(data.series, origins, data.window, data.out)  # [B, window + out]
     first = origins - (data.window - 1)
     sid = None
@@ -93,14 +96,17 @@ def batch(
         if data.shift is not None:
             first = first + data.shift[sid]
     x = features(rows[:, : data.window], first, data.period, data.phase0)
-    return x, rows[:, data.window :], sid
+    if data.exog is None:
+        return x, rows[:, data.window :], sid if data.embed else None
+    span = data.exog.unfold(0, data.window + data.out, 1)  # [N, k, window + out], a view
+    exog = span[origins - (data.window - 1)].transpose(1, 2)  # [B, window + out, k]
+    x = torch.cat([x, exog[:, : data.window]], dim=-1)  # [B, window, F + k]
+    return x, rows[:, data.window :], exog[:, data.window :]
 
 
-def forward(
-    net: nn.Module, data: Windows, x: torch.Tensor, sid: torch.Tensor | None
-) -> torch.Tensor:
-    """The network on a batch: with the series index when it learns per-series embeddings."""
-    return net(x, sid) if data.embed else net(x)
+def forward(net: nn.Module, x: torch.Tensor, extra: torch.Tensor | None) -> torch.Tensor:
+    """The network on a batch, with what it takes besides the inputs (see :func:`batch`)."""
+    return net(x) if extra is None else net(x, extra)
 
 
 def train(
@@ -132,10 +138,10 @@ def train(
             total = torch.zeros((), device=choice.device)
             for first in range(0, n_train, config.batch_size):
                 origins = order[first : first + config.batch_size]
-                x, target, sid = batch(data, origins)
+                x, target, extra = batch(data, origins)
                 optimiser.zero_grad(set_to_none=True)
                 with dev.autocast(choice, dtype):
-                    prediction = forward(net, data, x, sid)
+                    prediction = forward(net, x, extra)
                 loss = criterion(prediction.float(), target)
                 if scaler is not None:
                     scaler.scale(loss).backward()
@@ -194,9 +200,9 @@ def evaluate(
     with torch.no_grad():
         for first in range(0, origins.numel(), batch_size):
             chunk = origins[first : first + batch_size]
-            x, target, sid = batch(data, chunk)
+            x, target, extra = batch(data, chunk)
             with dev.autocast(choice, dtype):
-                prediction = forward(net, data, x, sid)
+                prediction = forward(net, x, extra)
             total += criterion(prediction.float(), target) * chunk.numel()
     return float(total) / origins.numel()
 
