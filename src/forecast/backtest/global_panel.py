@@ -57,12 +57,18 @@ class _Precomputed:
     def lookback(self, freq: str | None = None) -> int:
         return self.entry.window
 
-    def fit(self, y: pd.Series) -> _Precomputed:
+    def fit(self, y: pd.Series, exog: pd.DataFrame | None = None) -> _Precomputed:
+        # exog is always None: a global model refuses regressors (errors.GLOBAL_EXOG)
         self.key = (pd.Timestamp(y.index[0]).isoformat(), pd.Timestamp(y.index[-1]).isoformat())
         return self
 
     def forecast_from(
-        self, history: pd.Series, origins: np.ndarray, horizon: int, levels: Sequence[float]
+        self,
+        history: pd.Series,
+        origins: np.ndarray,
+        horizon: int,
+        levels: Sequence[float],
+        exog: pd.DataFrame | None = None,
     ) -> ForecastBatch:
         found = self.entry.forecasts.get(self.key) if self.key else None
         if found is None:
