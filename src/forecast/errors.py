@@ -52,3 +52,11 @@ class ComputeError(ForecastError):
     """A computation failed on valid input (a model that does not converge anywhere...)."""
 
     exit_code = ExitCode.FAILURE
+
+
+def printable(name: str) -> str:
+    """A file name or other user text safe to print on one line: control characters (newlines,
+    escapes that would drive a terminal) shown as Python escapes."""
+    if name.isprintable():
+        return name
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)

@@ -70,11 +70,16 @@ def _read_csv_table(
 ) -> Table:
     from forecast.data.text import decode, read_bytes, read_columns, read_sample, sniff_delimiter
 
-    label = "<stdin>" if source == "-" else source
+    from forecast.data.limits import check_columns, check_line_length
+    from forecast.errors import printable
+
+    label = "<stdin>" if source == "-" else printable(source)
     notes: list[str] = []
     text = decode(read_bytes(source, stdin), label, encoding)
+    check_line_length(text, label)
     delimiter = sniff_delimiter(text, label)
     header, sample = read_sample(text, delimiter, label)
+    check_columns(len(sample.columns), label)
     if header is None:
         notes.append(f"{label} has no header row; read its first two columns as time and value")
     if wide:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from forecast.diagnostics.stationarity import (
     run_tests,
     suggest_differencing,
 )
-from forecast.errors import InputError
+from forecast.errors import InputError, UsageError
 from forecast.types import AcfMethod, PacfMethod, TrendSpec
 
 MIN_OBS = 10
@@ -37,6 +38,12 @@ class DiagnoseOptions:
     period: int | None = None
     log: bool = False
     diff: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0.001 <= self.alpha <= 0.5:  # False for NaN too
+            raise UsageError(
+                f"--alpha must be a significance level between 0.001 and 0.5, got {self.alpha}"
+            )
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ A subclass implements ``_fit``, ``_predict``, ``_update`` and, for the model fil
 
 from __future__ import annotations
 
+import math
+
 import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -46,9 +48,19 @@ def check_levels(levels: Sequence[float]) -> tuple[float, ...]:
     return tuple(out)
 
 
+MAX_HORIZON = 100_000  # steps; the README's Limits
+
+
 def check_horizon(horizon: int) -> int:
+    if isinstance(horizon, float) and not math.isfinite(horizon):
+        raise UsageError(f"--horizon must be a whole number >= 1, got {horizon}")
     if int(horizon) != horizon or horizon < 1:
         raise UsageError(f"--horizon must be a whole number >= 1, got {horizon}")
+    if horizon > MAX_HORIZON:
+        raise UsageError(
+            f"--horizon must be at most {MAX_HORIZON:,} steps, got {horizon}; forecast fewer "
+            "steps"
+        )
     return int(horizon)
 
 
@@ -181,6 +193,9 @@ class BaseForecaster(ABC):
             raise InputError(
                 f"{self.name} needs at least {self.min_obs} observations to fit, got {values.size}"
             )
+        from forecast.models.limits import check_against_data
+
+        check_against_data(self.name, self.get_params(), int(values.size))
         self.freq_ = series_freq(y)
         self.start_, self.end_ = pd.Timestamp(y.index[0]), pd.Timestamp(y.index[-1])
         self.y_ = values
