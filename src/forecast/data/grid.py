@@ -104,12 +104,12 @@ def grid_of(stamps: pd.DatetimeIndex, offset: BaseOffset) -> pd.DatetimeIndex:
 def grid_slots(first: pd.Timestamp, last: pd.Timestamp, offset: BaseOffset) -> float:
     """How many timestamps the grid from ``first`` to ``last`` holds, without building it (for
     calendar offsets, from the length of their first step)."""
-    span = (pd.Timestamp(last) - pd.Timestamp(first)).value
     try:
-        step = (pd.Timestamp(first) + offset - pd.Timestamp(first)).value
+        span = (pd.Timestamp(last) - pd.Timestamp(first)).total_seconds()
+        step = (pd.Timestamp(first) + offset - pd.Timestamp(first)).total_seconds()
     except (OverflowError, ValueError):
         return float("inf")
-    return span / max(step, 1) + 1
+    return span / max(step, 1e-9) + 1
 
 
 def apply_missing_policy(

@@ -1,0 +1,171 @@
+"""The schema of a model file's metadata, checked field by field before anything is built.
+
+A valid checksum proves only that the file is whole: anyone can recompute it. So every field a
+loaded file gives is checked here against the same limits as the CLI's options (the registry's
+parameter ranges, :mod:`forecast.models.limits` against the number of training values), with
+finite values, sane dates and a forward frequency, before a model or network is built from it.
+Each problem is a :class:`ModelFileError` (exit 2) that names the file and the field.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from forecast.errors import ForecastError, ModelFileError
+
+MAX_HEADER_BYTES = 100_000_000  # safetensors' own limit on the JSON header
+MAX_INPUT_SIZE = 4096  # network inputs: the value and calendar features
+RECURRENT_ARCH = ("hidden_size", "layers", "bidirectional")
+TRANSFORMER_ARCH = ("d_model", "heads", "layers", "ff_size")
+
+
+def check_defaults(defaults: Any, label: str) -> None:
+    """``defaults``: the horizon and levels predict falls back on, within the CLI's limits."""
+    from forecast.models.base import check_horizon, check_levels
+
+    if not isinstance(defaults, Mapping):
+        raise ModelFileError(f"{label} is damaged: its defaults are not an object")
+    horizon = defaults.get("horizon")
+    if horizon is not None:
+        if not isinstance(horizon, int) or isinstance(horizon, bool):
+            raise ModelFileError(f"{label} is damaged: defaults.horizon {horizon!r} is not a whole number")
+        _as_file_error(label, "defaults.horizon", lambda: check_horizon(horizon))
+    levels = defaults.get("levels")
+    if levels is not None:
+        if not isinstance(levels, list) or not all(_is_number(v) for v in levels):
+            raise ModelFileError(f"{label} is damaged: defaults.levels {levels!r} are not numbers")
+        if not all(math.isfinite(v) for v in levels):
+            raise ModelFileError(f"{label} is damaged: defaults.levels {levels!r} are not finite")
+        _as_file_error(label, "defaults.levels", lambda: check_levels(levels))
+
+
+def check_entry(
+    label: str, name: Any, state: Any, training: Any, arrays: Mapping[str, np.ndarray]
+) -> dict[str, Any]:
+    """One fitted model's fields; returns its parameters, resolved by the registry."""
+    from forecast.models.limits import check_against_data
+    from forecast.models.registry import REGISTRY
+
+    if not isinstance(name, str) or name not in REGISTRY:
+        raise ModelFileError(f"{label} holds a model {name!r} that this forecast does not know")
+    spec = REGISTRY[name]
+    if not isinstance(state, Mapping):
+        raise ModelFileError(f"{label} is damaged: its state is not an object")
+    if training is not None:
+        _check_training(training, label)
+    params = state.get("params")
+    if not isinstance(params, Mapping):
+        raise ModelFileError(f"{label} is damaged: its state.params are not an object")
+    resolved = _as_file_error(label, "", lambda: spec.resolve(params))
+    y = arrays.get("y")
+    if not isinstance(y, np.ndarray) or y.ndim != 1 or y.dtype.kind != "f":
+        raise ModelFileError(f"{label} is damaged: array 'y' (the training values) is missing or not 1-D floats")
+    min_obs = spec.factory().min_obs
+    if y.size < min_obs or not np.isfinite(y).all():
+        raise ModelFileError(
+            f"{label} is damaged: array 'y' has {y.size} values, {int((~np.isfinite(y)).sum())} "
+            f"of them not finite; {name} needs at least {min_obs} finite values"
+        )
+    for key, array in arrays.items():
+        if array.dtype.kind == "f" and key.startswith("weights.") and not np.isfinite(array).all():
+            raise ModelFileError(f"{label} is damaged: array {key!r} holds non-finite weights")
+    _as_file_error(label, "", lambda: check_against_data(name, resolved, int(y.size)))
+    _check_dates(state, int(y.size), label)
+    fitted = state.get("fitted")
+    if isinstance(fitted, Mapping) and "architecture" in fitted:
+        _check_architecture(fitted["architecture"], resolved, label)
+    return resolved
+
+
+def _check_training(training: Any, label: str) -> None:
+    if not isinstance(training, Mapping):
+        raise ModelFileError(f"{label} is damaged: its training record is not an object")
+    n = training.get("n")
+    if n is not None and (not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= 10**10):
+        raise ModelFileError(f"{label} is damaged: training.n {n!r} is not a count")
+    freq = training.get("freq")
+    if freq is not None:
+        _offset(freq, "training.freq", label)
+
+
+def _check_dates(state: Mapping[str, Any], n: int, label: str) -> None:
+    """A forward frequency, start <= end within pandas' dates, and ``n`` steps from start to end."""
+    import pandas as pd
+
+    offset = _offset(state.get("freq"), "state.freq", label)
+    try:
+        start = pd.Timestamp(state.get("start")).as_unit("ns")
+        end = pd.Timestamp(state.get("end")).as_unit("ns")
+    except (ValueError, TypeError, OverflowError):
+        raise ModelFileError(
+            f"{label} is damaged: its start {state.get('start')!r} or end {state.get('end')!r} "
+            "is not a date pandas can hold (years 1678 to 2262)"
+        ) from None
+    if start is pd.NaT or end is pd.NaT or not start <= end:
+        raise ModelFileError(f"{label} is damaged: its end {end} is not after its start {start}")
+    from forecast.data.grid import grid_slots
+
+    if grid_slots(start, end, offset) > 2 * n + 10:
+        raise ModelFileError(
+            f"{label} is damaged: its end {end.isoformat()} is far more than {n} {offset.freqstr} "
+            f"steps after its start {start.isoformat()}"
+        )
+    try:
+        last = pd.date_range(start, periods=n, freq=offset)[-1]
+    except (ValueError, OverflowError):
+        last = None
+    if last != end:
+        raise ModelFileError(
+            f"{label} is damaged: {n} training values at {offset.freqstr} from "
+            f"{start.isoformat()} do not end at its end {end.isoformat()}"
+        )
+
+
+def _offset(freq: Any, field: str, label: str) -> Any:
+    import pandas as pd
+
+    try:
+        offset = pd.tseries.frequencies.to_offset(freq) if isinstance(freq, str) else None
+    except (ValueError, OverflowError):
+        offset = None
+    if offset is None or offset.n < 1:
+        raise ModelFileError(f"{label} is damaged: {field} {freq!r} is not a forward pandas frequency")
+    return offset
+
+
+def _check_architecture(arch: Any, params: Mapping[str, Any], label: str) -> None:
+    """The network a file describes is the one its parameters ask for, within the limits."""
+    if not isinstance(arch, Mapping):
+        raise ModelFileError(f"{label} is damaged: its network architecture is not an object")
+    keys = RECURRENT_ARCH if "hidden_size" in params else TRANSFORMER_ARCH
+    for key in keys:
+        if arch.get(key) != params.get(key):
+            raise ModelFileError(
+                f"{label} is damaged: its network's {key} {arch.get(key)!r} differs from its "
+                f"parameter {key}={params.get(key)!r}"
+            )
+    for key, top in (("input_size", MAX_INPUT_SIZE), ("out_steps", 10_000), ("window", 100_000), ("patch", 100_000)):
+        value = arch.get(key)
+        if value is None and key in ("window", "patch"):
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= top:
+            raise ModelFileError(f"{label} is damaged: its network's {key} {value!r} is not between 1 and {top}")
+    dropout = arch.get("dropout")
+    if not _is_number(dropout) or not 0 <= dropout < 1:
+        raise ModelFileError(f"{label} is damaged: its network's dropout {dropout!r} is not in [0, 1)")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _as_file_error(label: str, field: str, check: Any) -> Any:
+    try:
+        return check()
+    except ForecastError as exc:
+        where = f"{field}: " if field else ""
+        raise ModelFileError(f"{label} is damaged: {where}{exc.message}") from None
