@@ -54,6 +54,13 @@ class ComputeError(ForecastError):
     exit_code = ExitCode.FAILURE
 
 
+class WriteError(ForecastError):
+    """A result could not be written (disk full, read-only folder): a runtime failure; the
+    results computed are still printed where they can be."""
+
+    exit_code = ExitCode.FAILURE
+
+
 def printable(name: str) -> str:
     """A file name or other user text safe to print on one line: control characters (newlines,
     escapes that would drive a terminal) shown as Python escapes."""
