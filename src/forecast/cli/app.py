@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import traceback
+import warnings
 from typing import Annotated
 
 import typer
@@ -67,12 +68,20 @@ def main(argv: list[str] | None = None) -> int:
     from forecast.cli.options import INVOCATION
 
     INVOCATION.set(tuple(args))
+    if not debug:  # numpy's RuntimeWarnings (overflow in reduce...) never reach stderr raw
+        warnings.filterwarnings("ignore", category=RuntimeWarning)
     try:
         result = app(args=args, prog_name="forecast", standalone_mode=False)
         return int(result) if isinstance(result, int) else ExitCode.OK
     except typer.Exit as exc:
         return int(exc.exit_code)
-    except typer.Abort:
+    except typer.Abort as exc:  # click turns Ctrl-C (and EOF at a prompt) into Abort
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            error("interrupted")
+            return 130
+        if isinstance(exc.__cause__, EOFError):
+            error("stdin ended early; pipe the input in or give a file name")
+            return ExitCode.USAGE
         error("aborted")
         return ExitCode.FAILURE
     except typer.TyperException as exc:  # usage errors from the parser

@@ -188,9 +188,11 @@ def backtest(
         raise UsageError(f"--refit {next(iter(per_model))}=...: no model with that label")
     report_fmt = None
     if report is not None:
+        from forecast.cli.validate import check_output
         from forecast.report.backtest_report import report_format
 
         report_fmt = report_format(report)
+        check_output(report)
     steps, bands = horizon_and_levels(horizon, level, cfg.horizon, cfg.levels)
     spec = BacktestSpec(
         scheme=cast("Scheme", inner.value if scheme is SchemeChoice.bootstrap else scheme.value),
@@ -278,13 +280,14 @@ def backtest(
         (f"{f['model']} failed in folds {f['folds']}: {f['error']}" for f in result.failures),
         quiet,
     )
-    if report is not None and report_fmt is not None:
-        from forecast.report.backtest_report import write_report
-
-        write_report(result, report)
+    from forecast.cli.validate import write_then_emit
+    from forecast.report.backtest_report import write_report
     from forecast.report.backtest_tables import backtest_tables
 
-    _emit(result, backtest_tables, report, fmt, quiet, no_header)
+    write_then_emit(
+        lambda: report is not None and report_fmt is not None and write_report(result, report),
+        lambda written: _emit(result, backtest_tables, report, fmt, quiet, no_header, written),
+    )
     failed = result.failed_everywhere()
     if failed:
         from forecast.cli.render import error
@@ -345,13 +348,16 @@ def _backtest_panel(
         where = f" in {len(folds)} fold{'s' if len(folds) > 1 else ''}" if folds else ""
         who = f"{model} on series {sid!r}" if model else f"series {sid!r}"
         warn(f"{who} failed{where}: {reason}", quiet)
-    if report is not None:
-        from forecast.report.panel_backtest_report import write_panel_report
-
-        write_panel_report(result, report)
+    from forecast.cli.validate import write_then_emit
+    from forecast.report.panel_backtest_report import write_panel_report
     from forecast.report.panel_backtest_tables import panel_backtest_tables
 
-    _emit(result, panel_backtest_tables, report, fmt, quiet, no_header)
+    write_then_emit(
+        lambda: report is not None and write_panel_report(result, report),
+        lambda written: _emit(
+            result, panel_backtest_tables, report, fmt, quiet, no_header, written
+        ),
+    )
     nowhere = result.failed_everywhere()
     if nowhere:
         error(f"{', '.join(nowhere)} failed on every series; the reasons are in the warnings above")
@@ -366,11 +372,12 @@ def _emit(
     fmt: FormatChoice,
     quiet: bool,
     no_header: bool,
+    written: bool = True,
 ) -> None:
     """The common end of a backtest: say where the report went, print the result."""
     from forecast.cli.render import emit, message
 
-    if report is not None:
+    if report is not None and written:
         message(f"wrote {report}", quiet)
     emit(
         fmt.value,

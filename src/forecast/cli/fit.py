@@ -73,6 +73,9 @@ def fit(
     chosen = mo.option_params(name, accepted, device=device, seed=seed, epochs=epochs)
     raw_params = {**cfg.params, **parse_param_args(param or []), **chosen}
     spec.resolve(raw_params)  # fail on a bad parameter before reading any data
+    from forecast.cli.validate import check_output
+
+    check_output(save)  # a directory or device is refused before any work
     if fallback is not None:
         get_spec(fallback).resolve({})
     steps, levels = horizon_and_levels(horizon, level, cfg.horizon, cfg.levels)

@@ -120,17 +120,26 @@ def save_and_print(
     no_header: bool,
 ) -> None:
     """The end of `fit` and `predict`: write the model when asked, then print the run."""
-    from forecast.cli.render import emit, message
+    from forecast.cli.render import message
+    from forecast.cli.validate import write_then_emit
 
-    if save is not None:
-        from forecast.io.modelfile import save_model
+    def write() -> None:
+        if save is not None:
+            from forecast.io.modelfile import save_model
 
-        defaults: dict[str, Any] = {"horizon": run.horizon, "levels": list(run.levels)}
-        if run.calibration is not None:
-            defaults |= run.calibration.to_defaults()
-        save_model(save, model, training, defaults)
-        run.extra["saved_to"] = str(save)
-        message(f"wrote {save}", quiet)
+            defaults: dict[str, Any] = {"horizon": run.horizon, "levels": list(run.levels)}
+            if run.calibration is not None:
+                defaults |= run.calibration.to_defaults()
+            save_model(save, model, training, defaults)
+            run.extra["saved_to"] = str(save)
+            message(f"wrote {save}", quiet)
+
+    write_then_emit(write, lambda written: _print_run(run, fmt, quiet, no_header))
+
+
+def _print_run(run: ForecastRun, fmt: FormatChoice, quiet: bool, no_header: bool) -> None:
+    from forecast.cli.render import emit
+
     tables = []
     if fmt is FormatChoice.table:
         from forecast.report.model_tables import run_tables

@@ -74,6 +74,9 @@ def predict(
     from forecast.progress import progress_enabled
     from forecast.threads import limited, resolve
 
+    from forecast.cli.validate import check_output
+
+    check_output(save)  # a directory or device is refused before any work
     policy = resolve(threads)
     read_new = functools.partial(
         o.load,
