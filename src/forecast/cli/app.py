@@ -72,8 +72,12 @@ def main(argv: list[str] | None = None) -> int:
         warnings.filterwarnings("ignore", category=RuntimeWarning)
     try:
         result = app(args=args, prog_name="forecast", standalone_mode=False)
-        return int(result) if isinstance(result, int) else ExitCode.OK
+        if isinstance(result, int):
+            return _interrupted() if result == 130 else result
+        return ExitCode.OK
     except typer.Exit as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # typer turns Ctrl-C into Exit(130)
+            return _interrupted()
         return int(exc.exit_code)
     except typer.Abort as exc:  # click turns Ctrl-C (and EOF at a prompt) into Abort
         if isinstance(exc.__cause__, KeyboardInterrupt):
@@ -105,6 +109,13 @@ def main(argv: list[str] | None = None) -> int:
             "and report it"
         )
         return ExitCode.FAILURE
+
+
+def _interrupted() -> int:
+    from forecast.cli.render import error
+
+    error("interrupted")
+    return 130
 
 
 def _usage_error(exc: typer.TyperException) -> int:
