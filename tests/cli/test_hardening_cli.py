@@ -15,36 +15,112 @@ AIR = str(SAMPLES / "airpassengers.csv")
 # (args, expected exit code, message fragment); each case hung, ran out of memory, exited 1
 # "internal error" or exited 0 with nonsense before.
 OPTION_CASES: list[tuple[list[str], int, str]] = [
-    (["fit", AIR, "-m", "arima", "-p", "order=50,2,50"], 2, "order=50,2,50 must be p + q at most 24"),
-    (["fit", AIR, "-m", "sarima", "-p", "seasonal_order=1,1,1,1000"], 2, "a period m between 2 and half the observations (72 of 144)"),
-    (["fit", AIR, "-m", "ar", "-p", "max_p=100000"], 2, "max_p=100000 must be at most half the observations (72 of 144)"),
-    (["fit", AIR, "-m", "ar", "-p", "max_p=60"], 2, "max_p=60 must be at most 24 with the exact likelihood; use method=ols"),
-    (["fit", AIR, "-m", "auto-arima", "-p", "max_p=1000", "-p", "stepwise=false"], 2, "max_p=1000 must be at most half"),
-    (["fit", AIR, "-m", "auto-arima", "-p", "max_order=100", "-p", "stepwise=false"], 2, "max_order=100 must be at most 24"),
+    (
+        ["fit", AIR, "-m", "arima", "-p", "order=50,2,50"],
+        2,
+        "order=50,2,50 must be p + q at most 24",
+    ),
+    (
+        ["fit", AIR, "-m", "sarima", "-p", "seasonal_order=1,1,1,1000"],
+        2,
+        "a period m between 2 and half the observations (72 of 144)",
+    ),
+    (
+        ["fit", AIR, "-m", "ar", "-p", "max_p=100000"],
+        2,
+        "max_p=100000 must be at most half the observations (72 of 144)",
+    ),
+    (
+        ["fit", AIR, "-m", "ar", "-p", "max_p=60"],
+        2,
+        "max_p=60 must be at most 24 with the exact likelihood; use method=ols",
+    ),
+    (
+        ["fit", AIR, "-m", "auto-arima", "-p", "max_p=1000", "-p", "stepwise=false"],
+        2,
+        "max_p=1000 must be at most half",
+    ),
+    (
+        ["fit", AIR, "-m", "auto-arima", "-p", "max_order=100", "-p", "stepwise=false"],
+        2,
+        "max_order=100 must be at most 24",
+    ),
     (["fit", AIR, "-m", "sparse-ar", "-p", "max_lag=1000"], 2, "max_lag=1000 must be at most half"),
-    (["fit", AIR, "-m", "snaive", "-p", "period=500"], 2, "period=500 must be at most half the observations"),
-    (["fit", AIR, "-m", "naive", "-H", "100000000"], 2, "--horizon must be at most 100,000 steps, got 100000000"),
-    (["fit", AIR, "-m", "naive", "-H", "1" + "0" * 22], 2, "--horizon must be at most 100,000 steps"),
+    (
+        ["fit", AIR, "-m", "snaive", "-p", "period=500"],
+        2,
+        "period=500 must be at most half the observations",
+    ),
+    (
+        ["fit", AIR, "-m", "naive", "-H", "100000000"],
+        2,
+        "--horizon must be at most 100,000 steps, got 100000000",
+    ),
+    (
+        ["fit", AIR, "-m", "naive", "-H", "1" + "0" * 22],
+        2,
+        "--horizon must be at most 100,000 steps",
+    ),
     (["fit", AIR, "-m", "arima", "-p", "order=1" + "0" * 22 + ",0,0"], 2, "must be <= 1,000,000"),
     (["fit", AIR, "-m", "naive", "--freq", "0D"], 2, "--freq '0D' must step forward"),
     (["fit", AIR, "-m", "naive", "--freq", "-1MS"], 2, "--freq '-1MS' must step forward"),
     (["fit", AIR, "-m", "lstm", "-p", "dropout=2"], 2, "dropout=2 must be < 1"),
     (["fit", AIR, "-m", "lstm", "-p", "dropout=nan"], 2, "dropout=nan is not a finite number"),
     (["fit", AIR, "-m", "lstm", "-p", "lr=nan"], 2, "lr=nan is not a finite number"),
-    (["fit", AIR, "-m", "lstm", "-p", "weight_decay=nan"], 2, "weight_decay=nan is not a finite number"),
+    (
+        ["fit", AIR, "-m", "lstm", "-p", "weight_decay=nan"],
+        2,
+        "weight_decay=nan is not a finite number",
+    ),
     (["fit", AIR, "-m", "lstm", "-p", "lr=inf"], 2, "lr=inf is not a finite number"),
     (["fit", AIR, "-m", "lstm", "-p", "seed=-1"], 2, "seed=-1 must be >= 0"),
-    (["fit", AIR, "-m", "lstm", "-p", "hidden_size=100000"], 2, "hidden_size=100000 must be <= 4,096"),
-    (["fit", AIR, "-m", "lstm", "-p", "hidden_size=4000", "-p", "layers=4"], 2, "the limit is 10,000,000"),
-    (["fit", AIR, "-m", "transformer", "-p", "d_model=4096", "-p", "layers=16"], 2, "the limit is 10,000,000"),
-    (["fit", AIR, "-m", "lstm", "-p", "window=500"], 2, "window=500 must be shorter than the series"),
+    (
+        ["fit", AIR, "-m", "lstm", "-p", "hidden_size=100000"],
+        2,
+        "hidden_size=100000 must be <= 4,096",
+    ),
+    (
+        ["fit", AIR, "-m", "lstm", "-p", "hidden_size=4000", "-p", "layers=4"],
+        2,
+        "the limit is 10,000,000",
+    ),
+    (
+        ["fit", AIR, "-m", "transformer", "-p", "d_model=4096", "-p", "layers=16"],
+        2,
+        "the limit is 10,000,000",
+    ),
+    (
+        ["fit", AIR, "-m", "lstm", "-p", "window=500"],
+        2,
+        "window=500 must be shorter than the series",
+    ),
     (["fit", AIR, "-m", "lstm", "-p", "val_fraction=1"], 2, "val_fraction=1 must be < 1"),
-    (["fit", AIR, "-m", "auto-arima", "-p", "time_limit=nan"], 2, "time_limit=nan is not a finite number"),
-    (["diagnose", AIR, "--alpha", "nan"], 2, "--alpha must be a significance level between 0.001 and 0.5, got nan"),
-    (["backtest", AIR, "-m", "naive", "--period", "0"], 2, "--period must be between 1 (non-seasonal) and half the series (72), got 0"),
+    (
+        ["fit", AIR, "-m", "auto-arima", "-p", "time_limit=nan"],
+        2,
+        "time_limit=nan is not a finite number",
+    ),
+    (
+        ["diagnose", AIR, "--alpha", "nan"],
+        2,
+        "--alpha must be a significance level between 0.001 and 0.5, got nan",
+    ),
+    (
+        ["backtest", AIR, "-m", "naive", "--period", "0"],
+        2,
+        "--period must be between 1 (non-seasonal) and half the series (72), got 0",
+    ),
     (["backtest", AIR, "-m", "naive", "--period", "1000"], 2, "--period must be between 1"),
-    (["fit", AIR, "-m", "naive", "--save", "/dev/null"], 2, "cannot write /dev/null: it is not a regular file"),
-    (["fit", AIR, "-m", "naive", "--save", "/"], 2, "cannot write /: it is a directory; give a file name"),
+    (
+        ["fit", AIR, "-m", "naive", "--save", "/dev/null"],
+        2,
+        "cannot write /dev/null: it is not a regular file",
+    ),
+    (
+        ["fit", AIR, "-m", "naive", "--save", "/"],
+        2,
+        "cannot write /: it is a directory; give a file name",
+    ),
     (["backtest", AIR, "-m", "naive", "--report", "/dev/null.md"], 2, ""),
     (["diagnose", "/dev/zero"], 2, "/dev/zero looks binary"),
 ]
@@ -75,7 +151,10 @@ def test_ten_megabyte_line_is_refused_quickly(cli, tmp_path) -> None:
 def test_byte_limit_names_its_override(cli, monkeypatch) -> None:
     monkeypatch.setenv("FORECAST_MAX_BYTES", "100")
     result = cli("diagnose", AIR)
-    assert result.code == 2 and "larger than the 100-byte limit; raise FORECAST_MAX_BYTES" in result.stderr
+    assert (
+        result.code == 2
+        and "larger than the 100-byte limit; raise FORECAST_MAX_BYTES" in result.stderr
+    )
 
 
 def test_grid_limit_names_its_override(cli, monkeypatch) -> None:

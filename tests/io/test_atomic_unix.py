@@ -83,7 +83,7 @@ def test_full_disk_is_a_write_error_naming_the_file(tmp_path, monkeypatch) -> No
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(Path, "write_bytes", full)
-    with pytest.raises(WriteError, match="cannot write .*out.csv: No space left on device"):
+    with pytest.raises(WriteError, match=r"cannot write .*out\.csv: No space left on device"):
         atomic_write_bytes(path, b"new")
     monkeypatch.undo()
     assert path.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["out.csv"]

@@ -82,7 +82,11 @@ CASES: dict[str, tuple[str, Forge, str]] = {
         _set("state", "fitted", "architecture", "hidden_size", value=2000),
         "network's hidden_size 2000 differs",
     ),
-    "lstm-nan-weights": ("lstm", _array("weights.head.weight", np.full((24, 32), np.nan, "float32")), "non-finite weights"),
+    "lstm-nan-weights": (
+        "lstm",
+        _array("weights.head.weight", np.full((24, 32), np.nan, "float32")),
+        "non-finite weights",
+    ),
     "arima-order-12000": (
         "arima",
         _set("state", "params", "order", value=[12000, 0, 0]),

@@ -29,7 +29,9 @@ def _env(name: str, default: int) -> int:
     try:
         value = int(raw.replace("_", ""))
     except ValueError:
-        raise UsageError(f"{name}={raw!r} is not a whole number; set it to e.g. {default}") from None
+        raise UsageError(
+            f"{name}={raw!r} is not a whole number; set it to e.g. {default}"
+        ) from None
     if value < 1:
         raise UsageError(f"{name} must be >= 1, got {value}")
     return value

@@ -68,9 +68,8 @@ def _read_csv_table(
     wide: bool,
     single: bool,
 ) -> Table:
-    from forecast.data.text import decode, read_bytes, read_columns, read_sample, sniff_delimiter
-
     from forecast.data.limits import check_columns, check_line_length
+    from forecast.data.text import decode, read_bytes, read_columns, read_sample, sniff_delimiter
     from forecast.errors import printable
 
     label = "<stdin>" if source == "-" else printable(source)

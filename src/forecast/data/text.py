@@ -12,8 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from forecast.data.values import SAMPLE_ROWS, NumberFormat, is_timestamp_text, parse_number
 from forecast.data.limits import max_bytes
+from forecast.data.values import SAMPLE_ROWS, NumberFormat, is_timestamp_text, parse_number
 from forecast.errors import InputError, UsageError, printable
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -30,7 +30,9 @@ def read_bytes(source: str, stdin: io.BufferedIOBase | None) -> bytes:
         try:
             return _read_bounded(stream, label)
         except (ValueError, OSError):
-            raise InputError("stdin is closed or unreadable; pipe the CSV in or give a file name") from None
+            raise InputError(
+                "stdin is closed or unreadable; pipe the CSV in or give a file name"
+            ) from None
     path = Path(source)
     try:
         with path.open("rb") as handle:

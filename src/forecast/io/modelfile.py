@@ -41,8 +41,8 @@ import numpy as np
 from forecast import __version__
 from forecast.errors import ModelFileError, UsageError, printable
 from forecast.io.atomic import atomic_write_bytes
-from forecast.io.modelschema import MAX_HEADER_BYTES, check_defaults, check_entry
 from forecast.io.jsonable import jsonable
+from forecast.io.modelschema import MAX_HEADER_BYTES, check_defaults, check_entry
 from forecast.versions import library_versions
 
 if TYPE_CHECKING:

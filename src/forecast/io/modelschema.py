@@ -32,7 +32,9 @@ def check_defaults(defaults: Any, label: str) -> None:
     horizon = defaults.get("horizon")
     if horizon is not None:
         if not isinstance(horizon, int) or isinstance(horizon, bool):
-            raise ModelFileError(f"{label} is damaged: defaults.horizon {horizon!r} is not a whole number")
+            raise ModelFileError(
+                f"{label} is damaged: defaults.horizon {horizon!r} is not a whole number"
+            )
         _as_file_error(label, "defaults.horizon", lambda: check_horizon(horizon))
     levels = defaults.get("levels")
     if levels is not None:
@@ -63,7 +65,9 @@ def check_entry(
     resolved = _as_file_error(label, "", lambda: spec.resolve(params))
     y = arrays.get("y")
     if not isinstance(y, np.ndarray) or y.ndim != 1 or y.dtype.kind != "f":
-        raise ModelFileError(f"{label} is damaged: array 'y' (the training values) is missing or not 1-D floats")
+        raise ModelFileError(
+            f"{label} is damaged: array 'y' (the training values) is missing or not 1-D floats"
+        )
     min_obs = spec.factory().min_obs
     if y.size < min_obs or not np.isfinite(y).all():
         raise ModelFileError(
@@ -98,9 +102,9 @@ def _check_dates(state: Mapping[str, Any], n: int, label: str) -> None:
 
     offset = _offset(state.get("freq"), "state.freq", label)
     try:
-        start = pd.Timestamp(state.get("start")).as_unit("ns")
-        end = pd.Timestamp(state.get("end")).as_unit("ns")
-    except (ValueError, TypeError, OverflowError):
+        start = pd.Timestamp(state["start"]).as_unit("ns")
+        end = pd.Timestamp(state["end"]).as_unit("ns")
+    except (KeyError, ValueError, TypeError, OverflowError):
         raise ModelFileError(
             f"{label} is damaged: its start {state.get('start')!r} or end {state.get('end')!r} "
             "is not a date pandas can hold (years 1678 to 2262)"
@@ -133,7 +137,9 @@ def _offset(freq: Any, field: str, label: str) -> Any:
     except (ValueError, OverflowError):
         offset = None
     if offset is None or offset.n < 1:
-        raise ModelFileError(f"{label} is damaged: {field} {freq!r} is not a forward pandas frequency")
+        raise ModelFileError(
+            f"{label} is damaged: {field} {freq!r} is not a forward pandas frequency"
+        )
     return offset
 
 
@@ -148,15 +154,24 @@ def _check_architecture(arch: Any, params: Mapping[str, Any], label: str) -> Non
                 f"{label} is damaged: its network's {key} {arch.get(key)!r} differs from its "
                 f"parameter {key}={params.get(key)!r}"
             )
-    for key, top in (("input_size", MAX_INPUT_SIZE), ("out_steps", 10_000), ("window", 100_000), ("patch", 100_000)):
+    for key, top in (
+        ("input_size", MAX_INPUT_SIZE),
+        ("out_steps", 10_000),
+        ("window", 100_000),
+        ("patch", 100_000),
+    ):
         value = arch.get(key)
         if value is None and key in ("window", "patch"):
             continue
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= top:
-            raise ModelFileError(f"{label} is damaged: its network's {key} {value!r} is not between 1 and {top}")
+            raise ModelFileError(
+                f"{label} is damaged: its network's {key} {value!r} is not between 1 and {top}"
+            )
     dropout = arch.get("dropout")
-    if not _is_number(dropout) or not 0 <= dropout < 1:
-        raise ModelFileError(f"{label} is damaged: its network's dropout {dropout!r} is not in [0, 1)")
+    if not isinstance(dropout, (int, float)) or isinstance(dropout, bool) or not 0 <= dropout < 1:
+        raise ModelFileError(
+            f"{label} is damaged: its network's dropout {dropout!r} is not in [0, 1)"
+        )
 
 
 def _is_number(value: Any) -> bool:

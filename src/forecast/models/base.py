@@ -17,9 +17,8 @@ A subclass implements ``_fit``, ``_predict``, ``_update`` and, for the model fil
 
 from __future__ import annotations
 
-import math
-
 import inspect
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -58,8 +57,7 @@ def check_horizon(horizon: int) -> int:
         raise UsageError(f"--horizon must be a whole number >= 1, got {horizon}")
     if horizon > MAX_HORIZON:
         raise UsageError(
-            f"--horizon must be at most {MAX_HORIZON:,} steps, got {horizon}; forecast fewer "
-            "steps"
+            f"--horizon must be at most {MAX_HORIZON:,} steps, got {horizon}; forecast fewer steps"
         )
     return int(horizon)
 
