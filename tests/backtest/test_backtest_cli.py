@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import csv
 import io
 import json
@@ -122,9 +124,10 @@ def test_markdown_report_is_self_contained(cli, tmp_path) -> None:
         "## Metric definitions",
     ):
         assert heading in text
-    assert text.count("](data:image/png;base64,") == 3 and "http" not in text.replace(
-        "https://", ""
-    )
+    assert text.count("](data:image/png;base64,") == 3
+    # self-contained: every image is inline, nothing is fetched (no remote image, no HTML tag)
+    assert re.findall(r"!\[[^\]]*\]\((?!data:)", text) == []
+    assert re.findall(r"<(?:img|script|iframe|link|style)\b", text, flags=re.IGNORECASE) == []
     assert "Command: `forecast backtest" in text or "Command: (library call)" in text
 
 

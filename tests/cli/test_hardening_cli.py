@@ -225,3 +225,14 @@ def test_full_disk_keeps_the_fit_results(cli, tmp_path, monkeypatch) -> None:
 
 def test_corpus_files_exist() -> None:
     assert (DATA / "malformed" / "31-nanosecond-jump.csv").exists()
+
+
+def test_markdown_report_escapes_names_from_the_data(cli, tmp_path) -> None:
+    rows = (SAMPLES / "airpassengers.csv").read_text().splitlines()[1:]
+    data = write_csv(tmp_path, "\n".join(["month,<script>alert(1)</script>", *rows]) + "\n")
+    report = tmp_path / "report.md"
+    result = cli("backtest", data, "-m", "naive", "-H", "6", "--report", report, "-q")
+    assert result.code == 0, result.stderr
+    text = report.read_text()
+    assert "<script>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
