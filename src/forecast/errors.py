@@ -23,7 +23,8 @@ class ForecastError(Exception):
     exit_code: ExitCode = ExitCode.FAILURE
 
     def __init__(self, message: str) -> None:
-        super().__init__(" ".join(message.split()))
+        # one line, and control characters from the data or a file name shown escaped
+        super().__init__(printable(" ".join(message.split())))
 
     @property
     def message(self) -> str:
