@@ -171,3 +171,38 @@ def test_nested_metadata_document_is_refused(cli, tmp_path) -> None:
     path.write_bytes(struct.pack("<Q", len(deep)) + deep.encode())
     result = cli("predict", str(path))
     assert result.code == 2 and "is not a forecast model file" in result.stderr
+
+
+def _first_series(*keys: str, value: Any) -> Forge:
+    return _set("panel", "series", 0, *keys, value=value)  # type: ignore[arg-type]
+
+
+PANEL_CASES: dict[str, tuple[Forge, str]] = {
+    "series-freq-backwards": (_first_series("state", "freq", value="-1MS"), "state.freq '-1MS'"),
+    "series-training-null": (_first_series("training", value=None), "training record"),
+    "series-model-dict": (_first_series("model", value={"a": 1}), "model {'a': 1} that"),
+    "series-order-huge": (
+        _first_series("state", "params", "order", value=[12000, 0, 0]),
+        "p + q at most 24",
+    ),
+    "series-list-not-list": (_set("panel", "series", value={"0": 1}), "no series list"),
+    "panel-not-object": (_set("panel", value=[1]), "its panel is not an object"),
+    "versions-list": (_set("versions", value=[1]), "its versions are not"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PANEL_CASES))
+def test_forged_panel_file_is_refused(case, cli, tmp_path) -> None:
+    from forecast.cli.app import main
+
+    path = tmp_path / "panel.fcm"
+    args = ["fit", str(SAMPLES / "retail_panel.csv"), "-m", "arima", "--save", str(path), "-q"]
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main([*args, "-f", "csv"]) == 0
+    change, fragment = PANEL_CASES[case]
+    forge(path, change)
+    for command in ("predict", "inspect"):
+        result = cli(command, str(path))
+        assert result.code == 2, result.stderr
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1 and fragment in lines[0], result.stderr

@@ -42,7 +42,7 @@ from forecast import __version__
 from forecast.errors import ModelFileError, UsageError, printable
 from forecast.io.atomic import atomic_write_bytes
 from forecast.io.jsonable import jsonable
-from forecast.io.modelschema import MAX_HEADER_BYTES, check_defaults, check_entry
+from forecast.io.modelschema import MAX_HEADER_BYTES, check_entry, check_top
 from forecast.versions import library_versions
 
 if TYPE_CHECKING:
@@ -171,7 +171,7 @@ def load_model_file(path: str | Path) -> LoadedModel | LoadedPanel:
             f"{label} failed its checksum: the file was modified or damaged; refit the model"
         )
     meta["checksum"] = expected
-    check_defaults(meta.get("defaults", {}), label)  # a valid checksum proves nothing more
+    check_top(meta, label)  # a valid checksum proves nothing more: every field is checked
     if "panel" not in meta:
         model = meta.get("model")
         check_entry(label, model, meta.get("state"), meta.get("training"), arrays)

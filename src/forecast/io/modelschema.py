@@ -23,6 +23,26 @@ RECURRENT_ARCH = ("hidden_size", "layers", "bidirectional")
 TRANSFORMER_ARCH = ("d_model", "heads", "layers", "ff_size")
 
 
+def check_top(meta: Mapping[str, Any], label: str) -> None:
+    """The fields every file has, whatever its model: what ``inspect`` prints."""
+    if not isinstance(meta.get("model"), str):
+        raise ModelFileError(
+            f"{label} holds a model {meta.get('model')!r} that this forecast does not know"
+        )
+    versions = meta.get("versions", {})
+    if not isinstance(versions, Mapping) or not all(
+        isinstance(v, (str, type(None))) for v in versions.values()
+    ):
+        raise ModelFileError(f"{label} is damaged: its versions are not names and versions")
+    if not isinstance(meta.get("created_utc", ""), (str, type(None))):
+        raise ModelFileError(f"{label} is damaged: its created_utc is not a date")
+    check_defaults(meta.get("defaults", {}), label)
+    if "panel" in meta:
+        panel = meta["panel"]
+        if not isinstance(panel, Mapping) or not isinstance(panel.get("id_col"), (str, type(None))):
+            raise ModelFileError(f"{label} is damaged: its panel is not an object with an id_col")
+
+
 def check_defaults(defaults: Any, label: str) -> None:
     """``defaults``: the horizon and levels predict falls back on, within the CLI's limits."""
     from forecast.models.base import check_horizon, check_levels
@@ -57,8 +77,7 @@ def check_entry(
     spec = REGISTRY[name]
     if not isinstance(state, Mapping):
         raise ModelFileError(f"{label} is damaged: its state is not an object")
-    if training is not None:
-        _check_training(training, label)
+    _check_training(training, label)
     params = state.get("params")
     if not isinstance(params, Mapping):
         raise ModelFileError(f"{label} is damaged: its state.params are not an object")
