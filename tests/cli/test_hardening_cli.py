@@ -23,7 +23,7 @@ OPTION_CASES: list[tuple[list[str], int, str]] = [
     (
         ["fit", AIR, "-m", "sarima", "-p", "seasonal_order=1,1,1,1000"],
         2,
-        "a period m between 2 and half the observations (72 of 144)",
+        "a period m between 2 and the series' length less one (143)",
     ),
     (
         ["fit", AIR, "-m", "ar", "-p", "max_p=100000"],
@@ -49,7 +49,7 @@ OPTION_CASES: list[tuple[list[str], int, str]] = [
     (
         ["fit", AIR, "-m", "snaive", "-p", "period=500"],
         2,
-        "period=500 must be at most half the observations",
+        "period=500 must be shorter than the series (144 observations)",
     ),
     (
         ["fit", AIR, "-m", "naive", "-H", "100000000"],

@@ -26,15 +26,23 @@ def check_against_data(model: str, params: Mapping[str, Any], n: int) -> None:
     cost would be out of proportion (see the module docstring)."""
     half = max(n // 2, 1)
     period = params.get("period")
-    if isinstance(period, int) and period > half:
-        _refuse(model, "period", period, f"at most half the observations ({half} of {n})")
+    if isinstance(period, int) and period >= n:
+        _refuse(model, "period", period, f"shorter than the series ({n} observations)")
+    p = params.get("p")
+    if isinstance(p, int) and p > half:
+        _refuse(model, "p", p, f"at most half the observations ({half} of {n})")
+    for name, default in (("max_p", 12), ("max_lag", 24)):  # search bounds: defaults always pass
+        value = params.get(name)
+        if isinstance(value, int) and value > max(half, default):
+            _refuse(model, name, value, f"at most half the observations ({half} of {n})")
     for name in ("p", "max_p"):
         value = params.get(name)
-        if not isinstance(value, int):
-            continue
-        if value > half:
-            _refuse(model, name, value, f"at most half the observations ({half} of {n})")
-        if value > MAX_ARMA_ORDER and params.get("method", "mle") == "mle":
+        if (
+            isinstance(value, int)
+            and value > MAX_ARMA_ORDER
+            and model != "auto-arima"
+            and params.get("method", "mle") == "mle"
+        ):
             _refuse(
                 model,
                 name,
@@ -42,8 +50,6 @@ def check_against_data(model: str, params: Mapping[str, Any], n: int) -> None:
                 f"at most {MAX_ARMA_ORDER} with the exact likelihood; use method=ols for "
                 "longer autoregressions",
             )
-    if isinstance(params.get("max_lag"), int) and params["max_lag"] > half:
-        _refuse(model, "max_lag", params["max_lag"], f"at most half the observations ({half})")
     if model in ("ma", "arma"):
         _check_arima(model, "q", (int(params.get("p") or 0), 0, int(params["q"])), (), None, n)
     order = params.get("order")
@@ -52,6 +58,7 @@ def check_against_data(model: str, params: Mapping[str, Any], n: int) -> None:
         _check_arima(model, "order", tuple(order), tuple(seasonal), period, n)
     if model == "auto-arima":
         for name, cap in (
+            ("max_p", MAX_ARMA_ORDER),
             ("max_q", MAX_ARMA_ORDER),
             ("max_order", MAX_ARMA_ORDER),
             ("max_d", MAX_DIFFERENCES),
@@ -88,23 +95,22 @@ def _check_arima(
         if big_d > MAX_DIFFERENCES:
             _refuse(model, "seasonal_order", text, f"D at most {MAX_DIFFERENCES}")
         if m is not None:
-            if m < 2 or m > max(n // 2, 1):
+            if m < 2 or m >= n:
                 _refuse(
                     model,
                     "seasonal_order",
                     text,
-                    f"a period m between 2 and half the observations ({n // 2} of {n})",
+                    f"a period m between 2 and the series' length less one ({n - 1})",
                 )
             lags += m * (big_p + big_d + big_q)
             name = "order/seasonal_order"
             shown = f"{shown} and {text}"
-    if lags > n // 2:
+    if lags >= n:
         _refuse(
             model,
             name,
             shown,
-            f"p + d + q + m(P + D + Q) = {lags} lags at most half the observations "
-            f"({n // 2} of {n})",
+            f"p + d + q + m(P + D + Q) = {lags} lags fewer than the observations ({n})",
         )
 
 
