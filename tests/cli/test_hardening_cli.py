@@ -123,6 +123,26 @@ OPTION_CASES: list[tuple[list[str], int, str]] = [
     ),
     (["backtest", AIR, "-m", "naive", "--report", "/dev/null.md"], 2, ""),
     (["diagnose", "/dev/zero"], 2, "/dev/zero looks binary"),
+    # a panel: refused once, before any series is fitted (not a failure per series)
+    (
+        ["fit", str(SAMPLES / "retail_panel.csv"), "-m", "arima", "-p", "order=50,2,50"],
+        2,
+        "p + q at most 24",
+    ),
+    (
+        [
+            "backtest",
+            str(SAMPLES / "retail_panel.csv"),
+            "-m",
+            "lstm",
+            "-p",
+            "layers=16",
+            "-p",
+            "hidden_size=4096",
+        ],
+        2,
+        "the limit is 10,000,000",
+    ),
 ]
 OPTION_CASES = [c for c in OPTION_CASES if c[2] or c[0][-1] != "/dev/null.md"]
 

@@ -21,9 +21,12 @@ MAX_SEASONAL_ORDER = 4  # P + Q
 MAX_WEIGHTS = 10_000_000  # trainable weights of a neural network (about 160 MB with Adam)
 
 
-def check_against_data(model: str, params: Mapping[str, Any], n: int) -> None:
+def check_against_data(model: str, params: Mapping[str, Any], n: int | None) -> None:
     """Refuse hyperparameters that the ``n`` training observations cannot support, or whose
-    cost would be out of proportion (see the module docstring)."""
+    cost would be out of proportion (see the module docstring); with ``n`` None, only the
+    limits that need no data (before the data is read)."""
+    if n is None:
+        n = 2**62
     half = max(n // 2, 1)
     period = params.get("period")
     if isinstance(period, int) and period >= n:

@@ -155,6 +155,9 @@ class ModelSpec:
             )
         values = {p.name: p.default for p in self.params}
         values |= {name: known[name].coerce(self.name, value) for name, value in raw.items()}
+        from forecast.models.limits import check_against_data
+
+        check_against_data(self.name, values, None)  # the limits that need no data, now
         return values
 
     def create(self, raw: Mapping[str, Any] | None = None) -> BaseForecaster:
