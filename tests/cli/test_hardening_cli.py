@@ -256,3 +256,11 @@ def test_markdown_report_escapes_names_from_the_data(cli, tmp_path) -> None:
     text = report.read_text()
     assert "<script>" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def test_written_file_name_is_escaped_in_messages(cli, tmp_path) -> None:
+    path = tmp_path / "m\x1b]0;owned\x07.fcm"
+    result = cli("fit", AIR, "-m", "naive", "--save", path, "-f", "csv")
+    assert result.code == 0 and path.exists()
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "m\\x1b]0;owned\\x07.fcm" in result.stderr
