@@ -28,6 +28,11 @@ OPTION_CASES: list[tuple[list[str], int, str]] = [
     (
         ["fit", AIR, "-m", "ar", "-p", "max_p=100000"],
         2,
+        "max_p=100000 must be at most 24 with the exact likelihood; use method=ols",
+    ),
+    (
+        ["fit", AIR, "-m", "ar", "-p", "method=ols", "-p", "max_p=100000"],
+        2,
         "max_p=100000 must be at most half the observations (72 of 144)",
     ),
     (
@@ -38,7 +43,7 @@ OPTION_CASES: list[tuple[list[str], int, str]] = [
     (
         ["fit", AIR, "-m", "auto-arima", "-p", "max_p=1000", "-p", "stepwise=false"],
         2,
-        "max_p=1000 must be at most half",
+        "max_p=1000 must be at most 24",
     ),
     (
         ["fit", AIR, "-m", "auto-arima", "-p", "max_order=100", "-p", "stepwise=false"],
@@ -164,7 +169,7 @@ def test_ten_megabyte_line_is_refused_quickly(cli, tmp_path) -> None:
     path = write_csv(tmp_path, "t,v\n2020-01-01," + "1" * 10_000_000 + "\n")
     result = cli("fit", path, "-m", "naive")
     assert result.code == 2
-    assert "line 2 is 10,000,011 characters long, over the 1,048,576 limit" in result.stderr
+    assert "line 2 is 10,000,011 bytes long, over the 1,048,576 limit" in result.stderr
     assert "FORECAST_MAX_LINE" in result.stderr
 
 

@@ -49,22 +49,39 @@ def max_rows() -> int:
     return _env("FORECAST_MAX_ROWS", 100_000_000)
 
 
-def check_line_length(text: str, label: str) -> None:
-    """Refuse a line longer than FORECAST_MAX_LINE (a binary or runaway file), in linear time."""
+def check_line_length(raw: bytes, label: str) -> None:
+    """Refuse a line longer than FORECAST_MAX_LINE bytes (a binary or runaway file): newline
+    positions found by numpy, 16 MB at a time, so a 10-million-row file costs a fraction of a
+    second and no copy."""
+    import numpy as np
+
     limit = max_line()
-    if len(text) <= limit:
+    if len(raw) <= limit:
         return
-    start = 0
-    number = 1
-    while start < len(text):
-        end = text.find("\n", start)
-        end = len(text) if end < 0 else end
-        if end - start > limit:
-            raise InputError(
-                f"{label} line {number} is {end - start:,} characters long, over the "
-                f"{limit:,} limit; is it a CSV file? (FORECAST_MAX_LINE raises the limit)"
-            )
-        start, number = end + 1, number + 1
+    data = np.frombuffer(raw, dtype=np.uint8)
+    block = 1 << 24
+    line_start, lines_before = 0, 0  # of the line open at the start of the block
+    for offset in range(0, data.size, block):
+        ends = np.flatnonzero(data[offset : offset + block] == 10) + offset
+        starts = np.concatenate(([line_start], ends[:-1] + 1)) if ends.size else None
+        if starts is not None:
+            lengths = ends - starts
+            over = np.flatnonzero(lengths > limit)
+            if over.size:
+                i = int(over[0])
+                _long_line(label, lines_before + i + 1, int(lengths[i]), limit)
+            line_start, lines_before = int(ends[-1]) + 1, lines_before + int(ends.size)
+        if min(offset + block, data.size) - line_start > limit:
+            following = raw.find(b"\n", line_start)
+            length = (len(raw) if following < 0 else following) - line_start
+            _long_line(label, lines_before + 1, length, limit)
+
+
+def _long_line(label: str, number: int, length: int, limit: int) -> None:
+    raise InputError(
+        f"{label} line {number} is {length:,} bytes long, over the {limit:,} limit; is it a "
+        "CSV file? (FORECAST_MAX_LINE raises the limit)"
+    )
 
 
 def check_columns(count: int, label: str) -> None:

@@ -74,8 +74,10 @@ def _read_csv_table(
 
     label = "<stdin>" if source == "-" else printable(source)
     notes: list[str] = []
-    text = decode(read_bytes(source, stdin), label, encoding)
-    check_line_length(text, label)
+    raw = read_bytes(source, stdin)
+    check_line_length(raw, label)
+    text = decode(raw, label, encoding)
+    del raw
     delimiter = sniff_delimiter(text, label)
     header, sample = read_sample(text, delimiter, label)
     check_columns(len(sample.columns), label)

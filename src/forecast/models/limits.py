@@ -142,4 +142,5 @@ def _check_network(model: str, params: Mapping[str, Any], n: int) -> None:
 
 
 def _refuse(model: str, name: str, value: Any, rule: str) -> None:
-    raise UsageError(f"{model}: parameter {name}={value} must be {rule}; lower it")
+    fix = "" if ";" in rule else "; lower it"
+    raise UsageError(f"{model}: parameter {name}={value} must be {rule}{fix}")
