@@ -269,3 +269,15 @@ def test_written_file_name_is_escaped_in_messages(cli, tmp_path) -> None:
     assert result.code == 0 and path.exists()
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
     assert "m\\x1b]0;owned\\x07.fcm" in result.stderr
+
+
+def test_library_fit_refuses_values_near_the_float_limit() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from forecast.errors import InputError
+    from forecast.models.registry import create
+
+    y = pd.Series(np.linspace(1e307, 1.7e308, 40), pd.date_range("2000", periods=40, freq="D"))
+    with pytest.raises(InputError, match="magnitude 1.7e\\+308, above 1e\\+100; rescale it"):
+        create("arima").fit(y)

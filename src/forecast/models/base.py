@@ -394,4 +394,11 @@ def _finite_values(y: pd.Series, what: str) -> np.ndarray:
         raise InputError(
             f"{what}: the series has missing or infinite values; choose a --missing policy"
         )
+    from forecast.data.values import MAX_MAGNITUDE
+
+    if values.size and np.abs(values).max() > MAX_MAGNITUDE:
+        raise InputError(
+            f"{what}: the series has values of magnitude {np.abs(values).max():.3g}, above "
+            f"{MAX_MAGNITUDE:g}; rescale it, e.g. divide it by a power of ten"
+        )
     return values
