@@ -45,13 +45,14 @@ def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return out
 
 
-@pytest.fixture(scope="module", params=["arima", "naive"])
+@pytest.fixture(scope="module", params=["arima", "naive", "lstm"])
 def saved(request, tmp_path_factory) -> tuple[bytes, list[tuple[Any, ...]]]:
-    index = pd.date_range("2000-01-01", periods=60, freq="MS")
-    y = pd.Series(np.sin(np.arange(60) / 3) * 10 + np.arange(60), index=index)
+    index = pd.date_range("2000-01-01", periods=96, freq="MS")
+    y = pd.Series(np.sin(np.arange(96) / 3) * 10 + np.arange(96), index=index)
     path = tmp_path_factory.mktemp("h") / "m.fcm"
-    model = create(request.param).fit(y)
-    modelfile.save_model(path, model, {"n": 60, "freq": "MS"}, {"horizon": 6, "levels": [80]})
+    small = {"epochs": 1, "device": "cpu", "hidden_size": 4} if request.param == "lstm" else {}
+    model = create(request.param, small).fit(y)
+    modelfile.save_model(path, model, {"n": 96, "freq": "MS"}, {"horizon": 6, "levels": [80]})
     meta = modelfile.read_metadata(path)
     paths = [p for p in _paths(meta) if p[0] not in ("checksum", "created_utc", "versions")]
     return path.read_bytes(), paths

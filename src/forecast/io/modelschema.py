@@ -101,7 +101,66 @@ def check_entry(
     fitted = state.get("fitted")
     if isinstance(fitted, Mapping) and "architecture" in fitted:
         _check_architecture(fitted["architecture"], resolved, label)
+        _check_network_state(fitted, arrays, int(y.size), label)
     return resolved
+
+
+def _check_network_state(
+    fitted: Mapping[str, Any], arrays: Mapping[str, np.ndarray], n: int, label: str
+) -> None:
+    """A neural model's window, head, scaler, anchor date and calibration."""
+    import pandas as pd
+
+    def whole(key: str, low: int, high: int, value: Any = None, optional: bool = False) -> None:
+        value = fitted.get(key) if value is None else value
+        if value is None and optional:
+            return
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise ModelFileError(
+                f"{label} is damaged: its network's {key} {value!r} is not between {low} and {high}"
+            )
+
+    whole("window", 1, n)
+    whole("horizon", 1, 10_000)
+    whole("out_steps", 1, 10_000)
+    whole("period", 2, n, optional=True)
+    whole("calendar_period", 2, n, optional=True)
+    scaler = fitted.get("scaler")
+    center = scaler.get("center") if isinstance(scaler, Mapping) else None
+    scale = scaler.get("scale") if isinstance(scaler, Mapping) else None
+    if not (
+        _is_number(center) and _is_number(scale) and math.isfinite(center) and 0 < scale < 1e300
+    ):
+        raise ModelFileError(
+            f"{label} is damaged: its scaler {scaler!r} needs a finite center and a positive scale"
+        )
+    try:
+        anchor = pd.Timestamp(fitted.get("anchor")).as_unit("ns")
+    except (ValueError, TypeError, OverflowError):
+        anchor = pd.NaT
+    if anchor is pd.NaT:
+        raise ModelFileError(
+            f"{label} is damaged: its anchor {fitted.get('anchor')!r} is not a date"
+        )
+    calibration = fitted.get("calibration")
+    if not isinstance(calibration, Mapping):
+        raise ModelFileError(f"{label} is damaged: its calibration is not an object")
+    whole("calibration.offset", 0, n, calibration.get("offset"))
+    whole("calibration.limit", 0, n, calibration.get("limit"), optional=True)
+    values = arrays.get("calibration_values")
+    origins = arrays.get("calibration_origins")
+    if (
+        not isinstance(values, np.ndarray)
+        or not isinstance(origins, np.ndarray)
+        or values.dtype.kind != "f"
+        or origins.dtype.kind not in "iu"
+        or not np.isfinite(values).all()
+        or (origins.size and (origins.min() < 0 or origins.max() > n))
+    ):
+        raise ModelFileError(
+            f"{label} is damaged: its calibration arrays are missing, not finite or point "
+            "outside the training values"
+        )
 
 
 def _check_training(training: Any, label: str) -> None:
