@@ -99,10 +99,42 @@ def check_entry(
     _as_file_error(label, "", lambda: check_against_data(name, resolved, int(y.size)))
     _check_dates(state, int(y.size), label)
     fitted = state.get("fitted")
+    _check_numbers(fitted, label)
+    if isinstance(fitted, Mapping):
+        _check_baseline(fitted, int(y.size), label)
     if isinstance(fitted, Mapping) and "architecture" in fitted:
         _check_architecture(fitted["architecture"], resolved, label)
         _check_network_state(fitted, arrays, int(y.size), label)
     return resolved
+
+
+def _check_numbers(node: Any, label: str) -> None:
+    """Every number of a fitted state finite (a saved file writes NaN as null) and every whole
+    number within 32 bits (no count, lag or order comes near)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, bool) or item is None or isinstance(item, str):
+            continue
+        elif isinstance(item, int) and abs(item) > 2**31:
+            raise ModelFileError(f"{label} is damaged: its fitted state holds the number {item}")
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise ModelFileError(f"{label} is damaged: its fitted state holds {item}")
+
+
+def _check_baseline(fitted: Mapping[str, Any], n: int, label: str) -> None:
+    """The naive family's lag and spreads, the mean's sd."""
+    lag = fitted.get("lag")
+    if "lag" in fitted and (not isinstance(lag, int) or isinstance(lag, bool) or not 1 <= lag < n):
+        raise ModelFileError(f"{label} is damaged: its lag {lag!r} is not between 1 and {n - 1}")
+    for key in ("mse", "drift_se", "sd", "sigma2"):
+        value = fitted.get(key)
+        if key in fitted and value is not None and (not _is_number(value) or value < 0):
+            raise ModelFileError(f"{label} is damaged: its {key} {value!r} is not >= 0")
 
 
 def _check_network_state(
@@ -126,19 +158,20 @@ def _check_network_state(
     whole("period", 2, n, optional=True)
     whole("calendar_period", 2, n, optional=True)
     scaler = fitted.get("scaler")
-    center = scaler.get("center") if isinstance(scaler, Mapping) else None
-    scale = scaler.get("scale") if isinstance(scaler, Mapping) else None
+    center: Any = scaler.get("center") if isinstance(scaler, Mapping) else None
+    scale: Any = scaler.get("scale") if isinstance(scaler, Mapping) else None
     if not (
         _is_number(center) and _is_number(scale) and math.isfinite(center) and 0 < scale < 1e300
     ):
         raise ModelFileError(
             f"{label} is damaged: its scaler {scaler!r} needs a finite center and a positive scale"
         )
+    raw_anchor: Any = fitted.get("anchor")
     try:
-        anchor = pd.Timestamp(fitted.get("anchor")).as_unit("ns")
+        valid = pd.Timestamp(raw_anchor).as_unit("ns") is not pd.NaT
     except (ValueError, TypeError, OverflowError):
-        anchor = pd.NaT
-    if anchor is pd.NaT:
+        valid = False
+    if raw_anchor is None or not valid:
         raise ModelFileError(
             f"{label} is damaged: its anchor {fitted.get('anchor')!r} is not a date"
         )
