@@ -3,6 +3,7 @@ recomputed): the loader only ever raises ModelFileError, within bounded memory (
 
 from __future__ import annotations
 
+import os
 import tracemalloc
 from typing import Any
 
@@ -59,7 +60,7 @@ def saved(request, tmp_path_factory) -> tuple[bytes, list[tuple[Any, ...]]]:
 
 
 @settings(
-    max_examples=150,
+    max_examples=int(os.environ.get("FORECAST_FORGE_EXAMPLES", "150")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
