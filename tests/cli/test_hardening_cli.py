@@ -128,6 +128,7 @@ OPTION_CASES: list[tuple[list[str], int, str]] = [
     ),
     (["backtest", AIR, "-m", "naive", "--report", "/dev/null.md"], 2, ""),
     (["diagnose", "/dev/zero"], 2, "/dev/zero looks binary"),
+    (["fit", AIR, "-m", "naive", "-o", "/dev/null"], 2, "it is not a regular file"),
     # a panel: refused once, before any series is fitted (not a failure per series)
     (
         ["fit", str(SAMPLES / "retail_panel.csv"), "-m", "arima", "-p", "order=50,2,50"],
@@ -281,3 +282,10 @@ def test_library_fit_refuses_values_near_the_float_limit() -> None:
     y = pd.Series(np.linspace(1e307, 1.7e308, 40), pd.date_range("2000", periods=40, freq="D"))
     with pytest.raises(InputError, match=r"magnitude 1\.7e\+308, above 1e\+100; rescale it"):
         create("arima").fit(y)
+
+
+def test_plot_into_a_directory_is_refused_before_any_work(cli, tmp_path) -> None:
+    folder = tmp_path / "plot.png"
+    folder.mkdir()
+    result = cli("diagnose", AIR, "--plot", folder)
+    assert result.code == 2 and "it is a directory; give a file name" in result.stderr

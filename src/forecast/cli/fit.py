@@ -76,6 +76,7 @@ def fit(
     from forecast.cli.validate import check_output
 
     check_output(save)  # a directory or device is refused before any work
+    check_output(output)
     if fallback is not None:
         get_spec(fallback).resolve({})
     steps, levels = horizon_and_levels(horizon, level, cfg.horizon, cfg.levels)
