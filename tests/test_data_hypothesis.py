@@ -34,7 +34,9 @@ def _check(raw: bytes) -> None:
     try:
         series = load_series("-", stdin=io.BytesIO(raw), min_length=2)
     except ForecastError as exc:
-        assert "\n" not in str(exc)
+        # one printable line: field values echoed in the message (control characters, escape
+        # sequences) are shown escaped, never raw
+        assert exc.message.isprintable(), repr(exc.message)
         return
     y = series.y
     assert y.index.is_monotonic_increasing and y.index.is_unique

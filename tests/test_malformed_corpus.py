@@ -39,6 +39,10 @@ EXPECTED = {
     "28-json.csv": "no date-like column",
     "29-semicolon-bad-number.csv": "line 4: value 'x,5' in column 'Wert' is not a number",
     "30-nan-token-only-values.csv": "3 missing values (3 empty",
+    # issue #17: bounded work and memory
+    "31-nanosecond-jump.csv": "would have 100,000,003 timestamps for 4 rows",
+    "32-ten-thousand-columns.csv": "has 10,003 columns, over the 10,000 limit",
+    "33-near-max-float.csv": "line 2: value '1.69e+308' in column 'v' is too large to compute",
 }
 
 

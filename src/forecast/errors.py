@@ -23,7 +23,8 @@ class ForecastError(Exception):
     exit_code: ExitCode = ExitCode.FAILURE
 
     def __init__(self, message: str) -> None:
-        super().__init__(" ".join(message.split()))
+        # one line, and control characters from the data or a file name shown escaped
+        super().__init__(printable(" ".join(message.split())))
 
     @property
     def message(self) -> str:
@@ -52,6 +53,21 @@ class ComputeError(ForecastError):
     """A computation failed on valid input (a model that does not converge anywhere...)."""
 
     exit_code = ExitCode.FAILURE
+
+
+class WriteError(ForecastError):
+    """A result could not be written (disk full, read-only folder): a runtime failure; the
+    results computed are still printed where they can be."""
+
+    exit_code = ExitCode.FAILURE
+
+
+def printable(name: str) -> str:
+    """A file name or other user text safe to print on one line: control characters (newlines,
+    escapes that would drive a terminal) shown as Python escapes."""
+    if name.isprintable():
+        return name
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
 
 
 GLOBAL_EXOG = (

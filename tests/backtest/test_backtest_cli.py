@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import subprocess
 
@@ -106,7 +107,7 @@ def test_exit_1_when_a_model_fails_everywhere(cli) -> None:
     )
 
 
-def test_markdown_report_is_self_contained(cli, tmp_path) -> None:
+def test_markdown_report_links_only_its_own_images(cli, tmp_path) -> None:
     path = tmp_path / "report.md"
     result = cli(*BASE, "-m", "naive", "-m", "snaive", "--report", str(path), "-q")
     text = path.read_text()
@@ -120,7 +121,10 @@ def test_markdown_report_is_self_contained(cli, tmp_path) -> None:
         "## Metric definitions",
     ):
         assert heading in text
-    assert text.count("](report_files/figure-") == 3 and "http" not in text.replace("https://", "")
+    assert text.count("](report_files/figure-") == 3
+    # every image is a file beside the report, nothing is fetched (no remote image, no HTML tag)
+    assert re.findall(r"!\[[^\]]*\]\((?!report_files/)", text) == []
+    assert re.findall(r"<(?:img|script|iframe|link|style)\b", text, flags=re.IGNORECASE) == []
     assert "Command: `forecast backtest" in text or "Command: (library call)" in text
 
 

@@ -311,7 +311,8 @@ def test_block_size_for() -> None:
     x = ar1(500, 0.6, 1)
     raw = optimal_block_size(x, "circular")
     assert block_size_for(x, "circular") == max(1, math.floor(raw + 0.5))
-    assert isinstance(block_size_for(x, "moving"), int)
+    moving = block_size_for(x, "moving")  # the circular estimate, rounded to a whole block
+    assert isinstance(moving, int) and moving == max(1, math.floor(raw + 0.5))
     assert block_size_for(x, "stationary") == max(1.0, optimal_block_size(x, "stationary"))
     # white noise: the estimate may fall below 1; the usable size does not
     noise = np.random.default_rng(0).standard_normal(400)

@@ -38,16 +38,21 @@ def test_finds_the_true_lags() -> None:
     assert abs(coef["ar.L1"] - 0.5) < 0.08 and abs(coef["ar.L12"] - 0.35) < 0.08
 
 
-def test_white_noise_keeps_no_lag_or_almost_none() -> None:
+def test_white_noise_keeps_no_lag_and_the_same_noise_as_ar1_keeps_lag_1() -> None:
+    """The lasso keeps no lag of white noise, and exactly lag 1 of the same shocks run through
+    an AR(1) (so an empty selection is a finding, not a model that never selects)."""
     x = np.random.default_rng(5).normal(size=600)
-    y = pd.Series(x, index=pd.date_range("1900-01-01", periods=600, freq="D"))
-    lags = (
-        create("sparse-ar", {"max_lag": 20, "one_se": "true"})
-        .fit(y)
-        .summary()
-        .extra["selected_lags"]
-    )
-    assert len(lags) <= 2
+    ar1 = np.zeros_like(x)
+    for t, shock in enumerate(x):
+        ar1[t] = (0.6 * ar1[t - 1] if t else 0.0) + shock
+    index = pd.date_range("1900-01-01", periods=600, freq="D")
+
+    def lags(values: np.ndarray) -> list[int]:
+        model = create("sparse-ar", {"max_lag": 20, "one_se": "true"})
+        return list(model.fit(pd.Series(values, index=index)).summary().extra["selected_lags"])
+
+    assert lags(x) == []
+    assert lags(ar1) == [1]
 
 
 def test_lagged_regressors_in_the_lasso() -> None:

@@ -87,6 +87,11 @@ def season_period(y: pd.Series, freq: str | None, given: int | None) -> tuple[in
     """The MASE/RMSSE period: given, or detected on the first half of the series (the data a
     default walk-forward's first model sees), else 1."""
     if given is not None:
+        if not 1 <= given <= max(len(y) // 2, 1):
+            raise UsageError(
+                f"--period must be between 1 (non-seasonal) and half the series "
+                f"({max(len(y) // 2, 1)}), got {given}"
+            )
         return given, "given"
     from forecast.diagnostics.seasonality import detect_period
 

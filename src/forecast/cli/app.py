@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import traceback
+import warnings
 from typing import Annotated
 
 import typer
@@ -67,12 +68,24 @@ def main(argv: list[str] | None = None) -> int:
     from forecast.cli.options import INVOCATION
 
     INVOCATION.set(tuple(args))
+    if not debug:  # numpy's RuntimeWarnings (overflow in reduce...) never reach stderr raw
+        warnings.filterwarnings("ignore", category=RuntimeWarning)
     try:
         result = app(args=args, prog_name="forecast", standalone_mode=False)
-        return int(result) if isinstance(result, int) else ExitCode.OK
+        if isinstance(result, int):
+            return _interrupted() if result == 130 else result
+        return ExitCode.OK
     except typer.Exit as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # typer turns Ctrl-C into Exit(130)
+            return _interrupted()
         return int(exc.exit_code)
-    except typer.Abort:
+    except typer.Abort as exc:  # click turns Ctrl-C (and EOF at a prompt) into Abort
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            error("interrupted")
+            return 130
+        if isinstance(exc.__cause__, EOFError):
+            error("stdin ended early; pipe the input in or give a file name")
+            return ExitCode.USAGE
         error("aborted")
         return ExitCode.FAILURE
     except typer.TyperException as exc:  # usage errors from the parser
@@ -96,6 +109,13 @@ def main(argv: list[str] | None = None) -> int:
             "and report it"
         )
         return ExitCode.FAILURE
+
+
+def _interrupted() -> int:
+    from forecast.cli.render import error
+
+    error("interrupted")
+    return 130
 
 
 def _usage_error(exc: typer.TyperException) -> int:

@@ -190,7 +190,7 @@ def backtest(
         run_bootstrap_backtest,
     )
     from forecast.backtest.uncertainty import CompareSettings, IntervalSettings, assess
-    from forecast.cli.render import note_all, progress_allowed, warn_all
+    from forecast.cli.render import message, note_all, progress_allowed, warn_all
     from forecast.config import read_config
     from forecast.errors import UsageError
     from forecast.forecasting import horizon_and_levels
@@ -209,11 +209,17 @@ def backtest(
         raise UsageError(f"--refit {next(iter(per_model))}=...: no model with that label")
     report_fmt = None
     if report is not None:
+        from forecast.cli.validate import check_output
         from forecast.report.backtest_report import report_format
 
         report_fmt = report_format(report)
-    if forecasts is not None and forecasts.suffix.lower() != ".csv":
-        raise UsageError(f"--forecasts {forecasts}: the file must end in .csv")
+        check_output(report)
+    if forecasts is not None:
+        from forecast.cli.validate import check_output
+
+        if forecasts.suffix.lower() != ".csv":
+            raise UsageError(f"--forecasts {forecasts}: the file must end in .csv")
+        check_output(forecasts)
     steps, bands = horizon_and_levels(horizon, level, cfg.horizon, cfg.levels)
     spec = BacktestSpec(
         scheme=cast("Scheme", inner.value if scheme is SchemeChoice.bootstrap else scheme.value),
@@ -330,13 +336,17 @@ def backtest(
         (f"{f['model']} failed in folds {f['folds']}: {f['error']}" for f in result.failures),
         quiet,
     )
-    if report is not None and report_fmt is not None:
-        from forecast.report.backtest_report import write_report
-
-        write_report(result, report)
+    from forecast.cli.validate import write_then_emit
+    from forecast.report.backtest_report import write_report
     from forecast.report.backtest_tables import backtest_tables
 
-    _emit(result, backtest_tables, report, fmt, quiet, no_header, forecasts)
+    def write() -> None:
+        if report is not None and report_fmt is not None:
+            write_report(result, report)
+            message(f"wrote {report}", quiet)
+        _write_forecasts(result, forecasts, quiet)
+
+    write_then_emit(write, lambda written: _emit(result, backtest_tables, fmt, quiet, no_header))
     failed = result.failed_everywhere()
     if failed:
         from forecast.cli.render import error
@@ -366,7 +376,7 @@ def _backtest_panel(
     """Every series with the same splits; aggregates over series; exit 1 on any failure."""
     from forecast.backtest.panel import POOLED_NOTE, run_panel_backtest
     from forecast.backtest.uncertainty import assess
-    from forecast.cli.render import error, note_all, progress_allowed, warn
+    from forecast.cli.render import error, message, note_all, progress_allowed, warn
     from forecast.progress import progress_enabled, task
 
     failed = 0
@@ -405,13 +415,19 @@ def _backtest_panel(
         who = f"{model} on series {sid!r}" if model else f"series {sid!r}"
         warn(f"{who} failed{where}: {reason}", quiet)
     note_all(result.notes(), quiet)
-    if report is not None:
-        from forecast.report.panel_backtest_report import write_panel_report
-
-        write_panel_report(result, report)
+    from forecast.cli.validate import write_then_emit
+    from forecast.report.panel_backtest_report import write_panel_report
     from forecast.report.panel_backtest_tables import panel_backtest_tables
 
-    _emit(result, panel_backtest_tables, report, fmt, quiet, no_header, forecasts)
+    def write() -> None:
+        if report is not None:
+            write_panel_report(result, report)
+            message(f"wrote {report}", quiet)
+        _write_forecasts(result, forecasts, quiet)
+
+    write_then_emit(
+        write, lambda written: _emit(result, panel_backtest_tables, fmt, quiet, no_header)
+    )
     nowhere = result.failed_everywhere()
     if nowhere:
         error(f"{', '.join(nowhere)} failed on every series; the reasons are in the warnings above")
@@ -419,28 +435,28 @@ def _backtest_panel(
         raise typer.Exit(1)
 
 
-def _emit(
-    result: Any,
-    tables: Callable[[Any], list[Any]],
-    report: Path | None,
-    fmt: FormatChoice,
-    quiet: bool,
-    no_header: bool,
-    forecasts: Path | None = None,
-) -> None:
-    """The common end of a backtest: write the forecasts when asked, say where the report
-    went, print the result."""
-    from forecast.cli.render import emit, message
-
+def _write_forecasts(result: Any, forecasts: Path | None, quiet: bool) -> None:
+    """``--forecasts FILE.csv``: the forecast rows, written atomically."""
     if forecasts is not None:
+        from forecast.cli.render import message
         from forecast.io.atomic import atomic_write_bytes
         from forecast.report.export import to_csv
 
         text = to_csv(result.forecast_csv_header(), result.forecast_csv_rows())
         atomic_write_bytes(forecasts, text.encode("utf-8"))
         message(f"wrote {forecasts}", quiet)
-    if report is not None:
-        message(f"wrote {report}", quiet)
+
+
+def _emit(
+    result: Any,
+    tables: Callable[[Any], list[Any]],
+    fmt: FormatChoice,
+    quiet: bool,
+    no_header: bool,
+) -> None:
+    """The common end of a backtest: print the result (the files are written before)."""
+    from forecast.cli.render import emit
+
     emit(
         fmt.value,
         document=result.to_dict(),

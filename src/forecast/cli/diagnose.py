@@ -143,6 +143,9 @@ def diagnose(
         from forecast.report.plots import image_format
 
         plot_format = image_format(plot)
+        from forecast.cli.validate import check_output
+
+        check_output(plot)  # a directory or device is refused before any work
     panel = o.load(
         data,
         time_col=time_col,

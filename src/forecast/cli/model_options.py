@@ -133,24 +133,33 @@ def save_and_print(
 ) -> None:
     """The end of `fit` and `predict`: write the model when asked, draw ``plot`` (a path and
     the history), then print the run."""
-    from forecast.cli.render import emit, message
+    from forecast.cli.render import message
+    from forecast.cli.validate import write_then_emit
 
-    if save is not None:
-        from forecast.io.modelfile import save_model
+    def write() -> None:
+        if save is not None:
+            from forecast.io.modelfile import save_model
 
-        defaults: dict[str, Any] = {"horizon": run.horizon, "levels": list(run.levels)}
-        if run.calibration is not None:
-            defaults |= run.calibration.to_defaults()
-        save_model(save, model, training, defaults)
-        run.extra["saved_to"] = str(save)
-        message(f"wrote {save}", quiet)
-    if plot is not None:
-        from forecast.report.plots import write_forecast_plot
+            defaults: dict[str, Any] = {"horizon": run.horizon, "levels": list(run.levels)}
+            if run.calibration is not None:
+                defaults |= run.calibration.to_defaults()
+            save_model(save, model, training, defaults)
+            run.extra["saved_to"] = str(save)
+            message(f"wrote {save}", quiet)
+        if plot is not None:
+            from forecast.report.plots import write_forecast_plot
 
-        path, history = plot
-        title = f"{run.summary.model}: {run.summary.description}"
-        write_forecast_plot(path, history, run.forecast, title)
-        message(f"wrote {path}", quiet)
+            path, history = plot
+            title = f"{run.summary.model}: {run.summary.description}"
+            write_forecast_plot(path, history, run.forecast, title)
+            message(f"wrote {path}", quiet)
+
+    write_then_emit(write, lambda written: _print_run(run, fmt, quiet, no_header))
+
+
+def _print_run(run: ForecastRun, fmt: FormatChoice, quiet: bool, no_header: bool) -> None:
+    from forecast.cli.render import emit
+
     tables = []
     if fmt is FormatChoice.table:
         from forecast.report.model_tables import run_tables
@@ -184,9 +193,11 @@ def forecast_device(model: object) -> dict[str, str]:
 def check_plot(plot: Path | None) -> None:
     """``--plot``: a known image format, checked before any work."""
     if plot is not None:
+        from forecast.cli.validate import check_output
         from forecast.report.plots import image_format
 
         image_format(plot)
+        check_output(plot)  # a directory or device is refused before any work
 
 
 def history_of(model: BaseForecaster) -> pd.Series:

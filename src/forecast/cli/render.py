@@ -11,6 +11,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from forecast.errors import printable
+
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
 
@@ -54,18 +56,18 @@ def _closed_pipe() -> None:
 def message(text: str, quiet: bool = False) -> None:
     """An informational line on stderr (what was written, which device...)."""
     if not quiet:
-        sys.stderr.write(f"{text}\n")
+        sys.stderr.write(f"{printable(text)}\n")
 
 
 def note(text: str, quiet: bool = False) -> None:
     """Information the user need not act on (``note:``; ``warning:`` is for what to act on)."""
     if not quiet:
-        sys.stderr.write(f"note: {text}\n")
+        sys.stderr.write(f"note: {printable(text)}\n")
 
 
 def warn(text: str, quiet: bool = False) -> None:
     if not quiet:
-        sys.stderr.write(f"warning: {text}\n")
+        sys.stderr.write(f"warning: {printable(text)}\n")
 
 
 def warn_all(notes: Iterable[str], quiet: bool = False) -> None:
@@ -81,7 +83,7 @@ def note_all(notes: Iterable[str], quiet: bool = False) -> None:
 
 
 def error(text: str) -> None:
-    sys.stderr.write(f"error: {' '.join(text.split())}\n")
+    sys.stderr.write(f"error: {printable(' '.join(text.split()))}\n")
 
 
 def write_stdout(text: str) -> None:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.offsets import BaseOffset
 
+from forecast.data.limits import check_grid
 from forecast.errors import InputError, UsageError
 from forecast.types import MissingPolicy
 
@@ -39,12 +40,17 @@ def refuse_duplicates(
 def to_offset(freq: str) -> BaseOffset:
     """``--freq`` as a pandas offset; a bad alias is a usage error naming good ones."""
     try:
-        return pd.tseries.frequencies.to_offset(freq)
-    except ValueError:
+        offset = pd.tseries.frequencies.to_offset(freq)
+    except (ValueError, OverflowError):
         raise UsageError(
             f"--freq {freq!r} is not a pandas frequency; use e.g. D, h, 30min, W-SUN, MS, "
             "ME, QS, YS"
         ) from None
+    if offset.n < 1:
+        raise UsageError(
+            f"--freq {freq!r} must step forward (a positive multiple such as D, 2h, 30min)"
+        )
+    return offset
 
 
 def resolve_frequency(stamps: pd.DatetimeIndex, freq: str | None) -> BaseOffset:
@@ -95,7 +101,25 @@ def infer_frequency(stamps: pd.DatetimeIndex) -> str | None:
 
 
 def grid_of(stamps: pd.DatetimeIndex, offset: BaseOffset) -> pd.DatetimeIndex:
+    check_grid(
+        grid_slots(stamps[0], stamps[-1], offset),
+        len(stamps),
+        offset.freqstr,
+        stamps[0].isoformat(),
+        stamps[-1].isoformat(),
+    )
     return pd.date_range(start=stamps[0], end=stamps[-1], freq=offset)
+
+
+def grid_slots(first: pd.Timestamp, last: pd.Timestamp, offset: BaseOffset) -> float:
+    """How many timestamps the grid from ``first`` to ``last`` holds, without building it (for
+    calendar offsets, from the length of their first step)."""
+    try:
+        span = (pd.Timestamp(last) - pd.Timestamp(first)).total_seconds()
+        step = (pd.Timestamp(first) + offset - pd.Timestamp(first)).total_seconds()
+    except (OverflowError, ValueError):
+        return float("inf")
+    return span / max(step, 1e-9) + 1
 
 
 def apply_missing_policy(

@@ -69,13 +69,19 @@ def _read_csv_table(
     wide: bool,
     single: bool,
 ) -> Table:
+    from forecast.data.limits import check_columns, check_line_length
     from forecast.data.text import decode, read_bytes, read_columns, read_sample, sniff_delimiter
+    from forecast.errors import printable
 
-    label = "<stdin>" if source == "-" else source
+    label = "<stdin>" if source == "-" else printable(source)
     notes: list[str] = []
-    text = decode(read_bytes(source, stdin), label, encoding)
+    raw = read_bytes(source, stdin)
+    check_line_length(raw, label)
+    text = decode(raw, label, encoding)
+    del raw
     delimiter = sniff_delimiter(text, label)
     header, sample = read_sample(text, delimiter, label)
+    check_columns(len(sample.columns), label)
     if header is None:
         notes.append(f"{label} has no header row; read its first two columns as time and value")
     if wide:

@@ -249,6 +249,9 @@ def _to_datetime(text: pd.Series, fmt: str | None, notes: list[str]) -> pd.Serie
     return stamps
 
 
+MAX_MAGNITUDE = 1e100  # squares and sums of squares stay finite; LAPACK stays quiet
+
+
 def parse_values(
     raw: pd.Series,
     vcol: str,
@@ -286,6 +289,17 @@ def parse_values(
         lambda i: (
             f"line {line(i)}: value '{raw.iloc[i]}' in column '{vcol}' is infinite; "
             "replace it with a finite number or leave it empty"
+        ),
+        collect,
+    )
+    with np.errstate(invalid="ignore"):
+        huge = np.abs(numbers) > MAX_MAGNITUDE
+    _refuse_rows(
+        huge & ~infinite,
+        lambda i: (
+            f"line {line(i)}: value '{raw.iloc[i]}' in column '{vcol}' is too large to "
+            f"compute with (magnitude above {MAX_MAGNITUDE:g}); rescale the column, e.g. "
+            "divide it by a power of ten"
         ),
         collect,
     )

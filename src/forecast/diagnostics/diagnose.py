@@ -18,7 +18,7 @@ from forecast.diagnostics.stationarity import (
     run_tests,
     suggest_differencing,
 )
-from forecast.errors import InputError
+from forecast.errors import InputError, UsageError
 from forecast.types import AcfMethod, PacfMethod, TrendSpec
 
 MIN_OBS = 10
@@ -38,6 +38,12 @@ class DiagnoseOptions:
     log: bool = False
     diff: int = 0
     tests: tuple[str, ...] | None = None  # names from stationarity.TESTS; None: all of them
+
+    def __post_init__(self) -> None:
+        if not 0.001 <= self.alpha <= 0.5:  # False for NaN too
+            raise UsageError(
+                f"--alpha must be a significance level between 0.001 and 0.5, got {self.alpha}"
+            )
 
 
 @dataclass(frozen=True)

@@ -45,9 +45,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from forecast import __version__
-from forecast.errors import ModelFileError, UsageError
+from forecast.errors import ModelFileError, UsageError, printable
 from forecast.io.atomic import atomic_write_bytes
 from forecast.io.jsonable import jsonable
+from forecast.io.modelschema import MAX_HEADER_BYTES, check_entry, check_global, check_top
 from forecast.versions import library_versions
 
 if TYPE_CHECKING:
@@ -183,7 +184,7 @@ def load_model(path: str | Path) -> LoadedModel:
 def load_model_file(path: str | Path) -> LoadedModel | LoadedPanel | LoadedGlobal:
     """Read, verify and restore a model file of one series or of a panel; any problem is a
     one-line ModelFileError."""
-    label = str(path)
+    label = printable(str(path))
     raw = _read(path)
     meta = _metadata(raw, label)
     version = meta.get("format_version")
@@ -203,20 +204,26 @@ def load_model_file(path: str | Path) -> LoadedModel | LoadedPanel | LoadedGloba
             f"{label} failed its checksum: the file was modified or damaged; refit the model"
         )
     meta["checksum"] = expected
+    check_top(meta, label)  # a valid checksum proves nothing more: every field is checked
     if "global" in meta:
+        check_global(meta["global"], arrays, label)
         return LoadedGlobal(_restore_global(meta["global"], arrays, label), meta)
     if "panel" not in meta:
-        return LoadedModel(_restore(meta.get("model"), meta.get("state"), arrays, label), meta)
-    try:
-        entries = list(meta["panel"]["series"])
-    except (KeyError, TypeError):
-        raise ModelFileError(f"{label} is damaged: its panel has no series list") from None
+        model = meta.get("model")
+        check_entry(label, model, meta.get("state"), meta.get("training"), arrays)
+        return LoadedModel(_restore(model, meta.get("state"), arrays, label), meta)
+    panel = meta["panel"]
+    entries = panel.get("series") if isinstance(panel, dict) else None
+    if not isinstance(entries, list):
+        raise ModelFileError(f"{label} is damaged: its panel has no series list")
     models = []
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
             raise ModelFileError(f"{label} is damaged: panel entry {i} has no id")
         prefix = f"{i}/"
         own = {k[len(prefix) :]: a for k, a in arrays.items() if k.startswith(prefix)}
+        where = f"{label} (series {printable(entry['id'])})"
+        check_entry(where, entry.get("model"), entry.get("state"), entry.get("training"), own)
         models.append((entry["id"], _restore(entry.get("model"), entry.get("state"), own, label)))
     return LoadedPanel(models, meta)
 
@@ -244,8 +251,10 @@ def _restore(name: Any, state: Any, arrays: dict[str, np.ndarray], label: str) -
         return spec.factory().from_state(restored, arrays)
     except UsageError as exc:
         raise ModelFileError(f"{label} is damaged: {exc.message}") from None
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
-        raise ModelFileError(f"{label} is damaged: cannot restore the model ({exc!r})") from None
+    except (KeyError, TypeError, ValueError, IndexError, OverflowError, RuntimeError) as exc:
+        # RuntimeError: torch refusing weights whose shapes differ from the architecture
+        text = printable(str(exc))[:200]
+        raise ModelFileError(f"{label} is damaged: cannot restore the model ({text})") from None
 
 
 def read_metadata(path: str | Path) -> dict[str, Any]:
@@ -279,12 +288,13 @@ def _metadata(raw: bytes, label: str) -> dict[str, Any]:
     if len(raw) < 8:
         raise ModelFileError(f"{not_model} (only {len(raw)} bytes)")
     (size,) = struct.unpack("<Q", raw[:8])
-    if size > len(raw) - 8:
+    if size > len(raw) - 8 or size > MAX_HEADER_BYTES:
         raise ModelFileError(f"{not_model}, or it is truncated (its header says {size} bytes)")
     try:
         header = json.loads(raw[8 : 8 + size])
         meta = json.loads(header["__metadata__"][METADATA_KEY])
-    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, RecursionError):
+        # RecursionError: JSON nested thousands deep
         raise ModelFileError(f"{not_model} (no forecast metadata in its header)") from None
     if not isinstance(meta, dict):
         raise ModelFileError(f"{not_model} (its metadata is not a JSON object)")

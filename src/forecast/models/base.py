@@ -18,6 +18,7 @@ A subclass implements ``_fit``, ``_predict``, ``_update`` and, for the model fil
 from __future__ import annotations
 
 import inspect
+import math
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -53,9 +54,18 @@ def check_levels(levels: Sequence[float]) -> tuple[float, ...]:
     return tuple(out)
 
 
+MAX_HORIZON = 100_000  # steps; the README's Limits
+
+
 def check_horizon(horizon: int) -> int:
+    if isinstance(horizon, float) and not math.isfinite(horizon):
+        raise UsageError(f"--horizon must be a whole number >= 1, got {horizon}")
     if int(horizon) != horizon or horizon < 1:
         raise UsageError(f"--horizon must be a whole number >= 1, got {horizon}")
+    if horizon > MAX_HORIZON:
+        raise UsageError(
+            f"--horizon must be at most {MAX_HORIZON:,} steps, got {horizon}; forecast fewer steps"
+        )
     return int(horizon)
 
 
@@ -193,6 +203,9 @@ class BaseForecaster(ABC):
             raise InputError(
                 f"{self.name} needs at least {self.min_obs} observations to fit, got {values.size}"
             )
+        from forecast.models.limits import check_against_data
+
+        check_against_data(self.name, self.get_params(), int(values.size))
         self.freq_ = series_freq(y)
         self.start_, self.end_ = pd.Timestamp(y.index[0]), pd.Timestamp(y.index[-1])
         self.y_ = values
@@ -522,16 +535,14 @@ def _finite_values(y: pd.Series, what: str) -> np.ndarray:
         raise InputError(
             f"{what}: the series has missing or infinite values; choose a --missing policy"
         )
+    from forecast.data.values import MAX_MAGNITUDE
+
     largest = float(np.max(np.abs(values))) if values.size else 0.0
     if largest > MAX_MAGNITUDE:
         raise InputError(
-            f"the series has values up to {largest:.3g}, too large to compute with: their squares "
-            f"(variances, likelihoods) overflow float64 above {np.finfo(np.float64).max:.3g}; "
-            "divide the values by a power of ten (e.g. 1e"
-            f"{max(int(np.log10(largest)) - 6, 1)}) or model their logarithm"
+            f"{what}: the series has values up to {largest:.3g}, above {MAX_MAGNITUDE:g}: too "
+            "large to compute with (squares, variances and likelihoods overflow float64); divide "
+            f"the values by a power of ten (e.g. 1e{max(int(np.log10(largest)) - 6, 1)}) or model "
+            "their logarithm"
         )
     return values
-
-
-# Above this, squares and sums of squares of the values overflow float64 (1.8e308).
-MAX_MAGNITUDE = 1e150

@@ -9,6 +9,7 @@ costs nothing and a classical fit never imports torch.
 from __future__ import annotations
 
 import importlib
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from forecast.models.base import BaseForecaster
 
 Kind = Literal["int", "int?", "float", "bool", "choice", "ints", "str?", "names"]
+MAX_INT = 1_000_000  # the largest integer hyperparameter unless a Param states its own
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
 
@@ -34,6 +36,8 @@ class Param:
     choices: tuple[str, ...] = ()
     lengths: tuple[int, ...] = ()  # for "ints": the accepted numbers of values
     minimum: float | None = None
+    maximum: float | None = None  # inclusive; ints without one are capped at MAX_INT
+    below: float | None = None  # exclusive upper bound (dropout < 1)
 
     @property
     def type_name(self) -> str:
@@ -56,14 +60,23 @@ class Param:
                 f"{model}: parameter {self.name}={_show(raw)} is not valid; expected "
                 f"{self.type_name}"
             ) from None
-        numbers = value if isinstance(value, tuple) else (value,)
-        if self.minimum is not None and any(
-            isinstance(v, (int, float)) and not isinstance(v, bool) and v < self.minimum
-            for v in numbers
-        ):
-            raise UsageError(
-                f"{model}: parameter {self.name}={_show(raw)} must be >= {self.minimum:g}"
-            )
+        numbers = [
+            v
+            for v in (value if isinstance(value, tuple) else (value,))
+            if isinstance(v, (int, float)) and not isinstance(v, bool)
+        ]
+        shown = f"{model}: parameter {self.name}={_show(raw)}"
+        if any(not math.isfinite(v) for v in numbers):
+            raise UsageError(f"{shown} is not a finite number; give a number")
+        if self.minimum is not None and any(v < self.minimum for v in numbers):
+            raise UsageError(f"{shown} must be >= {self.minimum:g}")
+        maximum = self.maximum
+        if maximum is None and self.kind in ("int", "int?", "ints"):
+            maximum = MAX_INT
+        if maximum is not None and any(v > maximum for v in numbers):
+            raise UsageError(f"{shown} must be <= {_bound(maximum)}; lower it")
+        if self.below is not None and any(v >= self.below for v in numbers):
+            raise UsageError(f"{shown} must be < {self.below:g}")
         return value
 
     def _convert(self, raw: Any) -> Any:
@@ -108,6 +121,10 @@ def _int(raw: Any) -> int:
     return int(str(raw).strip()) if isinstance(raw, str) else int(raw)
 
 
+def _bound(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+
+
 def _show(raw: Any) -> str:
     return ",".join(map(str, raw)) if isinstance(raw, (list, tuple)) else str(raw)
 
@@ -138,6 +155,9 @@ class ModelSpec:
             )
         values = {p.name: p.default for p in self.params}
         values |= {name: known[name].coerce(self.name, value) for name, value in raw.items()}
+        from forecast.models.limits import check_against_data
+
+        check_against_data(self.name, values, None)  # the limits that need no data, now
         return values
 
     def create(self, raw: Mapping[str, Any] | None = None) -> BaseForecaster:
@@ -424,12 +444,17 @@ def _training_params(lr: float) -> tuple[Param, ...]:
             choices=("standard", "robust"),
         ),
         Param("loss", "choice", "mae", "training loss", choices=("mae", "mse", "huber")),
-        Param("lr", "float", lr, "Adam learning rate", minimum=0),
+        Param("lr", "float", lr, "Adam learning rate", minimum=0, maximum=10),
         Param("weight_decay", "float", 0.0, "Adam weight decay (L2)", minimum=0),
-        Param("batch_size", "int", 256, "samples per mini-batch", minimum=1),
+        Param("batch_size", "int", 256, "samples per mini-batch", minimum=1, maximum=65536),
         Param("clip", "float", 1.0, "gradient norm clipping (0: off)", minimum=0),
         Param(
-            "epochs", "int", 60, "maximum training epochs (early stopping ends sooner)", minimum=1
+            "epochs",
+            "int",
+            60,
+            "maximum training epochs (early stopping ends sooner)",
+            minimum=1,
+            maximum=100_000,
         ),
         Param(
             "patience",
@@ -445,6 +470,7 @@ def _training_params(lr: float) -> tuple[Param, ...]:
             "last fraction of the samples (by time, at least 19) for early stopping and the "
             "conformal intervals",
             minimum=0,
+            below=1,
         ),
         Param(
             "finetune_epochs",
@@ -461,7 +487,14 @@ def _training_params(lr: float) -> tuple[Param, ...]:
             "where to train and forecast; auto: CUDA, then MPS, then CPU",
             choices=("auto", "cpu", "cuda", "mps"),
         ),
-        Param("seed", "int", 0, "random seed: same seed, same data, same machine = same model"),
+        Param(
+            "seed",
+            "int",
+            0,
+            "random seed: same seed, same data, same machine = same model",
+            minimum=0,
+            maximum=2**32 - 1,
+        ),
     )
 
 
@@ -474,6 +507,7 @@ def _shape_params() -> tuple[Param, ...]:
             None,
             "input window length (default: 2 seasonal periods, 24 without one)",
             minimum=2,
+            maximum=100_000,
         ),
         Param(
             "horizon",
@@ -481,6 +515,7 @@ def _shape_params() -> tuple[Param, ...]:
             None,
             "steps the head is trained to forecast (default: one period, at least 24)",
             minimum=1,
+            maximum=10_000,
         ),
         Param(
             "strategy",
@@ -496,9 +531,16 @@ def _shape_params() -> tuple[Param, ...]:
 def _neural_specs() -> list[ModelSpec]:
     recurrent = (
         *_shape_params(),
-        Param("hidden_size", "int", 32, "hidden units per layer", minimum=1),
-        Param("layers", "int", 1, "stacked recurrent layers", minimum=1),
-        Param("dropout", "float", 0.0, "dropout between layers and on the output", minimum=0),
+        Param("hidden_size", "int", 32, "hidden units per layer", minimum=1, maximum=4096),
+        Param("layers", "int", 1, "stacked recurrent layers", minimum=1, maximum=16),
+        Param(
+            "dropout",
+            "float",
+            0.0,
+            "dropout between layers and on the output",
+            minimum=0,
+            below=1,
+        ),
         Param("bidirectional", "bool", False, "read the window in both directions"),
         *_training_params(0.003),
     )
@@ -524,10 +566,17 @@ def _neural_specs() -> list[ModelSpec]:
             "forecast.models.neural.forecaster:Transformer",
             (
                 *_shape_params(),
-                Param("d_model", "int", 32, "model width (a multiple of heads)", minimum=1),
-                Param("heads", "int", 4, "attention heads", minimum=1),
-                Param("layers", "int", 2, "encoder layers", minimum=1),
-                Param("ff_size", "int", 64, "feed-forward width", minimum=1),
+                Param(
+                    "d_model",
+                    "int",
+                    32,
+                    "model width (a multiple of heads)",
+                    minimum=1,
+                    maximum=4096,
+                ),
+                Param("heads", "int", 4, "attention heads", minimum=1, maximum=64),
+                Param("layers", "int", 2, "encoder layers", minimum=1, maximum=16),
+                Param("ff_size", "int", 64, "feed-forward width", minimum=1, maximum=16384),
                 Param(
                     "patch",
                     "int?",
@@ -537,7 +586,12 @@ def _neural_specs() -> list[ModelSpec]:
                     minimum=1,
                 ),
                 Param(
-                    "dropout", "float", 0.1, "dropout in the encoder and on the output", minimum=0
+                    "dropout",
+                    "float",
+                    0.1,
+                    "dropout in the encoder and on the output",
+                    minimum=0,
+                    below=1,
                 ),
                 Param("causal", "bool", False, "causal mask: each position sees only the past"),
                 *_training_params(0.001),

@@ -354,28 +354,40 @@ def _markdown(
     sections: Sequence[Section], title: str, folder: str, images: dict[str, bytes]
 ) -> str:
     """The Markdown text; each plot becomes ``folder/figure-N.png``, its bytes in ``images``."""
-    out = [f"# {title}", ""]
+    out = [f"# {_md(title)}", ""]
     for title, body in sections:
-        out += [f"## {title}", ""]
+        out += [f"## {_md(title)}", ""]
         for item in body:
             if isinstance(item, bytes):
                 name = f"figure-{len(images) + 1}.png"
                 images[name] = item
-                out += [f"![{title}]({quote(folder)}/{name})", ""]
+                out += [f"![{_md(title)}]({quote(folder)}/{name})", ""]
             elif isinstance(item, tuple):
                 out += [*_markdown_table(item), ""]
             else:
-                out += [item, ""]
+                out += [_md(item), ""]
     return "\n".join(out)
 
 
 def _markdown_table(table: Table) -> list[str]:
     _, header, rows, marks = table
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    head = [_md_cell(h) for h in header]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(header)]
     for row, mark in zip(rows, marks, strict=True):
-        cells = [f"**{c}**" if m else c for c, m in zip(row, mark, strict=True)]
+        cells = [f"**{_md_cell(c)}**" if m else _md_cell(c) for c, m in zip(row, mark, strict=True)]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
+
+
+def _md(text: str) -> str:
+    """Text from the data (column, file and model names) made inert in Markdown: HTML
+    characters escaped, as the HTML report does, so a name like <script> shows as text."""
+    return html.escape(str(text), quote=False)
+
+
+def _md_cell(text: str) -> str:
+    """A table cell: :func:`_md`, with pipes escaped and line breaks as spaces."""
+    return _md(" ".join(str(text).split())).replace("|", "\\|")
 
 
 # --- HTML ---------------------------------------------------------------------------------------

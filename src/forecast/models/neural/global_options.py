@@ -10,6 +10,7 @@ from typing import Any
 from forecast.errors import UsageError
 
 GLOBAL_MODELS = ("rnn", "lstm", "gru", "transformer")
+MAX_EMBEDDING = 1024  # series_embedding: learned values per series
 
 
 @dataclass(frozen=True)
@@ -51,9 +52,10 @@ def split_options(
             embedding = int(str(embedding_raw).strip())
         except ValueError:
             embedding = -1
-        if embedding < 0:
+        if not 0 <= embedding <= MAX_EMBEDDING:
             raise UsageError(
-                f"{model}: parameter series_embedding={embedding_raw} must be a whole number >= 0"
+                f"{model}: parameter series_embedding={embedding_raw} must be a whole number "
+                f"from 0 to {MAX_EMBEDDING}"
             )
         if embedding and enabled is False:
             raise UsageError(
