@@ -206,3 +206,51 @@ def test_forged_panel_file_is_refused(case, cli, tmp_path) -> None:
         assert result.code == 2, result.stderr
         lines = result.stderr.splitlines()
         assert len(lines) == 1 and fragment in lines[0], result.stderr
+
+
+# --- a global neural model's file (one network for a panel) -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def global_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from forecast.io.modelfile import save_global_model
+    from forecast.models.neural.global_model import GlobalForecaster
+    from tests.models.neural.test_global_model import TINY, seasonal_panel
+
+    model = GlobalForecaster("gru", TINY, series_embedding=2).fit(
+        seasonal_panel(3, 60), calibrate_steps=12
+    )
+    return save_global_model(tmp_path_factory.mktemp("g") / "g.fcm", model, {"horizon": 6})
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        (_set("global", "params", "hidden_size", value=12000), "hidden_size"),
+        (
+            _both(
+                _set("global", "params", "layers", value=10**6),
+                _set("global", "architecture", "inner", "layers", value=10**6),
+            ),
+            "layers",
+        ),
+        (_set("global", "series_embedding", value=10**6), "series_embedding"),
+        (_set("global", "model", value="arima"), "not a neural model"),
+        (_set("global", "freq", value="-1MS"), "not a forward pandas frequency"),
+        (_set("global", "series", 0, "end", value="9999-01-01"), "not a date pandas can hold"),
+        (_set("global", "window", value=10**9), "window"),
+        (_array("centers", np.array([np.nan, 0.0, 0.0])), "non-finite"),
+    ],
+    ids=["hidden", "layers", "embedding", "model", "freq", "end", "window", "nan"],
+)
+def test_forged_global_files_are_refused_before_anything_is_built(
+    global_file: Path, tmp_path: Path, change: Forge, fragment: str
+) -> None:
+    from forecast.errors import ModelFileError
+
+    path = tmp_path / "forged.fcm"
+    path.write_bytes(global_file.read_bytes())
+    forge(path, change)
+    with pytest.raises(ModelFileError, match=fragment):
+        modelfile.load_model_file(path)
+    modelfile.load_model_file(global_file)  # the original still loads
