@@ -379,21 +379,7 @@ class NeuralForecaster(BaseForecaster):
             f"(targets from {info['validation_start']}), {info['purged_origins']} purged; "
             f"{'fine-tuned' if info['fine_tuned'] else 'trained'} on {info['device']}"
         )
-        stats = {
-            "train_loss": info["train_loss"],
-            "val_loss": info["val_loss"],
-            "best_epoch": float(info["best_epoch"]),
-            "epochs_run": float(info["epochs_run"]),
-            "train_origins": float(info["train_origins"]),
-            "validation_origins": float(info["validation_origins"]),
-            "parameters": float(networks.parameter_count(self.net_)),
-            "nobs": float(self.y_.size),
-        }
-        # wall-clock measurements vary run to run: under their own key, out of the fit
-        # statistics, so the rest of the document is deterministic for a given seed
-        timing = {"train_seconds": info["train_seconds"]}
-        if "samples_per_second" in info:
-            timing["samples_per_second"] = info["samples_per_second"]
+        stats, timing = training_statistics(info, self.net_, self.y_.size)
         return ModelSummary(
             model=self.name,
             description=description,
@@ -935,3 +921,26 @@ def _size(
     if cap is not None and auto > cap:
         return cap, f"{cap} (auto: {rule} = {auto}, capped at n/6 for a short series)"
     return auto, f"{auto} (auto: {rule})"
+
+
+def training_statistics(
+    info: dict[str, Any], net: Any, nobs: int
+) -> tuple[dict[str, float], dict[str, float]]:
+    """A trained network's fit statistics, and apart from them its wall-clock timing (which
+    varies run to run, so the rest of a seeded run's document is deterministic)."""
+    from forecast.models.neural import networks
+
+    stats = {
+        "train_loss": info["train_loss"],
+        "val_loss": info["val_loss"],
+        "best_epoch": float(info["best_epoch"]),
+        "epochs_run": float(info["epochs_run"]),
+        "train_origins": float(info["train_origins"]),
+        "validation_origins": float(info["validation_origins"]),
+        "parameters": float(networks.parameter_count(net)),
+        "nobs": float(nobs),
+    }
+    timing = {"train_seconds": info["train_seconds"]}
+    if "samples_per_second" in info:
+        timing["samples_per_second"] = info["samples_per_second"]
+    return stats, timing

@@ -606,7 +606,7 @@ class GlobalForecaster:
 
     def summary(self, sid: str) -> ModelSummary:
         """The global network as seen from one series (its scaler and length)."""
-        from forecast.models.neural import networks
+        from forecast.models.neural.forecaster import training_statistics
 
         i = self.position(sid)
         info = self.info_
@@ -618,17 +618,7 @@ class GlobalForecaster:
             f"{info['series']} series, {self.params['strategy']} {self.horizon_}-step head, "
             f"window {self.window_}; trained on {info['device']} ({info['device_reason']})"
         )
-        stats = {
-            "train_loss": info["train_loss"],
-            "val_loss": info["val_loss"],
-            "best_epoch": float(info["best_epoch"]),
-            "epochs_run": float(info["epochs_run"]),
-            "train_origins": float(info["train_origins"]),
-            "validation_origins": float(info["validation_origins"]),
-            "parameters": float(networks.parameter_count(self.net_)),
-            "train_seconds": info["train_seconds"],
-            "nobs": float(self.n_[i]),
-        }
+        stats, timing = training_statistics(info, self.net_, int(self.n_[i]))
         return ModelSummary(
             model=self.model,
             description=description,
@@ -655,6 +645,7 @@ class GlobalForecaster:
                 },
                 "interval_method": CONFORMAL,
                 "architecture": self.arch_,
+                "timing": timing,
             },
         )
 
