@@ -231,7 +231,9 @@ def test_full_disk_keeps_the_backtest_results(cli, tmp_path, monkeypatch) -> Non
     result = cli("backtest", AIR, "-m", "naive", "-H", "6", "--report", report, "-f", "json")
     assert result.code == 1
     assert json.loads(result.stdout)["config"]["horizon"] == 6  # the computed results
-    assert f"error: cannot write {report}: No space left on device" in result.stderr
+    # the report's images (report_files/) are written first, the Markdown last
+    assert f"error: cannot write {report.parent / 'report_files'}" in result.stderr
+    assert "No space left on device" in result.stderr
     assert "internal error" not in result.stderr and "wrote" not in result.stderr
     assert list(tmp_path.iterdir()) == []
 

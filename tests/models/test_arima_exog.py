@@ -192,8 +192,9 @@ def test_predict_needs_the_future_regressors() -> None:
 
 
 def test_drift_and_regressors_are_told_apart() -> None:
-    """trend=t with d=1: statsmodels names the drift x1 and the regressors x2, x3; the drift must
-    stay in the ARIMA part and the forecasts equal statsmodels' at the same parameters."""
+    """trend=t with d=1: statsmodels names the drift x1 and the regressors x2, x3 (our summary
+    calls the drift "drift" and the regressors by their columns); the drift must stay in the
+    ARIMA part and the forecasts equal statsmodels' at the same parameters."""
     from statsmodels.tsa.arima.model import ARIMA
 
     y, x = _simulated(seed=13)
@@ -202,14 +203,14 @@ def test_drift_and_regressors_are_told_apart() -> None:
         get_spec("arima").create({"order": (1, 1, 0), "trend": "t"}).fit(y.iloc[:-h], x.iloc[:-h])
     )
     coef = {c.name: c.value for c in model.summary().coefficients}
-    assert set(coef) == {"x1", "price", "promo", "ar.L1", "sigma2"}
+    assert set(coef) == {"drift", "price", "promo", "ar.L1", "sigma2"}
     assert coef["price"] > 1 and coef["promo"] < -3  # true 2 and -5 (the errors are ARIMA(1,1,1))
     reference = ARIMA(
         y.iloc[:-h].to_numpy(), exog=x.iloc[:-h].to_numpy(), order=(1, 1, 0), trend="t"
     )
     reference.use_exact_diffuse = True
     reference.initialize_default()
-    params = [coef["x1"], coef["price"], coef["promo"], coef["ar.L1"], coef["sigma2"]]
+    params = [coef["drift"], coef["price"], coef["promo"], coef["ar.L1"], coef["sigma2"]]
     expected = reference.filter(params).get_forecast(h, exog=x.iloc[-h:].to_numpy())
     np.testing.assert_allclose(
         model.predict(h, (), x.iloc[-h:]).mean, expected.predicted_mean, atol=1e-6

@@ -76,11 +76,19 @@ def write_document(sections: Sequence[Section], path: str | Path, title: str) ->
     folder = images_dir(path)
     images: dict[str, bytes] = {}
     text = _markdown(sections, title, folder.name, images)
-    if images:
-        folder.mkdir(exist_ok=True)
-        for name, data in images.items():
-            atomic_write_bytes(folder / name, data)
-    return atomic_write_bytes(path, text.encode("utf-8"))
+    created = bool(images) and not folder.exists()
+    try:
+        if images:
+            folder.mkdir(exist_ok=True)
+            for name, data in images.items():
+                atomic_write_bytes(folder / name, data)
+        return atomic_write_bytes(path, text.encode("utf-8"))
+    except BaseException:
+        if created:  # nothing half-written: a folder this run made goes with its failure
+            import shutil
+
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
 
 
 # --- content -----------------------------------------------------------------------------------

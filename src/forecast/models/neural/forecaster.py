@@ -300,7 +300,7 @@ class NeuralForecaster(BaseForecaster):
             if self.X_ is not None:
                 exog = dev.to_device(torch.from_numpy(self._scaled_exog(self.X_)), choice)
             data = trainer.Windows(
-                series, self.window_, self.out_, self.calendar_period_, phase0, exog
+                series, self.window_, self.out_, self.calendar_period_, phase0, exog=exog
             )
             action = "fine-tuning" if warm is not None else "training"
             result = trainer.train(net, data, split, config, choice, f"{action} {self.name}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Literal
 
 import numpy as np
@@ -49,6 +49,7 @@ class Windows:
     out: int
     period: int | None  # calendar features when not None
     phase0: int  # phase of series[0] in the period
+    _: KW_ONLY  # the optional parts are named, never positional
     # a panel (global models): series i is series[bounds[i]:bounds[i + 1]]; the phase of position
     # p of series i is (p + shift[i] + phase0) mod period; ``embed``: the network also takes the
     # series index of each sample (a learned per-series embedding)
