@@ -80,3 +80,32 @@ def test_slow_sarima_is_said_up_front(monkeypatch, capsys) -> None:
     assert str(said.value).startswith(
         "note: sarima: a seasonal period of 48 on 1500 points is slow"
     )
+
+
+def test_slow_sarima_fit_runs_under_an_elapsed_time_bar(monkeypatch) -> None:
+    import forecast.progress
+    from forecast.models import arima
+
+    opened: list[tuple[str, int | None]] = []
+    inside: list[bool] = []
+
+    @contextmanager
+    def recorder(description, total):
+        opened.append((description, total))
+        yield lambda steps=1, **fields: None
+        opened.append(("closed", None))
+
+    def estimate(spec, y, name):
+        inside.append(opened[-1][0] != "closed")
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(forecast.progress, "task", recorder)
+    monkeypatch.setattr(arima, "estimate_mle", estimate)
+    t = np.arange(1500)
+    y = pd.Series(
+        np.sin(2 * np.pi * t / 48), index=pd.date_range("2024-01-01", periods=t.size, freq="30min")
+    )
+    with pytest.raises(RuntimeError, match="stop here"):
+        create("sarima", {"seasonal_order": (0, 1, 1, 48)}).fit(y)
+    assert opened[0] == ("sarima: fitting (0,1,1)(0,1,1)[48] on 1500 points", None)
+    assert inside == [True]

@@ -806,6 +806,13 @@ class Sarima(StateSpaceForecaster):
                 "-m mstl is faster",
             )
             announce(notes[0])
+            from forecast.progress import task
+
+            # one long optimisation: an indeterminate bar whose elapsed time keeps moving
+            what = f"sarima: fitting ({p},{d},{q})({P},{D},{Q})[{m}] on {y.size} points"
+            with task(what, None):
+                self._fit_spec(spec, y, notes=notes)
+            return
         self._fit_spec(spec, y, notes=notes)
 
 
