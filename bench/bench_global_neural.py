@@ -15,7 +15,12 @@ the seasonal naive, and training throughput against a bare PyTorch loop.
    ``--series`` (50) x ``--points`` (400) sizes the panel. ``--device cuda`` and
    ``--amp`` for the GPU run (bench/gpu_check.sh).
 
-Usage: ``python bench/bench_global_neural.py [accuracy] [throughput] [--device cpu|cuda]
+3. Memory: peak resident memory of one global fit (GRU hidden 8, window 24, 12 steps, one
+   epoch, batch 1024) in a fresh process per size, on simulated panels of 10,000, 100,000
+   and 1,000,000 points (100 to 10,000 series of 100 points), against the memory of the input
+   (the process after building the series): what the fit adds, per point of the panel.
+
+Usage: ``python bench/bench_global_neural.py [accuracy] [throughput] [memory] [--device cpu|cuda]
 [--amp] [--batch N] [--epochs N] [--series N] [--points N] [--rounds N]
 [--panel retail|taylor]``.
 """
@@ -202,19 +207,72 @@ def throughput(
     print(f"ratio     {max(ours) / max(bare):.2f}x")
 
 
+# --- 3. memory ----------------------------------------------------------------------------------
+
+
+def _rss_mib(field: str) -> float:
+    """VmRSS (now) or VmHWM (peak) of this process, MiB (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def _memory_child(n_series: int, points: int) -> None:
+    index = pd.date_range("2020-01-01", periods=points, freq="h")
+    rng = np.random.default_rng(0)
+    values = 50 + rng.normal(0, 1, (n_series, points)).cumsum(axis=1)
+    series = [(f"s{i}", pd.Series(values[i], index=index)) for i in range(n_series)]
+    del values
+    before = _rss_mib("VmRSS")
+    params = {"window": 24, "horizon": 12, "period": 24, "hidden_size": 8, "epochs": 1,
+              "patience": 1, "batch_size": 1024, "device": "cpu"}  # fmt: skip
+    start = time.perf_counter()
+    GlobalForecaster("gru", params).fit(series)
+    seconds = time.perf_counter() - start
+    print(f"{n_series},{points},{before:.1f},{_rss_mib('VmHWM'):.1f},{seconds:.1f}")
+
+
+def memory() -> None:
+    import subprocess
+
+    print("\n| points | series x length | input (MiB) | peak (MiB) | added | per point | fit s |")
+    print("|---|---|---|---|---|---|---|")
+    for n_series in (100, 1_000, 10_000):
+        out = subprocess.run(
+            [sys.executable, __file__, "_memory_child", str(n_series), "100"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip().splitlines()[-1]  # fmt: skip
+        n, points, before, peak, seconds = out.split(",")
+        total = int(n) * int(points)
+        added = float(peak) - float(before)
+        print(
+            f"| {total:,} | {n} x {points} | {float(before):.0f} | {float(peak):.0f} | "
+            f"{added:.0f} MiB | {added * 2**20 / total:.0f} B | {seconds} |"
+        )
+
+
 def main(argv: list[str]) -> None:
+    if argv[:1] == ["_memory_child"]:
+        _memory_child(int(argv[1]), int(argv[2]))
+        return
     device = argv[argv.index("--device") + 1] if "--device" in argv else "cpu"
     batch = int(argv[argv.index("--batch") + 1]) if "--batch" in argv else 256
     epochs = int(argv[argv.index("--epochs") + 1]) if "--epochs" in argv else 0
     n_series = int(argv[argv.index("--series") + 1]) if "--series" in argv else 50
     points = int(argv[argv.index("--points") + 1]) if "--points" in argv else 400
     rounds = int(argv[argv.index("--rounds") + 1]) if "--rounds" in argv else 3
-    parts = [a for a in argv if a in ("accuracy", "throughput")] or ["accuracy", "throughput"]
+    parts = [a for a in argv if a in ("accuracy", "throughput", "memory")] or [
+        "accuracy",
+        "throughput",
+    ]
     if "accuracy" in parts:
         only = argv[argv.index("--panel") + 1] if "--panel" in argv else None
         accuracy(epochs or 60, only)
     if "throughput" in parts:
         throughput(device, "--amp" in argv, batch, epochs or 2, n_series, points, rounds)
+    if "memory" in parts:
+        memory()
 
 
 if __name__ == "__main__":
