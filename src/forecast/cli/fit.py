@@ -83,10 +83,10 @@ def fit(
     global_options, raw_params = split_options(name, raw_params, deterministic=deterministic)
     spec.resolve(raw_params)  # fail on a bad parameter before reading any data
     mo.check_plot(plot)
-    from forecast.cli.validate import check_output
+    from forecast.cli.validate import check_output, check_panel_output
 
     check_output(save)  # a directory or device is refused before any work
-    check_output(output)
+    check_panel_output(output)
     if fallback is not None:
         get_spec(fallback).resolve({})
     steps, levels = horizon_and_levels(horizon, level, cfg.horizon, cfg.levels)

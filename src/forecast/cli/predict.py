@@ -69,7 +69,7 @@ def predict(
     --data. --device moves a neural model's forecasts (and a --refit fine-tuning) to that
     device."""
     from forecast.cli.render import progress_allowed
-    from forecast.cli.validate import check_output
+    from forecast.cli.validate import check_output, check_panel_output
     from forecast.errors import UsageError
     from forecast.forecasting import continue_model, horizon_and_levels
     from forecast.io.modelfile import LoadedGlobal, LoadedPanel, load_model_file
@@ -78,6 +78,7 @@ def predict(
     from forecast.threads import limited, resolve
 
     check_output(save)  # a directory or device is refused before any work
+    check_panel_output(output)
     policy = resolve(threads)
     read_new = functools.partial(
         o.load,

@@ -18,6 +18,16 @@ def check_output(path: Path | None) -> None:
         resolve_target(path)
 
 
+def check_panel_output(path: Path | None) -> None:
+    """``--output``: a directory (an existing one, or a name without a suffix) takes
+    partitioned Parquet parts (the parts sink checks it); a file is checked as a file."""
+    if path is not None:
+        from forecast.report.parquet_parts import is_directory_output
+
+        if not is_directory_output(path):
+            check_output(path)
+
+
 def write_then_emit(write: Callable[[], Any], emit: Callable[[bool], None]) -> None:
     """Write a file, then print the results (``emit(written)``); when the write fails (disk
     full, read-only folder) the results are printed all the same and the WriteError is raised
