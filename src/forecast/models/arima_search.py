@@ -165,16 +165,22 @@ def _root_ok(fit: MleFit, cand: Candidate) -> bool:
     p, _, q = cand.order
     P, _, Q, _ = cand.seasonal
     k = fit.params.size - 1 - (p + q + P + Q)
-    arma = fit.params[k:-1]
-    bounds = np.cumsum([0, p, q, P, Q])
+    return min_root_modulus(fit.params[k:-1], (p, q, P, Q)) >= ROOT_MARGIN
+
+
+def min_root_modulus(arma: np.ndarray, orders: tuple[int, int, int, int]) -> float:
+    """The smallest root modulus over the factors 1 - phi(z), 1 + theta(z), 1 - Phi(z),
+    1 + Theta(z) (seasonal ones in z = B^m) of the coefficients ``arma`` (statsmodels' order:
+    AR, MA, seasonal AR, seasonal MA, sizes ``orders``); infinity with none."""
+    bounds = np.cumsum([0, *orders])
+    smallest = np.inf
     for i, sign in enumerate((-1.0, 1.0, -1.0, 1.0)):
-        coefficients = sign * arma[bounds[i] : bounds[i + 1]]
+        coefficients = sign * np.asarray(arma[bounds[i] : bounds[i + 1]], dtype="float64")
         last = np.flatnonzero(np.abs(coefficients) > 1e-8)
         if last.size:
             roots = np.roots(np.r_[coefficients[: last[-1] + 1][::-1], 1.0])
-            if np.min(np.abs(roots)) < ROOT_MARGIN:
-                return False
-    return True
+            smallest = min(smallest, float(np.min(np.abs(roots))))
+    return smallest
 
 
 class Search:
