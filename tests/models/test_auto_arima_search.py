@@ -176,9 +176,7 @@ def test_recorded_choices_are_pmdarimas(name: str) -> None:
 def test_root_test_takes_seasonal_factors_in_their_own_variable() -> None:
     # (1 - 0.96 B^12): root 1/0.96 in B^12 (admitted), 0.96^(-1/12) = 1.0034 in B (R's test
     # on the expanded polynomial rejects it)
-    assert arima_search.min_root_modulus(np.array([0.96]), (0, 0, 1, 0)) == pytest.approx(
-        1 / 0.96
-    )
+    assert arima_search.min_root_modulus(np.array([0.96]), (0, 0, 1, 0)) == pytest.approx(1 / 0.96)
     assert arima_search.min_root_modulus(np.array([0.995]), (0, 0, 1, 0)) < 1.01
     # 1 + 0.5 z - 0.5 z^2 (MA(2) with a root at 1): rejected
     assert arima_search.min_root_modulus(np.array([0.5, -0.5]), (0, 2, 0, 0)) == pytest.approx(1)
