@@ -62,6 +62,10 @@ def real_series() -> dict[str, tuple[np.ndarray, int]]:
     from statsmodels.datasets import elec_equip
 
     out["sm.elec_equip"] = (elec_equip.load().data.iloc[:, 0].to_numpy(), 12)
+    # Mauna Loa CO2, weekly -> monthly means, the last year left out (the accuracy
+    # benchmark's training part): a strong season that OCSB leaves undifferenced (D = 0)
+    co2 = sm.datasets.co2.load_pandas().data["co2"].resample("MS").mean().dropna()
+    out["sm.co2"] = (co2.to_numpy()[:-12], 12)
     return {name: (np.asarray(y, dtype="float64"), m) for name, (y, m) in out.items()}
 
 

@@ -38,6 +38,7 @@ ORDERS: dict[str, tuple[tuple[int, int, int], tuple[int, int, int, int], str]] =
     "sample.sunspots": ((2, 0, 2), NS, "c"),
     "r.lakehuron": ((2, 0, 0), NS, "c"),
     "sm.elec_equip": ((1, 0, 0), (0, 1, 1, 12), "n"),
+    "sm.co2": ((2, 1, 2), (1, 0, 1, 12), "n"),  # seasonal AR 0.96 with D = 0
     "sim.ar1": ((1, 0, 0), NS, "c"),
     "sim.ar2": ((2, 0, 0), NS, "c"),
     "sim.ma1": ((0, 0, 1), NS, "c"),
