@@ -19,13 +19,13 @@ def check_output(path: Path | None) -> None:
 
 
 def check_panel_output(path: Path | None) -> None:
-    """``--output``: a directory (an existing one, or a name without a suffix) takes
-    partitioned Parquet parts (the parts sink checks it); a file is checked as a file."""
+    """``--output``: a directory (an existing one, or a new name without a suffix) takes
+    partitioned Parquet parts (the parts sink checks it); anything else that exists (a device,
+    a FIFO, a file) and any name with a suffix is checked as a file."""
     if path is not None:
-        from forecast.report.parquet_parts import is_directory_output
-
-        if not is_directory_output(path):
-            check_output(path)
+        if path.is_dir() or (path.suffix == "" and not path.exists()):
+            return
+        check_output(path)
 
 
 def write_then_emit(write: Callable[[], Any], emit: Callable[[bool], None]) -> None:
