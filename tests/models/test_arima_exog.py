@@ -215,3 +215,13 @@ def test_drift_and_regressors_are_told_apart() -> None:
     np.testing.assert_allclose(
         model.predict(h, (), x.iloc[-h:]).mean, expected.predicted_mean, atol=1e-6
     )
+
+
+def test_the_named_list_of_models_with_regressors_is_the_registry_s() -> None:
+    """The refusal message names the models that take regressors: exactly those whose class
+    says so."""
+    from forecast.models.base import EXOG_MODELS
+    from forecast.models.registry import REGISTRY
+
+    takes = {name for name, spec in REGISTRY.items() if spec.factory().supports_exog}
+    assert set(EXOG_MODELS) == takes

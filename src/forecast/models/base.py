@@ -499,6 +499,7 @@ EXOG_MODELS = (
     "arima",
     "sarima",
     "auto-arima",
+    "sparse-ar",
     "rnn",
     "lstm",
     "gru",
