@@ -6,7 +6,7 @@ file intact, and the result looks like any file a tool writes.
 * A symbolic link is written through: its target is replaced, the link stays.
 * A target that is not a regular file (a directory, a device such as /dev/null, a FIFO) is a
   usage error: it is never replaced by a regular file.
-* The temporary file ``.NAME.PID.XXXXXXXX.tmp`` beside the target is removed on an error, on
+* The temporary file ``.NAME.PID.<random>.tmp`` beside the target is removed on an error, on
   Ctrl-C, and on SIGTERM/SIGHUP; one left by a process that no longer runs (SIGKILL, a power cut)
   is removed by the next write to the same target.
 * A failure of the file system (disk full, read-only folder) is a :class:`WriteError` naming the

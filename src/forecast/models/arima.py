@@ -24,6 +24,7 @@ before the own search: y_t = c + sum phi y_{t-i} + ...) are filtered with statsm
 
 from __future__ import annotations
 
+import copy
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -231,29 +232,9 @@ def estimate_statsmodels(spec: SarimaxSpec, y: np.ndarray, model_name: str) -> E
     The best likelihood reached is kept; a model that never converged carries a note saying so.
     """
     model = spec.build(y)
-    tried: list[str] = []
-    fits: list[Any] = []
-    error: Exception | None = None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for label, kwargs in _ESTIMATORS:
-            if label == NELDER_MEAD:
-                if not fits:
-                    break
-                kwargs = {**kwargs, "start_params": fits[-1].params}
-            tried.append(label)
-            try:
-                res = model.fit(**kwargs)
-            except (ValueError, np.linalg.LinAlgError, IndexError) as exc:
-                error = exc
-                continue
-            fits.append(res)
-            if _converged(res):
-                break
-    if not fits:
+    res, tried, error = _fit_in_turn(model, _ESTIMATORS, restart_needs_a_fit=True)
+    if res is None:
         raise ComputeError(f"{model_name} {spec.describe()} could not be estimated: {error}")
-    # a converged fit first, then the highest likelihood
-    res = max(fits, key=lambda r: (_converged(r), np.nan_to_num(r.llf, nan=-np.inf)))
     converged = _converged(res)
     params = np.asarray(res.params, dtype="float64")
     if not np.isfinite(params).all() or not np.isfinite(res.llf):
@@ -295,27 +276,9 @@ def estimate_exog(
     if spec.form != "mean":
         raise UsageError(f"{model_name}: regressors need maximum likelihood (method=mle)")
     model = spec.build(y, X)
-    fits: list[Any] = []
-    error: Exception | None = None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for kwargs in (
-            {"method_kwargs": {"maxiter": 1000, "pgtol": 1e-9, "factr": 10.0}},
-            {"method_kwargs": {"method": "nm", "maxiter": 4000}},
-        ):
-            if fits:
-                kwargs = {**kwargs, "start_params": fits[-1].params}
-            try:
-                res = model.fit(cov_type="approx", **kwargs)
-            except (ValueError, np.linalg.LinAlgError, IndexError) as exc:
-                error = exc
-                continue
-            fits.append(res)
-            if _converged(res):
-                break
-    if not fits:
+    res, _, error = _fit_in_turn(model, _EXOG_ESTIMATORS, restart_needs_a_fit=False)
+    if res is None:
         raise ComputeError(f"{model_name} {spec.describe()} with regressors failed: {error}")
-    res = max(fits, key=lambda r: (_converged(r), np.nan_to_num(r.llf, nan=-np.inf)))
     params = np.asarray(res.params, dtype="float64")
     if not np.isfinite(params).all() or not np.isfinite(res.llf):
         raise ComputeError(
@@ -340,12 +303,63 @@ def estimate_exog(
     return Estimate(params, bse, tuple(names), notes, estimation=EXOG_ESTIMATION, exog_index=index)
 
 
-NELDER_MEAD = "Nelder-Mead (2000 iterations) from there"
-_ESTIMATORS: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("innovations MLE", {"method": "innovations_mle"}),
-    ("L-BFGS (50 iterations)", {}),
-    (NELDER_MEAD, {"method_kwargs": {"method": "nm", "maxiter": 2000}}),
+# (label, fit keywords, starts from the last fit's parameters)
+Estimator = tuple[str, dict[str, Any], bool]
+_ESTIMATORS: tuple[Estimator, ...] = (
+    ("innovations MLE", {"method": "innovations_mle"}, False),
+    ("L-BFGS (50 iterations)", {}, False),
+    (
+        "Nelder-Mead (2000 iterations) from there",
+        {"method_kwargs": {"method": "nm", "maxiter": 2000}},
+        True,
+    ),
 )
+_EXOG_ESTIMATORS: tuple[Estimator, ...] = (
+    (
+        "L-BFGS",
+        {"cov_type": "approx", "method_kwargs": {"maxiter": 1000, "pgtol": 1e-9, "factr": 10.0}},
+        False,
+    ),
+    (
+        "Nelder-Mead from there",
+        {"cov_type": "approx", "method_kwargs": {"method": "nm", "maxiter": 4000}},
+        True,
+    ),
+)
+
+
+def _fit_in_turn(
+    model: Any, estimators: Sequence[Estimator], *, restart_needs_a_fit: bool
+) -> tuple[Any, list[str], Exception | None]:
+    """statsmodels' ``fit`` with each estimator in turn until one converges; an estimator
+    marked so starts from the last fit's parameters (with ``restart_needs_a_fit`` the run
+    stops there when nothing has been fitted yet). Returns the best fit (a converged one first,
+    then the highest likelihood; None when every estimator raised), the estimators tried and
+    the last error."""
+    tried: list[str] = []
+    fits: list[Any] = []
+    error: Exception | None = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for label, shared, from_previous in estimators:
+            kwargs = copy.deepcopy(shared)  # statsmodels adds its own keys to method_kwargs
+            if from_previous and fits:
+                kwargs = {**kwargs, "start_params": fits[-1].params}
+            elif from_previous and restart_needs_a_fit:
+                break
+            tried.append(label)
+            try:
+                res = model.fit(**kwargs)
+            except (ValueError, np.linalg.LinAlgError, IndexError) as exc:
+                error = exc
+                continue
+            fits.append(res)
+            if _converged(res):
+                break
+    if not fits:
+        return None, tried, error
+    best = max(fits, key=lambda r: (_converged(r), np.nan_to_num(r.llf, nan=-np.inf)))
+    return best, tried, error
 
 
 def _likelihood_stats(res: Any, k: int) -> dict[str, float]:

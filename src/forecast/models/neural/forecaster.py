@@ -469,10 +469,12 @@ class NeuralForecaster(BaseForecaster):
         origins: Sequence[int] | np.ndarray,
         horizon: int,
         levels: Sequence[float] = (),
-        exog: pd.DataFrame | None = None,  # never given: the model takes no regressors
+        exog: pd.DataFrame | None = None,
     ) -> ForecastBatch:
         """One batched forward pass (in chunks) over the windows ending at each origin of
-        ``history``, with the fitted weights; the same intervals per step as :meth:`predict`."""
+        ``history``, with the fitted weights; the same intervals per step as :meth:`predict`.
+        ``exog``: the regressors over ``history`` and ``horizon`` rows past the last origin
+        (required when the model has regressors)."""
         self._check_fitted()
         levels = check_levels(levels)
         positions = np.asarray(origins, dtype=np.int64)
@@ -678,12 +680,8 @@ class NeuralForecaster(BaseForecaster):
             "training": self.fitted_info_,
             **self._regressor_info(),
         }
-        weights = {
-            f"weights.{k}": v.detach().cpu().float().numpy().copy()
-            for k, v in self.net_.state_dict().items()
-        }
         arrays = {
-            **weights,
+            **networks.weight_arrays(self.net_),
             "calibration_values": self.cal_values_,
             "calibration_origins": self.cal_origins_.astype(np.int64),
         }
@@ -712,16 +710,7 @@ class NeuralForecaster(BaseForecaster):
             self.exog_center_ = np.asarray(scaling["center"], dtype="float64")
             self.exog_scale_ = np.asarray(scaling["scale"], dtype="float64")
             self.cal_exog_ = np.asarray(arrays["calibration_exog"], dtype="float64")
-        prefix = "weights."
-        state = {
-            k[len(prefix) :]: torch.from_numpy(np.array(v, dtype=np.float32))
-            for k, v in arrays.items()
-            if k.startswith(prefix)
-        }
-        with torch.random.fork_rng(devices=[]):  # building initialises weights: keep the RNG
-            net = networks.build(self.arch_)
-        net.load_state_dict(state, strict=True)
-        self.net_ = net.eval()
+        self.net_ = networks.restore(self.arch_, arrays)
         self._inference = None
         self._residuals = None
 
@@ -928,8 +917,6 @@ def training_statistics(
 ) -> tuple[dict[str, float], dict[str, float]]:
     """A trained network's fit statistics, and apart from them its wall-clock timing (which
     varies run to run, so the rest of a seeded run's document is deterministic)."""
-    from forecast.models.neural import networks
-
     stats = {
         "train_loss": info["train_loss"],
         "val_loss": info["val_loss"],

@@ -653,6 +653,8 @@ class GlobalForecaster:
 
     def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """JSON-able metadata and arrays that :meth:`from_state` restores exactly."""
+        from forecast.models.neural import networks
+
         meta = {
             "model": self.model,
             "params": self.params,
@@ -679,10 +681,7 @@ class GlobalForecaster:
             ],
         }
         arrays = {
-            **{
-                f"weights.{k}": v.detach().cpu().float().numpy().copy()
-                for k, v in self.net_.state_dict().items()
-            },
+            **networks.weight_arrays(self.net_),
             "centers": self.centers_,
             "scales": self.scales_,
             "phases": self.phase_,
@@ -693,8 +692,6 @@ class GlobalForecaster:
 
     @classmethod
     def from_state(cls, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> Self:
-        import torch
-
         from forecast.models.neural import networks
 
         model = cls(
@@ -727,15 +724,6 @@ class GlobalForecaster:
         shapes = (model.centers_.shape, model.scales_.shape, model.phase_.shape)
         if shapes != ((n,), (n,), (n,)) or model.last_.shape != (n, model.window_):
             raise ValueError("per-series arrays do not match the series list")
-        prefix = "weights."
-        state = {
-            k[len(prefix) :]: torch.from_numpy(np.array(v, dtype=np.float32))
-            for k, v in arrays.items()
-            if k.startswith(prefix)
-        }
-        with torch.random.fork_rng(devices=[]):  # building initialises weights: keep the RNG
-            net = networks.build(model.arch_)
-        net.load_state_dict(state, strict=True)
-        model.net_ = net.eval()
+        model.net_ = networks.restore(model.arch_, arrays)
         model._device = None
         return model

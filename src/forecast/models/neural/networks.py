@@ -203,3 +203,31 @@ def build(arch: dict[str, Any]) -> nn.Module:
 
 def parameter_count(net: nn.Module) -> int:
     return sum(p.numel() for p in net.parameters())
+
+
+WEIGHTS_PREFIX = "weights."  # a model file's arrays that are the network's parameters
+
+
+def weight_arrays(net: nn.Module) -> dict[str, Any]:
+    """The network's parameters as float32 numpy arrays named ``weights.<parameter>``."""
+    return {
+        f"{WEIGHTS_PREFIX}{k}": v.detach().cpu().float().numpy().copy()
+        for k, v in net.state_dict().items()
+    }
+
+
+def restore(arch: dict[str, Any], arrays: Any) -> nn.Module:
+    """The network ``arch`` describes with the weights of :func:`weight_arrays` (a model
+    file's arrays; the others are ignored), in eval mode. The global RNG is left as it was:
+    building initialises weights that are then replaced."""
+    import numpy as np
+
+    state = {
+        k[len(WEIGHTS_PREFIX) :]: torch.from_numpy(np.array(v, dtype=np.float32))
+        for k, v in arrays.items()
+        if k.startswith(WEIGHTS_PREFIX)
+    }
+    with torch.random.fork_rng(devices=[]):
+        net = build(arch)
+    net.load_state_dict(state, strict=True)
+    return net.eval()
