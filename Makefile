@@ -6,7 +6,7 @@ BIN        := $(VENV)/bin
 STAMP      := $(VENV)/.installed
 DEMO_OUT   ?= out
 
-.PHONY: install demo test test-fast lint bench bench-deps sample-data clean
+.PHONY: install demo test test-fast fuzz lint bench bench-deps sample-data clean
 
 install: $(STAMP)
 
@@ -41,6 +41,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Hypothesis with fresh random examples, many of them (make test draws the same ones every run)
+fuzz: $(STAMP)
+	FORECAST_HYPOTHESIS=fuzz FORECAST_FORGE_EXAMPLES=3000 $(BIN)/python -m pytest -m "not slow" \
+		$$(grep -rl "from hypothesis" tests --include="test_*.py")
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# `make test` (and CI) draws the same Hypothesis examples every run, so a landing never hangs on
+# a lucky draw; `make fuzz` (FORECAST_HYPOTHESIS=fuzz) draws fresh ones, many more of them, to
+# hunt for new failures, each reported with the seed that reproduces it.
+settings.register_profile("repeatable", derandomize=True, database=None, print_blob=True)
+settings.register_profile("fuzz", max_examples=2000, print_blob=True)
+settings.load_profile(os.environ.get("FORECAST_HYPOTHESIS", "repeatable"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_data"

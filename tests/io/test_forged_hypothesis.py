@@ -1,5 +1,8 @@
 """Hypothesis forges model metadata (any field replaced by any JSON value, checksum
-recomputed): the loader only ever raises ModelFileError, within bounded memory (issue #17)."""
+recomputed): loading and predicting only ever raise the tool's own one-line errors (a damaged
+file is a ModelFileError; values that load but cannot forecast, e.g. a forged state whose
+forecasts are not finite, a ComputeError or UsageError), never an internal error, within
+bounded memory (issue #17)."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from forecast.errors import ModelFileError
+from forecast.errors import ForecastError
 from forecast.io import modelfile
 from forecast.models.registry import create
 
@@ -65,7 +68,7 @@ def saved(request, tmp_path_factory) -> tuple[bytes, list[tuple[Any, ...]]]:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=st.data())
-def test_forged_metadata_only_raises_model_file_errors(saved, tmp_path, data) -> None:
+def test_forged_metadata_only_raises_the_tools_own_errors(saved, tmp_path, data) -> None:
     raw, paths = saved
     where = data.draw(st.sampled_from(paths))
     value = data.draw(JSON)
@@ -83,7 +86,7 @@ def test_forged_metadata_only_raises_model_file_errors(saved, tmp_path, data) ->
     try:
         loaded = modelfile.load_model(path)
         loaded.model.predict(3, (80.0,))
-    except ModelFileError as exc:
+    except ForecastError as exc:
         assert "\n" not in exc.message
     finally:
         _, peak = tracemalloc.get_traced_memory()

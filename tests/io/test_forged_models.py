@@ -82,6 +82,11 @@ CASES: dict[str, tuple[str, Forge, str]] = {
         _set("state", "fitted", "architecture", "hidden_size", value=2000),
         "network's hidden_size 2000 differs",
     ),
+    "lstm-calendar-dropped": (  # found by CI's Hypothesis run: the network wanted 3 features
+        "lstm",
+        _set("state", "fitted", "calendar_period", value=None),
+        "network's shape does not match",
+    ),
     "lstm-nan-weights": (
         "lstm",
         _array("weights.head.weight", np.full((24, 32), np.nan, "float32")),
@@ -91,6 +96,11 @@ CASES: dict[str, tuple[str, Forge, str]] = {
         "arima",
         _set("state", "params", "order", value=[12000, 0, 0]),
         "order=12000,0,0",
+    ),
+    "arima-fitted-period-huge": (  # found by Hypothesis: a 13-million period built 200 MB
+        "arima",
+        _set("state", "fitted", "spec", "seasonal_order", value=[0, 0, 0, 13_081_377]),
+        "seasonal_order=0,0,0,13081377",
     ),
     "model-is-a-list": ("naive", _set("model", value=["arima"]), "model ['arima'] that"),
     "model-unknown": ("naive", _set("model", value="prophet"), "model 'prophet' that"),
@@ -240,8 +250,21 @@ def global_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (_set("global", "series", 0, "end", value="9999-01-01"), "not a date pandas can hold"),
         (_set("global", "window", value=10**9), "window"),
         (_array("centers", np.array([np.nan, 0.0, 0.0])), "non-finite"),
+        (_set("global", "calendar_period", value=None), "network's shape does not match"),
+        (_set("global", "out_steps", value=7), "network's shape does not match"),
     ],
-    ids=["hidden", "layers", "embedding", "model", "freq", "end", "window", "nan"],
+    ids=[
+        "hidden",
+        "layers",
+        "embedding",
+        "model",
+        "freq",
+        "end",
+        "window",
+        "nan",
+        "calendar",
+        "out",
+    ],
 )
 def test_forged_global_files_are_refused_before_anything_is_built(
     global_file: Path, tmp_path: Path, change: Forge, fragment: str

@@ -243,3 +243,42 @@ def test_approximation_scores_by_css_and_refits_the_winner_by_exact_ml() -> None
     # "auto" approximates only long seasons: m = 12 is searched exactly
     auto, _, _ = arima_search.auto_arima(y, 12)
     assert auto.tried == exact.tried
+
+
+def test_time_limit_bounds_the_exact_refits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the time limit no further refit starts: the best refit so far is kept, even when
+    its roots fail R's margin, and ``stopped`` says so (taylor, period 48: ~10 s a refit)."""
+    from forecast.models import arima_mle
+
+    y, _ = SERIES["pm.airpassengers"]
+    d, D = 1, 1
+    candidates = [
+        arima_search.Candidate((p, d, q), (0, D, Q, 12), False)
+        for p, q, Q in [(1, 0, 0), (0, 1, 1), (1, 1, 0), (2, 1, 1)]
+    ]
+
+    def searched(deadline: float | None) -> arima_search.Search:
+        search = arima_search.Search(y, "aicc", 94, None, arima_search._offset(y, d, D, 12))
+        for cand in candidates:
+            search.improves(cand)
+        search.deadline = deadline
+        return search
+
+    past = searched(deadline=0.0)  # the limit has passed before the refits start
+    unbounded = searched(deadline=None)
+    refits: list[arima_search.Candidate] = []
+    real_fit = arima_mle.fit
+    monkeypatch.setattr(arima_mle, "fit", lambda spec, y: refits.append(spec) or real_fit(spec, y))
+    monkeypatch.setattr(arima_search, "_root_ok", lambda fit, cand: False)  # every refit fails
+
+    past.finish()
+    first = min(past.result.tried, key=lambda cv: cv[1])[0]
+    assert len(refits) == 1 and past.result.best == first  # one refit, kept though it failed
+    exact = real_fit(first.spec(), y)
+    assert past.result.score == pytest.approx(exact.information_criteria()["aicc"], abs=1e-9)
+    assert past.result.stopped is not None and "time limit" in past.result.stopped
+
+    refits.clear()
+    unbounded.finish()
+    scored = sum(np.isfinite(v) for _, v in unbounded.result.tried)
+    assert scored >= 2 and len(refits) == scored and unbounded.result.best is None  # R: all

@@ -515,7 +515,13 @@ class StateSpaceForecaster(BaseForecaster):
         return {"spec": self.spec_.to_dict(), "kalman_start": self.kalman_start_}, arrays
 
     def _restore(self, fitted: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        self.spec_ = SarimaxSpec.from_dict(fitted["spec"])
+        from forecast.models.limits import check_orders
+
+        spec = SarimaxSpec.from_dict(fitted["spec"])
+        p = max(spec.p, default=0) if isinstance(spec.p, tuple) else spec.p
+        seasonal = spec.seasonal if spec.seasonal[3] else ()
+        check_orders(self.name, (p, spec.d, spec.q), seasonal, self.y_.size)  # no huge state
+        self.spec_ = spec
         self.params_ = np.asarray(arrays["params"], dtype="float64")
         if "exog_coef" in arrays:
             self.exog_coef_ = np.asarray(arrays["exog_coef"], dtype="float64")

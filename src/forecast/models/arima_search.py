@@ -212,7 +212,7 @@ class Search:
         if len(self.scores) >= self.max_models:
             self.result.stopped = f"stopped after max_models={self.max_models} models"
             return True
-        if self.deadline is not None and time.perf_counter() > self.deadline:
+        if self._past_deadline():
             self.result.stopped = "stopped at the time limit"
             return True
         return False
@@ -255,23 +255,45 @@ class Search:
 
     def finish(self) -> None:
         """Under the approximation: refit by exact ML, best approximate score first, until one
-        fits and passes the root test (R's ``auto.arima``)."""
+        fits and passes the root test (R's ``auto.arima``).
+
+        ``time_limit`` bounds these refits too (each can take seconds on a long seasonal
+        series): once it has passed, no further refit starts. If no refit has passed the root
+        test by then, the refitted model with the best exact criterion is kept and
+        ``stopped`` says that its roots were not tested to R's margin."""
         if self.offset is None:
             return
         from forecast.models import arima_mle
 
         ranked = sorted((v, i, c) for i, (c, v) in enumerate(self.result.tried) if np.isfinite(v))
         self.result.best, self.result.fit, self.result.score = None, None, np.inf
+        kept: tuple[float, Candidate, MleFit] | None = None  # best refit failing the root test
         for _, _, cand in ranked:
+            if kept is not None and self._past_deadline():
+                value, best, fit = kept
+                self.result.best, self.result.fit, self.result.score = best, fit, value
+                self.result.stopped = (
+                    f"stopped its exact refits at the time limit: kept {best.spec().describe()}, "
+                    f"whose roots lie within {ROOT_MARGIN} of the unit circle (R would refit the "
+                    "next model; a larger time_limit lets it)"
+                )
+                return
             self.advance(refit=cand.spec().describe())
             try:
                 fit = arima_mle.fit(cand.spec(), self.y)
             except (ValueError, FloatingPointError, np.linalg.LinAlgError):
                 continue
-            if np.isfinite(fit.loglik) and _root_ok(fit, cand):
-                value = fit.information_criteria()[self.ic]
+            if not np.isfinite(fit.loglik):
+                continue
+            value = fit.information_criteria()[self.ic]
+            if _root_ok(fit, cand):
                 self.result.best, self.result.fit, self.result.score = cand, fit, value
                 return
+            if kept is None or value < kept[0]:
+                kept = (value, cand, fit)
+
+    def _past_deadline(self) -> bool:
+        return self.deadline is not None and time.perf_counter() > self.deadline
 
 
 def _no_progress(steps: int = 1, **fields: object) -> None:

@@ -70,6 +70,8 @@ class _LagWalk(BaseForecaster):
     def _restore(self, fitted: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         self.lag_ = int(fitted["lag"])
         self.drift_ = float(fitted["drift"])
+        if not np.isfinite(self.drift_):
+            raise ValueError(f"the drift {self.drift_} is not a finite number")
         self.drift_se_ = float(fitted["drift_se"])
         self.mse_ = float(fitted["mse"])
 

@@ -74,6 +74,14 @@ def check_against_data(model: str, params: Mapping[str, Any], n: int | None) -> 
     _check_network(model, params, n)
 
 
+def check_orders(
+    model: str, order: tuple[int, int, int], seasonal: tuple[int, ...], n: int
+) -> None:
+    """Refuse an ARIMA order (p, d, q) and seasonal order (P, D, Q, m; ``()`` for none) that
+    the rules above do not allow on ``n`` observations (a model file's fitted orders)."""
+    _check_arima(model, "order", order, seasonal, None, n)
+
+
 def _check_arima(
     model: str,
     name: str,

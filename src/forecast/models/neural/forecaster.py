@@ -701,6 +701,8 @@ class NeuralForecaster(BaseForecaster):
         self.cal_offset_ = int(fitted["calibration"]["offset"])
         limit = fitted["calibration"]["limit"]
         self.cal_limit_ = None if limit is None else int(limit)
+        if self.cal_limit_ is not None and not 1 <= self.cal_limit_ <= self.horizon_:
+            raise ValueError(f"the calibration limit {limit} is outside 1..{self.horizon_}")
         self.cal_values_ = np.asarray(arrays["calibration_values"], dtype="float64")
         self.cal_origins_ = np.asarray(arrays["calibration_origins"], dtype=np.int64)
         self.trained_on_ = str(fitted["trained_on"])
@@ -710,6 +712,10 @@ class NeuralForecaster(BaseForecaster):
             self.exog_center_ = np.asarray(scaling["center"], dtype="float64")
             self.exog_scale_ = np.asarray(scaling["scale"], dtype="float64")
             self.cal_exog_ = np.asarray(arrays["calibration_exog"], dtype="float64")
+        features = (3 if self.calendar_period_ else 1) + len(self.exog_names_)
+        networks.check_shape(
+            self.arch_, features, self.window_, self.out_, exog=len(self.exog_names_)
+        )
         self.net_ = networks.restore(self.arch_, arrays)
         self._inference = None
         self._residuals = None

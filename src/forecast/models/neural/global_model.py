@@ -724,6 +724,14 @@ class GlobalForecaster:
         shapes = (model.centers_.shape, model.scales_.shape, model.phase_.shape)
         if shapes != ((n,), (n,), (n,)) or model.last_.shape != (n, model.window_):
             raise ValueError("per-series arrays do not match the series list")
+        dim = model.series_embedding
+        networks.check_shape(
+            model.arch_,
+            (3 if model.calendar_period_ else 1) + dim,
+            model.window_,
+            model.out_,
+            embedding=(n, dim) if dim else None,
+        )
         model.net_ = networks.restore(model.arch_, arrays)
         model._device = None
         return model

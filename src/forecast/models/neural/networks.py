@@ -201,6 +201,34 @@ def build(arch: dict[str, Any]) -> nn.Module:
     raise ValueError(f"unknown network kind {kind!r}")
 
 
+def check_shape(
+    arch: dict[str, Any],
+    input_size: int,
+    window: int,
+    out: int,
+    exog: int = 0,
+    embedding: tuple[int, int] | None = None,
+) -> None:
+    """Raise ValueError unless ``arch`` takes ``input_size`` features over ``window`` steps
+    and gives ``out`` steps, with ``exog`` regressors and, when ``embedding`` is ``(series,
+    dim)``, a learned embedding of that shape: a model file's network must match the data
+    layout its metadata describes."""
+    embedded = arch.get("kind") == "embedded"
+    if embedded != (embedding is not None) or (
+        embedding is not None and (int(arch["series"]), int(arch["dim"])) != embedding
+    ):
+        raise ValueError("the network's series embedding does not match the series list")
+    inner = dict(arch["inner"]) if embedded else arch
+    found = (
+        int(inner["input_size"]),
+        int(inner["out_steps"]),
+        int(inner.get("exog_size", 0)),
+        int(inner.get("window", window)),
+    )
+    if found != (input_size, out, exog, window):
+        raise ValueError("the network's shape does not match the model's window and features")
+
+
 def parameter_count(net: nn.Module) -> int:
     return sum(p.numel() for p in net.parameters())
 
