@@ -775,7 +775,7 @@ class Arima(StateSpaceForecaster):
 
 
 # A seasonal ARIMA is slow above this period on more than this many points (RESULTS.md: on
-# taylor's 4,032 points, period 48: auto-arima about a minute, one sarima fit about 20 s).
+# taylor's 4,032 points, period 48: auto-arima 8 minutes, one sarima fit about 20 s).
 SLOW_PERIOD = 24
 SLOW_OBS = 1_000
 

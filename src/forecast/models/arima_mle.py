@@ -20,6 +20,7 @@ handled here: :func:`supported` says so and the caller uses statsmodels for them
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -269,16 +270,31 @@ def _coefficients_to_pacf(phi: np.ndarray) -> np.ndarray | None:
     return pacf
 
 
-def _minimize(fn: Any, x0: np.ndarray, maxiter: int, ftol: float) -> Any:
+STOPPED_AT_DEADLINE = "stopped at the time limit before it converged"
+
+
+def _minimize(
+    fn: Any, x0: np.ndarray, maxiter: int, ftol: float, deadline: float | None = None
+) -> Any:
+    """L-BFGS-B; with ``deadline`` (a ``time.perf_counter()`` value) it stops after the first
+    iteration that ends past it, at the best point so far (``success`` False)."""
     from scipy.optimize import minimize
 
-    return minimize(
+    def stop(intermediate_result: Any) -> None:
+        if deadline is not None and time.perf_counter() > deadline:
+            raise StopIteration
+
+    res = minimize(
         fn,
         x0,
         jac=True,
         method="L-BFGS-B",
         options={"maxiter": maxiter, "ftol": ftol, "gtol": 1e-7},
+        callback=stop if deadline is not None else None,
     )
+    if deadline is not None and "StopIteration" in str(res.message):
+        res.success, res.message = False, STOPPED_AT_DEADLINE
+    return res
 
 
 def _converged(res: Any) -> bool:
@@ -290,8 +306,12 @@ def _converged(res: Any) -> bool:
     return "ABNORMAL" in str(res.message) and bool(np.max(np.abs(jac), initial=0.0) < 1e-4)
 
 
-def fit(spec: SarimaxSpec, y: np.ndarray, maxiter: int = 500) -> MleFit:
-    """CSS start, then exact ML by L-BFGS-B on transformed parameters (see the module doc)."""
+def fit(
+    spec: SarimaxSpec, y: np.ndarray, maxiter: int = 500, deadline: float | None = None
+) -> MleFit:
+    """CSS start, then exact ML by L-BFGS-B on transformed parameters (see the module doc).
+    With ``deadline`` (a ``time.perf_counter()`` value) the ML optimisation stops at the first
+    iteration that ends past it: ``converged`` is then False and ``message`` says so."""
     prob = Problem(spec, y)
     k = prob.k
     n_arma = prob.p + prob.q + prob.P + prob.Q
@@ -312,10 +332,10 @@ def fit(spec: SarimaxSpec, y: np.ndarray, maxiter: int = 500) -> MleFit:
         z0 = np.zeros(k)
     x0 = np.r_[z0, u0]
     if x0.size:
-        res = _minimize(prob.ml_value_grad, x0, maxiter, ML_FTOL)
+        res = _minimize(prob.ml_value_grad, x0, maxiter, ML_FTOL, deadline)
         evaluations += int(res.nfev)
         if start == "CSS" and not res.fun < 1e9:  # the CSS start was no good
-            res = _minimize(prob.ml_value_grad, np.zeros_like(x0), maxiter, ML_FTOL)
+            res = _minimize(prob.ml_value_grad, np.zeros_like(x0), maxiter, ML_FTOL, deadline)
             evaluations += int(res.nfev)
             start = "zeros"
         x, converged, message = res.x, _converged(res), str(res.message)

@@ -201,6 +201,7 @@ class Search:
         self.y = y
         self.ic = ic
         self.max_models = max_models
+        self.time_limit = time_limit
         self.deadline = None if time_limit is None else time.perf_counter() + time_limit
         self.offset = offset
         self.result = SearchResult()
@@ -257,40 +258,56 @@ class Search:
         """Under the approximation: refit by exact ML, best approximate score first, until one
         fits and passes the root test (R's ``auto.arima``).
 
-        ``time_limit`` bounds these refits too (each can take seconds on a long seasonal
-        series): once it has passed, no further refit starts. If no refit has passed the root
-        test by then, the refitted model with the best exact criterion is kept and
-        ``stopped`` says that its roots were not tested to R's margin."""
+        ``time_limit`` gives the refits a budget of their own, as long as the search's (each
+        refit can take tens of seconds on a long seasonal series): a refit still optimising at
+        the budget's end stops there (not converged), and no further refit starts. If no
+        refit has passed the root test by then, the one with the best exact criterion is
+        kept. ``stopped`` says which of these happened."""
         if self.offset is None:
             return
         from forecast.models import arima_mle
 
+        deadline = None if self.time_limit is None else time.perf_counter() + self.time_limit
         ranked = sorted((v, i, c) for i, (c, v) in enumerate(self.result.tried) if np.isfinite(v))
         self.result.best, self.result.fit, self.result.score = None, None, np.inf
         kept: tuple[float, Candidate, MleFit] | None = None  # best refit failing the root test
         for _, _, cand in ranked:
-            if kept is not None and self._past_deadline():
+            if kept is not None and deadline is not None and time.perf_counter() > deadline:
                 value, best, fit = kept
-                self.result.best, self.result.fit, self.result.score = best, fit, value
-                self.result.stopped = (
-                    f"stopped its exact refits at the time limit: kept {best.spec().describe()}, "
-                    f"whose roots lie within {ROOT_MARGIN} of the unit circle (R would refit the "
-                    "next model; a larger time_limit lets it)"
+                self._refitted(best, fit, value)
+                self.result.stopped = "; ".join(
+                    [
+                        f"stopped its exact refits at the time limit: kept "
+                        f"{best.spec().describe()}, whose roots lie within {ROOT_MARGIN} of the "
+                        "unit circle (R would refit the next model; a larger time_limit lets it)",
+                        *([self.result.stopped] if self.result.stopped else []),
+                    ]
                 )
                 return
             self.advance(refit=cand.spec().describe())
             try:
-                fit = arima_mle.fit(cand.spec(), self.y)
+                fit = arima_mle.fit(cand.spec(), self.y, deadline=deadline)
             except (ValueError, FloatingPointError, np.linalg.LinAlgError):
                 continue
             if not np.isfinite(fit.loglik):
                 continue
             value = fit.information_criteria()[self.ic]
             if _root_ok(fit, cand):
-                self.result.best, self.result.fit, self.result.score = cand, fit, value
+                self._refitted(cand, fit, value)
                 return
             if kept is None or value < kept[0]:
                 kept = (value, cand, fit)
+
+    def _refitted(self, cand: Candidate, fit: MleFit, value: float) -> None:
+        from forecast.models.arima_mle import STOPPED_AT_DEADLINE
+
+        self.result.best, self.result.fit, self.result.score = cand, fit, value
+        if fit.message == STOPPED_AT_DEADLINE:
+            self.result.stopped = (
+                f"stopped the exact-likelihood refit of {cand.spec().describe()} at the time "
+                "limit before it converged: its estimates are the optimiser's last point, not "
+                "the maximum likelihood (a larger time_limit lets it finish)"
+            )
 
     def _past_deadline(self) -> bool:
         return self.deadline is not None and time.perf_counter() > self.deadline

@@ -276,8 +276,8 @@ def _arima_specs() -> list[ModelSpec]:
                     "time_limit",
                     "float",
                     0.0,
-                    "seconds after which the search stops with the best so far (0: none); it "
-                    "bounds the approximation's exact refits too (at least one is made)",
+                    "seconds after which the search stops with the best so far (0: none); the "
+                    "approximation's exact refits get as long again",
                     minimum=0,
                 ),
                 Param(
