@@ -12,10 +12,12 @@ import pytest
 from hypothesis import settings
 
 # `make test` (and CI) draws the same Hypothesis examples every run, so a landing never hangs on
-# a lucky draw; `make fuzz` (FORECAST_HYPOTHESIS=fuzz) draws fresh ones, many more of them, to
-# hunt for new failures, each reported with the seed that reproduces it.
+# a lucky draw; `make fuzz` (FORECAST_HYPOTHESIS=fuzz) draws fresh ones on every run to hunt for
+# new failures, each reported with the blob that reproduces it. The number of examples is each
+# test's own (its @settings), 100 where a test sets none; the forged-model test takes
+# FORECAST_FORGE_EXAMPLES.
 settings.register_profile("repeatable", derandomize=True, database=None, print_blob=True)
-settings.register_profile("fuzz", max_examples=2000, print_blob=True)
+settings.register_profile("fuzz", print_blob=True)
 settings.load_profile(os.environ.get("FORECAST_HYPOTHESIS", "repeatable"))
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,8 +12,9 @@ number of batches whatever the size of the panel.
 
 Without a scheduler address a ``LocalCluster`` is started on 127.0.0.1 with ``jobs`` worker
 processes of one thread each (Dask's nanny sets OMP/MKL/OpenBLAS to one thread per worker;
-the workers' diagnostics are off, :data:`QUIET_WORKERS`) and closed when the map ends. With one, the client connects with a short timeout: an unreachable
-scheduler is a :class:`~forecast.errors.UsageError` (exit 2). A worker that dies mid-run costs
+the workers' diagnostics are off, :data:`QUIET_WORKERS`) and closed when the map ends. With
+one, the client connects with a short timeout: an unreachable scheduler is a
+:class:`~forecast.errors.UsageError` (exit 2). A worker that dies mid-run costs
 only its batches, which the scheduler reruns elsewhere (the functions are pure, so the output
 is the same); losing the scheduler itself is a :class:`~forecast.errors.ComputeError` (exit 1).
 dask is imported here only, inside the functions (DESIGN rule 9).
