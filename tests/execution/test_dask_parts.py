@@ -51,6 +51,42 @@ def test_workers_read_the_parts_and_the_client_loads_nothing(
     assert subset.stdout.count("\ns03,") == 3 and "s11" in subset.stdout
 
 
+def test_diagnose_reads_the_parts_on_the_workers(
+    cli, scheduler: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """diagnose's panel summary from part files read by the workers: the same rows, failures
+    and exit code as the local engine reading the whole directory."""
+    import json
+
+    frame = make_panel(34, 9, min_n=30, max_n=40)
+    frame.loc[frame.index[:3], "y"] = float("nan")  # some series refused by their part's loader
+    folder = _parts(frame, tmp_path / "parts", 3)
+    local = cli("diagnose", folder, "-f", "json")
+    assert local.code == 1 and "left out" in local.stderr
+
+    import forecast.data
+
+    calls: list[str] = []
+    real = forecast.data.load
+    monkeypatch.setattr(
+        forecast.data, "load", lambda source, **kw: calls.append(source) or real(source, **kw)
+    )
+    dask = cli("diagnose", folder, "-f", "json", "--engine", "dask", "--scheduler", scheduler)
+    assert calls == []  # the client read no data, the workers did
+    assert dask.code == 1
+    ours, theirs = json.loads(dask.stdout), json.loads(local.stdout)
+    assert ours["data"]["parts"] == 3 and ours["data"]["n_series"] == 9  # refused ones too
+    for key in ("series", "failures", "alpha"):
+        assert ours[key] == theirs[key], key
+    assert sorted(dask.stderr.splitlines()) == sorted(local.stderr.splitlines())
+    csv = cli("diagnose", folder, "-f", "csv", "--ids", "s01,s05", "--engine", "dask",
+              "--scheduler", scheduler)  # fmt: skip
+    assert (csv.code, csv.stdout) == (
+        0,
+        cli("diagnose", folder, "-f", "csv", "--ids", "s01,s05").stdout,
+    )
+
+
 def test_a_series_split_across_parts_is_refused(cli, scheduler: str, tmp_path: Path) -> None:
     frame = make_panel(32, 4)
     folder = tmp_path / "split"

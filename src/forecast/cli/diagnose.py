@@ -18,9 +18,10 @@ from forecast.types import (
 )
 
 if TYPE_CHECKING:
-    from forecast.data import Panel
+    from collections.abc import Iterable
+
     from forecast.diagnostics.diagnose import DiagnoseOptions
-    from forecast.execution import Executor
+    from forecast.diagnostics.panel import SeriesSummary
 
 PANEL = "Diagnostics"
 
@@ -146,21 +147,6 @@ def diagnose(
         from forecast.cli.validate import check_output
 
         check_output(plot)  # a directory or device is refused before any work
-    panel = o.load(
-        data,
-        time_col=time_col,
-        value_col=value_col,
-        freq=freq,
-        missing=missing,
-        time_format=time_format,
-        encoding=encoding,
-        min_length=MIN_OBS,
-        purpose="diagnose",
-        quiet=quiet,
-        id_col=id_col,
-        ids=[series_id] if series_id is not None else o.selected_ids(ids, ids_file),
-        wide=wide,
-    )
     options = DiagnoseOptions(
         lags=lags,
         acf_method=acf_method.value,
@@ -173,14 +159,60 @@ def diagnose(
         diff=diff,
         tests=chosen_tests,
     )
+    chosen_ids = [series_id] if series_id is not None else o.selected_ids(ids, ids_file)
+    if engine is EngineChoice.dask and not wide and series_id is None and plot is None:
+        from forecast.cli.parts_run import diagnose_parts
+        from forecast.execution.parts import part_files
+
+        if part_files(data):
+            with limited(policy):
+                done = diagnose_parts(
+                    data,
+                    options,
+                    engine=engine,
+                    jobs=jobs,
+                    scheduler=scheduler,
+                    time_col=time_col,
+                    value_col=value_col,
+                    id_col=id_col,
+                    freq=freq,
+                    missing=missing,
+                    time_format=time_format,
+                    min_length=MIN_OBS,
+                    ids=chosen_ids,
+                    fmt=fmt,
+                    quiet=quiet,
+                    threads=policy.to_dict(jobs),
+                )
+            if done:
+                return
+    panel = o.load(
+        data,
+        time_col=time_col,
+        value_col=value_col,
+        freq=freq,
+        missing=missing,
+        time_format=time_format,
+        encoding=encoding,
+        min_length=MIN_OBS,
+        purpose="diagnose",
+        quiet=quiet,
+        id_col=id_col,
+        ids=chosen_ids,
+        wide=wide,
+    )
     if panel.single is None and series_id is None:
         if plot is not None:
             raise UsageError("--plot draws one series; on a panel pass --id X")
+        from forecast.diagnostics.panel import diagnose_panel
+
         with limited(policy):
-            _summarise_panel(
-                panel,
+            summarise_panel(
+                diagnose_panel(panel, options, o.executor(engine, jobs, scheduler)),
+                len(panel),
+                panel.describe(),
+                [f.to_dict() for f in panel.failures],
                 options,
-                o.executor(engine, jobs, scheduler),
                 fmt,
                 quiet,
                 policy.to_dict(jobs),
@@ -210,28 +242,32 @@ def diagnose(
     )
 
 
-def _summarise_panel(
-    panel: Panel,
+def summarise_panel(
+    summaries: Iterable[SeriesSummary],
+    total: int,
+    data_block: dict[str, Any],
+    load_failures: list[dict[str, Any]],
     options: DiagnoseOptions,
-    executor: Executor,
     fmt: FormatChoice,
     quiet: bool,
     threads: dict[str, Any],
 ) -> None:
-    """One row per series; exit 1 when a series could not be diagnosed."""
+    """One row per series; exit 1 when a series could not be loaded or diagnosed.
+    ``load_failures`` may grow while ``summaries`` is read (part files load as they go)."""
     from forecast.cli.render import emit, progress_allowed, warn
-    from forecast.diagnostics.panel import SUMMARY_COLUMNS, diagnose_panel
+    from forecast.diagnostics.panel import SUMMARY_COLUMNS
     from forecast.progress import progress_enabled, task
 
     rows = []
-    failures = [f.to_dict() for f in panel.failures]
-    with progress_enabled(progress_allowed(quiet)), task("series", total=len(panel)) as advance:
-        for summary in diagnose_panel(panel, options, executor):
+    failed: list[dict[str, Any]] = []
+    with progress_enabled(progress_allowed(quiet)), task("series", total=total) as advance:
+        for summary in summaries:
             rows.append(summary)
             if summary.error is not None:
-                failures.append({"id": summary.id, "stage": "diagnose", "error": summary.error})
+                failed.append({"id": summary.id, "stage": "diagnose", "error": summary.error})
                 warn(f"series {summary.id!r} could not be diagnosed: {summary.error}", quiet)
-            advance(failed=len(failures))
+            advance(failed=len(load_failures) + len(failed))
+    failures = load_failures + failed
     tables = []
     if fmt is FormatChoice.table:
         from forecast.report.diagnose_tables import panel_summary_table
@@ -240,7 +276,7 @@ def _summarise_panel(
     emit(
         fmt.value,
         document={
-            "data": panel.describe(),
+            "data": data_block,
             "config": {"threads": threads},
             "alpha": options.alpha,
             "series": [r.to_dict() for r in rows],

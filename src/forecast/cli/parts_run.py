@@ -1,4 +1,5 @@
-"""`fit --engine dask` on a Parquet directory: the workers read the part files themselves."""
+"""`fit` and `diagnose` with `--engine dask` on a Parquet directory: the workers read the part
+files themselves (:mod:`forecast.execution.parts`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from forecast.cli import options as o
 from forecast.types import EngineChoice, FormatChoice, MissingChoice
 
 if TYPE_CHECKING:
-    from forecast.execution.parts import PartResult
+    from forecast.data.columns import Columns
+    from forecast.diagnostics.diagnose import DiagnoseOptions
+    from forecast.execution.parts import PartPlan, PartResult
     from forecast.panel_fit import FitSpec
 
 
@@ -41,7 +44,6 @@ def fit_parts(
     executor of ``engine``/``jobs``/``scheduler``; False when the directory has no id
     column (one series: the ordinary path reads it)."""
     from forecast.cli.panel_run import stream_outcomes
-    from forecast.cli.render import warn
     from forecast.execution import batch_size
     from forecast.execution.parts import PartLoad, map_parts, part_columns, plan_parts
     from forecast.panel_fit import fit_one
@@ -63,28 +65,11 @@ def fit_parts(
         time_format,
     )
     load_failures: list[dict[str, Any]] = []
-    seen_notes: set[str] = set()
-
-    def on_part(part: PartResult) -> None:
-        for text in part.notes:
-            if text not in seen_notes:
-                seen_notes.add(text)
-                warn(text, quiet)
-        for failure in part.failures:
-            warn(f"series {failure.id!r} left out: {failure.reason}", quiet)
-            load_failures.append(failure.to_dict())
-
+    on_part = _part_reporter(load_failures, quiet)
     with executor if isinstance(executor, AbstractContextManager) else nullcontext():
         plan = plan_parts(executor, data, columns.id, ids)
         header = {
-            "data": {
-                "source": data,
-                "parts": len(plan.parts),
-                "id_col": columns.id,
-                "time_col": columns.time,
-                "value_col": columns.value,
-                "n_series": plan.n_series,
-            },
+            "data": _data_block(data, columns, plan),
             **spec.header(),
         }
         stream_outcomes(
@@ -105,3 +90,92 @@ def fit_parts(
             workers=executor.workers,
         )
     return True
+
+
+def diagnose_parts(
+    data: str,
+    options: DiagnoseOptions,
+    *,
+    engine: EngineChoice,
+    jobs: int,
+    scheduler: str | None,
+    time_col: str | None,
+    value_col: str | None,
+    id_col: str | None,
+    freq: str | None,
+    missing: MissingChoice,
+    time_format: str | None,
+    min_length: int,
+    ids: list[str] | None,
+    fmt: FormatChoice,
+    quiet: bool,
+    threads: dict[str, Any],
+) -> bool:
+    """The panel summary of ``diagnose`` part file by part file; False when the directory has
+    no id column (one series: the ordinary path reads it)."""
+    from forecast.cli.diagnose import summarise_panel
+    from forecast.diagnostics.panel import summarise_one
+    from forecast.execution.parts import PartLoad, map_parts, part_columns, plan_parts
+
+    columns = part_columns(data, time_col, value_col, id_col)
+    if columns.id is None:
+        return False
+    executor = o.executor(engine, jobs, scheduler)
+    opts = PartLoad(
+        columns.id,
+        columns.time,
+        columns.value,
+        freq,
+        missing.value,
+        min_length,
+        "diagnose",
+        time_format,
+    )
+    load_failures: list[dict[str, Any]] = []
+    on_part = _part_reporter(load_failures, quiet)
+    with executor if isinstance(executor, AbstractContextManager) else nullcontext():
+        plan = plan_parts(executor, data, columns.id, ids)
+        summarise_panel(
+            map_parts(executor, plan, opts, summarise_one, options, on_part),
+            plan.n_series,
+            _data_block(data, columns, plan),
+            load_failures,
+            options,
+            fmt,
+            quiet,
+            threads,
+        )
+    return True
+
+
+def _data_block(source: str, columns: Columns, plan: PartPlan) -> dict[str, Any]:
+    """The ``data`` block of a run over part files (the client never loads the panel)."""
+    return {
+        "source": source,
+        "parts": len(plan.parts),
+        "id_col": columns.id,
+        "time_col": columns.time,
+        "value_col": columns.value,
+        "n_series": plan.n_series,
+    }
+
+
+def _part_reporter(
+    load_failures: list[dict[str, Any]], quiet: bool
+) -> Callable[[PartResult], None]:
+    """What to do with each part as it arrives: print its loader's notes (each once) and the
+    series it left out, which go to ``load_failures``."""
+    from forecast.cli.render import warn
+
+    seen_notes: set[str] = set()
+
+    def on_part(part: PartResult) -> None:
+        for text in part.notes:
+            if text not in seen_notes:
+                seen_notes.add(text)
+                warn(text, quiet)
+        for failure in part.failures:
+            warn(f"series {failure.id!r} left out: {failure.reason}", quiet)
+            load_failures.append(failure.to_dict())
+
+    return on_part
