@@ -161,25 +161,17 @@ def diagnose(
     )
     chosen_ids = [series_id] if series_id is not None else o.selected_ids(ids, ids_file)
     if engine is EngineChoice.dask and not wide and series_id is None and plot is None:
-        from forecast.cli.parts_run import diagnose_parts
+        from forecast.cli.parts_run import PartSource, diagnose_parts
         from forecast.execution.parts import part_files
 
         if part_files(data):
+            source = PartSource(data, engine, jobs, scheduler, time_col, value_col, id_col, freq,
+                                missing, time_format, chosen_ids)  # fmt: skip
             with limited(policy):
                 done = diagnose_parts(
-                    data,
+                    source,
                     options,
-                    engine=engine,
-                    jobs=jobs,
-                    scheduler=scheduler,
-                    time_col=time_col,
-                    value_col=value_col,
-                    id_col=id_col,
-                    freq=freq,
-                    missing=missing,
-                    time_format=time_format,
                     min_length=MIN_OBS,
-                    ids=chosen_ids,
                     fmt=fmt,
                     quiet=quiet,
                     threads=policy.to_dict(jobs),

@@ -110,24 +110,17 @@ def fit(
 
     exog_names = _check_exog(exog, future, data, wide, name, fallback)
     if engine is EngineChoice.dask and not wide and part_files(data) and exog_names is None:
-        from forecast.cli.parts_run import fit_parts
+        from forecast.cli.parts_run import PartSource, fit_parts
 
+        wanted = o.selected_ids(ids, ids_file)
+        source = PartSource(data, engine, jobs, scheduler, time_col, value_col, id_col, freq,
+                            missing, time_format, wanted)  # fmt: skip
         with limited(policy):
             done = fit_parts(
-                data,
+                source,
                 panel_spec,
-                engine=engine,
-                jobs=jobs,
-                scheduler=scheduler,
-                time_col=time_col,
-                value_col=value_col,
-                id_col=id_col,
-                freq=freq,
-                missing=missing,
-                time_format=time_format,
                 min_length=min_length,
                 purpose=purpose,
-                ids=o.selected_ids(ids, ids_file),
                 save=save,
                 output=output,
                 fmt=fmt,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,64 +15,79 @@ from forecast.types import EngineChoice, FormatChoice, MissingChoice
 if TYPE_CHECKING:
     from forecast.data.columns import Columns
     from forecast.diagnostics.diagnose import DiagnoseOptions
-    from forecast.execution.parts import PartPlan, PartResult
+    from forecast.execution.parts import PartLoad, PartPlan, PartResult
     from forecast.panel_fit import FitSpec
 
 
+@dataclass(frozen=True)
+class PartSource:
+    """A Parquet directory and the options it is read with (``--engine``, ``--jobs``,
+    ``--scheduler``, the column and loader options, ``--ids``)."""
+
+    data: str
+    engine: EngineChoice
+    jobs: int
+    scheduler: str | None
+    time_col: str | None
+    value_col: str | None
+    id_col: str | None
+    freq: str | None
+    missing: MissingChoice
+    time_format: str | None
+    ids: list[str] | None
+
+    def layout(self, min_length: int, purpose: str) -> tuple[Columns, PartLoad] | None:
+        """The columns and every part's loader options; None when there is no id column
+        (one series: the ordinary path reads it)."""
+        from forecast.execution.parts import PartLoad, part_columns
+
+        columns = part_columns(self.data, self.time_col, self.value_col, self.id_col)
+        if columns.id is None:
+            return None
+        opts = PartLoad(
+            columns.id,
+            columns.time,
+            columns.value,
+            self.freq,
+            self.missing.value,
+            min_length,
+            purpose,
+            self.time_format,
+        )
+        return columns, opts
+
+
 def fit_parts(
-    data: str,
+    source: PartSource,
     make_spec: Callable[[], FitSpec],
     *,
-    engine: EngineChoice,
-    jobs: int,
-    scheduler: str | None,
-    time_col: str | None,
-    value_col: str | None,
-    id_col: str | None,
-    freq: str | None,
-    missing: MissingChoice,
-    time_format: str | None,
     min_length: int,
     purpose: str,
-    ids: list[str] | None,
     save: Path | None,
     output: Path | None,
     fmt: FormatChoice,
     quiet: bool,
     no_header: bool,
 ) -> bool:
-    """Run ``fit`` part file by part file (see :mod:`forecast.execution.parts`) on the
-    executor of ``engine``/``jobs``/``scheduler``; False when the directory has no id
-    column (one series: the ordinary path reads it)."""
+    """Run ``fit`` part file by part file (see :mod:`forecast.execution.parts`); False when
+    the directory has no id column."""
     from forecast.cli.panel_run import stream_outcomes
     from forecast.execution import batch_size
-    from forecast.execution.parts import PartLoad, map_parts, part_columns, plan_parts
+    from forecast.execution.parts import map_parts, plan_parts
     from forecast.panel_fit import fit_one
 
-    columns = part_columns(data, time_col, value_col, id_col)
-    if columns.id is None:
+    layout = source.layout(min_length, purpose)
+    if layout is None:
         return False
+    columns, opts = layout
     spec = make_spec()  # a panel: its spec's checks apply
     # connects now: an unreachable scheduler stops the run before any output
-    executor = o.executor(engine, jobs, scheduler)
-    opts = PartLoad(
-        columns.id,
-        columns.time,
-        columns.value,
-        freq,
-        missing.value,
-        min_length,
-        purpose,
-        time_format,
-    )
+    executor = o.executor(source.engine, source.jobs, source.scheduler)
     load_failures: list[dict[str, Any]] = []
     on_part = _part_reporter(load_failures, quiet)
     with executor if isinstance(executor, AbstractContextManager) else nullcontext():
-        plan = plan_parts(executor, data, columns.id, ids)
-        header = {
-            "data": _data_block(data, columns, plan),
-            **spec.header(),
-        }
+        plan = plan_parts(executor, source.data, opts.id_col, source.ids)
+        header = {"data": _data_block(source.data, columns, plan), **spec.header()}
         stream_outcomes(
             map_parts(executor, plan, opts, fit_one, spec, on_part),
             total=plan.n_series,
@@ -82,7 +98,7 @@ def fit_parts(
             output=output,
             save=save,
             model_name=spec.model,
-            id_col=columns.id,
+            id_col=opts.id_col,
             defaults=spec.defaults(),
             quiet=quiet,
             no_header=no_header,
@@ -93,52 +109,33 @@ def fit_parts(
 
 
 def diagnose_parts(
-    data: str,
+    source: PartSource,
     options: DiagnoseOptions,
     *,
-    engine: EngineChoice,
-    jobs: int,
-    scheduler: str | None,
-    time_col: str | None,
-    value_col: str | None,
-    id_col: str | None,
-    freq: str | None,
-    missing: MissingChoice,
-    time_format: str | None,
     min_length: int,
-    ids: list[str] | None,
     fmt: FormatChoice,
     quiet: bool,
     threads: dict[str, Any],
 ) -> bool:
     """The panel summary of ``diagnose`` part file by part file; False when the directory has
-    no id column (one series: the ordinary path reads it)."""
+    no id column."""
     from forecast.cli.diagnose import summarise_panel
     from forecast.diagnostics.panel import summarise_one
-    from forecast.execution.parts import PartLoad, map_parts, part_columns, plan_parts
+    from forecast.execution.parts import map_parts, plan_parts
 
-    columns = part_columns(data, time_col, value_col, id_col)
-    if columns.id is None:
+    layout = source.layout(min_length, "diagnose")
+    if layout is None:
         return False
-    executor = o.executor(engine, jobs, scheduler)
-    opts = PartLoad(
-        columns.id,
-        columns.time,
-        columns.value,
-        freq,
-        missing.value,
-        min_length,
-        "diagnose",
-        time_format,
-    )
+    columns, opts = layout
+    executor = o.executor(source.engine, source.jobs, source.scheduler)
     load_failures: list[dict[str, Any]] = []
     on_part = _part_reporter(load_failures, quiet)
     with executor if isinstance(executor, AbstractContextManager) else nullcontext():
-        plan = plan_parts(executor, data, columns.id, ids)
+        plan = plan_parts(executor, source.data, opts.id_col, source.ids)
         summarise_panel(
             map_parts(executor, plan, opts, summarise_one, options, on_part),
             plan.n_series,
-            _data_block(data, columns, plan),
+            _data_block(source.data, columns, plan),
             load_failures,
             options,
             fmt,
