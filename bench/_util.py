@@ -7,7 +7,9 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "_work"
@@ -32,6 +34,19 @@ def run_timed(cmd: list[str], stdin: bytes | None = None) -> tuple[float, int]:
 def median_time(cmd: list[str], repeat: int = 7, stdin: bytes | None = None) -> float:
     run_timed(cmd, stdin)  # warm the file cache
     return statistics.median(run_timed(cmd, stdin)[0] for _ in range(repeat))
+
+
+def best(fn: Callable[[], Any], repeat: int = 3, warm: bool = False) -> tuple[float, Any]:
+    """The fastest of ``repeat`` timed calls of ``fn`` (wall seconds) and the last result;
+    ``warm``: one untimed call first (numba compiles or loads its cache)."""
+    if warm:
+        fn()
+    times, out = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - start)
+    return min(times), out
 
 
 def machine() -> str:

@@ -31,27 +31,16 @@ import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from _util import FORECAST, ROOT, WORK, machine  # noqa: E402
+from _util import FORECAST, ROOT, WORK, best, machine  # noqa: E402
 from bench_backtest import series as backtest_series  # noqa: E402
 
 SF_PYTHON = WORK / "sf-venv" / "bin" / "python"
 SF_SCRIPT = ROOT / "bench" / "statsforecast_arima.py"
-
-
-def best(fn: Callable[[], Any], repeat: int = 3) -> tuple[float, Any]:
-    fn()  # numba compiles (or loads its cache) on the first call
-    times, out = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), out
 
 
 def statsforecast(job: dict[str, Any], values: np.ndarray) -> dict[str, Any] | None:
@@ -78,7 +67,7 @@ def our_fit(name: str, params: dict[str, Any], values: np.ndarray, repeat: int =
     from forecast.models.registry import create
 
     y = pd.Series(values, index=_index(values.size))
-    seconds, model = best(lambda: create(name, params).fit(y), repeat)
+    seconds, model = best(lambda: create(name, params).fit(y), repeat, warm=True)
     summary = model.summary()
     return seconds, summary.description, summary.stats.get("aicc")
 
@@ -127,7 +116,7 @@ def case_walk_forward(quick: bool) -> None:
     n, horizon, windows = y.size, 10, 100 if quick else 500
     spec = BacktestSpec(horizon=horizon, refit="every", initial=n - horizon - windows + 1, period=1)
     entry = ModelEntry("arima", "arima", {"order": "2,1,1"})
-    seconds, result = best(lambda: run_backtest(y, [entry], spec), repeat=1)
+    seconds, result = best(lambda: run_backtest(y, [entry], spec), repeat=1, warm=True)
     assert result.forecasts[0].origins.size == windows
     sf = statsforecast(
         {

@@ -20,7 +20,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from _util import ROOT, WORK, machine
+from _util import ROOT, WORK, best, machine
 
 N, HORIZON, WINDOWS = 2000, 10, 500
 SF_PYTHON = WORK / "sf-venv" / "bin" / "python"
@@ -36,15 +36,6 @@ def series() -> pd.Series:
     return pd.Series(values, index=pd.date_range("2000-01-01", periods=N, freq="D"), name="y")
 
 
-def best(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def ours(y: pd.Series, refit) -> float:
     from forecast.backtest.engine import ModelEntry
     from forecast.backtest.runner import BacktestSpec, run_backtest
@@ -53,7 +44,7 @@ def ours(y: pd.Series, refit) -> float:
     entry = ModelEntry("arima", "arima", {"order": "2,1,1"})
     result = run_backtest(y, [entry], spec)
     assert result.forecasts[0].origins.size == WINDOWS
-    return best(lambda: run_backtest(y, [entry], spec))
+    return best(lambda: run_backtest(y, [entry], spec))[0]
 
 
 def statsmodels_refit_every(y: pd.Series) -> float:
@@ -85,7 +76,7 @@ def statsmodels_extend(y: pd.Series) -> float:
                 res = res.extend(values[t : t + 1])
                 res.get_forecast(HORIZON)
 
-    return best(run)
+    return best(run)[0]
 
 
 def statsforecast(y: pd.Series) -> float | None:

@@ -16,12 +16,12 @@ import os
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from _util import best
 
 
 def synthetic_panel(n: int, length: int = 60, seed: int = 0) -> pd.DataFrame:
@@ -38,15 +38,6 @@ def synthetic_panel(n: int, length: int = 60, seed: int = 0) -> pd.DataFrame:
         for s in range(n)
     ]
     return pd.concat(frames, ignore_index=True)
-
-
-def best(fn: Callable[[], Any], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def noop(x: Any) -> Any:
@@ -78,8 +69,8 @@ def main() -> None:
         assert sum(1 for _ in fit_panel(panel, spec, executor)) == n
 
     rows: list[tuple[str, float]] = []
-    rows.append(("serial (jobs 1)", best(lambda: run(LocalExecutor(1)), args.repeat)))
-    rows.append(("local pool, 2 processes", best(lambda: run(LocalExecutor(2)), args.repeat)))
+    rows.append(("serial (jobs 1)", best(lambda: run(LocalExecutor(1)), args.repeat)[0]))
+    rows.append(("local pool, 2 processes", best(lambda: run(LocalExecutor(2)), args.repeat)[0]))
     starts = {}
     for workers in (1, 2):
         start = time.perf_counter()
@@ -87,7 +78,7 @@ def main() -> None:
             warm = [(panel[i], spec) for i in range(2 * workers)]
             list(executor.map(fit_one, warm))  # every worker imports forecast once
             starts[workers] = time.perf_counter() - start
-            rows.append((f"dask, {workers} worker(s)", best(lambda: run(executor), args.repeat)))
+            rows.append((f"dask, {workers} worker(s)", best(lambda: run(executor), args.repeat)[0]))
     with DaskExecutor(2) as executor:
         client = executor.start()
         client.gather([client.submit(run_batch, (noop, [i]), pure=False) for i in range(20)])

@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 
 import numpy as np
 import pandas as pd
-from _util import machine
+from _util import best, machine
 
 from forecast.data import SeriesData
 from forecast.diagnostics.diagnose import DiagnoseOptions, diagnose_series
@@ -41,15 +40,6 @@ def series(n: int, seed: int = 0) -> SeriesData:
     )
     y = pd.Series(values, index=pd.date_range("2000-01-01", periods=n, freq="30min"))
     return SeriesData(y, "30min", "simulated", "time", "value", "error")
-
-
-def best(fn, repeat: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), out
 
 
 def reference(x: np.ndarray) -> None:

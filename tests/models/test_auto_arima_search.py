@@ -271,12 +271,14 @@ def test_time_limit_bounds_the_exact_refits(monkeypatch: pytest.MonkeyPatch) -> 
     assert exact.converged and exact.evaluations > 3
 
     # no budget left: the best candidate's refit stops after its first iteration
+    spent.result.stopped = "stopped at the time limit"  # as a search cut short leaves it
     spent.finish()
     assert spent.result.best == first and spent.result.fit is not None
     assert spent.result.fit.message == arima_mle.STOPPED_AT_DEADLINE
     assert not spent.result.fit.converged
     assert spent.result.fit.loglik <= exact.loglik + 1e-9  # not the maximum
     assert spent.result.stopped is not None and "before it converged" in spent.result.stopped
+    assert spent.result.stopped.startswith("stopped at the time limit; ")  # the search's note
 
     refits: list[arima_search.Candidate] = []
     real_fit = arima_mle.fit

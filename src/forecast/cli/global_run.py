@@ -97,7 +97,8 @@ def predict_global(
 ) -> None:
     """Forecast the saved series (or ``--ids``), each moved on by its own rows of ``--data``."""
     from forecast.cli.panel_run import stream_outcomes
-    from forecast.cli.render import message, warn
+    from forecast.cli.predict import read_panel_data
+    from forecast.cli.render import message
     from forecast.errors import UsageError
     from forecast.global_fit import continue_global
 
@@ -113,20 +114,7 @@ def predict_global(
     if opts.device is not None:
         model.use_device(opts.device)
     id_col = loaded.metadata.get("global", {}).get("id_col")
-    new = read(opts.data, model.freq_, id_col) if opts.data is not None else None
-    if new is not None and new.single is not None:
-        raise UsageError(
-            f"--data {opts.data} has no id column; a panel's model needs one (--id-col NAME)"
-        )
-    if new is not None:
-        unknown = [sid for sid in new.ids if sid not in set(model.ids_)]
-        if unknown:
-            shown = ", ".join(repr(s) for s in unknown[:5])
-            warn(
-                f"--data has {len(unknown)} series without a model, ignored: {shown}; fit them "
-                "with 'forecast fit'",
-                opts.quiet,
-            )
+    new = read_panel_data(read, opts, model.freq_, id_col, set(model.ids_))
     outcomes = continue_global(model, new, ids, opts.steps, opts.levels)
     if opts.save is not None:
         from forecast.io.modelfile import save_global_model

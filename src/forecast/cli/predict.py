@@ -206,7 +206,6 @@ def _predict_panel(
     read: Callable[[str, str | None, str | None], Panel],
 ) -> None:
     from forecast.cli.panel_run import stream_outcomes
-    from forecast.errors import UsageError
     from forecast.panel_fit import ContinueSpec, continue_panel
 
     models = loaded.select(opts.ids)
@@ -215,23 +214,8 @@ def _predict_panel(
             mo.use_device(model, opts.device)
     steps, levels = opts.steps, opts.levels
     file_id_col = loaded.metadata.get("panel", {}).get("id_col")
-    new = read(opts.data, models[0][1].freq_, file_id_col) if opts.data is not None else None
-    if new is not None and new.single is not None:
-        raise UsageError(
-            f"--data {opts.data} has no id column; a panel's model needs one (--id-col NAME)"
-        )
-    if new is not None:
-        from forecast.cli.render import warn
-
-        modelled = {sid for sid, _ in loaded.models}
-        unknown = [sid for sid in new.ids if sid not in modelled]
-        if unknown:
-            shown = ", ".join(repr(s) for s in unknown[:5])
-            warn(
-                f"--data has {len(unknown)} series without a model, ignored: {shown}; fit them "
-                "with 'forecast fit'",
-                opts.quiet,
-            )
+    modelled = {sid for sid, _ in loaded.models}
+    new = read_panel_data(read, opts, models[0][1].freq_, file_id_col, modelled)
     new_exog, ahead = _panel_covariates(loaded, models, new, opts, file_id_col)
     spec = ContinueSpec(
         steps,
@@ -264,6 +248,36 @@ def _predict_panel(
         quiet=opts.quiet,
         no_header=opts.no_header,
     )
+
+
+def read_panel_data(
+    read: Callable[[str, str | None, str | None], Panel],
+    opts: PanelPredict,
+    freq: str,
+    id_col: str | None,
+    modelled: set[str],
+) -> Panel | None:
+    """``--data`` for a panel's model (None without it): a panel with an id column; series
+    without a model are named in one warning and ignored."""
+    from forecast.cli.render import warn
+    from forecast.errors import UsageError
+
+    if opts.data is None:
+        return None
+    new = read(opts.data, freq, id_col)
+    if new.single is not None:
+        raise UsageError(
+            f"--data {opts.data} has no id column; a panel's model needs one (--id-col NAME)"
+        )
+    unknown = [sid for sid in new.ids if sid not in modelled]
+    if unknown:
+        shown = ", ".join(repr(s) for s in unknown[:5])
+        warn(
+            f"--data has {len(unknown)} series without a model, ignored: {shown}; fit them "
+            "with 'forecast fit'",
+            opts.quiet,
+        )
+    return new
 
 
 def _covariates(

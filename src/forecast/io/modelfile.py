@@ -61,28 +61,30 @@ METADATA_KEY = "forecast"
 _LIBRARIES = ("numpy", "pandas", "statsmodels", "pmdarima", "scikit-learn", "torch")
 
 
+class _FileDefaults:
+    """The fit's horizon and levels, as a model file records them (predict's defaults)."""
+
+    metadata: dict[str, Any]
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        return dict(self.metadata.get("defaults", {}))
+
+
 @dataclass(frozen=True)
-class LoadedModel:
+class LoadedModel(_FileDefaults):
     """A model restored from a file, and the file's metadata."""
 
     model: BaseForecaster
     metadata: dict[str, Any]
 
-    @property
-    def defaults(self) -> dict[str, Any]:
-        return dict(self.metadata.get("defaults", {}))
-
 
 @dataclass(frozen=True)
-class LoadedPanel:
+class LoadedPanel(_FileDefaults):
     """A panel's models restored from one file (id order), and the file's metadata."""
 
     models: list[tuple[str, BaseForecaster]]
     metadata: dict[str, Any]
-
-    @property
-    def defaults(self) -> dict[str, Any]:
-        return dict(self.metadata.get("defaults", {}))
 
     def select(self, ids: list[str] | None) -> list[tuple[str, BaseForecaster]]:
         """The models of ``ids`` (all when None); an unknown id is a usage error."""
@@ -96,15 +98,11 @@ class LoadedPanel:
 
 
 @dataclass(frozen=True)
-class LoadedGlobal:
+class LoadedGlobal(_FileDefaults):
     """A global neural model over a panel (one network, every series), and the metadata."""
 
     model: GlobalForecaster
     metadata: dict[str, Any]
-
-    @property
-    def defaults(self) -> dict[str, Any]:
-        return dict(self.metadata.get("defaults", {}))
 
 
 def save_global_model(

@@ -273,16 +273,7 @@ class Search:
         kept: tuple[float, Candidate, MleFit] | None = None  # best refit failing the root test
         for _, _, cand in ranked:
             if kept is not None and deadline is not None and time.perf_counter() > deadline:
-                value, best, fit = kept
-                self._refitted(best, fit, value)
-                self.result.stopped = "; ".join(
-                    [
-                        f"stopped its exact refits at the time limit: kept "
-                        f"{best.spec().describe()}, whose roots lie within {ROOT_MARGIN} of the "
-                        "unit circle (R would refit the next model; a larger time_limit lets it)",
-                        *([self.result.stopped] if self.result.stopped else []),
-                    ]
-                )
+                self._refitted(*kept, roots_failed=True)
                 return
             self.advance(refit=cand.spec().describe())
             try:
@@ -293,21 +284,32 @@ class Search:
                 continue
             value = fit.information_criteria()[self.ic]
             if _root_ok(fit, cand):
-                self._refitted(cand, fit, value)
+                self._refitted(value, cand, fit)
                 return
             if kept is None or value < kept[0]:
                 kept = (value, cand, fit)
 
-    def _refitted(self, cand: Candidate, fit: MleFit, value: float) -> None:
+    def _refitted(
+        self, value: float, cand: Candidate, fit: MleFit, roots_failed: bool = False
+    ) -> None:
+        """``cand`` is the result; ``stopped`` gains what the time limit cut short."""
         from forecast.models.arima_mle import STOPPED_AT_DEADLINE
 
         self.result.best, self.result.fit, self.result.score = cand, fit, value
+        said = [self.result.stopped] if self.result.stopped else []  # the search's, if any
+        if roots_failed:
+            said.append(
+                f"stopped its exact refits at the time limit: kept {cand.spec().describe()}, "
+                f"whose roots lie within {ROOT_MARGIN} of the unit circle (R would refit the "
+                "next model; a larger time_limit lets it)"
+            )
         if fit.message == STOPPED_AT_DEADLINE:
-            self.result.stopped = (
+            said.append(
                 f"stopped the exact-likelihood refit of {cand.spec().describe()} at the time "
                 "limit before it converged: its estimates are the optimiser's last point, not "
                 "the maximum likelihood (a larger time_limit lets it finish)"
             )
+        self.result.stopped = "; ".join(said) or None
 
     def _past_deadline(self) -> bool:
         return self.deadline is not None and time.perf_counter() > self.deadline

@@ -65,7 +65,9 @@ from forecast.models.neural.windows import (
     Split,
     auto_horizon,
     auto_window,
+    feature_count,
     features,
+    roll_out,
     sample_origins,
     split_origins,
     steps_between,
@@ -274,7 +276,7 @@ class NeuralForecaster(BaseForecaster):
                 scale = self.X_[read].std(axis=0)
                 self.exog_center_, self.exog_scale_ = center, np.where(scale > 0, scale, 1.0)
         k = len(self.exog_names_)
-        input_size = (3 if self.calendar_period_ else 1) + k
+        input_size = feature_count(self.calendar_period_) + k
         self.arch_ = {**self._architecture(input_size, self.window_, self.out_), "exog_size": k}
         phase0 = self._phase(self.start_)
         config = trainer.TrainConfig(
@@ -548,22 +550,16 @@ class NeuralForecaster(BaseForecaster):
                     regressors = dev.to_device(
                         torch.from_numpy(np.ascontiguousarray(exog[rows[chunk]])), choice
                     )
-                blocks = []
-                produced = 0
-                while produced < steps:
-                    x = features(window, start, self.calendar_period_, phase0)  # [b, w, F]
+
+                def step(w: Any, first: Any, produced: int, regressors: Any = regressors) -> Any:
+                    x = features(w, first, self.calendar_period_, phase0)  # [b, w, F]
                     if regressors is None:
-                        block = net(x)  # [b, out]
-                    else:
-                        span = regressors[:, produced : produced + self.window_ + self.out_]
-                        x = torch.cat([x, span[:, : self.window_]], dim=-1)  # [b, w, F + k]
-                        block = net(x, span[:, self.window_ :])  # [b, out]
-                    blocks.append(block)
-                    produced += block.shape[1]
-                    if produced < steps:
-                        window = torch.cat([window, block], dim=1)[:, -self.window_ :]
-                        start = start + block.shape[1]
-                out[chunk] = torch.cat(blocks, dim=1)[:, :steps].double().cpu().numpy()
+                        return net(x)  # [b, out]
+                    span = regressors[:, produced : produced + self.window_ + self.out_]
+                    x = torch.cat([x, span[:, : self.window_]], dim=-1)  # [b, w, F + k]
+                    return net(x, span[:, self.window_ :])  # [b, out]
+
+                out[chunk] = roll_out(step, window, start, steps).double().cpu().numpy()
         return out
 
     def _chunk_size(self) -> int:
@@ -712,10 +708,9 @@ class NeuralForecaster(BaseForecaster):
             self.exog_center_ = np.asarray(scaling["center"], dtype="float64")
             self.exog_scale_ = np.asarray(scaling["scale"], dtype="float64")
             self.cal_exog_ = np.asarray(arrays["calibration_exog"], dtype="float64")
-        features = (3 if self.calendar_period_ else 1) + len(self.exog_names_)
-        networks.check_shape(
-            self.arch_, features, self.window_, self.out_, exog=len(self.exog_names_)
-        )
+        k = len(self.exog_names_)
+        inputs = feature_count(self.calendar_period_) + k
+        networks.check_shape(self.arch_, inputs, self.window_, self.out_, exog=k)
         self.net_ = networks.restore(self.arch_, arrays)
         self._inference = None
         self._residuals = None

@@ -70,6 +70,9 @@ from forecast.models.neural.windows import (
     ScalerKind,
     auto_horizon,
     auto_window,
+    feature_count,
+    features,
+    roll_out,
     sample_origins,
     split_origins,
     steps_between,
@@ -272,7 +275,7 @@ class GlobalForecaster:
         self.centers_, self.scales_ = centers, scales
 
         proto: Any = get_spec(name).create(p)
-        input_size = (3 if calendar else 1) + self.series_embedding
+        input_size = feature_count(calendar) + self.series_embedding
         arch = proto._architecture(input_size, window, out)
         if self.series_embedding:
             arch = {"kind": "embedded", "series": len(ids), "dim": self.series_embedding,
@@ -418,7 +421,6 @@ class GlobalForecaster:
         import torch
 
         from forecast.models.neural import device as dev
-        from forecast.models.neural.windows import features
         from forecast.threads import torch_threads
 
         choice = self.inference_device()
@@ -433,17 +435,13 @@ class GlobalForecaster:
                 )
                 first = dev.to_device(torch.from_numpy(np.ascontiguousarray(phase[chunk])), choice)
                 ids = dev.to_device(torch.from_numpy(np.ascontiguousarray(sid[chunk])), choice)
-                blocks = []
-                produced = 0
-                while produced < steps:
-                    x = features(window, first, self.calendar_period_, 0)  # [b, w, F]
-                    block = self.net_(x, ids) if embed else self.net_(x)  # [b, out]
-                    blocks.append(block)
-                    produced += block.shape[1]
-                    if produced < steps:
-                        window = torch.cat([window, block], dim=1)[:, -self.window_ :]
-                        first = first + block.shape[1]
-                out[chunk] = torch.cat(blocks, dim=1)[:, :steps].double().cpu().numpy()
+
+                def step(w: Any, start: Any, produced: int, ids: Any = ids) -> Any:
+                    x = features(w, start, self.calendar_period_, 0)  # [b, w, F]
+                    return self.net_(x, ids) if embed else self.net_(x)  # [b, out]
+
+                paths = roll_out(step, window, first, steps)
+                out[chunk] = paths.double().cpu().numpy()
         return out
 
     def inference_device(self) -> Any:
@@ -727,7 +725,7 @@ class GlobalForecaster:
         dim = model.series_embedding
         networks.check_shape(
             model.arch_,
-            (3 if model.calendar_period_ else 1) + dim,
+            feature_count(model.calendar_period_) + dim,
             model.window_,
             model.out_,
             embedding=(n, dim) if dim else None,

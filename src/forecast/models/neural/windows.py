@@ -22,6 +22,7 @@ across; training origins whose targets would reach into the validation targets a
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -157,6 +158,34 @@ def gather(series: torch.Tensor, origins: torch.Tensor, window: int, out: int) -
     """
     view = series.unfold(0, window + out, 1)  # [n - window - out + 1, window + out], a view
     return view[origins - (window - 1)]
+
+
+def roll_out(
+    step: Callable[[torch.Tensor, torch.Tensor, int], torch.Tensor],
+    window: torch.Tensor,
+    first: torch.Tensor,
+    steps: int,
+) -> torch.Tensor:
+    """Forecasts ``[B, steps]`` by running the head again and again: ``step(window, first,
+    produced)`` gives the next block ``[B, out]`` from a window ``[B, w]`` whose first values
+    sit at positions ``first`` (``produced`` values forecast so far); the block is appended
+    to the window, which keeps its last w values, until ``steps`` are produced."""
+    width = window.shape[1]
+    blocks: list[torch.Tensor] = []
+    produced = 0
+    while produced < steps:
+        block = step(window, first, produced)
+        blocks.append(block)
+        produced += block.shape[1]
+        if produced < steps:
+            window = torch.cat([window, block], dim=1)[:, -width:]
+            first = first + block.shape[1]
+    return torch.cat(blocks, dim=1)[:, :steps]
+
+
+def feature_count(period: int | None) -> int:
+    """How many features :func:`features` gives a step: 3 with a period, else 1."""
+    return 3 if period else 1
 
 
 def features(
