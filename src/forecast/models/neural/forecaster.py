@@ -551,8 +551,8 @@ class NeuralForecaster(BaseForecaster):
                         torch.from_numpy(np.ascontiguousarray(exog[rows[chunk]])), choice
                     )
 
-                def step(w: Any, first: Any, produced: int, regressors: Any = regressors) -> Any:
-                    x = features(w, first, self.calendar_period_, phase0)  # [b, w, F]
+                def step(w: Any, pos: Any, produced: int, regressors: Any = regressors) -> Any:
+                    x = features(w, pos, self.calendar_period_, phase0)  # [b, w, F]
                     if regressors is None:
                         return net(x)  # [b, out]
                     span = regressors[:, produced : produced + self.window_ + self.out_]

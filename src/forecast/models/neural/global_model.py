@@ -436,8 +436,8 @@ class GlobalForecaster:
                 first = dev.to_device(torch.from_numpy(np.ascontiguousarray(phase[chunk])), choice)
                 ids = dev.to_device(torch.from_numpy(np.ascontiguousarray(sid[chunk])), choice)
 
-                def step(w: Any, start: Any, produced: int, ids: Any = ids) -> Any:
-                    x = features(w, start, self.calendar_period_, 0)  # [b, w, F]
+                def step(w: Any, pos: Any, produced: int, ids: Any = ids) -> Any:
+                    x = features(w, pos, self.calendar_period_, 0)  # [b, w, F]
                     return self.net_(x, ids) if embed else self.net_(x)  # [b, out]
 
                 paths = roll_out(step, window, first, steps)
