@@ -7,7 +7,7 @@
 # Usage: bash bench/gpu_check.sh [PYTHON]   (run from the repository root; output on stdout)
 set -u
 PY=${1:-python}
-export PYTHONPATH=src
+export PYTHONPATH=src${PYTHONPATH:+:$PYTHONPATH}
 echo "== $(date -u +%FT%TZ) $(nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null)"
 echo "== load: $(uptime)"
 $PY -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
@@ -37,3 +37,9 @@ for deterministic in (False, True, True):
     first = next(iter(model.net_.state_dict().values())).flatten()[:3].tolist()
     print(f"deterministic={deterministic}: {seconds:.2f} s, first weights {first}")
 PY
+echo "== 4. the CLI on CUDA, end to end (a per-series LSTM fitted on CUDA, predicted on the CPU)"
+T=$(mktemp -d)
+$PY -m forecast fit sample_data/airpassengers.csv -m lstm -H 12 --seed 0 --device cuda \
+  -p epochs=20 --save "$T/lstm.fcm" --format csv > "$T/lstm_cuda.csv"; echo "fit lstm --device cuda: exit $?"
+$PY -m forecast predict "$T/lstm.fcm" -H 12 --device cpu --format csv > "$T/lstm_cpu.csv"; echo "predict on cpu: exit $?"
+paste -d, "$T/lstm_cuda.csv" "$T/lstm_cpu.csv" | head -4
