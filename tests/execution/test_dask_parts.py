@@ -87,6 +87,64 @@ def test_diagnose_reads_the_parts_on_the_workers(
     )
 
 
+def test_backtest_reads_the_parts_on_the_workers(
+    cli, scheduler: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """backtest on part files read by the workers: the same per-series metrics, aggregates,
+    failures, exit code and pooled --compare as the local engine on the whole directory; the
+    provenance block adds up the parts'."""
+    import json
+
+    frame = make_panel(35, 7, min_n=30, max_n=40)
+    frame.loc[frame.index[:3], "y"] = float("nan")  # some series refused by their part's loader
+    folder = _parts(frame, tmp_path / "parts", 3)
+    args = ["backtest", folder, "-m", "naive", "-m", "drift", "-H", "3", "--step", "3",
+            "--compare", "--seed", "1", "-f", "json"]  # fmt: skip
+    local = cli(*args)
+    assert local.code == 1 and "left out" in local.stderr
+
+    import forecast.data
+
+    calls: list[str] = []
+    real = forecast.data.load
+    monkeypatch.setattr(
+        forecast.data, "load", lambda source, **kw: calls.append(source) or real(source, **kw)
+    )
+    dask = cli(*args, "--engine", "dask", "--scheduler", scheduler)
+    assert calls == []  # the client read no data, the workers did
+    assert dask.code == 1
+    ours, theirs = json.loads(dask.stdout), json.loads(local.stdout)
+    for key in ("aggregate", "series", "failures", "notes", "comparison"):
+        assert ours[key] == theirs[key], key
+    assert ours["series"] and {r["id"] for r in ours["failures"]}
+    data = {**ours["config"]["data"]}
+    assert data.pop("parts") == 3
+    assert data == theirs["config"]["data"] | {"source": folder}
+    assert sorted(dask.stderr.splitlines()) == sorted(local.stderr.splitlines())
+
+
+def test_a_global_network_reads_the_panel_on_the_client(
+    cli, scheduler: str, tmp_path: Path
+) -> None:
+    """One network across all series cannot be fitted part by part: fit and backtest of a
+    global GRU on a Parquet directory read it whole, as the local engine does."""
+    import json
+
+    frame = make_panel(36, 4, min_n=80, max_n=80)
+    folder = _parts(frame, tmp_path / "parts", 2)
+    tiny = ["-m", "gru", "-H", "2", "-p", "epochs=2", "-p", "window=8", "-p", "hidden_size=4",
+            "--seed", "0", "-f", "csv"]  # fmt: skip
+    fit = cli("fit", folder, *tiny, "--engine", "dask", "--scheduler", scheduler)
+    assert fit.code == 0, fit.stderr
+    assert fit.stdout == cli("fit", folder, *tiny).stdout
+    assert "one network for 4 series" in fit.stderr
+    backtest = ["backtest", folder, *tiny[:-2], "--step", "20", "-f", "json"]
+    dask = cli(*backtest, "--engine", "dask", "--scheduler", scheduler)
+    assert dask.code == 0, dask.stderr
+    assert "parts" not in json.loads(dask.stdout)["config"]["data"]  # read whole, on the client
+    assert json.loads(dask.stdout)["aggregate"] == json.loads(cli(*backtest).stdout)["aggregate"]
+
+
 def test_a_series_split_across_parts_is_refused(cli, scheduler: str, tmp_path: Path) -> None:
     frame = make_panel(32, 4)
     folder = tmp_path / "split"

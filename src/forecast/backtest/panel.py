@@ -26,7 +26,7 @@ length or lag.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -316,7 +316,6 @@ def run_panel_backtest(
     from dataclasses import replace
 
     from forecast.models.neural.global_options import split_options
-    from forecast.versions import library_versions
 
     inner = replace(spec, jobs=1)
     extra = (exog, exog_lag, exog_models) if exog is not None else ()
@@ -329,14 +328,46 @@ def run_panel_backtest(
         from forecast.backtest.global_panel import global_tasks
 
         tasks = global_tasks(panel, entries, inner)  # one fit per fold across all series
+    results = collect(executor.map(backtest_one, tasks), on_series)
+    failures = [f.to_dict() for f in panel.failures]
+    return panel_backtest(results, entries, spec, panel.describe(), failures, command)
+
+
+def backtest_in_part(task: tuple[Any, tuple[Sequence[ModelEntry], BacktestSpec]]) -> SeriesBacktest:
+    """Worker side of a run over part files (:mod:`forecast.execution.parts`):
+    ``(series, (entries, spec))``, as :func:`backtest_one`."""
+    series, (entries, spec) = task
+    return backtest_one((series, entries, spec))
+
+
+def collect(
+    outcomes: Iterable[SeriesBacktest], on_series: Callable[[SeriesBacktest], None] | None
+) -> list[SeriesBacktest]:
+    """The series' backtests in arrival order; ``on_series`` sees each as it arrives."""
     results: list[SeriesBacktest] = []
-    for outcome in executor.map(backtest_one, tasks):
+    for outcome in outcomes:
         results.append(outcome)
         if on_series is not None:
             on_series(outcome)
+    return results
+
+
+def panel_backtest(
+    results: list[SeriesBacktest],
+    entries: Sequence[ModelEntry],
+    spec: BacktestSpec,
+    data: dict[str, Any],
+    load_failures: list[dict[str, Any]],
+    command: str = "",
+) -> PanelBacktest:
+    """The panel's result from its series' backtests; ``data`` is the provenance block
+    (:meth:`forecast.data.Panel.describe`) and ``load_failures`` the series the loader
+    refused."""
+    from forecast.versions import library_versions
+
     first = next((s.result for s in results if s.result is not None), None)
     config = {
-        "data": panel.describe(),
+        "data": data,
         "spec": spec.to_dict(),
         "scheme": first.config["scheme"] if first else spec.scheme,
         "scheme_name": spec.scheme,
@@ -353,7 +384,7 @@ def run_panel_backtest(
     }
     if first is not None and "regressors" in first.config:
         config["regressors"] = first.config["regressors"]
-    return PanelBacktest(config, results, [f.to_dict() for f in panel.failures])
+    return PanelBacktest(config, results, load_failures)
 
 
 def _descending(value: Any) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
@@ -28,10 +28,9 @@ from forecast.types import (
 
 if TYPE_CHECKING:
     from forecast.backtest.engine import ModelEntry, Refit
-    from forecast.backtest.runner import BacktestSpec, Scheme
+    from forecast.backtest.panel import PanelBacktest
+    from forecast.backtest.runner import Scheme
     from forecast.backtest.uncertainty import CompareSettings, IntervalSettings
-    from forecast.data import Panel
-    from forecast.execution import Executor
 
 
 def backtest(
@@ -261,6 +260,28 @@ def backtest(
         value_col = value_column(
             data, exog_names, time_col=time_col, id_col=id_col, encoding=encoding
         )
+    reporting = PanelReporting(
+        ci_settings,
+        compare_settings,
+        report,
+        forecasts,
+        fmt,
+        quiet,
+        no_header,
+        policy.to_dict(spec.jobs),
+        spec.gap,
+    )
+    command = "forecast " + " ".join(shlex.quote(a) for a in o.INVOCATION.get())
+    min_length = 2 * spec.horizon + 2
+    purpose = f"a backtest with horizon {spec.horizon}"
+    if _reads_parts(engine, data, wide, exog_names, scheme, entries):
+        from forecast.cli.parts_run import PartSource, backtest_parts
+
+        source = PartSource(data, engine, jobs, scheduler, time_col, value_col, id_col, freq,
+                            missing, time_format, o.selected_ids(ids, ids_file))  # fmt: skip
+        with limited(policy):
+            if backtest_parts(source, entries, spec, command, reporting, min_length, purpose):
+                return
     panel = o.load(
         data,
         time_col=time_col,
@@ -269,38 +290,37 @@ def backtest(
         missing=missing,
         time_format=time_format,
         encoding=encoding,
-        min_length=2 * spec.horizon + 2,
-        purpose=f"a backtest with horizon {spec.horizon}",
+        min_length=min_length,
+        purpose=purpose,
         quiet=quiet,
         id_col=id_col,
         ids=o.selected_ids(ids, ids_file),
         wide=wide,
     )
-    command = "forecast " + " ".join(shlex.quote(a) for a in o.INVOCATION.get())
     if panel.single is None:
         if scheme is SchemeChoice.bootstrap:
             raise UsageError(
                 "--scheme bootstrap resamples one series; on a panel pass --ids X (one series)"
                 " or use walk-forward, purged-kfold or cpcv"
             )
+        from forecast.backtest.panel import run_panel_backtest
+
+        executor = o.executor(engine, jobs, scheduler)
+        covariates = _covariates(data, exog_names, panel, time_format, encoding)
         with limited(policy):
-            _backtest_panel(
-                panel,
-                entries,
-                spec,
-                ci_settings,
-                compare_settings,
-                command,
-                report,
-                fmt,
-                quiet,
-                no_header,
-                policy.to_dict(spec.jobs),
-                o.executor(engine, jobs, scheduler),
-                forecasts,
-                _covariates(data, exog_names, panel, time_format, encoding),
-                exog_lag,
-                users,
+            reporting.run(
+                lambda on_series: run_panel_backtest(
+                    panel,
+                    entries,
+                    spec,
+                    executor,
+                    command=command,
+                    on_series=on_series,
+                    exog=covariates,
+                    exog_lag=exog_lag,
+                    exog_models=users,
+                ),
+                len(panel),
             )
         return
     series = panel.single
@@ -355,52 +375,51 @@ def backtest(
         raise typer.Exit(1)
 
 
+@dataclass(frozen=True)
+class PanelReporting:
+    """What a panel backtest reports and where: ``--ci``/``--compare`` on the pooled losses,
+    ``--report``, ``--forecasts``, the output format and the thread policy."""
+
+    ci: IntervalSettings | None
+    compare: CompareSettings | None
+    report: Path | None
+    forecasts: Path | None
+    fmt: FormatChoice
+    quiet: bool
+    no_header: bool
+    threads: dict[str, Any]
+    gap: int
+
+    def run(self, backtest: Callable[[Callable[[Any], None]], PanelBacktest], total: int) -> None:
+        """Run ``backtest(on_series)`` over ``total`` series with progress, then report; exit 1
+        on any failure."""
+        _backtest_panel(backtest, total, self)
+
+
 def _backtest_panel(
-    panel: Panel,
-    entries: list[ModelEntry],
-    spec: BacktestSpec,
-    ci: IntervalSettings | None,
-    compare: CompareSettings | None,
-    command: str,
-    report: Path | None,
-    fmt: FormatChoice,
-    quiet: bool,
-    no_header: bool,
-    threads: dict[str, Any],
-    executor: Executor,
-    forecasts: Path | None = None,
-    exog: Any = None,
-    exog_lag: int = 0,
-    exog_models: list[str] | None = None,
+    backtest: Callable[[Callable[[Any], None]], PanelBacktest],
+    total: int,
+    out: PanelReporting,
 ) -> None:
     """Every series with the same splits; aggregates over series; exit 1 on any failure."""
-    from forecast.backtest.panel import POOLED_NOTE, run_panel_backtest
+    from forecast.backtest.panel import POOLED_NOTE
     from forecast.backtest.uncertainty import assess
     from forecast.cli.render import error, message, note_all, progress_allowed, warn
     from forecast.progress import progress_enabled, task
 
+    quiet = out.quiet
     failed = 0
-    with progress_enabled(progress_allowed(quiet)), task("series", total=len(panel)) as advance:
+    with progress_enabled(progress_allowed(quiet)), task("series", total=total) as advance:
 
         def done(series: Any) -> None:
             nonlocal failed
             failed += series.error is not None
             advance(failed=failed)
 
-        result = run_panel_backtest(
-            panel,
-            entries,
-            spec,
-            executor,
-            command=command,
-            on_series=done,
-            exog=exog,
-            exog_lag=exog_lag,
-            exog_models=exog_models,
-        )
-        result.config["threads"] = threads
-        if ci is not None or compare is not None:
-            sections = assess(result.pooled(), ci, compare, spec.gap)
+        result = backtest(done)
+        result.config["threads"] = out.threads
+        if out.ci is not None or out.compare is not None:
+            sections = assess(result.pooled(), out.ci, out.compare, out.gap)
             for section in sections.values():
                 section["pooling"] = POOLED_NOTE
             result.extra.update(sections)
@@ -420,19 +439,40 @@ def _backtest_panel(
     from forecast.report.panel_backtest_tables import panel_backtest_tables
 
     def write() -> None:
-        if report is not None:
-            write_panel_report(result, report)
-            message(f"wrote {report}", quiet)
-        _write_forecasts(result, forecasts, quiet)
+        if out.report is not None:
+            write_panel_report(result, out.report)
+            message(f"wrote {out.report}", quiet)
+        _write_forecasts(result, out.forecasts, quiet)
 
     write_then_emit(
-        write, lambda written: _emit(result, panel_backtest_tables, fmt, quiet, no_header)
+        write, lambda written: _emit(result, panel_backtest_tables, out.fmt, quiet, out.no_header)
     )
     nowhere = result.failed_everywhere()
     if nowhere:
         error(f"{', '.join(nowhere)} failed on every series; the reasons are in the warnings above")
     if failures or nowhere:
         raise typer.Exit(1)
+
+
+def _reads_parts(
+    engine: EngineChoice,
+    data: str,
+    wide: bool,
+    exog_names: tuple[str, ...] | None,
+    scheme: SchemeChoice,
+    entries: list[ModelEntry],
+) -> bool:
+    """Whether the workers read a Parquet directory's part files themselves: ``--engine dask``
+    on a long directory, without regressors or the bootstrap (one series), and with no global
+    network (one fit per fold across all series needs the whole panel in one place)."""
+    from forecast.execution.parts import part_files
+    from forecast.models.neural.global_options import split_options
+
+    if engine is not EngineChoice.dask or wide or exog_names is not None:
+        return False
+    if scheme is SchemeChoice.bootstrap or not part_files(data):
+        return False
+    return not any(split_options(e.name, e.params)[0].applies(e.name, 2) for e in entries)
 
 
 def _write_forecasts(result: Any, forecasts: Path | None, quiet: bool) -> None:

@@ -109,7 +109,9 @@ def fit(
         )
 
     exog_names = _check_exog(exog, future, data, wide, name, fallback)
-    if engine is EngineChoice.dask and not wide and part_files(data) and exog_names is None:
+    # a global network is one fit across all series: the client reads the panel for it
+    parts = part_files(data) and not global_options.applies(name, 2)
+    if engine is EngineChoice.dask and not wide and parts and exog_names is None:
         from forecast.cli.parts_run import PartSource, fit_parts
 
         wanted = o.selected_ids(ids, ids_file)

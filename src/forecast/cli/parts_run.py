@@ -1,5 +1,5 @@
-"""`fit` and `diagnose` with `--engine dask` on a Parquet directory: the workers read the part
-files themselves (:mod:`forecast.execution.parts`)."""
+"""`fit`, `diagnose` and `backtest` with `--engine dask` on a Parquet directory: the workers
+read the part files themselves (:mod:`forecast.execution.parts`)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from forecast.cli import options as o
 from forecast.types import EngineChoice, FormatChoice, MissingChoice
 
 if TYPE_CHECKING:
+    from forecast.backtest.engine import ModelEntry
+    from forecast.backtest.runner import BacktestSpec
+    from forecast.cli.backtest import PanelReporting
     from forecast.data.columns import Columns
     from forecast.diagnostics.diagnose import DiagnoseOptions
     from forecast.execution.parts import PartLoad, PartPlan, PartResult
@@ -142,6 +145,51 @@ def diagnose_parts(
             quiet,
             threads,
         )
+    return True
+
+
+def backtest_parts(
+    source: PartSource,
+    entries: list[ModelEntry],
+    spec: BacktestSpec,
+    command: str,
+    reporting: PanelReporting,
+    min_length: int,
+    purpose: str,
+) -> bool:
+    """The panel backtest part file by part file: each series backtested where its part was
+    read, the report built on the client from the results and the parts' provenance blocks;
+    False when the directory has no id column."""
+    from dataclasses import replace
+
+    from forecast.backtest.panel import backtest_in_part, collect, panel_backtest
+    from forecast.data.panel import merge_descriptions
+    from forecast.execution.parts import map_parts, plan_parts
+
+    layout = source.layout(min_length, purpose)
+    if layout is None:
+        return False
+    _, opts = layout
+    executor = o.executor(source.engine, source.jobs, source.scheduler)
+    load_failures: list[dict[str, Any]] = []
+    described: list[dict[str, Any]] = []
+    report_part = _part_reporter(load_failures, reporting.quiet)
+
+    def on_part(part: PartResult) -> None:
+        described.append(part.described)
+        report_part(part)
+
+    inner = (entries, replace(spec, jobs=1))  # the executor parallelises
+    with executor if isinstance(executor, AbstractContextManager) else nullcontext():
+        plan = plan_parts(executor, source.data, opts.id_col, source.ids)
+
+        def run(on_series: Callable[[Any], None]) -> Any:
+            outcomes = map_parts(executor, plan, opts, backtest_in_part, inner, on_part)
+            results = collect(outcomes, on_series)
+            data = merge_descriptions(source.data, described)
+            return panel_backtest(results, entries, spec, data, load_failures, command)
+
+        reporting.run(run, plan.n_series)
     return True
 
 

@@ -153,6 +153,24 @@ class Panel:
         }
 
 
+def merge_descriptions(source: str, blocks: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One provenance block (as :meth:`Panel.describe`) from those of the panels that make it
+    up, e.g. the part files of a directory read by the workers; ``parts`` counts them."""
+    usable = [b for b in blocks if b["n_usable"]]
+    first = blocks[0] if blocks else {}
+    merged: dict[str, Any] = {
+        "source": source,
+        "parts": len(blocks),
+        **{key: first.get(key) for key in ("id_col", "time_col", "value_col", "freq")},
+        "missing_policy": first.get("missing_policy"),
+    }
+    for key in ("n_series", "n_usable", "n_refused", "n_obs"):
+        merged[key] = sum(int(b[key]) for b in blocks)
+    merged["min_length"] = min((b["min_length"] for b in usable), default=0)
+    merged["max_length"] = max((b["max_length"] for b in usable), default=0)
+    return merged
+
+
 def panel_from_table(
     table: Table,
     *,
@@ -278,7 +296,7 @@ def panel_from_table(
     elif not out_ids:
         first = failures[0] if failures else None
         why = f"; the first, {first.id!r}: {first.reason}" if first else ""
-        raise InputError(f"{label}: no usable series ({plural(len(failures), 'refused')}){why}")
+        raise InputError(f"{label}: no usable series ({len(failures)} refused){why}")
     return Panel(
         source=label,
         time_col=tcol,

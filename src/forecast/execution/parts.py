@@ -16,7 +16,7 @@ stop the run (pass ``--freq``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,13 +49,15 @@ class PartLoad:
 
 @dataclass(frozen=True)
 class PartResult:
-    """One part's outcomes (in id order), the series its loader refused, and its frequency."""
+    """One part's outcomes (in id order), the series its loader refused, its frequency and
+    its panel's provenance block (:meth:`forecast.data.Panel.describe`)."""
 
     path: str
     freq: str
     outcomes: list[Any]
     failures: tuple[SeriesFailure, ...] = ()
     notes: tuple[str, ...] = ()
+    described: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,7 @@ def run_part(task: tuple[str, list[str] | None, PartLoad, Callable[[Any], Any], 
     except InputError as exc:
         raise InputError(f"part file {Path(path).name}: {exc.message}") from None
     outcomes = [fn((panel[i], spec)) for i in range(len(panel))]
-    return PartResult(path, panel.freq, outcomes, panel.failures, panel.notes)
+    return PartResult(path, panel.freq, outcomes, panel.failures, panel.notes, panel.describe())
 
 
 def map_parts(
