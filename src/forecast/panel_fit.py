@@ -9,7 +9,7 @@ same for a saved model and new observations (``predict --data``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -188,6 +188,20 @@ def continue_one(
         fitted=updated if spec.keep_models else None,
         training={**run.series, **run.extra},
     )
+
+
+def continue_in_part(
+    task: tuple[SeriesData, tuple[Mapping[str, BaseForecaster], ContinueSpec]],
+) -> SeriesOutcome | str:
+    """Worker side of ``predict`` over part files (:mod:`forecast.execution.parts`): a series
+    with its saved model, as :func:`continue_one`; its id alone when the part has no model for
+    it (not selected, or not in the file)."""
+    series, (models, spec) = task
+    sid = series.id or ""
+    model = models.get(sid)
+    if model is None:
+        return sid
+    return continue_one((sid, model, series, spec))
 
 
 def continue_panel(

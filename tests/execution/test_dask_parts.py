@@ -123,6 +123,49 @@ def test_backtest_reads_the_parts_on_the_workers(
     assert sorted(dask.stderr.splitlines()) == sorted(local.stderr.splitlines())
 
 
+def test_predict_reads_the_new_data_parts_on_the_workers(
+    cli, scheduler: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """predict --data DIR: each part's series moved on where the part was read; the same
+    forecasts, order, warnings and exit code as the local engine. Among the series: one in DIR
+    without a model (warned, ignored), one model without rows in DIR and one whose new rows
+    are refused (both forecast from their saved state, as locally)."""
+    frame = make_panel(37, 8, min_n=30, max_n=40)
+    frame["t"] = pd.to_datetime(frame["ds"])
+    last = frame.groupby("unique_id")["t"].transform("max")
+    old = frame[frame["t"] <= last - pd.DateOffset(months=3)].drop(columns=["t", "ds"])
+    old["ds"] = frame.loc[old.index, "ds"]
+    model = tmp_path / "panel.fcm"
+    fit = cli("fit", str(_parts(old, tmp_path / "old", 1)), "-m", "arima", "-p", "order=1,1,0",
+              "-H", "2", "--save", str(model), "-f", "csv")  # fmt: skip
+    assert fit.code == 0, fit.stderr
+    new = frame[frame["t"] > last - pd.DateOffset(months=3)].drop(columns=["t"])
+    new = new[new["unique_id"] != "s02"]  # a model without new rows
+    new.loc[new["unique_id"] == "s05", "y"] = float("nan")  # new rows refused by the loader
+    stranger = new[new["unique_id"] == "s07"].assign(unique_id="s99")  # no model for it
+    folder = _parts(pd.concat([new, stranger]), tmp_path / "new", 3)
+    args = ["predict", str(model), "--data", folder, "-H", "2", "-f", "csv"]
+    local = cli(*args)
+    assert local.code == 1 and "'s99'" in local.stderr and "'s05' left out" in local.stderr
+
+    import forecast.data
+
+    calls: list[str] = []
+    real = forecast.data.load
+    monkeypatch.setattr(
+        forecast.data, "load", lambda source, **kw: calls.append(source) or real(source, **kw)
+    )
+    dask = cli(*args, "--engine", "dask", "--scheduler", scheduler)
+    assert calls == []  # the client read no data, the workers did
+    assert (dask.code, dask.stdout) == (local.code, local.stdout)
+    assert sorted(dask.stderr.splitlines()) == sorted(local.stderr.splitlines())
+    assert [line.split(",")[0] for line in local.stdout.splitlines()[1::2]] == [
+        f"s{k:02d}" for k in range(8)
+    ]  # every model, in the file's order
+    subset = [*args, "--ids", "s06,s01"]
+    assert cli(*subset, "--engine", "dask", "--scheduler", scheduler).stdout == cli(*subset).stdout
+
+
 def test_a_global_network_reads_the_panel_on_the_client(
     cli, scheduler: str, tmp_path: Path
 ) -> None:

@@ -1,9 +1,9 @@
-"""`fit`, `diagnose` and `backtest` with `--engine dask` on a Parquet directory: the workers
-read the part files themselves (:mod:`forecast.execution.parts`)."""
+"""`fit`, `diagnose`, `backtest` and `predict --data` with `--engine dask` on a Parquet
+directory: the workers read the part files themselves (:mod:`forecast.execution.parts`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from forecast.data.columns import Columns
     from forecast.diagnostics.diagnose import DiagnoseOptions
     from forecast.execution.parts import PartLoad, PartPlan, PartResult
-    from forecast.panel_fit import FitSpec
+    from forecast.models.base import BaseForecaster
+    from forecast.panel_fit import ContinueSpec, FitSpec, SeriesOutcome
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,9 @@ class PartSource:
     time_format: str | None
     ids: list[str] | None
 
-    def layout(self, min_length: int, purpose: str) -> tuple[Columns, PartLoad] | None:
+    def layout(
+        self, min_length: int, purpose: str, allow_constant: bool = False
+    ) -> tuple[Columns, PartLoad] | None:
         """The columns and every part's loader options; None when there is no id column
         (one series: the ordinary path reads it)."""
         from forecast.execution.parts import PartLoad, part_columns
@@ -56,6 +59,7 @@ class PartSource:
             min_length,
             purpose,
             self.time_format,
+            allow_constant,
         )
         return columns, opts
 
@@ -190,6 +194,73 @@ def backtest_parts(
             return panel_backtest(results, entries, spec, data, load_failures, command)
 
         reporting.run(run, plan.n_series)
+    return True
+
+
+def predict_parts(
+    source: PartSource,
+    models: list[tuple[str, BaseForecaster]],
+    modelled: set[str],
+    spec: ContinueSpec,
+    emit: Callable[[Iterator[SeriesOutcome], dict[str, Any], list[dict[str, Any]]], None],
+    quiet: bool,
+) -> bool:
+    """``predict --data DIR`` for a panel's model file, part file by part file: each part's
+    series are moved on by their saved models where the part was read (each part gets the
+    models of its own series); models without rows in DIR forecast from their saved state, as
+    the local engine does. ``emit(outcomes, data_block, load_failures)`` writes the outcomes,
+    which come in the file's order. False when the directory has no id column."""
+    from forecast.cli.render import warn
+    from forecast.execution.parts import in_order, map_parts, plan_parts
+    from forecast.panel_fit import continue_in_part, continue_one
+
+    layout = source.layout(1, "updating a model", allow_constant=True)
+    if layout is None:
+        return False
+    columns, opts = layout
+    executor = o.executor(source.engine, source.jobs, source.scheduler)
+    load_failures: list[dict[str, Any]] = []
+    on_part = _part_reporter(load_failures, quiet)
+    chosen = dict(models)
+    with executor if isinstance(executor, AbstractContextManager) else nullcontext():
+        plan = plan_parts(executor, source.data, opts.id_col, None)
+        part_models = {
+            path: ({sid: chosen[sid] for sid in found if sid in chosen}, spec)
+            for path, found in plan.found.items()
+        }
+
+        in_dir = {sid for found in plan.found.values() for sid in found}
+
+        def outcomes() -> Iterator[SeriesOutcome]:
+            absent = [(sid, model, None, spec) for sid, model in models if sid not in in_dir]
+            yield from executor.map(continue_one, absent)
+            seen: set[str] = set()
+            unknown: list[str] = []
+            for item in map_parts(executor, plan, opts, continue_in_part, None, on_part,
+                                  part_models):  # fmt: skip
+                if isinstance(item, str):
+                    if item not in modelled:
+                        unknown.append(item)
+                    continue
+                seen.add(item.id)
+                yield item
+            if unknown:
+                shown = ", ".join(repr(s) for s in unknown[:5])
+                warn(
+                    f"--data has {len(unknown)} series without a model, ignored: {shown}; fit "
+                    "them with 'forecast fit'",
+                    quiet,
+                )
+            refused = [  # by their part's loader: they forecast from their saved state
+                (sid, model, None, spec) for sid, model in models if sid in in_dir - seen
+            ]
+            yield from executor.map(continue_one, refused)
+
+        emit(
+            in_order(outcomes(), [sid for sid, _ in models]),
+            _data_block(source.data, columns, plan),
+            load_failures,
+        )
     return True
 
 

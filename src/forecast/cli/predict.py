@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -126,6 +126,10 @@ def predict(
                     time_col=time_col,
                     time_format=time_format,
                     encoding=encoding,
+                    id_col=id_col,
+                    value_col=value_col,
+                    freq=freq,
+                    missing=missing,
                 ),
                 lambda source, freq_default, file_id_col: read_new(
                     source,
@@ -188,6 +192,10 @@ class PanelPredict:
     time_col: str | None = None
     time_format: str | None = None
     encoding: str | None = None
+    id_col: str | None = None
+    value_col: str | None = None
+    freq: str | None = None
+    missing: MissingChoice = MissingChoice.error
 
 
 def _predict_global(
@@ -215,6 +223,46 @@ def _predict_panel(
     steps, levels = opts.steps, opts.levels
     file_id_col = loaded.metadata.get("panel", {}).get("id_col")
     modelled = {sid for sid, _ in loaded.models}
+    executor = functools.partial(o.executor, opts.engine, opts.jobs, opts.scheduler)
+
+    def emit(
+        outcomes: Iterator[Any], data: dict[str, Any] | None, load_failures: list[dict[str, Any]]
+    ) -> None:
+        header = {
+            "model_file": str(opts.model_file),
+            "model": loaded.metadata.get("model"),
+            "data": data,
+            "horizon": steps,
+            "levels": list(levels),
+            "config": {"threads": opts.threads},
+        }
+        stream_outcomes(
+            outcomes,
+            total=len(models),
+            header=header,
+            levels=levels,
+            load_failures=load_failures,
+            fmt=opts.fmt,
+            output=opts.output,
+            save=opts.save,
+            model_name=str(loaded.metadata.get("model")),
+            id_col=file_id_col,
+            defaults={"horizon": steps, "levels": list(levels)},
+            quiet=opts.quiet,
+            no_header=opts.no_header,
+        )
+
+    if _reads_parts(opts, models):
+        from forecast.cli.parts_run import PartSource, predict_parts
+
+        source = PartSource(str(opts.data), opts.engine, opts.jobs, opts.scheduler,
+                            opts.time_col, opts.value_col, opts.id_col or file_id_col,
+                            opts.freq or models[0][1].freq_, opts.missing, opts.time_format,
+                            None)  # fmt: skip
+        spec = ContinueSpec(steps, levels, opts.refit, keep_models=opts.save is not None)
+        _panel_covariates(loaded, models, None, opts, file_id_col)  # refuses --future
+        if predict_parts(source, models, modelled, spec, emit, opts.quiet):
+            return
     new = read_panel_data(read, opts, models[0][1].freq_, file_id_col, modelled)
     new_exog, ahead = _panel_covariates(loaded, models, new, opts, file_id_col)
     spec = ContinueSpec(
@@ -225,29 +273,21 @@ def _predict_panel(
         new_exog=new_exog,
         future=ahead,
     )
-    header = {
-        "model_file": str(opts.model_file),
-        "model": loaded.metadata.get("model"),
-        "data": new.describe() if new is not None else None,
-        "horizon": steps,
-        "levels": list(levels),
-        "config": {"threads": opts.threads},
-    }
-    stream_outcomes(
-        continue_panel(models, new, spec, o.executor(opts.engine, opts.jobs, opts.scheduler)),
-        total=len(models),
-        header=header,
-        levels=levels,
-        load_failures=[f.to_dict() for f in new.failures] if new is not None else [],
-        fmt=opts.fmt,
-        output=opts.output,
-        save=opts.save,
-        model_name=str(loaded.metadata.get("model")),
-        id_col=file_id_col,
-        defaults={"horizon": steps, "levels": list(levels)},
-        quiet=opts.quiet,
-        no_header=opts.no_header,
+    emit(
+        continue_panel(models, new, spec, executor()),
+        new.describe() if new is not None else None,
+        [f.to_dict() for f in new.failures] if new is not None else [],
     )
+
+
+def _reads_parts(opts: PanelPredict, models: list[tuple[str, Any]]) -> bool:
+    """Whether the workers read ``--data``'s part files themselves: ``--engine dask`` on a
+    Parquet directory, for models without regressors."""
+    from forecast.execution.parts import part_files
+
+    if opts.engine is not EngineChoice.dask or opts.data is None:
+        return False
+    return bool(part_files(opts.data)) and not any(m.exog_names_ for _, m in models)
 
 
 def read_panel_data(

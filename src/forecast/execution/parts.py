@@ -15,7 +15,7 @@ stop the run (pass ``--freq``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,10 +62,12 @@ class PartResult:
 
 @dataclass(frozen=True)
 class PartPlan:
-    """The tasks of a run: each part file with the ids to run in it (None: all)."""
+    """The tasks of a run: each part file with the ids to run in it (None: all), and every
+    id found in each part file."""
 
     parts: list[tuple[str, list[str] | None]]
     n_series: int
+    found: dict[str, list[str]] = field(default_factory=dict)
 
 
 def part_columns(
@@ -98,8 +100,8 @@ def plan_parts(executor: Executor, source: str, id_col: str, ids: Sequence[str] 
     parts: list[tuple[str, list[str] | None]] = []
     n_series = 0
     wanted = set(ids) if ids is not None else None
-    found_ids = executor.map(part_ids, [(p, id_col) for p in paths])
-    for path, found in zip(paths, found_ids, strict=True):
+    found_ids = dict(zip(paths, executor.map(part_ids, [(p, id_col) for p in paths]), strict=True))
+    for path, found in found_ids.items():
         for sid in found:
             if sid in owner:
                 raise InputError(
@@ -117,7 +119,7 @@ def plan_parts(executor: Executor, source: str, id_col: str, ids: Sequence[str] 
         if unknown:
             shown = ", ".join(repr(u) for u in unknown[:5])
             raise UsageError(f"--ids: series not in column '{id_col}' of {source}: {shown}")
-    return PartPlan(parts, n_series)
+    return PartPlan(parts, n_series, found_ids)
 
 
 def run_part(task: tuple[str, list[str] | None, PartLoad, Callable[[Any], Any], Any]) -> PartResult:
@@ -153,10 +155,13 @@ def map_parts(
     fn: Callable[[Any], Any],
     spec: Any,
     on_part: Callable[[PartResult], None],
+    part_specs: Mapping[str, Any] | None = None,
 ) -> Iterator[Any]:
     """Every part's outcomes in plan order; ``on_part`` sees each part (its load failures)
-    before its outcomes are yielded. Parts that disagree on the frequency stop the run."""
-    tasks = [(path, ids, opts, fn, spec) for path, ids in plan.parts]
+    before its outcomes are yielded. ``part_specs`` (path -> spec) gives a part its own spec
+    instead of ``spec``. Parts that disagree on the frequency stop the run."""
+    specs = part_specs or {}
+    tasks = [(path, ids, opts, fn, specs.get(path, spec)) for path, ids in plan.parts]
     first: PartResult | None = None
     for part in executor.map(run_part, tasks):
         first = first or part
@@ -167,3 +172,16 @@ def map_parts(
             )
         on_part(part)
         yield from part.outcomes
+
+
+def in_order(outcomes: Iterable[Any], order: Sequence[str]) -> Iterator[Any]:
+    """``outcomes`` (each with an ``id``) in the order of the ids ``order``, each yielded as
+    soon as those before it have come; the rest are held until then."""
+    held: dict[str, Any] = {}
+    position = 0
+    for outcome in outcomes:
+        held[outcome.id] = outcome
+        while position < len(order) and order[position] in held:
+            yield held.pop(order[position])
+            position += 1
+    yield from held.values()  # none, when every id in order came
