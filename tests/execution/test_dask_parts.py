@@ -188,6 +188,37 @@ def test_a_global_network_reads_the_panel_on_the_client(
     assert json.loads(dask.stdout)["aggregate"] == json.loads(cli(*backtest).stdout)["aggregate"]
 
 
+def test_the_clients_memory_stays_below_the_panels(cli, scheduler: str, tmp_path: Path) -> None:
+    """The client's peak of traced allocations (numpy, pandas and Python objects) while the
+    workers fit a 400,000-row Parquet directory: a small fraction of the same run's peak with
+    the local engine, which loads the panel."""
+    import tracemalloc
+
+    import numpy as np
+
+    k, n = 40, 10_000
+    frame = pd.DataFrame(
+        {
+            "unique_id": np.repeat([f"s{i:02d}" for i in range(k)], n),
+            "ds": np.tile(pd.date_range("2000-01-01", periods=n, freq="h"), k),
+            "y": np.random.default_rng(0).normal(size=k * n).cumsum(),
+        }
+    )
+    folder = _parts(frame, tmp_path / "big", 4)
+    del frame
+    args = ["fit", folder, "-m", "naive", "-H", "1", "-f", "csv", "-q"]
+    peaks = {}
+    for engine in ("local", "dask"):
+        extra = ["--scheduler", scheduler] if engine == "dask" else []
+        tracemalloc.start()
+        result = cli(*args, "--engine", engine, *extra)
+        peaks[engine] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert result.code == 0, result.stderr
+    assert peaks["local"] > 10e6  # 400,000 rows of id, time and value, loaded (45 MB here)
+    assert peaks["dask"] < peaks["local"] / 5, peaks  # 1.4 MB here
+
+
 def test_a_series_split_across_parts_is_refused(cli, scheduler: str, tmp_path: Path) -> None:
     frame = make_panel(32, 4)
     folder = tmp_path / "split"
