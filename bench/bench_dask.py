@@ -4,9 +4,11 @@
 
 A synthetic panel of monthly series (60 observations each), a fixed-order ARIMA fitted on each
 with a 6-step forecast (``forecast.panel_fit.fit_panel``, the function `forecast fit` maps).
-Times are wall seconds of the map alone, best of ``--repeat``; a Dask cluster's start-up (and
-the first task that imports forecast in each worker) is timed apart. Task overhead: the round
-trip of one-item batches of a function that does nothing, over a 2-worker LocalCluster.
+Times are wall seconds of the map alone, best of ``--repeat`` rounds (each round runs every
+configuration once, so load changes fall on all alike; both clusters stay up throughout); a Dask
+cluster's start-up (and the first task that imports forecast in each worker) is timed apart.
+Task overhead: the round trip of one-item batches of a function that does nothing, over a
+2-worker LocalCluster.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from _util import best
 
 
 def synthetic_panel(n: int, length: int = 60, seed: int = 0) -> pd.DataFrame:
@@ -54,7 +55,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--series", type=int, default=1000)
     parser.add_argument("--order", default="0,1,0")
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     order = tuple(int(p) for p in args.order.split(","))
     print("load before:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
@@ -68,17 +69,27 @@ def main() -> None:
     def run(executor: Any) -> None:
         assert sum(1 for _ in fit_panel(panel, spec, executor)) == n
 
-    rows: list[tuple[str, float]] = []
-    rows.append(("serial (jobs 1)", best(lambda: run(LocalExecutor(1)), args.repeat)[0]))
-    rows.append(("local pool, 2 processes", best(lambda: run(LocalExecutor(2)), args.repeat)[0]))
+    # every configuration runs once per round, the rounds one after another, so that a change
+    # in the machine's load falls on all of them alike; each figure is the best of its rounds
+    names = ["serial (jobs 1)", "local pool, 2 processes", "dask, 1 worker(s)", "dask, 2 worker(s)"]
     starts = {}
-    for workers in (1, 2):
-        start = time.perf_counter()
-        with DaskExecutor(workers) as executor:
+    with DaskExecutor(1) as one, DaskExecutor(2) as two:
+        for workers, executor in ((1, one), (2, two)):
+            start = time.perf_counter()
+            executor.start()
             warm = [(panel[i], spec) for i in range(2 * workers)]
             list(executor.map(fit_one, warm))  # every worker imports forecast once
             starts[workers] = time.perf_counter() - start
-            rows.append((f"dask, {workers} worker(s)", best(lambda: run(executor), args.repeat)[0]))
+        runners = [LocalExecutor(1), LocalExecutor(2), one, two]
+        times: dict[str, list[float]] = {name: [] for name in names}
+        for _ in range(args.repeat):
+            for name, executor in zip(names, runners, strict=True):
+                start = time.perf_counter()
+                run(executor)
+                times[name].append(time.perf_counter() - start)
+    rows = [(name, min(times[name])) for name in names]
+    for name in names:
+        print(f"{name}: " + ", ".join(f"{t:.2f}" for t in times[name]))
     with DaskExecutor(2) as executor:
         client = executor.start()
         client.gather([client.submit(run_batch, (noop, [i]), pure=False) for i in range(20)])
