@@ -103,6 +103,30 @@ def test_a_series_shorter_than_the_window_goes_to_the_fallback(cli, tmp_path, re
     assert by_id["short"]["model"] == "naive" and "fallback_reason" in by_id["short"]
 
 
+def test_short_series_are_kept_whether_the_id_column_is_named_or_found(cli, tmp_path) -> None:
+    """A global network takes series shorter than a per-series network's minimum (70 for gru),
+    with the id column named (--id-col) or found by the loader; one series alone (no id
+    column) still needs the per-series minimum."""
+    frame = pd.DataFrame(
+        {
+            "unique_id": np.repeat(["a", "b"], 60),
+            "ds": np.tile(pd.date_range("2015-01-01", periods=60, freq="MS"), 2),
+            "y": np.random.default_rng(3).normal(size=120).cumsum() + 50,
+        }
+    )
+    path = tmp_path / "short.csv"
+    frame.to_csv(path, index=False)
+    args = ["fit", path, "-m", "gru", *TINY, "--device", "cpu", "-H", "2", "-l", "80", "-f", "csv"]
+    named, found = cli(*args, "--id-col", "unique_id"), cli(*args)
+    assert named.code == 0 and "one network for 2 series" in named.stderr
+    assert (found.code, found.stdout) == (named.code, named.stdout)
+    alone = tmp_path / "alone.csv"
+    frame[frame.unique_id == "a"].drop(columns="unique_id").to_csv(alone, index=False)
+    one = cli("fit", alone, "-m", "gru", *TINY, "--device", "cpu", "-H", "2")
+    assert one.code == 2
+    assert "has 60 observations; fitting gru needs at least 70" in one.stderr
+
+
 def test_usage_errors(cli) -> None:
     base = ["fit", RETAIL, "--id-col", "store", "-H", "3"]
     det = cli(*base, "-m", "naive", "--deterministic")

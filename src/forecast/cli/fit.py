@@ -91,8 +91,9 @@ def fit(
         get_spec(fallback).resolve({})
     steps, levels = horizon_and_levels(horizon, level, cfg.horizon, cfg.levels)
     min_length = min(min_obs(name), min_obs(fallback)) if fallback else min_obs(name)
-    if (id_col is not None or wide) and global_options.applies(name, 2):
-        min_length = 3  # a global network forecasts short series (from a full window)
+    series_min_length = min_length
+    if global_options.applies(name, 2):
+        min_length = 3  # on a panel a global network forecasts short series (a full window)
     purpose = f"fitting {name}" + (f" or {fallback}" if fallback else "")
 
     def panel_spec() -> FitSpec:
@@ -152,6 +153,10 @@ def fit(
         ids=o.selected_ids(ids, ids_file),
         wide=wide,
     )
+    if panel.single is not None and min_length < series_min_length:  # one series: no network
+        from forecast.data.grid import refuse_degenerate  # across series, its own minimum
+
+        refuse_degenerate(panel.single.y, series_min_length, purpose, data, allow_constant=True)
     if panel.single is None and plot is not None:
         raise UsageError("--plot draws one series; on a panel drop --plot (or fit one series)")
     if panel.single is None and global_options.applies(name, len(panel)):
