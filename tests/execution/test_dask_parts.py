@@ -23,8 +23,25 @@ def _parts(frame: pd.DataFrame, folder: Path, n: int) -> str:
     return str(folder)
 
 
+@pytest.fixture
+def client_loads(monkeypatch: pytest.MonkeyPatch):
+    """Record every path the client passes to ``forecast.data.load`` from now on."""
+
+    def start() -> list[str]:
+        import forecast.data
+
+        calls: list[str] = []
+        real = forecast.data.load
+        monkeypatch.setattr(
+            forecast.data, "load", lambda source, **kw: calls.append(source) or real(source, **kw)
+        )
+        return calls
+
+    return start
+
+
 def test_workers_read_the_parts_and_the_client_loads_nothing(
-    cli, scheduler: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli, scheduler: str, tmp_path: Path, client_loads
 ) -> None:
     frame = make_panel(31, 12, min_n=30, max_n=40)
     frame.loc[frame.index[:3], "y"] = float("nan")  # some series refused by their part's loader
@@ -33,13 +50,7 @@ def test_workers_read_the_parts_and_the_client_loads_nothing(
     local = cli(*args)
     assert local.code == 1 and "left out" in local.stderr  # the refused series
 
-    import forecast.data
-
-    calls: list[str] = []
-    real = forecast.data.load
-    monkeypatch.setattr(
-        forecast.data, "load", lambda source, **kw: calls.append(source) or real(source, **kw)
-    )
+    calls = client_loads()
     dask = cli(*args, "--engine", "dask", "--scheduler", scheduler)
     assert calls == []  # the client read no data, the workers did
     assert dask.code == 1
@@ -52,7 +63,7 @@ def test_workers_read_the_parts_and_the_client_loads_nothing(
 
 
 def test_diagnose_reads_the_parts_on_the_workers(
-    cli, scheduler: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli, scheduler: str, tmp_path: Path, client_loads
 ) -> None:
     """diagnose's panel summary from part files read by the workers: the same rows, failures
     and exit code as the local engine reading the whole directory."""
@@ -64,13 +75,7 @@ def test_diagnose_reads_the_parts_on_the_workers(
     local = cli("diagnose", folder, "-f", "json")
     assert local.code == 1 and "left out" in local.stderr
 
-    import forecast.data
-
-    calls: list[str] = []
-    real = forecast.data.load
-    monkeypatch.setattr(
-        forecast.data, "load", lambda source, **kw: calls.append(source) or real(source, **kw)
-    )
+    calls = client_loads()
     dask = cli("diagnose", folder, "-f", "json", "--engine", "dask", "--scheduler", scheduler)
     assert calls == []  # the client read no data, the workers did
     assert dask.code == 1
@@ -88,7 +93,7 @@ def test_diagnose_reads_the_parts_on_the_workers(
 
 
 def test_backtest_reads_the_parts_on_the_workers(
-    cli, scheduler: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli, scheduler: str, tmp_path: Path, client_loads
 ) -> None:
     """backtest on part files read by the workers: the same per-series metrics, aggregates,
     failures, exit code and pooled --compare as the local engine on the whole directory; the
@@ -103,13 +108,7 @@ def test_backtest_reads_the_parts_on_the_workers(
     local = cli(*args)
     assert local.code == 1 and "left out" in local.stderr
 
-    import forecast.data
-
-    calls: list[str] = []
-    real = forecast.data.load
-    monkeypatch.setattr(
-        forecast.data, "load", lambda source, **kw: calls.append(source) or real(source, **kw)
-    )
+    calls = client_loads()
     dask = cli(*args, "--engine", "dask", "--scheduler", scheduler)
     assert calls == []  # the client read no data, the workers did
     assert dask.code == 1
@@ -124,7 +123,7 @@ def test_backtest_reads_the_parts_on_the_workers(
 
 
 def test_predict_reads_the_new_data_parts_on_the_workers(
-    cli, scheduler: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli, scheduler: str, tmp_path: Path, client_loads
 ) -> None:
     """predict --data DIR: each part's series moved on where the part was read; the same
     forecasts, order, warnings and exit code as the local engine. Among the series: one in DIR
@@ -148,13 +147,7 @@ def test_predict_reads_the_new_data_parts_on_the_workers(
     local = cli(*args)
     assert local.code == 1 and "'s99'" in local.stderr and "'s05' left out" in local.stderr
 
-    import forecast.data
-
-    calls: list[str] = []
-    real = forecast.data.load
-    monkeypatch.setattr(
-        forecast.data, "load", lambda source, **kw: calls.append(source) or real(source, **kw)
-    )
+    calls = client_loads()
     dask = cli(*args, "--engine", "dask", "--scheduler", scheduler)
     assert calls == []  # the client read no data, the workers did
     assert (dask.code, dask.stdout) == (local.code, local.stdout)

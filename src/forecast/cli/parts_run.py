@@ -3,8 +3,8 @@ directory: the workers read the part files themselves (:mod:`forecast.execution.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from forecast.cli.backtest import PanelReporting
     from forecast.data.columns import Columns
     from forecast.diagnostics.diagnose import DiagnoseOptions
+    from forecast.execution import Executor
     from forecast.execution.parts import PartLoad, PartPlan, PartResult
     from forecast.models.base import BaseForecaster
     from forecast.panel_fit import ContinueSpec, FitSpec, SeriesOutcome
@@ -40,11 +41,11 @@ class PartSource:
     time_format: str | None
     ids: list[str] | None
 
-    def layout(
-        self, min_length: int, purpose: str, allow_constant: bool = False
-    ) -> tuple[Columns, PartLoad] | None:
-        """The columns and every part's loader options; None when there is no id column
-        (one series: the ordinary path reads it)."""
+    def run(
+        self, min_length: int, purpose: str, quiet: bool, allow_constant: bool = False
+    ) -> PartRun | None:
+        """The run over the part files, every part read with these loader options; None when
+        there is no id column (one series: the ordinary path reads it)."""
         from forecast.execution.parts import PartLoad, part_columns
 
         columns = part_columns(self.data, self.time_col, self.value_col, self.id_col)
@@ -61,7 +62,59 @@ class PartSource:
             self.time_format,
             allow_constant,
         )
-        return columns, opts
+        return PartRun(self, columns, opts, quiet)
+
+
+class PartRun:
+    """One command's run over the part files: the executor, the plan, and what comes back
+    with each part besides its outcomes (loader notes, printed once; the series the loaders
+    left out, in ``load_failures``; each part's provenance block, in ``described``)."""
+
+    def __init__(self, source: PartSource, columns: Columns, opts: PartLoad, quiet: bool) -> None:
+        self.source, self.columns, self.opts = source, columns, opts
+        self.load_failures: list[dict[str, Any]] = []
+        self.described: list[dict[str, Any]] = []
+        self._report = _part_reporter(self.load_failures, quiet)
+        self.executor: Executor | None = None
+
+    @contextmanager
+    def planned(self, ids: list[str] | None) -> Iterator[PartPlan]:
+        """Connect (an unreachable scheduler stops the run here, before any output), plan
+        the parts (``ids``: None for all) and keep the executor until the block ends."""
+        from forecast.execution.parts import plan_parts
+
+        executor = o.executor(self.source.engine, self.source.jobs, self.source.scheduler)
+        with executor if isinstance(executor, AbstractContextManager) else nullcontext():
+            self.executor = executor
+            yield plan_parts(executor, self.source.data, self.opts.id_col, ids)
+
+    def map(
+        self,
+        plan: PartPlan,
+        fn: Callable[[Any], Any],
+        spec: Any,
+        part_specs: Mapping[str, Any] | None = None,
+    ) -> Iterator[Any]:
+        """``fn`` over every series of the plan's parts, where each part is read."""
+        from forecast.execution.parts import map_parts
+
+        assert self.executor is not None, "map inside planned()"
+        return map_parts(self.executor, plan, self.opts, fn, spec, self._on_part, part_specs)
+
+    def _on_part(self, part: PartResult) -> None:
+        self.described.append(part.described)
+        self._report(part)
+
+    def data_block(self, plan: PartPlan) -> dict[str, Any]:
+        """The ``data`` block of the output (the client never loads the panel)."""
+        return {
+            "source": self.source.data,
+            "parts": len(plan.parts),
+            "id_col": self.columns.id,
+            "time_col": self.columns.time,
+            "value_col": self.columns.value,
+            "n_series": plan.n_series,
+        }
 
 
 def fit_parts(
@@ -80,37 +133,30 @@ def fit_parts(
     the directory has no id column."""
     from forecast.cli.panel_run import stream_outcomes
     from forecast.execution import batch_size
-    from forecast.execution.parts import map_parts, plan_parts
     from forecast.panel_fit import fit_one
 
-    layout = source.layout(min_length, purpose)
-    if layout is None:
+    run = source.run(min_length, purpose, quiet)
+    if run is None:
         return False
-    columns, opts = layout
     spec = make_spec()  # a panel: its spec's checks apply
-    # connects now: an unreachable scheduler stops the run before any output
-    executor = o.executor(source.engine, source.jobs, source.scheduler)
-    load_failures: list[dict[str, Any]] = []
-    on_part = _part_reporter(load_failures, quiet)
-    with executor if isinstance(executor, AbstractContextManager) else nullcontext():
-        plan = plan_parts(executor, source.data, opts.id_col, source.ids)
-        header = {"data": _data_block(source.data, columns, plan), **spec.header()}
+    with run.planned(source.ids) as plan:
+        workers = run.executor.workers if run.executor is not None else 1
         stream_outcomes(
-            map_parts(executor, plan, opts, fit_one, spec, on_part),
+            run.map(plan, fit_one, spec),
             total=plan.n_series,
-            header=header,
+            header={"data": run.data_block(plan), **spec.header()},
             levels=spec.levels,
-            load_failures=load_failures,
+            load_failures=run.load_failures,
             fmt=fmt,
             output=output,
             save=save,
             model_name=spec.model,
-            id_col=opts.id_col,
+            id_col=run.opts.id_col,
             defaults=spec.defaults(),
             quiet=quiet,
             no_header=no_header,
-            part_size=batch_size(plan.n_series, executor.workers),
-            workers=executor.workers,
+            part_size=batch_size(plan.n_series, workers),
+            workers=workers,
         )
     return True
 
@@ -128,22 +174,16 @@ def diagnose_parts(
     no id column."""
     from forecast.cli.diagnose import summarise_panel
     from forecast.diagnostics.panel import summarise_one
-    from forecast.execution.parts import map_parts, plan_parts
 
-    layout = source.layout(min_length, "diagnose")
-    if layout is None:
+    run = source.run(min_length, "diagnose", quiet)
+    if run is None:
         return False
-    columns, opts = layout
-    executor = o.executor(source.engine, source.jobs, source.scheduler)
-    load_failures: list[dict[str, Any]] = []
-    on_part = _part_reporter(load_failures, quiet)
-    with executor if isinstance(executor, AbstractContextManager) else nullcontext():
-        plan = plan_parts(executor, source.data, opts.id_col, source.ids)
+    with run.planned(source.ids) as plan:
         summarise_panel(
-            map_parts(executor, plan, opts, summarise_one, options, on_part),
+            run.map(plan, summarise_one, options),
             plan.n_series,
-            _data_block(source.data, columns, plan),
-            load_failures,
+            run.data_block(plan),
+            run.load_failures,
             options,
             fmt,
             quiet,
@@ -168,32 +208,19 @@ def backtest_parts(
 
     from forecast.backtest.panel import backtest_in_part, collect, panel_backtest
     from forecast.data.panel import merge_descriptions
-    from forecast.execution.parts import map_parts, plan_parts
 
-    layout = source.layout(min_length, purpose)
-    if layout is None:
+    run = source.run(min_length, purpose, reporting.quiet)
+    if run is None:
         return False
-    _, opts = layout
-    executor = o.executor(source.engine, source.jobs, source.scheduler)
-    load_failures: list[dict[str, Any]] = []
-    described: list[dict[str, Any]] = []
-    report_part = _part_reporter(load_failures, reporting.quiet)
-
-    def on_part(part: PartResult) -> None:
-        described.append(part.described)
-        report_part(part)
-
     inner = (entries, replace(spec, jobs=1))  # the executor parallelises
-    with executor if isinstance(executor, AbstractContextManager) else nullcontext():
-        plan = plan_parts(executor, source.data, opts.id_col, source.ids)
+    with run.planned(source.ids) as plan:
 
-        def run(on_series: Callable[[Any], None]) -> Any:
-            outcomes = map_parts(executor, plan, opts, backtest_in_part, inner, on_part)
-            results = collect(outcomes, on_series)
-            data = merge_descriptions(source.data, described)
-            return panel_backtest(results, entries, spec, data, load_failures, command)
+        def backtest(on_series: Callable[[Any], None]) -> Any:
+            results = collect(run.map(plan, backtest_in_part, inner), on_series)
+            data = merge_descriptions(source.data, run.described)
+            return panel_backtest(results, entries, spec, data, run.load_failures, command)
 
-        reporting.run(run, plan.n_series)
+        reporting.run(backtest, plan.n_series)
     return True
 
 
@@ -210,25 +237,21 @@ def predict_parts(
     models of its own series); models without rows in DIR forecast from their saved state, as
     the local engine does. ``emit(outcomes, data_block, load_failures)`` writes the outcomes,
     which come in the file's order. False when the directory has no id column."""
-    from forecast.cli.render import warn
-    from forecast.execution.parts import in_order, map_parts, plan_parts
+    from forecast.cli.predict import warn_without_model
+    from forecast.execution.parts import in_order
     from forecast.panel_fit import continue_in_part, continue_one
 
-    layout = source.layout(1, "updating a model", allow_constant=True)
-    if layout is None:
+    run = source.run(1, "updating a model", quiet, allow_constant=True)
+    if run is None:
         return False
-    columns, opts = layout
-    executor = o.executor(source.engine, source.jobs, source.scheduler)
-    load_failures: list[dict[str, Any]] = []
-    on_part = _part_reporter(load_failures, quiet)
     chosen = dict(models)
-    with executor if isinstance(executor, AbstractContextManager) else nullcontext():
-        plan = plan_parts(executor, source.data, opts.id_col, None)
+    with run.planned(None) as plan:
+        executor = run.executor
+        assert executor is not None
         part_models = {
             path: ({sid: chosen[sid] for sid in found if sid in chosen}, spec)
             for path, found in plan.found.items()
         }
-
         in_dir = {sid for found in plan.found.values() for sid in found}
 
         def outcomes() -> Iterator[SeriesOutcome]:
@@ -236,44 +259,22 @@ def predict_parts(
             yield from executor.map(continue_one, absent)
             seen: set[str] = set()
             unknown: list[str] = []
-            for item in map_parts(executor, plan, opts, continue_in_part, None, on_part,
-                                  part_models):  # fmt: skip
+            for item in run.map(plan, continue_in_part, None, part_models):
                 if isinstance(item, str):
                     if item not in modelled:
                         unknown.append(item)
                     continue
                 seen.add(item.id)
                 yield item
-            if unknown:
-                shown = ", ".join(repr(s) for s in unknown[:5])
-                warn(
-                    f"--data has {len(unknown)} series without a model, ignored: {shown}; fit "
-                    "them with 'forecast fit'",
-                    quiet,
-                )
+            warn_without_model(unknown, quiet)
             refused = [  # by their part's loader: they forecast from their saved state
                 (sid, model, None, spec) for sid, model in models if sid in in_dir - seen
             ]
             yield from executor.map(continue_one, refused)
 
-        emit(
-            in_order(outcomes(), [sid for sid, _ in models]),
-            _data_block(source.data, columns, plan),
-            load_failures,
-        )
+        emit(in_order(outcomes(), [sid for sid, _ in models]), run.data_block(plan),
+             run.load_failures)  # fmt: skip
     return True
-
-
-def _data_block(source: str, columns: Columns, plan: PartPlan) -> dict[str, Any]:
-    """The ``data`` block of a run over part files (the client never loads the panel)."""
-    return {
-        "source": source,
-        "parts": len(plan.parts),
-        "id_col": columns.id,
-        "time_col": columns.time,
-        "value_col": columns.value,
-        "n_series": plan.n_series,
-    }
 
 
 def _part_reporter(

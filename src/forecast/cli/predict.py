@@ -299,7 +299,6 @@ def read_panel_data(
 ) -> Panel | None:
     """``--data`` for a panel's model (None without it): a panel with an id column; series
     without a model are named in one warning and ignored."""
-    from forecast.cli.render import warn
     from forecast.errors import UsageError
 
     if opts.data is None:
@@ -309,15 +308,21 @@ def read_panel_data(
         raise UsageError(
             f"--data {opts.data} has no id column; a panel's model needs one (--id-col NAME)"
         )
-    unknown = [sid for sid in new.ids if sid not in modelled]
+    warn_without_model([sid for sid in new.ids if sid not in modelled], opts.quiet)
+    return new
+
+
+def warn_without_model(unknown: list[str], quiet: bool) -> None:
+    """One warning for the series of --data that have no model in the file (ignored)."""
+    from forecast.cli.render import warn
+
     if unknown:
         shown = ", ".join(repr(s) for s in unknown[:5])
         warn(
             f"--data has {len(unknown)} series without a model, ignored: {shown}; fit them "
             "with 'forecast fit'",
-            opts.quiet,
+            quiet,
         )
-    return new
 
 
 def _covariates(
