@@ -162,3 +162,34 @@ def test_a_differenced_model_refuses_a_constant() -> None:
         create("arima", {"order": "1,1,1", "trend": "c"}).fit(pd.Series(y, index=index))
     with pytest.raises(UsageError, match="differenced 2 times"):
         create("arima", {"order": "1,2,1", "trend": "t"}).fit(pd.Series(y, index=index))
+
+
+@pytest.mark.parametrize(
+    "order, seasonal",
+    [((1, 0, 1), (2, 0, 1, 48)), ((3, 0, 3), (2, 0, 0, 48)), ((2, 0, 1), (1, 1, 1, 24))],
+)
+def test_long_seasons_likelihood_equals_statsmodels(order, seasonal) -> None:
+    """A state of CHANDRASEKHAR_MIN_STATE or more (r = 97 to 99 here): our filter hands over
+    to the Chandrasekhar recursions; its log-likelihood equals statsmodels' (a Kalman filter
+    throughout) at the same parameters, taken a few optimiser steps from the CSS start."""
+    from forecast.models import arima_kernels
+    from tests.conftest import SAMPLES
+
+    y = pd.read_csv(SAMPLES / "taylor.csv").iloc[:2000, 1].to_numpy(dtype=float)
+    trend = "c" if seasonal[1] == 0 else "n"
+    spec = SarimaxSpec(*order, seasonal, trend=trend)
+    problem = arima_mle.Problem(spec, y)
+    assert (
+        problem.kern.polynomials(np.zeros(sum(problem.orders)), problem.orders, seasonal[3])[0].size
+        >= arima_kernels.CHANDRASEKHAR_MIN_STATE
+    )
+    ours = arima_mle.fit(spec, y, maxiter=3)
+    from statsmodels.tsa.arima.model import ARIMA
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = ARIMA(y, order=order, seasonal_order=seasonal, trend=trend)
+        model.use_exact_diffuse = True
+        model.initialize_default()
+        reference = model.loglike(ours.params)
+    assert reference == pytest.approx(ours.loglik, abs=1e-6)  # 3e-8 to 2e-12 here

@@ -175,7 +175,10 @@ class Estimate:
     exog_index: tuple[int, ...] = ()  # positions of the regression coefficients in params
 
 
-COMPILED = "exact maximum likelihood (CSS start, L-BFGS-B, compiled Kalman filter)"
+COMPILED = (
+    "exact maximum likelihood (CSS start, L-BFGS-B, compiled Kalman filter; Chandrasekhar "
+    "recursions from a state of 24 on)"
+)
 
 
 def check_trend(spec: SarimaxSpec) -> None:
@@ -775,7 +778,7 @@ class Arima(StateSpaceForecaster):
 
 
 # A seasonal ARIMA is slow above this period on more than this many points (RESULTS.md: on
-# taylor's 4,032 points, period 48: auto-arima 8 minutes, one sarima fit about 20 s).
+# taylor's 4,032 points, period 48: auto-arima 94 s, one sarima fit about 10 s).
 SLOW_PERIOD = 24
 SLOW_OBS = 1_000
 
@@ -821,7 +824,7 @@ class Sarima(StateSpaceForecaster):
             from forecast.progress import announce
 
             notes = (
-                f"sarima: a seasonal period of {m} on {y.size} points is slow (about 20 s per "
+                f"sarima: a seasonal period of {m} on {y.size} points is slow (about 10 s per "
                 "fit for period 48 on 4,000 points, paid again by every backtest refit): "
                 "-m mstl is faster",
             )

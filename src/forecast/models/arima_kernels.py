@@ -10,6 +10,12 @@ State space (Harvey's form, as R's ``arima``): state dimension r = max(p', q' + 
 transition T with first column phi and ones on the superdiagonal, selection R = (1, theta_1,
 ..., theta_{r-1}), observation Z = (1, 0, ..., 0). The initial state covariance is the
 stationary one, P0 = T P0 T' + R R' (solved by doubling), in units of sigma^2.
+
+The likelihood runs the Kalman filter (O(r^2) a step until its covariance stops changing,
+then O(r)). From ``CHANDRASEKHAR_MIN_STATE`` on (long seasons: r = 99 for a seasonal AR(2) at
+m = 48, where the covariance converges too slowly for the steady-state switch) the filter
+hands over after 2r steps to the Chandrasekhar recursions, O(r) a step. Both are the exact
+likelihood; in floating point they agree to about 1e-8 in the log-likelihood (tests).
 """
 
 from __future__ import annotations
@@ -89,15 +95,22 @@ def stationary_cov(phi: np.ndarray, theta: np.ndarray) -> np.ndarray:
     return P
 
 
+CHANDRASEKHAR_MIN_STATE = 24  # state dimension from which the likelihood hands over
+
+
 @jit
 def arma_filter(e: np.ndarray, phi: np.ndarray, theta: np.ndarray) -> tuple[float, float, int]:
-    """Exact ARMA likelihood pieces by the Kalman filter, in units of sigma^2.
+    """Exact ARMA likelihood pieces, in units of sigma^2 (see the module doc for the method).
 
     ``phi`` and ``theta`` are padded to r (theta[0] = 1). Returns (sum v_t^2 / F_t,
     sum log F_t, number of observations); the log-likelihood is
-    ``-0.5 (nu log(2 pi sigma2) + sum log F + ssq / sigma2)``. Once the covariance stops
-    changing the filter runs in its steady state (O(r) a step)."""
+    ``-0.5 (nu log(2 pi sigma2) + sum log F + ssq / sigma2)``.
+
+    The Kalman filter runs first; once its covariance stops changing it runs in its steady
+    state (O(r) a step). A state of ``CHANDRASEKHAR_MIN_STATE`` or more hands over after 2r
+    steps to the Chandrasekhar recursions (:func:`_chandrasekhar`), O(r) a step."""
     r = phi.size
+    handover = 2 * r if r >= CHANDRASEKHAR_MIN_STATE else e.size
     a = np.zeros(r)
     P = stationary_cov(phi, theta)
     RR = np.outer(theta, theta)
@@ -106,18 +119,17 @@ def arma_filter(e: np.ndarray, phi: np.ndarray, theta: np.ndarray) -> tuple[floa
     row0 = np.zeros(r)
     ssq = 0.0
     sumlog = 0.0
-    nu = 0
     steady = False
     F = 1.0
     for t in range(e.size):
+        if t == handover and not steady:
+            more_ssq, more_log = _chandrasekhar(e[t:], a, P, phi, RR, TP, row0)
+            return ssq + more_ssq, sumlog + more_log, e.size
         if not steady:
-            F = P[0, 0]
-            for i in range(r):
-                K[i] = P[i, 0] / F
+            F = _gain(P, K)
         v = e[t] - a[0]
         ssq += v * v / F
         sumlog += np.log(F)
-        nu += 1
         # a <- T (a + K v)
         for i in range(r):
             a[i] += K[i] * v
@@ -127,30 +139,118 @@ def arma_filter(e: np.ndarray, phi: np.ndarray, theta: np.ndarray) -> tuple[floa
         a[r - 1] = phi[r - 1] * head
         if steady:
             continue
-        # P <- T (P - F K K') T' + R R', in one symmetric pass (Pf = P - F K K'):
-        # P'[i,j] = phi_i phi_j Pf[0,0] + phi_i Pf[0,j+1] + phi_j Pf[i+1,0] + Pf[i+1,j+1] + RR
-        for j in range(r):
-            row0[j] = P[0, j] - F * K[0] * K[j]
-        change = 0.0
-        for i in range(r):
-            for j in range(i, r):
-                value = phi[i] * phi[j] * row0[0] + RR[i, j]
-                if j + 1 < r:
-                    value += phi[i] * row0[j + 1]
-                if i + 1 < r:
-                    value += phi[j] * row0[i + 1]
-                    if j + 1 < r:
-                        value += P[i + 1, j + 1] - F * K[i + 1] * K[j + 1]
-                change = max(change, abs(value - P[i, j]))
-                TP[i, j] = value
-                TP[j, i] = value
+        change = _next_cov(P, F, K, phi, RR, row0, TP)
         P, TP = TP, P
         if change < 1e-14 * F:
             steady = True
-            F = P[0, 0]
-            for i in range(r):
-                K[i] = P[i, 0] / F
-    return ssq, sumlog, nu
+            F = _gain(P, K)
+    return ssq, sumlog, e.size
+
+
+@jit
+def _gain(P: np.ndarray, K: np.ndarray) -> float:
+    """F = P[0, 0] and the gain K = P Z' / F (into ``K``); returns F."""
+    F = P[0, 0]
+    for i in range(P.shape[0]):
+        K[i] = P[i, 0] / F
+    return F
+
+
+@jit
+def _next_cov(
+    P: np.ndarray,
+    F: float,
+    K: np.ndarray,
+    phi: np.ndarray,
+    RR: np.ndarray,
+    row0: np.ndarray,
+    out: np.ndarray,
+) -> float:
+    """The next predicted covariance T (P - F K K') T' + R R' into ``out``, in one symmetric
+    pass (Pf = P - F K K'): out[i,j] = phi_i phi_j Pf[0,0] + phi_i Pf[0,j+1] + phi_j Pf[i+1,0]
+    + Pf[i+1,j+1] + RR[i,j]. Returns the largest change of an element."""
+    r = phi.size
+    for j in range(r):
+        row0[j] = P[0, j] - F * K[0] * K[j]
+    change = 0.0
+    for i in range(r):
+        for j in range(i, r):
+            value = phi[i] * phi[j] * row0[0] + RR[i, j]
+            if j + 1 < r:
+                value += phi[i] * row0[j + 1]
+            if i + 1 < r:
+                value += phi[j] * row0[i + 1]
+                if j + 1 < r:
+                    value += P[i + 1, j + 1] - F * K[i + 1] * K[j + 1]
+            change = max(change, abs(value - P[i, j]))
+            out[i, j] = value
+            out[j, i] = value
+    return change
+
+
+@jit
+def _chandrasekhar(
+    e: np.ndarray,
+    a: np.ndarray,
+    P: np.ndarray,
+    phi: np.ndarray,
+    RR: np.ndarray,
+    work: np.ndarray,
+    row0: np.ndarray,
+) -> tuple[float, float]:
+    """The rest of :func:`arma_filter` from state ``a`` and predicted covariance ``P``
+    (sum v^2 / F, sum log F over ``e``) by the Chandrasekhar recursions, which never form the
+    covariance. In a time-invariant model its change P_{t+1} - P_t = m_t w_t w_t' keeps the
+    rank of the first one, which is one from a stationary start, so F_t = Z P_t Z' and the
+    unnormalised gain g_t = T P_t Z' follow in O(r) a step:
+    F_{t+1} = F_t + m_t w_t[0]^2,  g_{t+1} = g_t + m_t w_t[0] T w_t,
+    m_{t+1} = m_t + m_t^2 w_t[0]^2 / F_t,  w_{t+1} = T w_t - g_{t+1} w_t[0] / F_{t+1},
+    and the state a_{t+1} = T a_t + g_t v_t / F_t. (w, m) come from the filter's own first
+    change, taken after its transient: started at t = 0, the recursions carry the rounding
+    of the collapse of F from the stationary variance for good, where the filter forgets it.
+    """
+    r = phi.size
+    K = np.empty(r)
+    F = _gain(P, K)
+    _next_cov(P, F, K, phi, RR, row0, work)
+    j = 0  # the change's largest diagonal element: w = its column, m = 1 / that element
+    for i in range(r):
+        if abs(work[i, i] - P[i, i]) > abs(work[j, j] - P[j, j]):
+            j = i
+    pivot = work[j, j] - P[j, j]
+    w = np.zeros(r)
+    m = 0.0  # no change left: the recursions run at the steady state
+    if pivot != 0.0:
+        m = 1.0 / pivot
+        for i in range(r):
+            w[i] = work[i, j] - P[i, j]
+    g = np.empty(r)
+    for i in range(r):
+        g[i] = phi[i] * F + (P[i + 1, 0] if i + 1 < r else 0.0)
+    tw = np.empty(r)
+    ssq = 0.0
+    sumlog = 0.0
+    for t in range(e.size):
+        v = e[t] - a[0]
+        ssq += v * v / F
+        sumlog += np.log(F)
+        step = v / F
+        head = a[0]
+        for i in range(r - 1):
+            a[i] = phi[i] * head + a[i + 1] + g[i] * step
+        a[r - 1] = phi[r - 1] * head + g[r - 1] * step
+        w0 = w[0]
+        for i in range(r - 1):
+            tw[i] = phi[i] * w0 + w[i + 1]
+        tw[r - 1] = phi[r - 1] * w0
+        previous = F
+        F += m * w0 * w0
+        for i in range(r):
+            g[i] += m * w0 * tw[i]
+        m += m * m * w0 * w0 / previous
+        for i in range(r):
+            w[i] = tw[i] - g[i] * (w0 / F)
+    return ssq, sumlog
 
 
 @jit
