@@ -177,7 +177,7 @@ class Estimate:
 
 COMPILED = (
     "exact maximum likelihood (CSS start, L-BFGS-B, compiled Kalman filter; Chandrasekhar "
-    "recursions from a state of 24 on)"
+    "recursions from a state of 8 on)"
 )
 
 

@@ -12,10 +12,12 @@ transition T with first column phi and ones on the superdiagonal, selection R = 
 stationary one, P0 = T P0 T' + R R' (solved by doubling), in units of sigma^2.
 
 The likelihood runs the Kalman filter (O(r^2) a step until its covariance stops changing,
-then O(r)). From ``CHANDRASEKHAR_MIN_STATE`` on (long seasons: r = 99 for a seasonal AR(2) at
-m = 48, where the covariance converges too slowly for the steady-state switch) the filter
+then O(r)). From ``CHANDRASEKHAR_MIN_STATE`` on (seasonal models; r = 99 for a seasonal AR(2)
+at m = 48, where the covariance converges too slowly for the steady-state switch) the filter
 hands over after 2r steps to the Chandrasekhar recursions, O(r) a step. Both are the exact
-likelihood; in floating point they agree to about 1e-8 in the log-likelihood (tests).
+likelihood; in floating point they agree to about 1e-8 in the log-likelihood (tests): with the
+handover after the filter's transient, the recursions do not carry the rounding of F's fall
+from the stationary variance.
 """
 
 from __future__ import annotations
@@ -95,7 +97,7 @@ def stationary_cov(phi: np.ndarray, theta: np.ndarray) -> np.ndarray:
     return P
 
 
-CHANDRASEKHAR_MIN_STATE = 24  # state dimension from which the likelihood hands over
+CHANDRASEKHAR_MIN_STATE = 8  # state dimension from which the likelihood hands over
 
 
 @jit
