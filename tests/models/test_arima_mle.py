@@ -193,3 +193,54 @@ def test_long_seasons_likelihood_equals_statsmodels(order, seasonal) -> None:
         model.initialize_default()
         reference = model.loglike(ours.params)
     assert reference == pytest.approx(ours.loglik, abs=1e-6)  # 3e-8 to 2e-12 here
+
+
+def _kalman_by_hand(e: np.ndarray, phi: np.ndarray, theta: np.ndarray) -> float:
+    """The slow obvious exact likelihood: P0 by scipy's Lyapunov solver, then the dense
+    Kalman filter at every step (no steady state, no handover); the concentrated
+    log-likelihood up to the constant, as ``arma_filter``'s pieces give it."""
+    from scipy.linalg import solve_discrete_lyapunov
+
+    r = phi.size
+    T = np.zeros((r, r))
+    T[:, 0] = phi
+    T[np.arange(r - 1), np.arange(1, r)] = 1.0
+    RR = np.outer(theta, theta)
+    P = solve_discrete_lyapunov(T, RR)
+    a = np.zeros(r)
+    ssq = sumlog = 0.0
+    for x in e:
+        F = P[0, 0]
+        v = x - a[0]
+        K = P[:, 0] / F
+        ssq += v * v / F
+        sumlog += np.log(F)
+        a = T @ (a + K * v)
+        P = T @ (P - F * np.outer(K, K)) @ T.T + RR
+    return -0.5 * (e.size * np.log(ssq / e.size) + sumlog)
+
+
+@pytest.mark.parametrize("m", [4, 7, 12])
+def test_the_handover_to_chandrasekhar_keeps_the_likelihood(m: int) -> None:
+    """Seasonal states (r >= CHANDRASEKHAR_MIN_STATE, handed over after 2r of 300 steps):
+    within 1e-7 of the dense Kalman filter from scipy's Lyapunov start, run to the end, on 30
+    random stationary and invertible models per period. The worst when this was written:
+    4.3e-9, 1.7e-11 and 2.6e-8 for m = 4, 7, 12; our filter without the handover is 1.1e-9,
+    3.3e-11 and 2.6e-8 from it (the start's rounding, not the recursions)."""
+    from forecast.models import arima_kernels as K
+
+    rng = np.random.default_rng(m)
+    worst, tried = 0.0, 0
+    while tried < 30:
+        orders = np.array([rng.integers(0, 4), rng.integers(0, 4), rng.integers(1, 3),
+                           rng.integers(0, 2)])  # fmt: skip
+        arma = K.constrain(rng.normal(size=int(orders.sum())), orders)
+        phi, theta = K.polynomials(arma, orders, m)
+        if phi.size < K.CHANDRASEKHAR_MIN_STATE:
+            continue  # the filter alone
+        tried += 1
+        e = 3 * rng.normal(size=300)
+        ssq, sumlog, n = K.arma_filter(e, phi, theta)
+        ours = -0.5 * (n * np.log(ssq / n) + sumlog)
+        worst = max(worst, abs(ours - _kalman_by_hand(e, phi, theta)))
+    assert worst < 1e-7

@@ -176,12 +176,8 @@ def _check_misfit(y: np.ndarray, order, seasonal, constant: bool) -> None:  # ty
     )
 
 
-def _cases() -> list:  # type: ignore[type-arg]
-    return sorted(SERIES)
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("name", _cases())
+@pytest.mark.parametrize("name", sorted(SERIES))
 def test_search_chooses_pmdarimas_model_or_a_better_one(name: str) -> None:
     y, m = SERIES[name]
     result, d, D = arima_search.auto_arima(y, m)

@@ -391,67 +391,61 @@ class PanelReporting:
     gap: int
 
     def run(self, backtest: Callable[[Callable[[Any], None]], PanelBacktest], total: int) -> None:
-        """Run ``backtest(on_series)`` over ``total`` series with progress, then report; exit 1
-        on any failure."""
-        _backtest_panel(backtest, total, self)
+        """Run ``backtest(on_series)`` over ``total`` series (every series with the same
+        splits) with progress, then report the aggregates over series; exit 1 on any
+        failure."""
+        from forecast.backtest.panel import POOLED_NOTE
+        from forecast.backtest.uncertainty import assess
+        from forecast.cli.render import error, message, note_all, progress_allowed, warn
+        from forecast.progress import progress_enabled, task
 
+        quiet = self.quiet
+        failed = 0
+        with progress_enabled(progress_allowed(quiet)), task("series", total=total) as advance:
 
-def _backtest_panel(
-    backtest: Callable[[Callable[[Any], None]], PanelBacktest],
-    total: int,
-    out: PanelReporting,
-) -> None:
-    """Every series with the same splits; aggregates over series; exit 1 on any failure."""
-    from forecast.backtest.panel import POOLED_NOTE
-    from forecast.backtest.uncertainty import assess
-    from forecast.cli.render import error, message, note_all, progress_allowed, warn
-    from forecast.progress import progress_enabled, task
+            def done(series: Any) -> None:
+                nonlocal failed
+                failed += series.error is not None
+                advance(failed=failed)
 
-    quiet = out.quiet
-    failed = 0
-    with progress_enabled(progress_allowed(quiet)), task("series", total=total) as advance:
+            result = backtest(done)
+            result.config["threads"] = self.threads
+            if self.ci is not None or self.compare is not None:
+                sections = assess(result.pooled(), self.ci, self.compare, self.gap)
+                for section in sections.values():
+                    section["pooling"] = POOLED_NOTE
+                result.extra.update(sections)
+        failures = result.failures()
+        grouped: dict[tuple[str, str, str], list[int]] = {}
+        for f in failures:
+            if f.get("stage") == "backtest":
+                key = (f["id"], f.get("model", ""), f["error"])
+                grouped.setdefault(key, []).extend(f.get("folds", []))
+        for (sid, model, reason), folds in grouped.items():
+            where = f" in {len(folds)} fold{'s' if len(folds) > 1 else ''}" if folds else ""
+            who = f"{model} on series {sid!r}" if model else f"series {sid!r}"
+            warn(f"{who} failed{where}: {reason}", quiet)
+        note_all(result.notes(), quiet)
+        from forecast.cli.validate import write_then_emit
+        from forecast.report.panel_backtest_report import write_panel_report
+        from forecast.report.panel_backtest_tables import panel_backtest_tables
 
-        def done(series: Any) -> None:
-            nonlocal failed
-            failed += series.error is not None
-            advance(failed=failed)
+        def write() -> None:
+            if self.report is not None:
+                write_panel_report(result, self.report)
+                message(f"wrote {self.report}", quiet)
+            _write_forecasts(result, self.forecasts, quiet)
 
-        result = backtest(done)
-        result.config["threads"] = out.threads
-        if out.ci is not None or out.compare is not None:
-            sections = assess(result.pooled(), out.ci, out.compare, out.gap)
-            for section in sections.values():
-                section["pooling"] = POOLED_NOTE
-            result.extra.update(sections)
-    failures = result.failures()
-    grouped: dict[tuple[str, str, str], list[int]] = {}
-    for f in failures:
-        if f.get("stage") == "backtest":
-            key = (f["id"], f.get("model", ""), f["error"])
-            grouped.setdefault(key, []).extend(f.get("folds", []))
-    for (sid, model, reason), folds in grouped.items():
-        where = f" in {len(folds)} fold{'s' if len(folds) > 1 else ''}" if folds else ""
-        who = f"{model} on series {sid!r}" if model else f"series {sid!r}"
-        warn(f"{who} failed{where}: {reason}", quiet)
-    note_all(result.notes(), quiet)
-    from forecast.cli.validate import write_then_emit
-    from forecast.report.panel_backtest_report import write_panel_report
-    from forecast.report.panel_backtest_tables import panel_backtest_tables
-
-    def write() -> None:
-        if out.report is not None:
-            write_panel_report(result, out.report)
-            message(f"wrote {out.report}", quiet)
-        _write_forecasts(result, out.forecasts, quiet)
-
-    write_then_emit(
-        write, lambda written: _emit(result, panel_backtest_tables, out.fmt, quiet, out.no_header)
-    )
-    nowhere = result.failed_everywhere()
-    if nowhere:
-        error(f"{', '.join(nowhere)} failed on every series; the reasons are in the warnings above")
-    if failures or nowhere:
-        raise typer.Exit(1)
+        write_then_emit(
+            write,
+            lambda written: _emit(result, panel_backtest_tables, self.fmt, quiet, self.no_header),
+        )
+        nowhere = result.failed_everywhere()
+        if nowhere:
+            names = ", ".join(nowhere)
+            error(f"{names} failed on every series; the reasons are in the warnings above")
+        if failures or nowhere:
+            raise typer.Exit(1)
 
 
 def _reads_parts(
@@ -465,12 +459,12 @@ def _reads_parts(
     """Whether the workers read a Parquet directory's part files themselves: ``--engine dask``
     on a long directory, without regressors or the bootstrap (one series), and with no global
     network (one fit per fold across all series needs the whole panel in one place)."""
-    from forecast.execution.parts import part_files
+    from forecast.cli.parts_run import workers_read
     from forecast.models.neural.global_options import split_options
 
-    if engine is not EngineChoice.dask or wide or exog_names is not None:
+    if not workers_read(engine, data, wide) or exog_names is not None:
         return False
-    if scheme is SchemeChoice.bootstrap or not part_files(data):
+    if scheme is SchemeChoice.bootstrap:
         return False
     return not any(split_options(e.name, e.params)[0].applies(e.name, 2) for e in entries)
 

@@ -63,7 +63,6 @@ def fit(
     from forecast.cli.render import note, progress_allowed, warn_all
     from forecast.config import read_config
     from forecast.errors import UsageError
-    from forecast.execution.parts import part_files
     from forecast.forecasting import fit_model, horizon_and_levels, min_obs
     from forecast.models.registry import get_spec, parse_param_args
     from forecast.progress import progress_enabled
@@ -110,9 +109,11 @@ def fit(
         )
 
     exog_names = _check_exog(exog, future, data, wide, name, fallback)
+    from forecast.cli.parts_run import workers_read
+
     # a global network is one fit across all series: the client reads the panel for it
-    parts = part_files(data) and not global_options.applies(name, 2)
-    if engine is EngineChoice.dask and not wide and parts and exog_names is None:
+    one_network = global_options.applies(name, 2)
+    if workers_read(engine, data, wide) and exog_names is None and not one_network:
         from forecast.cli.parts_run import PartSource, fit_parts
 
         wanted = o.selected_ids(ids, ids_file)

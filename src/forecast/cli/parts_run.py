@@ -24,6 +24,16 @@ if TYPE_CHECKING:
     from forecast.panel_fit import ContinueSpec, FitSpec, SeriesOutcome
 
 
+def workers_read(engine: EngineChoice, data: str | None, wide: bool = False) -> bool:
+    """Whether ``--engine dask`` has the workers read ``data`` themselves: a long-format
+    Parquet directory (the command adds what it cannot run part by part)."""
+    from forecast.execution.parts import part_files
+
+    if engine is not EngineChoice.dask or data is None or wide:
+        return False
+    return bool(part_files(data))
+
+
 @dataclass(frozen=True)
 class PartSource:
     """A Parquet directory and the options it is read with (``--engine``, ``--jobs``,
@@ -75,7 +85,13 @@ class PartRun:
         self.load_failures: list[dict[str, Any]] = []
         self.described: list[dict[str, Any]] = []
         self._report = _part_reporter(self.load_failures, quiet)
-        self.executor: Executor | None = None
+        self._executor: Executor | None = None
+
+    @property
+    def executor(self) -> Executor:
+        """The connected executor (inside :meth:`planned` only)."""
+        assert self._executor is not None, "inside planned() only"
+        return self._executor
 
     @contextmanager
     def planned(self, ids: list[str] | None) -> Iterator[PartPlan]:
@@ -85,7 +101,7 @@ class PartRun:
 
         executor = o.executor(self.source.engine, self.source.jobs, self.source.scheduler)
         with executor if isinstance(executor, AbstractContextManager) else nullcontext():
-            self.executor = executor
+            self._executor = executor
             yield plan_parts(executor, self.source.data, self.opts.id_col, ids)
 
     def map(
@@ -98,7 +114,6 @@ class PartRun:
         """``fn`` over every series of the plan's parts, where each part is read."""
         from forecast.execution.parts import map_parts
 
-        assert self.executor is not None, "map inside planned()"
         return map_parts(self.executor, plan, self.opts, fn, spec, self._on_part, part_specs)
 
     def _on_part(self, part: PartResult) -> None:
@@ -140,7 +155,7 @@ def fit_parts(
         return False
     spec = make_spec()  # a panel: its spec's checks apply
     with run.planned(source.ids) as plan:
-        workers = run.executor.workers if run.executor is not None else 1
+        workers = run.executor.workers
         stream_outcomes(
             run.map(plan, fit_one, spec),
             total=plan.n_series,
@@ -247,7 +262,6 @@ def predict_parts(
     chosen = dict(models)
     with run.planned(None) as plan:
         executor = run.executor
-        assert executor is not None
         part_models = {
             path: ({sid: chosen[sid] for sid in found if sid in chosen}, spec)
             for path, found in plan.found.items()

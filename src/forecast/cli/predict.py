@@ -283,11 +283,9 @@ def _predict_panel(
 def _reads_parts(opts: PanelPredict, models: list[tuple[str, Any]]) -> bool:
     """Whether the workers read ``--data``'s part files themselves: ``--engine dask`` on a
     Parquet directory, for models without regressors."""
-    from forecast.execution.parts import part_files
+    from forecast.cli.parts_run import workers_read
 
-    if opts.engine is not EngineChoice.dask or opts.data is None:
-        return False
-    return bool(part_files(opts.data)) and not any(m.exog_names_ for _, m in models)
+    return workers_read(opts.engine, opts.data) and not any(m.exog_names_ for _, m in models)
 
 
 def read_panel_data(

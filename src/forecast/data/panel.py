@@ -161,8 +161,7 @@ def merge_descriptions(source: str, blocks: Sequence[dict[str, Any]]) -> dict[st
     merged: dict[str, Any] = {
         "source": source,
         "parts": len(blocks),
-        **{key: first.get(key) for key in ("id_col", "time_col", "value_col", "freq")},
-        "missing_policy": first.get("missing_policy"),
+        **{k: first.get(k) for k in ("id_col", "time_col", "value_col", "freq", "missing_policy")},
     }
     for key in ("n_series", "n_usable", "n_refused", "n_obs"):
         merged[key] = sum(int(b[key]) for b in blocks)

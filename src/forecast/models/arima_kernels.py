@@ -15,7 +15,7 @@ The likelihood runs the Kalman filter (O(r^2) a step until its covariance stops 
 then O(r)). From ``CHANDRASEKHAR_MIN_STATE`` on (seasonal models; r = 99 for a seasonal AR(2)
 at m = 48, where the covariance converges too slowly for the steady-state switch) the filter
 hands over after 2r steps to the Chandrasekhar recursions, O(r) a step. Both are the exact
-likelihood; in floating point they agree to about 1e-8 in the log-likelihood (tests): with the
+likelihood; in floating point they agree within 1e-7 in the log-likelihood (tests): with the
 handover after the filter's transient, the recursions do not carry the rounding of F's fall
 from the stationary variance.
 """
