@@ -6,7 +6,7 @@ BIN        := $(VENV)/bin
 STAMP      := $(VENV)/.installed
 DEMO_OUT   ?= out
 
-.PHONY: install demo test test-fast fuzz lint bench bench-deps sample-data clean
+.PHONY: install demo test test-fast test-portable fuzz lint bench bench-deps sample-data clean
 
 install: $(STAMP)
 
@@ -39,16 +39,41 @@ demo: $(STAMP)
 		--model airline=sarima --param airline.order=0,1,1 --param airline.seasonal_order=0,1,1,12 \
 		--refit never --horizon 6 --step 6 --jobs 2 --report $(DEMO_OUT)/retail-backtest.html
 
+# Two worker processes (pytest-xdist): the tests are independent, each file's tests stay on one
+# worker so that its module-level fixtures (the expensive fits) are computed once.
+TEST_JOBS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile
+
+# The numerically sensitive tests (README examples, every model's reference values, the
+# likelihoods) again under other kernels: OpenBLAS's SSE3-era and AVX kernels, and numba
+# compiling for a generic x86-64. scripts/check_kernels.py fails when a setting did not change
+# the kernel (threadpoolctl / numba report it), so a pass means something.
+PORTABLE_KERNELS ?= OPENBLAS_CORETYPE=Prescott OPENBLAS_CORETYPE=Sandybridge NUMBA_CPU_NAME=generic
+PORTABLE_TESTS ?= tests/test_readme.py tests/models/test_arima_reference.py \
+	tests/models/test_arima_mle.py tests/models/test_kalman.py tests/models/test_ets.py \
+	tests/models/test_theta.py tests/models/test_mstl.py tests/models/test_sparse_ar.py \
+	tests/models/test_baselines.py tests/models/test_ensemble.py tests/models/test_arima_exog.py \
+	tests/diagnostics/test_stationarity.py tests/diagnostics/test_acf.py \
+	tests/backtest/test_metrics.py tests/backtest/test_compare.py
+test-portable: $(STAMP)
+	@failed=""; for kernel in $(PORTABLE_KERNELS); do \
+	  echo "== test-portable: $$kernel"; \
+	  env $$kernel $(BIN)/python scripts/check_kernels.py \
+	  && env $$kernel $(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile \
+	    -p no:cacheprovider $(PORTABLE_TESTS) || failed="$$failed $$kernel"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "test-portable failed under:$$failed"; exit 1; fi
 
 # Hypothesis with fresh random examples, many of them (make test draws the same ones every run)
 fuzz: $(STAMP)
 	FORECAST_HYPOTHESIS=fuzz FORECAST_FORGE_EXAMPLES=3000 $(BIN)/python -m pytest -m "not slow" \
 		$$(grep -rl "from hypothesis" tests --include="test_*.py")
 
+# every test not marked slow: parsing, rendering, exit codes, the numeric units; not the README
+# examples, the end-to-end CLI runs, the searches against pmdarima or the Dask clusters
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts

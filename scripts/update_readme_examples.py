@@ -40,7 +40,9 @@ def main() -> int:
                 failed = True
                 continue
             got = rx.printed(out.stdout)
-            problems = rx.differences(example.output, got, "structure" in example.modes)
+            problems = rx.differences(
+                example.output, got, "structure" in example.modes, rtol=example.rtol
+            )
             if problems:
                 differs = True
                 sys.stderr.write(f"README line {example.line}: {example.command}\n")

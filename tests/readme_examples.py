@@ -8,6 +8,10 @@ prints on stdout:
     <!-- example -->                 compared number by number (see `differences`)
     <!-- example: structure -->      non-deterministic by nature (neural training, timings):
                                      only the text around the numbers is compared
+    <!-- example: rtol=1e-4 -->      fitted quantities whose optimiser stops within a stated
+                                     relative tolerance: numbers agree to their printed
+                                     precision or to rtol of their size, whichever is looser
+                                     (whole numbers, dates and orders stay exact)
 
 Examples run in README order in one working directory holding `sample_data/`, so that a later
 example can read a file an earlier one wrote (`forecast predict air.fcm` after `fit --save
@@ -28,14 +32,14 @@ ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 
 EXAMPLE = re.compile(
-    r"^<!-- example(?:: (?P<mode>[\w ,]+))? -->\n"
+    r"^<!-- example(?:: (?P<mode>[\w ,=.+-]+))? -->\n"
     r"```sh\n(?P<command>.*?)\n```\n\n"
     r"(?P<open>```\n)(?P<output>.*?)(?P<close>\n```)$",
     re.S | re.M,
 )
 # a ```sh block followed by an output block, marked or not (every one must be marked)
 ANY_EXAMPLE = re.compile(r"```sh\n(?P<command>forecast [^`]*?)\n```\n\n```\n", re.S)
-MODES = ("structure",)
+MODES = ("structure", "rtol")
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 RULES = re.compile(r"[━─═]+")  # table rules: their length follows the widths of the numbers
 
@@ -46,6 +50,12 @@ class Example:
     output: str  # as documented
     modes: tuple[str, ...]
     line: int  # README line of the marker
+
+    @property
+    def rtol(self) -> float:
+        """The relative tolerance the marker states (``rtol=1e-4``), else 0."""
+        values = [float(m.partition("=")[2]) for m in self.modes if m.startswith("rtol=")]
+        return values[0] if values else 0.0
 
     @property
     def args(self) -> list[str]:
@@ -63,7 +73,7 @@ def examples(text: str | None = None) -> list[Example]:
     found = []
     for m in EXAMPLE.finditer(text):
         modes = tuple(p.strip() for p in (m["mode"] or "").split(",") if p.strip())
-        unknown = [p for p in modes if p not in MODES]
+        unknown = [p for p in modes if p.partition("=")[0] not in MODES or not _valid_mode(p)]
         if unknown:
             raise ValueError(
                 f"README line {_line(text, m.start())}: unknown example mode {unknown}"
@@ -71,6 +81,16 @@ def examples(text: str | None = None) -> list[Example]:
         command = " ".join(part.strip() for part in m["command"].split("\\\n"))
         found.append(Example(command, m["output"], modes, _line(text, m.start())))
     return found
+
+
+def _valid_mode(mode: str) -> bool:
+    name, _, value = mode.partition("=")
+    if name != "rtol":
+        return not value
+    try:
+        return 0 < float(value) < 1
+    except ValueError:
+        return False
 
 
 def unmarked(text: str | None = None) -> list[str]:
@@ -111,13 +131,16 @@ def printed(stdout: str) -> str:
     return "\n".join(line.rstrip() for line in stdout.rstrip("\n").splitlines())
 
 
-def differences(documented: str, actual: str, structure: bool = False) -> list[str]:
+def differences(
+    documented: str, actual: str, structure: bool = False, rtol: float = 0.0
+) -> list[str]:
     """Where ``actual`` differs from ``documented``, line by line (empty: they agree).
 
     Text must match (runs of spaces and table rules count as one); numbers must agree to
     the precision printed: whole numbers exactly (orders, counts, dates), others within one
     unit of the last printed digit of either, and a float printed in full (over 10 digits, as
-    CSV does) to 1e-6 of its size. ``structure``: numbers are not compared.
+    CSV does) to 1e-6 of its size; ``rtol`` widens that to ``rtol`` of the size (never
+    narrows it). ``structure``: numbers are not compared.
     """
     want = [_normal(line) for line in documented.splitlines()]
     got = [_normal(line) for line in actual.splitlines()]
@@ -131,7 +154,7 @@ def differences(documented: str, actual: str, structure: bool = False) -> list[s
         if structure:
             continue
         for dw, dg in zip(NUMBER.findall(w), NUMBER.findall(g), strict=True):
-            if not _close(dw, dg):
+            if not _close(dw, dg, rtol):
                 problems.append(f"line {i}: printed {dg}, documented {dw} ({g!r})")
     return problems
 
@@ -140,7 +163,7 @@ def _normal(line: str) -> str:
     return " ".join(RULES.sub("─", line).split())
 
 
-def _close(documented: str, printed: str) -> bool:
+def _close(documented: str, printed: str, rtol: float = 0.0) -> bool:
     if documented == printed:
         return True
     if _whole(documented) and _whole(printed):
@@ -148,6 +171,7 @@ def _close(documented: str, printed: str) -> bool:
     unit = max(_unit(documented), _unit(printed))
     if _digits(documented) > 10:  # a float's full repr (CSV): its last digits are rounding noise
         unit = max(unit, 1e-6 * abs(float(documented)))
+    unit = max(unit, rtol * max(abs(float(documented)), abs(float(printed))))
     return abs(float(documented) - float(printed)) <= unit * (1 + 1e-9)
 
 
