@@ -61,7 +61,7 @@ test-portable: $(STAMP)
 	  echo "== test-portable: $$kernel"; \
 	  env $$kernel $(BIN)/python scripts/check_kernels.py \
 	  && env $$kernel $(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile \
-	    -p no:cacheprovider $(PORTABLE_TESTS) || failed="$$failed $$kernel"; \
+	    -p no:cacheprovider -m "not text_only" $(PORTABLE_TESTS) || failed="$$failed $$kernel"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "test-portable failed under:$$failed"; exit 1; fi
 
