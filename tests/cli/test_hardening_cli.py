@@ -124,10 +124,15 @@ OPTION_CASES: list[tuple[list[str], int, str]] = [
     (
         ["fit", AIR, "-m", "naive", "--save", "/"],
         2,
-        "cannot write /: it is a directory; give a file name",
+        "--save / holds the input DATA",  # issue #24: checked first
+    ),
+    (
+        ["fit", AIR, "-m", "naive", "--save", str(DATA)],
+        2,
+        f"cannot write {DATA}: it is a directory; give a file name",
     ),
     (["backtest", AIR, "-m", "naive", "--report", "/dev/null.md"], 2, ""),
-    (["diagnose", "/dev/zero"], 2, "/dev/zero looks binary"),
+    (["diagnose", "/dev/zero"], 2, "/dev/zero is a device or socket, not a CSV file"),
     (["fit", AIR, "-m", "naive", "-o", "/dev/null"], 2, "it is not a regular file"),
     # a panel: refused once, before any series is fitted (not a failure per series)
     (

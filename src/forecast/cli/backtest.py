@@ -193,9 +193,17 @@ def backtest(
     from forecast.config import read_config
     from forecast.errors import UsageError
     from forecast.forecasting import horizon_and_levels
+    from forecast.io.paths import refuse_overlap
     from forecast.progress import progress_enabled
+    from forecast.report.backtest_report import images_dir, report_format
     from forecast.threads import limited, resolve
 
+    markdown = report is not None and report_format(report) == "md"  # its PNGs go beside it
+    images = images_dir(report) if report is not None and markdown else None
+    refuse_overlap(
+        {"DATA": data, "--config": config, "--ids-file": ids_file},
+        {"--report": report, "--report's images": images, "--forecasts": forecasts},
+    )
     policy = resolve(threads)
     cfg = read_config(config, _config_options())  # its options are applied by _config_defaults
     default_refit, per_model = _refits(refit or [])

@@ -134,8 +134,10 @@ def diagnose(
     from forecast.diagnostics.stationarity import parse_test_names
     from forecast.errors import InputError, UsageError
     from forecast.io.atomic import atomic_write_bytes
+    from forecast.io.paths import refuse_overlap
     from forecast.threads import limited, resolve
 
+    refuse_overlap({"DATA": data, "--ids-file": ids_file}, {"--plot": plot})
     policy = resolve(threads)
     chosen_tests = parse_test_names(tests) if tests is not None else None
 

@@ -64,10 +64,15 @@ def fit(
     from forecast.config import read_config
     from forecast.errors import UsageError
     from forecast.forecasting import fit_model, horizon_and_levels, min_obs
+    from forecast.io.paths import refuse_overlap
     from forecast.models.registry import get_spec, parse_param_args
     from forecast.progress import progress_enabled
     from forecast.threads import limited, resolve
 
+    refuse_overlap(
+        {"DATA": data, "--config": config, "--ids-file": ids_file, "--future": future},
+        {"--output": output, "--save": save, "--plot": plot},
+    )
     policy = resolve(threads)
     cfg = read_config(config)
     name = model or cfg.model

@@ -73,10 +73,16 @@ def predict(
     from forecast.errors import UsageError
     from forecast.forecasting import continue_model, horizon_and_levels
     from forecast.io.modelfile import LoadedGlobal, LoadedPanel, load_model_file
+    from forecast.io.paths import refuse_overlap
     from forecast.models.conformal import Calibration
     from forecast.progress import progress_enabled
     from forecast.threads import limited, resolve
 
+    refuse_overlap(
+        {"MODEL_FILE": model_file, "--data": data, "--ids-file": ids_file, "--future": future},
+        {"--output": output, "--save": save, "--plot": plot},
+        may_replace=("--save", "MODEL_FILE"),
+    )
     check_output(save)  # a directory or device is refused before any work
     check_panel_output(output)
     policy = resolve(threads)

@@ -1,4 +1,5 @@
-"""Checks of the CLI's output paths, done before any work (issue #17)."""
+"""Checks of the CLI's output paths, done before any work (issue #17); that no output
+overlaps an input is :func:`forecast.io.paths.refuse_overlap`'s (issue #24)."""
 
 from __future__ import annotations
 
@@ -19,11 +20,14 @@ def check_output(path: Path | None) -> None:
 
 
 def check_panel_output(path: Path | None) -> None:
-    """``--output``: a directory (an existing one, or a new name without a suffix) takes
-    partitioned Parquet parts (the parts sink checks it); anything else that exists (a device,
-    a FIFO, a file) and any name with a suffix is checked as a file."""
+    """``--output``: a directory (an existing one, or a name without a suffix) takes
+    partitioned Parquet parts and is replaced whole by a run, so it must be new, empty or hold
+    only an earlier run's parts; any name with a suffix is checked as a file."""
     if path is not None:
-        if path.is_dir() or (path.suffix == "" and not path.exists()):
+        from forecast.report.parquet_parts import check_directory_output, is_directory_output
+
+        if is_directory_output(path):
+            check_directory_output(path)
             return
         check_output(path)
 

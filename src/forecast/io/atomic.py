@@ -1,5 +1,5 @@
-"""Atomic file writes that behave like a Unix tool: a crash or kill mid-write leaves the previous
-file intact, and the result looks like any file a tool writes.
+"""Atomic writes that behave like a Unix tool: a crash or kill mid-write leaves the previous
+file (or directory) intact, and the result looks like any file a tool writes.
 
 * A new file gets the mode the umask allows (0666 & ~umask); a replaced file keeps its mode,
   and its group where the user may set it.
@@ -11,19 +11,40 @@ file intact, and the result looks like any file a tool writes.
   is removed by the next write to the same target.
 * A failure of the file system (disk full, read-only folder) is a :class:`WriteError` naming the
   file and the cause.
+
+Directories (:func:`atomic_directory`, ``--output DIR``) are written the same way, whole: into a
+new sibling ``.NAME.new.PID.XXXXXXXX`` on the same file system, whose files are fsynced, then
+swapped in by two renames, ``NAME -> .NAME.old.PID`` and ``.NAME.new.PID.XXXXXXXX -> NAME``,
+after which the old tree is removed. What a reader of ``NAME`` sees:
+
+* until the first rename: the previous directory, complete (or no ``NAME`` on a first run);
+* between the two renames, a few microseconds: no ``NAME`` (opening it fails with "no such file
+  or directory"; the old and new trees are complete under their hidden names);
+* after the second rename: the new directory, complete.
+
+A reader that has listed ``NAME`` before the swap and opens its files after it may get files of
+the new run; comparing the device and inode of a marker file (``_SUCCESS``) before and after
+reading tells (the new marker is created while the old one still exists, so they differ).
+SIGTERM, SIGHUP and SIGINT arriving during the two renames are held until both are done. The
+temporary sibling is removed on an error, Ctrl-C, SIGTERM and SIGHUP; siblings left by a process
+that no longer runs (SIGKILL, a power cut, including a kill between the two renames) are removed
+by the next write to the same directory. ``NAME`` must not be a mount point, and the folder
+holding it must be writable. A symbolic link ``NAME`` is written through to its target.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
+import shutil
 import signal
 import stat
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -32,6 +53,8 @@ from forecast.errors import ForecastError, UsageError, WriteError, printable
 
 STALE_AFTER_S = 24 * 3600  # a temp file of an unknown writer this old is abandoned
 _SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+_HELD = (signal.SIGINT, *_SIGNALS)  # held while a directory is swapped in
+_SWAP_TRIES = 5  # another writer may swap its own result in between ours
 
 
 def resolve_target(path: str | Path) -> Path:
@@ -81,7 +104,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     except OSError as exc:
         raise WriteError(f"cannot write {shown}: {exc.strerror or exc}") from None
     os.close(fd)
-    with _cleanup_on_signal(tmp_name):
+    with _cleanup_on_signal(lambda: _unlink(tmp_name)):
         try:
             yield Path(tmp_name)
             _set_mode(tmp_name, target)
@@ -97,12 +120,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
                     "unchanged"
                 ) from None
             raise
-    with contextlib.suppress(OSError):  # not every file system lets a directory be fsynced
-        dir_fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+    _fsync_dir(folder)
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
@@ -110,6 +128,170 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
     return Path(path)
+
+
+def resolve_directory(path: str | Path) -> Path:
+    """The directory a write to ``path`` replaces: its real path (symbolic links followed);
+    refused when it exists and is not a directory, or its folder does not exist."""
+    shown = printable(str(path))
+    target = Path(os.path.realpath(path))
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise UsageError(f"cannot write {shown}: {exc.strerror or exc}") from None
+    if mode is not None and stat.S_ISREG(mode):
+        raise UsageError(f"cannot write {shown}: it is a file, not a directory; name a directory")
+    if mode is not None and not stat.S_ISDIR(mode):
+        raise UsageError(
+            f"cannot write {shown}: it is not a regular file or directory (a device, FIFO or "
+            "socket); name a directory"
+        )
+    if not target.name or not target.parent.is_dir():
+        raise UsageError(
+            f"cannot write {shown}: folder {printable(str(target.parent))} does not exist; "
+            "create it first"
+        )
+    return target
+
+
+@contextlib.contextmanager
+def atomic_directory(path: str | Path) -> Iterator[Path]:
+    """A new, empty directory beside ``path`` to fill; on a clean exit its files are fsynced
+    and it replaces ``path`` by two renames, on an error it is removed and ``path`` is left as
+    it was (see the module doc for what a reader sees meanwhile)."""
+    target = resolve_directory(path)
+    shown = printable(str(path))
+    _remove_stale_dirs(target.parent, target.name)
+    try:
+        made = tempfile.mkdtemp(prefix=f".{target.name}.new.{os.getpid()}.", dir=target.parent)
+    except OSError as exc:
+        raise WriteError(f"cannot write {shown}: {exc.strerror or exc}") from None
+    tmp = Path(made)
+    with _cleanup_on_signal(lambda: shutil.rmtree(tmp, ignore_errors=True)):
+        try:
+            yield tmp
+            _set_dir_mode(tmp, target)
+            _fsync_tree(tmp)
+            _swap_in(tmp, target)
+        except BaseException as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if isinstance(exc, OSError):
+                raise WriteError(
+                    f"cannot write {shown}: {exc.strerror or exc}; the previous {shown}, if "
+                    "any, is unchanged"
+                ) from None
+            raise
+    _fsync_dir(target.parent)
+
+
+def _swap_in(new: Path, target: Path) -> None:
+    """``new`` becomes ``target``: ``target -> .NAME.old.PID``, ``new -> target``, then the old
+    tree goes. Signals are held between the two renames. When another writer swaps its result
+    in between, ours replaces it (the last writer wins; every state is a complete tree)."""
+    old = target.with_name(f".{target.name}.old.{os.getpid()}")
+    done = False
+    try:
+        for _ in range(_SWAP_TRIES):
+            with _signals_held():
+                moved = _rename_present(target, old)
+                try:
+                    os.rename(new, target)
+                    done = True
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                        if moved:  # put the previous tree back
+                            with contextlib.suppress(OSError):
+                                os.rename(old, target)
+                        raise
+            shutil.rmtree(old, ignore_errors=True)  # another writer's result, now replaced
+        if not done:
+            raise OSError(errno.EBUSY, "other runs kept replacing it at the same time")
+    finally:
+        if done:  # also when a signal held during the renames is acted on
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _rename_present(source: Path, destination: Path) -> bool:
+    try:
+        os.rename(source, destination)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP are recorded, not acted on, inside the block, and sent again
+    after it (Python runs signal handlers in the main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous: dict[int, Any] = {}
+    for sig in _HELD:
+        with contextlib.suppress(ValueError, OSError):
+            previous[sig] = signal.signal(sig, lambda signum, frame: held.append(signum))
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old if old is not None else signal.SIG_DFL)
+        for signum in held:
+            os.kill(os.getpid(), signum)
+
+
+def _set_dir_mode(tmp: Path, target: Path) -> None:
+    """The replaced directory's mode (and group), or 0777 less the umask for a new one (mkdtemp
+    creates 0700)."""
+    try:
+        old = target.stat()
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)
+        return
+    os.chmod(tmp, stat.S_IMODE(old.st_mode))
+    with contextlib.suppress(OSError):
+        os.chown(tmp, -1, old.st_gid)
+
+
+def _fsync_tree(root: Path) -> None:
+    """Every file and folder under ``root`` on disk before it is renamed into place, so that a
+    power cut cannot leave a complete-looking directory of empty files."""
+    for folder, _, files in os.walk(root):
+        for name in files:
+            fd = os.open(os.path.join(folder, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(folder)
+
+
+def _remove_stale_dirs(folder: Path, name: str) -> None:
+    """Remove the ``.NAME.new.PID.*`` and ``.NAME.old.PID`` siblings left by writers that were
+    killed: those whose process no longer runs (or has our pid: nothing of ours exists yet),
+    and any older than a day."""
+    ours = re.compile(
+        rf"^\.{re.escape(name)}\.(?:new\.(?P<new>\d+)\.[a-z0-9_]{{8}}|old\.(?P<old>\d+))$"
+    )
+    try:
+        candidates = [e for e in os.scandir(folder) if e.name.startswith(f".{name}.")]
+    except OSError:
+        return
+    now = time.time()
+    for entry in candidates:
+        match = ours.match(entry.name)
+        with contextlib.suppress(OSError):
+            if match is None or not entry.is_dir(follow_symlinks=False):
+                continue
+            pid = int(match["new"] or match["old"])
+            age = now - entry.stat(follow_symlinks=False).st_mtime
+            if pid == os.getpid() or not _running(pid) or age > STALE_AFTER_S:
+                shutil.rmtree(entry.path, ignore_errors=True)
 
 
 def _set_mode(tmp_name: str, target: Path) -> None:
@@ -127,18 +309,31 @@ def _set_mode(tmp_name: str, target: Path) -> None:
         os.chown(tmp_name, -1, old.st_gid)
 
 
+def _unlink(name: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(name)
+
+
+def _fsync_dir(folder: str | Path) -> None:
+    with contextlib.suppress(OSError):  # not every file system lets a directory be fsynced
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
 @contextlib.contextmanager
-def _cleanup_on_signal(tmp_name: str) -> Iterator[None]:
-    """While writing, SIGTERM and SIGHUP remove the temporary file, then end the process as the
-    signal would have."""
+def _cleanup_on_signal(remove: Callable[[], None]) -> Iterator[None]:
+    """While writing, SIGTERM and SIGHUP call ``remove`` (the temporary file or directory goes),
+    then end the process as the signal would have."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     previous: dict[int, Any] = {}
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
+        remove()
         for sig, old in previous.items():
             signal.signal(sig, old)
         os.kill(os.getpid(), signum)  # the previous handler (by default: terminate)

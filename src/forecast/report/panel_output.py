@@ -169,22 +169,19 @@ def open_sink(
 ) -> Iterator[Sink]:
     """The sink for ``--format`` (stdout) or ``--output FILE`` (.csv, .json or .parquet,
     written atomically: the file appears only when the run completes), or ``--output DIR``
-    (Parquet parts of ``part_size`` series, see :mod:`forecast.report.parquet_parts`)."""
+    (Parquet parts of ``part_size`` series, written beside DIR and swapped in whole when the
+    run completes, see :mod:`forecast.report.parquet_parts`)."""
     import sys
 
-    from forecast.errors import ForecastError
     from forecast.io.atomic import atomic_path
-    from forecast.report.parquet_parts import PartsSink, is_directory_output
+    from forecast.report.parquet_parts import is_directory_output, parts_output
 
     if output is None:
         yield _stream_sink(fmt, sys.stdout, levels, header, csv_header)
         return
     if is_directory_output(output):
-        parts = PartsSink(output, levels, part_size or PARQUET_GROUP)
-        try:
+        with parts_output(output, levels, part_size or PARQUET_GROUP) as parts:
             yield parts
-        except ForecastError as exc:
-            raise type(exc)(f"{exc.message}; {parts.progress_note()}") from None
         return
     kind = output_format(output)
     with atomic_path(output) as tmp:

@@ -1,25 +1,40 @@
 """``--output DIR``: a panel's forecasts as a partitioned Parquet dataset.
 
 One part file per batch of series (``part-00000.parquet``, ``part-00001.parquet``... in id
-order, the executor's batch size), each written atomically as soon as its batch is complete;
-``_SUCCESS`` (the run's failures and summary, JSON) is written last, so a reader that sees it
-sees every part. A rerun into the same directory removes ``_SUCCESS`` first and the parts it
-no longer writes last. A run that stops midway leaves whole parts and no ``_SUCCESS``.
+order, the executor's batch size), each written as soon as its batch is complete, and
+``_SUCCESS`` (the run's failures and summary, JSON) last. The whole directory is written beside
+DIR (a hidden sibling on the same file system) and swapped in by renames only once ``_SUCCESS``
+is written (:func:`forecast.io.atomic.atomic_directory`): a reader of DIR sees the previous
+complete result until then, the new complete result after, never a mix of the two or a partial
+one (only, for a few microseconds between the two renames, no DIR at all). A run that stops
+midway (an error, Ctrl-C, SIGTERM, a lost scheduler) leaves DIR as it was and removes its
+sibling; a SIGKILL leaves the sibling, which the next run into DIR removes.
+
+Because a rerun replaces the whole directory, DIR must be new, empty, or hold only what this
+sink writes (``_SUCCESS``, ``part-NNNNN.parquet``, and the temporary files of earlier versions);
+anything else in it is refused before any work.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from forecast.errors import UsageError
+from forecast.errors import ForecastError, UsageError, printable
 from forecast.io.jsonable import jsonable
 
 if TYPE_CHECKING:
     from forecast.panel_fit import SeriesOutcome
 
 MARKER = "_SUCCESS"
+# what this sink writes into DIR (and the atomic temporary files earlier versions wrote there)
+_OURS = re.compile(
+    r"^(?:_SUCCESS|part-\d{5,}\.parquet)$|^\.(?:_SUCCESS|part-\d{5,}\.parquet)\.\d+\.\w{8}\.tmp$"
+)
 
 
 def is_directory_output(path: Path) -> bool:
@@ -27,23 +42,40 @@ def is_directory_output(path: Path) -> bool:
     return path.is_dir() or path.suffix == ""
 
 
-class PartsSink:
-    """Writes ``part_size`` series per part file (see the module doc)."""
+def check_directory_output(path: Path) -> None:
+    """Refuse, before any work, a ``--output DIR`` that a run may not replace: a file, a name in
+    a missing folder, or a directory holding anything this sink did not write."""
+    from forecast.io.atomic import resolve_directory
 
-    def __init__(self, directory: Path, levels: tuple[float, ...], part_size: int):
-        if directory.exists() and not directory.is_dir():
-            raise UsageError(f"--output {directory} is a file; name a directory for parts")
-        if not directory.parent.is_dir():
+    target = resolve_directory(path)
+    if not target.exists():
+        return
+    shown = printable(str(path))
+    try:
+        entries = list(target.iterdir())
+    except OSError as exc:
+        raise UsageError(f"cannot write {shown}: {exc.strerror or exc}") from None
+    for entry in entries:
+        if not _OURS.match(entry.name) or entry.is_symlink() or not entry.is_file():
             raise UsageError(
-                f"cannot write {directory}: folder {directory.parent} does not exist; create it"
+                f"--output {shown} holds {printable(entry.name)}, which is not a part of a "
+                "forecast output; a run replaces the whole directory: name a new or empty "
+                "directory"
             )
-        directory.mkdir(exist_ok=True)
-        (directory / MARKER).unlink(missing_ok=True)
+
+
+class PartsSink:
+    """Writes ``part_size`` series per part file into ``folder``, the private directory that
+    becomes ``directory`` when the run is complete (see the module doc)."""
+
+    def __init__(self, folder: Path, directory: Path, levels: tuple[float, ...], part_size: int):
+        self.folder = folder
         self.directory = directory
         self.levels = levels
         self.part_size = max(1, part_size)
         self.pending: list[SeriesOutcome] = []
         self.written: list[Path] = []
+        self.closed = False
 
     def write(self, outcome: SeriesOutcome) -> None:
         self.pending.append(outcome)
@@ -51,36 +83,46 @@ class PartsSink:
             self._flush()
 
     def _flush(self) -> None:
-        from forecast.io.atomic import atomic_path
         from forecast.report.panel_output import ParquetSink
 
         if not self.pending:
             return
-        path = self.directory / f"part-{len(self.written):05d}.parquet"
-        with atomic_path(path) as tmp:
-            part = ParquetSink(tmp, self.levels)
-            for outcome in self.pending:
-                part.write(outcome)
-            part.close({})
+        path = self.folder / f"part-{len(self.written):05d}.parquet"
+        part = ParquetSink(path, self.levels)  # the folder is private until it is complete
+        for outcome in self.pending:
+            part.write(outcome)
+        part.close({})
         self.written.append(path)
         self.pending = []
 
     def close(self, summary: dict[str, Any]) -> None:
-        from forecast.io.atomic import atomic_write_bytes
-
         self._flush()
-        keep = {p.name for p in self.written}
-        for stale in self.directory.glob("part-*.parquet"):
-            if stale.name not in keep:
-                stale.unlink()
         text = json.dumps(jsonable(summary), indent=2, allow_nan=False) + "\n"
-        atomic_write_bytes(self.directory / MARKER, text.encode())
+        (self.folder / MARKER).write_text(text, encoding="utf-8")
+        self.closed = True
 
     def progress_note(self) -> str:
-        """What a run that stopped has left: whole parts, no marker."""
-        if not self.written:
-            return f"nothing written to {self.directory}"
-        return (
-            f"{len(self.written)} whole part files written to {self.directory} "
-            f"({self.written[0].name}..{self.written[-1].name}), no {MARKER}"
+        """What a run that stopped has left: DIR as it was."""
+        done = (
+            f"the {len(self.written)} part files of this run were discarded; "
+            if self.written
+            else ""
         )
+        return f"{done}{printable(str(self.directory))} is unchanged (its previous result, if any)"
+
+
+@contextmanager
+def parts_output(directory: Path, levels: tuple[float, ...], part_size: int) -> Iterator[PartsSink]:
+    """The sink of ``--output DIR``: parts written beside DIR and swapped in when the caller
+    has closed the sink; a failure inside the block leaves DIR unchanged and says so."""
+    from forecast.io.atomic import atomic_directory
+
+    check_directory_output(directory)
+    with atomic_directory(directory) as folder:
+        sink = PartsSink(folder, directory, levels, part_size)
+        try:
+            yield sink
+        except ForecastError as exc:
+            raise type(exc)(f"{exc.message}; {sink.progress_note()}") from None
+        if not sink.closed:  # a caller's bug: never swap in a result without its marker
+            raise RuntimeError("the parts sink was left without its _SUCCESS marker")
