@@ -66,11 +66,19 @@ def read_config(path: str | Path | None, options: Collection[str] = ()) -> RunCo
 
 
 def _read(path: str | Path) -> dict[str, Any]:
+    from forecast.data.limits import max_option_bytes
+    from forecast.io.bounded import read_bounded
+
+    raw = read_bounded(
+        path,
+        what="config file",
+        limit=max_option_bytes(),
+        override="FORECAST_MAX_OPTION_BYTES",
+        error=UsageError,
+    )
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"config file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
         raise UsageError(f"cannot read config file {path}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"config file {path} is not valid TOML: {exc}") from None

@@ -149,7 +149,7 @@ def continue_model(
             if new_exog is None:
                 raise UsageError("new observations for a model with regressors need them too")
             index = pd.DatetimeIndex(fresh.index)
-            fresh_exog = new_exog.training(index, series_id, names=names)
+            fresh_exog = new_exog.training(index, series_id, names=names, constant_ok=True)
         if appended and refit:
             model = _refit(model, fresh, fresh_exog)
         elif appended:

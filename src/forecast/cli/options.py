@@ -239,10 +239,20 @@ def selected_ids(ids: str | None, ids_file: Path | None) -> list[str] | None:
     if ids is not None:
         chosen += [i.strip() for i in ids.split(",") if i.strip()]
     if ids_file is not None:
+        from forecast.data.limits import max_option_bytes
+        from forecast.io.bounded import read_bounded
+
+        raw = read_bounded(
+            ids_file,
+            what="ids file",
+            limit=max_option_bytes(),
+            override="FORECAST_MAX_OPTION_BYTES",
+            error=UsageError,
+        )
         try:
-            text = ids_file.read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            raise UsageError(f"--ids-file {ids_file}: {exc.strerror or exc}") from None
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"--ids-file {ids_file} is not UTF-8 text: {exc}") from None
         lines = (line.strip() for line in text.splitlines())
         chosen += [line for line in lines if line and not line.startswith("#")]
     if (ids is not None or ids_file is not None) and not chosen:

@@ -26,8 +26,9 @@ from forecast.data.values import (
 )
 from forecast.errors import UsageError
 
-_YEAR_NAMES = {"year", "yr", "date", "time", "period", "ds", "timestamp"}
+YEAR_NAMES = {"year", "yr", "date", "time", "period", "ds", "timestamp"}
 _DATE_NAME_HINTS = ("date", "time", "month", "year", "day", "period", "week", "quarter")
+TIME_HINTS = (*_DATE_NAME_HINTS, "ts", "epoch", "unix")  # a numeric column may be Unix time
 ID_NAMES = ("unique_id", "segment", "id", "series_id", "series", "item_id")
 VALUE_NAMES = ("y", "target", "value")
 
@@ -121,11 +122,11 @@ def is_time_column(name: str, column: pd.Series, fmt: NumberFormat | None) -> bo
         return False
     if fmt is not None:  # numeric: a time column only if it holds years or Unix time and says so
         lower = name.strip().lower()
-        timelike = any(hint in lower for hint in (*_DATE_NAME_HINTS, "ts", "epoch", "unix"))
+        timelike = any(hint in lower for hint in TIME_HINTS)
         if timelike and epoch_format(column) is not None:
             return True
         years = [parse_number(v) for v in values]
-        return lower in _YEAR_NAMES and all(
+        return lower in YEAR_NAMES and all(
             y is not None and y.is_integer() and 1000 <= y <= 2999 for y in years
         )
     parsed = sum(is_timestamp_text(v) for v in values)

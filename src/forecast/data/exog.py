@@ -48,8 +48,11 @@ class Covariates:
         index: pd.DatetimeIndex,
         series_id: str | None = None,
         names: Sequence[str] | None = None,
+        constant_ok: bool = False,
     ) -> pd.DataFrame:
-        """The covariates at every timestamp of a series; a missing or empty value raises."""
+        """The covariates at every timestamp of a series; a missing or empty value raises, and
+        so does a constant covariate unless ``constant_ok`` (new rows for an update: a few rows
+        may well repeat a value)."""
         part = self.for_series(series_id)
         got = part.reindex(index)[list(names if names is not None else self.names)]
         _refuse_gaps(
@@ -59,6 +62,8 @@ class Covariates:
                 "regressors must be known at every training timestamp (fill them in the file)"
             ),
         )
+        if not constant_ok:
+            _refuse_constant(got, self.label, series_id)
         return got
 
     def future(
@@ -119,6 +124,22 @@ def _refuse_gaps(frame: pd.DataFrame, message: object) -> None:
         col = int(np.argmax(bad[row]))
         stamp = stamp_text(frame.index[row])
         raise InputError(message(frame.columns[col], stamp))  # type: ignore[operator]
+
+
+def _refuse_constant(frame: pd.DataFrame, label: str, series_id: str | None) -> None:
+    """A regressor with one value over the training rows is the intercept again: the fit cannot
+    tell the two apart (statsmodels refuses it, or returns a coefficient with no meaning)."""
+    if len(frame) < 2:
+        return
+    values = frame.to_numpy(dtype="float64")
+    flat = np.ptp(values, axis=0) == 0
+    if flat.any():
+        i = int(np.argmax(flat))
+        raise InputError(
+            f"{label}: covariate {frame.columns[i]!r} is constant (every value is "
+            f"{values[0, i]:g}){_of(series_id)}; a constant regressor cannot be told apart from "
+            "the model's intercept: drop it from --exog"
+        )
 
 
 def parse_exog_option(value: str | None) -> tuple[str, ...] | None:
@@ -257,6 +278,9 @@ def _read_raw(source: str | pd.DataFrame, encoding: str | None) -> tuple[pd.Data
     if isinstance(source, pd.DataFrame):
         return source.reset_index(drop=True), 0
     if is_parquet(source):
+        from forecast.io.bounded import require_regular
+
+        require_regular(source, what="Parquet file")
         try:
             return pd.read_parquet(source).reset_index(drop=True), 0
         except Exception as exc:
@@ -288,17 +312,29 @@ def _text(value: object) -> str | None:
 
 
 def _numbers(column: pd.Series, name: str, label: str, line_offset: int) -> np.ndarray:
-    if pd.api.types.is_bool_dtype(column):
-        return column.to_numpy(dtype="float64")
-    if pd.api.types.is_numeric_dtype(column):
-        return column.to_numpy(dtype="float64")
-    stripped = column.astype(object).map(_text)
-    values = pd.to_numeric(stripped, errors="coerce").to_numpy(dtype="float64")
-    bad = np.isnan(values) & stripped.notna().to_numpy(dtype=bool)
-    if bad.any():
-        i = int(np.argmax(bad))
+    """The covariate's values as float64 (empty is NaN), within the data's value limit."""
+    from forecast.data.values import MAX_MAGNITUDE
+
+    if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
+        values = column.to_numpy(dtype="float64")
+        shown = column.astype(object)
+    else:
+        shown = column.astype(object).map(_text)
+        values = pd.to_numeric(shown, errors="coerce").to_numpy(dtype="float64")
+        bad = np.isnan(values) & shown.notna().to_numpy(dtype=bool)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise InputError(
+                f"{label}: line {i + line_offset}: covariate {name!r} has {shown.iloc[i]!r}, not "
+                "a number; regressors are numeric (encode flags and categories as 0/1 columns)"
+            )
+    with np.errstate(invalid="ignore"):
+        huge = np.abs(values) > MAX_MAGNITUDE  # inf too: a regressor needs a finite value
+    if huge.any():
+        i = int(np.argmax(huge))
         raise InputError(
-            f"{label}: line {i + line_offset}: covariate {name!r} has {stripped.iloc[i]!r}, not a "
-            "number; regressors are numeric (encode flags and categories as 0/1 columns)"
+            f"{label}: line {i + line_offset}: covariate {name!r} has {shown.iloc[i]!r}, beyond "
+            f"the value limit of {MAX_MAGNITUDE:g} (products and squares overflow); rescale the "
+            "column, e.g. divide it by a power of ten"
         )
     return values

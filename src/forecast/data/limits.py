@@ -3,7 +3,9 @@ user asked for, not what a file claims.
 
 The README (Exit codes, "Limits") states each rule and its override:
 
-* a CSV input is read up to ``FORECAST_MAX_BYTES`` bytes (default 8 GiB);
+* a CSV input, a ``--future`` file or a model file is read up to ``FORECAST_MAX_BYTES`` bytes
+  (default 8 GiB), a ``--config`` or ``--ids-file`` up to ``FORECAST_MAX_OPTION_BYTES`` (default
+  64 MiB); a device is not read (:mod:`forecast.io.bounded`);
 * a CSV line is at most ``FORECAST_MAX_LINE`` bytes (default 1 MiB);
 * a CSV has at most 10,000 columns;
 * a series' time grid (first to last timestamp at the frequency) holds at most
@@ -39,6 +41,11 @@ def _env(name: str, default: int) -> int:
 
 def max_bytes() -> int:
     return _env("FORECAST_MAX_BYTES", 8 * 2**30)
+
+
+def max_option_bytes() -> int:
+    """The bytes of a ``--config`` or ``--ids-file``."""
+    return _env("FORECAST_MAX_OPTION_BYTES", 64 * 2**20)
 
 
 def max_line() -> int:

@@ -8,14 +8,16 @@ text would be.
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from forecast.data.columns import ID_NAMES, TIME_HINTS, VALUE_NAMES, YEAR_NAMES
 from forecast.data.table import Table, choose_frame_columns, typed_table
 from forecast.data.values import SAMPLE_ROWS
-from forecast.errors import InputError
+from forecast.errors import InputError, UsageError
 
 
 def is_parquet(source: str) -> bool:
@@ -37,13 +39,76 @@ def read_parquet_table(
     single: bool,
 ) -> Table:
     dataset = _dataset(source)
-    head = _head(dataset)
-    columns, wanted = choose_frame_columns(head, source, time_col, value_col, id_col, wide, single)
+    columns, wanted = _choose(dataset, source, time_col, value_col, id_col, wide, single)
     try:
         frame = dataset.to_table(columns=wanted).to_pandas(strings_to_categorical=True)
     except Exception as exc:  # pyarrow raises its own classes for damaged files
         raise InputError(f"cannot read {source} as Parquet: {exc}") from None
     return typed_table(frame, columns, wanted, source, wide)
+
+
+def _choose(
+    dataset: Any,
+    source: str,
+    time_col: str | None,
+    value_col: str | None,
+    id_col: str | None,
+    wide: bool,
+    single: bool,
+) -> tuple[Any, list[str]]:
+    """The columns, chosen on the first rows of only those that may play a part (from the
+    schema); a refusal is worded on every column, as CSV's."""
+    options = (time_col, value_col, id_col, wide, single)
+    few = None if wide else candidate_columns(dataset.schema, time_col, value_col, id_col, single)
+    if few is not None:
+        try:
+            chosen = choose_frame_columns(_head(dataset, few), source, *options)
+        except UsageError:
+            chosen = None  # the message names every column: choose again on all of them
+        # a value column found by its name (y, target, value) stands; another one was chosen
+        # only because the others were left out (an empty y in the first rows): look at all
+        if chosen is not None and (
+            value_col is not None or chosen[0].value.strip().lower() in VALUE_NAMES
+        ):
+            return chosen
+    return choose_frame_columns(_head(dataset), source, *options)
+
+
+def candidate_columns(
+    schema: Any,
+    time_col: str | None,
+    value_col: str | None,
+    id_col: str | None,
+    single: bool,
+) -> list[str] | None:
+    """The columns whose first rows can change the choice of the time, value and id columns
+    (see :mod:`forecast.data.columns`), or None for all of them. A numeric column (typed so in
+    the schema) is left out unless it is named, may be a year or Unix time by its name, an id
+    by its name, or the value (when ``--value-col`` is not given: the ones named y, target or
+    value if there are any, else every numeric column)."""
+    import pyarrow as pa
+
+    names = [str(n) for n in schema.names]
+    if len(set(names)) != len(names):
+        return None
+    kinds = (pa.types.is_integer, pa.types.is_floating, pa.types.is_decimal)
+    numeric = {str(f.name) for f in schema if any(kind(f.type) for kind in kinds)}
+    given = {time_col, value_col, id_col}
+
+    def may_matter(name: str) -> bool:
+        lower = name.strip().lower()
+        if name in given or name not in numeric:
+            return True
+        if time_col is None and (lower in YEAR_NAMES or any(h in lower for h in TIME_HINTS)):
+            return True
+        return id_col is None and not single and lower in ID_NAMES
+
+    kept = [n for n in names if may_matter(n)]
+    if value_col is None:
+        values = [n for n in names if n in numeric and n not in kept]
+        preferred = [n for n in values if n.strip().lower() in VALUE_NAMES]
+        kept += preferred or values
+    return [n for n in names if n in kept] if len(kept) < len(names) else None
 
 
 def dataset_head(source: str) -> pd.DataFrame:
@@ -54,20 +119,27 @@ def dataset_head(source: str) -> pd.DataFrame:
 def _dataset(source: str) -> Any:
     import pyarrow.dataset as ds
 
+    from forecast.io.bounded import require_regular
+
     path = Path(source)
-    if not path.exists():
-        raise InputError(f"file not found: {source}; check the path")
+    info = require_regular(source, what="Parquet file", error=InputError)
     try:
-        if path.is_dir():
+        if stat.S_ISDIR(info.st_mode):
             parts = sorted(str(p) for p in path.glob("*.parquet"))
+            if not parts:
+                raise InputError(f"{source} is a directory with no .parquet part files")
+            for part in parts:
+                require_regular(part, what="Parquet part file", error=InputError)
             return ds.dataset(parts, format="parquet")
         return ds.dataset(str(path), format="parquet")
+    except InputError:
+        raise
     except Exception as exc:
         raise InputError(f"cannot read {source} as Parquet: {exc}") from None
 
 
-def _head(dataset: Any) -> pd.DataFrame:
+def _head(dataset: Any, columns: list[str] | None = None) -> pd.DataFrame:
     try:
-        return dataset.head(SAMPLE_ROWS).to_pandas()
+        return dataset.head(SAMPLE_ROWS, columns=columns).to_pandas()
     except Exception as exc:
         raise InputError(f"cannot read Parquet data: {exc}") from None

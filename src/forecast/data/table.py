@@ -170,14 +170,14 @@ def choose_frame_columns(
 
 def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Every column as strings (timestamps in ISO format), missing values as None."""
-    out = pd.DataFrame(index=frame.index)
-    for name in frame.columns:
-        column = frame[name]
+    out: dict[str, pd.Series] = {}  # built at once: inserting column by column is quadratic
+    for i, name in enumerate(frame.columns):
+        column = frame.iloc[:, i]
         if pd.api.types.is_datetime64_any_dtype(column):
             out[str(name)] = column.map(lambda t: None if pd.isna(t) else t.isoformat())
         else:
             out[str(name)] = column.map(lambda v: None if pd.isna(v) else str(v))
-    return out
+    return pd.DataFrame(out, index=frame.index)
 
 
 def typed_table(

@@ -7,7 +7,6 @@ import io
 import sys
 import warnings
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -20,50 +19,38 @@ DELIMITERS = (",", ";", "\t", "|")
 
 
 def read_bytes(source: str, stdin: io.BufferedIOBase | None) -> bytes:
-    """The bytes of a file or of stdin, at most FORECAST_MAX_BYTES of them; a stream that starts
-    with NUL bytes (``/dev/zero``, a binary file) is refused after its first block."""
+    """The bytes of a file or of stdin, at most FORECAST_MAX_BYTES of them (through the one
+    bounded reader, :mod:`forecast.io.bounded`: a device is refused); a stream that starts with
+    NUL bytes (a binary file) is refused after its first block."""
+    from forecast.io.bounded import read_bounded, read_stream
+
     label = "<stdin>" if source == "-" else printable(source)
-    if source == "-":
-        stream = stdin if stdin is not None else getattr(sys.stdin, "buffer", None)
-        if stream is None:
-            raise InputError("stdin is closed; pipe the CSV in or give a file name")
-        try:
-            return _read_bounded(stream, label)
-        except (ValueError, OSError):
-            raise InputError(
-                "stdin is closed or unreadable; pipe the CSV in or give a file name"
-            ) from None
-    path = Path(source)
-    try:
-        with path.open("rb") as handle:
-            return _read_bounded(handle, label)
-    except FileNotFoundError:
-        raise InputError(f"file not found: {label}; check the path (use - for stdin)") from None
-    except IsADirectoryError:
-        raise InputError(f"{label} is a directory, not a CSV file") from None
-    except PermissionError:
-        raise InputError(f"cannot read {label}: permission denied") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {label}: {exc.strerror or exc}") from None
+    limit, override = max_bytes(), "FORECAST_MAX_BYTES"
 
+    def refuse_binary(first: bytes) -> None:
+        if first[:4096].count(b"\x00") and not first.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise InputError(f"{label} looks binary (it contains NUL bytes), not a CSV file")
 
-def _read_bounded(stream: Any, label: str) -> bytes:
-    limit = max_bytes()
-    first = stream.read(min(65536, limit + 1))
-    if first[:4096].count(b"\x00") and not first.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(f"{label} looks binary (it contains NUL bytes), not a CSV file")
-    chunks, size = [first], len(first)
-    while first and size <= limit:  # in blocks: read(n) would allocate n bytes up front
-        first = stream.read(min(1 << 24, limit + 1 - size))
-        chunks.append(first)
-        size += len(first)
-    raw = b"".join(chunks)
-    if len(raw) > limit:
-        raise InputError(
-            f"{label} is larger than the {limit:,}-byte limit; raise FORECAST_MAX_BYTES to read "
-            "it, or use Parquet"
+    if source != "-":
+        return read_bounded(
+            source, what="CSV file", limit=limit, override=override, check_start=refuse_binary
         )
-    return bytes(raw)
+    stream = stdin if stdin is not None else getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise InputError("stdin is closed; pipe the CSV in or give a file name")
+    try:
+        return read_stream(
+            stream,
+            what="CSV input",
+            label=label,
+            limit=limit,
+            override=override,
+            check_start=refuse_binary,
+        )
+    except (ValueError, OSError):
+        raise InputError(
+            "stdin is closed or unreadable; pipe the CSV in or give a file name"
+        ) from None
 
 
 def decode(raw: bytes, label: str, encoding: str | None) -> str:

@@ -270,14 +270,28 @@ def _serialise(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> bytes:
 
 
 def _read(path: str | Path) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise ModelFileError(f"model file not found: {path}") from None
-    except IsADirectoryError:
-        raise ModelFileError(f"{path} is a directory, not a model file") from None
-    except OSError as exc:
-        raise ModelFileError(f"cannot read model file {path}: {exc.strerror or exc}") from None
+    """The file's bytes, through the bounded reader (FORECAST_MAX_BYTES; a device is refused,
+    and a stream whose first 8 bytes are not a plausible header length at once)."""
+    from forecast.data.limits import max_bytes
+    from forecast.io.bounded import read_bounded
+
+    def check_header(first: bytes) -> None:
+        if len(first) >= 8:
+            (size,) = struct.unpack("<Q", first[:8])
+            if not 0 < size <= MAX_HEADER_BYTES:
+                raise ModelFileError(
+                    f"{printable(str(path))} is not a forecast model file (its header says "
+                    f"{size} bytes)"
+                )
+
+    return read_bounded(
+        path,
+        what="model file",
+        limit=max_bytes(),
+        override="FORECAST_MAX_BYTES",
+        error=ModelFileError,
+        check_start=check_header,
+    )
 
 
 def _metadata(raw: bytes, label: str) -> dict[str, Any]:
