@@ -1,38 +1,77 @@
-"""`fit` and `predict` over a panel with a global neural model (one network for every series,
-:mod:`forecast.models.neural.global_model`), as per-series outcomes like :mod:`panel_fit`'s.
+"""`fit` and `predict` over a panel with a global model: one network (the neural models,
+:mod:`forecast.models.neural.global_model`) or one set of boosted trees (lightgbm, xgboost,
+:mod:`forecast.models.trees.model`) for every series, as per-series outcomes like
+:mod:`panel_fit`'s. The fit runs once, in this process (never mapped over workers).
 
-A series the network cannot forecast (shorter than its window) goes to the fallback model when
-one is given, else it is reported with its one-line reason; the others are complete.
+A series the global model cannot forecast (shorter than its window or its largest lag) goes to
+the fallback model when one is given, else it is reported with its one-line reason; the others
+are complete.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 from forecast.data import Panel, SeriesData
 from forecast.errors import ForecastError, UsageError
-from forecast.models.neural.global_model import GlobalForecaster
 from forecast.models.neural.global_options import GlobalOptions
+from forecast.models.trees import TREE_MODELS
 from forecast.panel_fit import FitSpec, SeriesOutcome, describe_error, fit_one
+
+if TYPE_CHECKING:
+    from forecast.models.neural.global_model import GlobalForecaster
+    from forecast.models.trees.model import TreeForecaster
+
+
+def new_global(
+    model: str, params: Mapping[str, Any], options: GlobalOptions
+) -> GlobalForecaster | TreeForecaster:
+    """An unfitted global model: boosted trees for lightgbm/xgboost, else one network."""
+    if model in TREE_MODELS:
+        from forecast.models.trees.model import TreeForecaster
+
+        return TreeForecaster(model, params)
+    from forecast.models.neural.global_model import GlobalForecaster
+
+    return GlobalForecaster(model, params, options.series_embedding, options.deterministic)
+
+
+def fit_global_model(
+    model: GlobalForecaster | TreeForecaster,
+    series: Sequence[tuple[str, pd.Series]],
+    steps: int,
+    levels: Sequence[float],
+    training: Sequence[dict[str, Any]] | None = None,
+) -> GlobalForecaster | TreeForecaster:
+    """Fit ``model`` with intervals calibrated for ``steps``; tree models also take the
+    ``levels`` (their quantile models; no levels: no calibration)."""
+    from forecast.models.trees.model import TreeForecaster
+
+    if isinstance(model, TreeForecaster):
+        return model.fit(series, calibrate_steps=steps, training=training, levels=tuple(levels))
+    return model.fit(series, calibrate_steps=steps, training=training)
 
 
 def fit_global_panel(
     panel: Panel, spec: FitSpec, options: GlobalOptions
-) -> tuple[GlobalForecaster, list[SeriesOutcome]]:
-    """Train one network on every series of ``panel`` and forecast each (in id order)."""
+) -> tuple[GlobalForecaster | TreeForecaster, list[SeriesOutcome]]:
+    """Fit one global model on every series of ``panel`` and forecast each (in id order)."""
     if spec.intervals == "conformal":
         raise UsageError(
             "--intervals conformal refits per series; a global model's intervals are already "
-            "split-conformal on every series' validation tail (use --intervals model, or "
+            "split-conformal inside every series' training data (use --intervals model, or "
             "--param global=false)"
         )
-    model = GlobalForecaster(
-        spec.model, spec.params, options.series_embedding, options.deterministic
-    )
-    model.fit(
+    model = new_global(spec.model, spec.params, options)
+    fit_global_model(
+        model,
         [(s.id or "", s.y) for s in panel],
-        calibrate_steps=spec.horizon,
+        spec.horizon,
+        spec.levels,
         training=[s.describe() for s in panel],
     )
     forecasts = model.predict(spec.horizon, spec.levels)
@@ -68,7 +107,7 @@ def _fallback(series: SeriesData, spec: FitSpec, reason: str) -> SeriesOutcome:
 
 
 def continue_global(
-    model: GlobalForecaster,
+    model: GlobalForecaster | TreeForecaster,
     new: Panel | None,
     ids: Sequence[str] | None,
     horizon: int,

@@ -1,14 +1,19 @@
-"""Backtests of a global neural model on a panel: one fit per fold across all series.
+"""Backtests of a global model on a panel: one fit per fold across all series.
 
 Walk-forward splits are made on each series' own positions, as for any panel backtest, and
-the k-th fit of every series is grouped: one :class:`GlobalForecaster` is trained on every
-series cut at its own k-th training end (no series' training span reaches past its own cut),
-then it forecasts each series from that series' test origins. The per-series engine then
-scores these forecasts exactly as it scores any model's: each series' backtest holds a
-:class:`PrecomputedEntry` whose model returns the forecasts made for its fit segment.
+the k-th fit of every series is grouped: one global model (a network, or lightgbm/xgboost
+boosters) is trained on every series cut at its own k-th training end (no series' training span
+reaches past its own cut), then it forecasts each series from that series' test origins. The
+per-series engine then scores these forecasts exactly as it scores any model's: each series'
+backtest holds a :class:`PrecomputedEntry` whose model returns the forecasts made for its fit
+segment (or, in a k-fold, for its training origins).
 
-Only walk-forward schemes: a purged k-fold trains on scattered samples of each series, which a
-global fit per fold could do but does not yet (``--param global=false`` backtests per series).
+Purged k-fold and CPCV: the tree models only. Fold k of every series is grouped: one model is
+trained on the rows of every series whose features and targets lie in that series' purged
+training blocks (:mod:`forecast.models.trees.training`), so no training row reads a test-fold
+value through a lag, a window or a difference. A global network trains on scattered samples of
+each series, which a global fit per fold could do but does not yet (``--param global=false``
+backtests per series).
 """
 
 from __future__ import annotations
@@ -20,13 +25,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecast.backtest.engine import ModelEntry, _walk_forward_jobs
-from forecast.backtest.runner import BacktestSpec, make_splitter
+from forecast.backtest.engine import ModelEntry, _kfold_job, _walk_forward_jobs
+from forecast.backtest.runner import BacktestSpec, make_splitter, models_lookback, purge_lookback
 from forecast.data import Panel, SeriesData
 from forecast.errors import ComputeError, ForecastError, UsageError
+from forecast.global_fit import fit_global_model, new_global
 from forecast.models.base import ForecastBatch
-from forecast.models.neural.global_model import GlobalForecaster
 from forecast.models.neural.global_options import split_options
+from forecast.models.trees import TREE_MODELS
 
 Key = tuple[str, str]  # the fit segment's first and last timestamps
 
@@ -42,6 +48,7 @@ class PrecomputedEntry(ModelEntry):
 
     forecasts: dict[Key, ForecastBatch | str] = field(default_factory=dict)
     window: int = 1
+    reach: int = 1  # steps after an origin a training row reads (k-fold: the engine's purge)
 
     def create(self, seed: int | None) -> _Precomputed:
         return _Precomputed(self)
@@ -53,13 +60,23 @@ class _Precomputed:
     def __init__(self, entry: PrecomputedEntry) -> None:
         self.entry = entry
         self.key: Key | None = None
+        self.trained_on: np.ndarray | None = None  # a k-fold fit's training origins
 
     def lookback(self, freq: str | None = None) -> int:
         return self.entry.window
 
+    def target_length(self, freq: str | None = None) -> int:
+        return self.entry.reach
+
     def fit(self, y: pd.Series, exog: pd.DataFrame | None = None) -> _Precomputed:
         # exog is always None: a global model refuses regressors (errors.GLOBAL_EXOG)
         self.key = (pd.Timestamp(y.index[0]).isoformat(), pd.Timestamp(y.index[-1]).isoformat())
+        return self
+
+    def fit_origins(
+        self, y: pd.Series, origins: np.ndarray, exog: pd.DataFrame | None = None
+    ) -> _Precomputed:
+        self.trained_on = np.asarray(origins)
         return self
 
     def forecast_from(
@@ -70,6 +87,8 @@ class _Precomputed:
         levels: Sequence[float],
         exog: pd.DataFrame | None = None,
     ) -> ForecastBatch:
+        if self.trained_on is not None:
+            self.key = origins_key(self.trained_on, np.asarray(origins))
         found = self.entry.forecasts.get(self.key) if self.key else None
         if found is None:
             raise ComputeError(f"global {self.entry.name}: no fit covers this fold")
@@ -91,9 +110,10 @@ def global_tasks(
     for k, entry in enumerate(entries):
         if not is_global(entry, n):
             continue
-        if spec.scheme != "walk-forward":
+        trees = entry.name in TREE_MODELS
+        if spec.scheme != "walk-forward" and not trees:
             raise UsageError(
-                f"{entry.label}: a global model backtests with --scheme walk-forward; for "
+                f"{entry.label}: a global network backtests with --scheme walk-forward; for "
                 f"{spec.scheme} use --param global=false"
             )
         if spec.intervals == "conformal":
@@ -101,12 +121,27 @@ def global_tasks(
                 f"{entry.label}: --intervals conformal refits per series; a global model's "
                 "intervals are split-conformal already (use --intervals model)"
             )
-        results, window = _fold_fits(series, entry, spec)
+        if spec.scheme != "walk-forward":
+            results, shape = _kfold_fits(series, entries, entry, spec)
+        else:
+            results, window = _fold_fits(series, entry, spec)
+            shape = [(window, 1)] * n
         for i in range(n):
             per_series[i][k] = PrecomputedEntry(
-                entry.label, entry.name, entry.params, entry.refit, results[i], window
+                entry.label, entry.name, entry.params, entry.refit, results[i], *shape[i]
             )
     return [(s, per_series[i], spec) for i, s in enumerate(series)]
+
+
+def origins_key(train: np.ndarray, test: np.ndarray) -> Key:
+    """A k-fold fit's key: a digest of its training and test origins (two CPCV folds may
+    train on the same origins)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for origins in (train, test):
+        digest.update(np.ascontiguousarray(origins, dtype=np.int64).tobytes() + b"|")
+    return ("origins", digest.hexdigest())
 
 
 def _fold_fits(
@@ -125,6 +160,8 @@ def _fold_fits(
             continue  # the series' own backtest reports it
         for j, job in enumerate(jobs):
             groups.setdefault(j, []).append((i, job))
+    from forecast.models.trees.model import TreeForecaster
+
     results: list[dict[Key, ForecastBatch | str]] = [{} for _ in series]
     window = 1
     for members in groups.values():
@@ -135,14 +172,17 @@ def _fold_fits(
             key = (y.index[start].isoformat(), y.index[end - 1].isoformat())
             cuts.append((i, job, key, y.iloc[start:end]))
         try:
-            model = GlobalForecaster(
-                entry.name, params, options.series_embedding, options.deterministic
-            ).fit([(series[i].id or "", part) for i, _, _, part in cuts], calibrate_steps=steps)
+            model = fit_global_model(
+                new_global(entry.name, params, options),
+                [(series[i].id or "", part) for i, _, _, part in cuts],
+                steps,
+                spec.levels,
+            )
         except ForecastError as exc:
             for i, _, key, _ in cuts:
                 results[i][key] = " ".join(exc.message.split())
             continue
-        window = model.window_
+        window = model.reach if isinstance(model, TreeForecaster) else model.window_
         for i, job, key, _ in cuts:
             y = series[i].y
             origins = np.concatenate([f.test_origins for f in job.folds])
@@ -157,3 +197,58 @@ def _fold_fits(
             except ForecastError as exc:
                 results[i][key] = " ".join(exc.message.split())
     return results, window
+
+
+def _kfold_fits(
+    series: list[SeriesData], entries: Sequence[ModelEntry], entry: ModelEntry, spec: BacktestSpec
+) -> tuple[list[dict[Key, ForecastBatch | str]], list[tuple[int, int]]]:
+    """Purged k-fold / CPCV of a global tree model: fold k of every series in one fit on the
+    series' purged training blocks; per series, its forecasts by training origins and the
+    (lookback, reach) its own backtest plans its jobs with."""
+    from forecast.models.trees.model import TreeForecaster
+
+    params = split_options(entry.name, entry.params)[1]
+    if spec.seed is not None:
+        params.setdefault("seed", spec.seed)
+    probe = entry.create(None)
+    groups: dict[int, list[tuple[int, Any, Key]]] = {}
+    shape = []
+    for i, s in enumerate(series):
+        freq = str(s.y.attrs.get("freq") or getattr(s.y.index, "freqstr", None) or "")
+        shape.append((probe.lookback(freq), probe.target_length(freq)))
+        try:
+            lookback = purge_lookback(spec.lookback, models_lookback(entries, freq))
+            for fold in make_splitter(spec, lookback).split(len(s.y)):
+                job = _kfold_job(entry, fold, lookback, freq)
+                assert job.fit_origins is not None
+                groups.setdefault(fold.index, []).append(
+                    (i, fold, origins_key(job.fit_origins, fold.test_origins))
+                )
+        except ForecastError:
+            continue  # the series' own backtest reports it
+    results: list[dict[Key, ForecastBatch | str]] = [{} for _ in series]
+    for members in groups.values():
+        masks = []
+        for i, fold, _ in members:
+            mask = np.zeros(len(series[i].y), dtype=bool)
+            mask[fold.train] = True
+            masks.append(mask)
+        try:
+            model = TreeForecaster(entry.name, params).fit(
+                [(series[i].id or "", series[i].y) for i, _, _ in members],
+                calibrate_steps=spec.horizon,
+                levels=spec.levels,
+                masks=masks,
+            )
+        except ForecastError as exc:
+            for i, _, key in members:
+                results[i][key] = " ".join(exc.message.split())
+            continue
+        for i, fold, key in members:
+            try:
+                results[i][key] = model.forecast_from(
+                    series[i].id or "", series[i].y, fold.test_origins, spec.horizon, spec.levels
+                )
+            except ForecastError as exc:
+                results[i][key] = " ".join(exc.message.split())
+    return results, shape

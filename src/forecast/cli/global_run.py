@@ -49,12 +49,20 @@ def fit_global(
     with progress_enabled(progress_allowed(quiet)):
         model, outcomes = fit_global_panel(panel, spec, options)
     info = model.info_
-    note(
-        f"global {spec.model}: one network for {len(panel)} series, trained on "
-        f"{info['device']} in {info['train_seconds']:.1f} s ({info['epochs_run']} epochs, "
-        f"{info['samples_per_second']:.0f} samples/s)",
-        quiet,
-    )
+    if "boosters" in info:  # lightgbm / xgboost: one fit here, whatever the --engine
+        note(
+            f"global {spec.model}: one model for {len(panel)} series, fitted in this process "
+            f"(not on the --engine workers) on {info['threads']} thread(s) in "
+            f"{info['train_seconds']:.1f} s ({info['rows']} rows, {info['boosters']} boosters)",
+            quiet,
+        )
+    else:
+        note(
+            f"global {spec.model}: one network for {len(panel)} series, trained on "
+            f"{info['device']} in {info['train_seconds']:.1f} s ({info['epochs_run']} epochs, "
+            f"{info['samples_per_second']:.0f} samples/s)",
+            quiet,
+        )
     if save is not None:
         from forecast.io.modelfile import save_global_model
 
@@ -106,7 +114,7 @@ def predict_global(
     if opts.refit:
         raise UsageError(
             f"--refit on a global model: fit the panel again with 'forecast fit' (the global "
-            f"{model.model} is one network for every series)"
+            f"{model.model} is one model for every series)"
         )
     ids = list(dict.fromkeys(opts.ids)) if opts.ids is not None else list(model.ids_)
     for sid in ids:

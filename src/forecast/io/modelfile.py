@@ -30,6 +30,11 @@ A global neural model's file (one network for every series of a panel,
 window, horizon, period, architecture, training record, ``id_col`` and ``series: [{"id",
 "start", "end", "n", "training"}, ...]``; its arrays are the weights (``weights.*``) and, over
 the series, ``centers``, ``scales``, ``phases``, ``last_windows`` and ``calibration_errors``.
+A global tree model's ``global`` (lightgbm, xgboost; :mod:`forecast.models.trees.model`) holds
+its features, horizon, the series and ``boosters``: per step, the boosters as their libraries'
+own text (LightGBM's ``model_to_string``) or JSON (XGBoost's ``save_raw('json')``), checked by
+:mod:`forecast.models.trees.schema` before a library parses them; its arrays are the series'
+transform parameters, last values and calibration errors.
 """
 
 from __future__ import annotations
@@ -49,11 +54,13 @@ from forecast.errors import ModelFileError, UsageError, printable
 from forecast.io.atomic import atomic_write_bytes
 from forecast.io.jsonable import jsonable
 from forecast.io.modelschema import MAX_HEADER_BYTES, check_entry, check_global, check_top
+from forecast.models.trees import TREE_MODELS
 from forecast.versions import library_versions
 
 if TYPE_CHECKING:
     from forecast.models.base import BaseForecaster
     from forecast.models.neural.global_model import GlobalForecaster
+    from forecast.models.trees.model import TreeForecaster
 
 FORMAT = "forecast-model"
 FORMAT_VERSION = 1
@@ -99,15 +106,16 @@ class LoadedPanel(_FileDefaults):
 
 @dataclass(frozen=True)
 class LoadedGlobal(_FileDefaults):
-    """A global neural model over a panel (one network, every series), and the metadata."""
+    """A global model over a panel (one network or one set of boosted trees, every series),
+    and the metadata."""
 
-    model: GlobalForecaster
+    model: GlobalForecaster | TreeForecaster
     metadata: dict[str, Any]
 
 
 def save_global_model(
     path: str | Path,
-    model: GlobalForecaster,
+    model: GlobalForecaster | TreeForecaster,
     defaults: dict[str, Any] | None = None,
     id_col: str | None = None,
 ) -> Path:
@@ -226,11 +234,15 @@ def load_model_file(path: str | Path) -> LoadedModel | LoadedPanel | LoadedGloba
     return LoadedPanel(models, meta)
 
 
-def _restore_global(state: Any, arrays: dict[str, np.ndarray], label: str) -> GlobalForecaster:
+def _restore_global(
+    state: Any, arrays: dict[str, np.ndarray], label: str
+) -> GlobalForecaster | TreeForecaster:
     from forecast.models.neural.global_model import GlobalForecaster
+    from forecast.models.trees.model import TreeForecaster
 
+    kind = TreeForecaster if state["model"] in TREE_MODELS else GlobalForecaster
     try:
-        return GlobalForecaster.from_state(state, arrays)
+        return kind.from_state(state, arrays)
     except UsageError as exc:
         raise ModelFileError(f"{label} is damaged: {exc.message}") from None
     except (KeyError, TypeError, ValueError, IndexError, RuntimeError) as exc:

@@ -16,9 +16,12 @@ from typing import Any
 import numpy as np
 
 from forecast.errors import ForecastError, ModelFileError, printable
+from forecast.models.trees import TREE_MODELS
 
 MAX_HEADER_BYTES = 100_000_000  # safetensors' own limit on the JSON header
 MAX_INPUT_SIZE = 4096  # network inputs: the value and calendar features
+VALUE_ARRAYS = ("y", "calibration_values", "last_windows", "centers", "tails")  # data units
+SCALE_ARRAYS = ("scales",)  # spreads in data units: positive, within the value limit
 RECURRENT_ARCH = ("hidden_size", "layers", "bidirectional")
 TRANSFORMER_ARCH = ("d_model", "heads", "layers", "ff_size")
 
@@ -96,10 +99,13 @@ def check_entry(
     for key, array in arrays.items():
         if array.dtype.kind == "f" and key.startswith("weights.") and not np.isfinite(array).all():
             raise ModelFileError(f"{label} is damaged: array {key!r} holds non-finite weights")
+    check_magnitudes(arrays, label)
     _as_file_error(label, "", lambda: check_against_data(name, resolved, int(y.size)))
     _check_dates(state, int(y.size), label)
     fitted = state.get("fitted")
     _check_numbers(fitted, label)
+    if name in TREE_MODELS:
+        _check_tree(fitted, arrays, int(y.size), label)
     if isinstance(fitted, Mapping):
         _check_baseline(fitted, int(y.size), label)
     if isinstance(fitted, Mapping) and "architecture" in fitted:
@@ -108,9 +114,61 @@ def check_entry(
     return resolved
 
 
+def _check_tree(fitted: Any, arrays: Mapping[str, np.ndarray], n: int, label: str) -> None:
+    """A per-series tree model's state: the global tree state of its one series (``core``)."""
+    from forecast.models.trees.schema import check_state
+
+    core = fitted.get("core") if isinstance(fitted, Mapping) else None
+    own = {k[len("core.") :]: a for k, a in arrays.items() if k.startswith("core.")}
+    try:
+        if not isinstance(core, Mapping):
+            raise ValueError("its tree state is not an object")
+        check_state(core, own)
+        entries = core["series"]
+        if len(entries) != 1 or entries[0].get("n") != n:
+            raise ValueError(f"its tree state is not of one series of {n} values")
+    except ForecastError as exc:
+        raise ModelFileError(f"{label} is damaged: {exc.message}") from None
+    except ValueError as exc:
+        raise ModelFileError(f"{label} is damaged: {exc}") from None
+
+
+def value_limits() -> tuple[float, float]:
+    """The data's value limit (:data:`forecast.data.values.MAX_MAGNITUDE`, 1e100), for every
+    number of a file in the data's units, and the limit of a derived number (a variance, a
+    coefficient): the square of the widest difference of two values within the first."""
+    from forecast.data.values import MAX_MAGNITUDE
+
+    return MAX_MAGNITUDE, 4 * MAX_MAGNITUDE**2
+
+
+def check_magnitudes(arrays: Mapping[str, np.ndarray], label: str) -> None:
+    """Every float array within the value limits (NaN is checked where it is not allowed):
+    values in the data's units (:data:`VALUE_ARRAYS`, by the last part of their name) and
+    spreads (:data:`SCALE_ARRAYS`, also > 0) within the data's value limit, every other array
+    (parameters, weights) within the derived limit (:func:`value_limits`)."""
+    max_value, max_derived = value_limits()
+    for key, array in arrays.items():
+        if array.dtype.kind != "f" or not array.size:
+            continue
+        base = key.replace("/", ".").rsplit(".", 1)[-1]
+        with np.errstate(invalid="ignore"):
+            largest = float(np.nanmax(np.abs(array))) if not np.isnan(array).all() else 0.0
+        limit = max_value if base in VALUE_ARRAYS + SCALE_ARRAYS else max_derived
+        if largest > limit:
+            raise ModelFileError(
+                f"{label} is damaged: array {key!r} holds {largest:.3g}, beyond the value limit "
+                f"of {limit:g}"
+            )
+        if base in SCALE_ARRAYS and not (array > 0).all():
+            raise ModelFileError(f"{label} is damaged: array {key!r} holds a scale that is not > 0")
+
+
 def _check_numbers(node: Any, label: str) -> None:
-    """Every number of a fitted state finite (a saved file writes NaN as null) and every whole
-    number within 32 bits (no count, lag or order comes near)."""
+    """Every number of a fitted state finite (a saved file writes NaN as null) and within the
+    derived limit (:func:`value_limits`), and every whole number within 32 bits (no count, lag
+    or order comes near)."""
+    _, max_derived = value_limits()
     stack = [node]
     while stack:
         item = stack.pop()
@@ -122,8 +180,11 @@ def _check_numbers(node: Any, label: str) -> None:
             continue
         elif isinstance(item, int) and abs(item) > 2**31:
             raise ModelFileError(f"{label} is damaged: its fitted state holds the number {item}")
-        elif isinstance(item, float) and not math.isfinite(item):
-            raise ModelFileError(f"{label} is damaged: its fitted state holds {item}")
+        elif isinstance(item, float) and not (math.isfinite(item) and abs(item) <= max_derived):
+            raise ModelFileError(
+                f"{label} is damaged: its fitted state holds {item}, not a finite number within "
+                f"{max_derived:g}"
+            )
 
 
 def _check_baseline(fitted: Mapping[str, Any], n: int, label: str) -> None:
@@ -157,14 +218,19 @@ def _check_network_state(
     whole("out_steps", 1, 10_000)
     whole("period", 2, n, optional=True)
     whole("calendar_period", 2, n, optional=True)
+    max_value, _ = value_limits()
     scaler = fitted.get("scaler")
     center: Any = scaler.get("center") if isinstance(scaler, Mapping) else None
     scale: Any = scaler.get("scale") if isinstance(scaler, Mapping) else None
     if not (
-        _is_number(center) and _is_number(scale) and math.isfinite(center) and 0 < scale < 1e300
+        _is_number(center)
+        and _is_number(scale)
+        and abs(center) <= max_value
+        and 0 < scale <= max_value
     ):
         raise ModelFileError(
-            f"{label} is damaged: its scaler {scaler!r} needs a finite center and a positive scale"
+            f"{label} is damaged: its scaler {scaler!r} needs a center and a positive scale "
+            f"within the value limit of {max_value:g}"
         )
     raw_anchor: Any = fitted.get("anchor")
     try:
@@ -310,6 +376,9 @@ def check_global(state: Any, arrays: Mapping[str, np.ndarray], label: str) -> No
         raise ModelFileError(f"{label} is damaged: its global model is not an object")
     name = state.get("model")
     spec = REGISTRY.get(name) if isinstance(name, str) else None
+    if spec is not None and spec.family == "trees":
+        _check_global_trees(state, arrays, label)
+        return
     if spec is None or spec.family != "neural":
         raise ModelFileError(f"{label} holds a global model {name!r} that is not a neural model")
     params = state.get("params")
@@ -352,4 +421,52 @@ def check_global(state: Any, arrays: Mapping[str, np.ndarray], label: str) -> No
         # calibration_errors: NaN marks a lead time a series has no error for
         if key != "calibration_errors" and array.dtype.kind == "f" and not np.isfinite(array).all():
             raise ModelFileError(f"{label} is damaged: array {key!r} holds non-finite values")
+    check_magnitudes(arrays, label)
+    _check_calibration_width(arrays, label)
+    _check_numbers(state.get("training"), label)
+
+
+def _check_calibration_width(arrays: Mapping[str, np.ndarray], label: str) -> None:
+    """A global network's calibration errors are in each series' scaled units; times the
+    largest scale (an interval's half-width in the data's units) they stay within the value
+    limit, as the differences of two values within it do."""
+    errors, scales = arrays.get("calibration_errors"), arrays.get("scales")
+    if not isinstance(errors, np.ndarray) or not isinstance(scales, np.ndarray):
+        return
+    if errors.dtype.kind != "f" or not scales.size or np.isnan(errors).all():
+        return
+    max_value, _ = value_limits()
+    widest = float(np.nanmax(np.abs(errors))) * float(np.max(scales))
+    if not widest <= 2 * max_value:
+        raise ModelFileError(
+            f"{label} is damaged: its calibration errors times its largest scale reach "
+            f"{widest:.3g}, beyond twice the value limit of {max_value:g}"
+        )
+
+
+def _check_global_trees(
+    state: Mapping[str, Any], arrays: Mapping[str, np.ndarray], label: str
+) -> None:
+    """A global tree model's file: the series' dates as a neural one's, then the tree state."""
+    from forecast.models.trees.schema import check_state
+
+    offset = _offset(state.get("freq"), "freq", label)
+    entries = state.get("series")
+    if not isinstance(entries, list) or not entries:
+        raise ModelFileError(f"{label} is damaged: its global model has no series list")
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("id"), str):
+            raise ModelFileError(f"{label} is damaged: series entry {i} has no id")
+        n = entry.get("n")
+        if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 10**10:
+            raise ModelFileError(f"{label} is damaged: series entry {i}'s n {n!r} is not a count")
+        _check_dates(
+            {"freq": offset.freqstr, **entry}, n, f"{label} (series {printable(entry['id'])})"
+        )
+    try:
+        check_state(state, arrays)
+    except ForecastError as exc:
+        raise ModelFileError(f"{label} is damaged: {exc.message}") from None
+    except ValueError as exc:
+        raise ModelFileError(f"{label} is damaged: {exc}") from None
     _check_numbers(state.get("training"), label)

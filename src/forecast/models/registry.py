@@ -104,7 +104,7 @@ class Param:
         items = raw if isinstance(raw, (list, tuple)) else str(raw).replace(" ", "").split(",")
         if self.kind == "names":
             names = tuple(str(v).strip() for v in items)
-            if not names or not all(names):
+            if (not names and self.default != ()) or not all(names):  # () when that's the default
                 raise ValueError
             return names
         values = tuple(_int(v) for v in items)
@@ -134,10 +134,13 @@ class ModelSpec:
     """A registered model: name, family, one-line summary, factory path and parameters."""
 
     name: str
-    family: Literal["baseline", "arima", "smoothing", "decomposition", "ensemble", "neural"]
+    family: Literal[
+        "baseline", "arima", "smoothing", "decomposition", "ensemble", "neural", "trees"
+    ]
     summary: str
     target: str  # "module:Class"
     params: tuple[Param, ...] = ()
+    check: str = ""  # "module:function(name, values)": checks across parameters (light import)
 
     def factory(self) -> type[BaseForecaster]:
         module, _, cls = self.target.partition(":")
@@ -158,6 +161,9 @@ class ModelSpec:
         from forecast.models.limits import check_against_data
 
         check_against_data(self.name, values, None)  # the limits that need no data, now
+        if self.check:
+            module, _, function = self.check.partition(":")
+            getattr(importlib.import_module(module), function)(self.name, values)
         return values
 
     def create(self, raw: Mapping[str, Any] | None = None) -> BaseForecaster:
@@ -601,6 +607,157 @@ def _neural_specs() -> list[ModelSpec]:
     return specs
 
 
+def _tree_params(booster: tuple[Param, ...]) -> tuple[Param, ...]:
+    """Features, target transforms and strategy (shared by lightgbm and xgboost), then the
+    booster's own parameters (``booster``), threads and seed."""
+    return (
+        Param(
+            "lags",
+            "ints",
+            (),
+            "lags of the target, e.g. 1,2,12 (default: 1..min(m, 12) and m, 2m with a period m, "
+            "1..6 without; lags above a third of the data left out)",
+            minimum=1,
+            maximum=100_000,
+        ),
+        Param(
+            "rolling",
+            "names",
+            (),
+            "rolling statistics over the lagged values, STAT:WINDOW with STAT mean, std, min "
+            "or max, e.g. mean:12,std:12 (default: none)",
+        ),
+        Param("expanding", "bool", False, "the mean of every past value (expanding mean)"),
+        Param(
+            "calendar",
+            "bool",
+            True,
+            "calendar fields of the frequency (month, quarter, week, day of week, hour, minute)",
+        ),
+        Param("series_id", "bool", False, "the series as a categorical feature (global model)"),
+        PERIOD,
+        Param(
+            "transform",
+            "choice",
+            "none",
+            "power transform of the target per series: log1p or boxcox (lambda by maximum "
+            "likelihood on the training values)",
+            choices=("none", "log1p", "boxcox"),
+        ),
+        Param(
+            "diff",
+            "ints",
+            (),
+            "differences of the target, in order: 1 first, 12 seasonal, 1,12 both",
+            minimum=1,
+            maximum=10_000,
+        ),
+        Param(
+            "scaler",
+            "choice",
+            "standard",
+            "per-series scaling of the target, fitted on the training values",
+            choices=("none", "standard", "robust"),
+        ),
+        Param(
+            "strategy",
+            "choice",
+            "recursive",
+            "recursive: one-step model fed back; direct: one model per step ahead",
+            choices=("recursive", "direct"),
+        ),
+        Param(
+            "horizon",
+            "int?",
+            None,
+            "steps the direct models and the conformal intervals cover (default: the fit's "
+            "--horizon on a panel, else one period, at least 12)",
+            minimum=1,
+            maximum=10_000,
+        ),
+        Param(
+            "objective",
+            "choice",
+            "l2",
+            "training loss; quantile: a model per interval bound (the median is the forecast)",
+            choices=("l2", "l1", "huber", "quantile"),
+        ),
+        Param(
+            "quantile_levels",
+            "ints",
+            (),
+            "objective=quantile: the interval levels (percent) trained for (default: the fit's "
+            "--level on a panel, else 80,95)",
+            minimum=1,
+            maximum=99,
+        ),
+        Param("n_estimators", "int", 100, "boosting rounds", minimum=1, maximum=100_000),
+        Param("learning_rate", "float", 0.1, "shrinkage per round", minimum=1e-6, maximum=1),
+        *booster,
+        Param("subsample", "float", 1.0, "fraction of rows per tree", minimum=1e-3, maximum=1),
+        Param("colsample", "float", 1.0, "fraction of features per tree", minimum=1e-3, maximum=1),
+        Param(
+            "threads",
+            "int?",
+            None,
+            "training threads (default: --threads, else 1: bit-identical runs)",
+            minimum=1,
+            maximum=1024,
+        ),
+        Param(
+            "seed",
+            "int",
+            0,
+            "random seed (bagging, column sampling)",
+            minimum=0,
+            maximum=2**31 - 1,
+        ),
+    )
+
+
+def _tree_specs() -> list[ModelSpec]:
+    """LightGBM and XGBoost on lag features: one model over a panel (models.trees)."""
+    check = "forecast.models.trees.features:check_params"
+    return [
+        ModelSpec(
+            "lightgbm",
+            "trees",
+            "LightGBM on lag features: one global model over a panel, recursive or direct",
+            "forecast.models.trees.single:LightGbm",
+            _tree_params(
+                (
+                    Param("num_leaves", "int", 31, "leaves per tree", minimum=2, maximum=131_072),
+                    Param(
+                        "max_depth",
+                        "int?",
+                        None,
+                        "tree depth (default: no limit)",
+                        minimum=1,
+                        maximum=64,
+                    ),
+                    Param("min_child_samples", "int", 20, "fewest rows in a leaf", minimum=1),
+                    Param("reg_lambda", "float", 0.0, "L2 penalty on leaf values", minimum=0),
+                )
+            ),
+            check,
+        ),
+        ModelSpec(
+            "xgboost",
+            "trees",
+            "XGBoost on lag features: one global model over a panel, recursive or direct",
+            "forecast.models.trees.single:XgBoost",
+            _tree_params(
+                (
+                    Param("max_depth", "int", 6, "tree depth", minimum=1, maximum=64),
+                    Param("min_child_weight", "float", 1.0, "least hessian in a leaf", minimum=0),
+                    Param("reg_lambda", "float", 1.0, "L2 penalty on leaf values", minimum=0),
+                )
+            ),
+            check,
+        ),
+    ]
+
+
 REGISTRY: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in [
@@ -629,6 +786,7 @@ REGISTRY: dict[str, ModelSpec] = {
         *_arima_specs(),
         *_smoothing_specs(),
         *_neural_specs(),
+        *_tree_specs(),
     ]
 }
 

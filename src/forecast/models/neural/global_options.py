@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from forecast.errors import UsageError
+from forecast.models.trees import TREE_MODELS  # boosted trees are global models too
 
 GLOBAL_MODELS = ("rnn", "lstm", "gru", "transformer")
 MAX_EMBEDDING = 1024  # series_embedding: learned values per series
@@ -22,7 +23,7 @@ class GlobalOptions:
     deterministic: bool = False
 
     def applies(self, model: str, n_series: int) -> bool:
-        if model not in GLOBAL_MODELS:
+        if model not in GLOBAL_MODELS + TREE_MODELS:
             return False
         return n_series > 1 if self.enabled is None else self.enabled
 
@@ -35,6 +36,9 @@ def split_options(
     enabled_raw = params.pop("global", None)
     embedding_raw = params.pop("series_embedding", None)
     given = [k for k, v in (("global", enabled_raw), ("series_embedding", embedding_raw)) if v]
+    if model in TREE_MODELS:  # global=..., and --deterministic is their only way anyway
+        given = [k for k in given if k != "global"]
+        deterministic = False
     if model not in GLOBAL_MODELS and (given or deterministic):
         what = f"--param {given[0]}" if given else "--deterministic"
         raise UsageError(
