@@ -23,13 +23,17 @@ after which the old tree is removed. What a reader of ``NAME`` sees:
 * after the second rename: the new directory, complete.
 
 A reader that has listed ``NAME`` before the swap and opens its files after it may get files of
-the new run; comparing the device and inode of a marker file (``_SUCCESS``) before and after
-reading tells (the new marker is created while the old one still exists, so they differ).
-SIGTERM, SIGHUP and SIGINT arriving during the two renames are held until both are done. The
-temporary sibling is removed on an error, Ctrl-C, SIGTERM and SIGHUP; siblings left by a process
-that no longer runs (SIGKILL, a power cut, including a kill between the two renames) are removed
-by the next write to the same directory. ``NAME`` must not be a mount point, and the folder
-holding it must be writable. A symbolic link ``NAME`` is written through to its target.
+the new run; comparing a marker file's (``_SUCCESS``) device, inode and modification time
+before and after reading tells (the new marker is made while the old one exists, so its inode
+differs).
+
+SIGTERM, SIGHUP and SIGINT arriving during the two renames (in the main thread) are acted on
+once both are done. The temporary sibling is removed on an error, Ctrl-C, SIGTERM and SIGHUP;
+siblings left by a process that no longer runs (SIGKILL, a power cut, including a kill between
+the two renames), and any older than a day, are removed by the next write to the same directory.
+Two writers into one ``NAME`` at once: every state is a complete tree, the last to finish wins.
+``NAME`` must not be a mount point, and the folder holding it must be writable. A symbolic link
+``NAME`` is written through to its target.
 """
 
 from __future__ import annotations
