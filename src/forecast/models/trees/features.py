@@ -177,7 +177,8 @@ def calendar_values(index: pd.DatetimeIndex, fields: Sequence[str]) -> np.ndarra
         if field == "week":
             out[:, j] = index.isocalendar().week.to_numpy(dtype=np.float64)
         else:
-            out[:, j] = np.asarray(getattr(index, field), dtype=np.float64)
+            name = "day_of_week" if field == "dayofweek" else field
+            out[:, j] = np.asarray(getattr(index, name), dtype=np.float64)
     return out
 
 

@@ -34,6 +34,7 @@ class Rows:
 
     X: np.ndarray  # [R, F]
     series: np.ndarray  # [R] the series of each row
+    origins: np.ndarray  # [R] its origin, a position in its series
     targets: list[np.ndarray]  # per step h = 1..H: [R] z[t + h], NaN where not a target
 
     def count(self, step: int) -> int:
@@ -114,7 +115,8 @@ def build_rows(
     for h in range(1, steps + 1):
         where = np.minimum(at + h, max(z_all.size - 1, 0))
         targets.append(np.where(hit_all[h - 1], z_all[where] if at.size else at, np.nan))
-    return Rows(X, np.concatenate(series) if series else at, targets)
+    local = at - bounds[:-1][np.concatenate(series)] if series else at
+    return Rows(X, np.concatenate(series) if series else at, local, targets)
 
 
 def train_boosters(
