@@ -1,0 +1,160 @@
+"""Reaching an optimum that does not depend on the machine: polishing, and the data's scale.
+
+Why a fit moved in its 4th digit between CPUs. scipy's L-BFGS-B runs its own linear algebra on
+the BLAS that OpenBLAS picks for the CPU (SkylakeX, Haswell, Sandybridge... kernels round
+differently), so two machines follow two paths that part at the 1e-16 level. A path stops at
+the first iteration that improves the objective by less than ``factr`` machine epsilons
+(statsmodels' fits: the default factr 1e7, a 2e-9 relative improvement) or when the
+forward-difference gradient falls under ``pgtol`` (1e-5). On a flat likelihood such a stop
+lies 1e-4 (relative) from the optimum, in a different place on each path: ETS(M,A,M) on
+AirPassengers gave alpha 0.74102 on one kernel and 0.74111 on another.
+
+:func:`polish` restarts L-BFGS-B from where the first fit stopped, with central-difference
+gradients (error ~ eps^(2/3) instead of eps^(1/2): steps of eps^(1/3) ~ 6e-6 relative),
+stopping only when an iteration improves the objective by no more than its rounding
+(``ftol`` 1e-15) or the projected gradient is below ``gtol``, and restarts it (fresh
+curvature memory) until a round no longer improves it. What is then left is the optimum's
+own conditioning: a parameter moves by about ``gradient error / curvature`` along its
+direction, 1e-9 on a well-posed likelihood.
+
+:func:`data_scale` is the power of two nearest a series' typical magnitude: dividing by it is
+exact, so a model fitted on ``y / scale`` (all of whose parameters are then of order one, where
+the optimisers' absolute steps and tolerances belong) gives the same fit for ``y`` and for
+``c * y``, up to the rounding of ``c * y`` itself.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+FTOL = 1e-15  # relative improvement of one iteration at which L-BFGS-B stops (rounding level)
+GTOL = 1e-9  # projected-gradient size at which it stops (central differences reach ~1e-10)
+ROUNDS = 4  # L-BFGS-B runs at most, each from where the previous one stopped
+MAXITER = 300  # iterations per round
+
+Bounds = Sequence[tuple[float | None, float | None]]
+
+
+@dataclass(frozen=True)
+class Polished:
+    """Where the polish ended: the point, its objective, the work done and the gradient."""
+
+    x: np.ndarray
+    fun: float
+    rounds: int
+    evaluations: int
+    gradient: float  # largest projected-gradient component at x (central differences)
+    message: str
+
+
+def polish(
+    fn: Callable[[np.ndarray], float],
+    x0: np.ndarray,
+    bounds: Bounds | None = None,
+    *,
+    gtol: float = GTOL,
+    rounds: int = ROUNDS,
+    maxiter: int = MAXITER,
+    deadline: float | None = None,
+) -> Polished:
+    """Minimise ``fn`` from ``x0`` (a near-optimum) to the precision of its rounding.
+
+    L-BFGS-B with central-difference gradients (one-sided near a bound), restarted from its
+    own end point while a round still improves ``fn`` (module docstring). The objective never
+    increases: the result is ``x0`` itself when nothing improves on it.
+
+    Parameters
+    ----------
+    fn : callable
+        The objective, ``fn(x) -> float``.
+    x0 : ndarray
+        The start, [k]; clipped into ``bounds``.
+    bounds : sequence of (low, high) or None
+        Per-coordinate bounds (None: unbounded side).
+    gtol : float
+        Projected-gradient size at which a round stops.
+    rounds : int
+        At most this many L-BFGS-B runs.
+    maxiter : int
+        Iterations per run.
+    deadline : float or None
+        A ``time.perf_counter()`` value: no round starts after it, and a round stops after
+        the first iteration that ends past it.
+
+    Returns
+    -------
+    Polished
+    """
+    from scipy.optimize import minimize
+
+    x = np.asarray(x0, dtype="float64").copy()
+    if bounds is not None:
+        low = np.array([-np.inf if b[0] is None else b[0] for b in bounds])
+        high = np.array([np.inf if b[1] is None else b[1] for b in bounds])
+        x = np.clip(x, low, high)
+    best = float(fn(x))
+    evaluations, done, message, gradient = 1, 0, "nothing to polish", math.inf
+    if x.size == 0 or not math.isfinite(best):
+        return Polished(x, best, 0, evaluations, gradient, message)
+
+    def stop(intermediate_result: object) -> None:
+        if deadline is not None and time.perf_counter() > deadline:
+            raise StopIteration
+
+    for _ in range(rounds):
+        if deadline is not None and time.perf_counter() > deadline:
+            message = "stopped at the time limit"
+            break
+        done += 1
+        res = minimize(
+            fn,
+            x,
+            jac="3-point",
+            method="L-BFGS-B",
+            bounds=bounds,
+            callback=stop if deadline is not None else None,
+            options={"ftol": FTOL, "gtol": gtol, "maxiter": maxiter},
+        )
+        evaluations += int(res.nfev)
+        message = str(res.message)
+        gradient = _projected(res.x, np.asarray(res.jac, dtype="float64"), bounds)
+        improvement = best - float(res.fun)
+        if float(res.fun) <= best:
+            x, best = np.asarray(res.x, dtype="float64"), float(res.fun)
+        if gradient <= gtol or not improvement > FTOL * max(1.0, abs(best)):
+            break
+    return Polished(x, best, done, evaluations, gradient, message)
+
+
+def _projected(x: np.ndarray, grad: np.ndarray, bounds: Bounds | None) -> float:
+    """The largest component of the gradient projected on the feasible box: zero where a
+    coordinate sits on a bound that the gradient pushes it against."""
+    if not grad.size:
+        return 0.0
+    g = grad.copy()
+    if bounds is not None:
+        for i, (low, high) in enumerate(bounds):
+            if low is not None and x[i] <= low and g[i] > 0:
+                g[i] = 0.0
+            if high is not None and x[i] >= high and g[i] < 0:
+                g[i] = 0.0
+    return float(np.max(np.abs(g))) if np.isfinite(g).all() else math.inf
+
+
+def data_scale(y: np.ndarray) -> float:
+    """The power of two nearest the root mean square of the finite values of ``y`` (1 when
+    there are none or they are all zero): ``y / data_scale(y)`` is exact and of order one."""
+    values = np.asarray(y, dtype="float64")
+    values = values[np.isfinite(values)]
+    if not values.size:
+        return 1.0
+    peak = float(np.max(np.abs(values)))
+    if not peak > 0:
+        return 1.0
+    rms = peak * math.sqrt(float(np.mean((values / peak) ** 2)))  # no overflow near 1e300
+    return math.ldexp(1.0, round(math.log2(rms)))
