@@ -57,10 +57,8 @@ def _snapshot(root: Path) -> dict[str, str]:
     return found
 
 
-def _run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [FORECAST, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300
-    )
+def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([FORECAST, *map(str, args)], capture_output=True, text=True, timeout=300)
 
 
 def _errors(stderr: str) -> list[str]:
@@ -245,7 +243,7 @@ def test_predict_may_still_save_over_its_own_model_file(tmp_path: Path, model_fi
     assert _run("predict", model, "-q", "--format", "csv").stdout == result.stdout
 
 
-def test_two_outputs_on_one_path_are_refused(tmp_path: Path) -> None:
+def test_an_output_inside_another_output_is_refused(tmp_path: Path) -> None:
     files = _inputs(tmp_path / "in")
     out = tmp_path / "out"
     out.mkdir()  # the model file would be written inside the forecasts' directory
@@ -270,7 +268,7 @@ def test_a_folder_of_other_files_is_not_replaced(tmp_path: Path) -> None:
 
 # How DATA is given: the file itself, a symbolic link to it, or the path through a linked folder.
 VIA = ["direct", "symlink", "linked-folder"]
-# Where the output goes, relative to the real input; the second item says whether it overlaps.
+# Where the output goes, relative to the real input, and whether that overlaps the input.
 WHERE: dict[str, bool] = {
     "same": True,  # the input's own path
     "symlink": True,  # a link (elsewhere) to the input
