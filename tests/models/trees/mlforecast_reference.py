@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import pandas as pd
 from lightgbm import LGBMRegressor
@@ -21,7 +22,7 @@ ROLLING = {"mean": RollingMean, "std": RollingStd, "min": RollingMin, "max": Rol
 
 
 def main(panel: str, config_path: str, out: str) -> None:
-    config = json.loads(open(config_path).read())
+    config = json.loads(Path(config_path).read_text())
     frame = pd.read_csv(panel, parse_dates=["ds"])
     transforms = [ROLLING[stat](window_size=w) for stat, w in config["rolling"]]
     if config["expanding"]:
