@@ -26,6 +26,9 @@ from forecast.errors import UsageError
 from forecast.models.base import level_label
 
 
+MAX_CI_REPS = 100_000  # bootstrap replicates of a loss series (--ci-reps)
+
+
 @dataclass(frozen=True)
 class IntervalSettings:
     method: Literal["stationary", "circular"] = "stationary"
@@ -33,6 +36,12 @@ class IntervalSettings:
     level: float = 95.0
     reps: int = 999
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.reps, bool) or not 1 <= self.reps <= MAX_CI_REPS:
+            raise UsageError(
+                f"--ci-reps must be between 1 and {MAX_CI_REPS:,}, got {self.reps!r}; ask for fewer"
+            )
 
 
 @dataclass(frozen=True)

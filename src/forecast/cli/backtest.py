@@ -186,6 +186,7 @@ def backtest(
         BacktestSpec,
         BootstrapSpec,
         run_backtest,
+        check_reps,
         run_bootstrap_backtest,
     )
     from forecast.backtest.uncertainty import CompareSettings, IntervalSettings, assess
@@ -251,6 +252,8 @@ def backtest(
     if dm_power not in (1, 2):
         raise UsageError(f"--dm-power must be 1 or 2, got {dm_power}")
     ci_settings = (
+    if scheme is SchemeChoice.bootstrap:
+        check_reps(reps)  # before any work
         IntervalSettings(ci_method.value, ci_interval.value, ci_level, ci_reps, seed)
         if ci
         else None
@@ -453,7 +456,9 @@ class PanelReporting:
             names = ", ".join(nowhere)
             error(f"{names} failed on every series; the reasons are in the warnings above")
         if failures or nowhere:
-            raise typer.Exit(1)
+            from forecast.cli.render import exit_failed
+
+            exit_failed(failures, quiet)
 
 
 def _reads_parts(

@@ -282,4 +282,6 @@ def summarise_panel(
         quiet=quiet,
     )
     if failures:
-        raise typer.Exit(1)
+        from forecast.cli.render import exit_failed
+
+        exit_failed(failures, quiet)

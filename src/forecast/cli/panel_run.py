@@ -6,8 +6,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import typer
-
 from forecast.types import FormatChoice
 
 if TYPE_CHECKING:
@@ -94,7 +92,9 @@ def stream_outcomes(
         save_panel_model(save, model_name, kept, id_col, defaults)
         message(f"wrote {save} ({len(kept)} series)", quiet)
     if failures:
-        raise typer.Exit(1)
+        from forecast.cli.render import exit_failed
+
+        exit_failed(failures, quiet)
 
 
 def _print_summary(summary: dict[str, Any], fmt: FormatChoice) -> None:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from forecast.errors import printable
 
@@ -32,12 +32,27 @@ def progress_allowed(quiet: bool = False) -> bool:
 
 
 def stdout_console(quiet: bool = False) -> Console:
-    """A rich console for results: styled on a terminal, plain text (no markup) elsewhere."""
+    """A rich console for results: styled on a terminal, plain text elsewhere. Text from the
+    data (ids, labels) is never read as markup, and its control characters are escaped
+    (``\x1b``) as messages' are: a string cell before the table is laid out, anything else as
+    it is printed."""
     from rich.console import Console
 
+    class EscapingConsole(Console):
+        def render_str(self, text: str, **kwargs: Any) -> Any:
+            return super().render_str(_escaped(text), **kwargs)
+
+        def render(self, renderable: Any, options: Any = None) -> Any:
+            for segment in super().render(renderable, options):
+                if segment.control or segment.text.isprintable() or segment.text == "\n":
+                    yield segment
+                else:
+                    yield segment._replace(text=_escaped(segment.text))
+
     styled = colour_allowed(quiet)
-    console = Console(
+    console = EscapingConsole(
         file=sys.stdout,
+        markup=False,
         force_terminal=styled,
         no_color=not styled,
         highlight=False,
@@ -47,6 +62,11 @@ def stdout_console(quiet: bool = False) -> Console:
     )
     console.on_broken_pipe = _closed_pipe  # type: ignore[method-assign]  # rich exits 1
     return console
+
+
+def _escaped(text: str) -> str:
+    """``printable`` line by line: newlines are the layout's own."""
+    return text if text.isprintable() else "\n".join(map(printable, text.split("\n")))
 
 
 def _closed_pipe() -> None:
@@ -84,6 +104,26 @@ def note_all(notes: Iterable[str], quiet: bool = False) -> None:
 
 def error(text: str) -> None:
     sys.stderr.write(f"error: {printable(' '.join(text.split()))}\n")
+
+
+QUIET_SHOWN = 5  # ids named in --quiet's one line about the series that failed
+
+
+def exit_failed(failures: Iterable[Mapping[str, Any]], quiet: bool) -> NoReturn:
+    """Exit 1 because series failed or were left out. Each was a ``warning:`` line already; under
+    ``--quiet`` those were silenced, so one ``error:`` line names the first few and the count."""
+    import typer
+
+    if quiet:
+        ids = list(dict.fromkeys(str(f["id"]) for f in failures if f.get("id") is not None))
+        shown = ", ".join(repr(i) for i in ids[:QUIET_SHOWN])
+        more = f" and {len(ids) - QUIET_SHOWN} more" if len(ids) > QUIET_SHOWN else ""
+        if ids:
+            error(
+                f"{len(ids)} series failed or were left out: {shown}{more}; rerun without -q "
+                "for the reasons (--format json lists them under failures)"
+            )
+    raise typer.Exit(1)
 
 
 def write_stdout(text: str) -> None:

@@ -59,7 +59,11 @@ def _choose(
     """The columns, chosen on the first rows of only those that may play a part (from the
     schema); a refusal is worded on every column, as CSV's."""
     options = (time_col, value_col, id_col, wide, single)
-    few = None if wide else candidate_columns(dataset.schema, time_col, value_col, id_col, single)
+    nested = _nested(dataset.schema, source, options)
+    plain = [str(n) for n in dataset.schema.names if n not in nested]
+    few = None
+    if not wide:
+        few = candidate_columns(dataset.schema, time_col, value_col, id_col, single, nested)
     if few is not None:
         try:
             chosen = choose_frame_columns(_head(dataset, few), source, *options)
@@ -71,7 +75,25 @@ def _choose(
             value_col is not None or chosen[0].value.strip().lower() in VALUE_NAMES
         ):
             return chosen
-    return choose_frame_columns(_head(dataset), source, *options)
+    return choose_frame_columns(_head(dataset, plain if nested else None), source, *options)
+
+
+def _nested(schema: Any, source: str, options: tuple[Any, ...]) -> set[str]:
+    """The columns of lists, structs or maps, left out of the choice; one that is named, or
+    named like a time, value or id column (or any in ``--wide``), is refused, with its type."""
+    import pyarrow as pa
+
+    time_col, value_col, id_col, wide, _ = options
+    nested = {str(f.name): str(f.type) for f in schema if pa.types.is_nested(f.type)}
+    for name, kind in nested.items():
+        lower = name.strip().lower()
+        named = name in (time_col, value_col, id_col) or lower in (*VALUE_NAMES, *ID_NAMES)
+        if wide or named or lower in YEAR_NAMES or any(h in lower for h in TIME_HINTS):
+            raise InputError(
+                f"{source}: column {name!r} holds {kind} values, not numbers, text or "
+                "timestamps; a time, value or id column needs one value per row (flatten it)"
+            )
+    return set(nested)
 
 
 def candidate_columns(
@@ -80,17 +102,19 @@ def candidate_columns(
     value_col: str | None,
     id_col: str | None,
     single: bool,
+    nested: set[str],
 ) -> list[str] | None:
     """The columns whose first rows can change the choice of the time, value and id columns
     (see :mod:`forecast.data.columns`), or None for all of them. A numeric column (typed so in
     the schema) is left out unless it is named, may be a year or Unix time by its name, an id
     by its name, or the value (when ``--value-col`` is not given: the ones named y, target or
-    value if there are any, else every numeric column)."""
+    value if there are any, else every numeric column). ``nested`` columns are left out."""
     import pyarrow as pa
 
     names = [str(n) for n in schema.names]
     if len(set(names)) != len(names):
         return None
+    names = [n for n in names if n not in nested]
     kinds = (pa.types.is_integer, pa.types.is_floating, pa.types.is_decimal)
     numeric = {str(f.name) for f in schema if any(kind(f.type) for kind in kinds)}
     given = {time_col, value_col, id_col}

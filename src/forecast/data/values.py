@@ -71,7 +71,7 @@ def epoch_format(values: pd.Series) -> str | None:
     (milliseconds) in the range of plausible dates, else None."""
     numbers = pd.to_numeric(values.dropna().astype(str).str.strip(), errors="coerce")
     if numbers.empty or numbers.isna().any() or (numbers % 1 != 0).any():
-        return None
+        return None  # (a fraction below a float's resolution is refused when the rows are read)
     for name, (low, high) in _EPOCH_RANGES.items():
         if ((numbers >= low) & (numbers < high)).all():
             return name
@@ -136,6 +136,15 @@ def parse_timestamps(
         return _epoch_stamps(raw, empty, time_format, tcol, line, collect)
     text = raw.astype(str).where(~empty, "")
     time_format = time_format or _guess_time_format(text.iloc[:SAMPLE_ROWS].str.strip())
+    if time_format is None or "%f" in time_format:  # pandas keeps nanoseconds, drops the rest
+        _refuse_rows(
+            text.str.contains(_FINER_THAN_NS, regex=True).to_numpy(dtype=bool) & ~empty,
+            lambda i: (
+                f"line {line(i)}: timestamp {text.iloc[i].strip()!r} in column '{tcol}' is finer "
+                "than a nanosecond (off its grid by less than 1 ns); round it to nanoseconds"
+            ),
+            collect,
+        )
     stamps = _to_datetime(text, time_format, notes)
     if stamps is None or stamps.isna().any():  # surrounding spaces, or formats that vary
         text = text.str.strip()
@@ -168,8 +177,10 @@ def _epoch_stamps(
     collect: list[RowProblems] | None,
 ) -> pd.DatetimeIndex:
     """Unix timestamps (``epoch``: seconds, ``epoch_ms``: milliseconds) as naive UTC times."""
-    numbers = pd.to_numeric(raw.astype(str).str.strip().where(~empty), errors="coerce")
-    bad = (numbers.isna() | (numbers % 1 != 0)).to_numpy() & ~empty
+    text = raw.astype(str).str.strip().where(~empty)
+    numbers = pd.to_numeric(text, errors="coerce")
+    # a fraction below a float's resolution (1e9 s carries ~1e-7 s) parses as whole: read the text
+    bad = (numbers.isna() | (numbers % 1 != 0) | _fraction(text)).to_numpy() & ~empty
     words = "seconds" if time_format == "epoch" else "milliseconds"
     _refuse_rows(
         bad,
@@ -183,6 +194,18 @@ def _epoch_stamps(
     unit: Literal["s", "ms"] = "s" if time_format == "epoch" else "ms"
     stamps = pd.to_datetime(whole, unit=unit, errors="coerce")
     return pd.DatetimeIndex(stamps)
+
+
+# a fraction of a second with a non-zero digit after the ninth (pandas truncates to nanoseconds)
+_FINER_THAN_NS = r"[.,]\d{9}\d*[1-9]"
+
+
+def _fraction(text: pd.Series) -> pd.Series:
+    """Whether each number's text has a non-zero fractional digit (no exponent: ``1.5e9`` is
+    left to the float); a float of 1e9 cannot hold 1e-8, so its ``% 1`` would say whole."""
+    text = text.fillna("")
+    digits = text.str.contains(r"\.\d*[1-9]", regex=True)
+    return digits & ~text.str.contains("[eE]", regex=True)
 
 
 def day_month_swapped(raw: pd.Series, time_format: str | None) -> str | None:

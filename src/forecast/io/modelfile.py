@@ -222,6 +222,8 @@ def load_model_file(path: str | Path) -> LoadedModel | LoadedPanel | LoadedGloba
     entries = panel.get("series") if isinstance(panel, dict) else None
     if not isinstance(entries, list):
         raise ModelFileError(f"{label} is damaged: its panel has no series list")
+    if not entries:
+        raise ModelFileError(f"{label} is damaged: the model file has no series; refit the model")
     models = []
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
