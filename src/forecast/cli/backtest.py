@@ -185,8 +185,8 @@ def backtest(
     from forecast.backtest.runner import (
         BacktestSpec,
         BootstrapSpec,
-        run_backtest,
         check_reps,
+        run_backtest,
         run_bootstrap_backtest,
     )
     from forecast.backtest.uncertainty import CompareSettings, IntervalSettings, assess
@@ -251,9 +251,9 @@ def backtest(
     )
     if dm_power not in (1, 2):
         raise UsageError(f"--dm-power must be 1 or 2, got {dm_power}")
-    ci_settings = (
     if scheme is SchemeChoice.bootstrap:
         check_reps(reps)  # before any work
+    ci_settings = (
         IntervalSettings(ci_method.value, ci_interval.value, ci_level, ci_reps, seed)
         if ci
         else None
