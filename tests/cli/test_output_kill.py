@@ -25,7 +25,9 @@ pytestmark = pytest.mark.slow
 
 FORECAST = str(Path(sys.executable).parent / "forecast")
 SERIES = 1500  # about two seconds of fitting and writing parts on this machine
-KILL_AT = (0.15, 0.35, 0.5, 0.65, 0.8, 0.9, 0.97)  # fractions of a full run's wall time
+# when each rerun is killed: None while it still reads the data, else this fraction of the
+# writing phase (from its folder beside DIR appearing to the end of a full run)
+KILL_AT = (None, 0.0, 0.25, 0.5, 0.75, 0.9, 0.99)
 
 
 def _fit(data: Path, out: Path, horizon: int) -> list[str]:
@@ -45,37 +47,68 @@ def _leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.parent.iterdir() if p.name.startswith(f".{folder.name}."))
 
 
+def _own_folder(run: subprocess.Popen[bytes], out: Path) -> bool:
+    return any(n.startswith(f".{out.name}.new.{run.pid}.") for n in _leftovers(out))
+
+
+def _timed(args: list[str], out: Path) -> tuple[float, float]:
+    """A full run: seconds until its folder beside DIR appears (a third of the run if none
+    does), and until it ends."""
+    start = time.monotonic()
+    run = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    appeared = None
+    while run.poll() is None:
+        if appeared is None and _own_folder(run, out):
+            appeared = time.monotonic() - start
+        time.sleep(0.005)
+    total = time.monotonic() - start
+    assert run.returncode == 0
+    return (total / 3 if appeared is None else appeared), total
+
+
+def _kill_at(
+    args: list[str], out: Path, fraction: float | None, phases: tuple[float, float]
+) -> bool:
+    """Start a rerun and SIGKILL it at the moment ``fraction`` names (see KILL_AT); whether
+    its folder beside DIR was left (the kill landed while it wrote)."""
+    appeared, total = phases
+    start = time.monotonic()
+    run = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if fraction is None:
+        time.sleep(0.5 * appeared)
+    else:
+        while not _own_folder(run, out) and run.poll() is None:
+            if time.monotonic() - start > 3 * appeared:
+                break
+            time.sleep(0.002)
+        time.sleep(fraction * (total - appeared))
+    run.send_signal(signal.SIGKILL)
+    run.wait(timeout=60)
+    return _own_folder(run, out)
+
+
 def test_kill_9_during_a_rerun_keeps_a_complete_output(tmp_path: Path) -> None:
     data = tmp_path / "panel.csv"
     make_panel(24, SERIES, min_n=30, max_n=40).to_csv(data, index=False)
     out = tmp_path / "out"
-    fresh = tmp_path / "fresh"
-    started = time.monotonic()
-    assert subprocess.run(_fit(data, out, 2), capture_output=True).returncode == 0
-    full_run = time.monotonic() - started
+    phases = _timed(_fit(data, out, 2), out)
     old = _table(out)
-    assert subprocess.run(_fit(data, fresh, 3), capture_output=True).returncode == 0
-    new = _table(fresh)
-    assert len(old) == 2 * SERIES and len(new) == 3 * SERIES
+    seen: list[pd.DataFrame] = []
     mid_write = 0
     for fraction in KILL_AT:
-        run = subprocess.Popen(_fit(data, out, 3), stderr=subprocess.DEVNULL)
-        time.sleep(fraction * full_run)
-        run.send_signal(signal.SIGKILL)
-        run.wait(timeout=60)
-        left = _leftovers(out)
-        mid_write += any(".new." in name for name in left)
-        if not out.exists():  # killed between the two renames (the documented window): the
-            # new complete result waits beside DIR, the old one too
-            assert [n for n in left if ".old." in n], left
-            continue
-        seen = _table(out)
-        assert seen.equals(old) or seen.equals(new), fraction
-        old = seen  # a kill after the swap leaves the new result: later kills keep it
-    assert mid_write >= 2  # most kills landed while the parts were being written
+        mid_write += _kill_at(_fit(data, out, 3), out, fraction, phases)
+        if out.exists():
+            seen.append(_table(out))
+        else:  # killed between the two renames (the documented window): the new complete
+            # result waits beside DIR, the old one too
+            assert [n for n in _leftovers(out) if ".old." in n], _leftovers(out)
     done = subprocess.run(_fit(data, out, 3), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert _table(out).equals(new)
+    new = _table(out)
+    assert len(old) == 2 * SERIES and len(new) == 3 * SERIES
+    kinds = ["old" if t.equals(old) else "new" if t.equals(new) else "other" for t in seen]
+    assert "other" not in kinds and kinds == sorted(kinds, reverse=True), kinds  # old, then new
+    assert mid_write >= 3  # most kills landed while the parts were being written
     assert _leftovers(out) == []
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh", "out", "panel.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "panel.csv"]
     assert not [n for n in os.listdir(out) if n.startswith(".")]
