@@ -53,7 +53,8 @@ def fit_global(
         note(
             f"global {spec.model}: one model for {len(panel)} series, fitted in this process "
             f"(not on the --engine workers) on {info['threads']} thread(s) in "
-            f"{info['train_seconds']:.1f} s ({info['rows']} rows, {info['boosters']} boosters)",
+            f"{info['timing']['train_seconds']:.1f} s ({info['rows']} rows, "
+            f"{info['boosters']} boosters)",
             quiet,
         )
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 
 import numpy as np
 import pytest
@@ -121,3 +122,19 @@ def test_fitting_trees_imports_no_torch() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.stderr.strip().splitlines()[-1] == "False False 0", done.stderr
+
+
+def _without_timing(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _without_timing(v) for k, v in node.items() if k != "timing"}
+    if isinstance(node, list):
+        return [_without_timing(v) for v in node]
+    return node
+
+
+@pytest.mark.parametrize("data", [str(SAMPLES / "airpassengers.csv"), RETAIL])
+def test_the_same_seed_gives_the_same_json_but_timing(cli, data) -> None:
+    args = ("fit", data, "-m", "xgboost", *FAST, "--seed", "4", "-p", "subsample=0.7", "-f", "json")
+    first, second = cli(*args), cli(*args)
+    assert first.code == second.code == 0, first.stderr
+    assert _without_timing(json.loads(first.stdout)) == _without_timing(json.loads(second.stdout))

@@ -148,7 +148,7 @@ class TreeForecaster:
         start = time.perf_counter()
         values = self._setup(series, masks)
         masks = [np.ones(v.size, bool) for v in values] if masks is None else list(masks)
-        notes = self._choose_features(values, masks)
+        chosen = self._choose_features(values, masks)
         p = self.params
         auto = max(self.period_ or 0, DEFAULT_HORIZON)
         self.horizon_ = int(p["horizon"] or calibrate_steps or auto)
@@ -166,7 +166,7 @@ class TreeForecaster:
             self.errors_ = calibration_errors(self, values, masks, steps, need)
         self._keep_tails(values)
         self.training_ = [dict(t) for t in training] if training else [{} for _ in self.ids_]
-        self.info_ = self._info(rows, notes, time.perf_counter() - start)
+        self.info_ = self._info(rows, chosen, time.perf_counter() - start)
         return self
 
     def _setup(
@@ -278,9 +278,9 @@ class TreeForecaster:
 
         return SeriesTransform(float(self.lam_[i]), float(self.center_[i]), float(self.scale_[i]))
 
-    def _info(self, rows: Any, notes: list[str], seconds: float) -> dict[str, Any]:
+    def _info(self, rows: Any, chosen: list[str], seconds: float) -> dict[str, Any]:
         short = int((self.n_ < self.reach).sum())
-        remarks = list(notes)
+        remarks = []
         if short:
             remarks.append(
                 f"{short} series shorter than the features' reach ({self.reach} values): no "
@@ -294,8 +294,9 @@ class TreeForecaster:
             "threads": self.threads_,
             "where": "this process (one fit for the whole panel; not mapped over workers)",
             "calibration_errors": int(np.isfinite(self.errors_).any(axis=1).sum()),
-            "train_seconds": seconds,
+            "selection": chosen,
             "notes": remarks,
+            "timing": {"train_seconds": seconds},  # wall clock: the only key that varies
         }
 
     # --- forecasting --------------------------------------------------------------------------
