@@ -108,6 +108,8 @@ def check_entry(
         _check_tree(fitted, arrays, int(y.size), label)
     if isinstance(fitted, Mapping):
         _check_baseline(fitted, int(y.size), label)
+    if spec.family == "intermittent":
+        _check_intermittent(name, resolved, fitted, arrays, y, label)
     if isinstance(fitted, Mapping) and "architecture" in fitted:
         _check_architecture(fitted["architecture"], resolved, label)
         _check_network_state(fitted, arrays, int(y.size), label)
@@ -196,6 +198,60 @@ def _check_baseline(fitted: Mapping[str, Any], n: int, label: str) -> None:
         value = fitted.get(key)
         if key in fitted and value is not None and (not _is_number(value) or value < 0):
             raise ModelFileError(f"{label} is damaged: its {key} {value!r} is not >= 0")
+
+
+def _check_intermittent(
+    name: str,
+    params: Mapping[str, Any],
+    fitted: Any,
+    arrays: Mapping[str, np.ndarray],
+    y: np.ndarray,
+    label: str,
+) -> None:
+    """An intermittent-demand model's state: non-negative values, and the smoothing constants
+    and aggregation levels its fit can choose (classic/sba Croston 0.1; searched ones within
+    :data:`~forecast.models.limits.SEARCHED_SMOOTHING`; levels 1..n)."""
+    from forecast.models.intermittent import CLASSIC_ALPHA
+    from forecast.models.limits import SEARCHED_SMOOTHING
+
+    if (y < 0).any():
+        raise ModelFileError(
+            f"{label} is damaged: array 'y' holds a negative value; {name} models demand >= 0"
+        )
+    if not isinstance(fitted, Mapping):
+        raise ModelFileError(f"{label} is damaged: its fitted state is not an object")
+    low, high = SEARCHED_SMOOTHING
+    if name == "croston" and params.get("variant") != "optimized":
+        low = high = CLASSIC_ALPHA
+    keys = {"croston": ("alpha_d", "alpha_p"), "adida": ("alpha",)}.get(name, ())
+    for key in keys:
+        value = fitted.get(key)
+        if not (isinstance(value, (int, float)) and not isinstance(value, bool)) or not (
+            low <= value <= high
+        ):
+            raise ModelFileError(
+                f"{label} is damaged: its {key} {value!r} is not between {low:g} and {high:g}"
+            )
+    n = int(y.size)
+    if name == "adida":
+        level = fitted.get("aggregation_level")
+        if not isinstance(level, int) or isinstance(level, bool) or not 1 <= level <= n:
+            raise ModelFileError(
+                f"{label} is damaged: its aggregation_level {level!r} is not between 1 and {n}"
+            )
+    if name == "imapa":
+        alphas = arrays.get("alphas")
+        if (
+            not isinstance(alphas, np.ndarray)
+            or alphas.ndim != 1
+            or alphas.dtype.kind != "f"
+            or not 1 <= alphas.size <= n
+            or not ((alphas >= low) & (alphas <= high)).all()
+        ):
+            raise ModelFileError(
+                f"{label} is damaged: array 'alphas' is not 1 to {n} smoothing constants "
+                f"between {low:g} and {high:g}"
+            )
 
 
 def _check_network_state(

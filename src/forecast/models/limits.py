@@ -19,6 +19,8 @@ MAX_ARMA_ORDER = 24  # p + q, and every AR order fitted by exact likelihood
 MAX_DIFFERENCES = 2  # d and D
 MAX_SEASONAL_ORDER = 4  # P + Q
 MAX_WEIGHTS = 10_000_000  # trainable weights of a neural network (about 160 MB with Adam)
+SMOOTHING = (0.0, 1.0)  # a smoothing constant given by the user (tsb), inclusive
+SEARCHED_SMOOTHING = (0.1, 0.3)  # the range optimised smoothing constants are searched in
 
 
 def check_against_data(model: str, params: Mapping[str, Any], n: int | None) -> None:

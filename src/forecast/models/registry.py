@@ -135,7 +135,14 @@ class ModelSpec:
 
     name: str
     family: Literal[
-        "baseline", "arima", "smoothing", "decomposition", "ensemble", "neural", "trees"
+        "baseline",
+        "arima",
+        "smoothing",
+        "decomposition",
+        "ensemble",
+        "neural",
+        "trees",
+        "intermittent",
     ]
     summary: str
     target: str  # "module:Class"
@@ -758,6 +765,71 @@ def _tree_specs() -> list[ModelSpec]:
     ]
 
 
+def _intermittent_specs() -> list[ModelSpec]:
+    """Croston, TSB, ADIDA, IMAPA (forecast.models.intermittent): non-negative data only."""
+    from forecast.models.limits import SMOOTHING
+
+    module = "forecast.models.intermittent"
+    conformal = "; split-conformal intervals (no likelihood), bounds >= 0"
+    return [
+        ModelSpec(
+            "croston",
+            "intermittent",
+            "Croston: smoothed demand size / smoothed inter-demand interval" + conformal,
+            f"{module}:Croston",
+            (
+                Param(
+                    "variant",
+                    "choice",
+                    "classic",
+                    "classic: both smoothed with 0.1 (Croston 1972); sba: x 0.95, the "
+                    "Syntetos-Boylan correction; optimized: each smoothing constant chosen in "
+                    "[0.1, 0.3] by in-sample MSE",
+                    choices=("classic", "sba", "optimized"),
+                ),
+            ),
+        ),
+        ModelSpec(
+            "tsb",
+            "intermittent",
+            "Teunter-Syntetos-Babai: smoothed demand probability x smoothed size" + conformal,
+            f"{module}:Tsb",
+            (
+                Param(
+                    "alpha_d",
+                    "float",
+                    0.1,
+                    "smoothing constant of the demand sizes",
+                    minimum=SMOOTHING[0],
+                    maximum=SMOOTHING[1],
+                ),
+                Param(
+                    "alpha_p",
+                    "float",
+                    0.1,
+                    "smoothing constant of the demand probability (every period)",
+                    minimum=SMOOTHING[0],
+                    maximum=SMOOTHING[1],
+                ),
+            ),
+        ),
+        ModelSpec(
+            "adida",
+            "intermittent",
+            "ADIDA: SES on sums over buckets of the mean inter-demand interval, disaggregated"
+            + conformal,
+            f"{module}:Adida",
+        ),
+        ModelSpec(
+            "imapa",
+            "intermittent",
+            "IMAPA: ADIDA at aggregation levels 1 to the mean inter-demand interval, averaged"
+            + conformal,
+            f"{module}:Imapa",
+        ),
+    ]
+
+
 REGISTRY: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in [
@@ -785,6 +857,7 @@ REGISTRY: dict[str, ModelSpec] = {
         ),
         *_arima_specs(),
         *_smoothing_specs(),
+        *_intermittent_specs(),
         *_neural_specs(),
         *_tree_specs(),
     ]
