@@ -75,8 +75,21 @@ def horizon_and_levels(
 
 
 def min_obs(model_name: str) -> int:
-    """The fewest observations a model can be fitted on (for the loader's length check)."""
+    """The fewest observations a model can be fitted on at any frequency (a floor: see
+    :class:`MinimumLength` for the exact number at one)."""
     return get_spec(model_name).factory().min_obs
+
+
+@dataclass(frozen=True)
+class MinimumLength:
+    """The fewest observations one of ``models`` (a model and its fallback: ``(name, params)``)
+    can be fitted on at a frequency, for the loader's length check: the number each model's own
+    refusal states (:meth:`BaseForecaster.min_length`). Picklable, for workers."""
+
+    models: tuple[tuple[str, dict[str, Any]], ...]
+
+    def __call__(self, freq: str) -> int:
+        return min(get_spec(name).create(params).min_length(freq) for name, params in self.models)
 
 
 def fit_model(

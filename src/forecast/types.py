@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Literal
 
@@ -11,6 +12,9 @@ PacfMethod = Literal["ywm", "yw", "ols", "ols-adjusted", "burg", "ld", "ldb"]
 TrendSpec = Literal["c", "ct"]
 AdfTrend = Literal["n", "c", "ct", "ctt"]
 Intervals = Literal["model", "conformal"]
+# The fewest observations a command works with: a number, or one per frequency (a seasonal
+# model's minimum depends on its period), asked once the series' frequency is known.
+MinLength = int | Callable[[str], int]
 
 
 class MissingChoice(StrEnum):

@@ -99,7 +99,8 @@ def test_bad_model_options_exit_2(cli, args, message) -> None:
 def test_too_short_for_the_model_states_the_minimum(cli, tmp_path) -> None:
     path = write_csv(tmp_path, "d,v\n2020-01-01,1\n2020-01-02,3\n2020-01-03,2\n2020-01-04,5\n")
     result = cli("fit", str(path), "-m", "sarima")
-    assert result.code == 2 and "needs at least 8" in result.stderr
+    # (0,1,1)(0,1,1) at the daily calendar period 7: 2 + 7 x 2 = 16 lags and one more (#24)
+    assert result.code == 2 and "fitting sarima needs at least 17" in result.stderr
 
 
 def test_save_then_predict_gives_the_same_forecast(cli, tmp_path) -> None:

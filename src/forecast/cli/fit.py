@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from forecast.cli import model_options as mo
 from forecast.cli import options as o
 from forecast.cli.global_run import Deterministic
-from forecast.types import EngineChoice, FormatChoice, IntervalsChoice, MissingChoice
+from forecast.types import EngineChoice, FormatChoice, IntervalsChoice, MinLength, MissingChoice
 
 if TYPE_CHECKING:
     from forecast.data import Panel
@@ -63,7 +63,7 @@ def fit(
     from forecast.cli.render import note, progress_allowed, warn_all
     from forecast.config import read_config
     from forecast.errors import UsageError
-    from forecast.forecasting import fit_model, horizon_and_levels, min_obs
+    from forecast.forecasting import MinimumLength, fit_model, horizon_and_levels, min_obs
     from forecast.io.paths import refuse_overlap
     from forecast.models.registry import get_spec, parse_param_args
     from forecast.progress import progress_enabled
@@ -94,8 +94,9 @@ def fit(
     if fallback is not None:
         get_spec(fallback).resolve({})
     steps, levels = horizon_and_levels(horizon, level, cfg.horizon, cfg.levels)
-    min_length = min(min_obs(name), min_obs(fallback)) if fallback else min_obs(name)
-    series_min_length = min_length
+    floor = min(min_obs(name), min_obs(fallback)) if fallback else min_obs(name)
+    series_min_length = MinimumLength(((name, raw_params), *([(fallback, {})] if fallback else [])))
+    min_length: MinLength = series_min_length  # the exact number, once the frequency is known
     if global_options.applies(name, 2):
         min_length = 3  # on a panel a global network forecasts short series (a full window)
     purpose = f"fitting {name}" + (f" or {fallback}" if fallback else "")
@@ -128,7 +129,7 @@ def fit(
             done = fit_parts(
                 source,
                 panel_spec,
-                min_length=min_length,
+                min_length=floor,  # each worker's fit refuses what is short at the frequency
                 purpose=purpose,
                 save=save,
                 output=output,
@@ -159,10 +160,11 @@ def fit(
         ids=o.selected_ids(ids, ids_file),
         wide=wide,
     )
-    if panel.single is not None and min_length < series_min_length:  # one series: no network
+    if panel.single is not None and min_length != series_min_length:  # one series: no network
         from forecast.data.grid import refuse_degenerate  # across series, its own minimum
 
-        refuse_degenerate(panel.single.y, series_min_length, purpose, data, allow_constant=True)
+        shortest = series_min_length(panel.single.freq)
+        refuse_degenerate(panel.single.y, shortest, purpose, data, allow_constant=True)
     if panel.single is None and plot is not None:
         raise UsageError("--plot draws one series; on a panel drop --plot (or fit one series)")
     if panel.single is None and global_options.applies(name, len(panel)):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from forecast.types import EngineChoice, FormatChoice, MissingChoice
+from forecast.types import EngineChoice, FormatChoice, MinLength, MissingChoice
 
 if TYPE_CHECKING:
     from forecast.data import Panel
@@ -177,7 +177,7 @@ def load(
     missing: MissingChoice,
     time_format: str | None,
     encoding: str | None,
-    min_length: int,
+    min_length: MinLength,
     purpose: str,
     quiet: bool,
     freq_default: str | None = None,

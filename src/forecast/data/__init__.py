@@ -21,7 +21,7 @@ from forecast.data.grid import future_index
 from forecast.data.panel import Panel, SeriesFailure
 from forecast.data.series import SeriesData, check_missing, load_series
 from forecast.data.table import Table
-from forecast.types import MissingPolicy
+from forecast.types import MinLength, MissingPolicy
 
 __all__ = [
     "Panel",
@@ -43,7 +43,7 @@ def load(
     value_col: str | None = None,
     freq: str | None = None,
     missing: MissingPolicy = "error",
-    min_length: int = 2,
+    min_length: MinLength = 2,
     purpose: str = "this command",
     time_format: str | None = None,
     encoding: str | None = None,
@@ -102,7 +102,7 @@ def from_table(
     *,
     freq: str | None = None,
     missing: MissingPolicy = "error",
-    min_length: int = 2,
+    min_length: MinLength = 2,
     purpose: str = "this command",
     time_format: str | None = None,
     allow_constant: bool = False,

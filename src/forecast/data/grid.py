@@ -11,7 +11,7 @@ from pandas.tseries.offsets import BaseOffset
 
 from forecast.data.limits import check_grid
 from forecast.errors import InputError, UsageError
-from forecast.types import MissingPolicy
+from forecast.types import MinLength, MissingPolicy
 
 MISSING_OPTION_HINT = "pass --missing drop|ffill|interpolate"
 
@@ -160,6 +160,11 @@ def plural(n: int, noun: str) -> str:
 def with_freq(y: pd.Series, offset: BaseOffset) -> pd.Series:
     index = pd.DatetimeIndex(y.index, freq=offset) if len(y) > 1 else y.index
     return pd.Series(y.to_numpy(dtype="float64"), index=index, name=y.name)
+
+
+def min_length_at(min_length: MinLength, offset: BaseOffset) -> int:
+    """The fewest observations at the frequency ``offset`` (:data:`forecast.types.MinLength`)."""
+    return min_length if isinstance(min_length, int) else int(min_length(offset.freqstr))
 
 
 def too_short(n: int, min_length: int, purpose: str) -> str:

@@ -27,12 +27,19 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.offsets import BaseOffset, Tick
 
-from forecast.data.grid import apply_missing_policy, constant, infer_frequency, plural, too_short
+from forecast.data.grid import (
+    apply_missing_policy,
+    constant,
+    infer_frequency,
+    min_length_at,
+    plural,
+    too_short,
+)
 from forecast.data.series import SeriesData
 from forecast.data.table import Table
 from forecast.data.values import RowProblems, parse_timestamps, parse_values
 from forecast.errors import InputError, UsageError
-from forecast.types import MissingPolicy
+from forecast.types import MinLength, MissingPolicy
 
 FREQ_SAMPLE = 25
 MAX_GRID = 100_000_000  # timestamps a panel's span may imply on its grid
@@ -175,7 +182,7 @@ def panel_from_table(
     *,
     freq: str | None,
     missing: MissingPolicy,
-    min_length: int,
+    min_length: MinLength,
     purpose: str,
     time_format: str | None,
     allow_constant: bool,
@@ -229,6 +236,7 @@ def panel_from_table(
         )
 
     offset = _panel_frequency(index, bounds, names, reasons, freq)
+    min_length = min_length_at(min_length, offset)
     positions, on_grid = _grid_positions(t, bounds, offset)
     for c, row in _first_rows(codes, ~on_grid).items():
         reasons.setdefault(

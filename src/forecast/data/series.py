@@ -11,6 +11,7 @@ import pandas as pd
 
 from forecast.data.grid import (
     apply_missing_policy,
+    min_length_at,
     refuse_degenerate,
     refuse_duplicates,
     resolve_frequency,
@@ -18,7 +19,7 @@ from forecast.data.grid import (
 from forecast.data.table import Table
 from forecast.data.values import parse_timestamps, parse_values
 from forecast.errors import InputError, UsageError
-from forecast.types import MissingPolicy
+from forecast.types import MinLength, MissingPolicy
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def load_series(
     value_col: str | None = None,
     freq: str | None = None,
     missing: MissingPolicy = "error",
-    min_length: int = 2,
+    min_length: MinLength = 2,
     purpose: str = "this command",
     time_format: str | None = None,
     encoding: str | None = None,
@@ -84,7 +85,8 @@ def load_series(
     missing
         What to do with empty values and timestamps missing from the grid.
     min_length
-        The fewest observations ``purpose`` can work with, checked after the missing policy.
+        The fewest observations ``purpose`` can work with, checked after the missing policy (a
+        number, or a function of the frequency: :data:`forecast.types.MinLength`).
     time_format
         An explicit ``strftime`` format for the timestamps.
     encoding
@@ -123,7 +125,7 @@ def series_from_table(
     table: Table,
     freq: str | None,
     missing: MissingPolicy,
-    min_length: int,
+    min_length: MinLength,
     purpose: str,
     time_format: str | None,
     allow_constant: bool,
@@ -150,7 +152,7 @@ def series_from_table(
         y, n_filled, n_dropped = apply_missing_policy(y, offset, missing, notes)
     except InputError as exc:
         raise day_first_hint(exc, frame[tcol], time_format) from None
-    refuse_degenerate(y, min_length, purpose, label, allow_constant)
+    refuse_degenerate(y, min_length_at(min_length, offset), purpose, label, allow_constant)
     y.attrs["freq"] = offset.freqstr  # kept when --missing drop leaves holes in the index
     return SeriesData(
         y=y,

@@ -785,7 +785,7 @@ SLOW_OBS = 1_000
 
 class Sarima(StateSpaceForecaster):
     """SARIMA(p, d, q)(P, D, Q, m). ``seasonal_order`` with three numbers takes m from ``period``,
-    or detects it on the training data."""
+    or detects it on the training data, else takes the calendar's."""
 
     name = "sarima"
     min_obs = 8
@@ -802,13 +802,26 @@ class Sarima(StateSpaceForecaster):
         self.period = period
         self.trend = trend
 
+    def min_length(self, freq: str | None = None) -> int:
+        """One more than the lags p + d + q + m(P + D + Q) (:mod:`forecast.models.limits`), m
+        given or the calendar's."""
+        from forecast.diagnostics.seasonality import calendar_period
+
+        seasonal = tuple(int(v) for v in self.seasonal_order)
+        m = seasonal[3] if len(seasonal) == 4 else self.period or calendar_period(freq)
+        if not m or len(seasonal) not in (3, 4) or len(self.order) != 3:
+            return self.min_obs
+        lags = sum(int(v) for v in self.order) + m * sum(seasonal[:3])
+        return max(self.min_obs, lags + 1)
+
     def _fit(self, y: np.ndarray) -> None:
-        from forecast.diagnostics.seasonality import resolve_period
+        from forecast.diagnostics.seasonality import calendar_period, resolve_period
 
         p, d, q = _order(self.order, 3, "order")
         seasonal = tuple(int(v) for v in self.seasonal_order)
         if len(seasonal) == 3:
             period, _ = resolve_period(self.period, y, self.freq_)
+            period = period or calendar_period(self.freq_)
             if period is None:
                 raise UsageError(
                     "sarima: no seasonal period was given or detected; pass --param "

@@ -195,18 +195,26 @@ class BaseForecaster(ABC):
 
     # --- the contract ---------------------------------------------------------------------
 
+    def min_length(self, freq: str | None = None) -> int:
+        """The fewest observations :meth:`fit` accepts with these parameters at the frequency
+        ``freq`` (a seasonal model's period is its own or the calendar's): the number every
+        refusal for length states (:attr:`min_obs` unless a model says more)."""
+        return self.min_obs
+
     def fit(self, y: pd.Series, exog: pd.DataFrame | None = None) -> Self:
         """Estimate on ``y``; ``exog`` holds the regressors at the same timestamps (one numeric
         column each), for the models that take them (``supports_exog``)."""
         values = _finite_values(y, "fit")
-        if values.size < self.min_obs:
+        freq = series_freq(y)
+        need = self.min_length(freq)
+        if values.size < need:
             raise InputError(
-                f"{self.name} needs at least {self.min_obs} observations to fit, got {values.size}"
+                f"{self.name} needs at least {need} observations to fit, got {values.size}"
             )
         from forecast.models.limits import check_against_data
 
         check_against_data(self.name, self.get_params(), int(values.size))
-        self.freq_ = series_freq(y)
+        self.freq_ = freq
         self.start_, self.end_ = pd.Timestamp(y.index[0]), pd.Timestamp(y.index[-1])
         self.y_ = values
         if exog is not None:

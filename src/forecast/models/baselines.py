@@ -120,6 +120,14 @@ class SeasonalNaive(_LagWalk):
     def __init__(self, period: int | None = None) -> None:
         self.period = period
 
+    def min_length(self, freq: str | None = None) -> int:
+        """A season and one more: the given period's, else the calendar's (which the fit falls
+        back on when it detects none)."""
+        from forecast.diagnostics.seasonality import calendar_period
+
+        period = self.period or calendar_period(freq)
+        return max(self.min_obs, period + 1) if period else self.min_obs
+
     def _fit(self, y: np.ndarray) -> None:
         from forecast.diagnostics.seasonality import calendar_period
 

@@ -363,7 +363,7 @@ class Ets(BaseForecaster):
     """
 
     name = "ets"
-    min_obs = 6
+    min_obs = 7  # ETS(A,N,N): 3 parameters and 4 more observations (candidate_forms)
 
     form_: EtsForm
     params_: np.ndarray
@@ -381,6 +381,22 @@ class Ets(BaseForecaster):
         self.season = season
         self.period = period
         self.ic = ic
+
+    def min_length(self, freq: str | None = None) -> int:
+        """The smallest admissible form's parameters and 4 more (:func:`candidate_forms`); a
+        seasonal form also two full seasons and 2 more, of the given or the calendar's period.
+        (Multiplicative parts need positive data: that is not a matter of length.)"""
+        from forecast.diagnostics.seasonality import calendar_period
+
+        errors = ERRORS if self.error == "auto" else (self.error,)
+        trends = TRENDS if self.trend == "auto" else (self.trend,)
+        if self.season in ("auto", "none"):
+            return min(EtsForm(e, t, "none", 1).n_params for e in errors for t in trends) + 4
+        m = self.period or calendar_period(freq)
+        if not m:
+            return self.min_obs
+        k = min(EtsForm(e, t, self.season, m).n_params for e in errors for t in trends)
+        return max(k + 4, 2 * m + 2)
 
     def _fit(self, y: np.ndarray) -> None:
         from forecast.diagnostics.seasonality import resolve_period

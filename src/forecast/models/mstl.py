@@ -41,8 +41,8 @@ class Mstl(BaseForecaster):
     Parameters
     ----------
     periods : tuple of int
-        Seasonal periods (e.g. ``(48, 336)``); empty: the period detected on the training data.
-        Periods without two full cycles of data are left out, with a note.
+        Seasonal periods (e.g. ``(48, 336)``); empty: the period detected on the training data,
+        else the calendar's. Periods without two full cycles of data are left out, with a note.
     remainder : {"ets", "arima"}
         Model of the seasonally adjusted series: ``ets`` without season, or ``auto-arima``
         without seasonal terms.
@@ -60,10 +60,22 @@ class Mstl(BaseForecaster):
         self.periods = periods
         self.remainder = remainder
 
+    def min_length(self, freq: str | None = None) -> int:
+        """Two full cycles and one more of the shortest period (the given ones, else the
+        calendar's), and what the remainder model needs."""
+        from forecast.diagnostics.seasonality import calendar_period
+        from forecast.models.registry import get_spec
+
+        name, params = REMAINDER_MODELS.get(self.remainder, REMAINDER_MODELS["ets"])
+        inner = get_spec(name).create(params).min_length(freq)
+        periods = self.periods or tuple(p for p in [calendar_period(freq)] if p)
+        cycles = 2 * min(periods) + 1 if periods else 0
+        return max(self.min_obs, cycles, inner)
+
     def _fit(self, y: np.ndarray) -> None:
         from statsmodels.tsa.seasonal import MSTL
 
-        from forecast.diagnostics.seasonality import resolve_period
+        from forecast.diagnostics.seasonality import calendar_period, resolve_period
 
         if self.remainder not in REMAINDER_MODELS:
             raise UsageError(f"mstl: remainder must be ets or arima, got {self.remainder!r}")
@@ -73,6 +85,8 @@ class Mstl(BaseForecaster):
         source = "given"
         if not wanted:
             found, source = resolve_period(None, y, self.freq_)
+            if not found:
+                found, source = calendar_period(self.freq_), "calendar"
             wanted = (found,) if found else ()
         usable = tuple(p for p in wanted if y.size >= 2 * p + 1)
         notes = []

@@ -131,13 +131,21 @@ class SparseAr(StateSpaceForecaster):
         self.trend = trend
         self.exog_lags = exog_lags
 
+    def min_length(self, freq: str | None = None) -> int:
+        """``max_lag`` lags and five per cross-validation fold and one more, before ``d``
+        differences (the check in :meth:`_fit`)."""
+        return max(self.min_obs, self._needed() + int(self.d))
+
+    def _needed(self) -> int:
+        return int(self.max_lag) + 5 * (int(self.folds) + 1)
+
     def _fit(self, y: np.ndarray) -> None:
         if not self.max_lag >= 1:
             raise UsageError(f"sparse-ar: max_lag must be >= 1, got {self.max_lag}")
         if self.folds < 2:
             raise UsageError(f"sparse-ar: folds must be >= 2, got {self.folds}")
         x = np.diff(y, n=int(self.d)) if self.d else y
-        needed = self.max_lag + 5 * (self.folds + 1)
+        needed = self._needed()
         if x.size < needed:
             raise InputError(
                 f"sparse-ar with max_lag={self.max_lag} and folds={self.folds} needs at least "
