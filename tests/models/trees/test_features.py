@@ -18,11 +18,12 @@ from hypothesis import strategies as st
 from forecast.errors import UsageError
 from forecast.models.trees.features import (
     FeatureSpec,
-    calendar_blocks,
     calendar_fields,
     calendar_values,
     default_lags,
+    future_blocks,
     parse_rolling,
+    series_calendars,
 )
 from forecast.models.trees.training import build_rows
 
@@ -70,7 +71,8 @@ def test_features_equal_a_pandas_shift_rolling_reference(case) -> None:
     rng = np.random.default_rng(seed)
     z = [rng.normal(0, 10, n) for n in lengths]
     starts = [pd.Timestamp("2001-01-01") + pd.DateOffset(months=int(m)) for m in range(len(z))]
-    calendars = calendar_blocks(spec.calendar, "MS", starts, lengths)
+    stamps = [pd.date_range(s, periods=n, freq="MS") for s, n in zip(starts, lengths, strict=True)]
+    calendars = series_calendars(spec.calendar, stamps)
     masks = [np.ones(n, dtype=bool) for n in lengths]
     rows = build_rows(spec, 0, z, masks, calendars, 1)
     expected = []
@@ -97,7 +99,8 @@ def test_no_training_row_reads_a_later_value(case, data) -> None:
     altered = [np.where(np.arange(v.size) > c, v + rng.normal(0, 100, v.size), v)
                for v, c in zip(z, cuts, strict=True)]  # fmt: skip
     starts = [pd.Timestamp("2001-01-01")] * len(z)
-    calendars = calendar_blocks(spec.calendar, "MS", starts, lengths)
+    stamps = [pd.date_range(s, periods=n, freq="MS") for s, n in zip(starts, lengths, strict=True)]
+    calendars = series_calendars(spec.calendar, stamps)
     masks = [np.ones(n, dtype=bool) for n in lengths]
     before = build_rows(spec, 0, z, masks, calendars, 1)
     after = build_rows(spec, 0, altered, masks, calendars, 1)
@@ -132,14 +135,17 @@ def test_calendar_fields_of_each_frequency(freq, fields) -> None:
     assert calendar_fields(freq) == fields
 
 
-def test_calendar_blocks_equal_each_series_own_dates() -> None:
-    starts = [pd.Timestamp("2020-01-01 00:00"), pd.Timestamp("2020-01-03 05:30")]
-    blocks = calendar_blocks(("hour", "minute", "dayofweek"), "30min", starts, [50, 7])
-    for start, block in zip(starts, blocks, strict=True):
-        index = pd.date_range(start, periods=len(block), freq="30min")
-        np.testing.assert_array_equal(
-            block, calendar_values(index, ("hour", "minute", "dayofweek"))
-        )
+def test_future_blocks_equal_each_series_own_dates() -> None:
+    fields = ("hour", "minute", "dayofweek")
+    ends = [
+        pd.Timestamp("2020-01-01 00:00"),
+        pd.Timestamp("2020-01-03 05:30"),
+        pd.Timestamp("2020-01-02 07:15"),
+    ]  # the last one off the others' grid
+    for end, (index, block) in zip(ends, future_blocks(fields, "30min", ends, 7), strict=True):
+        expected = pd.date_range(end, periods=8, freq="30min")[1:]
+        assert index.equals(expected)
+        np.testing.assert_array_equal(block, calendar_values(expected, fields))
 
 
 @pytest.mark.parametrize(

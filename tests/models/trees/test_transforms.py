@@ -10,9 +10,10 @@ from scipy import stats
 
 from forecast.errors import InputError
 from forecast.models.trees.transforms import (
+    Layout,
     TargetTransform,
     boxcox_lambda,
-    interval_scale,
+    interval_scales,
     scaler_stats,
 )
 
@@ -83,16 +84,40 @@ def test_boxcox_lambda_is_scipys_maximum_likelihood() -> None:
     assert boxcox_lambda(y) == pytest.approx(expected, abs=1e-4)  # bounded Brent's xtol
 
 
+def _stats(kind: str, values: np.ndarray) -> tuple[float, float]:
+    center, scale = scaler_stats(kind, values, np.ones(values.size, bool), Layout.of([values.size]))
+    return float(center[0]), float(scale[0])
+
+
 def test_scalers_and_the_interval_scale() -> None:
     values = np.array([1.0, 2.0, 4.0, 8.0, 100.0])
-    assert scaler_stats("standard", values) == (np.mean(values), np.std(values))
+    assert _stats("standard", values) == (np.mean(values), np.std(values))
     q25, q50, q75 = np.quantile(values, [0.25, 0.5, 0.75])
-    assert scaler_stats("robust", values) == (q50, q75 - q25)
-    assert scaler_stats("standard", np.full(4, 3.0)) == (3.0, 1.0)
-    assert scaler_stats("none", values) == (0.0, 1.0)
-    y = np.array([1.0, 3.0, 2.0, 6.0])
-    assert interval_scale(y, np.ones(4, bool)) == pytest.approx((2 + 1 + 4) / 3)
-    assert interval_scale(y, np.array([True, True, False, False])) == 2.0
+    assert _stats("robust", values) == (q50, q75 - q25)
+    assert _stats("standard", np.full(4, 3.0)) == (3.0, 1.0)
+    assert _stats("none", values) == (0.0, 1.0)
+    y = np.array([1.0, 3.0, 2.0, 6.0, 50.0, 50.0, 7.0, 9.0])
+    layout = Layout.of([4, 2, 2])
+    mask = np.array([True, True, True, True, True, True, True, False])
+    # changes 2, 1, 4 | none (a constant: the mean level 50) | no pair (the level 7)
+    np.testing.assert_allclose(interval_scales(y, mask, layout), [7 / 3, 50.0, 7.0])
+
+
+def test_a_panel_is_its_series_one_by_one() -> None:
+    """fit_panel / forward_panel over a panel = fit / forward on each series alone."""
+    rng = np.random.default_rng(5)
+    parts = [rng.lognormal(3, 0.3, n) for n in (30, 5, 44)]
+    masks = [rng.random(v.size) > 0.2 for v in parts]
+    layout = Layout.of([v.size for v in parts])
+    for power_kind, diffs, scaler in (("boxcox", (1,), "robust"), ("log1p", (1, 3), "standard")):
+        transform = TargetTransform(power_kind, diffs, scaler)
+        y, mask = np.concatenate(parts), np.concatenate(masks)
+        lam, center, scale = transform.fit_panel(y, mask, layout, ["a", "b", "c"])
+        z = np.split(transform.forward_panel(y, layout, lam, center, scale), layout.bounds[1:-1])
+        for i, (v, m) in enumerate(zip(parts, masks, strict=True)):
+            alone = transform.fit(v, m, "x")
+            assert (alone.lam, alone.center, alone.scale) == (lam[i], center[i], scale[i])
+            np.testing.assert_array_equal(transform.forward(v, alone), z[i])
 
 
 def test_powers_refuse_values_outside_their_domain() -> None:

@@ -25,6 +25,7 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from forecast.errors import InputError
 from forecast.models.trees import paths
@@ -55,10 +56,17 @@ def calibration_origins(
 
 
 def calibration_errors(
-    model: TreeForecaster, values: list[np.ndarray], masks: list[np.ndarray], steps: int, need: int
+    model: TreeForecaster,
+    values: list[np.ndarray],
+    masks: list[np.ndarray],
+    stamps: list[pd.DatetimeIndex],
+    calendars: list[np.ndarray],
+    steps: int,
+    need: int,
 ) -> np.ndarray:
     """The pooled scaled absolute errors ``[origins, steps]`` (NaN where the target is not a
-    training value); no rows when the data are too short for a twin model."""
+    training value); no rows when the data are too short for a twin model. ``stamps`` and
+    ``calendars``: each series' timestamps and their calendar fields."""
     chosen = calibration_origins(model, values, masks, steps, need)
     twin_masks = [
         m & (np.arange(m.size) <= o[0]) if o.size else np.zeros(m.size, dtype=bool)
@@ -66,16 +74,14 @@ def calibration_errors(
     ]
     twin = model.twin()
     try:
-        twin._train(values, twin_masks)
+        twin._train(values, twin_masks, calendars)
     except InputError:
         return np.zeros((0, steps))
     having = [i for i, o in enumerate(chosen) if o.size]
     if not having:
         return np.zeros((0, steps))
     starts = [twin.start_from(i, values[i], chosen[i]) for i in having]
-    calendar = np.concatenate(
-        [twin.calendar_from(twin.starts_[i], values[i].size, chosen[i], steps) for i in having]
-    )
+    calendar = np.concatenate([twin.calendar_from(stamps[i], chosen[i], steps) for i in having])
     mean, _ = paths.forecast(twin.predictor(), paths.concat(starts), calendar, steps, [])
     errors = []
     row = 0

@@ -250,23 +250,33 @@ def training_features(
     )
 
 
-def calendar_blocks(
-    fields: Sequence[str], freq: str, starts: Sequence[pd.Timestamp], lengths: Sequence[int]
-) -> list[np.ndarray]:
-    """Per series, the calendar fields ``[length, C]`` of its ``length`` timestamps from its
-    start: one date range over the panel, cut per series (a series off that grid gets its own)."""
-    if not fields or not starts:
-        return [np.empty((int(m), len(fields))) for m in lengths]
+def series_calendars(fields: Sequence[str], stamps: Sequence[pd.DatetimeIndex]) -> list[np.ndarray]:
+    """Per series, the calendar fields ``[n_i, C]`` of its own timestamps (one pass over all)."""
+    lengths = [len(s) for s in stamps]
+    if not fields or not stamps:
+        return [np.empty((m, len(fields))) for m in lengths]
+    joined = pd.DatetimeIndex(
+        np.concatenate([np.asarray(s, dtype="datetime64[ns]") for s in stamps])
+    )
+    return np.split(calendar_values(joined, fields), np.cumsum(lengths)[:-1])
+
+
+def future_blocks(
+    fields: Sequence[str], freq: str, ends: Sequence[pd.Timestamp], horizon: int
+) -> list[tuple[pd.DatetimeIndex, np.ndarray]]:
+    """Per series, the ``horizon`` timestamps after its end and their calendar fields
+    ``[horizon, C]``: one date range over the panel, cut per series (a series off that grid
+    gets its own)."""
     offset = pd.tseries.frequencies.to_offset(freq)
-    anchor = min(starts)
-    ends = [s + (int(m) - 1) * offset for s, m in zip(starts, lengths, strict=True)]
-    grid = pd.date_range(anchor, max(ends), freq=offset)
+    grid = pd.date_range(min(ends), max(ends) + horizon * offset, freq=offset)
     table = calendar_values(grid, fields)
-    where = grid.get_indexer(pd.DatetimeIndex(list(starts)))
+    where = grid.get_indexer(pd.DatetimeIndex(list(ends)))
     out = []
-    for start, m, at in zip(starts, lengths, where, strict=True):
-        if at >= 0 and at + int(m) <= len(grid):
-            out.append(table[at : at + int(m)])
+    for end, at in zip(ends, where, strict=True):
+        if at >= 0 and at + 1 + horizon <= len(grid):
+            block = slice(at + 1, at + 1 + horizon)
+            out.append((grid[block], table[block]))
         else:
-            out.append(calendar_values(pd.date_range(start, periods=int(m), freq=offset), fields))
+            index = pd.date_range(end, periods=horizon + 1, freq=offset)[1:]
+            out.append((index, calendar_values(index, fields)))
     return out

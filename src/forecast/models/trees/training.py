@@ -80,43 +80,42 @@ def build_rows(
     calendars: Sequence[np.ndarray],
     steps: int,
 ) -> Rows:
-    """The training rows of every series for targets 1..``steps`` ahead."""
+    """The training rows of every series for targets 1..``steps`` ahead (the rules of
+    :func:`feature_ok` and :func:`target_ok`, over the whole panel at once)."""
     reach = spec.lookback + order
     lengths = np.array([v.size for v in z], dtype=np.int64)
-    bounds = np.concatenate([[0], np.cumsum(lengths)])
-    origins, series, hits = [], [], []
-    sums, counts = [], []
-    for i, (values, mask) in enumerate(zip(z, masks, strict=True)):
-        hit = np.stack([target_ok(mask, h) for h in range(1, steps + 1)])  # [H, n]
-        rows = np.flatnonzero(feature_ok(mask, reach, spec.expanding) & hit.any(axis=0))
-        origins.append(rows + bounds[i])
-        series.append(np.full(rows.size, i, dtype=np.int64))
-        hits.append(hit[:, rows])
-        if spec.expanding:
-            s, c = expanding_state(values, order)
-        else:  # not a column: placeholders
-            s, c = np.zeros(values.size), np.ones(values.size, dtype=np.int64)
-        sums.append(s)
-        counts.append(c)
+    bounds = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    total = int(bounds[-1])
     z_all = np.concatenate(z) if len(z) else np.zeros(0)
-    at = np.concatenate(origins) if origins else np.zeros(0, dtype=np.int64)
-    codes = np.repeat(np.arange(len(z), dtype=np.int64), lengths)
-    X = training_features(
-        spec,
-        z_all,
-        at,
-        np.concatenate(sums) if sums else z_all,
-        np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64),
-        np.concatenate(calendars) if calendars else np.zeros((0, 0)),
-        codes,
-    )
-    hit_all = np.concatenate(hits, axis=1) if hits else np.zeros((steps, 0), dtype=bool)
-    targets = []
-    for h in range(1, steps + 1):
-        where = np.minimum(at + h, max(z_all.size - 1, 0))
-        targets.append(np.where(hit_all[h - 1], z_all[where] if at.size else at, np.nan))
-    local = at - bounds[:-1][np.concatenate(series)] if series else at
-    return Rows(X, np.concatenate(series) if series else at, local, targets)
+    mask = np.concatenate(masks) if len(masks) else np.zeros(0, dtype=bool)
+    codes = np.repeat(np.arange(len(z), dtype=np.int64), lengths)  # [T] series of a position
+    position = np.arange(total, dtype=np.int64)
+    local = position - bounds[:-1][codes]
+    bad = np.concatenate([[0], np.cumsum(~mask)])  # bad[p + 1]: outside values up to p
+    ok = (local >= reach - 1) & (bad[position + 1] - bad[np.maximum(position - reach + 1, 0)] == 0)
+    if spec.expanding:
+        ok &= bad[position + 1] == bad[bounds[:-1][codes]]
+    last = max(total - 1, 0)
+    hit = np.stack(
+        [
+            (local + h < lengths[codes]) & mask[np.minimum(position + h, last)]
+            for h in range(1, steps + 1)
+        ]
+    )  # [H, T]
+    at = np.flatnonzero(ok & hit.any(axis=0))
+    if spec.expanding:
+        pairs = [expanding_state(values, order) for values in z]
+        sums = np.concatenate([p[0] for p in pairs])
+        counts = np.concatenate([p[1] for p in pairs])
+    else:  # not a column: placeholders
+        sums, counts = np.zeros(total), np.ones(total, dtype=np.int64)
+    calendar = np.concatenate(calendars) if len(calendars) else np.zeros((0, 0))
+    X = training_features(spec, z_all, at, sums, counts, calendar, codes)
+    targets = [
+        np.where(hit[h - 1, at], z_all[np.minimum(at + h, last)] if at.size else at, np.nan)
+        for h in range(1, steps + 1)
+    ]
+    return Rows(X, codes[at], local[at], targets)
 
 
 def train_boosters(

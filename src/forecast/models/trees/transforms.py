@@ -21,6 +21,7 @@ the series' positions (all of it for a plain fit; the purged training blocks of 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -69,22 +70,51 @@ class TargetTransform:
 
     def fit(self, y: np.ndarray, mask: np.ndarray, what: str) -> SeriesTransform:
         """Parameters from the values of ``y`` where ``mask`` is True (the training part)."""
-        check_domain(self.power, y, what)
-        lam = boxcox_lambda(y[mask]) if self.power == "boxcox" else 1.0
-        d = self.difference(power(y, self.power, lam))
-        usable = np.isfinite(d) & self.taps_inside(mask)
-        center, scale = scaler_stats(self.scaler, d[usable])
-        return SeriesTransform(lam, center, scale)
+        lam, center, scale = self.fit_panel(y, mask, Layout.of([y.size]), [what])
+        return SeriesTransform(float(lam[0]), float(center[0]), float(scale[0]))
 
-    def taps_inside(self, mask: np.ndarray) -> np.ndarray:
-        """Positions whose differenced value reads training values only."""
-        ok = mask.copy()
+    def fit_panel(
+        self, y: np.ndarray, mask: np.ndarray, layout: Layout, names: Sequence[str]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per series (``[N]`` each): lambda, center and scale from its training values;
+        ``y`` and ``mask`` are the panel's, series after series (``layout``); ``names`` word
+        the error of a series out of the power's domain."""
+        check_domain(self.power, y, layout, names)
+        lam = np.ones(layout.count)
+        if self.power == "boxcox":
+            lam = np.array(
+                [boxcox_lambda(v[m]) for v, m in zip(*layout.split(y, mask), strict=True)]
+            )
+        d = self.difference(power(y, self.power, lam[layout.codes]))
+        d[layout.local < self.order] = np.nan  # a difference never reads the series before
+        usable = np.isfinite(d) & self.taps_inside(mask, layout.local)
+        center, scale = scaler_stats(self.scaler, d, usable, layout)
+        return lam, center, scale
+
+    def taps_inside(self, mask: np.ndarray, local: np.ndarray) -> np.ndarray:
+        """Positions whose differenced value reads training values only (of their series)."""
+        ok = mask & (local >= self.order)
         poly = self.polynomial
         for j in range(1, poly.size):
             if poly[j] != 0:
                 ok[j:] &= mask[:-j]
                 ok[:j] = False
         return ok
+
+    def forward_panel(
+        self,
+        y: np.ndarray,
+        layout: Layout,
+        lam: np.ndarray,
+        center: np.ndarray,
+        scale: np.ndarray,
+    ) -> np.ndarray:
+        """``z`` of the whole panel (NaN for each series' first D values): the same values, bit
+        for bit, as :meth:`forward` on each series."""
+        codes = layout.codes
+        d = self.difference(power(y, self.power, lam[codes]))
+        d[layout.local < self.order] = np.nan
+        return (d - center[codes]) / scale[codes]
 
     # --- the way in ---------------------------------------------------------------------------
 
@@ -174,18 +204,24 @@ class TargetTransform:
         return buf[:, order:]
 
 
-def check_domain(kind: Power, y: np.ndarray, what: str) -> None:
-    """Refuse values a power transform cannot take (a one-line InputError)."""
-    if kind == "boxcox" and y.size and not (y > 0).all():
+def check_domain(
+    kind: Power, y: np.ndarray, layout: Layout | None = None, names: Sequence[str] = ("",)
+) -> None:
+    """Refuse values a power transform cannot take (a one-line InputError naming the series)."""
+    bad = ~(y > 0) if kind == "boxcox" else ~(y > -1) if kind == "log1p" else None
+    if bad is None or not bad.any():
+        return
+    first = int(np.argmax(bad))
+    what = names[int(layout.codes[first])] if layout is not None else names[0]
+    if kind == "boxcox":
         raise InputError(
-            f"{what}: transform=boxcox needs positive values, found {float(np.min(y)):g}; use "
+            f"{what}: transform=boxcox needs positive values, found {float(y[first]):g}; use "
             "--param transform=log1p (values above -1) or transform=none"
         )
-    if kind == "log1p" and y.size and not (y > -1).all():
-        raise InputError(
-            f"{what}: transform=log1p needs values above -1, found {float(np.min(y)):g}; use "
-            "--param transform=none"
-        )
+    raise InputError(
+        f"{what}: transform=log1p needs values above -1, found {float(y[first]):g}; use "
+        "--param transform=none"
+    )
 
 
 def power(y: np.ndarray, kind: Power, lam: np.ndarray | float) -> np.ndarray:
@@ -228,27 +264,77 @@ def boxcox_lambda(y: np.ndarray) -> float:
     return float(result.x)
 
 
-def scaler_stats(kind: ScalerKind, values: np.ndarray) -> tuple[float, float]:
-    """(center, scale) of the training values; a zero spread (or no values) scales by 1."""
-    if kind == "none" or values.size == 0:
+def scaler_stats(
+    kind: ScalerKind, d: np.ndarray, usable: np.ndarray, layout: Layout
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per series (center, scale) of its usable differenced values; a zero spread (or no
+    values) scales by 1. Standard: numpy's mean and standard deviation (ddof 0; the same bits as
+    mlforecast's scaler: its trees then split alike); robust: median and interquartile range
+    (the standard deviation when that is 0)."""
+    n = layout.count
+    if kind == "none":
+        return np.zeros(n), np.ones(n)
+    stats = _robust if kind == "robust" else _standard
+    pairs = [stats(v[u]) for v, u in zip(*layout.split(d, usable), strict=True)]
+    return np.array([c for c, _ in pairs]), np.array([s for _, s in pairs])
+
+
+def _standard(values: np.ndarray) -> tuple[float, float]:
+    if values.size == 0:
         return 0.0, 1.0
-    if kind == "standard":
-        center, scale = float(np.mean(values)), float(np.std(values))
-    else:
-        q25, center, q75 = (float(q) for q in np.quantile(values, [0.25, 0.5, 0.75]))
-        scale = q75 - q25
-        if not scale > 0:
-            scale = float(np.std(values))
+    scale = float(np.std(values))
+    return float(np.mean(values)), scale if scale > 0 else 1.0
+
+
+def _robust(values: np.ndarray) -> tuple[float, float]:
+    if values.size == 0:
+        return 0.0, 1.0
+    q25, center, q75 = (float(q) for q in np.quantile(values, [0.25, 0.5, 0.75]))
+    scale = q75 - q25
+    if not scale > 0:
+        scale = float(np.std(values))
     return center, scale if scale > 0 else 1.0
 
 
-def interval_scale(y: np.ndarray, mask: np.ndarray) -> float:
-    """The unit a series' conformal errors are pooled in: the mean absolute change between
-    consecutive training values (the MASE scale), else the mean absolute value, else 1."""
-    pairs = mask[1:] & mask[:-1]
-    if pairs.any():
-        value = float(np.mean(np.abs(np.diff(y))[pairs]))
-        if value > 0:
-            return value
-    level = float(np.mean(np.abs(y[mask]))) if mask.any() else 0.0
-    return level if level > 0 else 1.0
+def interval_scales(y: np.ndarray, mask: np.ndarray, layout: Layout) -> np.ndarray:
+    """``[N]``: the unit each series' conformal errors are pooled in: the mean absolute change
+    between consecutive training values (the MASE scale), else the mean absolute training
+    value, else 1."""
+    n = layout.count
+    pairs = np.zeros(y.size, dtype=bool)
+    pairs[1:] = mask[1:] & mask[:-1]
+    pairs &= layout.local >= 1
+    change = np.zeros(y.size)
+    change[1:] = np.abs(np.diff(y))
+    codes = layout.codes
+    count = np.bincount(codes[pairs], minlength=n)
+    level_count = np.bincount(codes[mask], minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        moves = np.bincount(codes[pairs], weights=change[pairs], minlength=n) / count
+        level = np.bincount(codes[mask], weights=np.abs(y[mask]), minlength=n) / level_count
+    out = np.where((count > 0) & (moves > 0), moves, np.where(level > 0, level, 1.0))
+    return np.where(np.isfinite(out), out, 1.0)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each series sits in the panel's values, series after series."""
+
+    bounds: np.ndarray  # [N + 1]: series i is [bounds[i], bounds[i + 1])
+    codes: np.ndarray  # [T] the series of each position
+    local: np.ndarray  # [T] its position in its series
+
+    @classmethod
+    def of(cls, lengths: Sequence[int] | np.ndarray) -> Layout:
+        sizes = np.asarray(lengths, dtype=np.int64)
+        bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        codes = np.repeat(np.arange(sizes.size, dtype=np.int64), sizes)
+        return cls(bounds, codes, np.arange(int(bounds[-1]), dtype=np.int64) - bounds[:-1][codes])
+
+    @property
+    def count(self) -> int:
+        return int(self.bounds.size - 1)
+
+    def split(self, *arrays: np.ndarray) -> list[list[np.ndarray]]:
+        """Each array cut into its series' parts."""
+        return [np.split(a, self.bounds[1:-1]) for a in arrays]
