@@ -280,7 +280,7 @@ def _read_raw(source: str | pd.DataFrame, encoding: str | None) -> tuple[pd.Data
     if is_parquet(source):
         from forecast.io.bounded import require_regular
 
-        require_regular(source, what="Parquet file")
+        require_regular(source, what="Parquet file", allow_dir=True)
         try:
             return pd.read_parquet(source).reset_index(drop=True), 0
         except Exception as exc:

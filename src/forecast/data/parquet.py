@@ -146,7 +146,7 @@ def _dataset(source: str) -> Any:
     from forecast.io.bounded import require_regular
 
     path = Path(source)
-    info = require_regular(source, what="Parquet file", error=InputError)
+    info = require_regular(source, what="Parquet file", allow_dir=True)
     try:
         if stat.S_ISDIR(info.st_mode):
             parts = sorted(str(p) for p in path.glob("*.parquet"))

@@ -104,12 +104,17 @@ def read_stream(
 
 
 def require_regular(
-    path: str | Path, *, what: str, error: type[ForecastError] = InputError
+    path: str | Path,
+    *,
+    what: str,
+    error: type[ForecastError] = InputError,
+    allow_dir: bool = False,
 ) -> os.stat_result:
     """Refuse what cannot be read as a seekable file (Parquet): a missing path, a device, a
-    FIFO, a socket, or a file or directory the user cannot read."""
+    FIFO, a socket, a directory unless ``allow_dir`` (of part files), or a file or directory
+    the user cannot read."""
     label = printable(str(path))
-    info = _stat(path, what, label, error, allow_dir=True)
+    info = _stat(path, what, label, error, allow_dir=allow_dir)
     if stat.S_ISFIFO(info.st_mode):
         raise error(f"{label} is a FIFO or pipe; a {what} must be a regular file")
     try:
