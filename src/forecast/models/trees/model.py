@@ -118,6 +118,11 @@ class TreeForecaster:
         return TargetTransform(p["transform"], tuple(p["diff"]), p["scaler"])
 
     @property
+    def label(self) -> str:
+        """How messages name the model: "global lightgbm" over a panel, else "lightgbm"."""
+        return f"global {self.model}" if len(getattr(self, "ids_", ())) > 1 else self.model
+
+    @property
     def direct(self) -> bool:
         return bool(self.params["strategy"] == "direct")
 
@@ -367,14 +372,14 @@ class TreeForecaster:
             return {}
         if horizon > self.errors_.shape[1]:
             raise UsageError(
-                f"the global {self.model}'s intervals are calibrated for "
+                f"the {self.label}'s intervals are calibrated for "
                 f"{self.errors_.shape[1]} steps ahead, not {horizon}; ask for --horizon "
                 f"{self.errors_.shape[1]} or less, no --level, or refit with this --horizon"
             )
 
         def too_few(level: float, step: int, n: int) -> str:
             return (
-                f"global {self.model}: a {level:g}% interval needs at least "
+                f"{self.label}: a {level:g}% interval needs at least "
                 f"{errors_needed(level)} calibration errors per step; the data give {n} at "
                 f"step {step}; ask for a lower --level, fit longer series, or use "
                 "--param objective=quantile"
@@ -418,7 +423,7 @@ class TreeForecaster:
         for sid, i in zip(chosen, where, strict=True):
             if int(i) not in row:
                 result[sid] = (
-                    f"global {self.model} forecasts from the last {self.reach} observations (its "
+                    f"{self.label} forecasts from the last {self.reach} observations (its "
                     f"largest lag or window and the differences); series {sid!r} has "
                     f"{int(self.n_[i])}; give it a --fallback model or shorter --param lags"
                 )
@@ -426,7 +431,7 @@ class TreeForecaster:
             r = row[int(i)]
             own: Bands = {lv: (lo[r], hi[r]) for lv, (lo, hi) in bands.items()}
             if not (np.isfinite(mean[r]).all() and all(np.isfinite(b).all() for b in own.values())):
-                result[sid] = f"global {self.model}: non-finite forecasts for series {sid!r}"
+                result[sid] = f"{self.label}: non-finite forecasts for series {sid!r}"
                 continue
             method = QUANTILE if self.levels_ else CONFORMAL
             result[sid] = Forecast(future[r][0], mean[r], own, method)
@@ -452,7 +457,7 @@ class TreeForecaster:
         values = _finite_values(history, "forecast_from")
         if positions.size and (positions.min() < self.reach - 1 or positions.max() >= values.size):
             raise UsageError(
-                f"global {self.model}: forecast origins must lie in {self.reach - 1} .. "
+                f"{self.label}: forecast origins must lie in {self.reach - 1} .. "
                 f"{values.size - 1} (the features read {self.reach} values up to each)"
             )
         mean, bounds = self.paths_from(i, values, pd.DatetimeIndex(history.index), positions,

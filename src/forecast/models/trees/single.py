@@ -69,7 +69,7 @@ class TreeModel(BaseForecaster):
     def _predict(self, horizon: int, levels: tuple[float, ...]) -> tuple[np.ndarray, Bands, str]:
         result = self.core_.predict(horizon, levels)[SID]
         if isinstance(result, str):
-            raise InputError(f"{self.name}: {result}")
+            raise InputError(result)  # it names the model
         return result.mean, result.bands, result.interval_method
 
     def _update(self, new: np.ndarray) -> None:
