@@ -24,6 +24,13 @@ VALUE_ARRAYS = ("y", "calibration_values", "last_windows", "centers", "tails")  
 SCALE_ARRAYS = ("scales",)  # spreads in data units: positive, within the value limit
 RECURRENT_ARCH = ("hidden_size", "layers", "bidirectional")
 TRANSFORMER_ARCH = ("d_model", "heads", "layers", "ff_size")
+FAMILY_ARCH = {  # forecast.models.neural.families.ARCH_KEYS, without dropout (checked below)
+    "mlp": ("hidden_size", "layers", "window"),
+    "cnn": ("filters", "kernel_size", "layers", "pool", "window"),
+    "tcn": ("filters", "kernel_size", "layers", "window"),
+    "nbeats": ("basis", "stacks", "blocks", "hidden_size", "layers", "degree", "window"),
+    "nhits": ("pools", "downsample", "blocks", "hidden_size", "layers", "window"),
+}
 
 
 def check_top(meta: Mapping[str, Any], label: str) -> None:
@@ -380,9 +387,18 @@ def _check_architecture(arch: Any, params: Mapping[str, Any], label: str) -> Non
     """The network a file describes is the one its parameters ask for, within the limits."""
     if not isinstance(arch, Mapping):
         raise ModelFileError(f"{label} is damaged: its network architecture is not an object")
-    keys = RECURRENT_ARCH if "hidden_size" in params else TRANSFORMER_ARCH
+    keys: tuple[str, ...] = RECURRENT_ARCH if "bidirectional" in params else TRANSFORMER_ARCH
+    if "d_model" not in params and "bidirectional" not in params:  # mlp, cnn, tcn, nbeats, nhits
+        kind = arch.get("kind")
+        if kind not in FAMILY_ARCH or not set(FAMILY_ARCH[kind]) - {"window"} <= set(params):
+            raise ModelFileError(
+                f"{label} is damaged: its network kind {kind!r} is not its model's"
+            )
+        keys = tuple(k for k in FAMILY_ARCH[kind] if k != "window")
+        _check_family_sizes(arch, label)
     for key in keys:
-        if arch.get(key) != params.get(key):
+        wanted = params.get(key)
+        if arch.get(key) != (list(wanted) if isinstance(wanted, tuple) else wanted):
             raise ModelFileError(
                 f"{label} is damaged: its network's {key} {arch.get(key)!r} differs from its "
                 f"parameter {key}={params.get(key)!r}"
@@ -405,6 +421,21 @@ def _check_architecture(arch: Any, params: Mapping[str, Any], label: str) -> Non
         raise ModelFileError(
             f"{label} is damaged: its network's dropout {dropout!r} is not in [0, 1)"
         )
+
+
+def _check_family_sizes(arch: Mapping[str, Any], label: str) -> None:
+    """A feed-forward or convolutional network's window and sizes build a network: the window
+    is there (the flattened input and the bases depend on it), and N-HiTS has one pool and one
+    downsampling rate per stack."""
+    window = arch.get("window")
+    if not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= 100_000:
+        raise ModelFileError(
+            f"{label} is damaged: its network's window {window!r} is not 1..100000"
+        )
+    if arch.get("kind") == "nhits":
+        pools, rates = arch.get("pools"), arch.get("downsample")
+        if not isinstance(pools, list) or not isinstance(rates, list) or len(pools) != len(rates):
+            raise ModelFileError(f"{label} is damaged: its N-HiTS pools and downsample differ")
 
 
 def _is_number(value: Any) -> bool:

@@ -512,6 +512,11 @@ EXOG_MODELS = (
     "lstm",
     "gru",
     "transformer",
+    "mlp",
+    "cnn",
+    "tcn",
+    "nbeats",
+    "nhits",
 )
 
 

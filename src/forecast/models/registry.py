@@ -554,7 +554,13 @@ def _neural_specs() -> list[ModelSpec]:
             minimum=0,
             below=1,
         ),
-        Param("bidirectional", "bool", False, "read the window in both directions"),
+        Param(
+            "bidirectional",
+            "bool",
+            False,
+            "also read the window backwards (the temperature lecture found it worse than "
+            "persistence: the latest steps matter most; off by default)",
+        ),
         *_training_params(0.003),
     )
     specs = [
@@ -612,6 +618,136 @@ def _neural_specs() -> list[ModelSpec]:
         )
     )
     return specs
+
+
+def _dropout(default: float = 0.0) -> Param:
+    return Param("dropout", "float", default, "dropout after each layer", minimum=0, below=1)
+
+
+def _fc_params(hidden: int, layers: int) -> tuple[Param, ...]:
+    return (
+        Param("hidden_size", "int", hidden, "units per fully connected layer", minimum=1,
+              maximum=8192),
+        Param("layers", "int", layers, "fully connected layers (per block)", minimum=1,
+              maximum=16),
+    )  # fmt: skip
+
+
+def _conv_params(kernel: int, layers: int, what: str) -> tuple[Param, ...]:
+    return (
+        Param("filters", "int", 32, "convolution channels", minimum=1, maximum=4096),
+        Param("kernel_size", "int", kernel, "convolution kernel length", minimum=1, maximum=1024),
+        Param("layers", "int", layers, what, minimum=1, maximum=16),
+    )
+
+
+def _family_specs() -> list[ModelSpec]:
+    """mlp, cnn, tcn, nbeats, nhits (forecast.models.neural.families)."""
+    target = "forecast.models.neural.families:"
+    blocks = Param("blocks", "int", 3, "blocks per stack", minimum=1, maximum=32)
+    shared = (*_shape_params(),)
+    return [
+        ModelSpec(
+            "mlp",
+            "neural",
+            "dense network over the flattened input window, direct multi-step head (PyTorch)",
+            f"{target}Mlp",
+            (*shared, *_fc_params(64, 2), _dropout(), *_training_params(0.001)),
+        ),
+        ModelSpec(
+            "cnn",
+            "neural",
+            "Conv1D/max-pooling stack over the input window, direct multi-step head (PyTorch)",
+            f"{target}Cnn",
+            (
+                *shared,
+                *_conv_params(5, 2, "convolution blocks (each: conv, ReLU, max-pool)"),
+                Param("pool", "int", 2, "max-pooling size after each block", minimum=1, maximum=64),
+                _dropout(),
+                *_training_params(0.001),
+            ),
+        ),
+        ModelSpec(
+            "tcn",
+            "neural",
+            "temporal convolutional network: dilated causal convolutions in residual blocks "
+            "(PyTorch)",
+            f"{target}Tcn",
+            (
+                *shared,
+                *_conv_params(3, 4, "residual blocks (dilations 1, 2, 4, ...)"),
+                _dropout(),
+                *_training_params(0.001),
+            ),
+        ),
+        ModelSpec(
+            "nbeats",
+            "neural",
+            "N-BEATS (Oreshkin et al. 2020): generic or interpretable trend/seasonality stacks "
+            "(PyTorch)",
+            f"{target}NBeats",
+            (
+                *shared,
+                Param(
+                    "basis",
+                    "choice",
+                    "generic",
+                    "generic (learned) or interpretable "
+                    "(a polynomial trend stack, then a Fourier seasonality stack)",
+                    choices=("generic", "interpretable"),
+                ),
+                Param(
+                    "stacks",
+                    "int",
+                    2,
+                    "generic stacks (interpretable: always 2)",
+                    minimum=1,
+                    maximum=32,
+                ),
+                blocks,
+                *_fc_params(128, 4),
+                Param(
+                    "degree",
+                    "int",
+                    2,
+                    "trend polynomial degree (interpretable)",
+                    minimum=0,
+                    maximum=8,
+                ),
+                _dropout(),
+                *_training_params(0.001),
+            ),
+        ),
+        ModelSpec(
+            "nhits",
+            "neural",
+            "N-HiTS (Challu et al. 2023): multi-rate pooling and interpolated forecasts (PyTorch)",
+            f"{target}NHits",
+            (
+                *shared,
+                Param(
+                    "pools",
+                    "ints",
+                    (4, 2, 1),
+                    "max-pooling size of each stack's input",
+                    minimum=1,
+                    maximum=1024,
+                ),
+                Param(
+                    "downsample",
+                    "ints",
+                    (4, 2, 1),
+                    "each stack forecasts horizon/downsample knots, linearly interpolated",
+                    minimum=1,
+                    maximum=1024,
+                ),
+                Param("blocks", "int", 1, "blocks per stack", minimum=1, maximum=32),
+                *_fc_params(128, 2),
+                _dropout(),
+                *_training_params(0.001),
+            ),
+        ),
+    ]
 
 
 def _tree_params(booster: tuple[Param, ...]) -> tuple[Param, ...]:
@@ -859,6 +995,7 @@ REGISTRY: dict[str, ModelSpec] = {
         *_smoothing_specs(),
         *_intermittent_specs(),
         *_neural_specs(),
+        *_family_specs(),
         *_tree_specs(),
     ]
 }

@@ -39,6 +39,11 @@ SIZES = {
     "lstm": {"hidden_size": 8},
     "gru": {"hidden_size": 8},
     "transformer": {"d_model": 8, "heads": 2, "layers": 1, "ff_size": 16},
+    "mlp": {"hidden_size": 8, "layers": 1},
+    "cnn": {"filters": 4, "kernel_size": 3},
+    "tcn": {"filters": 4, "kernel_size": 2, "layers": 2},  # receptive field 7 < the window
+    "nbeats": {"hidden_size": 8, "layers": 1, "blocks": 1, "basis": "interpretable"},
+    "nhits": {"hidden_size": 8, "layers": 1},
 }
 
 
@@ -65,8 +70,18 @@ def _same_weights(a: dict, b: dict) -> bool:
     return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
-def test_all_four_are_registered() -> None:
-    assert NEURAL == ["rnn", "lstm", "gru", "transformer"]
+def test_all_nine_are_registered() -> None:
+    assert NEURAL == [
+        "rnn",
+        "lstm",
+        "gru",
+        "transformer",
+        "mlp",
+        "cnn",
+        "tcn",
+        "nbeats",
+        "nhits",
+    ]
 
 
 def test_same_seed_same_forecasts_bit_for_bit(series) -> None:

@@ -149,6 +149,10 @@ class NeuralForecaster(BaseForecaster):
     def _describe_network(self) -> str:
         """One line describing the fitted network, for the summary."""
 
+    def _auto_window(self, period: int | None) -> tuple[int, str | None]:
+        """The automatic window for ``period`` and, when it is not the usual rule, why."""
+        return auto_window(period), None
+
     # --- fitting ------------------------------------------------------------------------------
 
     def _fit(self, y: np.ndarray) -> None:
@@ -230,7 +234,8 @@ class NeuralForecaster(BaseForecaster):
             source = "given" if self.period else "calendar"
         notes = {"period": f"{period} ({source})" if period else "none detected"}
         cap = max(2, y.size // 6) if detect else None  # fit_origins keeps lookback()'s window
-        window, notes["window"] = _size(self.window, auto_window(period), period, cap, "window")
+        auto, rule = self._auto_window(period)
+        window, notes["window"] = _size(self.window, auto, period, cap, "window", rule)
         horizon, notes["horizon"] = _size(
             self.horizon, auto_horizon(period), period, cap, "horizon"
         )
@@ -649,7 +654,7 @@ class NeuralForecaster(BaseForecaster):
             return self.window_
         from forecast.diagnostics.seasonality import calendar_period
 
-        return int(self.window or auto_window(self.period or calendar_period(freq)))
+        return int(self.window or self._auto_window(self.period or calendar_period(freq))[0])
 
     def target_length(self, freq: str | None = None) -> int:
         """How many steps after an origin one training sample reads (the trained horizon)."""
@@ -899,15 +904,22 @@ class Transformer(NeuralForecaster):
 
 
 def _size(
-    given: int | None, auto: int, period: int | None, cap: int | None, what: str
+    given: int | None,
+    auto: int,
+    period: int | None,
+    cap: int | None,
+    what: str,
+    rule: str | None = None,
 ) -> tuple[int, str]:
-    """A window or horizon: the given value, or the automatic one capped for short series."""
+    """A window or horizon: the given value, or the automatic one capped for short series
+    (``rule``: how the automatic one was chosen, when not the usual rule)."""
     if given is not None:
         return int(given), f"{given} (given)"
-    rule = {
+    usual = {
         "window": f"2 x period {period}" if period else "default without a period",
         "horizon": f"one period {period}, at least 24" if period else "default without a period",
-    }[what]
+    }
+    rule = rule or usual[what]
     if cap is not None and auto > cap:
         return cap, f"{cap} (auto: {rule} = {auto}, capped at n/6 for a short series)"
     return auto, f"{auto} (auto: {rule})"

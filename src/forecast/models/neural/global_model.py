@@ -69,7 +69,6 @@ from forecast.models.neural.windows import (
     Scaler,
     ScalerKind,
     auto_horizon,
-    auto_window,
     feature_count,
     features,
     roll_out,
@@ -80,6 +79,7 @@ from forecast.models.neural.windows import (
     window_view,
 )
 
+FAMILY_KINDS = ("mlp", "cnn", "tcn", "nbeats", "nhits")  # described by families.describe
 CALIBRATION_MAX = 10_000  # calibration origins over the panel (per series: this / N, at least 1)
 INFERENCE_ROWS = 4096  # windows per forward pass when forecasting
 CONFORMAL = (
@@ -237,7 +237,9 @@ class GlobalForecaster:
         period, source = resolve_period(p["period"], longest, freq)
         cap = max(2, int(lengths.min()) // 6)
         notes = {"period": f"{period} ({source}, longest series)" if period else "none detected"}
-        window, notes["window"] = _size(p["window"], auto_window(period), period, cap, "window")
+        proto: Any = get_spec(name).create(p)
+        auto, rule = proto._auto_window(period)
+        window, notes["window"] = _size(p["window"], auto, period, cap, "window", rule)
         horizon, notes["horizon"] = _size(
             p["horizon"], auto_horizon(period), period, cap, "horizon"
         )
@@ -274,7 +276,6 @@ class GlobalForecaster:
         self.phase_ = self._phases(self.starts_)
         self.centers_, self.scales_ = centers, scales
 
-        proto: Any = get_spec(name).create(p)
         input_size = feature_count(calendar) + self.series_embedding
         arch = proto._architecture(input_size, window, out)
         if self.series_embedding:
@@ -610,9 +611,14 @@ class GlobalForecaster:
         info = self.info_
         arch = self.arch_["inner"] if self.arch_["kind"] == "embedded" else self.arch_
         width = arch.get("hidden_size") or arch.get("d_model")
+        shape = f"{arch['layers']} x {width}"
+        if arch["kind"] in FAMILY_KINDS:
+            from forecast.models.neural.families import describe
+
+            shape = describe(arch)
         embedding = f", series embedding {self.series_embedding}" if self.series_embedding else ""
         description = (
-            f"global {self.model} ({arch['layers']} x {width}{embedding}) over "
+            f"global {self.model} ({shape}{embedding}) over "
             f"{info['series']} series, {self.params['strategy']} {self.horizon_}-step head, "
             f"window {self.window_}; trained on {info['device']} ({info['device_reason']})"
         )

@@ -10,7 +10,7 @@ from typing import Any
 from forecast.errors import UsageError
 from forecast.models.trees import TREE_MODELS  # boosted trees are global models too
 
-GLOBAL_MODELS = ("rnn", "lstm", "gru", "transformer")
+GLOBAL_MODELS = ("rnn", "lstm", "gru", "transformer", "mlp", "cnn", "tcn", "nbeats", "nhits")
 MAX_EMBEDDING = 1024  # series_embedding: learned values per series
 
 

@@ -198,6 +198,10 @@ def build(arch: dict[str, Any]) -> nn.Module:
             int(arch["out_steps"]),
             int(arch.get("exog_size", 0)),
         )
+    from forecast.models.neural import families
+
+    if kind in families.KINDS:
+        return families.build(arch)
     raise ValueError(f"unknown network kind {kind!r}")
 
 
