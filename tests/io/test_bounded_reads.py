@@ -103,7 +103,7 @@ def test_a_device_is_refused_at_once(case: str) -> None:
 def test_an_ids_file_that_is_a_device_is_refused(panel_parquet: Path) -> None:
     result = forecast("fit", panel_parquet, "-m", "naive", "-q", "--ids-file", "/dev/zero")
     assert result.returncode == 2, result.stderr
-    assert "error: /dev/zero is a device or socket, not a ids file" in result.stderr
+    assert "error: /dev/zero is a device or socket, not an ids file" in result.stderr
 
 
 # --- the limits, each named with its override ---------------------------------------------------

@@ -116,7 +116,7 @@ def require_regular(
     label = printable(str(path))
     info = _stat(path, what, label, error, allow_dir=allow_dir)
     if stat.S_ISFIFO(info.st_mode):
-        raise error(f"{label} is a FIFO or pipe; a {what} must be a regular file")
+        raise error(f"{label} is a FIFO or pipe; {_a(what)} must be a regular file")
     try:
         if stat.S_ISDIR(info.st_mode):
             os.listdir(path)
@@ -148,10 +148,10 @@ def _stat(
         raise error(_os_reason(exc, what, label)) from None
     mode = info.st_mode
     if stat.S_ISDIR(mode) and not allow_dir:
-        raise error(f"{label} is a directory, not a {what}")
+        raise error(f"{label} is a directory, not {_a(what)}")
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISSOCK(mode):
         raise error(
-            f"{label} is a device or socket, not a {what}: it has no end; give a file (or pipe "
+            f"{label} is a device or socket, not {_a(what)}: it has no end; give a file (or pipe "
             "the data in)"
         )
     return info
@@ -161,5 +161,10 @@ def _os_reason(exc: OSError, what: str, label: str) -> str:
     if isinstance(exc, PermissionError):
         return f"cannot read {what} {label}: permission denied; check its permissions"
     if isinstance(exc, IsADirectoryError):
-        return f"{label} is a directory, not a {what}"
+        return f"{label} is a directory, not {_a(what)}"
     return f"cannot read {what} {label}: {exc.strerror or exc}"
+
+
+def _a(what: str) -> str:
+    """``what`` with its article: a model file, an ids file."""
+    return f"{'an' if what[:1] in 'aeiou' else 'a'} {what}"

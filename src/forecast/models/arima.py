@@ -803,13 +803,15 @@ class Sarima(StateSpaceForecaster):
         self.trend = trend
 
     def min_length(self, freq: str | None = None) -> int:
-        """One more than the lags p + d + q + m(P + D + Q) (:mod:`forecast.models.limits`), m
-        given or the calendar's."""
+        """One more than the lags p + d + q + m(P + D + Q) at the calendar's period m; a given m
+        is checked against the data by its own rule (:mod:`forecast.models.limits`), which
+        names it."""
         from forecast.diagnostics.seasonality import calendar_period
 
         seasonal = tuple(int(v) for v in self.seasonal_order)
-        m = seasonal[3] if len(seasonal) == 4 else self.period or calendar_period(freq)
-        if not m or len(seasonal) not in (3, 4) or len(self.order) != 3:
+        given = len(seasonal) == 4 or self.period is not None
+        m = None if given else calendar_period(freq)
+        if not m or len(seasonal) != 3 or len(self.order) != 3:
             return self.min_obs
         lags = sum(int(v) for v in self.order) + m * sum(seasonal[:3])
         return max(self.min_obs, lags + 1)

@@ -121,11 +121,12 @@ class SeasonalNaive(_LagWalk):
         self.period = period
 
     def min_length(self, freq: str | None = None) -> int:
-        """A season and one more: the given period's, else the calendar's (which the fit falls
-        back on when it detects none)."""
+        """A season of the calendar's period (which the fit falls back on when it detects none)
+        and one more; a given ``period`` is checked against the data by its own rule
+        (:func:`forecast.models.limits.check_against_data`), which names it."""
         from forecast.diagnostics.seasonality import calendar_period
 
-        period = self.period or calendar_period(freq)
+        period = calendar_period(freq) if self.period is None else None
         return max(self.min_obs, period + 1) if period else self.min_obs
 
     def _fit(self, y: np.ndarray) -> None:

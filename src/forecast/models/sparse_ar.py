@@ -108,6 +108,9 @@ def arx_design(
     return np.column_stack(columns), y[rows], kinds
 
 
+MAX_LAG_DEFAULT = 24  # the default max_lag (models.limits lets a default pass on any length)
+
+
 class SparseAr(StateSpaceForecaster):
     """AR on the lags a cross-validated lasso keeps among 1..max_lag."""
 
@@ -117,7 +120,7 @@ class SparseAr(StateSpaceForecaster):
 
     def __init__(
         self,
-        max_lag: int = 24,
+        max_lag: int = MAX_LAG_DEFAULT,
         folds: int = 5,
         d: int = 0,
         one_se: bool = False,
@@ -133,7 +136,10 @@ class SparseAr(StateSpaceForecaster):
 
     def min_length(self, freq: str | None = None) -> int:
         """``max_lag`` lags and five per cross-validation fold and one more, before ``d``
-        differences (the check in :meth:`_fit`)."""
+        differences (the check in :meth:`_fit`); a ``max_lag`` above the default is checked
+        against the data by its own rule (:mod:`forecast.models.limits`), which names it."""
+        if self.max_lag > MAX_LAG_DEFAULT:
+            return self.min_obs
         return max(self.min_obs, self._needed() + int(self.d))
 
     def _needed(self) -> int:
