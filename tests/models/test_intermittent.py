@@ -239,6 +239,22 @@ def test_intervals_equal_a_slow_split_conformal(key: str) -> None:
     assert "clipped at 0" in forecast.interval_method
 
 
+@pytest.mark.parametrize("key", ["croston_optimized", "tsb_0.1_0.1", "adida", "imapa"])
+def test_calibration_equals_the_generic_conformal_calibration(key: str) -> None:
+    """The models calibrate without building a pandas index: the same errors as
+    forecast.models.conformal.calibrate (a fresh model fitted, forecast_from at its
+    parameters), bit for bit."""
+    from forecast.models.conformal import calibrate
+
+    y = as_series(CASES["negbin_p0.1_n200"]["y"])
+    model = fit(key, y)
+    name, params = CONFIGS[key]
+    generic = calibrate(lambda: create(name, params), y, 6, (80.0, 95.0))
+    own = model.calibration(6, (80.0, 95.0))
+    assert own.fit_size == generic.fit_size
+    np.testing.assert_array_equal(own.errors, generic.errors)
+
+
 # --- (c) invariants -------------------------------------------------------------------------
 
 SIZES = st.one_of(
@@ -408,6 +424,22 @@ def test_forged_state_is_refused_on_load(case: str, tmp_path: Path) -> None:
 
 
 # --- through the CLI: fit, save, predict and backtest a panel ---------------------------------
+
+
+def test_summary_says_the_intervals_are_conformal_and_clipped_without_a_warning(
+    cli, tmp_path: Path
+) -> None:
+    summary = fit("adida", CASES["poisson_p0.3_n120"]["y"]).summary().to_dict()
+    assert "split conformal (the model has no likelihood)" in summary["intervals"]
+    assert "clipped at 0" in summary["intervals"] and summary["notes"] == []
+    rows = pd.read_csv(SAMPLES / "intermittent.csv")
+    one = tmp_path / "one.csv"
+    rows[rows["part"] == "part_3"][["week", "demand"]].to_csv(one, index=False)
+    result = cli("fit", one, "-m", "croston", "-p", "variant=optimized", "-H", "2", "-f", "json")
+    assert result.code == 0 and "warning" not in result.stderr, result.stderr
+    document = json.loads(result.stdout)
+    assert "clipped at 0" in document["model"]["intervals"]
+    assert "clipped at 0" in document["interval_method"]
 
 
 def test_panel_fit_save_predict_and_backtest(cli, tmp_path: Path) -> None:

@@ -49,7 +49,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Sequence
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import numpy as np
 import pandas as pd
@@ -67,12 +67,15 @@ from forecast.models.base import (
 )
 from forecast.models.limits import SEARCHED_SMOOTHING
 
+if TYPE_CHECKING:
+    from forecast.models.conformal import Calibration
+
 CLASSIC_ALPHA = 0.1  # Croston's smoothing constant in the classic and SBA variants
 SBA_FACTOR = 1 - CLASSIC_ALPHA / 2  # Syntetos & Boylan's correction, 0.95
 CLIPPED = "; lower bounds clipped at 0 (demand is never negative)"
 NO_LIKELIHOOD = (
-    "intervals: split conformal (the model has no likelihood), calibrated on its own "
-    "walk-forward errors inside the training data when the forecast is made" + CLIPPED
+    "split conformal (the model has no likelihood), calibrated on its own walk-forward errors "
+    "inside the training data when the forecast is made" + CLIPPED
 )
 
 
@@ -101,7 +104,7 @@ class IntermittentModel(BaseForecaster):
             params=self.get_params(),
             coefficients=self._coefficients(),
             stats=stats,
-            notes=(NO_LIKELIHOOD,),
+            extra={"intervals": NO_LIKELIHOOD},  # information, not a warning (notes are)
         )
 
     def _predict(self, horizon: int, levels: tuple[float, ...]) -> tuple[np.ndarray, Bands, str]:
@@ -142,21 +145,32 @@ class IntermittentModel(BaseForecaster):
         ``y_``, lower bounds clipped at 0."""
         if not levels:
             return {}
-        from forecast.models.conformal import calibrate, calibration_size
+        steps = int(mean.shape[-1])
+        widths = self.calibration(steps, levels).widths(levels, steps)
+        return {lv: (np.maximum(mean - w, 0.0), mean + w) for lv, w in widths.items()}
 
-        steps, n = int(mean.shape[-1]), int(self.y_.size)
-        need = calibration_size(n, steps, levels) + self.min_obs
-        if n < need:
+    def calibration(self, steps: int, levels: Sequence[float]) -> Calibration:
+        """:func:`forecast.models.conformal.calibrate` on ``y_`` (the same errors), without
+        building a pandas index for the twin: a fresh model's parameters are estimated on the
+        first n - c values and its forecasts from the c origins after them come from one pass
+        of :meth:`_rates`."""
+        from forecast.models.conformal import Calibration, calibration_size
+
+        y, n = self.y_, int(self.y_.size)
+        c = calibration_size(n, steps, levels)
+        if n - c < self.min_obs:
             raise InputError(
                 f"{self.name}: its intervals are split conformal; at {max(levels):g}% for "
-                f"{steps} steps ahead they need {need} training observations, got {n}; lower "
-                "--level or shorten --horizon"
+                f"{steps} steps ahead they need {c + self.min_obs} training observations, got "
+                f"{n}; lower --level or shorten --horizon"
             )
-        index = pd.date_range(self.start_, periods=n, freq=self.freq_)
-        y = pd.Series(self.y_, index=index)
-        calibration = calibrate(lambda: type(self)(**self.get_params()), y, steps, levels)
-        widths = calibration.widths(levels, steps)
-        return {lv: (np.maximum(mean - w, 0.0), mean + w) for lv, w in widths.items()}
+        twin = type(self)(**self.get_params())
+        twin._estimate(y[: n - c])
+        origins = np.arange(n - c - 1, n - 1)
+        rates = twin._rates(y)[origins]
+        targets = origins[:, None] + 1 + np.arange(steps)[None, :]  # [origins, steps]
+        actual = np.where(targets < n, y[np.minimum(targets, n - 1)], np.nan)
+        return Calibration(np.abs(actual - rates[:, None]), n - c)
 
     def _check_demand(self, values: np.ndarray, what: str = "fit") -> None:
         negative = np.flatnonzero(values < 0)
