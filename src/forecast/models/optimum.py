@@ -61,12 +61,15 @@ def polish(
     rounds: int = ROUNDS,
     maxiter: int = MAXITER,
     deadline: float | None = None,
+    newton_steps: int = 0,
 ) -> Polished:
     """Minimise ``fn`` from ``x0`` (a near-optimum) to the precision of its rounding.
 
     L-BFGS-B with central-difference gradients (one-sided near a bound), restarted from its
-    own end point while a round still improves ``fn`` (module docstring). The objective never
-    increases: the result is ``x0`` itself when nothing improves on it.
+    own end point while a round still improves ``fn`` (module docstring); then, for an
+    unbounded problem, up to ``newton_steps`` Newton steps (:func:`newton`). The objective
+    never increases (beyond its rounding, in a Newton step): the result is ``x0`` itself when
+    nothing improves on it.
 
     Parameters
     ----------
@@ -85,6 +88,8 @@ def polish(
     deadline : float or None
         A ``time.perf_counter()`` value: no round starts after it, and a round stops after
         the first iteration that ends past it.
+    newton_steps : int
+        Newton steps after L-BFGS-B (unbounded problems only; 0: none).
 
     Returns
     -------
@@ -128,7 +133,73 @@ def polish(
             x, best = np.asarray(res.x, dtype="float64"), float(res.fun)
         if gradient <= gtol or not improvement > FTOL * max(1.0, abs(best)):
             break
+    if newton_steps and bounds is None and math.isfinite(gradient):
+        past = deadline is not None and time.perf_counter() > deadline
+        if not past:
+            x, best, gradient, used = newton(fn, x, best, newton_steps)
+            evaluations += used
     return Polished(x, best, done, evaluations, gradient, message)
+
+
+def newton(
+    fn: Callable[[np.ndarray], float], x: np.ndarray, f: float, steps: int
+) -> tuple[np.ndarray, float, float, int]:
+    """Newton steps from a near-optimum ``x`` (``f = fn(x)``) of an unbounded problem.
+
+    L-BFGS-B stops where one iteration no longer lowers ``fn`` by more than its rounding; in
+    a flat direction (the mean of a near-integrated AR: curvature 6e-4 against 16 in the
+    steep ones) that is still 1e-5 from the optimum. The gradient goes on pointing there: a
+    Newton step with the central-difference Hessian (steps 1e-4 relative: error ~1e-8) takes
+    its size from 5e-8 to 1e-10. A step is kept only when it shrinks the gradient and does
+    not raise ``fn`` beyond its rounding. Returns the point, its value, its gradient's size
+    and the evaluations used."""
+    from scipy.optimize._numdiff import approx_derivative
+
+    used = 2 * x.size
+    g = np.asarray(approx_derivative(fn, x, method="3-point", f0=f), dtype="float64")
+    size = float(np.max(np.abs(g), initial=0.0))
+    for _ in range(steps):
+        H, evaluations = hessian(fn, x, f)
+        used += evaluations
+        try:
+            np.linalg.cholesky(H)  # a minimum: positive definite
+            step = np.linalg.solve(H, -g)
+        except np.linalg.LinAlgError:
+            break
+        trial = x + step
+        value = float(fn(trial))
+        g_trial = np.asarray(approx_derivative(fn, trial, method="3-point", f0=value))
+        used += 1 + 2 * x.size
+        trial_size = float(np.max(np.abs(g_trial)))
+        if not (trial_size < size and value <= f + 4 * FTOL * max(1.0, abs(f))):
+            break
+        x, f, g, size = trial, value, g_trial, trial_size
+    return x, f, size, used
+
+
+def hessian(fn: Callable[[np.ndarray], float], x: np.ndarray, f: float) -> tuple[np.ndarray, int]:
+    """Central second differences of ``fn`` at ``x`` (``f = fn(x)``), steps 1e-4 max(1, |x|):
+    rounding error ~ eps |f| / h^2 ~ 1e-8, truncation ~ h^2. Returns it and the evaluations."""
+    k = x.size
+    h = 1e-4 * np.maximum(1.0, np.abs(x))
+    H = np.empty((k, k))
+
+    def at(*moves: tuple[int, float]) -> float:
+        shifted = x.copy()
+        for i, sign in moves:
+            shifted[i] += sign * h[i]
+        return float(fn(shifted))
+
+    for i in range(k):
+        H[i, i] = (at((i, 1.0)) - 2 * f + at((i, -1.0))) / h[i] ** 2
+        for j in range(i):
+            H[i, j] = H[j, i] = (
+                at((i, 1.0), (j, 1.0))
+                - at((i, 1.0), (j, -1.0))
+                - at((i, -1.0), (j, 1.0))
+                + at((i, -1.0), (j, -1.0))
+            ) / (4 * h[i] * h[j])
+    return H, 2 * k + 4 * k * (k - 1) // 2
 
 
 def _projected(x: np.ndarray, grad: np.ndarray, bounds: Bounds | None) -> float:

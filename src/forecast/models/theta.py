@@ -14,9 +14,19 @@ Forecast, with ``x~`` the SES one-step forecast after T observations:
     x_{T+h} = x~ + (1 - 1/theta) b0 (h - 1 + 1/alpha - (1 - alpha)^T / alpha)
 
 reseasonalised; theta = 2 is the classical method. Intervals: Gaussian with variance
-sigma^2 (1 + (h - 1)(1 + (alpha - 1)^2)) (statsmodels). The forecast is computed here from
-(b0, alpha, the seasonal indices) and the SES level, so ``update`` moves the level on with
-new data at fixed parameters; the tests check it against ``ThetaModelResults.forecast``.
+sigma^2 (1 + (h - 1)(1 + (alpha - 1)^2)) (statsmodels).
+
+statsmodels fits the series divided by a power of two near its RMS
+(:func:`forecast.models.optimum.data_scale`; b0, sigma^2 and additive seasonal indices are
+scaled back): its sigma^2 comes from a state-space ARIMA(0,1,1) whose approximate diffuse
+start has a variance of 1e6 in the data's units, so on the raw series the intervals depended
+on the units (at 1e-12 times AirPassengers they were 1e6 times too wide, at 1e12 the start was
+no longer diffuse). That sigma^2's maximum likelihood is polished
+(:func:`innovation_variance`), so that it agrees across scales and BLAS kernels to 1e-8.
+
+The forecast is computed here from (b0, alpha, the seasonal indices) and the SES level, so
+``update`` moves the level on with new data at fixed parameters; the tests check it against
+``ThetaModelResults.forecast``.
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ import numpy as np
 
 from forecast.errors import ComputeError
 from forecast.models.base import Bands, BaseForecaster, Coefficient, ModelSummary, normal_bands
+from forecast.models.optimum import data_scale
 
 INTERVALS = "Gaussian intervals, variance sigma^2 (1 + (h-1)(1 + (alpha-1)^2)) (statsmodels)"
 
@@ -39,6 +50,21 @@ def ses_level(x: np.ndarray, alpha: float) -> float:
     for value in x:
         level = alpha * float(value) + (1 - alpha) * level
     return level
+
+
+def innovation_variance(x: np.ndarray) -> float:
+    """sigma^2 of ARIMA(0,1,1) with drift on ``x`` by exact maximum likelihood (forecast's
+    compiled core, polished). statsmodels' ``ThetaModelResults.sigma2`` fits the same model
+    with statsmodels' SARIMAX, whose approximate diffuse start (variance 1e6 in the data's
+    units) makes the estimate depend on the units at the 1e-6 level even on data of order
+    one, and whose default optimiser stop leaves another 1e-6: the tests compare the two."""
+    from forecast.models import arima_mle
+    from forecast.models.arima import SarimaxSpec
+
+    fit = arima_mle.fit(SarimaxSpec(0, 1, 1, trend="t", exact_diffuse=True), x)
+    if not fit.converged:
+        raise ValueError(f"the ARIMA(0,1,1) for sigma^2 did not converge: {fit.message}")
+    return float(fit.params[-1])
 
 
 class Theta(BaseForecaster):
@@ -77,20 +103,24 @@ class Theta(BaseForecaster):
             raise UsageError(f"theta: theta must be >= 1, got {self.theta:g}")
         period, source = resolve_period(self.period, y, self.freq_)
         seasonal = period is not None and period >= 2 and y.size >= 2 * period
+        scale = data_scale(y)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                model = ThetaModel(y, period=period if seasonal else 1, deseasonalize=seasonal)
+                model = ThetaModel(
+                    y / scale, period=period if seasonal else 1, deseasonalize=seasonal
+                )
                 result = model.fit()
-                sigma2 = float(result.sigma2)
+                sigma2 = innovation_variance(y / scale) * scale**2
             except (ValueError, np.linalg.LinAlgError) as exc:
                 raise ComputeError(f"theta: statsmodels could not fit the model: {exc}") from None
-        self.b0_, self.alpha_ = (float(v) for v in result.params)
+        b0, self.alpha_ = (float(v) for v in result.params)
+        self.b0_ = b0 * scale
         self.sigma2_ = sigma2
         found = seasonal and model._has_seasonality  # the seasonality test's verdict
         indices = np.asarray(result._seasonal, dtype="float64") if found else np.zeros(0)
-        self.seasonal_ = indices
         self.method_ = model.method if found else "none"
+        self.seasonal_ = indices * scale if self.method_ == "add" else indices
         if not (math.isfinite(self.alpha_) and math.isfinite(self.b0_) and math.isfinite(sigma2)):
             raise ComputeError("theta: the estimates are not finite; try another model")
         season = (
