@@ -385,6 +385,17 @@ def test_save_load_gives_identical_forecasts(key: str, tmp_path: Path) -> None:
     )
 
 
+def test_imapa_summary_lists_twelve_levels_and_the_file_keeps_them_all(tmp_path: Path) -> None:
+    y = [0.0] * 39 + [2.0] + [0.0] * 40 + [5.0]  # mean interval (80 + 1) / 2 = 40.5 -> 40
+    model = fit("imapa", y)
+    assert model.alphas_.size == 40 and len(model.summary().coefficients) == 12
+    assert "levels 1..40, averaged; the smoothing of levels 1..12 shown" in (
+        model.summary().description
+    )
+    loaded = load_model(save_model(tmp_path / "m.fcm", model, {})).model
+    np.testing.assert_array_equal(loaded.alphas_, model.alphas_)
+
+
 FORGED = {
     "negative-y": ("croston", {}, _array("y", np.array([0.0, -1.0] * 20)), "negative value"),
     "classic-alpha": (

@@ -70,6 +70,7 @@ from forecast.models.limits import SEARCHED_SMOOTHING
 if TYPE_CHECKING:
     from forecast.models.conformal import Calibration
 
+SHOWN_LEVELS = 12  # imapa's summary lists the smoothing constants of the first levels only
 CLASSIC_ALPHA = 0.1  # Croston's smoothing constant in the classic and SBA variants
 SBA_FACTOR = 1 - CLASSIC_ALPHA / 2  # Syntetos & Boylan's correction, 0.95
 CLIPPED = "; lower bounds clipped at 0 (demand is never negative)"
@@ -352,10 +353,14 @@ class Imapa(IntermittentModel):
 
     def _describe(self) -> str:
         top = self.alphas_.size
-        return f"IMAPA: ADIDA at aggregation levels 1..{top}, averaged"
+        shown = f"; the smoothing of levels 1..{SHOWN_LEVELS} shown" if top > SHOWN_LEVELS else ""
+        return f"IMAPA: ADIDA at aggregation levels 1..{top}, averaged{shown}"
 
     def _coefficients(self) -> tuple[Coefficient, ...]:
-        return tuple(Coefficient(f"alpha_{k + 1}", float(a)) for k, a in enumerate(self.alphas_))
+        """The smoothing constant of each level, the first SHOWN_LEVELS of them (a very sparse
+        series has thousands; the model file keeps them all)."""
+        alphas = self.alphas_[:SHOWN_LEVELS]
+        return tuple(Coefficient(f"alpha_{k + 1}", float(a)) for k, a in enumerate(alphas))
 
     def _fitted_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         return {}, {"alphas": self.alphas_}
