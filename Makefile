@@ -55,7 +55,7 @@ PORTABLE_TESTS ?= tests/test_readme.py tests/models/test_arima_reference.py \
 	tests/models/test_theta.py tests/models/test_mstl.py tests/models/test_sparse_ar.py \
 	tests/models/test_baselines.py tests/models/test_ensemble.py tests/models/test_arima_exog.py \
 	tests/diagnostics/test_stationarity.py tests/diagnostics/test_acf.py \
-	tests/backtest/test_metrics.py tests/backtest/test_compare.py
+	tests/models/test_intermittent.py tests/backtest/test_metrics.py tests/backtest/test_compare.py
 test-portable: $(STAMP)
 	@failed=""; for kernel in $(PORTABLE_KERNELS); do \
 	  echo "== test-portable: $$kernel"; \
