@@ -6,7 +6,7 @@ BIN        := $(VENV)/bin
 STAMP      := $(VENV)/.installed
 DEMO_OUT   ?= out
 
-.PHONY: install demo test test-fast test-portable fuzz lint bench bench-deps sample-data clean
+.PHONY: install reference-venvs demo test test-fast test-portable fuzz lint bench bench-deps sample-data clean
 
 install: $(STAMP)
 
@@ -42,7 +42,7 @@ demo: $(STAMP)
 # Two worker processes (pytest-xdist): the tests are independent, each file's tests stay on one
 # worker so that its module-level fixtures (the expensive fits) are computed once.
 TEST_JOBS ?= 2
-test: $(STAMP)
+test: $(STAMP) reference-venvs
 	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile
 
 # The numerically sensitive tests (README examples, every model's reference values, the
@@ -79,6 +79,17 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
+
+# mlforecast, the reference of tests/models/trees/test_mlforecast.py, needs pandas < 3: its own
+# virtualenv with the LightGBM version of .venv (the test names the command when it is missing).
+ML_VENV := bench/_work/ml-venv
+reference-venvs: $(ML_VENV)/.installed
+$(ML_VENV)/.installed: $(STAMP)
+	test -x $(ML_VENV)/bin/python || $(PYTHON) -m venv $(ML_VENV)
+	$(ML_VENV)/bin/python -m pip install --quiet mlforecast \
+	  "lightgbm==$$($(BIN)/python -c 'import lightgbm; print(lightgbm.__version__)')" \
+	  && touch $@ \
+	  || echo "warning: mlforecast could not be installed; its comparison test will skip" >&2
 
 # statsforecast, the reference of bench_backtest.py, needs pandas < 3: its own virtualenv.
 bench-deps:
