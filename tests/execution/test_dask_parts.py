@@ -127,7 +127,7 @@ def test_predict_reads_the_new_data_parts_on_the_workers(
 ) -> None:
     """predict --data DIR: each part's series moved on where the part was read; the same
     forecasts, order, warnings and exit code as the local engine. Among the series: one in DIR
-    without a model (warned, ignored), one model without rows in DIR and one whose new rows
+    without a model (warned, a failure), one model without rows in DIR and one whose new rows
     are refused (both forecast from their saved state, as locally)."""
     frame = make_panel(37, 8, min_n=30, max_n=40)
     frame["t"] = pd.to_datetime(frame["ds"])

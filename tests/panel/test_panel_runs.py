@@ -291,8 +291,8 @@ def test_inspect_and_unknown_series_in_new_data(cli, tmp_path: Path) -> None:
         {"store": ["store_01", "store_99"], "month": ["2025-01-01"] * 2, "sales": [1.0, 2.0]}
     )
     moved = cli("predict", model, "--data", write(new, tmp_path / "n.csv"), "-H", "1", "-f", "csv")
-    assert moved.code == 0
-    assert "1 series without a model, ignored: 'store_99'" in moved.stderr
+    assert moved.code == 1  # a series of --data without a model is a failure (issue 29)
+    assert "1 series without a model, left out: 'store_99'" in moved.stderr
     assert _rows(moved.stdout)[0]["mean"] == "1.0"
 
 

@@ -41,7 +41,7 @@ def stream_outcomes(
     from forecast.report.panel_output import open_sink
 
     failures: list[dict[str, Any]] = []
-    fallbacks = 0
+    fallbacks: list[dict[str, Any]] = []
     forecast = 0
     kept: list[tuple[str, BaseForecaster, dict[str, Any]]] = []
     with (
@@ -65,7 +65,13 @@ def stream_outcomes(
             else:
                 forecast += 1
                 if outcome.fallback_reason is not None:
-                    fallbacks += 1
+                    fallbacks.append(
+                        {
+                            "id": outcome.id,
+                            "model": outcome.model,
+                            "reason": outcome.fallback_reason,
+                        }
+                    )
                     note(
                         f"series {outcome.id!r} forecast by the fallback {outcome.model}; "
                         f"{model_name} failed: {outcome.fallback_reason}",
@@ -79,12 +85,18 @@ def stream_outcomes(
         summary = {
             "series": forecast + len(failures),
             "forecast": forecast,
-            "fallback": fallbacks,
+            "fallback": len(fallbacks),
             "failed": len(failures),
         }
-        sink.close({"failures": failures, "summary": summary})
+        listed = {"fallbacks": fallbacks} if fallbacks else {}
+        sink.close({"failures": failures, **listed, "summary": summary})
     if output is not None:
+        from forecast.report.panel_output import write_failures
+
         message(f"wrote {output}", quiet)
+        beside = write_failures(output, failures, fallbacks)  # survives -q, for a cron job
+        if beside is not None:
+            message(f"wrote {beside} ({len(failures)} failed, {len(fallbacks)} fallback)", quiet)
         _print_summary(summary, fmt)
     if save is not None and kept:
         from forecast.io.modelfile import save_panel_model

@@ -252,7 +252,8 @@ def predict_parts(
     models of its own series); models without rows in DIR forecast from their saved state, as
     the local engine does. ``emit(outcomes, data_block, load_failures)`` writes the outcomes,
     which come in the file's order. False when the directory has no id column."""
-    from forecast.cli.predict import warn_without_model
+    from forecast.cli.predict import NO_MODEL, warn_without_model
+    from forecast.data.panel import SeriesFailure
     from forecast.execution.parts import in_order
     from forecast.panel_fit import continue_in_part, continue_one
 
@@ -281,6 +282,9 @@ def predict_parts(
                 seen.add(item.id)
                 yield item
             warn_without_model(unknown, quiet)
+            run.load_failures.extend(  # no model: a failure, as with the local engine
+                SeriesFailure(sid, NO_MODEL, stage="predict").to_dict() for sid in unknown
+            )
             refused = [  # by their part's loader: they forecast from their saved state
                 (sid, model, None, spec) for sid, model in models if sid in in_dir - seen
             ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,14 @@ def predict(
     ] = None,
     output: mo.Output = None,
     plot: mo.Plot = None,
+    fallback: Annotated[
+        str | None,
+        typer.Option(
+            "--fallback",
+            help="Panels: forecast the series of --data that have no model in MODEL_FILE with "
+            "this model, fitted on their own rows (without it they fail: exit 1).",
+        ),
+    ] = None,
     jobs: o.Jobs = 1,
     engine: o.Engine = EngineChoice.local,
     scheduler: o.Scheduler = None,
@@ -99,6 +108,10 @@ def predict(
         allow_constant=True,
     )
     mo.check_plot(plot)
+    if fallback is not None:
+        from forecast.models.registry import get_spec
+
+        get_spec(fallback).resolve({})  # an unknown model stops the run before any work
     loaded = load_model_file(model_file)
     defaults = loaded.defaults
     steps, levels = horizon_and_levels(
@@ -136,6 +149,7 @@ def predict(
                     value_col=value_col,
                     freq=freq,
                     missing=missing,
+                    fallback=fallback,
                 ),
                 lambda source, freq_default, file_id_col: read_new(
                     source,
@@ -145,8 +159,10 @@ def predict(
                 ),
             )
         return
-    if ids is not None or ids_file is not None or output is not None:
-        raise UsageError(f"{model_file} holds one series' model; --ids/--output apply to panels")
+    if ids is not None or ids_file is not None or output is not None or fallback is not None:
+        raise UsageError(
+            f"{model_file} holds one series' model; --ids/--output/--fallback apply to panels"
+        )
     if device is not None:
         mo.use_device(loaded.model, device)
     new = None
@@ -202,6 +218,7 @@ class PanelPredict:
     value_col: str | None = None
     freq: str | None = None
     missing: MissingChoice = MissingChoice.error
+    fallback: str | None = None  # fits the series of --data without a model (local files)
 
 
 def _predict_global(
@@ -210,7 +227,13 @@ def _predict_global(
     read: Callable[[str, str | None, str | None], Panel],
 ) -> None:
     from forecast.cli.global_run import predict_global
+    from forecast.errors import UsageError
 
+    if opts.fallback is not None:
+        raise UsageError(
+            "--fallback fits new series beside a file of per-series models; a global model "
+            "forecasts only the series it was trained on (drop --fallback)"
+        )
     predict_global(loaded, opts, read)
 
 
@@ -258,7 +281,7 @@ def _predict_panel(
             no_header=opts.no_header,
         )
 
-    if _reads_parts(opts, models):
+    if _reads_parts(opts, models) and opts.fallback is None:  # --fallback: read on the client
         from forecast.cli.parts_run import PartSource, predict_parts
 
         source = PartSource(str(opts.data), opts.engine, opts.jobs, opts.scheduler,
@@ -271,6 +294,7 @@ def _predict_panel(
             return
     new = read_panel_data(read, opts, models[0][1].freq_, file_id_col, modelled)
     new_exog, ahead = _panel_covariates(loaded, models, new, opts, file_id_col)
+    unseen = _unseen(new, modelled, opts)
     spec = ContinueSpec(
         steps,
         levels,
@@ -279,11 +303,37 @@ def _predict_panel(
         new_exog=new_exog,
         future=ahead,
     )
+    runner = executor()
+    outcomes = continue_panel(models, new, spec, runner)
+    if unseen and new is not None:
+        outcomes = itertools.chain(outcomes, _fit_unseen(new, unseen, opts, runner))
     emit(
-        continue_panel(models, new, spec, executor()),
+        outcomes,
         new.describe() if new is not None else None,
         [f.to_dict() for f in new.failures] if new is not None else [],
     )
+
+
+def _unseen(new: Panel | None, modelled: set[str], opts: PanelPredict) -> list[str]:
+    """The series of --data that --fallback fits (none without it, or with --ids)."""
+    if new is None or opts.fallback is None or opts.ids is not None:
+        return []
+    return [sid for sid in new.ids if sid not in modelled]
+
+
+def _fit_unseen(new: Panel, unseen: list[str], opts: PanelPredict, runner: Any) -> Iterator[Any]:
+    """``--fallback`` fitted on each unseen series' own rows; the outcome says why."""
+    from dataclasses import replace
+
+    from forecast.panel_fit import FitSpec, fit_one
+
+    assert opts.fallback is not None
+    spec = FitSpec(opts.fallback, {}, opts.steps, opts.levels, keep_models=opts.save is not None)
+    positions = {sid: i for i, sid in enumerate(new.ids)}
+    tasks = [(new[positions[sid]], spec) for sid in unseen]
+    reason = f"no model for this series in {opts.model_file}"
+    for outcome in runner.map(fit_one, tasks):
+        yield replace(outcome, fallback_reason=reason) if outcome.ok else outcome
 
 
 def _reads_parts(opts: PanelPredict, models: list[tuple[str, Any]]) -> bool:
@@ -301,8 +351,12 @@ def read_panel_data(
     id_col: str | None,
     modelled: set[str],
 ) -> Panel | None:
-    """``--data`` for a panel's model (None without it): a panel with an id column; series
-    without a model are named in one warning and ignored."""
+    """``--data`` for a panel's model (None without it): a panel with an id column. Its series
+    without a model (when not restricted by ``--ids``) are failures (``no model``, exit 1),
+    unless ``--fallback`` forecasts them (:func:`_fit_unseen`)."""
+    from dataclasses import replace
+
+    from forecast.data.panel import SeriesFailure
     from forecast.errors import UsageError
 
     if opts.data is None:
@@ -312,8 +366,18 @@ def read_panel_data(
         raise UsageError(
             f"--data {opts.data} has no id column; a panel's model needs one (--id-col NAME)"
         )
-    warn_without_model([sid for sid in new.ids if sid not in modelled], opts.quiet)
-    return new
+    unknown = [sid for sid in new.ids if sid not in modelled]
+    if opts.ids is not None or opts.fallback is not None or not unknown:
+        return new
+    warn_without_model(unknown, opts.quiet)
+    missing = tuple(SeriesFailure(sid, NO_MODEL, stage="predict") for sid in unknown)
+    return replace(new, failures=(*new.failures, *missing))
+
+
+NO_MODEL = (
+    "no model for this series in the model file; fit it with 'forecast fit', or pass "
+    "--fallback MODEL to forecast it from its own rows"
+)
 
 
 def warn_without_model(unknown: list[str], quiet: bool) -> None:
@@ -323,8 +387,8 @@ def warn_without_model(unknown: list[str], quiet: bool) -> None:
     if unknown:
         shown = ", ".join(repr(s) for s in unknown[:5])
         warn(
-            f"--data has {len(unknown)} series without a model, ignored: {shown}; fit them "
-            "with 'forecast fit'",
+            f"--data has {len(unknown)} series without a model, left out: {shown}; fit them "
+            "with 'forecast fit' or pass --fallback MODEL",
             quiet,
         )
 

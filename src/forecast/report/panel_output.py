@@ -212,3 +212,38 @@ def output_format(path: Path) -> str:
             f"--output {path}: use a .parquet, .csv or .json file name, or a directory"
         )
     return kinds[suffix]
+
+
+FAILURE_COLUMNS = ["id", "outcome", "stage", "model", "reason"]
+
+
+def failures_path(output: Path) -> Path | None:
+    """Where the failures of a run with ``--output F.csv``/``F.parquet`` go (``F.failures.csv``
+    beside it); None for a JSON file (its ``failures``) or a directory (its ``_SUCCESS``)."""
+    from forecast.report.parquet_parts import is_directory_output
+
+    if is_directory_output(output) or output_format(output) == "json":
+        return None
+    return output.with_name(f"{output.stem}.failures.csv")
+
+
+def write_failures(
+    output: Path, failures: list[dict[str, Any]], fallbacks: list[dict[str, Any]]
+) -> Path | None:
+    """The series a run left out (``outcome`` failed) or forecast by the fallback (``outcome``
+    fallback), one row each, written atomically beside ``output`` (header only when there are
+    none, so a cron job always finds this run's list); the path, or None (see
+    :func:`failures_path`)."""
+    from forecast.io.atomic import atomic_path
+
+    path = failures_path(output)
+    if path is None:
+        return None
+    rows = [
+        ["" if f.get("id") is None else f["id"], "failed", f.get("stage", ""), "", f.get("error")]
+        for f in failures
+    ]
+    rows += [[f["id"], "fallback", "fit", f["model"], f["reason"]] for f in fallbacks]
+    with atomic_path(path) as tmp:
+        tmp.write_text(to_csv(FAILURE_COLUMNS, rows), encoding="utf-8", newline="")
+    return path

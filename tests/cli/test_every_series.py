@@ -1,0 +1,129 @@
+"""Issue 29: every series of a panel gets a forecast or a named failure that a cron job can read
+(the JSON's failures, a failures file beside --output, one stderr line under -q), and the exit
+codes of the README's table."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+WEEKS = pd.date_range("2020-01-06", periods=60, freq="W-MON")
+
+
+def _panel(with_unseen: bool = False) -> pd.DataFrame:
+    """normal (a random walk), zeros, const (5), short (3 points), inter (70 % zeros); with
+    ``with_unseen`` also 'unseen' (10 points; never fitted) and without 'short'."""
+    rng = np.random.default_rng(29)
+    series = {
+        "normal": np.round(10 + np.cumsum(rng.normal(size=60)), 3),
+        "zeros": np.zeros(60),
+        "const": np.full(60, 5.0),
+        "inter": rng.choice([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 2.0, 3.0], size=60),
+    }
+    frames = [pd.DataFrame({"id": k, "date": WEEKS, "value": v}) for k, v in series.items()]
+    if with_unseen:
+        frames.append(pd.DataFrame({"id": "unseen", "date": WEEKS[50:], "value": np.arange(10.0)}))
+    else:
+        frames.append(pd.DataFrame({"id": "short", "date": WEEKS[57:], "value": [1.0, 2.0, 3.0]}))
+    frame = pd.concat(frames, ignore_index=True)
+    frame["date"] = frame["date"].dt.strftime("%Y-%m-%d")
+    return frame
+
+
+@pytest.fixture
+def panel_csv(tmp_path: Path) -> str:
+    path = tmp_path / "panel.csv"
+    _panel().to_csv(path, index=False)
+    return str(path)
+
+
+@pytest.fixture
+def new_csv(tmp_path: Path) -> str:
+    path = tmp_path / "new.csv"
+    _panel(with_unseen=True).to_csv(path, index=False)
+    return str(path)
+
+
+def _rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def _ids(text: str) -> set[str]:
+    return {row["id"] for row in _rows(text)}
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_failures_file_beside_output_survives_quiet(
+    cli, panel_csv: str, tmp_path: Path, suffix: str
+) -> None:
+    """theta cannot fit 3 points: without --fallback 'short' fails (exit 1, -q names it, the
+    failures file lists it); with --fallback naive it is forecast and listed as a fallback."""
+    output = tmp_path / f"fc{suffix}"
+    failed = cli("fit", panel_csv, "-m", "theta", "-H", "2", "--output", output, "-q")
+    assert failed.code == 1
+    assert "'short'" in failed.stderr and failed.stderr.count("\n") == 1  # the one -q line
+    listed = _rows((tmp_path / "fc.failures.csv").read_text())
+    assert [(r["id"], r["outcome"], r["stage"]) for r in listed if r["id"] == "short"] == [
+        ("short", "failed", "load")  # the loader knows theta's minimum
+    ]
+    assert "needs at least 4" in next(r["reason"] for r in listed if r["id"] == "short")
+
+    rescued = cli("fit", panel_csv, "-m", "theta", "--fallback", "naive", "-H", "2",
+                  "--output", output, "-q")  # fmt: skip
+    listed = _rows((tmp_path / "fc.failures.csv").read_text())
+    assert {(r["id"], r["outcome"], r["model"]) for r in listed if r["id"] == "short"} == {
+        ("short", "fallback", "naive")
+    }
+    assert not [r for r in listed if r["outcome"] == "failed"] or rescued.code == 1
+
+
+def test_failures_file_is_rewritten_empty_when_nothing_failed(cli, tmp_path: Path) -> None:
+    """A later clean run leaves no stale failures behind: the file holds the header only."""
+    frame = _panel()
+    path = tmp_path / "normal.csv"
+    frame[frame["id"] == "normal"].assign(id="a").to_csv(path, index=False)
+    (tmp_path / "fc.failures.csv").write_text("id,outcome\nold,failed\n")
+    result = cli("fit", path, "--id-col", "id", "-m", "naive", "-H", "2", "-o", tmp_path / "fc.csv")
+    assert result.code == 0, result.stderr
+    assert (tmp_path / "fc.failures.csv").read_text() == "id,outcome,stage,model,reason\n"
+
+
+def test_predict_data_with_an_unseen_id_fails_unless_fallback(
+    cli, panel_csv: str, new_csv: str, tmp_path: Path
+) -> None:
+    """An id of --data with no model: a failure (no model), exit 1, named under -q and in the
+    JSON's failures; --fallback mean forecasts it from its own rows (mean of 0..9 = 4.5)."""
+    model = tmp_path / "m.fcm"
+    cli("fit", panel_csv, "-m", "naive", "-H", "2", "--save", model, "-q", "-f", "csv")
+    assert model.exists()
+    quiet = cli("predict", model, "--data", new_csv, "-H", "2", "-q", "-f", "csv")
+    assert quiet.code == 1
+    assert "'unseen'" in quiet.stderr
+    assert "unseen" not in _ids(quiet.stdout)
+    doc = json.loads(cli("predict", model, "--data", new_csv, "-H", "2", "-f", "json").stdout)
+    [missing] = [f for f in doc["failures"] if f["id"] == "unseen"]
+    assert missing["stage"] == "predict" and missing["error"].startswith("no model")
+
+    output = tmp_path / "p.csv"
+    rescued = cli("predict", model, "--data", new_csv, "-H", "2", "--fallback", "mean",
+                  "-o", output, "-q")  # fmt: skip
+    rows = [r for r in _rows(output.read_text()) if r["id"] == "unseen"]
+    assert [float(r["mean"]) for r in rows] == [4.5, 4.5]
+    listed = _rows((tmp_path / "p.failures.csv").read_text())
+    assert ("unseen", "fallback", "mean") in {(r["id"], r["outcome"], r["model"]) for r in listed}
+    assert rescued.code == (1 if any(r["outcome"] == "failed" for r in listed) else 0)
+
+
+def test_fallback_is_refused_for_one_series_model(cli, tmp_path: Path) -> None:
+    frame = _panel()
+    path = tmp_path / "one.csv"
+    frame[frame["id"] == "normal"][["date", "value"]].to_csv(path, index=False)
+    cli("fit", path, "-m", "naive", "--save", tmp_path / "m.fcm", "-q", "-f", "csv")
+    result = cli("predict", tmp_path / "m.fcm", "--fallback", "mean", "-f", "csv")
+    assert result.code == 2 and "one series' model; --ids/--output/--fallback" in result.stderr
