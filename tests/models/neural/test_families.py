@@ -290,3 +290,29 @@ def test_cli_global_nbeats_saves_predicts_and_refuses_a_forged_architecture(cli,
     forged.write_bytes(save(arrays, metadata={"forecast": json.dumps(meta)}))
     bad = cli("predict", forged, "-H", "3")
     assert bad.code == 2 and "hidden_size 9 differs from its parameter hidden_size=8" in bad.stderr
+
+
+# --- seeds and the global model -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_same_seed_same_model_and_a_panel_of_one_is_the_per_series_model(name) -> None:
+    """Seeded CPU training is bit-for-bit repeatable; another seed gives another network; one
+    series through the global model gets the per-series model's samples, scaler and weights."""
+    from tests.models.test_contract import monthly_series
+
+    y = monthly_series().iloc[:120]
+    params = {"window": 12, "horizon": 12, "epochs": 2, "patience": 2, "batch_size": 32,
+              "device": "cpu", **SMALL[name]}  # fmt: skip
+    single = get_spec(name).create(params).fit(y)
+    again = get_spec(name).create(params).fit(y)
+    np.testing.assert_array_equal(single.predict(6, [80]).mean, again.predict(6, [80]).mean)
+    other = get_spec(name).create({**params, "seed": 1}).fit(y)
+    assert not np.array_equal(single.predict(6).mean, other.predict(6).mean)
+    panel = GlobalForecaster(name, params).fit([("a", y)])
+    for (k1, v1), (k2, v2) in zip(
+        single.net_.state_dict().items(), panel.net_.state_dict().items(), strict=True
+    ):
+        assert k1 == k2 and torch.equal(v1, v2), k1
+    np.testing.assert_allclose(panel.predict(6)["a"].mean, single.predict(6).mean, atol=1e-9)
+    assert families.describe(panel.arch_) in panel.summary("a").description
