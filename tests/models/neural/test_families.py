@@ -316,3 +316,19 @@ def test_same_seed_same_model_and_a_panel_of_one_is_the_per_series_model(name) -
         assert k1 == k2 and torch.equal(v1, v2), k1
     np.testing.assert_allclose(panel.predict(6)["a"].mean, single.predict(6).mean, atol=1e-9)
     assert families.describe(panel.arch_) in panel.summary("a").description
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("name", FAMILIES)
+def test_cuda_with_amp_and_deterministic_repeats_exactly(name) -> None:
+    """On CUDA: AMP training runs (bf16/fp16 autocast), and --deterministic repeats bit for
+    bit (not run here: this machine has no GPU)."""
+    from tests.models.test_contract import monthly_series
+
+    y = monthly_series().iloc[:120]
+    params = {"window": 12, "horizon": 12, "epochs": 3, "patience": 3, "batch_size": 32,
+              "device": "cuda", "amp": True, **SMALL[name]}  # fmt: skip
+    a = GlobalForecaster(name, params, deterministic=True).fit([("a", y), ("b", y * 2)])
+    b = GlobalForecaster(name, params, deterministic=True).fit([("a", y), ("b", y * 2)])
+    assert a.info_["device"] == "cuda" and a.info_["amp"] in ("bfloat16", "float16")
+    np.testing.assert_array_equal(a.predict(6)["b"].mean, b.predict(6)["b"].mean)

@@ -1,4 +1,4 @@
-"""The Forecaster contract over the four neural models (tiny sizes, a few epochs), and what is
+"""The Forecaster contract over the neural models (tiny sizes, a few epochs), and what is
 particular to them: no look-ahead in the scaler and the early-stopping tail, exact
 reproducibility, update without training, forecast_from, fine-tuning, conformal intervals.
 
