@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 DEFAULT_HORIZON = 12
 DEFAULT_LEVELS = (80.0, 95.0)
+INTERMITTENT_ZEROS = 0.3  # a non-negative series with this share of zeros is floored at 0
+CONSTANT_MODEL = "naive"  # forecasts a constant series that the chosen models cannot fit
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class ForecastRun:
     levels: tuple[float, ...]
     extra: dict[str, Any] = field(default_factory=dict)
     calibration: Calibration | None = None  # conformal intervals: kept in a saved model file
+    notes: tuple[str, ...] = ()  # `note:` lines (a constant series, an automatic floor)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -101,11 +104,13 @@ def fit_model(
     intervals: Intervals = "model",
     exog: pd.DataFrame | None = None,
     exog_future: pd.DataFrame | None = None,
+    floor: float | None = None,
 ) -> tuple[BaseForecaster, ForecastRun]:
     """Fit on the whole series and forecast; ``intervals="conformal"`` replaces the model's
     intervals with split-conformal ones calibrated inside the same data
     (:mod:`forecast.models.conformal`). ``exog``: the regressors at the series' timestamps,
-    ``exog_future`` their values over the horizon."""
+    ``exog_future`` their values over the horizon. Means and bounds are clipped at ``floor``
+    (None: see :func:`choose_floor`)."""
     from forecast.errors import UsageError
 
     spec = get_spec(model_name)
@@ -123,9 +128,84 @@ def fit_model(
         calibration = calibrate(lambda: spec.create(params), series.y, horizon, forecast.levels)
         forecast = calibration.apply(forecast)
         extra["conformal"] = calibration.to_dict()
+    forecast, notes = _finish(forecast, series.y.to_numpy(), model_name, floor, extra)
     return model, ForecastRun(
-        series.describe(), model.summary(), forecast, horizon, forecast.levels, extra, calibration
+        series.describe(),
+        model.summary(),
+        forecast,
+        horizon,
+        forecast.levels,
+        extra,
+        calibration,
+        notes,
     )
+
+
+def _finish(
+    forecast: Forecast, y: np.ndarray, model_name: str, floor: float | None, extra: dict[str, Any]
+) -> tuple[Forecast, tuple[str, ...]]:
+    """The one place a forecast is floored (every model, conformal intervals included), and
+    the notes on a constant series and on an automatic floor."""
+    notes = []
+    chosen, why = choose_floor(y, model_name, floor)
+    if chosen is not None:
+        forecast = floored(forecast, chosen)
+        extra["floor"] = chosen
+        if why:
+            notes.append(why)
+    value = constant_value(y)
+    if value is not None:
+        widths = [np.ptp(np.concatenate(pair)) for pair in forecast.bands.values()]
+        shape = "zero-width" if not any(widths) else "as the model gives them"
+        notes.append(
+            f"the series is constant (every value is {value:g}): {model_name} forecasts "
+            f"{float(forecast.mean[0]):g}, intervals {shape}"
+        )
+    return forecast, tuple(notes)
+
+
+def constant_value(y: np.ndarray) -> float | None:
+    """The value of a constant series (every value the same), else None."""
+    return float(y[0]) if y.size and np.ptp(y) == 0 else None
+
+
+def choose_floor(
+    y: np.ndarray, model_name: str, floor: float | None
+) -> tuple[float | None, str | None]:
+    """The floor of a series' forecasts and the note that explains an automatic one: ``floor``
+    when given; 0 for the intermittent models (demand is never negative); 0 for a series whose
+    every value is >= 0 with at least 30 % zeros (intermittent demand); else none."""
+    if floor is not None:
+        return floor, None
+    if _family(model_name) == "intermittent":
+        return 0.0, None
+    zeros = float(np.mean(y == 0)) if y.size else 0.0
+    if y.size and zeros >= INTERMITTENT_ZEROS and bool(np.all(y >= 0)):
+        return 0.0, (
+            f"every value is >= 0 and {zeros:.0%} are zeros (intermittent): forecasts and "
+            "bounds floored at 0 (--floor sets another)"
+        )
+    return None, None
+
+
+def _family(model_name: str) -> str | None:
+    from forecast.errors import UsageError
+
+    try:
+        return get_spec(model_name).family
+    except UsageError:  # a model class outside the registry
+        return None
+
+
+def floored(forecast: Forecast, floor: float) -> Forecast:
+    """``forecast`` with its mean and every bound clipped at ``floor`` from below."""
+    from dataclasses import replace
+
+    bands = {
+        level: (np.maximum(lower, floor), np.maximum(upper, floor))
+        for level, (lower, upper) in forecast.bands.items()
+    }
+    return replace(forecast, mean=np.maximum(forecast.mean, floor), bands=bands)
 
 
 def continue_model(
@@ -138,6 +218,7 @@ def continue_model(
     new_exog: Covariates | None = None,
     future: Covariates | None = None,
     series_id: str | None = None,
+    floor: float | None = None,
 ) -> tuple[BaseForecaster, ForecastRun]:
     """Append the new observations (state update, or a refit on everything) and forecast; a
     saved conformal ``calibration`` gives the intervals (its errors are reused as they are,
@@ -173,7 +254,9 @@ def continue_model(
     forecast = model.predict(horizon, levels, exog_future)
     if calibration is not None:
         forecast = calibration.apply(forecast)
-    info: dict[str, Any] = {
+    info: dict[str, Any] = {}
+    forecast, notes = _finish(forecast, np.asarray(model.y_), model.name, floor, info)
+    info |= {
         "model_end": model.end_.isoformat(),
         "new_observations": appended,
         "refit": bool(refit and appended),
@@ -187,7 +270,7 @@ def continue_model(
     if calibration is not None:
         info["conformal"] = calibration.to_dict()
     run = ForecastRun(
-        series, model.summary(), forecast, horizon, forecast.levels, info, calibration
+        series, model.summary(), forecast, horizon, forecast.levels, info, calibration, notes
     )
     return model, run
 

@@ -10,7 +10,7 @@ same for a saved model and new observations (``predict --data``).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from forecast.data import Panel, SeriesData
@@ -36,6 +36,7 @@ class FitSpec:
     intervals: Intervals = "model"  # or "conformal" (forecast.models.conformal)
     exog: Any = None  # data.exog.Covariates: the regressors of every series (--exog)
     future: Any = None  # data.exog.Covariates: their values over the horizon (--future)
+    floor: float | None = None  # --floor: means and bounds clipped (None: automatic)
 
     def __post_init__(self) -> None:
         if self.intervals == "conformal" and self.keep_models:
@@ -74,6 +75,7 @@ class SeriesOutcome:
     training: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     fallback_reason: str | None = None
+    notes: tuple[str, ...] = ()  # `note:` lines about this series (constant, floored)
 
     @property
     def ok(self) -> bool:
@@ -83,6 +85,8 @@ class SeriesOutcome:
         out: dict[str, Any] = {"id": self.id, "model": self.model}
         if self.fallback_reason is not None:
             out["fallback_reason"] = self.fallback_reason
+        if self.notes:
+            out["notes"] = list(self.notes)
         if self.error is not None:
             return {**out, "error": self.error}
         assert self.forecast is not None and self.summary is not None
@@ -102,25 +106,31 @@ def describe_error(exc: BaseException) -> str:
 
 
 def fit_one(task: tuple[SeriesData, FitSpec]) -> SeriesOutcome:
-    """Fit ``spec.model`` on one series and forecast (the fallback when it fails)."""
+    """Fit ``spec.model`` on one series and forecast (the fallback when it fails; for a
+    constant series that neither can fit, the constant, by :data:`CONSTANT_MODEL`)."""
+    from forecast.forecasting import CONSTANT_MODEL, constant_value
+
     series, spec = task
     sid = series.id or ""
     try:
         return _fit(series, spec.model, spec.params, spec)
     except Exception as exc:  # a panel isolates every series
         reason = describe_error(exc)
-        if spec.fallback is None:
-            return SeriesOutcome(sid, spec.model, error=reason, training=series.describe())
-    try:
-        outcome = _fit(series, spec.fallback, spec.fallback_params, spec)
-    except Exception as exc:
-        return SeriesOutcome(
-            sid,
-            spec.fallback,
-            error=f"{spec.model}: {reason}; fallback {spec.fallback}: {describe_error(exc)}",
-            training=series.describe(),
-        )
-    return SeriesOutcome(**{**outcome.__dict__, "fallback_reason": reason})
+    model = spec.model
+    if spec.fallback is not None:
+        try:
+            outcome = _fit(series, spec.fallback, spec.fallback_params, spec)
+            return replace(outcome, fallback_reason=reason)
+        except Exception as exc:
+            model = spec.fallback
+            reason = f"{spec.model}: {reason}; fallback {spec.fallback}: {describe_error(exc)}"
+    if constant_value(series.y.to_numpy()) is not None:
+        try:
+            outcome = _fit(series, CONSTANT_MODEL, {}, spec)
+            return replace(outcome, fallback_reason=reason)
+        except Exception:  # the model's own reason is the one to report
+            pass
+    return SeriesOutcome(sid, model, error=reason, training=series.describe())
 
 
 def _fit(series: SeriesData, name: str, params: dict[str, Any], spec: FitSpec) -> SeriesOutcome:
@@ -131,7 +141,7 @@ def _fit(series: SeriesData, name: str, params: dict[str, Any], spec: FitSpec) -
         exog = spec.exog.training(series.y.index, series.id)
         future = spec.future.future(series.y.index[-1], series.freq, spec.horizon, series.id)
     model, run = fit_model(
-        series, name, params, spec.horizon, spec.levels, spec.intervals, exog, future
+        series, name, params, spec.horizon, spec.levels, spec.intervals, exog, future, spec.floor
     )
     return SeriesOutcome(
         id=series.id or "",
@@ -140,6 +150,7 @@ def _fit(series: SeriesData, name: str, params: dict[str, Any], spec: FitSpec) -
         summary=run.summary,
         fitted=model if spec.keep_models else None,
         training=series.describe(),
+        notes=run.notes,
     )
 
 
@@ -187,6 +198,7 @@ def continue_one(
         summary=run.summary,
         fitted=updated if spec.keep_models else None,
         training={**run.series, **run.extra},
+        notes=run.notes,
     )
 
 

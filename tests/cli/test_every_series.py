@@ -127,3 +127,97 @@ def test_fallback_is_refused_for_one_series_model(cli, tmp_path: Path) -> None:
     cli("fit", path, "-m", "naive", "--save", tmp_path / "m.fcm", "-q", "-f", "csv")
     result = cli("predict", tmp_path / "m.fcm", "--fallback", "mean", "-f", "csv")
     assert result.code == 2 and "one series' model; --ids/--output/--fallback" in result.stderr
+
+
+def _by_id(text: str) -> dict[str, list[dict[str, str]]]:
+    out: dict[str, list[dict[str, str]]] = {}
+    for row in _rows(text):
+        out.setdefault(row["id"], []).append(row)
+    return out
+
+
+def test_constant_series_are_forecast_not_refused(cli, panel_csv: str, tmp_path: Path) -> None:
+    """ets fits the constant 5 (its honest, near-zero intervals); it diverges on all zeros, so
+    the constant forecast (naive, zero-width) stands in and says so; 'short' goes to the
+    fallback: every id has rows and the exit code is 0."""
+    result = cli("fit", panel_csv, "-m", "ets", "--fallback", "naive", "-H", "2", "-f", "csv")
+    assert result.code == 0, result.stderr
+    rows = _by_id(result.stdout)
+    assert set(rows) == {"normal", "zeros", "const", "short", "inter"}
+    # ETS on a constant: its level stays at 5 up to the optimiser's rounding (a few ulps of 5)
+    assert all(abs(float(r["mean"]) - 5.0) < 1e-9 for r in rows["const"])
+    assert all(
+        abs(float(r[c]) - 5.0) < 1e-9 for r in rows["const"] for c in ("lower_95", "upper_95")
+    )
+    assert {r[c] for r in rows["zeros"] for c in ("mean", "lower_80", "upper_95")} == {"0.0"}
+    assert "series 'const': the series is constant (every value is 5)" in result.stderr
+    assert "series 'zeros': the series is constant (every value is 0)" in result.stderr
+
+
+def test_constant_series_without_fallback_get_the_constant(
+    cli, panel_csv: str, tmp_path: Path
+) -> None:
+    """theta cannot fit a constant series and no --fallback is given: the constant forecast
+    with a note; the failures file lists them as fallbacks (naive); only 'short' (3 points,
+    theta needs 4) fails."""
+    output = tmp_path / "fc.csv"
+    result = cli("fit", panel_csv, "-m", "theta", "-H", "2", "-o", output)
+    assert result.code == 1  # 'short' alone
+    rows = _by_id(output.read_text())
+    assert {r["mean"] for r in rows["const"]} == {"5.0"}
+    assert {r["upper_95"] for r in rows["const"]} == {"5.0"}
+    listed = {r["id"]: r for r in _rows((tmp_path / "fc.failures.csv").read_text())}
+    assert (listed["const"]["outcome"], listed["const"]["model"]) == ("fallback", "naive")
+    assert listed["short"]["outcome"] == "failed"
+
+
+def test_a_single_constant_series(cli, tmp_path: Path) -> None:
+    path = tmp_path / "const.csv"
+    pd.DataFrame({"date": WEEKS.strftime("%Y-%m-%d"), "value": 5.0}).to_csv(path, index=False)
+    for model in ("naive", "theta"):
+        result = cli("fit", path, "-m", model, "-H", "2", "-f", "csv")
+        assert result.code == 0, result.stderr
+        assert "note: the series is constant (every value is 5)" in result.stderr
+        assert {r["mean"] for r in _rows(result.stdout)} == {"5.0"}
+        assert {r["lower_95"] for r in _rows(result.stdout)} == {"5.0"}
+
+
+def test_floor_option_config_and_automatic(cli, panel_csv: str, tmp_path: Path) -> None:
+    """naive on 'inter' (0/1/2/3 demand): Gaussian bounds below 0 without a floor; clipped at 0
+    automatically (>= 30 % zeros, with a note), by --floor 0 and by floor = 0 in the config;
+    --floor -1 clips at -1 instead."""
+    auto = cli("fit", panel_csv, "-m", "naive", "-H", "3", "-f", "csv")
+    inter = _by_id(auto.stdout)["inter"]
+    assert min(float(r["lower_95"]) for r in inter) == 0.0
+    assert "series 'inter': every value is >= 0 and" in auto.stderr
+    other = cli("fit", panel_csv, "-m", "naive", "-H", "3", "-f", "csv", "--floor", "-1")
+    assert min(float(r["lower_95"]) for r in _by_id(other.stdout)["inter"]) == -1.0
+    assert "floored at 0" not in other.stderr
+    config = tmp_path / "c.toml"
+    config.write_text("floor = 0\n")
+    normal = _panel()
+    normal = normal[normal["id"] == "normal"].assign(value=lambda f: f["value"] - 14)
+    path = tmp_path / "n.csv"
+    normal.to_csv(path, index=False)
+    base = ["fit", path, "--id-col", "id", "-m", "naive", "-H", "3", "-f", "csv"]
+    free = _rows(cli(*base).stdout)
+    assert min(float(r["lower_95"]) for r in free) < 0  # a series that crosses 0: no auto floor
+    for floored in (cli(*base, "--floor", "0"), cli(*base, "--config", config)):
+        rows = _rows(floored.stdout)
+        assert min(float(r[c]) for r in rows for c in ("mean", "lower_95")) >= 0.0
+    bad = tmp_path / "bad.toml"
+    bad.write_text('floor = "zero"\n')
+    assert cli(*base, "--config", bad).code == 2
+
+
+def test_backtest_names_every_series(cli, panel_csv: str) -> None:
+    """backtest: every id is scored or named in failures (exit 1 because some are left out),
+    and -q still names them on stderr."""
+    result = cli("backtest", panel_csv, "-m", "naive", "-H", "2", "-f", "json")
+    doc = json.loads(result.stdout)
+    scored = {r["id"] for r in doc["series"]}
+    failed = {f["id"] for f in doc["failures"]}
+    assert scored | failed == {"normal", "zeros", "const", "short", "inter"}
+    assert result.code == (1 if failed else 0)
+    quiet = cli("backtest", panel_csv, "-m", "naive", "-H", "2", "-f", "json", "-q")
+    assert all(f"'{sid}'" in quiet.stderr for sid in list(failed)[:5])

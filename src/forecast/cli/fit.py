@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
 
 from forecast.cli import model_options as mo
 from forecast.cli import options as o
@@ -24,6 +26,14 @@ def fit(
     horizon: mo.Horizon = None,
     level: mo.Levels = None,
     intervals: mo.Intervals = IntervalsChoice.model,
+    clip_floor: Annotated[
+        float | None,
+        typer.Option(
+            "--floor",
+            help="Clip forecasts and bounds at this value (0: demand is never negative). "
+            "Without it: 0 for a series whose values are all >= 0 with >= 30 % zeros.",
+        ),
+    ] = None,
     save: mo.Save = None,
     plot: mo.Plot = None,
     fallback: mo.Fallback = None,
@@ -60,10 +70,10 @@ def fit(
     come in long format (id, timestamp, mean, bounds); --save writes all of them to one file.
     Exit 1 when a series failed (the others are complete). --device, --seed and --epochs set
     the neural models' parameters of the same names (and win over --param and the config file)."""
-    from forecast.cli.render import note, progress_allowed, warn_all
+    from forecast.cli.render import note, note_all, progress_allowed, warn_all
     from forecast.config import read_config
     from forecast.errors import UsageError
-    from forecast.forecasting import MinimumLength, fit_model, horizon_and_levels, min_obs
+    from forecast.forecasting import MinimumLength, horizon_and_levels, min_obs
     from forecast.io.paths import refuse_overlap
     from forecast.models.registry import get_spec, parse_param_args
     from forecast.progress import progress_enabled
@@ -74,7 +84,8 @@ def fit(
         {"--output": output, "--save": save, "--plot": plot},
     )
     policy = resolve(threads)
-    cfg = read_config(config)
+    cfg = read_config(config, ("floor",))
+    clip_floor = _floor(clip_floor, cfg.options.get("floor"), config)
     name = model or cfg.model
     if name is None:
         raise UsageError("no model given; pass --model NAME (see 'forecast models') or --config")
@@ -112,6 +123,7 @@ def fit(
             fallback,
             keep_models=save is not None,
             intervals=intervals.value,
+            floor=clip_floor,
         )
 
     exog_names = _check_exog(exog, future, data, wide, name, fallback)
@@ -159,6 +171,7 @@ def fit(
         id_col=id_col,
         ids=o.selected_ids(ids, ids_file),
         wide=wide,
+        allow_constant=True,  # a constant series forecasts its constant
     )
     if panel.single is not None and min_length != series_min_length:  # one series: no network
         from forecast.data.grid import refuse_degenerate  # across series, its own minimum
@@ -224,14 +237,55 @@ def fit(
             data, future, exog_names, series, steps, time_format, encoding, quiet
         )
     with progress_enabled(progress_allowed(quiet)), limited(policy):
-        fitted, run = fit_model(
-            series, name, raw_params, steps, levels, intervals.value, exog_frame, exog_future
+        fit_args = (
+            name,
+            raw_params,
+            steps,
+            levels,
+            intervals.value,
+            exog_frame,
+            exog_future,
+            clip_floor,
         )
+        fitted, run = _fit_single(series, fit_args, quiet)
     run.extra["config"] = {"threads": policy.to_dict()}
     run.extra.update(mo.forecast_device(fitted))
     warn_all(run.summary.notes, quiet)
+    note_all(run.notes, quiet)
     drawn = (plot, series.y) if plot is not None else None
     mo.save_and_print(run, fitted, save, series.describe(), fmt, quiet, no_header, drawn)
+
+
+def _fit_single(series: Any, args: tuple[Any, ...], quiet: bool) -> tuple[Any, Any]:
+    """:func:`fit_model` on one series; a constant series the model cannot fit forecasts its
+    constant (:data:`CONSTANT_MODEL`), with a note."""
+    from forecast.cli.render import note
+    from forecast.forecasting import CONSTANT_MODEL, constant_value, fit_model
+    from forecast.panel_fit import describe_error
+
+    name, _, *rest = args
+    try:
+        return fit_model(series, name, *args[1:])
+    except Exception as exc:
+        if constant_value(series.y.to_numpy()) is None:
+            raise
+        note(f"{name} cannot fit this constant series ({describe_error(exc)})", quiet)
+        return fit_model(series, CONSTANT_MODEL, {}, *rest)
+
+
+def _floor(option: float | None, configured: Any, config: Path | None) -> float | None:
+    """``--floor``, else the config file's ``floor`` (a number), else None (automatic)."""
+    import math
+
+    from forecast.errors import UsageError
+
+    if option is None and configured is not None:
+        if isinstance(configured, bool) or not isinstance(configured, int | float):
+            raise UsageError(f"config file {config}: floor must be a number, got {configured!r}")
+        option = float(configured)
+    if option is not None and not math.isfinite(option):
+        raise UsageError(f"--floor must be a finite number, got {option}")
+    return option
 
 
 def _fit_panel(

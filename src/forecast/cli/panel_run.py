@@ -64,6 +64,8 @@ def stream_outcomes(
                 warn(f"series {outcome.id!r} failed: {outcome.error}", quiet)
             else:
                 forecast += 1
+                for text in outcome.notes:
+                    note(f"series {outcome.id!r}: {text}", quiet)
                 if outcome.fallback_reason is not None:
                     fallbacks.append(
                         {

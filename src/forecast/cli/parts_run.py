@@ -150,7 +150,7 @@ def fit_parts(
     from forecast.execution import batch_size
     from forecast.panel_fit import fit_one
 
-    run = source.run(min_length, purpose, quiet)
+    run = source.run(min_length, purpose, quiet, allow_constant=True)  # forecast: the constant
     if run is None:
         return False
     spec = make_spec()  # a panel: its spec's checks apply

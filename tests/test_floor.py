@@ -1,0 +1,69 @@
+"""The floor of a forecast (issue 29): explicit, automatic for non-negative intermittent
+series, always 0 for the intermittent models; applied once, after conformal intervals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from forecast.data import SeriesData
+from forecast.errors import ForecastError
+from forecast.forecasting import choose_floor, constant_value, fit_model
+
+
+def _series(values: np.ndarray) -> SeriesData:
+    index = pd.date_range("2020-01-06", periods=len(values), freq="W-MON")
+    y = pd.Series(values, index=index)
+    y.attrs["freq"] = "W-MON"
+    return SeriesData(y, "W-MON", "test", "date", "value", "error")
+
+
+def test_choose_floor_rules() -> None:
+    inter = np.array([0.0, 0.0, 0.0, 2.0, 0.0, 1.0, 0.0, 0.0, 3.0, 0.0])  # 70 % zeros
+    assert choose_floor(inter, "naive", None)[0] == 0.0
+    assert choose_floor(inter, "naive", -2.0) == (-2.0, None)  # given: no note
+    few = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0])  # 10 % zeros
+    assert choose_floor(few, "naive", None) == (None, None)
+    signed = inter - 0.5 * (inter == 2.0) * 5  # a -0.5 among the zeros: not demand
+    assert choose_floor(signed, "naive", None) == (None, None)
+    assert choose_floor(few, "croston", None) == (0.0, None)  # demand models: always >= 0
+    assert constant_value(np.full(4, 3.0)) == 3.0 and constant_value(few) is None
+
+
+MODELS = {
+    "naive": {},
+    "ses": {"error": "add", "trend": "none", "season": "none"},  # ETS(A,N,N)
+    "theta": {},
+    "croston": {},
+}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    values=st.lists(
+        st.one_of(st.just(0.0), st.floats(0.0, 1e3, allow_nan=False)), min_size=12, max_size=40
+    ),
+    name=st.sampled_from(sorted(MODELS)),
+    conformal=st.booleans(),
+)
+def test_floor_zero_keeps_every_mean_and_bound_non_negative(
+    values: list[float], name: str, conformal: bool
+) -> None:
+    """For any non-negative series and any of naive, SES, theta and croston (model or conformal
+    intervals), --floor 0 leaves no mean or bound below 0. The clip is exact (np.maximum), so
+    the comparison is exact too."""
+    model = "ets" if name == "ses" else name
+    try:
+        _, run = fit_model(
+            _series(np.array(values)), model, MODELS[name], 4, (80.0, 95.0),
+            "conformal" if conformal else "model", floor=0.0,
+        )  # fmt: skip
+    except ForecastError:  # a model that refuses this series (too short to calibrate, ...)
+        assume(False)
+        return
+    forecast = run.forecast
+    assert np.all(forecast.mean >= 0) and np.all(np.isfinite(forecast.mean))
+    for lower, upper in forecast.bands.values():
+        assert np.all(lower >= 0) and np.all(upper >= 0)
