@@ -169,6 +169,7 @@ class ContinueSpec:
     keep_models: bool = False
     new_exog: Any = None  # data.exog.Covariates of --data (models with regressors)
     future: Any = None  # data.exog.Covariates of --future
+    floor: float | None = None  # --floor (None: automatic)
 
 
 def continue_one(
@@ -188,6 +189,7 @@ def continue_one(
             new_exog=spec.new_exog,
             future=spec.future,
             series_id=sid,
+            floor=spec.floor,
         )
     except Exception as exc:  # a panel isolates every series
         return SeriesOutcome(sid, model.name, error=describe_error(exc))

@@ -221,3 +221,14 @@ def test_backtest_names_every_series(cli, panel_csv: str) -> None:
     assert result.code == (1 if failed else 0)
     quiet = cli("backtest", panel_csv, "-m", "naive", "-H", "2", "-f", "json", "-q")
     assert all(f"'{sid}'" in quiet.stderr for sid in list(failed)[:5])
+
+
+def test_predict_floor(cli, panel_csv: str, tmp_path: Path) -> None:
+    """predict --floor clips what the saved models forecast, as fit --floor does."""
+    model = tmp_path / "m.fcm"
+    cli("fit", panel_csv, "-m", "naive", "-H", "2", "--fallback", "naive", "--save", model, "-q")
+    result = cli("predict", model, "-f", "csv", "--floor", "6")
+    assert result.code == 0, result.stderr
+    values = [float(r[c]) for r in _rows(result.stdout) for c in ("mean", "lower_95", "upper_95")]
+    assert min(values) == 6.0  # 'zeros' and 'inter' sit below 6 before the clip
+    assert cli("predict", model, "-f", "csv", "--floor", "nan").code == 2

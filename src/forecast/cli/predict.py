@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,14 @@ def predict(
             "--fallback",
             help="Panels: forecast the series of --data that have no model in MODEL_FILE with "
             "this model, fitted on their own rows (without it they fail: exit 1).",
+        ),
+    ] = None,
+    clip_floor: Annotated[
+        float | None,
+        typer.Option(
+            "--floor",
+            help="Clip forecasts and bounds at this value (as fit --floor). Without it: 0 for a "
+            "series whose values are all >= 0 with >= 30 % zeros.",
         ),
     ] = None,
     jobs: o.Jobs = 1,
@@ -108,6 +117,8 @@ def predict(
         allow_constant=True,
     )
     mo.check_plot(plot)
+    if clip_floor is not None and not math.isfinite(clip_floor):
+        raise UsageError(f"--floor must be a finite number, got {clip_floor}")
     if fallback is not None:
         from forecast.models.registry import get_spec
 
@@ -150,6 +161,7 @@ def predict(
                     freq=freq,
                     missing=missing,
                     fallback=fallback,
+                    floor=clip_floor,
                 ),
                 lambda source, freq_default, file_id_col: read_new(
                     source,
@@ -180,7 +192,7 @@ def predict(
     with progress_enabled(progress_allowed(quiet)), limited(policy):
         calibration = Calibration.from_defaults(defaults)  # fitted with --intervals conformal
         model, run = continue_model(
-            loaded.model, new, refit, steps, levels, calibration, new_exog, ahead
+            loaded.model, new, refit, steps, levels, calibration, new_exog, ahead, floor=clip_floor
         )
     run.extra["config"] = {"threads": policy.to_dict()}
     run.extra["model_file"] = str(model_file)
@@ -219,6 +231,7 @@ class PanelPredict:
     freq: str | None = None
     missing: MissingChoice = MissingChoice.error
     fallback: str | None = None  # fits the series of --data without a model (local files)
+    floor: float | None = None  # --floor (None: automatic)
 
 
 def _predict_global(
@@ -288,7 +301,9 @@ def _predict_panel(
                             opts.time_col, opts.value_col, opts.id_col or file_id_col,
                             opts.freq or models[0][1].freq_, opts.missing, opts.time_format,
                             None)  # fmt: skip
-        spec = ContinueSpec(steps, levels, opts.refit, keep_models=opts.save is not None)
+        spec = ContinueSpec(
+            steps, levels, opts.refit, keep_models=opts.save is not None, floor=opts.floor
+        )
         _panel_covariates(loaded, models, None, opts, file_id_col)  # refuses --future
         if predict_parts(source, models, modelled, spec, emit, opts.quiet):
             return
@@ -302,6 +317,7 @@ def _predict_panel(
         keep_models=opts.save is not None,
         new_exog=new_exog,
         future=ahead,
+        floor=opts.floor,
     )
     runner = executor()
     outcomes = continue_panel(models, new, spec, runner)
@@ -328,7 +344,14 @@ def _fit_unseen(new: Panel, unseen: list[str], opts: PanelPredict, runner: Any) 
     from forecast.panel_fit import FitSpec, fit_one
 
     assert opts.fallback is not None
-    spec = FitSpec(opts.fallback, {}, opts.steps, opts.levels, keep_models=opts.save is not None)
+    spec = FitSpec(
+        opts.fallback,
+        {},
+        opts.steps,
+        opts.levels,
+        keep_models=opts.save is not None,
+        floor=opts.floor,
+    )
     positions = {sid: i for i, sid in enumerate(new.ids)}
     tasks = [(new[positions[sid]], spec) for sid in unseen]
     reason = f"no model for this series in {opts.model_file}"
