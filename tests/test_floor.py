@@ -67,3 +67,25 @@ def test_floor_zero_keeps_every_mean_and_bound_non_negative(
     assert np.all(forecast.mean >= 0) and np.all(np.isfinite(forecast.mean))
     for lower, upper in forecast.bands.values():
         assert np.all(lower >= 0) and np.all(upper >= 0)
+
+
+def test_intermittent_models_conformal_bounds_stay_at_or_above_zero() -> None:
+    """A demand series with 18 % zeros (below the automatic floor's 30 %): croston's conformal
+    recalibration alone puts the 95 % lower bound near -3.5; fit_model floors it at 0 (exact:
+    np.maximum), and the upper bound and mean are left as they were."""
+    from forecast.models.conformal import calibrate
+    from forecast.models.registry import get_spec
+
+    rng = np.random.default_rng(1)
+    values = np.where(rng.random(60) < 0.2, 0.0, rng.gamma(2, 2, 60)).round(2)
+    series = _series(values)
+    spec = get_spec("croston")
+    raw = spec.create({}).fit(series.y).predict(3, (95.0,))
+    unclipped = calibrate(lambda: spec.create({}), series.y, 3, raw.levels).apply(raw)
+    assert unclipped.bands[95.0][0].min() < -1  # what the floor is for
+    _, run = fit_model(series, "croston", {}, 3, (95.0,), "conformal")
+    lower, upper = run.forecast.bands[95.0]
+    assert np.array_equal(lower, np.maximum(unclipped.bands[95.0][0], 0.0))
+    assert np.array_equal(upper, unclipped.bands[95.0][1])
+    assert np.array_equal(run.forecast.mean, unclipped.mean)
+    assert run.extra["floor"] == 0.0 and run.notes == ()
