@@ -128,7 +128,7 @@ def fit_model(
         calibration = calibrate(lambda: spec.create(params), series.y, horizon, forecast.levels)
         forecast = calibration.apply(forecast)
         extra["conformal"] = calibration.to_dict()
-    forecast, notes = _finish(forecast, series.y.to_numpy(), model_name, floor, extra)
+    forecast, notes = finish_forecast(forecast, series.y.to_numpy(), model_name, floor, extra)
     return model, ForecastRun(
         series.describe(),
         model.summary(),
@@ -141,16 +141,22 @@ def fit_model(
     )
 
 
-def _finish(
-    forecast: Forecast, y: np.ndarray, model_name: str, floor: float | None, extra: dict[str, Any]
+def finish_forecast(
+    forecast: Forecast,
+    y: np.ndarray,
+    model_name: str,
+    floor: float | None,
+    extra: dict[str, Any] | None = None,
 ) -> tuple[Forecast, tuple[str, ...]]:
-    """The one place a forecast is floored (every model, conformal intervals included), and
-    the notes on a constant series and on an automatic floor."""
+    """The one place a forecast is floored (every model, conformal intervals and global
+    models included: :func:`choose_floor` on the training values ``y``; the floor goes in
+    ``extra``), and the notes on a constant series and on an automatic floor."""
     notes = []
     chosen, why = choose_floor(y, model_name, floor)
     if chosen is not None:
         forecast = floored(forecast, chosen)
-        extra["floor"] = chosen
+        if extra is not None:
+            extra["floor"] = chosen
         if why:
             notes.append(why)
     value = constant_value(y)
@@ -255,7 +261,7 @@ def continue_model(
     if calibration is not None:
         forecast = calibration.apply(forecast)
     info: dict[str, Any] = {}
-    forecast, notes = _finish(forecast, np.asarray(model.y_), model.name, floor, info)
+    forecast, notes = finish_forecast(forecast, np.asarray(model.y_), model.name, floor, info)
     info |= {
         "model_end": model.end_.isoformat(),
         "new_observations": appended,

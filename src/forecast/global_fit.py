@@ -18,6 +18,7 @@ import pandas as pd
 
 from forecast.data import Panel, SeriesData
 from forecast.errors import ForecastError, UsageError
+from forecast.forecasting import finish_forecast
 from forecast.models.neural.global_options import GlobalOptions
 from forecast.models.trees import TREE_MODELS
 from forecast.panel_fit import FitSpec, SeriesOutcome, describe_error, fit_one
@@ -82,9 +83,12 @@ def fit_global_panel(
         if isinstance(result, str):
             outcomes.append(_fallback(series, spec, result))
         else:
+            result, notes = finish_forecast(result, series.y.to_numpy(), spec.model, spec.floor)
             summary = model.summary(sid)
             outcomes.append(
-                SeriesOutcome(sid, spec.model, result, summary, training=series.describe())
+                SeriesOutcome(
+                    sid, spec.model, result, summary, training=series.describe(), notes=notes
+                )
             )
     return model, outcomes
 

@@ -232,3 +232,17 @@ def test_predict_floor(cli, panel_csv: str, tmp_path: Path) -> None:
     values = [float(r[c]) for r in _rows(result.stdout) for c in ("mean", "lower_95", "upper_95")]
     assert min(values) == 6.0  # 'zeros' and 'inter' sit below 6 before the clip
     assert cli("predict", model, "-f", "csv", "--floor", "nan").code == 2
+
+
+def test_a_global_model_is_floored_too(cli) -> None:
+    """The floor applies to one model across the panel (boosted trees) as to per-series fits:
+    a floor above every forecast of the retail panel (sales in the thousands) makes each value
+    the floor exactly."""
+    from tests.conftest import SAMPLES
+
+    args = ["fit", SAMPLES / "retail_panel.csv", "-m", "lightgbm", "-H", "2", "-f", "csv"]
+    result = cli(*args, "--ids", "store_01,store_02", "--floor", "1e6")
+    assert result.code == 0, result.stderr
+    rows = _rows(result.stdout)
+    assert len(rows) == 4
+    assert {r[c] for r in rows for c in ("mean", "lower_80", "upper_95")} == {"1000000.0"}
