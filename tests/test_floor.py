@@ -89,3 +89,26 @@ def test_intermittent_models_conformal_bounds_stay_at_or_above_zero() -> None:
     assert np.array_equal(upper, unclipped.bands[95.0][1])
     assert np.array_equal(run.forecast.mean, unclipped.mean)
     assert run.extra["floor"] == 0.0 and run.notes == ()
+
+
+def test_the_python_api_forecasts_constant_series_and_takes_a_floor() -> None:
+    """forecast.fit behaves as the CLI: an all-zero series is forecast (ets cannot fit it: the
+    constant, by naive), and ``floor`` clips every value (exactly: np.maximum)."""
+    import forecast
+
+    weeks = pd.date_range("2020-01-06", periods=30, freq="W-MON")
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(
+        {
+            "unique_id": ["z"] * 30 + ["w"] * 30,
+            "ds": list(weeks) * 2,
+            "y": [0.0] * 30 + list(10 + rng.normal(size=30).cumsum()),
+        }
+    )
+    result = forecast.fit(frame, "ets", horizon=2)
+    assert result.failures == []
+    zeros = result.frame[result.frame["id"] == "z"]
+    assert list(zeros["model"]) == ["naive", "naive"]
+    assert (zeros[["mean", "lower_80", "upper_95"]] == 0.0).all().all()
+    high = forecast.fit(frame, "naive", horizon=2, floor=100.0).frame
+    assert (high[["mean", "lower_80", "upper_80", "lower_95", "upper_95"]] == 100.0).all().all()

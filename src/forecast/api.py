@@ -72,13 +72,15 @@ def fit(
     keep_models: bool = False,
     exog: Sequence[str] | None = None,
     future: str | Path | pd.DataFrame | None = None,
+    floor: float | None = None,
 ) -> Forecasts:
     """Fit ``model`` on every series and forecast ``horizon`` steps. A neural model on a panel
     of more than one series is one global network (``params={"global": False}``: one per
     series; ``series_embedding``: see :mod:`forecast.models.neural.global_model`). ``exog``: the
     columns of ``data`` that are regressors (``["auto"]``: every other numeric column),
     ``future``: their values over the horizon (a path or a DataFrame with the same time and id
-    columns)."""
+    columns). ``floor``: means and bounds clipped at it (None: 0 for non-negative series with
+    >= 30 % zeros, as the CLI's ``--floor``). A constant series is forecast (the CLI's rule)."""
     from dataclasses import replace
 
     from forecast.execution import make_executor
@@ -103,7 +105,7 @@ def fit(
             source, tuple(exog), time_col=None, id_col=None, encoding=None
         )
     shortest = 3 if options.applies(model, 2) else min_obs(fallback or model)
-    panel = load(data, min_length=shortest, **load_options)
+    panel = load(data, min_length=shortest, allow_constant=True, **load_options)
     spec = FitSpec(
         model,
         own,
@@ -111,6 +113,7 @@ def fit(
         check_levels(levels),
         fallback,
         keep_models=keep_models,
+        floor=floor,
     )
     if exog is not None:
         from forecast.data.exog import read_covariates
