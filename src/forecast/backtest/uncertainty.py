@@ -25,7 +25,6 @@ from forecast.backtest.scoring import ModelForecasts
 from forecast.errors import UsageError
 from forecast.models.base import level_label
 
-
 MAX_CI_REPS = 100_000  # bootstrap replicates of a loss series (--ci-reps)
 
 
