@@ -112,16 +112,40 @@ def test_interpretable_stacks_are_a_polynomial_and_a_fourier_series() -> None:
 
 def test_nhits_forecast_is_the_linear_interpolation_of_its_knots() -> None:
     """``align_corners=False``: output step i samples the knots at (i + 0.5) K / H - 0.5,
-    clamped to the ends (what numpy.interp does outside the knots)."""
+    clamped to the ends (what numpy.interp does outside the knots); the same as torch's
+    interpolate."""
+    from torch.nn import functional as F
+
     knots = torch.randn(3, 4, dtype=torch.float64)
     out = nbeats.interpolate(knots, 12).numpy()
     where = np.clip((np.arange(12) + 0.5) * 4 / 12 - 0.5, 0, 3)
     expected = np.stack([np.interp(where, np.arange(4), k) for k in knots.numpy()])
     np.testing.assert_allclose(out, expected, rtol=1e-12)
+    for k, h in ((4, 12), (3, 7), (1, 5), (6, 6)):
+        knots = torch.randn(2, k, dtype=torch.float64)
+        torch_way = F.interpolate(knots[:, None], size=h, mode="linear", align_corners=False)
+        torch.testing.assert_close(nbeats.interpolate(knots, h), torch_way[:, 0])
     block = nbeats.HitsBlock(0, 10, 12, 6, 1, 0.0, pool=2, downsample=4)
     assert block.knots == 3
     backcast, forecast = block(torch.randn(5, 10), torch.zeros(5, 0))
     assert backcast.shape == (5, 10) and forecast.shape == (5, 12)
+
+
+@pytest.mark.parametrize(("window", "size"), [(10, 4), (12, 4), (7, 1), (5, 8)])
+def test_pooling_equals_torch_max_pool(window, size) -> None:
+    """N-HiTS's pooling is max_pool1d with ceil_mode; the CNN's keeps the newest steps (the
+    oldest window % size are dropped), both written with amax for deterministic gradients."""
+    from torch.nn import functional as F
+
+    x = torch.randn(3, window, dtype=torch.float64)
+    expected = F.max_pool1d(x[:, None], size, size, ceil_mode=True)[:, 0]
+    torch.testing.assert_close(nbeats.max_pool(x, size), expected, rtol=0, atol=0)
+    if window >= size:
+        channels = torch.randn(2, 3, window, dtype=torch.float64)
+        newest = channels[:, :, window % size :]
+        torch.testing.assert_close(
+            conv.LatestMaxPool(size)(channels), F.max_pool1d(newest, size), rtol=0, atol=0
+        )
 
 
 def test_nhits_refuses_unequal_pools_and_rates() -> None:

@@ -17,9 +17,10 @@ from forecast.models.neural.networks import FutureRegressors
 
 
 class CnnNet(nn.Module):
-    """``layers`` x (Conv1d of ``kernel_size`` with same-length padding, ReLU, MaxPool1d of
-    ``pool``, Dropout), then global average pooling over time beside the last position's
-    channels, and a linear head. Pooling stops once one time step is left."""
+    """``layers`` x (Conv1d of ``kernel_size`` with same-length padding, ReLU, max-pooling of
+    ``pool`` (:class:`LatestMaxPool`), Dropout), then global average pooling over time beside
+    the last position's channels, and a linear head. Pooling stops once fewer than ``pool``
+    steps are left."""
 
     def __init__(
         self,
@@ -39,7 +40,7 @@ class CnnNet(nn.Module):
         for _ in range(layers):
             blocks += [nn.Conv1d(channels, filters, kernel_size, padding="same"), nn.ReLU()]
             if pool > 1 and length >= pool:
-                blocks.append(nn.MaxPool1d(pool))
+                blocks.append(LatestMaxPool(pool))
                 length //= pool
             blocks.append(nn.Dropout(dropout))
             channels = filters
@@ -52,6 +53,21 @@ class CnnNet(nn.Module):
         pooled = torch.cat([h.mean(-1), h[:, :, -1]], dim=-1)  # [batch, 2 * filters]
         out = x[:, -1, :1] + self.head(pooled)
         return self.future(out, future)
+
+
+class LatestMaxPool(nn.Module):
+    """Maxima of consecutive groups of ``size`` steps ending at the last one: the oldest
+    ``length % size`` steps are dropped (``MaxPool1d`` would drop the newest). A reshape and
+    ``amax``, whose backward pass is deterministic on CUDA."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # [batch, channels, time]
+        batch, channels, length = x.shape
+        kept = length - length % self.size
+        return x[:, :, length - kept :].reshape(batch, channels, -1, self.size).amax(-1)
 
 
 def receptive_field(kernel_size: int, layers: int) -> int:

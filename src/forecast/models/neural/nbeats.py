@@ -23,8 +23,11 @@ season seen in the window continues into the forecast):
 - seasonality: the Fourier series ``theta_0 + sum_i a_i cos(2 pi i t) + b_i sin(2 pi i t)``,
   i = 1..H/2 (H terms in all: periods H/i);
 - N-HiTS: the block reads the window max-pooled by its stack's ``pools`` kernel, and its
-  forecast is ``ceil(H / downsample)`` knots linearly interpolated to H steps
-  (``torch.nn.functional.interpolate``, ``align_corners=False``); its backcast is the full W.
+  forecast is ``ceil(H / downsample)`` knots linearly interpolated to H steps (as
+  ``torch.nn.functional.interpolate`` with ``align_corners=False``); its backcast is the full W.
+  Pooling and interpolation are written as a reshape with ``amax`` and a fixed matrix product,
+  whose gradients have deterministic kernels on CUDA (``--deterministic``; ``interpolate``'s
+  and max-pooling's backward passes may not).
 
 Unlike the paper's interpretable model, blocks of one stack do not share weights.
 """
@@ -36,7 +39,6 @@ import math
 
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 from forecast.models.neural.networks import FutureRegressors
 
@@ -129,26 +131,50 @@ class HitsBlock(nn.Module):
     ) -> None:
         super().__init__()
         self.pool = pool
-        self.out = out
         self.knots = max(1, math.ceil(out / downsample))
         pooled = math.ceil(window / pool)
         self.fc = fully_connected(pooled + extra_size, hidden, layers, dropout)
         self.backcast = nn.Linear(hidden, window)
         self.forecast = nn.Linear(hidden, self.knots)
+        self.register_buffer(
+            "spread", interpolation_matrix(self.knots, out).float(), persistent=False
+        )
 
     def forward(
         self, residual: torch.Tensor, extra: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        pooled = F.max_pool1d(residual[:, None], self.pool, self.pool, ceil_mode=True)[:, 0]
+        pooled = max_pool(residual, self.pool)
         h = self.fc(torch.cat([pooled, extra], dim=-1))
-        return self.backcast(h), interpolate(self.forecast(h), self.out)
+        return self.backcast(h), self.forecast(h) @ self.spread
+
+
+def max_pool(values: torch.Tensor, size: int) -> torch.Tensor:
+    """``[batch, W]`` -> ``[batch, ceil(W / size)]``: maxima of consecutive groups of ``size``
+    from the start, the last group shorter (``max_pool1d`` with ``ceil_mode=True``)."""
+    pad = -values.shape[1] % size
+    if pad:  # repeating the last value leaves the last group's maximum as it was
+        values = torch.cat([values, values[:, -1:].expand(values.shape[0], pad)], dim=1)
+    return values.reshape(values.shape[0], -1, size).amax(-1)
+
+
+def interpolation_matrix(knots: int, out: int) -> torch.Tensor:
+    """``[knots, out]``: ``k @ M`` interpolates knots ``k`` linearly to ``out`` steps; step i
+    samples the knots at ``(i + 0.5) knots / out - 0.5``, clamped to the ends (``interpolate``
+    with ``align_corners=False``)."""
+    where = ((torch.arange(out, dtype=torch.float64) + 0.5) * knots / out - 0.5).clamp(0, knots - 1)
+    low = where.floor().long()
+    high = (low + 1).clamp(max=knots - 1)
+    weight = where - low
+    matrix = torch.zeros(knots, out, dtype=torch.float64)
+    steps = torch.arange(out)
+    matrix.index_put_((low, steps), 1 - weight, accumulate=True)
+    matrix.index_put_((high, steps), weight, accumulate=True)
+    return matrix  # float64
 
 
 def interpolate(knots: torch.Tensor, out: int) -> torch.Tensor:
     """``[batch, K]`` knots linearly interpolated to ``[batch, out]`` steps."""
-    if knots.shape[1] == out:
-        return knots
-    return F.interpolate(knots[:, None], size=out, mode="linear", align_corners=False)[:, 0]
+    return knots @ interpolation_matrix(knots.shape[1], out).to(knots.dtype)
 
 
 class StackedNet(nn.Module):
