@@ -55,34 +55,46 @@ def _root(
     """Time-series forecasting from the command line: diagnose, fit, predict, backtest.
 
     Results go to stdout, messages to stderr. Exit codes: 0 ok, 1 a failure while computing,
-    2 bad input or usage.
+    2 bad input or usage, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
     """
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI and turn every failure into one `error:` line and an exit code."""
-    from forecast.cli.render import error
+    """Run the CLI and turn every failure into one `error:` line and an exit code.
+
+    Ctrl-C is exit 130 and SIGTERM exit 143 (:mod:`forecast.signals`): the run unwinds (temporary
+    files removed), and any worker processes still running are ended before returning."""
+    from forecast import signals
 
     args = sys.argv[1:] if argv is None else list(argv)
-    debug = "--debug" in args
-    from forecast.cli.options import INVOCATION
+    with signals.terminate_raises():
+        try:
+            return _run(args)
+        finally:
+            if "forecast.execution.executor" in sys.modules:  # a map left suspended
+                sys.modules["forecast.execution.executor"].stop_all()
 
+
+def _run(args: list[str]) -> int:
+    from forecast.cli.options import INVOCATION
+    from forecast.cli.render import error
+
+    debug = "--debug" in args
     INVOCATION.set(tuple(args))
     if not debug:  # numpy's RuntimeWarnings (overflow in reduce...) never reach stderr raw
         warnings.filterwarnings("ignore", category=RuntimeWarning)
     try:
         result = app(args=args, prog_name="forecast", standalone_mode=False)
         if isinstance(result, int):
-            return _interrupted() if result == 130 else result
+            return _interrupted(None) if result == 130 else result
         return ExitCode.OK
     except typer.Exit as exc:
         if isinstance(exc.__cause__, KeyboardInterrupt):  # typer turns Ctrl-C into Exit(130)
-            return _interrupted()
+            return _interrupted(exc.__cause__)
         return int(exc.exit_code)
     except typer.Abort as exc:  # click turns Ctrl-C (and EOF at a prompt) into Abort
         if isinstance(exc.__cause__, KeyboardInterrupt):
-            error("interrupted")
-            return 130
+            return _interrupted(exc.__cause__)
         if isinstance(exc.__cause__, EOFError):
             error("stdin ended early; pipe the input in or give a file name")
             return ExitCode.USAGE
@@ -95,9 +107,8 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         error(exc.message)
         return exc.exit_code
-    except KeyboardInterrupt:
-        error("interrupted")
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (signals.Terminated)
+        return _interrupted(exc)
     except MemoryError:
         error("out of memory; try a shorter series or fewer models")
         return ExitCode.FAILURE
@@ -111,11 +122,13 @@ def main(argv: list[str] | None = None) -> int:
         return ExitCode.FAILURE
 
 
-def _interrupted() -> int:
+def _interrupted(cause: BaseException | None) -> int:
+    from forecast import signals
     from forecast.cli.render import error
 
-    error("interrupted")
-    return 130
+    code = signals.exit_code(cause)
+    error("terminated (SIGTERM)" if code == signals.TERMINATED else "interrupted")
+    return code
 
 
 def _usage_error(exc: typer.TyperException) -> int:

@@ -108,6 +108,7 @@ def backtest(
     threads: o.Threads = None,
     engine: o.Engine = EngineChoice.local,
     scheduler: o.Scheduler = None,
+    scheduler_timeout: o.SchedulerTimeout = o.SCHEDULER_TIMEOUT_S,
     seed: Annotated[int, typer.Option(help="Seed for models that draw random numbers.")] = 0,
     inner: Annotated[
         InnerChoice, typer.Option(help="Bootstrap: the scheme run on every replicate.")

@@ -110,6 +110,7 @@ def diagnose(
     jobs: o.Jobs = 1,
     engine: o.Engine = EngineChoice.local,
     scheduler: o.Scheduler = None,
+    scheduler_timeout: o.SchedulerTimeout = o.SCHEDULER_TIMEOUT_S,
     id_col: o.IdCol = None,
     ids: o.Ids = None,
     ids_file: o.IdsFile = None,

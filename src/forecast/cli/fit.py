@@ -41,6 +41,7 @@ def fit(
     jobs: o.Jobs = 1,
     engine: o.Engine = EngineChoice.local,
     scheduler: o.Scheduler = None,
+    scheduler_timeout: o.SchedulerTimeout = o.SCHEDULER_TIMEOUT_S,
     device: mo.Device = None,
     seed: mo.Seed = None,
     epochs: mo.Epochs = None,

@@ -78,6 +78,36 @@ Scheduler = Annotated[
         "local cluster).",
     ),
 ]
+# --scheduler-timeout of this run: its callback sets it (on every run, the default included), and
+# executor() reads it, so the commands and PartSource need not carry it.
+SCHEDULER_TIMEOUT_S = 10.0  # the default (forecast.execution.dask.CONNECT_TIMEOUT_S, unimported)
+MAX_SCHEDULER_TIMEOUT_S = 3600.0
+SCHEDULER_TIMEOUT: ContextVar[float] = ContextVar(
+    "forecast_scheduler_timeout", default=SCHEDULER_TIMEOUT_S
+)
+
+
+def _scheduler_timeout(value: float) -> float:
+    import math
+
+    if not (math.isfinite(value) and 0 < value <= MAX_SCHEDULER_TIMEOUT_S):
+        raise typer.BadParameter(
+            f"must be more than 0 and at most {MAX_SCHEDULER_TIMEOUT_S:g} seconds, got {value:g}"
+        )
+    SCHEDULER_TIMEOUT.set(value)
+    return value
+
+
+SchedulerTimeout = Annotated[
+    float,
+    typer.Option(
+        "--scheduler-timeout",
+        metavar="SECONDS",
+        help="How long to wait for the --scheduler to answer (connection and handshake) and to "
+        "have a worker; then exit 2.",
+        callback=_scheduler_timeout,
+    ),
+]
 TimeCol = Annotated[
     str | None,
     typer.Option(
@@ -215,8 +245,8 @@ def load(
 
 
 def executor(engine: EngineChoice, jobs: int, scheduler: str | None) -> Executor:
-    """The executor of ``--engine``/``--jobs``/``--scheduler`` (the environment's
-    FORECAST_DASK_SCHEDULER applies to ``--engine dask`` only)."""
+    """The executor of ``--engine``/``--jobs``/``--scheduler``/``--scheduler-timeout`` (the
+    environment's FORECAST_DASK_SCHEDULER applies to ``--engine dask`` only)."""
     import os
 
     from forecast.execution import make_executor
@@ -225,7 +255,8 @@ def executor(engine: EngineChoice, jobs: int, scheduler: str | None) -> Executor
         return make_executor("local", jobs, scheduler)  # refuses a --scheduler
     from forecast.execution.dask import SCHEDULER_ENV, DaskExecutor
 
-    dask = DaskExecutor(jobs, scheduler or os.environ.get(SCHEDULER_ENV) or None)
+    address = scheduler or os.environ.get(SCHEDULER_ENV) or None
+    dask = DaskExecutor(jobs, address, connect_timeout=SCHEDULER_TIMEOUT.get())
     if dask.scheduler is not None:
         dask.start()  # an unreachable scheduler stops the run here, before any output
     return dask

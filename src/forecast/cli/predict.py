@@ -64,6 +64,7 @@ def predict(
     jobs: o.Jobs = 1,
     engine: o.Engine = EngineChoice.local,
     scheduler: o.Scheduler = None,
+    scheduler_timeout: o.SchedulerTimeout = o.SCHEDULER_TIMEOUT_S,
     device: mo.Device = None,
     id_col: o.IdCol = None,
     ids: o.Ids = None,

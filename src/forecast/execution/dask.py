@@ -12,12 +12,16 @@ number of batches whatever the size of the panel.
 
 Without a scheduler address a ``LocalCluster`` is started on 127.0.0.1 with ``jobs`` worker
 processes of one thread each (Dask's nanny sets OMP/MKL/OpenBLAS to one thread per worker;
-the workers' diagnostics are off, :data:`QUIET_WORKERS`) and closed when the map ends. With
-one, the client connects with a short timeout: an unreachable scheduler is a
-:class:`~forecast.errors.UsageError` (exit 2). A worker that dies mid-run costs
-only its batches, which the scheduler reruns elsewhere (the functions are pure, so the output
-is the same); losing the scheduler itself is a :class:`~forecast.errors.ComputeError` (exit 1).
-dask is imported here only, inside the functions (DESIGN rule 9).
+the workers' diagnostics are off, :data:`QUIET_WORKERS`) and closed when the map ends; a map
+that stops early (an error, Ctrl-C, SIGTERM) kills its worker processes at once instead of
+waiting for their batches (:meth:`DaskExecutor.stop_now`). With one, the client connects within
+``connect_timeout`` seconds (``--scheduler-timeout``), the scheduler's handshake included:
+an unreachable or silent scheduler is a :class:`~forecast.errors.UsageError` (exit 2). A worker
+that dies mid-run costs only its batches, which the scheduler reruns elsewhere (the functions
+are pure, so the output is the same); losing the scheduler itself is a
+:class:`~forecast.errors.ComputeError` (exit 1). distributed's own log lines (a lost
+connection's traceback among them) are silenced while an executor is open: its failures reach
+the user as those errors. dask is imported here only, inside the functions (DESIGN rule 9).
 """
 
 from __future__ import annotations
@@ -35,13 +39,15 @@ from forecast.execution.executor import (
     BATCHES_PER_WORKER,
     batch_size,
     batches,
+    register_running,
     run_batch,
 )
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-CONNECT_TIMEOUT_S = 3.0
+CONNECT_TIMEOUT_S = 10.0  # --scheduler-timeout's default
+TIMEOUT_OPTION = "--scheduler-timeout"
 # The LocalCluster's workers run without the diagnostics that wake their event loop many times
 # a second (the statistical profiler every 10 ms, the loop-blocking tick every 20 ms, the
 # system monitor every 500 ms): nobody reads them (no dashboard), and every wake-up takes the
@@ -53,6 +59,11 @@ QUIET_WORKERS = {
     "distributed.admin.system-monitor.interval": "10s",
 }
 SCHEDULER_ENV = "FORECAST_DASK_SCHEDULER"
+# The loggers silenced while an executor is open (with every logger under them that distributed
+# gave its own level, such as distributed.client): a lost scheduler's reconnection, cancelled by
+# our close, logs a traceback on stderr through them.
+LOGGERS = ("distributed", "tornado")
+NANNY_GRACE_S = 0.2  # stop_now: a LocalCluster worker's time to stop before its nanny kills it
 
 
 @dataclass
@@ -69,6 +80,7 @@ class DaskExecutor:
     _client: Any = field(default=None, init=False, repr=False)
     _cluster: Any = field(default=None, init=False, repr=False)
     _entered: bool = field(default=False, init=False, repr=False)
+    _log_levels: dict[str, int] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.jobs < 1:
@@ -80,59 +92,118 @@ class DaskExecutor:
         """Connect (or start the LocalCluster); returns the dask Client."""
         if self._client is not None:
             return self._client
-        from distributed import Client, LocalCluster
+        import distributed  # noqa: F401  (its import configures the loggers silenced next)
 
-        if self.scheduler is None:
-            import dask
-
-            with warnings.catch_warnings(), dask.config.set(QUIET_WORKERS):
-                warnings.simplefilter("ignore", UserWarning)  # "port 8787 in use": not ours
-                self._cluster = LocalCluster(
-                    n_workers=self.jobs,
-                    threads_per_worker=1,
-                    processes=True,
-                    host="127.0.0.1",
-                    dashboard_address=None,
-                    silence_logs=logging.ERROR,
-                )
-            self._client = Client(self._cluster)
-            return self._client
+        self._quiet_logs()
         try:
-            self._client = Client(self.scheduler, timeout=self.connect_timeout)
-        except (OSError, TimeoutError, ValueError) as exc:
-            why = "bad address" if isinstance(exc, ValueError) else "no answer"
-            raise UsageError(
-                f"cannot reach the Dask scheduler at {self.scheduler} ({why} within "
-                f"{self.connect_timeout:g} s); start one with 'dask scheduler' or fix "
-                f"--scheduler/{SCHEDULER_ENV}"
-            ) from None
-        try:
-            self._client.wait_for_workers(1, timeout=self.connect_timeout)
-        except (OSError, TimeoutError):
-            self.close()
-            raise UsageError(
-                f"the Dask scheduler at {self.scheduler} has no workers; start some with "
-                f"'dask worker {self.scheduler}'"
-            ) from None
+            self._client = self._start_local() if self.scheduler is None else self._connect()
+        except BaseException:
+            self.stop_now()
+            raise
+        register_running(self)
         return self._client
 
+    def _start_local(self) -> Any:
+        from multiprocessing import resource_tracker
+
+        import dask
+        from distributed import Client, LocalCluster
+
+        from forecast import signals
+
+        # deferred: the worker processes start with SIGINT blocked (Ctrl-C is the client's to
+        # act on), and a signal during the start acts once the cluster is whole and closable.
+        # multiprocessing's resource tracker is started first: starting it unblocks SIGINT in
+        # the thread that does (CPython 3.11-3.13 resource_tracker.ensure_running), which would
+        # be the cluster's IO loop thread, the one that starts the workers.
+        resource_tracker.ensure_running()
+        with warnings.catch_warnings(), dask.config.set(QUIET_WORKERS), signals.deferred():
+            warnings.simplefilter("ignore", UserWarning)  # "port 8787 in use": not ours
+            self._cluster = LocalCluster(
+                n_workers=self.jobs,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                silence_logs=logging.CRITICAL + 1,
+            )
+        return Client(self._cluster)
+
+    def _connect(self) -> Any:
+        from distributed import Client
+
+        address, timeout = str(self.scheduler), self.connect_timeout
+        try:
+            _handshake(address, timeout)
+            client = Client(address, timeout=timeout)
+        except ValueError:
+            raise UsageError(
+                f"--scheduler {address} is not a Dask address; pass tcp://HOST:PORT"
+            ) from None
+        except (OSError, TimeoutError):
+            raise UsageError(
+                f"the Dask scheduler at {address} did not answer within {timeout:g} s "
+                f"({TIMEOUT_OPTION} {timeout:g}); start one with 'dask scheduler', fix "
+                f"--scheduler/{SCHEDULER_ENV}, or give it longer with {TIMEOUT_OPTION}"
+            ) from None
+        try:
+            client.wait_for_workers(1, timeout=timeout)
+        except (OSError, TimeoutError):
+            with contextlib.suppress(Exception):
+                client.close()
+            raise UsageError(
+                f"the Dask scheduler at {address} has no workers ({TIMEOUT_OPTION} "
+                f"{timeout:g}); start some with 'dask worker {address}'"
+            ) from None
+        return client
+
     def close(self) -> None:
+        """Close the connection and the LocalCluster this executor started (its workers end
+        their running batches first)."""
         client, cluster = self._client, self._cluster
         self._client = self._cluster = None
-        if client is not None:
-            with contextlib.suppress(Exception):  # a lost scheduler cannot be told goodbye
-                client.close()
+        try:
+            if client is not None:
+                with contextlib.suppress(Exception):  # a lost scheduler cannot be told goodbye
+                    client.close()
+            if cluster is not None:
+                cluster.close()
+        finally:
+            self._restore_logs()
+
+    def stop_now(self) -> None:
+        """Close at once: the LocalCluster's worker processes are killed after
+        :data:`NANNY_GRACE_S` instead of finishing their batches (a nanny otherwise waits 4 s
+        for them). A remote cluster's workers are not ours: the
+        client's futures are released as it closes, so the scheduler drops their batches."""
+        cluster = self._cluster
         if cluster is not None:
-            cluster.close()
+            nannies = list(cluster.workers.values())
+            with contextlib.suppress(Exception):
+                cluster.sync(_close_nannies, nannies, NANNY_GRACE_S / 0.8)
+        self.close()
+
+    def _quiet_logs(self) -> None:
+        if self._log_levels is None:
+            self._log_levels = _silence(LOGGERS)
+
+    def _restore_logs(self) -> None:
+        if self._log_levels is not None:
+            for name, level in self._log_levels.items():
+                logging.getLogger(name).setLevel(level)
+            self._log_levels = None
 
     def __enter__(self) -> DaskExecutor:
         self.start()
         self._entered = True
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, *exc: object) -> None:
         self._entered = False
-        self.close()
+        if kind is None:
+            self.close()
+        else:
+            self.stop_now()
 
     @property
     def workers(self) -> int:
@@ -145,6 +216,7 @@ class DaskExecutor:
         if not tasks:
             return
         client = self.start()
+        finished = False
         try:
             workers = self.workers
             chunks = batches(tasks, batch_size(len(tasks), workers))
@@ -153,11 +225,56 @@ class DaskExecutor:
             for results in _ordered(client, fn, chunks, window, self.scheduler or "local"):
                 done += len(results)
                 yield from results
+            finished = True
         except ComputeError as exc:
             raise ComputeError(f"{exc.message}; {done} of {len(tasks)} results received") from None
         finally:
-            if not self._entered:  # in a with block, the block's end closes the cluster
+            if not finished:  # an error, Ctrl-C, SIGTERM, or the caller stopped early
+                self.stop_now()
+            elif not self._entered:  # in a with block, the block's end closes the cluster
                 self.close()
+
+
+def _silence(roots: Sequence[str]) -> dict[str, int]:
+    """Set the ``roots`` loggers, and those under them with a level of their own, above
+    CRITICAL; returns their levels before."""
+    names = [
+        name
+        for name, logger in list(logging.root.manager.loggerDict.items())
+        if isinstance(logger, logging.Logger)
+        and logger.level != logging.NOTSET
+        and any(name.startswith(f"{root}.") for root in roots)
+    ]
+    levels = {name: logging.getLogger(name).level for name in (*roots, *names)}
+    for name in levels:
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+    return levels
+
+
+def _handshake(address: str, timeout: float) -> None:
+    """Open a connection to the scheduler and read its handshake within ``timeout`` seconds.
+
+    distributed's ``connect`` bounds the TCP connection but not the handshake read that follows
+    it (distributed 2026.8): a server that accepts and never answers holds ``Client(address,
+    timeout=...)`` for ever. One handshake under a deadline first turns that into a
+    TimeoutError; a real scheduler answers in milliseconds."""
+    import asyncio
+
+    from distributed.comm import connect
+
+    async def probe() -> None:
+        comm = await connect(address, timeout=timeout)
+        await comm.close()
+
+    asyncio.run(asyncio.wait_for(probe(), timeout))
+
+
+async def _close_nannies(nannies: list[Any], timeout: float) -> None:
+    """Close the nannies, each killing its worker process after ``0.8 x timeout`` (and
+    waiting ``timeout`` more for it to be reaped)."""
+    import asyncio
+
+    await asyncio.gather(*(n.close(timeout=timeout) for n in nannies), return_exceptions=True)
 
 
 def _ordered(

@@ -7,23 +7,34 @@ other workers idle at the end, and caps a batch at 256 series, so that results s
 while the run goes on; a process-pool task costs about a millisecond, which a batch of even a
 few one-millisecond series amortises. Serial and process-pool execution give identical results:
 nothing in a task depends on the worker that runs it (seeds come from the spec and the series).
+
+A run that stops early (an error, Ctrl-C, SIGTERM) ends its worker processes at once and reaps
+them: no batch runs on after it, and no worker outlives the command (:mod:`forecast.signals`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 from forecast.errors import UsageError
+
+if TYPE_CHECKING:
+    from forecast.threads import ThreadPolicy
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 BATCHES_PER_WORKER = 4
 MAX_BATCH = 256
+STOP_GRACE_S = 1.0  # a worker's time to end after SIGTERM before SIGKILL
+# What runs now (process pools, Dask executors), by id: stop_all() ends what is left of them.
+_RUNNING: weakref.WeakValueDictionary[int, Stoppable] = weakref.WeakValueDictionary()
 
 
 class Executor(Protocol):
@@ -33,6 +44,25 @@ class Executor(Protocol):
     def workers(self) -> int: ...
 
     def map(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]: ...
+
+
+class Stoppable(Protocol):
+    """Worker processes (or a cluster connection) that can be ended at once."""
+
+    def stop_now(self) -> None: ...
+
+
+def register_running(run: Stoppable) -> None:
+    """Have :func:`stop_all` end ``run`` if it is still open when the CLI returns."""
+    _RUNNING[id(run)] = run
+
+
+def stop_all() -> None:
+    """End every process pool and Dask executor this process still has open (a map whose
+    caller stopped iterating without closing it): the CLI calls this on its way out."""
+    for key, run in list(_RUNNING.items()):
+        _RUNNING.pop(key, None)
+        run.stop_now()
 
 
 def batch_size(n_tasks: int, workers: int) -> int:
@@ -100,26 +130,86 @@ class LocalExecutor:
 def parallel_map(
     fn: Callable[[Any], Any], items: Sequence[Any], n_jobs: int, chunksize: int | None = None
 ) -> Iterator[Any]:
-    """``map(fn, items)`` in up to ``n_jobs`` processes, results in input order."""
+    """``map(fn, items)`` in up to ``n_jobs`` processes, results in input order.
+
+    A map that does not run to its end (an error, Ctrl-C, SIGTERM, the caller closing the
+    iterator) ends the workers at once (:func:`stop_workers`) instead of waiting for every
+    submitted batch; so does :func:`stop_all` for a map left suspended."""
     import multiprocessing
     import sys
     from concurrent.futures import ProcessPoolExecutor
 
-    from forecast import threads
+    from forecast import signals, threads
 
     # fork is fast (no re-import in the workers), but not safe once torch has started threads
     forkable = "fork" in multiprocessing.get_all_start_methods() and "torch" not in sys.modules
     context = multiprocessing.get_context("fork" if forkable else "spawn")
     policy = threads.active()
     workers = min(n_jobs, len(items), policy.cores)
-    with ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
-        initializer=threads.enter_worker,  # each worker's share of the cores (forecast.threads)
-        initargs=(policy.for_workers(n_jobs),),
-    ) as pool:
+        initializer=enter_worker,
+        initargs=(policy.for_workers(n_jobs), os.getpid()),
+    )
+    running = _Pool(pool)
+    register_running(running)
+    finished = False
+    try:
         chunks = chunksize or max(1, len(items) // (workers * 8))
-        yield from pool.map(fn, items, chunksize=chunks)
+        with signals.deferred():  # the workers start here, with SIGINT blocked
+            results = pool.map(fn, items, chunksize=chunks)
+        yield from results
+        finished = True
+    finally:
+        _RUNNING.pop(id(running), None)
+        if finished:
+            pool.shutdown(wait=True)
+        else:
+            stop_workers(pool)
+
+
+def enter_worker(policy: ThreadPolicy, parent: int) -> None:
+    """A pool worker's set-up: its share of the cores (:func:`forecast.threads.enter_worker`)
+    and its signals (:func:`forecast.signals.enter_worker`)."""
+    from forecast import signals, threads
+
+    signals.enter_worker(parent)
+    threads.enter_worker(policy)
+
+
+def stop_workers(pool: Any) -> None:
+    """End a process pool now: pending batches cancelled, its workers sent SIGTERM (SIGKILL
+    after :data:`STOP_GRACE_S`) and reaped, its manager thread joined.
+
+    ``ProcessPoolExecutor.shutdown`` alone waits for the batches already handed to the workers
+    (all of a map's, as ``pool.map`` submits every batch at once); Python 3.14's
+    ``terminate_workers`` does what this does with the pool's private process table."""
+    import time
+
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(Exception):  # already gone
+            process.terminate()
+    deadline = time.monotonic() + STOP_GRACE_S
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.exitcode is None:
+            with contextlib.suppress(Exception):
+                process.kill()
+            process.join(STOP_GRACE_S)
+    if manager is not None:  # it sees the workers gone, fails the futures and closes the queues
+        manager.join(STOP_GRACE_S)
+
+
+@dataclass(eq=False)
+class _Pool:
+    pool: Any
+
+    def stop_now(self) -> None:
+        stop_workers(self.pool)
 
 
 def run_batch(item: tuple[Callable[[Any], Any], Sequence[Any]]) -> list[Any]:
