@@ -79,16 +79,17 @@ def test_interpretable_stacks_are_a_polynomial_and_a_fourier_series() -> None:
     """An untrained interpretable network: each trend block's backcast and forecast are
     polynomials of degree 2 in t (the backcast at t = -(W-1)/H .. 0, the forecast at 1/H .. 1)
     with the block's theta as coefficients; each seasonality block's are the Fourier series
-    1, cos(2 pi i t), sin(2 pi i t) with its theta; the forecast is the sum of the two
+    1, cos(2 pi i t), sin(2 pi i t) with its theta; the forecast is the last value plus the two
     stacks'. Tolerance: float32 sums of ~12 products of size ~1: ~1e-6 relative, so 1e-5."""
     window, out = 16, 12
     torch.manual_seed(1)
     net = nbeats.nbeats(3, window, out, "interpretable", 2, 3, 8, 2, 2, 0.0).eval()
     assert net.names == ["trend", "seasonality"]
     x = torch.randn(6, window, 3)
+    last = x[:, -1:, 0]  # the window's last value: subtracted from the input, added back
     past = _explicit_bases((np.arange(window) - (window - 1)) / out, 2, out)
     future = _explicit_bases(np.arange(1, out + 1) / out, 2, out)
-    residual, extra = x[:, :, 0], x[:, :, 1:].flatten(1)
+    residual, extra = x[:, :, 0] - last, x[:, :, 1:].flatten(1)
     with torch.no_grad():
         for k, stack in enumerate(net.stacks):
             for block in stack:
@@ -105,7 +106,7 @@ def test_interpretable_stacks_are_a_polynomial_and_a_fourier_series() -> None:
                 )
                 residual = residual - backcast
         trend, season = net.stack_forecasts(x)
-        torch.testing.assert_close(net(x), trend + season, rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(net(x), last + trend + season, rtol=1e-5, atol=1e-5)
     # a degree-2 polynomial: its third differences over the forecast steps vanish
     np.testing.assert_allclose(np.diff(trend.double().numpy(), n=3, axis=1), 0, atol=1e-4)
 
