@@ -114,6 +114,28 @@ def test_the_timeout_option_is_checked_and_documented(cli, small_panel: str) -> 
         assert "--scheduler-timeout" in shown and "[default: 10.0]" in shown, command
 
 
+def test_a_scheduler_without_workers_is_exit_2_after_the_timeout(cli, small_panel: str) -> None:
+    import logging
+
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=0, host="127.0.0.1", dashboard_address=None, silence_logs=logging.CRITICAL
+    ) as cluster:
+        address = cluster.scheduler_address
+        start = time.monotonic()
+        result = cli(
+            "fit", small_panel, "-m", "naive", "--engine", "dask", "--scheduler", address,
+            "--scheduler-timeout", "1.5",
+        )  # fmt: skip
+        seconds = time.monotonic() - start
+    assert result.code == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert address in lines[0] and "has no workers after 1.5 s (--scheduler-timeout)" in lines[0]
+    assert 1.5 <= seconds < 1.5 + MARGIN_S + 1.0  # + the connection itself (under a second)
+
+
 @pytest.fixture
 def local_cluster() -> Iterator[object]:
     """A LocalCluster of 2 worker processes on 127.0.0.1 (its scheduler in this process, so a

@@ -193,6 +193,20 @@ def test_sigterm_to_the_parent_alone_ends_its_workers_with_143(
     _assert_no_process_left(run.pid)
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_workers_die_with_a_parent_killed_by_sigkill(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """SIGKILL gives the parent no chance to end its workers: they end themselves (the kernel
+    sends them SIGTERM when it dies) instead of running their batches on as orphans."""
+    run = _start(_command("fit", request), tmp_path)
+    workers = _children(psutil.Process(run.pid))
+    assert len(workers) >= 2
+    run.kill()
+    assert run.wait(timeout=60) == -signal.SIGKILL
+    _assert_no_process_left(run.pid)
+
+
 @pytest.fixture(scope="module")
 def quick_then_slow(slow_panel: Path) -> Path:
     """24 series in batches of 3 (ceil(24 / (4 x 2 workers))): the first batch short (its part

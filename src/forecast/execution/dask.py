@@ -21,7 +21,8 @@ that dies mid-run costs only its batches, which the scheduler reruns elsewhere (
 are pure, so the output is the same); losing the scheduler itself is a
 :class:`~forecast.errors.ComputeError` (exit 1). distributed's own log lines (a lost
 connection's traceback among them) are silenced while an executor is open: its failures reach
-the user as those errors. dask is imported here only, inside the functions (DESIGN rule 9).
+the user as those errors (after a stop, for the rest of the process). dask is imported here only,
+inside the functions (DESIGN rule 9).
 """
 
 from __future__ import annotations
@@ -61,8 +62,9 @@ QUIET_WORKERS = {
 SCHEDULER_ENV = "FORECAST_DASK_SCHEDULER"
 # The loggers silenced while an executor is open (with every logger under them that distributed
 # gave its own level, such as distributed.client): a lost scheduler's reconnection, cancelled by
-# our close, logs a traceback on stderr through them.
-LOGGERS = ("distributed", "tornado")
+# our close, logs a traceback on stderr through them, and asyncio reports the tasks a stop
+# cancelled.
+LOGGERS = ("distributed", "tornado", "asyncio")
 NANNY_GRACE_S = 0.2  # stop_now: a LocalCluster worker's time to stop before its nanny kills it
 
 
@@ -152,36 +154,40 @@ class DaskExecutor:
             with contextlib.suppress(Exception):
                 client.close()
             raise UsageError(
-                f"the Dask scheduler at {address} has no workers ({TIMEOUT_OPTION} "
-                f"{timeout:g}); start some with 'dask worker {address}'"
+                f"the Dask scheduler at {address} has no workers after {timeout:g} s "
+                f"({TIMEOUT_OPTION}); start some with 'dask worker {address}'"
             ) from None
         return client
 
     def close(self) -> None:
         """Close the connection and the LocalCluster this executor started (its workers end
         their running batches first)."""
+        self._close()
+        self._restore_logs()
+
+    def _close(self) -> None:
         client, cluster = self._client, self._cluster
         self._client = self._cluster = None
-        try:
-            if client is not None:
-                with contextlib.suppress(Exception):  # a lost scheduler cannot be told goodbye
-                    client.close()
-            if cluster is not None:
-                cluster.close()
-        finally:
-            self._restore_logs()
+        if client is not None:
+            with contextlib.suppress(Exception):  # a lost scheduler cannot be told goodbye
+                client.close()
+        if cluster is not None:
+            cluster.close()
 
     def stop_now(self) -> None:
         """Close at once: the LocalCluster's worker processes are killed after
         :data:`NANNY_GRACE_S` instead of finishing their batches (a nanny otherwise waits 4 s
-        for them). A remote cluster's workers are not ours: the
-        client's futures are released as it closes, so the scheduler drops their batches."""
+        for them). A remote cluster's workers are not ours: the client's futures are released
+        as it closes, so the scheduler drops their batches.
+
+        distributed's and asyncio's loggers stay silenced afterwards: the tasks cancelled here
+        report their cancellation later, some as the interpreter exits."""
         cluster = self._cluster
         if cluster is not None:
             nannies = list(cluster.workers.values())
             with contextlib.suppress(Exception):
                 cluster.sync(_close_nannies, nannies, NANNY_GRACE_S / 0.8)
-        self.close()
+        self._close()
 
     def _quiet_logs(self) -> None:
         if self._log_levels is None:
