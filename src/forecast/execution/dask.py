@@ -263,8 +263,10 @@ def _handshake(address: str, timeout: float) -> None:
     distributed's ``connect`` bounds the TCP connection but not the handshake read that follows
     it (distributed 2026.8): a server that accepts and never answers holds ``Client(address,
     timeout=...)`` for ever. One handshake under a deadline first turns that into a
-    TimeoutError; a real scheduler answers in milliseconds."""
+    TimeoutError; a real scheduler answers in milliseconds. It runs in a thread of its own, so
+    that a caller inside an event loop (a notebook) can use it too."""
     import asyncio
+    import threading
 
     from distributed.comm import connect
 
@@ -272,7 +274,21 @@ def _handshake(address: str, timeout: float) -> None:
         comm = await connect(address, timeout=timeout)
         await comm.close()
 
-    asyncio.run(asyncio.wait_for(probe(), timeout))
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(asyncio.wait_for(probe(), timeout))
+        except BaseException as exc:  # handed to the caller
+            failed.append(exc)
+
+    thread = threading.Thread(target=run, name="forecast-dask-handshake", daemon=True)
+    thread.start()
+    thread.join(timeout + 5.0)  # asyncio.wait_for ends it at the timeout; this is a backstop
+    if thread.is_alive():
+        raise TimeoutError(f"no handshake from {address} within {timeout:g} s")
+    if failed:
+        raise failed[0]
 
 
 async def _close_nannies(nannies: list[Any], timeout: float) -> None:
