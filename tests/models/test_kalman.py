@@ -45,12 +45,15 @@ def test_forecasts_equal_statsmodels_after_an_update(air, name, params) -> None:
 
 def test_forecast_many_equals_one_at_a_time(air) -> None:
     model = create("sarima", {"seasonal_order": "0,1,1,12"}).fit(air.iloc[:100])
-    res = filtered(model.spec_, air.to_numpy(), model.params_)
+    unit = model.unit_  # the model's system runs on the series in this unit (a power of two)
+    assert unit != 1.0  # so the test sees the conversion
+    res = filtered(model.spec_, air.to_numpy(), model.params_, unit)
     fr = res.filter_results
     origins = np.array([99, 110, 130])  # the last observation used
     a = fr.predicted_state[:, origins + 1].T
     P = np.moveaxis(fr.predicted_state_cov[:, :, origins + 1], -1, 0)
     means, variances = kalman.forecast_many(model.system_, a, P, origins + 1, 6)
+    means, variances = means * unit, variances * unit**2
     for row, origin in enumerate(origins):
         fresh = filtered(model.spec_, air.to_numpy()[: origin + 1], model.params_).get_forecast(6)
         np.testing.assert_allclose(means[row], fresh.predicted_mean, rtol=1e-10)

@@ -25,6 +25,7 @@ before the own search: y_t = c + sum phi y_{t-i} + ...) are filtered with statsm
 from __future__ import annotations
 
 import copy
+import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -86,7 +87,8 @@ class SarimaxSpec:
                 exog=exog,
                 order=self.order,
                 seasonal_order=self.seasonal,
-                trend=None if self.trend == "n" else self.trend,
+                # "n" itself: statsmodels' ARIMA reads None as a constant when d = 0
+                trend=self.trend,
                 enforce_stationarity=self.enforce_stationarity,
                 enforce_invertibility=self.enforce_invertibility,
             )
@@ -151,15 +153,47 @@ def resolve_trend(trend: str, d: int, seasonal_d: int = 0) -> str:
     return trend
 
 
-def filtered(spec: SarimaxSpec, y: np.ndarray, params: np.ndarray) -> Any:
-    """The Kalman filter over ``y`` at fixed ``params``: the state every forecast starts from."""
+def filtered(spec: SarimaxSpec, y: np.ndarray, params: np.ndarray, unit: float = 1.0) -> Any:
+    """The Kalman filter over ``y / unit`` at fixed ``params`` (given in the units of ``y``,
+    converted by :func:`in_units`): the state every forecast starts from, in those units."""
     # statsmodels installs "always" warning filters when first imported: import it before
     # ours, or they would go in front of the "ignore" below
     import statsmodels.tsa.arima.model  # noqa: F401
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return spec.build(y).filter(params, cov_type="none")
+        model = spec.build(y / unit)
+        return model.filter(in_units(model.param_names, params, unit), cov_type="none")
+
+
+TREND_NAMES = ("const", "x1", "intercept", "drift")  # statsmodels' ARIMA and SARIMAX
+
+
+def in_units(names: Sequence[str], params: np.ndarray, unit: float) -> np.ndarray:
+    """``params`` for the series divided by ``unit``: the trend terms over ``unit``, sigma2
+    over ``unit``^2; AR and MA coefficients are ratios and stay."""
+    out = np.array(params, dtype="float64")
+    for i, name in enumerate(names):
+        if name == "sigma2":
+            out[i] /= unit * unit
+        elif name in TREND_NAMES:
+            out[i] /= unit
+    return out
+
+
+def filter_unit(params: np.ndarray) -> float:
+    """The unit the filter runs in: the power of two nearest the innovations' standard
+    deviation (sigma2 is the last parameter), so that the forecast error variances are of
+    order one. statsmodels' filter takes a forecast error variance at or below 1e-10 (an
+    absolute tolerance, hard-coded) for zero and skips the observation: on a series at 1e-12
+    times AirPassengers every observation was skipped (ARIMA(1,1,1) forecast the first value).
+    Dividing by a power of two is exact, so the unit changes nothing else."""
+    from forecast.models.optimum import data_scale
+
+    sigma2 = float(params[-1]) if len(params) else math.nan
+    if not (math.isfinite(sigma2) and sigma2 > 0):
+        return 1.0
+    return data_scale(np.array([math.sqrt(sigma2)]))
 
 
 @dataclass(frozen=True)
@@ -365,15 +399,18 @@ def _fit_in_turn(
     return best, tried, error
 
 
-def _likelihood_stats(res: Any, k: int) -> dict[str, float]:
+def _likelihood_stats(res: Any, k: int, unit: float = 1.0) -> dict[str, float]:
     """Log-likelihood and information criteria as R reports them: ``k`` estimated parameters,
     the observations the likelihood counts (after the diffuse differencing states).
-    statsmodels' own ``aic`` adds the diffuse states to ``k`` under the exact diffuse start."""
+    statsmodels' own ``aic`` adds the diffuse states to ``k`` under the exact diffuse start.
+    ``res`` filtered the series divided by ``unit``: each counted observation's density is
+    ``unit`` times the series' one."""
     from forecast.models.arima_mle import information_criteria
 
     n = int(res.nobs) - int(getattr(res, "nobs_diffuse", 0) or res.loglikelihood_burn)
-    found = information_criteria(float(res.llf), k, n)
-    return {"loglik": float(res.llf), **found, "nobs": float(n)}
+    loglik = float(res.llf) - n * math.log(unit)
+    found = information_criteria(loglik, k, n)
+    return {"loglik": loglik, **found, "nobs": float(n)}
 
 
 def _converged(res: Any) -> bool:
@@ -401,7 +438,8 @@ class StateSpaceForecaster(BaseForecaster):
     spec_: SarimaxSpec
     params_: np.ndarray  # the ARIMA parameters (the filter's), without the regression's
     exog_coef_: np.ndarray = np.zeros(0)  # b of y = X b + u: one per regressor
-    results_: Any
+    results_: Any  # statsmodels' filter over y_ / unit_
+    unit_: float = 1.0  # filter_unit(params_): the filter's unit (system_, state_ too)
     kalman_start_: int
     system_: kalman.StateSpace | None
     state_: kalman.KalmanState | None
@@ -424,12 +462,18 @@ class StateSpaceForecaster(BaseForecaster):
     def _start_filter(self, n: int) -> None:
         """statsmodels filters ``y_[:n]``; the rest is carried by the Kalman module."""
         self.kalman_start_ = n
-        self.results_ = filtered(self.spec_, self._errors(self.y_[:n], self.X_, 0), self.params_)
-        names = self.results_.model.param_names
-        found = kalman.from_statsmodels(self.results_, dict(zip(names, self.params_, strict=True)))
-        self.system_, self.state_ = found if found is not None else (None, None)
+        self.unit_ = filter_unit(self.params_)
+        errors = self._errors(self.y_[:n], self.X_, 0)
+        self.results_ = filtered(self.spec_, errors, self.params_, self.unit_)
+        self.system_, self.state_ = self._system(self.results_) or (None, None)
         if n < self.y_.size:
             self._update(self.y_[n:])
+
+    def _system(self, res: Any) -> tuple[kalman.StateSpace, kalman.KalmanState] | None:
+        """The Kalman module's system and final state of a filter run in ``unit_``."""
+        names = res.model.param_names
+        scaled = in_units(names, self.params_, self.unit_)
+        return kalman.from_statsmodels(res, dict(zip(names, scaled, strict=True)))
 
     def _errors(self, y: np.ndarray, X: np.ndarray | None, start: int) -> np.ndarray:
         """u = y - X b, the ARIMA part the filter runs on; ``X`` from row ``start``."""
@@ -464,7 +508,7 @@ class StateSpaceForecaster(BaseForecaster):
                 _readable_names(estimate.names, spec), estimate.params, bse, strict=True
             )
         )
-        stats = estimate.stats or _likelihood_stats(res, len(estimate.params))
+        stats = estimate.stats or _likelihood_stats(res, len(estimate.params), self.unit_)
         stats = {
             **stats,
             "sigma2": float(dict(zip(estimate.names, estimate.params, strict=True))["sigma2"]),
@@ -492,24 +536,27 @@ class StateSpaceForecaster(BaseForecaster):
         )
 
     def _predict(self, horizon: int, levels: tuple[float, ...]) -> tuple[np.ndarray, Bands, str]:
+        unit = self.unit_
         if self.system_ is not None and self.state_ is not None:
             mean, variance = kalman.forecast(self.system_, self.state_, horizon)
-            return mean, normal_bands(mean, np.sqrt(variance), levels), KALMAN
+            mean = mean * unit
+            return mean, normal_bands(mean, np.sqrt(variance) * unit, levels), KALMAN
         forecast = self.results_.get_forecast(horizon)
-        mean = np.asarray(forecast.predicted_mean, dtype="float64")
+        mean = np.asarray(forecast.predicted_mean, dtype="float64") * unit
         bands: Bands = {}
         for level in levels:
             interval = np.asarray(forecast.conf_int(alpha=1 - level / 100), dtype="float64")
-            bands[level] = (interval[:, 0], interval[:, 1])
+            bands[level] = (interval[:, 0] * unit, interval[:, 1] * unit)
         return mean, bands, KALMAN
 
     def _update(self, new: np.ndarray) -> None:
         new = self._errors(new, self.X_, self.y_.size - new.size)
         if self.system_ is not None and self.state_ is not None:
-            self.state_ = kalman.filter_values(self.system_, self.state_, new)
+            self.state_ = kalman.filter_values(self.system_, self.state_, new / self.unit_)
         else:
             self.kalman_start_ = self.y_.size
-            self.results_ = filtered(self.spec_, self._errors(self.y_, self.X_, 0), self.params_)
+            errors = self._errors(self.y_, self.X_, 0)
+            self.results_ = filtered(self.spec_, errors, self.params_, self.unit_)
 
     def _fitted_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         arrays = {"params": self.params_}
@@ -563,9 +610,8 @@ class StateSpaceForecaster(BaseForecaster):
             shift = xb[positions[:, None] + 1 + np.arange(horizon)[None, :]]  # [O, horizon]
         elif exog is not None:
             raise UsageError(f"{self.name}: the model was fitted without regressors")
-        res = filtered(self.spec_, values, self.params_)
-        names = res.model.param_names
-        found = kalman.from_statsmodels(res, dict(zip(names, self.params_, strict=True)))
+        res = filtered(self.spec_, values, self.params_, self.unit_)
+        found = self._system(res)
         if found is None:  # a system the Kalman module does not cover: one filter per origin
             return super().forecast_from(history, positions, horizon, levels, exog)
         system, _ = found
@@ -573,10 +619,11 @@ class StateSpaceForecaster(BaseForecaster):
         a = fr.predicted_state[:, positions + 1].T  # [O, k]
         P = np.moveaxis(fr.predicted_state_cov[:, :, positions + 1], -1, 0)  # [O, k, k]
         mean, variance = kalman.forecast_many(system, a, P, positions + 1, horizon)
+        mean, se = mean * self.unit_, np.sqrt(variance) * self.unit_
         if shift is not None:
             mean = mean + shift
         levels = check_levels(levels)
-        return ForecastBatch(positions, mean, normal_bands(mean, np.sqrt(variance), levels), KALMAN)
+        return ForecastBatch(positions, mean, normal_bands(mean, se, levels), KALMAN)
 
     def lookback(self, freq: str | None = None) -> int:
         spec = getattr(self, "spec_", None)
@@ -703,24 +750,34 @@ class Ar(StateSpaceForecaster):
 
 
 def estimate_ols(y: np.ndarray, p: Lags, trend: str) -> Estimate:
-    """Conditional least squares (statsmodels AutoReg), laid out as SARIMAX parameters."""
+    """Conditional least squares (statsmodels AutoReg), laid out as SARIMAX parameters.
+
+    AutoReg solves by a pseudo-inverse that drops singular values below a relative
+    threshold: at 1e12 times AirPassengers the constant's column (ones beside lags of 1e14)
+    fell under it and the intercept came out 1e-26. It runs on ``y`` divided by its
+    power-of-two scale (exact), and the intercept, sigma2 and likelihood are scaled back."""
     from statsmodels.tsa.ar_model import AutoReg
 
+    from forecast.models.optimum import data_scale
+
     lags = list(p) if isinstance(p, tuple) else p
+    scale = data_scale(y)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = AutoReg(y, lags=lags, trend=trend).fit()
-    params = np.r_[res.params, res.sigma2]
-    bse = np.r_[res.bse, np.nan]
+        res = AutoReg(y / scale, lags=lags, trend=trend).fit()
+    units = np.r_[[scale] if trend == "c" else [], np.ones(len(res.params) - (trend == "c"))]
+    params = np.r_[np.asarray(res.params) * units, res.sigma2 * scale**2]
+    bse = np.r_[np.asarray(res.bse) * units, np.nan]
     names = (
         (("intercept",) if trend == "c" else ())
         + tuple(f"ar.L{k}" for k in (lags if isinstance(lags, list) else range(1, lags + 1)))
         + ("sigma2",)
     )
+    shift = float(res.nobs) * math.log(scale)  # each density divided by scale
     stats = {
-        "loglik": float(res.llf),
-        "aic": float(res.aic),
-        "bic": float(res.bic),
+        "loglik": float(res.llf) - shift,
+        "aic": float(res.aic) + 2 * shift,
+        "bic": float(res.bic) + 2 * shift,
         "nobs": float(res.nobs),
     }
     return Estimate(

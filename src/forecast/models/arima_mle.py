@@ -5,7 +5,11 @@ As R's ``arima(method = "CSS-ML")`` and statsmodels' ``ARIMA``:
 1. difference the series and the trend regressors (1, t) by (1-B)^d (1-B^m)^D; least squares
    of one on the other gives the starting regression coefficients;
 2. conditional sum of squares (CSS) by L-BFGS-B gives the starting ARMA coefficients (zeros
-   when they are not stationary / invertible);
+   when they are not stationary / invertible); the likelihood is also climbed from white
+   noise (every partial autocorrelation 0), and the higher of the two optima is kept: the
+   ARMA likelihood has several on over-parametrised models with nearly cancelling roots
+   (ARIMA(3,1,2) with drift on monthly sunspots: log-likelihoods -11781.8 from the CSS start,
+   -11744.0 from white noise);
 3. the exact Gaussian likelihood (Kalman filter, :mod:`forecast.models.arima_kernels`), with
    sigma^2 concentrated out, is maximised by L-BFGS-B over *transformed* parameters: each AR
    polynomial (and each MA polynomial, negated) is the Durbin-Levinson image of partial
@@ -13,8 +17,12 @@ As R's ``arima(method = "CSS-ML")`` and statsmodels' ``ARIMA``:
    (statsmodels' transformation, Monahan 1984 / Jones 1980).
 
 Both optimisations run with forward-difference gradients (step 1e-8: error ~1e-7 here) and
-are then polished (:func:`forecast.models.optimum.polish`: L-BFGS-B restarted with central
-differences down to the objective's rounding; for the likelihood, two Newton steps after it).
+are then polished (:func:`forecast.models.optimum.polish`): the CSS search restarted from where
+it stopped until it no longer improves (a start only has to land in the right basin), the
+likelihood's optimum by Newton steps with central differences (compiled:
+:mod:`forecast.models.arima_central`), L-BFGS-B restarts where those do not converge. An order
+search scores its candidates at the unpolished optimum (its log-likelihood is within rounding
+of the optimum's) and polishes the one it keeps (:func:`refine`).
 Without that, where the search stopped depended on the BLAS kernels under scipy's L-BFGS-B:
 the CSS start of ARIMA(3,1,2) with drift on monthly sunspots stopped at two different points on
 two kernels, the exact likelihood then climbed two different hills (log-likelihoods 38 apart)
@@ -44,6 +52,13 @@ if TYPE_CHECKING:
 
 LOG_2PI = float(np.log(2 * np.pi))
 CSS_FTOL = 1e-8  # a starting point only (R: optim's reltol 1e-8)
+# the CSS polish only has to put the start in the same basin on every machine: it stops at a
+# 1e-12 relative improvement (restarts get it past the stalls that left the CSS search 0.2
+# from its minimum), not at the objective's rounding
+CSS_POLISH_FTOL = 1e-12
+# the likelihood from the white-noise start must beat the CSS start's by this (relative to
+# -loglik / n): two runs that end on the same optimum differ by ~1e-13
+SECOND_START_MARGIN = 1e-9
 ML_FTOL = 1e-13  # relative reduction of -loglik / n at which L-BFGS-B stops
 GRADIENT_STEP = 1e-8  # forward differences, as scipy's L-BFGS-B without a gradient
 
@@ -60,6 +75,7 @@ class MleFit:
     message: str
     evaluations: int
     start: str  # where the optimiser started: "CSS" or "zeros"
+    polished: bool = True  # False: as L-BFGS-B left it (an order search's candidates)
 
     @property
     def n_params(self) -> int:
@@ -234,6 +250,12 @@ class Problem:
         w, X, b0, sc, orders, m = self._args()
         return self.kern.ml_value_grad(x, w, X, b0, sc, orders, m, GRADIENT_STEP)
 
+    def ml_central(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        """:meth:`ml_objective` and its central-difference gradient (the polish's)."""
+        from forecast.models.arima_central import ml_central
+
+        return ml_central(x, *self._args())
+
     def css_objective(self, x: np.ndarray) -> float:
         return float(self.kern.css_objective(x, *self._args()))
 
@@ -321,57 +343,102 @@ def _converged(res: Any) -> bool:
 
 def _css(prob: Problem, maxiter: int) -> tuple[np.ndarray, int]:
     """The conditional-sum-of-squares minimum from a Hannan-Rissanen start: L-BFGS-B with
-    forward differences, then polished (:func:`forecast.models.optimum.polish`), so that the
-    start of the exact likelihood's search, and the basin it ends in, do not depend on where
-    a loose stop left the CSS search. Returns the optimiser's vector and the evaluations."""
+    forward differences, then restarted from where it stopped down to a 1e-12 relative
+    improvement (:func:`forecast.models.optimum.polish`, with the same forward differences:
+    a start only has to be in the right basin), so that the start of the exact likelihood's
+    search, and the basin it ends in, do not depend on where a loose stop left the CSS
+    search. Returns the optimiser's vector and the evaluations."""
     x0 = np.r_[np.zeros(prob.k), prob.hannan_rissanen()]
     res = _minimize(prob.css_value_grad, x0, maxiter, CSS_FTOL)
-    polished = polish(prob.css_objective, res.x)
+    polished = polish(
+        prob.css_objective, res.x, ftol=CSS_POLISH_FTOL, gtol=1e-7, value_grad=prob.css_value_grad
+    )
     return polished.x, int(res.nfev) + polished.evaluations
 
 
 def fit(
-    spec: SarimaxSpec, y: np.ndarray, maxiter: int = 500, deadline: float | None = None
+    spec: SarimaxSpec,
+    y: np.ndarray,
+    maxiter: int = 500,
+    deadline: float | None = None,
+    polished: bool = True,
 ) -> MleFit:
     """CSS start, then exact ML by L-BFGS-B on transformed parameters (see the module doc).
     With ``deadline`` (a ``time.perf_counter()`` value) the ML optimisation stops at the first
-    iteration that ends past it: ``converged`` is then False and ``message`` says so."""
+    iteration that ends past it: ``converged`` is then False and ``message`` says so. With
+    ``polished`` False the likelihood's optimum is left as L-BFGS-B found it (its value is
+    within rounding of the optimum's, its point 1e-5 from it in flat directions): an order
+    search scores candidates so, and :func:`refine` polishes the one it keeps."""
     prob = Problem(spec, y)
     k = prob.k
     n_arma = prob.p + prob.q + prob.P + prob.Q
     evaluations = 0
-    start, u0 = "zeros", np.zeros(n_arma)
+    start, u0, z0 = "zeros", np.zeros(n_arma), np.zeros(k)
     if n_arma:
         css_x, nfev = _css(prob, 50)
         evaluations += nfev
         found = prob.unconstrain(prob.invert_ma(css_x[k:])) if np.isfinite(css_x).all() else None
         if found is not None:
-            start, u0 = "CSS", found
-            z0 = css_x[:k]
-        else:
-            z0 = np.zeros(k)
-    else:
-        z0 = np.zeros(k)
+            start, u0, z0 = "CSS", found, css_x[:k]
     x0 = np.r_[z0, u0]
-    if x0.size:
-        res = _minimize(prob.ml_value_grad, x0, maxiter, ML_FTOL, deadline)
-        evaluations += int(res.nfev)
-        if start == "CSS" and not res.fun < 1e9:  # the CSS start was no good
-            res = _minimize(prob.ml_value_grad, np.zeros_like(x0), maxiter, ML_FTOL, deadline)
-            evaluations += int(res.nfev)
-            start = "zeros"
-        x, converged, message = res.x, _converged(res), str(res.message)
-        if converged:  # at a near-optimum (not cut short by maxiter or the deadline)
-            polished = polish(prob.ml_objective, x, deadline=deadline, newton_steps=2)
-            evaluations += polished.evaluations
-            x = polished.x
-    else:
-        x, converged, message = x0, True, "nothing to optimise"
+    if not x0.size:
+        return _result(prob, x0, True, "nothing to optimise", evaluations, start, True)
+    res = _minimize(prob.ml_value_grad, x0, maxiter, ML_FTOL, deadline)
+    evaluations += int(res.nfev)
+    if start == "CSS":  # the second start: white noise (all partial autocorrelations 0)
+        other = _minimize(prob.ml_value_grad, np.zeros_like(x0), maxiter, ML_FTOL, deadline)
+        evaluations += int(other.nfev)
+        margin = SECOND_START_MARGIN * max(1.0, abs(float(res.fun)))
+        if other.fun < res.fun - margin or not res.fun < 1e9:
+            res, start = other, "zeros"
+    x, converged, message = res.x, _converged(res), str(res.message)
+    if converged and polished:  # at a near-optimum (not cut short by maxiter or the deadline)
+        found_x, used = _polish_ml(prob, x, deadline)
+        x, evaluations = found_x, evaluations + used
+    return _result(prob, x, converged, message, evaluations, start, polished and converged)
+
+
+def refine(spec: SarimaxSpec, y: np.ndarray, found: MleFit) -> MleFit:
+    """``found`` (a fit of ``spec`` on ``y``) polished, if it was not yet (:func:`fit`)."""
+    if found.polished or not found.converged:
+        return found
+    prob = Problem(spec, y)
+    k = prob.k
+    u = prob.unconstrain(found.params[k:-1])
+    if u is None:
+        return found
+    x, used = _polish_ml(prob, np.r_[(found.params[:k] - prob.beta0) / prob.beta_scale, u])
+    evaluations = found.evaluations + used
+    return _result(prob, x, True, found.message, evaluations, found.start, True)
+
+
+def _polish_ml(
+    prob: Problem, x: np.ndarray, deadline: float | None = None
+) -> tuple[np.ndarray, int]:
+    """The likelihood's optimum from a near-optimum ``x``: Newton steps (central-difference
+    gradient and Hessian), L-BFGS-B if they do not get there (:func:`optimum.polish`)."""
+    done = polish(
+        prob.ml_objective, x, deadline=deadline, newton_steps=2, value_grad=prob.ml_central
+    )
+    return done.x, done.evaluations
+
+
+def _result(
+    prob: Problem,
+    x: np.ndarray,
+    converged: bool,
+    message: str,
+    evaluations: int,
+    start: str,
+    polished: bool,
+) -> MleFit:
+    """The fit at the optimiser's vector ``x``: parameters in the model's form, the
+    log-likelihood at the MLE of sigma^2."""
+    k = prob.k
     arma = prob.constrain(x[k:])
     loglik, sigma2, nu = prob.loglik(arma, x[:k])
-    params = np.r_[prob.beta(x[:k]), arma, sigma2]
     return MleFit(
-        params=params,
+        params=np.r_[prob.beta(x[:k]), arma, sigma2],
         names=prob.names,
         loglik=float(loglik),
         nobs=nu,
@@ -379,6 +446,7 @@ def fit(
         message=message,
         evaluations=evaluations,
         start=start,
+        polished=polished,
     )
 
 

@@ -231,9 +231,11 @@ class Search:
     def score(self, cand: Candidate) -> float:
         from forecast.models import arima_mle
 
-        estimator = arima_mle.fit if self.offset is None else arima_mle.fit_css
         try:
-            fit = estimator(cand.spec(), self.y)
+            if self.offset is None:  # the winner is polished at the end (auto_arima.py)
+                fit = arima_mle.fit(cand.spec(), self.y, polished=False)
+            else:
+                fit = arima_mle.fit_css(cand.spec(), self.y)
         except (ValueError, FloatingPointError, np.linalg.LinAlgError):
             return np.inf
         if not np.isfinite(fit.loglik) or not _root_ok(fit, cand):

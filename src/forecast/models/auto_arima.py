@@ -160,7 +160,7 @@ class AutoArima(StateSpaceForecaster):
 
         assert result.best is not None and result.fit is not None
         spec = result.best.spec()
-        fit = result.fit
+        fit = arima_mle.refine(spec, y, result.fit)  # the search left its candidates unpolished
         bse = arima_mle.standard_errors(spec, y, fit.params)
         how = f"; d={d} (KPSS), D={D} (OCSB); {len(result.tried)} models fitted"
         return spec, Estimate(fit.params, bse, fit.names, estimation=COMPILED), how

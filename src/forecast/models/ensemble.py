@@ -24,6 +24,10 @@ series too short for a validation (n - v below 2 x steps + 8) gets equal weights
 
 ``update`` updates every member at its fixed parameters; backtests forecast each member from
 every origin with its own fast path and combine.
+
+Convergence: the combination has no optimiser of its own; the weights are functions of the
+members' validation forecasts, so they agree across BLAS kernels as the members' polished fits
+do (1e-7).
 """
 
 from __future__ import annotations

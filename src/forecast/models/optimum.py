@@ -35,6 +35,7 @@ import numpy as np
 FTOL = 1e-15  # relative improvement of one iteration at which L-BFGS-B stops (rounding level)
 GTOL = 1e-9  # projected-gradient size at which it stops (central differences reach ~1e-10)
 ROUNDS = 4  # L-BFGS-B runs at most, each from where the previous one stopped
+NEWTON_GTOL = 1e-8  # a gradient this small after the first Newton steps: done
 MAXITER = 300  # iterations per round
 
 Bounds = Sequence[tuple[float | None, float | None]]
@@ -57,19 +58,22 @@ def polish(
     x0: np.ndarray,
     bounds: Bounds | None = None,
     *,
+    ftol: float = FTOL,
     gtol: float = GTOL,
     rounds: int = ROUNDS,
     maxiter: int = MAXITER,
     deadline: float | None = None,
     newton_steps: int = 0,
+    value_grad: Callable[[np.ndarray], tuple[float, np.ndarray]] | None = None,
 ) -> Polished:
     """Minimise ``fn`` from ``x0`` (a near-optimum) to the precision of its rounding.
 
     L-BFGS-B with central-difference gradients (one-sided near a bound), restarted from its
-    own end point while a round still improves ``fn`` (module docstring); then, for an
-    unbounded problem, up to ``newton_steps`` Newton steps (:func:`newton`). The objective
-    never increases (beyond its rounding, in a Newton step): the result is ``x0`` itself when
-    nothing improves on it.
+    own end point while a round still improves ``fn`` (module docstring). With
+    ``newton_steps`` (unbounded problems), Newton steps (:func:`newton`) come first, and when
+    they bring the gradient under 1e-8 that is the end; otherwise L-BFGS-B runs, and Newton
+    again after it. The objective never increases (beyond its rounding, in a Newton step):
+    the result is ``x0`` itself when nothing improves on it.
 
     Parameters
     ----------
@@ -79,6 +83,9 @@ def polish(
         The start, [k]; clipped into ``bounds``.
     bounds : sequence of (low, high) or None
         Per-coordinate bounds (None: unbounded side).
+    ftol : float
+        Relative improvement of one iteration at which a round stops (and below which a
+        round counts as no improvement).
     gtol : float
         Projected-gradient size at which a round stops.
     rounds : int
@@ -89,23 +96,56 @@ def polish(
         A ``time.perf_counter()`` value: no round starts after it, and a round stops after
         the first iteration that ends past it.
     newton_steps : int
-        Newton steps after L-BFGS-B (unbounded problems only; 0: none).
+        Newton steps before (and after) L-BFGS-B (unbounded problems only; 0: none).
+    value_grad : callable or None
+        ``fn`` and its central-difference gradient in one call (a compiled one saves the
+        overhead of differencing in Python); None: scipy differences ``fn``.
 
     Returns
     -------
     Polished
     """
-    from scipy.optimize import minimize
-
     x = np.asarray(x0, dtype="float64").copy()
     if bounds is not None:
         low = np.array([-np.inf if b[0] is None else b[0] for b in bounds])
         high = np.array([np.inf if b[1] is None else b[1] for b in bounds])
         x = np.clip(x, low, high)
     best = float(fn(x))
-    evaluations, done, message, gradient = 1, 0, "nothing to polish", math.inf
     if x.size == 0 or not math.isfinite(best):
-        return Polished(x, best, 0, evaluations, gradient, message)
+        return Polished(x, best, 0, 1, math.inf, "nothing to polish")
+    newton_ok = bool(newton_steps) and bounds is None
+    evaluations = 1
+    if newton_ok:  # from a near-optimum Newton converges at once (and L-BFGS-B crawls)
+        x, best, gradient, used = newton(fn, x, best, newton_steps, value_grad)
+        evaluations += used
+        if gradient <= NEWTON_GTOL:
+            return Polished(x, best, 0, evaluations, gradient, "Newton steps")
+    found = _rounds(fn, value_grad, x, best, bounds, (ftol, gtol, rounds, maxiter), deadline)
+    x, best, done, gradient, message = found[:5]
+    evaluations += found[5]
+    past = deadline is not None and time.perf_counter() > deadline
+    if newton_ok and math.isfinite(gradient) and not past:
+        x, best, gradient, used = newton(fn, x, best, newton_steps, value_grad)
+        evaluations += used
+    return Polished(x, best, done, evaluations, gradient, message)
+
+
+def _rounds(
+    fn: Callable[[np.ndarray], float],
+    value_grad: Callable[[np.ndarray], tuple[float, np.ndarray]] | None,
+    x: np.ndarray,
+    best: float,
+    bounds: Bounds | None,
+    stops: tuple[float, float, int, int],
+    deadline: float | None,
+) -> tuple[np.ndarray, float, int, float, str, int]:
+    """The L-BFGS-B rounds of :func:`polish`; ``stops``: ftol, gtol, rounds, maxiter.
+    Returns the point, its value, the rounds run, the projected gradient's size, the last
+    message and the evaluations."""
+    from scipy.optimize import minimize
+
+    ftol, gtol, rounds, maxiter = stops
+    evaluations, done, message, gradient = 0, 0, "nothing to polish", math.inf
 
     def stop(intermediate_result: object) -> None:
         if deadline is not None and time.perf_counter() > deadline:
@@ -117,13 +157,13 @@ def polish(
             break
         done += 1
         res = minimize(
-            fn,
+            fn if value_grad is None else value_grad,
             x,
-            jac="3-point",
+            jac="3-point" if value_grad is None else True,
             method="L-BFGS-B",
             bounds=bounds,
             callback=stop if deadline is not None else None,
-            options={"ftol": FTOL, "gtol": gtol, "maxiter": maxiter},
+            options={"ftol": ftol, "gtol": gtol, "maxiter": maxiter},
         )
         evaluations += int(res.nfev)
         message = str(res.message)
@@ -131,18 +171,17 @@ def polish(
         improvement = best - float(res.fun)
         if float(res.fun) <= best:
             x, best = np.asarray(res.x, dtype="float64"), float(res.fun)
-        if gradient <= gtol or not improvement > FTOL * max(1.0, abs(best)):
+        if gradient <= gtol or not improvement > ftol * max(1.0, abs(best)):
             break
-    if newton_steps and bounds is None and math.isfinite(gradient):
-        past = deadline is not None and time.perf_counter() > deadline
-        if not past:
-            x, best, gradient, used = newton(fn, x, best, newton_steps)
-            evaluations += used
-    return Polished(x, best, done, evaluations, gradient, message)
+    return x, best, done, gradient, message, evaluations
 
 
 def newton(
-    fn: Callable[[np.ndarray], float], x: np.ndarray, f: float, steps: int
+    fn: Callable[[np.ndarray], float],
+    x: np.ndarray,
+    f: float,
+    steps: int,
+    value_grad: Callable[[np.ndarray], tuple[float, np.ndarray]] | None = None,
 ) -> tuple[np.ndarray, float, float, int]:
     """Newton steps from a near-optimum ``x`` (``f = fn(x)``) of an unbounded problem.
 
@@ -155,8 +194,13 @@ def newton(
     and the evaluations used."""
     from scipy.optimize._numdiff import approx_derivative
 
+    def gradient(point: np.ndarray, value: float) -> np.ndarray:
+        if value_grad is not None:
+            return np.asarray(value_grad(point)[1], dtype="float64")
+        return np.asarray(approx_derivative(fn, point, method="3-point", f0=value))
+
     used = 2 * x.size
-    g = np.asarray(approx_derivative(fn, x, method="3-point", f0=f), dtype="float64")
+    g = gradient(x, f)
     size = float(np.max(np.abs(g), initial=0.0))
     for _ in range(steps):
         H, evaluations = hessian(fn, x, f)
@@ -168,7 +212,7 @@ def newton(
             break
         trial = x + step
         value = float(fn(trial))
-        g_trial = np.asarray(approx_derivative(fn, trial, method="3-point", f0=value))
+        g_trial = gradient(trial, value)
         used += 1 + 2 * x.size
         trial_size = float(np.max(np.abs(g_trial)))
         if not (trial_size < size and value <= f + 4 * FTOL * max(1.0, abs(f))):

@@ -17,6 +17,13 @@ lags 0..exog_lags of every regressor (lag 0: the value at t, known in advance), 
 cross-validated penalty and the least-squares re-fit on what survives. Forecasts run the
 recursion with the regressors' future values; intervals are Gaussian with the AR part's
 psi-weights (the regressors are known, the parameters taken as known). It needs ``d=0``.
+
+Convergence. No optimiser stop decides the estimates: the lasso (coordinate descent, sklearn's
+tolerance) only chooses which lags survive, and the coefficients are then the least-squares
+solution on those lags, direct and exact to rounding. Across BLAS kernels the forecasts agreed
+to 1e-13 (AirPassengers, Nile, monthly sunspots); a lag could only flip where two penalties'
+cross-validated errors tie to rounding, or a lasso coefficient sits at 1e-10 of the target's
+standard deviation (the cut, relative so that it scales with the data).
 """
 
 from __future__ import annotations
@@ -87,7 +94,9 @@ def select_columns(
             limit = mean_error[best] + errors[:, best].std(ddof=1) / np.sqrt(folds)
             best = int(np.flatnonzero(mean_error <= limit)[0])  # alphas are decreasing
         lasso = Lasso(alpha=float(alphas[best])).fit(scaled, target)
-    kept = [int(k) for k in np.flatnonzero(np.abs(lasso.coef_) > 1e-10)]
+    # coefficients of standardised columns, in the target's units: a relative cut (an
+    # absolute 1e-10 dropped every lag of a series at 1e-12 times AirPassengers)
+    kept = [int(k) for k in np.flatnonzero(np.abs(lasso.coef_) > 1e-10 * np.std(target))]
     return kept, float(alphas[best])
 
 
