@@ -128,3 +128,22 @@ def test_a_diverged_fit_falls_back_instead_of_printing_absurd_forecasts() -> Non
     assert np.all(np.abs(forecast.mean) < 10 * max(PATHOLOGICAL))
     auto = Ets(period=12).fit(y)
     assert np.all(np.abs(auto.predict(24).mean) < 10 * max(PATHOLOGICAL))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["ets", "ensemble"])
+def test_a_constant_series_with_one_spike_gets_bounds_on_the_data_scale(name) -> None:
+    """Ones with a single 100 (issue 24: bounds of 1e9 here, 1e14 on another such series):
+    AICc chose a multiplicative-error model whose relative error at the spike is 99, and
+    its simulated paths (1 + e with e ~ N(0, 16^2)) crossed zero and exploded. Such a model is
+    now rejected (relative-error RMS above 1/3), and the bounds stay within ten times the
+    data's range of it."""
+    from forecast.models.registry import create
+
+    y = pd.Series(np.ones(36), index=pd.date_range("2020-01-01", periods=36, freq="D"))
+    y.iloc[18] = 100.0
+    model = create(name, {}).fit(y)
+    forecast = model.predict(7, [95])
+    assert np.all(np.abs(forecast.lower(95)) < 10 * 100) and np.all(forecast.upper(95) < 10 * 100)
+    if name == "ets":
+        assert "relative errors of" in " ".join(model.summary().notes)

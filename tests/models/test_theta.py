@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,26 +32,44 @@ def _nile() -> pd.Series:
 )
 def test_forecasts_and_intervals_equal_statsmodels(series, period) -> None:
     """Theta fits statsmodels' ThetaModel on y / data_scale(y) (an exact division by a power
-    of two) and scales back: the same arithmetic as statsmodels on that series, so the means
-    agree to rounding (1e-10 is 1e6 ulps of slack). Its sigma^2 is the polished exact-likelihood
-    optimum of the model statsmodels fits for it (ARIMA(0,1,1) with drift); the intervals are
-    statsmodels' formula at that sigma^2."""
+    of two) and scales back, with two estimates polished: alpha (statsmodels' least squares)
+    and sigma^2 (the exact likelihood's optimum of the ARIMA(0,1,1) with drift statsmodels
+    fits for it). At those, statsmodels' own forecast and interval formulas give ours to
+    rounding (1e-10 is 1e6 ulps of slack)."""
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
     y = series()
     model = Theta(period=period).fit(y)
     forecast = model.predict(30, [80, 95])
     scale = data_scale(y.to_numpy())
-    sm_period = period or 1
-    reference = ThetaModel(
-        y.to_numpy() / scale, period=sm_period, deseasonalize=period is not None
-    ).fit()
-    np.testing.assert_allclose(forecast.mean, reference.forecast(30) * scale, rtol=1e-10)
+    sm_model = ThetaModel(y.to_numpy() / scale, period=period or 1, deseasonalize=bool(period))
+    reference = sm_model.fit()
+    adjusted, _ = sm_model._deseasonalize_data()
+
+    def ses(alpha: float) -> Any:  # statsmodels' SES at a fixed alpha
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            smoother = ExponentialSmoothing(
+                adjusted, initial_level=adjusted[0], initialization_method="known"
+            )
+            return smoother.fit(smoothing_level=alpha, optimized=False)
+
+    theirs = float(reference.params["alpha"])
+    # statsmodels stops its least squares (L-BFGS-B, ftol 2.2e-9 on the sum of squares) up to
+    # sqrt(2 x 2.2e-9 / curvature ~0.5) ~ 1e-4 from the minimum: 1e-3 bounds it (measured
+    # 3e-7 on the Nile, 1e-5 on it times 1e12); ours is at least as good a minimum
+    assert model.alpha_ == pytest.approx(theirs, rel=1e-3)
+    assert ses(model.alpha_).sse <= ses(theirs).sse * (1 + 1e-12)
     # statsmodels stops its sigma^2 fit (SARIMAX, L-BFGS-B, factr 1e7) once an iteration
     # improves -loglik/n (~1 here) by less than 2.2e-9: that point lies up to
     # sqrt(2 * 2.2e-9 / 0.5) ~ 1e-4 from the optimum in log sigma^2 (curvature 1/2 per
     # observation), and its approximate diffuse start moves the optimum by ~1e-6: 1e-3 bounds
     # the two (measured: 9e-5 on AirPassengers, 7e-5 on the Nile).
     assert model.sigma2_ == pytest.approx(reference.sigma2 * scale**2, rel=1e-3)
-    reference._sigma2 = model.sigma2_ / scale**2  # statsmodels' interval formula at ours
+    reference._alpha = model.alpha_  # statsmodels' formulas at our estimates
+    reference._one_step = float(ses(model.alpha_).forecast(1)[0])
+    reference._sigma2 = model.sigma2_ / scale**2
+    np.testing.assert_allclose(forecast.mean, reference.forecast(30) * scale, rtol=1e-10)
     for level in (80, 95):
         bounds = reference.prediction_intervals(30, alpha=1 - level / 100)
         np.testing.assert_allclose(forecast.lower(level), bounds["lower"] * scale, rtol=1e-10)

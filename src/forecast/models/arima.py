@@ -742,9 +742,14 @@ class Ar(StateSpaceForecaster):
         if self.ic not in ("aic", "bic", "hqic"):
             raise UsageError(f"ar: ic must be aic, bic or hqic, got {self.ic!r}")
         max_p = max(1, min(self.max_p, y.size // 3))
+        from forecast.models.optimum import data_scale
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            chosen = ar_select_order(y, maxlag=max_p, ic=self.ic, trend=trend).ar_lags
+            # on y / its power-of-two scale: the least squares behind it drop the constant's
+            # column beside lags of 1e14 (AR(11) instead of AR(2) at 1e12 times the Nile)
+            scaled = y / data_scale(y)
+            chosen = ar_select_order(scaled, maxlag=max_p, ic=self.ic, trend=trend).ar_lags
         p = int(max(chosen)) if chosen is not None and len(chosen) else 0
         return p, f"p={p} chosen by {self.ic.upper()} over 0..{max_p} (OLS on a common sample)"
 

@@ -21,8 +21,9 @@ statsmodels fits the series divided by a power of two near its RMS
 scaled back): its sigma^2 comes from a state-space ARIMA(0,1,1) whose approximate diffuse
 start has a variance of 1e6 in the data's units, so on the raw series the intervals depended
 on the units (at 1e-12 times AirPassengers they were 1e6 times too wide, at 1e12 the start was
-no longer diffuse). That sigma^2's maximum likelihood is polished
-(:func:`innovation_variance`), so that it agrees across scales and BLAS kernels to 1e-8.
+no longer diffuse). sigma^2 is the exact likelihood's optimum (:func:`innovation_variance`)
+and alpha statsmodels' least squares polished (:func:`ses_alpha`), so that both agree across
+scales and BLAS kernels to 1e-8.
 
 The forecast is computed here from (b0, alpha, the seasonal indices) and the SES level, so
 ``update`` moves the level on with new data at fixed parameters; the tests check it against
@@ -52,19 +53,60 @@ def ses_level(x: np.ndarray, alpha: float) -> float:
     return level
 
 
+def ses_alpha(x: np.ndarray, start: float) -> float:
+    """The SES smoothing constant in [0, 1] that minimises the one-step squared errors of
+    ``x`` with the level started at ``x[0]`` (statsmodels' "known" start), polished
+    (:func:`forecast.models.optimum.polish`) from statsmodels' estimate ``start``: its fit
+    stops up to 1e-5 (relative) from the minimum, differently for ``x`` and ``c * x``."""
+    from scipy.signal import lfilter
+
+    from forecast.models.optimum import polish
+
+    def sse(a: np.ndarray) -> float:
+        alpha = float(a[0])
+        # level after each observation: l_t = alpha x_t + (1 - alpha) l_{t-1}, l_{-1} = x[0]
+        levels = lfilter([alpha], [1.0, alpha - 1.0], x, zi=[(1.0 - alpha) * x[0]])[0]
+        errors = x[1:] - levels[:-1]
+        return float(errors @ errors)
+
+    unit = sse(np.array([start])) or 1.0  # the objective of order one: gtol then means ~1e-9
+
+    def relative(a: np.ndarray) -> float:
+        return sse(a) / unit
+
+    return float(polish(relative, np.array([start]), bounds=[(0.0, 1.0)]).x[0])
+
+
 def innovation_variance(x: np.ndarray) -> float:
-    """sigma^2 of ARIMA(0,1,1) with drift on ``x`` by exact maximum likelihood (forecast's
-    compiled core, polished). statsmodels' ``ThetaModelResults.sigma2`` fits the same model
-    with statsmodels' SARIMAX, whose approximate diffuse start (variance 1e6 in the data's
-    units) makes the estimate depend on the units at the 1e-6 level even on data of order
-    one, and whose default optimiser stop leaves another 1e-6: the tests compare the two."""
+    """sigma^2 of ARIMA(0,1,1) with drift on ``x`` by exact maximum likelihood, the model
+    statsmodels' ``ThetaModelResults.sigma2`` fits with SARIMAX (whose approximate diffuse
+    start, variance 1e6 in the data's units, makes its estimate depend on the units at the
+    1e-6 level even on data of order one, and whose default stop leaves another 1e-6).
+
+    forecast's compiled core gives a start; the optimum is then polished with the MA
+    coefficient itself bounded to [-1, 1]. On an over-differenced series (a stationary one
+    with a drift term: the Nile less its mean) the likelihood is largest at theta = -1, on the
+    boundary the core's transformed parameters only approach (theta = -0.99997 or -0.9999992,
+    depending on the path): sigma^2 moved by 3e-5 between the series and 1e12 times it. With
+    the bound it stops on the boundary itself."""
     from forecast.models import arima_mle
     from forecast.models.arima import SarimaxSpec
+    from forecast.models.optimum import polish
 
-    fit = arima_mle.fit(SarimaxSpec(0, 1, 1, trend="t", exact_diffuse=True), x)
+    spec = SarimaxSpec(0, 1, 1, trend="t", exact_diffuse=True)
+    fit = arima_mle.fit(spec, x)
     if not fit.converged:
         raise ValueError(f"the ARIMA(0,1,1) for sigma^2 did not converge: {fit.message}")
-    return float(fit.params[-1])
+    prob = arima_mle.Problem(spec, x)
+    k = prob.k  # the drift, scaled as the core's optimiser scales it
+
+    def objective(v: np.ndarray) -> float:
+        value = -prob.loglik(v[k:], v[:k])[0] / prob.w.size
+        return float(value) if math.isfinite(value) else 1e10
+
+    start = np.r_[(fit.params[:k] - prob.beta0) / prob.beta_scale, fit.params[k:-1]]
+    best = polish(objective, start, bounds=[(None, None)] * k + [(-1.0, 1.0)]).x
+    return float(prob.loglik(best[k:], best[:k])[1])
 
 
 class Theta(BaseForecaster):
@@ -114,13 +156,14 @@ class Theta(BaseForecaster):
                 sigma2 = innovation_variance(y / scale) * scale**2
             except (ValueError, np.linalg.LinAlgError) as exc:
                 raise ComputeError(f"theta: statsmodels could not fit the model: {exc}") from None
-        b0, self.alpha_ = (float(v) for v in result.params)
+        b0, alpha = (float(v) for v in result.params)
         self.b0_ = b0 * scale
         self.sigma2_ = sigma2
         found = seasonal and model._has_seasonality  # the seasonality test's verdict
         indices = np.asarray(result._seasonal, dtype="float64") if found else np.zeros(0)
         self.method_ = model.method if found else "none"
         self.seasonal_ = indices * scale if self.method_ == "add" else indices
+        self.alpha_ = ses_alpha(self._adjusted() / scale, alpha)
         if not (math.isfinite(self.alpha_) and math.isfinite(self.b0_) and math.isfinite(sigma2)):
             raise ComputeError("theta: the estimates are not finite; try another model")
         season = (
