@@ -122,7 +122,7 @@ class Theta(BaseForecaster):
     """
 
     name = "theta"
-    min_obs = 4
+    min_obs = 5  # the exact ARIMA(0,1,1)+drift likelihood needs 4 differences
 
     b0_: float
     alpha_: float
