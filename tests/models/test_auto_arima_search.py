@@ -266,10 +266,13 @@ def test_ocsb_equals_pmdarima(name: str) -> None:
 
     y, m = SERIES[name]
     reference = OCSBTest(m)._compute_test_statistic(y)
+    # two least-squares solvers (numpy's lstsq, statsmodels' pinv) of the same regressions: a
+    # t-value of order 1-10 from each, ~cond(X) eps |t| apart; 1e-8 holds for cond(X) up to 1e6
     assert arima_search.ocsb_statistic(y, m) == pytest.approx(reference, abs=1e-8)
     assert arima_search.seasonal_differences(y, m) == nsdiffs(y, m, test="ocsb")
     assert arima_search.ocsb_critical_value(m) == pytest.approx(
-        OCSBTest._calc_ocsb_crit_val(m), abs=1e-12
+        OCSBTest._calc_ocsb_crit_val(m),
+        abs=1e-12,  # one closed form, a few roundings of ~2
     )
 
 
@@ -285,6 +288,7 @@ def test_approximation_scores_by_css_and_refits_the_winner_by_exact_ml() -> None
     assert any(abs(shared[c] - v) > 1e-3 for c, v in approx.tried if c in shared and np.isfinite(v))
     # the winner is refitted by exact ML and scored by its exact AICc
     refit = arima_mle.fit(approx.best.spec(), y)
+    # the same deterministic fit twice on one machine: equal bit for bit (1e-9: slack only)
     assert approx.fit.loglik == pytest.approx(refit.loglik, abs=1e-9)
     assert approx.score == pytest.approx(refit.information_criteria()["aicc"], abs=1e-9)
     # "auto" approximates only long seasons: m = 12 is searched exactly
@@ -323,7 +327,8 @@ def test_time_limit_bounds_the_exact_refits(monkeypatch: pytest.MonkeyPatch) -> 
     assert spent.result.best == first and spent.result.fit is not None
     assert spent.result.fit.message == arima_mle.STOPPED_AT_DEADLINE
     assert not spent.result.fit.converged
-    assert spent.result.fit.loglik <= exact.loglik + 1e-9  # not the maximum
+    # not the maximum (1e-9: the optimum's own rounding, n eps |loglik| ~ 1e-11)
+    assert spent.result.fit.loglik <= exact.loglik + 1e-9
     assert spent.result.stopped is not None and "before it converged" in spent.result.stopped
     assert spent.result.stopped.startswith("stopped at the time limit; ")  # the search's note
 

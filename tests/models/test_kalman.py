@@ -36,6 +36,10 @@ def test_forecasts_equal_statsmodels_after_an_update(air, name, params) -> None:
     assert model.system_ is not None  # every spec here is covered by the Kalman module
     ours = model.predict(12, [80, 95])
     reference = filtered(model.spec_, air.to_numpy(), model.params_).get_forecast(12)
+    # the same filter equations in two implementations at the same parameters (ours moved
+    # the state over 24 new points, then 12 steps ahead): their rounding differs by ~36 steps
+    # x r (<= 14 states) x eps, amplified by the transition's powers (a unit root: ||T^k||
+    # grows like k), ~1e-12 relative; 1e-9 leaves 1000x
     np.testing.assert_allclose(ours.mean, reference.predicted_mean, rtol=1e-9, atol=1e-8)
     for level in (80, 95):
         interval = reference.conf_int(alpha=1 - level / 100)
@@ -54,6 +58,10 @@ def test_forecast_many_equals_one_at_a_time(air) -> None:
     P = np.moveaxis(fr.predicted_state_cov[:, :, origins + 1], -1, 0)
     means, variances = kalman.forecast_many(model.system_, a, P, origins + 1, 6)
     means, variances = means * unit, variances * unit**2
+    # one propagation of the filtered states against statsmodels' per-origin filter: ~6 steps
+    # of rounding on the means (1e-10: 1e5 ulps); the variances are sums of squared
+    # transition powers applied to P, whose entries the two runs carry with their own
+    # Riccati rounding (~n eps cond(P) relative): 1e-8 holds for cond(P) up to 1e5
     for row, origin in enumerate(origins):
         fresh = filtered(model.spec_, air.to_numpy()[: origin + 1], model.params_).get_forecast(6)
         np.testing.assert_allclose(means[row], fresh.predicted_mean, rtol=1e-10)

@@ -81,6 +81,9 @@ def test_lagged_regressors_in_the_lasso() -> None:
     for name, value, se in zip(
         ["intercept", "ar.L1", "x", "x.L1"], ols.params, ols.bse, strict=True
     ):
+        # the same least squares (statsmodels' OLS, its pinv) on the same columns, rows in
+        # the same order: equal to rounding, ~cond(X) eps |value|; 1e-10 holds for a design
+        # condition number up to 1e4 on values of order 10
         assert coef[name].value == pytest.approx(value, abs=1e-10)
         assert coef[name].se == pytest.approx(se, abs=1e-10)
     c, phi, b0, b1 = ols.params
@@ -89,9 +92,13 @@ def test_lagged_regressors_in_the_lasso() -> None:
         last = c + phi * last + b0 * x[step] + b1 * x[step - 1]
         expected.append(last)
     forecast = model.predict(10, (80,), X.iloc[390:])
+    # the same recursion at the same coefficients: 10 steps of a few roundings each on values
+    # of order 10, ~1e-14
     np.testing.assert_allclose(forecast.mean, expected, atol=1e-10)
     width = forecast.upper(80) - forecast.lower(80)
-    assert np.all(np.diff(width) >= -1e-12)  # the AR part's uncertainty grows with the step
+    # the AR part's uncertainty grows with the step (a cumulative sum of squares: never down
+    # by more than its rounding, ~1e-15 on widths of order 1)
+    assert np.all(np.diff(width) >= -1e-12)
     meta, arrays = model.get_state()
     again = type(model).from_state(meta, arrays).predict(10, (80,), X.iloc[390:])
     np.testing.assert_allclose(again.mean, forecast.mean)
