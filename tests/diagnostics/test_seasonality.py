@@ -78,6 +78,8 @@ def test_classical_strength_equals_a_slow_decomposition() -> None:
     seasonal = phase_means[np.arange(n) % p]
     ok = ~np.isnan(det)
     slow = 1 - np.var(det[ok] - seasonal[ok]) / np.var(det[ok])
+    # moving averages and phase means of ~100 points in two summation orders: ~n eps =
+    # 2e-14 relative on variances; 1 - their ratio (~0.5 here) doubles it: 1e-10 leaves 1e3x
     assert classical_strength(x, p) == pytest.approx(slow, rel=1e-10)
 
 
@@ -123,5 +125,7 @@ def test_periodogram_equals_scipy(n: int) -> None:
     x = np.random.default_rng(n).normal(size=n).cumsum() + 0.3 * np.arange(n)
     freqs, power = periodogram(x)
     expected_freqs, expected_power = scipy_periodogram(x, detrend="linear", window="hann")
-    np.testing.assert_allclose(freqs, expected_freqs, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(freqs, expected_freqs, rtol=0, atol=1e-15)  # k / n, one rounding
+    # two FFTs of the same detrended, windowed series (rounding ~eps log2 n of the largest
+    # power, 2e-15); the linear detrend is least squares on a trending walk (cond ~n: 1e-13)
     np.testing.assert_allclose(power, expected_power, rtol=1e-9, atol=1e-9 * expected_power.max())

@@ -128,5 +128,6 @@ def test_numpy_kpss_equals_statsmodels_and_pmdarima() -> None:
             warnings.simplefilter("ignore")
             reference = sm_kpss(x, "c", nlags=lags, result_object=True)
             expected_d = int(ndiffs(x, alpha=0.05, test="kpss", max_d=2))
+        # the same interpolation in the same table at statistics equal to ~n eps: 1e-12
         assert kpss_level_pvalue(x) == pytest.approx(reference.pvalue, abs=1e-12)
         assert kpss_differences(x) == expected_d
