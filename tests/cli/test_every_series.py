@@ -72,7 +72,7 @@ def test_failures_file_beside_output_survives_quiet(
     assert [(r["id"], r["outcome"], r["stage"]) for r in listed if r["id"] == "short"] == [
         ("short", "failed", "load")  # the loader knows theta's minimum
     ]
-    assert "needs at least 4" in next(r["reason"] for r in listed if r["id"] == "short")
+    assert "needs at least 5" in next(r["reason"] for r in listed if r["id"] == "short")
 
     rescued = cli("fit", panel_csv, "-m", "theta", "--fallback", "naive", "-H", "2",
                   "--output", output, "-q")  # fmt: skip
