@@ -146,7 +146,7 @@ def ours(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def scores(item: dict[str, Any], forecast: dict[str, list[float]]) -> dict[str, float]:
-    from forecast.backtest import metrics
+    from forecast.backtesting import metrics
 
     h, m = item["h"], item["m"]
     values = np.asarray(item["values"])

@@ -109,8 +109,8 @@ def case_fixed(quick: bool) -> None:
 
 
 def case_walk_forward(quick: bool) -> None:
-    from forecast.backtest.engine import ModelEntry
-    from forecast.backtest.runner import BacktestSpec, run_backtest
+    from forecast.backtesting.engine import ModelEntry
+    from forecast.backtesting.runner import BacktestSpec, run_backtest
 
     y = backtest_series()
     n, horizon, windows = y.size, 10, 100 if quick else 500

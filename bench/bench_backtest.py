@@ -37,8 +37,8 @@ def series() -> pd.Series:
 
 
 def ours(y: pd.Series, refit) -> float:
-    from forecast.backtest.engine import ModelEntry
-    from forecast.backtest.runner import BacktestSpec, run_backtest
+    from forecast.backtesting.engine import ModelEntry
+    from forecast.backtesting.runner import BacktestSpec, run_backtest
 
     spec = BacktestSpec(horizon=HORIZON, refit=refit, initial=N - HORIZON - WINDOWS + 1, period=1)
     entry = ModelEntry("arima", "arima", {"order": "2,1,1"})

@@ -14,8 +14,8 @@ from _util import ROOT, machine
 
 
 def main() -> None:
-    from forecast.backtest.engine import ModelEntry
-    from forecast.backtest.runner import BacktestSpec, BootstrapSpec, run_bootstrap_backtest
+    from forecast.backtesting.engine import ModelEntry
+    from forecast.backtesting.runner import BacktestSpec, BootstrapSpec, run_bootstrap_backtest
     from forecast.data import load_series
 
     reps = int(sys.argv[1]) if len(sys.argv) > 1 else 200

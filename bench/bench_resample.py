@@ -10,7 +10,7 @@ int64 array of indices, best of 5 in one process:
 - numpy: a plain vectorised generator of the same scheme (not the same random stream):
   MBB/CBB draw all block starts at once; SB draws the block lengths as geometric gaps
   (one draw per block) and a start per block, then fills the blocks by a running sum;
-- ours: `forecast.backtest.resample.bootstrap_indices`, checked equal to arch's indices.
+- ours: `forecast.backtesting.resample.bootstrap_indices`, checked equal to arch's indices.
 
 The ratio is ours over the faster of arch and numpy (target: at most 1.2).
 """
@@ -22,7 +22,7 @@ import time
 import numpy as np
 from _util import machine
 
-from forecast.backtest.resample import bootstrap_indices
+from forecast.backtesting.resample import bootstrap_indices
 
 
 def _best(fn, repeat: int = 5) -> tuple[float, np.ndarray]:

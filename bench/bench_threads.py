@@ -65,8 +65,8 @@ def condition(loaded: bool) -> Iterator[None]:
 
 
 def workloads() -> dict[str, Callable[[], object]]:
-    from forecast.backtest.engine import ModelEntry
-    from forecast.backtest.runner import BacktestSpec, run_backtest
+    from forecast.backtesting.engine import ModelEntry
+    from forecast.backtesting.runner import BacktestSpec, run_backtest
     from forecast.data import load_series
     from forecast.diagnostics.diagnose import diagnose_series
     from forecast.models.registry import create

@@ -24,8 +24,8 @@ from forecast.errors import GLOBAL_EXOG
 if TYPE_CHECKING:
     import pandas as pd
 
-    from forecast.backtest.panel import PanelBacktest
-    from forecast.backtest.runner import BacktestSpec
+    from forecast.backtesting.panel import PanelBacktest
+    from forecast.backtesting.runner import BacktestSpec
     from forecast.diagnostics.diagnose import DiagnoseOptions
     from forecast.panel_fit import SeriesOutcome
 
@@ -227,9 +227,9 @@ def backtest(
 ) -> PanelBacktest:
     """Backtest ``models`` (registry names, or ``(label, name, params)``) on every series with
     the splits of ``spec``; per-series metrics and aggregates over series."""
-    from forecast.backtest.engine import ModelEntry
-    from forecast.backtest.panel import run_panel_backtest
-    from forecast.backtest.runner import BacktestSpec as Spec
+    from forecast.backtesting.engine import ModelEntry
+    from forecast.backtesting.panel import run_panel_backtest
+    from forecast.backtesting.runner import BacktestSpec as Spec
     from forecast.execution import make_executor
 
     spec = spec or Spec()

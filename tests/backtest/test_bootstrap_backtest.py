@@ -10,15 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forecast.backtest.bootstrap import Differencing, replicate_indices, replicate_maker
-from forecast.backtest.engine import ModelEntry
-from forecast.backtest.runner import (
+from forecast.backtesting.bootstrap import Differencing, replicate_indices, replicate_maker
+from forecast.backtesting.engine import ModelEntry
+from forecast.backtesting.runner import (
     BacktestSpec,
     BootstrapSpec,
     run_backtest,
     run_bootstrap_backtest,
 )
-from forecast.backtest.uncertainty import IntervalSettings, compare_models, metric_intervals
+from forecast.backtesting.uncertainty import IntervalSettings, compare_models, metric_intervals
 from forecast.data import load_series
 from forecast.errors import UsageError
 from tests.conftest import SAMPLES
@@ -90,7 +90,7 @@ def test_bootstrap_backtest_is_deterministic_for_any_jobs(air) -> None:
 
 def test_replicate_metrics_come_from_a_backtest_on_each_replicate(air) -> None:
     """The distribution equals backtests run by hand on the replicate series."""
-    from forecast.backtest.bootstrap import as_series
+    from forecast.backtesting.bootstrap import as_series
 
     entries = [ModelEntry("naive", "naive")]
     spec = BacktestSpec(horizon=3, refit="never", initial=130, period=12, seed=3)
@@ -185,7 +185,7 @@ def test_cli_refuses_ci_on_cpcv(cli) -> None:
 
 def test_compare_labels_and_tests_lead_times_after_a_gap(air) -> None:
     """With --gap g, forecast column j is lead time g + j + 1: DM uses that many lags."""
-    from forecast.backtest.compare import diebold_mariano
+    from forecast.backtesting.compare import diebold_mariano
 
     spec = BacktestSpec(horizon=3, gap=2, refit="never", initial=100, period=12)
     entries = [ModelEntry("snaive", "snaive", {"period": 12}), ModelEntry("mean", "mean")]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from forecast.backtest.compare import (
+from forecast.backtesting.compare import (
     DMResult,
     MCSResult,
     diebold_mariano,
@@ -275,7 +275,7 @@ def test_mcs_identical_models_share_a_pvalue() -> None:
 
 
 def test_mcs_auto_block_and_dict() -> None:
-    from forecast.backtest.resample import block_size_for
+    from forecast.backtesting.resample import block_size_for
 
     losses = synthetic_losses(seed=3)
     result = model_confidence_set(losses, reps=200, seed=0)

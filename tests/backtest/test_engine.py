@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast.backtest import metrics
-from forecast.backtest.engine import ModelEntry
-from forecast.backtest.runner import BacktestSpec, run_backtest
+from forecast.backtesting import metrics
+from forecast.backtesting.engine import ModelEntry
+from forecast.backtesting.runner import BacktestSpec, run_backtest
 from forecast.data import load_series
 from forecast.models.arima import filtered
 from forecast.models.registry import create

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from forecast.api import load
-from forecast.backtest.engine import ModelEntry
-from forecast.backtest.panel import run_panel_backtest
-from forecast.backtest.runner import BacktestSpec
+from forecast.backtesting.engine import ModelEntry
+from forecast.backtesting.panel import run_panel_backtest
+from forecast.backtesting.runner import BacktestSpec
 from forecast.errors import UsageError
 from forecast.execution import LocalExecutor
 from forecast.models.neural.global_model import GlobalForecaster

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from forecast.backtest.metrics import (
+from forecast.backtesting.metrics import (
     bias,
     coverage,
     mae,

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from forecast.backtest import metrics
+from forecast.backtesting import metrics
 
 VALUES = st.floats(-1e3, 1e3, allow_nan=False).map(lambda v: round(v, 1))  # some exact zeros
 

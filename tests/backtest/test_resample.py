@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forecast.backtest import resample as rs
-from forecast.backtest.resample import (
+from forecast.backtesting import resample as rs
+from forecast.backtesting.resample import (
     Interval,
     block_size_for,
     bootstrap_indices,

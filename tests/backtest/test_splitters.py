@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forecast.backtest.splitters import (
+from forecast.backtesting.splitters import (
     CombinatorialPurgedCV,
     Fold,
     PurgedKFold,

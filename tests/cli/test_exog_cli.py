@@ -198,8 +198,8 @@ def test_panel_series_without_future_rows_fails_alone(cli, tmp_path) -> None:
 
 
 def test_panel_backtest_equals_series_one_by_one(cli, tmp_path) -> None:
-    from forecast.backtest.engine import ModelEntry
-    from forecast.backtest.runner import BacktestSpec, run_backtest
+    from forecast.backtesting.engine import ModelEntry
+    from forecast.backtesting.runner import BacktestSpec, run_backtest
 
     data, _, truth = _panel(tmp_path)
     args = ("-m", "arima", "-p", "order=1,0,0", "--exog", "price", "-H", "3", "--exog-lag", "1")

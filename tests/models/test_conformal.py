@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast.backtest.engine import ModelEntry
-from forecast.backtest.runner import BacktestSpec, run_backtest
+from forecast.backtesting.engine import ModelEntry
+from forecast.backtesting.runner import BacktestSpec, run_backtest
 from forecast.errors import InputError
 from forecast.models.conformal import Calibration, calibrate, calibration_size
 from forecast.models.registry import get_spec

@@ -27,10 +27,10 @@ from forecast.types import (
 )
 
 if TYPE_CHECKING:
-    from forecast.backtest.engine import ModelEntry, Refit
-    from forecast.backtest.panel import PanelBacktest
-    from forecast.backtest.runner import Scheme
-    from forecast.backtest.uncertainty import CompareSettings, IntervalSettings
+    from forecast.backtesting.engine import ModelEntry, Refit
+    from forecast.backtesting.panel import PanelBacktest
+    from forecast.backtesting.runner import Scheme
+    from forecast.backtesting.uncertainty import CompareSettings, IntervalSettings
 
 
 def backtest(
@@ -182,15 +182,15 @@ def backtest(
     On a panel every series gets the same splits; the metrics come per series and aggregated
     over series (mean, median, share of series where each model is best); --jobs spreads the
     series over processes; exit 1 when a series or a model on a series failed."""
-    from forecast.backtest.entries import model_entries
-    from forecast.backtest.runner import (
+    from forecast.backtesting.entries import model_entries
+    from forecast.backtesting.runner import (
         BacktestSpec,
         BootstrapSpec,
         check_reps,
         run_backtest,
         run_bootstrap_backtest,
     )
-    from forecast.backtest.uncertainty import CompareSettings, IntervalSettings, assess
+    from forecast.backtesting.uncertainty import CompareSettings, IntervalSettings, assess
     from forecast.cli.render import message, note_all, progress_allowed, warn_all
     from forecast.config import read_config
     from forecast.errors import UsageError
@@ -315,7 +315,7 @@ def backtest(
                 "--scheme bootstrap resamples one series; on a panel pass --ids X (one series)"
                 " or use walk-forward, purged-kfold or cpcv"
             )
-        from forecast.backtest.panel import run_panel_backtest
+        from forecast.backtesting.panel import run_panel_backtest
 
         executor = o.executor(engine, jobs, scheduler)
         covariates = _covariates(data, exog_names, panel, time_format, encoding)
@@ -406,8 +406,8 @@ class PanelReporting:
         """Run ``backtest(on_series)`` over ``total`` series (every series with the same
         splits) with progress, then report the aggregates over series; exit 1 on any
         failure."""
-        from forecast.backtest.panel import POOLED_NOTE
-        from forecast.backtest.uncertainty import assess
+        from forecast.backtesting.panel import POOLED_NOTE
+        from forecast.backtesting.uncertainty import assess
         from forecast.cli.render import error, message, note_all, progress_allowed, warn
         from forecast.progress import progress_enabled, task
 

@@ -13,8 +13,8 @@ from forecast.cli import options as o
 from forecast.types import EngineChoice, FormatChoice, MissingChoice
 
 if TYPE_CHECKING:
-    from forecast.backtest.engine import ModelEntry
-    from forecast.backtest.runner import BacktestSpec
+    from forecast.backtesting.engine import ModelEntry
+    from forecast.backtesting.runner import BacktestSpec
     from forecast.cli.backtest import PanelReporting
     from forecast.data.columns import Columns
     from forecast.diagnostics.diagnose import DiagnoseOptions
@@ -221,7 +221,7 @@ def backtest_parts(
     False when the directory has no id column."""
     from dataclasses import replace
 
-    from forecast.backtest.panel import backtest_in_part, collect, panel_backtest
+    from forecast.backtesting.panel import backtest_in_part, collect, panel_backtest
     from forecast.data.panel import merge_descriptions
 
     run = source.run(min_length, purpose, reporting.quiet)

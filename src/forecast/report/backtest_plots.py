@@ -9,7 +9,7 @@ import numpy as np
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from forecast.backtest.result import BacktestResult
+    from forecast.backtesting.result import BacktestResult
 
 MAX_FOLDS_DRAWN = 40
 TRAIN, TEST = "#4c78a8", "#f58518"

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from forecast.backtest.scoring import best_value
+from forecast.backtesting.scoring import best_value
 from forecast.errors import UsageError
 from forecast.report.formatting import num
 
 if TYPE_CHECKING:
-    from forecast.backtest.result import BacktestResult
+    from forecast.backtesting.result import BacktestResult
 
 REPORT_FORMATS = ("md", "html")
 

@@ -8,13 +8,13 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from forecast.backtest.scoring import best_value
+from forecast.backtesting.scoring import best_value
 from forecast.report.formatting import num
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from forecast.backtest.result import BacktestResult
+    from forecast.backtesting.result import BacktestResult
 
 HIGHLIGHT = "bold green"
 

@@ -9,14 +9,14 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from forecast.backtest.scoring import best_value
+from forecast.backtesting.scoring import best_value
 from forecast.report.backtest_tables import HIGHLIGHT, ci_table, comparison_tables
 from forecast.report.formatting import num
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from forecast.backtest.panel import PanelBacktest
+    from forecast.backtesting.panel import PanelBacktest
 
 SHOWN_METRICS = ("mae", "rmse", "smape", "mase", "rmsse")
 WORST_SHOWN = 10

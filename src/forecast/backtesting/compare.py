@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from forecast.backtest.resample import BOOTSTRAP_METHODS, BootstrapMethod, Seed, block_size_for
+from forecast.backtesting.resample import BOOTSTRAP_METHODS, BootstrapMethod, Seed, block_size_for
 from forecast.errors import InputError, UsageError
 
 Alternative = Literal["two-sided", "less", "greater"]

@@ -1,8 +1,8 @@
 """`forecast backtest` on a panel: the same splits on every series, then metrics over series.
 
 A global neural model (rnn, lstm, gru, transformer on a panel of more than one series, see
-:mod:`forecast.backtest.global_panel`) is fitted once per fold on all series; everything else:
-each series is backtested on its own by :func:`forecast.backtest.runner.run_backtest` (the same
+:mod:`forecast.backtesting.global_panel`) is fitted once per fold on all series; everything else:
+each series is backtested on its own by :func:`forecast.backtesting.runner.run_backtest` (the same
 scheme and options; a fold is defined on the series' own positions, so a series' training data
 ends at its own cut and nothing crosses from one series to another). Series too short for the
 scheme, or on which every model fails, are reported and left out.
@@ -33,10 +33,10 @@ from typing import Any
 
 import numpy as np
 
-from forecast.backtest.engine import ModelEntry
-from forecast.backtest.result import BacktestResult
-from forecast.backtest.runner import BacktestSpec, run_backtest
-from forecast.backtest.scoring import ModelForecasts, best_value
+from forecast.backtesting.engine import ModelEntry
+from forecast.backtesting.result import BacktestResult
+from forecast.backtesting.runner import BacktestSpec, run_backtest
+from forecast.backtesting.scoring import ModelForecasts, best_value
 from forecast.data import Panel
 from forecast.errors import GLOBAL_EXOG, UsageError
 from forecast.execution import Executor
@@ -325,7 +325,7 @@ def run_panel_backtest(
     ):
         if exog is not None:
             raise UsageError(GLOBAL_EXOG)
-        from forecast.backtest.global_panel import global_tasks
+        from forecast.backtesting.global_panel import global_tasks
 
         tasks = global_tasks(panel, entries, inner)  # one fit per fold across all series
     results = collect(executor.map(backtest_one, tasks), on_series)

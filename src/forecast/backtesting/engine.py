@@ -31,7 +31,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from forecast.backtest.splitters import (
+from forecast.backtesting.splitters import (
     Fold,
     WalkForward,
     allowed_origins,

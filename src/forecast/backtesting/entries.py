@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from forecast.backtest.engine import ModelEntry
+from forecast.backtesting.engine import ModelEntry
 from forecast.config import RunConfig
 from forecast.errors import UsageError
 from forecast.models.neural.global_options import split_options

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from forecast.backtest import metrics
-from forecast.backtest.splitters import Fold, runs
+from forecast.backtesting import metrics
+from forecast.backtesting.splitters import Fold, runs
 from forecast.models.base import level_label
 
 POINT_METRICS = ("mae", "rmse", "bias", "mape", "smape", "mase", "rmsse")

@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecast.backtest.engine import ModelEntry, _kfold_job, _walk_forward_jobs
-from forecast.backtest.runner import BacktestSpec, make_splitter, models_lookback, purge_lookback
+from forecast.backtesting.engine import ModelEntry, _kfold_job, _walk_forward_jobs
+from forecast.backtesting.runner import BacktestSpec, make_splitter, models_lookback, purge_lookback
 from forecast.data import Panel, SeriesData
 from forecast.errors import ComputeError, ForecastError, UsageError
 from forecast.global_fit import fit_global_model, new_global

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from forecast.backtest.scoring import ModelForecasts
+from forecast.backtesting.scoring import ModelForecasts
 from forecast.errors import UsageError
 from forecast.models.base import level_label
 
@@ -115,7 +115,7 @@ def metric_intervals(
     forecasts: Sequence[ModelForecasts], settings: IntervalSettings
 ) -> list[dict[str, Any]]:
     """One interval per model and metric, from the model's per-origin losses."""
-    from forecast.backtest.resample import metric_interval
+    from forecast.backtesting.resample import metric_interval
 
     rows = []
     for mf in forecasts:
@@ -146,7 +146,7 @@ def compare_models(
 ) -> dict[str, Any]:
     """Diebold-Mariano (HLN) per pair and lead time, and the model confidence set. Column j of
     the forecasts is lead time ``gap + j + 1``: the DM variance uses that many lags."""
-    from forecast.backtest.compare import diebold_mariano, model_confidence_set
+    from forecast.backtesting.compare import diebold_mariano, model_confidence_set
 
     usable = [_time_ordered(mf) for mf in forecasts if mf.origins.size]
     if len(usable) < 2:

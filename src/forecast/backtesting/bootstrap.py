@@ -186,7 +186,7 @@ def replicate_indices(
     maker: ReplicateMaker, method: str, block_size: float | str, reps: int, seed: int
 ) -> tuple[np.ndarray, float]:
     """[reps, len(base)] block-bootstrap indices and the block size used."""
-    from forecast.backtest.resample import block_size_for, bootstrap_indices
+    from forecast.backtesting.resample import block_size_for, bootstrap_indices
 
     kind = METHODS.get(method)
     if kind is None:

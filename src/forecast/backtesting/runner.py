@@ -9,10 +9,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from forecast.backtest.engine import JobResult, ModelEntry, Refit, Settings, execute, plan
-from forecast.backtest.result import BacktestResult
-from forecast.backtest.scoring import ModelForecasts, compute, fold_scales, metric_rows
-from forecast.backtest.splitters import CombinatorialPurgedCV, PurgedKFold, WalkForward
+from forecast.backtesting.engine import JobResult, ModelEntry, Refit, Settings, execute, plan
+from forecast.backtesting.result import BacktestResult
+from forecast.backtesting.scoring import ModelForecasts, compute, fold_scales, metric_rows
+from forecast.backtesting.splitters import CombinatorialPurgedCV, PurgedKFold, WalkForward
 from forecast.errors import UsageError
 from forecast.types import Intervals
 from forecast.versions import library_versions
@@ -360,10 +360,10 @@ def run_bootstrap_backtest(
     command: str = "",
 ) -> BacktestResult:
     """The inner scheme on the observed series, then on ``boot.reps`` block-bootstrap replicates
-    of it (module :mod:`forecast.backtest.bootstrap`); the result carries the distribution of
+    of it (module :mod:`forecast.backtesting.bootstrap`); the result carries the distribution of
     every metric over the replicates and how often each model beat each other one."""
-    from forecast.backtest.bootstrap import replicate_indices, replicate_maker
-    from forecast.backtest.uncertainty import replicate_summary
+    from forecast.backtesting.bootstrap import replicate_indices, replicate_maker
+    from forecast.backtesting.uncertainty import replicate_summary
     from forecast.execution.executor import parallel_map
     from forecast.progress import task
 
@@ -407,7 +407,7 @@ def _replicate(
     item: tuple[np.ndarray, pd.Series, Sequence[ModelEntry], BacktestSpec],
 ) -> tuple[dict[str, dict[str, float]], list[str]]:
     """One replicate's backtest: overall metrics per model, and the models that failed."""
-    from forecast.backtest.bootstrap import as_series
+    from forecast.backtesting.bootstrap import as_series
     from forecast.progress import progress_enabled
 
     values, like, entries, spec = item

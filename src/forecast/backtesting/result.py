@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecast.backtest.scoring import ModelForecasts
-from forecast.backtest.splitters import Fold
+from forecast.backtesting.scoring import ModelForecasts
+from forecast.backtesting.splitters import Fold
 from forecast.models.base import level_label
 
 FORECAST_COLUMNS = ("model", "fold", "origin", "target", "step", "actual", "mean")

@@ -1,0 +1,1 @@
+"""Backtests: splitters, metrics, the engine, resampling and model comparison."""
