@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_dask.py [--series 1000] [--order 0,1,0]
 
 A synthetic panel of monthly series (60 observations each), a fixed-order ARIMA fitted on each
-with a 6-step forecast (``forecast.panel_fit.fit_panel``, the function `forecast fit` maps).
+with a 6-step forecast (``forecast.fitting.panel.fit_panel``, the function `forecast fit` maps).
 Times are wall seconds of the map alone, best of ``--repeat`` rounds (each round runs every
 configuration once, so load changes fall on all alike; both clusters stay up throughout); a Dask
 cluster's start-up (and the first task that imports forecast in each worker) is timed apart.
@@ -50,7 +50,7 @@ def main() -> None:
     from forecast.execution import LocalExecutor
     from forecast.execution.dask import DaskExecutor
     from forecast.execution.executor import run_batch
-    from forecast.panel_fit import FitSpec, fit_one, fit_panel
+    from forecast.fitting.panel import FitSpec, fit_one, fit_panel
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--series", type=int, default=1000)

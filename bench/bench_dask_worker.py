@@ -22,7 +22,7 @@ from bench_dask import synthetic_panel
 
 def fit_all(tasks: list[Any]) -> float:
     """Seconds to fit every task here (run inside the worker)."""
-    from forecast.panel_fit import fit_one
+    from forecast.fitting.panel import fit_one
 
     start = time.perf_counter()
     for task in tasks:
@@ -36,7 +36,7 @@ def main() -> None:
 
     from forecast.data import load
     from forecast.execution.dask import QUIET_WORKERS
-    from forecast.panel_fit import FitSpec
+    from forecast.fitting.panel import FitSpec
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--series", type=int, default=300)

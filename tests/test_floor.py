@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from forecast.data import SeriesData
 from forecast.errors import ForecastError
-from forecast.forecasting import choose_floor, constant_value, fit_model
+from forecast.fitting.series import choose_floor, constant_value, fit_model
 
 
 def _series(values: np.ndarray) -> SeriesData:

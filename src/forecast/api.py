@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from forecast.backtesting.panel import PanelBacktest
     from forecast.backtesting.runner import BacktestSpec
     from forecast.diagnostics.diagnose import DiagnoseOptions
-    from forecast.panel_fit import SeriesOutcome
+    from forecast.fitting.panel import SeriesOutcome
 
 
 def load(data: str | Path | pd.DataFrame | Panel, **options: Any) -> Panel:
@@ -84,10 +84,10 @@ def fit(
     from dataclasses import replace
 
     from forecast.execution import make_executor
-    from forecast.forecasting import min_obs
+    from forecast.fitting.panel import FitSpec, fit_panel
+    from forecast.fitting.series import min_obs
     from forecast.models.base import check_horizon, check_levels
     from forecast.models.neural.global_options import split_options
-    from forecast.panel_fit import FitSpec, fit_panel
 
     options, own = split_options(model, params or {})
     load_options: dict[str, Any] = {}
@@ -140,7 +140,7 @@ def fit(
             from forecast.errors import UsageError
 
             raise UsageError(GLOBAL_EXOG)
-        from forecast.global_fit import fit_global_panel
+        from forecast.fitting.global_network import fit_global_panel
 
         outcomes = fit_global_panel(panel, spec, options)[1]
     else:
@@ -159,13 +159,13 @@ def predict(
 ) -> Forecasts:
     """Forecasts from a saved model file (one series or a panel), moved on by ``data``."""
     from forecast.execution import LocalExecutor
-    from forecast.forecasting import horizon_and_levels
+    from forecast.fitting.panel import ContinueSpec, continue_panel
+    from forecast.fitting.series import horizon_and_levels
     from forecast.io.modelfile import LoadedGlobal, LoadedPanel, load_model_file
-    from forecast.panel_fit import ContinueSpec, continue_panel
 
     loaded = load_model_file(model_file)
     if isinstance(loaded, LoadedGlobal):
-        from forecast.global_fit import continue_global
+        from forecast.fitting.global_network import continue_global
 
         saved = loaded.defaults
         steps, bands = horizon_and_levels(

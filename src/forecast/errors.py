@@ -62,6 +62,13 @@ class WriteError(ForecastError):
     exit_code = ExitCode.FAILURE
 
 
+def describe_error(exc: BaseException) -> str:
+    """One line for a per-series failure: our errors' own message; anything else its type."""
+    if isinstance(exc, ForecastError):
+        return " ".join(exc.message.split())
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+
+
 def printable(name: str) -> str:
     """A file name or other user text safe to print on one line: control characters (newlines,
     escapes that would drive a terminal) shown as Python escapes."""

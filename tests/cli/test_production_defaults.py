@@ -324,7 +324,7 @@ def test_fit_and_predict_plot_the_history_and_the_forecast(cli, tmp_path) -> Non
     from matplotlib.collections import PolyCollection
 
     from forecast.data import load_series
-    from forecast.forecasting import fit_model
+    from forecast.fitting.series import fit_model
     from forecast.report.plots import forecast_figure
 
     model_file, fit_png, predict_svg = tmp_path / "m.fcm", tmp_path / "fit.png", tmp_path / "p.svg"

@@ -92,7 +92,7 @@ def test_a_killed_worker_costs_nothing_but_time(scheduler: str, tmp_path: Path) 
     from forecast.data import load
     from forecast.execution import LocalExecutor
     from forecast.execution.dask import DaskExecutor
-    from forecast.panel_fit import FitSpec, fit_panel
+    from forecast.fitting.panel import FitSpec, fit_panel
 
     frame = make_panel(23, 24, min_n=40, max_n=60)
     panel = load(write(frame, tmp_path / "p.csv"))

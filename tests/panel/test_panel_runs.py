@@ -298,7 +298,7 @@ def test_inspect_and_unknown_series_in_new_data(cli, tmp_path: Path) -> None:
 
 def test_conformal_calibrations_are_not_saved_for_a_panel(cli, tmp_path: Path) -> None:
     from forecast.errors import UsageError
-    from forecast.panel_fit import FitSpec
+    from forecast.fitting.panel import FitSpec
 
     with pytest.raises(UsageError, match="per-series calibrations"):
         FitSpec("naive", {}, 2, (80.0,), keep_models=True, intervals="conformal")

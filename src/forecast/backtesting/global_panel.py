@@ -29,7 +29,7 @@ from forecast.backtesting.engine import ModelEntry, _kfold_job, _walk_forward_jo
 from forecast.backtesting.runner import BacktestSpec, make_splitter, models_lookback, purge_lookback
 from forecast.data import Panel, SeriesData
 from forecast.errors import ComputeError, ForecastError, UsageError
-from forecast.global_fit import fit_global_model, new_global
+from forecast.fitting.global_network import fit_global_model, new_global
 from forecast.models.base import ForecastBatch
 from forecast.models.neural.global_options import split_options
 from forecast.models.trees import TREE_MODELS

@@ -74,7 +74,7 @@ class SeriesBacktest:
 def backtest_one(task: tuple[Any, ...]) -> SeriesBacktest:
     """One series through the single-series backtest (jobs=1: the executor parallelises):
     ``(series, entries, spec)``, and with regressors ``(..., covariates, exog_lag)``."""
-    from forecast.panel_fit import describe_error
+    from forecast.errors import describe_error
 
     series, entries, spec = task[:3]
     covariates, exog_lag, exog_models = task[3:] if len(task) > 3 else (None, 0, None)

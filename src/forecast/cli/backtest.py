@@ -194,7 +194,7 @@ def backtest(
     from forecast.cli.render import message, note_all, progress_allowed, warn_all
     from forecast.config import read_config
     from forecast.errors import UsageError
-    from forecast.forecasting import horizon_and_levels
+    from forecast.fitting.series import horizon_and_levels
     from forecast.io.paths import refuse_overlap
     from forecast.progress import progress_enabled
     from forecast.report.backtest_report import images_dir, report_format

@@ -15,7 +15,7 @@ from forecast.types import EngineChoice, FormatChoice, IntervalsChoice, MinLengt
 if TYPE_CHECKING:
     from forecast.data import Panel
     from forecast.execution import Executor
-    from forecast.panel_fit import FitSpec
+    from forecast.fitting.panel import FitSpec
 
 
 def fit(
@@ -74,7 +74,7 @@ def fit(
     from forecast.cli.render import note, note_all, progress_allowed, warn_all
     from forecast.config import read_config
     from forecast.errors import UsageError
-    from forecast.forecasting import MinimumLength, horizon_and_levels, min_obs
+    from forecast.fitting.series import MinimumLength, horizon_and_levels, min_obs
     from forecast.io.paths import refuse_overlap
     from forecast.models.registry import get_spec, parse_param_args
     from forecast.progress import progress_enabled
@@ -114,7 +114,7 @@ def fit(
     purpose = f"fitting {name}" + (f" or {fallback}" if fallback else "")
 
     def panel_spec() -> FitSpec:
-        from forecast.panel_fit import FitSpec
+        from forecast.fitting.panel import FitSpec
 
         return FitSpec(
             name,
@@ -261,8 +261,8 @@ def _fit_single(series: Any, args: tuple[Any, ...], quiet: bool) -> tuple[Any, A
     """:func:`fit_model` on one series; a constant series the model cannot fit forecasts its
     constant (:data:`CONSTANT_MODEL`), with a note."""
     from forecast.cli.render import note
-    from forecast.forecasting import CONSTANT_MODEL, constant_value, fit_model
-    from forecast.panel_fit import describe_error
+    from forecast.errors import describe_error
+    from forecast.fitting.series import CONSTANT_MODEL, constant_value, fit_model
 
     name, _, *rest = args
     try:
@@ -302,7 +302,7 @@ def _fit_panel(
 ) -> None:
     from forecast.cli.panel_run import stream_outcomes
     from forecast.execution import batch_size
-    from forecast.panel_fit import fit_panel
+    from forecast.fitting.panel import fit_panel
 
     stream_outcomes(
         fit_panel(panel, spec, executor),

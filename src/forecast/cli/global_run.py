@@ -13,9 +13,9 @@ if TYPE_CHECKING:
 
     from forecast.cli.predict import PanelPredict
     from forecast.data import Panel
+    from forecast.fitting.panel import FitSpec
     from forecast.io.modelfile import LoadedGlobal
     from forecast.models.neural.global_options import GlobalOptions
-    from forecast.panel_fit import FitSpec
     from forecast.types import FormatChoice
 
 Deterministic = Annotated[
@@ -43,7 +43,7 @@ def fit_global(
     cannot), save one model file, stream the outcomes."""
     from forecast.cli.panel_run import stream_outcomes
     from forecast.cli.render import message, note, progress_allowed
-    from forecast.global_fit import fit_global_panel
+    from forecast.fitting.global_network import fit_global_panel
     from forecast.progress import progress_enabled
 
     with progress_enabled(progress_allowed(quiet)):
@@ -109,7 +109,7 @@ def predict_global(
     from forecast.cli.predict import read_panel_data
     from forecast.cli.render import message
     from forecast.errors import UsageError
-    from forecast.global_fit import continue_global
+    from forecast.fitting.global_network import continue_global
 
     model = loaded.model
     if opts.refit:

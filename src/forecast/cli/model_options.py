@@ -13,7 +13,7 @@ from forecast.types import FormatChoice, IntervalsChoice
 if TYPE_CHECKING:
     import pandas as pd
 
-    from forecast.forecasting import ForecastRun
+    from forecast.fitting.series import ForecastRun
     from forecast.models.base import BaseForecaster
 
 Model = Annotated[

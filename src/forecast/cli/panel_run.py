@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from forecast.types import FormatChoice
 
 if TYPE_CHECKING:
+    from forecast.fitting.panel import SeriesOutcome
     from forecast.models.base import BaseForecaster
-    from forecast.panel_fit import SeriesOutcome
 
 
 def stream_outcomes(

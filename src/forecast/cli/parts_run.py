@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from forecast.diagnostics.diagnose import DiagnoseOptions
     from forecast.execution import Executor
     from forecast.execution.parts import PartLoad, PartPlan, PartResult
+    from forecast.fitting.panel import ContinueSpec, FitSpec, SeriesOutcome
     from forecast.models.base import BaseForecaster
-    from forecast.panel_fit import ContinueSpec, FitSpec, SeriesOutcome
 
 
 def workers_read(engine: EngineChoice, data: str | None, wide: bool = False) -> bool:
@@ -148,7 +148,7 @@ def fit_parts(
     the directory has no id column."""
     from forecast.cli.panel_run import stream_outcomes
     from forecast.execution import batch_size
-    from forecast.panel_fit import fit_one
+    from forecast.fitting.panel import fit_one
 
     run = source.run(min_length, purpose, quiet, allow_constant=True)  # forecast: the constant
     if run is None:
@@ -255,7 +255,7 @@ def predict_parts(
     from forecast.cli.predict import NO_MODEL, warn_without_model
     from forecast.data.panel import SeriesFailure
     from forecast.execution.parts import in_order
-    from forecast.panel_fit import continue_in_part, continue_one
+    from forecast.fitting.panel import continue_in_part, continue_one
 
     run = source.run(1, "updating a model", quiet, allow_constant=True)
     if run is None:

@@ -90,7 +90,7 @@ def predict(
     from forecast.cli.render import progress_allowed
     from forecast.cli.validate import check_output, check_panel_output
     from forecast.errors import UsageError
-    from forecast.forecasting import continue_model, horizon_and_levels
+    from forecast.fitting.series import continue_model, horizon_and_levels
     from forecast.io.modelfile import LoadedGlobal, LoadedPanel, load_model_file
     from forecast.io.paths import refuse_overlap
     from forecast.models.conformal import Calibration
@@ -257,7 +257,7 @@ def _predict_panel(
     read: Callable[[str, str | None, str | None], Panel],
 ) -> None:
     from forecast.cli.panel_run import stream_outcomes
-    from forecast.panel_fit import ContinueSpec, continue_panel
+    from forecast.fitting.panel import ContinueSpec, continue_panel
 
     models = loaded.select(opts.ids)
     if opts.device is not None:
@@ -342,7 +342,7 @@ def _fit_unseen(new: Panel, unseen: list[str], opts: PanelPredict, runner: Any) 
     """``--fallback`` fitted on each unseen series' own rows; the outcome says why."""
     from dataclasses import replace
 
-    from forecast.panel_fit import FitSpec, fit_one
+    from forecast.fitting.panel import FitSpec, fit_one
 
     assert opts.fallback is not None
     spec = FitSpec(

@@ -72,7 +72,7 @@ def summarise_one(task: tuple[SeriesData, DiagnoseOptions]) -> SeriesSummary:
         run_tests,
         suggest_differencing,
     )
-    from forecast.panel_fit import describe_error
+    from forecast.errors import describe_error
 
     series, options = task
     y = series.y

@@ -14,7 +14,7 @@ from forecast.report.formatting import num, pvalue
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from forecast.forecasting import ForecastRun
+    from forecast.fitting.series import ForecastRun
     from forecast.models.base import Forecast, ModelSummary
     from forecast.models.registry import ModelSpec
 

@@ -19,7 +19,7 @@ from forecast.models.base import level_label
 from forecast.report.export import to_csv
 
 if TYPE_CHECKING:
-    from forecast.panel_fit import SeriesOutcome
+    from forecast.fitting.panel import SeriesOutcome
 
 TABLE_SERIES = 10  # series shown by the table format; the rest are counted
 PARQUET_GROUP = 256  # series per Parquet row group

@@ -13,7 +13,7 @@ from forecast.report.formatting import num
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from forecast.panel_fit import SeriesOutcome
+    from forecast.fitting.panel import SeriesOutcome
 
 
 def panel_forecast_tables(

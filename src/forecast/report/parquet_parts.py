@@ -28,7 +28,7 @@ from forecast.errors import ForecastError, UsageError, printable
 from forecast.io.jsonable import jsonable
 
 if TYPE_CHECKING:
-    from forecast.panel_fit import SeriesOutcome
+    from forecast.fitting.panel import SeriesOutcome
 
 MARKER = "_SUCCESS"
 # what this sink writes into DIR (and the atomic temporary files earlier versions wrote there)

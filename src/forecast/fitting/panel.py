@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from forecast.data import Panel, SeriesData
-from forecast.errors import ForecastError, UsageError
+from forecast.errors import UsageError, describe_error
 from forecast.execution import Executor
 from forecast.execution.executor import SeriesTasks
 from forecast.models.base import BaseForecaster, Forecast, ModelSummary
@@ -98,17 +98,10 @@ class SeriesOutcome:
         }
 
 
-def describe_error(exc: BaseException) -> str:
-    """One line for a per-series failure: our errors' own message; anything else its type."""
-    if isinstance(exc, ForecastError):
-        return " ".join(exc.message.split())
-    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
-
-
 def fit_one(task: tuple[SeriesData, FitSpec]) -> SeriesOutcome:
     """Fit ``spec.model`` on one series and forecast (the fallback when it fails; for a
     constant series that neither can fit, the constant, by :data:`CONSTANT_MODEL`)."""
-    from forecast.forecasting import CONSTANT_MODEL, constant_value
+    from forecast.fitting.series import CONSTANT_MODEL, constant_value
 
     series, spec = task
     sid = series.id or ""
@@ -134,7 +127,7 @@ def fit_one(task: tuple[SeriesData, FitSpec]) -> SeriesOutcome:
 
 
 def _fit(series: SeriesData, name: str, params: dict[str, Any], spec: FitSpec) -> SeriesOutcome:
-    from forecast.forecasting import fit_model
+    from forecast.fitting.series import fit_model
 
     exog = future = None
     if spec.exog is not None:
@@ -176,7 +169,7 @@ def continue_one(
     task: tuple[str, BaseForecaster, SeriesData | None, ContinueSpec],
 ) -> SeriesOutcome:
     """Forecast from one saved series' model, after appending its new observations."""
-    from forecast.forecasting import continue_model
+    from forecast.fitting.series import continue_model
 
     sid, model, new, spec = task
     try:

@@ -1,7 +1,7 @@
 """`fit` and `predict` over a panel with a global model: one network (the neural models,
 :mod:`forecast.models.neural.global_model`) or one set of boosted trees (lightgbm, xgboost,
 :mod:`forecast.models.trees.model`) for every series, as per-series outcomes like
-:mod:`panel_fit`'s. The fit runs once, in this process (never mapped over workers).
+:mod:`forecast.fitting.panel`'s. The fit runs once, in this process (never mapped over workers).
 
 A series the global model cannot forecast (shorter than its window or its largest lag) goes to
 the fallback model when one is given, else it is reported with its one-line reason; the others
@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from forecast.data import Panel, SeriesData
-from forecast.errors import ForecastError, UsageError
-from forecast.forecasting import finish_forecast
+from forecast.errors import ForecastError, UsageError, describe_error
+from forecast.fitting.panel import FitSpec, SeriesOutcome, fit_one
+from forecast.fitting.series import finish_forecast
 from forecast.models.neural.global_options import GlobalOptions
 from forecast.models.trees import TREE_MODELS
-from forecast.panel_fit import FitSpec, SeriesOutcome, describe_error, fit_one
 
 if TYPE_CHECKING:
     from forecast.models.neural.global_model import GlobalForecaster
