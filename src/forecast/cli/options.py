@@ -217,49 +217,44 @@ def load(
     wide: bool = False,
     single: bool = False,
 ) -> Panel:
-    """Load the series the shared options describe; print the loader's notes, and the series a
+    """Load the series the shared options describe
+    (:func:`forecast.workflows.source.load_panel`); print the loader's notes, and the series a
     panel refused, on stderr."""
-    from forecast.cli.render import note_all, warn_all
-    from forecast.data import load
+    from forecast.cli.render import notifier
+    from forecast.workflows.source import SourceRequest, load_panel
 
-    panel = load(
+    request = SourceRequest(
         data,
-        id_col=id_col,
         time_col=time_col,
         value_col=value_col,
-        freq=freq or freq_default,
-        missing=missing.value,
+        id_col=id_col,
+        freq=freq,
+        missing=missing,
         time_format=time_format,
         encoding=encoding,
+        ids=tuple(ids) if ids is not None else None,
+        wide=wide,
+    )
+    return load_panel(
+        request,
         min_length=min_length,
         purpose=purpose,
+        notify=notifier(quiet),
         allow_constant=allow_constant,
-        ids=ids,
-        wide=wide,
+        freq_default=freq_default,
         single=single,
     )
-    note_all(panel.notes, quiet)  # sorted rows, filled gaps...: information, not alarms
-    if panel.single is None:
-        warn_all((f"series {f.id!r} left out: {f.reason}" for f in panel.failures), quiet)
-    return panel
 
 
 def executor(engine: EngineChoice, jobs: int, scheduler: str | None) -> Executor:
-    """The executor of ``--engine``/``--jobs``/``--scheduler``/``--scheduler-timeout`` (the
-    environment's FORECAST_DASK_SCHEDULER applies to ``--engine dask`` only)."""
-    import os
+    """The executor of ``--engine``/``--jobs``/``--scheduler``/``--scheduler-timeout``
+    (:func:`forecast.workflows.source.executor`)."""
+    from forecast.workflows import source
 
-    from forecast.execution import make_executor
-
-    if engine is EngineChoice.local:
-        return make_executor("local", jobs, scheduler)  # refuses a --scheduler
-    from forecast.execution.dask import SCHEDULER_ENV, DaskExecutor
-
-    address = scheduler or os.environ.get(SCHEDULER_ENV) or None
-    dask = DaskExecutor(jobs, address, connect_timeout=SCHEDULER_TIMEOUT.get())
-    if dask.scheduler is not None:
-        dask.start()  # an unreachable scheduler stops the run here, before any output
-    return dask
+    request = source.SourceRequest(
+        "", engine=engine, jobs=jobs, scheduler=scheduler, scheduler_timeout=SCHEDULER_TIMEOUT.get()
+    )
+    return source.executor(request)
 
 
 def selected_ids(ids: str | None, ids_file: Path | None) -> list[str] | None:

@@ -3,8 +3,7 @@ directory: the workers read the part files themselves (:mod:`forecast.execution.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,22 +15,18 @@ if TYPE_CHECKING:
     from forecast.backtesting.engine import ModelEntry
     from forecast.backtesting.runner import BacktestSpec
     from forecast.cli.backtest import PanelReporting
-    from forecast.data.columns import Columns
     from forecast.diagnostics.diagnose import DiagnoseOptions
-    from forecast.execution import Executor
-    from forecast.execution.parts import PartLoad, PartPlan, PartResult
     from forecast.fitting.panel import ContinueSpec, FitSpec, SeriesOutcome
     from forecast.models.base import BaseForecaster
+    from forecast.workflows.source import PartRun
 
 
 def workers_read(engine: EngineChoice, data: str | None, wide: bool = False) -> bool:
     """Whether ``--engine dask`` has the workers read ``data`` themselves: a long-format
-    Parquet directory (the command adds what it cannot run part by part)."""
-    from forecast.execution.parts import part_files
+    Parquet directory (:func:`forecast.workflows.source.reads_parts`)."""
+    from forecast.workflows.source import SourceRequest, reads_parts
 
-    if engine is not EngineChoice.dask or data is None or wide:
-        return False
-    return bool(part_files(data))
+    return data is not None and reads_parts(SourceRequest(data, engine=engine, wide=wide))
 
 
 @dataclass(frozen=True)
@@ -54,82 +49,32 @@ class PartSource:
     def run(
         self, min_length: int, purpose: str, quiet: bool, allow_constant: bool = False
     ) -> PartRun | None:
-        """The run over the part files, every part read with these loader options; None when
-        there is no id column (one series: the ordinary path reads it)."""
-        from forecast.execution.parts import PartLoad, part_columns
+        """The run over the part files (:func:`forecast.workflows.source.open_parts`), its
+        notices printed on stderr; None when there is no id column."""
+        from forecast.cli.render import notifier
+        from forecast.workflows.source import SourceRequest, open_parts
 
-        columns = part_columns(self.data, self.time_col, self.value_col, self.id_col)
-        if columns.id is None:
-            return None
-        opts = PartLoad(
-            columns.id,
-            columns.time,
-            columns.value,
-            self.freq,
-            self.missing.value,
-            min_length,
-            purpose,
-            self.time_format,
-            allow_constant,
+        request = SourceRequest(
+            self.data,
+            time_col=self.time_col,
+            value_col=self.value_col,
+            id_col=self.id_col,
+            freq=self.freq,
+            missing=self.missing,
+            time_format=self.time_format,
+            ids=tuple(self.ids) if self.ids is not None else None,
+            engine=self.engine,
+            jobs=self.jobs,
+            scheduler=self.scheduler,
+            scheduler_timeout=o.SCHEDULER_TIMEOUT.get(),
         )
-        return PartRun(self, columns, opts, quiet)
-
-
-class PartRun:
-    """One command's run over the part files: the executor, the plan, and what comes back
-    with each part besides its outcomes (loader notes, printed once; the series the loaders
-    left out, in ``load_failures``; each part's provenance block, in ``described``)."""
-
-    def __init__(self, source: PartSource, columns: Columns, opts: PartLoad, quiet: bool) -> None:
-        self.source, self.columns, self.opts = source, columns, opts
-        self.load_failures: list[dict[str, Any]] = []
-        self.described: list[dict[str, Any]] = []
-        self._report = _part_reporter(self.load_failures, quiet)
-        self._executor: Executor | None = None
-
-    @property
-    def executor(self) -> Executor:
-        """The connected executor (inside :meth:`planned` only)."""
-        assert self._executor is not None, "inside planned() only"
-        return self._executor
-
-    @contextmanager
-    def planned(self, ids: list[str] | None) -> Iterator[PartPlan]:
-        """Connect (an unreachable scheduler stops the run here, before any output), plan
-        the parts (``ids``: None for all) and keep the executor until the block ends."""
-        from forecast.execution.parts import plan_parts
-
-        executor = o.executor(self.source.engine, self.source.jobs, self.source.scheduler)
-        with executor if isinstance(executor, AbstractContextManager) else nullcontext():
-            self._executor = executor
-            yield plan_parts(executor, self.source.data, self.opts.id_col, ids)
-
-    def map(
-        self,
-        plan: PartPlan,
-        fn: Callable[[Any], Any],
-        spec: Any,
-        part_specs: Mapping[str, Any] | None = None,
-    ) -> Iterator[Any]:
-        """``fn`` over every series of the plan's parts, where each part is read."""
-        from forecast.execution.parts import map_parts
-
-        return map_parts(self.executor, plan, self.opts, fn, spec, self._on_part, part_specs)
-
-    def _on_part(self, part: PartResult) -> None:
-        self.described.append(part.described)
-        self._report(part)
-
-    def data_block(self, plan: PartPlan) -> dict[str, Any]:
-        """The ``data`` block of the output (the client never loads the panel)."""
-        return {
-            "source": self.source.data,
-            "parts": len(plan.parts),
-            "id_col": self.columns.id,
-            "time_col": self.columns.time,
-            "value_col": self.columns.value,
-            "n_series": plan.n_series,
-        }
+        return open_parts(
+            request,
+            min_length=min_length,
+            purpose=purpose,
+            notify=notifier(quiet),
+            allow_constant=allow_constant,
+        )
 
 
 def fit_parts(
@@ -293,24 +238,3 @@ def predict_parts(
         emit(in_order(outcomes(), [sid for sid, _ in models]), run.data_block(plan),
              run.load_failures)  # fmt: skip
     return True
-
-
-def _part_reporter(
-    load_failures: list[dict[str, Any]], quiet: bool
-) -> Callable[[PartResult], None]:
-    """What to do with each part as it arrives: print its loader's notes (each once) and the
-    series it left out, which go to ``load_failures``."""
-    from forecast.cli.render import warn
-
-    seen_notes: set[str] = set()
-
-    def on_part(part: PartResult) -> None:
-        for text in part.notes:
-            if text not in seen_notes:
-                seen_notes.add(text)
-                warn(text, quiet)
-        for failure in part.failures:
-            warn(f"series {failure.id!r} left out: {failure.reason}", quiet)
-            load_failures.append(failure.to_dict())
-
-    return on_part

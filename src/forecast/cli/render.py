@@ -16,6 +16,8 @@ from forecast.errors import printable
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
 
+    from forecast.workflows.source import NoticeKind, Notify
+
 
 def is_terminal() -> bool:
     return sys.stdout.isatty()
@@ -100,6 +102,17 @@ def note_all(notes: Iterable[str], quiet: bool = False) -> None:
     must not fire on it)."""
     for text in dict.fromkeys(notes):
         note(text, quiet)
+
+
+def notifier(quiet: bool = False) -> Notify:
+    """A workflow's ``notify`` that prints each notice on stderr as it comes: ``note:``,
+    ``warning:`` or a plain message (what was written); nothing under ``--quiet``."""
+    shown = {"note": note, "warning": warn, "message": message}
+
+    def notify(kind: NoticeKind, text: str) -> None:
+        shown[kind](text, quiet)
+
+    return notify
 
 
 def error(text: str) -> None:
