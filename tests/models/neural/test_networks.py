@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from forecast.models.neural import networks
+from forecast.models.neural import networks, transformer
 
 
 def _arch(kind: str, **extra) -> dict:
@@ -87,7 +87,7 @@ def test_patches_are_consecutive_steps_padded_at_the_start() -> None:
 
 
 def test_sinusoidal_positions_follow_vaswani() -> None:
-    table = networks.sinusoidal(7, 6)  # [7, 6]
+    table = transformer.sinusoidal(7, 6)  # [7, 6]
     pos = 5  # dimension pair i = 2: sin in column 4, cos in column 5, rate 10000^(-2i/6)
     rate = 10000 ** (-4 / 6)
     assert table[pos, 4].item() == pytest.approx(math.sin(pos * rate), abs=1e-6)

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from forecast.models.neural.networks import FutureRegressors
+from forecast.models.neural.heads import FutureRegressors
 
 
 class CnnNet(nn.Module):

@@ -10,7 +10,7 @@ import itertools
 import torch
 from torch import nn
 
-from forecast.models.neural.networks import FutureRegressors
+from forecast.models.neural.heads import FutureRegressors
 
 
 class MlpNet(nn.Module):

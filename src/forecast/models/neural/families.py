@@ -8,7 +8,7 @@ model-file check compares them with the parameters), the input width, window and
 
 All five take regressors: their values over the window are extra input channels (flattened
 into every block's input for N-BEATS/N-HiTS, as NBEATSx does) and their known future values
-reach the output through :class:`networks.FutureRegressors`.
+reach the output through :class:`heads.FutureRegressors`.
 """
 
 from __future__ import annotations
@@ -16,74 +16,12 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from torch import nn
-
 from forecast.errors import UsageError
 from forecast.models.neural import forecaster
+from forecast.models.neural.architectures import ARCH_KEYS, KINDS, describe
 from forecast.models.neural.forecaster import NeuralForecaster
 
-KINDS = ("mlp", "cnn", "tcn", "nbeats", "nhits")
-ARCH_KEYS: dict[str, tuple[str, ...]] = {
-    "mlp": ("hidden_size", "layers", "dropout"),
-    "cnn": ("filters", "kernel_size", "layers", "pool", "dropout"),
-    "tcn": ("filters", "kernel_size", "layers", "dropout"),
-    "nbeats": ("basis", "stacks", "blocks", "hidden_size", "layers", "degree", "dropout"),
-    "nhits": ("pools", "downsample", "blocks", "hidden_size", "layers", "dropout"),
-}
-
-
-def build(arch: dict[str, Any]) -> nn.Module:
-    """The module of one of :data:`KINDS` an architecture dict describes."""
-    from forecast.models.neural import conv, dense, nbeats
-
-    kind = arch["kind"]
-    shape: dict[str, Any] = {
-        "input_size": int(arch["input_size"]),
-        "window": int(arch["window"]),
-        "out_steps": int(arch["out_steps"]),
-        "exog_size": int(arch.get("exog_size", 0)),
-    }
-    size = {k: arch[k] for k in ARCH_KEYS[kind]}
-    if kind == "mlp":
-        return dense.MlpNet(**shape, **size)
-    if kind == "cnn":
-        return conv.CnnNet(**shape, **size)
-    if kind == "tcn":
-        return conv.TcnNet(**shape, **size)
-    if kind == "nbeats":
-        return nbeats.nbeats(**shape, **size)
-    size["pools"], size["downsample"] = list(arch["pools"]), list(arch["downsample"])
-    return nbeats.nhits(**shape, **size)
-
-
-def describe(arch: dict[str, Any]) -> str:
-    """One line naming the network an architecture dict describes."""
-    from forecast.models.neural.conv import receptive_field
-
-    kind = arch["kind"]
-    if kind == "mlp":
-        return f"MLP {arch['layers']} x {arch['hidden_size']} over the flattened window"
-    if kind == "cnn":
-        return (
-            f"CNN {arch['layers']} x (Conv1d {arch['filters']} filters, kernel "
-            f"{arch['kernel_size']}, max-pool {arch['pool']}), global average pooling"
-        )
-    if kind == "tcn":
-        field = receptive_field(int(arch["kernel_size"]), int(arch["layers"]))
-        return (
-            f"TCN {arch['layers']} residual blocks (dilations 1..{2 ** (arch['layers'] - 1)}, "
-            f"{arch['filters']} filters, kernel {arch['kernel_size']}), receptive field {field}"
-        )
-    fc = f"{arch['blocks']} blocks of {arch['layers']} x {arch['hidden_size']}"
-    if kind == "nbeats" and arch["basis"] == "interpretable":
-        return (
-            f"N-BEATS interpretable: trend (degree {arch['degree']}) and seasonality stacks, {fc}"
-        )
-    if kind == "nbeats":
-        return f"N-BEATS generic: {arch['stacks']} stacks, {fc}"
-    pools = ",".join(map(str, arch["pools"]))
-    rates = ",".join(map(str, arch["downsample"]))
-    return f"N-HiTS {len(arch['pools'])} stacks (pools {pools}, downsample {rates}), {fc}"
+__all__ = ["KINDS", "Cnn", "Mlp", "NBeats", "NHits", "Tcn", "describe"]
 
 
 class FamilyForecaster(NeuralForecaster):

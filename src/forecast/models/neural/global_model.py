@@ -28,7 +28,7 @@ one network per series as before). What a fit does, each step on the training da
    its series are found by ``searchsorted`` on ``bounds``: memory is O(total points), not
    O(samples x window), and batches are cut on the device. Shuffled batches mix series.
 4. ``series_embedding=d`` (0 = off) appends a learned vector of d values per series to every
-   step's inputs (:class:`networks.EmbeddedNet`).
+   step's inputs (:class:`heads.EmbeddedNet`).
 5. Intervals: split-conformal as for one series, with the absolute errors of every series'
    validation-tail forecasts pooled in each series' scaled units (a series' interval is its
    scale times the pooled quantile). Calibrated up to ``max(horizon, fit --horizon)`` steps.
@@ -58,6 +58,7 @@ from forecast.models.base import (
     _finite_values,
     series_freq,
 )
+from forecast.models.neural.architectures import KINDS, describe
 from forecast.models.neural.global_options import (  # noqa: F401  (re-exported)
     GLOBAL_MODELS,
     GlobalOptions,
@@ -79,7 +80,6 @@ from forecast.models.neural.windows import (
     window_view,
 )
 
-FAMILY_KINDS = ("mlp", "cnn", "tcn", "nbeats", "nhits")  # described by families.describe
 CALIBRATION_MAX = 10_000  # calibration origins over the panel (per series: this / N, at least 1)
 INFERENCE_ROWS = 4096  # windows per forward pass when forecasting
 CONFORMAL = (
@@ -612,9 +612,7 @@ class GlobalForecaster:
         arch = self.arch_["inner"] if self.arch_["kind"] == "embedded" else self.arch_
         width = arch.get("hidden_size") or arch.get("d_model")
         shape = f"{arch['layers']} x {width}"
-        if arch["kind"] in FAMILY_KINDS:
-            from forecast.models.neural.families import describe
-
+        if arch["kind"] in KINDS:
             shape = describe(arch)
         embedding = f", series embedding {self.series_embedding}" if self.series_embedding else ""
         description = (

@@ -14,7 +14,7 @@ connected ReLU layers of ``hidden_size`` units, and emits expansion coefficients
 backcast (subtracted from the residual the next block reads) and a forecast (added to the
 output). The other input features (calendar, regressors, a series embedding) are flattened and
 appended to every block's input, as in NBEATSx (Olivares et al. 2023); known future regressors
-reach the output through :class:`networks.FutureRegressors`.
+reach the output through :class:`heads.FutureRegressors`.
 
 Bases (one time axis for backcast and forecast, in units of the horizon H: the last observation
 is at t = 0, the window at t = -(W - 1)/H .. 0, the forecast at t = 1/H .. 1, so a trend or a
@@ -42,7 +42,7 @@ import math
 import torch
 from torch import nn
 
-from forecast.models.neural.networks import FutureRegressors
+from forecast.models.neural.heads import FutureRegressors
 
 
 def time_axes(window: int, out: int) -> tuple[torch.Tensor, torch.Tensor]:

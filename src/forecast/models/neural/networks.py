@@ -1,5 +1,7 @@
-"""The networks: a recurrent encoder (RNN, LSTM, GRU) or a Transformer encoder over the input
-window, and a linear head that emits ``out_steps`` values at once.
+"""The networks, built from their architecture dicts: a recurrent encoder (:mod:`recurrent`), a
+Transformer encoder (:mod:`transformer`), the feed-forward and convolutional families
+(:mod:`dense`, :mod:`conv`, :mod:`nbeats`), optionally wrapped with a series embedding
+(:mod:`heads`); each emits ``out_steps`` values at once.
 
 Every network maps ``x`` of shape ``[batch, window, features]`` (the scaled values, then the
 calendar features) to ``[batch, out_steps]``: the next ``out_steps`` scaled values (the direct
@@ -14,155 +16,16 @@ next to the weights; :func:`build` turns it back into the module.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import torch
 from torch import nn
 
-RECURRENT = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
-
-
-class RecurrentNet(nn.Module):
-    """Stacked (optionally bidirectional) RNN/LSTM/GRU; the head reads the last layer's final
-    hidden state (both directions' when bidirectional)."""
-
-    def __init__(
-        self,
-        cell: str,
-        input_size: int,
-        hidden_size: int,
-        layers: int,
-        dropout: float,
-        bidirectional: bool,
-        out_steps: int,
-        exog_size: int = 0,
-    ) -> None:
-        super().__init__()
-        self.cell = cell
-        self.directions = 2 if bidirectional else 1
-        self.rnn = RECURRENT[cell](
-            input_size,
-            hidden_size,
-            num_layers=layers,
-            batch_first=True,
-            dropout=dropout if layers > 1 else 0.0,  # between stacked layers
-            bidirectional=bidirectional,
-        )
-        self.dropout = nn.Dropout(dropout)  # on the encoder's output
-        self.head = nn.Linear(hidden_size * self.directions, out_steps)
-        self.future = FutureRegressors(out_steps, exog_size)
-
-    def forward(
-        self, x: torch.Tensor, future: torch.Tensor | None = None
-    ) -> torch.Tensor:  # x: [batch, window, features]; future: [batch, out_steps, exog]
-        _, state = self.rnn(x)
-        hidden = state[0] if self.cell == "lstm" else state  # [layers * dirs, batch, hidden]
-        last = hidden[-self.directions :].transpose(0, 1).reshape(x.shape[0], -1)  # [batch, h*d]
-        out = x[:, -1, :1] + self.head(self.dropout(last))  # [batch, out_steps]
-        return self.future(out, future)
-
-
-class FutureRegressors(nn.Module):
-    """The known future values of the regressors fed to the head: step j of the output gets
-    ``sum_k w[j, k] x[t + j, k]`` (weights per step, starting at zero), so the forecast at t+j
-    reads the regressors at t+j only (a longer head never needs values past the horizon)."""
-
-    def __init__(self, out_steps: int, exog_size: int) -> None:
-        super().__init__()
-        self.exog_size = exog_size
-        if exog_size:
-            self.weight = nn.Parameter(torch.zeros(out_steps, exog_size))
-
-    def forward(self, out: torch.Tensor, future: torch.Tensor | None) -> torch.Tensor:
-        if not self.exog_size or future is None:
-            return out
-        return out + (future * self.weight).sum(-1)  # [batch, out_steps]
-
-
-def sinusoidal(length: int, d_model: int) -> torch.Tensor:
-    """Vaswani et al. (2017) positional encoding, ``[length, d_model]``."""
-    position = torch.arange(length, dtype=torch.float32).unsqueeze(1)  # [length, 1]
-    rate = torch.exp(
-        torch.arange(0, d_model, 2, dtype=torch.float32) * (-math.log(10000.0) / d_model)
-    )
-    table = torch.zeros(length, d_model)
-    table[:, 0::2] = torch.sin(position * rate)
-    table[:, 1::2] = torch.cos(position * rate[: d_model // 2])
-    return table
-
-
-class TransformerNet(nn.Module):
-    """Patches of ``patch`` consecutive steps embedded as tokens (PatchTST, Nie et al. 2023;
-    ``patch = 1``: one token per step), sinusoidal positions, a pre-norm ``TransformerEncoder``
-    (optionally causal: each token attends to itself and earlier tokens only), and the head on
-    the last token's representation. A window that is not a multiple of ``patch`` is padded at
-    its start with copies of its first step."""
-
-    def __init__(
-        self,
-        input_size: int,
-        d_model: int,
-        heads: int,
-        layers: int,
-        ff_size: int,
-        dropout: float,
-        causal: bool,
-        window: int,
-        patch: int,
-        out_steps: int,
-        exog_size: int = 0,
-    ) -> None:
-        super().__init__()
-        self.causal = causal
-        self.patch = patch
-        self.tokens = math.ceil(window / patch)
-        self.embed = nn.Linear(input_size * patch, d_model)
-        self.register_buffer("position", sinusoidal(self.tokens, d_model), persistent=False)
-        mask = nn.Transformer.generate_square_subsequent_mask(self.tokens) if causal else None
-        self.register_buffer("mask", mask, persistent=False)
-        layer = nn.TransformerEncoderLayer(
-            d_model, heads, ff_size, dropout, batch_first=True, norm_first=True
-        )
-        self.encoder = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
-        self.norm = nn.LayerNorm(d_model)
-        self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(d_model, out_steps)
-        self.future = FutureRegressors(out_steps, exog_size)
-
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """Token representations ``[batch, tokens, d_model]`` of ``x`` ``[batch, window, F]``."""
-        batch, window, width = x.shape
-        pad = self.tokens * self.patch - window
-        if pad:
-            x = torch.cat([x[:, :1].expand(batch, pad, width), x], dim=1)
-        tokens = x.reshape(batch, self.tokens, self.patch * width)  # [batch, tokens, patch*F]
-        h = self.embed(tokens) + self.position  # [batch, tokens, d_model]
-        return self.encoder(h, mask=self.mask, is_causal=self.causal)
-
-    def forward(
-        self, x: torch.Tensor, future: torch.Tensor | None = None
-    ) -> torch.Tensor:  # x: [batch, window, features]; future: [batch, out_steps, exog]
-        last = self.norm(self.encode(x)[:, -1])  # [batch, d_model]
-        out = x[:, -1, :1] + self.head(self.dropout(last))  # [batch, out_steps]
-        return self.future(out, future)
-
-
-class EmbeddedNet(nn.Module):
-    """A network with a learned per-series embedding (global models over a panel): the series'
-    vector of ``dim`` values is appended to every step's features, so ``inner`` reads
-    ``[batch, window, features + dim]``. The first feature stays the scaled value (the inner
-    network's naive skip connection reads it)."""
-
-    def __init__(self, inner: nn.Module, series: int, dim: int) -> None:
-        super().__init__()
-        self.inner = inner
-        self.embedding = nn.Embedding(series, dim)
-
-    def forward(self, x: torch.Tensor, sid: torch.Tensor) -> torch.Tensor:  # x: [B, window, F]
-        e = self.embedding(sid)  # [B, dim]
-        e = e.unsqueeze(1).expand(x.shape[0], x.shape[1], e.shape[1])  # [B, window, dim]
-        return self.inner(torch.cat([x, e.to(x.dtype)], dim=-1))  # [B, out_steps]
+from forecast.models.neural import conv, dense, nbeats
+from forecast.models.neural.architectures import ARCH_KEYS, KINDS
+from forecast.models.neural.heads import EmbeddedNet
+from forecast.models.neural.recurrent import RECURRENT, RecurrentNet
+from forecast.models.neural.transformer import TransformerNet
 
 
 def build(arch: dict[str, Any]) -> nn.Module:
@@ -198,11 +61,31 @@ def build(arch: dict[str, Any]) -> nn.Module:
             int(arch["out_steps"]),
             int(arch.get("exog_size", 0)),
         )
-    from forecast.models.neural import families
-
-    if kind in families.KINDS:
-        return families.build(arch)
+    if kind in KINDS:
+        return _family(arch)
     raise ValueError(f"unknown network kind {kind!r}")
+
+
+def _family(arch: dict[str, Any]) -> nn.Module:
+    """The module of one of :data:`architectures.KINDS` an architecture dict describes."""
+    kind = arch["kind"]
+    shape: dict[str, Any] = {
+        "input_size": int(arch["input_size"]),
+        "window": int(arch["window"]),
+        "out_steps": int(arch["out_steps"]),
+        "exog_size": int(arch.get("exog_size", 0)),
+    }
+    size = {k: arch[k] for k in ARCH_KEYS[kind]}
+    if kind == "mlp":
+        return dense.MlpNet(**shape, **size)
+    if kind == "cnn":
+        return conv.CnnNet(**shape, **size)
+    if kind == "tcn":
+        return conv.TcnNet(**shape, **size)
+    if kind == "nbeats":
+        return nbeats.nbeats(**shape, **size)
+    size["pools"], size["downsample"] = list(arch["pools"]), list(arch["downsample"])
+    return nbeats.nhits(**shape, **size)
 
 
 def check_shape(

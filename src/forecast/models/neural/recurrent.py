@@ -1,0 +1,52 @@
+"""The recurrent encoder (RNN, LSTM, GRU) over the input window and a linear head that emits
+``out_steps`` values at once, added to the last input value (the naive skip of
+:mod:`networks`)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from forecast.models.neural.heads import FutureRegressors
+
+RECURRENT = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+
+
+class RecurrentNet(nn.Module):
+    """Stacked (optionally bidirectional) RNN/LSTM/GRU; the head reads the last layer's final
+    hidden state (both directions' when bidirectional)."""
+
+    def __init__(
+        self,
+        cell: str,
+        input_size: int,
+        hidden_size: int,
+        layers: int,
+        dropout: float,
+        bidirectional: bool,
+        out_steps: int,
+        exog_size: int = 0,
+    ) -> None:
+        super().__init__()
+        self.cell = cell
+        self.directions = 2 if bidirectional else 1
+        self.rnn = RECURRENT[cell](
+            input_size,
+            hidden_size,
+            num_layers=layers,
+            batch_first=True,
+            dropout=dropout if layers > 1 else 0.0,  # between stacked layers
+            bidirectional=bidirectional,
+        )
+        self.dropout = nn.Dropout(dropout)  # on the encoder's output
+        self.head = nn.Linear(hidden_size * self.directions, out_steps)
+        self.future = FutureRegressors(out_steps, exog_size)
+
+    def forward(
+        self, x: torch.Tensor, future: torch.Tensor | None = None
+    ) -> torch.Tensor:  # x: [batch, window, features]; future: [batch, out_steps, exog]
+        _, state = self.rnn(x)
+        hidden = state[0] if self.cell == "lstm" else state  # [layers * dirs, batch, hidden]
+        last = hidden[-self.directions :].transpose(0, 1).reshape(x.shape[0], -1)  # [batch, h*d]
+        out = x[:, -1, :1] + self.head(self.dropout(last))  # [batch, out_steps]
+        return self.future(out, future)
