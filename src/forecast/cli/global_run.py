@@ -4,19 +4,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from forecast.cli.predict import PanelPredict
     from forecast.data import Panel
-    from forecast.fitting.panel import FitSpec
     from forecast.io.modelfile import LoadedGlobal
-    from forecast.models.neural.global_options import GlobalOptions
-    from forecast.types import FormatChoice
 
 Deterministic = Annotated[
     bool,
@@ -26,77 +21,6 @@ Deterministic = Annotated[
         "CPU runs with a seed are always bit-identical.",
     ),
 ]
-
-
-def fit_global(
-    panel: Panel,
-    spec: FitSpec,
-    options: GlobalOptions,
-    save: Path | None,
-    output: Path | None,
-    fmt: FormatChoice,
-    quiet: bool,
-    no_header: bool,
-    threads: dict[str, Any],
-) -> None:
-    """Train one network on the panel, forecast every series (the fallback where the network
-    cannot), save one model file, stream the outcomes."""
-    from forecast.cli.panel_run import stream_outcomes
-    from forecast.cli.render import message, note, progress_allowed
-    from forecast.fitting.global_network import fit_global_panel
-    from forecast.progress import progress_enabled
-
-    with progress_enabled(progress_allowed(quiet)):
-        model, outcomes = fit_global_panel(panel, spec, options)
-    info = model.info_
-    if "boosters" in info:  # lightgbm / xgboost: one fit here, whatever the --engine
-        note(
-            f"global {spec.model}: one model for {len(panel)} series, fitted in this process "
-            f"(not on the --engine workers) on {info['threads']} thread(s) in "
-            f"{info['timing']['train_seconds']:.1f} s ({info['rows']} rows, "
-            f"{info['boosters']} boosters)",
-            quiet,
-        )
-    else:
-        note(
-            f"global {spec.model}: one network for {len(panel)} series, trained on "
-            f"{info['device']} in {info['train_seconds']:.1f} s ({info['epochs_run']} epochs, "
-            f"{info['samples_per_second']:.0f} samples/s)",
-            quiet,
-        )
-    if save is not None:
-        from forecast.io.modelfile import save_global_model
-
-        save_global_model(save, model, spec.defaults(), panel.id_col)
-        message(f"wrote {save} (global {spec.model}, {len(panel)} series)", quiet)
-        fell = [o.id for o in outcomes if o.fallback_reason is not None]
-        if fell:
-            note(
-                f"{len(fell)} series forecast by the fallback are not in {save} (it holds the "
-                "global network only); fit them on their own to save them",
-                quiet,
-            )
-    header = {
-        "data": panel.describe(),
-        **spec.header(),
-        "global": {k: v for k, v in info.items() if k != "history"},
-        "config": {"threads": threads},
-    }
-    stream_outcomes(
-        iter(outcomes),
-        total=len(panel),
-        header=header,
-        levels=spec.levels,
-        load_failures=[f.to_dict() for f in panel.failures],
-        fmt=fmt,
-        output=output,
-        save=None,
-        model_name=spec.model,
-        id_col=panel.id_col,
-        defaults=spec.defaults(),
-        quiet=quiet,
-        no_header=no_header,
-    )
 
 
 def predict_global(

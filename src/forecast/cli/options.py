@@ -13,6 +13,7 @@ from forecast.types import EngineChoice, FormatChoice, MinLength, MissingChoice
 if TYPE_CHECKING:
     from forecast.data import Panel
     from forecast.execution import Executor
+    from forecast.workflows.source import SourceRequest
 
 # The arguments of this run (main() sets them), for reports that print their own command.
 INVOCATION: ContextVar[tuple[str, ...]] = ContextVar("forecast_invocation", default=())
@@ -243,6 +244,46 @@ def load(
         allow_constant=allow_constant,
         freq_default=freq_default,
         single=single,
+    )
+
+
+def source_request(
+    data: str,
+    engine: EngineChoice,
+    jobs: int,
+    scheduler: str | None,
+    scheduler_timeout: float,
+    id_col: str | None,
+    ids: str | None,
+    ids_file: Path | None,
+    wide: bool,
+    time_col: str | None,
+    value_col: str | None,
+    freq: str | None,
+    missing: MissingChoice,
+    time_format: str | None,
+    encoding: str | None,
+) -> SourceRequest:
+    """The shared data and engine options as a workflow's
+    :class:`~forecast.workflows.source.SourceRequest` (``--ids``/``--ids-file`` read here)."""
+    from forecast.workflows.source import SourceRequest
+
+    wanted = selected_ids(ids, ids_file)
+    return SourceRequest(
+        data,
+        time_col=time_col,
+        value_col=value_col,
+        id_col=id_col,
+        freq=freq,
+        missing=missing,
+        time_format=time_format,
+        encoding=encoding,
+        ids=tuple(wanted) if wanted is not None else None,
+        wide=wide,
+        engine=engine,
+        jobs=jobs,
+        scheduler=scheduler,
+        scheduler_timeout=scheduler_timeout,
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from forecast.cli import options as o
@@ -16,7 +15,7 @@ if TYPE_CHECKING:
     from forecast.backtesting.runner import BacktestSpec
     from forecast.cli.backtest import PanelReporting
     from forecast.diagnostics.diagnose import DiagnoseOptions
-    from forecast.fitting.panel import ContinueSpec, FitSpec, SeriesOutcome
+    from forecast.fitting.panel import ContinueSpec, SeriesOutcome
     from forecast.models.base import BaseForecaster
     from forecast.workflows.source import PartRun
 
@@ -75,50 +74,6 @@ class PartSource:
             notify=notifier(quiet),
             allow_constant=allow_constant,
         )
-
-
-def fit_parts(
-    source: PartSource,
-    make_spec: Callable[[], FitSpec],
-    *,
-    min_length: int,
-    purpose: str,
-    save: Path | None,
-    output: Path | None,
-    fmt: FormatChoice,
-    quiet: bool,
-    no_header: bool,
-) -> bool:
-    """Run ``fit`` part file by part file (see :mod:`forecast.execution.parts`); False when
-    the directory has no id column."""
-    from forecast.cli.panel_run import stream_outcomes
-    from forecast.execution import batch_size
-    from forecast.fitting.panel import fit_one
-
-    run = source.run(min_length, purpose, quiet, allow_constant=True)  # forecast: the constant
-    if run is None:
-        return False
-    spec = make_spec()  # a panel: its spec's checks apply
-    with run.planned(source.ids) as plan:
-        workers = run.executor.workers
-        stream_outcomes(
-            run.map(plan, fit_one, spec),
-            total=plan.n_series,
-            header={"data": run.data_block(plan), **spec.header()},
-            levels=spec.levels,
-            load_failures=run.load_failures,
-            fmt=fmt,
-            output=output,
-            save=save,
-            model_name=spec.model,
-            id_col=run.opts.id_col,
-            defaults=spec.defaults(),
-            quiet=quiet,
-            no_header=no_header,
-            part_size=batch_size(plan.n_series, workers),
-            workers=workers,
-        )
-    return True
 
 
 def diagnose_parts(

@@ -1,0 +1,387 @@
+"""`fit`: a model fitted on one series, or on every series of a panel, and its forecasts.
+
+:func:`run` takes a :class:`FitRequest` and gives, inside its ``with`` block, either a
+:class:`SingleFit` (one series: the fitted model and its run) or a
+:class:`~forecast.workflows.stream.PanelStream` (a panel: the outcomes as each series finishes,
+computed while the block is open, under the request's thread limits). Where the series run is
+decided by :mod:`forecast.workflows.source`: part files read by Dask workers, a loaded panel
+mapped by an executor, or one global model on one device. Nothing is printed; notices go to
+``notify``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from forecast.models.neural.global_options import GlobalOptions
+from forecast.types import Intervals, MinLength
+from forecast.workflows.source import Notify, SourceRequest, silent
+from forecast.workflows.stream import PanelStream
+
+if TYPE_CHECKING:
+    from forecast.data import Panel, SeriesData
+    from forecast.fitting.panel import FitSpec
+    from forecast.fitting.series import ForecastRun
+    from forecast.models.base import BaseForecaster
+    from forecast.threads import ThreadPolicy
+
+
+@dataclass(frozen=True)
+class FitRequest:
+    """What to fit, on which series, and what the caller does with the result.
+
+    Attributes
+    ----------
+    source
+        Where the series are and where they run.
+    model, params
+        The registry name and its own parameters (the global options split off).
+    horizon, levels, intervals, floor
+        The forecasts: steps, interval levels, ``"model"`` or ``"conformal"`` intervals, the
+        clip (None: automatic).
+    fallback
+        The model for the series ``model`` fails on (a panel), or None.
+    global_options, deterministic
+        A neural model's global-network options, and whether deterministic kernels were asked
+        for (refused where no global network runs).
+    exog, future
+        The regressor columns of the data and the file of their values over the horizon.
+    save
+        Where the models go: a panel keeps each series' fitted model (the caller writes one
+        file); a global model is written here by the workflow.
+    output, plot
+        Whether the caller writes a panel's forecasts to a file (refused for one series) or
+        draws one series (refused for a panel); checked before anything is fitted.
+    threads, progress
+        The thread limits the fits run under (None: the default policy) and whether progress
+        bars may be drawn.
+    """
+
+    source: SourceRequest
+    model: str
+    params: Mapping[str, Any]
+    horizon: int
+    levels: tuple[float, ...]
+    fallback: str | None = None
+    intervals: Intervals = "model"
+    floor: float | None = None
+    global_options: GlobalOptions = field(default_factory=GlobalOptions)
+    deterministic: bool = False
+    exog: tuple[str, ...] | None = None
+    future: str | None = None
+    save: Path | None = None
+    output: Path | None = None
+    plot: bool = False
+    threads: ThreadPolicy | None = None
+    progress: bool = False
+
+
+@dataclass(frozen=True)
+class SingleFit:
+    """One series' fit: the fitted model, its forecast run and the series."""
+
+    run: ForecastRun
+    model: BaseForecaster
+    series: SeriesData
+
+
+@contextmanager
+def run(request: FitRequest, notify: Notify = silent) -> Iterator[SingleFit | PanelStream]:
+    """Fit ``request.model`` where :mod:`~forecast.workflows.source` says the series are; the
+    result is valid (and a panel's outcomes are computed) inside the ``with`` block."""
+    from forecast.execution import batch_size
+    from forecast.fitting.panel import fit_one
+    from forecast.fitting.series import MinimumLength, min_obs
+    from forecast.threads import limited, resolve
+    from forecast.workflows import source as where
+
+    policy = request.threads or resolve()
+    name, fallback = request.model, request.fallback
+    shortest = min(min_obs(name), min_obs(fallback)) if fallback else min_obs(name)
+    fitted_models = ((name, dict(request.params)), *([(fallback, {})] if fallback else []))
+    series_min = MinimumLength(fitted_models)
+    one_model = request.global_options.applies(name, 2)
+    min_length: MinLength = 3 if one_model else series_min  # a global model: a full window
+    purpose = f"fitting {name}" + (f" or {fallback}" if fallback else "")
+    exog = _check_exog(request)
+    src = request.source
+    if where.reads_parts(src, exog=exog is not None, one_model=one_model):
+        parts = where.open_parts(
+            src, min_length=shortest, purpose=purpose, notify=notify, allow_constant=True
+        )
+        if parts is not None:
+            spec = _spec(request)  # a panel: its spec's checks apply
+            wanted = list(src.ids) if src.ids is not None else None
+            with limited(policy), parts.planned(wanted) as plan:
+                yield PanelStream(
+                    parts.map(plan, fit_one, spec),
+                    plan.n_series,
+                    {"data": parts.data_block(plan), **spec.header()},
+                    spec.levels,
+                    parts.load_failures,
+                    spec.model,
+                    parts.opts.id_col,
+                    spec.defaults(),
+                    part_size=batch_size(plan.n_series, parts.executor.workers),
+                    workers=parts.executor.workers,
+                )
+            return
+    if exog is not None and src.value_col is None:
+        from forecast.data.exog import value_column
+
+        value_col = value_column(
+            src.data, exog, time_col=src.time_col, id_col=src.id_col, encoding=src.encoding
+        )
+        src = replace(src, value_col=value_col)
+    panel = where.load_panel(
+        src, min_length=min_length, purpose=purpose, notify=notify, allow_constant=True
+    )
+    _check_shape(request, panel, min_length, series_min, purpose)
+    if where.runs_global(panel, lambda n: request.global_options.applies(name, n)):
+        with limited(policy):
+            yield _fit_global(request, panel, policy, notify)
+        return
+    if request.deterministic:
+        from forecast.errors import UsageError
+
+        raise UsageError(
+            "--deterministic applies to a global neural model (a panel of more than one series, "
+            "or --param global=true)"
+        )
+    if panel.single is None:
+        spec = _spec(request)
+        if exog is not None:
+            covariates, ahead = _read_regressors(request, exog, panel)
+            notify("note", f"regressors: {', '.join(covariates.names)} (future values from "
+                   f"{request.future})")  # fmt: skip
+            spec = replace(spec, exog=covariates, future=ahead)
+        with limited(policy):
+            yield _fit_mapped(request, panel, spec, policy)
+        return
+    yield _fit_series(request, panel.single, exog, policy, notify)
+
+
+def _spec(request: FitRequest) -> FitSpec:
+    from forecast.fitting.panel import FitSpec
+
+    return FitSpec(
+        request.model,
+        dict(request.params),
+        request.horizon,
+        request.levels,
+        request.fallback,
+        keep_models=request.save is not None,
+        intervals=request.intervals,
+        floor=request.floor,
+    )
+
+
+def _check_shape(
+    request: FitRequest, panel: Panel, min_length: MinLength, series_min: Any, purpose: str
+) -> None:
+    """One series: its own minimum (the global model's window does not apply); a panel: no
+    plot; one series: no panel output file."""
+    from forecast.errors import UsageError
+
+    if panel.single is not None and min_length != series_min:  # one series: no network
+        from forecast.data.grid import refuse_degenerate  # across series, its own minimum
+
+        shortest = series_min(panel.single.freq)
+        refuse_degenerate(
+            panel.single.y, shortest, purpose, request.source.data, allow_constant=True
+        )
+    if panel.single is None and request.plot:
+        raise UsageError("--plot draws one series; on a panel drop --plot (or fit one series)")
+
+
+def _fit_global(
+    request: FitRequest, panel: Panel, policy: ThreadPolicy, notify: Notify
+) -> PanelStream:
+    """Train one global model on the panel, forecast every series (the fallback where it
+    cannot), write the model file when asked."""
+    from forecast.errors import GLOBAL_EXOG, UsageError
+    from forecast.fitting.global_network import fit_global_panel
+    from forecast.progress import progress_enabled
+
+    if request.exog is not None:
+        raise UsageError(GLOBAL_EXOG)
+    spec = _spec(request)
+    with progress_enabled(request.progress):
+        model, outcomes = fit_global_panel(panel, spec, request.global_options)
+    info = model.info_
+    notify("note", _trained(spec.model, len(panel), info))
+    if request.save is not None:
+        from forecast.io.modelfile import save_global_model
+
+        save_global_model(request.save, model, spec.defaults(), panel.id_col)
+        notify("message", f"wrote {request.save} (global {spec.model}, {len(panel)} series)")
+        fell = [o.id for o in outcomes if o.fallback_reason is not None]
+        if fell:
+            notify("note", f"{len(fell)} series forecast by the fallback are not in "
+                   f"{request.save} (it holds the global network only); fit them on their own "
+                   "to save them")  # fmt: skip
+    header = {
+        "data": panel.describe(),
+        **spec.header(),
+        "global": {k: v for k, v in info.items() if k != "history"},
+        "config": {"threads": policy.to_dict(request.source.jobs)},
+    }
+    return PanelStream(
+        iter(outcomes),
+        len(panel),
+        header,
+        spec.levels,
+        [f.to_dict() for f in panel.failures],
+        spec.model,
+        panel.id_col,
+        spec.defaults(),
+        save_models=False,  # written above
+    )
+
+
+def _trained(model: str, n_series: int, info: dict[str, Any]) -> str:
+    """The note on a global model's training: where, how long, how big."""
+    if "boosters" in info:  # lightgbm / xgboost: one fit here, whatever the --engine
+        return (
+            f"global {model}: one model for {n_series} series, fitted in this process "
+            f"(not on the --engine workers) on {info['threads']} thread(s) in "
+            f"{info['timing']['train_seconds']:.1f} s ({info['rows']} rows, "
+            f"{info['boosters']} boosters)"
+        )
+    return (
+        f"global {model}: one network for {n_series} series, trained on "
+        f"{info['device']} in {info['train_seconds']:.1f} s ({info['epochs_run']} epochs, "
+        f"{info['samples_per_second']:.0f} samples/s)"
+    )
+
+
+def _fit_mapped(
+    request: FitRequest, panel: Panel, spec: FitSpec, policy: ThreadPolicy
+) -> PanelStream:
+    """Every series of the loaded panel fitted on its own, mapped by the executor."""
+    from forecast.execution import batch_size
+    from forecast.fitting.panel import fit_panel
+    from forecast.workflows.source import executor
+
+    runner = executor(request.source)
+    return PanelStream(
+        fit_panel(panel, spec, runner),
+        len(panel),
+        {
+            "data": panel.describe(),
+            **spec.header(),
+            "config": {"threads": policy.to_dict(request.source.jobs)},
+        },
+        spec.levels,
+        [f.to_dict() for f in panel.failures],
+        spec.model,
+        panel.id_col,
+        spec.defaults(),
+        part_size=batch_size(len(panel), runner.workers),
+        workers=runner.workers,
+    )
+
+
+def _fit_series(
+    request: FitRequest,
+    series: SeriesData,
+    exog: tuple[str, ...] | None,
+    policy: ThreadPolicy,
+    notify: Notify,
+) -> SingleFit:
+    """One series: fit, forecast; a constant series the model cannot fit forecasts its
+    constant (:data:`~forecast.fitting.series.CONSTANT_MODEL`), with a note."""
+    from forecast.errors import UsageError, describe_error
+    from forecast.fitting.series import CONSTANT_MODEL, constant_value, fit_model
+    from forecast.progress import progress_enabled
+    from forecast.threads import limited
+
+    if request.output is not None:
+        raise UsageError("--output writes a panel's forecasts; for one series use --format")
+    exog_frame = exog_future = None
+    if exog is not None:
+        covariates, ahead = _read_regressors(request, exog, series)
+        exog_frame = covariates.training(series.y.index)
+        exog_future = ahead.future(series.y.index[-1], series.freq, request.horizon)
+        notify("note", f"regressors: {', '.join(covariates.names)} (future values from "
+               f"{request.future})")  # fmt: skip
+    rest = (request.horizon, request.levels, request.intervals, exog_frame, exog_future,
+            request.floor)  # fmt: skip
+    with progress_enabled(request.progress), limited(policy):
+        try:
+            fitted, forecast_run = fit_model(series, request.model, dict(request.params), *rest)
+        except Exception as exc:
+            if constant_value(series.y.to_numpy()) is None:
+                raise
+            notify("note", f"{request.model} cannot fit this constant series "
+                   f"({describe_error(exc)})")  # fmt: skip
+            fitted, forecast_run = fit_model(series, CONSTANT_MODEL, {}, *rest)
+    forecast_run.extra["config"] = {"threads": policy.to_dict()}
+    forecast_run.extra.update(forecast_device(fitted))
+    return SingleFit(forecast_run, fitted, series)
+
+
+def forecast_device(model: object) -> dict[str, str]:
+    """For a neural model, the device its forecasts run on and why (for the output)."""
+    choose = getattr(model, "inference_device", None)
+    if choose is None:
+        return {}
+    choice = choose()
+    return {"forecast_device": f"{choice.name} ({choice.reason})"}
+
+
+def _check_exog(request: FitRequest) -> tuple[str, ...] | None:
+    """The regressors checked before reading anything: their names, or None."""
+    from forecast.errors import UsageError
+    from forecast.models.base import EXOG_MODELS
+    from forecast.models.registry import get_spec
+
+    names, future = request.exog, request.future
+    if names is None:
+        if future is not None:
+            raise UsageError("--future gives the regressors' future values; name them with --exog")
+        return None
+    if future is None:
+        raise UsageError("--exog needs the regressors' values over the horizon; pass --future FILE")
+    for chosen in (request.model, request.fallback):
+        if chosen is not None and not get_spec(chosen).factory().supports_exog:
+            raise UsageError(
+                f"{chosen} cannot use regressors; drop --exog or choose a model that takes them "
+                f"({', '.join(EXOG_MODELS)})"
+            )
+    if request.source.data == "-" or request.source.wide:
+        raise UsageError("--exog reads its columns from a data file; not stdin or --wide")
+    return names
+
+
+def _read_regressors(request: FitRequest, names: tuple[str, ...], loaded: Any) -> tuple[Any, Any]:
+    """The regressor columns of the data and of ``future``, read with the time (and id)
+    columns the series or panel ``loaded`` was read with."""
+    from forecast.data.exog import read_covariates
+
+    src = request.source
+    id_col = getattr(loaded, "id_col", None)
+    covariates = read_covariates(
+        src.data,
+        names,
+        time_col=loaded.time_col,
+        id_col=id_col,
+        exclude=[loaded.value_col],
+        time_format=src.time_format,
+        encoding=src.encoding,
+    )
+    assert request.future is not None
+    ahead = read_covariates(
+        request.future,
+        covariates.names,
+        time_col=loaded.time_col,
+        id_col=id_col,
+        time_format=src.time_format,
+        encoding=src.encoding,
+        future=True,
+    )
+    return covariates, ahead

@@ -1,0 +1,55 @@
+"""A panel's per-series outcomes as they finish, with what a writer needs to show them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from forecast.fitting.panel import SeriesOutcome
+
+
+@dataclass
+class PanelStream:
+    """The outcome of `fit` or `predict` on a panel, streamed.
+
+    Attributes
+    ----------
+    outcomes
+        Each series' :class:`~forecast.fitting.panel.SeriesOutcome`, in id (or the model file's)
+        order, computed as it is consumed (inside the workflow's ``run`` block).
+    total
+        The number of series ``outcomes`` yields.
+    header
+        The run's provenance block (data, model, parameters, horizon, levels, config).
+    levels
+        The interval levels of every forecast.
+    load_failures
+        The series left out before fitting, as ``{"id", "stage", "error"}`` dicts; part files
+        read by workers add theirs while ``outcomes`` runs.
+    model_name, id_col, defaults
+        What a saved panel file records (the model, the id column, predict's defaults).
+    save_models
+        Whether the outcomes' fitted models are to be written to one panel file (False when the
+        workflow wrote its own file: a global model).
+    part_size, workers
+        Series per part of a partitioned output (the executor's batch) and the workers shown
+        beside a progress bar (None: not a mapped run).
+    """
+
+    outcomes: Iterator[SeriesOutcome]
+    total: int
+    header: dict[str, Any]
+    levels: tuple[float, ...]
+    load_failures: list[dict[str, Any]]
+    model_name: str
+    id_col: str | None
+    defaults: dict[str, Any]
+    save_models: bool = True
+    part_size: int | None = None
+    workers: int | None = None
+
+    def collect(self) -> list[SeriesOutcome]:
+        """Every outcome (consumes the stream)."""
+        return list(self.outcomes)
