@@ -67,7 +67,8 @@ def _series(name: str) -> Any:
 
 def _unpolished() -> None:
     """``polish`` as a no-op: the point it is given, as the optimisers left it."""
-    from forecast.models import arima_mle, optimum
+    from forecast.models import optimum
+    from forecast.models.arima import estimation as arima_mle
 
     def identity(fn: Any, x0: Any, bounds: Any = None, **_: Any) -> optimum.Polished:
         x = np.asarray(x0, dtype="float64")

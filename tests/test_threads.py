@@ -103,7 +103,7 @@ def test_limited_restores_after_an_error() -> None:
 PROBE = """
 import json, os, sys
 from threadpoolctl import threadpool_info
-import forecast.models.arima as arima
+import forecast.models.arima.models as arima
 from forecast.cli.app import main
 
 log, air = sys.argv[1], sys.argv[2]

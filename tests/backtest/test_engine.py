@@ -13,7 +13,7 @@ from forecast.backtesting import metrics
 from forecast.backtesting.engine import ModelEntry
 from forecast.backtesting.runner import BacktestSpec, run_backtest
 from forecast.data import load_series
-from forecast.models.arima import filtered
+from forecast.models.arima.models import filtered
 from forecast.models.registry import create
 from tests.conftest import SAMPLES
 
@@ -60,7 +60,7 @@ def test_refit_every_equals_fitting_at_each_origin(air) -> None:
 
 
 def test_refit_every_n_fits_once_per_group(air, monkeypatch) -> None:
-    from forecast.models import arima
+    from forecast.models.arima import models as arima
 
     fits = []
     original = arima.Arima._fit
@@ -123,7 +123,7 @@ def test_metrics_equal_a_recomputation_from_the_forecast_table(air, walk) -> Non
 
 
 def test_purged_kfold_trains_arima_on_the_segment_before_each_block(air, monkeypatch) -> None:
-    from forecast.models import arima
+    from forecast.models.arima import models as arima
 
     seen = []
     original = arima.Arima._fit

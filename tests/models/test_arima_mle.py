@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast.models import arima_mle
-from forecast.models.arima import SarimaxSpec
+from forecast.models.arima import estimation as arima_mle
+from forecast.models.arima.spec import SarimaxSpec
 from forecast.models.registry import create
 from tests.models.arima_series import all_series
 
@@ -180,7 +180,7 @@ def test_long_seasons_likelihood_equals_statsmodels(order, seasonal) -> None:
     """A state of CHANDRASEKHAR_MIN_STATE or more (r = 97 to 99 here): our filter hands over
     to the Chandrasekhar recursions; its log-likelihood equals statsmodels' (a Kalman filter
     throughout) at the same parameters, taken a few optimiser steps from the CSS start."""
-    from forecast.models import arima_kernels
+    from forecast.models.arima import kernels as arima_kernels
     from tests.conftest import SAMPLES
 
     y = pd.read_csv(SAMPLES / "taylor.csv").iloc[:2000, 1].to_numpy(dtype=float)
@@ -246,7 +246,7 @@ def test_the_handover_to_chandrasekhar_keeps_the_likelihood(m: int) -> None:
     apart. Ours (a doubling start, then the recursions) must lie within 100 times that: it
     did within 1.6 times on four OpenBLAS kernels (SkylakeX, Haswell, Sandybridge, Prescott),
     where the fixed bound of 1e-7 it had (from one machine's 2.6e-8) failed at 1.6e-7."""
-    from forecast.models import arima_kernels as K
+    from forecast.models.arima import kernels as K
 
     eps = np.finfo(float).eps
     rng = np.random.default_rng(m)

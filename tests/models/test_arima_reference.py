@@ -97,7 +97,7 @@ def test_auto_arima_reproduces_r_on_airpassengers(air) -> None:
 
 
 def test_auto_arima_falls_back_and_says_so(air, monkeypatch) -> None:
-    from forecast.models import auto_arima
+    from forecast.models.arima import auto as auto_arima
 
     monkeypatch.setattr(auto_arima.AutoArima, "_search", lambda self, y, m: None)
     model = create("auto-arima", {"period": 12}).fit(air)
@@ -119,7 +119,8 @@ def test_ar_order_selection_by_ic() -> None:
 
 
 def test_non_convergence_is_reported_not_hidden(air, monkeypatch) -> None:
-    from forecast.models import arima, arima_mle
+    from forecast.models.arima import estimation as arima_mle
+    from forecast.models.arima import models as arima
 
     monkeypatch.setattr(arima_mle, "_converged", lambda res: False)  # the compiled core fails,
     monkeypatch.setattr(arima, "_converged", lambda res: False)  # and so does statsmodels

@@ -37,7 +37,7 @@ def test_search_reports_each_model_tried(monkeypatch) -> None:
 
 
 def test_slow_seasonal_choice_is_said_before_the_search(monkeypatch, capsys) -> None:
-    from forecast.models.auto_arima import AutoArima
+    from forecast.models.arima.auto import AutoArima
 
     said_before: list[str] = []
 
@@ -64,7 +64,7 @@ def test_slow_seasonal_choice_is_said_before_the_search(monkeypatch, capsys) -> 
 
 
 def test_slow_sarima_is_said_up_front(monkeypatch, capsys) -> None:
-    from forecast.models import arima
+    from forecast.models.arima import models as arima
 
     monkeypatch.setattr(
         arima,
@@ -84,7 +84,7 @@ def test_slow_sarima_is_said_up_front(monkeypatch, capsys) -> None:
 
 def test_slow_sarima_fit_runs_under_an_elapsed_time_bar(monkeypatch) -> None:
     import forecast.progress
-    from forecast.models import arima
+    from forecast.models.arima import models as arima
 
     opened: list[tuple[str, int | None]] = []
     inside: list[bool] = []

@@ -25,7 +25,7 @@ import warnings
 import numpy as np
 import pytest
 
-from forecast.models import arima_search
+from forecast.models.arima import search as arima_search
 from tests.models.arima_series import all_series
 
 SERIES = all_series()
@@ -64,7 +64,7 @@ def _exact_mle(y: np.ndarray, order, seasonal, trend: str) -> tuple[float, float
     on sample.sunspots by 128 AICc on our model, on sm.m1 by 6.7; ours on others). The roots
     are those of the AR, MA, seasonal AR and seasonal MA factors (seasonal ones in B^m, as our
     root test)."""
-    from forecast.models.arima_mle import fit, information_criteria
+    from forecast.models.arima.estimation import fit, information_criteria
 
     res = _statsmodels_fit(y, order, seasonal, trend)
     loglik, params = float(res.llf), np.asarray(res.params)
@@ -158,7 +158,7 @@ def _expanded_min_root(params: np.ndarray, order, seasonal) -> float:  # type: i
 def _check_misfit(y: np.ndarray, order, seasonal, constant: bool) -> None:  # type: ignore[no-untyped-def]
     import pmdarima as pm
 
-    from forecast.models import arima_mle
+    from forecast.models.arima import estimation as arima_mle
 
     trend = _trend(constant, order[1], seasonal[1])
     ours = arima_mle.fit(arima_search.Candidate(order, seasonal, constant).spec(), y)
@@ -277,7 +277,7 @@ def test_ocsb_equals_pmdarima(name: str) -> None:
 
 
 def test_approximation_scores_by_css_and_refits_the_winner_by_exact_ml() -> None:
-    from forecast.models import arima_mle
+    from forecast.models.arima import estimation as arima_mle
 
     y, _ = SERIES["pm.airpassengers"]
     exact, _, _ = arima_search.auto_arima(y, 12, limits=arima_search.Limits(approximation="exact"))
@@ -300,7 +300,7 @@ def test_time_limit_bounds_the_exact_refits(monkeypatch: pytest.MonkeyPatch) -> 
     """The refits get a budget of time_limit seconds: a refit still optimising at its end
     stops there, no further refit starts, and the best refit so far is kept even when its
     roots fail R's margin; ``stopped`` says so (taylor, period 48: a refit takes ~50 s)."""
-    from forecast.models import arima_mle
+    from forecast.models.arima import estimation as arima_mle
 
     y, _ = SERIES["pm.airpassengers"]
     d, D = 1, 1

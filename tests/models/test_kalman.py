@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from forecast.data import load_series
-from forecast.models import kalman
-from forecast.models.arima import SarimaxSpec, filtered
+from forecast.models.arima import kalman
+from forecast.models.arima.models import filtered
+from forecast.models.arima.spec import SarimaxSpec
 from forecast.models.registry import create
 from tests.conftest import SAMPLES
 

@@ -196,7 +196,7 @@ def _arima_specs() -> list[ModelSpec]:
             "ar",
             "arima",
             "autoregression AR(p); p chosen by an information criterion when not given",
-            "forecast.models.arima:Ar",
+            "forecast.models.arima.models:Ar",
             (
                 Param("p", "int?", None, "AR order (default: chosen by ic up to max_p)", minimum=0),
                 Param("max_p", "int", 12, "largest order tried when p is auto", minimum=1),
@@ -221,14 +221,14 @@ def _arima_specs() -> list[ModelSpec]:
             "ma",
             "arima",
             "moving average MA(q)",
-            "forecast.models.arima:Ma",
+            "forecast.models.arima.models:Ma",
             (Param("q", "int", 1, "MA order", minimum=0), TREND),
         ),
         ModelSpec(
             "arma",
             "arima",
             "ARMA(p, q)",
-            "forecast.models.arima:Arma",
+            "forecast.models.arima.models:Arma",
             (
                 Param("p", "int", 1, "AR order", minimum=0),
                 Param("q", "int", 1, "MA order", minimum=0),
@@ -239,14 +239,14 @@ def _arima_specs() -> list[ModelSpec]:
             "arima",
             "arima",
             "ARIMA(p, d, q)",
-            "forecast.models.arima:Arima",
+            "forecast.models.arima.models:Arima",
             (Param("order", "ints", (1, 1, 1), "p,d,q", lengths=(3,), minimum=0), TREND),
         ),
         ModelSpec(
             "sarima",
             "arima",
             "seasonal ARIMA(p, d, q)(P, D, Q, m)",
-            "forecast.models.arima:Sarima",
+            "forecast.models.arima.models:Sarima",
             (
                 Param("order", "ints", (0, 1, 1), "p,d,q", lengths=(3,), minimum=0),
                 Param(
@@ -265,7 +265,7 @@ def _arima_specs() -> list[ModelSpec]:
             "auto-arima",
             "arima",
             "automatic (S)ARIMA order selection (Hyndman-Khandakar stepwise, as R auto.arima)",
-            "forecast.models.auto_arima:AutoArima",
+            "forecast.models.arima.auto:AutoArima",
             (
                 PERIOD,
                 Param("seasonal", "bool", True, "search seasonal models when a period is known"),

@@ -35,7 +35,8 @@ import numpy as np
 import pandas as pd
 
 from forecast.errors import InputError, UsageError
-from forecast.models.arima import SarimaxSpec, StateSpaceForecaster, estimate_ols, resolve_trend
+from forecast.models.arima.models import StateSpaceForecaster, estimate_ols
+from forecast.models.arima.spec import SarimaxSpec, resolve_trend
 from forecast.models.base import (
     Bands,
     BaseForecaster,
@@ -201,7 +202,7 @@ class SparseAr(StateSpaceForecaster):
         import statsmodels.api as sm
 
         from forecast.diagnostics.acf import ljung_box
-        from forecast.models.arima_mle import information_criteria
+        from forecast.models.arima.estimation import information_criteria
 
         assert self.X_ is not None
         if self.d:

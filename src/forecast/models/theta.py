@@ -89,15 +89,15 @@ def innovation_variance(x: np.ndarray) -> float:
     boundary the core's transformed parameters only approach (theta = -0.99997 or -0.9999992,
     depending on the path): sigma^2 moved by 3e-5 between the series and 1e12 times it. With
     the bound it stops on the boundary itself."""
-    from forecast.models import arima_mle
-    from forecast.models.arima import SarimaxSpec
+    from forecast.models.arima import estimation
+    from forecast.models.arima.spec import SarimaxSpec
     from forecast.models.optimum import polish
 
     spec = SarimaxSpec(0, 1, 1, trend="t", exact_diffuse=True)
-    fit = arima_mle.fit(spec, x)
+    fit = estimation.fit(spec, x)
     if not fit.converged:
         raise ValueError(f"the ARIMA(0,1,1) for sigma^2 did not converge: {fit.message}")
-    prob = arima_mle.Problem(spec, x)
+    prob = estimation.Problem(spec, x)
     k = prob.k  # the drift, scaled as the core's optimiser scales it
 
     def objective(v: np.ndarray) -> float:

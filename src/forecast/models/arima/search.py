@@ -3,10 +3,11 @@
 1. D by the OCSB seasonal unit-root test (:func:`seasonal_differences`), d by repeated KPSS
    tests on the seasonally differenced series (:func:`forecast.diagnostics.stationarity.
    kpss_differences`).
-2. Candidates are fitted by the compiled exact-likelihood core (:mod:`forecast.models.arima_mle`)
-   and scored by AICc (or AIC, BIC, HQIC) as R counts them; a model with a root of one of its
-   AR or MA factors within 1.01 of the unit circle scores infinity (R's ``myarima``, but
-   seasonal factors tested in B^m: see :func:`_root_ok`).
+2. Candidates are fitted by the compiled exact-likelihood core
+   (:mod:`forecast.models.arima.estimation`) and scored by AICc (or AIC, BIC, HQIC) as R
+   counts them; a model with a root of one of its AR or MA factors within 1.01 of the unit
+   circle scores infinity (R's ``myarima``, but seasonal factors tested in B^m: see
+   :func:`_root_ok`).
 3. Stepwise: the four starting models (2,d,2)(1,D,1), (0,d,0)(0,D,0), (1,d,0)(1,D,0),
    (0,d,1)(0,D,1) with the constant, then (0,d,0)(0,D,0) without it; then the neighbourhood
    moves in R's order (P, Q, both; p, q, both; each +/- 1; the constant toggled), restarting
@@ -31,8 +32,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from forecast.models.arima import SarimaxSpec
-    from forecast.models.arima_mle import MleFit
+    from forecast.models.arima.estimation import MleFit
+    from forecast.models.arima.spec import SarimaxSpec
 
 ROOT_MARGIN = 1.01  # R's myarima: a root modulus below this makes the model inadmissible
 
@@ -46,7 +47,7 @@ class Candidate:
     constant: bool
 
     def spec(self) -> SarimaxSpec:
-        from forecast.models.arima import SarimaxSpec
+        from forecast.models.arima.spec import SarimaxSpec
 
         d, D = self.order[1], self.seasonal[1]
         trend = "n"
@@ -219,7 +220,7 @@ class Search:
         return False
 
     def _criterion(self, fit: MleFit) -> float:
-        from forecast.models.arima_mle import information_criteria
+        from forecast.models.arima.estimation import information_criteria
 
         if self.offset is None:
             return fit.information_criteria()[self.ic]
@@ -229,13 +230,13 @@ class Search:
         return aic + found[self.ic] - found["aic"]
 
     def score(self, cand: Candidate) -> float:
-        from forecast.models import arima_mle
+        from forecast.models.arima import estimation
 
         try:
-            if self.offset is None:  # the winner is polished at the end (auto_arima.py)
-                fit = arima_mle.fit(cand.spec(), self.y, polished=False)
+            if self.offset is None:  # the winner is polished at the end (auto.py)
+                fit = estimation.fit(cand.spec(), self.y, polished=False)
             else:
-                fit = arima_mle.fit_css(cand.spec(), self.y)
+                fit = estimation.fit_css(cand.spec(), self.y)
         except (ValueError, FloatingPointError, np.linalg.LinAlgError):
             return np.inf
         if not np.isfinite(fit.loglik) or not _root_ok(fit, cand):
@@ -267,7 +268,7 @@ class Search:
         kept. ``stopped`` says which of these happened."""
         if self.offset is None:
             return
-        from forecast.models import arima_mle
+        from forecast.models.arima import estimation
 
         deadline = None if self.time_limit is None else time.perf_counter() + self.time_limit
         ranked = sorted((v, i, c) for i, (c, v) in enumerate(self.result.tried) if np.isfinite(v))
@@ -279,7 +280,7 @@ class Search:
                 return
             self.advance(refit=cand.spec().describe())
             try:
-                fit = arima_mle.fit(cand.spec(), self.y, deadline=deadline)
+                fit = estimation.fit(cand.spec(), self.y, deadline=deadline)
             except (ValueError, FloatingPointError, np.linalg.LinAlgError):
                 continue
             if not np.isfinite(fit.loglik):
@@ -295,7 +296,7 @@ class Search:
         self, value: float, cand: Candidate, fit: MleFit, roots_failed: bool = False
     ) -> None:
         """``cand`` is the result; ``stopped`` gains what the time limit cut short."""
-        from forecast.models.arima_mle import STOPPED_AT_DEADLINE
+        from forecast.models.arima.estimation import STOPPED_AT_DEADLINE
 
         self.result.best, self.result.fit, self.result.score = cand, fit, value
         said = [self.result.stopped] if self.result.stopped else []  # the search's, if any
@@ -464,11 +465,11 @@ def auto_arima(
 def _offset(y: np.ndarray, d: int, D: int, m: int) -> float | None:
     """R's offset of the approximate criterion: -2 loglik - n log(sigma^2) of ARIMA(1,d,0)
     (0,D,0)[m] by exact ML (``None``, no approximation, when that fails)."""
-    from forecast.models import arima_mle
+    from forecast.models.arima import estimation
 
     cand = Candidate((1, d, 0), (0, D, 0, m) if m > 1 else (0, 0, 0, 0), d + D == 0)
     try:
-        fit = arima_mle.fit(cand.spec(), y)
+        fit = estimation.fit(cand.spec(), y)
     except (ValueError, FloatingPointError, np.linalg.LinAlgError):
         return None
     return -2 * fit.loglik - y.size * float(np.log(fit.params[-1]))

@@ -10,7 +10,7 @@ As R's ``arima(method = "CSS-ML")`` and statsmodels' ``ARIMA``:
    ARMA likelihood has several on over-parametrised models with nearly cancelling roots
    (ARIMA(3,1,2) with drift on monthly sunspots: log-likelihoods -11781.8 from the CSS start,
    -11744.0 from white noise);
-3. the exact Gaussian likelihood (Kalman filter, :mod:`forecast.models.arima_kernels`), with
+3. the exact Gaussian likelihood (Kalman filter, :mod:`forecast.models.arima.kernels`), with
    sigma^2 concentrated out, is maximised by L-BFGS-B over *transformed* parameters: each AR
    polynomial (and each MA polynomial, negated) is the Durbin-Levinson image of partial
    autocorrelations ``u / sqrt(1 + u^2)``, so every trial point is stationary and invertible
@@ -20,9 +20,9 @@ Both optimisations run with forward-difference gradients (step 1e-8: error ~1e-7
 are then polished (:func:`forecast.models.optimum.polish`): the CSS search restarted from where
 it stopped until it no longer improves (a start only has to land in the right basin), the
 likelihood's optimum by Newton steps with central differences (compiled:
-:mod:`forecast.models.arima_central`), L-BFGS-B restarts where those do not converge. An order
-search scores its candidates at the unpolished optimum (its log-likelihood is within rounding
-of the optimum's) and polishes the one it keeps (:func:`refine`).
+:mod:`forecast.models.arima.central_gradient`), L-BFGS-B restarts where those do not
+converge. An order search scores its candidates at the unpolished optimum (its log-likelihood
+is within rounding of the optimum's) and polishes the one it keeps (:func:`refine`).
 Without that, where the search stopped depended on the BLAS kernels under scipy's L-BFGS-B:
 the CSS start of ARIMA(3,1,2) with drift on monthly sunspots stopped at two different points on
 two kernels, the exact likelihood then climbed two different hills (log-likelihoods 38 apart)
@@ -48,7 +48,7 @@ import numpy as np
 from forecast.models.optimum import polish
 
 if TYPE_CHECKING:
-    from forecast.models.arima import SarimaxSpec
+    from forecast.models.arima.spec import SarimaxSpec
 
 LOG_2PI = float(np.log(2 * np.pi))
 CSS_FTOL = 1e-8  # a starting point only (R: optim's reltol 1e-8)
@@ -146,7 +146,7 @@ class Problem:
     unconstrained vector to the model's polynomials."""
 
     def __init__(self, spec: SarimaxSpec, y: np.ndarray) -> None:
-        from forecast.models import arima_kernels as kern
+        from forecast.models.arima import kernels as kern
 
         self.kern = kern
         P, D, Q, m = spec.seasonal
@@ -252,7 +252,7 @@ class Problem:
 
     def ml_central(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         """:meth:`ml_objective` and its central-difference gradient (the polish's)."""
-        from forecast.models.arima_central import ml_central
+        from forecast.models.arima.central_gradient import ml_central
 
         return ml_central(x, *self._args())
 

@@ -3,7 +3,7 @@ statsmodels' state-space SARIMAX.
 
 Every model in the family, auto-ARIMA and sparse-AR included, ends as a :class:`SarimaxSpec`
 (orders and trend) plus a parameter vector. Maximum likelihood estimates come from
-:mod:`forecast.models.arima_mle` (statsmodels' own estimators are the fallback). Forecasts,
+:mod:`forecast.models.arima.estimation` (statsmodels' own estimators are the fallback). Forecasts,
 intervals, ``update`` and reloading from a model file all go through one function,
 :func:`filtered`: a Kalman filter pass over the data at fixed parameters. So a reloaded model
 forecasts exactly what the fitted one did, and ``update`` moves the state on without
@@ -35,7 +35,8 @@ import numpy as np
 import pandas as pd
 
 from forecast.errors import ComputeError, UsageError
-from forecast.models import kalman
+from forecast.models.arima import kalman
+from forecast.models.arima.spec import Lags, SarimaxSpec, check_trend, resolve_trend
 from forecast.models.base import (
     Bands,
     BaseForecaster,
@@ -46,111 +47,7 @@ from forecast.models.base import (
     normal_bands,
 )
 
-Lags = int | tuple[int, ...]
-TRENDS = ("auto", "n", "c", "t", "ct")
 KALMAN = "Kalman filter forecast variance (Gaussian errors, parameters taken as known)"
-
-
-@dataclass(frozen=True)
-class SarimaxSpec:
-    """The structure of a SARIMAX model: orders, trend, constraints."""
-
-    p: Lags
-    d: int
-    q: int
-    seasonal: tuple[int, int, int, int] = (0, 0, 0, 0)
-    trend: str = "n"
-    enforce_stationarity: bool = True
-    enforce_invertibility: bool = True
-    form: str = "mean"  # "mean": statsmodels ARIMA; "intercept": statsmodels SARIMAX
-    # exact diffuse start for the differencing states (R's and the compiled core's likelihood);
-    # False: statsmodels' default approximate one (variance 1e6), as model files before it
-    exact_diffuse: bool = False
-
-    @property
-    def order(self) -> tuple[Any, int, int]:
-        return (list(self.p) if isinstance(self.p, tuple) else self.p, self.d, self.q)
-
-    @property
-    def n_arma(self) -> int:
-        p = len(self.p) if isinstance(self.p, tuple) else self.p
-        return p + self.q + self.seasonal[0] + self.seasonal[2]
-
-    def build(self, y: np.ndarray, exog: np.ndarray | None = None) -> Any:
-        from statsmodels.tsa.arima.model import ARIMA
-        from statsmodels.tsa.statespace.sarimax import SARIMAX
-
-        kind = ARIMA if self.form == "mean" else SARIMAX
-        try:
-            model = kind(
-                y,
-                exog=exog,
-                order=self.order,
-                seasonal_order=self.seasonal,
-                # "n" itself: statsmodels' ARIMA reads None as a constant when d = 0
-                trend=self.trend,
-                enforce_stationarity=self.enforce_stationarity,
-                enforce_invertibility=self.enforce_invertibility,
-            )
-        except ValueError as exc:
-            if "trend terms of lower order" in str(exc):
-                raise UsageError(
-                    f"{self.describe()}: a differenced model cannot have a constant; use "
-                    "trend=t (a drift) or trend=n"
-                ) from None
-            raise
-        if self.exact_diffuse:
-            model.use_exact_diffuse = True
-            model.initialize_default()
-        return model
-
-    def describe(self) -> str:
-        p = "[" + ",".join(map(str, self.p)) + "]" if isinstance(self.p, tuple) else str(self.p)
-        text = f"ARIMA({p},{self.d},{self.q})"
-        P, D, Q, m = self.seasonal
-        if m:
-            text += f"({P},{D},{Q})[{m}]"
-        trend = {
-            "n": "",
-            "c": " with intercept",
-            "t": " with drift",
-            "ct": " with intercept and drift",
-        }
-        return text + trend[self.trend]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "order": [list(self.p) if isinstance(self.p, tuple) else self.p, self.d, self.q],
-            "seasonal_order": list(self.seasonal),
-            "trend": self.trend,
-            "enforce_stationarity": self.enforce_stationarity,
-            "enforce_invertibility": self.enforce_invertibility,
-            "form": self.form,
-            "exact_diffuse": self.exact_diffuse,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> SarimaxSpec:
-        p, d, q = data["order"]
-        return cls(
-            p=tuple(p) if isinstance(p, list) else int(p),
-            d=int(d),
-            q=int(q),
-            seasonal=tuple(int(v) for v in data["seasonal_order"]),  # type: ignore[arg-type]
-            trend=data["trend"],
-            enforce_stationarity=bool(data["enforce_stationarity"]),
-            enforce_invertibility=bool(data["enforce_invertibility"]),
-            form=str(data["form"]),
-            exact_diffuse=bool(data.get("exact_diffuse", False)),  # absent before: approximate
-        )
-
-
-def resolve_trend(trend: str, d: int, seasonal_d: int = 0) -> str:
-    if trend not in TRENDS:
-        raise UsageError(f"trend must be one of {', '.join(TRENDS)}, got {trend!r}")
-    if trend == "auto":
-        return "c" if d + seasonal_d == 0 else "n"
-    return trend
 
 
 def filtered(spec: SarimaxSpec, y: np.ndarray, params: np.ndarray, unit: float = 1.0) -> Any:
@@ -215,40 +112,26 @@ COMPILED = (
 )
 
 
-def check_trend(spec: SarimaxSpec) -> None:
-    """A trend term of lower order than the differencing is removed by it (statsmodels'
-    rule): refuse it with the fix."""
-    order = spec.d + spec.seasonal[1]
-    if ("c" in spec.trend and order >= 1) or ("t" in spec.trend and order >= 2):
-        raise UsageError(
-            f"{spec.describe()}: a differenced model cannot have a constant; use "
-            "trend=t (a drift) or trend=n"
-            if order == 1
-            else f"{spec.describe()}: differenced {order} times, the model cannot have a "
-            "constant or a drift; use trend=n"
-        )
-
-
 def estimate_mle(
     spec: SarimaxSpec, y: np.ndarray, model_name: str, standard_errors: bool = True
 ) -> Estimate:
     """Exact Gaussian maximum likelihood: forecast's compiled core
-    (:mod:`forecast.models.arima_mle`: CSS start, L-BFGS-B on transformed parameters, Kalman
+    (:mod:`forecast.models.arima.estimation`: CSS start, L-BFGS-B on transformed parameters, Kalman
     filter likelihood), and statsmodels' estimators (:func:`estimate_statsmodels`) for what it
     does not cover (subset lags, missing values) or when it does not converge; the summary
     notes the fallback."""
-    from forecast.models import arima_mle
+    from forecast.models.arima import estimation
 
     check_trend(spec)
-    if not arima_mle.supported(spec, y):
+    if not estimation.supported(spec, y):
         return estimate_statsmodels(spec, y, model_name)
     try:
-        fit = arima_mle.fit(spec, y)
+        fit = estimation.fit(spec, y)
     except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
         reason = str(exc)
     else:
         if fit.converged and np.isfinite(fit.params).all() and np.isfinite(fit.loglik):
-            bse = arima_mle.standard_errors(spec, y, fit.params) if standard_errors else None
+            bse = estimation.standard_errors(spec, y, fit.params) if standard_errors else None
             return Estimate(fit.params, bse, fit.names, estimation=COMPILED)
         reason = f"L-BFGS-B: {fit.message}"
     fallback = estimate_statsmodels(spec, y, model_name)
@@ -405,7 +288,7 @@ def _likelihood_stats(res: Any, k: int, unit: float = 1.0) -> dict[str, float]:
     statsmodels' own ``aic`` adds the diffuse states to ``k`` under the exact diffuse start.
     ``res`` filtered the series divided by ``unit``: each counted observation's density is
     ``unit`` times the series' one."""
-    from forecast.models.arima_mle import information_criteria
+    from forecast.models.arima.estimation import information_criteria
 
     n = int(res.nobs) - int(getattr(res, "nobs_diffuse", 0) or res.loglikelihood_burn)
     loglik = float(res.llf) - n * math.log(unit)
@@ -428,7 +311,7 @@ class StateSpaceForecaster(BaseForecaster):
     """Shared machinery: a spec and parameters, and the filter that serves every forecast.
 
     statsmodels filters the data the model was fitted on (``y_[:kalman_start_]``); observations
-    added by ``update`` move the state on with :mod:`forecast.models.kalman`, a few matrix
+    added by ``update`` move the state on with :mod:`forecast.models.arima.kalman`, a few matrix
     products each. A reloaded model repeats exactly these two steps, so it forecasts exactly
     what the model that was saved did. Systems that module does not cover (time-varying state
     intercepts) are re-filtered by statsmodels on update instead.

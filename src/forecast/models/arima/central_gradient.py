@@ -1,9 +1,9 @@
 """The central-difference gradient of the ARIMA likelihood, compiled (numba, cached on disk).
 
-The polish of :mod:`forecast.models.arima_mle` needs gradients accurate to the objectives'
+The polish of :mod:`forecast.models.arima.estimation` needs gradients accurate to the objectives'
 rounding: forward differences (step 1e-8) carry an error of ~1e-7 here, central ones with a
 step of eps^(1/3) ~ 6e-6 (relative to max(1, |x|)) about 1e-10. One call returns the value
-and the gradient, as :func:`forecast.models.arima_kernels.ml_value_grad` does for forward
+and the gradient, as :func:`forecast.models.arima.kernels.ml_value_grad` does for forward
 differences (a finite-difference gradient taken in Python cost 25 microseconds of overhead an
 evaluation, more than the likelihood of a short series itself).
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from forecast.models.arima_kernels import ml_objective
+from forecast.models.arima.kernels import ml_objective
 from forecast.models.jit import jit
 
 STEP = 6.0554544523933395e-06  # eps^(1/3): the step that balances rounding and truncation
@@ -28,7 +28,7 @@ def ml_central(
     orders: np.ndarray,
     m: int,
 ) -> tuple[float, np.ndarray]:
-    """:func:`~forecast.models.arima_kernels.ml_objective` and its central-difference
+    """:func:`~forecast.models.arima.kernels.ml_objective` and its central-difference
     gradient."""
     f0 = ml_objective(x, w, X, beta0, scale, orders, m)
     grad = np.empty(x.size)

@@ -1,7 +1,7 @@
 """auto-ARIMA: Hyndman & Khandakar's order search, then the chosen model as a state-space
 forecaster.
 
-The search (:mod:`forecast.models.arima_search`) is R's ``forecast::auto.arima`` as pmdarima
+The search (:mod:`forecast.models.arima.search`) is R's ``forecast::auto.arima`` as pmdarima
 implements it: D by the OCSB test, d by repeated KPSS tests, then a stepwise (or exhaustive)
 search by AICc over models fitted by forecast's compiled exact-likelihood core. The winner's
 parameters are filtered like any other ARIMA model here, so save, reload and ``update`` behave
@@ -17,19 +17,19 @@ import numpy as np
 
 from forecast.diagnostics.seasonality import describe_period, resolve_period
 from forecast.errors import ComputeError, UsageError
-from forecast.models.arima import (
+from forecast.models.arima.models import (
     COMPILED,
     SLOW_OBS,
     SLOW_PERIOD,
     Estimate,
-    SarimaxSpec,
     StateSpaceForecaster,
     estimate_exog,
     estimate_mle,
 )
+from forecast.models.arima.spec import SarimaxSpec
 
 if TYPE_CHECKING:
-    from forecast.models.arima_search import Limits, SearchResult
+    from forecast.models.arima.search import Limits, SearchResult
 
 
 class AutoArima(StateSpaceForecaster):
@@ -71,7 +71,7 @@ class AutoArima(StateSpaceForecaster):
         self.approximation = approximation
 
     def _limits(self) -> Limits:
-        from forecast.models.arima_search import Limits
+        from forecast.models.arima.search import Limits
 
         if not float(self.time_limit) >= 0:
             raise UsageError(f"auto-arima: time_limit must be >= 0 seconds, got {self.time_limit}")
@@ -146,7 +146,7 @@ class AutoArima(StateSpaceForecaster):
         self._set_fitted(spec, estimate, extra, tuple(notes))
 
     def _search(self, y: np.ndarray, m: int) -> tuple[SearchResult, int, int] | None:
-        from forecast.models.arima_search import auto_arima
+        from forecast.models.arima.search import auto_arima
 
         try:
             return auto_arima(y, m, self.ic, bool(self.stepwise), self._limits())
@@ -156,12 +156,12 @@ class AutoArima(StateSpaceForecaster):
     def _chosen(
         self, y: np.ndarray, result: SearchResult, d: int, D: int
     ) -> tuple[SarimaxSpec, Estimate, str]:
-        from forecast.models import arima_mle
+        from forecast.models.arima import estimation
 
         assert result.best is not None and result.fit is not None
         spec = result.best.spec()
-        fit = arima_mle.refine(spec, y, result.fit)  # the search left its candidates unpolished
-        bse = arima_mle.standard_errors(spec, y, fit.params)
+        fit = estimation.refine(spec, y, result.fit)  # the search left its candidates unpolished
+        bse = estimation.standard_errors(spec, y, fit.params)
         how = f"; d={d} (KPSS), D={D} (OCSB); {len(result.tried)} models fitted"
         return spec, Estimate(fit.params, bse, fit.names, estimation=COMPILED), how
 
