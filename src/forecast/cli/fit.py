@@ -9,7 +9,6 @@ import typer
 
 from forecast.cli import model_options as mo
 from forecast.cli import options as o
-from forecast.cli.global_run import Deterministic
 from forecast.types import EngineChoice, FormatChoice, IntervalsChoice, MissingChoice
 
 if TYPE_CHECKING:
@@ -43,7 +42,7 @@ def fit(
     device: mo.Device = None,
     seed: mo.Seed = None,
     epochs: mo.Epochs = None,
-    deterministic: Deterministic = False,
+    deterministic: mo.Deterministic = False,
     id_col: o.IdCol = None,
     ids: o.Ids = None,
     ids_file: o.IdsFile = None,

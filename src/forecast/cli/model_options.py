@@ -27,6 +27,14 @@ Config = Annotated[
     Path | None,
     typer.Option("--config", help="TOML file with model, params, horizon, levels."),
 ]
+Deterministic = Annotated[
+    bool,
+    typer.Option(
+        "--deterministic",
+        help="Global neural models on CUDA: deterministic kernels, bit-identical runs (slower). "
+        "CPU runs with a seed are always bit-identical.",
+    ),
+]
 Horizon = Annotated[
     int | None, typer.Option("--horizon", "-H", help="Steps to forecast (default 12).")
 ]
@@ -173,21 +181,6 @@ def _print_run(run: ForecastRun, fmt: FormatChoice, quiet: bool, no_header: bool
         tables=tables,
         quiet=quiet,
     )
-
-
-def use_device(model: BaseForecaster, device: str) -> None:
-    """``forecast predict --device``: a loaded neural model forecasts on ``device``."""
-    option_params(model.name, list(model.get_params()), device=device)
-    model.use_device(device)  # type: ignore[attr-defined]  # the neural models have it
-
-
-def forecast_device(model: object) -> dict[str, str]:
-    """For a neural model, the device its forecasts run on and why (for the output)."""
-    choose = getattr(model, "inference_device", None)
-    if choose is None:
-        return {}
-    choice = choose()
-    return {"forecast_device": f"{choice.name} ({choice.reason})"}
 
 
 def check_plot(plot: Path | None) -> None:

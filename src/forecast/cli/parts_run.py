@@ -3,7 +3,7 @@ directory: the workers read the part files themselves (:mod:`forecast.execution.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -15,8 +15,6 @@ if TYPE_CHECKING:
     from forecast.backtesting.runner import BacktestSpec
     from forecast.cli.backtest import PanelReporting
     from forecast.diagnostics.diagnose import DiagnoseOptions
-    from forecast.fitting.panel import ContinueSpec, SeriesOutcome
-    from forecast.models.base import BaseForecaster
     from forecast.workflows.source import PartRun
 
 
@@ -136,60 +134,4 @@ def backtest_parts(
             return panel_backtest(results, entries, spec, data, run.load_failures, command)
 
         reporting.run(backtest, plan.n_series)
-    return True
-
-
-def predict_parts(
-    source: PartSource,
-    models: list[tuple[str, BaseForecaster]],
-    modelled: set[str],
-    spec: ContinueSpec,
-    emit: Callable[[Iterator[SeriesOutcome], dict[str, Any], list[dict[str, Any]]], None],
-    quiet: bool,
-) -> bool:
-    """``predict --data DIR`` for a panel's model file, part file by part file: each part's
-    series are moved on by their saved models where the part was read (each part gets the
-    models of its own series); models without rows in DIR forecast from their saved state, as
-    the local engine does. ``emit(outcomes, data_block, load_failures)`` writes the outcomes,
-    which come in the file's order. False when the directory has no id column."""
-    from forecast.cli.predict import NO_MODEL, warn_without_model
-    from forecast.data.panel import SeriesFailure
-    from forecast.execution.parts import in_order
-    from forecast.fitting.panel import continue_in_part, continue_one
-
-    run = source.run(1, "updating a model", quiet, allow_constant=True)
-    if run is None:
-        return False
-    chosen = dict(models)
-    with run.planned(None) as plan:
-        executor = run.executor
-        part_models = {
-            path: ({sid: chosen[sid] for sid in found if sid in chosen}, spec)
-            for path, found in plan.found.items()
-        }
-        in_dir = {sid for found in plan.found.values() for sid in found}
-
-        def outcomes() -> Iterator[SeriesOutcome]:
-            absent = [(sid, model, None, spec) for sid, model in models if sid not in in_dir]
-            yield from executor.map(continue_one, absent)
-            seen: set[str] = set()
-            unknown: list[str] = []
-            for item in run.map(plan, continue_in_part, None, part_models):
-                if isinstance(item, str):
-                    if item not in modelled:
-                        unknown.append(item)
-                    continue
-                seen.add(item.id)
-                yield item
-            warn_without_model(unknown, quiet)
-            run.load_failures.extend(  # no model: a failure, as with the local engine
-                SeriesFailure(sid, NO_MODEL, stage="predict").to_dict() for sid in unknown
-            )
-            refused = [  # by their part's loader: they forecast from their saved state
-                (sid, model, None, spec) for sid, model in models if sid in in_dir - seen
-            ]
-            yield from executor.map(continue_one, refused)
-
-        emit(in_order(outcomes(), [sid for sid, _ in models]), run.data_block(plan),
-             run.load_failures)  # fmt: skip
     return True
