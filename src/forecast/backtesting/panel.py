@@ -27,7 +27,7 @@ length or lag.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from typing import Any
 
@@ -37,6 +37,7 @@ from forecast.backtesting.engine import ModelEntry
 from forecast.backtesting.result import BacktestResult
 from forecast.backtesting.runner import BacktestSpec, run_backtest
 from forecast.backtesting.scoring import ModelForecasts, best_value
+from forecast.backtesting.uncertainty import Assessment, Comparison, MetricIntervals
 from forecast.data import Panel
 from forecast.errors import GLOBAL_EXOG, UsageError
 from forecast.execution import Executor
@@ -64,7 +65,7 @@ class SeriesBacktest:
         out: dict[str, dict[str, float]] = {}
         if self.result is None:
             return out
-        scope = "common" if self.result.config.get("common_folds") else "overall"
+        scope = "common" if self.result.setup.common_folds else "overall"
         for row in self.result.metrics:
             if row["scope"] == scope:
                 out.setdefault(row["model"], {})[row["metric"]] = row["value"]
@@ -98,21 +99,66 @@ def backtest_one(task: tuple[Any, ...]) -> SeriesBacktest:
 
 
 @dataclass(frozen=True)
+class PanelConfig:
+    """How a panel backtest was run: the ``config`` section of its result."""
+
+    data: dict[str, Any]  # provenance of the panel (Panel.describe)
+    spec: dict[str, Any]  # the BacktestSpec asked for
+    scheme: str  # the splitter, described (of the first series scored)
+    scheme_name: str
+    horizon: int
+    gap: int
+    levels: tuple[float, ...]
+    refit: Any
+    models: list[dict[str, Any]]
+    aggregation: str
+    command: str
+    versions: dict[str, str]
+    jobs: int
+    regressors: dict[str, Any] | None = None
+    threads: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["levels"] = list(self.levels)
+        for optional in ("regressors", "threads"):
+            if out[optional] is None:
+                del out[optional]
+        return out
+
+
+@dataclass(frozen=True)
 class PanelBacktest:
     """Every series' backtest and the aggregates over series (see the module doc)."""
 
-    config: dict[str, Any]
+    setup: PanelConfig
     series: list[SeriesBacktest]
     load_failures: list[dict[str, Any]] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)  # ci / comparison on pooled losses
+    ci: MetricIntervals | None = None  # on the pooled losses
+    comparison: Comparison | None = None
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The ``config`` section of :meth:`to_dict`."""
+        return self.setup.to_dict()
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        """The optional sections of :meth:`to_dict` (ci, comparison), as asked."""
+        sections = {"ci": self.ci, "comparison": self.comparison}
+        return {k: v.to_dict() for k, v in sections.items() if v is not None}
+
+    def assessed(self, assessment: Assessment) -> PanelBacktest:
+        """This result with the ``--ci`` / ``--compare`` sections of ``assessment``."""
+        return replace(self, ci=assessment.ci, comparison=assessment.comparison)
 
     @property
     def labels(self) -> list[str]:
-        return [m["label"] for m in self.config["models"]]
+        return [m["label"] for m in self.setup.models]
 
     @property
     def levels(self) -> tuple[float, ...]:
-        return tuple(self.config["levels"])
+        return tuple(self.setup.levels)
 
     def scored(self) -> list[SeriesBacktest]:
         return [s for s in self.series if s.result is not None]
@@ -261,7 +307,7 @@ class PanelBacktest:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "config": self.config,
+            "config": self.setup.to_dict(),
             "aggregate": self.aggregate(),
             "series": self.per_series(),
             "failures": self.failures(),
@@ -313,8 +359,6 @@ def run_panel_backtest(
     """Backtest every series of ``panel`` (see the module doc); ``on_series(s)`` is called as
     each series finishes (progress). ``exog``: a :class:`forecast.data.exog.Covariates` with
     every series' regressors (see :func:`run_backtest` for ``exog_lag``)."""
-    from dataclasses import replace
-
     from forecast.models.neural.global_options import split_options
 
     inner = replace(spec, jobs=1)
@@ -366,24 +410,23 @@ def panel_backtest(
     from forecast.versions import library_versions
 
     first = next((s.result for s in results if s.result is not None), None)
-    config = {
-        "data": data,
-        "spec": spec.to_dict(),
-        "scheme": first.config["scheme"] if first else spec.scheme,
-        "scheme_name": spec.scheme,
-        "horizon": spec.horizon,
-        "gap": spec.gap,
-        "levels": list(spec.levels),
-        "refit": spec.refit,
-        "models": [e.to_dict() for e in entries],
-        "aggregation": "mean and median over series of each series' overall metric; MASE and "
+    config = PanelConfig(
+        data=data,
+        spec=spec.to_dict(),
+        scheme=first.setup.scheme if first else spec.scheme,
+        scheme_name=spec.scheme,
+        horizon=spec.horizon,
+        gap=spec.gap,
+        levels=tuple(spec.levels),
+        refit=spec.refit,
+        models=[e.to_dict() for e in entries],
+        aggregation="mean and median over series of each series' overall metric; MASE and "
         "RMSSE means are the M4 mean of per-series ratios; share_best splits ties",
-        "command": command,
-        "versions": library_versions(),
-        "jobs": spec.jobs,
-    }
-    if first is not None and "regressors" in first.config:
-        config["regressors"] = first.config["regressors"]
+        command=command,
+        versions=library_versions(),
+        jobs=spec.jobs,
+        regressors=first.setup.regressors if first is not None else None,
+    )
     return PanelBacktest(config, results, load_failures)
 
 

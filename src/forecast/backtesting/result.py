@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -10,29 +10,98 @@ import pandas as pd
 
 from forecast.backtesting.scoring import ModelForecasts
 from forecast.backtesting.splitters import Fold
+from forecast.backtesting.uncertainty import (
+    Assessment,
+    BootstrapSummary,
+    Comparison,
+    MetricIntervals,
+)
 from forecast.models.base import level_label
 
 FORECAST_COLUMNS = ("model", "fold", "origin", "target", "step", "actual", "mean")
 
 
 @dataclass(frozen=True)
+class BacktestConfig:
+    """How a one-series backtest was run: the ``config`` section of its result."""
+
+    scheme: str  # the splitter, described
+    scheme_name: str  # walk-forward, purged-kfold or cpcv
+    spec: dict[str, Any]  # the BacktestSpec asked for
+    horizon: int
+    gap: int
+    levels: tuple[float, ...]
+    refit: Any  # every, never or a whole number
+    lookback: int
+    lookback_source: str
+    season_period: int
+    season_period_source: str
+    n_folds: int
+    folds_scored: dict[str, int]  # folds each model was scored on
+    partial_models: list[str]  # models scored on fewer folds than the others
+    common_folds: list[int] | None  # the folds every model scored, when some are partial
+    ranking: str
+    models: list[dict[str, Any]]  # each model entry (label, model, params, ...)
+    interval_methods: dict[str, str]
+    series: dict[str, Any]  # provenance: source, columns, n, freq, start, end
+    command: str
+    versions: dict[str, str]
+    metric_definitions: dict[str, str]
+    regressors: dict[str, Any] | None = None  # --exog: names, lag, oracle, note
+    threads: dict[str, Any] | None = None  # the thread policy the run was under
+
+    @property
+    def labels(self) -> list[str]:
+        return [m["label"] for m in self.models]
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["levels"] = list(self.levels)
+        for optional in ("regressors", "threads"):
+            if out[optional] is None:
+                del out[optional]
+        return out
+
+
+@dataclass(frozen=True)
 class BacktestResult:
-    config: dict[str, Any]
+    """A one-series backtest: how it was run, its folds, forecasts, metrics, failures and
+    notes, and the sections asked for besides (the bootstrap over replicates of the series,
+    metric confidence intervals, model comparisons)."""
+
+    setup: BacktestConfig
     y: pd.Series
     folds: list[Fold]
     forecasts: list[ModelForecasts]
     metrics: list[dict[str, Any]]
     failures: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)  # bootstrap / comparison sections
+    bootstrap: BootstrapSummary | None = None
+    ci: MetricIntervals | None = None
+    comparison: Comparison | None = None
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The ``config`` section of :meth:`to_dict`."""
+        return self.setup.to_dict()
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        """The optional sections of :meth:`to_dict` (bootstrap, ci, comparison), as asked."""
+        sections = {"bootstrap": self.bootstrap, "ci": self.ci, "comparison": self.comparison}
+        return {k: v.to_dict() for k, v in sections.items() if v is not None}
+
+    def assessed(self, assessment: Assessment) -> BacktestResult:
+        """This result with the ``--ci`` / ``--compare`` sections of ``assessment``."""
+        return replace(self, ci=assessment.ci, comparison=assessment.comparison)
 
     @property
     def levels(self) -> tuple[float, ...]:
-        return tuple(self.config["levels"])
+        return tuple(self.setup.levels)
 
     @property
     def labels(self) -> list[str]:
-        return [m["label"] for m in self.config["models"]]
+        return self.setup.labels
 
     def failed_everywhere(self) -> list[str]:
         scored = {mf.label for mf in self.forecasts if mf.origins.size}
@@ -41,26 +110,26 @@ class BacktestResult:
     @property
     def folds_scored(self) -> dict[str, int]:
         """How many folds each model was scored on (a model that failed in some has fewer)."""
-        return dict(self.config.get("folds_scored", {}))
+        return dict(self.setup.folds_scored)
 
     @property
     def partial_models(self) -> list[str]:
-        return list(self.config.get("partial_models", []))
+        return list(self.setup.partial_models)
 
     def ranked(self) -> pd.DataFrame:
         """Models x metrics as the tables rank them: over the folds every model scored when
         some models failed in some folds (scope ``common``), else over all folds."""
-        return self.overall("common" if self.config.get("common_folds") else "overall")
+        return self.overall("common" if self.setup.common_folds else "overall")
 
     def ranking_note(self) -> str | None:
         """What the ranking is over, when some models were scored on fewer folds."""
         if not self.partial_models:
             return None
-        n = self.config["n_folds"]
+        n = self.setup.n_folds
         parts = ", ".join(
             f"{m} scored {self.folds_scored[m]} of {n} folds" for m in self.partial_models
         )
-        common = self.config.get("common_folds") or []
+        common = self.setup.common_folds or []
         return (
             f"partial: {parts}; the models are ranked on the {len(common)} folds every model "
             "scored (each model's metrics over all its own folds: scope overall in --format "
@@ -91,7 +160,7 @@ class BacktestResult:
         """Every scored forecast: one row per (model, origin, lead time)."""
         index = self.y.index
         frames = []
-        gap = int(self.config["gap"])
+        gap = int(self.setup.gap)
         for mf in self.forecasts:
             if not mf.origins.size:
                 continue
@@ -121,7 +190,7 @@ class BacktestResult:
             if column in forecasts:
                 forecasts[column] = [t.isoformat() for t in forecasts[column]]
         return {
-            "config": self.config,
+            "config": self.setup.to_dict(),
             "metrics": self.metrics,
             "forecasts": forecasts.to_dict(orient="records"),
             "folds": [f.to_dict() for f in self.folds],

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from forecast.backtesting.engine import JobResult, ModelEntry, Refit, Settings, execute, plan
-from forecast.backtesting.result import BacktestResult
+from forecast.backtesting.result import BacktestConfig, BacktestResult
 from forecast.backtesting.scoring import ModelForecasts, compute, fold_scales, metric_rows
 from forecast.backtesting.splitters import CombinatorialPurgedCV, PurgedKFold, WalkForward
 from forecast.errors import UsageError
@@ -173,35 +173,34 @@ def run_backtest(
     notes = list(dict.fromkeys(r.note for r in results if r.note and r.error is None))
     if regressors is not None:
         notes.insert(0, regressors["note"])
-    config = {
-        "scheme": splitter.describe(),
-        "scheme_name": spec.scheme,
-        "spec": spec.to_dict(),
-        "horizon": spec.horizon,
-        "gap": spec.gap,
-        "levels": list(spec.levels),
-        "refit": spec.refit,
-        "lookback": lookback,
-        "lookback_source": "--lookback" if spec.lookback else "largest lookback of the models",
-        "season_period": period,
-        "season_period_source": period_source,
-        "n_folds": len(folds),
+    config = BacktestConfig(
+        scheme=splitter.describe(),
+        scheme_name=spec.scheme,
+        spec=spec.to_dict(),
+        horizon=spec.horizon,
+        gap=spec.gap,
+        levels=tuple(spec.levels),
+        refit=spec.refit,
+        lookback=lookback,
+        lookback_source="--lookback" if spec.lookback else "largest lookback of the models",
+        season_period=period,
+        season_period_source=period_source,
+        n_folds=len(folds),
         **coverage,
-        "models": [e.to_dict() for e in entries],
-        "interval_methods": {mf.label: mf.interval_method for mf in forecasts if mf.origins.size},
-        "series": {
+        models=[e.to_dict() for e in entries],
+        interval_methods={mf.label: mf.interval_method for mf in forecasts if mf.origins.size},
+        series={
             **(source or {}),
             "n": len(y),
             "freq": freq,
             "start": y.index[0].isoformat(),
             "end": y.index[-1].isoformat(),
         },
-        "command": command,
-        "versions": library_versions(),
-        "metric_definitions": METRIC_DEFINITIONS,
-    }
-    if regressors is not None:
-        config["regressors"] = regressors
+        command=command,
+        versions=library_versions(),
+        metric_definitions=METRIC_DEFINITIONS,
+        regressors=regressors,
+    )
     return BacktestResult(config, y, folds, forecasts, metric_table, failures, notes)
 
 
@@ -363,12 +362,12 @@ def run_bootstrap_backtest(
     of it (module :mod:`forecast.backtesting.bootstrap`); the result carries the distribution of
     every metric over the replicates and how often each model beat each other one."""
     from forecast.backtesting.bootstrap import replicate_indices, replicate_maker
-    from forecast.backtesting.uncertainty import replicate_summary
+    from forecast.backtesting.uncertainty import BootstrapSummary, replicate_summary
     from forecast.execution.executor import parallel_map
     from forecast.progress import task
 
     observed = run_backtest(y, entries, spec, source=source, command=command)
-    period = int(observed.config["season_period"])
+    period = int(observed.setup.season_period)
     maker = replicate_maker(y.to_numpy(), boot.resample, period)  # type: ignore[arg-type]
     indices, block = replicate_indices(
         maker, boot.method, boot.block_size, boot.reps, spec.seed or 0
@@ -386,21 +385,22 @@ def run_bootstrap_backtest(
             advance()
     summary = replicate_summary([metrics for metrics, _ in outcomes], boot.level)
     failed = sorted({label for _, failures in outcomes for label in failures})
-    observed.extra["bootstrap"] = {
-        "method": {"mbb": "moving block", "cbb": "circular block", "sb": "stationary"}[boot.method],
-        "reps": boot.reps,
-        "block_size": block,
-        "block_size_source": "Politis-White optimal_block_length (arch)"
+    section = BootstrapSummary(
+        method={"mbb": "moving block", "cbb": "circular block", "sb": "stationary"}[boot.method],
+        reps=boot.reps,
+        block_size=block,
+        block_size_source="Politis-White optimal_block_length (arch)"
         if boot.block_size == "auto"
         else "--block-size",
         **maker.to_dict(),
-        "inner_scheme": observed.config["scheme"],
-        "seed": spec.seed,
-        "interval": f"{boot.level:g}% percentile interval over the replicates",
-        "models_with_failures": failed,
-        **summary,
-    }
-    return observed
+        inner_scheme=observed.setup.scheme,
+        seed=spec.seed,
+        interval=f"{boot.level:g}% percentile interval over the replicates",
+        models_with_failures=failed,
+        distribution=summary.distribution,
+        pairwise=summary.pairwise,
+    )
+    return replace(observed, bootstrap=section)
 
 
 def _replicate(

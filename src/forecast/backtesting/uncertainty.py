@@ -16,11 +16,13 @@ distribution of its results over bootstrap replicates of the series.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
 
+from forecast.backtesting.compare import DMResult, MCSResult
+from forecast.backtesting.resample import Interval
 from forecast.backtesting.scoring import ModelForecasts
 from forecast.errors import UsageError
 from forecast.models.base import level_label
@@ -56,21 +58,111 @@ class CompareSettings:
             raise UsageError(f"dm_power must be 1 or 2, got {self.power}")
 
 
+@dataclass(frozen=True)
+class MetricInterval:
+    """One model's bootstrap interval of one metric."""
+
+    model: str
+    metric: str
+    interval: Interval
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model, "metric": self.metric, **self.interval.to_dict()}
+
+
+@dataclass(frozen=True)
+class MetricIntervals:
+    """The ``ci`` section (``--ci``): the settings and one interval per model and metric;
+    ``pooling`` says how a panel's series were pooled (None on one series)."""
+
+    settings: IntervalSettings
+    intervals: tuple[MetricInterval, ...]
+    pooling: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "settings": asdict(self.settings),
+            "intervals": [r.to_dict() for r in self.intervals],
+        }
+        if self.pooling is not None:
+            out["pooling"] = self.pooling
+        return out
+
+
+@dataclass(frozen=True)
+class PairTest:
+    """The Diebold-Mariano test of ``model`` against ``other`` at one lead time."""
+
+    model: str
+    other: str
+    step: int
+    test: DMResult
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model, "other": self.other, "step": self.step, **self.test.to_dict()}
+
+    @property
+    def winner(self) -> str | None:
+        """The label of the significantly better model, None when they cannot be told apart."""
+        return {"first": self.model, "second": self.other}.get(self.test.better or "")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The ``comparison`` section (``--compare``): Diebold-Mariano tests of every pair at every
+    lead time and the model confidence set, on ``origins`` common origins."""
+
+    loss: str
+    origins: int
+    diebold_mariano: tuple[PairTest, ...]
+    mcs: MCSResult
+    pooling: str | None = None
+
+    @property
+    def indistinguishable_from_best(self) -> list[str]:
+        return self.mcs.included
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "loss": self.loss,
+            "origins": self.origins,
+            "diebold_mariano": [t.to_dict() for t in self.diebold_mariano],
+            "mcs": self.mcs.to_dict(),
+            "indistinguishable_from_best": self.mcs.included,
+        }
+        if self.pooling is not None:
+            out["pooling"] = self.pooling
+        return out
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What ``--ci`` and ``--compare`` asked for (each None when not asked)."""
+
+    ci: MetricIntervals | None = None
+    comparison: Comparison | None = None
+
+    def pooled(self, note: str) -> Assessment:
+        """The same sections, marked as computed on losses pooled over series (``note``)."""
+        return Assessment(
+            None if self.ci is None else replace(self.ci, pooling=note),
+            None if self.comparison is None else replace(self.comparison, pooling=note),
+        )
+
+
 def assess(
     forecasts: Sequence[ModelForecasts],
     ci: IntervalSettings | None,
     compare: CompareSettings | None,
     gap: int = 0,
-) -> dict[str, Any]:
-    """The ``ci`` and ``comparison`` sections a backtest asked for (empty when neither)."""
-    out: dict[str, Any] = {}
-    if ci is not None:
-        out["ci"] = {"settings": asdict(ci), "intervals": metric_intervals(forecasts, ci)}
-    if compare is not None:
-        out["comparison"] = compare_models(
-            forecasts, compare.power, compare.size, seed=compare.seed, gap=gap
-        )
-    return out
+) -> Assessment:
+    """The ``ci`` and ``comparison`` sections a backtest asked for (None when not asked)."""
+    return Assessment(
+        None if ci is None else MetricIntervals(ci, interval_rows(forecasts, ci)),
+        None
+        if compare is None
+        else comparison(forecasts, compare.power, compare.size, seed=compare.seed, gap=gap),
+    )
 
 
 def _per_origin(mf: ModelForecasts) -> dict[str, tuple[np.ndarray, Callable[[np.ndarray], float]]]:
@@ -111,9 +203,9 @@ def _time_ordered(mf: ModelForecasts) -> ModelForecasts:
     return mf.rows(order)
 
 
-def metric_intervals(
+def interval_rows(
     forecasts: Sequence[ModelForecasts], settings: IntervalSettings
-) -> list[dict[str, Any]]:
+) -> tuple[MetricInterval, ...]:
     """One interval per model and metric, from the model's per-origin losses."""
     from forecast.backtesting.resample import metric_interval
 
@@ -132,18 +224,25 @@ def metric_intervals(
                     interval=settings.interval,
                     seed=settings.seed,
                 )
-            rows.append({"model": mf.label, "metric": metric, **interval.to_dict()})
-    return rows
+            rows.append(MetricInterval(mf.label, metric, interval))
+    return tuple(rows)
 
 
-def compare_models(
+def metric_intervals(
+    forecasts: Sequence[ModelForecasts], settings: IntervalSettings
+) -> list[dict[str, Any]]:
+    """:func:`interval_rows` as the rows of ``--format json``."""
+    return [row.to_dict() for row in interval_rows(forecasts, settings)]
+
+
+def comparison(
     forecasts: Sequence[ModelForecasts],
     power: int = 2,
     size: float = 0.1,
     reps: int = 1000,
     seed: int = 0,
     gap: int = 0,
-) -> dict[str, Any]:
+) -> Comparison:
     """Diebold-Mariano (HLN) per pair and lead time, and the model confidence set. Column j of
     the forecasts is lead time ``gap + j + 1``: the DM variance uses that many lags."""
     from forecast.backtesting.compare import diebold_mariano, model_confidence_set
@@ -165,22 +264,88 @@ def compare_models(
             for j in range(steps):
                 lead = gap + j + 1
                 result = diebold_mariano(errors[a][:, j], errors[b][:, j], lead, power=power)
-                tests.append({"model": a, "other": b, "step": lead, **result.to_dict()})
+                tests.append(PairTest(a, b, lead, result))
     losses = {label: np.mean(np.abs(e) ** power, axis=1) for label, e in errors.items()}
     with np.errstate(divide="ignore", invalid="ignore"):  # arch on near-constant losses
         mcs = model_confidence_set(losses, size=size, reps=reps, seed=seed)
-    return {
-        "loss": "absolute error" if power == 1 else "squared error",
-        "origins": int(keep.size),
-        "diebold_mariano": tests,
-        "mcs": mcs.to_dict(),
-        "indistinguishable_from_best": mcs.included,
-    }
+    loss = "absolute error" if power == 1 else "squared error"
+    return Comparison(loss, int(keep.size), tuple(tests), mcs)
+
+
+def compare_models(
+    forecasts: Sequence[ModelForecasts],
+    power: int = 2,
+    size: float = 0.1,
+    reps: int = 1000,
+    seed: int = 0,
+    gap: int = 0,
+) -> dict[str, Any]:
+    """:func:`comparison` as the ``comparison`` section of ``--format json``."""
+    return comparison(forecasts, power, size, reps, seed, gap).to_dict()
+
+
+@dataclass(frozen=True)
+class ReplicateDistribution:
+    """One model's metric over the bootstrap replicates: centre and percentile interval."""
+
+    model: str
+    metric: str
+    mean: float
+    median: float
+    lower: float
+    upper: float
+    std: float
+    replicates: int
+    level: float
+
+
+@dataclass(frozen=True)
+class PairwiseShare:
+    """The share of replicates in which ``model`` had a lower ``metric`` than ``other``."""
+
+    metric: str
+    model: str
+    other: str
+    share_better: float
+    replicates: int
+
+
+@dataclass(frozen=True)
+class ReplicateSummary:
+    distribution: tuple[ReplicateDistribution, ...]
+    pairwise: tuple[PairwiseShare, ...]
+
+
+@dataclass(frozen=True)
+class BootstrapSummary:
+    """The ``bootstrap`` section (``--scheme bootstrap``): how the replicates were drawn, and
+    every metric's distribution over them."""
+
+    method: str  # moving block, circular block or stationary
+    reps: int
+    block_size: float
+    block_size_source: str
+    resample: str  # residuals, differences or levels
+    differences: list[int]
+    reference_model: str
+    resampled_length: int
+    inner_scheme: str
+    seed: int | None
+    interval: str
+    models_with_failures: list[str]
+    distribution: tuple[ReplicateDistribution, ...]
+    pairwise: tuple[PairwiseShare, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {k: v for k, v in self.__dict__.items() if k not in ("distribution", "pairwise")}
+        out["distribution"] = [asdict(d) for d in self.distribution]
+        out["pairwise"] = [asdict(p) for p in self.pairwise]
+        return out
 
 
 def replicate_summary(
     per_replicate: Sequence[dict[str, dict[str, float]]], level: float = 95.0
-) -> dict[str, Any]:
+) -> ReplicateSummary:
     """``per_replicate``: for each replicate, model -> metric -> value (overall)."""
     models = list(per_replicate[0]) if per_replicate else []
     metrics = sorted({m for rep in per_replicate for model in rep.values() for m in model})
@@ -194,17 +359,17 @@ def replicate_summary(
                 continue
             low, high = np.percentile(finite, [alpha, 100 - alpha])
             distribution.append(
-                {
-                    "model": model,
-                    "metric": metric,
-                    "mean": float(finite.mean()),
-                    "median": float(np.median(finite)),
-                    "lower": float(low),
-                    "upper": float(high),
-                    "std": float(finite.std(ddof=1)) if finite.size > 1 else float("nan"),
-                    "replicates": int(finite.size),
-                    "level": level,
-                }
+                ReplicateDistribution(
+                    model=model,
+                    metric=metric,
+                    mean=float(finite.mean()),
+                    median=float(np.median(finite)),
+                    lower=float(low),
+                    upper=float(high),
+                    std=float(finite.std(ddof=1)) if finite.size > 1 else float("nan"),
+                    replicates=int(finite.size),
+                    level=level,
+                )
             )
     pairwise = []
     for metric in ("mae", "rmse", "mase"):
@@ -220,13 +385,5 @@ def replicate_summary(
                 pairs = [(x, y) for x, y in pairs if np.isfinite(x) and np.isfinite(y)]
                 if pairs:
                     wins = sum(1.0 if x < y else 0.5 if x == y else 0.0 for x, y in pairs)
-                    pairwise.append(
-                        {
-                            "metric": metric,
-                            "model": a,
-                            "other": b,
-                            "share_better": wins / len(pairs),
-                            "replicates": len(pairs),
-                        }
-                    )
-    return {"distribution": distribution, "pairwise": pairwise}
+                    pairwise.append(PairwiseShare(metric, a, b, wins / len(pairs), len(pairs)))
+    return ReplicateSummary(tuple(distribution), tuple(pairwise))

@@ -361,8 +361,10 @@ def backtest(
                 exog_lag=exog_lag,
                 exog_models=users,
             )
-        result.extra.update(assess(result.forecasts, ci_settings, compare_settings, spec.gap))
-    result.config["threads"] = policy.to_dict(spec.jobs)
+        result = result.assessed(
+            assess(result.forecasts, ci_settings, compare_settings, spec.gap)
+        )
+    result = replace(result, setup=replace(result.setup, threads=policy.to_dict(spec.jobs)))
     note_all(result.notes, quiet)  # once, here: the table does not repeat them
     warn_all(  # the table marks the partial models; the reasons are here, once
         (f"{f['model']} failed in folds {f['folds']}: {f['error']}" for f in result.failures),
@@ -421,12 +423,10 @@ class PanelReporting:
                 advance(failed=failed)
 
             result = backtest(done)
-            result.config["threads"] = self.threads
+            result = replace(result, setup=replace(result.setup, threads=self.threads))
             if self.ci is not None or self.compare is not None:
                 sections = assess(result.pooled(), self.ci, self.compare, self.gap)
-                for section in sections.values():
-                    section["pooling"] = POOLED_NOTE
-                result.extra.update(sections)
+                result = result.assessed(sections.pooled(POOLED_NOTE))
         failures = result.failures()
         grouped: dict[tuple[str, str, str], list[int]] = {}
         for f in failures:

@@ -26,7 +26,7 @@ def folds_figure(result: BacktestResult) -> Figure:
     fig = Figure(figsize=(10, 3 + 0.12 * len(shown)), layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[2, max(1.0, 0.12 * len(shown))])
     top.plot(y.index, y.to_numpy(), lw=0.9, color="black")
-    top.set_title(f"{result.config['series'].get('source', 'series')}: {result.config['scheme']}")
+    top.set_title(f"{result.setup.series.get('source', 'series')}: {result.setup.scheme}")
     index = y.index
     for row, i in enumerate(shown):
         fold = folds[i]
@@ -56,7 +56,7 @@ def forecasts_figure(result: BacktestResult) -> Figure:
     models = [mf for mf in result.forecasts if mf.origins.size]
     fig = Figure(figsize=(10, 2.4 * max(1, len(models))), layout="constrained")
     axes = np.atleast_1d(fig.subplots(max(1, len(models)), 1, sharex=True))
-    gap = int(result.config["gap"])
+    gap = int(result.setup.gap)
     index = result.y.index
     level = max(result.levels) if result.levels else None
     for ax, mf in zip(axes, models, strict=False):

@@ -23,6 +23,11 @@ from forecast.report.formatting import num
 
 if TYPE_CHECKING:
     from forecast.backtesting.result import BacktestResult
+    from forecast.backtesting.uncertainty import (
+        BootstrapSummary,
+        Comparison,
+        MetricIntervals,
+    )
 
 REPORT_FORMATS = ("md", "html")
 
@@ -98,25 +103,25 @@ def _sections(result: BacktestResult) -> list[Section]:
     from forecast.report.backtest_plots import error_by_step_figure, folds_figure, forecasts_figure
     from forecast.report.plots import figure_bytes
 
-    c = result.config
-    s = c["series"]
+    c = result.setup
+    s = c.series
     setup = [
         f"Series: {s.get('source', '')} ({s.get('value_col', 'value')}), n = {s['n']}, "
         f"{s['start']} .. {s['end']}, frequency {s['freq']}.",
-        f"Scheme: {c['scheme']}; {c['n_folds']} folds; refit policy: {c['refit']}.",
-        f"Lookback for purging: {c['lookback']} ({c['lookback_source']}). Period of the MASE / "
-        f"RMSSE scale: {c['season_period']} ({c['season_period_source']}).",
+        f"Scheme: {c.scheme}; {c.n_folds} folds; refit policy: {c.refit}.",
+        f"Lookback for purging: {c.lookback} ({c.lookback_source}). Period of the MASE / "
+        f"RMSSE scale: {c.season_period} ({c.season_period_source}).",
         "Models: "
-        + "; ".join(f"{m['label']} = {m['model']} {m['params'] or ''}".strip() for m in c["models"])
+        + "; ".join(f"{m['label']} = {m['model']} {m['params'] or ''}".strip() for m in c.models)
         + ".",
-        "Intervals: " + "; ".join(f"{k}: {v}" for k, v in c["interval_methods"].items()) + ".",
+        "Intervals: " + "; ".join(f"{k}: {v}" for k, v in c.interval_methods.items()) + ".",
     ]
     sections: list[Section] = [
         (
             "How this was made",
             [
-                f"Command: `{c['command']}`" if c["command"] else "Command: (library call)",
-                "Versions: " + ", ".join(f"{k} {v}" for k, v in c["versions"].items()) + ".",
+                f"Command: `{c.command}`" if c.command else "Command: (library call)",
+                "Versions: " + ", ".join(f"{k} {v}" for k, v in c.versions.items()) + ".",
                 *setup,
             ],
         ),
@@ -164,9 +169,7 @@ def _sections(result: BacktestResult) -> list[Section]:
     problems += [f"Note: {n}" for n in result.notes]
     if problems:
         sections.append(("Failures and notes", problems))
-    definitions: list[str | bytes | Table] = [
-        f"{k}: {v}" for k, v in c["metric_definitions"].items()
-    ]
+    definitions: list[str | bytes | Table] = [f"{k}: {v}" for k, v in c.metric_definitions.items()]
     sections.append(("Metric definitions", definitions))
     return sections
 
@@ -177,7 +180,7 @@ def _overall_table(result: BacktestResult) -> Table:
     best = {
         m: best_value(m, {str(k): v for k, v in overall[m].items()}, result.levels) for m in columns
     }
-    n_folds = result.config["n_folds"]
+    n_folds = result.setup.n_folds
     partial = set(result.partial_models)
     rows, marks = [], []
     for label, row in overall.iterrows():
@@ -212,147 +215,131 @@ def _paths_table(result: BacktestResult) -> Table | None:
 
 
 def _uncertainty_sections(result: BacktestResult) -> list[Section]:
+    """The --ci, --compare and bootstrap sections, when they were asked for."""
     sections: list[Section] = []
-    ci = result.extra.get("ci")
-    if ci:
-        st = ci["settings"]
-        rows = ci["intervals"]
-        metrics = list(dict.fromkeys(r["metric"] for r in rows))
-        body = []
-        for model in dict.fromkeys(r["model"] for r in rows):
-            cells = {r["metric"]: r for r in rows if r["model"] == model}
-            body.append(
-                [
-                    model,
-                    *(
-                        f"{num(c['estimate'], 4)} [{num(c['lower'], 4)}, {num(c['upper'], 4)}]"
-                        if (c := cells.get(m))
-                        else ""
-                        for m in metrics
-                    ),
-                ]
-            )
-        sections.append(
-            (
-                f"Confidence intervals of the metrics ({st['level']:g}%)",
-                [
-                    "Each number above is one draw: this series, these folds. Each model's "
-                    "per-origin "
-                    "losses were resampled in blocks (a "
-                    f"{st['method']} block bootstrap, {st['reps']} replicates, block length by "
-                    f"Politis-White), which keeps the dependence between overlapping multi-step "
-                    f"errors, and the metric recomputed on every replicate; the {st['interval']} "
-                    f"interval holds {st['level']:g}% of them. Read it as the range the metric "
-                    "would "
-                    "likely take on another stretch of history generated the same way. Two models "
-                    "whose intervals overlap may still differ: the comparison below tests the "
-                    "difference directly.",
-                    (
-                        "table",
-                        ["model", *metrics],
-                        body,
-                        [[False] * (len(metrics) + 1)] * len(body),
-                    ),
-                ],
-            )
-        )
-    comparison = result.extra.get("comparison")
-    if comparison:
-        mcs = comparison["mcs"]
-        mcs_rows = [
-            [m, num(mcs["mean_losses"][m], 5), num(p, 3), "yes" if m in mcs["included"] else "no"]
-            for m, p in mcs["pvalues"].items()
-        ]
-        dm_rows = []
-        for t in comparison["diebold_mariano"]:
-            better = {"first": t["model"], "second": t["other"]}.get(t["better"] or "")
-            dm_rows.append(
-                [
-                    f"{t['model']} vs {t['other']}",
-                    str(t["step"]),
-                    num(t["hln_statistic"], 4),
-                    num(t["p_value"], 3),
-                    f"{better} better" if better else "no significant difference",
-                ]
-            )
-        sections.append(
-            (
-                "Which models can be told apart",
-                [
-                    f"Losses: {comparison['loss']} per origin, {comparison['origins']} origins. "
-                    "The model "
-                    "confidence set (Hansen, Lunde & Nason 2011; arch) keeps the models that "
-                    "cannot be "
-                    f"told apart from the best at size {mcs['size']:g}: "
-                    f"{', '.join(comparison['indistinguishable_from_best'])}. A model outside it "
-                    "is "
-                    "worse than the best with high confidence; the models inside it are not "
-                    "distinguishable on this evidence.",
-                    (
-                        "table",
-                        ["model", "mean loss", "MCS p-value", "in the set"],
-                        mcs_rows,
-                        [[False, False, False, r[3] == "yes"] for r in mcs_rows],
-                    ),
-                    "Diebold-Mariano tests with the Harvey-Leybourne-Newbold small-sample "
-                    "correction, for "
-                    "every pair of models at every lead time (Student t, n-1 degrees of freedom).",
-                    (
-                        "table",
-                        ["pair", "step", "DM*", "p-value", "verdict at 5%"],
-                        dm_rows,
-                        [[False] * 5] * len(dm_rows),
-                    ),
-                ],
-            )
-        )
-    boot = result.extra.get("bootstrap")
-    if boot:
-        dist_rows = []
-        for d in boot["distribution"]:
-            if d["metric"] in ("mae", "rmse", "mase"):
-                dist_rows.append(
-                    [
-                        d["model"],
-                        d["metric"],
-                        num(d["mean"], 4),
-                        num(d["median"], 4),
-                        f"[{num(d['lower'], 4)}, {num(d['upper'], 4)}]",
-                    ]
-                )
-        share_rows = [
-            [p["model"], p["other"], num(p["share_better"], 3)]
-            for p in boot["pairwise"]
-            if p["metric"] == "mae"
-        ]
-        sections.append(
-            (
-                "Over bootstrap replicates of the series",
-                [
-                    f"The whole backtest was repeated on {boot['reps']} replicates of the series: "
-                    f"{boot['resample']} resampled with a {boot['method']} block bootstrap (block "
-                    f"length {boot['block_size']:.3g}, {boot['block_size_source']}), reference "
-                    "model: "
-                    f"{boot['reference_model']}. The spread says how much the result depends on "
-                    "the one "
-                    f"history observed; {boot['interval']}.",
-                    (
-                        "table",
-                        ["model", "metric", "mean", "median", "interval"],
-                        dist_rows,
-                        [[False] * 5] * len(dist_rows),
-                    ),
-                    "How often each model had the lower MAE than another, over the replicates:",
-                    (
-                        "table",
-                        ["model", "than", "share of replicates"],
-                        share_rows,
-                        [[False] * 3] * len(share_rows),
-                    ),
-                ],
-            )
-        )
+    if result.ci is not None:
+        sections.append(_ci_section(result.ci))
+    if result.comparison is not None:
+        sections.append(_comparison_section(result.comparison))
+    if result.bootstrap is not None:
+        sections.append(_bootstrap_section(result.bootstrap))
     return sections
+
+
+def _ci_section(ci: MetricIntervals) -> Section:
+    st = ci.settings
+    metrics = list(dict.fromkeys(r.metric for r in ci.intervals))
+    body = []
+    for model in dict.fromkeys(r.model for r in ci.intervals):
+        cells = {r.metric: r.interval for r in ci.intervals if r.model == model}
+        body.append(
+            [
+                model,
+                *(
+                    f"{num(c.estimate, 4)} [{num(c.lower, 4)}, {num(c.upper, 4)}]"
+                    if (c := cells.get(m))
+                    else ""
+                    for m in metrics
+                ),
+            ]
+        )
+    return (
+        f"Confidence intervals of the metrics ({st.level:g}%)",
+        [
+            "Each number above is one draw: this series, these folds. Each model's per-origin "
+            f"losses were resampled in blocks (a {st.method} block bootstrap, {st.reps} "
+            "replicates, block length by Politis-White), which keeps the dependence between "
+            "overlapping multi-step errors, and the metric recomputed on every replicate; the "
+            f"{st.interval} interval holds {st.level:g}% of them. Read it as the range the metric "
+            "would likely take on another stretch of history generated the same way. Two models "
+            "whose intervals overlap may still differ: the comparison below tests the "
+            "difference directly.",
+            ("table", ["model", *metrics], body, [[False] * (len(metrics) + 1)] * len(body)),
+        ],
+    )
+
+
+def _comparison_section(comparison: Comparison) -> Section:
+    mcs = comparison.mcs
+    mcs_rows = [
+        [m, num(mcs.mean_losses[m], 5), num(p, 3), "yes" if m in mcs.included else "no"]
+        for m, p in mcs.pvalues.items()
+    ]
+    dm_rows = [
+        [
+            f"{t.model} vs {t.other}",
+            str(t.step),
+            num(t.test.hln_statistic, 4),
+            num(t.test.p_value, 3),
+            f"{t.winner} better" if t.winner else "no significant difference",
+        ]
+        for t in comparison.diebold_mariano
+    ]
+    return (
+        "Which models can be told apart",
+        [
+            f"Losses: {comparison.loss} per origin, {comparison.origins} origins. The model "
+            "confidence set (Hansen, Lunde & Nason 2011; arch) keeps the models that cannot be "
+            f"told apart from the best at size {mcs.size:g}: "
+            f"{', '.join(comparison.indistinguishable_from_best)}. A model outside it is "
+            "worse than the best with high confidence; the models inside it are not "
+            "distinguishable on this evidence.",
+            (
+                "table",
+                ["model", "mean loss", "MCS p-value", "in the set"],
+                mcs_rows,
+                [[False, False, False, r[3] == "yes"] for r in mcs_rows],
+            ),
+            "Diebold-Mariano tests with the Harvey-Leybourne-Newbold small-sample correction, "
+            "for every pair of models at every lead time (Student t, n-1 degrees of freedom).",
+            (
+                "table",
+                ["pair", "step", "DM*", "p-value", "verdict at 5%"],
+                dm_rows,
+                [[False] * 5] * len(dm_rows),
+            ),
+        ],
+    )
+
+
+def _bootstrap_section(boot: BootstrapSummary) -> Section:
+    dist_rows = [
+        [
+            d.model,
+            d.metric,
+            num(d.mean, 4),
+            num(d.median, 4),
+            f"[{num(d.lower, 4)}, {num(d.upper, 4)}]",
+        ]
+        for d in boot.distribution
+        if d.metric in ("mae", "rmse", "mase")
+    ]
+    share_rows = [
+        [p.model, p.other, num(p.share_better, 3)] for p in boot.pairwise if p.metric == "mae"
+    ]
+    return (
+        "Over bootstrap replicates of the series",
+        [
+            f"The whole backtest was repeated on {boot.reps} replicates of the series: "
+            f"{boot.resample} resampled with a {boot.method} block bootstrap (block length "
+            f"{boot.block_size:.3g}, {boot.block_size_source}), reference model: "
+            f"{boot.reference_model}. The spread says how much the result depends on the one "
+            f"history observed; {boot.interval}.",
+            (
+                "table",
+                ["model", "metric", "mean", "median", "interval"],
+                dist_rows,
+                [[False] * 5] * len(dist_rows),
+            ),
+            "How often each model had the lower MAE than another, over the replicates:",
+            (
+                "table",
+                ["model", "than", "share of replicates"],
+                share_rows,
+                [[False] * 3] * len(share_rows),
+            ),
+        ],
+    )
 
 
 # --- Markdown ------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from forecast.backtesting.result import BacktestResult
+    from forecast.backtesting.uncertainty import BootstrapSummary, Comparison, MetricIntervals
 
 HIGHLIGHT = "bold green"
 
@@ -34,45 +35,42 @@ MAIN_METRICS = ("mae", "rmse", "mase")
 def uncertainty_tables(result: BacktestResult) -> list[RenderableType]:
     """The --ci, --compare and bootstrap sections, when they were asked for."""
     parts: list[RenderableType] = []
-    ci = result.extra.get("ci")
-    if ci:
-        parts.append(ci_table(ci))
-    comparison = result.extra.get("comparison")
-    if comparison:
-        parts += comparison_tables(comparison)
-    boot = result.extra.get("bootstrap")
-    if boot:
-        parts += bootstrap_tables(boot, result.labels)
+    if result.ci is not None:
+        parts.append(ci_table(result.ci))
+    if result.comparison is not None:
+        parts += comparison_tables(result.comparison)
+    if result.bootstrap is not None:
+        parts += bootstrap_tables(result.bootstrap, result.labels)
     return parts
 
 
-def ci_table(ci: dict) -> RenderableType:
-    rows = ci["intervals"]
-    coverage = [r["metric"] for r in rows if r["metric"].startswith("coverage_")]
+def ci_table(ci: MetricIntervals) -> RenderableType:
+    rows = ci.intervals
+    coverage = [r.metric for r in rows if r.metric.startswith("coverage_")]
     shown = {"mae", "rmse", "mase", "smape", max(coverage, key=lambda m: float(m[9:]), default="")}
-    metrics = [m for m in dict.fromkeys(r["metric"] for r in rows) if m in shown]
-    settings = ci["settings"]
+    metrics = [m for m in dict.fromkeys(r.metric for r in rows) if m in shown]
+    settings = ci.settings
     table = Table(
-        title=f"{settings['level']:g}% confidence intervals of the metrics", title_justify="left"
+        title=f"{settings.level:g}% confidence intervals of the metrics", title_justify="left"
     )
     table.add_column("model")
     for metric in metrics:
         table.add_column(metric, justify="right")
-    for model in dict.fromkeys(r["model"] for r in rows):
-        cells = {r["metric"]: r for r in rows if r["model"] == model}
+    for model in dict.fromkeys(r.model for r in rows):
+        cells = {r.metric: r.interval for r in rows if r.model == model}
         table.add_row(
             model,
             *(
-                f"{num(c['estimate'], 4)} [{num(c['lower'], 4)}, {num(c['upper'], 4)}]"
+                f"{num(c.estimate, 4)} [{num(c.lower, 4)}, {num(c.upper, 4)}]"
                 if (c := cells.get(m))
                 else ""
                 for m in metrics
             ),
         )
-    blocks = sorted({round(r["block_size"], 1) for r in rows})
+    blocks = sorted({round(r.interval.block_size, 1) for r in rows})
     note = (
-        f"{settings['interval']} intervals from a {settings['method']} block bootstrap of each "
-        f"model's per-origin losses ({settings['reps']} replicates, block lengths "
+        f"{settings.interval} intervals from a {settings.method} block bootstrap of each "
+        f"model's per-origin losses ({settings.reps} replicates, block lengths "
         f"{blocks[0]:g}..{blocks[-1]:g} by Politis-White): the range the metric would likely "
         "take on another stretch of history like this one; every metric's interval is in "
         "--format json and --report"
@@ -80,48 +78,47 @@ def ci_table(ci: dict) -> RenderableType:
     return Group(table, Text(note, style="dim"))
 
 
-def comparison_tables(comparison: dict) -> list[RenderableType]:
-    mcs = comparison["mcs"]
+def comparison_tables(comparison: Comparison) -> list[RenderableType]:
+    mcs = comparison.mcs
     table = Table(
-        title=f"Model confidence set (size {mcs['size']:g}, {comparison['loss']})",
+        title=f"Model confidence set (size {mcs.size:g}, {comparison.loss})",
         title_justify="left",
     )
     for name in ("model", "mean loss", "MCS p-value", "in the set"):
         table.add_column(name, justify="left" if name == "model" else "right")
-    for model, p in mcs["pvalues"].items():
+    for model, p in mcs.pvalues.items():
         table.add_row(
             model,
-            num(mcs["mean_losses"][model], 5),
+            num(mcs.mean_losses[model], 5),
             num(p, 3),
-            Text("yes", style=HIGHLIGHT) if model in mcs["included"] else "no",
+            Text("yes", style=HIGHLIGHT) if model in mcs.included else "no",
         )
     dm = Table(
-        title=f"Diebold-Mariano tests, HLN-corrected ({comparison['loss']})", title_justify="left"
+        title=f"Diebold-Mariano tests, HLN-corrected ({comparison.loss})", title_justify="left"
     )
     for name in ("pair", "step", "DM*", "p-value", "verdict at 5%"):
         dm.add_column(name, justify="left" if name in ("pair", "verdict at 5%") else "right")
-    for t in comparison["diebold_mariano"]:
-        better = {"first": t["model"], "second": t["other"]}.get(t["better"] or "")
-        verdict = f"{better} better" if better else "no significant difference"
+    for t in comparison.diebold_mariano:
+        verdict = f"{t.winner} better" if t.winner else "no significant difference"
         dm.add_row(
-            f"{t['model']} vs {t['other']}",
-            str(t["step"]),
-            num(t["hln_statistic"], 4),
-            num(t["p_value"], 3),
+            f"{t.model} vs {t.other}",
+            str(t.step),
+            num(t.test.hln_statistic, 4),
+            num(t.test.p_value, 3),
             verdict,
         )
     note = Text(
         f"in the set = statistically indistinguishable from the best: "
-        f"{', '.join(comparison['indistinguishable_from_best'])}",
+        f"{', '.join(comparison.indistinguishable_from_best)}",
         style="dim",
     )
     return [Group(table, note), dm]
 
 
-def bootstrap_tables(boot: dict, labels: list[str]) -> list[RenderableType]:
+def bootstrap_tables(boot: BootstrapSummary, labels: list[str]) -> list[RenderableType]:
     table = Table(
-        title=f"Over {boot['reps']} {boot['method']} block-bootstrap replicates of the series "
-        f"({boot['interval']})",
+        title=f"Over {boot.reps} {boot.method} block-bootstrap replicates of the series "
+        f"({boot.interval})",
         title_justify="left",
     )
     table.add_column("model")
@@ -129,15 +126,11 @@ def bootstrap_tables(boot: dict, labels: list[str]) -> list[RenderableType]:
         table.add_column(f"{metric} mean", justify="right")
         table.add_column(f"{metric} interval", justify="right")
     for model in labels:
-        cells = {d["metric"]: d for d in boot["distribution"] if d["model"] == model}
+        cells = {d.metric: d for d in boot.distribution if d.model == model}
         row = []
         for metric in MAIN_METRICS:
             d = cells.get(metric)
-            row += (
-                [num(d["mean"], 4), f"[{num(d['lower'], 4)}, {num(d['upper'], 4)}]"]
-                if d
-                else ["", ""]
-            )
+            row += [num(d.mean, 4), f"[{num(d.lower, 4)}, {num(d.upper, 4)}]"] if d else ["", ""]
         table.add_row(model, *row)
     wins = Table(
         title="Share of replicates where the row model has the lower MAE", title_justify="left"
@@ -145,41 +138,37 @@ def bootstrap_tables(boot: dict, labels: list[str]) -> list[RenderableType]:
     wins.add_column("model")
     for other in labels:
         wins.add_column(other, justify="right")
-    shares = {
-        (p["model"], p["other"]): p["share_better"]
-        for p in boot["pairwise"]
-        if p["metric"] == "mae"
-    }
+    shares = {(p.model, p.other): p.share_better for p in boot.pairwise if p.metric == "mae"}
     for model in labels:
         wins.add_row(
             model, *(num(shares.get((model, o)), 3) if o != model else "-" for o in labels)
         )
     note = Text(
-        f"resampled: {boot['resample']} ({boot['reference_model']}); block length "
-        f"{boot['block_size']:.3g} ({boot['block_size_source']}); inner scheme: "
-        f"{boot['inner_scheme']}",
+        f"resampled: {boot.resample} ({boot.reference_model}); block length "
+        f"{boot.block_size:.3g} ({boot.block_size_source}); inner scheme: "
+        f"{boot.inner_scheme}",
         style="dim",
     )
     return [Group(table, note), wins]
 
 
 def _header(result: BacktestResult) -> RenderableType:
-    c = result.config
-    s = c["series"]
+    c = result.setup
+    s = c.series
     lines = [
-        f"{c['scheme']}",
+        f"{c.scheme}",
         f"series: {s.get('source', '')} n={s['n']} {s['start'][:10]} .. {s['end'][:10]} "
         f"freq {s['freq']}",
-        f"folds: {c['n_folds']}; refit: {c['refit']}; lookback: {c['lookback']} "
-        f"({c['lookback_source']}); MASE period: {c['season_period']} "
-        f"({c['season_period_source']})",
+        f"folds: {c.n_folds}; refit: {c.refit}; lookback: {c.lookback} "
+        f"({c.lookback_source}); MASE period: {c.season_period} "
+        f"({c.season_period_source})",
     ]
     return Text("\n".join(lines))
 
 
 def metrics_table(result: BacktestResult) -> RenderableType:
     overall = result.ranked()
-    common = result.config.get("common_folds")
+    common = result.setup.common_folds
     over = f"the {len(common)} folds every model scored" if common else "all folds"
     table = Table(title=f"Accuracy over {over} (best per column highlighted)", title_justify="left")
     table.add_column("model")
@@ -188,7 +177,7 @@ def metrics_table(result: BacktestResult) -> RenderableType:
     for metric in overall.columns:
         table.add_column(metric, justify="right")
     table.add_column("folds", justify="right")
-    n_folds = result.config["n_folds"]
+    n_folds = result.setup.n_folds
     partial = set(result.partial_models)
     best = {
         m: best_value(m, {str(k): v for k, v in overall[m].items()}, result.levels)

@@ -5,7 +5,7 @@ a few series drawn with their forecasts, the pooled --ci / --compare sections an
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -40,25 +40,24 @@ def _sections(result: PanelBacktest) -> list[Section]:
     from forecast.report.backtest_plots import forecasts_figure
     from forecast.report.plots import figure_bytes
 
-    c = result.config
-    d = c["data"]
+    c = result.setup
+    d = c.data
     sections: list[Section] = [
         (
             "How this was made",
             [
-                f"Command: `{c['command']}`" if c["command"] else "Command: (library call)",
-                "Versions: " + ", ".join(f"{k} {v}" for k, v in c["versions"].items()) + ".",
+                f"Command: `{c.command}`" if c.command else "Command: (library call)",
+                "Versions: " + ", ".join(f"{k} {v}" for k, v in c.versions.items()) + ".",
                 f"Panel: {d['source']}, id column {d['id_col']}, {d['n_usable']} of "
                 f"{d['n_series']} series backtested, lengths {d['min_length']} .. "
                 f"{d['max_length']}, frequency {d['freq']}.",
-                f"Scheme: {c['scheme']}, applied to every series on its own; refit policy: "
-                f"{c['refit']}.",
+                f"Scheme: {c.scheme}, applied to every series on its own; refit policy: {c.refit}.",
                 "Models: "
                 + "; ".join(
-                    f"{m['label']} = {m['model']} {m['params'] or ''}".strip() for m in c["models"]
+                    f"{m['label']} = {m['model']} {m['params'] or ''}".strip() for m in c.models
                 )
                 + ".",
-                f"Aggregation: {c['aggregation']}.",
+                f"Aggregation: {c.aggregation}.",
             ],
         ),
         ("Mean over series", [_aggregate_table(result, "mean")]),
@@ -125,35 +124,31 @@ def _aggregate_table(result: PanelBacktest, stat: str) -> Table:
 
 def _pooled_sections(result: PanelBacktest) -> list[Section]:
     out: list[Section] = []
-    ci: dict[str, Any] | None = result.extra.get("ci")
-    if ci:
+    ci = result.ci
+    if ci is not None:
         header = ["model", "metric", "value", "lower", "upper"]
         rows = [
-            [
-                r["model"],
-                r["metric"],
-                num(r.get("value"), 4),
-                num(r.get("lower"), 4),
-                num(r.get("upper"), 4),
-            ]
-            for r in ci["intervals"]
+            # "value" has always printed as missing here (an interval row has no value, its
+            # centre is interval.estimate); kept so the report stays byte-identical (#25)
+            [r.model, r.metric, num(None, 4), num(r.interval.lower, 4), num(r.interval.upper, 4)]
+            for r in ci.intervals
         ]
         out.append(
             (
-                f"{ci['settings']['level']:g}% confidence intervals (pooled losses)",
-                [ci["pooling"], ("table", header, rows, [[False] * 5 for _ in rows])],
+                f"{ci.settings.level:g}% confidence intervals (pooled losses)",
+                [ci.pooling or "", ("table", header, rows, [[False] * 5 for _ in rows])],
             )
         )
-    comparison: dict[str, Any] | None = result.extra.get("comparison")
-    if comparison:
+    comparison = result.comparison
+    if comparison is not None:
         out.append(
             (
                 "Model comparison (pooled losses)",
                 [
-                    comparison["pooling"],
-                    f"Loss: {comparison['loss']} over {comparison['origins']} pooled origins. "
+                    comparison.pooling or "",
+                    f"Loss: {comparison.loss} over {comparison.origins} pooled origins. "
                     "Model confidence set: "
-                    + ", ".join(comparison["indistinguishable_from_best"])
+                    + ", ".join(comparison.indistinguishable_from_best)
                     + ".",
                 ],
             )

@@ -32,10 +32,10 @@ def panel_backtest_tables(result: PanelBacktest) -> list[RenderableType]:
     worst = worst_series_table(result)
     if worst is not None:
         parts.append(worst)
-    if "ci" in result.extra:
-        parts.append(ci_table(result.extra["ci"]))
-    if "comparison" in result.extra:
-        parts += comparison_tables(result.extra["comparison"])
+    if result.ci is not None:
+        parts.append(ci_table(result.ci))
+    if result.comparison is not None:
+        parts += comparison_tables(result.comparison)
     failures = result.failures()
     if failures:
         parts.append(Text(f"{len(failures)} failures: see the warnings (and JSON 'failures')"))
@@ -43,13 +43,13 @@ def panel_backtest_tables(result: PanelBacktest) -> list[RenderableType]:
 
 
 def _header(result: PanelBacktest) -> RenderableType:
-    c = result.config
-    d = c["data"]
+    c = result.setup
+    d = c.data
     return Text(
-        f"{c['scheme']}\n"
+        f"{c.scheme}\n"
         f"panel: {d['source']} {d['n_usable']} series backtested of {d['n_series']} "
         f"(lengths {d['min_length']}..{d['max_length']}, freq {d['freq']})\n"
-        f"aggregation: {c['aggregation']}"
+        f"aggregation: {c.aggregation}"
     )
 
 
