@@ -71,7 +71,7 @@ def load(
         A panel whose every series is refused is returned (with its failures), not an error
         (one part file of a directory read by a worker).
     """
-    from forecast.data.table import read_table
+    from forecast.data.read import read_table
 
     check_missing(missing)
     table = read_table(

@@ -1,14 +1,15 @@
-"""The rows of a CSV file, stdin or Parquet input, before any validation: a ``Table``.
+"""The rows of a CSV file, stdin, Parquet input or a DataFrame, before any validation: a
+``Table``.
 
-CSV text goes through :mod:`forecast.data.text` (encoding, delimiter, header) and
-:mod:`forecast.data.columns` (which column is what); Parquet through
-:mod:`forecast.data.parquet`. A wide table (``--wide``: the time column and one numeric column per
-series) is turned into the long shape here, so everything after sees id, time and value.
+:mod:`forecast.data.read` reads a source into one: CSV text through :mod:`forecast.data.text`
+(encoding, delimiter, header) and :mod:`forecast.data.columns` (which column is what), Parquet
+through :mod:`forecast.data.parquet`. A wide table (``--wide``: the time column and one
+numeric column per series) is turned into the long shape here, so everything after sees id, time
+and value.
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,84 +32,6 @@ class Table:
     line_offset: int
     notes: list[str] = field(default_factory=list)
     others: tuple[str, ...] = ()  # the file's columns that were not read (a missed id column?)
-
-
-def read_table(
-    source: str,
-    *,
-    time_col: str | None = None,
-    value_col: str | None = None,
-    id_col: str | None = None,
-    encoding: str | None = None,
-    stdin: io.BufferedIOBase | None = None,
-    wide: bool = False,
-    single: bool = False,
-) -> Table:
-    """Read ``source`` (a CSV path, ``-`` for stdin, a ``.parquet`` file or a directory of part
-    files); ``single`` reads one series and never looks for an id column."""
-    from forecast.data.parquet import is_parquet
-
-    if wide and (id_col is not None or value_col is not None):
-        raise UsageError("--wide reads one series per numeric column; drop --id-col/--value-col")
-    if is_parquet(source):
-        from forecast.data.parquet import read_parquet_table
-
-        table = read_parquet_table(source, time_col, value_col, id_col, wide, single)
-    else:
-        table = _read_csv_table(source, time_col, value_col, id_col, encoding, stdin, wide, single)
-    return _long(table) if wide else table
-
-
-def _read_csv_table(
-    source: str,
-    time_col: str | None,
-    value_col: str | None,
-    id_col: str | None,
-    encoding: str | None,
-    stdin: io.BufferedIOBase | None,
-    wide: bool,
-    single: bool,
-) -> Table:
-    from forecast.data.limits import check_columns, check_line_length
-    from forecast.data.text import decode, read_bytes, read_columns, read_sample, sniff_delimiter
-    from forecast.errors import printable
-
-    label = "<stdin>" if source == "-" else printable(source)
-    notes: list[str] = []
-    raw = read_bytes(source, stdin)
-    check_line_length(raw, label)
-    text = decode(raw, label, encoding)
-    del raw
-    delimiter = sniff_delimiter(text, label)
-    header, sample = read_sample(text, delimiter, label)
-    check_columns(len(sample.columns), label)
-    if header is None:
-        notes.append(f"{label} has no header row; read its first two columns as time and value")
-    if wide:
-        columns = wide_columns(sample, time_col, label)
-        values = [c for c in sample.columns if c != columns.time]
-    else:
-        columns = choose_columns(sample, time_col, value_col, label, id_col, single)
-        values = [columns.value]
-    text_cols = [columns.time] + ([columns.id] if columns.id and not wide else [])
-    frame = read_columns(
-        text,
-        delimiter,
-        header,
-        list(sample.columns),
-        text_cols,
-        values,
-        columns.number_format,
-        label,
-    )
-    del text
-    line_offset = 2 if header is not None else 1  # file line of frame row 0
-    frame = frame[~frame.isna().all(axis=1)]  # blank lines
-    if frame.empty:
-        raise InputError(f"{label} has no data rows; it needs a time column and a value column")
-    read = {*text_cols, *values}
-    others = tuple(str(c) for c in sample.columns if c not in read)
-    return Table(frame, columns, label, line_offset, notes, others)
 
 
 def wide_columns(sample: pd.DataFrame, time_col: str | None, label: str) -> Columns:
@@ -148,7 +71,7 @@ def frame_table(
     head = frame.iloc[:SAMPLE_ROWS]
     columns, wanted = choose_frame_columns(head, label, time_col, value_col, id_col, wide, single)
     table = typed_table(frame[wanted].copy(), columns, wanted, label, wide)
-    return _long(table) if wide else table
+    return wide_to_long(table) if wide else table
 
 
 def choose_frame_columns(
@@ -206,7 +129,7 @@ def typed_table(
     return Table(frame[wanted], columns, label, line_offset=0, notes=[])
 
 
-def _long(table: Table) -> Table:
+def wide_to_long(table: Table) -> Table:
     """A wide table (time + one column per series) as id, time, value rows, series by series."""
     frame, tcol = table.frame, table.columns.time
     series = [c for c in frame.columns if c != tcol]

@@ -1,0 +1,93 @@
+"""Reading a source into a :class:`~forecast.data.table.Table`: a CSV path, ``-`` for stdin,
+a ``.parquet`` file or a directory of part files.
+
+CSV text goes through :mod:`forecast.data.text` (encoding, delimiter, header) and
+:mod:`forecast.data.columns` (which column is what); Parquet through
+:mod:`forecast.data.parquet`. Both end in the same ``Table``, wide tables turned long.
+"""
+
+from __future__ import annotations
+
+import io
+
+from forecast.data.columns import choose_columns
+from forecast.data.table import Table, wide_columns, wide_to_long
+from forecast.errors import InputError, UsageError
+
+
+def read_table(
+    source: str,
+    *,
+    time_col: str | None = None,
+    value_col: str | None = None,
+    id_col: str | None = None,
+    encoding: str | None = None,
+    stdin: io.BufferedIOBase | None = None,
+    wide: bool = False,
+    single: bool = False,
+) -> Table:
+    """Read ``source`` (a CSV path, ``-`` for stdin, a ``.parquet`` file or a directory of part
+    files); ``single`` reads one series and never looks for an id column."""
+    from forecast.data.parquet import is_parquet
+
+    if wide and (id_col is not None or value_col is not None):
+        raise UsageError("--wide reads one series per numeric column; drop --id-col/--value-col")
+    if is_parquet(source):
+        from forecast.data.parquet import read_parquet_table
+
+        table = read_parquet_table(source, time_col, value_col, id_col, wide, single)
+    else:
+        table = _read_csv_table(source, time_col, value_col, id_col, encoding, stdin, wide, single)
+    return wide_to_long(table) if wide else table
+
+
+def _read_csv_table(
+    source: str,
+    time_col: str | None,
+    value_col: str | None,
+    id_col: str | None,
+    encoding: str | None,
+    stdin: io.BufferedIOBase | None,
+    wide: bool,
+    single: bool,
+) -> Table:
+    from forecast.data.limits import check_columns, check_line_length
+    from forecast.data.text import decode, read_bytes, read_columns, read_sample, sniff_delimiter
+    from forecast.errors import printable
+
+    label = "<stdin>" if source == "-" else printable(source)
+    notes: list[str] = []
+    raw = read_bytes(source, stdin)
+    check_line_length(raw, label)
+    text = decode(raw, label, encoding)
+    del raw
+    delimiter = sniff_delimiter(text, label)
+    header, sample = read_sample(text, delimiter, label)
+    check_columns(len(sample.columns), label)
+    if header is None:
+        notes.append(f"{label} has no header row; read its first two columns as time and value")
+    if wide:
+        columns = wide_columns(sample, time_col, label)
+        values = [c for c in sample.columns if c != columns.time]
+    else:
+        columns = choose_columns(sample, time_col, value_col, label, id_col, single)
+        values = [columns.value]
+    text_cols = [columns.time] + ([columns.id] if columns.id and not wide else [])
+    frame = read_columns(
+        text,
+        delimiter,
+        header,
+        list(sample.columns),
+        text_cols,
+        values,
+        columns.number_format,
+        label,
+    )
+    del text
+    line_offset = 2 if header is not None else 1  # file line of frame row 0
+    frame = frame[~frame.isna().all(axis=1)]  # blank lines
+    if frame.empty:
+        raise InputError(f"{label} has no data rows; it needs a time column and a value column")
+    read = {*text_cols, *values}
+    others = tuple(str(c) for c in sample.columns if c not in read)
+    return Table(frame, columns, label, line_offset, notes, others)
