@@ -49,7 +49,7 @@ def main() -> None:
     from forecast.data import load
     from forecast.execution import LocalExecutor
     from forecast.execution.dask import DaskExecutor
-    from forecast.execution.executor import run_batch
+    from forecast.execution.batches import run_batch
     from forecast.fitting.panel import FitSpec, fit_one, fit_panel
 
     parser = argparse.ArgumentParser()

@@ -1,6 +1,6 @@
 """`--engine dask`: the executor seam on dask.distributed futures (a cluster, or a LocalCluster).
 
-Batching rule (the same as the local pool's, :func:`forecast.execution.executor.batch_size`):
+Batching rule (the same as the local pool's, :func:`forecast.execution.batches.batch_size`):
 work travels in batches of whole series, ``ceil(n / (4 x workers))`` series per batch, capped
 at 256. Four batches per worker keep every worker busy at the end of a run; the cap keeps
 results streaming back; a Dask task costs about a millisecond of scheduling and transfer
@@ -36,13 +36,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from forecast.errors import ComputeError, UsageError
-from forecast.execution.executor import (
-    BATCHES_PER_WORKER,
-    batch_size,
-    batches,
-    register_running,
-    run_batch,
-)
+from forecast.execution.batches import BATCHES_PER_WORKER, batch_size, batches, run_batch
+from forecast.execution.executor import register_running
 
 T = TypeVar("T")
 R = TypeVar("R")

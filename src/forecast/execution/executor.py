@@ -5,7 +5,8 @@ executor only maps it. Work travels in batches of whole series (a series is neve
 ``batch_size`` gives each worker about four batches, so that a slow series does not leave the
 other workers idle at the end, and caps a batch at 256 series, so that results stream back
 while the run goes on; a process-pool task costs about a millisecond, which a batch of even a
-few one-millisecond series amortises. Serial and process-pool execution give identical results:
+few one-millisecond series amortises (:mod:`forecast.execution.batches`, the Dask executor's
+rule too). Serial and process-pool execution give identical results:
 nothing in a task depends on the worker that runs it (seeds come from the spec and the series).
 
 A run that stops early (an error, Ctrl-C, SIGTERM) ends its worker processes at once and reaps
@@ -15,7 +16,6 @@ them: no batch runs on after it, and no worker outlives the command (:mod:`forec
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import weakref
 from collections.abc import Callable, Iterator, Sequence
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 from forecast.errors import UsageError
+from forecast.execution.batches import batch_size, batches, run_batch
 
 if TYPE_CHECKING:
     from forecast.threads import ThreadPolicy
@@ -30,8 +31,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 R = TypeVar("R")
 
-BATCHES_PER_WORKER = 4
-MAX_BATCH = 256
 STOP_GRACE_S = 1.0  # a worker's time to end after SIGTERM before SIGKILL
 # What runs now (process pools, Dask executors), by id: stop_all() ends what is left of them.
 _RUNNING: weakref.WeakValueDictionary[int, Stoppable] = weakref.WeakValueDictionary()
@@ -63,18 +62,6 @@ def stop_all() -> None:
     for key, run in list(_RUNNING.items()):
         _RUNNING.pop(key, None)
         run.stop_now()
-
-
-def batch_size(n_tasks: int, workers: int) -> int:
-    """Series per batch: ceil(n / (4 x workers)), between 1 and 256."""
-    if n_tasks <= 0:
-        return 1
-    return max(1, min(MAX_BATCH, math.ceil(n_tasks / (BATCHES_PER_WORKER * max(workers, 1)))))
-
-
-def batches(tasks: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    """Consecutive batches of ``size`` tasks, made as they are asked for."""
-    return (tasks[i : i + size] for i in range(0, len(tasks), size))
 
 
 class SeriesTasks(Sequence[tuple[Any, ...]]):
@@ -210,28 +197,3 @@ class _Pool:
 
     def stop_now(self) -> None:
         stop_workers(self.pool)
-
-
-def run_batch(item: tuple[Callable[[Any], Any], Sequence[Any]]) -> list[Any]:
-    """One batch in a worker: the function over each series of the batch, in order."""
-    from forecast.progress import progress_enabled
-
-    fn, tasks = item
-    with progress_enabled(False):  # only the parent process draws progress bars
-        return [fn(task) for task in tasks]
-
-
-def make_executor(
-    engine: str = "local", jobs: int = 1, scheduler: str | None = None, **options: Any
-) -> Executor:
-    """The executor for ``--engine``: ``local`` (this machine) or ``dask`` (the cluster at
-    ``scheduler``, else a LocalCluster of ``jobs`` processes; see :mod:`.dask`)."""
-    if engine == "local":
-        if scheduler is not None:
-            raise UsageError("--scheduler needs --engine dask")
-        return LocalExecutor(jobs)
-    if engine == "dask":
-        from forecast.execution.dask import DaskExecutor
-
-        return DaskExecutor(jobs, scheduler, **options)
-    raise UsageError(f"--engine must be local or dask, got {engine!r}")
