@@ -252,7 +252,7 @@ def _renamed(panel: Panel, sid: str) -> Panel:
 def _forecasts(outcomes: list[SeriesOutcome], load_failures: list[dict[str, Any]]) -> Forecasts:
     import pandas as pd
 
-    from forecast.report.panel_output import forecast_columns, outcome_rows
+    from forecast.report.forecast_rows import forecast_columns, outcome_rows
 
     levels = next((o.forecast.levels for o in outcomes if o.forecast is not None), ())
     columns = forecast_columns(tuple(levels))

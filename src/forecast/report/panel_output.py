@@ -15,27 +15,13 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from forecast.io.jsonable import jsonable
-from forecast.models.base import level_label
 from forecast.report.export import to_csv
+from forecast.report.forecast_rows import forecast_columns, outcome_rows
 
 if TYPE_CHECKING:
     from forecast.fitting.panel import SeriesOutcome
 
 TABLE_SERIES = 10  # series shown by the table format; the rest are counted
-PARQUET_GROUP = 256  # series per Parquet row group
-
-
-def forecast_columns(levels: tuple[float, ...]) -> list[str]:
-    names = ["id", "timestamp", "mean"]
-    for level in levels:
-        names += [f"lower_{level_label(level)}", f"upper_{level_label(level)}"]
-    return names
-
-
-def outcome_rows(outcome: SeriesOutcome) -> list[list[Any]]:
-    if outcome.forecast is None:
-        return []
-    return [[outcome.id, *row] for row in outcome.forecast.rows()]
 
 
 class Sink(Protocol):
@@ -82,59 +68,6 @@ class JsonSink:
         self.stream.flush()
 
 
-class ParquetSink:
-    def __init__(self, path: Path, levels: tuple[float, ...]):
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        self.columns = forecast_columns(levels)
-        fields = [pa.field("id", pa.string()), pa.field("timestamp", pa.timestamp("ns"))]
-        fields += [pa.field(c, pa.float64()) for c in self.columns[2:]]
-        self.schema = pa.schema(fields)
-        self.writer = pq.ParquetWriter(str(path), self.schema)
-        self.pending: list[SeriesOutcome] = []
-
-    def write(self, outcome: SeriesOutcome) -> None:
-        if outcome.forecast is not None:
-            self.pending.append(outcome)
-        if len(self.pending) >= PARQUET_GROUP:
-            self._flush()
-
-    def _flush(self) -> None:
-        import numpy as np
-        import pyarrow as pa
-
-        if not self.pending:
-            return
-        data: dict[str, Any] = {
-            "id": [o.id for o in self.pending for _ in range(len(o.forecast.index))],  # type: ignore[union-attr]
-            "timestamp": np.concatenate(
-                [o.forecast.index.as_unit("ns").asi8 for o in self.pending]  # type: ignore[union-attr]
-            ).astype("datetime64[ns]"),
-            "mean": np.concatenate([o.forecast.mean for o in self.pending]),  # type: ignore[union-attr]
-        }
-        for name in self.columns[3:]:
-            kind, level = name.split("_", 1)
-            side = 0 if kind == "lower" else 1
-            data[name] = np.concatenate(
-                [_band(o, level)[side] for o in self.pending]  # per series' own levels
-            )
-        self.writer.write_table(pa.table(data, schema=self.schema))
-        self.pending = []
-
-    def close(self, summary: dict[str, Any]) -> None:
-        self._flush()
-        self.writer.close()
-
-
-def _band(outcome: SeriesOutcome, label: str) -> Any:
-    assert outcome.forecast is not None
-    for level, pair in outcome.forecast.bands.items():
-        if level_label(level) == label:
-            return pair
-    raise KeyError(label)
-
-
 class TableSink:
     """The first series' forecasts for the terminal, and a count of the rest."""
 
@@ -174,7 +107,12 @@ def open_sink(
     import sys
 
     from forecast.io.atomic import atomic_path
-    from forecast.report.parquet_parts import is_directory_output, parts_output
+    from forecast.report.parquet_parts import (
+        PARQUET_GROUP,
+        ParquetSink,
+        is_directory_output,
+        parts_output,
+    )
 
     if output is None:
         yield _stream_sink(fmt, sys.stdout, levels, header, csv_header)

@@ -13,6 +13,9 @@ sibling; a SIGKILL leaves the sibling, which the next run into DIR removes.
 Because a rerun replaces the whole directory, DIR must be new, empty, or hold only what this
 sink writes (``_SUCCESS``, ``part-NNNNN.parquet``, and the temporary files of earlier versions);
 anything else in it is refused before any work.
+
+Each part is written by :class:`ParquetSink`, the one-file writer that ``--output F.parquet``
+uses too.
 """
 
 from __future__ import annotations
@@ -26,11 +29,13 @@ from typing import TYPE_CHECKING, Any
 
 from forecast.errors import ForecastError, UsageError, printable
 from forecast.io.jsonable import jsonable
+from forecast.report.forecast_rows import band, forecast_columns
 
 if TYPE_CHECKING:
     from forecast.fitting.panel import SeriesOutcome
 
 MARKER = "_SUCCESS"
+PARQUET_GROUP = 256  # series per Parquet row group
 # what this sink writes into DIR (and the atomic temporary files earlier versions wrote there)
 _OURS = re.compile(
     r"^(?:_SUCCESS|part-\d{5,}\.parquet)$|^\.(?:_SUCCESS|part-\d{5,}\.parquet)\.\d+\.\w{8}\.tmp$"
@@ -64,6 +69,53 @@ def check_directory_output(path: Path) -> None:
             )
 
 
+class ParquetSink:
+    """One Parquet file of long-format forecasts, a row group per :data:`PARQUET_GROUP` series."""
+
+    def __init__(self, path: Path, levels: tuple[float, ...]):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self.columns = forecast_columns(levels)
+        fields = [pa.field("id", pa.string()), pa.field("timestamp", pa.timestamp("ns"))]
+        fields += [pa.field(c, pa.float64()) for c in self.columns[2:]]
+        self.schema = pa.schema(fields)
+        self.writer = pq.ParquetWriter(str(path), self.schema)
+        self.pending: list[SeriesOutcome] = []
+
+    def write(self, outcome: SeriesOutcome) -> None:
+        if outcome.forecast is not None:
+            self.pending.append(outcome)
+        if len(self.pending) >= PARQUET_GROUP:
+            self._flush()
+
+    def _flush(self) -> None:
+        import numpy as np
+        import pyarrow as pa
+
+        if not self.pending:
+            return
+        data: dict[str, Any] = {
+            "id": [o.id for o in self.pending for _ in range(len(o.forecast.index))],  # type: ignore[union-attr]
+            "timestamp": np.concatenate(
+                [o.forecast.index.as_unit("ns").asi8 for o in self.pending]  # type: ignore[union-attr]
+            ).astype("datetime64[ns]"),
+            "mean": np.concatenate([o.forecast.mean for o in self.pending]),  # type: ignore[union-attr]
+        }
+        for name in self.columns[3:]:
+            kind, level = name.split("_", 1)
+            side = 0 if kind == "lower" else 1
+            data[name] = np.concatenate(
+                [band(o, level)[side] for o in self.pending]  # per series' own levels
+            )
+        self.writer.write_table(pa.table(data, schema=self.schema))
+        self.pending = []
+
+    def close(self, summary: dict[str, Any]) -> None:
+        self._flush()
+        self.writer.close()
+
+
 class PartsSink:
     """Writes ``part_size`` series per part file into ``folder``, the private directory that
     becomes ``directory`` when the run is complete (see the module doc)."""
@@ -83,8 +135,6 @@ class PartsSink:
             self._flush()
 
     def _flush(self) -> None:
-        from forecast.report.panel_output import ParquetSink
-
         if not self.pending:
             return
         path = self.folder / f"part-{len(self.written):05d}.parquet"
