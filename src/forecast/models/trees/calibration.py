@@ -22,23 +22,46 @@ Lei et al. 2018), times the series' scale.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from forecast.errors import InputError
 from forecast.models.trees import paths
+from forecast.models.trees.features import FeatureSpec
 from forecast.models.trees.training import feature_ok, target_ok
-
-if TYPE_CHECKING:
-    from forecast.models.trees.model import TreeForecaster
 
 CALIBRATION_MAX = 10_000  # calibration origins over the panel
 
 
+class Calibrated(Protocol):
+    """What the calibration reads of a global tree model
+    (:class:`forecast.models.trees.model.TreeForecaster`, which calls it while it fits)."""
+
+    features_: FeatureSpec
+    iscale_: np.ndarray
+
+    @property
+    def reach(self) -> int: ...
+
+    def twin(self) -> Calibrated: ...
+
+    def _train(
+        self, values: list[np.ndarray], masks: list[np.ndarray], calendars: list[np.ndarray]
+    ) -> Any: ...
+
+    def start_from(self, i: int, values: np.ndarray, origins: np.ndarray) -> paths.Start: ...
+
+    def calendar_from(
+        self, stamps: pd.DatetimeIndex, origins: np.ndarray, horizon: int
+    ) -> np.ndarray: ...
+
+    def predictor(self) -> paths.Predictor: ...
+
+
 def calibration_origins(
-    model: TreeForecaster, values: list[np.ndarray], masks: list[np.ndarray], steps: int, need: int
+    model: Calibrated, values: list[np.ndarray], masks: list[np.ndarray], steps: int, need: int
 ) -> list[np.ndarray]:
     """Per series, its calibration origins (sorted; empty for a series without any)."""
     candidates = [
@@ -56,7 +79,7 @@ def calibration_origins(
 
 
 def calibration_errors(
-    model: TreeForecaster,
+    model: Calibrated,
     values: list[np.ndarray],
     masks: list[np.ndarray],
     stamps: list[pd.DatetimeIndex],
