@@ -11,10 +11,11 @@ from __future__ import annotations
 import importlib
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from forecast.errors import UsageError
+from forecast.models.neural.options import STRATEGIES, NeuralOptions, neural_defaults
 
 if TYPE_CHECKING:
     from forecast.models.base import BaseForecaster
@@ -439,32 +440,35 @@ def _smoothing_specs() -> list[ModelSpec]:
     ]
 
 
-def _training_params(lr: float) -> tuple[Param, ...]:
-    """Scaling, loss, optimiser, stopping, device and seed: shared by the neural models."""
+def _training_params(d: NeuralOptions) -> tuple[Param, ...]:
+    """Scaling, loss, optimiser, stopping, device and seed: shared by the neural models (the
+    defaults are ``d``'s, :mod:`forecast.models.neural.options`)."""
     return (
         Param(
             "calendar",
             "bool",
-            True,
+            d.calendar,
             "add the position in the seasonal period (sin/cos) as inputs, when there is a period",
         ),
         Param(
             "scaler",
             "choice",
-            "standard",
+            d.scaler,
             "input scaling fitted on the training samples: standard (mean, sd) or robust "
             "(median, IQR)",
             choices=("standard", "robust"),
         ),
-        Param("loss", "choice", "mae", "training loss", choices=("mae", "mse", "huber")),
-        Param("lr", "float", lr, "Adam learning rate", minimum=0, maximum=10),
-        Param("weight_decay", "float", 0.0, "Adam weight decay (L2)", minimum=0),
-        Param("batch_size", "int", 256, "samples per mini-batch", minimum=1, maximum=65536),
-        Param("clip", "float", 1.0, "gradient norm clipping (0: off)", minimum=0),
+        Param("loss", "choice", d.loss, "training loss", choices=("mae", "mse", "huber")),
+        Param("lr", "float", d.lr, "Adam learning rate", minimum=0, maximum=10),
+        Param("weight_decay", "float", d.weight_decay, "Adam weight decay (L2)", minimum=0),
+        Param(
+            "batch_size", "int", d.batch_size, "samples per mini-batch", minimum=1, maximum=65536
+        ),
+        Param("clip", "float", d.clip, "gradient norm clipping (0: off)", minimum=0),
         Param(
             "epochs",
             "int",
-            60,
+            d.epochs,
             "maximum training epochs (early stopping ends sooner)",
             minimum=1,
             maximum=100_000,
@@ -472,14 +476,14 @@ def _training_params(lr: float) -> tuple[Param, ...]:
         Param(
             "patience",
             "int",
-            10,
+            d.patience,
             "epochs without a better validation loss before stopping",
             minimum=1,
         ),
         Param(
             "val_fraction",
             "float",
-            0.1,
+            d.val_fraction,
             "last fraction of the samples (by time, at least 19) for early stopping and the "
             "conformal intervals",
             minimum=0,
@@ -488,22 +492,22 @@ def _training_params(lr: float) -> tuple[Param, ...]:
         Param(
             "finetune_epochs",
             "int",
-            10,
+            d.finetune_epochs,
             "maximum epochs of fine-tuning on 'forecast predict --refit'",
             minimum=1,
         ),
-        Param("amp", "bool", False, "automatic mixed precision (bf16/fp16) on CUDA"),
+        Param("amp", "bool", d.amp, "automatic mixed precision (bf16/fp16) on CUDA"),
         Param(
             "device",
             "choice",
-            "auto",
+            d.device,
             "where to train and forecast; auto: CUDA, then MPS, then CPU",
             choices=("auto", "cpu", "cuda", "mps"),
         ),
         Param(
             "seed",
             "int",
-            0,
+            d.seed,
             "random seed: same seed, same data, same machine = same model",
             minimum=0,
             maximum=2**32 - 1,
@@ -511,13 +515,13 @@ def _training_params(lr: float) -> tuple[Param, ...]:
     )
 
 
-def _shape_params() -> tuple[Param, ...]:
-    """Window, head and period: shared by the neural models."""
+def _shape_params(d: NeuralOptions) -> tuple[Param, ...]:
+    """Window, head and period: shared by the neural models (defaults: ``d``'s)."""
     return (
         Param(
             "window",
             "int?",
-            None,
+            d.window,
             "input window length (default: 2 seasonal periods, 24 without one)",
             minimum=2,
             maximum=100_000,
@@ -525,7 +529,7 @@ def _shape_params() -> tuple[Param, ...]:
         Param(
             "horizon",
             "int?",
-            None,
+            d.horizon,
             "steps the head is trained to forecast (default: one period, at least 24)",
             minimum=1,
             maximum=10_000,
@@ -533,17 +537,17 @@ def _shape_params() -> tuple[Param, ...]:
         Param(
             "strategy",
             "choice",
-            "direct",
+            d.strategy,
             "direct: the head emits every step; recursive: one step, fed back",
-            choices=("direct", "recursive"),
+            choices=STRATEGIES,
         ),
-        PERIOD,
+        replace(PERIOD, default=d.period),
     )
 
 
 def _neural_specs() -> list[ModelSpec]:
     recurrent = (
-        *_shape_params(),
+        *_shape_params(neural_defaults("gru")),
         Param("hidden_size", "int", 32, "hidden units per layer", minimum=1, maximum=4096),
         Param("layers", "int", 1, "stacked recurrent layers", minimum=1, maximum=16),
         Param(
@@ -561,7 +565,7 @@ def _neural_specs() -> list[ModelSpec]:
             "also read the window backwards (the temperature lecture found it worse than "
             "persistence: the latest steps matter most; off by default)",
         ),
-        *_training_params(0.003),
+        *_training_params(neural_defaults("gru")),
     )
     specs = [
         ModelSpec(
@@ -584,7 +588,7 @@ def _neural_specs() -> list[ModelSpec]:
             "Transformer encoder over the input window, direct multi-step head (PyTorch)",
             "forecast.models.neural.forecaster:Transformer",
             (
-                *_shape_params(),
+                *_shape_params(neural_defaults("transformer")),
                 Param(
                     "d_model",
                     "int",
@@ -613,7 +617,7 @@ def _neural_specs() -> list[ModelSpec]:
                     below=1,
                 ),
                 Param("causal", "bool", False, "causal mask: each position sees only the past"),
-                *_training_params(0.001),
+                *_training_params(neural_defaults("transformer")),
             ),
         )
     )
@@ -645,14 +649,15 @@ def _family_specs() -> list[ModelSpec]:
     """mlp, cnn, tcn, nbeats, nhits (forecast.models.neural.families)."""
     target = "forecast.models.neural.families:"
     blocks = Param("blocks", "int", 3, "blocks per stack", minimum=1, maximum=32)
-    shared = (*_shape_params(),)
+    shared = (*_shape_params(NeuralOptions()),)
+    trained = _training_params(NeuralOptions())
     return [
         ModelSpec(
             "mlp",
             "neural",
             "dense network over the flattened input window, direct multi-step head (PyTorch)",
             f"{target}Mlp",
-            (*shared, *_fc_params(64, 2), _dropout(), *_training_params(0.001)),
+            (*shared, *_fc_params(64, 2), _dropout(), *trained),
         ),
         ModelSpec(
             "cnn",
@@ -664,7 +669,7 @@ def _family_specs() -> list[ModelSpec]:
                 *_conv_params(5, 2, "convolution blocks (each: conv, ReLU, max-pool)"),
                 Param("pool", "int", 2, "max-pooling size after each block", minimum=1, maximum=64),
                 _dropout(),
-                *_training_params(0.001),
+                *trained,
             ),
         ),
         ModelSpec(
@@ -677,7 +682,7 @@ def _family_specs() -> list[ModelSpec]:
                 *shared,
                 *_conv_params(3, 4, "residual blocks (dilations 1, 2, 4, ...)"),
                 _dropout(),
-                *_training_params(0.001),
+                *trained,
             ),
         ),
         ModelSpec(
@@ -715,7 +720,7 @@ def _family_specs() -> list[ModelSpec]:
                     maximum=8,
                 ),
                 _dropout(),
-                *_training_params(0.001),
+                *trained,
             ),
         ),
         ModelSpec(
@@ -744,7 +749,7 @@ def _family_specs() -> list[ModelSpec]:
                 Param("blocks", "int", 1, "blocks per stack", minimum=1, maximum=32),
                 *_fc_params(128, 2),
                 _dropout(),
-                *_training_params(0.001),
+                *trained,
             ),
         ),
     ]

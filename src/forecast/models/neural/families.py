@@ -13,13 +13,12 @@ reach the output through :class:`heads.FutureRegressors`.
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from forecast.errors import UsageError
 from forecast.models.neural import forecaster
 from forecast.models.neural.architectures import ARCH_KEYS, KINDS, describe
-from forecast.models.neural.forecaster import NeuralForecaster
+from forecast.models.neural.forecaster import NeuralForecaster, spec_init
 
 __all__ = ["KINDS", "Cnn", "Mlp", "NBeats", "NHits", "Tcn", "describe"]
 
@@ -27,16 +26,6 @@ __all__ = ["KINDS", "Cnn", "Mlp", "NBeats", "NHits", "Tcn", "describe"]
 class FamilyForecaster(NeuralForecaster):
     """A network of :data:`KINDS`; the hyperparameters are the registry's (``__init__``'s
     signature is built from the model's parameter list)."""
-
-    def __init__(self, **params: Any) -> None:
-        from forecast.models.registry import get_spec
-
-        values = {p.name: p.default for p in get_spec(self.name).params}
-        unknown = set(params) - set(values)
-        if unknown:
-            raise TypeError(f"{self.name} has no parameter {', '.join(sorted(unknown))}")
-        for key, value in {**values, **params}.items():
-            setattr(self, key, value)
 
     def _architecture(self, input_size: int, window: int, out: int) -> dict[str, Any]:
         size = {k: _plain(getattr(self, k)) for k in ARCH_KEYS[self.kind]}
@@ -64,16 +53,6 @@ class FamilyForecaster(NeuralForecaster):
 def _plain(value: Any) -> Any:
     """Tuples as lists: the architecture dict is JSON."""
     return list(value) if isinstance(value, tuple) else value
-
-
-def _signature(name: str) -> inspect.Signature:
-    from forecast.models.registry import get_spec
-
-    keyword = inspect.Parameter.KEYWORD_ONLY
-    return inspect.Signature(
-        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-        + [inspect.Parameter(p.name, keyword, default=p.default) for p in get_spec(name).params]
-    )
 
 
 class Mlp(FamilyForecaster):
@@ -136,15 +115,5 @@ class NHits(FamilyForecaster):
             )
 
 
-def _init_for(name: str) -> Any:
-    """An ``__init__`` whose signature lists the model's parameters (``get_params`` reads it)."""
-
-    def __init__(self: FamilyForecaster, **params: Any) -> None:
-        FamilyForecaster.__init__(self, **params)
-
-    __init__.__signature__ = _signature(name)  # type: ignore[attr-defined]
-    return __init__
-
-
 for _cls in (Mlp, Cnn, Tcn, NBeats, NHits):
-    _cls.__init__ = _init_for(_cls.name)  # type: ignore[method-assign]
+    _cls.__init__ = spec_init(_cls.name)  # type: ignore[method-assign]

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Self, cast
 
@@ -51,41 +51,31 @@ import pandas as pd
 
 from forecast.errors import InputError, UsageError
 from forecast.models.base import (
-    Bands,
-    Forecast,
-    ForecastBatch,
     ModelSummary,
     _finite_values,
     series_freq,
 )
 from forecast.models.neural.architectures import KINDS, describe
+from forecast.models.neural.global_forecasting import CONFORMAL, GlobalForecasting
 from forecast.models.neural.global_options import (  # noqa: F401  (re-exported)
     GLOBAL_MODELS,
     GlobalOptions,
     split_options,
 )
+from forecast.models.neural.shape import Shape, choose
 from forecast.models.neural.windows import (
     MIN_TRAIN,
     MIN_VALIDATION,
     Scaler,
     ScalerKind,
-    auto_horizon,
     feature_count,
-    features,
-    roll_out,
     sample_origins,
     split_origins,
-    steps_between,
     touched,
     window_view,
 )
 
 CALIBRATION_MAX = 10_000  # calibration origins over the panel (per series: this / N, at least 1)
-INFERENCE_ROWS = 4096  # windows per forward pass when forecasting
-CONFORMAL = (
-    "split-conformal, pooled over series: forecast -/+ scale x the ceil((n+1)*level)-th smallest "
-    "absolute scaled error at that step ahead over the n validation-tail origins of all series"
-)
 
 
 # --- the window index -----------------------------------------------------------------------
@@ -151,53 +141,9 @@ def panel_split(
 # --- the model ------------------------------------------------------------------------------
 
 
-class GlobalForecaster:
-    """One network (rnn, lstm, gru or transformer) for every series of a panel.
-
-    ``params`` are the per-series model's parameters (the registry's checks apply); the fitted
-    state ends in ``_``; arrays over series follow ``ids_``.
-    """
-
-    def __init__(
-        self,
-        model: str,
-        params: Mapping[str, Any] | None = None,
-        series_embedding: int = 0,
-        deterministic: bool = False,
-    ) -> None:
-        from forecast.models.registry import get_spec
-
-        if model not in GLOBAL_MODELS:
-            raise UsageError(f"a global model is one of {', '.join(GLOBAL_MODELS)}, got {model!r}")
-        self.model = model
-        self.params = get_spec(model).resolve(params or {})
-        self.series_embedding = int(series_embedding)
-        self.deterministic = bool(deterministic)
-
-    # fitted state
-    ids_: tuple[str, ...]
-    freq_: str
-    starts_: list[pd.Timestamp]
-    ends_: list[pd.Timestamp]
-    n_: np.ndarray  # [N] observations per series
-    phase_: np.ndarray  # [N] phase of each series' first observation in the calendar period
-    centers_: np.ndarray  # [N]
-    scales_: np.ndarray  # [N]
-    last_: np.ndarray  # [N, window] each series' last window (NaN before a short series' start)
-    window_: int
-    horizon_: int
-    out_: int
-    period_: int | None
-    calendar_period_: int | None
-    anchor_: pd.Timestamp
-    arch_: dict[str, Any]
-    errors_: np.ndarray  # [n_cal, K] pooled absolute scaled calibration errors (NaN: no target)
-    info_: dict[str, Any]
-    net_: Any  # torch.nn.Module
-    _device: Any = None  # device.DeviceChoice where forecasts run, resolved on first use
-    training_: list[dict[str, Any]]  # per series: provenance of its training data
-
-    # --- fitting ------------------------------------------------------------------------------
+class GlobalForecaster(GlobalForecasting):
+    """One network for every series of a panel: fitting (forecasts, intervals and model
+    files come from :class:`GlobalForecasting` and :class:`GlobalState`)."""
 
     def fit(
         self,
@@ -207,61 +153,19 @@ class GlobalForecaster:
     ) -> Self:
         """Train on every ``(id, y)``; intervals calibrated up to ``calibrate_steps`` (at least
         the trained horizon)."""
-        import torch
-
-        from forecast.diagnostics.seasonality import resolve_period
-        from forecast.models.neural import device as dev
-        from forecast.models.neural import networks, trainer
-        from forecast.models.neural.forecaster import _size
-        from forecast.models.registry import get_spec
-        from forecast.threads import torch_threads
-
         if not series:
             raise UsageError("a global model needs at least one series")
-        p = self.params
-        name = self.model
         ids = tuple(str(sid) for sid, _ in series)
         if len(set(ids)) != len(ids):
             raise UsageError("a global model needs distinct series ids")
         values = [_finite_values(y, f"fit (series {sid!r})") for sid, y in series]
         freq = series_freq(series[0][1])
         lengths = np.array([v.size for v in values], dtype=np.int64)
-        if p["strategy"] not in ("direct", "recursive"):
-            raise UsageError(f"{name}: strategy must be direct or recursive")
-        if not 0 < p["val_fraction"] < 0.5:
-            raise UsageError(
-                f"{name}: parameter val_fraction={p['val_fraction']:g} must be above 0 and "
-                "below 0.5"
-            )
-        longest = values[int(np.argmax(lengths))]
-        period, source = resolve_period(p["period"], longest, freq)
-        cap = max(2, int(lengths.min()) // 6)
-        notes = {"period": f"{period} ({source}, longest series)" if period else "none detected"}
-        proto: Any = get_spec(name).create(p)
-        auto, rule = proto._auto_window(period)
-        window, notes["window"] = _size(p["window"], auto, period, cap, "window", rule)
-        horizon, notes["horizon"] = _size(
-            p["horizon"], auto_horizon(period), period, cap, "horizon"
-        )
-        out = horizon if p["strategy"] == "direct" else 1
-        calendar = period if p["calendar"] and period else None
-        split = panel_split(lengths, window, out, p["val_fraction"], name)
-        bounds = split.bounds
-
-        kind = cast(ScalerKind, p["scaler"])
-        centers = np.empty(len(ids))
-        scales = np.empty(len(ids))
-        for i, y in enumerate(values):
-            lo, hi = bounds[i], bounds[i + 1]
-            mine = np.concatenate(
-                [
-                    split.train[(split.train >= lo) & (split.train < hi)],
-                    split.validation[(split.validation >= lo) & (split.validation < hi)],
-                ]
-            )
-            read = touched(mine - lo, window, out, y.size) if mine.size else slice(None)
-            scaler = Scaler.fit(y[read], kind)
-            centers[i], scales[i] = scaler.center, scaler.scale
+        options = self.options
+        options.check(self.model)
+        proto, shape = self._choose_shape(values, lengths, freq)
+        split = panel_split(lengths, shape.window, shape.out, options.val_fraction, self.model)
+        centers, scales = _series_scalers(values, split, shape, cast(ScalerKind, options.scaler))
         scaled64 = np.concatenate(
             [(v - c) / s for v, c, s in zip(values, centers, scales, strict=True)]
         )
@@ -271,65 +175,88 @@ class GlobalForecaster:
         self.ends_ = [pd.Timestamp(y.index[-1]) for _, y in series]
         self.anchor_ = min(self.starts_)
         self.n_ = lengths.copy()
-        self.window_, self.horizon_, self.out_ = window, horizon, out
-        self.period_, self.calendar_period_ = period, calendar
+        self.window_, self.horizon_, self.out_ = shape.window, shape.horizon, shape.out
+        self.period_, self.calendar_period_ = shape.period, shape.calendar_period
         self.phase_ = self._phases(self.starts_)
         self.centers_, self.scales_ = centers, scales
+        input_size = feature_count(shape.calendar_period) + self.series_embedding
+        self.arch_ = self._embedded(proto._architecture(input_size, shape.window, shape.out))
+        result, choice = self._train(scaled64, split)
 
-        input_size = feature_count(calendar) + self.series_embedding
-        arch = proto._architecture(input_size, window, out)
-        if self.series_embedding:
-            arch = {"kind": "embedded", "series": len(ids), "dim": self.series_embedding,
-                    "inner": arch}  # fmt: skip
-        self.arch_ = arch
-        config = trainer.TrainConfig(
-            lr=p["lr"],
-            weight_decay=p["weight_decay"],
-            batch_size=p["batch_size"],
-            loss=p["loss"],
-            clip=p["clip"],
-            epochs=p["epochs"],
-            patience=p["patience"],
-            amp=p["amp"],
-            seed=p["seed"],
-        )
-        choice = dev.resolve(p["device"], strict=True)
-        shift = (self.phase_ - bounds[:-1]) if calendar else np.zeros(len(ids), np.int64)
-        with torch_threads(), dev.reproducible(p["seed"], choice, deterministic=self.deterministic):
-            net = networks.build(arch)
+        self.last_ = np.full((len(ids), shape.window), np.nan)
+        for i, y in enumerate(values):
+            tail = y[-shape.window :]
+            self.last_[i, shape.window - tail.size :] = tail
+        steps = max(shape.horizon, int(calibrate_steps or 0))
+        self.errors_ = self._calibration_errors(scaled64, split, steps)
+        self.training_ = [dict(t) for t in training] if training else [{} for _ in ids]
+        self.info_ = self._info(split, result, choice, shape.notes)
+        return self
+
+    def _choose_shape(
+        self, values: Sequence[np.ndarray], lengths: np.ndarray, freq: str
+    ) -> tuple[Any, Shape]:
+        """A per-series model of the same parameters (its architecture and automatic window)
+        and the shape: the period of the longest series, sizes capped at n/6 of the shortest."""
+        from forecast.diagnostics.seasonality import resolve_period
+        from forecast.models.registry import get_spec
+
+        longest = values[int(np.argmax(lengths))]
+        period, source = resolve_period(self.params["period"], longest, freq)
+        cap = max(2, int(lengths.min()) // 6)
+        note = f"{period} ({source}, longest series)" if period else "none detected"
+        proto: Any = get_spec(self.model).create(self.params)
+        return proto, choose(self.options, period, note, cap, proto._auto_window(period))
+
+    def _embedded(self, arch: dict[str, Any]) -> dict[str, Any]:
+        """``arch`` wrapped with the learned series embedding, when there is one."""
+        if not self.series_embedding:
+            return arch
+        return {"kind": "embedded", "series": len(self.ids_), "dim": self.series_embedding,
+                "inner": arch}  # fmt: skip
+
+    def _train(self, scaled64: np.ndarray, split: PanelSplit) -> tuple[Any, Any]:
+        """Train the network on the scaled, concatenated values (the training result and the
+        device it ran on)."""
+        import torch
+
+        from forecast.models.neural import device as dev
+        from forecast.models.neural import networks, trainer
+        from forecast.models.neural.windows import Split
+        from forecast.threads import torch_threads
+
+        options, bounds = self.options, split.bounds
+        config = trainer.TrainConfig.from_options(options, options.epochs)
+        choice = dev.resolve(options.device, strict=True)
+        calendar = self.calendar_period_
+        shift = (self.phase_ - bounds[:-1]) if calendar else np.zeros(len(self.ids_), np.int64)
+        with (
+            torch_threads(),
+            dev.reproducible(options.seed, choice, deterministic=self.deterministic),
+        ):
+            net = networks.build(self.arch_)
             net.to(choice.device)
             data = trainer.Windows(
                 dev.to_device(torch.from_numpy(scaled64.astype(np.float32)), choice),
-                window,
-                out,
+                self.window_,
+                self.out_,
                 calendar,
                 0,
                 bounds=dev.to_device(torch.from_numpy(bounds), choice),
                 shift=dev.to_device(torch.from_numpy(shift.astype(np.int64)), choice),
                 embed=bool(self.series_embedding),
             )
-            from forecast.models.neural.windows import Split
-
             result = trainer.train(
                 net,
                 data,
                 Split(split.train, split.validation, split.purged),
                 config,
                 choice,
-                f"training global {name} on {len(ids)} series",
+                f"training global {self.model} on {len(self.ids_)} series",
             )
         self.net_ = net.cpu().eval()
         self._device = None
-
-        self.last_ = np.full((len(ids), window), np.nan)
-        for i, y in enumerate(values):
-            tail = y[-window:]
-            self.last_[i, window - tail.size :] = tail
-        steps = max(horizon, int(calibrate_steps or 0))
-        self.errors_ = self._calibration_errors(scaled64, split, steps)
-        self.training_ = [dict(t) for t in training] if training else [{} for _ in ids]
-        self.info_ = self._info(split, result, choice, notes)
-        return self
+        return result, choice
 
     def _calibration_errors(self, scaled: np.ndarray, split: PanelSplit, steps: int) -> np.ndarray:
         """|actual - forecast| in scaled units from every series' calibration origins (from its
@@ -354,19 +281,6 @@ class GlobalForecaster:
         index = np.where(inside, g[:, None] + ahead, 0)
         actual = np.where(inside, scaled[index], np.nan)
         return np.abs(actual - forecast)
-
-    def _phases(self, stamps: Sequence[pd.Timestamp]) -> np.ndarray:
-        """Phase in the calendar period of each timestamp (zeros without calendar features)."""
-        period = self.calendar_period_
-        if period is None:
-            return np.zeros(len(stamps), dtype=np.int64)
-        offset = pd.tseries.frequencies.to_offset(self.freq_)
-        if isinstance(offset, pd.offsets.Tick):
-            delta = pd.DatetimeIndex(list(stamps)) - self.anchor_
-            steps = np.asarray(delta // pd.Timedelta(offset), dtype=np.int64)
-        else:
-            steps = np.array([steps_between(self.anchor_, s, self.freq_) for s in stamps])
-        return np.remainder(steps, period).astype(np.int64)
 
     def _info(self, split: PanelSplit, result: Any, choice: Any, notes: dict[str, str]) -> dict:
         from forecast.models.neural import device as dev
@@ -411,201 +325,9 @@ class GlobalForecaster:
             "notes": remarks,
         }
 
-    # --- forecasting --------------------------------------------------------------------------
-
-    def _paths(
-        self, view: np.ndarray, rows: np.ndarray, phase: np.ndarray, sid: np.ndarray, steps: int
-    ) -> np.ndarray:
-        """Scaled forecasts ``[len(rows), steps]`` from the windows ``view[rows]`` (float32) whose
-        first values have phase ``phase``, of series ``sid``: the head's block is appended to the
-        window and the network runs again until ``steps`` are produced."""
-        import torch
-
-        from forecast.models.neural import device as dev
-        from forecast.threads import torch_threads
-
-        choice = self.inference_device()
-        out = np.empty((rows.size, steps), dtype=np.float64)
-        embed = bool(self.series_embedding)
-        with torch_threads(), torch.no_grad():
-            for lo in range(0, rows.size, INFERENCE_ROWS):
-                chunk = slice(lo, lo + INFERENCE_ROWS)
-                window = dev.to_device(
-                    torch.from_numpy(np.ascontiguousarray(view[rows[chunk]], dtype=np.float32)),
-                    choice,
-                )
-                first = dev.to_device(torch.from_numpy(np.ascontiguousarray(phase[chunk])), choice)
-                ids = dev.to_device(torch.from_numpy(np.ascontiguousarray(sid[chunk])), choice)
-
-                def step(w: Any, pos: Any, produced: int, ids: Any = ids) -> Any:
-                    x = features(w, pos, self.calendar_period_, 0)  # [b, w, F]
-                    return self.net_(x, ids) if embed else self.net_(x)  # [b, out]
-
-                paths = roll_out(step, window, first, steps)
-                out[chunk] = paths.double().cpu().numpy()
-        return out
-
-    def inference_device(self) -> Any:
-        """Where forecasts run: the ``device`` parameter when available, else the CPU."""
-        from forecast.models.neural import device as dev
-
-        if getattr(self, "_device", None) is None:
-            self._device = dev.resolve(self.params["device"], strict=False)
-            self.net_ = self.net_.to(self._device.device).eval()
-        return self._device
-
-    def use_device(self, device: str) -> None:
-        """Forecast on ``device`` from now on (a UsageError when it is not available)."""
-        from forecast.models.neural import device as dev
-
-        dev.resolve(device, strict=True)
-        self.params = {**self.params, "device": device}
-        self._device = None
-
-    def position(self, sid: str) -> int:
-        try:
-            return self.ids_.index(sid)
-        except ValueError:
-            raise UsageError(f"--ids: no series {sid!r} in the global model") from None
-
-    def predict(
-        self, horizon: int, levels: Sequence[float] = (), ids: Sequence[str] | None = None
-    ) -> dict[str, Forecast | str]:
-        """Forecasts of ``ids`` (all when None), in that order: a :class:`Forecast`, or the
-        one-line reason a series cannot be forecast (shorter than the window)."""
-        from forecast.data import future_index
-        from forecast.models.base import check_horizon, check_levels
-
-        horizon, levels = check_horizon(horizon), check_levels(levels)
-        chosen = list(self.ids_) if ids is None else list(dict.fromkeys(ids))
-        where = np.array([self.position(s) for s in chosen], dtype=np.int64)
-        ok = where[self.n_[where] >= self.window_]
-        view = ((self.last_[ok] - self.centers_[ok, None]) / self.scales_[ok, None]).astype(
-            np.float32
-        )
-        phase = self.phase_[ok] + self.n_[ok] - self.window_
-        paths = self._paths(view, np.arange(ok.size), phase, ok, horizon) if ok.size else None
-        widths = self._widths(horizon, levels)
-        row = {int(i): r for r, i in enumerate(ok)}
-        result: dict[str, Forecast | str] = {}
-        for sid, i in zip(chosen, where, strict=True):
-            if int(i) not in row:
-                result[sid] = (
-                    f"global {self.model} forecasts from the last {self.window_} observations; "
-                    f"series {sid!r} has {int(self.n_[i])}; fit it with --param global=false "
-                    "or a --fallback model"
-                )
-                continue
-            assert paths is not None
-            scale, center = self.scales_[i], self.centers_[i]
-            mean = paths[row[int(i)]] * scale + center
-            bands: Bands = {lv: (mean - q * scale, mean + q * scale) for lv, q in widths.items()}
-            if not (np.isfinite(mean).all() and all(np.isfinite(b).all() for b in bands.values())):
-                result[sid] = f"global {self.model}: non-finite forecasts for series {sid!r}"
-                continue
-            result[sid] = Forecast(
-                future_index(self.ends_[i], self.freq_, horizon), mean, bands, CONFORMAL
-            )
-        return result
-
-    def _widths(self, horizon: int, levels: tuple[float, ...]) -> dict[float, np.ndarray]:
-        """Per level, the pooled split-conformal half-width in scaled units, ``[horizon]``."""
-        from forecast.models.conformal import errors_needed, half_widths
-
-        if not levels:
-            return {}
-        if horizon > self.errors_.shape[1]:
-            raise UsageError(
-                f"the global {self.model}'s intervals are calibrated for "
-                f"{self.errors_.shape[1]} steps ahead, not {horizon}; ask for --horizon "
-                f"{self.errors_.shape[1]} or less, no --level, or refit with this --horizon"
-            )
-
-        def too_few(level: float, step: int, n: int) -> str:
-            return (
-                f"global {self.model}: a {level:g}% interval needs at least "
-                f"{errors_needed(level)} validation errors per step; the panel gives {n} at "
-                f"step {step}; ask for a lower --level or refit with a larger "
-                "--param val_fraction"
-            )
-
-        return half_widths(self.errors_[:, :horizon], levels, too_few)
-
-    def forecast_from(
-        self,
-        sid: str,
-        history: pd.Series,
-        origins: Sequence[int] | np.ndarray,
-        horizon: int,
-        levels: Sequence[float] = (),
-    ) -> ForecastBatch:
-        """Forecasts of series ``sid`` from each origin (a position in ``history``, which
-        starts on the series' grid) with the fitted weights and the series' scaler: one batched
-        forward pass over the windows ending at the origins (backtests)."""
-        from forecast.models.base import check_levels
-
-        i = self.position(sid)
-        levels = check_levels(levels)
-        positions = np.asarray(origins, dtype=np.int64)
-        values = _finite_values(history, "forecast_from")
-        if positions.size and (
-            positions.min() < self.window_ - 1 or positions.max() >= values.size
-        ):
-            raise UsageError(
-                f"global {self.model}: forecast origins must lie in {self.window_ - 1} .. "
-                f"{values.size - 1} (a full window of {self.window_} before each)"
-            )
-        scale, center = self.scales_[i], self.centers_[i]
-        view = window_view(((values - center) / scale).astype(np.float32), self.window_)
-        rows = positions - (self.window_ - 1)
-        phase0 = int(self._phases([pd.Timestamp(history.index[0])])[0])
-        sids = np.full(rows.size, i, dtype=np.int64)
-        mean = self._paths(view, rows, phase0 + rows, sids, horizon) * scale + center
-        bands: Bands = {
-            lv: (mean - q * scale, mean + q * scale)
-            for lv, q in self._widths(horizon, levels).items()
-        }
-        return ForecastBatch(positions, mean, bands, CONFORMAL)
-
-    def update(self, sid: str, y_new: pd.Series) -> int:
-        """Append the observations of series ``sid`` that follow its end (same weights); returns
-        how many were appended. Overlapping values must agree with the last window."""
-        i = self.position(sid)
-        index = pd.DatetimeIndex(y_new.index)
-        values = _finite_values(y_new, f"update (series {sid!r})")
-        end = self.ends_[i]
-        old = index <= end
-        if old.any():
-            known = pd.date_range(end=end, periods=self.window_, freq=self.freq_)
-            pos = known.get_indexer(index[old])
-            inside = pos >= 0
-            stored, given = self.last_[i][pos[inside]], values[old][inside]
-            differs = ~np.isclose(stored, given, rtol=1e-9, atol=1e-12) & np.isfinite(stored)
-            if differs.any():
-                k = int(np.argmax(differs))
-                raise InputError(
-                    f"series {sid!r}: new data disagrees with the model's data at "
-                    f"{index[old][inside][k].isoformat()} ({given[k]:g} in the data, "
-                    f"{stored[k]:g} in the model); fit a new model on the corrected data"
-                )
-        fresh, stamps = values[~old], index[~old]
-        if fresh.size == 0:
-            return 0
-        expected = pd.date_range(end, periods=2, freq=self.freq_)[1]
-        if stamps[0] != expected:
-            raise InputError(
-                f"series {sid!r}: new data must start at {expected.isoformat()}, the step after "
-                f"the model's end {end.isoformat()}; it starts at {stamps[0].isoformat()} "
-                "(supply the missing rows)"
-            )
-        self.last_[i] = np.concatenate([self.last_[i], fresh])[-self.window_ :]
-        self.n_[i] += fresh.size
-        self.ends_[i] = pd.Timestamp(stamps[-1])
-        return int(fresh.size)
-
     def summary(self, sid: str) -> ModelSummary:
         """The global network as seen from one series (its scaler and length)."""
-        from forecast.models.neural.forecaster import training_statistics
+        from forecast.models.neural.report import training_statistics
 
         i = self.position(sid)
         info = self.info_
@@ -651,89 +373,24 @@ class GlobalForecaster:
             },
         )
 
-    # --- model files --------------------------------------------------------------------------
 
-    def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        """JSON-able metadata and arrays that :meth:`from_state` restores exactly."""
-        from forecast.models.neural import networks
-
-        meta = {
-            "model": self.model,
-            "params": self.params,
-            "series_embedding": self.series_embedding,
-            "deterministic": self.deterministic,
-            "freq": self.freq_,
-            "window": self.window_,
-            "horizon": self.horizon_,
-            "out_steps": self.out_,
-            "period": self.period_,
-            "calendar_period": self.calendar_period_,
-            "anchor": self.anchor_.isoformat(),
-            "architecture": self.arch_,
-            "training": self.info_,
-            "series": [
-                {
-                    "id": sid,
-                    "start": self.starts_[i].isoformat(),
-                    "end": self.ends_[i].isoformat(),
-                    "n": int(self.n_[i]),
-                    "training": self.training_[i],
-                }
-                for i, sid in enumerate(self.ids_)
-            ],
-        }
-        arrays = {
-            **networks.weight_arrays(self.net_),
-            "centers": self.centers_,
-            "scales": self.scales_,
-            "phases": self.phase_,
-            "last_windows": self.last_,
-            "calibration_errors": self.errors_,
-        }
-        return meta, arrays
-
-    @classmethod
-    def from_state(cls, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> Self:
-        from forecast.models.neural import networks
-
-        model = cls(
-            str(meta["model"]),
-            dict(meta["params"]),
-            int(meta["series_embedding"]),
-            bool(meta["deterministic"]),
+def _series_scalers(
+    values: Sequence[np.ndarray], split: PanelSplit, shape: Shape, kind: ScalerKind
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each series' scaler (centers and scales, ``[N]``), fitted on the values its own training
+    and validation samples read (a series without samples: on all its values)."""
+    bounds = split.bounds
+    centers = np.empty(len(values))
+    scales = np.empty(len(values))
+    for i, y in enumerate(values):
+        lo, hi = bounds[i], bounds[i + 1]
+        mine = np.concatenate(
+            [
+                split.train[(split.train >= lo) & (split.train < hi)],
+                split.validation[(split.validation >= lo) & (split.validation < hi)],
+            ]
         )
-        entries = list(meta["series"])
-        model.ids_ = tuple(str(e["id"]) for e in entries)
-        model.freq_ = str(meta["freq"])
-        model.starts_ = [pd.Timestamp(e["start"]) for e in entries]
-        model.ends_ = [pd.Timestamp(e["end"]) for e in entries]
-        model.n_ = np.array([int(e["n"]) for e in entries], dtype=np.int64)
-        model.training_ = [dict(e.get("training") or {}) for e in entries]
-        model.window_, model.horizon_ = int(meta["window"]), int(meta["horizon"])
-        model.out_ = int(meta["out_steps"])
-        model.period_ = None if meta["period"] is None else int(meta["period"])
-        calendar = meta["calendar_period"]
-        model.calendar_period_ = None if calendar is None else int(calendar)
-        model.anchor_ = pd.Timestamp(meta["anchor"])
-        model.arch_ = dict(meta["architecture"])
-        model.info_ = dict(meta["training"])
-        model.centers_ = np.asarray(arrays["centers"], dtype="float64")
-        model.scales_ = np.asarray(arrays["scales"], dtype="float64")
-        model.phase_ = np.asarray(arrays["phases"], dtype=np.int64)
-        model.last_ = np.array(arrays["last_windows"], dtype="float64")
-        model.errors_ = np.asarray(arrays["calibration_errors"], dtype="float64")
-        n = len(model.ids_)
-        shapes = (model.centers_.shape, model.scales_.shape, model.phase_.shape)
-        if shapes != ((n,), (n,), (n,)) or model.last_.shape != (n, model.window_):
-            raise ValueError("per-series arrays do not match the series list")
-        dim = model.series_embedding
-        networks.check_shape(
-            model.arch_,
-            feature_count(model.calendar_period_) + dim,
-            model.window_,
-            model.out_,
-            embedding=(n, dim) if dim else None,
-        )
-        model.net_ = networks.restore(model.arch_, arrays)
-        model._device = None
-        return model
+        read = touched(mine - lo, shape.window, shape.out, y.size) if mine.size else slice(None)
+        scaler = Scaler.fit(y[read], kind)
+        centers[i], scales[i] = scaler.center, scaler.scale
+    return centers, scales

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import KW_ONLY, dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import torch
@@ -19,6 +19,7 @@ from torch import nn
 
 from forecast.errors import ComputeError
 from forecast.models.neural import device as dev
+from forecast.models.neural.options import NeuralOptions
 from forecast.models.neural.windows import Split, features, gather
 from forecast.progress import task
 
@@ -38,6 +39,22 @@ class TrainConfig:
     patience: int  # epochs without a better validation loss before stopping
     amp: bool
     seed: int
+
+    @classmethod
+    def from_options(cls, options: NeuralOptions, epochs: int) -> TrainConfig:
+        """The settings of ``options``, training for at most ``epochs`` (the fit's ``epochs``
+        or, fine-tuning, its ``finetune_epochs``)."""
+        return cls(
+            lr=options.lr,
+            weight_decay=options.weight_decay,
+            batch_size=options.batch_size,
+            loss=cast(LossName, options.loss),
+            clip=options.clip,
+            epochs=epochs,
+            patience=options.patience,
+            amp=options.amp,
+            seed=options.seed,
+        )
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,223 @@
+"""Forecasts of a fitted global network (:class:`GlobalForecasting`): the forward passes over
+many windows at once, the pooled split-conformal intervals, forecasts of any subset of the
+series, forecasts from many origins (backtests) and appended observations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecast.errors import InputError, UsageError
+from forecast.models.base import Bands, Forecast, ForecastBatch, _finite_values
+from forecast.models.neural.global_state import GlobalState
+from forecast.models.neural.windows import features, roll_out, steps_between, window_view
+
+INFERENCE_ROWS = 4096  # windows per forward pass when forecasting
+CONFORMAL = (
+    "split-conformal, pooled over series: forecast -/+ scale x the ceil((n+1)*level)-th smallest "
+    "absolute scaled error at that step ahead over the n validation-tail origins of all series"
+)
+
+
+class GlobalForecasting(GlobalState):
+    """Forecasts, intervals and updates of a fitted global network."""
+
+    def _paths(
+        self, view: np.ndarray, rows: np.ndarray, phase: np.ndarray, sid: np.ndarray, steps: int
+    ) -> np.ndarray:
+        """Scaled forecasts ``[len(rows), steps]`` from the windows ``view[rows]`` (float32) whose
+        first values have phase ``phase``, of series ``sid``: the head's block is appended to the
+        window and the network runs again until ``steps`` are produced."""
+        import torch
+
+        from forecast.models.neural import device as dev
+        from forecast.threads import torch_threads
+
+        choice = self.inference_device()
+        out = np.empty((rows.size, steps), dtype=np.float64)
+        embed = bool(self.series_embedding)
+        with torch_threads(), torch.no_grad():
+            for lo in range(0, rows.size, INFERENCE_ROWS):
+                chunk = slice(lo, lo + INFERENCE_ROWS)
+                window = dev.to_device(
+                    torch.from_numpy(np.ascontiguousarray(view[rows[chunk]], dtype=np.float32)),
+                    choice,
+                )
+                first = dev.to_device(torch.from_numpy(np.ascontiguousarray(phase[chunk])), choice)
+                ids = dev.to_device(torch.from_numpy(np.ascontiguousarray(sid[chunk])), choice)
+
+                def step(w: Any, pos: Any, produced: int, ids: Any = ids) -> Any:
+                    x = features(w, pos, self.calendar_period_, 0)  # [b, w, F]
+                    return self.net_(x, ids) if embed else self.net_(x)  # [b, out]
+
+                paths = roll_out(step, window, first, steps)
+                out[chunk] = paths.double().cpu().numpy()
+        return out
+
+    def inference_device(self) -> Any:
+        """Where forecasts run: the ``device`` parameter when available, else the CPU."""
+        from forecast.models.neural import device as dev
+
+        if getattr(self, "_device", None) is None:
+            self._device = dev.resolve(self.params["device"], strict=False)
+            self.net_ = self.net_.to(self._device.device).eval()
+        return self._device
+
+    def use_device(self, device: str) -> None:
+        """Forecast on ``device`` from now on (a UsageError when it is not available)."""
+        from forecast.models.neural import device as dev
+
+        dev.resolve(device, strict=True)
+        self.params = {**self.params, "device": device}
+        self._device = None
+
+    def predict(
+        self, horizon: int, levels: Sequence[float] = (), ids: Sequence[str] | None = None
+    ) -> dict[str, Forecast | str]:
+        """Forecasts of ``ids`` (all when None), in that order: a :class:`Forecast`, or the
+        one-line reason a series cannot be forecast (shorter than the window)."""
+        from forecast.data import future_index
+        from forecast.models.base import check_horizon, check_levels
+
+        horizon, levels = check_horizon(horizon), check_levels(levels)
+        chosen = list(self.ids_) if ids is None else list(dict.fromkeys(ids))
+        where = np.array([self.position(s) for s in chosen], dtype=np.int64)
+        ok = where[self.n_[where] >= self.window_]
+        view = ((self.last_[ok] - self.centers_[ok, None]) / self.scales_[ok, None]).astype(
+            np.float32
+        )
+        phase = self.phase_[ok] + self.n_[ok] - self.window_
+        paths = self._paths(view, np.arange(ok.size), phase, ok, horizon) if ok.size else None
+        widths = self._widths(horizon, levels)
+        row = {int(i): r for r, i in enumerate(ok)}
+        result: dict[str, Forecast | str] = {}
+        for sid, i in zip(chosen, where, strict=True):
+            if int(i) not in row:
+                result[sid] = (
+                    f"global {self.model} forecasts from the last {self.window_} observations; "
+                    f"series {sid!r} has {int(self.n_[i])}; fit it with --param global=false "
+                    "or a --fallback model"
+                )
+                continue
+            assert paths is not None
+            scale, center = self.scales_[i], self.centers_[i]
+            mean = paths[row[int(i)]] * scale + center
+            bands: Bands = {lv: (mean - q * scale, mean + q * scale) for lv, q in widths.items()}
+            if not (np.isfinite(mean).all() and all(np.isfinite(b).all() for b in bands.values())):
+                result[sid] = f"global {self.model}: non-finite forecasts for series {sid!r}"
+                continue
+            result[sid] = Forecast(
+                future_index(self.ends_[i], self.freq_, horizon), mean, bands, CONFORMAL
+            )
+        return result
+
+    def _widths(self, horizon: int, levels: tuple[float, ...]) -> dict[float, np.ndarray]:
+        """Per level, the pooled split-conformal half-width in scaled units, ``[horizon]``."""
+        from forecast.models.conformal import errors_needed, half_widths
+
+        if not levels:
+            return {}
+        if horizon > self.errors_.shape[1]:
+            raise UsageError(
+                f"the global {self.model}'s intervals are calibrated for "
+                f"{self.errors_.shape[1]} steps ahead, not {horizon}; ask for --horizon "
+                f"{self.errors_.shape[1]} or less, no --level, or refit with this --horizon"
+            )
+
+        def too_few(level: float, step: int, n: int) -> str:
+            return (
+                f"global {self.model}: a {level:g}% interval needs at least "
+                f"{errors_needed(level)} validation errors per step; the panel gives {n} at "
+                f"step {step}; ask for a lower --level or refit with a larger "
+                "--param val_fraction"
+            )
+
+        return half_widths(self.errors_[:, :horizon], levels, too_few)
+
+    def forecast_from(
+        self,
+        sid: str,
+        history: pd.Series,
+        origins: Sequence[int] | np.ndarray,
+        horizon: int,
+        levels: Sequence[float] = (),
+    ) -> ForecastBatch:
+        """Forecasts of series ``sid`` from each origin (a position in ``history``, which
+        starts on the series' grid) with the fitted weights and the series' scaler: one batched
+        forward pass over the windows ending at the origins (backtests)."""
+        from forecast.models.base import check_levels
+
+        i = self.position(sid)
+        levels = check_levels(levels)
+        positions = np.asarray(origins, dtype=np.int64)
+        values = _finite_values(history, "forecast_from")
+        if positions.size and (
+            positions.min() < self.window_ - 1 or positions.max() >= values.size
+        ):
+            raise UsageError(
+                f"global {self.model}: forecast origins must lie in {self.window_ - 1} .. "
+                f"{values.size - 1} (a full window of {self.window_} before each)"
+            )
+        scale, center = self.scales_[i], self.centers_[i]
+        view = window_view(((values - center) / scale).astype(np.float32), self.window_)
+        rows = positions - (self.window_ - 1)
+        phase0 = int(self._phases([pd.Timestamp(history.index[0])])[0])
+        sids = np.full(rows.size, i, dtype=np.int64)
+        mean = self._paths(view, rows, phase0 + rows, sids, horizon) * scale + center
+        bands: Bands = {
+            lv: (mean - q * scale, mean + q * scale)
+            for lv, q in self._widths(horizon, levels).items()
+        }
+        return ForecastBatch(positions, mean, bands, CONFORMAL)
+
+    def update(self, sid: str, y_new: pd.Series) -> int:
+        """Append the observations of series ``sid`` that follow its end (same weights); returns
+        how many were appended. Overlapping values must agree with the last window."""
+        i = self.position(sid)
+        index = pd.DatetimeIndex(y_new.index)
+        values = _finite_values(y_new, f"update (series {sid!r})")
+        end = self.ends_[i]
+        old = index <= end
+        if old.any():
+            known = pd.date_range(end=end, periods=self.window_, freq=self.freq_)
+            pos = known.get_indexer(index[old])
+            inside = pos >= 0
+            stored, given = self.last_[i][pos[inside]], values[old][inside]
+            differs = ~np.isclose(stored, given, rtol=1e-9, atol=1e-12) & np.isfinite(stored)
+            if differs.any():
+                k = int(np.argmax(differs))
+                raise InputError(
+                    f"series {sid!r}: new data disagrees with the model's data at "
+                    f"{index[old][inside][k].isoformat()} ({given[k]:g} in the data, "
+                    f"{stored[k]:g} in the model); fit a new model on the corrected data"
+                )
+        fresh, stamps = values[~old], index[~old]
+        if fresh.size == 0:
+            return 0
+        expected = pd.date_range(end, periods=2, freq=self.freq_)[1]
+        if stamps[0] != expected:
+            raise InputError(
+                f"series {sid!r}: new data must start at {expected.isoformat()}, the step after "
+                f"the model's end {end.isoformat()}; it starts at {stamps[0].isoformat()} "
+                "(supply the missing rows)"
+            )
+        self.last_[i] = np.concatenate([self.last_[i], fresh])[-self.window_ :]
+        self.n_[i] += fresh.size
+        self.ends_[i] = pd.Timestamp(stamps[-1])
+        return int(fresh.size)
+
+    def _phases(self, stamps: Sequence[pd.Timestamp]) -> np.ndarray:
+        """Phase in the calendar period of each timestamp (zeros without calendar features)."""
+        period = self.calendar_period_
+        if period is None:
+            return np.zeros(len(stamps), dtype=np.int64)
+        offset = pd.tseries.frequencies.to_offset(self.freq_)
+        if isinstance(offset, pd.offsets.Tick):
+            delta = pd.DatetimeIndex(list(stamps)) - self.anchor_
+            steps = np.asarray(delta // pd.Timedelta(offset), dtype=np.int64)
+        else:
+            steps = np.array([steps_between(self.anchor_, s, self.freq_) for s in stamps])
+        return np.remainder(steps, period).astype(np.int64)

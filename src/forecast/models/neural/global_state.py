@@ -1,0 +1,162 @@
+"""A global network's attributes (:class:`GlobalState`: its parameters and, per series, the
+fitted state) and their model-file form: JSON metadata and arrays that
+:meth:`GlobalState.from_state` restores exactly."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+
+from forecast.errors import UsageError
+from forecast.models.neural.global_options import GLOBAL_MODELS
+from forecast.models.neural.options import NeuralOptions
+from forecast.models.neural.windows import feature_count
+
+
+class GlobalState:
+    """One network (any of :data:`GLOBAL_MODELS`) for every series of a panel: its parameters
+    and fitted state.
+
+    ``params`` are the per-series model's parameters (the registry's checks apply); the fitted
+    state ends in ``_``; arrays over series follow ``ids_``.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        params: Mapping[str, Any] | None = None,
+        series_embedding: int = 0,
+        deterministic: bool = False,
+    ) -> None:
+        from forecast.models.registry import get_spec
+
+        if model not in GLOBAL_MODELS:
+            raise UsageError(f"a global model is one of {', '.join(GLOBAL_MODELS)}, got {model!r}")
+        self.model = model
+        self.params = get_spec(model).resolve(params or {})
+        self.series_embedding = int(series_embedding)
+        self.deterministic = bool(deterministic)
+
+    @property
+    def options(self) -> NeuralOptions:
+        """The hyperparameters every neural model has, from :attr:`params`."""
+        return NeuralOptions.from_params(self.params)
+
+    # fitted state
+    ids_: tuple[str, ...]
+    freq_: str
+    starts_: list[pd.Timestamp]
+    ends_: list[pd.Timestamp]
+    n_: np.ndarray  # [N] observations per series
+    phase_: np.ndarray  # [N] phase of each series' first observation in the calendar period
+    centers_: np.ndarray  # [N]
+    scales_: np.ndarray  # [N]
+    last_: np.ndarray  # [N, window] each series' last window (NaN before a short series' start)
+    window_: int
+    horizon_: int
+    out_: int
+    period_: int | None
+    calendar_period_: int | None
+    anchor_: pd.Timestamp
+    arch_: dict[str, Any]
+    errors_: np.ndarray  # [n_cal, K] pooled absolute scaled calibration errors (NaN: no target)
+    info_: dict[str, Any]
+    net_: Any  # torch.nn.Module
+    _device: Any = None  # device.DeviceChoice where forecasts run, resolved on first use
+    training_: list[dict[str, Any]]  # per series: provenance of its training data
+
+    def position(self, sid: str) -> int:
+        try:
+            return self.ids_.index(sid)
+        except ValueError:
+            raise UsageError(f"--ids: no series {sid!r} in the global model") from None
+
+    # --- model files --------------------------------------------------------------------------
+
+    def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """JSON-able metadata and arrays that :meth:`from_state` restores exactly."""
+        from forecast.models.neural import networks
+
+        meta = {
+            "model": self.model,
+            "params": self.params,
+            "series_embedding": self.series_embedding,
+            "deterministic": self.deterministic,
+            "freq": self.freq_,
+            "window": self.window_,
+            "horizon": self.horizon_,
+            "out_steps": self.out_,
+            "period": self.period_,
+            "calendar_period": self.calendar_period_,
+            "anchor": self.anchor_.isoformat(),
+            "architecture": self.arch_,
+            "training": self.info_,
+            "series": [
+                {
+                    "id": sid,
+                    "start": self.starts_[i].isoformat(),
+                    "end": self.ends_[i].isoformat(),
+                    "n": int(self.n_[i]),
+                    "training": self.training_[i],
+                }
+                for i, sid in enumerate(self.ids_)
+            ],
+        }
+        arrays = {
+            **networks.weight_arrays(self.net_),
+            "centers": self.centers_,
+            "scales": self.scales_,
+            "phases": self.phase_,
+            "last_windows": self.last_,
+            "calibration_errors": self.errors_,
+        }
+        return meta, arrays
+
+    @classmethod
+    def from_state(cls, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> Self:
+        from forecast.models.neural import networks
+
+        model = cls(
+            str(meta["model"]),
+            dict(meta["params"]),
+            int(meta["series_embedding"]),
+            bool(meta["deterministic"]),
+        )
+        entries = list(meta["series"])
+        model.ids_ = tuple(str(e["id"]) for e in entries)
+        model.freq_ = str(meta["freq"])
+        model.starts_ = [pd.Timestamp(e["start"]) for e in entries]
+        model.ends_ = [pd.Timestamp(e["end"]) for e in entries]
+        model.n_ = np.array([int(e["n"]) for e in entries], dtype=np.int64)
+        model.training_ = [dict(e.get("training") or {}) for e in entries]
+        model.window_, model.horizon_ = int(meta["window"]), int(meta["horizon"])
+        model.out_ = int(meta["out_steps"])
+        model.period_ = None if meta["period"] is None else int(meta["period"])
+        calendar = meta["calendar_period"]
+        model.calendar_period_ = None if calendar is None else int(calendar)
+        model.anchor_ = pd.Timestamp(meta["anchor"])
+        model.arch_ = dict(meta["architecture"])
+        model.info_ = dict(meta["training"])
+        model.centers_ = np.asarray(arrays["centers"], dtype="float64")
+        model.scales_ = np.asarray(arrays["scales"], dtype="float64")
+        model.phase_ = np.asarray(arrays["phases"], dtype=np.int64)
+        model.last_ = np.array(arrays["last_windows"], dtype="float64")
+        model.errors_ = np.asarray(arrays["calibration_errors"], dtype="float64")
+        n = len(model.ids_)
+        shapes = (model.centers_.shape, model.scales_.shape, model.phase_.shape)
+        if shapes != ((n,), (n,), (n,)) or model.last_.shape != (n, model.window_):
+            raise ValueError("per-series arrays do not match the series list")
+        dim = model.series_embedding
+        networks.check_shape(
+            model.arch_,
+            feature_count(model.calendar_period_) + dim,
+            model.window_,
+            model.out_,
+            embedding=(n, dim) if dim else None,
+        )
+        model.net_ = networks.restore(model.arch_, arrays)
+        model._device = None
+        return model

@@ -1,0 +1,71 @@
+"""The hyperparameters every neural model has, defined once: :class:`NeuralOptions`.
+
+The registry's parameter specs take their defaults from here (:func:`neural_defaults`), the
+per-series models' constructors take theirs from the specs, and the global model reads its
+parameters through :meth:`NeuralOptions.from_params`; so a default changed here changes all of
+them. The architecture sizes (hidden units, layers, filters, ...) differ by family and are the
+registry's. Light: imports no torch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from forecast.errors import UsageError
+
+STRATEGIES = ("direct", "recursive")
+RECURRENT_MODELS = ("rnn", "lstm", "gru")
+RECURRENT_LR = 0.003  # the recurrent models' Adam learning rate (the others: NeuralOptions.lr)
+
+
+@dataclass(frozen=True)
+class NeuralOptions:
+    """Shape, scaling, training, device and seed of a neural model (per-series or global)."""
+
+    # shape: the window, the head and the seasonal period (None: automatic)
+    window: int | None = None
+    horizon: int | None = None
+    strategy: str = "direct"
+    period: int | None = None
+    # scaling and inputs
+    calendar: bool = True
+    scaler: str = "standard"
+    # training
+    loss: str = "mae"
+    lr: float = 0.001
+    weight_decay: float = 0.0
+    batch_size: int = 256
+    clip: float = 1.0
+    epochs: int = 60
+    patience: int = 10
+    val_fraction: float = 0.1
+    finetune_epochs: int = 10
+    amp: bool = False
+    # where and how reproducibly
+    device: str = "auto"
+    seed: int = 0
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> NeuralOptions:
+        """The options among a model's parameters (the architecture sizes are left out)."""
+        return cls(**{f.name: params[f.name] for f in fields(cls)})
+
+    def check(self, model: str) -> None:
+        """UsageError for a strategy or validation fraction a fit cannot use."""
+        if self.strategy not in STRATEGIES:
+            raise UsageError(f"{model}: strategy must be direct or recursive")
+        if not 0 < self.val_fraction < 0.5:
+            raise UsageError(
+                f"{model}: parameter val_fraction={self.val_fraction:g} must be above 0 and "
+                "below 0.5"
+            )
+
+
+def neural_defaults(model: str) -> NeuralOptions:
+    """The defaults of neural model ``model``: :class:`NeuralOptions`'s, with
+    :data:`RECURRENT_LR` for the recurrent models."""
+    if model in RECURRENT_MODELS:
+        return replace(NeuralOptions(), lr=RECURRENT_LR)
+    return NeuralOptions()

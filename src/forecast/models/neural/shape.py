@@ -1,0 +1,64 @@
+"""The shape of a neural model's samples, chosen from the options before training: the
+seasonal period, the input window, the horizon the head is trained for, the head's size and the
+calendar period; for each, how it was chosen (the summary's "selection"). Shared by the
+per-series and the global models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from forecast.models.neural.options import NeuralOptions
+from forecast.models.neural.windows import auto_horizon
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Window, trained horizon, head size and calendar period for one seasonal period."""
+
+    period: int | None
+    window: int
+    horizon: int
+    out: int  # the head's steps: the horizon (direct) or 1 (recursive)
+    calendar_period: int | None  # the period of the calendar features (None: no features)
+    notes: dict[str, str]  # how the period, the window and the horizon were chosen
+
+
+def choose(
+    options: NeuralOptions,
+    period: int | None,
+    period_note: str,
+    cap: int | None,
+    auto_window: tuple[int, str | None],
+) -> Shape:
+    """The shape for ``period`` (``period_note``: how it was found): the given window and
+    horizon, or the automatic ones (``auto_window``: the window and, when it is not the usual
+    rule, why) capped at ``cap`` for a short series."""
+    notes = {"period": period_note}
+    auto, rule = auto_window
+    window, notes["window"] = size(options.window, auto, period, cap, "window", rule)
+    horizon, notes["horizon"] = size(options.horizon, auto_horizon(period), period, cap, "horizon")
+    out = horizon if options.strategy == "direct" else 1
+    calendar = period if options.calendar and period else None
+    return Shape(period, window, horizon, out, calendar, notes)
+
+
+def size(
+    given: int | None,
+    auto: int,
+    period: int | None,
+    cap: int | None,
+    what: str,
+    rule: str | None = None,
+) -> tuple[int, str]:
+    """A window or horizon: the given value, or the automatic one capped for short series
+    (``rule``: how the automatic one was chosen, when not the usual rule)."""
+    if given is not None:
+        return int(given), f"{given} (given)"
+    usual = {
+        "window": f"2 x period {period}" if period else "default without a period",
+        "horizon": f"one period {period}, at least 24" if period else "default without a period",
+    }
+    rule = rule or usual[what]
+    if cap is not None and auto > cap:
+        return cap, f"{cap} (auto: {rule} = {auto}, capped at n/6 for a short series)"
+    return auto, f"{auto} (auto: {rule})"
