@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from forecast.data import Panel
-from forecast.errors import GLOBAL_EXOG
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -81,13 +80,12 @@ def fit(
     ``future``: their values over the horizon (a path or a DataFrame with the same time and id
     columns). ``floor``: means and bounds clipped at it (None: 0 for non-negative series with
     >= 30 % zeros, as the CLI's ``--floor``). A constant series is forecast (the CLI's rule)."""
-    from dataclasses import replace
-
-    from forecast.execution import make_executor
-    from forecast.fitting.panel import FitSpec, fit_panel
     from forecast.fitting.series import min_obs
     from forecast.models.base import check_horizon, check_levels
     from forecast.models.neural.global_options import split_options
+    from forecast.workflows import fit as workflow
+    from forecast.workflows.source import SourceRequest
+    from forecast.workflows.stream import PanelStream
 
     options, own = split_options(model, params or {})
     load_options: dict[str, Any] = {}
@@ -106,46 +104,53 @@ def fit(
         )
     shortest = 3 if options.applies(model, 2) else min_obs(fallback or model)
     panel = load(data, min_length=shortest, allow_constant=True, **load_options)
-    spec = FitSpec(
+    request = workflow.FitRequest(
+        SourceRequest("", jobs=jobs),
         model,
         own,
         check_horizon(horizon),
         check_levels(levels),
         fallback,
-        keep_models=keep_models,
         floor=floor,
+        global_options=options,
+        exog=tuple(exog) if exog is not None else None,
+        keep_models=keep_models,
+        series_outcomes=True,
     )
+    loaded = workflow.Loaded(panel)
     if exog is not None:
-        from forecast.data.exog import read_covariates
-
         assert future is not None and not isinstance(data, Panel)
-        source = data if not isinstance(data, Path) else str(data)
-        covariates = read_covariates(
-            source,
-            tuple(exog),
-            time_col=panel.time_col,
-            id_col=panel.id_col,
-            exclude=[panel.value_col],
-        )
-        ahead = read_covariates(
-            future if not isinstance(future, Path) else str(future),
-            covariates.names,
-            time_col=panel.time_col,
-            id_col=panel.id_col,
-            future=True,
-        )
-        spec = replace(spec, exog=covariates, future=ahead)
-    if panel.single is None and options.applies(model, len(panel)):
-        if exog is not None:
-            from forecast.errors import UsageError
-
-            raise UsageError(GLOBAL_EXOG)
-        from forecast.fitting.global_network import fit_global_panel
-
-        outcomes = fit_global_panel(panel, spec, options)[1]
-    else:
-        outcomes = list(fit_panel(panel, spec, make_executor("local", jobs)))
+        loaded = workflow.Loaded(panel, *_regressors(data, future, tuple(exog), panel))
+    with workflow.run(request, loaded=loaded) as result:
+        assert isinstance(result, PanelStream)  # series_outcomes: a panel, even of one
+        outcomes = result.collect()
     return _forecasts(outcomes, [f.to_dict() for f in panel.failures])
+
+
+def _regressors(
+    data: str | Path | pd.DataFrame,
+    future: str | Path | pd.DataFrame,
+    names: tuple[str, ...],
+    panel: Panel,
+) -> tuple[Any, Any]:
+    """The regressor columns of ``data`` and their values over the horizon (``future``)."""
+    from forecast.data.exog import read_covariates
+
+    covariates = read_covariates(
+        data if not isinstance(data, Path) else str(data),
+        names,
+        time_col=panel.time_col,
+        id_col=panel.id_col,
+        exclude=[panel.value_col],
+    )
+    ahead = read_covariates(
+        future if not isinstance(future, Path) else str(future),
+        covariates.names,
+        time_col=panel.time_col,
+        id_col=panel.id_col,
+        future=True,
+    )
+    return covariates, ahead
 
 
 def predict(
@@ -157,45 +162,45 @@ def predict(
     ids: list[str] | None = None,
     refit: bool = False,
 ) -> Forecasts:
-    """Forecasts from a saved model file (one series or a panel), moved on by ``data``."""
+    """Forecasts from a saved model file (one series or a panel), moved on by ``data``. A
+    panel's series in ``data`` without a model are failures (as in ``forecast predict``)."""
     from forecast.execution import LocalExecutor
     from forecast.fitting.panel import ContinueSpec, continue_panel
     from forecast.fitting.series import horizon_and_levels
     from forecast.io.modelfile import LoadedGlobal, LoadedPanel, load_model_file
+    from forecast.workflows import predict as workflow
+    from forecast.workflows.source import SourceRequest
+    from forecast.workflows.stream import PanelStream
 
     loaded = load_model_file(model_file)
-    if isinstance(loaded, LoadedGlobal):
-        from forecast.fitting.global_network import continue_global
-
-        saved = loaded.defaults
-        steps, bands = horizon_and_levels(
-            horizon, levels, saved.get("horizon"), saved.get("levels")
-        )
+    if isinstance(loaded, LoadedPanel | LoadedGlobal):
+        if isinstance(loaded, LoadedGlobal):
+            id_col, freq = loaded.metadata["global"].get("id_col"), loaded.model.freq_
+        else:
+            id_col = loaded.metadata.get("panel", {}).get("id_col")
+            freq = loaded.select(list(ids) if ids is not None else None)[0][1].freq_
         new = None
         if data is not None:
-            id_col = loaded.metadata["global"].get("id_col")
-            new = load(
-                data, id_col=id_col, min_length=1, allow_constant=True, freq=loaded.model.freq_
-            )
-        if refit:
-            from forecast.errors import UsageError
-
-            raise UsageError("refit on a global model: fit the panel again")
-        outcomes = continue_global(loaded.model, new, ids, steps, bands)
-        return _forecasts(outcomes, [f.to_dict() for f in new.failures] if new is not None else [])
-    if isinstance(loaded, LoadedPanel):
-        models = loaded.select(ids)
-        id_col = loaded.metadata.get("panel", {}).get("id_col")
-    else:
-        models = [("", loaded.model)]
-        id_col = None
+            new = load(data, id_col=id_col, min_length=1, allow_constant=True, freq=freq)
+        request = workflow.PredictRequest(
+            Path(model_file),
+            SourceRequest("", ids=tuple(ids) if ids is not None else None),
+            horizon,
+            tuple(levels) if levels is not None else None,
+            refit,
+        )
+        with workflow.run(request, new=new) as result:
+            assert isinstance(result, PanelStream)  # a panel's or a global model's file
+            return _forecasts(result.collect(), result.load_failures)
+    # one series' file: a panel of one, its failure an outcome
     saved = loaded.defaults
     steps, bands = horizon_and_levels(horizon, levels, saved.get("horizon"), saved.get("levels"))
+    models = [("", loaded.model)]
     new = None
     if data is not None:
-        new = load(data, id_col=id_col, min_length=1, allow_constant=True, freq=models[0][1].freq_)
+        new = load(data, min_length=1, allow_constant=True, freq=loaded.model.freq_)
         if new.single is not None:
-            new = _renamed(new, models[0][0])
+            new = _renamed(new, "")
     outcomes = list(continue_panel(models, new, ContinueSpec(steps, bands, refit), LocalExecutor()))
     return _forecasts(outcomes, [f.to_dict() for f in new.failures] if new is not None else [])
 
@@ -226,19 +231,25 @@ def backtest(
     spec: BacktestSpec | None = None,
 ) -> PanelBacktest:
     """Backtest ``models`` (registry names, or ``(label, name, params)``) on every series with
-    the splits of ``spec``; per-series metrics and aggregates over series."""
+    the splits of ``spec``; per-series metrics and aggregates over series (one series is a
+    panel of one), under the thread rule (:mod:`forecast.workflows.backtest`)."""
     from forecast.backtesting.engine import ModelEntry
-    from forecast.backtesting.panel import run_panel_backtest
+    from forecast.backtesting.panel import PanelBacktest as Result
     from forecast.backtesting.runner import BacktestSpec as Spec
-    from forecast.execution import make_executor
+    from forecast.workflows import backtest as workflow
+    from forecast.workflows.source import SourceRequest
 
     spec = spec or Spec()
-    entries = [
+    entries = tuple(
         ModelEntry(m, m) if isinstance(m, str) else ModelEntry(m[0], m[1], dict(m[2]))
         for m in models
-    ]
+    )
     panel = load(data, min_length=2 * spec.horizon + 2)
-    return run_panel_backtest(panel, entries, spec, make_executor("local", spec.jobs))
+    where = SourceRequest(str(data) if isinstance(data, str | Path) else "", jobs=spec.jobs)
+    request = workflow.BacktestRequest(where, entries, spec, as_panel=True)
+    result = workflow.run(request, panel=panel)
+    assert isinstance(result, Result)  # as_panel
+    return result
 
 
 def _renamed(panel: Panel, sid: str) -> Panel:

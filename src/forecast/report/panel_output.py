@@ -85,7 +85,7 @@ class TableSink:
             self.more += 1
 
     def close(self, summary: dict[str, Any]) -> None:
-        from forecast.cli.render import print_renderables
+        from forecast.report.console import print_renderables
         from forecast.report.panel_tables import panel_forecast_tables
 
         print_renderables(panel_forecast_tables(self.shown, self.more, self.levels, summary))

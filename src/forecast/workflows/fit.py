@@ -11,7 +11,7 @@ mapped by an executor, or one global model on one device. Nothing is printed; no
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -59,6 +59,11 @@ class FitRequest:
     threads, progress
         The thread limits the fits run under (None: the default policy) and whether progress
         bars may be drawn.
+    keep_models
+        Each outcome keeps its fitted model without a ``save`` path (the library API).
+    series_outcomes
+        One series comes back as a panel of one (its failure an outcome, not an error; a
+        constant series it cannot fit by the constant's forecast): the library API's shape.
     """
 
     source: SourceRequest
@@ -78,6 +83,8 @@ class FitRequest:
     plot: bool = False
     threads: ThreadPolicy | None = None
     progress: bool = False
+    keep_models: bool = False
+    series_outcomes: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,10 +96,23 @@ class SingleFit:
     series: SeriesData
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """Series the caller has read already (the library API's DataFrames), and their regressors
+    over the training rows and the horizon (``Covariates``; None without)."""
+
+    panel: Panel
+    covariates: Any = None
+    future: Any = None
+
+
 @contextmanager
-def run(request: FitRequest, notify: Notify = silent) -> Iterator[SingleFit | PanelStream]:
-    """Fit ``request.model`` where :mod:`~forecast.workflows.source` says the series are; the
-    result is valid (and a panel's outcomes are computed) inside the ``with`` block."""
+def run(
+    request: FitRequest, notify: Notify = silent, loaded: Loaded | None = None
+) -> Iterator[SingleFit | PanelStream]:
+    """Fit ``request.model`` where :mod:`~forecast.workflows.source` says the series are (or on
+    ``loaded``); the result is valid (and a panel's outcomes are computed) inside the ``with``
+    block."""
     from forecast.execution import batch_size
     from forecast.fitting.panel import fit_one
     from forecast.fitting.series import MinimumLength, min_obs
@@ -100,6 +120,11 @@ def run(request: FitRequest, notify: Notify = silent) -> Iterator[SingleFit | Pa
     from forecast.workflows import source as where
 
     policy = request.threads or resolve()
+    if loaded is not None:
+        given = (loaded.covariates, loaded.future)
+        with _fit_loaded(request, loaded.panel, lambda _: given, policy, notify) as result:
+            yield result
+        return
     name, fallback = request.model, request.fallback
     shortest = min(min_obs(name), min_obs(fallback)) if fallback else min_obs(name)
     fitted_models = ((name, dict(request.params)), *([(fallback, {})] if fallback else []))
@@ -141,7 +166,31 @@ def run(request: FitRequest, notify: Notify = silent) -> Iterator[SingleFit | Pa
         src, min_length=min_length, purpose=purpose, notify=notify, allow_constant=True
     )
     _check_shape(request, panel, min_length, series_min, purpose)
-    if where.runs_global(panel, lambda n: request.global_options.applies(name, n)):
+
+    def regressors(source: Any) -> tuple[Any, Any]:
+        if exog is None:
+            return None, None
+        return _read_regressors(request, exog, source)
+
+    with _fit_loaded(request, panel, regressors, policy, notify) as result:
+        yield result
+
+
+@contextmanager
+def _fit_loaded(
+    request: FitRequest,
+    panel: Panel,
+    regressors: Callable[[Any], tuple[Any, Any]],
+    policy: ThreadPolicy,
+    notify: Notify,
+) -> Iterator[SingleFit | PanelStream]:
+    """The loaded series: one global model on one device, every series mapped by the executor,
+    or one series on its own (unless ``request.series_outcomes``). ``regressors(panel or
+    series)`` gives the regressors' training and future values (None, None without)."""
+    from forecast.threads import limited
+    from forecast.workflows.source import runs_global
+
+    if runs_global(panel, lambda n: request.global_options.applies(request.model, n)):
         with limited(policy):
             yield _fit_global(request, panel, policy, notify)
         return
@@ -152,17 +201,16 @@ def run(request: FitRequest, notify: Notify = silent) -> Iterator[SingleFit | Pa
             "--deterministic applies to a global neural model (a panel of more than one series, "
             "or --param global=true)"
         )
-    if panel.single is None:
+    if panel.single is None or request.series_outcomes:
         spec = _spec(request)
-        if exog is not None:
-            covariates, ahead = _read_regressors(request, exog, panel)
-            notify("note", f"regressors: {', '.join(covariates.names)} (future values from "
-                   f"{request.future})")  # fmt: skip
+        covariates, ahead = regressors(panel)
+        if covariates is not None:
+            notify("note", _regressors_note(covariates, request))
             spec = replace(spec, exog=covariates, future=ahead)
         with limited(policy):
             yield _fit_mapped(request, panel, spec, policy)
         return
-    yield _fit_series(request, panel.single, exog, policy, notify)
+    yield _fit_series(request, panel.single, regressors, policy, notify)
 
 
 def _spec(request: FitRequest) -> FitSpec:
@@ -174,7 +222,7 @@ def _spec(request: FitRequest) -> FitSpec:
         request.horizon,
         request.levels,
         request.fallback,
-        keep_models=request.save is not None,
+        keep_models=request.keep_models or request.save is not None,
         intervals=request.intervals,
         floor=request.floor,
     )
@@ -289,7 +337,7 @@ def _fit_mapped(
 def _fit_series(
     request: FitRequest,
     series: SeriesData,
-    exog: tuple[str, ...] | None,
+    regressors: Callable[[Any], tuple[Any, Any]],
     policy: ThreadPolicy,
     notify: Notify,
 ) -> SingleFit:
@@ -303,12 +351,11 @@ def _fit_series(
     if request.output is not None:
         raise UsageError("--output writes a panel's forecasts; for one series use --format")
     exog_frame = exog_future = None
-    if exog is not None:
-        covariates, ahead = _read_regressors(request, exog, series)
+    covariates, ahead = regressors(series)
+    if covariates is not None:
         exog_frame = covariates.training(series.y.index)
         exog_future = ahead.future(series.y.index[-1], series.freq, request.horizon)
-        notify("note", f"regressors: {', '.join(covariates.names)} (future values from "
-               f"{request.future})")  # fmt: skip
+        notify("note", _regressors_note(covariates, request))
     rest = (request.horizon, request.levels, request.intervals, exog_frame, exog_future,
             request.floor)  # fmt: skip
     with progress_enabled(request.progress), limited(policy):
@@ -323,6 +370,10 @@ def _fit_series(
     forecast_run.extra["config"] = {"threads": policy.to_dict()}
     forecast_run.extra.update(forecast_device(fitted))
     return SingleFit(forecast_run, fitted, series)
+
+
+def _regressors_note(covariates: Any, request: FitRequest) -> str:
+    return f"regressors: {', '.join(covariates.names)} (future values from {request.future})"
 
 
 def forecast_device(model: object) -> dict[str, str]:

@@ -104,9 +104,12 @@ class SinglePredict:
 
 
 @contextmanager
-def run(request: PredictRequest, notify: Notify = silent) -> Iterator[SinglePredict | PanelStream]:
+def run(
+    request: PredictRequest, notify: Notify = silent, new: Panel | None = None
+) -> Iterator[SinglePredict | PanelStream]:
     """Forecast from ``request.model_file``; the result is valid (and a panel's outcomes are
-    computed) inside the ``with`` block."""
+    computed) inside the ``with`` block. ``new``: a panel's new observations, read by the
+    caller already (the library API's DataFrames), instead of ``request.source.data``."""
     from forecast.errors import UsageError
     from forecast.fitting.series import horizon_and_levels
     from forecast.io.modelfile import LoadedGlobal, LoadedPanel, load_model_file
@@ -125,9 +128,9 @@ def run(request: PredictRequest, notify: Notify = silent) -> Iterator[SinglePred
         threads = policy.to_dict(request.source.jobs)
         with limited(policy):
             if isinstance(loaded, LoadedGlobal):
-                yield _predict_global(loaded, request, threads, notify)
+                yield _predict_global(loaded, request, threads, notify, new)
             else:
-                with _predict_panel(loaded, request, threads, notify) as stream:
+                with _predict_panel(loaded, request, threads, notify, new) as stream:
                     yield stream
         return
     yield _predict_single(loaded, request, policy, notify)
@@ -206,7 +209,11 @@ def _use_device(model: BaseForecaster, device: str) -> None:
 
 
 def _predict_global(
-    loaded: LoadedGlobal, request: PredictRequest, threads: dict[str, Any], notify: Notify
+    loaded: LoadedGlobal,
+    request: PredictRequest,
+    threads: dict[str, Any],
+    notify: Notify,
+    given: Panel | None,
 ) -> PanelStream:
     """The saved series of a global model (or ``ids``), each moved on by its own rows."""
     from forecast.errors import UsageError
@@ -230,7 +237,7 @@ def _predict_global(
     if request.device is not None:
         model.use_device(request.device)
     id_col = loaded.metadata.get("global", {}).get("id_col")
-    new = _read_panel_data(request, model.freq_, id_col, set(model.ids_), notify)
+    new = _read_panel_data(request, model.freq_, id_col, set(model.ids_), notify, given)
     assert request.horizon is not None and request.levels is not None  # set by run()
     outcomes = continue_global(model, new, ids, request.horizon, request.levels)
     defaults = {"horizon": request.horizon, "levels": list(request.levels)}
@@ -263,7 +270,11 @@ def _predict_global(
 
 @contextmanager
 def _predict_panel(
-    loaded: LoadedPanel, request: PredictRequest, threads: dict[str, Any], notify: Notify
+    loaded: LoadedPanel,
+    request: PredictRequest,
+    threads: dict[str, Any],
+    notify: Notify,
+    given: Panel | None,
 ) -> Iterator[PanelStream]:
     """A panel's file of per-series models: each moved on by its own rows of the new data
     (read by the Dask workers from part files, or loaded here)."""
@@ -301,7 +312,7 @@ def _predict_panel(
                 moved = _continue_parts(parts, plan, models, modelled, spec, notify)
                 yield stream(moved, parts.data_block(plan), parts.load_failures)
             return
-    new = _read_panel_data(request, models[0][1].freq_, file_id_col, modelled, notify)
+    new = _read_panel_data(request, models[0][1].freq_, file_id_col, modelled, notify, given)
     new_exog, ahead = _panel_covariates(loaded, models, new, request, file_id_col)
     spec = replace(spec, new_exog=new_exog, future=ahead)
     runner = executor(src)
@@ -397,6 +408,7 @@ def _read_panel_data(
     file_id_col: str | None,
     modelled: set[str],
     notify: Notify,
+    given: Panel | None = None,
 ) -> Panel | None:
     """The new data for a panel's model (None without): a panel with an id column. Its series
     without a model (when not restricted by ids) are failures (``no model``, exit 1), unless
@@ -405,21 +417,25 @@ def _read_panel_data(
     from forecast.errors import UsageError
     from forecast.workflows.source import load_panel
 
-    if request.data is None:
-        return None
     src = request.source
-    reading = replace(src, ids=None, wide=False, id_col=src.id_col or file_id_col)
-    new = load_panel(
-        reading,
-        min_length=1,
-        purpose="updating a model",
-        notify=notify,
-        allow_constant=True,
-        freq_default=freq,
-    )
+    if given is not None:
+        new = given
+    elif request.data is None:
+        return None
+    else:
+        reading = replace(src, ids=None, wide=False, id_col=src.id_col or file_id_col)
+        new = load_panel(
+            reading,
+            min_length=1,
+            purpose="updating a model",
+            notify=notify,
+            allow_constant=True,
+            freq_default=freq,
+        )
     if new.single is not None:
         raise UsageError(
-            f"--data {request.data} has no id column; a panel's model needs one (--id-col NAME)"
+            f"--data {request.data or 'data'} has no id column; a panel's model needs one "
+            "(--id-col NAME)"
         )
     unknown = [sid for sid in new.ids if sid not in modelled]
     if src.ids is not None or request.fallback is not None or not unknown:
