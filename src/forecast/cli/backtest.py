@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
@@ -29,134 +30,150 @@ from forecast.types import (
 if TYPE_CHECKING:
     from forecast.backtesting.engine import ModelEntry, Refit
     from forecast.backtesting.panel import PanelBacktest
-    from forecast.backtesting.runner import Scheme
-    from forecast.backtesting.uncertainty import CompareSettings, IntervalSettings
+    from forecast.backtesting.result import BacktestResult
+    from forecast.backtesting.runner import BacktestSpec
+    from forecast.backtesting.runner import Scheme as SplitScheme
+    from forecast.config import RunConfig
+    from forecast.workflows.backtest import BacktestRequest
+
+Model = Annotated[
+    list[str] | None,
+    typer.Option("--model", "-m", help="Model to evaluate, NAME or LABEL=NAME; repeat to compare."),
+]
+Param = Annotated[
+    list[str] | None,
+    typer.Option("--param", "-p", help="[LABEL.]key=value for a model's parameter; repeat."),
+]
+ConfigFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="TOML file with models, horizon, levels and any other backtest option "
+        '(scheme = "cpcv", folds = 4...); the command line wins.',
+        is_eager=True,
+        callback=lambda ctx, value: _config_defaults(ctx, value),
+    ),
+]
+SchemeOption = Annotated[SchemeChoice, typer.Option(help="How to split the data.")]
+RefitOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="Walk-forward: every (re-estimate at each origin), never (state updates only) "
+        "or N (every N origins); LABEL=POLICY for one model; repeat. Default every."
+    ),
+]
+Window = Annotated[WindowChoice, typer.Option(help="Walk-forward training window.")]
+Initial = Annotated[
+    int | None,
+    typer.Option(
+        help="Walk-forward: length of the first training window (default max(n/2, 2*horizon))."
+    ),
+]
+Step = Annotated[int, typer.Option(help="Walk-forward: origins between folds.")]
+Gap = Annotated[
+    int, typer.Option(help="Walk-forward: unscored steps between origin and first target.")
+]
+TrainSize = Annotated[int | None, typer.Option(help="Walk-forward rolling window length.")]
+Folds = Annotated[int, typer.Option(help="Purged k-fold: number of test blocks.")]
+Embargo = Annotated[
+    float,
+    typer.Option(
+        help="Purged k-fold / CPCV: embargo after each test block, a fraction (<1) of n or a count."
+    ),
+]
+Groups = Annotated[int, typer.Option(help="CPCV: number of groups N.")]
+TestGroups = Annotated[int, typer.Option(help="CPCV: test groups per split k.")]
+Lookback = Annotated[
+    int | None,
+    typer.Option(help="Purge width: past observations one forecast reads (default: the models')."),
+]
+Period = Annotated[
+    int | None, typer.Option(help="Seasonal period of the MASE/RMSSE scale (default: detected).")
+]
+Jobs = Annotated[int, typer.Option(help="Parallel worker processes.")]
+Seed = Annotated[int, typer.Option(help="Seed for models that draw random numbers.")]
+Inner = Annotated[InnerChoice, typer.Option(help="Bootstrap: the scheme run on every replicate.")]
+Bootstrap = Annotated[
+    BootstrapChoice, typer.Option(help="Bootstrap: moving, circular or stationary blocks.")
+]
+Reps = Annotated[int, typer.Option(help="Bootstrap: replicates of the series.")]
+BlockSize = Annotated[
+    str, typer.Option(help="Bootstrap: block length, auto (Politis-White) or a number.")
+]
+Resample = Annotated[
+    ResampleChoice,
+    typer.Option(help="Bootstrap: resample model residuals, differences, or levels."),
+]
+Ci = Annotated[
+    bool, typer.Option("--ci", help="Block-bootstrap confidence intervals for every metric.")
+]
+CiMethod = Annotated[
+    CiMethodChoice, typer.Option(help="--ci: stationary or circular block bootstrap.")
+]
+CiInterval = Annotated[CiIntervalChoice, typer.Option(help="--ci: percentile or basic intervals.")]
+CiLevel = Annotated[float, typer.Option(help="--ci and bootstrap: interval level, %.")]
+CiReps = Annotated[int, typer.Option(help="--ci: bootstrap replicates of the losses.")]
+Compare = Annotated[
+    bool, typer.Option("--compare", help="Diebold-Mariano tests and the model confidence set.")
+]
+DmPower = Annotated[
+    int, typer.Option(help="--compare: loss of the tests, 1 absolute or 2 squared error.")
+]
+McsSize = Annotated[float, typer.Option(help="--compare: size alpha of the model confidence set.")]
+Report = Annotated[Path | None, typer.Option(help="Write a self-contained report (.md or .html).")]
+ForecastsFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--forecasts",
+        help="Write every scored forecast (model, fold, origin, target, step, actual, "
+        "mean, bounds) to this CSV file, atomically.",
+        rich_help_panel=o.OUTPUT_PANEL,
+    ),
+]
 
 
 def backtest(
     data: o.DataArg,
-    model: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--model", "-m", help="Model to evaluate, NAME or LABEL=NAME; repeat to compare."
-        ),
-    ] = None,
-    param: Annotated[
-        list[str] | None,
-        typer.Option("--param", "-p", help="[LABEL.]key=value for a model's parameter; repeat."),
-    ] = None,
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config",
-            help="TOML file with models, horizon, levels and any other backtest option "
-            '(scheme = "cpcv", folds = 4...); the command line wins.',
-            is_eager=True,
-            callback=lambda ctx, value: _config_defaults(ctx, value),
-        ),
-    ] = None,
-    scheme: Annotated[
-        SchemeChoice, typer.Option(help="How to split the data.")
-    ] = SchemeChoice.walk_forward,
+    model: Model = None,
+    param: Param = None,
+    config: ConfigFile = None,
+    scheme: SchemeOption = SchemeChoice.walk_forward,
     horizon: mo.Horizon = None,
     level: mo.Levels = None,
     intervals: mo.Intervals = IntervalsChoice.model,
-    refit: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="Walk-forward: every (re-estimate at each origin), never (state updates only) "
-            "or N (every N origins); LABEL=POLICY for one model; repeat. Default every."
-        ),
-    ] = None,
-    window: Annotated[
-        WindowChoice, typer.Option(help="Walk-forward training window.")
-    ] = WindowChoice.expanding,
-    initial: Annotated[
-        int | None,
-        typer.Option(
-            help="Walk-forward: length of the first training window (default max(n/2, 2*horizon))."
-        ),
-    ] = None,
-    step: Annotated[int, typer.Option(help="Walk-forward: origins between folds.")] = 1,
-    gap: Annotated[
-        int, typer.Option(help="Walk-forward: unscored steps between origin and first target.")
-    ] = 0,
-    train_size: Annotated[
-        int | None, typer.Option(help="Walk-forward rolling window length.")
-    ] = None,
-    folds: Annotated[int, typer.Option(help="Purged k-fold: number of test blocks.")] = 5,
-    embargo: Annotated[
-        float,
-        typer.Option(
-            help="Purged k-fold / CPCV: embargo after each test block, a fraction (<1) of n "
-            "or a count."
-        ),
-    ] = 0.01,
-    groups: Annotated[int, typer.Option(help="CPCV: number of groups N.")] = 6,
-    test_groups: Annotated[int, typer.Option(help="CPCV: test groups per split k.")] = 2,
-    lookback: Annotated[
-        int | None,
-        typer.Option(
-            help="Purge width: past observations one forecast reads (default: the models')."
-        ),
-    ] = None,
-    period: Annotated[
-        int | None,
-        typer.Option(help="Seasonal period of the MASE/RMSSE scale (default: detected)."),
-    ] = None,
-    jobs: Annotated[int, typer.Option(help="Parallel worker processes.")] = 1,
+    refit: RefitOption = None,
+    window: Window = WindowChoice.expanding,
+    initial: Initial = None,
+    step: Step = 1,
+    gap: Gap = 0,
+    train_size: TrainSize = None,
+    folds: Folds = 5,
+    embargo: Embargo = 0.01,
+    groups: Groups = 6,
+    test_groups: TestGroups = 2,
+    lookback: Lookback = None,
+    period: Period = None,
+    jobs: Jobs = 1,
     threads: o.Threads = None,
     engine: o.Engine = EngineChoice.local,
     scheduler: o.Scheduler = None,
     scheduler_timeout: o.SchedulerTimeout = o.SCHEDULER_TIMEOUT_S,
-    seed: Annotated[int, typer.Option(help="Seed for models that draw random numbers.")] = 0,
-    inner: Annotated[
-        InnerChoice, typer.Option(help="Bootstrap: the scheme run on every replicate.")
-    ] = InnerChoice.walk_forward,
-    bootstrap: Annotated[
-        BootstrapChoice, typer.Option(help="Bootstrap: moving, circular or stationary blocks.")
-    ] = BootstrapChoice.sb,
-    reps: Annotated[int, typer.Option(help="Bootstrap: replicates of the series.")] = 200,
-    block_size: Annotated[
-        str, typer.Option(help="Bootstrap: block length, auto (Politis-White) or a number.")
-    ] = "auto",
-    resample: Annotated[
-        ResampleChoice,
-        typer.Option(help="Bootstrap: resample model residuals, differences, or levels."),
-    ] = ResampleChoice.residuals,
-    ci: Annotated[
-        bool, typer.Option("--ci", help="Block-bootstrap confidence intervals for every metric.")
-    ] = False,
-    ci_method: Annotated[
-        CiMethodChoice, typer.Option(help="--ci: stationary or circular block bootstrap.")
-    ] = CiMethodChoice.stationary,
-    ci_interval: Annotated[
-        CiIntervalChoice, typer.Option(help="--ci: percentile or basic intervals.")
-    ] = CiIntervalChoice.percentile,
-    ci_level: Annotated[float, typer.Option(help="--ci and bootstrap: interval level, %.")] = 95.0,
-    ci_reps: Annotated[int, typer.Option(help="--ci: bootstrap replicates of the losses.")] = 999,
-    compare: Annotated[
-        bool,
-        typer.Option("--compare", help="Diebold-Mariano tests and the model confidence set."),
-    ] = False,
-    dm_power: Annotated[
-        int, typer.Option(help="--compare: loss of the tests, 1 absolute or 2 squared error.")
-    ] = 2,
-    mcs_size: Annotated[
-        float, typer.Option(help="--compare: size alpha of the model confidence set.")
-    ] = 0.1,
-    report: Annotated[
-        Path | None, typer.Option(help="Write a self-contained report (.md or .html).")
-    ] = None,
-    forecasts: Annotated[
-        Path | None,
-        typer.Option(
-            "--forecasts",
-            help="Write every scored forecast (model, fold, origin, target, step, actual, "
-            "mean, bounds) to this CSV file, atomically.",
-            rich_help_panel=o.OUTPUT_PANEL,
-        ),
-    ] = None,
+    seed: Seed = 0,
+    inner: Inner = InnerChoice.walk_forward,
+    bootstrap: Bootstrap = BootstrapChoice.sb,
+    reps: Reps = 200,
+    block_size: BlockSize = "auto",
+    resample: Resample = ResampleChoice.residuals,
+    ci: Ci = False,
+    ci_method: CiMethod = CiMethodChoice.stationary,
+    ci_interval: CiInterval = CiIntervalChoice.percentile,
+    ci_level: CiLevel = 95.0,
+    ci_reps: CiReps = 999,
+    compare: Compare = False,
+    dm_power: DmPower = 2,
+    mcs_size: McsSize = 0.1,
+    report: Report = None,
+    forecasts: ForecastsFile = None,
     id_col: o.IdCol = None,
     ids: o.Ids = None,
     ids_file: o.IdsFile = None,
@@ -182,200 +199,159 @@ def backtest(
     On a panel every series gets the same splits; the metrics come per series and aggregated
     over series (mean, median, share of series where each model is best); --jobs spreads the
     series over processes; exit 1 when a series or a model on a series failed."""
-    from forecast.backtesting.entries import model_entries
-    from forecast.backtesting.runner import (
-        BacktestSpec,
-        BootstrapSpec,
-        check_reps,
-        run_backtest,
-        run_bootstrap_backtest,
-    )
-    from forecast.backtesting.uncertainty import CompareSettings, IntervalSettings, assess
-    from forecast.cli.render import message, note_all, progress_allowed, warn_all
+    args = SimpleNamespace(**locals())  # the options, before anything else is named here
+    from forecast.backtesting.panel import PanelBacktest
+    from forecast.cli.render import notifier
+    from forecast.workflows import backtest as workflow
+
+    result = workflow.run(_request(args), notifier(quiet))
+    if isinstance(result, PanelBacktest):
+        _render_panel(result, report, forecasts, fmt, quiet, no_header)
+    else:
+        _render_series(result, report, forecasts, fmt, quiet, no_header)
+
+
+def _request(a: SimpleNamespace) -> BacktestRequest:
+    """The options as a :class:`~forecast.workflows.backtest.BacktestRequest`, every one
+    checked before anything is read or run."""
+    from forecast.backtesting.runner import BootstrapSpec, check_reps
+    from forecast.backtesting.uncertainty import CompareSettings, IntervalSettings
+    from forecast.cli.render import progress_allowed
     from forecast.config import read_config
     from forecast.errors import UsageError
-    from forecast.fitting.series import horizon_and_levels
+    from forecast.threads import resolve
+    from forecast.workflows.backtest import BacktestRequest
+
+    _check_outputs(a.data, a.config, a.ids_file, a.report, a.forecasts)
+    policy = resolve(a.threads)
+    cfg = read_config(a.config, _config_options())  # its options are applied by _config_defaults
+    entries, default_refit = _entries(a, cfg)
+    spec = _spec(a, cfg, default_refit)
+    if a.dm_power not in (1, 2):
+        raise UsageError(f"--dm-power must be 1 or 2, got {a.dm_power}")
+    boot = None
+    if a.scheme is SchemeChoice.bootstrap:
+        check_reps(a.reps)  # before any work
+        size = _block_size(a.block_size)
+        boot = BootstrapSpec(a.bootstrap.value, a.reps, size, a.resample.value, a.ci_level)
+    ci = a.ci_method.value, a.ci_interval.value, a.ci_level, a.ci_reps, a.seed
+    exog_names = _exog_names(a.exog, a.exog_lag, a.data, a.wide, a.scheme)
+    users = None
+    if a.exog_models is not None:
+        if exog_names is None:
+            raise UsageError("--exog-models chooses who gets the regressors; name them with --exog")
+        users = tuple(label.strip() for label in a.exog_models.split(",") if label.strip())
+    source = o.source_request(a.data, a.engine, a.jobs, a.scheduler, a.scheduler_timeout,
+                              a.id_col, a.ids, a.ids_file, a.wide, a.time_col, a.value_col,
+                              a.freq, a.missing, a.time_format, a.encoding)  # fmt: skip
+    return BacktestRequest(
+        source,
+        tuple(entries),
+        spec,
+        bootstrap=boot,
+        ci=IntervalSettings(*ci) if a.ci else None,
+        compare=CompareSettings(a.dm_power, a.mcs_size, a.seed) if a.compare else None,
+        exog=exog_names,
+        exog_lag=a.exog_lag,
+        exog_models=users,
+        command="forecast " + " ".join(shlex.quote(x) for x in o.INVOCATION.get()),
+        threads=policy,
+        progress=progress_allowed(a.quiet),
+    )
+
+
+def _check_outputs(
+    data: str, config: Path | None, ids_file: Path | None, report: Path | None, out: Path | None
+) -> None:
+    """``--report`` (and a Markdown report's images) and ``--forecasts``: writable, and none
+    of them an input."""
+    from forecast.cli.validate import check_output
+    from forecast.errors import UsageError
     from forecast.io.paths import refuse_overlap
-    from forecast.progress import progress_enabled
     from forecast.report.backtest_report import images_dir, report_format
-    from forecast.threads import limited, resolve
 
     markdown = report is not None and report_format(report) == "md"  # its PNGs go beside it
     images = images_dir(report) if report is not None and markdown else None
     refuse_overlap(
         {"DATA": data, "--config": config, "--ids-file": ids_file},
-        {"--report": report, "--report's images": images, "--forecasts": forecasts},
+        {"--report": report, "--report's images": images, "--forecasts": out},
     )
-    policy = resolve(threads)
-    cfg = read_config(config, _config_options())  # its options are applied by _config_defaults
-    default_refit, per_model = _refits(refit or [])
+    if report is not None:
+        check_output(report)
+    if out is not None:
+        if out.suffix.lower() != ".csv":
+            raise UsageError(f"--forecasts {out}: the file must end in .csv")
+        check_output(out)
+
+
+def _entries(a: SimpleNamespace, cfg: RunConfig) -> tuple[list[ModelEntry], Refit]:
+    """The models (``--model``, ``--param``, the config file; per-model ``--refit``,
+    ``--device``, ``--epochs``) and the run's refit policy."""
+    from forecast.backtesting.entries import model_entries
+    from forecast.errors import UsageError
+
+    default_refit, per_model = _refits(a.refit or [])
     entries = [
         replace(e, refit=per_model.pop(e.label)) if e.label in per_model else e
-        for e in model_entries(model or [], param or [], cfg)
+        for e in model_entries(a.model or [], a.param or [], cfg)
     ]
-    entries = [_neural_options(e, device, epochs) for e in entries]
+    entries = [_neural_options(e, a.device, a.epochs) for e in entries]
     if per_model:
         raise UsageError(f"--refit {next(iter(per_model))}=...: no model with that label")
-    report_fmt = None
-    if report is not None:
-        from forecast.cli.validate import check_output
-        from forecast.report.backtest_report import report_format
+    return entries, default_refit
 
-        report_fmt = report_format(report)
-        check_output(report)
-    if forecasts is not None:
-        from forecast.cli.validate import check_output
 
-        if forecasts.suffix.lower() != ".csv":
-            raise UsageError(f"--forecasts {forecasts}: the file must end in .csv")
-        check_output(forecasts)
-    steps, bands = horizon_and_levels(horizon, level, cfg.horizon, cfg.levels)
-    spec = BacktestSpec(
-        scheme=cast("Scheme", inner.value if scheme is SchemeChoice.bootstrap else scheme.value),
+def _spec(a: SimpleNamespace, cfg: RunConfig, refit: Refit) -> BacktestSpec:
+    from forecast.backtesting.runner import BacktestSpec
+    from forecast.fitting.series import horizon_and_levels
+
+    steps, bands = horizon_and_levels(a.horizon, a.level, cfg.horizon, cfg.levels)
+    scheme = a.inner if a.scheme is SchemeChoice.bootstrap else a.scheme
+    return BacktestSpec(
+        scheme=cast("SplitScheme", scheme.value),
         horizon=steps,
         levels=bands,
-        refit=default_refit,
-        intervals=intervals.value,
-        jobs=jobs,
-        seed=seed,
-        lookback=lookback,
-        period=period,
-        window=window.value,
-        initial=initial,
-        step=step,
-        gap=gap,
-        train_size=train_size,
-        folds=folds,
-        embargo=int(embargo) if embargo >= 1 else embargo,
-        groups=groups,
-        test_groups=test_groups,
+        refit=refit,
+        intervals=a.intervals.value,
+        jobs=a.jobs,
+        seed=a.seed,
+        lookback=a.lookback,
+        period=a.period,
+        window=a.window.value,
+        initial=a.initial,
+        step=a.step,
+        gap=a.gap,
+        train_size=a.train_size,
+        folds=a.folds,
+        embargo=int(a.embargo) if a.embargo >= 1 else a.embargo,
+        groups=a.groups,
+        test_groups=a.test_groups,
     )
-    if dm_power not in (1, 2):
-        raise UsageError(f"--dm-power must be 1 or 2, got {dm_power}")
-    if scheme is SchemeChoice.bootstrap:
-        check_reps(reps)  # before any work
-    ci_settings = (
-        IntervalSettings(ci_method.value, ci_interval.value, ci_level, ci_reps, seed)
-        if ci
-        else None
-    )
-    compare_settings = CompareSettings(dm_power, mcs_size, seed) if compare else None
-    exog_names = _exog_names(exog, exog_lag, data, wide, scheme)
-    users = None
-    if exog_models is not None:
-        if exog_names is None:
-            raise UsageError("--exog-models chooses who gets the regressors; name them with --exog")
-        users = [label.strip() for label in exog_models.split(",") if label.strip()]
-    if exog_names is not None and value_col is None:
-        from forecast.data.exog import value_column
 
-        value_col = value_column(
-            data, exog_names, time_col=time_col, id_col=id_col, encoding=encoding
-        )
-    reporting = PanelReporting(
-        ci_settings,
-        compare_settings,
-        report,
-        forecasts,
-        fmt,
-        quiet,
-        no_header,
-        policy.to_dict(spec.jobs),
-        spec.gap,
-    )
-    command = "forecast " + " ".join(shlex.quote(a) for a in o.INVOCATION.get())
-    min_length = 2 * spec.horizon + 2
-    purpose = f"a backtest with horizon {spec.horizon}"
-    if _reads_parts(engine, data, wide, exog_names, scheme, entries):
-        from forecast.cli.parts_run import PartSource, backtest_parts
 
-        source = PartSource(data, engine, jobs, scheduler, time_col, value_col, id_col, freq,
-                            missing, time_format, o.selected_ids(ids, ids_file))  # fmt: skip
-        with limited(policy):
-            if backtest_parts(source, entries, spec, command, reporting, min_length, purpose):
-                return
-    panel = o.load(
-        data,
-        time_col=time_col,
-        value_col=value_col,
-        freq=freq,
-        missing=missing,
-        time_format=time_format,
-        encoding=encoding,
-        min_length=min_length,
-        purpose=purpose,
-        quiet=quiet,
-        id_col=id_col,
-        ids=o.selected_ids(ids, ids_file),
-        wide=wide,
-    )
-    if panel.single is None:
-        if scheme is SchemeChoice.bootstrap:
-            raise UsageError(
-                "--scheme bootstrap resamples one series; on a panel pass --ids X (one series)"
-                " or use walk-forward, purged-kfold or cpcv"
-            )
-        from forecast.backtesting.panel import run_panel_backtest
+def _render_series(
+    result: BacktestResult,
+    report: Path | None,
+    forecasts: Path | None,
+    fmt: FormatChoice,
+    quiet: bool,
+    no_header: bool,
+) -> None:
+    """One series: its notes and failures on stderr, the files, the result on stdout; exit 1
+    when a model failed in every fold."""
+    from forecast.cli.render import error, message, note_all, warn_all
+    from forecast.cli.validate import write_then_emit
+    from forecast.report.backtest_report import write_report
+    from forecast.report.backtest_tables import backtest_tables
 
-        executor = o.executor(engine, jobs, scheduler)
-        covariates = _covariates(data, exog_names, panel, time_format, encoding)
-        with limited(policy):
-            reporting.run(
-                lambda on_series: run_panel_backtest(
-                    panel,
-                    entries,
-                    spec,
-                    executor,
-                    command=command,
-                    on_series=on_series,
-                    exog=covariates,
-                    exog_lag=exog_lag,
-                    exog_models=users,
-                ),
-                len(panel),
-            )
-        return
-    series = panel.single
-    regressors = None
-    covariates = _covariates(data, exog_names, series, time_format, encoding)
-    if covariates is not None:
-        import pandas as pd
-
-        regressors = covariates.training(pd.DatetimeIndex(series.y.index))
-    with progress_enabled(progress_allowed(quiet)), limited(policy):
-        if scheme is SchemeChoice.bootstrap:
-            boot = BootstrapSpec(
-                bootstrap.value, reps, _block_size(block_size), resample.value, ci_level
-            )
-            result = run_bootstrap_backtest(
-                series.y, entries, spec, boot, source=series.describe(), command=command
-            )
-        else:
-            result = run_backtest(
-                series.y,
-                entries,
-                spec,
-                source=series.describe(),
-                command=command,
-                exog=regressors,
-                exog_lag=exog_lag,
-                exog_models=users,
-            )
-        result = result.assessed(
-            assess(result.forecasts, ci_settings, compare_settings, spec.gap)
-        )
-    result = replace(result, setup=replace(result.setup, threads=policy.to_dict(spec.jobs)))
     note_all(result.notes, quiet)  # once, here: the table does not repeat them
     warn_all(  # the table marks the partial models; the reasons are here, once
         (f"{f['model']} failed in folds {f['folds']}: {f['error']}" for f in result.failures),
         quiet,
     )
-    from forecast.cli.validate import write_then_emit
-    from forecast.report.backtest_report import write_report
-    from forecast.report.backtest_tables import backtest_tables
 
     def write() -> None:
-        if report is not None and report_fmt is not None:
+        if report is not None:
             write_report(result, report)
             message(f"wrote {report}", quiet)
         _write_forecasts(result, forecasts, quiet)
@@ -383,104 +359,51 @@ def backtest(
     write_then_emit(write, lambda written: _emit(result, backtest_tables, fmt, quiet, no_header))
     failed = result.failed_everywhere()
     if failed:
-        from forecast.cli.render import error
-
         error(f"{', '.join(failed)} failed in every fold; the reasons are in the warnings above")
         raise typer.Exit(1)
 
 
-@dataclass(frozen=True)
-class PanelReporting:
-    """What a panel backtest reports and where: ``--ci``/``--compare`` on the pooled losses,
-    ``--report``, ``--forecasts``, the output format and the thread policy."""
+def _render_panel(
+    result: PanelBacktest,
+    report: Path | None,
+    forecasts: Path | None,
+    fmt: FormatChoice,
+    quiet: bool,
+    no_header: bool,
+) -> None:
+    """A panel: each failure once on stderr (a model's folds on a series grouped), the notes,
+    the files, the aggregates on stdout; exit 1 on any failure."""
+    from forecast.cli.render import error, exit_failed, message, note_all, warn
+    from forecast.cli.validate import write_then_emit
+    from forecast.report.panel_backtest_report import write_panel_report
+    from forecast.report.panel_backtest_tables import panel_backtest_tables
 
-    ci: IntervalSettings | None
-    compare: CompareSettings | None
-    report: Path | None
-    forecasts: Path | None
-    fmt: FormatChoice
-    quiet: bool
-    no_header: bool
-    threads: dict[str, Any]
-    gap: int
+    failures = result.failures()
+    grouped: dict[tuple[str, str, str], list[int]] = {}
+    for f in failures:
+        if f.get("stage") == "backtest":
+            key = (f["id"], f.get("model", ""), f["error"])
+            grouped.setdefault(key, []).extend(f.get("folds", []))
+    for (sid, model, reason), folds in grouped.items():
+        where = f" in {len(folds)} fold{'s' if len(folds) > 1 else ''}" if folds else ""
+        who = f"{model} on series {sid!r}" if model else f"series {sid!r}"
+        warn(f"{who} failed{where}: {reason}", quiet)
+    note_all(result.notes(), quiet)
 
-    def run(self, backtest: Callable[[Callable[[Any], None]], PanelBacktest], total: int) -> None:
-        """Run ``backtest(on_series)`` over ``total`` series (every series with the same
-        splits) with progress, then report the aggregates over series; exit 1 on any
-        failure."""
-        from forecast.backtesting.panel import POOLED_NOTE
-        from forecast.backtesting.uncertainty import assess
-        from forecast.cli.render import error, message, note_all, progress_allowed, warn
-        from forecast.progress import progress_enabled, task
+    def write() -> None:
+        if report is not None:
+            write_panel_report(result, report)
+            message(f"wrote {report}", quiet)
+        _write_forecasts(result, forecasts, quiet)
 
-        quiet = self.quiet
-        failed = 0
-        with progress_enabled(progress_allowed(quiet)), task("series", total=total) as advance:
-
-            def done(series: Any) -> None:
-                nonlocal failed
-                failed += series.error is not None
-                advance(failed=failed)
-
-            result = backtest(done)
-            result = replace(result, setup=replace(result.setup, threads=self.threads))
-            if self.ci is not None or self.compare is not None:
-                sections = assess(result.pooled(), self.ci, self.compare, self.gap)
-                result = result.assessed(sections.pooled(POOLED_NOTE))
-        failures = result.failures()
-        grouped: dict[tuple[str, str, str], list[int]] = {}
-        for f in failures:
-            if f.get("stage") == "backtest":
-                key = (f["id"], f.get("model", ""), f["error"])
-                grouped.setdefault(key, []).extend(f.get("folds", []))
-        for (sid, model, reason), folds in grouped.items():
-            where = f" in {len(folds)} fold{'s' if len(folds) > 1 else ''}" if folds else ""
-            who = f"{model} on series {sid!r}" if model else f"series {sid!r}"
-            warn(f"{who} failed{where}: {reason}", quiet)
-        note_all(result.notes(), quiet)
-        from forecast.cli.validate import write_then_emit
-        from forecast.report.panel_backtest_report import write_panel_report
-        from forecast.report.panel_backtest_tables import panel_backtest_tables
-
-        def write() -> None:
-            if self.report is not None:
-                write_panel_report(result, self.report)
-                message(f"wrote {self.report}", quiet)
-            _write_forecasts(result, self.forecasts, quiet)
-
-        write_then_emit(
-            write,
-            lambda written: _emit(result, panel_backtest_tables, self.fmt, quiet, self.no_header),
-        )
-        nowhere = result.failed_everywhere()
-        if nowhere:
-            names = ", ".join(nowhere)
-            error(f"{names} failed on every series; the reasons are in the warnings above")
-        if failures or nowhere:
-            from forecast.cli.render import exit_failed
-
-            exit_failed(failures, quiet)
-
-
-def _reads_parts(
-    engine: EngineChoice,
-    data: str,
-    wide: bool,
-    exog_names: tuple[str, ...] | None,
-    scheme: SchemeChoice,
-    entries: list[ModelEntry],
-) -> bool:
-    """Whether the workers read a Parquet directory's part files themselves: ``--engine dask``
-    on a long directory, without regressors or the bootstrap (one series), and with no global
-    network (one fit per fold across all series needs the whole panel in one place)."""
-    from forecast.cli.parts_run import workers_read
-    from forecast.models.neural.global_options import split_options
-
-    if not workers_read(engine, data, wide) or exog_names is not None:
-        return False
-    if scheme is SchemeChoice.bootstrap:
-        return False
-    return not any(split_options(e.name, e.params)[0].applies(e.name, 2) for e in entries)
+    write_then_emit(
+        write, lambda written: _emit(result, panel_backtest_tables, fmt, quiet, no_header)
+    )
+    nowhere = result.failed_everywhere()
+    if nowhere:
+        error(f"{', '.join(nowhere)} failed on every series; the reasons are in the warnings above")
+    if failures or nowhere:
+        exit_failed(failures, quiet)
 
 
 def _write_forecasts(result: Any, forecasts: Path | None, quiet: bool) -> None:
@@ -614,27 +537,3 @@ def _exog_names(
     if scheme is SchemeChoice.bootstrap:
         raise UsageError("--scheme bootstrap does not resample regressors; drop --exog")
     return names
-
-
-def _covariates(
-    data: str,
-    names: tuple[str, ...] | None,
-    source: Any,
-    time_format: str | None,
-    encoding: str | None,
-) -> Any:
-    """The regressor columns of DATA (a :class:`forecast.data.exog.Covariates`), read with the
-    time (and id) columns of the series or panel ``source``; None without --exog."""
-    if names is None:
-        return None
-    from forecast.data.exog import read_covariates
-
-    return read_covariates(
-        data,
-        names,
-        time_col=source.time_col,
-        id_col=getattr(source, "id_col", None),
-        exclude=[source.value_col],
-        time_format=time_format,
-        encoding=encoding,
-    )

@@ -3,7 +3,6 @@ directory: the workers read the part files themselves (:mod:`forecast.execution.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -11,9 +10,6 @@ from forecast.cli import options as o
 from forecast.types import EngineChoice, FormatChoice, MissingChoice
 
 if TYPE_CHECKING:
-    from forecast.backtesting.engine import ModelEntry
-    from forecast.backtesting.runner import BacktestSpec
-    from forecast.cli.backtest import PanelReporting
     from forecast.diagnostics.diagnose import DiagnoseOptions
     from forecast.workflows.source import PartRun
 
@@ -102,36 +98,4 @@ def diagnose_parts(
             quiet,
             threads,
         )
-    return True
-
-
-def backtest_parts(
-    source: PartSource,
-    entries: list[ModelEntry],
-    spec: BacktestSpec,
-    command: str,
-    reporting: PanelReporting,
-    min_length: int,
-    purpose: str,
-) -> bool:
-    """The panel backtest part file by part file: each series backtested where its part was
-    read, the report built on the client from the results and the parts' provenance blocks;
-    False when the directory has no id column."""
-    from dataclasses import replace
-
-    from forecast.backtesting.panel import backtest_in_part, collect, panel_backtest
-    from forecast.data.panel import merge_descriptions
-
-    run = source.run(min_length, purpose, reporting.quiet)
-    if run is None:
-        return False
-    inner = (entries, replace(spec, jobs=1))  # the executor parallelises
-    with run.planned(source.ids) as plan:
-
-        def backtest(on_series: Callable[[Any], None]) -> Any:
-            results = collect(run.map(plan, backtest_in_part, inner), on_series)
-            data = merge_descriptions(source.data, run.described)
-            return panel_backtest(results, entries, spec, data, run.load_failures, command)
-
-        reporting.run(backtest, plan.n_series)
     return True
