@@ -217,12 +217,16 @@ def diagnose(
 
     from forecast.diagnostics.diagnose import MIN_OBS
     from forecast.diagnostics.diagnose import DiagnoseOptions as Options
-    from forecast.diagnostics.panel import SUMMARY_COLUMNS, diagnose_panel
-    from forecast.execution import make_executor
+    from forecast.diagnostics.panel import SUMMARY_COLUMNS
+    from forecast.workflows import diagnose as workflow
+    from forecast.workflows.source import SourceRequest
 
     panel = load(data, min_length=MIN_OBS)
-    rows = diagnose_panel(panel, options or Options(), make_executor("local", jobs))
-    return pd.DataFrame([r.row() for r in rows], columns=list(SUMMARY_COLUMNS))
+    where = SourceRequest(str(data) if isinstance(data, str | Path) else "", jobs=jobs)
+    request = workflow.DiagnoseRequest(where, options or Options(), as_panel=True)
+    result = workflow.run(request, panel=panel)
+    assert isinstance(result, workflow.PanelDiagnosis)  # as_panel
+    return pd.DataFrame(result.csv_rows(), columns=list(SUMMARY_COLUMNS))
 
 
 def backtest(
