@@ -16,46 +16,52 @@ if TYPE_CHECKING:
     from forecast.workflows.predict import PredictRequest
 
 
+ModelFile = Annotated[
+    Path, typer.Argument(metavar="MODEL_FILE", help="A file written by 'forecast fit --save'.")
+]
+NewData = Annotated[
+    str | None,
+    typer.Option("--data", help="New observations after the training end (CSV, or - for stdin)."),
+]
+Refit = Annotated[
+    bool,
+    typer.Option(
+        "--refit", help="Re-estimate on training + new data instead of updating the state."
+    ),
+]
+SaveUpdated = Annotated[
+    Path | None,
+    typer.Option("--save", help="Write the updated model here (may be MODEL_FILE itself)."),
+]
+NewSeriesFallback = Annotated[
+    str | None,
+    typer.Option(
+        "--fallback",
+        help="Panels: forecast the series of --data that have no model in MODEL_FILE with "
+        "this model, fitted on their own rows (without it they fail: exit 1).",
+    ),
+]
+Floor = Annotated[
+    float | None,
+    typer.Option(
+        "--floor",
+        help="Clip forecasts and bounds at this value (as fit --floor). Without it: 0 for a "
+        "series whose values are all >= 0 with >= 30 % zeros.",
+    ),
+]
+
+
 def predict(
-    model_file: Annotated[
-        Path, typer.Argument(metavar="MODEL_FILE", help="A file written by 'forecast fit --save'.")
-    ],
-    data: Annotated[
-        str | None,
-        typer.Option(
-            "--data", help="New observations after the training end (CSV, or - for stdin)."
-        ),
-    ] = None,
+    model_file: ModelFile,
+    data: NewData = None,
     horizon: mo.Horizon = None,
     level: mo.Levels = None,
-    refit: Annotated[
-        bool,
-        typer.Option(
-            "--refit", help="Re-estimate on training + new data instead of updating the state."
-        ),
-    ] = False,
-    save: Annotated[
-        Path | None,
-        typer.Option("--save", help="Write the updated model here (may be MODEL_FILE itself)."),
-    ] = None,
+    refit: Refit = False,
+    save: SaveUpdated = None,
     output: mo.Output = None,
     plot: mo.Plot = None,
-    fallback: Annotated[
-        str | None,
-        typer.Option(
-            "--fallback",
-            help="Panels: forecast the series of --data that have no model in MODEL_FILE with "
-            "this model, fitted on their own rows (without it they fail: exit 1).",
-        ),
-    ] = None,
-    clip_floor: Annotated[
-        float | None,
-        typer.Option(
-            "--floor",
-            help="Clip forecasts and bounds at this value (as fit --floor). Without it: 0 for a "
-            "series whose values are all >= 0 with >= 30 % zeros.",
-        ),
-    ] = None,
+    fallback: NewSeriesFallback = None,
+    clip_floor: Floor = None,
     jobs: o.Jobs = 1,
     engine: o.Engine = EngineChoice.local,
     scheduler: o.Scheduler = None,
