@@ -13,7 +13,12 @@ import pandas as pd
 from forecast.errors import InputError, UsageError
 from forecast.models.base import Bands, Forecast, ForecastBatch, _finite_values
 from forecast.models.neural.global_state import GlobalState
-from forecast.models.neural.windows import features, roll_out, steps_between, window_view
+from forecast.models.neural.windows import (
+    features,
+    roll_out_chunks,
+    steps_between,
+    window_view,
+)
 
 INFERENCE_ROWS = 4096  # windows per forward pass when forecasting
 CONFORMAL = (
@@ -37,25 +42,27 @@ class GlobalForecasting(GlobalState):
         from forecast.threads import torch_threads
 
         choice = self.inference_device()
-        out = np.empty((rows.size, steps), dtype=np.float64)
         embed = bool(self.series_embedding)
+
+        def step_for(part: slice) -> Any:
+            ids = dev.to_device(torch.from_numpy(np.ascontiguousarray(sid[part])), choice)
+
+            def step(w: Any, pos: Any, produced: int) -> Any:
+                x = features(w, pos, self.calendar_period_, 0)  # [b, w, F]
+                return self.net_(x, ids) if embed else self.net_(x)  # [b, out]
+
+            return step
+
         with torch_threads(), torch.no_grad():
-            for lo in range(0, rows.size, INFERENCE_ROWS):
-                chunk = slice(lo, lo + INFERENCE_ROWS)
-                window = dev.to_device(
-                    torch.from_numpy(np.ascontiguousarray(view[rows[chunk]], dtype=np.float32)),
-                    choice,
-                )
-                first = dev.to_device(torch.from_numpy(np.ascontiguousarray(phase[chunk])), choice)
-                ids = dev.to_device(torch.from_numpy(np.ascontiguousarray(sid[chunk])), choice)
-
-                def step(w: Any, pos: Any, produced: int, ids: Any = ids) -> Any:
-                    x = features(w, pos, self.calendar_period_, 0)  # [b, w, F]
-                    return self.net_(x, ids) if embed else self.net_(x)  # [b, out]
-
-                paths = roll_out(step, window, first, steps)
-                out[chunk] = paths.double().cpu().numpy()
-        return out
+            return roll_out_chunks(
+                view,
+                rows,
+                phase,
+                steps,
+                INFERENCE_ROWS,
+                lambda t: dev.to_device(t, choice),
+                step_for,
+            )
 
     def inference_device(self) -> Any:
         """Where forecasts run: the ``device`` parameter when available, else the CPU."""

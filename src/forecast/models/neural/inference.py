@@ -12,7 +12,7 @@ import torch
 
 from forecast.models.neural import device as dev
 from forecast.models.neural.base import NeuralBase
-from forecast.models.neural.windows import features, roll_out, steps_between
+from forecast.models.neural.windows import features, roll_out_chunks, steps_between
 from forecast.threads import torch_threads
 
 
@@ -38,32 +38,34 @@ class NetworkInference(NeuralBase):
         ``exog`` (``[.., span, k]``, indexed by ``rows`` too): the scaled regressors from each
         window's start, over the window and the head blocks."""
         choice = self._inference_device()
-        net = self.net_
-        out = np.empty((rows.size, steps), dtype=np.float64)
-        size = self._chunk_size()
+        net, width, out = self.net_, self.window_, self.out_
+
+        def step_for(part: slice) -> Any:
+            regressors = None
+            if exog is not None:  # [b, span, k]
+                rows_exog = np.ascontiguousarray(exog[rows[part]])
+                regressors = dev.to_device(torch.from_numpy(rows_exog), choice)
+
+            def step(w: Any, pos: Any, produced: int) -> Any:
+                x = features(w, pos, self.calendar_period_, phase0)  # [b, w, F]
+                if regressors is None:
+                    return net(x)  # [b, out]
+                span = regressors[:, produced : produced + width + out]
+                x = torch.cat([x, span[:, :width]], dim=-1)  # [b, w, F + k]
+                return net(x, span[:, width:])  # [b, out]
+
+            return step
+
         with torch_threads(), torch.no_grad():
-            for lo in range(0, rows.size, size):
-                chunk = slice(lo, lo + size)
-                window = dev.to_device(
-                    torch.from_numpy(np.ascontiguousarray(view[rows[chunk]])), choice
-                )
-                start = dev.to_device(torch.from_numpy(np.ascontiguousarray(first[chunk])), choice)
-                regressors = None
-                if exog is not None:  # [b, span, k]
-                    regressors = dev.to_device(
-                        torch.from_numpy(np.ascontiguousarray(exog[rows[chunk]])), choice
-                    )
-
-                def step(w: Any, pos: Any, produced: int, regressors: Any = regressors) -> Any:
-                    x = features(w, pos, self.calendar_period_, phase0)  # [b, w, F]
-                    if regressors is None:
-                        return net(x)  # [b, out]
-                    span = regressors[:, produced : produced + self.window_ + self.out_]
-                    x = torch.cat([x, span[:, : self.window_]], dim=-1)  # [b, w, F + k]
-                    return net(x, span[:, self.window_ :])  # [b, out]
-
-                out[chunk] = roll_out(step, window, start, steps).double().cpu().numpy()
-        return out
+            return roll_out_chunks(
+                view,
+                rows,
+                first,
+                steps,
+                self._chunk_size(),
+                lambda t: dev.to_device(t, choice),
+                step_for,
+            )
 
     def _inference_device(self) -> dev.DeviceChoice:
         if self._inference is None or self._inference_for != self.device:

@@ -183,6 +183,34 @@ def roll_out(
     return torch.cat(blocks, dim=1)[:, :steps]
 
 
+def roll_out_chunks(
+    view: np.ndarray,
+    rows: np.ndarray,
+    first: np.ndarray,
+    steps: int,
+    chunk: int,
+    to_device: Callable[[torch.Tensor], torch.Tensor],
+    step_for: Callable[[slice], Callable[[torch.Tensor, torch.Tensor, int], torch.Tensor]],
+) -> np.ndarray:
+    """:func:`roll_out` from the windows ``view[rows]`` (as float32), ``chunk`` of them per
+    forward pass (memory stays flat in the number of rows): row i's window starts at ``first[i]``
+    and ``step_for(part)`` is the step function of the rows ``part``. The paths
+    ``[len(rows), steps]``, float64."""
+    out = np.empty((rows.size, steps), dtype=np.float64)
+    for lo in range(0, rows.size, chunk):
+        part = slice(lo, lo + chunk)
+        window = np.ascontiguousarray(view[rows[part]], dtype=np.float32)
+        start = np.ascontiguousarray(first[part])
+        paths = roll_out(
+            step_for(part),
+            to_device(torch.from_numpy(window)),
+            to_device(torch.from_numpy(start)),
+            steps,
+        )
+        out[part] = paths.double().cpu().numpy()
+    return out
+
+
 def feature_count(period: int | None) -> int:
     """How many features :func:`features` gives a step: 3 with a period, else 1."""
     return 3 if period else 1
