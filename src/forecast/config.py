@@ -66,7 +66,7 @@ def read_config(path: str | Path | None, options: Collection[str] = ()) -> RunCo
 
 
 def _read(path: str | Path) -> dict[str, Any]:
-    from forecast.data.limits import max_option_bytes
+    from forecast.data.input_limits import max_option_bytes
     from forecast.io.bounded import read_bounded
 
     raw = read_bounded(

@@ -306,7 +306,7 @@ def selected_ids(ids: str | None, ids_file: Path | None) -> list[str] | None:
     if ids is not None:
         chosen += [i.strip() for i in ids.split(",") if i.strip()]
     if ids_file is not None:
-        from forecast.data.limits import max_option_bytes
+        from forecast.data.input_limits import max_option_bytes
         from forecast.io.bounded import read_bounded
 
         raw = read_bounded(

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.offsets import BaseOffset
 
-from forecast.data.limits import check_grid
+from forecast.data.input_limits import check_grid
 from forecast.errors import InputError, UsageError
 from forecast.types import MinLength, MissingPolicy
 

@@ -51,7 +51,7 @@ def _read_csv_table(
     wide: bool,
     single: bool,
 ) -> Table:
-    from forecast.data.limits import check_columns, check_line_length
+    from forecast.data.input_limits import check_columns, check_line_length
     from forecast.data.text import decode, read_bytes, read_columns, read_sample, sniff_delimiter
     from forecast.errors import printable
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from forecast.data.limits import max_bytes
+from forecast.data.input_limits import max_bytes
 from forecast.data.values import SAMPLE_ROWS, NumberFormat, is_timestamp_text, parse_number
 from forecast.errors import InputError, UsageError, printable
 

@@ -1,7 +1,7 @@
 """Bounded reads: every file the tool reads goes through :func:`read_bounded`.
 
 Data (CSV, ``--future``), model files, ``--config`` and ``--ids-file`` are read here, each with a
-byte limit that names its override (:mod:`forecast.data.limits`), so a file's size, not its
+byte limit that names its override (:mod:`forecast.data.input_limits`), so a file's size, not its
 claims, bounds the memory a read takes:
 
 * a regular file larger than the limit is refused from its size, before a byte is read;

@@ -286,7 +286,7 @@ def _serialise(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> bytes:
 def _read(path: str | Path) -> bytes:
     """The file's bytes, through the bounded reader (FORECAST_MAX_BYTES; a device is refused,
     and a stream whose first 8 bytes are not a plausible header length at once)."""
-    from forecast.data.limits import max_bytes
+    from forecast.data.input_limits import max_bytes
     from forecast.io.bounded import read_bounded
 
     def check_header(first: bytes) -> None:

@@ -2,9 +2,9 @@
 
 A valid checksum proves only that the file is whole: anyone can recompute it. So every field a
 loaded file gives is checked here against the same limits as the CLI's options (the registry's
-parameter ranges, :mod:`forecast.models.limits` against the number of training values), with
-finite values, sane dates and a forward frequency, before a model or network is built from it.
-Each problem is a :class:`ModelFileError` (exit 2) that names the file and the field.
+parameter ranges, :mod:`forecast.models.parameter_limits` against the number of training
+values), with finite values, sane dates and a forward frequency, before a model or network is
+built from it. Each problem is a :class:`ModelFileError` (exit 2) that names the file and the field.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def check_entry(
     label: str, name: Any, state: Any, training: Any, arrays: Mapping[str, np.ndarray]
 ) -> dict[str, Any]:
     """One fitted model's fields; returns its parameters, resolved by the registry."""
-    from forecast.models.limits import check_against_data
+    from forecast.models.parameter_limits import check_against_data
     from forecast.models.registry import REGISTRY
 
     if not isinstance(name, str) or name not in REGISTRY:
@@ -217,9 +217,9 @@ def _check_intermittent(
 ) -> None:
     """An intermittent-demand model's state: non-negative values, and the smoothing constants
     and aggregation levels its fit can choose (classic/sba Croston 0.1; searched ones within
-    :data:`~forecast.models.limits.SEARCHED_SMOOTHING`; levels 1..n)."""
+    :data:`~forecast.models.parameter_limits.SEARCHED_SMOOTHING`; levels 1..n)."""
     from forecast.models.intermittent import CLASSIC_ALPHA
-    from forecast.models.limits import SEARCHED_SMOOTHING
+    from forecast.models.parameter_limits import SEARCHED_SMOOTHING
 
     if (y < 0).any():
         raise ModelFileError(

@@ -211,7 +211,7 @@ class BaseForecaster(ABC):
             raise InputError(
                 f"{self.name} needs at least {need} observations to fit, got {values.size}"
             )
-        from forecast.models.limits import check_against_data
+        from forecast.models.parameter_limits import check_against_data
 
         check_against_data(self.name, self.get_params(), int(values.size))
         self.freq_ = freq

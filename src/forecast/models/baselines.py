@@ -123,7 +123,7 @@ class SeasonalNaive(_LagWalk):
     def min_length(self, freq: str | None = None) -> int:
         """A season of the calendar's period (which the fit falls back on when it detects none)
         and one more; a given ``period`` is checked against the data by its own rule
-        (:func:`forecast.models.limits.check_against_data`), which names it."""
+        (:func:`forecast.models.parameter_limits.check_against_data`), which names it."""
         from forecast.diagnostics.seasonality import calendar_period
 
         period = calendar_period(freq) if self.period is None else None

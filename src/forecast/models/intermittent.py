@@ -65,7 +65,7 @@ from forecast.models.base import (
     check_horizon,
     check_levels,
 )
-from forecast.models.limits import SEARCHED_SMOOTHING
+from forecast.models.parameter_limits import SEARCHED_SMOOTHING
 
 if TYPE_CHECKING:
     from forecast.models.conformal import Calibration

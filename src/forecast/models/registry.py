@@ -166,7 +166,7 @@ class ModelSpec:
             )
         values = {p.name: p.default for p in self.params}
         values |= {name: known[name].coerce(self.name, value) for name, value in raw.items()}
-        from forecast.models.limits import check_against_data
+        from forecast.models.parameter_limits import check_against_data
 
         check_against_data(self.name, values, None)  # the limits that need no data, now
         if self.check:
@@ -908,7 +908,7 @@ def _tree_specs() -> list[ModelSpec]:
 
 def _intermittent_specs() -> list[ModelSpec]:
     """Croston, TSB, ADIDA, IMAPA (forecast.models.intermittent): non-negative data only."""
-    from forecast.models.limits import SMOOTHING
+    from forecast.models.parameter_limits import SMOOTHING
 
     module = "forecast.models.intermittent"
     conformal = "; split-conformal intervals (no likelihood), bounds >= 0"

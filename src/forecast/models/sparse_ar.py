@@ -147,7 +147,8 @@ class SparseAr(StateSpaceForecaster):
     def min_length(self, freq: str | None = None) -> int:
         """``max_lag`` lags and five per cross-validation fold and one more, before ``d``
         differences (the check in :meth:`_fit`); a ``max_lag`` above the default is checked
-        against the data by its own rule (:mod:`forecast.models.limits`), which names it."""
+        against the data by its own rule (:mod:`forecast.models.parameter_limits`), which names
+        it."""
         if self.max_lag > MAX_LAG_DEFAULT:
             return self.min_obs
         return max(self.min_obs, self._needed() + int(self.d))

@@ -448,7 +448,7 @@ class StateSpaceForecaster(BaseForecaster):
         return {"spec": self.spec_.to_dict(), "kalman_start": self.kalman_start_}, arrays
 
     def _restore(self, fitted: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        from forecast.models.limits import check_orders
+        from forecast.models.parameter_limits import check_orders
 
         spec = SarimaxSpec.from_dict(fitted["spec"])
         p = max(spec.p, default=0) if isinstance(spec.p, tuple) else spec.p
@@ -749,7 +749,7 @@ class Sarima(StateSpaceForecaster):
 
     def min_length(self, freq: str | None = None) -> int:
         """One more than the lags p + d + q + m(P + D + Q) at the calendar's period m; a given m
-        is checked against the data by its own rule (:mod:`forecast.models.limits`), which
+        is checked against the data by its own rule (:mod:`forecast.models.parameter_limits`), which
         names it."""
         from forecast.diagnostics.seasonality import calendar_period
 
