@@ -67,14 +67,11 @@ def stream_outcomes(
     ``load_failures`` may grow while ``outcomes`` runs (part files loaded by the workers);
     ``part_size``: series per part of ``--output DIR`` (the executor's batch); ``workers``
     is shown beside the progress bar."""
-    from forecast.cli.render import message, note, progress_allowed, reader_may_stop, warn
+    from forecast.cli.render import message, progress_allowed, reader_may_stop
     from forecast.progress import progress_enabled, task
     from forecast.report.panel_output import open_sink
 
-    failures: list[dict[str, Any]] = []
-    fallbacks: list[dict[str, Any]] = []
-    forecast = 0
-    kept: list[tuple[str, BaseForecaster, dict[str, Any]]] = []
+    tally = _Tally(model_name, quiet)
     with (
         reader_may_stop(),
         progress_enabled(progress_allowed(quiet)),
@@ -90,34 +87,13 @@ def stream_outcomes(
     ):
         for outcome in outcomes:
             sink.write(outcome)
-            if outcome.error is not None:
-                failures.append({"id": outcome.id, "stage": "fit", "error": outcome.error})
-                warn(f"series {outcome.id!r} failed: {outcome.error}", quiet)
-            else:
-                forecast += 1
-                for text in outcome.notes:
-                    note(f"series {outcome.id!r}: {text}", quiet)
-                if outcome.fallback_reason is not None:
-                    fallbacks.append(
-                        {
-                            "id": outcome.id,
-                            "model": outcome.model,
-                            "reason": outcome.fallback_reason,
-                        }
-                    )
-                    note(
-                        f"series {outcome.id!r} forecast by the fallback {outcome.model}; "
-                        f"{model_name} failed: {outcome.fallback_reason}",
-                        quiet,
-                    )
-                if outcome.fitted is not None:
-                    kept.append((outcome.id, outcome.fitted, outcome.training))
+            tally.add(outcome)
             shown = {"workers": workers} if workers else {}
-            advance(**shown, failed=len(load_failures) + len(failures))
-        failures = [*load_failures, *failures]
+            advance(**shown, failed=len(load_failures) + len(tally.failures))
+        failures, fallbacks, kept = [*load_failures, *tally.failures], tally.fallbacks, tally.kept
         summary = {
-            "series": forecast + len(failures),
-            "forecast": forecast,
+            "series": tally.forecast + len(failures),
+            "forecast": tally.forecast,
             "fallback": len(fallbacks),
             "failed": len(failures),
         }
@@ -140,6 +116,39 @@ def stream_outcomes(
         from forecast.cli.render import exit_failed
 
         exit_failed(failures, quiet)
+
+
+class _Tally:
+    """What a panel's outcomes add up to as they stream: the failures, the fallbacks and the
+    models to save; each failure warned and each note and fallback told as it comes."""
+
+    def __init__(self, model_name: str, quiet: bool) -> None:
+        self.model_name, self.quiet = model_name, quiet
+        self.failures: list[dict[str, Any]] = []
+        self.fallbacks: list[dict[str, Any]] = []
+        self.forecast = 0
+        self.kept: list[tuple[str, BaseForecaster, dict[str, Any]]] = []
+
+    def add(self, outcome: SeriesOutcome) -> None:
+        from forecast.cli.render import note, warn
+
+        if outcome.error is not None:
+            self.failures.append({"id": outcome.id, "stage": "fit", "error": outcome.error})
+            warn(f"series {outcome.id!r} failed: {outcome.error}", self.quiet)
+            return
+        self.forecast += 1
+        for text in outcome.notes:
+            note(f"series {outcome.id!r}: {text}", self.quiet)
+        if outcome.fallback_reason is not None:
+            reason = outcome.fallback_reason
+            self.fallbacks.append({"id": outcome.id, "model": outcome.model, "reason": reason})
+            note(
+                f"series {outcome.id!r} forecast by the fallback {outcome.model}; "
+                f"{self.model_name} failed: {reason}",
+                self.quiet,
+            )
+        if outcome.fitted is not None:
+            self.kept.append((outcome.id, outcome.fitted, outcome.training))
 
 
 def _print_summary(summary: dict[str, Any], fmt: FormatChoice) -> None:
