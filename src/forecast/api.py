@@ -23,7 +23,7 @@ from forecast.data import Panel
 if TYPE_CHECKING:
     import pandas as pd
 
-    from forecast.backtesting.panel import PanelBacktest
+    from forecast.backtesting.panel_backtest import PanelBacktest
     from forecast.backtesting.runner import BacktestSpec
     from forecast.diagnostics.diagnose import DiagnoseOptions
     from forecast.fitting.panel import SeriesOutcome
@@ -211,13 +211,13 @@ def diagnose(
     *,
     jobs: int = 1,
 ) -> pd.DataFrame:
-    """One summary row per series (see :mod:`forecast.diagnostics.panel`); the full report of
-    one series is :func:`forecast.diagnostics.diagnose.diagnose_series`."""
+    """One summary row per series (see :mod:`forecast.diagnostics.panel_summary`); the full
+    report of one series is :func:`forecast.diagnostics.diagnose.diagnose_series`."""
     import pandas as pd
 
     from forecast.diagnostics.diagnose import MIN_OBS
     from forecast.diagnostics.diagnose import DiagnoseOptions as Options
-    from forecast.diagnostics.panel import SUMMARY_COLUMNS
+    from forecast.diagnostics.panel_summary import SUMMARY_COLUMNS
     from forecast.workflows import diagnose as workflow
     from forecast.workflows.source import SourceRequest
 
@@ -238,7 +238,7 @@ def backtest(
     the splits of ``spec``; per-series metrics and aggregates over series (one series is a
     panel of one), under the thread rule (:mod:`forecast.workflows.backtest`)."""
     from forecast.backtesting.engine import ModelEntry
-    from forecast.backtesting.panel import PanelBacktest as Result
+    from forecast.backtesting.panel_backtest import PanelBacktest as Result
     from forecast.backtesting.runner import BacktestSpec as Spec
     from forecast.workflows import backtest as workflow
     from forecast.workflows.source import SourceRequest

@@ -9,7 +9,7 @@ import pytest
 
 from forecast.api import load
 from forecast.backtesting.engine import ModelEntry
-from forecast.backtesting.panel import run_panel_backtest
+from forecast.backtesting.panel_backtest import run_panel_backtest
 from forecast.backtesting.runner import BacktestSpec
 from forecast.errors import UsageError
 from forecast.execution import LocalExecutor

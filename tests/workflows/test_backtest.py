@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from forecast.backtesting.engine import ModelEntry
-from forecast.backtesting.panel import POOLED_NOTE, PanelBacktest
+from forecast.backtesting.panel_backtest import POOLED_NOTE, PanelBacktest
 from forecast.backtesting.result import BacktestResult
 from forecast.backtesting.runner import BacktestSpec, BootstrapSpec, run_backtest
 from forecast.backtesting.uncertainty import CompareSettings, IntervalSettings, assess

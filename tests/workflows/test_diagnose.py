@@ -14,7 +14,7 @@ import pytest
 
 from forecast.data import load
 from forecast.diagnostics.diagnose import DiagnoseOptions, diagnose_series
-from forecast.diagnostics.panel import summarise_one
+from forecast.diagnostics.panel_summary import summarise_one
 from forecast.errors import UsageError
 from forecast.report.export import to_json
 from forecast.threads import ThreadPolicy, active

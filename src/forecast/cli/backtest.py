@@ -29,7 +29,7 @@ from forecast.types import (
 
 if TYPE_CHECKING:
     from forecast.backtesting.engine import ModelEntry, Refit
-    from forecast.backtesting.panel import PanelBacktest
+    from forecast.backtesting.panel_backtest import PanelBacktest
     from forecast.backtesting.result import BacktestResult
     from forecast.backtesting.runner import BacktestSpec
     from forecast.backtesting.runner import Scheme as SplitScheme
@@ -200,7 +200,7 @@ def backtest(
     over series (mean, median, share of series where each model is best); --jobs spreads the
     series over processes; exit 1 when a series or a model on a series failed."""
     args = SimpleNamespace(**locals())  # the options, before anything else is named here
-    from forecast.backtesting.panel import PanelBacktest
+    from forecast.backtesting.panel_backtest import PanelBacktest
     from forecast.cli.render import notifier
     from forecast.workflows import backtest as workflow
 

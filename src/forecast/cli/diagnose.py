@@ -220,7 +220,7 @@ def _render_single(
 def _render_panel(result: PanelDiagnosis, fmt: FormatChoice, quiet: bool) -> None:
     """One row per series; exit 1 when a series could not be loaded or diagnosed."""
     from forecast.cli.render import emit
-    from forecast.diagnostics.panel import SUMMARY_COLUMNS
+    from forecast.diagnostics.panel_summary import SUMMARY_COLUMNS
 
     tables = []
     if fmt is FormatChoice.table:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from forecast.diagnostics.diagnose import Diagnosis
-    from forecast.diagnostics.panel import SeriesSummary
+    from forecast.diagnostics.panel_summary import SeriesSummary
 
 
 def diagnosis_tables(d: Diagnosis) -> list[RenderableType]:

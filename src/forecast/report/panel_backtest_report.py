@@ -21,7 +21,7 @@ from forecast.report.formatting import num
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from forecast.backtesting.panel import PanelBacktest
+    from forecast.backtesting.panel_backtest import PanelBacktest
 
 DISTRIBUTION_METRICS = ("mase", "smape", "mae")
 DRAWN_SERIES = 3

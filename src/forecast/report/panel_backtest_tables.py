@@ -16,7 +16,7 @@ from forecast.report.formatting import num
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from forecast.backtesting.panel import PanelBacktest
+    from forecast.backtesting.panel_backtest import PanelBacktest
 
 SHOWN_METRICS = ("mae", "rmse", "smape", "mase", "rmsse")
 WORST_SHOWN = 10

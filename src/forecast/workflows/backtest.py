@@ -3,13 +3,15 @@ confidence intervals and model comparisons asked for.
 
 :func:`run` takes a :class:`BacktestRequest` and returns the finished result: a
 :class:`~forecast.backtesting.result.BacktestResult` for one series, a
-:class:`~forecast.backtesting.panel.PanelBacktest` for a panel. It chooses among the four runs:
+:class:`~forecast.backtesting.panel_backtest.PanelBacktest` for a panel. It chooses among the
+four runs:
 
 - **Parquet parts read by the workers** (``engine="dask"`` on a long-format directory, see
   :func:`forecast.workflows.source.reads_parts`): each series backtested where its part was
   read; not with regressors, the bootstrap or a global network;
-- **a loaded panel** mapped over an executor (:func:`forecast.backtesting.panel.run_panel_backtest`;
-  a global network is fitted once per fold across the series);
+- **a loaded panel** mapped over an executor
+  (:func:`forecast.backtesting.panel_backtest.run_panel_backtest`; a global network is fitted
+  once per fold across the series);
 - **the bootstrap** (``bootstrap`` set): the inner scheme on the series and on block-bootstrap
   replicates of it (one series only);
 - **one series** (:func:`forecast.backtesting.runner.run_backtest`).
@@ -31,7 +33,7 @@ from forecast.workflows.source import Notify, SourceRequest, silent
 
 if TYPE_CHECKING:
     from forecast.backtesting.engine import ModelEntry
-    from forecast.backtesting.panel import PanelBacktest, SeriesBacktest
+    from forecast.backtesting.panel_backtest import PanelBacktest, SeriesBacktest
     from forecast.backtesting.result import BacktestResult
     from forecast.backtesting.runner import BacktestSpec, BootstrapSpec
     from forecast.backtesting.uncertainty import CompareSettings, IntervalSettings
@@ -63,7 +65,7 @@ class BacktestRequest:
     threads, progress
         The thread limits (None: the default policy) and whether progress bars may be drawn.
     as_panel
-        Return a :class:`~forecast.backtesting.panel.PanelBacktest` for one series too (a
+        Return a :class:`~forecast.backtesting.panel_backtest.PanelBacktest` for one series too (a
         panel of one, as the Python API does).
     """
 
@@ -124,7 +126,7 @@ def _finish_panel(
     result: PanelBacktest, request: BacktestRequest, threads: dict[str, Any]
 ) -> PanelBacktest:
     """The thread policy recorded, and ``ci``/``compare`` on the losses pooled over series."""
-    from forecast.backtesting.panel import POOLED_NOTE
+    from forecast.backtesting.panel_backtest import POOLED_NOTE
     from forecast.backtesting.uncertainty import assess
 
     result = replace(result, setup=replace(result.setup, threads=threads))
@@ -151,7 +153,7 @@ def _backtest_parts(request: BacktestRequest, notify: Notify) -> PanelBacktest |
     """The panel backtest part file by part file: each series backtested where its part was
     read, the result assembled here from the outcomes and the parts' provenance blocks; None
     when the directory has no id column (one series: loaded instead)."""
-    from forecast.backtesting.panel import backtest_in_part, collect, panel_backtest
+    from forecast.backtesting.panel_backtest import backtest_in_part, collect, panel_backtest
     from forecast.data.panel import merge_descriptions
     from forecast.workflows.source import open_parts
 
@@ -172,7 +174,7 @@ def _backtest_parts(request: BacktestRequest, notify: Notify) -> PanelBacktest |
 def _backtest_panel(request: BacktestRequest, panel: Panel) -> PanelBacktest:
     """Every series of a loaded panel through the executor (a global network: one fit per
     fold across the series)."""
-    from forecast.backtesting.panel import run_panel_backtest
+    from forecast.backtesting.panel_backtest import run_panel_backtest
     from forecast.errors import UsageError
     from forecast.workflows.source import executor
 

@@ -19,7 +19,7 @@ from forecast.workflows.source import Notify, SourceRequest, silent
 if TYPE_CHECKING:
     from forecast.data import Panel
     from forecast.diagnostics.diagnose import DiagnoseOptions, Diagnosis
-    from forecast.diagnostics.panel import SeriesSummary
+    from forecast.diagnostics.panel_summary import SeriesSummary
     from forecast.threads import ThreadPolicy
 
 
@@ -92,7 +92,7 @@ def run(
 ) -> SingleDiagnosis | PanelDiagnosis:
     """Diagnose ``request`` (see the module doc); ``panel``: series already loaded."""
     from forecast.diagnostics.diagnose import MIN_OBS, diagnose_series
-    from forecast.diagnostics.panel import summarise_one
+    from forecast.diagnostics.panel_summary import summarise_one
     from forecast.errors import InputError, UsageError
     from forecast.progress import progress_enabled
     from forecast.threads import limited, resolve
@@ -127,7 +127,7 @@ def _diagnose_panel(
     panel: Panel, request: DiagnoseRequest, threads: dict[str, Any], notify: Notify
 ) -> PanelDiagnosis:
     """Every series of a loaded panel through the executor."""
-    from forecast.diagnostics.panel import diagnose_panel
+    from forecast.diagnostics.panel_summary import diagnose_panel
     from forecast.workflows.source import executor
 
     rows = diagnose_panel(panel, request.options, executor(request.source))
