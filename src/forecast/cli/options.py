@@ -1,4 +1,5 @@
-"""Options shared by the commands, as annotated types, and the loader call they feed."""
+"""Options shared by the commands, as annotated types, and the
+:class:`~forecast.workflows.source.SourceRequest` the data and engine options make."""
 
 from __future__ import annotations
 
@@ -8,11 +9,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from forecast.types import EngineChoice, FormatChoice, MinLength, MissingChoice
+from forecast.types import EngineChoice, FormatChoice, MissingChoice
 
 if TYPE_CHECKING:
-    from forecast.data import Panel
-    from forecast.execution import Executor
     from forecast.workflows.source import SourceRequest
 
 # The arguments of this run (main() sets them), for reports that print their own command.
@@ -79,13 +78,9 @@ Scheduler = Annotated[
         "local cluster).",
     ),
 ]
-# --scheduler-timeout of this run: its callback sets it (on every run, the default included), and
-# executor() reads it, so the commands and PartSource need not carry it.
-SCHEDULER_TIMEOUT_S = 10.0  # the default (forecast.execution.dask.CONNECT_TIMEOUT_S, unimported)
+# --scheduler-timeout: its value goes on in the SourceRequest
+SCHEDULER_TIMEOUT_S = 10.0  # forecast.execution.dask.CONNECT_TIMEOUT_S (dask stays unimported)
 MAX_SCHEDULER_TIMEOUT_S = 3600.0
-SCHEDULER_TIMEOUT: ContextVar[float] = ContextVar(
-    "forecast_scheduler_timeout", default=SCHEDULER_TIMEOUT_S
-)
 
 
 def _scheduler_timeout(value: float) -> float:
@@ -95,7 +90,6 @@ def _scheduler_timeout(value: float) -> float:
         raise typer.BadParameter(
             f"must be more than 0 and at most {MAX_SCHEDULER_TIMEOUT_S:g} seconds, got {value:g}"
         )
-    SCHEDULER_TIMEOUT.set(value)
     return value
 
 
@@ -199,54 +193,6 @@ Debug = Annotated[
 ]
 
 
-def load(
-    data: str,
-    *,
-    time_col: str | None,
-    value_col: str | None,
-    freq: str | None,
-    missing: MissingChoice,
-    time_format: str | None,
-    encoding: str | None,
-    min_length: MinLength,
-    purpose: str,
-    quiet: bool,
-    freq_default: str | None = None,
-    allow_constant: bool = False,
-    id_col: str | None = None,
-    ids: list[str] | None = None,
-    wide: bool = False,
-    single: bool = False,
-) -> Panel:
-    """Load the series the shared options describe
-    (:func:`forecast.workflows.source.load_panel`); print the loader's notes, and the series a
-    panel refused, on stderr."""
-    from forecast.cli.render import notifier
-    from forecast.workflows.source import SourceRequest, load_panel
-
-    request = SourceRequest(
-        data,
-        time_col=time_col,
-        value_col=value_col,
-        id_col=id_col,
-        freq=freq,
-        missing=missing,
-        time_format=time_format,
-        encoding=encoding,
-        ids=tuple(ids) if ids is not None else None,
-        wide=wide,
-    )
-    return load_panel(
-        request,
-        min_length=min_length,
-        purpose=purpose,
-        notify=notifier(quiet),
-        allow_constant=allow_constant,
-        freq_default=freq_default,
-        single=single,
-    )
-
-
 def source_request(
     data: str,
     engine: EngineChoice,
@@ -285,17 +231,6 @@ def source_request(
         scheduler=scheduler,
         scheduler_timeout=scheduler_timeout,
     )
-
-
-def executor(engine: EngineChoice, jobs: int, scheduler: str | None) -> Executor:
-    """The executor of ``--engine``/``--jobs``/``--scheduler``/``--scheduler-timeout``
-    (:func:`forecast.workflows.source.executor`)."""
-    from forecast.workflows import source
-
-    request = source.SourceRequest(
-        "", engine=engine, jobs=jobs, scheduler=scheduler, scheduler_timeout=SCHEDULER_TIMEOUT.get()
-    )
-    return source.executor(request)
 
 
 def selected_ids(ids: str | None, ids_file: Path | None) -> list[str] | None:
