@@ -15,6 +15,16 @@ if TYPE_CHECKING:
     from forecast.workflows.fit import FitRequest, SingleFit
 
 
+Floor = Annotated[
+    float | None,
+    typer.Option(
+        "--floor",
+        help="Clip forecasts and bounds at this value (0: demand is never negative). "
+        "Without it: 0 for a series whose values are all >= 0 with >= 30 % zeros.",
+    ),
+]
+
+
 def fit(
     data: o.DataArg,
     model: mo.Model = None,
@@ -23,14 +33,7 @@ def fit(
     horizon: mo.Horizon = None,
     level: mo.Levels = None,
     intervals: mo.Intervals = IntervalsChoice.model,
-    clip_floor: Annotated[
-        float | None,
-        typer.Option(
-            "--floor",
-            help="Clip forecasts and bounds at this value (0: demand is never negative). "
-            "Without it: 0 for a series whose values are all >= 0 with >= 30 % zeros.",
-        ),
-    ] = None,
+    clip_floor: Floor = None,
     save: mo.Save = None,
     plot: mo.Plot = None,
     fallback: mo.Fallback = None,
