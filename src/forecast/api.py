@@ -164,45 +164,33 @@ def predict(
 ) -> Forecasts:
     """Forecasts from a saved model file (one series or a panel), moved on by ``data``. A
     panel's series in ``data`` without a model are failures (as in ``forecast predict``)."""
-    from forecast.execution import LocalExecutor
-    from forecast.fitting.panel import ContinueSpec, continue_panel
-    from forecast.fitting.series import horizon_and_levels
     from forecast.io.modelfile import LoadedGlobal, LoadedPanel, load_model_file
     from forecast.workflows import predict as workflow
     from forecast.workflows.source import SourceRequest
     from forecast.workflows.stream import PanelStream
 
     loaded = load_model_file(model_file)
-    if isinstance(loaded, LoadedPanel | LoadedGlobal):
-        if isinstance(loaded, LoadedGlobal):
-            id_col, freq = loaded.metadata["global"].get("id_col"), loaded.model.freq_
-        else:
-            id_col = loaded.metadata.get("panel", {}).get("id_col")
-            freq = loaded.select(list(ids) if ids is not None else None)[0][1].freq_
-        new = None
-        if data is not None:
-            new = load(data, id_col=id_col, min_length=1, allow_constant=True, freq=freq)
-        request = workflow.PredictRequest(
-            Path(model_file),
-            SourceRequest("", ids=tuple(ids) if ids is not None else None),
-            horizon,
-            tuple(levels) if levels is not None else None,
-            refit,
-        )
-        with workflow.run(request, new=new) as result:
-            assert isinstance(result, PanelStream)  # a panel's or a global model's file
-            return _forecasts(result.collect(), result.load_failures)
-    # one series' file: a panel of one, its failure an outcome
-    saved = loaded.defaults
-    steps, bands = horizon_and_levels(horizon, levels, saved.get("horizon"), saved.get("levels"))
-    models = [("", loaded.model)]
+    if isinstance(loaded, LoadedGlobal):
+        id_col, freq = loaded.metadata["global"].get("id_col"), loaded.model.freq_
+    elif isinstance(loaded, LoadedPanel):
+        id_col = loaded.metadata.get("panel", {}).get("id_col")
+        freq = loaded.select(list(ids) if ids is not None else None)[0][1].freq_
+    else:  # one series' file
+        id_col, freq = None, loaded.model.freq_
     new = None
     if data is not None:
-        new = load(data, min_length=1, allow_constant=True, freq=loaded.model.freq_)
-        if new.single is not None:
-            new = _renamed(new, "")
-    outcomes = list(continue_panel(models, new, ContinueSpec(steps, bands, refit), LocalExecutor()))
-    return _forecasts(outcomes, [f.to_dict() for f in new.failures] if new is not None else [])
+        new = load(data, id_col=id_col, min_length=1, allow_constant=True, freq=freq)
+    request = workflow.PredictRequest(
+        Path(model_file),
+        SourceRequest("", ids=tuple(ids) if ids is not None else None),
+        horizon,
+        tuple(levels) if levels is not None else None,
+        refit,
+        series_outcomes=True,
+    )
+    with workflow.run(request, new=new) as result:
+        assert isinstance(result, PanelStream)  # series_outcomes: a panel, even of one
+        return _forecasts(result.collect(), result.load_failures)
 
 
 def diagnose(
@@ -254,14 +242,6 @@ def backtest(
     result = workflow.run(request, panel=panel)
     assert isinstance(result, Result)  # as_panel
     return result
-
-
-def _renamed(panel: Panel, sid: str) -> Panel:
-    """A one-series panel whose series carries ``sid`` (a one-series model's new data)."""
-    from dataclasses import replace
-
-    assert panel.single is not None
-    return replace(panel, ids=(sid,), single=replace(panel.single, id=sid))
 
 
 def _forecasts(outcomes: list[SeriesOutcome], load_failures: list[dict[str, Any]]) -> Forecasts:

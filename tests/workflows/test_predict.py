@@ -118,3 +118,18 @@ def test_a_panel_file_refuses_a_plot_before_reading_data(saved) -> None:
     request = workflow.PredictRequest(model_file, SourceRequest("missing.csv"), plot=True)
     with pytest.raises(UsageError, match="--plot draws one series"), workflow.run(request):
         pass
+
+
+def test_a_one_series_file_as_a_panel_of_one_forecasts_as_the_single_path(tmp_path, cli) -> None:
+    air = ROOT / "sample_data" / "airpassengers.csv"
+    model_file = tmp_path / "air.fcm"
+    assert (
+        cli("fit", air, "-m", "ets", "-H", "3", "--save", model_file, "-q", "-f", "csv").code == 0
+    )
+    request = workflow.PredictRequest(model_file, SourceRequest(""))
+    with workflow.run(request) as single:
+        assert isinstance(single, workflow.SinglePredict)
+    outcomes = _run(model_file, series_outcomes=True)
+    assert [o.id for o in outcomes] == [""] and outcomes[0].forecast is not None
+    np.testing.assert_array_equal(outcomes[0].forecast.mean, single.run.forecast.mean)
+    assert single.run.horizon == 3  # the file's default

@@ -70,6 +70,9 @@ class PredictRequest:
         The thread limits (None: the default policy).
     progress
         Whether progress bars may be drawn.
+    series_outcomes
+        A one-series file comes back as a panel of one (its failure an outcome, not an error):
+        the library API's shape.
     """
 
     model_file: Path
@@ -86,6 +89,7 @@ class PredictRequest:
     plot: bool = False
     threads: ThreadPolicy | None = None
     progress: bool = False
+    series_outcomes: bool = False
 
     @property
     def data(self) -> str | None:
@@ -133,7 +137,34 @@ def run(
                 with _predict_panel(loaded, request, threads, notify, new) as stream:
                     yield stream
         return
+    if request.series_outcomes:
+        with limited(policy):
+            yield _single_as_panel(loaded, request, policy.to_dict(request.source.jobs), new)
+        return
     yield _predict_single(loaded, request, policy, notify)
+
+
+def _single_as_panel(
+    loaded: LoadedModel, request: PredictRequest, threads: dict[str, Any], given: Panel | None
+) -> PanelStream:
+    """A one-series file as a panel of one (``series_outcomes``), moved on by the caller's new
+    observations ``given`` (one series, or a panel whose only series is named ``""``)."""
+    from forecast.fitting.panel import ContinueSpec, continue_panel
+    from forecast.workflows.source import executor
+
+    assert request.horizon is not None and request.levels is not None  # set by run()
+    new = given
+    if new is not None and new.single is not None:
+        new = replace(new, ids=("",), single=replace(new.single, id=""))
+    spec = ContinueSpec(request.horizon, request.levels, request.refit, floor=request.floor)
+    outcomes = continue_panel([("", loaded.model)], new, spec, executor(request.source))
+    defaults = {"horizon": request.horizon, "levels": list(request.levels)}
+    header = {"model_file": str(request.model_file), "model": loaded.model.name,
+              "data": new.describe() if new is not None else None, **defaults,
+              "config": {"threads": threads}}  # fmt: skip
+    failures = [f.to_dict() for f in new.failures] if new is not None else []
+    return PanelStream(outcomes, 1, header, request.levels, failures, loaded.model.name, None,
+                       defaults)  # fmt: skip
 
 
 def _predict_single(
