@@ -124,17 +124,7 @@ def run_backtest(
     freq = str(y.attrs.get("freq") or getattr(y.index, "freqstr", None) or "")
     regressors: dict[str, Any] | None = None
     if exog is not None:
-        users = [e for e in entries if exog_models is None or e.label in exog_models]
-        unknown = sorted(set(exog_models or ()) - set(labels))
-        if unknown:
-            raise UsageError(f"--exog-models {unknown[0]}: no model with that label")
-        y, exog, regressors = lagged_regressors(y, exog, exog_lag, spec, users)
-        regressors["models"] = [e.label for e in users]
-        if exog_models is not None:
-            regressors["note"] += (
-                f"; only {', '.join(regressors['models'])} use them, the other models run "
-                "without regressors"
-            )
+        y, exog, regressors = _model_regressors(y, exog, exog_lag, spec, entries, exog_models)
     lookback = purge_lookback(spec.lookback, models_lookback(entries, freq))
     splitter = make_splitter(spec, lookback)
     folds = list(splitter.split(len(y)))
@@ -155,24 +145,9 @@ def run_backtest(
     values = y.to_numpy()
     scales = {fold.index: fold_scales(values, fold, period) for fold in folds}
     forecasts = [_assemble(label, results, values, spec, scales) for label in labels]
-    paths = splitter.paths() if isinstance(splitter, CombinatorialPurgedCV) else None
-    groups = splitter.group_of_origin(len(y)) if paths is not None else None
-    metric_table = [
-        row
-        for mf in forecasts
-        if mf.origins.size
-        for row in metric_rows(mf, spec.gap, paths, groups)
-    ]
     coverage = fold_coverage(forecasts, len(folds))
-    metric_table += common_rows(forecasts, coverage["common_folds"], spec.gap)
-    failures = [
-        {"model": r.label, "folds": list(r.fold_ids), "error": r.error}
-        for r in results
-        if r.error is not None
-    ]
-    notes = list(dict.fromkeys(r.note for r in results if r.note and r.error is None))
-    if regressors is not None:
-        notes.insert(0, regressors["note"])
+    metric_table = _metric_table(forecasts, splitter, len(y), spec.gap, coverage["common_folds"])
+    failures, notes = _failures_and_notes(results, regressors)
     config = BacktestConfig(
         scheme=splitter.describe(),
         scheme_name=spec.scheme,
@@ -202,6 +177,64 @@ def run_backtest(
         regressors=regressors,
     )
     return BacktestResult(config, y, folds, forecasts, metric_table, failures, notes)
+
+
+def _model_regressors(
+    y: pd.Series,
+    exog: pd.DataFrame,
+    lag: int,
+    spec: BacktestSpec,
+    entries: Sequence[ModelEntry],
+    exog_models: Sequence[str] | None,
+) -> tuple[pd.Series, pd.DataFrame, dict[str, Any]]:
+    """:func:`lagged_regressors` for the models that use them (``exog_models``; None: all),
+    the ``regressors`` block naming them."""
+    labels = [e.label for e in entries]
+    users = [e for e in entries if exog_models is None or e.label in exog_models]
+    unknown = sorted(set(exog_models or ()) - set(labels))
+    if unknown:
+        raise UsageError(f"--exog-models {unknown[0]}: no model with that label")
+    y, exog, regressors = lagged_regressors(y, exog, lag, spec, users)
+    regressors["models"] = [e.label for e in users]
+    if exog_models is not None:
+        regressors["note"] += (
+            f"; only {', '.join(regressors['models'])} use them, the other models run "
+            "without regressors"
+        )
+    return y, exog, regressors
+
+
+def _failures_and_notes(
+    results: Sequence[JobResult], regressors: dict[str, Any] | None
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Each failed job (model, folds, error), and the notes of the jobs that ran, each once
+    (the regressors' note first)."""
+    failures = [
+        {"model": r.label, "folds": list(r.fold_ids), "error": r.error}
+        for r in results
+        if r.error is not None
+    ]
+    notes = list(dict.fromkeys(r.note for r in results if r.note and r.error is None))
+    if regressors is not None:
+        notes.insert(0, regressors["note"])
+    return failures, notes
+
+
+def _metric_table(
+    forecasts: Sequence[ModelForecasts],
+    splitter: Any,
+    n_obs: int,
+    gap: int,
+    common: list[int] | None,
+) -> list[dict[str, Any]]:
+    """Every model's metric rows (CPCV: per path too), then scope ``common`` when some
+    models were scored on fewer folds."""
+    paths = splitter.paths() if isinstance(splitter, CombinatorialPurgedCV) else None
+    groups = splitter.group_of_origin(n_obs) if paths is not None else None
+    table = [
+        row for mf in forecasts if mf.origins.size for row in metric_rows(mf, gap, paths, groups)
+    ]
+    return table + common_rows(forecasts, common, gap)
 
 
 def lagged_regressors(
