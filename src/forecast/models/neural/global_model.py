@@ -289,11 +289,7 @@ class GlobalForecaster(GlobalForecasting):
         remarks = []
         if self.params["amp"] and not choice.is_cuda:
             remarks.append(f"amp applies on CUDA only: trained in float32 on {choice.name}")
-        if result.best_epoch == result.epochs_run == self.params["epochs"]:
-            remarks.append(
-                f"{self.model}: the validation loss was still improving at the last epoch "
-                f"({result.epochs_run}); more --epochs may help"
-            )
+        remarks += result.still_improving(self.model, self.params["epochs"])
         if choice.is_cuda:
             remarks.append(
                 dev.DETERMINISTIC_COST
@@ -313,13 +309,7 @@ class GlobalForecaster(GlobalForecasting):
             "train_origins": int(split.train.size),
             "validation_origins": int(split.validation.size),
             "purged_origins": split.purged,
-            "best_epoch": result.best_epoch,
-            "epochs_run": result.epochs_run,
-            "stopped_early": result.stopped_early,
-            "train_loss": result.train_loss,
-            "val_loss": result.val_loss,
-            "train_seconds": result.seconds,
-            "samples_per_second": result.samples / result.seconds if result.seconds > 0 else 0.0,
+            **result.record(),
             "parameters": networks.parameter_count(self.net_),
             "history": [list(pair) for pair in result.history],
             "notes": remarks,

@@ -34,11 +34,7 @@ class TrainingReport(RegressorInputs):
             notes.append(
                 f"amp applies on CUDA only: {self.name} trained in float32 on {choice.name}"
             )
-        if result.best_epoch == result.epochs_run == config_epochs:
-            notes.append(
-                f"{self.name}: the validation loss was still improving at the last epoch "
-                f"({result.epochs_run}); more --epochs may help"
-            )
+        notes += result.still_improving(self.name, config_epochs)
         return {
             "selection": selection,
             "device": choice.name,
@@ -49,13 +45,7 @@ class TrainingReport(RegressorInputs):
             "validation_origins": int(split.validation.size),
             "purged_origins": split.purged,
             "validation_start": self._timestamp(int(split.validation[0]) + 1).isoformat(),
-            "best_epoch": result.best_epoch,
-            "epochs_run": result.epochs_run,
-            "stopped_early": result.stopped_early,
-            "train_loss": result.train_loss,
-            "val_loss": result.val_loss,
-            "train_seconds": result.seconds,
-            "samples_per_second": result.samples / result.seconds if result.seconds > 0 else 0.0,
+            **result.record(),
             "history": [list(pair) for pair in result.history],
             "notes": notes,
         }

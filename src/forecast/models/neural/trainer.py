@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import KW_ONLY, dataclass
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 import numpy as np
 import torch
@@ -88,6 +88,27 @@ class TrainResult:
     stopped_early: bool
     seconds: float
     samples: int  # training samples processed (epochs run x training origins)
+
+    def record(self) -> dict[str, Any]:
+        """The run's epochs, losses and speed, as a fit's training record keeps them."""
+        return {
+            "best_epoch": self.best_epoch,
+            "epochs_run": self.epochs_run,
+            "stopped_early": self.stopped_early,
+            "train_loss": self.train_loss,
+            "val_loss": self.val_loss,
+            "train_seconds": self.seconds,
+            "samples_per_second": self.samples / self.seconds if self.seconds > 0 else 0.0,
+        }
+
+    def still_improving(self, model: str, epochs: int) -> list[str]:
+        """The note that more epochs may help, when the best of ``epochs`` was the last."""
+        if self.best_epoch == self.epochs_run == epochs:
+            return [
+                f"{model}: the validation loss was still improving at the last epoch "
+                f"({self.epochs_run}); more --epochs may help"
+            ]
+        return []
 
 
 def loss_function(name: str) -> nn.Module:
