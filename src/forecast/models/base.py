@@ -541,6 +541,21 @@ def exog_matrix(exog: pd.DataFrame, n: int, what: str) -> np.ndarray:
     return values.reshape(n, exog.shape[1])
 
 
+def origin_values(
+    history: pd.Series, origins: Sequence[int] | np.ndarray, first: int, label: str, why: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The positions ``origins`` (int64) and the values of ``history`` (finite, checked), for
+    forecasts from many origins: a UsageError, that ``label`` names and ``why`` explains, when
+    an origin lies before position ``first`` or past the end of ``history``."""
+    positions = np.asarray(origins, dtype=np.int64)
+    values = _finite_values(history, "forecast_from")
+    if positions.size and (positions.min() < first or positions.max() >= values.size):
+        raise UsageError(
+            f"{label}: forecast origins must lie in {first} .. {values.size - 1} ({why})"
+        )
+    return positions, values
+
+
 def _finite_values(y: pd.Series, what: str) -> np.ndarray:
     values = np.asarray(y, dtype="float64")
     if values.ndim != 1:

@@ -51,6 +51,7 @@ from forecast.models.base import (
     ForecastBatch,
     _finite_values,
     check_levels,
+    origin_values,
     series_freq,
 )
 from forecast.models.neural import device as dev
@@ -286,15 +287,10 @@ class NeuralForecaster(TrainingReport, NetworkState, ConformalIntervals):
         (required when the model has regressors)."""
         self._check_fitted()
         levels = check_levels(levels)
-        positions = np.asarray(origins, dtype=np.int64)
-        values = _finite_values(history, "forecast_from")
-        if positions.size and (
-            positions.min() < self.window_ - 1 or positions.max() >= values.size
-        ):
-            raise UsageError(
-                f"{self.name}: forecast origins must lie in {self.window_ - 1} .. "
-                f"{values.size - 1} (a full window of {self.window_} before each)"
-            )
+        positions, values = origin_values(
+            history, origins, self.window_ - 1, self.name,
+            f"a full window of {self.window_} before each",
+        )  # fmt: skip
         scaled = self.scaler_.transform(values).astype(np.float32)
         view = window_view(scaled, self.window_)  # [n - window + 1, window], a view
         rows = positions - (self.window_ - 1)

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecast.errors import InputError, UsageError
-from forecast.models.base import Bands, Forecast, ForecastBatch, _finite_values
+from forecast.models.base import Bands, Forecast, ForecastBatch, origin_values
+from forecast.models.global_series import chosen_forecasts, pooled_widths
 from forecast.models.neural.global_state import GlobalState
 from forecast.models.neural.windows import (
     features,
@@ -90,49 +90,35 @@ class GlobalForecasting(GlobalState):
         from forecast.models.base import check_horizon, check_levels
 
         horizon, levels = check_horizon(horizon), check_levels(levels)
-        chosen = list(self.ids_) if ids is None else list(dict.fromkeys(ids))
-        where = np.array([self.position(s) for s in chosen], dtype=np.int64)
-        ok = where[self.n_[where] >= self.window_]
+        chosen, where, ok = self.chosen(ids, self.window_)
         view = ((self.last_[ok] - self.centers_[ok, None]) / self.scales_[ok, None]).astype(
             np.float32
         )
         phase = self.phase_[ok] + self.n_[ok] - self.window_
         paths = self._paths(view, np.arange(ok.size), phase, ok, horizon) if ok.size else None
         widths = self._widths(horizon, levels)
-        row = {int(i): r for r, i in enumerate(ok)}
-        result: dict[str, Forecast | str] = {}
-        for sid, i in zip(chosen, where, strict=True):
-            if int(i) not in row:
-                result[sid] = (
-                    f"global {self.model} forecasts from the last {self.window_} observations; "
-                    f"series {sid!r} has {int(self.n_[i])}; fit it with --param global=false "
-                    "or a --fallback model"
-                )
-                continue
+
+        def too_short(sid: str, i: int) -> str:
+            return (
+                f"global {self.model} forecasts from the last {self.window_} observations; "
+                f"series {sid!r} has {int(self.n_[i])}; fit it with --param global=false "
+                "or a --fallback model"
+            )
+
+        def forecast(i: int, r: int) -> Forecast:
             assert paths is not None
             scale, center = self.scales_[i], self.centers_[i]
-            mean = paths[row[int(i)]] * scale + center
+            mean = paths[r] * scale + center
             bands: Bands = {lv: (mean - q * scale, mean + q * scale) for lv, q in widths.items()}
-            if not (np.isfinite(mean).all() and all(np.isfinite(b).all() for b in bands.values())):
-                result[sid] = f"global {self.model}: non-finite forecasts for series {sid!r}"
-                continue
-            result[sid] = Forecast(
-                future_index(self.ends_[i], self.freq_, horizon), mean, bands, CONFORMAL
-            )
-        return result
+            index = future_index(self.ends_[i], self.freq_, horizon)
+            return Forecast(index, mean, bands, CONFORMAL)
+
+        label = f"global {self.model}"
+        return chosen_forecasts(chosen, where, ok, label, too_short, forecast)
 
     def _widths(self, horizon: int, levels: tuple[float, ...]) -> dict[float, np.ndarray]:
         """Per level, the pooled split-conformal half-width in scaled units, ``[horizon]``."""
-        from forecast.models.conformal import errors_needed, half_widths
-
-        if not levels:
-            return {}
-        if horizon > self.errors_.shape[1]:
-            raise UsageError(
-                f"the global {self.model}'s intervals are calibrated for "
-                f"{self.errors_.shape[1]} steps ahead, not {horizon}; ask for --horizon "
-                f"{self.errors_.shape[1]} or less, no --level, or refit with this --horizon"
-            )
+        from forecast.models.conformal import errors_needed
 
         def too_few(level: float, step: int, n: int) -> str:
             return (
@@ -142,7 +128,7 @@ class GlobalForecasting(GlobalState):
                 "--param val_fraction"
             )
 
-        return half_widths(self.errors_[:, :horizon], levels, too_few)
+        return pooled_widths(self.errors_, horizon, levels, f"global {self.model}", too_few)
 
     def forecast_from(
         self,
@@ -159,15 +145,10 @@ class GlobalForecasting(GlobalState):
 
         i = self.position(sid)
         levels = check_levels(levels)
-        positions = np.asarray(origins, dtype=np.int64)
-        values = _finite_values(history, "forecast_from")
-        if positions.size and (
-            positions.min() < self.window_ - 1 or positions.max() >= values.size
-        ):
-            raise UsageError(
-                f"global {self.model}: forecast origins must lie in {self.window_ - 1} .. "
-                f"{values.size - 1} (a full window of {self.window_} before each)"
-            )
+        positions, values = origin_values(
+            history, origins, self.window_ - 1, f"global {self.model}",
+            f"a full window of {self.window_} before each",
+        )  # fmt: skip
         scale, center = self.scales_[i], self.centers_[i]
         view = window_view(((values - center) / scale).astype(np.float32), self.window_)
         rows = positions - (self.window_ - 1)
@@ -184,33 +165,9 @@ class GlobalForecasting(GlobalState):
         """Append the observations of series ``sid`` that follow its end (same weights); returns
         how many were appended. Overlapping values must agree with the last window."""
         i = self.position(sid)
-        index = pd.DatetimeIndex(y_new.index)
-        values = _finite_values(y_new, f"update (series {sid!r})")
-        end = self.ends_[i]
-        old = index <= end
-        if old.any():
-            known = pd.date_range(end=end, periods=self.window_, freq=self.freq_)
-            pos = known.get_indexer(index[old])
-            inside = pos >= 0
-            stored, given = self.last_[i][pos[inside]], values[old][inside]
-            differs = ~np.isclose(stored, given, rtol=1e-9, atol=1e-12) & np.isfinite(stored)
-            if differs.any():
-                k = int(np.argmax(differs))
-                raise InputError(
-                    f"series {sid!r}: new data disagrees with the model's data at "
-                    f"{index[old][inside][k].isoformat()} ({given[k]:g} in the data, "
-                    f"{stored[k]:g} in the model); fit a new model on the corrected data"
-                )
-        fresh, stamps = values[~old], index[~old]
+        fresh, stamps = self.appended(sid, y_new, self.last_[i])
         if fresh.size == 0:
             return 0
-        expected = pd.date_range(end, periods=2, freq=self.freq_)[1]
-        if stamps[0] != expected:
-            raise InputError(
-                f"series {sid!r}: new data must start at {expected.isoformat()}, the step after "
-                f"the model's end {end.isoformat()}; it starts at {stamps[0].isoformat()} "
-                "(supply the missing rows)"
-            )
         self.last_[i] = np.concatenate([self.last_[i], fresh])[-self.window_ :]
         self.n_[i] += fresh.size
         self.ends_[i] = pd.Timestamp(stamps[-1])

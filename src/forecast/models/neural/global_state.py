@@ -11,12 +11,13 @@ import numpy as np
 import pandas as pd
 
 from forecast.errors import UsageError
+from forecast.models.global_series import GlobalSeries
 from forecast.models.neural.global_options import GLOBAL_MODELS
 from forecast.models.neural.options import NeuralOptions
 from forecast.models.neural.windows import feature_count
 
 
-class GlobalState:
+class GlobalState(GlobalSeries):
     """One network (any of :data:`GLOBAL_MODELS`) for every series of a panel: its parameters
     and fitted state.
 
@@ -45,12 +46,7 @@ class GlobalState:
         """The hyperparameters every neural model has, from :attr:`params`."""
         return NeuralOptions.from_params(self.params)
 
-    # fitted state
-    ids_: tuple[str, ...]
-    freq_: str
-    starts_: list[pd.Timestamp]
-    ends_: list[pd.Timestamp]
-    n_: np.ndarray  # [N] observations per series
+    # fitted state (and the series' own in GlobalSeries)
     phase_: np.ndarray  # [N] phase of each series' first observation in the calendar period
     centers_: np.ndarray  # [N]
     scales_: np.ndarray  # [N]
@@ -66,13 +62,6 @@ class GlobalState:
     info_: dict[str, Any]
     net_: Any  # torch.nn.Module
     _device: Any = None  # device.DeviceChoice where forecasts run, resolved on first use
-    training_: list[dict[str, Any]]  # per series: provenance of its training data
-
-    def position(self, sid: str) -> int:
-        try:
-            return self.ids_.index(sid)
-        except ValueError:
-            raise UsageError(f"--ids: no series {sid!r} in the global model") from None
 
     # --- model files --------------------------------------------------------------------------
 
@@ -94,16 +83,7 @@ class GlobalState:
             "anchor": self.anchor_.isoformat(),
             "architecture": self.arch_,
             "training": self.info_,
-            "series": [
-                {
-                    "id": sid,
-                    "start": self.starts_[i].isoformat(),
-                    "end": self.ends_[i].isoformat(),
-                    "n": int(self.n_[i]),
-                    "training": self.training_[i],
-                }
-                for i, sid in enumerate(self.ids_)
-            ],
+            "series": self.series_entries(),
         }
         arrays = {
             **networks.weight_arrays(self.net_),
@@ -125,13 +105,7 @@ class GlobalState:
             int(meta["series_embedding"]),
             bool(meta["deterministic"]),
         )
-        entries = list(meta["series"])
-        model.ids_ = tuple(str(e["id"]) for e in entries)
-        model.freq_ = str(meta["freq"])
-        model.starts_ = [pd.Timestamp(e["start"]) for e in entries]
-        model.ends_ = [pd.Timestamp(e["end"]) for e in entries]
-        model.n_ = np.array([int(e["n"]) for e in entries], dtype=np.int64)
-        model.training_ = [dict(e.get("training") or {}) for e in entries]
+        model.restore_series(meta)
         model.window_, model.horizon_ = int(meta["window"]), int(meta["horizon"])
         model.out_ = int(meta["out_steps"])
         model.period_ = None if meta["period"] is None else int(meta["period"])

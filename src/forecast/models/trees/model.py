@@ -44,8 +44,10 @@ from forecast.models.base import (
     ForecastBatch,
     ModelSummary,
     _finite_values,
+    origin_values,
     series_freq,
 )
+from forecast.models.global_series import GlobalSeries, chosen_forecasts, pooled_widths
 from forecast.models.trees import TREE_MODELS, paths
 from forecast.models.trees.features import (
     FeatureSpec,
@@ -73,7 +75,7 @@ CONFORMAL = (
 QUANTILE = "quantile models (objective=quantile) at each bound, rearranged to nest"
 
 
-class TreeForecaster:
+class TreeForecaster(GlobalSeries):
     """One LightGBM or XGBoost model for every series of a panel (see the module docstring).
 
     ``params`` are the registry's (checked there); the fitted state ends in ``_``; arrays over
@@ -88,12 +90,7 @@ class TreeForecaster:
         self.model = model
         self.params = get_spec(model).resolve(params or {})
 
-    ids_: tuple[str, ...]
-    freq_: str
-    starts_: list[pd.Timestamp]
-    ends_: list[pd.Timestamp]
-    n_: np.ndarray  # [N] observations per series
-    training_: list[dict[str, Any]]
+    # fitted state (and the series' own in GlobalSeries)
     features_: FeatureSpec
     period_: int | None
     horizon_: int  # direct models trained, and the default calibrated steps
@@ -318,12 +315,6 @@ class TreeForecaster:
 
     # --- forecasting --------------------------------------------------------------------------
 
-    def position(self, sid: str) -> int:
-        try:
-            return self.ids_.index(sid)
-        except ValueError:
-            raise UsageError(f"--ids: no series {sid!r} in the global model") from None
-
     def use_device(self, device: str) -> None:
         """Tree models forecast on the CPU: any other device is a UsageError."""
         if device not in ("auto", "cpu"):
@@ -366,16 +357,7 @@ class TreeForecaster:
 
     def _widths(self, horizon: int, levels: tuple[float, ...]) -> dict[float, np.ndarray]:
         """Per level, the pooled split-conformal half-width in scaled units, ``[horizon]``."""
-        from forecast.models.conformal import errors_needed, half_widths
-
-        if not levels:
-            return {}
-        if horizon > self.errors_.shape[1]:
-            raise UsageError(
-                f"the {self.label}'s intervals are calibrated for "
-                f"{self.errors_.shape[1]} steps ahead, not {horizon}; ask for --horizon "
-                f"{self.errors_.shape[1]} or less, no --level, or refit with this --horizon"
-            )
+        from forecast.models.conformal import errors_needed
 
         def too_few(level: float, step: int, n: int) -> str:
             return (
@@ -385,7 +367,7 @@ class TreeForecaster:
                 "--param objective=quantile"
             )
 
-        return half_widths(self.errors_[:, :horizon], levels, too_few)
+        return pooled_widths(self.errors_, horizon, levels, self.label, too_few)
 
     def predict(
         self, horizon: int, levels: Sequence[float] = (), ids: Sequence[str] | None = None
@@ -396,12 +378,7 @@ class TreeForecaster:
 
         horizon, levels = check_horizon(horizon), check_levels(levels)
         self._check_request(horizon, levels)
-        chosen = list(self.ids_) if ids is None else list(dict.fromkeys(ids))
-        if ids is None:
-            where = np.arange(len(self.ids_), dtype=np.int64)
-        else:
-            where = np.array([self.position(s) for s in chosen], dtype=np.int64)
-        ok = where[self.n_[where] >= self.reach]
+        chosen, where, ok = self.chosen(ids, self.reach)
         mean, bands, future = np.zeros((0, horizon)), {}, []
         if ok.size:
             start = paths.from_tails(
@@ -418,24 +395,20 @@ class TreeForecaster:
             calendar = np.stack([c for _, c in future])  # [P, H, C]
             mean, bounds = paths.forecast(self.predictor(), start, calendar, horizon, self.alphas())
             bands = self._bands(mean, bounds, levels, self.iscale_[ok])
-        row = {int(i): r for r, i in enumerate(ok)}
-        result: dict[str, Forecast | str] = {}
-        for sid, i in zip(chosen, where, strict=True):
-            if int(i) not in row:
-                result[sid] = (
-                    f"{self.label} forecasts from the last {self.reach} observations (its "
-                    f"largest lag or window and the differences); series {sid!r} has "
-                    f"{int(self.n_[i])}; give it a --fallback model or shorter --param lags"
-                )
-                continue
-            r = row[int(i)]
+        method = QUANTILE if self.levels_ else CONFORMAL
+
+        def too_short(sid: str, i: int) -> str:
+            return (
+                f"{self.label} forecasts from the last {self.reach} observations (its "
+                f"largest lag or window and the differences); series {sid!r} has "
+                f"{int(self.n_[i])}; give it a --fallback model or shorter --param lags"
+            )
+
+        def forecast(i: int, r: int) -> Forecast:
             own: Bands = {lv: (lo[r], hi[r]) for lv, (lo, hi) in bands.items()}
-            if not (np.isfinite(mean[r]).all() and all(np.isfinite(b).all() for b in own.values())):
-                result[sid] = f"{self.label}: non-finite forecasts for series {sid!r}"
-                continue
-            method = QUANTILE if self.levels_ else CONFORMAL
-            result[sid] = Forecast(future[r][0], mean[r], own, method)
-        return result
+            return Forecast(future[r][0], mean[r], own, method)
+
+        return chosen_forecasts(chosen, where, ok, self.label, too_short, forecast)
 
     def forecast_from(
         self,
@@ -453,13 +426,10 @@ class TreeForecaster:
         i = self.position(sid)
         horizon, levels = check_horizon(horizon), check_levels(levels)
         self._check_request(horizon, levels)
-        positions = np.asarray(origins, dtype=np.int64)
-        values = _finite_values(history, "forecast_from")
-        if positions.size and (positions.min() < self.reach - 1 or positions.max() >= values.size):
-            raise UsageError(
-                f"{self.label}: forecast origins must lie in {self.reach - 1} .. "
-                f"{values.size - 1} (the features read {self.reach} values up to each)"
-            )
+        positions, values = origin_values(
+            history, origins, self.reach - 1, self.label,
+            f"the features read {self.reach} values up to each",
+        )  # fmt: skip
         mean, bounds = self.paths_from(i, values, pd.DatetimeIndex(history.index), positions,
                                        horizon)  # fmt: skip
         unit = np.full(positions.size, self.iscale_[i])
@@ -503,34 +473,10 @@ class TreeForecaster:
         transform parameters fixed); returns how many were appended. Overlapping values must
         agree with the stored tail."""
         i = self.position(sid)
-        index = pd.DatetimeIndex(y_new.index)
-        values = _finite_values(y_new, f"update (series {sid!r})")
-        end = self.ends_[i]
-        old = index <= end
         k = self.reach
-        if old.any():
-            known = pd.date_range(end=end, periods=k, freq=self.freq_)
-            pos = known.get_indexer(index[old])
-            inside = pos >= 0
-            stored, given = self.tails_[i][pos[inside]], values[old][inside]
-            differs = ~np.isclose(stored, given, rtol=1e-9, atol=1e-12) & np.isfinite(stored)
-            if differs.any():
-                j = int(np.argmax(differs))
-                raise InputError(
-                    f"series {sid!r}: new data disagrees with the model's data at "
-                    f"{index[old][inside][j].isoformat()} ({given[j]:g} in the data, "
-                    f"{stored[j]:g} in the model); fit a new model on the corrected data"
-                )
-        fresh, stamps = values[~old], index[~old]
+        fresh, stamps = self.appended(sid, y_new, self.tails_[i])
         if fresh.size == 0:
             return 0
-        expected = pd.date_range(end, periods=2, freq=self.freq_)[1]
-        if stamps[0] != expected:
-            raise InputError(
-                f"series {sid!r}: new data must start at {expected.isoformat()}, the step after "
-                f"the model's end {end.isoformat()}; it starts at {stamps[0].isoformat()} "
-                "(supply the missing rows)"
-            )
         check_domain(self.transform.power, fresh, None, [f"{self.model} (series {sid!r})"])
         known_tail = self.tails_[i][np.isfinite(self.tails_[i])]
         joined = np.concatenate([known_tail, fresh])
@@ -616,16 +562,7 @@ class TreeForecaster:
                 [{"alpha": a, "text": to_text(self.model, b)} for a, b in step.items()]
                 for step in self.boosters_
             ],
-            "series": [
-                {
-                    "id": sid,
-                    "start": self.starts_[i].isoformat(),
-                    "end": self.ends_[i].isoformat(),
-                    "n": int(self.n_[i]),
-                    "training": self.training_[i],
-                }
-                for i, sid in enumerate(self.ids_)
-            ],
+            "series": self.series_entries(),
         }
         arrays = {
             "lambdas": self.lam_,
@@ -645,13 +582,7 @@ class TreeForecaster:
         from forecast.models.trees.boosters import from_text
 
         model = cls(str(meta["model"]), dict(meta["params"]))
-        entries = list(meta["series"])
-        model.ids_ = tuple(str(e["id"]) for e in entries)
-        model.freq_ = str(meta["freq"])
-        model.starts_ = [pd.Timestamp(e["start"]) for e in entries]
-        model.ends_ = [pd.Timestamp(e["end"]) for e in entries]
-        model.n_ = np.array([int(e["n"]) for e in entries], dtype=np.int64)
-        model.training_ = [dict(e.get("training") or {}) for e in entries]
+        model.restore_series(meta)
         model.period_ = None if meta["period"] is None else int(meta["period"])
         model.features_ = FeatureSpec.from_dict(meta["features"])
         model.horizon_ = int(meta["horizon"])
