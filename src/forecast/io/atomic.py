@@ -67,12 +67,7 @@ def resolve_target(path: str | Path) -> Path:
     given = Path(path)
     target = Path(os.path.realpath(given)) if given.is_symlink() else given
     shown = printable(str(given))
-    try:
-        mode = target.stat().st_mode
-    except FileNotFoundError:
-        mode = None
-    except OSError as exc:
-        raise UsageError(f"cannot write {shown}: {exc.strerror or exc}") from None
+    mode = _mode(target, shown)
     if mode is not None and stat.S_ISDIR(mode):
         raise UsageError(f"cannot write {shown}: it is a directory; give a file name")
     if mode is not None and not stat.S_ISREG(mode):
@@ -82,10 +77,7 @@ def resolve_target(path: str | Path) -> Path:
         )
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        shown_folder = printable(str(folder))
-        raise UsageError(
-            f"cannot write {shown}: folder {shown_folder} does not exist; create it first"
-        )
+        raise _no_folder(shown, folder)
     return target
 
 
@@ -139,12 +131,7 @@ def resolve_directory(path: str | Path) -> Path:
     refused when it exists and is not a directory, or its folder does not exist."""
     shown = printable(str(path))
     target = Path(os.path.realpath(path))
-    try:
-        mode = target.stat().st_mode
-    except FileNotFoundError:
-        mode = None
-    except OSError as exc:
-        raise UsageError(f"cannot write {shown}: {exc.strerror or exc}") from None
+    mode = _mode(target, shown)
     if mode is not None and stat.S_ISREG(mode):
         raise UsageError(f"cannot write {shown}: it is a file, not a directory; name a directory")
     if mode is not None and not stat.S_ISDIR(mode):
@@ -153,11 +140,26 @@ def resolve_directory(path: str | Path) -> Path:
             "socket); name a directory"
         )
     if not target.name or not target.parent.is_dir():
-        raise UsageError(
-            f"cannot write {shown}: folder {printable(str(target.parent))} does not exist; "
-            "create it first"
-        )
+        raise _no_folder(shown, target.parent)
     return target
+
+
+def _mode(target: Path, shown: str) -> int | None:
+    """The ``st_mode`` of ``target`` (links followed); None when it does not exist; a
+    UsageError naming ``shown`` when it cannot be read."""
+    try:
+        return target.stat().st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise UsageError(f"cannot write {shown}: {exc.strerror or exc}") from None
+
+
+def _no_folder(shown: str, folder: Path) -> UsageError:
+    """The error for a write to ``shown`` whose ``folder`` does not exist."""
+    return UsageError(
+        f"cannot write {shown}: folder {printable(str(folder))} does not exist; create it first"
+    )
 
 
 @contextlib.contextmanager
