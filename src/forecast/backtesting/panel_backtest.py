@@ -27,14 +27,14 @@ length or lag.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 
 from forecast.backtesting.engine import ModelEntry
-from forecast.backtesting.result import BacktestResult
+from forecast.backtesting.result import BacktestResult, config_dict
 from forecast.backtesting.runner import BacktestSpec, run_backtest
 from forecast.backtesting.scoring import ModelForecasts, best_value
 from forecast.backtesting.uncertainty import Assessment, Comparison, MetricIntervals
@@ -119,12 +119,7 @@ class PanelConfig:
     threads: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        out = {f.name: getattr(self, f.name) for f in fields(self)}
-        out["levels"] = list(self.levels)
-        for optional in ("regressors", "threads"):
-            if out[optional] is None:
-                del out[optional]
-        return out
+        return config_dict(self)
 
 
 @dataclass(frozen=True)

@@ -55,12 +55,19 @@ class BacktestConfig:
         return [m["label"] for m in self.models]
 
     def to_dict(self) -> dict[str, Any]:
-        out = {f.name: getattr(self, f.name) for f in fields(self)}
-        out["levels"] = list(self.levels)
-        for optional in ("regressors", "threads"):
-            if out[optional] is None:
-                del out[optional]
-        return out
+        return config_dict(self)
+
+
+def config_dict(config: Any) -> dict[str, Any]:
+    """A run's configuration (a dataclass with ``levels`` and the optional ``regressors`` and
+    ``threads``) as a dict: every field, the levels as a list, the optional ones left out when
+    None."""
+    out = {f.name: getattr(config, f.name) for f in fields(config)}
+    out["levels"] = list(config.levels)
+    for optional in ("regressors", "threads"):
+        if out[optional] is None:
+            del out[optional]
+    return out
 
 
 @dataclass(frozen=True)
