@@ -14,6 +14,7 @@ from forecast.errors import UsageError
 from forecast.models.global_series import GlobalSeries
 from forecast.models.neural.global_options import GLOBAL_MODELS
 from forecast.models.neural.options import NeuralOptions
+from forecast.models.neural.shape import restore_shape, shape_meta
 from forecast.models.neural.windows import feature_count
 
 
@@ -75,12 +76,7 @@ class GlobalState(GlobalSeries):
             "series_embedding": self.series_embedding,
             "deterministic": self.deterministic,
             "freq": self.freq_,
-            "window": self.window_,
-            "horizon": self.horizon_,
-            "out_steps": self.out_,
-            "period": self.period_,
-            "calendar_period": self.calendar_period_,
-            "anchor": self.anchor_.isoformat(),
+            **shape_meta(self),
             "architecture": self.arch_,
             "training": self.info_,
             "series": self.series_entries(),
@@ -106,12 +102,7 @@ class GlobalState(GlobalSeries):
             bool(meta["deterministic"]),
         )
         model.restore_series(meta)
-        model.window_, model.horizon_ = int(meta["window"]), int(meta["horizon"])
-        model.out_ = int(meta["out_steps"])
-        model.period_ = None if meta["period"] is None else int(meta["period"])
-        calendar = meta["calendar_period"]
-        model.calendar_period_ = None if calendar is None else int(calendar)
-        model.anchor_ = pd.Timestamp(meta["anchor"])
+        restore_shape(model, meta)
         model.arch_ = dict(meta["architecture"])
         model.info_ = dict(meta["training"])
         model.centers_ = np.asarray(arrays["centers"], dtype="float64")

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from forecast.models.neural import networks
 from forecast.models.neural.regressors import RegressorInputs
+from forecast.models.neural.shape import restore_shape, shape_meta
 from forecast.models.neural.windows import Scaler, feature_count
 
 
@@ -19,12 +19,7 @@ class NetworkState(RegressorInputs):
     def _fitted_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         fitted = {
             "architecture": self.arch_,
-            "window": self.window_,
-            "horizon": self.horizon_,
-            "out_steps": self.out_,
-            "period": self.period_,
-            "calendar_period": self.calendar_period_,
-            "anchor": self.anchor_.isoformat(),
+            **shape_meta(self),
             "scaler": self.scaler_.to_dict(),
             "calibration": {"offset": self.cal_offset_, "limit": self.cal_limit_},
             "trained_on": self.trained_on_,
@@ -42,12 +37,7 @@ class NetworkState(RegressorInputs):
 
     def _restore(self, fitted: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         self.arch_ = dict(fitted["architecture"])
-        self.window_, self.horizon_ = int(fitted["window"]), int(fitted["horizon"])
-        self.out_ = int(fitted["out_steps"])
-        self.period_ = None if fitted["period"] is None else int(fitted["period"])
-        calendar = fitted["calendar_period"]
-        self.calendar_period_ = None if calendar is None else int(calendar)
-        self.anchor_ = pd.Timestamp(fitted["anchor"])
+        restore_shape(self, fitted)
         self.scaler_ = Scaler.from_dict(fitted["scaler"])
         self.cal_offset_ = int(fitted["calibration"]["offset"])
         limit = fitted["calibration"]["limit"]

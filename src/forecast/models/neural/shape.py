@@ -5,7 +5,11 @@ per-series and the global models."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
 
 from forecast.models.neural.options import NeuralOptions
 from forecast.models.neural.windows import auto_horizon
@@ -62,3 +66,26 @@ def size(
     if cap is not None and auto > cap:
         return cap, f"{cap} (auto: {rule} = {auto}, capped at n/6 for a short series)"
     return auto, f"{auto} (auto: {rule})"
+
+
+def shape_meta(model: Any) -> dict[str, Any]:
+    """A fitted network's shape (``window_``, ``horizon_``, ``out_``, ``period_``,
+    ``calendar_period_``, ``anchor_``) as its model file's metadata, in this order."""
+    return {
+        "window": model.window_,
+        "horizon": model.horizon_,
+        "out_steps": model.out_,
+        "period": model.period_,
+        "calendar_period": model.calendar_period_,
+        "anchor": model.anchor_.isoformat(),
+    }
+
+
+def restore_shape(model: Any, meta: Mapping[str, Any]) -> None:
+    """Set the shape attributes of ``model`` from what :func:`shape_meta` wrote."""
+    model.window_, model.horizon_ = int(meta["window"]), int(meta["horizon"])
+    model.out_ = int(meta["out_steps"])
+    model.period_ = None if meta["period"] is None else int(meta["period"])
+    calendar = meta["calendar_period"]
+    model.calendar_period_ = None if calendar is None else int(calendar)
+    model.anchor_ = pd.Timestamp(meta["anchor"])
