@@ -111,12 +111,20 @@ def pooled_widths(
     horizon: int,
     levels: tuple[float, ...],
     label: str,
-    too_few: Callable[[float, int, int], str],
+    given: tuple[str, str],
+    fix: str,
 ) -> dict[float, np.ndarray]:
     """Per level, the pooled split-conformal half-width in scaled units, ``[horizon]``, from
-    the calibration ``errors`` ``[n, steps]``; ``too_few`` words the error for a level the
-    errors cannot give (see :func:`~forecast.models.conformal.half_widths`)."""
-    from forecast.models.conformal import half_widths
+    the calibration ``errors`` ``[n, steps]`` (see :func:`~forecast.models.conformal.half_widths`).
+    A level that needs more errors than a step has is a UsageError that names the model
+    (``label``), the errors (``given``: what they are, and what gives them) and ``fix``."""
+    from forecast.models.conformal import errors_needed, half_widths
+
+    def too_few(level: float, step: int, n: int) -> str:
+        return (
+            f"{label}: a {level:g}% interval needs at least {errors_needed(level)} {given[0]} "
+            f"errors per step; {given[1]} {n} at step {step}; {fix}"
+        )
 
     if not levels:
         return {}

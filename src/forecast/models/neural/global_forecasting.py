@@ -118,17 +118,11 @@ class GlobalForecasting(GlobalState):
 
     def _widths(self, horizon: int, levels: tuple[float, ...]) -> dict[float, np.ndarray]:
         """Per level, the pooled split-conformal half-width in scaled units, ``[horizon]``."""
-        from forecast.models.conformal import errors_needed
-
-        def too_few(level: float, step: int, n: int) -> str:
-            return (
-                f"global {self.model}: a {level:g}% interval needs at least "
-                f"{errors_needed(level)} validation errors per step; the panel gives {n} at "
-                f"step {step}; ask for a lower --level or refit with a larger "
-                "--param val_fraction"
-            )
-
-        return pooled_widths(self.errors_, horizon, levels, f"global {self.model}", too_few)
+        return pooled_widths(
+            self.errors_, horizon, levels, f"global {self.model}",
+            ("validation", "the panel gives"),
+            "ask for a lower --level or refit with a larger --param val_fraction",
+        )  # fmt: skip
 
     def forecast_from(
         self,

@@ -357,17 +357,10 @@ class TreeForecaster(GlobalSeries):
 
     def _widths(self, horizon: int, levels: tuple[float, ...]) -> dict[float, np.ndarray]:
         """Per level, the pooled split-conformal half-width in scaled units, ``[horizon]``."""
-        from forecast.models.conformal import errors_needed
-
-        def too_few(level: float, step: int, n: int) -> str:
-            return (
-                f"{self.label}: a {level:g}% interval needs at least "
-                f"{errors_needed(level)} calibration errors per step; the data give {n} at "
-                f"step {step}; ask for a lower --level, fit longer series, or use "
-                "--param objective=quantile"
-            )
-
-        return pooled_widths(self.errors_, horizon, levels, self.label, too_few)
+        return pooled_widths(
+            self.errors_, horizon, levels, self.label, ("calibration", "the data give"),
+            "ask for a lower --level, fit longer series, or use --param objective=quantile",
+        )  # fmt: skip
 
     def predict(
         self, horizon: int, levels: Sequence[float] = (), ids: Sequence[str] | None = None
