@@ -17,11 +17,9 @@ from forecast.types import (
     BootstrapChoice,
     CiIntervalChoice,
     CiMethodChoice,
-    EngineChoice,
     FormatChoice,
     InnerChoice,
     IntervalsChoice,
-    MissingChoice,
     ResampleChoice,
     SchemeChoice,
     WindowChoice,
@@ -131,7 +129,12 @@ ForecastsFile = Annotated[
     ),
 ]
 
+# backtest's own --jobs (no -j; it spreads the folds too) and its --threads (beside --jobs)
+EXECUTION = o.EXECUTION.sharing("jobs")
+COMMON = o.COMMON.sharing("threads")
 
+
+@o.with_groups
 def backtest(
     data: o.DataArg,
     model: Model = None,
@@ -155,9 +158,7 @@ def backtest(
     period: Period = None,
     jobs: Jobs = 1,
     threads: o.Threads = None,
-    engine: o.Engine = EngineChoice.local,
-    scheduler: o.Scheduler = None,
-    scheduler_timeout: o.SchedulerTimeout = o.SCHEDULER_TIMEOUT_S,
+    execution: o.Execution = EXECUTION,
     seed: Seed = 0,
     inner: Inner = InnerChoice.walk_forward,
     bootstrap: Bootstrap = BootstrapChoice.sb,
@@ -174,25 +175,13 @@ def backtest(
     mcs_size: McsSize = 0.1,
     report: Report = None,
     forecasts: ForecastsFile = None,
-    id_col: o.IdCol = None,
-    ids: o.Ids = None,
-    ids_file: o.IdsFile = None,
-    wide: o.Wide = False,
-    time_col: o.TimeCol = None,
-    value_col: o.ValueCol = None,
-    freq: o.Freq = None,
-    missing: o.Missing = MissingChoice.error,
-    time_format: o.TimeFormat = None,
-    encoding: o.Encoding = None,
+    reading: o.Reading = o.READING,
     device: mo.Device = None,
     epochs: mo.Epochs = None,
     exog: o.Exog = None,
     exog_lag: o.ExogLag = 0,
     exog_models: o.ExogModels = None,
-    fmt: o.Format = FormatChoice.table,
-    no_header: o.NoHeader = False,
-    quiet: o.Quiet = False,
-    debug: o.Debug = False,
+    common: o.Common = COMMON,
 ) -> None:
     """Backtest models on DATA; exit 1 when a model failed in every fold.
 
@@ -200,15 +189,10 @@ def backtest(
     over series (mean, median, share of series where each model is best); --jobs spreads the
     series over processes; exit 1 when a series or a model on a series failed."""
     args = SimpleNamespace(**locals())  # the options, before anything else is named here
-    from forecast.backtesting.panel_backtest import PanelBacktest
     from forecast.cli.render import notifier
     from forecast.workflows import backtest as workflow
 
-    result = workflow.run(_request(args), notifier(quiet))
-    if isinstance(result, PanelBacktest):
-        _render_panel(result, report, forecasts, fmt, quiet, no_header)
-    else:
-        _render_series(result, report, forecasts, fmt, quiet, no_header)
+    _render(workflow.run(_request(args), notifier(common.quiet)), report, forecasts, common)
 
 
 def _request(a: SimpleNamespace) -> BacktestRequest:
@@ -222,7 +206,7 @@ def _request(a: SimpleNamespace) -> BacktestRequest:
     from forecast.threads import resolve
     from forecast.workflows.backtest import BacktestRequest
 
-    _check_outputs(a.data, a.config, a.ids_file, a.report, a.forecasts)
+    _check_outputs(a.data, a.config, a.reading.ids_file, a.report, a.forecasts)
     policy = resolve(a.threads)
     cfg = read_config(a.config, _config_options())  # its options are applied by _config_defaults
     entries, default_refit = _entries(a, cfg)
@@ -235,17 +219,14 @@ def _request(a: SimpleNamespace) -> BacktestRequest:
         size = _block_size(a.block_size)
         boot = BootstrapSpec(a.bootstrap.value, a.reps, size, a.resample.value, a.ci_level)
     ci = a.ci_method.value, a.ci_interval.value, a.ci_level, a.ci_reps, a.seed
-    exog_names = _exog_names(a.exog, a.exog_lag, a.data, a.wide, a.scheme)
+    exog_names = _exog_names(a.exog, a.exog_lag, a.data, a.reading.wide, a.scheme)
     users = None
     if a.exog_models is not None:
         if exog_names is None:
             raise UsageError("--exog-models chooses who gets the regressors; name them with --exog")
         users = tuple(label.strip() for label in a.exog_models.split(",") if label.strip())
-    source = o.source_request(a.data, a.engine, a.jobs, a.scheduler, a.scheduler_timeout,
-                              a.id_col, a.ids, a.ids_file, a.wide, a.time_col, a.value_col,
-                              a.freq, a.missing, a.time_format, a.encoding)  # fmt: skip
     return BacktestRequest(
-        source,
+        a.reading.source(a.data, a.execution),
         tuple(entries),
         spec,
         bootstrap=boot,
@@ -256,7 +237,7 @@ def _request(a: SimpleNamespace) -> BacktestRequest:
         exog_models=users,
         command="forecast " + " ".join(shlex.quote(x) for x in o.INVOCATION.get()),
         threads=policy,
-        progress=progress_allowed(a.quiet),
+        progress=progress_allowed(a.common.quiet),
     )
 
 
@@ -329,34 +310,36 @@ def _spec(a: SimpleNamespace, cfg: RunConfig, refit: Refit) -> BacktestSpec:
     )
 
 
-def _render_series(
-    result: BacktestResult,
+def _render(
+    result: BacktestResult | PanelBacktest,
     report: Path | None,
     forecasts: Path | None,
-    fmt: FormatChoice,
-    quiet: bool,
-    no_header: bool,
+    shown: o.Common,
+) -> None:
+    """A panel's result or one series' (see :func:`_render_panel` and :func:`_render_series`)."""
+    from forecast.backtesting.panel_backtest import PanelBacktest
+
+    if isinstance(result, PanelBacktest):
+        _render_panel(result, report, forecasts, shown)
+    else:
+        _render_series(result, report, forecasts, shown)
+
+
+def _render_series(
+    result: BacktestResult, report: Path | None, forecasts: Path | None, shown: o.Common
 ) -> None:
     """One series: its notes and failures on stderr, the files, the result on stdout; exit 1
     when a model failed in every fold."""
-    from forecast.cli.render import error, message, note_all, warn_all
-    from forecast.cli.validate import write_then_emit
+    from forecast.cli.render import error, note_all, warn_all
     from forecast.report.backtest_report import write_report
     from forecast.report.backtest_tables import backtest_tables
 
-    note_all(result.notes, quiet)  # once, here: the table does not repeat them
+    note_all(result.notes, shown.quiet)  # once, here: the table does not repeat them
     warn_all(  # the table marks the partial models; the reasons are here, once
         (f"{f['model']} failed in folds {f['folds']}: {f['error']}" for f in result.failures),
-        quiet,
+        shown.quiet,
     )
-
-    def write() -> None:
-        if report is not None:
-            write_report(result, report)
-            message(f"wrote {report}", quiet)
-        _write_forecasts(result, forecasts, quiet)
-
-    write_then_emit(write, lambda written: _emit(result, backtest_tables, fmt, quiet, no_header))
+    _write_and_emit(result, report, write_report, forecasts, backtest_tables, shown)
     failed = result.failed_everywhere()
     if failed:
         error(f"{', '.join(failed)} failed in every fold; the reasons are in the warnings above")
@@ -364,17 +347,11 @@ def _render_series(
 
 
 def _render_panel(
-    result: PanelBacktest,
-    report: Path | None,
-    forecasts: Path | None,
-    fmt: FormatChoice,
-    quiet: bool,
-    no_header: bool,
+    result: PanelBacktest, report: Path | None, forecasts: Path | None, shown: o.Common
 ) -> None:
     """A panel: each failure once on stderr (a model's folds on a series grouped), the notes,
     the files, the aggregates on stdout; exit 1 on any failure."""
-    from forecast.cli.render import error, exit_failed, message, note_all, warn
-    from forecast.cli.validate import write_then_emit
+    from forecast.cli.render import error, exit_failed, note_all, warn
     from forecast.report.panel_backtest_report import write_panel_report
     from forecast.report.panel_backtest_tables import panel_backtest_tables
 
@@ -387,55 +364,52 @@ def _render_panel(
     for (sid, model, reason), folds in grouped.items():
         where = f" in {len(folds)} fold{'s' if len(folds) > 1 else ''}" if folds else ""
         who = f"{model} on series {sid!r}" if model else f"series {sid!r}"
-        warn(f"{who} failed{where}: {reason}", quiet)
-    note_all(result.notes(), quiet)
-
-    def write() -> None:
-        if report is not None:
-            write_panel_report(result, report)
-            message(f"wrote {report}", quiet)
-        _write_forecasts(result, forecasts, quiet)
-
-    write_then_emit(
-        write, lambda written: _emit(result, panel_backtest_tables, fmt, quiet, no_header)
-    )
+        warn(f"{who} failed{where}: {reason}", shown.quiet)
+    note_all(result.notes(), shown.quiet)
+    _write_and_emit(result, report, write_panel_report, forecasts, panel_backtest_tables, shown)
     nowhere = result.failed_everywhere()
     if nowhere:
         error(f"{', '.join(nowhere)} failed on every series; the reasons are in the warnings above")
     if failures or nowhere:
-        exit_failed(failures, quiet)
+        exit_failed(failures, shown.quiet)
 
 
-def _write_forecasts(result: Any, forecasts: Path | None, quiet: bool) -> None:
-    """``--forecasts FILE.csv``: the forecast rows, written atomically."""
-    if forecasts is not None:
-        from forecast.cli.render import message
-        from forecast.io.atomic import atomic_write_bytes
-        from forecast.report.export import to_csv
-
-        text = to_csv(result.forecast_csv_header(), result.forecast_csv_rows())
-        atomic_write_bytes(forecasts, text.encode("utf-8"))
-        message(f"wrote {forecasts}", quiet)
-
-
-def _emit(
+def _write_and_emit(
     result: Any,
+    report: Path | None,
+    write_report: Callable[[Any, Path], object],
+    forecasts: Path | None,
     tables: Callable[[Any], list[Any]],
-    fmt: FormatChoice,
-    quiet: bool,
-    no_header: bool,
+    shown: o.Common,
 ) -> None:
-    """The common end of a backtest: print the result (the files are written before)."""
-    from forecast.cli.render import emit
+    """The common end of a backtest: ``--report`` (by ``write_report``) and ``--forecasts``
+    written, then the result printed."""
+    from forecast.cli.render import emit, message
+    from forecast.cli.validate import write_then_emit
 
-    emit(
-        fmt.value,
-        document=result.to_dict(),
-        csv_header=() if no_header else result.csv_header(),
-        csv_rows=result.csv_rows(),
-        tables=tables(result) if fmt is FormatChoice.table else [],
-        quiet=quiet,
-    )
+    def write() -> None:
+        if report is not None:
+            write_report(result, report)
+            message(f"wrote {report}", shown.quiet)
+        if forecasts is not None:
+            from forecast.io.atomic import atomic_write_bytes
+            from forecast.report.export import to_csv
+
+            text = to_csv(result.forecast_csv_header(), result.forecast_csv_rows())
+            atomic_write_bytes(forecasts, text.encode("utf-8"))
+            message(f"wrote {forecasts}", shown.quiet)
+
+    def show(written: bool) -> None:
+        emit(
+            shown.fmt.value,
+            document=result.to_dict(),
+            csv_header=() if shown.no_header else result.csv_header(),
+            csv_rows=result.csv_rows(),
+            tables=tables(result) if shown.fmt is FormatChoice.table else [],
+            quiet=shown.quiet,
+        )
+
+    write_then_emit(write, show)
 
 
 # Options a config file cannot set: the data, the file itself, and those it has its own keys

@@ -11,9 +11,7 @@ import typer
 from forecast.cli import options as o
 from forecast.types import (
     AcfChoice,
-    EngineChoice,
     FormatChoice,
-    MissingChoice,
     PacfChoice,
     TrendChoice,
 )
@@ -96,7 +94,10 @@ SeriesId = Annotated[
     typer.Option("--id", help="Panels: the full report of this one series.", rich_help_panel=PANEL),
 ]
 
+COMMON = o.COMMON.without("no_header")  # the report's CSV always has its header
 
+
+@o.with_groups
 def diagnose(
     data: o.DataArg,
     lags: Lags = None,
@@ -111,24 +112,9 @@ def diagnose(
     diff: Diff = 0,
     plot: Plot = None,
     series_id: SeriesId = None,
-    jobs: o.Jobs = 1,
-    engine: o.Engine = EngineChoice.local,
-    scheduler: o.Scheduler = None,
-    scheduler_timeout: o.SchedulerTimeout = o.SCHEDULER_TIMEOUT_S,
-    id_col: o.IdCol = None,
-    ids: o.Ids = None,
-    ids_file: o.IdsFile = None,
-    wide: o.Wide = False,
-    time_col: o.TimeCol = None,
-    value_col: o.ValueCol = None,
-    freq: o.Freq = None,
-    missing: o.Missing = MissingChoice.error,
-    time_format: o.TimeFormat = None,
-    encoding: o.Encoding = None,
-    fmt: o.Format = FormatChoice.table,
-    quiet: o.Quiet = False,
-    threads: o.Threads = None,
-    debug: o.Debug = False,
+    execution: o.Execution = o.EXECUTION,
+    reading: o.Reading = o.READING,
+    common: o.Common = COMMON,
 ) -> None:
     """Diagnose a series: ACF/PACF, Ljung-Box, ADF/KPSS/PP/ZA/DF-GLS, differencing, seasonality.
 
@@ -138,11 +124,11 @@ def diagnose(
     from forecast.cli.render import notifier
     from forecast.workflows import diagnose as workflow
 
-    result = workflow.run(_request(args), notifier(quiet))
+    result = workflow.run(_request(args), notifier(common.quiet))
     if isinstance(result, workflow.PanelDiagnosis):
-        _render_panel(result, fmt, quiet)
+        _render_panel(result, common.fmt, common.quiet)
     else:
-        _render_single(result, plot, fmt, quiet)
+        _render_single(result, plot, common.fmt, common.quiet)
 
 
 def _request(a: SimpleNamespace) -> DiagnoseRequest:
@@ -157,8 +143,8 @@ def _request(a: SimpleNamespace) -> DiagnoseRequest:
     from forecast.threads import resolve
     from forecast.workflows.diagnose import DiagnoseRequest
 
-    refuse_overlap({"DATA": a.data, "--ids-file": a.ids_file}, {"--plot": a.plot})
-    policy = resolve(a.threads)
+    refuse_overlap({"DATA": a.data, "--ids-file": a.reading.ids_file}, {"--plot": a.plot})
+    policy = resolve(a.common.threads)
     chosen_tests = parse_test_names(a.tests) if a.tests is not None else None
     if a.plot is not None:
         from forecast.cli.validate import check_output
@@ -178,15 +164,15 @@ def _request(a: SimpleNamespace) -> DiagnoseRequest:
         diff=a.diff,
         tests=chosen_tests,
     )
-    one = a.series_id is not None  # --id names the one series: --ids/--ids-file not read
-    source = o.source_request(a.data, a.engine, a.jobs, a.scheduler, a.scheduler_timeout,
-                              a.id_col, None if one else a.ids, None if one else a.ids_file,
-                              a.wide, a.time_col, a.value_col, a.freq, a.missing,
-                              a.time_format, a.encoding)  # fmt: skip
-    if one:
+    reading = a.reading
+    if a.series_id is not None:  # --id names the one series: --ids/--ids-file not read
+        reading = replace(reading, ids=None, ids_file=None)
+    source = reading.source(a.data, a.execution)
+    if a.series_id is not None:
         source = replace(source, ids=(a.series_id,))
-    return DiagnoseRequest(source, options, a.series_id, a.plot is not None, policy,
-                           progress_allowed(a.quiet))  # fmt: skip
+    return DiagnoseRequest(
+        source, options, a.series_id, a.plot is not None, policy, progress_allowed(a.common.quiet)
+    )
 
 
 def _render_single(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from forecast.cli import model_options as mo
 from forecast.cli import options as o
-from forecast.types import EngineChoice, FormatChoice, IntervalsChoice, MissingChoice
+from forecast.types import IntervalsChoice
 
 if TYPE_CHECKING:
     from forecast.workflows.fit import FitRequest, SingleFit
@@ -25,6 +26,7 @@ Floor = Annotated[
 ]
 
 
+@o.with_groups
 def fit(
     data: o.DataArg,
     model: mo.Model = None,
@@ -38,31 +40,15 @@ def fit(
     plot: mo.Plot = None,
     fallback: mo.Fallback = None,
     output: mo.Output = None,
-    jobs: o.Jobs = 1,
-    engine: o.Engine = EngineChoice.local,
-    scheduler: o.Scheduler = None,
-    scheduler_timeout: o.SchedulerTimeout = o.SCHEDULER_TIMEOUT_S,
+    execution: o.Execution = o.EXECUTION,
     device: mo.Device = None,
     seed: mo.Seed = None,
     epochs: mo.Epochs = None,
     deterministic: mo.Deterministic = False,
-    id_col: o.IdCol = None,
-    ids: o.Ids = None,
-    ids_file: o.IdsFile = None,
-    wide: o.Wide = False,
-    time_col: o.TimeCol = None,
-    value_col: o.ValueCol = None,
-    freq: o.Freq = None,
-    missing: o.Missing = MissingChoice.error,
-    time_format: o.TimeFormat = None,
-    encoding: o.Encoding = None,
+    reading: o.Reading = o.READING,
     exog: o.Exog = None,
     future: o.Future = None,
-    fmt: o.Format = FormatChoice.table,
-    no_header: o.NoHeader = False,
-    quiet: o.Quiet = False,
-    threads: o.Threads = None,
-    debug: o.Debug = False,
+    common: o.Common = o.COMMON,
 ) -> None:
     """Fit a model on DATA and forecast; --save writes the fitted model for 'forecast predict'.
 
@@ -71,25 +57,19 @@ def fit(
     come in long format (id, timestamp, mean, bounds); --save writes all of them to one file.
     Exit 1 when a series failed (the others are complete). --device, --seed and --epochs set
     the neural models' parameters of the same names (and win over --param and the config file)."""
+    args = SimpleNamespace(**locals())  # the options, before anything else is named here
     from forecast.cli.panel_run import render_stream
     from forecast.cli.render import notifier
     from forecast.workflows import fit as workflow
 
-    request = _request(
-        (data, model, param, config, horizon, level, intervals, clip_floor, save, plot, fallback,
-         output, device, seed, epochs, deterministic, exog, future, threads, quiet),
-        (engine, jobs, scheduler, scheduler_timeout, id_col, ids, ids_file, wide, time_col,
-         value_col, freq, missing, time_format, encoding),
-    )  # fmt: skip
-    with workflow.run(request, notifier(quiet)) as result:
+    with workflow.run(_request(args), notifier(common.quiet)) as result:
         if isinstance(result, workflow.SingleFit):
-            _render_single(result, save, plot, fmt, quiet, no_header)
+            _render_single(result, save, plot, common)
         else:
-            render_stream(result, fmt=fmt, output=output, save=save, quiet=quiet,
-                          no_header=no_header)  # fmt: skip
+            render_stream(result, common, output=output, save=save)
 
 
-def _request(options: tuple[Any, ...], source_options: tuple[Any, ...]) -> FitRequest:
+def _request(a: SimpleNamespace) -> FitRequest:
     """`fit`'s options checked (before any data is read) and turned into the workflow's
     request: the config file, the model and its parameters, the outputs, the regressors."""
     from forecast.cli.render import progress_allowed
@@ -103,73 +83,64 @@ def _request(options: tuple[Any, ...], source_options: tuple[Any, ...]) -> FitRe
     from forecast.threads import resolve
     from forecast.workflows.fit import FitRequest
 
-    (data, model, param, config, horizon, level, intervals, clip_floor, save, plot, fallback,
-     output, device, seed, epochs, deterministic, exog, future, threads, quiet) = options  # fmt: skip  # noqa: E501
-    ids_file = source_options[6]
     refuse_overlap(
-        {"DATA": data, "--config": config, "--ids-file": ids_file, "--future": future},
-        {"--output": output, "--save": save, "--plot": plot},
-    )
-    policy = resolve(threads)
-    cfg = read_config(config, ("floor",))
-    clip_floor = _floor(clip_floor, cfg.options.get("floor"), config)
-    name = model or cfg.model
+        {"DATA": a.data, "--config": a.config, "--ids-file": a.reading.ids_file,
+         "--future": a.future},
+        {"--output": a.output, "--save": a.save, "--plot": a.plot},
+    )  # fmt: skip
+    policy = resolve(a.common.threads)
+    cfg = read_config(a.config, ("floor",))
+    clip_floor = _floor(a.clip_floor, cfg.options.get("floor"), a.config)
+    name = a.model or cfg.model
     if name is None:
         raise UsageError("no model given; pass --model NAME (see 'forecast models') or --config")
     spec = get_spec(name)
     accepted = [p.name for p in spec.params]
-    chosen = mo.option_params(name, accepted, device=device, seed=seed, epochs=epochs)
-    raw_params = {**cfg.params, **parse_param_args(param or []), **chosen}
-    global_options, raw_params = split_options(name, raw_params, deterministic=deterministic)
+    chosen = mo.option_params(name, accepted, device=a.device, seed=a.seed, epochs=a.epochs)
+    raw_params = {**cfg.params, **parse_param_args(a.param or []), **chosen}
+    global_options, raw_params = split_options(name, raw_params, deterministic=a.deterministic)
     spec.resolve(raw_params)  # fail on a bad parameter before reading any data
-    mo.check_plot(plot)
+    mo.check_plot(a.plot)
     from forecast.cli.validate import check_output, check_panel_output
 
-    check_output(save)  # a directory or device is refused before any work
-    check_panel_output(output)
-    if fallback is not None:
-        get_spec(fallback).resolve({})
-    steps, levels = horizon_and_levels(horizon, level, cfg.horizon, cfg.levels)
-    exog_names = parse_exog_option(exog)
+    check_output(a.save)  # a directory or device is refused before any work
+    check_panel_output(a.output)
+    if a.fallback is not None:
+        get_spec(a.fallback).resolve({})
+    steps, levels = horizon_and_levels(a.horizon, a.level, cfg.horizon, cfg.levels)
+    exog_names = parse_exog_option(a.exog)
     return FitRequest(
-        o.source_request(data, *source_options),
+        a.reading.source(a.data, a.execution),
         name,
         raw_params,
         steps,
         levels,
-        fallback,
-        intervals.value,
+        a.fallback,
+        a.intervals.value,
         clip_floor,
         global_options,
-        deterministic,
+        a.deterministic,
         exog_names,
-        future,
-        save,
-        output,
-        plot is not None,
+        a.future,
+        a.save,
+        a.output,
+        a.plot is not None,
         policy,
-        progress_allowed(quiet),
+        progress_allowed(a.common.quiet),
     )
 
 
 def _render_single(
-    result: SingleFit,
-    save: Path | None,
-    plot: Path | None,
-    fmt: FormatChoice,
-    quiet: bool,
-    no_header: bool,
+    result: SingleFit, save: Path | None, plot: Path | None, shown: o.Common
 ) -> None:
     """One series' fit: its model's notes, then save, draw and print."""
     from forecast.cli.render import note_all, warn_all
 
-    warn_all(result.run.summary.notes, quiet)
-    note_all(result.run.notes, quiet)
+    warn_all(result.run.summary.notes, shown.quiet)
+    note_all(result.run.notes, shown.quiet)
     series = result.series
     drawn = (plot, series.y) if plot is not None else None
-    mo.save_and_print(
-        result.run, result.model, save, series.describe(), fmt, quiet, no_header, drawn
-    )
+    mo.save_and_print(result.run, result.model, save, series.describe(), shown, drawn)
 
 
 def _floor(option: float | None, configured: Any, config: Path | None) -> float | None:

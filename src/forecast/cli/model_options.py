@@ -13,6 +13,7 @@ from forecast.types import FormatChoice, IntervalsChoice
 if TYPE_CHECKING:
     import pandas as pd
 
+    from forecast.cli.options import Common
     from forecast.fitting.series import ForecastRun
     from forecast.models.base import BaseForecaster
 
@@ -134,9 +135,7 @@ def save_and_print(
     model: BaseForecaster,
     save: Path | None,
     training: dict[str, Any],
-    fmt: FormatChoice,
-    quiet: bool,
-    no_header: bool,
+    shown: Common,
     plot: tuple[Path, pd.Series] | None = None,
 ) -> None:
     """The end of `fit` and `predict`: write the model when asked, draw ``plot`` (a path and
@@ -153,21 +152,22 @@ def save_and_print(
                 defaults |= run.calibration.to_defaults()
             save_model(save, model, training, defaults)
             run.extra["saved_to"] = str(save)
-            message(f"wrote {save}", quiet)
+            message(f"wrote {save}", shown.quiet)
         if plot is not None:
             from forecast.report.plots import write_forecast_plot
 
             path, history = plot
             title = f"{run.summary.model}: {run.summary.description}"
             write_forecast_plot(path, history, run.forecast, title)
-            message(f"wrote {path}", quiet)
+            message(f"wrote {path}", shown.quiet)
 
-    write_then_emit(write, lambda written: _print_run(run, fmt, quiet, no_header))
+    write_then_emit(write, lambda written: _print_run(run, shown))
 
 
-def _print_run(run: ForecastRun, fmt: FormatChoice, quiet: bool, no_header: bool) -> None:
+def _print_run(run: ForecastRun, shown: Common) -> None:
     from forecast.cli.render import emit
 
+    fmt, quiet, no_header = shown.fmt, shown.quiet, shown.no_header
     tables = []
     if fmt is FormatChoice.table:
         from forecast.report.model_tables import run_tables

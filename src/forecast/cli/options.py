@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from contextvars import ContextVar
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -193,44 +196,137 @@ Debug = Annotated[
 ]
 
 
-def source_request(
-    data: str,
-    engine: EngineChoice,
-    jobs: int,
-    scheduler: str | None,
-    scheduler_timeout: float,
-    id_col: str | None,
-    ids: str | None,
-    ids_file: Path | None,
-    wide: bool,
-    time_col: str | None,
-    value_col: str | None,
-    freq: str | None,
-    missing: MissingChoice,
-    time_format: str | None,
-    encoding: str | None,
-) -> SourceRequest:
-    """The shared data and engine options as a workflow's
-    :class:`~forecast.workflows.source.SourceRequest` (``--ids``/``--ids-file`` read here)."""
-    from forecast.workflows.source import SourceRequest
+@dataclass(frozen=True)
+class Execution:
+    """Where a panel's series run: ``--jobs``, ``--engine``, ``--scheduler``,
+    ``--scheduler-timeout``."""
 
-    wanted = selected_ids(ids, ids_file)
-    return SourceRequest(
-        data,
-        time_col=time_col,
-        value_col=value_col,
-        id_col=id_col,
-        freq=freq,
-        missing=missing,
-        time_format=time_format,
-        encoding=encoding,
-        ids=tuple(wanted) if wanted is not None else None,
-        wide=wide,
-        engine=engine,
-        jobs=jobs,
-        scheduler=scheduler,
-        scheduler_timeout=scheduler_timeout,
-    )
+    jobs: Jobs = 1
+    engine: Engine = EngineChoice.local
+    scheduler: Scheduler = None
+    scheduler_timeout: SchedulerTimeout = SCHEDULER_TIMEOUT_S
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How DATA is read and which of its series: ``--id-col`` ... ``--encoding``."""
+
+    id_col: IdCol = None
+    ids: Ids = None
+    ids_file: IdsFile = None
+    wide: Wide = False
+    time_col: TimeCol = None
+    value_col: ValueCol = None
+    freq: Freq = None
+    missing: Missing = MissingChoice.error
+    time_format: TimeFormat = None
+    encoding: Encoding = None
+
+    def source(self, data: str, execution: Execution) -> SourceRequest:
+        """These options and ``execution`` as a workflow's
+        :class:`~forecast.workflows.source.SourceRequest` (``--ids``/``--ids-file`` read here)."""
+        from forecast.workflows.source import SourceRequest
+
+        wanted = selected_ids(self.ids, self.ids_file)
+        return SourceRequest(
+            data,
+            time_col=self.time_col,
+            value_col=self.value_col,
+            id_col=self.id_col,
+            freq=self.freq,
+            missing=self.missing,
+            time_format=self.time_format,
+            encoding=self.encoding,
+            ids=tuple(wanted) if wanted is not None else None,
+            wide=self.wide,
+            engine=execution.engine,
+            jobs=execution.jobs,
+            scheduler=execution.scheduler,
+            scheduler_timeout=execution.scheduler_timeout,
+        )
+
+
+@dataclass(frozen=True)
+class Common:
+    """The options the data commands end with: ``--format``, ``--no-header``, ``--quiet``,
+    ``--threads``, ``--debug``."""
+
+    fmt: Format = FormatChoice.table
+    no_header: NoHeader = False
+    quiet: Quiet = False
+    threads: Threads = None
+    debug: Debug = False
+
+
+@dataclass(frozen=True)
+class _Group:
+    """A command parameter that stands for one of the option groups above: ``with_groups``
+    puts the group's options in its place and hands the command the group's object.
+    ``absent``: options this command does not have (their fields keep the defaults);
+    ``shared``: options the command declares itself elsewhere (the group reads their value)."""
+
+    kind: type
+    absent: tuple[str, ...] = ()
+    shared: tuple[str, ...] = ()
+
+    def without(self, *names: str) -> Any:
+        return replace(self, absent=self.absent + names)
+
+    def sharing(self, *names: str) -> Any:
+        return replace(self, shared=self.shared + names)
+
+    def parameters(self) -> list[inspect.Parameter]:
+        """The group's own options as keyword parameters, in the order of its fields."""
+        import typing
+
+        hints = typing.get_type_hints(self.kind, include_extras=True)
+        return [
+            inspect.Parameter(f.name, KEYWORD, annotation=hints[f.name], default=f.default)
+            for f in fields(self.kind)
+            if f.name not in self.absent + self.shared
+        ]
+
+    def build(self, values: dict[str, Any]) -> Any:
+        """The group's object from the parsed values (its own options taken out of them)."""
+        own = {p.name: values.pop(p.name) for p in self.parameters()}
+        return self.kind(**own, **{name: values[name] for name in self.shared})
+
+
+KEYWORD = inspect.Parameter.POSITIONAL_OR_KEYWORD
+# Defaults of the group parameters (typed Any: with_groups replaces them): e.g.
+# ``execution: o.Execution = o.EXECUTION``.
+EXECUTION: Any = _Group(Execution)
+READING: Any = _Group(Reading)
+COMMON: Any = _Group(Common)
+
+
+def with_groups(command: Callable[..., None]) -> Callable[..., None]:
+    """``command`` with each group parameter (default ``EXECUTION``, ``READING``, ``COMMON``)
+    replaced by that group's options, in its place: typer sees every option, in the order
+    written, and the command gets one frozen object per group."""
+    import functools
+
+    signature = inspect.signature(command, eval_str=True)
+    groups = {
+        p.name: p.default for p in signature.parameters.values() if isinstance(p.default, _Group)
+    }
+    parameters: list[inspect.Parameter] = []
+    for p in signature.parameters.values():
+        parameters += groups[p.name].parameters() if p.name in groups else [p]
+    names = [p.name for p in parameters]
+    missing = {n for g in groups.values() for n in g.shared} - set(names)
+    if len(set(names)) != len(names) or missing:
+        raise TypeError(f"{command.__name__}: option names clash or are missing: {missing}")
+
+    @functools.wraps(command)
+    def parsed(**values: Any) -> None:
+        for name, group in groups.items():
+            values[name] = group.build(values)
+        command(**values)
+
+    parsed.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    parsed.__annotations__ = {p.name: p.annotation for p in parameters}
+    return parsed
 
 
 def selected_ids(ids: str | None, ids_file: Path | None) -> list[str] | None:

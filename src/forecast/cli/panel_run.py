@@ -9,19 +9,14 @@ from typing import TYPE_CHECKING, Any
 from forecast.types import FormatChoice
 
 if TYPE_CHECKING:
+    from forecast.cli.options import Common
     from forecast.fitting.panel import SeriesOutcome
     from forecast.models.base import BaseForecaster
     from forecast.workflows.stream import PanelStream
 
 
 def render_stream(
-    stream: PanelStream,
-    *,
-    fmt: FormatChoice,
-    output: Path | None,
-    save: Path | None,
-    quiet: bool,
-    no_header: bool,
+    stream: PanelStream, shown: Common, *, output: Path | None, save: Path | None
 ) -> None:
     """:func:`stream_outcomes` over a workflow's :class:`PanelStream` (its models saved to
     ``save`` unless the workflow wrote its own file)."""
@@ -31,14 +26,14 @@ def render_stream(
         header=stream.header,
         levels=stream.levels,
         load_failures=stream.load_failures,
-        fmt=fmt,
+        fmt=shown.fmt,
         output=output,
         save=save if stream.save_models else None,
         model_name=stream.model_name,
         id_col=stream.id_col,
         defaults=stream.defaults,
-        quiet=quiet,
-        no_header=no_header,
+        quiet=shown.quiet,
+        no_header=shown.no_header,
         part_size=stream.part_size,
         workers=stream.workers,
     )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from forecast.cli import model_options as mo
 from forecast.cli import options as o
-from forecast.types import EngineChoice, FormatChoice, MissingChoice
 
 if TYPE_CHECKING:
     from forecast.workflows.predict import PredictRequest
@@ -50,7 +50,10 @@ Floor = Annotated[
     ),
 ]
 
+READING = o.READING.without("wide")  # a saved model knows its layout: no --wide
 
+
+@o.with_groups
 def predict(
     model_file: ModelFile,
     data: NewData = None,
@@ -62,53 +65,31 @@ def predict(
     plot: mo.Plot = None,
     fallback: NewSeriesFallback = None,
     clip_floor: Floor = None,
-    jobs: o.Jobs = 1,
-    engine: o.Engine = EngineChoice.local,
-    scheduler: o.Scheduler = None,
-    scheduler_timeout: o.SchedulerTimeout = o.SCHEDULER_TIMEOUT_S,
+    execution: o.Execution = o.EXECUTION,
     device: mo.Device = None,
-    id_col: o.IdCol = None,
-    ids: o.Ids = None,
-    ids_file: o.IdsFile = None,
-    time_col: o.TimeCol = None,
-    value_col: o.ValueCol = None,
-    freq: o.Freq = None,
-    missing: o.Missing = MissingChoice.error,
-    time_format: o.TimeFormat = None,
-    encoding: o.Encoding = None,
+    reading: o.Reading = READING,
     future: o.Future = None,
-    fmt: o.Format = FormatChoice.table,
-    no_header: o.NoHeader = False,
-    quiet: o.Quiet = False,
-    threads: o.Threads = None,
-    debug: o.Debug = False,
+    common: o.Common = o.COMMON,
 ) -> None:
     """Forecast from a saved model; --data appends new observations at fixed parameters.
 
     A panel's model file forecasts every series (or --ids), each moved on by its own rows of
     --data. --device moves a neural model's forecasts (and a --refit fine-tuning) to that
     device."""
+    args = SimpleNamespace(**locals())  # the options, before anything else is named here
     from forecast.cli.panel_run import render_stream
     from forecast.cli.render import notifier
     from forecast.workflows import predict as workflow
 
-    request = _request(
-        (model_file, data, horizon, level, refit, save, output, plot, fallback, clip_floor,
-         device, future, threads, quiet),
-        (engine, jobs, scheduler, scheduler_timeout, id_col, ids, ids_file, False, time_col,
-         value_col, freq, missing, time_format, encoding),
-    )  # fmt: skip
-    with workflow.run(request, notifier(quiet)) as result:
+    with workflow.run(_request(args), notifier(common.quiet)) as result:
         if isinstance(result, workflow.SinglePredict):
             drawn = (plot, mo.history_of(result.model)) if plot is not None else None
-            mo.save_and_print(result.run, result.model, save, result.training, fmt, quiet,
-                              no_header, drawn)  # fmt: skip
+            mo.save_and_print(result.run, result.model, save, result.training, common, drawn)
         else:
-            render_stream(result, fmt=fmt, output=output, save=save, quiet=quiet,
-                          no_header=no_header)  # fmt: skip
+            render_stream(result, common, output=output, save=save)
 
 
-def _request(options: tuple[Any, ...], source_options: tuple[Any, ...]) -> PredictRequest:
+def _request(a: SimpleNamespace) -> PredictRequest:
     """`predict`'s options checked (before the model file is read) and turned into the
     workflow's request."""
     from forecast.cli.render import progress_allowed
@@ -118,37 +99,35 @@ def _request(options: tuple[Any, ...], source_options: tuple[Any, ...]) -> Predi
     from forecast.threads import resolve
     from forecast.workflows.predict import PredictRequest
 
-    (model_file, data, horizon, level, refit, save, output, plot, fallback, clip_floor, device,
-     future, threads, quiet) = options  # fmt: skip
     refuse_overlap(
-        {"MODEL_FILE": model_file, "--data": data, "--ids-file": source_options[6],
-         "--future": future},
-        {"--output": output, "--save": save, "--plot": plot},
+        {"MODEL_FILE": a.model_file, "--data": a.data, "--ids-file": a.reading.ids_file,
+         "--future": a.future},
+        {"--output": a.output, "--save": a.save, "--plot": a.plot},
         may_replace=("--save", "MODEL_FILE"),
     )  # fmt: skip
-    check_output(save)  # a directory or device is refused before any work
-    check_panel_output(output)
-    policy = resolve(threads)
-    mo.check_plot(plot)
-    if clip_floor is not None and not math.isfinite(clip_floor):
-        raise UsageError(f"--floor must be a finite number, got {clip_floor}")
-    if fallback is not None:
+    check_output(a.save)  # a directory or device is refused before any work
+    check_panel_output(a.output)
+    policy = resolve(a.common.threads)
+    mo.check_plot(a.plot)
+    if a.clip_floor is not None and not math.isfinite(a.clip_floor):
+        raise UsageError(f"--floor must be a finite number, got {a.clip_floor}")
+    if a.fallback is not None:
         from forecast.models.registry import get_spec
 
-        get_spec(fallback).resolve({})  # an unknown model stops the run before any work
+        get_spec(a.fallback).resolve({})  # an unknown model stops the run before any work
     return PredictRequest(
-        model_file,
-        o.source_request(data or "", *source_options),
-        horizon,
-        tuple(level) if level is not None else None,
-        refit,
-        device,
-        fallback,
-        clip_floor,
-        future,
-        save,
-        output,
-        plot is not None,
+        a.model_file,
+        a.reading.source(a.data or "", a.execution),
+        a.horizon,
+        tuple(a.level) if a.level is not None else None,
+        a.refit,
+        a.device,
+        a.fallback,
+        a.clip_floor,
+        a.future,
+        a.save,
+        a.output,
+        a.plot is not None,
         policy,
-        progress_allowed(quiet),
+        progress_allowed(a.common.quiet),
     )
