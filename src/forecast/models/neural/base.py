@@ -1,6 +1,7 @@
 """What every per-series neural model holds: its hyperparameters (defaults from
 :mod:`options` through the registry's specs), its fitted state, and what a network family
-provides (:class:`NeuralBase`); :func:`spec_init` gives each model its ``__init__`` signature.
+provides (:class:`NeuralBase`); :func:`forecast.models.base.spec_init` gives each model its
+``__init__`` (the registry spec's parameters).
 
 The machinery is split by concern over mixins on this base: :mod:`inference` (the forward
 passes), :mod:`regressors` (the regressors' inputs), :mod:`intervals` (the split-conformal
@@ -10,7 +11,6 @@ intervals), :mod:`model_state` (model files), :mod:`report` (the summary);
 
 from __future__ import annotations
 
-import inspect
 from abc import abstractmethod
 from typing import Any, ClassVar
 
@@ -76,19 +76,6 @@ class NeuralBase(BaseForecaster):
     _inference: dev.DeviceChoice | None = None  # where predict runs, resolved for ...
     _inference_for: str | None = None  # ... this value of the device parameter
 
-    def __init__(self, **params: Any) -> None:
-        """The hyperparameters of the model's registry spec, which takes its defaults from
-        :mod:`options` (and the family's sizes); :func:`spec_init` gives each model an
-        ``__init__`` whose signature lists them (``get_params`` reads it)."""
-        from forecast.models.registry import get_spec
-
-        values = {p.name: p.default for p in get_spec(self.name).params}
-        unknown = set(params) - set(values)
-        if unknown:
-            raise TypeError(f"{self.name} has no parameter {', '.join(sorted(unknown))}")
-        for key, value in {**values, **params}.items():
-            setattr(self, key, value)
-
     @property
     def options(self) -> NeuralOptions:
         """The hyperparameters every neural model has (the architecture sizes left out)."""
@@ -107,21 +94,3 @@ class NeuralBase(BaseForecaster):
     def _auto_window(self, period: int | None) -> tuple[int, str | None]:
         """The automatic window for ``period`` and, when it is not the usual rule, why."""
         return auto_window(period), None
-
-
-def spec_init(name: str) -> Any:
-    """An ``__init__`` for model ``name`` whose signature lists the registry spec's parameters
-    with their defaults (keyword-only), for :meth:`NeuralBase.get_params`."""
-    from forecast.models.registry import get_spec
-
-    keyword = inspect.Parameter.KEYWORD_ONLY
-    signature = inspect.Signature(
-        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-        + [inspect.Parameter(p.name, keyword, default=p.default) for p in get_spec(name).params]
-    )
-
-    def __init__(self: NeuralBase, **params: Any) -> None:
-        NeuralBase.__init__(self, **params)
-
-    __init__.__signature__ = signature  # type: ignore[attr-defined]
-    return __init__

@@ -18,7 +18,8 @@ from typing import Any
 from forecast.errors import UsageError
 from forecast.models.neural import forecaster
 from forecast.models.neural.architectures import ARCH_KEYS, KINDS, describe
-from forecast.models.neural.forecaster import NeuralForecaster, spec_init
+from forecast.models.neural.forecaster import NeuralForecaster
+from forecast.models.spec_init import spec_init
 
 __all__ = ["KINDS", "Cnn", "Mlp", "NBeats", "NHits", "Tcn", "describe"]
 

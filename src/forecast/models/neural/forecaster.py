@@ -56,7 +56,6 @@ from forecast.models.base import (
 )
 from forecast.models.neural import device as dev
 from forecast.models.neural import networks, trainer
-from forecast.models.neural.base import spec_init
 from forecast.models.neural.intervals import CONFORMAL, ConformalIntervals
 from forecast.models.neural.model_state import NetworkState
 from forecast.models.neural.report import TrainingReport
@@ -73,6 +72,7 @@ from forecast.models.neural.windows import (
     touched,
     window_view,
 )
+from forecast.models.spec_init import spec_init
 from forecast.threads import torch_threads
 
 MAX_TOKENS = 16  # the automatic transformer patch keeps at most this many tokens

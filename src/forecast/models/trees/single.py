@@ -17,7 +17,14 @@ import numpy as np
 import pandas as pd
 
 from forecast.errors import InputError, UsageError
-from forecast.models.base import Bands, BaseForecaster, ForecastBatch, _finite_values, series_freq
+from forecast.models.base import (
+    Bands,
+    BaseForecaster,
+    ForecastBatch,
+    _finite_values,
+    series_freq,
+)
+from forecast.models.spec_init import spec_init
 from forecast.models.trees.model import DEFAULT_HORIZON, TreeForecaster
 
 SID = ""  # the one series' id inside the global model
@@ -124,70 +131,12 @@ class LightGbm(TreeModel):
 
     name = "lightgbm"
 
-    def __init__(
-        self,
-        lags: tuple[int, ...] = (),
-        rolling: tuple[str, ...] = (),
-        expanding: bool = False,
-        calendar: bool = True,
-        series_id: bool = False,
-        period: int | None = None,
-        transform: str = "none",
-        diff: tuple[int, ...] = (),
-        scaler: str = "standard",
-        strategy: str = "recursive",
-        horizon: int | None = None,
-        objective: str = "l2",
-        quantile_levels: tuple[int, ...] = (),
-        n_estimators: int = 100,
-        learning_rate: float = 0.1,
-        num_leaves: int = 31,
-        max_depth: int | None = None,
-        min_child_samples: int = 20,
-        reg_lambda: float = 0.0,
-        subsample: float = 1.0,
-        colsample: float = 1.0,
-        threads: int | None = None,
-        seed: int = 0,
-    ) -> None:
-        _store(self, locals())
-
 
 class XgBoost(TreeModel):
     """XGBoost on lag features (see :mod:`forecast.models.trees.model`)."""
 
     name = "xgboost"
 
-    def __init__(
-        self,
-        lags: tuple[int, ...] = (),
-        rolling: tuple[str, ...] = (),
-        expanding: bool = False,
-        calendar: bool = True,
-        series_id: bool = False,
-        period: int | None = None,
-        transform: str = "none",
-        diff: tuple[int, ...] = (),
-        scaler: str = "standard",
-        strategy: str = "recursive",
-        horizon: int | None = None,
-        objective: str = "l2",
-        quantile_levels: tuple[int, ...] = (),
-        n_estimators: int = 100,
-        learning_rate: float = 0.1,
-        max_depth: int = 6,
-        min_child_weight: float = 1.0,
-        reg_lambda: float = 1.0,
-        subsample: float = 1.0,
-        colsample: float = 1.0,
-        threads: int | None = None,
-        seed: int = 0,
-    ) -> None:
-        _store(self, locals())
 
-
-def _store(model: TreeModel, values: dict[str, Any]) -> None:
-    """Keep the hyperparameters (``__init__`` stores nothing else)."""
-    for name, value in values.items():
-        if name not in ("self", "__class__"):
-            setattr(model, name, value)
+for _cls in (LightGbm, XgBoost):  # the parameters and their defaults are the registry spec's
+    _cls.__init__ = spec_init(_cls.name)  # type: ignore[method-assign]
