@@ -178,7 +178,7 @@ def atomic_directory(path: str | Path) -> Iterator[Path]:
     with _cleanup_on_signal(lambda: shutil.rmtree(tmp, ignore_errors=True)):
         try:
             yield tmp
-            _set_dir_mode(tmp, target)
+            _set_mode(tmp, target, 0o777)
             _fsync_tree(tmp)
             _swap_in(tmp, target)
         except BaseException as exc:
@@ -249,21 +249,6 @@ def _signals_held() -> Iterator[None]:
             os.kill(os.getpid(), signum)
 
 
-def _set_dir_mode(tmp: Path, target: Path) -> None:
-    """The replaced directory's mode (and group), or 0777 less the umask for a new one (mkdtemp
-    creates 0700)."""
-    try:
-        old = target.stat()
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)
-        return
-    os.chmod(tmp, stat.S_IMODE(old.st_mode))
-    with contextlib.suppress(OSError):
-        os.chown(tmp, -1, old.st_gid)
-
-
 def _fsync_tree(root: Path) -> None:
     """Every file and folder under ``root`` on disk before it is renamed into place, so that a
     power cut cannot leave a complete-looking directory of empty files."""
@@ -300,15 +285,16 @@ def _remove_stale_dirs(folder: Path, name: str) -> None:
                 shutil.rmtree(entry.path, ignore_errors=True)
 
 
-def _set_mode(tmp_name: str, target: Path) -> None:
-    """The mode (and group) the file would have if written in place: the replaced file's, or
-    0666 less the umask for a new one. mkstemp creates 0600, which the rename would keep."""
+def _set_mode(tmp_name: str | Path, target: Path, new: int = 0o666) -> None:
+    """The mode (and group) the file or directory would have if written in place: the
+    replaced one's, or ``new`` (0666 for a file, 0777 for a directory) less the umask for a new
+    one. mkstemp creates 0600 and mkdtemp 0700, which the rename would keep."""
     try:
         old = target.stat()
     except FileNotFoundError:
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(tmp_name, 0o666 & ~umask)
+        os.chmod(tmp_name, new & ~umask)
         return
     os.chmod(tmp_name, stat.S_IMODE(old.st_mode))
     with contextlib.suppress(OSError):  # only the owner or root may change the group
