@@ -472,9 +472,7 @@ def check_global(state: Any, arrays: Mapping[str, np.ndarray], label: str) -> No
     if not isinstance(params, Mapping):
         raise ModelFileError(f"{label} is damaged: its params are not an object")
     resolved = _as_file_error(label, "", lambda: spec.resolve(params))
-    entries = state.get("series")
-    if not isinstance(entries, list) or not entries:
-        raise ModelFileError(f"{label} is damaged: its global model has no series list")
+    entries = _series_list(state, label)
     embedding = state.get("series_embedding")
     if not isinstance(embedding, int) or isinstance(embedding, bool):
         raise ModelFileError(f"{label} is damaged: series_embedding {embedding!r} is not a count")
@@ -488,14 +486,7 @@ def check_global(state: Any, arrays: Mapping[str, np.ndarray], label: str) -> No
         value = state.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= top:
             raise ModelFileError(f"{label} is damaged: its {key} {value!r} is not 1..{top}")
-    for i, entry in enumerate(entries):
-        if not isinstance(entry, Mapping) or not isinstance(entry.get("id"), str):
-            raise ModelFileError(f"{label} is damaged: series entry {i} has no id")
-        n = entry.get("n")
-        if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 10**10:
-            raise ModelFileError(f"{label} is damaged: series entry {i}'s n {n!r} is not a count")
-        where = f"{label} (series {printable(entry['id'])})"
-        _check_dates({"freq": offset.freqstr, **entry}, n, where)
+    _check_entries(entries, offset, label)
     arch = state.get("architecture")
     if isinstance(arch, Mapping) and arch.get("kind") == "embedded":
         if arch.get("series") != len(entries) or arch.get("dim") != embedding:
@@ -531,6 +522,27 @@ def _check_calibration_width(arrays: Mapping[str, np.ndarray], label: str) -> No
         )
 
 
+def _series_list(state: Mapping[str, Any], label: str) -> list[Any]:
+    """A global model's ``series`` list (not empty)."""
+    entries = state.get("series")
+    if not isinstance(entries, list) or not entries:
+        raise ModelFileError(f"{label} is damaged: its global model has no series list")
+    return entries
+
+
+def _check_entries(entries: list[Any], offset: Any, label: str) -> None:
+    """Each series entry of a global model: an id, a count ``n`` and dates on the grid of
+    ``offset`` that agree with it."""
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("id"), str):
+            raise ModelFileError(f"{label} is damaged: series entry {i} has no id")
+        n = entry.get("n")
+        if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 10**10:
+            raise ModelFileError(f"{label} is damaged: series entry {i}'s n {n!r} is not a count")
+        where = f"{label} (series {printable(entry['id'])})"
+        _check_dates({"freq": offset.freqstr, **entry}, n, where)
+
+
 def _check_global_trees(
     state: Mapping[str, Any], arrays: Mapping[str, np.ndarray], label: str
 ) -> None:
@@ -538,18 +550,8 @@ def _check_global_trees(
     from forecast.models.trees.schema import check_state
 
     offset = _offset(state.get("freq"), "freq", label)
-    entries = state.get("series")
-    if not isinstance(entries, list) or not entries:
-        raise ModelFileError(f"{label} is damaged: its global model has no series list")
-    for i, entry in enumerate(entries):
-        if not isinstance(entry, Mapping) or not isinstance(entry.get("id"), str):
-            raise ModelFileError(f"{label} is damaged: series entry {i} has no id")
-        n = entry.get("n")
-        if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 10**10:
-            raise ModelFileError(f"{label} is damaged: series entry {i}'s n {n!r} is not a count")
-        _check_dates(
-            {"freq": offset.freqstr, **entry}, n, f"{label} (series {printable(entry['id'])})"
-        )
+    entries = _series_list(state, label)
+    _check_entries(entries, offset, label)
     try:
         check_state(state, arrays)
     except ForecastError as exc:
