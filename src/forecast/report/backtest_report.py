@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from forecast.backtesting.scoring import best_value
 from forecast.errors import UsageError
-from forecast.report.formatting import num
+from forecast.report.formatting import interval_rows, num
 
 if TYPE_CHECKING:
     from forecast.backtesting.result import BacktestResult
@@ -229,20 +229,7 @@ def _uncertainty_sections(result: BacktestResult) -> list[Section]:
 def _ci_section(ci: MetricIntervals) -> Section:
     st = ci.settings
     metrics = list(dict.fromkeys(r.metric for r in ci.intervals))
-    body = []
-    for model in dict.fromkeys(r.model for r in ci.intervals):
-        cells = {r.metric: r.interval for r in ci.intervals if r.model == model}
-        body.append(
-            [
-                model,
-                *(
-                    f"{num(c.estimate, 4)} [{num(c.lower, 4)}, {num(c.upper, 4)}]"
-                    if (c := cells.get(m))
-                    else ""
-                    for m in metrics
-                ),
-            ]
-        )
+    body = interval_rows(ci.intervals, metrics)
     return (
         f"Confidence intervals of the metrics ({st.level:g}%)",
         [

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from forecast.backtesting.scoring import best_value
-from forecast.report.formatting import num
+from forecast.report.formatting import interval_rows, num
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -56,17 +56,8 @@ def ci_table(ci: MetricIntervals) -> RenderableType:
     table.add_column("model")
     for metric in metrics:
         table.add_column(metric, justify="right")
-    for model in dict.fromkeys(r.model for r in rows):
-        cells = {r.metric: r.interval for r in rows if r.model == model}
-        table.add_row(
-            model,
-            *(
-                f"{num(c.estimate, 4)} [{num(c.lower, 4)}, {num(c.upper, 4)}]"
-                if (c := cells.get(m))
-                else ""
-                for m in metrics
-            ),
-        )
+    for row in interval_rows(rows, metrics):
+        table.add_row(*row)
     blocks = sorted({round(r.interval.block_size, 1) for r in rows})
     note = (
         f"{settings.interval} intervals from a {settings.method} block bootstrap of each "
