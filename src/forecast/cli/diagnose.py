@@ -171,7 +171,12 @@ def _request(a: SimpleNamespace) -> DiagnoseRequest:
     if a.series_id is not None:
         source = replace(source, ids=(a.series_id,))
     return DiagnoseRequest(
-        source, options, a.series_id, a.plot is not None, policy, progress_allowed(a.common.quiet)
+        source,
+        options,
+        series_id=a.series_id,
+        plot=a.plot is not None,
+        threads=policy,
+        progress=progress_allowed(a.common.quiet),
     )
 
 

@@ -13,6 +13,8 @@ from forecast.cli import options as o
 from forecast.types import IntervalsChoice
 
 if TYPE_CHECKING:
+    from forecast.config import RunConfig
+    from forecast.models.neural.global_options import GlobalOptions
     from forecast.workflows.fit import FitRequest, SingleFit
 
 
@@ -75,31 +77,25 @@ def _request(a: SimpleNamespace) -> FitRequest:
     from forecast.cli.render import progress_allowed
     from forecast.config import read_config
     from forecast.data.exog import parse_exog_option
-    from forecast.errors import UsageError
     from forecast.fitting.series import horizon_and_levels
     from forecast.io.paths import refuse_overlap
-    from forecast.models.neural.global_options import split_options
-    from forecast.models.registry import get_spec, parse_param_args
+    from forecast.models.registry import get_spec
     from forecast.threads import resolve
     from forecast.workflows.fit import FitRequest
 
     refuse_overlap(
-        {"DATA": a.data, "--config": a.config, "--ids-file": a.reading.ids_file,
-         "--future": a.future},
+        {
+            "DATA": a.data,
+            "--config": a.config,
+            "--ids-file": a.reading.ids_file,
+            "--future": a.future,
+        },
         {"--output": a.output, "--save": a.save, "--plot": a.plot},
-    )  # fmt: skip
+    )
     policy = resolve(a.common.threads)
     cfg = read_config(a.config, ("floor",))
     clip_floor = _floor(a.clip_floor, cfg.options.get("floor"), a.config)
-    name = a.model or cfg.model
-    if name is None:
-        raise UsageError("no model given; pass --model NAME (see 'forecast models') or --config")
-    spec = get_spec(name)
-    accepted = [p.name for p in spec.params]
-    chosen = mo.option_params(name, accepted, device=a.device, seed=a.seed, epochs=a.epochs)
-    raw_params = {**cfg.params, **parse_param_args(a.param or []), **chosen}
-    global_options, raw_params = split_options(name, raw_params, deterministic=a.deterministic)
-    spec.resolve(raw_params)  # fail on a bad parameter before reading any data
+    name, raw_params, global_options = _model(a, cfg)
     mo.check_plot(a.plot)
     from forecast.cli.validate import check_output, check_panel_output
 
@@ -115,19 +111,38 @@ def _request(a: SimpleNamespace) -> FitRequest:
         raw_params,
         steps,
         levels,
-        a.fallback,
-        a.intervals.value,
-        clip_floor,
-        global_options,
-        a.deterministic,
-        exog_names,
-        a.future,
-        a.save,
-        a.output,
-        a.plot is not None,
-        policy,
-        progress_allowed(a.common.quiet),
+        fallback=a.fallback,
+        intervals=a.intervals.value,
+        floor=clip_floor,
+        global_options=global_options,
+        deterministic=a.deterministic,
+        exog=exog_names,
+        future=a.future,
+        save=a.save,
+        output=a.output,
+        plot=a.plot is not None,
+        threads=policy,
+        progress=progress_allowed(a.common.quiet),
     )
+
+
+def _model(a: SimpleNamespace, cfg: RunConfig) -> tuple[str, dict[str, Any], GlobalOptions]:
+    """The model (``--model``, else the config file's), its parameters (the config file's,
+    ``--param``, ``--device``/``--seed``/``--epochs``; checked) and a global network's options."""
+    from forecast.errors import UsageError
+    from forecast.models.neural.global_options import split_options
+    from forecast.models.registry import get_spec, parse_param_args
+
+    name = a.model or cfg.model
+    if name is None:
+        raise UsageError("no model given; pass --model NAME (see 'forecast models') or --config")
+    spec = get_spec(name)
+    accepted = [p.name for p in spec.params]
+    chosen = mo.option_params(name, accepted, device=a.device, seed=a.seed, epochs=a.epochs)
+    raw_params = {**cfg.params, **parse_param_args(a.param or []), **chosen}
+    global_options, raw_params = split_options(name, raw_params, deterministic=a.deterministic)
+    spec.resolve(raw_params)  # fail on a bad parameter before reading any data
+    return name, raw_params, global_options
 
 
 def _render_single(

@@ -100,11 +100,15 @@ def _request(a: SimpleNamespace) -> PredictRequest:
     from forecast.workflows.predict import PredictRequest
 
     refuse_overlap(
-        {"MODEL_FILE": a.model_file, "--data": a.data, "--ids-file": a.reading.ids_file,
-         "--future": a.future},
+        {
+            "MODEL_FILE": a.model_file,
+            "--data": a.data,
+            "--ids-file": a.reading.ids_file,
+            "--future": a.future,
+        },
         {"--output": a.output, "--save": a.save, "--plot": a.plot},
         may_replace=("--save", "MODEL_FILE"),
-    )  # fmt: skip
+    )
     check_output(a.save)  # a directory or device is refused before any work
     check_panel_output(a.output)
     policy = resolve(a.common.threads)
@@ -118,16 +122,16 @@ def _request(a: SimpleNamespace) -> PredictRequest:
     return PredictRequest(
         a.model_file,
         a.reading.source(a.data or "", a.execution),
-        a.horizon,
-        tuple(a.level) if a.level is not None else None,
-        a.refit,
-        a.device,
-        a.fallback,
-        a.clip_floor,
-        a.future,
-        a.save,
-        a.output,
-        a.plot is not None,
-        policy,
-        progress_allowed(a.common.quiet),
+        horizon=a.horizon,
+        levels=tuple(a.level) if a.level is not None else None,
+        refit=a.refit,
+        device=a.device,
+        fallback=a.fallback,
+        floor=a.clip_floor,
+        future=a.future,
+        save=a.save,
+        output=a.output,
+        plot=a.plot is not None,
+        threads=policy,
+        progress=progress_allowed(a.common.quiet),
     )
