@@ -29,12 +29,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from forecast.backtesting.engine import ModelEntry
-from forecast.backtesting.result import BacktestResult, config_dict
+from forecast.backtesting.result import BacktestResult, Sections, config_dict
 from forecast.backtesting.runner import BacktestSpec, run_backtest
 from forecast.backtesting.scoring import ModelForecasts, best_value
 from forecast.backtesting.uncertainty import Assessment, Comparison, MetricIntervals
@@ -123,7 +123,7 @@ class PanelConfig:
 
 
 @dataclass(frozen=True)
-class PanelBacktest:
+class PanelBacktest(Sections):
     """Every series' backtest and the aggregates over series (see the module doc)."""
 
     setup: PanelConfig
@@ -132,16 +132,7 @@ class PanelBacktest:
     ci: MetricIntervals | None = None  # on the pooled losses
     comparison: Comparison | None = None
 
-    @property
-    def config(self) -> dict[str, Any]:
-        """The ``config`` section of :meth:`to_dict`."""
-        return self.setup.to_dict()
-
-    @property
-    def extra(self) -> dict[str, Any]:
-        """The optional sections of :meth:`to_dict` (ci, comparison), as asked."""
-        sections = {"ci": self.ci, "comparison": self.comparison}
-        return {k: v.to_dict() for k, v in sections.items() if v is not None}
+    optional: ClassVar[tuple[str, ...]] = ("ci", "comparison")
 
     def assessed(self, assessment: Assessment) -> PanelBacktest:
         """This result with the ``--ci`` / ``--compare`` sections of ``assessment``."""

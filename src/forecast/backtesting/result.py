@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -70,8 +70,27 @@ def config_dict(config: Any) -> dict[str, Any]:
     return out
 
 
+class Sections:
+    """The ``config`` and the optional sections (``optional``: the attributes, in order) of a
+    backtest's :meth:`to_dict`."""
+
+    setup: Any
+    optional: ClassVar[tuple[str, ...]]
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The ``config`` section of :meth:`to_dict`."""
+        return dict(self.setup.to_dict())
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        """The optional sections of :meth:`to_dict`, as asked (those not None)."""
+        sections = {k: getattr(self, k) for k in self.optional}
+        return {k: v.to_dict() for k, v in sections.items() if v is not None}
+
+
 @dataclass(frozen=True)
-class BacktestResult:
+class BacktestResult(Sections):
     """A one-series backtest: how it was run, its folds, forecasts, metrics, failures and
     notes, and the sections asked for besides (the bootstrap over replicates of the series,
     metric confidence intervals, model comparisons)."""
@@ -87,16 +106,7 @@ class BacktestResult:
     ci: MetricIntervals | None = None
     comparison: Comparison | None = None
 
-    @property
-    def config(self) -> dict[str, Any]:
-        """The ``config`` section of :meth:`to_dict`."""
-        return self.setup.to_dict()
-
-    @property
-    def extra(self) -> dict[str, Any]:
-        """The optional sections of :meth:`to_dict` (bootstrap, ci, comparison), as asked."""
-        sections = {"bootstrap": self.bootstrap, "ci": self.ci, "comparison": self.comparison}
-        return {k: v.to_dict() for k, v in sections.items() if v is not None}
+    optional: ClassVar[tuple[str, ...]] = ("bootstrap", "ci", "comparison")
 
     def assessed(self, assessment: Assessment) -> BacktestResult:
         """This result with the ``--ci`` / ``--compare`` sections of ``assessment``."""
