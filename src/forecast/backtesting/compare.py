@@ -14,7 +14,13 @@ from typing import Any, Literal
 
 import numpy as np
 
-from forecast.backtesting.resample import BOOTSTRAP_METHODS, BootstrapMethod, Seed, block_size_for
+from forecast.backtesting.resample import (
+    BOOTSTRAP_METHODS,
+    BootstrapMethod,
+    Seed,
+    block_size_for,
+    check_auto_block,
+)
 from forecast.errors import InputError, UsageError
 
 Alternative = Literal["two-sided", "less", "greater"]
@@ -355,12 +361,7 @@ def _mcs_block_size(
     """An integer block length (arch's ``MCS`` takes one) for the bootstrap of the origins."""
     n = matrix.shape[0]
     if isinstance(block_size, str):
-        if block_size != "auto":
-            raise UsageError(f"block_size must be 'auto' or an integer, got {block_size!r}")
-        if n < 9:
-            raise InputError(
-                f"block_size 'auto' needs at least 9 origins, got {n}; pass a block size"
-            )
+        check_auto_block(block_size, n, "an integer", "origins")
         differences = matrix - matrix.mean(axis=1, keepdims=True)  # [n, k]
         sizes = [block_size_for(differences[:, i], method) for i in range(matrix.shape[1])]
         return max(1, math.floor(max(sizes) + 0.5))

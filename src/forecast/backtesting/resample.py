@@ -501,6 +501,15 @@ def optimal_block_size(x: np.ndarray, method: BootstrapMethod) -> float:
     return float(optimal_block_length(values)[column].iloc[0])
 
 
+def check_auto_block(block_size: str, n: int, number: str, values: str) -> None:
+    """A block size given as a string must be "auto", which needs at least 9 of the ``n``
+    ``values`` (what :func:`block_size_for` reads); ``number``: what else it may be."""
+    if block_size != "auto":
+        raise UsageError(f"block_size must be 'auto' or {number}, got {block_size!r}")
+    if n < 9:
+        raise InputError(f"block_size 'auto' needs at least 9 {values}, got {n}; pass a block size")
+
+
 def block_size_for(x: np.ndarray, method: BootstrapMethod) -> float:
     """The block size to use for ``x``: ``optimal_block_size`` made usable.
 
@@ -616,12 +625,7 @@ def metric_interval(
     n = values.size
     size: float
     if isinstance(block_size, str):
-        if block_size != "auto":
-            raise UsageError(f"block_size must be 'auto' or a number, got {block_size!r}")
-        if n < 9:
-            raise InputError(
-                f"block_size 'auto' needs at least 9 losses, got {n}; pass a block size"
-            )
+        check_auto_block(block_size, n, "a number", "losses")
         size = block_size_for(values, method)
     else:
         size = block_size
