@@ -164,6 +164,23 @@ def valid_origins(n_obs: int, horizon: int, lookback: int = 1) -> range:
     return range(lookback - 1, n_obs - horizon)
 
 
+def _origin_blocks(
+    n_obs: int, horizon: int, lookback: int, k: int, words: tuple[str, str, str]
+) -> list[tuple[int, int]]:
+    """The valid origins of ``n_obs`` observations cut into ``k`` contiguous ``[start, end)``
+    blocks; an InputError when there are fewer than ``k``, worded by ``words``: the scheme,
+    the name of ``k`` and what a block is."""
+    origins = valid_origins(n_obs, horizon, lookback)
+    if len(origins) < k:
+        who, symbol, unit = words
+        raise InputError(
+            f"{who} needs at least {symbol} + horizon + lookback - 1 = "
+            f"{k + horizon + lookback - 1} observations (one valid origin per {unit}), got "
+            f"{n_obs}: use fewer {unit}s or a longer series"
+        )
+    return _blocks(origins.start, origins.stop, k)
+
+
 def allowed_origins(fold: Fold, lookback: int, horizon: int | None = None) -> np.ndarray:
     """Origins whose whole input window and target window lie inside ``fold.train``.
 
@@ -487,14 +504,8 @@ class PurgedKFold:
 
     def blocks(self, n_obs: int) -> list[tuple[int, int]]:
         """The ``[start, end)`` origin ranges of the ``k`` test blocks."""
-        origins = valid_origins(n_obs, self.horizon, self.lookback)
-        if len(origins) < self.k:
-            raise InputError(
-                f"purged {self.k}-fold needs at least k + horizon + lookback - 1 = "
-                f"{self.k + self.horizon + self.lookback - 1} observations (one valid origin "
-                f"per fold), got {n_obs}: use fewer folds or a longer series"
-            )
-        return _blocks(origins.start, origins.stop, self.k)
+        who = f"purged {self.k}-fold"
+        return _origin_blocks(n_obs, self.horizon, self.lookback, self.k, (who, "k", "fold"))
 
     def n_splits(self, n_obs: int) -> int:
         """``k`` (after checking the series is long enough)."""
@@ -593,15 +604,9 @@ class CombinatorialPurgedCV:
 
     def group_ranges(self, n_obs: int) -> list[tuple[int, int]]:
         """The ``[start, end)`` origin range of each group."""
-        origins = valid_origins(n_obs, self.horizon, self.lookback)
-        if len(origins) < self.n_groups:
-            raise InputError(
-                f"combinatorial purged CV with {self.n_groups} groups needs at least "
-                f"n_groups + horizon + lookback - 1 = "
-                f"{self.n_groups + self.horizon + self.lookback - 1} observations (one valid "
-                f"origin per group), got {n_obs}: use fewer groups or a longer series"
-            )
-        return _blocks(origins.start, origins.stop, self.n_groups)
+        who = f"combinatorial purged CV with {self.n_groups} groups"
+        words = (who, "n_groups", "group")
+        return _origin_blocks(n_obs, self.horizon, self.lookback, self.n_groups, words)
 
     def group_of_origin(self, n_obs: int) -> np.ndarray:
         """``[n_obs]``: the group of each position as an origin, -1 where it is not valid."""
