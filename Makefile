@@ -43,7 +43,7 @@ demo: $(STAMP)
 # worker so that its module-level fixtures (the expensive fits) are computed once.
 TEST_JOBS ?= 2
 test: $(STAMP) reference-venvs
-	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile --durations=15
 
 # The numerically sensitive tests (README examples, every model's reference values, the
 # likelihoods) again under other kernels: OpenBLAS's SSE3-era and AVX kernels, and numba
