@@ -128,9 +128,13 @@ def _pooled_sections(result: PanelBacktest) -> list[Section]:
     if ci is not None:
         header = ["model", "metric", "value", "lower", "upper"]
         rows = [
-            # "value" has always printed as missing here (an interval row has no value, its
-            # centre is interval.estimate); kept so the report stays byte-identical (#25)
-            [r.model, r.metric, num(None, 4), num(r.interval.lower, 4), num(r.interval.upper, 4)]
+            [
+                r.model,
+                r.metric,
+                num(r.interval.estimate, 4),
+                num(r.interval.lower, 4),
+                num(r.interval.upper, 4),
+            ]
             for r in ci.intervals
         ]
         out.append(
