@@ -48,8 +48,8 @@ def noop(x: Any) -> Any:
 def main() -> None:
     from forecast.data import load
     from forecast.execution import LocalExecutor
-    from forecast.execution.dask import DaskExecutor
     from forecast.execution.batches import run_batch
+    from forecast.execution.dask import DaskExecutor
     from forecast.fitting.panel import FitSpec, fit_one, fit_panel
 
     parser = argparse.ArgumentParser()
