@@ -3,7 +3,7 @@
 The polish of :mod:`forecast.models.arima.estimation` needs gradients accurate to the objectives'
 rounding: forward differences (step 1e-8) carry an error of ~1e-7 here, central ones with a
 step of eps^(1/3) ~ 6e-6 (relative to max(1, |x|)) about 1e-10. One call returns the value
-and the gradient, as :func:`forecast.models.arima.kernels.value_grad` does for forward
+and the gradient, as :func:`forecast.models.arima.kernels.ml_value_grad` does for forward
 differences (a finite-difference gradient taken in Python cost 25 microseconds of overhead an
 evaluation, more than the likelihood of a short series itself).
 """

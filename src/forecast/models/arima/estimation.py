@@ -244,15 +244,11 @@ class Problem:
 
     def css_value_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         w, X, b0, sc, orders, m = self._args()
-        return self.kern.value_grad(
-            self.kern.css_objective, x, w, X, b0, sc, orders, m, GRADIENT_STEP
-        )
+        return self.kern.css_value_grad(x, w, X, b0, sc, orders, m, GRADIENT_STEP)
 
     def ml_value_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         w, X, b0, sc, orders, m = self._args()
-        return self.kern.value_grad(
-            self.kern.ml_objective, x, w, X, b0, sc, orders, m, GRADIENT_STEP
-        )
+        return self.kern.ml_value_grad(x, w, X, b0, sc, orders, m, GRADIENT_STEP)
 
     def ml_central(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         """:meth:`ml_objective` and its central-difference gradient (the polish's)."""

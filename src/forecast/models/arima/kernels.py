@@ -22,8 +22,6 @@ from the stationary variance.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from forecast.models.jit import jit
@@ -349,8 +347,7 @@ def css_objective(
 
 
 @jit
-def value_grad(
-    objective: Any,
+def ml_value_grad(
     x: np.ndarray,
     w: np.ndarray,
     X: np.ndarray,
@@ -360,14 +357,34 @@ def value_grad(
     m: int,
     eps: float,
 ) -> tuple[float, np.ndarray]:
-    """``objective`` (the compiled :func:`ml_objective` or :func:`css_objective`: numba
-    specialises this kernel for each) and its forward-difference gradient (step ``eps``) in
-    one call."""
-    f0 = objective(x, w, X, beta0, scale, orders, m)
+    """:func:`ml_objective` and its forward-difference gradient (step ``eps``) in one call."""
+    f0 = ml_objective(x, w, X, beta0, scale, orders, m)
     grad = np.empty(x.size)
     shifted = x.copy()
     for i in range(x.size):
         shifted[i] = x[i] + eps
-        grad[i] = (objective(shifted, w, X, beta0, scale, orders, m) - f0) / eps
+        grad[i] = (ml_objective(shifted, w, X, beta0, scale, orders, m) - f0) / eps
+        shifted[i] = x[i]
+    return f0, grad
+
+
+@jit
+def css_value_grad(
+    x: np.ndarray,
+    w: np.ndarray,
+    X: np.ndarray,
+    beta0: np.ndarray,
+    scale: np.ndarray,
+    orders: np.ndarray,
+    m: int,
+    eps: float,
+) -> tuple[float, np.ndarray]:
+    """:func:`css_objective` and its forward-difference gradient (step ``eps``) in one call."""
+    f0 = css_objective(x, w, X, beta0, scale, orders, m)
+    grad = np.empty(x.size)
+    shifted = x.copy()
+    for i in range(x.size):
+        shifted[i] = x[i] + eps
+        grad[i] = (css_objective(shifted, w, X, beta0, scale, orders, m) - f0) / eps
         shifted[i] = x[i]
     return f0, grad
