@@ -88,12 +88,14 @@ def _start(
     """The CLI in a session (and process group) of its own, once two child processes have each
     used CPU time (a fork pool's workers do nothing else: their batches are running) and
     ``ready()`` holds."""
+    _record_inherited_sigint()
     with open(tmp_path / "stderr.txt", "wb") as err:
         run = subprocess.Popen(
             [BIN / "forecast", *map(str, args)],
             stdout=subprocess.DEVNULL,  # not pipes: a stray worker would hold them open
             stderr=err,
             start_new_session=True,
+            preexec_fn=_as_from_a_terminal,
         )
     parent = psutil.Process(run.pid)
     deadline = time.monotonic() + 300
@@ -105,6 +107,28 @@ def _start(
     for proc in _session(run.pid):
         proc.kill()
     raise AssertionError(f"never ready: {(tmp_path / 'stderr.txt').read_text()}")
+
+
+def _as_from_a_terminal() -> None:
+    """The child's SIGINT as a shell leaves it for a foreground command (default, unblocked):
+    a process's ignored and blocked signals survive fork and exec, so a state the pytest
+    worker was left in by an earlier in-process test would otherwise reach the CLI."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _record_inherited_sigint() -> None:
+    """Warn (the suite's summary lists it) when this pytest process has SIGINT ignored or
+    blocked, the state :func:`_as_from_a_terminal` undoes for the child."""
+    import warnings
+
+    handler = signal.getsignal(signal.SIGINT)
+    blocked = signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    if handler is signal.SIG_IGN or blocked:
+        warnings.warn(
+            f"pytest process {os.getpid()}: SIGINT handler {handler!r}, blocked {blocked}",
+            stacklevel=2,
+        )
 
 
 def _children(parent: psutil.Process) -> list[psutil.Process]:
