@@ -13,8 +13,8 @@ file (or directory) intact, and the result looks like any file a tool writes.
   file and the cause.
 
 Directories (:func:`atomic_directory`, ``--output DIR``) are written the same way, whole: into a
-new sibling ``.NAME.new.PID.XXXXXXXX`` on the same file system, whose files are fsynced, then
-swapped in by two renames, ``NAME -> .NAME.old.PID`` and ``.NAME.new.PID.XXXXXXXX -> NAME``,
+new sibling ``.NAME.new.PID.<random suffix>`` on the same file system, whose files are fsynced, then
+swapped in by two renames, ``NAME -> .NAME.old.PID`` and ``.NAME.new.PID.<random suffix> -> NAME``,
 after which the old tree is removed. What a reader of ``NAME`` sees:
 
 * until the first rename: the previous directory, complete (or no ``NAME`` on a first run);
