@@ -19,7 +19,7 @@ demand, so a panel of 100,000 series never holds 100,000 pandas objects at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,9 +35,20 @@ from forecast.data.grid import (
     plural,
     too_short,
 )
+from forecast.data.panel_arrays import (
+    as_index,
+    assemble,
+    compact,
+    first_rows,
+    id_codes,
+    repeated_timestamps,
+    selected,
+    sort_order,
+    stamp_text,
+)
 from forecast.data.series import SeriesData
 from forecast.data.table import Table
-from forecast.data.values import RowProblems, parse_timestamps, parse_values
+from forecast.data.values import RowProblems, parse_values
 from forecast.errors import InputError, UsageError
 from forecast.types import MinLength, MissingPolicy
 
@@ -196,209 +207,174 @@ def panel_from_table(
     tcol, vcol, icol = columns.time, columns.value, columns.id
     notes = list(table.notes)
     problems: list[RowProblems] = []
-    raw_ids = frame[icol]  # text: every reader of a Table gives ids as strings
-    id_text = raw_ids.where(raw_ids.notna(), "")
-    keep = _selected(id_text, ids, label, icol)
+    codes, names = id_codes(frame[icol])  # text: every reader of a Table gives ids as text
+    keep = selected(names, codes, ids, label, icol)
     if keep is not None:
-        frame, id_text = frame[keep], id_text[keep]
+        frame = frame[keep]
+        codes, names = compact(codes[keep], names)
     if frame.empty:
         raise InputError(f"{label} has no rows for the series asked for")
     offset_lines = table.line_offset
-    stamps = _parse_repeated_timestamps(
-        frame[tcol], tcol, time_format, offset_lines, notes, problems
-    )
+    t, like = repeated_timestamps(frame[tcol], tcol, time_format, offset_lines, notes, problems)
     values = parse_values(frame[vcol], vcol, columns.number_format, offset_lines, problems)
-    codes, uniques = pd.factorize(id_text.to_numpy(), sort=True)
-    names = [str(u) if u != "" else "(empty id)" for u in uniques]
-    k = len(names)
-    first_problem: dict[int, tuple[int, RowProblems]] = {}
-    for problem in problems:  # the first unreadable row of each series, in file order
-        for c, row in _first_rows(codes, problem.mask).items():
-            if c not in first_problem or row < first_problem[c][0]:
-                first_problem[c] = (row, problem)
-    reasons = {c: problem.message(row) for c, (row, problem) in first_problem.items()}
-    lines = frame.index.to_numpy() + offset_lines
+    reasons = _row_reasons(codes, problems)
+    order = sort_order(codes, t)
+    if order is not None:
+        codes, t, values = codes[order], t[order], values[order]
+    bounds = np.searchsorted(codes, np.arange(len(names) + 1))
+    labels = frame.index
 
-    t = stamps.as_unit("ns").asi8.copy()  # nanoseconds, whatever unit pandas parsed to
-    t[stamps.isna()] = np.iinfo(np.int64).min
-    order = np.lexsort((t, codes))
-    codes, t, values, lines = codes[order], t[order], values[order], lines[order]
-    index = pd.DatetimeIndex(stamps[order])
-    bounds = np.searchsorted(codes, np.arange(k + 1))
+    def line(row: int) -> int:  # the file line of sorted row ``row``
+        return int(labels[row if order is None else order[row]]) + offset_lines
 
     same = np.zeros(len(t), bool)
     same[1:] = (codes[1:] == codes[:-1]) & (t[1:] == t[:-1])
-    for c, row in _first_rows(codes, same).items():  # a series' earlier problem stands
+    for c, row in first_rows(codes, same).items():  # a series' earlier problem stands
         reasons.setdefault(
             c,
-            f"duplicate timestamp {index[row].isoformat()} (lines {lines[row - 1]} and "
-            f"{lines[row]}); remove duplicates or aggregate them first",
+            f"duplicate timestamp {stamp_text(t, row, like)} (lines {line(row - 1)} and "
+            f"{line(row)}); remove duplicates or aggregate them first",
         )
-
-    offset = _panel_frequency(index, bounds, names, reasons, freq)
-    min_length = min_length_at(min_length, offset)
+    series_names = [str(u) if u != "" else "(empty id)" for u in names]
+    offset = _panel_frequency(t, like, bounds, series_names, reasons, freq)
     positions, on_grid = _grid_positions(t, bounds, offset)
-    for c, row in _first_rows(codes, ~on_grid).items():
+    for c, row in first_rows(codes, ~on_grid).items():
         reasons.setdefault(
             c,
-            f"timestamp {index[row].isoformat()} is off the {offset.freqstr} grid; pass the "
+            f"timestamp {stamp_text(t, row, like)} is off the {offset.freqstr} grid; pass the "
             "right --freq or resample the data first",
         )
+    checks = _Checks(
+        offset, min_length_at(min_length, offset), purpose, allow_constant, missing, tcol, vcol
+    )
+    arrays = (values, t, like, bounds, positions)
+    return _validated_panel(table, checks, series_names, arrays, reasons, notes, allow_empty)
 
-    starts, stops = bounds[:-1], bounds[1:]
-    n_obs = stops - starts
-    nonempty = n_obs > 0
-    span = np.zeros(k, np.int64)
-    span[nonempty] = positions[stops[nonempty] - 1] - positions[starts[nonempty]] + 1
-    n_nan = np.add.reduceat(np.isnan(values), starts[nonempty]) if values.size else np.zeros(0)
-    nan_count = np.zeros(k, np.int64)
-    nan_count[nonempty] = n_nan
-    incomplete = (span != n_obs) | (nan_count > 0)
 
-    degenerate = _degenerate_all(values, starts, n_obs, min_length, purpose, allow_constant)
-    kept_values: list[np.ndarray] = []
-    kept_stamps: list[np.ndarray] = []  # int64 nanoseconds, views where nothing was repaired
-    out_ids: list[str] = []
-    regular: list[bool] = []
-    filled: list[int] = []
-    dropped: list[int] = []
-    series_notes: dict[int, tuple[str, ...]] = {}
+@dataclass(frozen=True)
+class _Checks:
+    """What every series of a panel is held to, once its rows are read."""
+
+    offset: BaseOffset
+    min_length: int
+    purpose: str
+    allow_constant: bool
+    missing: MissingPolicy
+    tcol: str
+    vcol: str
+
+
+def _row_reasons(codes: np.ndarray, problems: list[RowProblems]) -> dict[int, str]:
+    """Series code -> the message of its first unreadable row, in file order."""
+    first_problem: dict[int, tuple[int, RowProblems]] = {}
+    for problem in problems:
+        for c, row in first_rows(codes, problem.mask).items():
+            if c not in first_problem or row < first_problem[c][0]:
+                first_problem[c] = (row, problem)
+    return {c: problem.message(row) for c, (row, problem) in first_problem.items()}
+
+
+def _validated_panel(
+    table: Table,
+    checks: _Checks,
+    names: list[str],
+    arrays: tuple[np.ndarray, np.ndarray, pd.DatetimeIndex, np.ndarray, np.ndarray],
+    reasons: dict[int, str],
+    notes: list[str],
+    allow_empty: bool,
+) -> Panel:
+    """The series that pass every check, as contiguous arrays; the others as failures. Only
+    the series refused or repaired (a missing-value policy) are looked at one by one."""
+    values, t, like, bounds, positions = arrays
+    starts, n_obs = bounds[:-1], np.diff(bounds)
+    incomplete = _incomplete(values, bounds, positions)
+    degenerate = _degenerate_all(
+        values, starts, n_obs, checks.min_length, checks.purpose, checks.allow_constant
+    )
+    k = len(names)
+    kept, regular = np.ones(k, bool), np.ones(k, bool)
+    filled, dropped = np.zeros(k, np.int64), np.zeros(k, np.int64)
+    repaired: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    own_notes: dict[int, tuple[str, ...]] = {}
     failures: list[SeriesFailure] = []
-    for c in range(k):
-        if c in reasons:
-            failures.append(SeriesFailure(names[c], reasons[c]))
-            continue
-        start, stop = int(starts[c]), int(stops[c])
-        v, stamp = values[start:stop], t[start:stop]
-        n_fill = n_drop = 0
-        own_notes: list[str] = []
-        is_regular = True
-        if incomplete[c]:
-            y = pd.Series(v, index=index[start:stop].rename(tcol), name=vcol)
+    for c in sorted({*reasons, *degenerate, *np.flatnonzero(incomplete).tolist()}):
+        refusal = reasons.get(c, "")
+        if not refusal and incomplete[c]:
+            said: list[str] = []
             try:
-                y, n_fill, n_drop = apply_missing_policy(y, offset, missing, own_notes)
+                v, stamps, filled[c], dropped[c] = _repair(values, t, like, bounds, c, checks, said)
             except InputError as exc:
-                failures.append(SeriesFailure(names[c], exc.message))
-                continue
-            ix = pd.DatetimeIndex(y.index)
-            v, stamp = y.to_numpy(), ix.as_unit("ns").asi8
-            is_regular = missing != "drop" or ix.freq is not None
-            refusal = _degenerate(v, min_length, purpose, allow_constant)
-        else:
+                refusal = exc.message
+            else:
+                repaired[c] = (v, stamps.as_unit("ns").asi8)
+                regular[c] = checks.missing != "drop" or stamps.freq is not None
+                refusal = _degenerate(v, checks.min_length, checks.purpose, checks.allow_constant)
+                own_notes[c] = tuple(said)
+        elif not refusal:
             refusal = degenerate.get(c, "")
         if refusal:
             failures.append(SeriesFailure(names[c], refusal))
-            continue
-        if own_notes:
-            series_notes[len(out_ids)] = tuple(own_notes)
-        out_ids.append(names[c])
-        kept_values.append(v)
-        kept_stamps.append(stamp)
-        regular.append(is_regular)
-        filled.append(n_fill)
-        dropped.append(n_drop)
-    lengths = [len(v) for v in kept_values]
-    if not out_ids and allow_empty:
-        kept_values, kept_stamps = [values[:0]], [t[:0]]
-    elif not out_ids:
+            kept[c] = False
+            repaired.pop(c, None)
+    if not kept.any() and not allow_empty:
         first = failures[0] if failures else None
         why = f"; the first, {first.id!r}: {first.reason}" if first else ""
-        raise InputError(f"{label}: no usable series ({len(failures)} refused){why}")
+        raise InputError(f"{table.label}: no usable series ({len(failures)} refused){why}")
+    out_values, out_t, out_bounds = assemble(values, t, bounds, kept, repaired)
+    position = np.cumsum(kept) - 1  # a kept series' place in the panel
     return Panel(
-        source=label,
-        time_col=tcol,
-        value_col=vcol,
-        id_col=icol,
-        freq=offset.freqstr,
-        missing_policy=missing,
-        ids=tuple(out_ids),
-        values=np.concatenate(kept_values),
-        index=_as_index(np.concatenate(kept_stamps), index),
-        bounds=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
-        regular=np.array(regular),
-        n_filled=np.array(filled),
-        n_dropped=np.array(dropped),
-        series_notes=series_notes,
+        source=table.label,
+        time_col=checks.tcol,
+        value_col=checks.vcol,
+        id_col=table.columns.id,
+        freq=checks.offset.freqstr,
+        missing_policy=checks.missing,
+        ids=tuple(names[c] for c in np.flatnonzero(kept)),
+        values=out_values,
+        index=as_index(out_t, like),
+        bounds=out_bounds,
+        regular=regular[kept],
+        n_filled=filled[kept],
+        n_dropped=dropped[kept],
+        series_notes={int(position[c]): n for c, n in own_notes.items() if kept[c] and n},
         failures=tuple(failures),
         notes=tuple(notes),
     )
 
 
-def _parse_repeated_timestamps(
-    raw: pd.Series,
-    tcol: str,
-    time_format: str | None,
-    line_offset: int,
+def _incomplete(values: np.ndarray, bounds: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Per series: a gap in its grid (span longer than its rows) or an empty value."""
+    starts, stops = bounds[:-1], bounds[1:]
+    n_obs = stops - starts
+    nonempty = n_obs > 0
+    span = np.zeros(len(n_obs), np.int64)
+    span[nonempty] = positions[stops[nonempty] - 1] - positions[starts[nonempty]] + 1
+    n_nan = np.add.reduceat(np.isnan(values), starts[nonempty]) if values.size else np.zeros(0)
+    nan_count = np.zeros(len(n_obs), np.int64)
+    nan_count[nonempty] = n_nan
+    return np.asarray((span != n_obs) | (nan_count > 0))
+
+
+def _repair(
+    values: np.ndarray,
+    t: np.ndarray,
+    like: pd.DatetimeIndex,
+    bounds: np.ndarray,
+    c: int,
+    checks: _Checks,
     notes: list[str],
-    problems: list[RowProblems],
-) -> pd.DatetimeIndex:
-    """The timestamps of a panel, each distinct text parsed once (the series of a panel share
-    their dates, so there are far fewer texts than rows). A problem is named at the first line
-    the text appears on."""
-    if pd.api.types.is_datetime64_any_dtype(raw):
-        return parse_timestamps(raw, tcol, time_format, line_offset, notes, problems)
-    codes, uniques = pd.factorize(raw.to_numpy(dtype=object))
-    if len(uniques) * 2 > len(raw):
-        return parse_timestamps(raw, tcol, time_format, line_offset, notes, problems)
-    present = codes >= 0
-    first = np.full(len(uniques), -1, dtype=np.int64)
-    rows = np.flatnonzero(present)[::-1]
-    first[codes[rows]] = rows  # the first row of each distinct text
-    distinct = pd.Series(uniques, index=raw.index[first], dtype=object)
-    own: list[RowProblems] = []
-    parsed = parse_timestamps(distinct, tcol, time_format, line_offset, notes, own)
-    for problem in own:
-        mask = np.zeros(len(raw), bool)
-        mask[present] = problem.mask[codes[present]]
-        problems.append(RowProblems(mask, _by_code(problem.message, codes)))
-    if not present.all():
-        empty = ~present
-        problems.append(
-            RowProblems(
-                empty,
-                lambda i: (
-                    f"line {int(raw.index[i]) + line_offset}: empty timestamp in column "
-                    f"'{tcol}'; every row needs a time"
-                ),
-            )
-        )
-    values = parsed.as_unit("ns").asi8.take(np.where(present, codes, 0))
-    values[~present] = np.iinfo(np.int64).min  # NaT
-    stamps = pd.DatetimeIndex(values.view("M8[ns]"))
-    if parsed.tz is not None:
-        stamps = stamps.tz_localize("UTC").tz_convert(parsed.tz)
-    return stamps.as_unit(parsed.unit)
-
-
-def _first_rows(codes: np.ndarray, mask: np.ndarray) -> dict[int, int]:
-    """Series code -> its first row where ``mask`` holds (rows in the order of ``codes``)."""
-    rows = np.flatnonzero(mask)
-    found, first = np.unique(codes[rows], return_index=True)
-    return {int(c): int(rows[i]) for c, i in zip(found, first, strict=True)}
-
-
-def _by_code(message: Callable[[int], str], codes: np.ndarray) -> Callable[[int], str]:
-    return lambda i: message(int(codes[i]))
-
-
-def _selected(
-    id_text: pd.Series, ids: Sequence[str] | None, label: str, icol: str
-) -> np.ndarray | None:
-    if ids is None:
-        return None
-    wanted = list(dict.fromkeys(ids))
-    present = set(pd.unique(id_text.to_numpy()))
-    unknown = [i for i in wanted if i not in present]
-    if unknown:
-        shown = ", ".join(repr(u) for u in unknown[:5])
-        raise UsageError(
-            f"--ids: {plural(len(unknown), 'series')} not in column '{icol}' of {label}: {shown}"
-        )
-    return np.asarray(id_text.isin(wanted))
+) -> tuple[np.ndarray, pd.DatetimeIndex, int, int]:
+    """Series ``c`` under the missing-value policy: its values, timestamps, filled, dropped."""
+    start, stop = int(bounds[c]), int(bounds[c + 1])
+    index = as_index(t[start:stop], like).rename(checks.tcol)
+    y = pd.Series(values[start:stop], index=index, name=checks.vcol)
+    y, n_fill, n_drop = apply_missing_policy(y, checks.offset, checks.missing, notes)
+    return y.to_numpy(), pd.DatetimeIndex(y.index), n_fill, n_drop
 
 
 def _panel_frequency(
-    index: pd.DatetimeIndex,
+    t: np.ndarray,
+    like: pd.DatetimeIndex,
     bounds: np.ndarray,
     names: list[str],
     reasons: dict[int, str],
@@ -408,7 +384,8 @@ def _panel_frequency(
 
     if freq is not None:
         return to_offset(freq)
-    usable = [c for c in range(len(names)) if c not in reasons and bounds[c + 1] - bounds[c] >= 3]
+    long_enough = np.flatnonzero(np.diff(bounds) >= 3).tolist()
+    usable = [c for c in long_enough if c not in reasons]
     if not usable:
         raise InputError(
             "cannot infer the frequency: no series has 3 readable timestamps; pass --freq"
@@ -416,7 +393,7 @@ def _panel_frequency(
     picks = sorted({usable[int(i)] for i in np.linspace(0, len(usable) - 1, FREQ_SAMPLE)})
     found: dict[str, str] = {}
     for c in picks:
-        inferred = infer_frequency(index[bounds[c] : bounds[c + 1]])
+        inferred = infer_frequency(as_index(t[bounds[c] : bounds[c + 1]], like))
         if inferred is not None:
             found.setdefault(to_offset(inferred).freqstr, names[c])
     if not found:
@@ -497,11 +474,3 @@ def _degenerate_all(
     for c, value in zip(nonempty[low == high], low[low == high], strict=True):
         out.setdefault(int(c), constant(value))
     return out
-
-
-def _as_index(nanoseconds: np.ndarray, like: pd.DatetimeIndex) -> pd.DatetimeIndex:
-    """Timestamps from int64 nanoseconds, in the unit and time zone of ``like``."""
-    index = pd.DatetimeIndex(nanoseconds.view("M8[ns]"))
-    if like.tz is not None:
-        index = index.tz_localize("UTC").tz_convert(like.tz)
-    return index.as_unit(like.unit)

@@ -1,0 +1,214 @@
+"""The array work of building a panel from a long table: series codes, timestamps parsed once
+per distinct text, the (id, time) order, and the kept series assembled as contiguous arrays.
+
+Every function works on numpy arrays the length of the table (no pandas object per series, no
+Python loop over rows). Text columns come either as Python strings (CSV read by pandas, a
+DataFrame) or as a pandas ``Categorical`` (CSV read by pyarrow, Parquet text: codes and the
+distinct texts), and both give the same codes, names and messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from forecast.data.grid import plural
+from forecast.data.values import RowProblems, parse_timestamps
+from forecast.errors import UsageError
+
+NAT = np.iinfo(np.int64).min
+
+
+def decategorize(column: pd.Series) -> pd.Series:
+    """A categorical text column as Python strings (missing as None); others unchanged."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return column
+    categories = column.cat.categories.map(str)
+    codes = column.cat.codes.to_numpy()
+    labels = categories.to_numpy(dtype=object)[codes]
+    labels[codes < 0] = None
+    return pd.Series(labels, index=column.index, dtype=object, name=column.name)
+
+
+def id_codes(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's series code and the ids' texts (sorted; an empty or missing id is ``""``):
+    ``pd.factorize(ids, sort=True)``, from the categories alone when ``raw`` is categorical."""
+    if not isinstance(raw.dtype, pd.CategoricalDtype):
+        id_text = raw.where(raw.notna(), "")
+        codes, uniques = pd.factorize(id_text.to_numpy(), sort=True)
+        return codes, np.asarray(uniques, dtype=object)
+    texts = np.append(raw.cat.categories.map(str).to_numpy(dtype=object), "")
+    row_codes = raw.cat.codes.to_numpy()
+    row_codes = np.where(row_codes < 0, len(texts) - 1, row_codes)
+    used = np.bincount(row_codes, minlength=len(texts)) > 0
+    sorted_codes, uniques = pd.factorize(texts[used], sort=True)  # "" may be there twice
+    remap = np.full(len(texts), -1, dtype=np.int64)
+    remap[used] = sorted_codes
+    return remap[row_codes], np.asarray(uniques, dtype=object)
+
+
+def compact(codes: np.ndarray, names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The codes renumbered over the names that still occur (after rows were left out)."""
+    used = np.bincount(codes, minlength=len(names)) > 0
+    if used.all():
+        return codes, names
+    remap = np.cumsum(used) - 1
+    return remap[codes], names[used]
+
+
+def selected(
+    names: np.ndarray, codes: np.ndarray, ids: Sequence[str] | None, label: str, icol: str
+) -> np.ndarray | None:
+    """The rows of the series ``ids`` (``--ids``); an id not in the table is a usage error."""
+    if ids is None:
+        return None
+    wanted = list(dict.fromkeys(ids))
+    present = {str(n): i for i, n in enumerate(names)}
+    unknown = [i for i in wanted if i not in present]
+    if unknown:
+        shown = ", ".join(repr(u) for u in unknown[:5])
+        raise UsageError(
+            f"--ids: {plural(len(unknown), 'series')} not in column '{icol}' of {label}: {shown}"
+        )
+    chosen = np.zeros(len(names), bool)
+    chosen[[present[i] for i in wanted]] = True
+    return chosen[codes]
+
+
+def _distinct_texts(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of a text column: codes (-1 missing) and the distinct texts in the order
+    they first appear, from the categories alone when ``raw`` is categorical."""
+    if not isinstance(raw.dtype, pd.CategoricalDtype):
+        codes, uniques = pd.factorize(raw.to_numpy(dtype=object))
+        return codes, np.asarray(uniques, dtype=object)
+    cat_codes = raw.cat.codes.to_numpy()
+    n_cat = len(raw.cat.categories)
+    first = np.full(n_cat, len(raw), dtype=np.int64)
+    rows = np.flatnonzero(cat_codes >= 0)[::-1]
+    first[cat_codes[rows]] = rows  # the first row of each text (the last write wins)
+    used = np.flatnonzero(first < len(raw))
+    in_order = used[np.argsort(first[used], kind="stable")]
+    remap = np.full(n_cat + 1, -1, dtype=np.int64)  # the last slot: missing (-1) stays -1
+    remap[in_order] = np.arange(len(in_order))
+    texts = raw.cat.categories.map(str).to_numpy(dtype=object)[in_order]
+    return remap[cat_codes], texts
+
+
+def repeated_timestamps(
+    raw: pd.Series,
+    tcol: str,
+    time_format: str | None,
+    line_offset: int,
+    notes: list[str],
+    problems: list[RowProblems],
+) -> tuple[np.ndarray, pd.DatetimeIndex]:
+    """The timestamps of a panel as int64 nanoseconds (NaT for the unreadable), and an empty
+    index of their unit and time zone; each distinct text is parsed once (the series of a
+    panel share their dates). A problem is named at the first line the text appears on."""
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        return _as_nanoseconds(
+            parse_timestamps(raw, tcol, time_format, line_offset, notes, problems)
+        )
+    codes, uniques = _distinct_texts(raw)
+    if len(uniques) * 2 > len(raw):
+        plain = decategorize(raw)
+        return _as_nanoseconds(
+            parse_timestamps(plain, tcol, time_format, line_offset, notes, problems)
+        )
+    present = codes >= 0
+    first = np.full(len(uniques), -1, dtype=np.int64)
+    rows = np.flatnonzero(present)[::-1]
+    first[codes[rows]] = rows  # the first row of each distinct text
+    distinct = pd.Series(uniques, index=raw.index[first], dtype=object)
+    own: list[RowProblems] = []
+    parsed = parse_timestamps(distinct, tcol, time_format, line_offset, notes, own)
+    for problem in own:
+        problems.append(
+            RowProblems(problem.mask[codes] & present, _by_code(problem.message, codes))
+        )
+    if not present.all():
+        index = raw.index
+        problems.append(
+            RowProblems(
+                ~present,
+                lambda i: (
+                    f"line {int(index[i]) + line_offset}: empty timestamp in column "
+                    f"'{tcol}'; every row needs a time"
+                ),
+            )
+        )
+    t = parsed.as_unit("ns").asi8.take(np.where(present, codes, 0))
+    t[~present] = NAT
+    return t, parsed[:0]
+
+
+def _as_nanoseconds(stamps: pd.DatetimeIndex) -> tuple[np.ndarray, pd.DatetimeIndex]:
+    return stamps.as_unit("ns").asi8, stamps[:0]
+
+
+def _by_code(message: Callable[[int], str], codes: np.ndarray) -> Callable[[int], str]:
+    return lambda i: message(int(codes[i]))
+
+
+def first_rows(codes: np.ndarray, mask: np.ndarray) -> dict[int, int]:
+    """Series code -> its first row where ``mask`` holds (rows in the order of ``codes``)."""
+    rows = np.flatnonzero(mask)
+    found, first = np.unique(codes[rows], return_index=True)
+    return {int(c): int(rows[i]) for c, i in zip(found, first, strict=True)}
+
+
+def sort_order(codes: np.ndarray, t: np.ndarray) -> np.ndarray | None:
+    """The stable order by series, then time; None when the rows are in that order already
+    (the common file, written series after series), which the stable sort would keep."""
+    if len(codes) < 2:
+        return None
+    step = np.diff(codes)
+    if (step >= 0).all() and (t[1:][step == 0] >= t[:-1][step == 0]).all():
+        return None
+    return np.lexsort((t, codes))
+
+
+def as_index(nanoseconds: np.ndarray, like: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """Timestamps from int64 nanoseconds, in the unit and time zone of ``like``."""
+    index = pd.DatetimeIndex(nanoseconds.view("M8[ns]"))
+    if like.tz is not None:
+        index = index.tz_localize("UTC").tz_convert(like.tz)
+    return index.as_unit(like.unit)
+
+
+def stamp_text(t: np.ndarray, row: int, like: pd.DatetimeIndex) -> str:
+    """The ISO text of timestamp ``row`` of ``t`` (as the panel's index will show it)."""
+    return str(as_index(t[row : row + 1], like)[0].isoformat())
+
+
+def assemble(
+    values: np.ndarray,
+    t: np.ndarray,
+    bounds: np.ndarray,
+    kept: np.ndarray,
+    repaired: dict[int, tuple[np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Values, timestamps and bounds of the kept series (``kept[c]``), contiguous, series after
+    series; ``repaired[c]`` replaces series ``c``'s rows (a missing-value policy's result).
+    With every series kept as read, the arrays are returned as they are (no copy)."""
+    lengths = np.diff(bounds)
+    if kept.all() and not repaired:
+        return values, t, bounds
+    row_kept = np.repeat(kept, lengths)
+    for c in repaired:
+        row_kept[bounds[c] : bounds[c + 1]] = False
+    value_parts, stamp_parts, done = [], [], 0
+    for c in sorted(repaired):  # the rows kept as read before series c, then c's own
+        block = slice(done, int(bounds[c]))
+        value_parts += [values[block][row_kept[block]], repaired[c][0]]
+        stamp_parts += [t[block][row_kept[block]], repaired[c][1]]
+        done = int(bounds[c + 1])
+    value_parts.append(values[done:][row_kept[done:]])
+    stamp_parts.append(t[done:][row_kept[done:]])
+    out_lengths = np.where(kept, lengths, 0)
+    for c, (v, _) in repaired.items():
+        out_lengths[c] = len(v)
+    out_bounds = np.concatenate([[0], np.cumsum(out_lengths[kept])]).astype(np.int64)
+    return np.concatenate(value_parts), np.concatenate(stamp_parts), out_bounds
