@@ -56,13 +56,6 @@ from forecast.models.base import Bands, BaseForecaster, Coefficient, ModelSummar
 
 MAX_SEASONAL_PERIOD = 24  # R's ets() refuses seasonal models above this period
 SIMULATIONS = 2000
-# statsmodels' bounds: alpha, beta / alpha, gamma / (1 - alpha) and phi
-SMOOTHING_BOUNDS = {
-    "smoothing_level": (1e-4, 1 - 1e-4),
-    "smoothing_trend": (1e-4, 1 - 1e-4),
-    "smoothing_seasonal": (1e-4, 1 - 1e-4),
-    "damping_trend": (0.8, 0.98),
-}
 DIVERGENCE_MSE_RATIO = 4.0
 DIVERGENCE_RANGES = 10.0
 # A multiplicative error model needs 1 + e_t > 0; with e_t ~ N(0, sigma^2) a factor <= 0 has
@@ -100,7 +93,27 @@ class EtsForm:
             k += 1 + self.period - 1  # gamma, free initial seasonal states
         return k + 1
 
+    @property
+    def param_names(self) -> list[str]:
+        """statsmodels' names of the parameter vector (the order of ``params``)."""
+        names = ["smoothing_level"]
+        names += ["smoothing_trend"] * (self.trend != "none")
+        names += ["smoothing_seasonal"] * (self.season != "none")
+        names += ["damping_trend"] * (self.trend == "damped") + ["initial_level"]
+        names += ["initial_trend"] * (self.trend != "none")
+        if self.season != "none":
+            names += [f"initial_seasonal.{i}" for i in range(self.period)]
+        return names
+
+    @property
+    def codes(self) -> Any:
+        """The compiled kernels' codes (:class:`forecast.models.ets_estimation.Codes`)."""
+        from forecast.models.ets_estimation import Codes
+
+        return Codes.of(self.error, self.trend, self.season, self.period)
+
     def statsmodels(self, y: np.ndarray) -> Any:
+        """statsmodels' ``ETSModel`` of this form: the tests' oracle."""
         import pandas as pd
         from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
@@ -170,37 +183,35 @@ def candidate_forms(
 
 
 def fit_form(form: EtsForm, y: np.ndarray) -> EtsFit | None:
-    """Maximum likelihood fit of one model, or None when statsmodels fails.
+    """Maximum likelihood fit of one model, or None when the optimiser fails.
 
     The model is fitted on ``y / data_scale(y)`` (exact: a power of two), so that the initial
-    states are of order one like the smoothing parameters: statsmodels' fit and the polish
-    then take the same steps for ``y`` and ``c * y``. statsmodels' fit (L-BFGS-B, forward
-    differences, its default stops) gives a start; :func:`polish_params` finishes it. The
+    states are of order one like the smoothing parameters: the optimiser then takes the same
+    steps for ``y`` and ``c * y``. The fit is :func:`forecast.models.ets_estimation.fit_vector`
+    (statsmodels' start and L-BFGS-B route on the compiled likelihood, then the polish); the
     statistics come from smoothing ``y`` itself at the parameters in the data's units."""
+    from forecast.models.ets_estimation import fit_vector, to_params
     from forecast.models.optimum import data_scale
 
     scale = data_scale(y)
-    model = form.statsmodels(y / scale)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            first = model.fit(disp=False, maxiter=1000)
-            params = polish_params(model, np.asarray(first.params, dtype="float64"))
-        except (ValueError, np.linalg.LinAlgError, FloatingPointError, ZeroDivisionError):
-            return None
-    params = in_data_units(form, model.param_names, params, scale)
+    codes = form.codes
     try:
-        result = smoothed(form, params, y)
+        x = fit_vector(np.ascontiguousarray(y / scale, dtype="float64"), codes)
     except (ValueError, np.linalg.LinAlgError, FloatingPointError, ZeroDivisionError):
         return None
-    resid = y - np.asarray(result.fittedvalues, dtype="float64")
+    params = in_data_units(form, form.param_names, to_params(x, codes), scale)
+    try:
+        result = smoothed(form, params, y)
+    except (ValueError, FloatingPointError, ZeroDivisionError):
+        return None
+    resid = y - result.fitted
     return EtsFit(
         form,
         params,
-        r_loglik(float(result.llf), y.size),
+        r_loglik(result.llf, y.size),
         float(np.mean(resid**2)),
         y.size,
-        math.sqrt(float(result.mse)) if form.error == "mul" else math.nan,
+        math.sqrt(result.mse) if form.error == "mul" else math.nan,
     )
 
 
@@ -213,43 +224,6 @@ def in_data_units(form: EtsForm, names: list[str], params: np.ndarray, scale: fl
         if name in ("initial_level", "initial_trend") or additive_season:
             out[i] *= scale
     return out
-
-
-def polish_params(model: Any, params: np.ndarray) -> np.ndarray:
-    """statsmodels' optimum polished (:func:`forecast.models.optimum.polish`), in statsmodels'
-    own parametrisation and bounds: alpha, beta / alpha and gamma / (1 - alpha) in
-    [1e-4, 1 - 1e-4], phi in [0.8, 0.98], the initial states free but the last seasonal one
-    (fixed at 0 or 1). The objective is minus the log-likelihood per observation."""
-    from forecast.models.optimum import polish
-
-    names = list(model.param_names)
-    seasonal = [i for i, name in enumerate(names) if name.startswith("initial_seasonal")]
-    free = [i for i in range(len(names)) if not (seasonal and i == seasonal[-1])]
-    level = names.index("smoothing_level")
-    trend = names.index("smoothing_trend") if "smoothing_trend" in names else None
-    season = names.index("smoothing_seasonal") if "smoothing_seasonal" in names else None
-    bounds = [SMOOTHING_BOUNDS.get(names[i], (None, None)) for i in free]
-
-    def external(x: np.ndarray) -> np.ndarray:
-        p = params.copy()
-        p[free] = x
-        if trend is not None:
-            p[trend] *= p[level]
-        if season is not None:
-            p[season] *= 1 - p[level]
-        return p
-
-    start = params.copy()
-    if trend is not None:
-        start[trend] /= start[level]
-    if season is not None:
-        start[season] /= 1 - start[level]
-
-    def objective(x: np.ndarray) -> float:
-        value = -float(model.loglike(external(x))) / model.nobs
-        return value if math.isfinite(value) else 1e10
-
-    return external(polish(objective, start[free], bounds).x)
 
 
 def r_loglik(llf: float, n: int) -> float:
@@ -292,24 +266,29 @@ def divergence(fit: EtsFit, y: np.ndarray, reference_mse: float | None) -> str |
 
 
 def smoothed(form: EtsForm, params: np.ndarray, y: np.ndarray) -> Any:
-    """statsmodels results of ``form`` at fixed ``params`` over ``y``."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return form.statsmodels(y).smooth(params)
+    """The compiled recursion of ``form`` at fixed ``params`` over ``y``
+    (:class:`forecast.models.ets_estimation.Smoothed`: fitted values, final states, llf)."""
+    from forecast.models.ets_estimation import run
+
+    return run(params, y, form.codes)
 
 
 def point_forecast(form: EtsForm, params: np.ndarray, y: np.ndarray, steps: int) -> np.ndarray:
-    results = smoothed(form, params, y)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return np.asarray(results.forecast(steps), dtype="float64")
+    """The point forecasts of ``form`` at ``params`` after ``y``, ``steps`` ahead."""
+    from forecast.models.ets_kernels import forecast_path
+
+    result = smoothed(form, params, y)
+    codes = form.codes
+    return np.asarray(forecast_path(result.last, codes.trend, codes.season, result.phi, steps))
 
 
 def forecast_bands(
     form: EtsForm, params: np.ndarray, y: np.ndarray, steps: int, levels: tuple[float, ...]
 ) -> tuple[np.ndarray, Bands, str]:
     """Point forecasts and intervals (exact or simulated, see the module docstring)."""
-    results = smoothed(form, params, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = form.statsmodels(y).smooth(params)
     additive = form.error == "add" and form.season != "mul"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -462,7 +441,7 @@ class Ets(BaseForecaster):
     def _summarise(
         self, best: EtsFit, tried: int, period: int | None, source: str, notes: tuple[str, ...]
     ) -> None:
-        names = self.form_.statsmodels(self.y_).param_names
+        names = self.form_.param_names
         k, n = best.form.n_params, best.nobs
         stats = {
             "loglik": best.loglik,

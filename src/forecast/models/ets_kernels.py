@@ -22,8 +22,8 @@ Codes: ``error`` 0 additive, 1 multiplicative; ``trend`` 0 none, 1 additive, 2 d
 ``season`` 0 none, 1 additive, 2 multiplicative. ``seasons`` holds statsmodels'
 ``initial_seasonal.0 .. .{m-1}``, that is s_{-1}, ..., s_{-m}.
 
-The optimiser's vector (:func:`free_to_internal`) is the one of
-:func:`forecast.models.ets.polish_params`: alpha, beta / alpha, gamma / (1 - alpha), phi (only
+The optimiser's vector (:func:`free_to_internal`) is the one statsmodels' fit and the former
+polish of ``ets.py`` used: alpha, beta / alpha, gamma / (1 - alpha), phi (only
 when damped), the initial level, slope (with a trend) and the first m - 1 seasonal states (the
 last is fixed at 0 or 1, as statsmodels fixes it).
 """
@@ -37,8 +37,7 @@ import numpy as np
 from forecast.models.jit import jit
 
 STEP = 6.0554544523933395e-06  # eps^(1/3): central differences' balance of rounding and truncation
-FORWARD_STEP = 1e-8  # scipy's fmin_l_bfgs_b(approx_grad=True) step, as statsmodels' fit uses
-PENALTY = 1e10  # the objective where the likelihood is not finite (as polish_params had it)
+PENALTY = 1e10  # the objective where the likelihood is not finite
 
 
 @jit
@@ -80,6 +79,8 @@ def smooth(
             fitted = base + s
             adjusted = y[t] - s
         else:
+            if s == 0:
+                return math.nan  # statsmodels divides by zero here: no finite likelihood
             fitted = base * s
             adjusted = y[t] / s
         yhat[t] = fitted
@@ -89,12 +90,16 @@ def smooth(
         if season == 1:
             ring[k] = gamma_star * (y[t] - level) + (1 - gamma_star) * s
         elif season == 2:
+            if level == 0:
+                return math.nan
             ring[k] = gamma_star * (y[t] / level) + (1 - gamma_star) * s
         if error == 0:
             r = y[t] - fitted
         else:
+            if fitted == 0:
+                return math.nan
             r = (y[t] - fitted) / fitted
-            logs += math.log(abs(fitted) if fitted != 0 else 1e-32)
+            logs += math.log(abs(fitted))
         sse += r * r
     last[0] = level
     last[1] = slope
@@ -171,7 +176,7 @@ def value_grad_central(
     x: np.ndarray, y: np.ndarray, error: int, trend: int, season: int, m: int
 ) -> tuple[float, np.ndarray]:
     """:func:`objective` and its central-difference gradient (steps eps^(1/3) max(1, |x|):
-    error ~1e-10 where forward differences leave ~1e-7)."""
+    error ~1e-10): the slow, obvious oracle of :func:`value_grad` in the tests."""
     f0 = objective(x, y, error, trend, season, m)
     grad = np.empty(x.size)
     shifted = x.copy()
@@ -182,31 +187,6 @@ def value_grad_central(
         shifted[i] = x[i] - h
         down = objective(shifted, y, error, trend, season, m)
         grad[i] = (up - down) / (2 * h)
-        shifted[i] = x[i]
-    return f0, grad
-
-
-@jit
-def value_grad_forward(
-    x: np.ndarray,
-    y: np.ndarray,
-    error: int,
-    trend: int,
-    season: int,
-    m: int,
-    upper: np.ndarray,
-) -> tuple[float, np.ndarray]:
-    """:func:`objective` and its forward-difference gradient with scipy's ``approx_grad``
-    step (1e-8, absolute; backwards where the step would cross ``upper``): the gradient
-    statsmodels' own fit gives L-BFGS-B."""
-    f0 = objective(x, y, error, trend, season, m)
-    grad = np.empty(x.size)
-    shifted = x.copy()
-    for i in range(x.size):
-        h = FORWARD_STEP if x[i] + FORWARD_STEP <= upper[i] else -FORWARD_STEP
-        shifted[i] = x[i] + h
-        dx = shifted[i] - x[i]
-        grad[i] = (objective(shifted, y, error, trend, season, m) - f0) / dx
         shifted[i] = x[i]
     return f0, grad
 
@@ -269,6 +249,8 @@ def value_grad(
                 dfit[i] = dbase[i] + ds[i]
                 dadj[i] = -ds[i]
         else:
+            if s == 0:
+                return PENALTY, np.zeros(k)
             fitted = base * s
             adjusted = y[t] / s
             q = -y[t] / (s * s)
@@ -296,6 +278,8 @@ def value_grad(
                 ds[i] = (1 - gamma_star) * ds[i] - gamma_star * dlevel[i]
             ds[ig] += y[t] - level - s
         elif season == 2:
+            if level == 0:
+                return PENALTY, np.zeros(k)
             ratio = y[t] / level
             ring[c] = gamma_star * ratio + (1 - gamma_star) * s
             q = -gamma_star * ratio / level
@@ -307,9 +291,11 @@ def value_grad(
             for i in range(k):
                 dsse[i] -= 2 * r * dfit[i]
         else:
+            if fitted == 0:
+                return PENALTY, np.zeros(k)
             r = (y[t] - fitted) / fitted
             q = -2 * r * y[t] / (fitted * fitted)
-            logs += math.log(abs(fitted) if fitted != 0 else 1e-32)
+            logs += math.log(abs(fitted))
             for i in range(k):
                 dsse[i] += q * dfit[i]
                 dlogs[i] += dfit[i] / fitted
@@ -380,6 +366,9 @@ def simulate_paths(
             L = level + B
             S = ring[k] if season > 0 else (1.0 if season == 2 else 0.0)
             Y = L + S if season < 2 else L * S
+            if season == 2 and (S == 0 or L == 0):
+                out[h:, r] = math.nan  # the model's own division by zero: no path
+                break
             if error == 0:
                 eta = 1.0
                 kl = 1.0 / S if season == 2 else 1.0
