@@ -3,6 +3,7 @@ reports (a reader can tell what computed a number)."""
 
 from __future__ import annotations
 
+import functools
 import platform
 from importlib import metadata as importlib_metadata
 
@@ -22,7 +23,14 @@ LIBRARIES = (
 
 
 def library_versions() -> dict[str, str]:
-    """forecast, python and every installed library of :data:`LIBRARIES`."""
+    """forecast, python and every installed library of :data:`LIBRARIES` (a fresh dict: the
+    look-ups are made once per process, they cost ~0.3 ms and a panel backtest asked for them
+    once per series)."""
+    return dict(_installed_versions())
+
+
+@functools.cache
+def _installed_versions() -> dict[str, str]:
     versions = {"forecast": __version__, "python": platform.python_version()}
     for name in LIBRARIES:
         try:

@@ -25,7 +25,7 @@ def _sample(name: str) -> np.ndarray:
 
 def test_airpassengers_is_monthly_seasonal() -> None:
     s = detect_seasonality(_sample("airpassengers"), "MS", differences=1)
-    assert (s.period, s.source) == (12, "detected")
+    assert (s.period, s.source) == (12, "calendar")
     assert s.stl_strength is not None and s.stl_strength > 0.9
     twelve = next(c for c in s.candidates if c.period == 12)
     assert {"periodogram", "acf", "calendar"} <= set(twelve.sources)

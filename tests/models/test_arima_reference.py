@@ -93,7 +93,7 @@ def test_auto_arima_reproduces_r_on_airpassengers(air) -> None:
     assert summary.stats["loglik"] == pytest.approx(-504.92, abs=0.01)
     assert summary.stats["aic"] == pytest.approx(1017.85, abs=0.01)
     assert summary.stats["bic"] == pytest.approx(1029.35, abs=0.01)
-    assert "period 12 (detected)" in summary.extra["selection"]
+    assert "period 12 (calendar's, seasonal: ACF(12)" in summary.extra["selection"]
 
 
 def test_auto_arima_falls_back_and_says_so(air, monkeypatch) -> None:

@@ -93,10 +93,11 @@ def season_period(y: pd.Series, freq: str | None, given: int | None) -> tuple[in
                 f"({max(len(y) // 2, 1)}), got {given}"
             )
         return given, "given"
-    from forecast.diagnostics.seasonality import detect_period
+    from forecast.diagnostics.seasonality import resolve_period
 
-    found = detect_period(y.to_numpy()[: max(len(y) // 2, 10)], freq)
-    return (found, "detected on the first half of the series") if found else (1, "non-seasonal")
+    found, why = resolve_period(None, y.to_numpy()[: max(len(y) // 2, 10)], freq)
+    where = "on the first half of the series"
+    return (found, f"{why}, {where}") if found else (1, f"non-seasonal: {why}, {where}")
 
 
 def run_backtest(

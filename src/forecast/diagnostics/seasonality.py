@@ -1,23 +1,38 @@
-"""Seasonal period detection and seasonal strength.
+"""Seasonal period detection and seasonal strength: the one rule every default period follows.
+
+The rule (diagnose, every model's ``period=auto``, the ensemble's members, the panel path, the
+backtest's MASE scale all call it on the training data only):
+
+1. A given period is used as given.
+2. The calendar's period of the frequency (12 monthly, 4 quarterly, 52 weekly, 7 daily, 5
+   business-daily, 24 hourly, 48 half-hourly...) is used when the training data support it
+   (:func:`calendar_test`: the ACF at that lag above the M3 Theta test's 90 % band, or a
+   classical strength of at least ``threshold``). R's ``forecast`` always uses the calendar's
+   frequency and lets each model decide; here every model gets the same decision, with its
+   numbers, in its summary.
+3. Otherwise a period from the candidates below is used only on strong evidence: a classical
+   strength of at least :data:`STRONG` when the frequency has a calendar period (a 17 or 29 on
+   monthly data is noise far more often than a cycle), ``threshold`` when it has none. It is
+   reported as *found*.
 
 Candidates come from three places: the largest peaks of the periodogram (FFT, Hann window,
 linear detrend), the significant local maxima of the ACF, and the calendar period of the
-frequency (12 for monthly data, 7 for daily, 48 for half-hourly...). All of them are computed on
-the series after ``d`` regular differences, so that a trend does not pass for a long cycle.
+frequency. All of them are computed on the series after ``d`` regular differences (the KPSS
+test's choice, as auto-ARIMA's), so that a trend does not pass for a long cycle.
 
 Each candidate is scored with the seasonal strength of a classical decomposition (centred moving
 average, phase means), which costs O(n) per candidate: F = max(0, 1 - Var(R) / Var(S + R)).
-The chosen period is the strongest candidate, except that a candidate which is a multiple of a
-shorter one that is nearly as strong (>= 85 %) gives way to the shorter one (12 beats 24 and 36
-on monthly data). It counts as seasonal when its score is at least ``threshold``. Its strength is
-then also reported as Hyndman's STL seasonal strength (statsmodels STL, robust), the number
-people usually quote.
+Among candidates, the strongest wins, except that a candidate which is a multiple of a shorter
+one that is nearly as strong (>= 85 %) gives way to the shorter one (12 beats 24 and 36 on
+monthly data). The chosen period's strength is also reported as Hyndman's STL seasonal
+strength (statsmodels STL, robust), the number people usually quote.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any, Literal
 
 import numpy as np
@@ -30,7 +45,7 @@ MAX_PERIOD = 1000
 STL_MAX_OBS = 20_000  # STL strength is computed on the last this-many observations
 _NEAR = 0.85
 
-PeriodSource = Literal["given", "detected", "none"]
+PeriodSource = Literal["given", "calendar", "found", "none"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +71,7 @@ class Seasonality:
     differences: int
     threshold: float = THRESHOLD
     notes: tuple[str, ...] = ()
+    reason: str = ""  # why this period (or none): the numbers of the rule
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -68,6 +84,7 @@ class Seasonality:
             "threshold": self.threshold,
             "differences": self.differences,
             "notes": list(self.notes),
+            "reason": self.reason,
         }
 
 
@@ -194,33 +211,19 @@ def detect_seasonality(
     threshold: float = THRESHOLD,
     strength: bool = True,
 ) -> Seasonality:
-    """Candidates, their scores, and the period to use (``period`` overrides detection).
-    ``strength=False`` skips the STL strength of the chosen period (a model's fit needs only
-    the period, and STL costs the statsmodels import)."""
+    """The period to use (``period`` overrides the rule), why, and the candidates.
+    ``strength=False`` is a model's fit: it needs only the period, so neither the STL strength
+    (statsmodels' import) nor, when the calendar's period is kept, the other candidates are
+    computed."""
     y = np.asarray(y, dtype="float64")
     x = np.diff(y, n=differences) if differences else y
-    max_period = min(x.size // MIN_CYCLES, MAX_PERIOD)
     if x.size == 0 or np.ptp(x) == 0:
         what = f"the series differenced {differences}x" if differences else "the series"
-        note = f"seasonality: {what} is constant: no seasonal period can be measured"
+        why = f"{what} is constant: no seasonal period can be measured"
+        source: PeriodSource = "given" if period else "none"
         return Seasonality(
-            period, "given" if period else "none", None, (), differences, threshold, (note,)
+            period, source, None, (), differences, threshold, (f"seasonality: {why}",), why
         )
-    sources: dict[int, list[str]] = {}
-    for name, found in (
-        ("periodogram", periodogram_periods(x, max_period) if max_period >= 2 else []),
-        ("acf", acf_periods(x, max_period)),
-        ("calendar", [p for p in [calendar_period(freq)] if p and 2 <= p <= max_period]),
-        ("given", [period] if period else []),
-    ):
-        for p in found:
-            sources.setdefault(p, []).append(name)
-    candidates = tuple(
-        sorted(
-            (Candidate(p, tuple(src), classical_strength(x, p)) for p, src in sources.items()),
-            key=lambda c: (-np.nan_to_num(c.strength), c.period),
-        )
-    )
     stl_note = (
         (f"seasonality: approximation: STL strength on the last {STL_MAX_OBS:,} observations",)
         if strength and x.size > STL_MAX_OBS
@@ -228,54 +231,97 @@ def detect_seasonality(
     )
     if period is not None:
         measured = stl_strength(x, period) if strength else None
-        return Seasonality(period, "given", measured, candidates, differences, threshold, stl_note)
-    best = _choose(candidates, threshold)
-    notes: tuple[str, ...] = ()
-    if best is None:
-        kept = _calendar_kept(x, calendar_period(freq), max_period)
-        if kept is None:
-            return Seasonality(None, "none", None, candidates, differences, threshold)
-        best, notes = kept
-    measured = stl_strength(x, best.period) if strength else None
-    notes += stl_note
-    return Seasonality(best.period, "detected", measured, candidates, differences, threshold, notes)
+        candidates = _candidates(x, freq, period)
+        return Seasonality(
+            period, "given", measured, candidates, differences, threshold, stl_note, "given"
+        )
+    calendar = calendar_period(freq)
+    test = calendar_test(x, calendar) if calendar else None
+    if test is not None and test.seasonal:
+        chosen: Candidate | None = Candidate(test.period, ("calendar",), float("nan"))
+        candidates = _candidates(x, freq, None) if strength else ()
+        source, why = "calendar", f"calendar's, seasonal: {test.numbers}"
+    else:
+        candidates = _candidates(x, freq, None)
+        threshold = STRONG if calendar else threshold
+        chosen = _choose(tuple(c for c in candidates if c.period != calendar), threshold)
+        if test is not None:
+            why = f"calendar's {calendar} not seasonal: {test.numbers}"
+        elif calendar:
+            why = f"calendar's {calendar} needs {2 * calendar + 1} observations, {x.size} given"
+        else:
+            why = f"frequency {freq or 'unknown'} has no calendar period"
+        if chosen is None:
+            why += f"; no other period with strength >= {threshold}"
+            source = "none"
+        else:
+            why = f"found: strength {chosen.strength:.3f} >= {threshold}; {why}"
+            source = "found"
+    found = chosen.period if chosen else None
+    note = f"seasonality: {describe_period(found, why)}"
+    measured = stl_strength(x, found) if strength and found else None
+    return Seasonality(
+        found, source, measured, candidates, differences, threshold, (note, *stl_note), why
+    )
 
 
-CALENDAR_ALPHA = 0.01  # the calendar's period is kept when its ACF clears this band
+STRONG = 0.6  # a period other than the calendar's needs this strength when there is a calendar
+CALENDAR_Z = NormalDist().inv_cdf(0.95)  # the M3 test's 90 % two-sided band, upper side
 
 
-def _calendar_kept(
-    x: np.ndarray, period: int | None, max_period: int
-) -> tuple[Candidate, tuple[str, ...]] | None:
-    """The calendar's period when no candidate reaches the threshold but the ACF at that lag
-    is above the Bartlett band at :data:`CALENDAR_ALPHA`: a clear daily
-    (weekly, yearly) cycle drowned by noise in the strength score, which falls with the length
-    of a noisy series. (A sinusoidal cycle's ACF is flat around its peak, so no local-maximum
-    condition.)"""
-    if not period or period < 2 or period > max_period or period >= x.size:
+@dataclass(frozen=True)
+class CalendarTest:
+    """Whether the training data support the calendar's period, and the numbers that say so."""
+
+    period: int
+    seasonal: bool
+    numbers: str  # "ACF(12) 0.829 > 90 % band 0.193, strength 0.767"
+
+
+def calendar_test(x: np.ndarray, period: int) -> CalendarTest | None:
+    """The seasonality test behind every default period: the calendar's period ``m`` is kept
+    when ``x`` (the training data, differenced as the caller chose) has an ACF at lag ``m``
+    above the upper edge of the 90 % band ``1.645 sqrt((1 + 2 sum_{k<m} r_k^2) / n)`` (the test
+    of the M3 Theta method, Assimakopoulos & Nikolopoulos 2000, one-sided: a season repeats,
+    so its ACF at the lag is positive), or when its classical seasonal strength is at least
+    :data:`THRESHOLD` (a strong season whose ACF a long cycle dilutes). None when ``x`` holds
+    fewer than two full cycles and one more point: nothing can be tested."""
+    if period < 2 or x.size < 2 * period + 1:
         return None
     acf = sample_acf(x, period)
-    band = bartlett_band(acf, x.size, CALENDAR_ALPHA)
-    r = acf[period - 1]
-    if not r > band[period - 1]:
-        return None
+    band = CALENDAR_Z * float(np.sqrt((1 + 2 * np.sum(np.nan_to_num(acf[:-1]) ** 2)) / x.size))
+    r = float(acf[-1])
     score = classical_strength(x, period)
-    note = (
-        f"seasonality: period {period} kept from the calendar: its ACF {r:.3f} is above the "
-        f"{1 - CALENDAR_ALPHA:.0%} band {band[period - 1]:.3f}, although its strength "
-        f"{score:.3f} is below the threshold"
+    relation = ">" if r > band else "<="
+    numbers = f"ACF({period}) {r:.3f} {relation} 90 % band {band:.3f}, strength {score:.3f}"
+    return CalendarTest(period, bool(r > band or score >= THRESHOLD), numbers)
+
+
+def _candidates(x: np.ndarray, freq: str | None, period: int | None) -> tuple[Candidate, ...]:
+    """The periodogram's and the ACF's peaks, the calendar's and the given period, each with
+    its classical strength, strongest first."""
+    max_period = min(x.size // MIN_CYCLES, MAX_PERIOD)
+    sources: dict[int, list[str]] = {}
+    calendar = calendar_period(freq)
+    for name, found in (
+        ("periodogram", periodogram_periods(x, max_period) if max_period >= 2 else []),
+        ("acf", acf_periods(x, max_period) if max_period >= 1 else []),
+        ("calendar", [p for p in [calendar] if p and p >= 2 and 2 * p + 1 <= x.size]),
+        ("given", [period] if period else []),
+    ):
+        for p in found:
+            sources.setdefault(p, []).append(name)
+    return tuple(
+        sorted(
+            (Candidate(p, tuple(src), classical_strength(x, p)) for p, src in sources.items()),
+            key=lambda c: (-np.nan_to_num(c.strength), c.period),
+        )
     )
-    return Candidate(period, ("calendar",), score), (note,)
 
 
 def detect_period(y: np.ndarray, freq: str | None = None) -> int | None:
-    """The period a model or a metric uses when none is given: detected on ``y`` after the
-    number of differences the KPSS tests ask for (as auto-ARIMA chooses d), or None."""
-    from forecast.diagnostics.stationarity import kpss_differences
-
-    y = np.asarray(y, dtype="float64")
-    d = kpss_differences(y) if y.size >= 10 else 0
-    return detect_seasonality(y, freq, differences=d, strength=False).period
+    """The period :func:`resolve_period` chooses for ``y`` when none is given, or None."""
+    return resolve_period(None, y, freq)[0]
 
 
 def _choose(candidates: tuple[Candidate, ...], threshold: float) -> Candidate | None:
@@ -296,17 +342,22 @@ def _choose(candidates: tuple[Candidate, ...], threshold: float) -> Candidate | 
 
 
 def describe_period(period: int | None, source: str) -> str:
-    """A period and where it came from, for summaries: ``period 12 (detected)``, ``no seasonal
-    period detected``, ``no seasonal period (not seasonal)``."""
+    """A period and why, for summaries: ``period 12 (given)``, ``period 12 (calendar's,
+    seasonal: ACF(12) ...)``, ``no seasonal period (calendar's 12 not seasonal: ...)``."""
     if period:
         return f"period {period} ({source})"
-    if source == "detected":
-        return "no seasonal period detected"
     return f"no seasonal period ({source})"
 
 
 def resolve_period(period: int | None, y: np.ndarray, freq: str | None) -> tuple[int | None, str]:
-    """The seasonal period to use: the given one, or the one detected on ``y`` (training data)."""
+    """The seasonal period every model uses, and why: the given one, else the rule of
+    :func:`detect_seasonality` on ``y`` (the training data) after the differences the KPSS
+    test asks for (as auto-ARIMA chooses d)."""
     if period is not None:
         return period, "given"
-    return detect_period(y, freq), "detected"
+    from forecast.diagnostics.stationarity import kpss_differences
+
+    y = np.asarray(y, dtype="float64")
+    d = kpss_differences(y) if y.size >= 10 else 0
+    found = detect_seasonality(y, freq, differences=d, strength=False)
+    return found.period, found.reason

@@ -130,28 +130,17 @@ class SeasonalNaive(_LagWalk):
         return max(self.min_obs, period + 1) if period else self.min_obs
 
     def _fit(self, y: np.ndarray) -> None:
-        from forecast.diagnostics.seasonality import calendar_period
-
-        period, source = resolve_period(self.period, y, self.freq_)
-        notes: tuple[str, ...] = ()
-        if period is None:
-            period = calendar_period(self.freq_)
-            if period is None or period >= y.size:
-                raise InputError(
-                    "snaive: no seasonal period was detected in the training data and the "
-                    "frequency has no calendar period; pass --param period=N (or use naive)"
-                )
-            source = "calendar"
-            notes = (
-                f"snaive: no seasonal period detected in the training data; using the "
-                f"calendar's period {period} of frequency {self.freq_}",
-            )
+        found, source = resolve_period(self.period, y, self.freq_)
+        period = found or 1
         self._estimate(y, period, drift=False)
-        self._summarise(f"seasonal naive, period {period} ({source})", {"period": period})
-        if notes:
-            from dataclasses import replace
+        if found:
+            self._summarise(f"seasonal naive, period {period} ({source})", {"period": period})
+            return
+        self._summarise(f"seasonal naive, no seasonal period ({source})", {"period": 1})
+        from dataclasses import replace
 
-            self.summary_ = replace(self.summary_, notes=notes)
+        note = f"snaive: no seasonal period ({source}): it is naive here"
+        self.summary_ = replace(self.summary_, notes=(note,))
 
     def lookback(self, freq: str | None = None) -> int:
         from forecast.diagnostics.seasonality import calendar_period

@@ -325,7 +325,7 @@ def test_output_states_device_window_and_interval_method(fitted) -> None:
     auto = get_spec(name).create({**SIZES[name], "epochs": 1}).fit(monthly_series(240))
     extra = auto.summary().extra
     assert extra["window"] == 24 and extra["window_source"] == "24 (auto: 2 x period 12)"
-    assert "period 12 (detected)" in extra["selection"]
+    assert "period 12 (calendar's, seasonal: ACF(12)" in extra["selection"]
 
 
 def test_bad_settings_are_usage_errors(series) -> None:
