@@ -41,10 +41,13 @@ def id_codes(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         return codes, np.asarray(uniques, dtype=object)
     texts = np.append(raw.cat.categories.map(str).to_numpy(dtype=object), "")
     row_codes = raw.cat.codes.to_numpy()
-    row_codes = np.where(row_codes < 0, len(texts) - 1, row_codes)
+    if (row_codes < 0).any():
+        row_codes = np.where(row_codes < 0, len(texts) - 1, row_codes)
     used = np.bincount(row_codes, minlength=len(texts)) > 0
     sorted_codes, uniques = pd.factorize(texts[used], sort=True)  # "" may be there twice
-    remap = np.full(len(texts), -1, dtype=np.int64)
+    if used[:-1].all() and not used[-1] and (np.diff(sorted_codes) == 1).all():
+        return row_codes, np.asarray(uniques, dtype=object)  # categories sorted and all used
+    remap = np.full(len(texts), -1, dtype=np.int32)
     remap[used] = sorted_codes
     return remap[row_codes], np.asarray(uniques, dtype=object)
 
@@ -77,23 +80,44 @@ def selected(
     return chosen[codes]
 
 
-def _distinct_texts(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """``pd.factorize`` of a text column: codes (-1 missing) and the distinct texts in the order
-    they first appear, from the categories alone when ``raw`` is categorical."""
+def _distinct_texts(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``pd.factorize`` of a text column: codes (-1 missing), the distinct texts in the order
+    they first appear, and the row each first appears on (from the categories alone when
+    ``raw`` is categorical)."""
     if not isinstance(raw.dtype, pd.CategoricalDtype):
         codes, uniques = pd.factorize(raw.to_numpy(dtype=object))
-        return codes, np.asarray(uniques, dtype=object)
+        first = np.full(len(uniques), -1, dtype=np.int64)
+        rows = np.flatnonzero(codes >= 0)[::-1]
+        first[codes[rows]] = rows  # the last write wins: the first row
+        return codes, np.asarray(uniques, dtype=object), first
     cat_codes = raw.cat.codes.to_numpy()
-    n_cat = len(raw.cat.categories)
-    first = np.full(n_cat, len(raw), dtype=np.int64)
-    rows = np.flatnonzero(cat_codes >= 0)[::-1]
-    first[cat_codes[rows]] = rows  # the first row of each text (the last write wins)
-    used = np.flatnonzero(first < len(raw))
-    in_order = used[np.argsort(first[used], kind="stable")]
-    remap = np.full(n_cat + 1, -1, dtype=np.int64)  # the last slot: missing (-1) stays -1
-    remap[in_order] = np.arange(len(in_order))
+    first_cat = first_occurrence(cat_codes, len(raw.cat.categories))
+    used = np.flatnonzero(first_cat >= 0)
+    in_order = used[np.argsort(first_cat[used], kind="stable")]
     texts = raw.cat.categories.map(str).to_numpy(dtype=object)[in_order]
-    return remap[cat_codes], texts
+    if len(in_order) == len(first_cat) and (in_order == np.arange(len(in_order))).all():
+        return cat_codes, texts, first_cat  # the categories are in order of appearance
+    remap = np.full(len(first_cat) + 1, -1, dtype=np.int32)  # the last slot: -1 stays -1
+    remap[in_order] = np.arange(len(in_order))
+    return remap[cat_codes], texts, first_cat[in_order]
+
+
+def first_occurrence(codes: np.ndarray, n: int) -> np.ndarray:
+    """The first row of each code ``0..n-1`` in ``codes`` (-1: absent; code -1 is missing),
+    looked for in blocks that double: the first rows of a panel hold most of its texts."""
+    counts = np.bincount(codes[codes >= 0], minlength=n) if len(codes) else np.zeros(n, int)
+    to_find = counts > 0
+    first = np.full(n, -1, dtype=np.int64)
+    start, size = 0, 4096
+    while to_find.any() and start < len(codes):
+        block = codes[start : start + size]
+        found, where = np.unique(block, return_index=True)
+        where, found = where[found >= 0], found[found >= 0]
+        new = to_find[found]
+        first[found[new]] = where[new] + start
+        to_find[found[new]] = False
+        start, size = start + size, size * 2
+    return first
 
 
 def repeated_timestamps(
@@ -111,16 +135,13 @@ def repeated_timestamps(
         return _as_nanoseconds(
             parse_timestamps(raw, tcol, time_format, line_offset, notes, problems)
         )
-    codes, uniques = _distinct_texts(raw)
+    codes, uniques, first = _distinct_texts(raw)
     if len(uniques) * 2 > len(raw):
         plain = decategorize(raw)
         return _as_nanoseconds(
             parse_timestamps(plain, tcol, time_format, line_offset, notes, problems)
         )
     present = codes >= 0
-    first = np.full(len(uniques), -1, dtype=np.int64)
-    rows = np.flatnonzero(present)[::-1]
-    first[codes[rows]] = rows  # the first row of each distinct text
     distinct = pd.Series(uniques, index=raw.index[first], dtype=object)
     own: list[RowProblems] = []
     parsed = parse_timestamps(distinct, tcol, time_format, line_offset, notes, own)
@@ -139,6 +160,8 @@ def repeated_timestamps(
                 ),
             )
         )
+    if present.all():
+        return parsed.as_unit("ns").asi8.take(codes), parsed[:0]
     t = parsed.as_unit("ns").asi8.take(np.where(present, codes, 0))
     t[~present] = NAT
     return t, parsed[:0]
@@ -164,10 +187,12 @@ def sort_order(codes: np.ndarray, t: np.ndarray) -> np.ndarray | None:
     (the common file, written series after series), which the stable sort would keep."""
     if len(codes) < 2:
         return None
-    step = np.diff(codes)
-    if (step >= 0).all() and (t[1:][step == 0] >= t[:-1][step == 0]).all():
-        return None
-    return np.lexsort((t, codes))
+    before, after = codes[:-1], codes[1:]
+    if (after < before).any():
+        return np.lexsort((t, codes))
+    if ((after == before) & (t[1:] < t[:-1])).any():
+        return np.lexsort((t, codes))
+    return None
 
 
 def as_index(nanoseconds: np.ndarray, like: pd.DatetimeIndex) -> pd.DatetimeIndex:

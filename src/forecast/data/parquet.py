@@ -40,11 +40,25 @@ def read_parquet_table(
 ) -> Table:
     dataset = _dataset(source)
     columns, wanted = _choose(dataset, source, time_col, value_col, id_col, wide, single)
+    if not wide:  # text ids and times read as dictionaries: codes, each text once
+        text = _text_columns(dataset.schema, [columns.time, columns.id])
+        dataset = _dataset(source, dictionary=text) if text else dataset
     try:
-        frame = dataset.to_table(columns=wanted).to_pandas(strings_to_categorical=True)
+        table = dataset.to_table(columns=wanted)
+        frame = table.to_pandas(strings_to_categorical=True, self_destruct=True)
+        del table
     except Exception as exc:  # pyarrow raises its own classes for damaged files
         raise InputError(f"cannot read {source} as Parquet: {exc}") from None
     return typed_table(frame, columns, wanted, source, wide)
+
+
+def _text_columns(schema: Any, names: list[str | None]) -> list[str]:
+    """Those of ``names`` that the schema types as text."""
+    import pyarrow as pa
+
+    fields = {str(f.name): f.type for f in schema}
+    kinds = (pa.types.is_string, pa.types.is_large_string)
+    return [n for n in names if n in fields and any(kind(fields[n]) for kind in kinds)]
 
 
 def _choose(
@@ -140,13 +154,19 @@ def dataset_head(source: str) -> pd.DataFrame:
     return _head(_dataset(source))
 
 
-def _dataset(source: str) -> Any:
+def _dataset(source: str, dictionary: list[str] | None = None) -> Any:
+    """The file or the directory's part files; ``dictionary``: text columns read as
+    dictionaries (pandas categoricals)."""
     import pyarrow.dataset as ds
 
     from forecast.io.bounded import require_regular
 
     path = Path(source)
     info = require_regular(source, what="Parquet file", allow_dir=True)
+    file_format: Any = "parquet"
+    if dictionary:
+        read_options = ds.ParquetReadOptions(dictionary_columns=set(dictionary))
+        file_format = ds.ParquetFileFormat(read_options=read_options)
     try:
         if stat.S_ISDIR(info.st_mode):
             parts = sorted(str(p) for p in path.glob("*.parquet"))
@@ -154,8 +174,8 @@ def _dataset(source: str) -> Any:
                 raise InputError(f"{source} is a directory with no .parquet part files")
             for part in parts:
                 require_regular(part, what="Parquet part file", error=InputError)
-            return ds.dataset(parts, format="parquet")
-        return ds.dataset(str(path), format="parquet")
+            return ds.dataset(parts, format=file_format)
+        return ds.dataset(str(path), format=file_format)
     except InputError:
         raise
     except Exception as exc:
@@ -163,7 +183,29 @@ def _dataset(source: str) -> Any:
 
 
 def _head(dataset: Any, columns: list[str] | None = None) -> pd.DataFrame:
+    """The first SAMPLE_ROWS rows (``dataset.head``, without its read-ahead: the first
+    batches of the first files only)."""
+    import pyarrow as pa
+
     try:
-        return dataset.head(SAMPLE_ROWS, columns=columns).to_pandas()
+        batches: list[Any] = []
+        rows = 0
+        for fragment in dataset.get_fragments():
+            for batch in fragment.to_batches(
+                schema=dataset.schema,
+                columns=columns,
+                batch_size=SAMPLE_ROWS,
+                batch_readahead=0,
+                use_threads=False,
+            ):
+                batches.append(batch)
+                rows += batch.num_rows
+                if rows >= SAMPLE_ROWS:
+                    break
+            if rows >= SAMPLE_ROWS:
+                break
+        if not batches:
+            return dataset.head(SAMPLE_ROWS, columns=columns).to_pandas()
+        return pa.Table.from_batches(batches).slice(0, SAMPLE_ROWS).to_pandas()
     except Exception as exc:
         raise InputError(f"cannot read Parquet data: {exc}") from None

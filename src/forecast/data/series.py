@@ -16,6 +16,7 @@ from forecast.data.grid import (
     refuse_duplicates,
     resolve_frequency,
 )
+from forecast.data.panel_arrays import decategorize
 from forecast.data.table import Table
 from forecast.data.values import parse_timestamps, parse_values
 from forecast.errors import InputError, UsageError
@@ -134,6 +135,7 @@ def series_from_table(
     problem raises an :class:`~forecast.errors.InputError` naming its line."""
     label, frame = table.label, table.frame
     tcol, vcol = table.columns.time, table.columns.value
+    frame = frame.assign(**{tcol: decategorize(frame[tcol])})  # one series: texts mostly unique
     notes = list(table.notes)
     line_offset = table.line_offset
     stamps = parse_timestamps(frame[tcol], tcol, time_format, line_offset, notes)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.data.columns import Columns, choose_columns
+from forecast.data.panel_arrays import decategorize
 from forecast.data.values import SAMPLE_ROWS, NumberFormat, number_format
 from forecast.errors import InputError, UsageError
 
@@ -106,8 +107,9 @@ def as_text(frame: pd.DataFrame) -> pd.DataFrame:
 def typed_table(
     frame: pd.DataFrame, columns: Columns, wanted: list[str], label: str, wide: bool
 ) -> Table:
-    """Typed columns as the loader reads them: timestamps kept, ids and text times as strings,
-    numeric values as float64 (others as text, to name a bad row)."""
+    """Typed columns as the loader reads them: timestamps kept, ids and text times as strings
+    (a categorical of strings stays one, except in a wide table), numeric values as float64
+    (others as text, to name a bad row)."""
     if frame.empty:
         raise InputError(f"{label} has no data rows; it needs a time column and a value column")
     values = [c for c in wanted if c != columns.time] if wide else [columns.value]
@@ -117,12 +119,9 @@ def typed_table(
             if not pd.api.types.is_float_dtype(column):
                 numeric = pd.api.types.is_numeric_dtype(column)
                 frame[name] = column.astype("float64" if numeric else object)
-        elif isinstance(column.dtype, pd.CategoricalDtype):  # Parquet text: one object each
-            categories = column.cat.categories.map(str)
-            codes = column.cat.codes.to_numpy()
-            labels = categories.to_numpy(dtype=object)[codes]
-            labels[codes < 0] = None
-            frame[name] = pd.Series(labels, index=column.index, dtype=object)
+        elif isinstance(column.dtype, pd.CategoricalDtype):  # Parquet text: codes and texts
+            of_strings = column.cat.categories.inferred_type == "string"
+            frame[name] = column if of_strings and not wide else decategorize(column)
         elif not pd.api.types.is_datetime64_any_dtype(column):
             text = column.astype(object).where(column.notna(), None)
             frame[name] = text.map(lambda v: v if v is None else str(v))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from collections.abc import Callable
@@ -78,6 +79,7 @@ def epoch_format(values: pd.Series) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)  # the sample's columns repeat their texts (ids, dates)
 def is_timestamp_text(text: str) -> bool:
     if not any(ch.isdigit() for ch in text) or parse_number(text) is not None:
         return False
