@@ -36,6 +36,7 @@ from forecast.data.grid import (
     too_short,
 )
 from forecast.data.panel_arrays import (
+    NAT,
     as_index,
     assemble,
     compact,
@@ -215,12 +216,15 @@ def panel_from_table(
     if frame.empty:
         raise InputError(f"{label} has no rows for the series asked for")
     offset_lines = table.line_offset
-    t, like = repeated_timestamps(frame[tcol], tcol, time_format, offset_lines, notes, problems)
+    t, like, distinct = repeated_timestamps(
+        frame[tcol], tcol, time_format, offset_lines, notes, problems
+    )
     values = parse_values(frame[vcol], vcol, columns.number_format, offset_lines, problems)
     reasons = _row_reasons(codes, problems)
     order = sort_order(codes, t)
     if order is not None:
         codes, t, values = codes[order], t[order], values[order]
+        distinct = None if distinct is None else (distinct[0][order], distinct[1])
     bounds = np.searchsorted(codes, np.arange(len(names) + 1))
     labels = frame.index
 
@@ -237,7 +241,7 @@ def panel_from_table(
         )
     series_names = [str(u) if u != "" else "(empty id)" for u in names]
     offset = _panel_frequency(t, like, bounds, series_names, reasons, freq)
-    positions, on_grid = _grid_positions(t, bounds, offset)
+    positions, on_grid = _grid_positions(t, bounds, offset, distinct)
     for c, row in first_rows(codes, ~on_grid).items():
         reasons.setdefault(
             c,
@@ -411,24 +415,33 @@ def _panel_frequency(
 
 
 def _grid_positions(
-    t: np.ndarray, bounds: np.ndarray, offset: BaseOffset
+    t: np.ndarray,
+    bounds: np.ndarray,
+    offset: BaseOffset,
+    distinct: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each timestamp's position on the ``offset`` grid, and whether it lies on it. Fixed
     steps (hours, days...) are measured from each series' own first timestamp; calendar steps
-    (month starts, weeks...) against one grid over the panel's span."""
-    valid = t != np.iinfo(np.int64).min
-    positions = np.zeros(len(t), np.int64)
-    on = valid.copy()
+    (month starts, weeks...) against one grid over the panel's span, found for each distinct
+    timestamp once when ``distinct`` gives them (``t == u[codes]``, code -1 for NaT)."""
+    valid = t != NAT
     if not valid.any():
-        return positions, on
+        return np.zeros(len(t), np.int64), valid
     if isinstance(offset, Tick):
         step = int(offset.nanos)
         lengths = np.diff(bounds)
         first = np.repeat(t[bounds[:-1][lengths > 0]], lengths[lengths > 0])
         delta = t - first
-        positions = delta // step
-        on &= delta % step == 0
-        return positions, on
+        return delta // step, valid & (delta % step == 0)
+    if distinct is None:
+        return _calendar_positions(t, offset)
+    codes, u = distinct
+    where, on = _calendar_positions(np.append(u, NAT), offset)  # code -1: the NaT slot
+    return where[codes], on[codes]
+
+
+def _calendar_positions(t: np.ndarray, offset: BaseOffset) -> tuple[np.ndarray, np.ndarray]:
+    valid = t != NAT
     lo, hi = int(t[valid].min()), int(t[valid].max())
     sample = pd.date_range(pd.Timestamp(lo), periods=2, freq=offset)
     approx = max(int((sample[1] - sample[0]).value), 1)
@@ -439,7 +452,7 @@ def _grid_positions(
         )
     grid = pd.date_range(pd.Timestamp(lo).floor("D"), pd.Timestamp(hi), freq=offset, unit="ns").asi8
     where = np.clip(np.searchsorted(grid, t), 0, max(len(grid) - 1, 0))
-    on &= grid[where] == t if len(grid) else False
+    on = valid & (grid[where] == t) if len(grid) else np.zeros(len(t), bool)
     return where.astype(np.int64), on
 
 

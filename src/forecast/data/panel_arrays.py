@@ -127,10 +127,12 @@ def repeated_timestamps(
     line_offset: int,
     notes: list[str],
     problems: list[RowProblems],
-) -> tuple[np.ndarray, pd.DatetimeIndex]:
-    """The timestamps of a panel as int64 nanoseconds (NaT for the unreadable), and an empty
-    index of their unit and time zone; each distinct text is parsed once (the series of a
-    panel share their dates). A problem is named at the first line the text appears on."""
+) -> tuple[np.ndarray, pd.DatetimeIndex, tuple[np.ndarray, np.ndarray] | None]:
+    """The timestamps of a panel as int64 nanoseconds ``t`` (NaT for the unreadable), an empty
+    index of their unit and time zone, and (when the texts repeat) each row's code and the
+    distinct timestamps ``u`` (``t == u[code]``, code -1 for NaT). Each distinct text is
+    parsed once (the series of a panel share their dates); a problem is named at the first
+    line the text appears on."""
     if pd.api.types.is_datetime64_any_dtype(raw):
         return _as_nanoseconds(
             parse_timestamps(raw, tcol, time_format, line_offset, notes, problems)
@@ -160,15 +162,18 @@ def repeated_timestamps(
                 ),
             )
         )
+    u = parsed.as_unit("ns").asi8
     if present.all():
-        return parsed.as_unit("ns").asi8.take(codes), parsed[:0]
-    t = parsed.as_unit("ns").asi8.take(np.where(present, codes, 0))
+        return u.take(codes), parsed[:0], (codes, u)
+    t = u.take(np.where(present, codes, 0))
     t[~present] = NAT
-    return t, parsed[:0]
+    return t, parsed[:0], (codes, u)
 
 
-def _as_nanoseconds(stamps: pd.DatetimeIndex) -> tuple[np.ndarray, pd.DatetimeIndex]:
-    return stamps.as_unit("ns").asi8, stamps[:0]
+def _as_nanoseconds(
+    stamps: pd.DatetimeIndex,
+) -> tuple[np.ndarray, pd.DatetimeIndex, tuple[np.ndarray, np.ndarray] | None]:
+    return stamps.as_unit("ns").asi8, stamps[:0], None
 
 
 def _by_code(message: Callable[[int], str], codes: np.ndarray) -> Callable[[int], str]:
@@ -197,10 +202,11 @@ def sort_order(codes: np.ndarray, t: np.ndarray) -> np.ndarray | None:
 
 def as_index(nanoseconds: np.ndarray, like: pd.DatetimeIndex) -> pd.DatetimeIndex:
     """Timestamps from int64 nanoseconds, in the unit and time zone of ``like``."""
+    if like.tz is None:  # numpy's cast: NaT stays NaT, whole units convert exactly
+        stamps = nanoseconds.view("M8[ns]")
+        return pd.DatetimeIndex(stamps if like.unit == "ns" else stamps.astype(f"M8[{like.unit}]"))
     index = pd.DatetimeIndex(nanoseconds.view("M8[ns]"))
-    if like.tz is not None:
-        index = index.tz_localize("UTC").tz_convert(like.tz)
-    return index.as_unit(like.unit)
+    return index.tz_localize("UTC").tz_convert(like.tz).as_unit(like.unit)
 
 
 def stamp_text(t: np.ndarray, row: int, like: pd.DatetimeIndex) -> str:

@@ -183,29 +183,28 @@ def _dataset(source: str, dictionary: list[str] | None = None) -> Any:
 
 
 def _head(dataset: Any, columns: list[str] | None = None) -> pd.DataFrame:
-    """The first SAMPLE_ROWS rows (``dataset.head``, without its read-ahead: the first
-    batches of the first files only)."""
-    import pyarrow as pa
-
+    """The first SAMPLE_ROWS rows: from the first file's first batches when it holds them and
+    has the dataset's schema (``dataset.head`` reads ahead, tenths of a second on a large
+    file), else ``dataset.head``."""
     try:
-        batches: list[Any] = []
-        rows = 0
-        for fragment in dataset.get_fragments():
-            for batch in fragment.to_batches(
-                schema=dataset.schema,
-                columns=columns,
-                batch_size=SAMPLE_ROWS,
-                batch_readahead=0,
-                use_threads=False,
-            ):
-                batches.append(batch)
-                rows += batch.num_rows
-                if rows >= SAMPLE_ROWS:
-                    break
-            if rows >= SAMPLE_ROWS:
-                break
-        if not batches:
-            return dataset.head(SAMPLE_ROWS, columns=columns).to_pandas()
-        return pa.Table.from_batches(batches).slice(0, SAMPLE_ROWS).to_pandas()
+        head = _first_file_head(dataset, columns)
+        if head is None:
+            head = dataset.head(SAMPLE_ROWS, columns=columns)
+        return head.to_pandas()
     except Exception as exc:
         raise InputError(f"cannot read Parquet data: {exc}") from None
+
+
+def _first_file_head(dataset: Any, columns: list[str] | None) -> Any:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    files = getattr(dataset, "files", None)
+    if not files:
+        return None
+    reader = pq.ParquetFile(files[0])
+    if not reader.schema_arrow.equals(dataset.schema) or reader.metadata.num_rows < SAMPLE_ROWS:
+        return None
+    batches = reader.iter_batches(batch_size=SAMPLE_ROWS, columns=columns, use_threads=False)
+    table = pa.Table.from_batches([next(batches)])
+    return table if table.num_rows == SAMPLE_ROWS else None

@@ -79,10 +79,20 @@ def epoch_format(values: pd.Series) -> str | None:
     return None
 
 
+# An ISO date, or date and time, in pandas' bounds: read by pandas whenever numpy reads it.
+_ISO_STAMP = re.compile(r"(1[7-9]\d\d|2[01]\d\d)-\d\d-\d\d([ T]\d\d:\d\d(:\d\d(\.\d{1,9})?)?)?")
+
+
 @functools.lru_cache(maxsize=4096)  # the sample's columns repeat their texts (ids, dates)
 def is_timestamp_text(text: str) -> bool:
     if not any(ch.isdigit() for ch in text) or parse_number(text) is not None:
         return False
+    if _ISO_STAMP.fullmatch(text):  # the common case, without pandas' format guessing
+        try:
+            np.datetime64(text, "ns")
+            return True
+        except ValueError:
+            pass  # 2021-02-30: pandas decides
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
