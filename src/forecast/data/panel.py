@@ -19,6 +19,7 @@ demand, so a panel of 100,000 series never holds 100,000 pandas objects at once.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -333,7 +334,7 @@ def _validated_panel(
         id_col=table.columns.id,
         freq=checks.offset.freqstr,
         missing_policy=checks.missing,
-        ids=tuple(names[c] for c in np.flatnonzero(kept)),
+        ids=tuple(itertools.compress(names, kept)),
         values=out_values,
         index=as_index(out_t, like),
         bounds=out_bounds,

@@ -25,11 +25,18 @@ def decategorize(column: pd.Series) -> pd.Series:
     """A categorical text column as Python strings (missing as None); others unchanged."""
     if not isinstance(column.dtype, pd.CategoricalDtype):
         return column
-    categories = column.cat.categories.map(str)
     codes = column.cat.codes.to_numpy()
-    labels = categories.to_numpy(dtype=object)[codes]
+    labels = category_texts(column)[codes]
     labels[codes < 0] = None
     return pd.Series(labels, index=column.index, dtype=object, name=column.name)
+
+
+def category_texts(column: pd.Series) -> np.ndarray:
+    """The categories of a categorical column as Python strings (an object array)."""
+    categories = column.cat.categories
+    if categories.inferred_type == "string":
+        return categories.to_numpy(dtype=object)
+    return categories.map(str).to_numpy(dtype=object)
 
 
 def id_codes(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -39,14 +46,14 @@ def id_codes(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         id_text = raw.where(raw.notna(), "")
         codes, uniques = pd.factorize(id_text.to_numpy(), sort=True)
         return codes, np.asarray(uniques, dtype=object)
-    texts = np.append(raw.cat.categories.map(str).to_numpy(dtype=object), "")
+    texts = np.append(category_texts(raw), "")
     row_codes = raw.cat.codes.to_numpy()
     if (row_codes < 0).any():
         row_codes = np.where(row_codes < 0, len(texts) - 1, row_codes)
     used = np.bincount(row_codes, minlength=len(texts)) > 0
+    if used[:-1].all() and not used[-1] and (texts[:-2] < texts[1:-1]).all():
+        return row_codes, texts[:-1]  # the categories are sorted, distinct and all used
     sorted_codes, uniques = pd.factorize(texts[used], sort=True)  # "" may be there twice
-    if used[:-1].all() and not used[-1] and (np.diff(sorted_codes) == 1).all():
-        return row_codes, np.asarray(uniques, dtype=object)  # categories sorted and all used
     remap = np.full(len(texts), -1, dtype=np.int32)
     remap[used] = sorted_codes
     return remap[row_codes], np.asarray(uniques, dtype=object)
@@ -94,7 +101,7 @@ def _distinct_texts(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     first_cat = first_occurrence(cat_codes, len(raw.cat.categories))
     used = np.flatnonzero(first_cat >= 0)
     in_order = used[np.argsort(first_cat[used], kind="stable")]
-    texts = raw.cat.categories.map(str).to_numpy(dtype=object)[in_order]
+    texts = category_texts(raw)[in_order]
     if len(in_order) == len(first_cat) and (in_order == np.arange(len(in_order))).all():
         return cat_codes, texts, first_cat  # the categories are in order of appearance
     remap = np.full(len(first_cat) + 1, -1, dtype=np.int32)  # the last slot: -1 stays -1
@@ -105,7 +112,8 @@ def _distinct_texts(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 def first_occurrence(codes: np.ndarray, n: int) -> np.ndarray:
     """The first row of each code ``0..n-1`` in ``codes`` (-1: absent; code -1 is missing),
     looked for in blocks that double: the first rows of a panel hold most of its texts."""
-    counts = np.bincount(codes[codes >= 0], minlength=n) if len(codes) else np.zeros(n, int)
+    present = codes if not len(codes) or codes.min() >= 0 else codes[codes >= 0]
+    counts = np.bincount(present, minlength=n)
     to_find = counts > 0
     first = np.full(n, -1, dtype=np.int64)
     start, size = 0, 4096
