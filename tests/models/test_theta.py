@@ -39,7 +39,7 @@ def test_forecasts_and_intervals_equal_statsmodels(series, period) -> None:
     from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
     y = series()
-    model = Theta(period=period).fit(y)
+    model = Theta(period=period, variant="ses-drift").fit(y)
     forecast = model.predict(30, [80, 95])
     scale = data_scale(y.to_numpy())
     sm_model = ThetaModel(y.to_numpy() / scale, period=period or 1, deseasonalize=bool(period))
@@ -86,7 +86,7 @@ def test_sigma2_is_the_exact_likelihood_optimum() -> None:
 
     y = _nile().to_numpy()
     scale = data_scale(y)
-    ours = Theta().fit(_nile()).sigma2_ / scale**2
+    ours = Theta(variant="ses-drift").fit(_nile()).sigma2_ / scale**2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         arima = ARIMA(y / scale, order=(0, 1, 1), trend="t")
@@ -99,7 +99,7 @@ def test_sigma2_is_the_exact_likelihood_optimum() -> None:
 
 def test_update_moves_the_ses_level_at_fixed_parameters() -> None:
     y = _nile()
-    model = Theta().fit(y.iloc[:80])
+    model = Theta(variant="ses-drift").fit(y.iloc[:80])
     b0, alpha = model.b0_, model.alpha_
     model.update(y.iloc[80:])
     values = y.to_numpy()
@@ -112,6 +112,6 @@ def test_update_moves_the_ses_level_at_fixed_parameters() -> None:
 
 
 def test_theta_one_is_plain_ses() -> None:
-    model = Theta(theta=1.0).fit(_nile())
+    model = Theta(theta=1.0, variant="ses-drift").fit(_nile())
     forecast = model.predict(4).mean
     assert np.ptp(forecast) == 0.0

@@ -368,7 +368,8 @@ def _smoothing_specs() -> list[ModelSpec]:
         ModelSpec(
             "theta",
             "smoothing",
-            "Theta method: SES with drift on the deseasonalised data (statsmodels ThetaModel)",
+            "Theta method: SES with drift on the deseasonalised data; the four models of "
+            "Fiorucci et al. (statsforecast's) or statsmodels' ThetaModel",
             "forecast.models.theta:Theta",
             (
                 PERIOD,
@@ -376,9 +377,18 @@ def _smoothing_specs() -> list[ModelSpec]:
                     "theta",
                     "float",
                     2.0,
-                    "weight of the trend line: forecast = SES + (1 - 1/theta) x drift; 2 is the "
-                    "classical Theta method",
+                    "weight of the trend line of stm, dstm and ses-drift: forecast = SES + "
+                    "(1 - 1/theta) x drift; 2 is the classical Theta method",
                     minimum=1,
+                ),
+                Param(
+                    "variant",
+                    "choice",
+                    "auto",
+                    "stm (standard), otm (theta optimised), dstm/dotm (dynamic trend line), "
+                    "auto (the least in-sample MSE of the four, as statsforecast's AutoTheta), "
+                    "or ses-drift (statsmodels' ThetaModel)",
+                    choices=("auto", "stm", "otm", "dstm", "dotm", "ses-drift"),
                 ),
             ),
         ),
