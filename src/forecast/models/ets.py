@@ -1,5 +1,7 @@
-"""ETS(error, trend, season) exponential smoothing on statsmodels' ``ETSModel``, with automatic
-model selection as R's ``forecast::ets`` does it, and guard rails against diverged fits.
+"""ETS(error, trend, season) exponential smoothing, statsmodels' ``ETSModel`` compiled (numba:
+:mod:`forecast.models.ets_kernels`, equal to statsmodels' likelihood at the same parameters),
+with automatic model selection as R's ``forecast::ets`` does it, and guard rails against
+diverged fits.
 
 Selection (Hyndman, Koehler, Snyder & Grose 2002; Hyndman & Khandakar 2008): every admissible
 combination of error in {A, M}, trend in {N, A, Ad} and season in {N, A, M} is fitted by maximum
@@ -27,15 +29,21 @@ spike its simulated intervals reached 1e14). A requested model that diverges fal
 ETS(A,N,N), and the summary says so.
 
 Convergence. Each candidate is fitted on ``y`` divided by a power of two near its RMS (so the
-fit of ``c * y`` is that of ``y`` scaled), by statsmodels' L-BFGS-B (forward differences, its
-default stops), then polished to the optimum's own precision
-(:func:`forecast.models.optimum.polish`: central differences, restarts, ftol 1e-15): the
-estimates agree across BLAS kernels to about 1e-7 (relative), where statsmodels' stop alone
-left 1e-4 (alpha 0.74102 on one CPU, 0.74111 on another, for ETS(M,A,M) on AirPassengers).
+fit of ``c * y`` is that of ``y`` scaled), from statsmodels' start by L-BFGS-B with
+statsmodels' default stops on the compiled likelihood and its exact gradient, then polished to
+the optimum's own precision (:func:`forecast.models.optimum.polish`: restarts, ftol 1e-15;
+:mod:`forecast.models.ets_estimation`): the estimates agree across BLAS kernels to about 1e-7
+(relative), where statsmodels' stop alone left 1e-4 (alpha 0.74102 on one CPU, 0.74111 on
+another, for ETS(M,A,M) on AirPassengers).
 
-Intervals: exact Gaussian formulas for the all-additive models; for models with a
-multiplicative part, the quantiles of 2,000 simulated paths with a fixed seed (statsmodels
-``simulate``), so that the same model always gives the same intervals.
+Intervals (:mod:`forecast.models.ets_intervals`): R's analytic forecast variances for
+Hyndman et al.'s classes 1-3 (every form tried here: additive error; multiplicative error with
+additive parts; multiplicative error and season), the point forecast plus and minus the normal
+quantile times the standard deviation, as R's ``forecast.ets``. sigma^2 is statsmodels' (the
+mean squared one-step error, relative for a multiplicative error, divisor n; R divides by n
+less the parameter count). Classes 4-5 (multiplicative trend, or additive error with a
+multiplicative season: none of the forms tried) would take the quantiles of 2,000 compiled
+sample paths with a fixed seed.
 
 ``update`` keeps every parameter (including the initial states) and re-runs the smoothing over
 all the data.
@@ -44,7 +52,6 @@ all the data.
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -285,43 +292,62 @@ def point_forecast(form: EtsForm, params: np.ndarray, y: np.ndarray, steps: int)
 def forecast_bands(
     form: EtsForm, params: np.ndarray, y: np.ndarray, steps: int, levels: tuple[float, ...]
 ) -> tuple[np.ndarray, Bands, str]:
-    """Point forecasts and intervals (exact or simulated, see the module docstring)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        results = form.statsmodels(y).smooth(params)
-    additive = form.error == "add" and form.season != "mul"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if additive:
-            prediction = results.get_prediction(start=y.size, end=y.size + steps - 1)
-            mean = np.asarray(prediction.predicted_mean, dtype="float64")
-            bands: Bands = {}
-            for level in levels:
-                frame = prediction.summary_frame(alpha=1 - level / 100)
-                bands[level] = (
-                    frame["pi_lower"].to_numpy(dtype="float64"),
-                    frame["pi_upper"].to_numpy(dtype="float64"),
-                )
-            return mean, bands, "exact Gaussian ETS prediction intervals (statsmodels)"
-        mean = np.asarray(results.forecast(steps), dtype="float64")
-        if not levels:
-            return mean, {}, ""
-        paths = np.asarray(
-            results.simulate(
-                steps, anchor="end", repetitions=SIMULATIONS, rng=np.random.default_rng(0)
-            ),
-            dtype="float64",
-        ).reshape(steps, SIMULATIONS)
-    bands = {}
+    """Point forecasts and intervals: R's analytic variances for classes 1-3, simulated
+    paths otherwise (module docstring; :mod:`forecast.models.ets_intervals`)."""
+    from statistics import NormalDist
+
+    from forecast.models import ets_intervals as iv
+    from forecast.models.ets_kernels import forecast_path
+
+    result = smoothed(form, params, y)
+    codes = form.codes
+    mean = np.asarray(forecast_path(result.last, codes.trend, codes.season, result.phi, steps))
+    if not levels:
+        return mean, {}, ""
+    klass = iv.interval_class(form.error, form.trend, form.season)
+    if klass > 3:
+        return (
+            mean,
+            simulated_bands(form, result, steps, levels, mean),
+            (f"quantiles of {SIMULATIONS} simulated ETS paths (fixed seed; class {klass} model)"),
+        )
+    smoothing = (result.alpha, result.beta, result.gamma, result.phi)
+    if klass == 3:
+        variance = iv.class3_variance(result.last, codes.trend, smoothing, result.mse, mean)
+    else:
+        c = iv.coefficients(*smoothing, codes.trend, codes.m, steps)
+        variance = (
+            iv.class1_variance(result.mse, c, steps)
+            if klass == 1
+            else iv.class2_variance(result.mse, c, mean)
+        )
+    sd = np.sqrt(np.maximum(variance, 0.0))
+    bands: Bands = {}
+    for level in levels:
+        z = NormalDist().inv_cdf(0.5 + level / 200)
+        bands[level] = (mean - z * sd, mean + z * sd)
+    return mean, bands, f"analytic Gaussian ETS prediction intervals (class {klass}, as R's)"
+
+
+def simulated_bands(
+    form: EtsForm, result: Any, steps: int, levels: tuple[float, ...], mean: np.ndarray
+) -> Bands:
+    """The quantiles of SIMULATIONS compiled sample paths (normal errors of standard deviation
+    sqrt(mse), seed 0: the draws statsmodels' ``simulate`` took), widened to hold ``mean``."""
+    from forecast.models.ets_kernels import simulate_paths
+
+    codes = form.codes
+    eps = np.random.default_rng(0).standard_normal((steps, SIMULATIONS)) * math.sqrt(result.mse)
+    paths = simulate_paths(
+        result.last, codes.error, codes.trend, codes.season,
+        result.alpha, result.beta, result.gamma, result.phi, eps,
+    )  # fmt: skip
+    bands: Bands = {}
     for level in levels:
         tail = (1 - level / 100) / 2
         lower, upper = np.quantile(paths, [tail, 1 - tail], axis=1)
         bands[level] = (np.minimum(lower, mean), np.maximum(upper, mean))
-    return (
-        mean,
-        bands,
-        f"quantiles of {SIMULATIONS} simulated ETS paths (fixed seed; multiplicative model)",
-    )
+    return bands
 
 
 class Ets(BaseForecaster):
