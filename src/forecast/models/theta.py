@@ -130,32 +130,22 @@ def simulated_bands(
     horizon: int,
     levels: tuple[float, ...],
 ) -> Bands:
-    """statsforecast's Theta bounds (``compute_pi_samples``, the same arithmetic and dtypes:
-    float32 paths, float64 states): ``params`` is (alpha, theta); ``state`` the final (level,
-    mean, A, B) on the deseasonalised scale."""
-    alpha, theta = np.float64(params[0]), float(params[1])
-    samples = np.full((horizon, PATHS), np.nan, dtype=np.float32)
-    smoothed: Any = np.float64(state[0])
-    a: Any = np.float64(state[2])
-    b: Any = np.float64(state[3])
-    mean: Any = np.float64(mean_y)
-    rng = np.random.default_rng(SEED)
-    for i in range(n, n + horizon):
-        samples[i - n] = smoothed + (1 - 1 / theta) * (
-            a * ((1 - alpha) ** i) + b * (1 - (1 - alpha) ** (i + 1)) / alpha
-        )
-        samples[i - n] += rng.normal(0, sigma, PATHS)
-        smoothed = alpha * samples[i - n] + (1 - alpha) * smoothed
-        mean = (i * mean + samples[i - n]) / (i + 1)
-        b = ((i - 1) * b + 6 * (samples[i - n] - mean) / (i + 1)) / (i + 2)
-        a = mean - b * (i + 2) / 2
+    """statsforecast's Theta bounds (``compute_pi_samples``: the same draws, arithmetic and
+    dtypes, float32 paths and float64 states; then its quantiles): ``params`` is (alpha,
+    theta); ``state`` the final (level, mean, A, B) on the deseasonalised scale."""
+    from forecast.models import theta_kernels as kern
+
+    if not levels:
+        return {}
+    alpha, theta = params
+    errors = np.random.default_rng(SEED).normal(0, sigma, (horizon, PATHS))  # its draws, in order
+    samples = kern.simulate(state, mean_y, n, alpha, 1 - 1 / theta, errors)
+    lows = [(100 - level) / 200 for level in levels]
+    probs = lows + [low + level / 100 for low, level in zip(lows, levels, strict=True)]
+    quantiles = np.quantile(samples, probs, axis=1).astype("float64")  # as one call per bound
     bands: Bands = {}
-    for level in levels:
-        low = (100 - level) / 200
-        bands[level] = (
-            np.quantile(samples, low, axis=1).astype("float64"),
-            np.quantile(samples, low + level / 100, axis=1).astype("float64"),
-        )
+    for k, level in enumerate(levels):
+        bands[level] = (quantiles[k], quantiles[len(levels) + k])
     return bands
 
 

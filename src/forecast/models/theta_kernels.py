@@ -74,47 +74,48 @@ def trend_states(y: np.ndarray, dynamic: bool) -> tuple[np.ndarray, np.ndarray, 
 
 
 @jit
-def _columns(
-    y: np.ndarray, alpha: float, a: np.ndarray, b: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For i >= SKIP: r_i = y_i - (level_{i-1} at l0 = 0), c_i = d level_{i-1} / d l0 and
-    g_i = d mu_i / d w, so that the one-step error is r_i - c_i l0 - w g_i."""
-    n = y.size
-    m = n - SKIP
-    r = np.empty(m)
-    c = np.empty(m)
-    g = np.empty(m)
+def _sums(
+    y: np.ndarray, alpha: float, a: np.ndarray, b: np.ndarray, level0: float, w: float
+) -> tuple[float, float, float, float, float, float]:
+    """For i >= SKIP the one-step error is r_i - c_i l0 - w g_i, with r_i = y_i - (level_{i-1}
+    at l0 = 0), c_i = (1 - alpha)^i (d level_{i-1} / d l0) and g_i = d mu_i / d w. Returns
+    (sum c^2, sum c g, sum g^2, sum c r, sum g r, sum of the squared errors at (l0, w)), in
+    one pass without allocation (the powers by repeated products)."""
     decay = 1.0 - alpha
     level = alpha * y[0]  # level_0 at l0 = 0
-    for i in range(1, n):
+    p = 1.0  # decay ** i
+    scc = scg = sgg = scr = sgr = sse = 0.0
+    for i in range(1, y.size):
+        p *= decay
         if i >= SKIP:
-            k = i - SKIP
-            p = decay**i
-            r[k] = y[i] - level
-            c[k] = p
-            g[k] = a[i - 1] * p + b[i - 1] * (1 - decay ** (i + 1)) / alpha
+            r = y[i] - level
+            g = a[i - 1] * p + b[i - 1] * (1 - p * decay) / alpha
+            scc += p * p
+            scg += p * g
+            sgg += g * g
+            scr += p * r
+            sgr += g * r
+            e = r - p * level0 - w * g
+            sse += e * e
         level = alpha * y[i] + decay * level
-    return r, c, g
+    return scc, scg, sgg, scr, sgr, sse
 
 
 @jit
 def profile(
     y: np.ndarray, alpha: float, a: np.ndarray, b: np.ndarray, w_fixed: float, free_w: bool
 ) -> tuple[float, float, float]:
-    """(loss, l0, w) at ``alpha``: l0 (and w in [0, W_HIGH] when ``free_w``) by least squares."""
-    r, c, g = _columns(y, alpha, a, b)
+    """(loss, l0, w) at ``alpha``: l0 (and w in [0, W_HIGH] when ``free_w``) by least squares.
+    The loss is summed again at the solution (not from the normal equations, which lose
+    digits to cancellation)."""
+    scc, scg, sgg, scr, sgr, _ = _sums(y, alpha, a, b, 0.0, 0.0)
     w = w_fixed
-    scc = np.sum(c * c)
     if free_w:
-        scg = np.sum(c * g)
-        sgg = np.sum(g * g)
         det = scc * sgg - scg * scg
         if det > 1e-12 * scc * sgg:
-            w = (scc * np.sum(g * r) - scg * np.sum(c * r)) / det
-            w = min(max(w, 0.0), W_HIGH)
-    level0 = np.sum(c * (r - w * g)) / scc if scc > 0 else 0.0
-    e = r - c * level0 - w * g
-    return float(np.sum(e * e)), level0, w
+            w = min(max((scc * sgr - scg * scr) / det, 0.0), W_HIGH)
+    level0 = (scr - w * scg) / scc if scc > 0 else 0.0
+    return _sums(y, alpha, a, b, level0, w)[5], level0, w
 
 
 @jit
@@ -198,4 +199,33 @@ def forecast(
     out = np.empty(h)
     for j in range(h):
         out[j] = _step(current, n + j, dynamic, alpha, w, math.nan)
+    return out
+
+
+@jit
+def simulate(
+    state: np.ndarray, mean_y: float, n: int, alpha: float, w: float, errors: np.ndarray
+) -> np.ndarray:
+    """statsforecast's simulated paths (``compute_pi_samples``) from the final state (level,
+    mean, A, B): ``errors`` [h, paths] are its draws; each step's value is rounded to float32
+    as its float32 sample array rounds it (before and after the error is added), the states
+    stay float64, and A and B follow the dynamic update with the new mean, as it does."""
+    h, paths = errors.shape
+    out = np.empty((h, paths), dtype=np.float32)
+    level = np.full(paths, state[0])
+    a = np.full(paths, state[2])
+    b = np.full(paths, state[3])
+    mean = np.full(paths, mean_y)
+    for j in range(h):
+        i = n + j
+        decay_i = (1 - alpha) ** i
+        decay_next = (1 - alpha) ** (i + 1)
+        for k in range(paths):
+            first = np.float32(level[k] + w * (a[k] * decay_i + b[k] * (1 - decay_next) / alpha))
+            value = np.float64(np.float32(np.float64(first) + errors[j, k]))
+            out[j, k] = value
+            level[k] = alpha * value + (1 - alpha) * level[k]
+            mean[k] = (i * mean[k] + value) / (i + 1)
+            b[k] = ((i - 1) * b[k] + 6 * (value - mean[k]) / (i + 1)) / (i + 2)
+            a[k] = mean[k] - b[k] * (i + 2) / 2
     return out
