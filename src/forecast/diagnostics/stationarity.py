@@ -492,8 +492,12 @@ def run_tests(
     reported as skipped, with why."""
     x = np.asarray(x, dtype="float64")
     results: list[TestResult | SkippedTest] = []
+    constant = x.size > 0 and np.ptp(x) == 0
     for name, test in TESTS.items():
         if names is not None and name not in names:
+            continue
+        if constant:
+            results.append(SkippedTest(name, f"the series is constant (every value is {x[0]:g})"))
             continue
         if x.size < MIN_OBS[name]:
             results.append(SkippedTest(name, f"needs at least {MIN_OBS[name]} observations"))

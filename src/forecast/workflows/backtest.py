@@ -116,6 +116,7 @@ def run(
                 min_length=request.min_length,
                 purpose=request.purpose,
                 notify=notify,
+                allow_constant=True,
             )
         if panel.single is None or request.as_panel:
             return _finish_panel(_backtest_panel(request, panel), request, threads)
@@ -158,7 +159,11 @@ def _backtest_parts(request: BacktestRequest, notify: Notify) -> PanelBacktest |
     from forecast.workflows.source import open_parts
 
     parts = open_parts(
-        request.source, min_length=request.min_length, purpose=request.purpose, notify=notify
+        request.source,
+        min_length=request.min_length,
+        purpose=request.purpose,
+        notify=notify,
+        allow_constant=True,
     )
     if parts is None:
         return None

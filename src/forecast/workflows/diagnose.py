@@ -104,7 +104,9 @@ def run(
     with progress_enabled(request.progress), limited(policy):
         summary = request.series_id is None and not request.plot
         if panel is None and summary and where.reads_parts(src):
-            parts = where.open_parts(src, min_length=MIN_OBS, purpose="diagnose", notify=notify)
+            parts = where.open_parts(
+                src, min_length=MIN_OBS, purpose="diagnose", notify=notify, allow_constant=True
+            )
             if parts is not None:
                 wanted = list(src.ids) if src.ids is not None else None
                 with parts.planned(wanted) as plan:
@@ -113,7 +115,9 @@ def run(
                                        parts.load_failures, request, policy.to_dict(jobs),
                                        notify)  # fmt: skip
         if panel is None:
-            panel = where.load_panel(src, min_length=MIN_OBS, purpose="diagnose", notify=notify)
+            panel = where.load_panel(
+                src, min_length=MIN_OBS, purpose="diagnose", notify=notify, allow_constant=True
+            )
         if (panel.single is None and request.series_id is None) or request.as_panel:
             if request.plot:
                 raise UsageError("--plot draws one series; on a panel pass --id X")
