@@ -12,6 +12,7 @@ import io
 
 from forecast.data.columns import choose_columns
 from forecast.data.table import Table, wide_columns, wide_to_long
+from forecast.data.values import NumberFormat
 from forecast.errors import InputError, UsageError
 
 
@@ -51,6 +52,7 @@ def _read_csv_table(
     wide: bool,
     single: bool,
 ) -> Table:
+    from forecast.data.csv_arrow import arrow_prefix, read_arrow_columns, spaced
     from forecast.data.input_limits import check_columns, check_line_length
     from forecast.data.text import decode, read_bytes, read_columns, read_sample, sniff_delimiter
     from forecast.errors import printable
@@ -59,8 +61,8 @@ def _read_csv_table(
     notes: list[str] = []
     raw = read_bytes(source, stdin)
     check_line_length(raw, label)
-    text = decode(raw, label, encoding)
-    del raw
+    prefix = None if wide else arrow_prefix(raw, encoding)  # pyarrow may read the rows
+    text = decode(raw if prefix is None else prefix, label, encoding)  # the first lines, then
     delimiter = sniff_delimiter(text, label)
     header, sample = read_sample(text, delimiter, label)
     check_columns(len(sample.columns), label)
@@ -73,19 +75,27 @@ def _read_csv_table(
         columns = choose_columns(sample, time_col, value_col, label, id_col, single)
         values = [columns.value]
     text_cols = [columns.time] + ([columns.id] if columns.id and not wide else [])
-    frame = read_columns(
-        text,
-        delimiter,
-        header,
-        list(sample.columns),
-        text_cols,
-        values,
-        columns.number_format,
-        label,
-    )
+    names = list(sample.columns)
+    frame = None
+    if (
+        prefix is not None
+        and columns.number_format == NumberFormat()
+        and not spaced(raw, delimiter)
+    ):
+        frame = read_arrow_columns(
+            raw, delimiter, header, names, text_cols, values, dictionary=columns.id is not None
+        )
+    if frame is None and prefix is not None and prefix is not raw:
+        text = decode(raw, label, encoding)  # pyarrow refused it: pandas reads the whole text
+    del raw, prefix
+    if frame is None:
+        fmt = columns.number_format
+        frame = read_columns(text, delimiter, header, names, text_cols, values, fmt, label)
     del text
     line_offset = 2 if header is not None else 1  # file line of frame row 0
-    frame = frame[~frame.isna().all(axis=1)]  # blank lines
+    blank = frame.isna().all(axis=1).to_numpy()
+    if blank.any():
+        frame = frame[~blank]  # blank lines, rows of empty fields
     if frame.empty:
         raise InputError(f"{label} has no data rows; it needs a time column and a value column")
     read = {*text_cols, *values}
