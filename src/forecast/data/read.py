@@ -52,7 +52,7 @@ def _read_csv_table(
     wide: bool,
     single: bool,
 ) -> Table:
-    from forecast.data.csv_arrow import arrow_prefix, read_arrow_columns, spaced
+    from forecast.data.csv_arrow import Layout, read_arrow_columns, spaced
     from forecast.data.input_limits import check_columns, check_line_length
     from forecast.data.text import decode, read_bytes, read_columns, read_sample, sniff_delimiter
     from forecast.errors import printable
@@ -60,8 +60,9 @@ def _read_csv_table(
     label = "<stdin>" if source == "-" else printable(source)
     notes: list[str] = []
     raw = read_bytes(source, stdin)
-    check_line_length(raw, label)
-    prefix = None if wide else arrow_prefix(raw, encoding)  # pyarrow may read the rows
+    layout = None if wide else Layout(raw, encoding)  # whether pyarrow may read the rows
+    check_line_length(raw, label, layout)
+    prefix = None if layout is None else layout.prefix(raw)
     text = decode(raw if prefix is None else prefix, label, encoding)  # the first lines, then
     delimiter = sniff_delimiter(text, label)
     header, sample = read_sample(text, delimiter, label)
