@@ -48,22 +48,10 @@ class ModelForecasts:
             self.interval_method,
         )
 
-    def step(self, j: int) -> ModelForecasts:
-        return ModelForecasts(
-            self.label,
-            self.origins,
-            self.folds,
-            self.actual[:, j : j + 1],
-            self.mean[:, j : j + 1],
-            {lv: (lo[:, j : j + 1], hi[:, j : j + 1]) for lv, (lo, hi) in self.bands.items()},
-            self.scale,
-            self.scale_sq,
-            self.interval_method,
-        )
-
 
 def compute(mf: ModelForecasts, axis: int | None = None) -> dict[str, Any]:
-    """Every metric over all the rows of ``mf`` (``axis=1``: one value per row)."""
+    """Every metric over all the rows of ``mf`` (``axis=1``: one value per row, i.e. origin;
+    ``axis=0``: one value per column, i.e. lead time)."""
     y, f = mf.actual, mf.mean
     out = {
         "mae": metrics.mae(y, f, axis),
@@ -86,6 +74,8 @@ def _scaled(fn: Any, y: np.ndarray, f: np.ndarray, scale: np.ndarray, axis: int 
     finite = np.isfinite(scale)
     if axis is None:
         return float(fn(y, f, scale)) if finite.all() else float("nan")
+    if axis == 0:  # each lead time pools every origin: unknown when one origin's scale is
+        return fn(y, f, scale, axis) if finite.all() else np.full(y.shape[1], np.nan)
     return np.where(finite, fn(y, f, np.where(finite, scale, 1.0), axis), np.nan)
 
 
@@ -107,8 +97,9 @@ def metric_rows(
         )
 
     add("overall", None, compute(mf))
+    per_step = compute(mf, axis=0)  # every lead time at once (one call, not one per step)
     for j in range(mf.actual.shape[1]):
-        add("step", gap + j + 1, compute(mf.step(j)))
+        add("step", gap + j + 1, {name: float(values[j]) for name, values in per_step.items()})
     folds = np.unique(mf.folds)
     if folds.size == mf.folds.size:  # one origin per fold (walk-forward): all folds at once
         per_row = compute(mf, axis=1)
