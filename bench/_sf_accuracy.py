@@ -3,7 +3,8 @@
     bench/_work/sf-venv/bin/python bench/_sf_accuracy.py SERIES.json OUT.json
 
 Reads the series (name, values, m, h) and writes, per series and model, the point forecasts and
-the 80 and 95 % bounds of SeasonalNaive, AutoARIMA, AutoETS and AutoTheta (season_length=m).
+the 80 and 95 % bounds of SeasonalNaive, AutoARIMA, AutoETS, Theta and AutoTheta
+(season_length=m).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pandas as pd
 
 def main() -> None:
     from statsforecast import StatsForecast
-    from statsforecast.models import AutoARIMA, AutoETS, AutoTheta, SeasonalNaive
+    from statsforecast.models import AutoARIMA, AutoETS, AutoTheta, SeasonalNaive, Theta
 
     with open(sys.argv[1]) as fh:
         series = json.load(fh)
@@ -33,13 +34,14 @@ def main() -> None:
             SeasonalNaive(season_length=m),
             AutoARIMA(season_length=m),
             AutoETS(season_length=m),
+            Theta(season_length=m),
             AutoTheta(season_length=m),
         ]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             forecast = StatsForecast(models=models, freq=1).forecast(df=frame, h=h, level=[80, 95])
         result = {}
-        for name in ("SeasonalNaive", "AutoARIMA", "AutoETS", "AutoTheta"):
+        for name in ("SeasonalNaive", "AutoARIMA", "AutoETS", "Theta", "AutoTheta"):
             result[name] = {
                 "mean": forecast[name].tolist(),
                 **{

