@@ -131,8 +131,9 @@ def simulated_bands(
     levels: tuple[float, ...],
 ) -> Bands:
     """statsforecast's Theta bounds (``compute_pi_samples``: the same draws, arithmetic and
-    dtypes, float32 paths and float64 states; then its quantiles): ``params`` is (alpha,
-    theta); ``state`` the final (level, mean, A, B) on the deseasonalised scale."""
+    dtypes, float32 paths and float64 states; then numpy's linear quantiles, interpolated in
+    float64): ``params`` is (alpha, theta); ``state`` the final (level, mean, A, B) on the
+    deseasonalised scale."""
     from forecast.models import theta_kernels as kern
 
     if not levels:
@@ -142,7 +143,7 @@ def simulated_bands(
     samples = kern.simulate(state, mean_y, n, alpha, 1 - 1 / theta, errors)
     lows = [(100 - level) / 200 for level in levels]
     probs = lows + [low + level / 100 for low, level in zip(lows, levels, strict=True)]
-    quantiles = np.quantile(samples, probs, axis=1).astype("float64")  # as one call per bound
+    quantiles = kern.row_quantiles(samples, np.asarray(probs))
     bands: Bands = {}
     for k, level in enumerate(levels):
         bands[level] = (quantiles[k], quantiles[len(levels) + k])

@@ -229,3 +229,22 @@ def simulate(
             b[k] = ((i - 1) * b[k] + 6 * (value - mean[k]) / (i + 1)) / (i + 2)
             a[k] = mean[k] - b[k] * (i + 2) / 2
     return out
+
+
+@jit
+def row_quantiles(samples: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """[len(probs), rows]: numpy's default (linear) quantile of each row, interpolated in
+    float64 from the sorted float32 values (numpy interpolates in float32: at most one float32
+    ulp apart)."""
+    rows, size = samples.shape
+    out = np.empty((probs.size, rows))
+    for j in range(rows):
+        ordered = np.sort(samples[j])
+        for k in range(probs.size):
+            position = (size - 1) * probs[k]
+            low = math.floor(position)
+            t = position - low
+            a = np.float64(ordered[low])
+            b = np.float64(ordered[min(low + 1, size - 1)])
+            out[k, j] = a + (b - a) * t if t < 0.5 else b - (b - a) * (1 - t)
+    return out
