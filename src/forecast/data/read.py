@@ -52,7 +52,7 @@ def _read_csv_table(
     wide: bool,
     single: bool,
 ) -> Table:
-    from forecast.data.csv_arrow import Layout, read_arrow_columns, spaced
+    from forecast.data.csv_arrow import Layout, read_arrow_columns
     from forecast.data.input_limits import check_columns, check_line_length
     from forecast.data.text import decode, read_bytes, read_columns, read_sample, sniff_delimiter
     from forecast.errors import printable
@@ -60,8 +60,8 @@ def _read_csv_table(
     label = "<stdin>" if source == "-" else printable(source)
     notes: list[str] = []
     raw = read_bytes(source, stdin)
+    check_line_length(raw, label)
     layout = None if wide else Layout(raw, encoding)  # whether pyarrow may read the rows
-    check_line_length(raw, label, layout)
     prefix = None if layout is None else layout.prefix(raw)
     text = decode(raw if prefix is None else prefix, label, encoding)  # the first lines, then
     delimiter = sniff_delimiter(text, label)
@@ -78,13 +78,9 @@ def _read_csv_table(
     text_cols = [columns.time] + ([columns.id] if columns.id and not wide else [])
     names = list(sample.columns)
     frame = None
-    if (
-        prefix is not None
-        and columns.number_format == NumberFormat()
-        and not spaced(raw, delimiter)
-    ):
+    if layout is not None and prefix is not None and columns.number_format == NumberFormat():
         frame = read_arrow_columns(
-            raw, delimiter, header, names, text_cols, values, dictionary=columns.id is not None
+            raw, layout, delimiter, header, names, text_cols, values, columns.id is not None
         )
     if frame is None and prefix is not None and prefix is not raw:
         text = decode(raw, label, encoding)  # pyarrow refused it: pandas reads the whole text
