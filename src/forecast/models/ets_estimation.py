@@ -10,8 +10,17 @@ The route is today's statsmodels route with every likelihood evaluation compiled
    parametrisation alpha, beta / alpha, gamma / (1 - alpha), phi with bounds [1e-4, 1 - 1e-4]
    and [0.8, 0.98], the states free; the gradient is the exact one of
    :func:`forecast.models.ets_kernels.value_grad` where statsmodels differences forward;
-3. the polish of :func:`forecast.models.optimum.polish` (ftol 1e-15, restarts), with the same
-   exact gradient.
+3. the polish, as :func:`forecast.models.optimum.polish` does it (stops at a relative decrease
+   of 1e-15 or a projected gradient of 1e-9, restarted with a fresh memory while a round
+   improves), by the compiled projected L-BFGS of :mod:`forecast.models.ets_optimizer`:
+   from a near-optimum it ends at the optimum scipy's polish reached (on AirPassengers,
+   austourists and 12 M3-like series, 210 fits: the same objective to 1e-12, parameters to
+   5e-6 in flat directions) at half the cost of the whole fit.
+
+A compiled stage 2 as well would be five times faster, but it follows another path than
+L-BFGS-B's (Moré-Thuente steps, Cauchy points) and, on a multimodal likelihood, ends in
+another optimum in 1 fit of 20 (ETS(M,A,M) on AirPassengers among them): step 2 stays
+scipy's.
 
 Step 2 follows the path statsmodels' own fit takes (up to its gradient's 1e-7 differencing
 error), so that step 3 ends at the optimum the statsmodels route reached (the same basin), to
@@ -38,6 +47,8 @@ TREND_CODE = {"none": 0, "add": 1, "damped": 2}
 SEASON_CODE = {"none": 0, "add": 1, "mul": 2}
 SMOOTHING_BOUND = (1e-4, 1 - 1e-4)
 DAMPING_BOUND = (0.8, 0.98)
+# the polish's stops, forecast.models.optimum's: relative decrease at rounding level, gradient
+FTOL, GTOL, MAXITER, POLISH_ROUNDS = 1e-15, 1e-9, 300, 4
 START = {"alpha": 0.1, "beta": 0.01, "gamma": 0.01, "phi": 0.98}  # statsmodels' defaults
 
 
@@ -166,18 +177,21 @@ def statsmodels_fit(y: np.ndarray, codes: Codes, x0: np.ndarray) -> np.ndarray:
 
 def fit_vector(y: np.ndarray, codes: Codes) -> np.ndarray:
     """The maximum likelihood vector of the optimiser's parametrisation (module docstring)."""
-    from forecast.models.optimum import polish
+    from forecast.models.ets_optimizer import minimise
 
-    args = codes.args()
-    first = statsmodels_fit(y, codes, start_vector(y, codes))
-
-    def fn(x: np.ndarray) -> float:
-        return float(objective(np.asarray(x, dtype="float64"), y, *args))
-
-    def value_grad(x: np.ndarray) -> tuple[float, np.ndarray]:
-        return exact_value_grad(np.asarray(x, dtype="float64"), y, *args)
-
-    return polish(fn, first, bounds(codes), value_grad=value_grad).x
+    box = bounds(codes)
+    low = np.array([-np.inf if lo is None else lo for lo, _ in box])
+    high = np.array([np.inf if hi is None else hi for _, hi in box])
+    x = statsmodels_fit(y, codes, start_vector(y, codes))
+    f = float(objective(x, y, *codes.args()))
+    for _ in range(POLISH_ROUNDS):
+        trial, value, _ = minimise(x, low, high, y, *codes.args(), FTOL, GTOL, MAXITER)
+        improvement = f - float(value)
+        if value <= f:
+            x, f = trial, float(value)
+        if not improvement > FTOL * max(1.0, abs(f)):
+            break
+    return np.asarray(x, dtype="float64")
 
 
 def to_params(x: np.ndarray, codes: Codes) -> np.ndarray:
