@@ -242,7 +242,7 @@ def panel_from_table(
         )
     series_names = [str(u) if u != "" else "(empty id)" for u in names]
     offset = _panel_frequency(t, like, bounds, series_names, reasons, freq)
-    positions, on_grid = _grid_positions(t, bounds, offset, distinct)
+    span, on_grid = _grid_span(t, bounds, offset, distinct)
     for c, row in first_rows(codes, ~on_grid).items():
         reasons.setdefault(
             c,
@@ -252,7 +252,7 @@ def panel_from_table(
     checks = _Checks(
         offset, min_length_at(min_length, offset), purpose, allow_constant, missing, tcol, vcol
     )
-    arrays = (values, t, like, bounds, positions)
+    arrays = (values, t, like, bounds, span)
     return _validated_panel(table, checks, series_names, arrays, reasons, notes, allow_empty)
 
 
@@ -290,9 +290,9 @@ def _validated_panel(
 ) -> Panel:
     """The series that pass every check, as contiguous arrays; the others as failures. Only
     the series refused or repaired (a missing-value policy) are looked at one by one."""
-    values, t, like, bounds, positions = arrays
+    values, t, like, bounds, span = arrays
     starts, n_obs = bounds[:-1], np.diff(bounds)
-    incomplete = _incomplete(values, bounds, positions)
+    incomplete = _incomplete(values, bounds, span)
     degenerate = _degenerate_all(
         values, starts, n_obs, checks.min_length, checks.purpose, checks.allow_constant
     )
@@ -347,17 +347,16 @@ def _validated_panel(
     )
 
 
-def _incomplete(values: np.ndarray, bounds: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """Per series: a gap in its grid (span longer than its rows) or an empty value."""
-    starts, stops = bounds[:-1], bounds[1:]
-    n_obs = stops - starts
+def _incomplete(values: np.ndarray, bounds: np.ndarray, span: np.ndarray) -> np.ndarray:
+    """Per series: a gap in its grid (``span`` slots, more than its rows) or an empty value."""
+    starts, n_obs = bounds[:-1], np.diff(bounds)
+    incomplete = span != n_obs
+    if not values.size or not np.isnan(values).any():
+        return np.asarray(incomplete)
     nonempty = n_obs > 0
-    span = np.zeros(len(n_obs), np.int64)
-    span[nonempty] = positions[stops[nonempty] - 1] - positions[starts[nonempty]] + 1
-    n_nan = np.add.reduceat(np.isnan(values), starts[nonempty]) if values.size else np.zeros(0)
     nan_count = np.zeros(len(n_obs), np.int64)
-    nan_count[nonempty] = n_nan
-    return np.asarray((span != n_obs) | (nan_count > 0))
+    nan_count[nonempty] = np.add.reduceat(np.isnan(values), starts[nonempty])
+    return np.asarray(incomplete | (nan_count > 0))
 
 
 def _repair(
@@ -415,30 +414,37 @@ def _panel_frequency(
     return to_offset(next(iter(found)))
 
 
-def _grid_positions(
+def _grid_span(
     t: np.ndarray,
     bounds: np.ndarray,
     offset: BaseOffset,
     distinct: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each timestamp's position on the ``offset`` grid, and whether it lies on it. Fixed
-    steps (hours, days...) are measured from each series' own first timestamp; calendar steps
-    (month starts, weeks...) against one grid over the panel's span, found for each distinct
-    timestamp once when ``distinct`` gives them (``t == u[codes]``, code -1 for NaT)."""
+    """Per series, the slots of the ``offset`` grid from its first to its last timestamp; per
+    timestamp, whether it lies on the grid. Fixed steps (hours, days...) are measured from each
+    series' own first timestamp; calendar steps (month starts, weeks...) against one grid over
+    the panel's span, placed once per distinct timestamp when ``distinct`` gives them
+    (``t == u[codes]``, code -1 for NaT)."""
+    first, n_obs = bounds[:-1], np.diff(bounds)
+    nonempty = n_obs > 0
+    first, last = first[nonempty], bounds[1:][nonempty] - 1
+    span = np.zeros(len(n_obs), np.int64)
     valid = t != NAT
     if not valid.any():
-        return np.zeros(len(t), np.int64), valid
+        return span, valid
     if isinstance(offset, Tick):
         step = int(offset.nanos)
-        lengths = np.diff(bounds)
-        first = np.repeat(t[bounds[:-1][lengths > 0]], lengths[lengths > 0])
-        delta = t - first
-        return delta // step, valid & (delta % step == 0)
+        delta = t - np.repeat(t[first], n_obs[nonempty])
+        span[nonempty] = delta[last] // step + 1
+        return span, valid & (delta % step == 0)
     if distinct is None:
-        return _calendar_positions(t, offset)
+        where, on = _calendar_positions(t, offset)
+        span[nonempty] = where[last] - where[first] + 1
+        return span, on
     codes, u = distinct
     where, on = _calendar_positions(np.append(u, NAT), offset)  # code -1: the NaT slot
-    return where[codes], on[codes]
+    span[nonempty] = where[codes[last]] - where[codes[first]] + 1
+    return span, on[codes]
 
 
 def _calendar_positions(t: np.ndarray, offset: BaseOffset) -> tuple[np.ndarray, np.ndarray]:

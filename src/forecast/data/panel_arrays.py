@@ -111,19 +111,19 @@ def _distinct_texts(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 def first_occurrence(codes: np.ndarray, n: int) -> np.ndarray:
     """The first row of each code ``0..n-1`` in ``codes`` (-1: absent; code -1 is missing),
-    looked for in blocks that double: the first rows of a panel hold most of its texts."""
-    present = codes if not len(codes) or codes.min() >= 0 else codes[codes >= 0]
-    counts = np.bincount(present, minlength=n)
-    to_find = counts > 0
+    looked for in blocks that double: the first rows of a panel hold most of its texts, and
+    the search stops when every code is found."""
     first = np.full(n, -1, dtype=np.int64)
-    start, size = 0, 4096
-    while to_find.any() and start < len(codes):
+    to_find = np.ones(n, bool)
+    start, size, left = 0, 4096, n
+    while left and start < len(codes):
         block = codes[start : start + size]
         found, where = np.unique(block, return_index=True)
         where, found = where[found >= 0], found[found >= 0]
         new = to_find[found]
         first[found[new]] = where[new] + start
         to_find[found[new]] = False
+        left -= int(new.sum())
         start, size = start + size, size * 2
     return first
 

@@ -318,6 +318,10 @@ def parse_values(
             ),
             collect,
         )
+    with np.errstate(invalid="ignore"):
+        huge = np.abs(numbers) > MAX_MAGNITUDE  # infinite ones too
+    if not huge.any():
+        return numbers
     infinite = np.isinf(numbers)
     _refuse_rows(
         infinite,
@@ -327,8 +331,6 @@ def parse_values(
         ),
         collect,
     )
-    with np.errstate(invalid="ignore"):
-        huge = np.abs(numbers) > MAX_MAGNITUDE
     _refuse_rows(
         huge & ~infinite,
         lambda i: (
