@@ -212,7 +212,9 @@ def as_index(nanoseconds: np.ndarray, like: pd.DatetimeIndex) -> pd.DatetimeInde
     """Timestamps from int64 nanoseconds, in the unit and time zone of ``like``."""
     if like.tz is None:  # numpy's cast: NaT stays NaT, whole units convert exactly
         stamps = nanoseconds.view("M8[ns]")
-        return pd.DatetimeIndex(stamps if like.unit == "ns" else stamps.astype(f"M8[{like.unit}]"))
+        if like.unit != "ns":
+            stamps = stamps.astype(f"M8[{like.unit}]")
+        return pd.DatetimeIndex(stamps, copy=False)
     index = pd.DatetimeIndex(nanoseconds.view("M8[ns]"))
     return index.tz_localize("UTC").tz_convert(like.tz).as_unit(like.unit)
 
