@@ -1,0 +1,167 @@
+"""CSV rows read by pyarrow: the fast path of :func:`forecast.data.read.read_table`.
+
+pandas' C parser with ``skip_blank_lines=False`` and ``skipinitialspace=True`` is the reference
+(:func:`forecast.data.text.read_columns`); pyarrow reads the same rows to the same values when
+the bytes rule out every place the two parsers differ, which :class:`Layout` checks on the
+bytes and :func:`read_arrow_columns` on what pyarrow read:
+
+* the text is ASCII, or valid UTF-8 under the default or a UTF-8 ``--encoding``;
+* no quote character (quoting, and line numbers inside quoted fields), no carriage return but
+  in ``\\r\\n``;
+* blank lines: pandas keeps each as a row of missing values (rows map to file lines), and so
+  does pyarrow with ``ignore_empty_lines=False`` (those at the very end are cut off first);
+* no id or time text that starts with a space or tab (pandas skips it, pyarrow keeps it).
+
+Then pyarrow reads only the chosen columns: the id and time as dictionaries (pandas
+categoricals: each distinct text once), the value as float64, pandas' missing-value words as
+missing. Anything pyarrow refuses (a row with too few or too many fields, a value that is not a
+number, a number format with a thousands separator) sends the whole file to pandas, which names
+the problem exactly as before.
+"""
+
+from __future__ import annotations
+
+import codecs
+from typing import Any
+
+import pandas as pd
+
+from forecast.data.values import SAMPLE_ROWS
+
+# pandas' words for a missing value (pandas._libs.parsers.STR_NA_VALUES; a test compares them)
+NA_TEXTS = (
+    "",
+    "#N/A",
+    "#N/A N/A",
+    "#NA",
+    "-1.#IND",
+    "-1.#QNAN",
+    "-NaN",
+    "-nan",
+    "1.#IND",
+    "1.#QNAN",
+    "<NA>",
+    "N/A",
+    "NA",
+    "NULL",
+    "NaN",
+    "None",
+    "n/a",
+    "nan",
+    "null",
+)
+_UTF8 = ("utf-8", "utf-8-sig", "ascii")
+_SNIFF_BYTES = 4 * 65536  # sniff_delimiter reads 65,536 characters, at most 4 bytes each
+
+
+class Layout:
+    """Whether pyarrow may read the bytes as pandas does (see the module doc): the checks that
+    need the bytes, each one linear scan at memory speed; the rest is checked on what pyarrow
+    read (:func:`read_arrow_columns`)."""
+
+    def __init__(self, raw: bytes, encoding: str | None) -> None:
+        end = len(raw)
+        while end and raw[end - 1] in b"\r\n":  # blank lines at the very end: no row follows
+            end -= 1
+        start = raw[3:64] if raw.startswith(codecs.BOM_UTF8) else raw[:64]
+        self.plain = (
+            b'"' not in raw
+            and not start.startswith((b"\n", b"\r"))
+            and _readable_encoding(raw, encoding)
+            and (b"\r" not in raw or raw.count(b"\r") == raw.count(b"\r\n"))
+        )
+        self.end = end
+
+    def prefix(self, raw: bytes) -> bytes | None:
+        """The first lines of ``raw``: enough for the delimiter and the sample (the same result
+        as the whole text gives); None when pandas must read the file."""
+        if not self.plain:
+            return None
+        sniffed = raw.find(b"\n", _SNIFF_BYTES)
+        line = -1
+        for _ in range(SAMPLE_ROWS + 2):  # the header and the sample, whole lines
+            line = raw.find(b"\n", line + 1)
+            if line < 0:
+                break
+        if sniffed < 0 or line < 0:
+            return raw
+        prefix = raw[: max(sniffed, line) + 1]
+        return prefix if prefix.strip() else None
+
+
+def _readable_encoding(raw: bytes, encoding: str | None) -> bool:
+    if encoding is not None:
+        try:
+            if codecs.lookup(encoding).name not in _UTF8:
+                return False
+        except LookupError:
+            return False  # pandas' path names it
+    if raw.isascii():
+        return True
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16
+        return False
+    try:
+        codecs.decode(memoryview(raw), "utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def read_arrow_columns(
+    raw: bytes,
+    layout: Layout,
+    delimiter: str,
+    header: int | None,
+    names: list[str],
+    text_cols: list[str],
+    value_cols: list[str],
+    dictionary: bool,
+) -> pd.DataFrame | None:
+    """The chosen columns of every row, as :func:`forecast.data.text.read_columns` gives them
+    (text as strings, values as float64), or None when pyarrow refuses the file.
+    ``dictionary``: text columns as categoricals (a panel: ids and times repeat)."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    start = 3 if raw.startswith(codecs.BOM_UTF8) else 0
+    buffer = pa.py_buffer(raw).slice(start, layout.end - start)  # less the blank lines at the end
+    text_type = pa.dictionary(pa.int32(), pa.string()) if dictionary else pa.string()
+    types: dict[str, Any] = {c: text_type for c in text_cols}
+    types.update({c: pa.float64() for c in value_cols})
+    try:
+        table = pcsv.read_csv(
+            pa.BufferReader(buffer),
+            read_options=pcsv.ReadOptions(column_names=names, skip_rows=0 if header is None else 1),
+            # a blank line is a row of missing values, as in pandas (rows map to file lines)
+            parse_options=pcsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False),
+            convert_options=pcsv.ConvertOptions(
+                column_types=types,
+                include_columns=[*text_cols, *value_cols],
+                null_values=list(NA_TEXTS),
+                strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowException, ValueError):
+        return None
+    if any(_starts_blank(table.column(c)) for c in text_cols):
+        return None  # pandas skips a space or tab that starts a field, pyarrow keeps it
+    frame = table.to_pandas(self_destruct=True)
+    del table
+    for name in text_cols:
+        if not isinstance(frame[name].dtype, pd.CategoricalDtype):
+            frame[name] = frame[name].astype(object)  # pandas' parser gives Python strings
+    return frame
+
+
+def _starts_blank(column: Any) -> bool:
+    """Whether a text of ``column`` (a chunked string or dictionary array) starts with a space
+    or a tab."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for chunk in column.chunks:
+        texts = chunk.dictionary if pa.types.is_dictionary(chunk.type) else chunk
+        for blank in (" ", "\t"):
+            if pc.any(pc.starts_with(texts, blank)).as_py():
+                return True
+    return False
