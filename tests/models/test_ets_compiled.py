@@ -205,3 +205,31 @@ def test_compiled_polish_ends_where_scipy_polish_ends(label) -> None:
     f_scipy = kernels.objective(scipy_end, y, *codes.args())
     assert f_ours <= f_scipy + 1e-12 * abs(f_scipy)
     np.testing.assert_allclose(ours, scipy_end, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0]}-{c[1].label}")
+def test_lean_lbfgsb_driver_takes_minimize_steps_to_the_last_bit(case) -> None:
+    """The driver calls scipy's own L-BFGS-B routine with the same arrays and stops as
+    ``minimize``: the same arithmetic, so the same end point bit for bit."""
+    from scipy.optimize import minimize
+
+    from forecast.models.ets_lbfgsb import lean_available
+
+    name, form = case
+    y = SERIES[name][0] / 64.0
+    codes = _codes(form)
+    box = estimation.bounds(codes)
+    x0 = estimation.start_vector(y, codes)
+    low = [-np.inf if lo is None else lo for lo, _ in box]
+    high = [np.inf if hi is None else hi for _, hi in box]
+    res = minimize(
+        lambda x: kernels.value_grad(np.asarray(x), y, *codes.args()),
+        np.clip(x0, low, high),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=box,
+        options={"maxiter": 1000, "maxfun": 15000, "ftol": 1e7 * np.finfo(float).eps},
+    )
+    ours = estimation.statsmodels_fit(y, codes, x0)
+    assert lean_available()  # scipy >= 1.15 in this environment: the driver is under test
+    np.testing.assert_array_equal(ours, res.x)

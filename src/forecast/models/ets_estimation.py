@@ -152,27 +152,16 @@ def bounds(codes: Codes) -> list[tuple[float | None, float | None]]:
 
 def statsmodels_fit(y: np.ndarray, codes: Codes, x0: np.ndarray) -> np.ndarray:
     """Step 2 of the module docstring: L-BFGS-B as statsmodels' fit runs it (its default
-    stops: ``ftol`` is scipy's ``factr`` 1e7 times eps)."""
-    from scipy.optimize import minimize
+    stops: ``ftol`` is scipy's ``factr`` 1e7 times eps, ``gtol`` 1e-5), driven by
+    :func:`forecast.models.ets_lbfgsb.minimise` (``minimize``'s iterates, less its overhead)."""
+    from forecast.models.ets_lbfgsb import minimise
 
-    box = bounds(codes)
-    upper = np.array([np.inf if high is None else high for _, high in box])
     args = codes.args()
 
     def value_grad(x: np.ndarray) -> tuple[float, np.ndarray]:
-        return exact_value_grad(np.asarray(x, dtype="float64"), y, *args)
+        return exact_value_grad(x, y, *args)
 
-    low = np.array([-np.inf if lo is None else lo for lo, _ in box])
-    start = np.clip(x0, low, upper)
-    res = minimize(
-        value_grad,
-        start,
-        jac=True,
-        method="L-BFGS-B",
-        bounds=box,
-        options={"maxiter": 1000, "maxfun": 15000, "ftol": 1e7 * np.finfo(float).eps},
-    )
-    return np.asarray(res.x, dtype="float64")
+    return minimise(value_grad, x0, bounds(codes), 1e7 * np.finfo(float).eps, 1e-5)
 
 
 def fit_vector(y: np.ndarray, codes: Codes) -> np.ndarray:
