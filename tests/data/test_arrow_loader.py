@@ -165,6 +165,9 @@ def test_the_panel_equals_a_pandas_groupby(tmp_path: Path, seed: int, k: int, fr
     )
     sizes = rows.groupby("unique_id", sort=True).size().to_numpy()
     np.testing.assert_array_equal(np.diff(panel.bounds), sizes)
+    values, offsets, stamps = panel.arrays()  # the array-level interface
+    assert values is panel.values and offsets is panel.bounds
+    np.testing.assert_array_equal(stamps, rows["ds"].dt.as_unit("ns").to_numpy().view("i8"))
     for i, series in enumerate(panel):  # the public per-series interface
         assert series.id == panel.ids[i]
         np.testing.assert_array_equal(

@@ -15,6 +15,13 @@ the panel, which must agree (else the panel is refused: pass ``--freq``); every 
 lie on that grid. The values are held in one float64 array and the timestamps in one index, both
 sorted by id and then time; :meth:`Panel.__getitem__` builds one series' ``SeriesData`` on
 demand, so a panel of 100,000 series never holds 100,000 pandas objects at once.
+
+Array-level access, for code that works on the whole panel at once (a vectorised path):
+:meth:`Panel.arrays` gives ``values`` (float64, series after series), ``offsets`` (series ``i``
+is ``values[offsets[i]:offsets[i + 1]]``) and ``stamps`` (int64 nanoseconds since the epoch,
+UTC for a time-zone-aware index), with ``Panel.freq`` the one frequency. The panel is built on
+such arrays (:mod:`forecast.data.panel_arrays`): series codes from the id texts, each distinct
+time text parsed once, no pandas object per series except one repaired by ``--missing``.
 """
 
 from __future__ import annotations
@@ -147,6 +154,15 @@ class Panel:
             notes=self.series_notes.get(i, ()),
             id=self.ids[i],
         )
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(values, offsets, stamps)``: the panel as contiguous arrays (see the module doc).
+
+        ``values`` and ``offsets`` are the panel's own arrays (not copies); ``stamps`` is a
+        view of the index when it is held in nanoseconds, else a converted copy.
+        """
+        stamps = self.index.as_unit("ns").asi8
+        return self.values, self.bounds, stamps
 
     def position(self, series_id: str) -> int:
         try:
