@@ -83,14 +83,12 @@ MIN_INDEX = 0.01  # a multiplicative index below this: additive decomposition (s
 def seasonality_found(y: np.ndarray, m: int) -> bool:
     """R ``thetaf``'s and statsforecast's test (with statsforecast's m >= 4): the lag-m
     autocorrelation against 1.645 times its standard error under an MA(m - 1) (Bartlett)."""
+    from forecast.models import theta_kernels as kern
+
     n = y.size
-    if m < 4 or n < 2 * m:
+    if m < 4 or n < 2 * m or not np.ptp(y) > 0:
         return False
-    x = y - np.mean(y)
-    denom = float(x @ x)
-    if not denom > 0:
-        return False
-    r = np.array([x[: n - k] @ x[k:] for k in range(1, m + 1)]) / denom
+    r = kern.autocorrelations(y, m)
     stat = math.sqrt((1 + 2 * float(np.sum(r[:-1] ** 2))) / n)
     return bool(abs(r[-1]) / stat > T_CRIT)
 
@@ -143,7 +141,7 @@ def simulated_bands(
     samples = kern.simulate(state, mean_y, n, alpha, 1 - 1 / theta, errors)
     lows = [(100 - level) / 200 for level in levels]
     probs = lows + [low + level / 100 for low, level in zip(lows, levels, strict=True)]
-    quantiles = kern.row_quantiles(samples, np.asarray(probs))
+    quantiles = kern.sorted_quantiles(np.sort(samples, axis=1), np.asarray(probs))
     bands: Bands = {}
     for k, level in enumerate(levels):
         bands[level] = (quantiles[k], quantiles[len(levels) + k])

@@ -23,7 +23,7 @@ level depends on ``w`` (the in-sample updates read the observations). So for a f
 errors are linear in (l0, w) and the loss is minimised by least squares: ``l0`` alone for the
 standard-theta models (w = 1/2), (l0, w) with ``theta`` in [1, 1e10] for the optimised ones.
 What is left is a one-dimensional search over alpha in statsforecast's [0.1, 0.99]: a grid of
-step 0.01, then golden-section refinement to 1e-10 around the best grid point. statsforecast
+step 0.02, then golden-section refinement to 1e-10 around the best grid point. statsforecast
 runs a Nelder-Mead over (l0, alpha[, theta]) from (y[0]/2, 0.5[, 2]) that stops when the
 simplex's losses agree to 1e-4 in the data's units, so its estimates lie near this optimum,
 not on it (and depend on the units).
@@ -41,7 +41,7 @@ ALPHA_LOW = 0.1  # statsforecast's bounds on alpha
 ALPHA_HIGH = 0.99
 W_HIGH = 1.0 - 1e-10  # theta <= 1e10 (statsforecast's bound)
 SKIP = 3  # the first three one-step errors are left out of the loss (statsforecast)
-GRID = 90  # alpha = 0.1, 0.11, ..., 0.99 before the refinement
+GRID = 45  # alpha = 0.1, 0.12, ..., 0.99 (step 0.89 / 44) before the refinement
 GOLDEN_TOL = 1e-10
 
 
@@ -232,19 +232,35 @@ def simulate(
 
 
 @jit
-def row_quantiles(samples: np.ndarray, probs: np.ndarray) -> np.ndarray:
-    """[len(probs), rows]: numpy's default (linear) quantile of each row, interpolated in
-    float64 from the sorted float32 values (numpy interpolates in float32: at most one float32
-    ulp apart)."""
-    rows, size = samples.shape
+def sorted_quantiles(ordered: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """[len(probs), rows]: numpy's default (linear) quantiles of each row of ``ordered`` (rows
+    sorted ascending, float32), interpolated in float64 as numpy's ``_lerp`` does."""
+    rows, size = ordered.shape
     out = np.empty((probs.size, rows))
     for j in range(rows):
-        ordered = np.sort(samples[j])
         for k in range(probs.size):
             position = (size - 1) * probs[k]
             low = math.floor(position)
             t = position - low
-            a = np.float64(ordered[low])
-            b = np.float64(ordered[min(low + 1, size - 1)])
+            a = np.float64(ordered[j, low])
+            b = np.float64(ordered[j, min(low + 1, size - 1)])
             out[k, j] = a + (b - a) * t if t < 0.5 else b - (b - a) * (1 - t)
     return out
+
+
+@jit
+def autocorrelations(y: np.ndarray, m: int) -> np.ndarray:
+    """r_1 .. r_m: the sample autocorrelations (statsmodels' ``acf``: demeaned, divided by the
+    sum of squares), or zeros for constant data."""
+    n = y.size
+    x = y - np.mean(y)
+    denom = np.sum(x * x)
+    r = np.zeros(m)
+    if not denom > 0:
+        return r
+    for k in range(1, m + 1):
+        total = 0.0
+        for t in range(n - k):
+            total += x[t] * x[t + k]
+        r[k - 1] = total / denom
+    return r
