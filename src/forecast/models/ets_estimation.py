@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -111,9 +112,15 @@ def initial_states(y: np.ndarray, codes: Codes) -> tuple[float, float, np.ndarra
         seasons = np.nanmean(table.reshape(cycles, m), axis=0)
         seasons = seasons - seasons.mean() if codes.season == 1 else seasons / seasons.mean()
         base = trend[np.isfinite(trend)]
-    design = np.c_[np.ones(10), np.arange(10) + 1.0]
-    beta = np.linalg.pinv(design) @ base[:10]
+    beta = _level_slope_fit() @ base[:10]
     return float(beta[0]), float(beta[1]), seasons
+
+
+@cache
+def _level_slope_fit() -> np.ndarray:
+    """statsmodels' least squares of the first 10 values on (1, t), t = 1..10: its
+    pseudo-inverse, computed as statsmodels computes it, once."""
+    return np.linalg.pinv(np.c_[np.ones(10), np.arange(10) + 1.0])
 
 
 def start_vector(y: np.ndarray, codes: Codes) -> np.ndarray:
