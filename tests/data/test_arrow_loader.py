@@ -352,3 +352,41 @@ def test_id_codes_of_a_categorical_are_pandas_factorize(
     codes, names = id_codes(plain)
     np.testing.assert_array_equal(codes, want_codes)
     assert list(names) == list(want_names)
+
+
+@pytest.mark.parametrize("ids", [None, ["s3", "s1"]])
+def test_time_zones_and_selected_ids(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ids: list[str] | None
+) -> None:
+    """Hourly stamps across a daylight-saving change, written with their UTC offsets (CSV) and
+    typed (Parquet, a categorical id column): the same panel from every route, in UTC order."""
+    rng = np.random.default_rng(5)
+    frames = [
+        pd.DataFrame(
+            {
+                "id": f"s{s}",
+                "ts": pd.date_range("2021-03-27", periods=48, freq="h", tz="Europe/Berlin"),
+                "v": rng.normal(size=48).round(3),
+            }
+        )
+        for s in range(5)
+    ]
+    frame = pd.concat(frames, ignore_index=True).sample(frac=1.0, random_state=2)
+    csv = tmp_path / "tz.csv"
+    frame.assign(ts=frame["ts"].map(lambda t: t.isoformat())).to_csv(csv, index=False)
+    with monkeypatch.context() as m:
+        used = _fast(m)
+        fast = _outcome(str(csv), ids=ids)
+    assert used == [True]
+    with monkeypatch.context() as m:
+        _slow(m)
+        slow = _outcome(str(csv), ids=ids)
+    assert_same_panel(fast, slow)
+    assert isinstance(fast, Panel) and list(fast.ids) == sorted(ids or [f"s{s}" for s in range(5)])
+    parquet = tmp_path / "tz.parquet"
+    frame.assign(id=frame["id"].astype("category")).to_parquet(parquet, index=False)
+    typed = _outcome(str(parquet), ids=ids)
+    assert isinstance(typed, Panel)
+    np.testing.assert_array_equal(typed.values, fast.values)
+    np.testing.assert_array_equal(typed.index.as_unit("ns").asi8, fast.index.as_unit("ns").asi8)
+    assert typed.ids == fast.ids and typed.freq == fast.freq
