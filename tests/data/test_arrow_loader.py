@@ -390,3 +390,22 @@ def test_time_zones_and_selected_ids(
     np.testing.assert_array_equal(typed.values, fast.values)
     np.testing.assert_array_equal(typed.index.as_unit("ns").asi8, fast.index.as_unit("ns").asi8)
     assert typed.ids == fast.ids and typed.freq == fast.freq
+
+
+@pytest.mark.parametrize("freq", ["MS", "D"])
+def test_no_readable_timestamp_with_freq(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, freq: str
+) -> None:
+    """Repeated texts, none a timestamp, and --freq given: every series refused (calendar and
+    fixed steps), on both paths; a text is parsed once, so it is named at the first line it
+    appears on (line 2 for all three series)."""
+    path = tmp_path / "bad.csv"
+    path.write_text("id,ds,y\n" + "".join(f"{s},xx{m},{m}\n" for s in "abc" for m in (1, 2, 3)))
+    options = {"time_col": "ds", "freq": freq, "allow_empty": True}
+    fast = _outcome(str(path), **options)
+    with monkeypatch.context() as m:
+        _slow(m)
+        slow = _outcome(str(path), **options)
+    assert_same_panel(fast, slow)
+    assert isinstance(fast, Panel) and not fast.ids
+    assert [f.reason.split(":")[0] for f in fast.failures] == ["line 2"] * 3

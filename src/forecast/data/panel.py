@@ -52,6 +52,7 @@ from forecast.data.panel_arrays import (
     id_codes,
     repeated_timestamps,
     selected,
+    series_bounds,
     sort_order,
     stamp_text,
 )
@@ -242,7 +243,7 @@ def panel_from_table(
     if order is not None:
         codes, t, values = codes[order], t[order], values[order]
         distinct = None if distinct is None else (distinct[0][order], distinct[1])
-    bounds = np.searchsorted(codes, np.arange(len(names) + 1))
+    bounds = series_bounds(codes, len(names))
     labels = frame.index
 
     def line(row: int) -> int:  # the file line of sorted row ``row``
@@ -445,6 +446,13 @@ def _grid_span(
     nonempty = n_obs > 0
     first, last = first[nonempty], bounds[1:][nonempty] - 1
     span = np.zeros(len(n_obs), np.int64)
+    if distinct is not None and not isinstance(offset, Tick):
+        codes, u = distinct
+        if (u == NAT).all():
+            return span, np.zeros(len(t), bool)
+        where, on = _calendar_positions(np.append(u, NAT), offset)  # code -1: the NaT slot
+        span[nonempty] = where[codes[last]] - where[codes[first]] + 1
+        return span, on[codes]
     valid = t != NAT
     if not valid.any():
         return span, valid
@@ -453,14 +461,9 @@ def _grid_span(
         delta = t - np.repeat(t[first], n_obs[nonempty])
         span[nonempty] = delta[last] // step + 1
         return span, valid & (delta % step == 0)
-    if distinct is None:
-        where, on = _calendar_positions(t, offset)
-        span[nonempty] = where[last] - where[first] + 1
-        return span, on
-    codes, u = distinct
-    where, on = _calendar_positions(np.append(u, NAT), offset)  # code -1: the NaT slot
-    span[nonempty] = where[codes[last]] - where[codes[first]] + 1
-    return span, on[codes]
+    where, on = _calendar_positions(t, offset)
+    span[nonempty] = where[last] - where[first] + 1
+    return span, on
 
 
 def _calendar_positions(t: np.ndarray, offset: BaseOffset) -> tuple[np.ndarray, np.ndarray]:

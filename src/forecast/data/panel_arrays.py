@@ -50,7 +50,8 @@ def id_codes(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     row_codes = raw.cat.codes.to_numpy()
     if (row_codes < 0).any():
         row_codes = np.where(row_codes < 0, len(texts) - 1, row_codes)
-    used = np.bincount(row_codes, minlength=len(texts)) > 0
+    used = np.zeros(len(texts), bool)
+    used[row_codes] = True
     if used[:-1].all() and not used[-1] and (texts[:-2] < texts[1:-1]).all():
         return row_codes, texts[:-1]  # the categories are sorted, distinct and all used
     sorted_codes, uniques = pd.factorize(texts[used], sort=True)  # "" may be there twice
@@ -61,7 +62,8 @@ def id_codes(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def compact(codes: np.ndarray, names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The codes renumbered over the names that still occur (after rows were left out)."""
-    used = np.bincount(codes, minlength=len(names)) > 0
+    used = np.zeros(len(names), bool)
+    used[codes] = True
     if used.all():
         return codes, names
     remap = np.cumsum(used) - 1
@@ -253,3 +255,12 @@ def assemble(
         out_lengths[c] = len(v)
     out_bounds = np.concatenate([[0], np.cumsum(out_lengths[kept])]).astype(np.int64)
     return np.concatenate(value_parts), np.concatenate(stamp_parts), out_bounds
+
+
+def series_bounds(codes: np.ndarray, k: int) -> np.ndarray:
+    """Where each series starts in ``codes`` sorted by series (every code ``0..k-1`` present),
+    and the end: series ``c`` is rows ``bounds[c]:bounds[c + 1]``."""
+    if not len(codes):
+        return np.zeros(k + 1, np.int64)
+    starts = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+    return np.concatenate([[0], starts, [len(codes)]]).astype(np.int64)

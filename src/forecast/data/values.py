@@ -318,10 +318,12 @@ def parse_values(
             ),
             collect,
         )
+    if not numbers.size or (  # fmax/fmin skip NaN: two passes, nothing allocated
+        np.fmax.reduce(numbers) <= MAX_MAGNITUDE and np.fmin.reduce(numbers) >= -MAX_MAGNITUDE
+    ):
+        return numbers
     with np.errstate(invalid="ignore"):
         huge = np.abs(numbers) > MAX_MAGNITUDE  # infinite ones too
-    if not huge.any():
-        return numbers
     infinite = np.isinf(numbers)
     _refuse_rows(
         infinite,
