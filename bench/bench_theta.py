@@ -6,13 +6,14 @@ Series: every monthly and quarterly series bench/bench_accuracy.py loads (``load
 the real series bundled with pmdarima and statsmodels, m = 12 or 4; AirPassengers among them).
 
 Speed: per series, fit on the whole series and forecast 18 steps with 80 and 95 % bounds;
-ours through the public API (``Theta(period=m, variant=...).fit(pandas Series).predict``),
+ours through the public API (``Theta(period=m, variant=...).fit(pandas Series).predict``; the
+Series is built before the clock starts, as statsforecast's array is),
 statsforecast's ``Theta(season_length=m)`` / ``AutoTheta`` ``.fit(y).predict(18, level=[80,
 95])`` (its own simulated bounds, as ours). Each side runs in its own fresh process (ours in
 .venv, statsforecast in bench/_work/sf-venv: it needs pandas < 3), warms up once over the
-series (numba's cache, imports), then measures CPU time (``time.process_time``) of ``repeat``
-passes over the series; the two sides alternate for ``rounds`` rounds and the medians over
-rounds are reported, per series (mean over the series).
+series (numba's cache, imports), then measures the CPU time (``time.process_time``) of
+``repeat`` fits of each series; the two sides alternate for ``rounds`` rounds, and the median
+over rounds per series is reported as its mean over the series and for AirPassengers.
 
 Accuracy: the last 18 points of each series held out, every variant of ours and
 statsforecast's Theta and AutoTheta fitted on the rest (period m given to both); sMAPE (M4
@@ -46,7 +47,7 @@ HORIZON = 18
 LEVELS = (80, 95)
 OURS = ("stm", "otm", "dstm", "dotm", "auto", "ses-drift")
 THEIRS = ("Theta", "AutoTheta")
-TIMED_OURS = ("stm", "auto")
+TIMED_OURS = ("stm", "auto", "ses-drift")
 
 
 def series() -> list[dict[str, Any]]:
@@ -71,6 +72,7 @@ def sf_model(name: str, m: int) -> Any:
 
 
 def sf_side(path: str, mode: str, repeat: int) -> dict[str, Any]:
+    """statsforecast's forecasts (mode "accuracy") or CPU seconds per series and model."""
     items = json.loads(Path(path).read_text())
     warnings.simplefilter("ignore")
     if mode == "accuracy":
@@ -91,16 +93,25 @@ def _sf_fit(name: str, y: np.ndarray, m: int) -> Any:
     return sf_model(name, m).fit(y).predict(HORIZON, level=list(LEVELS))
 
 
-def _time_passes(items: list[dict[str, Any]], repeat: int, fit: Any) -> float:
-    """CPU seconds per series, after one warm-up pass."""
-    arrays = [(np.asarray(i["values"], dtype="float64"), int(i["m"])) for i in items]
-    for y, m in arrays:
+def _time_passes(
+    items: list[dict[str, Any]], repeat: int, fit: Any, prepare: Any = None
+) -> dict[str, float]:
+    """CPU seconds per fit of each series (the mean of ``repeat`` fits), after one warm-up
+    pass over all of them; ``prepare(values, m)`` makes the data a fit takes, untimed."""
+    prepare = prepare or (lambda y, m: y)
+    arrays = [
+        (i["name"], prepare(np.asarray(i["values"], dtype="float64"), int(i["m"])), int(i["m"]))
+        for i in items
+    ]
+    for _, y, m in arrays:
         fit(y, m)
-    start = time.process_time()
-    for _ in range(repeat):
-        for y, m in arrays:
+    out = {}
+    for name, y, m in arrays:
+        start = time.process_time()
+        for _ in range(repeat):
             fit(y, m)
-    return (time.process_time() - start) / (repeat * len(arrays))
+        out[name] = (time.process_time() - start) / repeat
+    return out
 
 
 # --- our side ---------------------------------------------------------------------------------
@@ -113,15 +124,18 @@ def _series_of(y: np.ndarray, m: int) -> Any:
     return pd.Series(y, index=pd.date_range("1900-01-01", periods=y.size, freq=freq))
 
 
-def ours_side(path: str, repeat: int) -> dict[str, float]:
+def ours_side(path: str, repeat: int) -> dict[str, dict[str, float]]:
     from forecast.models.theta import Theta
 
     items = json.loads(Path(path).read_text())
 
-    def fit(variant: str, y: np.ndarray, m: int) -> Any:
-        return Theta(period=m, variant=variant).fit(_series_of(y, m)).predict(HORIZON, LEVELS)
+    def fit(variant: str, y: Any, m: int) -> Any:
+        return Theta(period=m, variant=variant).fit(y).predict(HORIZON, LEVELS)
 
-    return {v: _time_passes(items, repeat, lambda y, m, v=v: fit(v, y, m)) for v in TIMED_OURS}
+    return {
+        v: _time_passes(items, repeat, lambda y, m, v=v: fit(v, y, m), _series_of)
+        for v in TIMED_OURS
+    }
 
 
 def ours_accuracy(items: list[dict[str, Any]]) -> dict[str, dict[str, list[float]]]:
@@ -150,15 +164,19 @@ def _run(cmd: list[str]) -> Any:
     return json.loads(proc.stdout)
 
 
-def speed(path: str, rounds: int, repeat: int) -> dict[str, float]:
-    """Median CPU seconds per series over interleaved rounds, per model."""
-    times: dict[str, list[float]] = {}
+def speed(path: str, rounds: int, repeat: int) -> dict[str, dict[str, float]]:
+    """Per model and series, the median over interleaved rounds of the CPU seconds per fit."""
+    times: dict[str, dict[str, list[float]]] = {}
     for _ in range(rounds):
         ours = _run([sys.executable, __file__, "--ours-side", path, "--repeat", str(repeat)])
         theirs = _run([str(SF_PYTHON), __file__, "--sf-side", path, "--repeat", str(repeat)])
-        for name, value in {**{f"ours {k}": v for k, v in ours.items()}, **theirs}.items():
-            times.setdefault(name, []).append(value)
-    return {name: statistics.median(values) for name, values in times.items()}
+        for model, per_series in {**{f"ours {k}": v for k, v in ours.items()}, **theirs}.items():
+            for name, value in per_series.items():
+                times.setdefault(model, {}).setdefault(name, []).append(value)
+    return {
+        model: {name: statistics.median(values) for name, values in per_series.items()}
+        for model, per_series in times.items()
+    }
 
 
 def scores(items: list[dict[str, Any]], forecasts: dict[str, dict[str, list[float]]]) -> Any:
@@ -182,15 +200,19 @@ def paired_ci(diff: np.ndarray) -> tuple[float, float, float]:
     return float(diff.mean()), float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
 
 
-def report(items: list[dict[str, Any]], times: dict[str, float], table: Any) -> None:
-    print(f"{len(items)} series; load {os.getloadavg()[0]:.2f}")
-    print("\n| model | CPU ms per series | ours stm / theirs | ours auto / theirs |")
-    print("|---|---|---|---|")
-    for name, value in times.items():
-        print(f"| {name} | {value * 1e3:.2f} | | |")
-    for theirs in THEIRS:
-        stm, auto = times["ours stm"] / times[theirs], times["ours auto"] / times[theirs]
-        print(f"| vs {theirs} | | {stm:.2f}x | {auto:.2f}x |")
+def report(items: list[dict[str, Any]], times: dict[str, dict[str, float]], table: Any) -> None:
+    print(f"{len(items)} series; load average at the end {os.getloadavg()[0]:.2f}")
+    mean = {model: float(np.mean(list(v.values()))) for model, v in times.items()}
+    air = {model: v["airpassengers"] for model, v in times.items()}
+    print("\n| model | CPU ms per series (mean) | AirPassengers |")
+    print("|---|---|---|")
+    for model in times:
+        print(f"| {model} | {mean[model] * 1e3:.2f} | {air[model] * 1e3:.2f} |")
+    print("\n| ratio | mean over series | AirPassengers |")
+    print("|---|---|---|")
+    for ours, theirs in (("stm", "Theta"), ("auto", "AutoTheta"), ("auto", "Theta")):
+        a, b = f"ours {ours}", theirs
+        print(f"| ours {ours} / {theirs} | {mean[a] / mean[b]:.2f}x | {air[a] / air[b]:.2f}x |")
     monthly = np.array([item["m"] == 12 for item in items])
     for label, keep in (
         ("all", ~np.zeros_like(monthly)),
@@ -204,8 +226,8 @@ def report(items: list[dict[str, Any]], times: dict[str, float], table: Any) -> 
             cells = []
             for metric in ("smape", "mase"):
                 diff = row[metric][keep] - table["Theta"][metric][keep]
-                mean, lo, hi = paired_ci(diff)
-                cells.append(f"{mean:+.3f} [{lo:+.3f}, {hi:+.3f}]")
+                avg, lo, hi = paired_ci(diff)
+                cells.append(f"{avg:+.3f} [{lo:+.3f}, {hi:+.3f}]")
             smape, mase = row["smape"][keep].mean(), row["mase"][keep].mean()
             print(f"| {model} | {smape:.3f} | {mase:.4f} | " + " | ".join(cells) + " |")
 
