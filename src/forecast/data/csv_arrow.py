@@ -12,11 +12,12 @@ bytes and :func:`read_arrow_columns` on what pyarrow read:
   does pyarrow with ``ignore_empty_lines=False`` (those at the very end are cut off first);
 * no id or time text that starts with a space or tab (pandas skips it, pyarrow keeps it).
 
-Then pyarrow reads only the chosen columns: the id and time as dictionaries (pandas
-categoricals: each distinct text once), the value as float64, pandas' missing-value words as
-missing. Anything pyarrow refuses (a row with too few or too many fields, a value that is not a
-number, a number format with a thousands separator) sends the whole file to pandas, which names
-the problem exactly as before.
+Then pyarrow reads only the chosen columns: in a panel the id and the time as pandas
+categoricals (the time dictionary-encoded by pyarrow, the ids from their runs when the file
+lists its series one after another in sorted order), the value as float64, pandas'
+missing-value words as missing. Anything pyarrow refuses (a row with too few or too many
+fields, a value that is not a number, a number format with a thousands separator) sends the
+whole file to pandas, which names the problem exactly as before.
 """
 
 from __future__ import annotations
@@ -115,18 +116,18 @@ def read_arrow_columns(
     names: list[str],
     text_cols: list[str],
     value_cols: list[str],
-    dictionary: bool,
+    id_col: str | None,
 ) -> pd.DataFrame | None:
     """The chosen columns of every row, as :func:`forecast.data.text.read_columns` gives them
-    (text as strings, values as float64), or None when pyarrow refuses the file.
-    ``dictionary``: text columns as categoricals (a panel: ids and times repeat)."""
+    (text as strings, values as float64), or None when pyarrow refuses the file. With an id
+    column (a panel: ids and times repeat) the id and the time are categoricals."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
     start = 3 if raw.startswith(codecs.BOM_UTF8) else 0
     buffer = pa.py_buffer(raw).slice(start, layout.end - start)  # less the blank lines at the end
-    text_type = pa.dictionary(pa.int32(), pa.string()) if dictionary else pa.string()
-    types: dict[str, Any] = {c: text_type for c in text_cols}
+    text_type = pa.dictionary(pa.int32(), pa.string()) if id_col else pa.string()
+    types: dict[str, Any] = {c: pa.string() if c == id_col else text_type for c in text_cols}
     types.update({c: pa.float64() for c in value_cols})
     try:
         table = pcsv.read_csv(
@@ -143,14 +144,40 @@ def read_arrow_columns(
         )
     except (pa.ArrowException, ValueError):
         return None
-    if any(_starts_blank(table.column(c)) for c in text_cols):
+    ids = None if id_col is None else _id_categorical(table.column(id_col))
+    if ids is not None and any(t.startswith((" ", "\t")) for t in ids.categories):
         return None  # pandas skips a space or tab that starts a field, pyarrow keeps it
-    frame = table.to_pandas(self_destruct=True)
+    if any(_starts_blank(table.column(c)) for c in text_cols if c != id_col):
+        return None
+    frame = table.drop_columns([id_col] if id_col else []).to_pandas(self_destruct=True)
     del table
+    if ids is not None:
+        frame[id_col] = ids
     for name in text_cols:
         if not isinstance(frame[name].dtype, pd.CategoricalDtype):
             frame[name] = frame[name].astype(object)  # pandas' parser gives Python strings
-    return frame
+    return frame[[*text_cols, *value_cols]]
+
+
+def _id_categorical(column: Any) -> pd.Categorical:
+    """The ids as a categorical. A file that lists its series one after another, in sorted
+    order, gives the codes from its runs (one comparison of neighbours, no hashing); any other
+    order, or a missing id, is dictionary-encoded by pyarrow."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(column)
+    if n and not column.null_count:
+        change = pc.not_equal(column.slice(1), column.slice(0, n - 1))
+        firsts = np.concatenate([[0], np.flatnonzero(change.to_numpy(zero_copy_only=False)) + 1])
+        runs = column.take(pa.array(firsts))
+        if len(runs) < 2 or pc.all(pc.less(runs.slice(0, len(runs) - 1), runs.slice(1))).as_py():
+            codes = np.repeat(np.arange(len(firsts), dtype=np.int32), np.diff(np.append(firsts, n)))
+            texts = pd.Index(runs.to_numpy(zero_copy_only=False), dtype=object)
+            return pd.Categorical.from_codes(codes, categories=texts, validate=False)
+    encoded = pc.dictionary_encode(column).to_pandas()
+    return pd.Categorical(encoded)
 
 
 def _starts_blank(column: Any) -> bool:

@@ -80,7 +80,7 @@ def _read_csv_table(
     frame = None
     if layout is not None and prefix is not None and columns.number_format == NumberFormat():
         frame = read_arrow_columns(
-            raw, layout, delimiter, header, names, text_cols, values, columns.id is not None
+            raw, layout, delimiter, header, names, text_cols, values, columns.id
         )
     if frame is None and prefix is not None and prefix is not raw:
         text = decode(raw, label, encoding)  # pyarrow refused it: pandas reads the whole text
