@@ -238,7 +238,7 @@ class Theta(BaseForecaster):
     """
 
     name = "theta"
-    min_obs = 5  # the exact ARIMA(0,1,1)+drift likelihood needs 4 differences
+    min_obs = 5  # ses-drift: ARIMA(0,1,1)+drift needs 4 differences; the models: 2 errors after 3
 
     variant_: str  # the model fitted: one of MODELS or "ses-drift"
     alpha_: float
