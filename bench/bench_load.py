@@ -147,7 +147,9 @@ def panel(n_series: int, rounds: int) -> None:
     )
     for kind in ("csv", "parquet"):
         med = {
-            r: {m: statistics.median(x[m] for x in runs[(r, kind)]) for m in ("cpu", "wall", "peak")}
+            r: {
+                m: statistics.median(x[m] for x in runs[(r, kind)]) for m in ("cpu", "wall", "peak")
+            }
             for r in ("pyarrow", "pandas", "forecast.data.load")
         }
         table_bytes = runs[("pyarrow", kind)][0]["extra"]

@@ -8,8 +8,9 @@ rule is left out and listed in ``Panel.failures`` instead.
 
 Modules: ``text`` (bytes, encoding, delimiter, header), ``values`` (numbers and timestamps),
 ``columns`` (which column is what), ``table`` (the rows of CSV, Parquet or wide input),
-``grid`` (frequency, gaps, missing values), ``series`` (one series), ``panel`` (many),
-``parquet``.
+``csv_arrow`` (CSV rows read by pyarrow when it reads them as pandas would), ``grid``
+(frequency, gaps, missing values), ``series`` (one series), ``panel`` (many) and
+``panel_arrays`` (its array work), ``parquet``.
 """
 
 from __future__ import annotations

@@ -2,8 +2,10 @@
 a ``.parquet`` file or a directory of part files.
 
 CSV text goes through :mod:`forecast.data.text` (encoding, delimiter, header) and
-:mod:`forecast.data.columns` (which column is what); Parquet through
-:mod:`forecast.data.parquet`. Both end in the same ``Table``, wide tables turned long.
+:mod:`forecast.data.columns` (which column is what), chosen on the first lines; the rows are
+then read by pyarrow (:mod:`forecast.data.csv_arrow`) when the bytes allow it, else by pandas'
+parser, with the same result. Parquet goes through :mod:`forecast.data.parquet`. Both end in
+the same ``Table``, wide tables turned long.
 """
 
 from __future__ import annotations
