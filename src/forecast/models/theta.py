@@ -343,7 +343,9 @@ class Theta(BaseForecaster):
             return f"deseasonalised ({kind}), period {period} ({source})"
         if tested:
             return f"no seasonality found at period {period} ({source})"
-        return "not seasonal"
+        if period:
+            return f"not deseasonalised: period {period} ({source}) is below 4, as in R's thetaf"
+        return f"not seasonal: no seasonal period ({source})"
 
     def _coefficients(self) -> tuple[Coefficient, ...]:
         season = tuple(Coefficient(f"season.{i}", float(v)) for i, v in enumerate(self.seasonal_))
