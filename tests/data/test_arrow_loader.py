@@ -409,3 +409,12 @@ def test_no_readable_timestamp_with_freq(
     assert_same_panel(fast, slow)
     assert isinstance(fast, Panel) and not fast.ids
     assert [f.reason.split(":")[0] for f in fast.failures] == ["line 2"] * 3
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=64).map(lambda b: b.replace(b"x", b"\r").replace(b"y", b"\n")))
+def test_crlf_check_is_the_count_of_pairs(raw: bytes) -> None:
+    """Every carriage return followed by a newline: as many ``\\r`` as ``\\r\\n``."""
+    from forecast.data.csv_arrow import _crlf_only
+
+    assert _crlf_only(raw) == (raw.count(b"\r") == raw.count(b"\r\n"))
