@@ -111,6 +111,7 @@ def test_start_values_equal_statsmodels_start_params(case) -> None:
         model = form.statsmodels(y[:n])
         codes = _codes(form)
         start = estimation.to_params(estimation.start_vector(y[:n], codes), codes)
+        assert form.param_names == list(model.param_names)
         np.testing.assert_allclose(start, np.asarray(model.start_params), rtol=1e-12, atol=1e-12)
 
 

@@ -6,8 +6,8 @@
 calls the same routine (``scipy.optimize._lbfgsb.setulb``, the C port of scipy >= 1.15) with
 the same work arrays and the same stops, and evaluates the objective directly: the iterates
 are those of ``minimize`` to the last bit (the tests compare the two), at a fraction of the
-overhead. With another scipy (the routine's signature differs before 1.15) it is ``minimize``
-itself.
+overhead. With another scipy (the routine's signature differs before 1.15, or refuses these
+arguments) it is ``minimize`` itself.
 """
 
 from __future__ import annotations
@@ -50,13 +50,16 @@ def minimise(
     low = np.array([-np.inf if lo is None else lo for lo, _ in bounds], dtype="float64")
     high = np.array([np.inf if hi is None else hi for _, hi in bounds], dtype="float64")
     x = np.clip(np.asarray(x0, dtype="float64"), low, high)
-    if not lean_available():
-        from scipy.optimize import minimize
+    if lean_available():
+        try:
+            return _drive(value_grad, x.copy(), low, high, (ftol, gtol, maxiter, maxfun))
+        except TypeError:  # a scipy whose routine takes other arguments: minimize itself
+            pass
+    from scipy.optimize import minimize
 
-        options = {"maxiter": maxiter, "maxfun": maxfun, "ftol": ftol, "gtol": gtol}
-        res = minimize(value_grad, x, jac=True, method="L-BFGS-B", bounds=bounds, options=options)
-        return np.asarray(res.x, dtype="float64")
-    return _drive(value_grad, x, low, high, (ftol, gtol, maxiter, maxfun))
+    options = {"maxiter": maxiter, "maxfun": maxfun, "ftol": ftol, "gtol": gtol}
+    res = minimize(value_grad, x, jac=True, method="L-BFGS-B", bounds=bounds, options=options)
+    return np.asarray(res.x, dtype="float64")
 
 
 def _drive(
