@@ -66,6 +66,15 @@ def read_bounded(
         raise error(too_large(what, label, limit, override))
     try:
         with open(path, "rb") as handle:
+            if stat.S_ISREG(info.st_mode):
+                first = handle.read(min(FIRST_BLOCK, limit + 1))
+                if check_start is not None:
+                    check_start(first)
+                handle.seek(0)  # one read of the known size: one buffer, no joined copy
+                data = handle.read(info.st_size + 1)
+                if len(data) <= info.st_size:
+                    return data
+                handle.seek(0)  # the file grew while it was read: read it as a stream
             return read_stream(
                 handle,
                 what=what,
