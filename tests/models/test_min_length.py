@@ -56,10 +56,10 @@ def test_a_model_fits_at_the_minimum_it_states(name: str, freq: str) -> None:
 @pytest.mark.parametrize(
     ("name", "freq", "need"),
     [
-        ("snaive", "MS", 13),  # the calendar's 12 and one more (was 4)
-        ("snaive", "D", 8),
+        ("snaive", "MS", 4),  # naive without a testable season (issue 27's period rule; was 13)
+        ("snaive", "D", 4),
         ("ets", "MS", 7),  # ETS(A,N,N): 3 parameters and 4 more (was 6)
-        ("mstl", "MS", 25),  # two cycles of 12 and one more (was 8)
+        ("mstl", "MS", 8),  # without two cycles its remainder model alone (issue 27; was 25)
         ("sarima", "MS", 27),  # (0,1,1)(0,1,1)[12]: 26 lags and one more (was 8)
         ("sparse-ar", "MS", 54),  # max_lag 24 and 5 per fold (5 folds and one) (was 20)
     ],

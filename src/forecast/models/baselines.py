@@ -121,13 +121,11 @@ class SeasonalNaive(_LagWalk):
         self.period = period
 
     def min_length(self, freq: str | None = None) -> int:
-        """A season of the calendar's period (which the fit falls back on when it detects none)
-        and one more; a given ``period`` is checked against the data by its own rule
+        """:data:`min_obs`: without a season the training data support (a series too short to
+        test the calendar's period among them) snaive is naive; a given ``period`` is checked
+        against the data by its own rule
         (:func:`forecast.models.parameter_limits.check_against_data`), which names it."""
-        from forecast.diagnostics.seasonality import calendar_period
-
-        period = calendar_period(freq) if self.period is None else None
-        return max(self.min_obs, period + 1) if period else self.min_obs
+        return self.min_obs
 
     def _fit(self, y: np.ndarray) -> None:
         found, source = resolve_period(self.period, y, self.freq_)

@@ -32,7 +32,7 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 
-from forecast.errors import ComputeError, InputError, UsageError
+from forecast.errors import ComputeError, UsageError
 from forecast.models.base import Bands, BaseForecaster, ModelSummary
 from forecast.models.composite import pack, series_after, series_ending, unpack
 
@@ -48,8 +48,10 @@ class Mstl(BaseForecaster):
     Parameters
     ----------
     periods : tuple of int
-        Seasonal periods (e.g. ``(48, 336)``); empty: the period detected on the training data,
-        else the calendar's. Periods without two full cycles of data are left out, with a note.
+        Seasonal periods (e.g. ``(48, 336)``); empty: the period rule's on the training data
+        (:mod:`forecast.diagnostics.seasonality`). Periods without two full cycles of data are
+        left out, with a note; with none left (or none found), the remainder model forecasts
+        the series itself, with a note.
     remainder : {"ets", "arima"}
         Model of the seasonally adjusted series: ``ets`` without season, or ``auto-arima``
         without seasonal terms.
@@ -68,16 +70,12 @@ class Mstl(BaseForecaster):
         self.remainder = remainder
 
     def min_length(self, freq: str | None = None) -> int:
-        """Two full cycles and one more of the shortest period (the given ones, else the
-        calendar's), and what the remainder model needs."""
-        from forecast.diagnostics.seasonality import calendar_period
+        """What the remainder model needs (a series without two cycles of any period is
+        forecast by it alone)."""
         from forecast.models.registry import get_spec
 
         name, params = REMAINDER_MODELS.get(self.remainder, REMAINDER_MODELS["ets"])
-        inner = get_spec(name).create(params).min_length(freq)
-        periods = self.periods or tuple(p for p in [calendar_period(freq)] if p)
-        cycles = 2 * min(periods) + 1 if periods else 0
-        return max(self.min_obs, cycles, inner)
+        return max(self.min_obs, get_spec(name).create(params).min_length(freq))
 
     def fit(self, y: pd.Series, exog: pd.DataFrame | None = None) -> Self:
         """As every model's; the training index is kept for the seasonally adjusted series
@@ -91,7 +89,7 @@ class Mstl(BaseForecaster):
     def _fit(self, y: np.ndarray) -> None:
         from statsmodels.tsa.seasonal import MSTL
 
-        from forecast.diagnostics.seasonality import calendar_period, resolve_period
+        from forecast.diagnostics.seasonality import describe_period, resolve_period
 
         if self.remainder not in REMAINDER_MODELS:
             raise UsageError(f"mstl: remainder must be ets or arima, got {self.remainder!r}")
@@ -101,8 +99,6 @@ class Mstl(BaseForecaster):
         source = "given"
         if not wanted:
             found, source = resolve_period(None, y, self.freq_)
-            if not found:
-                found, source = calendar_period(self.freq_), "calendar"
             wanted = (found,) if found else ()
         usable = tuple(p for p in wanted if y.size >= 2 * p + 1)
         notes = []
@@ -110,11 +106,13 @@ class Mstl(BaseForecaster):
             dropped = ",".join(str(p) for p in wanted if p not in usable)
             notes.append(f"mstl: period(s) {dropped} left out: fewer than two full cycles of data")
         if not usable:
-            raise InputError(
-                f"mstl: no seasonal period with two full cycles in {y.size} observations "
-                f"(periods {','.join(map(str, wanted)) or 'none detected'}); pass "
-                "--param periods=... or use ets/auto-arima"
+            why = describe_period(None, source) if not wanted else "no period with two cycles"
+            notes.append(
+                f"mstl: {why}: nothing to decompose; the remainder model ({self.remainder}) "
+                "forecasts the series itself"
             )
+            self._fit_remainder(y, np.zeros((y.size, 0)), (), notes, why)
+            return
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
@@ -122,9 +120,31 @@ class Mstl(BaseForecaster):
             except (ValueError, np.linalg.LinAlgError) as exc:
                 raise ComputeError(f"mstl: the decomposition failed: {exc}") from None
         seasonal = np.asarray(result.seasonal, dtype="float64").reshape(y.size, -1)  # [n, k]
+        strength = {
+            f"seasonal_strength_{p}": float(
+                max(0.0, 1 - np.var(result.resid) / np.var(result.resid + seasonal[:, j]))
+            )
+            for j, p in enumerate(usable)
+        }
+        described = f"periods {','.join(map(str, usable))} ({source})"
+        self._fit_remainder(y, seasonal, usable, notes, described, strength)
+
+    def _fit_remainder(
+        self,
+        y: np.ndarray,
+        seasonal: np.ndarray,
+        usable: tuple[int, ...],
+        notes: list[str],
+        described: str,
+        strength: dict[str, float] | None = None,
+    ) -> None:
+        """The seasonal components' last cycles kept, the remainder model fitted on the
+        seasonally adjusted data (the series itself without components), the summary."""
+        from forecast.models.registry import get_spec
+
+        n = y.size
         self.periods_ = usable
         self.fit_season_ = seasonal.sum(axis=1)
-        n = y.size
         self.profiles_ = []
         for j, p in enumerate(usable):
             profile = np.empty(p)
@@ -132,8 +152,6 @@ class Mstl(BaseForecaster):
             profile[positions % p] = seasonal[positions, j]
             self.profiles_.append(profile)
         name, params = REMAINDER_MODELS[self.remainder]
-        from forecast.models.registry import get_spec
-
         index = getattr(self, "_index", None)
         if index is not None and len(index) == y.size:
             adjusted = pd.Series(y - self.fit_season_, index=index)
@@ -141,20 +159,14 @@ class Mstl(BaseForecaster):
         else:
             adjusted = series_ending(y - self.fit_season_, self.end_, self.freq_)
         self.inner_ = get_spec(name).create(params).fit(adjusted)
-        strength = {
-            f"seasonal_strength_{p}": float(
-                max(0.0, 1 - np.var(result.resid) / np.var(result.resid + seasonal[:, j]))
-            )
-            for j, p in enumerate(usable)
-        }
         inner = self.inner_.summary()
+        what = "seasonally adjusted data" if usable else "the series itself"
         self.summary_ = ModelSummary(
             model=self.name,
-            description=f"MSTL, periods {','.join(map(str, usable))} ({source}); seasonally "
-            f"adjusted data: {inner.description}",
+            description=f"MSTL, {described}; {what}: {inner.description}",
             params={"periods": list(usable), "remainder": self.remainder},
             coefficients=inner.coefficients,
-            stats={**strength, "nobs": float(n)},
+            stats={**(strength or {}), "nobs": float(n)},
             notes=tuple(notes) + inner.notes,
             extra={"remainder_model": inner.to_dict()},
         )

@@ -402,8 +402,9 @@ def _smoothing_specs() -> list[ModelSpec]:
                     "periods",
                     "ints",
                     (),
-                    "seasonal periods, e.g. 48,336 for half-hourly data (default: the detected "
-                    "period); periods without two full cycles of data are left out",
+                    "seasonal periods, e.g. 48,336 for half-hourly data (default: the period "
+                    "rule's); periods without two full cycles of data are left out; with none "
+                    "left, the remainder model forecasts the series itself",
                     minimum=2,
                 ),
                 Param(
