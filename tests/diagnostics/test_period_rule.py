@@ -77,3 +77,34 @@ def test_snaive_without_a_season_is_naive_and_says_so() -> None:
     assert model.summary().description.startswith("seasonal naive, no seasonal period (")
     assert "it is naive here" in model.summary().notes[0]
     np.testing.assert_array_equal(model.predict(5).mean, np.full(5, y[-1]))
+
+
+def _monthly(values: np.ndarray) -> pd.Series:
+    return pd.Series(values, index=pd.date_range("2000-01-01", periods=values.size, freq="MS"))
+
+
+def _air() -> pd.Series:
+    frame = pd.read_csv("sample_data/airpassengers.csv", parse_dates=[0], index_col=0)
+    return frame.iloc[:, 0].asfreq("MS").astype(float)
+
+
+@pytest.mark.parametrize("seasonal", [True, False], ids=["airpassengers", "random walk"])
+def test_every_model_uses_the_same_period_and_says_why(seasonal: bool) -> None:
+    y = _air() if seasonal else _monthly(100 + np.random.default_rng(3).normal(size=120).cumsum())
+    period, why = resolve_period(None, y.to_numpy(), "MS")
+    assert (period == 12) is seasonal
+    said = {}
+    for name in ("snaive", "ets", "auto-arima", "theta", "mstl"):
+        summary = create(name).fit(y).summary()
+        said[name] = " ".join([summary.description, str(summary.extra.get("selection", ""))])
+    for name, text in said.items():
+        assert why in text, name  # the same reason, with its numbers, in every summary
+
+
+def test_mstl_without_a_season_is_its_remainder_model_with_a_note() -> None:
+    y = _monthly(100 + np.random.default_rng(3).normal(size=120).cumsum())
+    model = create("mstl").fit(y)
+    ets = create("ets", {"season": "none"}).fit(y)
+    assert model.summary().params["periods"] == []
+    assert model.summary().notes[0].startswith("mstl: no seasonal period (calendar's 12 not")
+    np.testing.assert_allclose(model.predict(6).mean, ets.predict(6).mean, rtol=1e-12)
