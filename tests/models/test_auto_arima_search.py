@@ -348,3 +348,43 @@ def test_time_limit_bounds_the_exact_refits(monkeypatch: pytest.MonkeyPatch) -> 
     unbounded.finish()
     scored = sum(np.isfinite(v) for _, v in unbounded.result.tried)
     assert scored >= 2 and len(refits) == scored and unbounded.result.best is None  # R: all
+
+
+# Issue 27: a short trending monthly series with a level shift (38 points, +43 at t = 24).
+# Differenced (1-B)(1-B^12) it has 25 points, so the CSS start never reaches the lag-24 term of
+# a seasonal MA(2): its gradient is exactly 0 and Theta_2 stays exactly 0, while Theta_1 comes
+# out at -1.11 (outside the invertible region). Moving that root outside dropped the zero
+# coefficient (np.roots lowers the degree), the parameter vector came out one short (6 values
+# for 7 names) and the filter raised "IndexError: index 6 is out of bounds for axis 0 with
+# size 6" in auto-arima, and in the ensemble that holds it.
+LEVEL_SHIFT_38 = np.array(
+    [100.4, 105.6, 109.7, 107.2, 115.0, 111.0, 115.5, 102.5, 110.5, 112.3, 110.6, 116.3,
+     121.2, 124.7, 124.7, 128.1, 132.5, 133.1, 128.7, 127.8, 128.0, 131.4, 127.4, 129.9,
+     172.9, 173.2, 178.1, 182.4, 184.5, 179.6, 184.4, 175.8, 182.6, 177.2, 180.3, 189.4,
+     190.2, 193.1]
+)  # fmt: skip
+
+
+def test_ma_inversion_keeps_a_zero_last_coefficient() -> None:
+    from forecast.models.arima.estimation import _invert_ma
+
+    # 1 + 1.5 z + 0 z^2: the root -2/3 moves to -3/2, i.e. 1 + z / 1.5; the lag-2 slot stays 0
+    out = _invert_ma(np.array([1.5, 0.0]))
+    assert out.shape == (2,)
+    assert out == pytest.approx([1 / 1.5, 0.0], rel=1e-12, abs=1e-15)  # a root's reciprocal
+    # both roots inside (1 + 2.5 z + z^2 = (1 + 2z)(1 + z/2)): the block keeps its 3 slots
+    assert _invert_ma(np.array([2.5, 1.0, 0.0])).shape == (3,)
+
+
+def test_a_seasonal_ma_lag_beyond_the_css_sample_keeps_its_parameter() -> None:
+    from forecast.models.arima import estimation
+    from forecast.models.arima.spec import SarimaxSpec
+
+    spec = SarimaxSpec(2, 1, 2, (0, 1, 2, 12), exact_diffuse=True)
+    fit = estimation.fit(spec, LEVEL_SHIFT_38)
+    assert fit.params.size == len(fit.names) == 7
+    model = spec.build(LEVEL_SHIFT_38)
+    assert fit.names == tuple(model.param_names)
+    # every parameter in its slot: statsmodels' exact likelihood at our estimates is ours (the
+    # two filters' rounding, n eps |loglik| ~ 1e-11; 1e-4 as in test_arima_mle)
+    assert model.loglike(fit.params) == pytest.approx(fit.loglik, abs=1e-4)

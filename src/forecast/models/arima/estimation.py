@@ -277,6 +277,14 @@ class Problem:
 
 
 def _invert_ma(ma: np.ndarray) -> np.ndarray:
+    """``ma`` with the roots of 1 + ma_1 z + ... + ma_q z^q inside the unit circle moved to
+    their reciprocals, as many coefficients as ``ma``.
+
+    A last coefficient of exactly 0 lowers the polynomial's degree (np.roots drops leading
+    zeros): the CSS search leaves a seasonal MA coefficient at 0 when its lag never reaches
+    the short differenced series (Theta_2, lag 24, on 36 monthly points), and a block one
+    short shifted every later parameter and left sigma^2 without its slot: an ``IndexError``
+    in the filter (issue 27). The missing high-order coefficients are zeros."""
     if not ma.size or not np.isfinite(ma).all():
         return ma
     roots = np.roots(np.r_[ma[::-1], 1.0])  # roots of 1 + ma_1 z + ... + ma_q z^q
@@ -286,7 +294,9 @@ def _invert_ma(ma: np.ndarray) -> np.ndarray:
     roots[inside] = 1 / roots[inside]
     poly = np.real(np.poly(roots))  # monic in z, highest power first
     coef = poly[::-1] / poly[-1]  # constant term 1
-    return np.asarray(coef[1:], dtype="float64")
+    out = np.zeros(ma.size)
+    out[: coef.size - 1] = coef[1:]
+    return out
 
 
 def _coefficients_to_pacf(phi: np.ndarray) -> np.ndarray | None:
@@ -381,6 +391,8 @@ def fit(
         if found is not None:
             start, u0, z0 = "CSS", found, css_x[:k]
     x0 = np.r_[z0, u0]
+    if x0.size != k + n_arma:  # the compiled kernels read past a short vector unchecked
+        raise ValueError(f"a start of {x0.size} values for {k + n_arma} parameters")
     if not x0.size:
         return _result(prob, x0, True, "nothing to optimise", evaluations, start, True)
     res = _minimize(prob.ml_value_grad, x0, maxiter, ML_FTOL, deadline)
