@@ -39,11 +39,12 @@ another, for ETS(M,A,M) on AirPassengers).
 Intervals (:mod:`forecast.models.ets_intervals`): R's analytic forecast variances for
 Hyndman et al.'s classes 1-3 (every form tried here: additive error; multiplicative error with
 additive parts; multiplicative error and season), the point forecast plus and minus the normal
-quantile times the standard deviation, as R's ``forecast.ets``. sigma^2 is statsmodels' (the
-mean squared one-step error, relative for a multiplicative error, divisor n; R divides by n
-less the parameter count). Classes 4-5 (multiplicative trend, or additive error with a
-multiplicative season: none of the forms tried) would take the quantiles of 2,000 compiled
-sample paths with a fixed seed.
+quantile times the standard deviation, as R's ``forecast.ets``. sigma^2 is R's: the sum of
+squared one-step errors (relative for a multiplicative error) over n less the parameter count
+(:func:`r_sigma2`; statsmodels divides by n, which narrowed the intervals by 6 % on
+AirPassengers' ETS(M,A,M) and more on short series). Classes 4-5 (multiplicative trend, or
+additive error with a multiplicative season: none of the forms tried) would take the quantiles
+of 2,000 compiled sample paths with a fixed seed.
 
 ``update`` keeps every parameter (including the initial states) and re-runs the smoothing over
 all the data.
@@ -312,14 +313,15 @@ def forecast_bands(
             (f"quantiles of {SIMULATIONS} simulated ETS paths (fixed seed; class {klass} model)"),
         )
     smoothing = (result.alpha, result.beta, result.gamma, result.phi)
+    sigma2 = r_sigma2(result.mse, y.size, form.n_params)
     if klass == 3:
-        variance = iv.class3_variance(result.last, codes.trend, smoothing, result.mse, mean)
+        variance = iv.class3_variance(result.last, codes.trend, smoothing, sigma2, mean)
     else:
         c = iv.coefficients(*smoothing, codes.trend, codes.m, steps)
         variance = (
-            iv.class1_variance(result.mse, c, steps)
+            iv.class1_variance(sigma2, c, steps)
             if klass == 1
-            else iv.class2_variance(result.mse, c, mean)
+            else iv.class2_variance(sigma2, c, mean)
         )
     sd = np.sqrt(np.maximum(variance, 0.0))
     bands: Bands = {}
@@ -327,6 +329,13 @@ def forecast_bands(
         z = NormalDist().inv_cdf(0.5 + level / 200)
         bands[level] = (mean - z * sd, mean + z * sd)
     return mean, bands, f"analytic Gaussian ETS prediction intervals (class {klass}, as R's)"
+
+
+def r_sigma2(mse: float, n: int, n_params: int) -> float:
+    """The innovation variance of R's ``ets``: the sum of squared one-step errors (relative for
+    a multiplicative error) over ``n`` less the parameter count (``sum(e^2) / (ny - np)``), not
+    over ``n`` (statsmodels' ``mse``); ``mse`` itself when no degree of freedom is left."""
+    return mse * n / (n - n_params) if n > n_params else mse
 
 
 def simulated_bands(
@@ -337,7 +346,8 @@ def simulated_bands(
     from forecast.models.ets_kernels import simulate_paths
 
     codes = form.codes
-    eps = np.random.default_rng(0).standard_normal((steps, SIMULATIONS)) * math.sqrt(result.mse)
+    sigma = math.sqrt(r_sigma2(result.mse, result.fitted.size, form.n_params))
+    eps = np.random.default_rng(0).standard_normal((steps, SIMULATIONS)) * sigma
     paths = simulate_paths(
         result.last, codes.error, codes.trend, codes.season,
         result.alpha, result.beta, result.gamma, result.phi, eps,
