@@ -388,3 +388,23 @@ def test_a_seasonal_ma_lag_beyond_the_css_sample_keeps_its_parameter() -> None:
     # every parameter in its slot: statsmodels' exact likelihood at our estimates is ours (the
     # two filters' rounding, n eps |loglik| ~ 1e-11; 1e-4 as in test_arima_mle)
     assert model.loglike(fit.params) == pytest.approx(fit.loglik, abs=1e-4)
+
+
+@pytest.mark.parametrize("n", range(10, 14))
+def test_a_quarterly_series_too_short_for_the_ocsb_regressions_still_fits(n: int) -> None:
+    """10-13 quarterly points can leave an OCSB regression as many rows as coefficients: it
+    raised ZeroDivisionError inside the default ensemble's conformal calibration on M3 (issue
+    27). A regression that cannot run now counts as no evidence for a seasonal difference, as
+    R's auto.arima takes D = 0 when nsdiffs fails."""
+    import pandas as pd
+
+    from forecast.models.arima.search import _ols
+    from forecast.models.registry import create
+
+    with pytest.raises(ValueError, match="3 rows for 3 coefficients"):
+        _ols(np.ones(3), np.eye(3))
+    rng = np.random.default_rng(n)
+    x = rng.normal(size=n).cumsum() + 3 * np.tile(np.arange(4.0), n)[:n]
+    assert arima_search.seasonal_differences(x, 4) in (0, 1)
+    y = pd.Series(x, index=pd.date_range("2000-01-01", periods=n, freq="QS"))
+    assert np.isfinite(create("auto-arima").fit(y).predict(4, [95]).mean).all()

@@ -81,6 +81,8 @@ def _ols(y: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     beta, *_ = np.linalg.lstsq(X, y, rcond=None)
     resid = y - X @ beta
     n, k = X.shape
+    if n <= k:  # as many coefficients as rows: no residual degree of freedom
+        raise ValueError(f"the OCSB regression has {n} rows for {k} coefficients")
     ssr = float(resid @ resid)
     sigma2 = ssr / (n - k)
     cov = np.linalg.inv(X.T @ X) * sigma2
@@ -134,13 +136,23 @@ def ocsb_critical_value(m: int) -> float:
     return float(-0.2937411 * np.exp(-0.2850853 * u - 0.05983644 * u * u) - 1.652202)
 
 
+def _ocsb_rejects_stationarity(x: np.ndarray, m: int) -> bool:
+    """Whether the OCSB statistic is above its critical value; False when the test cannot run
+    (too few points for its regressions), as R's ``auto.arima`` takes D = 0 when ``nsdiffs``
+    fails."""
+    try:
+        return ocsb_statistic(x, m) > ocsb_critical_value(m)
+    except (ValueError, np.linalg.LinAlgError):
+        return False
+
+
 def seasonal_differences(x: np.ndarray, m: int, max_D: int = 1) -> int:
     """How many seasonal differences the OCSB test asks for (pmdarima's ``nsdiffs``)."""
     x = np.asarray(x, dtype="float64")
     D = 0
     if max_D <= 0 or np.ptp(x) == 0:
         return 0
-    while max_D > D and ocsb_statistic(x, m) > ocsb_critical_value(m):
+    while max_D > D and _ocsb_rejects_stationarity(x, m):
         D += 1
         x = x[m:] - x[:-m]
         if np.ptp(x) == 0 or x.size < m:
