@@ -157,11 +157,13 @@ def test_constant_series_are_forecast_not_refused(cli, panel_csv: str, tmp_path:
 def test_constant_series_without_fallback_get_the_constant(
     cli, panel_csv: str, tmp_path: Path
 ) -> None:
-    """theta cannot fit a constant series and no --fallback is given: the constant forecast
-    with a note; the failures file lists them as fallbacks (naive); only 'short' (3 points,
-    theta needs 4) fails."""
+    """theta's statsmodels variant (ses-drift) cannot fit a constant series and no --fallback
+    is given: the constant forecast with a note; the failures file lists them as fallbacks
+    (naive); only 'short' (3 points, theta needs 5) fails. (The default theta variants forecast
+    a constant themselves.)"""
     output = tmp_path / "fc.csv"
-    result = cli("fit", panel_csv, "-m", "theta", "-H", "2", "-o", output)
+    args = ("-m", "theta", "-p", "variant=ses-drift", "-H", "2", "-o", output)
+    result = cli("fit", panel_csv, *args)
     assert result.code == 1  # 'short' alone
     rows = _by_id(output.read_text())
     assert {r["mean"] for r in rows["const"]} == {"5.0"}

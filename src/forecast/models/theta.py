@@ -286,8 +286,6 @@ class Theta(BaseForecaster):
         """Fiorucci et al.'s models (one, or the four for ``auto``) on the deseasonalised data."""
         from forecast.models import theta_kernels as kern
 
-        if np.ptp(y) == 0:  # refused as before the variants: the CLI's constant forecast follows
-            raise ComputeError("theta: the series is constant; there is no trend line to fit")
         adjusted, indices, method = deseasonalise(y, period if period and period >= 2 else None)
         names = tuple(MODELS) if self.variant == "auto" else (self.variant,)
         best = (math.inf, "", (0.0, 0.0, 0.0))
@@ -410,8 +408,13 @@ class Theta(BaseForecaster):
             horizon,
             levels,
         )
+        # widened to hold the mean where the paths' quantiles miss it (an extreme optimised
+        # theta, 295 on 24 points: the paths feed back noisy draws, the mean itself)
         bands = {
-            level: (self._reseasonalise(lo, horizon), self._reseasonalise(hi, horizon))
+            level: (
+                self._reseasonalise(np.minimum(lo, mean), horizon),
+                self._reseasonalise(np.maximum(hi, mean), horizon),
+            )
             for level, (lo, hi) in bands.items()
         }
         return self._reseasonalise(mean, horizon), bands, SIMULATED
