@@ -272,6 +272,10 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated series names")
     parser.add_argument("--m3", type=int, default=0, help="M3: N series per frequency group")
     parser.add_argument(
+        "--given-period", action="store_true", help="M3: give ours the calendar period too"
+    )
+    parser.add_argument("--tag", default="", help="suffix of the bench/_work result files")
+    parser.add_argument(
         "--conformal", action="store_true", help="add the ensemble with --intervals conformal"
     )
     args = parser.parse_args()
@@ -280,9 +284,11 @@ def main() -> None:
         series = [s for s in series if s["name"] in args.only.split(",")]
     for item in series:
         item["conformal"] = args.conformal
+        item["defaults"] = item.get("defaults", False) and not args.given_period
     models = OURS + (("ensemble, conformal",) if args.conformal else ()) + THEIRS
     WORK.mkdir(parents=True, exist_ok=True)
-    series_file, sf_file = WORK / "accuracy_series.json", WORK / "accuracy_sf.json"
+    series_file = WORK / f"accuracy_series{args.tag}.json"
+    sf_file = WORK / f"accuracy_sf{args.tag}.json"
     series_file.write_text(json.dumps(series))
     print(f"{len(series)} series; load: {os.getloadavg()[0]:.2f}", file=sys.stderr)
     start = time.perf_counter()
@@ -304,7 +310,9 @@ def main() -> None:
         notes[name] = mine["notes"]
         print(f"{name}: {mine['seconds']:.1f} s, weights {mine['weights']}", file=sys.stderr)
     ours_seconds = time.perf_counter() - start
-    (WORK / "accuracy_results.json").write_text(json.dumps({"results": results, "notes": notes}))
+    (WORK / f"accuracy_results{args.tag}.json").write_text(
+        json.dumps({"results": results, "notes": notes})
+    )
     print(table(series, results, models))
     print()
     print(paired(series, results, "ensemble", "SF ensemble"))

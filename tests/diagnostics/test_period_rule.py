@@ -108,3 +108,16 @@ def test_mstl_without_a_season_is_its_remainder_model_with_a_note() -> None:
     assert model.summary().params["periods"] == []
     assert model.summary().notes[0].startswith("mstl: no seasonal period (calendar's 12 not")
     np.testing.assert_allclose(model.predict(6).mean, ets.predict(6).mean, rtol=1e-12)
+
+
+def test_models_that_decide_for_themselves_get_the_calendar_period_with_the_tests_verdict() -> None:
+    # ets (AICc), auto-arima (OCSB, AICc) and theta (the M3 test) choose seasonal forms
+    # themselves: they see period 12 also when the rule's test says not seasonal, as in R
+    y = _monthly(100 + np.random.default_rng(3).normal(size=120).cumsum())
+    period, why = resolve_period(None, y.to_numpy(), "MS", model_decides=True)
+    assert period == 12 and why.startswith("calendar's, left to the model: calendar's 12 not")
+    assert resolve_period(None, y.to_numpy()[:24], "MS", model_decides=True)[0] is None
+    ets = create("ets").fit(y).summary()
+    assert f"period 12 ({why})" in ets.extra["selection"]
+    assert ets.description == "ETS(M,N,N)"  # AICc left the season out
+    assert create("auto-arima").fit(y).summary().description == "ARIMA(0,1,0)"

@@ -421,7 +421,7 @@ class Ets(BaseForecaster):
         period: int | None = None
         source = "not seasonal"
         if self.season != "none":
-            period, source = resolve_period(self.period, y, self.freq_)
+            period, source = resolve_period(self.period, y, self.freq_, model_decides=True)
             if period is not None and period > MAX_SEASONAL_PERIOD:
                 notes.append(
                     f"ets: period {period} is above {MAX_SEASONAL_PERIOD}, too long for a "

@@ -266,7 +266,7 @@ class Theta(BaseForecaster):
             raise UsageError(
                 f"theta: variant must be one of {', '.join(VARIANTS)}, got {self.variant!r}"
             )
-        period, source = resolve_period(self.period, y, self.freq_)
+        period, source = resolve_period(self.period, y, self.freq_, model_decides=True)
         if self.variant == "ses-drift":
             season = self._fit_ses_drift(y, period, source)
         else:

@@ -101,7 +101,7 @@ class AutoArima(StateSpaceForecaster):
         y = self._regression_errors(y)  # with regressors: the orders are chosen on y - X b_ols
         period, source = (None, "not seasonal")
         if self.seasonal:
-            period, source = resolve_period(self.period, y, self.freq_)
+            period, source = resolve_period(self.period, y, self.freq_, model_decides=True)
             if period is not None and y.size < 2 * period + 2:
                 period, source = None, f"too short for period {period}"
         attempts = ([(f"seasonal search, m={period}", period)] if period else []) + [

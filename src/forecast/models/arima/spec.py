@@ -77,7 +77,7 @@ class SarimaxSpec:
         p = "[" + ",".join(map(str, self.p)) + "]" if isinstance(self.p, tuple) else str(self.p)
         text = f"ARIMA({p},{self.d},{self.q})"
         P, D, Q, m = self.seasonal
-        if m:
+        if m and (P or D or Q):  # as R's arima.string: no seasonal part without seasonal terms
             text += f"({P},{D},{Q})[{m}]"
         trend = {
             "n": "",
