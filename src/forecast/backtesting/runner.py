@@ -84,8 +84,10 @@ def purge_lookback(given: int | None, needed: int) -> int:
 
 
 def season_period(y: pd.Series, freq: str | None, given: int | None) -> tuple[int, str]:
-    """The MASE/RMSSE period: given, or detected on the first half of the series (the data a
-    default walk-forward's first model sees), else 1."""
+    """The MASE/RMSSE period: given; else the calendar's, as the M4 competition scales MASE
+    (its frequency for every series, seasonal or not), when the first half of the series (the
+    data a default walk-forward's first model sees) holds more than one cycle; else the period
+    rule's on that half; else 1."""
     if given is not None:
         if not 1 <= given <= max(len(y) // 2, 1):
             raise UsageError(
@@ -93,9 +95,13 @@ def season_period(y: pd.Series, freq: str | None, given: int | None) -> tuple[in
                 f"({max(len(y) // 2, 1)}), got {given}"
             )
         return given, "given"
-    from forecast.diagnostics.seasonality import resolve_period
+    from forecast.diagnostics.seasonality import calendar_period, resolve_period
 
-    found, why = resolve_period(None, y.to_numpy()[: max(len(y) // 2, 10)], freq)
+    first = y.to_numpy()[: max(len(y) // 2, 10)]
+    calendar = calendar_period(freq)
+    if calendar and first.size > calendar:
+        return calendar, "the calendar's, as M4's MASE"
+    found, why = resolve_period(None, first, freq)
     where = "on the first half of the series"
     return (found, f"{why}, {where}") if found else (1, f"non-seasonal: {why}, {where}")
 
