@@ -72,6 +72,7 @@ class Seasonality:
     threshold: float = THRESHOLD
     notes: tuple[str, ...] = ()
     reason: str = ""  # why this period (or none): the numbers of the rule
+    calendar_test: CalendarTest | None = None  # None: no calendar period, or too few points
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -238,13 +239,14 @@ def detect_seasonality(
     calendar = calendar_period(freq)
     test = calendar_test(x, calendar) if calendar else None
     if test is not None and test.seasonal:
-        chosen: Candidate | None = Candidate(test.period, ("calendar",), float("nan"))
+        found: int | None = test.period
         candidates = _candidates(x, freq, None) if strength else ()
         source, why = "calendar", f"calendar's, seasonal: {test.numbers}"
     else:
         candidates = _candidates(x, freq, None)
         threshold = STRONG if calendar else threshold
         chosen = _choose(tuple(c for c in candidates if c.period != calendar), threshold)
+        found = chosen.period if chosen else None
         if test is not None:
             why = f"calendar's {calendar} not seasonal: {test.numbers}"
         elif calendar:
@@ -257,11 +259,11 @@ def detect_seasonality(
         else:
             why = f"found: strength {chosen.strength:.3f} >= {threshold}; {why}"
             source = "found"
-    found = chosen.period if chosen else None
     note = f"seasonality: {describe_period(found, why)}"
     measured = stl_strength(x, found) if strength and found else None
+    notes = (note, *stl_note)
     return Seasonality(
-        found, source, measured, candidates, differences, threshold, (note, *stl_note), why
+        found, source, measured, candidates, differences, threshold, notes, why, test
     )
 
 
@@ -369,9 +371,6 @@ def resolve_period(
     y = np.asarray(y, dtype="float64")
     d = kpss_differences(y) if y.size >= 10 else 0
     found = detect_seasonality(y, freq, differences=d, strength=False)
-    if model_decides and found.period is None:
-        calendar = calendar_period(freq)
-        x = np.diff(y, n=d) if d else y
-        if calendar and x.size and np.ptp(x) > 0 and calendar_test(x, calendar) is not None:
-            return calendar, f"calendar's, left to the model: {found.reason}"
+    if model_decides and found.period is None and found.calendar_test is not None:
+        return found.calendar_test.period, f"calendar's, left to the model: {found.reason}"
     return found.period, found.reason

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from forecast.diagnostics.seasonality import resolve_period
+from forecast.diagnostics.seasonality import describe_period, resolve_period
 from forecast.errors import InputError
 from forecast.models.base import Bands, BaseForecaster, Coefficient, ModelSummary, normal_bands
 
@@ -129,16 +129,14 @@ class SeasonalNaive(_LagWalk):
 
     def _fit(self, y: np.ndarray) -> None:
         found, source = resolve_period(self.period, y, self.freq_)
-        period = found or 1
-        self._estimate(y, period, drift=False)
-        if found:
-            self._summarise(f"seasonal naive, period {period} ({source})", {"period": period})
-            return
-        self._summarise(f"seasonal naive, no seasonal period ({source})", {"period": 1})
-        from dataclasses import replace
+        self._estimate(y, found or 1, drift=False)
+        described = describe_period(found, source)
+        self._summarise(f"seasonal naive, {described}", {"period": found or 1})
+        if not found:
+            from dataclasses import replace
 
-        note = f"snaive: no seasonal period ({source}): it is naive here"
-        self.summary_ = replace(self.summary_, notes=(note,))
+            note = f"snaive: {described}: it is naive here"
+            self.summary_ = replace(self.summary_, notes=(note,))
 
     def lookback(self, freq: str | None = None) -> int:
         from forecast.diagnostics.seasonality import calendar_period
