@@ -100,7 +100,7 @@ def test_a_panels_ci_and_comparison_are_on_the_pooled_losses() -> None:
     ci, compare = IntervalSettings(reps=40, seed=1), CompareSettings(seed=1)
     result = workflow.run(_request(PANEL, IDS, ci=ci, compare=compare))
     assert isinstance(result, PanelBacktest)
-    expected = assess(result.pooled(), ci, compare, SPEC.gap).pooled(POOLED_NOTE)
+    expected = assess(result.pooled(), ci, compare, SPEC.gap, pooled=True).pooled(POOLED_NOTE)
     assert result.ci == expected.ci and result.comparison == expected.comparison
     assert result.to_dict()["comparison"]["pooling"] == POOLED_NOTE
 

@@ -18,10 +18,13 @@ Aggregates over the series, per model and metric (scope ``overall`` of each seri
   still count, with the folds it was scored on (its ``failures`` say which).
 
 ``--ci`` and ``--compare`` work on the pooled losses: each model's per-origin losses of every
-series, one series after another (series in id order). The block bootstrap and the HAC variance
-of the Diebold-Mariano test then treat the seam between two series as adjacent origins: an
-approximation, stated in the output, that matters little when series are long against the block
-length or lag.
+series, one series after another (series in id order). On more than one series they are scaled
+by default (each origin's losses divided by the naive MAE or MSE of its own training data, see
+:func:`forecast.backtesting.uncertainty.loss_scale`), so that a series of level 4,000 does not
+outweigh one of level 300; ``--compare-loss raw`` keeps the data's unit. The block bootstrap and
+the HAC variance of the Diebold-Mariano test treat the seam between two series as adjacent
+origins: an approximation, stated in the output, that matters little when series are long
+against the block length or lag.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable
 from dataclasses import replace
+from enum import StrEnum
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Annotated, Any, cast
@@ -118,6 +119,21 @@ DmPower = Annotated[
     int, typer.Option(help="--compare: loss of the tests, 1 absolute or 2 squared error.")
 ]
 McsSize = Annotated[float, typer.Option(help="--compare: size alpha of the model confidence set.")]
+
+
+class CompareLossChoice(StrEnum):
+    scaled = "scaled"
+    raw = "raw"
+
+
+CompareLoss = Annotated[
+    CompareLossChoice | None,
+    typer.Option(
+        help="--ci and --compare: scaled losses (each origin's divided by the naive MAE/MSE of "
+        "its own training data, as MASE/RMSSE) or raw; default scaled on a panel, raw on one "
+        "series."
+    ),
+]
 Report = Annotated[Path | None, typer.Option(help="Write a self-contained report (.md or .html).")]
 ForecastsFile = Annotated[
     Path | None,
@@ -173,6 +189,7 @@ def backtest(
     compare: Compare = False,
     dm_power: DmPower = 2,
     mcs_size: McsSize = 0.1,
+    compare_loss: CompareLoss = None,
     report: Report = None,
     forecasts: ForecastsFile = None,
     reading: o.Reading = o.READING,
@@ -218,7 +235,8 @@ def _request(a: SimpleNamespace) -> BacktestRequest:
         check_reps(a.reps)  # before any work
         size = _block_size(a.block_size)
         boot = BootstrapSpec(a.bootstrap.value, a.reps, size, a.resample.value, a.ci_level)
-    ci = a.ci_method.value, a.ci_interval.value, a.ci_level, a.ci_reps, a.seed
+    loss = None if a.compare_loss is None else a.compare_loss.value
+    ci = a.ci_method.value, a.ci_interval.value, a.ci_level, a.ci_reps, a.seed, loss
     exog_names = _exog_names(a.exog, a.exog_lag, a.data, a.reading.wide, a.scheme)
     users = None
     if a.exog_models is not None:
@@ -231,7 +249,7 @@ def _request(a: SimpleNamespace) -> BacktestRequest:
         spec,
         bootstrap=boot,
         ci=IntervalSettings(*ci) if a.ci else None,
-        compare=CompareSettings(a.dm_power, a.mcs_size, a.seed) if a.compare else None,
+        compare=CompareSettings(a.dm_power, a.mcs_size, a.seed, loss) if a.compare else None,
         exog=exog_names,
         exog_lag=a.exog_lag,
         exog_models=users,

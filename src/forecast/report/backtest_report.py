@@ -220,7 +220,7 @@ def _uncertainty_sections(result: BacktestResult) -> list[Section]:
     if result.ci is not None:
         sections.append(_ci_section(result.ci))
     if result.comparison is not None:
-        sections.append(_comparison_section(result.comparison))
+        sections.append(comparison_section(result.comparison))
     if result.bootstrap is not None:
         sections.append(_bootstrap_section(result.bootstrap))
     return sections
@@ -246,7 +246,8 @@ def _ci_section(ci: MetricIntervals) -> Section:
     )
 
 
-def _comparison_section(comparison: Comparison) -> Section:
+def comparison_section(comparison: Comparison) -> Section:
+    """The ``--compare`` section: the model confidence set and every Diebold-Mariano test."""
     mcs = comparison.mcs
     mcs_rows = [
         [m, num(mcs.mean_losses[m], 5), num(p, 3), "yes" if m in mcs.included else "no"]

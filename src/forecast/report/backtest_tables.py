@@ -47,12 +47,18 @@ def uncertainty_tables(result: BacktestResult) -> list[RenderableType]:
 def ci_table(ci: MetricIntervals) -> RenderableType:
     rows = ci.intervals
     coverage = [r.metric for r in rows if r.metric.startswith("coverage_")]
-    shown = {"mae", "rmse", "mase", "smape", max(coverage, key=lambda m: float(m[9:]), default="")}
+    widest = max(coverage, key=lambda m: float(m[9:]), default="")
+    shown = {"mae", "rmse", "mase", "smape", widest}
+    if ci.scaling == "scaled":
+        shown.add("rmsse")
     metrics = [m for m in dict.fromkeys(r.metric for r in rows) if m in shown]
     settings = ci.settings
-    table = Table(
-        title=f"{settings.level:g}% confidence intervals of the metrics", title_justify="left"
-    )
+    title = f"{settings.level:g}% confidence intervals of the metrics"
+    if ci.pooling is not None:
+        title += f", on the pooled {ci.scaling} losses (not the mean over series)"
+    elif ci.scaling == "scaled":
+        title += ", on scaled losses"
+    table = Table(title=title, title_justify="left")
     table.add_column("model")
     for metric in metrics:
         table.add_column(metric, justify="right")

@@ -123,10 +123,12 @@ def _aggregate_table(result: PanelBacktest, stat: str) -> Table:
 
 
 def _pooled_sections(result: PanelBacktest) -> list[Section]:
+    from forecast.report.backtest_report import comparison_section
+
     out: list[Section] = []
     ci = result.ci
     if ci is not None:
-        header = ["model", "metric", "value", "lower", "upper"]
+        header = ["model", "metric", "estimate", "lower", "upper"]
         rows = [
             [
                 r.model,
@@ -139,25 +141,63 @@ def _pooled_sections(result: PanelBacktest) -> list[Section]:
         ]
         out.append(
             (
-                f"{ci.settings.level:g}% confidence intervals (pooled losses)",
-                [ci.pooling or "", ("table", header, rows, [[False] * 5 for _ in rows])],
+                f"{ci.settings.level:g}% confidence intervals on the pooled {ci.scaling} losses "
+                "(not the mean over series)",
+                [
+                    pooled_estimate_note(ci.scaling, ci.left_out),
+                    ci.pooling or "",
+                    ("table", header, rows, [[False] * 5 for _ in rows]),
+                ],
             )
         )
     comparison = result.comparison
     if comparison is not None:
+        title, body = comparison_section(comparison)
         out.append(
             (
-                "Model comparison (pooled losses)",
+                f"{title} (pooled {comparison.scaling} losses)",
                 [
                     comparison.pooling or "",
-                    f"Loss: {comparison.loss} over {comparison.origins} pooled origins. "
-                    "Model confidence set: "
-                    + ", ".join(comparison.indistinguishable_from_best)
-                    + ".",
+                    loss_note(comparison.scaling, comparison.left_out),
+                    *body,
                 ],
             )
         )
     return out
+
+
+def pooled_estimate_note(scaling: str, left_out: int) -> str:
+    """What a pooled interval's estimate is, and why it is not the headline mean over series."""
+    return (
+        "Each estimate is its metric computed once over every origin of every series together "
+        "(each origin weighs the same); its interval comes from a block bootstrap of those "
+        "pooled per-origin losses. It is not the 'Mean over series' above, which averages each "
+        "series' own metric (each series weighs the same): the two differ when series have "
+        "different numbers of origins and, for RMSE and RMSSE, always (the root of a pooled "
+        "mean square is not the mean of the series' roots). "
+        + loss_note(scaling, left_out)
+        + (" MSIS is the interval score over the same MAE scale (M4)." if scaling != "raw" else "")
+    )
+
+
+def loss_note(scaling: str, left_out: int) -> str:
+    """The losses a pooled section works on, in a sentence."""
+    if scaling == "raw":
+        return (
+            "Raw losses, in the data's unit: pooled over series of different levels, the "
+            "largest series decide these numbers (--compare-loss scaled makes them scale-free)."
+        )
+    dropped = (
+        f" {left_out} origins whose training data has a naive scale of 0 or none were left out."
+        if left_out
+        else ""
+    )
+    return (
+        "Scaled losses: each origin's absolute (squared) errors divided by the naive MAE (MSE) "
+        "of that origin's own training data, as MASE (RMSSE) does, so that every series weighs "
+        "alike whatever its level (--compare-loss raw gives the losses in the data's unit)."
+        + dropped
+    )
 
 
 def distribution_figure(result: PanelBacktest) -> Figure | None:

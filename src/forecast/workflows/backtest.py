@@ -133,7 +133,10 @@ def _finish_panel(
     result = replace(result, setup=replace(result.setup, threads=threads))
     if request.ci is None and request.compare is None:
         return result
-    sections = assess(result.pooled(), request.ci, request.compare, request.spec.gap)
+    several = len(result.scored()) > 1  # scaled losses by default (loss_scale)
+    sections = assess(
+        result.pooled(), request.ci, request.compare, request.spec.gap, pooled=several
+    )
     return result.assessed(sections.pooled(POOLED_NOTE))
 
 
