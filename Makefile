@@ -6,7 +6,7 @@ BIN        := $(VENV)/bin
 STAMP      := $(VENV)/.installed
 DEMO_OUT   ?= out
 
-.PHONY: install reference-venvs demo test test-fast test-portable fuzz lint bench bench-deps sample-data clean
+.PHONY: install reference-venvs demo test test-fast test-portable fuzz lint docs bench bench-deps sample-data clean
 
 install: $(STAMP)
 
@@ -74,6 +74,12 @@ fuzz: $(STAMP)
 # examples, the end-to-end CLI runs, the searches against pmdarima or the Dask clusters
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile -m "not slow"
+
+# The manual as a site (mkdocs-material, in the dev extra): docs/ into site/; --strict makes a
+# broken link or a missing section an error. The model catalogue page is generated from the
+# registry by scripts/make_model_catalogue.py (tests/docs/test_catalogue.py keeps it current).
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict --site-dir site
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
