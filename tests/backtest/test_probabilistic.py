@@ -22,8 +22,8 @@ def _slow_pinball(y, fq, taus):
     out = np.zeros(fq.shape)
     for idx in np.ndindex(y.shape):
         for k, tau in enumerate(taus):
-            u = y[idx] - fq[idx + (k,)]
-            out[idx + (k,)] = tau * u if u >= 0 else (tau - 1) * u
+            u = y[idx] - fq[(*idx, k)]
+            out[(*idx, k)] = tau * u if u >= 0 else (tau - 1) * u
     return out
 
 

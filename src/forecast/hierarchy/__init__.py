@@ -1,0 +1,1 @@
+"""Hierarchies of series: the tree and its summing matrix (structure), reconciliation methods."""

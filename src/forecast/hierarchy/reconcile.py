@@ -1,0 +1,335 @@
+r"""Forecast reconciliation: make base forecasts of every node of a hierarchy add up.
+
+Every function takes base forecasts ``[n, ...]``: one row per node in the hierarchy's order
+(:class:`~forecast.hierarchy.structure.Hierarchy`, bottom series last) and any trailing axes
+(horizon; horizon and sample), and returns coherent forecasts of the same shape, computed as
+``S @ bottom`` so that every aggregate equals the sum of its bottom series to rounding.
+
+Methods (``reconcile(method=...)``):
+
+``bottom-up``
+    The bottom series' base forecasts, summed up (Orcutt et al. 1968): exact on sample paths.
+``top-down``
+    The top forecast split down level by level in the proportions of the base forecasts
+    ("forecast proportions", Athanasopoulos, Ahmed & Hyndman 2009; hierarchicalforecast's
+    ``TopDown("forecast_proportions")``): child = base child x reconciled parent / sum of the
+    base forecasts of its siblings and itself (an equal split when that sum is below 1e-8 in
+    absolute value, as hierarchicalforecast). Proportions are taken point by point (each
+    horizon step, each sample path).
+``middle-out``
+    The base forecasts of one level kept; top-down by forecast proportions below it, bottom-up
+    above it (hierarchicalforecast's ``MiddleOut``).
+``mint-ols``, ``mint-wls-struct``, ``mint-shrink``
+    Trace minimisation (Wickramasuriya, Athanasopoulos & Hyndman 2019): the bottom forecasts
+    ``P y`` with :math:`P = (S^\top W^{-1} S)^{-1} S^\top W^{-1}`, for W the identity (ols),
+    ``diag(S 1)`` (wls_struct: the number of bottom series under each node), or the in-sample
+    one-step residual covariance shrunk to its diagonal (mint_shrink, Schäfer & Strimmer 2005;
+    see :func:`shrunk_covariance`). Computed in the equivalent form of hierarchicalforecast,
+
+    .. math:: P y = y_b - J W U (U^\top W U)^{-1} U^\top y, \qquad
+              U^\top = [I_a \;\; -A], \quad J = [0 \;\; I_b],
+
+    which solves an ``a x a`` system (a = number of aggregate nodes) instead of inverting W.
+    A sample path is projected with the same P (a linear map: the mean of the projected paths
+    is the projection of their mean).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from scipy import linalg, sparse
+
+from forecast.errors import InputError
+from forecast.hierarchy.structure import Hierarchy
+
+Method = Literal[
+    "bottom-up", "top-down", "middle-out", "mint-ols", "mint-wls-struct", "mint-shrink"
+]
+METHODS: tuple[str, ...] = (
+    "bottom-up",
+    "top-down",
+    "middle-out",
+    "mint-ols",
+    "mint-wls-struct",
+    "mint-shrink",
+)
+MintMethod = Literal["ols", "wls_struct", "mint_shrink"]
+_MINT: dict[str, MintMethod] = {
+    "mint-ols": "ols",
+    "mint-wls-struct": "wls_struct",
+    "mint-shrink": "mint_shrink",
+}
+ZERO_SUM = 1e-8  # hierarchicalforecast's threshold for an equal split in top-down
+RIDGE = 2e-8  # hierarchicalforecast's default mint_shr_ridge
+EPS = 2e-8  # hierarchicalforecast's epsilon in the shrinkage intensity
+
+
+def _base(hierarchy: Hierarchy, base: np.ndarray, name: str = "base") -> np.ndarray:
+    values = np.asarray(base, dtype=np.float64)
+    if values.ndim == 0 or values.shape[0] != hierarchy.n_nodes:
+        raise ValueError(
+            f"{name} must have {hierarchy.n_nodes} rows (one per node), got shape {values.shape}"
+        )
+    if not np.isfinite(values).all():
+        raise ValueError(f"{name} must be finite (no NaN or inf): forecast every node first")
+    return values
+
+
+def bottom_up(hierarchy: Hierarchy, base: np.ndarray) -> np.ndarray:
+    """Bottom-up reconciliation: ``S @ base[bottom]``.
+
+    Parameters
+    ----------
+    hierarchy : Hierarchy
+        The tree and its summing matrix.
+    base : numpy.ndarray
+        ``[n, ...]`` base forecasts (only the bottom rows are used).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``[n, ...]`` coherent forecasts.
+    """
+    return hierarchy.aggregate(_base(hierarchy, base)[hierarchy.bottom])
+
+
+def _split_down(hierarchy: Hierarchy, flat: np.ndarray, start: int) -> np.ndarray:
+    """Forecast proportions from level ``start`` down: the bottom rows ``[b, K]``."""
+    starts = hierarchy.level_starts
+    current = flat[starts[start] : starts[start + 1]]  # reconciled values of the upper level
+    for k in range(start + 1, len(hierarchy.level_names)):
+        rows = np.arange(starts[k], starts[k + 1])
+        parent = hierarchy.parents[rows] - starts[k - 1]  # position in the upper level
+        n_upper = starts[k] - starts[k - 1]
+        members = sparse.csr_matrix(
+            (np.ones(rows.size), (parent, np.arange(rows.size))), shape=(n_upper, rows.size)
+        )
+        child = flat[rows]  # [children, K]
+        sums = np.asarray(members @ child)[parent]  # each child's family sum
+        counts = np.bincount(parent, minlength=n_upper)[parent][:, None]
+        up = current[parent]
+        small = np.abs(sums) < ZERO_SUM
+        current = np.where(small, up / counts, child * up / np.where(small, 1.0, sums))
+    return current
+
+
+def top_down(hierarchy: Hierarchy, base: np.ndarray) -> np.ndarray:
+    """Top-down reconciliation by forecast proportions (see the module's notes).
+
+    Parameters
+    ----------
+    hierarchy : Hierarchy
+        The tree (one root).
+    base : numpy.ndarray
+        ``[n, ...]`` base forecasts.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``[n, ...]`` coherent forecasts; the root keeps its base forecast.
+    """
+    return middle_out(hierarchy, base, 0)
+
+
+def middle_out(hierarchy: Hierarchy, base: np.ndarray, level: str | int) -> np.ndarray:
+    """Middle-out reconciliation: keep ``level``, forecast proportions below, sums above.
+
+    Parameters
+    ----------
+    hierarchy : Hierarchy
+        The tree.
+    base : numpy.ndarray
+        ``[n, ...]`` base forecasts.
+    level : str or int
+        A level's name (``region``, ``level_1``) or position (0 = top: top-down; the last:
+        bottom-up).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``[n, ...]`` coherent forecasts.
+    """
+    values = _base(hierarchy, base)
+    flat = values.reshape(hierarchy.n_nodes, -1)
+    bottom = _split_down(hierarchy, flat, hierarchy.level_index(level))
+    return hierarchy.aggregate(bottom).reshape(values.shape)
+
+
+def shrunk_covariance(residuals: np.ndarray, ridge: float = RIDGE) -> np.ndarray:
+    r"""Schäfer-Strimmer shrinkage of the residual covariance towards its diagonal.
+
+    As hierarchicalforecast's ``_shrunk_covariance_schaferstrimmer_no_nans`` (its C++ core,
+    version 1.5): with the centred residuals :math:`x_{ik}` of node i at time k (T times),
+    :math:`\tilde x_{ik} = x_{ik} / (\hat\sigma_i + \epsilon)` (population sd,
+    :math:`\epsilon = 2 \cdot 10^{-8}`), :math:`w_{ijk} = \tilde x_{ik} \tilde x_{jk}` and
+    :math:`\bar w_{ij}` their mean over k,
+
+    .. math::
+        \lambda = \frac{1}{T (T - 1)} \frac{\sum_{i > j} \sum_k (w_{ijk} - \bar w_{ij})^2}
+                                             {\sum_{i > j} \bar w_{ij}^2 + \epsilon},
+        \qquad
+        W_{ij} = (1 - \min(\max(\lambda, 0), 1))\, \hat\Sigma_{ij} \ (i \ne j), \quad
+        W_{ii} = \max(\hat\Sigma_{ii}, \text{ridge}),
+
+    with :math:`\hat\Sigma` the sample covariance (divisor T - 1). This is Schäfer & Strimmer's
+    (2005) target D (zero correlations, own variances) intensity.
+
+    Parameters
+    ----------
+    residuals : numpy.ndarray
+        ``[n, T]`` in-sample one-step residuals (actual - fitted) of every node, T >= 2.
+    ridge : float
+        The smallest diagonal value (hierarchicalforecast's ``mint_shr_ridge``).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``[n, n]`` symmetric covariance.
+    """
+    x = np.asarray(residuals, dtype=np.float64)
+    if x.ndim != 2 or x.shape[1] < 2 or not np.isfinite(x).all():
+        raise ValueError(f"residuals must be finite [n_nodes, T >= 2], got shape {x.shape}")
+    t = x.shape[1]
+    x = x - x.mean(axis=1, keepdims=True)
+    cov = (x @ x.T) / (t - 1)
+    scaled = x / (np.sqrt((x * x).mean(axis=1, keepdims=True)) + EPS)
+    mean_w = (scaled @ scaled.T) / t  # [n, n]
+    squares = scaled * scaled
+    var_w = squares @ squares.T - t * mean_w * mean_w  # sum_k (w_ijk - mean)^2
+    lower = np.tril_indices(x.shape[0], -1)
+    intensity = var_w[lower].sum() / (t * (t - 1)) / ((mean_w[lower] ** 2).sum() + EPS)
+    shrunk = (1.0 - min(max(intensity, 0.0), 1.0)) * cov
+    np.fill_diagonal(shrunk, np.maximum(np.diag(cov), ridge))
+    return shrunk
+
+
+@dataclass(frozen=True, eq=False)
+class MintProjection:
+    """A MinT reconciliation: bottom = ``y_b - gain @ (y_a - A @ y_b)``.
+
+    Attributes
+    ----------
+    hierarchy : Hierarchy
+        The tree.
+    gain : numpy.ndarray
+        ``[b, a]``: ``J W U (U' W U)^{-1}``.
+    """
+
+    hierarchy: Hierarchy
+    gain: np.ndarray
+
+    def bottom(self, base: np.ndarray) -> np.ndarray:
+        """The reconciled bottom forecasts ``P @ base``, ``[b, ...]``."""
+        h = self.hierarchy
+        values = _base(h, base)
+        flat = values.reshape(h.n_nodes, -1)
+        a = h.n_nodes - h.n_bottom
+        y_b = flat[a:]
+        incoherence = flat[:a] - h.summing[:a] @ y_b  # U' y, [a, K]
+        return (y_b - self.gain @ incoherence).reshape((h.n_bottom, *values.shape[1:]))
+
+    def apply(self, base: np.ndarray) -> np.ndarray:
+        """The reconciled forecasts of every node, ``S @ P @ base``, ``[n, ...]``."""
+        return self.hierarchy.aggregate(self.bottom(base))
+
+    def matrix(self) -> np.ndarray:
+        """The dense projection ``P = J - gain @ U'``, ``[b, n]`` (hierarchicalforecast's P)."""
+        h = self.hierarchy
+        a = h.n_nodes - h.n_bottom
+        upper = h.summing[:a].toarray()
+        return np.hstack([-self.gain, np.eye(h.n_bottom) + self.gain @ upper])
+
+
+def mint_projection(
+    hierarchy: Hierarchy,
+    method: MintMethod,
+    residuals: np.ndarray | None = None,
+    ridge: float = RIDGE,
+) -> MintProjection:
+    """The MinT projection of one variant (see the module's notes).
+
+    Parameters
+    ----------
+    hierarchy : Hierarchy
+        The tree.
+    method : {"ols", "wls_struct", "mint_shrink"}
+        The choice of W.
+    residuals : numpy.ndarray, optional
+        ``[n, T]`` in-sample residuals of every node; needed by ``mint_shrink`` only.
+    ridge : float
+        The smallest diagonal of the shrunk covariance (``mint_shrink``).
+
+    Returns
+    -------
+    MintProjection
+    """
+    n, b = hierarchy.n_nodes, hierarchy.n_bottom
+    a = n - b
+    upper = hierarchy.summing[:a]  # A, [a, b] sparse
+    if method in ("ols", "wls_struct"):
+        w = np.ones(n) if method == "ols" else np.asarray(hierarchy.summing.sum(axis=1)).ravel()
+        u_w = np.hstack([np.diag(w[:a]), -(upper.multiply(w[a:][None, :])).toarray()])
+    elif method == "mint_shrink":
+        if residuals is None:
+            raise InputError("mint-shrink needs the in-sample residuals of every node")
+        w_full = shrunk_covariance(_base(hierarchy, residuals, "residuals"), ridge)
+        u_w = w_full[:a] - upper @ w_full[a:]  # U' W, [a, n]
+    else:
+        raise ValueError(f"method must be ols, wls_struct or mint_shrink, got {method!r}")
+    coef = u_w[:, :a] - (upper @ u_w[:, a:].T).T  # U' W U, [a, a]
+    try:
+        gain = linalg.solve(coef, u_w[:, a:], assume_a="sym").T  # [b, a]
+    except linalg.LinAlgError as exc:
+        raise InputError(
+            f"MinT ({method}) is singular for this hierarchy: raise the ridge or use another method"
+        ) from exc
+    return MintProjection(hierarchy, gain)
+
+
+def reconcile(
+    hierarchy: Hierarchy,
+    base: np.ndarray,
+    method: Method,
+    *,
+    middle_level: str | int | None = None,
+    residuals: np.ndarray | None = None,
+    ridge: float = RIDGE,
+) -> np.ndarray:
+    """Reconcile base forecasts or sample paths with one method.
+
+    Parameters
+    ----------
+    hierarchy : Hierarchy
+        The tree and its summing matrix.
+    base : numpy.ndarray
+        ``[n, ...]`` base forecasts of every node: ``[n, H]`` means, ``[n, H, M]`` sample paths
+        (bottom-up: exact; MinT: each path projected with the same P; top-down and middle-out:
+        proportions path by path).
+    method : str
+        One of :data:`METHODS`.
+    middle_level : str or int, optional
+        The level kept by ``middle-out`` (required there).
+    residuals : numpy.ndarray, optional
+        ``[n, T]`` in-sample residuals of every node (required by ``mint-shrink``).
+    ridge : float
+        The smallest diagonal of the shrunk covariance.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``[n, ...]`` coherent forecasts.
+    """
+    if method == "bottom-up":
+        return bottom_up(hierarchy, base)
+    if method == "top-down":
+        return top_down(hierarchy, base)
+    if method == "middle-out":
+        if middle_level is None:
+            raise InputError("middle-out needs a level, e.g. middle-out region")
+        return middle_out(hierarchy, base, middle_level)
+    if method in _MINT:
+        return mint_projection(hierarchy, _MINT[method], residuals, ridge).apply(base)
+    raise InputError(f"unknown reconciliation method {method!r}: use one of {', '.join(METHODS)}")
