@@ -12,7 +12,9 @@ if TYPE_CHECKING:
     from forecast.backtesting.result import BacktestResult
 
 MAX_FOLDS_DRAWN = 40
+MAX_ORIGINS_DRAWN = 60  # forecast paths per model in forecasts_figure
 TRAIN, TEST = "#4c78a8", "#f58518"
+PATH_COLORS = ("#1f5f8b", "#d0661c")  # successive origins' forecast paths alternate
 
 
 def folds_figure(result: BacktestResult) -> Figure:
@@ -49,8 +51,13 @@ def folds_figure(result: BacktestResult) -> Figure:
 
 
 def forecasts_figure(result: BacktestResult) -> Figure:
-    """Per model: the actuals over the scored span, the forecasts at the first and last lead
-    time, and the widest interval of the first lead time."""
+    """Per model: the actuals over the scored span and, from each origin, its forecast path
+    (every lead time of that origin, a marker at the first) as its own short line, with the
+    widest interval of that origin as a band. Paths of different origins are never joined:
+    a line through the lead-1 (or lead-h) forecasts of successive origins would draw forecasts
+    made months apart as one zig-zag. Successive origins alternate two colours, so that
+    overlapping paths (a step shorter than the horizon) can be told apart. With more than
+    ``MAX_ORIGINS_DRAWN`` origins, that many evenly spaced ones are drawn (the title says so)."""
     from matplotlib.figure import Figure
 
     models = [mf for mf in result.forecasts if mf.origins.size]
@@ -64,24 +71,43 @@ def forecasts_figure(result: BacktestResult) -> Figure:
         first, last = mf.origins + gap + 1, mf.origins + gap + h
         span = slice(int(first.min()), int(last.max()) + 1)
         ax.plot(index[span], result.y.to_numpy()[span], color="black", lw=0.9, label="actual")
-        order = np.argsort(first)
-        ax.plot(index[first[order]], mf.mean[order, 0], lw=0.9, label=f"lead {gap + 1}")
-        if h > 1:
+        rows = drawn_origins(mf.origins)
+        for k, row in enumerate(rows):
+            when = index[first[row] : last[row] + 1]
+            color = PATH_COLORS[k % 2]
+            if level is not None:
+                lo, hi = mf.bands[level]
+                ax.fill_between(
+                    when,
+                    lo[row],
+                    hi[row],
+                    color=color,
+                    alpha=0.15,
+                    lw=0,
+                    label=f"{level:g}% interval" if k == 0 else None,
+                )
             ax.plot(
-                index[last[order]], mf.mean[order, -1], lw=0.9, alpha=0.8, label=f"lead {gap + h}"
+                when,
+                mf.mean[row],
+                lw=1,
+                color=color,
+                marker="o",
+                markevery=[0],
+                ms=2.5,
+                label=f"forecast from each origin (leads {gap + 1}..{gap + h})" if k == 0 else None,
             )
-        if level is not None:
-            lo, hi = mf.bands[level]
-            ax.fill_between(
-                index[first[order]],
-                lo[order, 0],
-                hi[order, 0],
-                alpha=0.2,
-                label=f"{level:g}% interval, lead {gap + 1}",
-            )
-        ax.set_title(mf.label, fontsize=9, loc="left")
-        ax.legend(fontsize=7, loc="upper left", ncols=4)
+        shown = "" if rows.size == mf.origins.size else f", {rows.size} of them drawn"
+        ax.set_title(f"{mf.label}: {mf.origins.size} origins{shown}", fontsize=9, loc="left")
+        ax.legend(fontsize=7, loc="upper left", ncols=3)
     return fig
+
+
+def drawn_origins(origins: np.ndarray) -> np.ndarray:
+    """Rows of ``origins`` to draw, in time order: all, or ``MAX_ORIGINS_DRAWN`` evenly
+    spaced ones (the first and the last among them)."""
+    order = np.argsort(origins, kind="stable")
+    picks = np.unique(np.linspace(0, order.size - 1, min(order.size, MAX_ORIGINS_DRAWN)).round())
+    return np.asarray(order[picks.astype(int)])
 
 
 def error_by_step_figure(result: BacktestResult, metric: str = "mae") -> Figure:

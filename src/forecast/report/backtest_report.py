@@ -161,7 +161,17 @@ def _sections(result: BacktestResult) -> list[Section]:
                 ],
             )
         )
-    sections.append(("Forecasts against actuals", [figure_bytes(forecasts_figure(result))]))
+    sections.append(
+        (
+            "Forecasts against actuals",
+            [
+                "Each short line is the forecast made at one origin for all its lead times (a dot "
+                "at the first), with its widest interval; forecasts made at different origins "
+                "are never joined into one line.",
+                figure_bytes(forecasts_figure(result)),
+            ],
+        )
+    )
     sections += _uncertainty_sections(result)
     problems: list[str | bytes | Table] = [
         f"Failed: {f['model']} on folds {f['folds']}: {f['error']}" for f in result.failures

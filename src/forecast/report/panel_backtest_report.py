@@ -92,7 +92,8 @@ def _sections(result: PanelBacktest) -> list[Section]:
         picks = [rows[0]["id"], rows[len(rows) // 2]["id"], rows[-1]["id"]][:DRAWN_SERIES]
         drawn: list[str | bytes | Table] = [
             "The worst, the median and the best series by that MASE, with every model's "
-            "forecasts at the first and last lead time."
+            "forecast path from each origin (all its lead times, a dot at the first) as its own "
+            "line: forecasts made at different origins are never joined."
         ]
         for sid in dict.fromkeys(picks):
             series = by_id[sid].result
