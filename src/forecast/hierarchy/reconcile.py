@@ -199,8 +199,10 @@ def shrunk_covariance(residuals: np.ndarray, ridge: float = RIDGE) -> np.ndarray
     mean_w = (scaled @ scaled.T) / t  # [n, n]
     squares = scaled * scaled
     var_w = squares @ squares.T - t * mean_w * mean_w  # sum_k (w_ijk - mean)^2
-    lower = np.tril_indices(x.shape[0], -1)
-    intensity = var_w[lower].sum() / (t * (t - 1)) / ((mean_w[lower] ** 2).sum() + EPS)
+    # sums over the pairs i > j of symmetric matrices: (everything - the diagonal) / 2
+    pairs_var = (var_w.sum() - np.trace(var_w)) / 2.0
+    pairs_sq = ((mean_w * mean_w).sum() - (np.diag(mean_w) ** 2).sum()) / 2.0
+    intensity = pairs_var / (t * (t - 1)) / (pairs_sq + EPS)
     shrunk = (1.0 - min(max(intensity, 0.0), 1.0)) * cov
     np.fill_diagonal(shrunk, np.maximum(np.diag(cov), ridge))
     return shrunk
