@@ -241,7 +241,7 @@ def _ci_section(ci: MetricIntervals) -> Section:
     metrics = list(dict.fromkeys(r.metric for r in ci.intervals))
     body = interval_rows(ci.intervals, metrics)
     return (
-        f"Confidence intervals of the metrics ({st.level:g}%)",
+        f"Confidence intervals of the metrics ({st.level:g}%, {ci.scaling} losses)",
         [
             "Each number above is one draw: this series, these folds. Each model's per-origin "
             f"losses were resampled in blocks (a {st.method} block bootstrap, {st.reps} "
