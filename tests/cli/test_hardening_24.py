@@ -121,7 +121,9 @@ def test_a_directory_where_a_parquet_part_file_is_expected(cli, tmp_path) -> Non
     empty = tmp_path / "empty.parquet"
     empty.mkdir()
     assert one_error(cli("fit", empty, "-m", "naive")) == (
-        f"error: {empty} is a directory with no .parquet part files"
+        f"error: {empty} is a directory with no .parquet part files; give a directory of "
+        "*.parquet files (flat, or Hive-partitioned: unique_id=A/part-0.parquet), a .parquet "
+        "file or a CSV file"
     )
 
 

@@ -278,13 +278,9 @@ def _read_raw(source: str | pd.DataFrame, encoding: str | None) -> tuple[pd.Data
     if isinstance(source, pd.DataFrame):
         return source.reset_index(drop=True), 0
     if is_parquet(source):
-        from forecast.io.bounded import require_regular
+        from forecast.data.parquet import read_parquet_frame
 
-        require_regular(source, what="Parquet file", allow_dir=True)
-        try:
-            return pd.read_parquet(source).reset_index(drop=True), 0
-        except Exception as exc:
-            raise InputError(f"cannot read {source} as Parquet: {exc}") from None
+        return read_parquet_frame(source).reset_index(drop=True), 0
     from forecast.data.text import decode, read_bytes, read_csv, sniff_delimiter
 
     label = "<stdin>" if source == "-" else source

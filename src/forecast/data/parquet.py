@@ -1,5 +1,11 @@
 """Parquet input: a ``.parquet`` file or a directory of part files, read with pyarrow.
 
+A directory is read flat (``part-0.parquet``, ``part-1.parquet``...) or Hive-partitioned, at any
+depth (``region=N/store=007/part-0.parquet``): each ``KEY=VALUE`` folder level becomes a text
+column ``KEY`` (the value as written: ``007`` stays ``"007"``), which may be the id, the time or
+any other column. Names starting with ``.`` or ``_`` (``_SUCCESS``, ``_metadata``) are skipped,
+as Spark, Hive and pyarrow skip them; so is any file not named ``*.parquet``.
+
 Only the chosen columns are read (the schema and the first rows choose them, as for CSV), so a
 wide file with many unused columns costs what the three columns cost. Typed columns are kept:
 a timestamp column stays datetime64, a float column float64; text columns are parsed as CSV
@@ -8,7 +14,9 @@ text would be.
 
 from __future__ import annotations
 
+import os
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +29,73 @@ from forecast.errors import InputError, UsageError
 
 
 def is_parquet(source: str) -> bool:
-    """A path ending in .parquet/.pq, or a directory holding .parquet files."""
+    """A path ending in .parquet/.pq, or a directory (of part files: flat or Hive-partitioned;
+    one without any is refused by the Parquet reader, which says so)."""
     if source == "-":
         return False
     path = Path(source)
-    if path.suffix.lower() in (".parquet", ".pq"):
-        return True
-    return path.is_dir() and any(path.glob("*.parquet"))
+    return path.suffix.lower() in (".parquet", ".pq") or path.is_dir()
+
+
+@dataclass(frozen=True)
+class PartFiles:
+    """The part files of a directory: ``files`` (sorted by path), ``keys`` the Hive partition
+    columns, outermost first (``()`` for a flat directory)."""
+
+    root: str
+    files: tuple[str, ...]
+    keys: tuple[str, ...] = ()
+
+    def parts(self) -> list[str]:
+        """The units a worker reads whole: each file of a flat directory, each innermost
+        ``KEY=VALUE`` folder of a partitioned one (all its files), in path order."""
+        if not self.keys:
+            return list(self.files)
+        return list(dict.fromkeys(os.path.dirname(f) for f in self.files))
+
+
+def part_layout(source: str) -> PartFiles:
+    """The ``*.parquet`` files of the directory ``source`` and its ``KEY=VALUE`` folders;
+    refused when it has none, or when files sit at different partition levels."""
+    found: list[tuple[str, tuple[str, ...]]] = []
+    _walk(source, (), found)
+    if not found:
+        raise InputError(
+            f"{source} is a directory with no .parquet part files; give a directory of "
+            "*.parquet files (flat, or Hive-partitioned: unique_id=A/part-0.parquet), a "
+            ".parquet file or a CSV file"
+        )
+    levels = {keys for _, keys in found}
+    if len(levels) > 1:
+        first, other = sorted(levels, key=len)[:2]
+        where = [next(f for f, k in found if k == keys) for keys in (first, other)]
+        raise InputError(
+            f"{source} mixes partition levels: {os.path.relpath(where[0], source)} has "
+            f"{_keys(first)}, {os.path.relpath(where[1], source)} has {_keys(other)}; every part "
+            "file needs the same KEY=VALUE folders"
+        )
+    return PartFiles(source, tuple(f for f, _ in found), found[0][1])
+
+
+def _walk(folder: str, keys: tuple[str, ...], found: list[tuple[str, tuple[str, ...]]]) -> None:
+    """Collect the ``*.parquet`` entries under ``folder`` (a directory named so is kept, for
+    the reader to refuse by name), descending into ``KEY=VALUE`` folders (not through links)."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        raise InputError(f"cannot list {folder}: {exc.strerror or exc}") from None
+    for entry in entries:
+        if entry.name.startswith((".", "_")):
+            continue
+        key, sep, _ = entry.name.partition("=")
+        if sep and key and entry.is_dir(follow_symlinks=False):
+            _walk(entry.path, (*keys, key), found)
+        elif entry.name.lower().endswith(".parquet"):
+            found.append((entry.path, keys))
+
+
+def _keys(keys: tuple[str, ...]) -> str:
+    return "no partition folders" if not keys else "partitions " + "/".join(keys)
 
 
 def read_parquet_table(
@@ -37,12 +105,16 @@ def read_parquet_table(
     id_col: str | None,
     wide: bool,
     single: bool,
+    root: str | None = None,
 ) -> Table:
-    dataset = _dataset(source)
+    """The chosen columns of ``source`` (a file or a directory); ``root``: the partitioned
+    directory that ``source`` (one part of it) lies in, whose ``KEY=VALUE`` folders above
+    ``source`` are restored as columns too."""
+    dataset = _dataset(source, root=root)
     columns, wanted = _choose(dataset, source, time_col, value_col, id_col, wide, single)
     if not wide:  # text ids and times read as dictionaries: codes, each text once
         text = _text_columns(dataset.schema, [columns.time, columns.id])
-        dataset = _dataset(source, dictionary=text) if text else dataset
+        dataset = _dataset(source, dictionary=text, root=root) if text else dataset
     try:
         table = dataset.to_table(columns=wanted)
         frame = table.to_pandas(strings_to_categorical=True, self_destruct=True)
@@ -149,37 +221,82 @@ def candidate_columns(
     return [n for n in names if n in kept] if len(kept) < len(names) else None
 
 
-def dataset_head(source: str) -> pd.DataFrame:
-    """The first rows of a Parquet file or directory (to choose columns without reading it)."""
-    return _head(_dataset(source))
+def dataset_head(source: str, root: str | None = None) -> pd.DataFrame:
+    """The first rows of a Parquet file or directory (to choose columns without reading it);
+    ``root`` as in :func:`read_parquet_table`."""
+    return _head(_dataset(source, root=root))
 
 
-def _dataset(source: str, dictionary: list[str] | None = None) -> Any:
-    """The file or the directory's part files; ``dictionary``: text columns read as
-    dictionaries (pandas categoricals)."""
+def read_column(source: str, name: str, root: str | None = None) -> Any:
+    """The column ``name`` of a Parquet file or directory (a partition folder's too), as a
+    pyarrow ChunkedArray; ``root`` as in :func:`read_parquet_table`."""
+    dataset = _dataset(source, root=root)
+    try:
+        return dataset.to_table(columns=[name]).column(0)
+    except Exception as exc:  # pyarrow raises its own classes for damaged files
+        raise InputError(f"cannot read column {name!r} of {source} as Parquet: {exc}") from None
+
+
+def read_parquet_frame(source: str) -> pd.DataFrame:
+    """Every column of a Parquet file or directory (partition columns as text), as a frame."""
+    dataset = _dataset(source)
+    try:
+        return dataset.to_table().to_pandas()
+    except Exception as exc:  # pyarrow raises its own classes for damaged files
+        raise InputError(f"cannot read {source} as Parquet: {exc}") from None
+
+
+def _dataset(source: str, dictionary: list[str] | None = None, root: str | None = None) -> Any:
+    """The file or the directory's part files, their ``KEY=VALUE`` folders as text columns;
+    ``dictionary``: text columns read as dictionaries (pandas categoricals); ``root``: the
+    partitioned directory ``source`` is a part of (its folders above ``source`` count too)."""
     import pyarrow.dataset as ds
 
     from forecast.io.bounded import require_regular
 
-    path = Path(source)
     info = require_regular(source, what="Parquet file", allow_dir=True)
+    files: list[str] = [source]
+    keys: tuple[str, ...] = ()
+    if stat.S_ISDIR(info.st_mode):
+        layout = part_layout(source)
+        files, keys = list(layout.files), layout.keys
+        for part in files:
+            require_regular(part, what="Parquet part file", error=InputError)
+    if root is not None:
+        keys = (*_folder_keys(root, source, stat.S_ISDIR(info.st_mode)), *keys)
     file_format: Any = "parquet"
     if dictionary:
         read_options = ds.ParquetReadOptions(dictionary_columns=set(dictionary))
         file_format = ds.ParquetFileFormat(read_options=read_options)
     try:
-        if stat.S_ISDIR(info.st_mode):
-            parts = sorted(str(p) for p in path.glob("*.parquet"))
-            if not parts:
-                raise InputError(f"{source} is a directory with no .parquet part files")
-            for part in parts:
-                require_regular(part, what="Parquet part file", error=InputError)
-            return ds.dataset(parts, format=file_format)
-        return ds.dataset(str(path), format=file_format)
-    except InputError:
-        raise
+        if not keys:
+            return ds.dataset(files, format=file_format)
+        return ds.dataset(
+            files,
+            format=file_format,
+            partitioning=_hive(keys),
+            partition_base_dir=source if root is None else root,
+        )
     except Exception as exc:
         raise InputError(f"cannot read {source} as Parquet: {exc}") from None
+
+
+def _folder_keys(root: str, source: str, is_dir: bool) -> tuple[str, ...]:
+    """The partition keys of the ``KEY=VALUE`` folders between ``root`` and ``source``."""
+    folder = source if is_dir else os.path.dirname(source)
+    relative = os.path.relpath(folder, root)
+    if relative == os.curdir:
+        return ()
+    return tuple(name.partition("=")[0] for name in relative.split(os.sep))
+
+
+def _hive(keys: tuple[str, ...]) -> Any:
+    """Hive partitioning with every key as text: a folder ``store=007`` gives ``"007"``
+    (pyarrow would infer 7), as the id was written."""
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    return ds.partitioning(pa.schema([pa.field(k, pa.string()) for k in keys]), flavor="hive")
 
 
 def _head(dataset: Any, columns: list[str] | None = None) -> pd.DataFrame:

@@ -1,20 +1,24 @@
 """A Parquet directory on a cluster: each worker reads its own part files.
 
-Rule: a series lives in exactly one part file (partition the data by id). A task is one part
-file: the worker loads it with :func:`forecast.data.load` and the same options as a whole-panel
-run, and maps the per-series function over its series; the client reads only the first rows of
+Rule: a series lives in exactly one part (partition the data by id). A part is a file of a flat
+directory, or an innermost ``KEY=VALUE`` folder of a Hive-partitioned one (all its files, the
+folders' values restored as columns: :mod:`forecast.data.parquet`). A task is one part: the
+worker reads it with the same options as a whole-panel run, and maps the per-series function
+over its series; the client reads only the first rows of
 one file (to choose the columns) and, in a first pass run by the workers, each part's ids (to
 check the rule, count the series and apply ``--ids``). It never holds the panel. Tasks are
 batches of whole part files, by the executor's batching rule.
 
-Results come back part after part, each part's series in id order: the same order (and bytes)
-as a whole-panel run when the parts hold consecutive id ranges, as a directory written sorted
-by id does. Every part infers its own frequency unless ``--freq`` is given; parts that disagree
-stop the run (pass ``--freq``).
+Results come back part after part, each part's series in id order, the parts in the order of
+their first ids: the same order (and bytes) as a whole-panel run when the parts hold
+consecutive id ranges, as a directory written sorted by id or partitioned by id does. Every
+part infers its own frequency unless ``--freq`` is given; parts that disagree stop the run
+(pass ``--freq``).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,9 +31,23 @@ from forecast.execution.executor import Executor
 
 
 def part_files(source: str) -> list[str]:
-    """The ``*.parquet`` files of a directory, sorted by name; [] for anything else."""
-    path = Path(source)
-    return sorted(str(p) for p in path.glob("*.parquet")) if path.is_dir() else []
+    """The parts of a Parquet directory (its files, or its innermost partition folders), in
+    path order; [] for anything else, or a directory without part files (the reader refuses
+    it, and says why)."""
+    from forecast.data.parquet import part_layout
+
+    if not Path(source).is_dir():
+        return []
+    try:
+        return part_layout(source).parts()
+    except InputError:
+        return []
+
+
+def shown_part(path: str, root: str | None) -> str:
+    """A part as messages name it: its path inside the directory (``store=007`` or
+    ``part-0.parquet``)."""
+    return os.path.relpath(path, root) if root is not None else Path(path).name
 
 
 @dataclass(frozen=True)
@@ -45,6 +63,7 @@ class PartLoad:
     purpose: str
     time_format: str | None = None
     allow_constant: bool = False
+    root: str | None = None  # the directory the parts are in (its partition folders: columns)
 
 
 @dataclass(frozen=True)
@@ -77,37 +96,41 @@ def part_columns(
     from forecast.data.parquet import dataset_head
     from forecast.data.table import choose_frame_columns
 
-    head = dataset_head(part_files(source)[0])
+    head = dataset_head(part_files(source)[0], root=source)
     columns, _ = choose_frame_columns(head, source, time_col, value_col, id_col, False, False)
     return columns
 
 
-def part_ids(task: tuple[str, str]) -> list[str]:
-    """Worker side: the ids in one part file (only its id column is read), sorted."""
+def part_ids(task: tuple[str, str, str]) -> list[str]:
+    """Worker side: the ids in one part (only its id column is read, or none when the id is a
+    partition folder), sorted."""
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
-    path, id_col = task
-    column = pq.read_table(path, columns=[id_col]).column(0)
-    ids = pc.unique(column).to_pylist()
+    from forecast.data.parquet import read_column
+
+    path, id_col, root = task
+    ids = pc.unique(read_column(path, id_col, root)).to_pylist()
     return sorted("" if i is None else str(i) for i in ids)
 
 
 def plan_parts(executor: Executor, source: str, id_col: str, ids: Sequence[str] | None) -> PartPlan:
-    """Check that no series is split across part files, and apply ``--ids``."""
+    """Check that no series is split across parts, apply ``--ids``, and order the parts by
+    their first id (a Hive directory's ``region=.../id=...`` folders come in id order)."""
     paths = part_files(source)
     owner: dict[str, str] = {}
     parts: list[tuple[str, list[str] | None]] = []
     n_series = 0
     wanted = set(ids) if ids is not None else None
-    found_ids = dict(zip(paths, executor.map(part_ids, [(p, id_col) for p in paths]), strict=True))
+    tasks = [(p, id_col, source) for p in paths]
+    found_ids = dict(zip(paths, executor.map(part_ids, tasks), strict=True))
     for path, found in found_ids.items():
         for sid in found:
             if sid in owner:
                 raise InputError(
-                    f"series {sid!r} is split across {Path(owner[sid]).name} and "
-                    f"{Path(path).name}; --engine dask reads one part file per task, so write "
-                    f"the data partitioned by '{id_col}' (all rows of a series in one part)"
+                    f"series {sid!r} is split across {shown_part(owner[sid], source)} and "
+                    f"{shown_part(path, source)}; --engine dask reads one part per task, so "
+                    f"write the data partitioned by '{id_col}' (all rows of a series in one "
+                    f"part file or folder, e.g. df.to_parquet(DIR, partition_cols=['{id_col}']))"
                 )
             owner[sid] = path
         chosen = found if wanted is None else [s for s in found if s in wanted]
@@ -119,20 +142,22 @@ def plan_parts(executor: Executor, source: str, id_col: str, ids: Sequence[str] 
         if unknown:
             shown = ", ".join(repr(u) for u in unknown[:5])
             raise UsageError(f"--ids: series not in column '{id_col}' of {source}: {shown}")
+    parts.sort(key=lambda part: (part[1] or found_ids[part[0]])[0])
     return PartPlan(parts, n_series, found_ids)
 
 
 def run_part(task: tuple[str, list[str] | None, PartLoad, Callable[[Any], Any], Any]) -> PartResult:
-    """Worker side: load one part and run ``fn((series, spec))`` on each of its series."""
-    from forecast.data import load
+    """Worker side: read one part and run ``fn((series, spec))`` on each of its series."""
+    from forecast.data import from_table
+    from forecast.data.parquet import read_parquet_table
 
     path, ids, opts, fn, spec = task
     try:
-        panel = load(
-            path,
-            id_col=opts.id_col,
-            time_col=opts.time_col,
-            value_col=opts.value_col,
+        table = read_parquet_table(
+            path, opts.time_col, opts.value_col, opts.id_col, False, False, root=opts.root
+        )
+        panel = from_table(
+            table,
             freq=opts.freq,
             missing=opts.missing,  # type: ignore[arg-type]
             min_length=opts.min_length,
@@ -143,7 +168,7 @@ def run_part(task: tuple[str, list[str] | None, PartLoad, Callable[[Any], Any], 
             allow_empty=True,
         )
     except InputError as exc:
-        raise InputError(f"part file {Path(path).name}: {exc.message}") from None
+        raise InputError(f"part {shown_part(path, opts.root)}: {exc.message}") from None
     outcomes = [fn((panel[i], spec)) for i in range(len(panel))]
     return PartResult(path, panel.freq, outcomes, panel.failures, panel.notes, panel.describe())
 
@@ -167,8 +192,8 @@ def map_parts(
         first = first or part
         if part.freq != first.freq:
             raise InputError(
-                f"part files disagree on the frequency ({Path(first.path).name}: {first.freq}, "
-                f"{Path(part.path).name}: {part.freq}); pass --freq"
+                f"part files disagree on the frequency ({shown_part(first.path, opts.root)}: "
+                f"{first.freq}, {shown_part(part.path, opts.root)}: {part.freq}); pass --freq"
             )
         on_part(part)
         yield from part.outcomes

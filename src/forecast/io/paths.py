@@ -4,9 +4,10 @@ An output (a file the tool writes, or a directory it replaces whole) *overlaps* 
 file or directory it reads) when it is the same file or directory, lies inside it, or holds it.
 "The same" is decided on resolved paths (symbolic links followed, ``..`` removed) and, for
 whatever exists, on the device and inode numbers, so a hard link, a bind mount or a path spelt
-another way is caught too. A Parquet directory's ``*.parquet`` files count as inputs of their
-own (a part that links to a file elsewhere protects that file). Two outputs that overlap each
-other are refused as well: one would replace or swallow the other.
+another way is caught too. A Parquet directory's ``*.parquet`` files (in its Hive ``KEY=VALUE``
+folders too) count as inputs of their own (a part that links to a file elsewhere protects that
+file). Two outputs that overlap each other are refused as well: one would replace or swallow
+the other.
 
 Every overlap is a :class:`~forecast.errors.UsageError` (exit 2) naming both paths and the fix,
 raised before anything is read or written. The one overlap allowed is the one a caller names
@@ -96,14 +97,18 @@ def _overlap(out: _Place, source: _Place) -> str | None:
 
 
 def _places(label: str, path: PathLike) -> list[_Place]:
-    """An input, and for a directory each of its ``*.parquet`` files (what the reader opens)."""
+    """An input, and for a directory each of its part files, in ``KEY=VALUE`` folders too
+    (what the reader opens)."""
+    from forecast.data.parquet import part_layout
+    from forecast.errors import InputError
+
     place = _place(label, path)
     real = Path(place.chain[0][0])
     if not real.is_dir():
         return [place]
     try:
-        members = sorted(real.glob("*.parquet"))
-    except OSError:
+        members = [Path(f) for f in part_layout(str(real)).files]
+    except (OSError, InputError):
         members = []
     return [place, *(_place(label, m, shown=place.shown) for m in members)]
 

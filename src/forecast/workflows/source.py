@@ -7,9 +7,9 @@ A workflow (fit, predict, backtest, diagnose) describes its input with a :class:
   here, and :func:`executor` maps them over local processes (``jobs``) or a Dask cluster
   (``engine="dask"``, ``scheduler``);
 - **Parquet part files read by the workers**: with ``engine="dask"`` on a long-format Parquet
-  directory (:func:`reads_parts`), :func:`open_parts` plans the parts and each worker reads its
-  own (:mod:`forecast.execution.parts`); the client never holds the panel. It returns None when
-  the directory has no id column (one series: load it);
+  directory, flat or Hive-partitioned (:func:`reads_parts`), :func:`open_parts` plans the
+  parts and each worker reads its own (:mod:`forecast.execution.parts`); the client never
+  holds the panel. It returns None when the directory has no id column (one series: load it);
 - **one global model on one device**: a neural network or boosted trees trained once, in this
   process, on the loaded panel (:func:`runs_global`); never mapped over workers, so a command
   that will fit one reads the panel on the client (``reads_parts(..., one_model=True)`` is
@@ -181,6 +181,7 @@ def open_parts(
         purpose,
         source.time_format,
         allow_constant,
+        root=source.data,
     )
     return PartRun(source, columns, opts, notify)
 
