@@ -61,7 +61,7 @@ class Forecasts:
 
 def fit(
     data: str | Path | pd.DataFrame | Panel,
-    model: str,
+    model: str | Sequence[str | tuple[str, str, dict[str, Any]]],
     params: dict[str, Any] | None = None,
     *,
     horizon: int = 12,
@@ -79,7 +79,11 @@ def fit(
     columns of ``data`` that are regressors (``["auto"]``: every other numeric column),
     ``future``: their values over the horizon (a path or a DataFrame with the same time and id
     columns). ``floor``: means and bounds clipped at it (None: 0 for non-negative series with
-    >= 30 % zeros, as the CLI's ``--floor``). A constant series is forecast (the CLI's rule)."""
+    >= 30 % zeros, as the CLI's ``--floor``). A constant series is forecast (the CLI's rule).
+
+    Several models (``["ets", "theta"]`` or ``(label, name, params)`` tuples, ``params``
+    None) are each fitted on every series in one pass, per series (no global network): the
+    frame has one row per series, model and step, its ``model`` column the label."""
     from forecast.fitting.series import min_obs
     from forecast.models.base import check_horizon, check_levels
     from forecast.models.neural.global_options import split_options
@@ -87,7 +91,8 @@ def fit(
     from forecast.workflows.source import SourceRequest
     from forecast.workflows.stream import PanelStream
 
-    options, own = split_options(model, params or {})
+    (label, name, first), *others = _entries(model, params)
+    options, own = split_options(name, first)
     load_options: dict[str, Any] = {}
     if exog is not None:
         if isinstance(data, Panel) or future is None:
@@ -102,11 +107,13 @@ def fit(
         load_options["value_col"] = value_column(
             source, tuple(exog), time_col=None, id_col=None, encoding=None
         )
-    shortest = 3 if options.applies(model, 2) else min_obs(fallback or model)
+    names = [n for _, n, _ in [(label, name, first), *others]] + ([fallback] if fallback else [])
+    global_run = not others and options.applies(name, 2)
+    shortest = 3 if global_run else min(min_obs(n) for n in names)
     panel = load(data, min_length=shortest, allow_constant=True, **load_options)
     request = workflow.FitRequest(
         SourceRequest("", jobs=jobs),
-        model,
+        name,
         own,
         check_horizon(horizon),
         check_levels(levels),
@@ -116,6 +123,8 @@ def fit(
         exog=tuple(exog) if exog is not None else None,
         keep_models=keep_models,
         series_outcomes=True,
+        label=label if label != name else None,
+        others=tuple(others),
     )
     loaded = workflow.Loaded(panel)
     if exog is not None:
@@ -125,6 +134,28 @@ def fit(
         assert isinstance(result, PanelStream)  # series_outcomes: a panel, even of one
         outcomes = result.collect()
     return _forecasts(outcomes, [f.to_dict() for f in panel.failures])
+
+
+def _entries(
+    model: str | Sequence[str | tuple[str, str, dict[str, Any]]], params: dict[str, Any] | None
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """The models of :func:`fit` as ``(label, name, params)``, checked by the registry."""
+    from forecast.errors import UsageError
+    from forecast.models.neural.global_options import split_options
+    from forecast.models.registry import get_spec
+
+    if isinstance(model, str):
+        entries = [(model, model, dict(params or {}))]
+    elif params is not None:
+        raise UsageError("params goes with one model; give several as (label, name, params)")
+    else:
+        entries = [(m, m, {}) if isinstance(m, str) else (m[0], m[1], dict(m[2])) for m in model]
+    labels = [label for label, _, _ in entries]
+    if not entries or len(set(labels)) != len(labels):
+        raise UsageError(f"models need distinct labels, got {labels}")
+    for _, name, own in entries:
+        get_spec(name).resolve(split_options(name, own)[1])
+    return entries
 
 
 def _regressors(
@@ -253,9 +284,10 @@ def _forecasts(outcomes: list[SeriesOutcome], load_failures: list[dict[str, Any]
     columns = forecast_columns(tuple(levels))
     rows = [row for o in outcomes for row in outcome_rows(o)]
     frame = pd.DataFrame(rows, columns=columns)
-    frame.insert(1, "model", frame["id"].map({o.id: o.model for o in outcomes}))
     frame["timestamp"] = pd.to_datetime(frame["timestamp"])
     failures = load_failures + [
-        {"id": o.id, "stage": "fit", "error": o.error} for o in outcomes if o.error is not None
+        {"id": o.id, "stage": "fit", "model": o.asked, "error": o.error}
+        for o in outcomes
+        if o.error is not None
     ]
     return Forecasts(frame, outcomes, failures)

@@ -32,6 +32,7 @@ def test_fit_panel_equals_single_series_fits(cli, tmp_path: Path, model: str) ->
     rows = _rows(result.stdout)
     assert list(rows[0]) == [
         "id",
+        "model",
         "timestamp",
         "mean",
         "lower_80",
@@ -52,7 +53,9 @@ def test_fit_panel_equals_single_series_fits(cli, tmp_path: Path, model: str) ->
             "csv",
         )
         assert single.code == 0, single.stderr
-        mine = [{k: v for k, v in r.items() if k != "id"} for r in rows if r["id"] == sid]
+        mine = [
+            {k: v for k, v in r.items() if k not in ("id", "model")} for r in rows if r["id"] == sid
+        ]
         assert mine == _rows(single.stdout)
 
 
@@ -158,7 +161,9 @@ def test_save_predict_and_update_equal_single_series(cli, tmp_path: Path) -> Non
         single_new = one_series(new, sid, tmp_path / f"{sid}-new.csv")
         expected = cli("predict", single_model, "--data", single_new, "-H", "2", "-f", "csv")
         mine = [
-            {k: v for k, v in r.items() if k != "id"} for r in _rows(moved.stdout) if r["id"] == sid
+            {k: v for k, v in r.items() if k not in ("id", "model")}
+            for r in _rows(moved.stdout)
+            if r["id"] == sid
         ]
         assert mine == _rows(expected.stdout)
 
@@ -169,7 +174,7 @@ def test_output_parquet_and_json_stream(cli, tmp_path: Path) -> None:
     assert result.code == 0, result.stderr
     assert json.loads(result.stdout)["summary"]["forecast"] == 12
     frame = pd.read_parquet(out)
-    assert len(frame) == 36 and list(frame.columns)[:3] == ["id", "timestamp", "mean"]
+    assert len(frame) == 36 and list(frame.columns)[:4] == ["id", "model", "timestamp", "mean"]
     as_json = cli("fit", PANEL, "-m", "naive", "-H", "3", "-f", "json")
     doc = json.loads(as_json.stdout)
     means = [r["mean"] for s in doc["series"] for r in s["forecast"]]

@@ -58,8 +58,13 @@ def test_the_cli_prints_the_workflows_outcomes(cli) -> None:
     with workflow.run(_request(PANEL)) as result:
         assert isinstance(result, PanelStream)
         outcomes = result.collect()
-    rows = [[o.id, *row] for o in outcomes if o.forecast is not None for row in o.forecast.rows()]
-    columns = ["id", *outcomes[0].forecast.columns()]  # type: ignore[union-attr]
+    rows = [
+        [o.id, o.row_model, *row]
+        for o in outcomes
+        if o.forecast is not None
+        for row in o.forecast.rows()
+    ]
+    columns = ["id", "model", *outcomes[0].forecast.columns()]  # type: ignore[union-attr]
     printed = cli("fit", PANEL, "-m", "theta", "-H", "6", "--ids", ",".join(IDS), "-f", "csv")
     assert printed.code == 0, printed.stderr
     assert printed.stdout == to_csv(columns, rows)

@@ -49,7 +49,7 @@ def saved(tmp_path: Path) -> tuple[Path, dict[str, np.ndarray], pd.DataFrame]:
     with fit_workflow.run(request) as result:
         assert isinstance(result, PanelStream)
         outcomes = result.collect()
-    kept = [(o.id, o.fitted, o.training) for o in outcomes if o.fitted is not None]
+    kept = [(o.id, o.fitted, o.training, o.asked) for o in outcomes if o.fitted is not None]
     save_panel_model(tmp_path / "m.fcm", "arima", kept, "store", result.defaults)
     means = {o.id: o.forecast.mean for o in outcomes if o.forecast is not None}
     return tmp_path / "m.fcm", means, tail
@@ -90,8 +90,13 @@ def test_new_rows_move_each_series_on_as_the_per_series_call_does(saved, tmp_pat
 def test_the_cli_prints_the_workflows_outcomes(saved, cli) -> None:
     model_file, _, _ = saved
     outcomes = _run(model_file, horizon=3)
-    rows = [[o.id, *row] for o in outcomes if o.forecast is not None for row in o.forecast.rows()]
-    columns = ["id", *outcomes[0].forecast.columns()]
+    rows = [
+        [o.id, o.row_model, *row]
+        for o in outcomes
+        if o.forecast is not None
+        for row in o.forecast.rows()
+    ]
+    columns = ["id", "model", *outcomes[0].forecast.columns()]
     printed = cli("predict", model_file, "-H", "3", "-f", "csv")
     assert printed.code == 0, printed.stderr
     assert printed.stdout == to_csv(columns, rows)

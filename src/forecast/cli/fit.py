@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Annotated, Any
@@ -31,7 +32,7 @@ Floor = Annotated[
 @o.with_groups
 def fit(
     data: o.DataArg,
-    model: mo.Model = None,
+    model: mo.Models = None,
     param: mo.Params = None,
     config: mo.Config = None,
     horizon: mo.Horizon = None,
@@ -53,6 +54,10 @@ def fit(
     common: o.Common = o.COMMON,
 ) -> None:
     """Fit a model on DATA and forecast; --save writes the fitted model for 'forecast predict'.
+
+    Several --model options fit each of them on every series in one pass; the output has one
+    row per series, model and step (its model column), and --save writes them all to one file
+    ('forecast predict --model LABEL' reads one).
 
     On a panel (an id column), every series gets its own fitted model (a neural model: one
     network trained on every series; --param global=false for one per series) and forecasts
@@ -95,7 +100,7 @@ def _request(a: SimpleNamespace) -> FitRequest:
     policy = resolve(a.common.threads)
     cfg = read_config(a.config, ("floor",))
     clip_floor = _floor(a.clip_floor, cfg.options.get("floor"), a.config)
-    name, raw_params, global_options = _model(a, cfg)
+    (label, name, raw_params), global_options, others = _models(a, cfg)
     mo.check_plot(a.plot)
     from forecast.cli.validate import check_output, check_panel_output
 
@@ -123,26 +128,49 @@ def _request(a: SimpleNamespace) -> FitRequest:
         plot=a.plot is not None,
         threads=policy,
         progress=progress_allowed(a.common.quiet),
+        label=label if label != name else None,
+        others=others,
     )
 
 
-def _model(a: SimpleNamespace, cfg: RunConfig) -> tuple[str, dict[str, Any], GlobalOptions]:
-    """The model (``--model``, else the config file's), its parameters (the config file's,
-    ``--param``, ``--device``/``--seed``/``--epochs``; checked) and a global network's options."""
+Entry = tuple[str, str, dict[str, Any]]
+
+
+def _models(a: SimpleNamespace, cfg: RunConfig) -> tuple[Entry, GlobalOptions, tuple[Entry, ...]]:
+    """The models (``--model``, else the config file's; ``LABEL=NAME``), each as ``(label,
+    name, params)`` with its parameters (the config file's, ``--param [LABEL.]KEY=VALUE``,
+    ``--device``/``--seed``/``--epochs``; checked), and the first one's global options."""
+    from forecast.backtesting.entries import model_entries
     from forecast.errors import UsageError
     from forecast.models.neural.global_options import split_options
-    from forecast.models.registry import get_spec, parse_param_args
+    from forecast.models.registry import get_spec
 
-    name = a.model or cfg.model
-    if name is None:
+    if not a.model and cfg.model is None and not cfg.models:
         raise UsageError("no model given; pass --model NAME (see 'forecast models') or --config")
-    spec = get_spec(name)
-    accepted = [p.name for p in spec.params]
-    chosen = mo.option_params(name, accepted, device=a.device, seed=a.seed, epochs=a.epochs)
-    raw_params = {**cfg.params, **parse_param_args(a.param or []), **chosen}
-    global_options, raw_params = split_options(name, raw_params, deterministic=a.deterministic)
-    spec.resolve(raw_params)  # fail on a bad parameter before reading any data
-    return name, raw_params, global_options
+    entries = model_entries(a.model or [], a.param or [], cfg)
+    if len(entries) == 1 and cfg.params and not cfg.models:  # the config's own parameters
+        entries[0] = replace(entries[0], params={**cfg.params, **entries[0].params})
+    out: list[Entry] = []
+    options: GlobalOptions | None = None
+    for entry in entries:
+        spec = get_spec(entry.name)
+        accepted = [p.name for p in spec.params]
+        chosen = mo.option_params(
+            entry.name, accepted, device=a.device, seed=a.seed, epochs=a.epochs
+        )
+        raw = {**entry.params, **chosen}
+        found, raw = split_options(entry.name, raw, deterministic=a.deterministic)
+        spec.resolve(raw)  # fail on a bad parameter before reading any data
+        options = options or found
+        out.append((entry.label, entry.name, raw if len(entries) == 1 else {**raw, **_kept(found)}))
+    assert options is not None
+    return out[0], options, tuple(out[1:])
+
+
+def _kept(options: GlobalOptions) -> dict[str, Any]:
+    """A several-model run's global options, kept in the model's parameters (``global``) so
+    that the workflow can refuse a global model."""
+    return {} if options.enabled is None else {"global": options.enabled}
 
 
 def _render_single(

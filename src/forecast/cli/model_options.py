@@ -20,6 +20,15 @@ if TYPE_CHECKING:
 Model = Annotated[
     str | None, typer.Option("--model", "-m", help="Model name (see 'forecast models').")
 ]
+Models = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--model",
+        "-m",
+        help="Model name (see 'forecast models'); repeat to fit several on every series "
+        "(LABEL=NAME names one, e.g. airline=sarima; its parameters: --param LABEL.KEY=VALUE).",
+    ),
+]
 Params = Annotated[
     list[str] | None,
     typer.Option("--param", "-p", help="Model parameter key=value; repeat for several."),

@@ -36,6 +36,7 @@ def render_stream(
         no_header=shown.no_header,
         part_size=stream.part_size,
         workers=stream.workers,
+        labels=stream.labels,
     )
 
 
@@ -56,21 +57,23 @@ def stream_outcomes(
     no_header: bool,
     part_size: int | None = None,
     workers: int | None = None,
+    labels: tuple[str, ...] = (),
 ) -> None:
     """Write each series' forecast as it arrives, then the failures and the summary; save every
     fitted model in one file; exit 1 when a series failed (the others are complete).
     ``load_failures`` may grow while ``outcomes`` runs (part files loaded by the workers);
     ``part_size``: series per part of ``--output DIR`` (the executor's batch); ``workers``
-    is shown beside the progress bar."""
+    is shown beside the progress bar; ``labels``: the models of a several-model run (the
+    outcomes come one per series and model; ``total`` counts series)."""
     from forecast.cli.render import message, progress_allowed, reader_may_stop
     from forecast.progress import progress_enabled, task
     from forecast.report.panel_output import open_sink
 
-    tally = _Tally(model_name, quiet)
+    tally = _Tally(len(labels) or 1, quiet)
     with (
         reader_may_stop(),
         progress_enabled(progress_allowed(quiet)),
-        task("series", total=total) as advance,
+        task("series", total=total * (len(labels) or 1)) as advance,
         open_sink(
             fmt.value,
             output,
@@ -87,7 +90,8 @@ def stream_outcomes(
             advance(**shown, failed=len(load_failures) + len(tally.failures))
         failures, fallbacks, kept = [*load_failures, *tally.failures], tally.fallbacks, tally.kept
         summary = {
-            "series": tally.forecast + len(failures),
+            "series": len(tally.ids) + len(load_failures),
+            **({"models": len(labels)} if labels else {}),
             "forecast": tally.forecast,
             "fallback": len(fallbacks),
             "failed": len(failures),
@@ -105,7 +109,7 @@ def stream_outcomes(
     if save is not None and kept:
         from forecast.io.modelfile import save_panel_model
 
-        save_panel_model(save, model_name, kept, id_col, defaults)
+        save_panel_model(save, model_name, kept, id_col, defaults, list(labels) or None)
         message(f"wrote {save} ({len(kept)} series)", quiet)
     if failures:
         from forecast.cli.render import exit_failed
@@ -117,33 +121,39 @@ class _Tally:
     """What a panel's outcomes add up to as they stream: the failures, the fallbacks and the
     models to save; each failure warned and each note and fallback told as it comes."""
 
-    def __init__(self, model_name: str, quiet: bool) -> None:
-        self.model_name, self.quiet = model_name, quiet
+    def __init__(self, models: int, quiet: bool) -> None:
+        self.several, self.quiet = models > 1, quiet
+        self.ids: set[str] = set()
         self.failures: list[dict[str, Any]] = []
         self.fallbacks: list[dict[str, Any]] = []
         self.forecast = 0
-        self.kept: list[tuple[str, BaseForecaster, dict[str, Any]]] = []
+        self.kept: list[tuple[str, BaseForecaster, dict[str, Any], str]] = []
 
     def add(self, outcome: SeriesOutcome) -> None:
         from forecast.cli.render import note, warn
 
+        self.ids.add(outcome.id)
+        which = f" ({outcome.asked})" if self.several else ""
         if outcome.error is not None:
-            self.failures.append({"id": outcome.id, "stage": "fit", "error": outcome.error})
-            warn(f"series {outcome.id!r} failed: {outcome.error}", self.quiet)
+            failure = {"id": outcome.id, "stage": "fit", "model": outcome.asked}
+            self.failures.append({**failure, "error": outcome.error})
+            warn(f"series {outcome.id!r}{which} failed: {outcome.error}", self.quiet)
             return
         self.forecast += 1
         for text in outcome.notes:
-            note(f"series {outcome.id!r}: {text}", self.quiet)
+            note(f"series {outcome.id!r}{which}: {text}", self.quiet)
         if outcome.fallback_reason is not None:
             reason = outcome.fallback_reason
-            self.fallbacks.append({"id": outcome.id, "model": outcome.model, "reason": reason})
+            self.fallbacks.append(
+                {"id": outcome.id, "model": outcome.model, "for": outcome.asked, "reason": reason}
+            )
             note(
                 f"series {outcome.id!r} forecast by the fallback {outcome.model}; "
-                f"{self.model_name} failed: {reason}",
+                f"{outcome.asked} failed: {reason}",
                 self.quiet,
             )
-        if outcome.fitted is not None:
-            self.kept.append((outcome.id, outcome.fitted, outcome.training))
+        if outcome.fitted is not None and not outcome.repeat:
+            self.kept.append((outcome.id, outcome.fitted, outcome.training, outcome.asked))
 
 
 def _print_summary(summary: dict[str, Any], fmt: FormatChoice) -> None:

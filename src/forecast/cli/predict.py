@@ -53,6 +53,17 @@ Floor = Annotated[
 READING = o.READING.without("wide")  # a saved model knows its layout: no --wide
 
 
+FileModel = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        "-m",
+        help="A file of several models (fit -m A -m B --save): forecast this one only "
+        "(default: every model, its rows named in the model column).",
+    ),
+]
+
+
 @o.with_groups
 def predict(
     model_file: ModelFile,
@@ -69,6 +80,7 @@ def predict(
     device: mo.Device = None,
     reading: o.Reading = READING,
     future: o.Future = None,
+    model: FileModel = None,
     common: o.Common = o.COMMON,
 ) -> None:
     """Forecast from a saved model; --data appends new observations at fixed parameters.
@@ -134,4 +146,5 @@ def _request(a: SimpleNamespace) -> PredictRequest:
         plot=a.plot is not None,
         threads=policy,
         progress=progress_allowed(a.common.quiet),
+        model=a.model,
     )

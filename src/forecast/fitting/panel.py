@@ -9,7 +9,7 @@ same for a saved model and new observations (``predict --data``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -37,6 +37,12 @@ class FitSpec:
     exog: Any = None  # data.exog.Covariates: the regressors of every series (--exog)
     future: Any = None  # data.exog.Covariates: their values over the horizon (--future)
     floor: float | None = None  # --floor: means and bounds clipped (None: automatic)
+    label: str | None = None  # the run's name for the model (-m airline=sarima); None: model
+
+    @property
+    def name(self) -> str:
+        """The run's name for the model (its rows' ``model``)."""
+        return self.label or self.model
 
     def __post_init__(self) -> None:
         if self.intervals == "conformal" and self.keep_models:
@@ -76,15 +82,33 @@ class SeriesOutcome:
     error: str | None = None
     fallback_reason: str | None = None
     notes: tuple[str, ...] = ()  # `note:` lines about this series (constant, floored)
+    label: str | None = None  # the run's name for the model asked for (None: ``model``)
+    repeat: bool = False  # the fallback's forecast an earlier model of the series carries
 
     @property
     def ok(self) -> bool:
         return self.error is None
 
+    @property
+    def asked(self) -> str:
+        """The model the run asked for on this series (its label)."""
+        return self.label or self.model or ""
+
+    @property
+    def row_model(self) -> str:
+        """The ``model`` of this outcome's forecast rows: the fallback's name where the
+        fallback forecast the series, else the run's name for the model."""
+        if self.fallback_reason is not None and self.model is not None:
+            return self.model
+        return self.asked
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "model": self.model}
         if self.fallback_reason is not None:
+            out["fallback_for"] = self.asked
             out["fallback_reason"] = self.fallback_reason
+        elif self.label is not None and self.label != self.model:
+            out["label"] = self.label
         if self.notes:
             out["notes"] = list(self.notes)
         if self.error is not None:
@@ -101,9 +125,13 @@ class SeriesOutcome:
 def fit_one(task: tuple[SeriesData, FitSpec]) -> SeriesOutcome:
     """Fit ``spec.model`` on one series and forecast (the fallback when it fails; for a
     constant series that neither can fit, the constant, by :data:`CONSTANT_MODEL`)."""
+    series, spec = task
+    return replace(_fit_or_fall_back(series, spec), label=spec.name)
+
+
+def _fit_or_fall_back(series: SeriesData, spec: FitSpec) -> SeriesOutcome:
     from forecast.fitting.series import CONSTANT_MODEL, constant_value
 
-    series, spec = task
     sid = series.id or ""
     try:
         return _fit(series, spec.model, spec.params, spec)
@@ -124,6 +152,31 @@ def fit_one(task: tuple[SeriesData, FitSpec]) -> SeriesOutcome:
         except Exception:  # the model's own reason is the one to report
             pass
     return SeriesOutcome(sid, model, error=reason, training=series.describe())
+
+
+@dataclass(frozen=True)
+class SeriesFits:
+    """One series' outcomes under every model of a several-model run, in the run's order."""
+
+    id: str
+    outcomes: tuple[SeriesOutcome, ...]
+
+
+def fit_each(task: tuple[SeriesData, tuple[FitSpec, ...]]) -> SeriesFits:
+    """Every model of ``specs`` on one series (:func:`fit_one` each). The fallback's forecast
+    for a second model that failed on the series repeats the first's: it is marked ``repeat``
+    (its rows are written once; the run refuses a fallback named like one of its models)."""
+    series, specs = task
+    outcomes: list[SeriesOutcome] = []
+    for spec in specs:
+        outcome = fit_one((series, spec))
+        if outcome.fallback_reason is not None and any(
+            o.fallback_reason is not None and o.error is None and o.model == outcome.model
+            for o in outcomes
+        ):
+            outcome = replace(outcome, repeat=True)
+        outcomes.append(outcome)
+    return SeriesFits(series.id or "", tuple(outcomes))
 
 
 def _fit(series: SeriesData, name: str, params: dict[str, Any], spec: FitSpec) -> SeriesOutcome:
@@ -147,9 +200,21 @@ def _fit(series: SeriesData, name: str, params: dict[str, Any], spec: FitSpec) -
     )
 
 
-def fit_panel(panel: Panel, spec: FitSpec, executor: Executor) -> Iterator[SeriesOutcome]:
-    """Every series of ``panel`` through :func:`fit_one`, in id order, as each finishes."""
-    yield from executor.map(fit_one, SeriesTasks(panel, spec))
+def fit_panel(
+    panel: Panel, spec: FitSpec | tuple[FitSpec, ...], executor: Executor
+) -> Iterator[SeriesOutcome]:
+    """Every series of ``panel`` through :func:`fit_one` (several models: :func:`fit_each`,
+    each series' outcomes in the run's model order), in id order, as each finishes."""
+    if isinstance(spec, FitSpec):
+        yield from executor.map(fit_one, SeriesTasks(panel, spec))
+    else:
+        yield from each_outcome(executor.map(fit_each, SeriesTasks(panel, spec)))
+
+
+def each_outcome(fits: Iterable[SeriesFits]) -> Iterator[SeriesOutcome]:
+    """The outcomes of several-model runs, series after series."""
+    for one in fits:
+        yield from one.outcomes
 
 
 @dataclass(frozen=True)

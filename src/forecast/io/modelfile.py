@@ -23,7 +23,9 @@ A panel's file holds every series' fitted model in one file. Instead of ``state`
 ``training`` its metadata has ``panel``: ``{"id_col", "series": [{"id", "model", "training",
 "state"}, ...]}`` in id order (``model`` is the series' own model: the fallback's name where the
 fallback forecast it), and the arrays of series ``i`` are named ``"{i}/NAME"``. The checksum
-covers all of it.
+covers all of it. A run of several models (``fit -m ets -m theta``) writes one entry per series
+and model, each with ``label`` (the model the run asked for: ``ets``), and ``panel.labels``
+lists them in the run's order; ``predict --model LABEL`` reads one of them.
 
 A global neural model's file (one network for every series of a panel,
 :mod:`forecast.models.neural.global_model`) has ``global`` instead: the model, its parameters,
@@ -92,6 +94,22 @@ class LoadedPanel(_FileDefaults):
 
     models: list[tuple[str, BaseForecaster]]
     metadata: dict[str, Any]
+    labels: tuple[str | None, ...] = ()  # each entry's ``label`` (a several-model file)
+
+    @property
+    def model_labels(self) -> list[str]:
+        """The models of a several-model file, in the run's order ([] for one model)."""
+        listed = self.metadata.get("panel", {}).get("labels")
+        return [str(x) for x in listed] if isinstance(listed, list) else []
+
+    def only(self, label: str) -> LoadedPanel:
+        """The entries of one model of a several-model file (``predict --model LABEL``)."""
+        if label not in self.model_labels:
+            known = ", ".join(self.model_labels) or str(self.metadata.get("model"))
+            raise UsageError(f"--model {label}: the model file holds {known}; pass one of them")
+        kept = [i for i, x in enumerate(self.labels) if x == label]
+        meta = {**self.metadata, "model": label}
+        return LoadedPanel([self.models[i] for i in kept], meta, tuple(label for _ in kept))
 
     def select(self, ids: list[str] | None) -> list[tuple[str, BaseForecaster]]:
         """The models of ``ids`` (all when None); an unknown id is a usage error."""
@@ -140,18 +158,22 @@ def save_model(
 def save_panel_model(
     path: str | Path,
     model_name: str,
-    series: list[tuple[str, BaseForecaster, dict[str, Any]]],
+    series: list[tuple[str, BaseForecaster, dict[str, Any], str]],
     id_col: str | None,
     defaults: dict[str, Any] | None = None,
+    labels: list[str] | None = None,
 ) -> Path:
-    """Write every series' fitted model, ``(id, model, training)`` in id order, to one file."""
+    """Write every series' fitted model, ``(id, model, training, label)`` in id order, to one
+    file; ``labels``: the models of a several-model run (each entry keeps its ``label``)."""
     entries: list[dict[str, Any]] = []
     arrays: dict[str, np.ndarray] = {}
-    for i, (sid, model, training) in enumerate(series):
+    for i, (sid, model, training, label) in enumerate(series):
         state, own = model.get_state()
-        entries.append({"id": sid, "model": model.name, "training": training, "state": state})
+        entry = {"id": sid, "model": model.name, "training": training, "state": state}
+        entries.append({**entry, "label": label} if labels else entry)
         arrays.update({f"{i}/{name}": a for name, a in own.items()})
-    body = {"panel": {"id_col": id_col, "series": entries}}
+    listed = {"labels": labels} if labels else {}
+    body = {"panel": {"id_col": id_col, **listed, "series": entries}}
     return _write(path, model_name, body, arrays, defaults)
 
 
@@ -224,7 +246,7 @@ def load_model_file(path: str | Path) -> LoadedModel | LoadedPanel | LoadedGloba
         raise ModelFileError(f"{label} is damaged: its panel has no series list")
     if not entries:
         raise ModelFileError(f"{label} is damaged: the model file has no series; refit the model")
-    models = []
+    models, labels = [], []
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
             raise ModelFileError(f"{label} is damaged: panel entry {i} has no id")
@@ -233,7 +255,8 @@ def load_model_file(path: str | Path) -> LoadedModel | LoadedPanel | LoadedGloba
         where = f"{label} (series {printable(entry['id'])})"
         check_entry(where, entry.get("model"), entry.get("state"), entry.get("training"), own)
         models.append((entry["id"], _restore(entry.get("model"), entry.get("state"), own, label)))
-    return LoadedPanel(models, meta)
+        labels.append(entry.get("label") if isinstance(entry.get("label"), str) else None)
+    return LoadedPanel(models, meta, tuple(labels))
 
 
 def _restore_global(

@@ -51,6 +51,9 @@ def check_top(meta: Mapping[str, Any], label: str) -> None:
         panel = meta["panel"]
         if not isinstance(panel, Mapping) or not isinstance(panel.get("id_col"), (str, type(None))):
             raise ModelFileError(f"{label} is damaged: its panel is not an object with an id_col")
+        labels = panel.get("labels", [])
+        if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+            raise ModelFileError(f"{label} is damaged: its panel's labels are not model names")
 
 
 def check_defaults(defaults: Any, label: str) -> None:

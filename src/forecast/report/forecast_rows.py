@@ -1,6 +1,8 @@
-"""A panel's forecasts in long format, one row per (series, lead time): ``id, timestamp, mean,
-lower_L, upper_L...``, the columns every output format writes (CSV, JSON, Parquet, the API's
-frame)."""
+"""A panel's forecasts in long format, one row per (series, model, lead time): ``id, model,
+timestamp, mean, lower_L, upper_L...``, the columns every output format writes (CSV, Parquet, the
+API's frame). ``model`` is the model that made the row's forecast: the run's name for it
+(``-m airline=sarima``: ``airline``), or the fallback's name where the fallback forecast the
+series."""
 
 from __future__ import annotations
 
@@ -13,16 +15,17 @@ if TYPE_CHECKING:
 
 
 def forecast_columns(levels: tuple[float, ...]) -> list[str]:
-    names = ["id", "timestamp", "mean"]
+    names = ["id", "model", "timestamp", "mean"]
     for level in levels:
         names += [f"lower_{level_label(level)}", f"upper_{level_label(level)}"]
     return names
 
 
 def outcome_rows(outcome: SeriesOutcome) -> list[list[Any]]:
-    if outcome.forecast is None:
+    if outcome.forecast is None or outcome.repeat:
         return []
-    return [[outcome.id, *row] for row in outcome.forecast.rows()]
+    model = outcome.row_model
+    return [[outcome.id, model, *row] for row in outcome.forecast.rows()]
 
 
 def band(outcome: SeriesOutcome, label: str) -> Any:

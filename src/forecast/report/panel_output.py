@@ -1,6 +1,7 @@
 """Streaming a panel's forecasts: rows are written as series finish, in id order.
 
-Long format, one row per (series, lead time): ``id, timestamp, mean, lower_L, upper_L...``.
+Long format, one row per (series, model, lead time): ``id, model, timestamp, mean, lower_L,
+upper_L...`` (:mod:`forecast.report.forecast_rows`).
 ``csv`` and ``json`` go to stdout (or a file); ``parquet`` to a file (``--output F.parquet``,
 one row group per batch of series, renamed into place when complete); ``table`` shows the
 first series and a summary. Nothing holds every forecast in memory.
@@ -77,7 +78,7 @@ class TableSink:
         self.more = 0
 
     def write(self, outcome: SeriesOutcome) -> None:
-        if outcome.forecast is None:
+        if outcome.forecast is None or outcome.repeat:
             return
         if len(self.shown) < TABLE_SERIES:
             self.shown.append(outcome)
@@ -168,20 +169,25 @@ def failures_path(output: Path) -> Path | None:
 def write_failures(
     output: Path, failures: list[dict[str, Any]], fallbacks: list[dict[str, Any]]
 ) -> Path | None:
-    """The series a run left out (``outcome`` failed) or forecast by the fallback (``outcome``
-    fallback), one row each, written atomically beside ``output`` (header only when there are
-    none, so a cron job always finds this run's list); the path, or None (see
-    :func:`failures_path`)."""
+    """The series a run left out (``outcome`` failed; ``model``: the model that failed, empty
+    when the series failed before fitting) or forecast by the fallback (``outcome`` fallback;
+    ``model``: the fallback; the reason names the model that failed), one row each, written
+    atomically beside ``output`` (header only when there are none, so a cron job always finds
+    this run's list); the path, or None (see :func:`failures_path`)."""
     from forecast.io.atomic import atomic_path
 
     path = failures_path(output)
     if path is None:
         return None
     rows = [
-        ["" if f.get("id") is None else f["id"], "failed", f.get("stage", ""), "", f.get("error")]
+        ["" if f.get("id") is None else f["id"], "failed", f.get("stage", ""),
+         f.get("model", ""), f.get("error")]
         for f in failures
+    ]  # fmt: skip
+    rows += [
+        [f["id"], "fallback", "fit", f["model"], f"{f['for']} failed: {f['reason']}"]
+        for f in fallbacks
     ]
-    rows += [[f["id"], "fallback", "fit", f["model"], f["reason"]] for f in fallbacks]
     with atomic_path(path) as tmp:
         tmp.write_text(to_csv(FAILURE_COLUMNS, rows), encoding="utf-8", newline="")
     return path

@@ -32,7 +32,7 @@ def panel_forecast_tables(
             stamp, *numbers = row
             table.add_row(
                 outcome.id if first else "",
-                (outcome.model or "") if first else "",
+                outcome.row_model if first else "",
                 str(stamp)[:19].replace("T00:00:00", ""),
                 *(num(v, 4) for v in numbers),
             )
@@ -48,6 +48,9 @@ def panel_forecast_tables(
 def summary_line(summary: dict[str, Any]) -> str:
     s = summary["summary"]
     text = f"{s['forecast']} of {s['series']} series forecast"
+    if s.get("models"):
+        pairs = s["series"] * s["models"]
+        text = f"{s['forecast']} of {pairs} forecasts made ({s['series']} series x {s['models']} models)"
     if s.get("fallback"):
         text += f", {s['fallback']} by the fallback model"
     if s.get("failed"):

@@ -77,14 +77,15 @@ class ParquetSink:
         import pyarrow.parquet as pq
 
         self.columns = forecast_columns(levels)
-        fields = [pa.field("id", pa.string()), pa.field("timestamp", pa.timestamp("ns"))]
-        fields += [pa.field(c, pa.float64()) for c in self.columns[2:]]
+        fields = [pa.field(c, pa.string()) for c in self.columns[:2]]  # id, model
+        fields += [pa.field("timestamp", pa.timestamp("ns"))]
+        fields += [pa.field(c, pa.float64()) for c in self.columns[3:]]
         self.schema = pa.schema(fields)
         self.writer = pq.ParquetWriter(str(path), self.schema)
         self.pending: list[SeriesOutcome] = []
 
     def write(self, outcome: SeriesOutcome) -> None:
-        if outcome.forecast is not None:
+        if outcome.forecast is not None and not outcome.repeat:
             self.pending.append(outcome)
         if len(self.pending) >= PARQUET_GROUP:
             self._flush()
@@ -97,12 +98,13 @@ class ParquetSink:
             return
         data: dict[str, Any] = {
             "id": [o.id for o in self.pending for _ in range(len(o.forecast.index))],  # type: ignore[union-attr]
+            "model": [o.row_model for o in self.pending for _ in range(len(o.forecast.index))],  # type: ignore[union-attr]
             "timestamp": np.concatenate(
                 [o.forecast.index.as_unit("ns").asi8 for o in self.pending]  # type: ignore[union-attr]
             ).astype("datetime64[ns]"),
             "mean": np.concatenate([o.forecast.mean for o in self.pending]),  # type: ignore[union-attr]
         }
-        for name in self.columns[3:]:
+        for name in self.columns[4:]:
             kind, level = name.split("_", 1)
             side = 0 if kind == "lower" else 1
             data[name] = np.concatenate(

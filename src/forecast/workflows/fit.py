@@ -64,6 +64,11 @@ class FitRequest:
     series_outcomes
         One series comes back as a panel of one (its failure an outcome, not an error; a
         constant series it cannot fit by the constant's forecast): the library API's shape.
+    label, others
+        The run's name for ``model`` (``-m airline=sarima``; None: its registry name), and the
+        further models of a several-model run (``-m ets -m theta``) as ``(label, name,
+        params)``: each is fitted on every series beside ``model`` in the same pass, and even
+        one series comes back as a panel (one outcome per model).
     """
 
     source: SourceRequest
@@ -85,6 +90,13 @@ class FitRequest:
     progress: bool = False
     keep_models: bool = False
     series_outcomes: bool = False
+    label: str | None = None
+    others: tuple[tuple[str, str, Mapping[str, Any]], ...] = ()
+
+    @property
+    def models(self) -> list[tuple[str, str, Mapping[str, Any]]]:
+        """Every model of the run as ``(label, name, params)``, in its order."""
+        return [(self.label or self.model, self.model, self.params), *self.others]
 
 
 @dataclass(frozen=True)
@@ -114,7 +126,7 @@ def run(
     ``loaded``); the result is valid (and a panel's outcomes are computed) inside the ``with``
     block."""
     from forecast.execution import batch_size
-    from forecast.fitting.panel import fit_one
+    from forecast.fitting.panel import each_outcome, fit_each, fit_one
     from forecast.fitting.series import MinimumLength, min_obs
     from forecast.threads import limited, resolve
     from forecast.workflows import source as where
@@ -126,12 +138,15 @@ def run(
             yield result
         return
     name, fallback = request.model, request.fallback
-    shortest = min(min_obs(name), min_obs(fallback)) if fallback else min_obs(name)
-    fitted_models = ((name, dict(request.params)), *([(fallback, {})] if fallback else []))
-    series_min = MinimumLength(fitted_models)
+    _check_models(request)
+    fitted_models = [(m, dict(p)) for _, m, p in request.models]
+    fitted_models += [(fallback, {})] if fallback else []
+    shortest = min(min_obs(m) for m, _ in fitted_models)
+    series_min = MinimumLength(tuple(fitted_models))
     one_model = request.global_options.applies(name, 2)
     min_length: MinLength = 3 if one_model else series_min  # a global model: a full window
-    purpose = f"fitting {name}" + (f" or {fallback}" if fallback else "")
+    asked = " and ".join(label for label, _, _ in request.models)
+    purpose = f"fitting {asked}" + (f" or {fallback}" if fallback else "")
     exog = _check_exog(request)
     src = request.source
     if where.reads_parts(src, exog=exog is not None, one_model=one_model):
@@ -139,20 +154,28 @@ def run(
             src, min_length=shortest, purpose=purpose, notify=notify, allow_constant=True
         )
         if parts is not None:
+            if request.others:
+                _refuse_global(request, 2)
             spec = _spec(request)  # a panel: its spec's checks apply
+            specs = _specs(request)
             wanted = list(src.ids) if src.ids is not None else None
             with limited(policy), parts.planned(wanted) as plan:
+                if isinstance(specs, tuple):
+                    outcomes = each_outcome(parts.map(plan, fit_each, specs))
+                else:
+                    outcomes = parts.map(plan, fit_one, spec)
                 yield PanelStream(
-                    parts.map(plan, fit_one, spec),
+                    outcomes,
                     plan.n_series,
-                    {"data": parts.data_block(plan), **spec.header()},
+                    {"data": parts.data_block(plan), **_header(request, spec)},
                     spec.levels,
                     parts.load_failures,
-                    spec.model,
+                    _model_name(request),
                     parts.opts.id_col,
                     spec.defaults(),
                     part_size=batch_size(plan.n_series, parts.executor.workers),
                     workers=parts.executor.workers,
+                    labels=_labels(request),
                 )
             return
     if exog is not None and src.value_col is None:
@@ -190,7 +213,9 @@ def _fit_loaded(
     from forecast.threads import limited
     from forecast.workflows.source import runs_global
 
-    if runs_global(panel, lambda n: request.global_options.applies(request.model, n)):
+    if request.others:
+        _refuse_global(request, len(panel))
+    elif runs_global(panel, lambda n: request.global_options.applies(request.model, n)):
         with limited(policy):
             yield _fit_global(request, panel, policy, notify)
         return
@@ -201,31 +226,92 @@ def _fit_loaded(
             "--deterministic applies to a global neural model (a panel of more than one series, "
             "or --param global=true)"
         )
-    if panel.single is None or request.series_outcomes:
-        spec = _spec(request)
+    if panel.single is None or request.series_outcomes or request.others:
         covariates, ahead = regressors(panel)
         if covariates is not None:
             notify("note", _regressors_note(covariates, request))
-            spec = replace(spec, exog=covariates, future=ahead)
         with limited(policy):
-            yield _fit_mapped(request, panel, spec, policy)
+            yield _fit_mapped(request, panel, (covariates, ahead), policy)
         return
     yield _fit_series(request, panel.single, regressors, policy, notify)
 
 
-def _spec(request: FitRequest) -> FitSpec:
+def _spec(request: FitRequest, model: tuple[str, str, Mapping[str, Any]] | None = None) -> FitSpec:
+    """The spec of ``model`` (``(label, name, params)``; None: the request's first model)."""
     from forecast.fitting.panel import FitSpec
+    from forecast.models.neural.global_options import split_options
 
+    label, name, params = model or request.models[0]
     return FitSpec(
-        request.model,
-        dict(request.params),
+        name,
+        split_options(name, params)[1],  # per series: without global=false
         request.horizon,
         request.levels,
         request.fallback,
         keep_models=request.keep_models or request.save is not None,
         intervals=request.intervals,
         floor=request.floor,
+        label=label if label != name else None,
     )
+
+
+def _specs(request: FitRequest) -> FitSpec | tuple[FitSpec, ...]:
+    """One spec, or one per model of a several-model run."""
+    if not request.others:
+        return _spec(request)
+    return tuple(_spec(request, m) for m in request.models)
+
+
+def _labels(request: FitRequest) -> tuple[str, ...]:
+    return tuple(label for label, _, _ in request.models) if request.others else ()
+
+
+def _model_name(request: FitRequest) -> str:
+    """What the output and a saved file call the run's model(s)."""
+    return ", ".join(_labels(request)) if request.others else request.label or request.model
+
+
+def _header(request: FitRequest, spec: FitSpec) -> dict[str, Any]:
+    """The run's block of the JSON output (every model of a several-model run)."""
+    header = spec.header()
+    if request.label is not None and not request.others:
+        header = {"label": request.label, **header}
+    if not request.others:
+        return header
+    header.pop("model")
+    header.pop("parameters")
+    listed = [{"label": lb, "model": m, "parameters": dict(p)} for lb, m, p in request.models]
+    return {"models": listed, **header}
+
+
+def _check_models(request: FitRequest) -> None:
+    """A several-model run: a fallback named like none of its models (its rows carry the
+    fallback's name)."""
+    from forecast.errors import UsageError
+
+    labels = [label for label, _, _ in request.models]
+    if request.fallback is not None and request.fallback in labels and request.others:
+        raise UsageError(
+            f"--fallback {request.fallback} is also a model of this run, and the rows of both "
+            f"would be called {request.fallback}; name the model, e.g. "
+            f"--model my{request.fallback}={request.fallback}"
+        )
+
+
+def _refuse_global(request: FitRequest, n_series: int) -> None:
+    """A several-model run fits every model per series: no global network or tree model."""
+    from forecast.errors import UsageError
+    from forecast.models.neural.global_options import split_options
+
+    for label, name, params in request.models:
+        options = request.global_options if label == request.models[0][0] else None
+        options = options or split_options(name, params)[0]
+        if options.applies(name, n_series):
+            raise UsageError(
+                f"{label} is one global model for every series of a panel; several models in "
+                f"one fit run per series: fit {label} in its own run, or pass "
+                f"--param {label}.global=false (one model per series)"
+            )
 
 
 def _check_shape(
@@ -242,8 +328,10 @@ def _check_shape(
         refuse_degenerate(
             panel.single.y, shortest, purpose, request.source.data, allow_constant=True
         )
-    if panel.single is None and request.plot:
-        raise UsageError("--plot draws one series; on a panel drop --plot (or fit one series)")
+    if (panel.single is None or request.others) and request.plot:
+        raise UsageError(
+            "--plot draws one series and one model; drop --plot (or fit one series, one model)"
+        )
 
 
 def _fit_global(
@@ -308,29 +396,39 @@ def _trained(model: str, n_series: int, info: dict[str, Any]) -> str:
 
 
 def _fit_mapped(
-    request: FitRequest, panel: Panel, spec: FitSpec, policy: ThreadPolicy
+    request: FitRequest, panel: Panel, regressors: tuple[Any, Any], policy: ThreadPolicy
 ) -> PanelStream:
-    """Every series of the loaded panel fitted on its own, mapped by the executor."""
+    """Every series of the loaded panel fitted on its own (by each model of the run), mapped
+    by the executor; ``regressors``: the covariates over the training rows and the horizon
+    (None, None without)."""
     from forecast.execution import batch_size
     from forecast.fitting.panel import fit_panel
     from forecast.workflows.source import executor
 
     runner = executor(request.source)
+    covariates, ahead = regressors
+    specs = _specs(request)
+    if covariates is not None:
+        one = (specs,) if not isinstance(specs, tuple) else specs
+        given = tuple(replace(s, exog=covariates, future=ahead) for s in one)
+        specs = given if isinstance(specs, tuple) else given[0]
+    first = specs[0] if isinstance(specs, tuple) else specs
     return PanelStream(
-        fit_panel(panel, spec, runner),
+        fit_panel(panel, specs, runner),
         len(panel),
         {
             "data": panel.describe(),
-            **spec.header(),
+            **_header(request, first),
             "config": {"threads": policy.to_dict(request.source.jobs)},
         },
-        spec.levels,
+        first.levels,
         [f.to_dict() for f in panel.failures],
-        spec.model,
+        _model_name(request),
         panel.id_col,
-        spec.defaults(),
+        first.defaults(),
         part_size=batch_size(len(panel), runner.workers),
         workers=runner.workers,
+        labels=_labels(request),
     )
 
 
@@ -398,7 +496,7 @@ def _check_exog(request: FitRequest) -> tuple[str, ...] | None:
         return None
     if future is None:
         raise UsageError("--exog needs the regressors' values over the horizon; pass --future FILE")
-    for chosen in (request.model, request.fallback):
+    for chosen in (*(m for _, m, _ in request.models), request.fallback):
         if chosen is not None and not get_spec(chosen).factory().supports_exog:
             raise UsageError(
                 f"{chosen} cannot use regressors; drop --exog or choose a model that takes them "

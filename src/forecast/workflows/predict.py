@@ -73,6 +73,9 @@ class PredictRequest:
     series_outcomes
         A one-series file comes back as a panel of one (its failure an outcome, not an error):
         the library API's shape.
+    model
+        A several-model file (``fit -m ets -m theta --save``): forecast this model only
+        (None: every model, one after the other, each series' rows per model).
     """
 
     model_file: Path
@@ -90,6 +93,7 @@ class PredictRequest:
     threads: ThreadPolicy | None = None
     progress: bool = False
     series_outcomes: bool = False
+    model: str | None = None
 
     @property
     def data(self) -> str | None:
@@ -134,9 +138,11 @@ def run(
             if isinstance(loaded, LoadedGlobal):
                 yield _predict_global(loaded, request, threads, notify, new)
             else:
-                with _predict_panel(loaded, request, threads, notify, new) as stream:
+                with _predict_models(loaded, request, threads, notify, new) as stream:
                     yield stream
         return
+    if request.model is not None:
+        raise UsageError(f"--model {request.model}: {request.model_file} holds one model")
     if request.series_outcomes:
         with limited(policy):
             yield _single_as_panel(loaded, request, policy.to_dict(request.source.jobs), new)
@@ -297,6 +303,49 @@ def _predict_global(
         defaults,
         save_models=False,  # written above
     )
+
+
+@contextmanager
+def _predict_models(
+    loaded: LoadedPanel,
+    request: PredictRequest,
+    threads: dict[str, Any],
+    notify: Notify,
+    given: Panel | None,
+) -> Iterator[PanelStream]:
+    """A panel's file: one model's entries (``request.model``, or a one-model file), or every
+    model of a several-model file one after the other (each reads the new data again)."""
+    from contextlib import ExitStack
+
+    labels = loaded.model_labels
+    if not labels:
+        with _predict_panel(loaded, request, threads, notify, given) as stream:
+            yield stream
+        return
+    if request.model is not None:
+        labels = [request.model]
+    with ExitStack() as stack:
+        streams = [
+            stack.enter_context(
+                _predict_panel(loaded.only(label), request, threads, notify, given)
+            )
+            for label in labels
+        ]
+        first = streams[0]  # the others read the same data: the same load failures
+        yield replace(
+            first,
+            outcomes=_labelled(streams, labels),
+            model_name=", ".join(labels),
+            labels=tuple(labels),
+            header={**first.header, "model": labels},
+        )
+
+
+def _labelled(streams: list[PanelStream], labels: list[str]) -> Iterator[SeriesOutcome]:
+    """Each model's outcomes in turn, each marked with its model's label."""
+    for stream, label in zip(streams, labels, strict=True):
+        for outcome in stream.outcomes:
+            yield replace(outcome, label=label)
 
 
 @contextmanager

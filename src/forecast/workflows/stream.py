@@ -36,6 +36,9 @@ class PanelStream:
     part_size, workers
         Series per part of a partitioned output (the executor's batch) and the workers shown
         beside a progress bar (None: not a mapped run).
+    labels
+        The models of a several-model run (``fit -m ets -m theta``), in its order; each
+        series' outcomes come one per model, in this order. Empty for one model.
     """
 
     outcomes: Iterator[SeriesOutcome]
@@ -49,6 +52,7 @@ class PanelStream:
     save_models: bool = True
     part_size: int | None = None
     workers: int | None = None
+    labels: tuple[str, ...] = ()
 
     def collect(self) -> list[SeriesOutcome]:
         """Every outcome (consumes the stream)."""

@@ -28,8 +28,9 @@ def test_fit_the_retail_panel_with_lightgbm(cli) -> None:
     assert result.code == 0, result.stderr
     assert "note: global lightgbm: one model for 12 series, fitted in this process" in result.stderr
     lines = result.stdout.strip().splitlines()
-    assert lines[0] == "id,timestamp,mean,lower_80,upper_80,lower_95,upper_95"
+    assert lines[0] == "id,model,timestamp,mean,lower_80,upper_80,lower_95,upper_95"
     assert len(lines) == 1 + 12 * 6
+    assert {line.split(",")[1] for line in lines[1:]} == {"lightgbm"}
 
 
 @pytest.mark.parametrize("name", ["lightgbm", "xgboost"])
