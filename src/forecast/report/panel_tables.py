@@ -49,8 +49,8 @@ def summary_line(summary: dict[str, Any]) -> str:
     s = summary["summary"]
     text = f"{s['forecast']} of {s['series']} series forecast"
     if s.get("models"):
-        pairs = s["series"] * s["models"]
-        text = f"{s['forecast']} of {pairs} forecasts made ({s['series']} series x {s['models']} models)"
+        n, k = s["series"], s["models"]
+        text = f"{s['forecast']} of {n * k} forecasts made ({n} series x {k} models)"
     if s.get("fallback"):
         text += f", {s['fallback']} by the fallback model"
     if s.get("failed"):
