@@ -173,8 +173,8 @@ def bottom_ids(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
         text = col.astype(str)
         if "/" in name or "=" in name or text.str.contains("/", regex=False).any():
             raise InputError(
-                f"hierarchy column {name}: '/' separates levels in node ids and cannot appear "
-                "in a hierarchy column's name or values ('=' neither in the name): rename them"
+                f"hierarchy column {name}: node ids are column=value joined by '/', so a "
+                "column's name cannot hold '/' or '=' nor its values '/': rename or recode them"
             )
         parts.append(name + "=" + text)
     ids = parts[0]
