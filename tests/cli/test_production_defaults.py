@@ -238,10 +238,10 @@ def test_a_long_panel_read_as_one_series_names_id_col(cli, tmp_path) -> None:
     )
     panel = cli("fit", path, "-m", "naive", "--value-col", "sales", "--id-col", "store", "-H", "1",
                 "-f", "csv")  # fmt: skip
-    assert panel.code == 0 and [r.split(",")[:3] for r in panel.stdout.splitlines()[1:]] == [
-        ["1", "2020-07-01T00:00:00", "16.0"],
-        ["2", "2020-07-01T00:00:00", "26.0"],
-        ["3", "2020-07-01T00:00:00", "36.0"],
+    assert panel.code == 0 and [r.split(",")[:4] for r in panel.stdout.splitlines()[1:]] == [
+        ["1", "naive", "2020-07-01T00:00:00", "16.0"],
+        ["2", "naive", "2020-07-01T00:00:00", "26.0"],
+        ["3", "naive", "2020-07-01T00:00:00", "36.0"],
     ]
 
 
