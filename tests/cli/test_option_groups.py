@@ -40,7 +40,7 @@ def test_the_groups_options_take_the_group_parameters_places() -> None:
         *("id_col", "ids", "ids_file", "time_col", "value_col", "freq", "missing"),
         *("time_format", "encoding"),
         "exog",
-        *("fmt", "no_header", "quiet", "threads", "debug"),
+        *("fmt", "no_header", "quiet", "success_file", "threads", "debug"),
     ]
 
 

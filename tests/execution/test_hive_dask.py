@@ -92,3 +92,23 @@ def test_a_series_in_two_folders_is_named_with_its_folders(
     assert "is split across region=north and region=south; --engine dask reads one part" in (
         result.stderr
     )
+
+
+def test_the_workers_output_without_a_marker_reads_back_as_one_dataset(
+    cli, scheduler: str, hive: Path, tmp_path: Path
+) -> None:
+    """--engine dask --output DIR --success-file none: only part files, which pyarrow reads
+    back as the rows of the local run (the same float64 values: compared exactly)."""
+    import pyarrow.dataset as ds
+
+    out = tmp_path / "out"
+    args = ["fit", hive, "-m", "theta", "-H", "3", "-q"]
+    flat = cli(*args, "-f", "csv")
+    dask = cli(*args, "--output", out, "--success-file", "none", "--engine", "dask",
+               "--scheduler", scheduler)  # fmt: skip
+    assert dask.code == 0, dask.stderr
+    assert all(p.name.startswith("part-") for p in out.iterdir())
+    back = ds.dataset(str(out)).to_table().to_pandas()
+    printed = pd.read_csv(io.StringIO(flat.stdout), dtype={"id": str}, parse_dates=["timestamp"])
+    printed["timestamp"] = printed["timestamp"].astype("datetime64[ns]")
+    pd.testing.assert_frame_equal(back, printed, check_dtype=False)

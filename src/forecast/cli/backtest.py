@@ -147,7 +147,7 @@ ForecastsFile = Annotated[
 
 # backtest's own --jobs (no -j; it spreads the folds too) and its --threads (beside --jobs)
 EXECUTION = o.EXECUTION.sharing("jobs")
-COMMON = o.COMMON.sharing("threads")
+COMMON = o.COMMON.sharing("threads").without("success_file")  # writes no directory
 
 
 @o.with_groups

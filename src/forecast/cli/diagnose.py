@@ -94,7 +94,8 @@ SeriesId = Annotated[
     typer.Option("--id", help="Panels: the full report of this one series.", rich_help_panel=PANEL),
 ]
 
-COMMON = o.COMMON.without("no_header")  # the report's CSV always has its header
+# the report's CSV always has its header; diagnose writes no --output DIR
+COMMON = o.COMMON.without("no_header", "success_file")
 
 
 @o.with_groups

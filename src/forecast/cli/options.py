@@ -182,6 +182,32 @@ Quiet = Annotated[
         rich_help_panel=OUTPUT_PANEL,
     ),
 ]
+
+
+def _success_file(value: str) -> str:
+    from forecast.errors import UsageError
+    from forecast.report.parquet_parts import marker_name
+
+    try:
+        marker_name(value)
+    except UsageError as exc:
+        raise typer.BadParameter(exc.message.removeprefix(f"--success-file {value!r} ")) from None
+    return value
+
+
+SuccessFile = Annotated[
+    str,
+    typer.Option(
+        "--success-file",
+        metavar="NAME|none",
+        help="The file that --output DIR gets last, once complete: the run's failures and "
+        "summary (JSON). none writes no marker, so that pl.scan_parquet('DIR/') reads DIR; "
+        "lost with it: the failures list (stderr only), and the marker a reader checks to know "
+        "DIR is complete (the directory is still swapped in whole).",
+        rich_help_panel=OUTPUT_PANEL,
+        callback=_success_file,
+    ),
+]
 Threads = Annotated[
     int | None,
     typer.Option(
@@ -249,11 +275,12 @@ class Reading:
 @dataclass(frozen=True)
 class Common:
     """The options the data commands end with: ``--format``, ``--no-header``, ``--quiet``,
-    ``--threads``, ``--debug``."""
+    ``--success-file`` (the commands that write ``--output DIR``), ``--threads``, ``--debug``."""
 
     fmt: Format = FormatChoice.table
     no_header: NoHeader = False
     quiet: Quiet = False
+    success_file: SuccessFile = "_SUCCESS"
     threads: Threads = None
     debug: Debug = False
 

@@ -37,6 +37,7 @@ def render_stream(
         part_size=stream.part_size,
         workers=stream.workers,
         labels=stream.labels,
+        success_file=shown.success_file,
     )
 
 
@@ -58,16 +59,19 @@ def stream_outcomes(
     part_size: int | None = None,
     workers: int | None = None,
     labels: tuple[str, ...] = (),
+    success_file: str = "_SUCCESS",
 ) -> None:
     """Write each series' forecast as it arrives, then the failures and the summary; save every
     fitted model in one file; exit 1 when a series failed (the others are complete).
     ``load_failures`` may grow while ``outcomes`` runs (part files loaded by the workers);
     ``part_size``: series per part of ``--output DIR`` (the executor's batch); ``workers``
     is shown beside the progress bar; ``labels``: the models of a several-model run (the
-    outcomes come one per series and model; ``total`` counts series)."""
+    outcomes come one per series and model; ``total`` counts series); ``success_file``: the
+    marker of ``--output DIR`` (``none``: no marker)."""
     from forecast.cli.render import message, progress_allowed, reader_may_stop
     from forecast.progress import progress_enabled, task
     from forecast.report.panel_output import open_sink
+    from forecast.report.parquet_parts import marker_name
 
     tally = _Tally(len(labels) or 1, quiet)
     with (
@@ -81,6 +85,7 @@ def stream_outcomes(
             header,
             csv_header=not no_header,
             part_size=part_size,
+            marker=marker_name(success_file),
         ) as sink,
     ):
         for outcome in outcomes:

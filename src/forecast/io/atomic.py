@@ -23,9 +23,10 @@ after which the old tree is removed. What a reader of ``NAME`` sees:
 * after the second rename: the new directory, complete.
 
 A reader that has listed ``NAME`` before the swap and opens its files after it may get files of
-the new run; comparing a marker file's (``_SUCCESS``) device, inode and modification time
-before and after reading tells (the new marker is made while the old one exists, so its inode
-differs).
+the new run; comparing a marker file's (``_SUCCESS``, or ``--success-file NAME``) device, inode
+and modification time before and after reading tells (the new marker is made while the old one
+exists, so its inode differs). Without a marker (``--success-file none``) compare the directory
+itself: the swap gives ``NAME`` the new tree's inode.
 
 SIGTERM, SIGHUP and SIGINT arriving during the two renames (in the main thread) are acted on
 once both are done. The temporary sibling is removed on an error, Ctrl-C, SIGTERM and SIGHUP;

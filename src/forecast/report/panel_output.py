@@ -100,11 +100,13 @@ def open_sink(
     header: dict[str, Any],
     csv_header: bool = True,
     part_size: int | None = None,
+    marker: str | None = "_SUCCESS",
 ) -> Iterator[Sink]:
     """The sink for ``--format`` (stdout) or ``--output FILE`` (.csv, .json or .parquet,
     written atomically: the file appears only when the run completes), or ``--output DIR``
-    (Parquet parts of ``part_size`` series, written beside DIR and swapped in whole when the
-    run completes, see :mod:`forecast.report.parquet_parts`)."""
+    (Parquet parts of ``part_size`` series and the ``marker`` file, None for none, written
+    beside DIR and swapped in whole when the run completes, see
+    :mod:`forecast.report.parquet_parts`)."""
     import sys
 
     from forecast.io.atomic import atomic_path
@@ -119,7 +121,7 @@ def open_sink(
         yield _stream_sink(fmt, sys.stdout, levels, header, csv_header)
         return
     if is_directory_output(output):
-        with parts_output(output, levels, part_size or PARQUET_GROUP) as parts:
+        with parts_output(output, levels, part_size or PARQUET_GROUP, marker) as parts:
             yield parts
         return
     kind = output_format(output)
@@ -158,7 +160,8 @@ FAILURE_COLUMNS = ["id", "outcome", "stage", "model", "reason"]
 
 def failures_path(output: Path) -> Path | None:
     """Where the failures of a run with ``--output F.csv``/``F.parquet`` go (``F.failures.csv``
-    beside it); None for a JSON file (its ``failures``) or a directory (its ``_SUCCESS``)."""
+    beside it); None for a JSON file (its ``failures``) or a directory (its marker file, see
+    ``--success-file``)."""
     from forecast.report.parquet_parts import is_directory_output
 
     if is_directory_output(output) or output_format(output) == "json":

@@ -10,9 +10,16 @@ one (only, for a few microseconds between the two renames, no DIR at all). A run
 midway (an error, Ctrl-C, SIGTERM, a lost scheduler) leaves DIR as it was and removes its
 sibling; a SIGKILL leaves the sibling, which the next run into DIR removes.
 
+The marker's name is ``--success-file NAME`` (default ``_SUCCESS``, which Spark, pyarrow and
+this tool's reader skip as data); ``--success-file none`` writes none: DIR holds only the part
+files, so that ``pl.scan_parquet("DIR/")`` reads it, but the failures and summary are then only
+on stderr and stdout, and a reader can neither tell a complete directory by its marker nor
+compare the marker before and after reading (:mod:`forecast.io.atomic`). The swap is the same.
+
 Because a rerun replaces the whole directory, DIR must be new, empty, or hold only what this
-sink writes (``_SUCCESS``, ``part-NNNNN.parquet``, and the temporary files of earlier versions);
-anything else in it is refused before any work.
+sink writes (``part-NNNNN.parquet``, a marker: ``_SUCCESS``, the run's ``--success-file`` or a
+file holding a marker's JSON, and the temporary files of earlier versions); anything else in it
+is refused before any work.
 
 Each part is written by :class:`ParquetSink`, the one-file writer that ``--output F.parquet``
 uses too.
@@ -34,7 +41,9 @@ from forecast.report.forecast_rows import band, forecast_columns
 if TYPE_CHECKING:
     from forecast.fitting.panel import SeriesOutcome
 
-MARKER = "_SUCCESS"
+MARKER = "_SUCCESS"  # the default --success-file
+NO_MARKER = "none"  # --success-file none
+MARKER_BYTES = 64 << 20  # a file larger than this is not read to see whether it is a marker
 PARQUET_GROUP = 256  # series per Parquet row group
 # what this sink writes into DIR (and the atomic temporary files earlier versions wrote there)
 _OURS = re.compile(
@@ -47,9 +56,28 @@ def is_directory_output(path: Path) -> bool:
     return path.is_dir() or path.suffix == ""
 
 
-def check_directory_output(path: Path) -> None:
+def marker_name(value: str) -> str | None:
+    """The marker file of ``--success-file VALUE``: None for ``none``; a plain file name that
+    no Parquet reader takes for data (not ``*.parquet``), else a UsageError."""
+    if value == NO_MARKER:
+        return None
+    problem = None
+    if value in ("", ".", "..") or "/" in value or "\\" in value or "\0" in value:
+        problem = "is not a plain file name"
+    elif value.lower().endswith((".parquet", ".pq")):
+        problem = "would be read as a part file"
+    if problem is not None:
+        raise UsageError(
+            f"--success-file {printable(value)!r} {problem}; give a file name such as "
+            f"{MARKER} (or {NO_MARKER} for no marker file)"
+        )
+    return value
+
+
+def check_directory_output(path: Path, marker: str | None = MARKER) -> None:
     """Refuse, before any work, a ``--output DIR`` that a run may not replace: a file, a name in
-    a missing folder, or a directory holding anything this sink did not write."""
+    a missing folder, or a directory holding anything this sink did not write (a marker of any
+    name is recognised by its JSON; ``marker``: this run's, by name)."""
     from forecast.io.atomic import resolve_directory
 
     target = resolve_directory(path)
@@ -61,12 +89,30 @@ def check_directory_output(path: Path) -> None:
     except OSError as exc:
         raise UsageError(f"cannot write {shown}: {exc.strerror or exc}") from None
     for entry in entries:
-        if not _OURS.match(entry.name) or entry.is_symlink() or not entry.is_file():
+        ours = _OURS.match(entry.name) or entry.name == marker or _is_marker(entry)
+        if not ours or entry.is_symlink() or not entry.is_file():
             raise UsageError(
                 f"--output {shown} holds {printable(entry.name)}, which is not a part of a "
                 "forecast output; a run replaces the whole directory: name a new or empty "
                 "directory"
             )
+
+
+def _is_marker(entry: Path) -> bool:
+    """Whether ``entry`` is a regular file holding what :meth:`PartsSink.close` writes (the
+    marker of an earlier run with another ``--success-file``)."""
+    try:
+        if entry.is_symlink() or not entry.is_file() or entry.stat().st_size > MARKER_BYTES:
+            return False
+        content = json.loads(entry.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    summary = content.get("summary") if isinstance(content, dict) else None
+    return (
+        isinstance(summary, dict)
+        and isinstance(content.get("failures"), list)
+        and {"series", "forecast", "failed"} <= set(summary)
+    )
 
 
 class ParquetSink:
@@ -120,10 +166,19 @@ class ParquetSink:
 
 class PartsSink:
     """Writes ``part_size`` series per part file into ``folder``, the private directory that
-    becomes ``directory`` when the run is complete (see the module doc)."""
+    becomes ``directory`` when the run is complete (see the module doc); ``marker``: the name of
+    the failures and summary file, written last (None: none)."""
 
-    def __init__(self, folder: Path, directory: Path, levels: tuple[float, ...], part_size: int):
+    def __init__(
+        self,
+        folder: Path,
+        directory: Path,
+        levels: tuple[float, ...],
+        part_size: int,
+        marker: str | None = MARKER,
+    ):
         self.folder = folder
+        self.marker = marker
         self.directory = directory
         self.levels = levels
         self.part_size = max(1, part_size)
@@ -149,8 +204,9 @@ class PartsSink:
 
     def close(self, summary: dict[str, Any]) -> None:
         self._flush()
-        text = json.dumps(jsonable(summary), indent=2, allow_nan=False) + "\n"
-        (self.folder / MARKER).write_text(text, encoding="utf-8")
+        if self.marker is not None:
+            text = json.dumps(jsonable(summary), indent=2, allow_nan=False) + "\n"
+            (self.folder / self.marker).write_text(text, encoding="utf-8")
         self.closed = True
 
     def progress_note(self) -> str:
@@ -164,17 +220,20 @@ class PartsSink:
 
 
 @contextmanager
-def parts_output(directory: Path, levels: tuple[float, ...], part_size: int) -> Iterator[PartsSink]:
+def parts_output(
+    directory: Path, levels: tuple[float, ...], part_size: int, marker: str | None = MARKER
+) -> Iterator[PartsSink]:
     """The sink of ``--output DIR``: parts written beside DIR and swapped in when the caller
-    has closed the sink; a failure inside the block leaves DIR unchanged and says so."""
+    has closed the sink (``marker``: the name of its summary file, None for none); a failure
+    inside the block leaves DIR unchanged and says so."""
     from forecast.io.atomic import atomic_directory
 
-    check_directory_output(directory)
+    check_directory_output(directory, marker)
     with atomic_directory(directory) as folder:
-        sink = PartsSink(folder, directory, levels, part_size)
+        sink = PartsSink(folder, directory, levels, part_size, marker)
         try:
             yield sink
         except ForecastError as exc:
             raise type(exc)(f"{exc.message}; {sink.progress_note()}") from None
         if not sink.closed:  # a caller's bug: never swap in a result without its marker
-            raise RuntimeError("the parts sink was left without its _SUCCESS marker")
+            raise RuntimeError("the parts sink was left unclosed (without its marker)")
