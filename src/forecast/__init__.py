@@ -2,7 +2,9 @@
 
 The public API (:mod:`forecast.api`) is loaded on first use, so that importing the package (and
 ``forecast --help``) stays fast: ``forecast.load``, ``forecast.diagnose``, ``forecast.fit``,
-``forecast.predict`` and ``forecast.backtest``.
+``forecast.predict`` and ``forecast.backtest``, with the settings they take
+(``forecast.BacktestSpec``, ``forecast.IntervalSettings``, ``forecast.CompareSettings``) and
+the forecasts they return (``forecast.Forecasts``).
 """
 
 from __future__ import annotations
@@ -10,12 +12,32 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["backtest", "diagnose", "fit", "load", "predict"]
+__all__ = [
+    "BacktestSpec",
+    "CompareSettings",
+    "Forecasts",
+    "IntervalSettings",
+    "backtest",
+    "diagnose",
+    "fit",
+    "load",
+    "predict",
+]
+
+_HOMES = {
+    "BacktestSpec": "forecast.backtesting.runner",
+    "CompareSettings": "forecast.backtesting.uncertainty",
+    "IntervalSettings": "forecast.backtesting.uncertainty",
+}
 
 
 def __getattr__(name: str) -> Any:
     if name in __all__:
-        from forecast import api
+        import importlib
 
-        return getattr(api, name)
+        return getattr(importlib.import_module(_HOMES.get(name, "forecast.api")), name)
     raise AttributeError(f"module 'forecast' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*__all__, "__version__"])

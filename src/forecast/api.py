@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from forecast.backtesting.panel_backtest import PanelBacktest
     from forecast.backtesting.runner import BacktestSpec
+    from forecast.backtesting.uncertainty import CompareSettings, IntervalSettings
     from forecast.diagnostics.diagnose import DiagnoseOptions
     from forecast.fitting.panel import SeriesOutcome
 
@@ -52,11 +53,46 @@ def load(data: str | Path | pd.DataFrame | Panel, **options: Any) -> Panel:
 
 @dataclass(frozen=True)
 class Forecasts:
-    """A panel's forecasts in long format, each series' outcome, and the failures."""
+    """A panel's forecasts, each series' outcome (one per model), and the failures.
+
+    Attributes
+    ----------
+    frame
+        The tidy table: ``id, model, timestamp, mean, lower_80, upper_80, ...``.
+    outcomes
+        Each series' :class:`~forecast.fitting.panel.SeriesOutcome` (fitted model when
+        ``keep_models``, summary, forecast, error).
+    failures
+        The series (and models) that could not be forecast, with their reasons.
+    """
 
     frame: pd.DataFrame
     outcomes: list[SeriesOutcome]
     failures: list[dict[str, Any]]
+
+    def to_frame(self, columns: str = "tidy") -> pd.DataFrame:
+        """The forecasts as ``columns`` lays them out: ``tidy`` (:attr:`frame`) or ``nixtla``
+        (statsforecast's: ``unique_id, ds, <model>, <model>-lo-80, ...``, one row per series
+        and step; see :mod:`forecast.report.forecast_rows`)."""
+        import pandas as pd
+
+        from forecast.errors import UsageError
+        from forecast.report.forecast_rows import Layout, SeriesGroups, wide_rows
+
+        if columns == "tidy":
+            return self.frame.copy()
+        if columns != "nixtla":
+            raise UsageError(f"columns must be tidy or nixtla, got {columns!r}")
+        labels = tuple(dict.fromkeys(o.asked for o in self.outcomes))
+        layout = Layout("nixtla", labels=labels)
+        levels = next((o.forecast.levels for o in self.outcomes if o.forecast is not None), ())
+        groups, rows = SeriesGroups(), []
+        for outcome in self.outcomes:
+            rows += wide_rows(groups.add(outcome), layout, tuple(levels))
+        rows += wide_rows(groups.rest(), layout, tuple(levels))
+        frame = pd.DataFrame(rows, columns=layout.columns(tuple(levels)))
+        frame["ds"] = pd.to_datetime(frame["ds"])
+        return frame
 
 
 def fit(
@@ -252,27 +288,92 @@ def backtest(
     data: str | Path | pd.DataFrame | Panel,
     models: Sequence[str | tuple[str, str, dict[str, Any]]],
     spec: BacktestSpec | None = None,
+    *,
+    ci: bool | IntervalSettings = False,
+    compare: bool | CompareSettings = False,
+    **options: Any,
 ) -> PanelBacktest:
-    """Backtest ``models`` (registry names, or ``(label, name, params)``) on every series with
-    the splits of ``spec``; per-series metrics and aggregates over series (one series is a
-    panel of one), under the thread rule (:mod:`forecast.workflows.backtest`)."""
+    """Backtest ``models`` on every series with the same splits.
+
+    Parameters
+    ----------
+    data
+        A path (CSV, Parquet file or directory) or a DataFrame, one series or a panel.
+    models
+        Registry names, or ``(label, name, params)`` tuples.
+    spec
+        The splits and scoring (:class:`~forecast.backtesting.runner.BacktestSpec`); the
+        keyword ``options`` change its fields: ``horizon``, ``step``, ``scheme``
+        ("walk-forward", "purged-kfold", "cpcv"), ``levels``, ``refit``, ``window``,
+        ``initial``, ``gap``, ``train_size``, ``folds``, ``embargo``, ``groups``,
+        ``test_groups``, ``lookback``, ``period``, ``intervals``, ``seed``, ``jobs``.
+    ci, compare
+        The metric confidence intervals and the Diebold-Mariano tests with the model
+        confidence set (``True`` for the CLI's defaults, or their settings); on a panel both
+        use scale-free losses (see ``--compare-loss``).
+
+    Returns
+    -------
+    PanelBacktest
+        Per-series metrics and aggregates over series (one series is a panel of one);
+        ``.to_frame("aggregate" | "series" | "forecasts" | "failures" | "ci" |
+        "comparison")`` gives each table as a DataFrame.
+
+    Examples
+    --------
+    >>> result = forecast.backtest("sample_data/retail_panel.csv", ["snaive", "ets"],
+    ...                            horizon=6, step=6, refit="never", compare=True)
+    >>> result.to_frame()                  # model, metric, mean, median, share_best, n_series
+    """
     from forecast.backtesting.engine import ModelEntry
     from forecast.backtesting.panel_backtest import PanelBacktest as Result
-    from forecast.backtesting.runner import BacktestSpec as Spec
     from forecast.workflows import backtest as workflow
     from forecast.workflows.source import SourceRequest
 
-    spec = spec or Spec()
+    spec = _backtest_spec(spec, options)
     entries = tuple(
         ModelEntry(m, m) if isinstance(m, str) else ModelEntry(m[0], m[1], dict(m[2]))
         for m in models
     )
     panel = load(data, min_length=2 * spec.horizon + 2)
     where = SourceRequest(str(data) if isinstance(data, str | Path) else "", jobs=spec.jobs)
-    request = workflow.BacktestRequest(where, entries, spec, as_panel=True)
+    request = workflow.BacktestRequest(
+        where, entries, spec, ci=_settings(ci, "ci"), compare=_settings(compare, "compare"),
+        as_panel=True,
+    )  # fmt: skip
     result = workflow.run(request, panel=panel)
     assert isinstance(result, Result)  # as_panel
     return result
+
+
+def _backtest_spec(spec: BacktestSpec | None, options: dict[str, Any]) -> BacktestSpec:
+    """``spec`` (None: the defaults) with the keyword options' fields changed, checked."""
+    from dataclasses import fields, replace
+
+    from forecast.backtesting.runner import BacktestSpec as Spec
+    from forecast.errors import UsageError
+    from forecast.models.base import check_horizon, check_levels
+
+    accepted = sorted(f.name for f in fields(Spec))
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise UsageError(f"backtest: unknown option {', '.join(unknown)}; accepted: {accepted}")
+    if "levels" in options:
+        options = {**options, "levels": check_levels(options["levels"])}
+    if "horizon" in options:
+        options = {**options, "horizon": check_horizon(options["horizon"])}
+    return replace(spec or Spec(), **options)
+
+
+def _settings(value: Any, kind: str) -> Any:
+    """``ci``/``compare``: False -> None, True -> the CLI's defaults, settings as given."""
+    from forecast.backtesting.uncertainty import CompareSettings, IntervalSettings
+
+    if value is False or value is None:
+        return None
+    if value is True:
+        return IntervalSettings() if kind == "ci" else CompareSettings()
+    return value
 
 
 def _forecasts(outcomes: list[SeriesOutcome], load_failures: list[dict[str, Any]]) -> Forecasts:

@@ -26,6 +26,13 @@ class MissingChoice(StrEnum):
     interpolate = "interpolate"
 
 
+class ColumnsChoice(StrEnum):
+    """`--columns`: forecasts long over models (tidy) or wide over them (statsforecast's)."""
+
+    tidy = "tidy"
+    nixtla = "nixtla"
+
+
 class IntervalsChoice(StrEnum):
     """`--intervals`: the model's own prediction intervals, or split-conformal ones calibrated on
     its walk-forward errors inside the training data."""

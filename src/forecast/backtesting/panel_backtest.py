@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -45,6 +45,9 @@ from forecast.data import Panel
 from forecast.errors import GLOBAL_EXOG, UsageError
 from forecast.execution import Executor
 from forecast.execution.executor import SeriesTasks
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 POOLED_NOTE = (
     "pooled over series: each model's per-origin losses of every series, one series after "
@@ -170,6 +173,26 @@ class PanelBacktest(Sections):
                     for f in s.result.failures
                 ]
         return out
+
+    def to_frame(self, table: str = "aggregate") -> pd.DataFrame:
+        """A table of the result as a DataFrame: ``aggregate`` (one row per model and metric:
+        mean, median, share_best, n_series over series), ``series`` (each series' metrics),
+        ``forecasts`` (every scored forecast, ``--forecasts``'s columns), ``failures``, or
+        ``ci`` / ``comparison`` (their JSON sections' rows, when asked for)."""
+        import pandas as pd
+
+        if table == "forecasts":
+            return pd.DataFrame(self.forecast_csv_rows(), columns=self.forecast_csv_header())
+        if table in ("ci", "comparison"):
+            section = self.extra.get(table)
+            if section is None:
+                raise UsageError(f"no {table} section: backtest with {table}=True")
+            return _section_frame(section)
+        tables = {"aggregate": self.aggregate, "series": self.per_series, "failures": self.failures}
+        if table not in tables:
+            names = ", ".join([*tables, "forecasts", "ci", "comparison"])
+            raise UsageError(f"no table {table!r}; the tables are {names}")
+        return pd.DataFrame(tables[table]())
 
     def per_series(self) -> list[dict[str, Any]]:
         """Rows ``{id, model, metric, value, folds_scored}`` of every series' overall metrics
@@ -422,3 +445,16 @@ def panel_backtest(
 def _descending(value: Any) -> float:
     """Sort key: larger first, missing last."""
     return -float(value) if value is not None and np.isfinite(value) else float("inf")
+
+
+def _section_frame(section: dict[str, Any]) -> pd.DataFrame:
+    """The rows of a ``ci`` or ``comparison`` section: its list of rows (``intervals``;
+    ``diebold_mariano`` and ``model_confidence_set`` stacked with a ``table`` column)."""
+    import pandas as pd
+
+    frames = [
+        pd.DataFrame(rows).assign(table=name)
+        for name, rows in section.items()
+        if isinstance(rows, list) and rows and all(isinstance(r, dict) for r in rows)
+    ]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -18,6 +18,7 @@ from forecast.types import (
     BootstrapChoice,
     CiIntervalChoice,
     CiMethodChoice,
+    ColumnsChoice,
     FormatChoice,
     InnerChoice,
     IntervalsChoice,
@@ -140,7 +141,8 @@ ForecastsFile = Annotated[
     typer.Option(
         "--forecasts",
         help="Write every scored forecast (model, fold, origin, target, step, actual, "
-        "mean, bounds) to this CSV file, atomically.",
+        "mean, bounds) to this CSV file, atomically (--columns nixtla: statsforecast's "
+        "cross_validation frame, unique_id, ds, cutoff, y, MODEL, MODEL-lo-80, ...).",
         rich_help_panel=o.OUTPUT_PANEL,
     ),
 ]
@@ -192,6 +194,7 @@ def backtest(
     compare_loss: CompareLoss = None,
     report: Report = None,
     forecasts: ForecastsFile = None,
+    columns: mo.ColumnsStyle = ColumnsChoice.tidy,
     reading: o.Reading = o.READING,
     device: mo.Device = None,
     epochs: mo.Epochs = None,
@@ -209,7 +212,8 @@ def backtest(
     from forecast.cli.render import notifier
     from forecast.workflows import backtest as workflow
 
-    _render(workflow.run(_request(args), notifier(common.quiet)), report, forecasts, common)
+    written = (forecasts, columns)
+    _render(workflow.run(_request(args), notifier(common.quiet)), report, written, common)
 
 
 def _request(a: SimpleNamespace) -> BacktestRequest:
@@ -328,10 +332,13 @@ def _spec(a: SimpleNamespace, cfg: RunConfig, refit: Refit) -> BacktestSpec:
     )
 
 
+Written = tuple[Path | None, ColumnsChoice]  # --forecasts FILE and its --columns
+
+
 def _render(
     result: BacktestResult | PanelBacktest,
     report: Path | None,
-    forecasts: Path | None,
+    forecasts: Written,
     shown: o.Common,
 ) -> None:
     """A panel's result or one series' (see :func:`_render_panel` and :func:`_render_series`)."""
@@ -344,7 +351,7 @@ def _render(
 
 
 def _render_series(
-    result: BacktestResult, report: Path | None, forecasts: Path | None, shown: o.Common
+    result: BacktestResult, report: Path | None, forecasts: Written, shown: o.Common
 ) -> None:
     """One series: its notes and failures on stderr, the files, the result on stdout; exit 1
     when a model failed in every fold."""
@@ -365,7 +372,7 @@ def _render_series(
 
 
 def _render_panel(
-    result: PanelBacktest, report: Path | None, forecasts: Path | None, shown: o.Common
+    result: PanelBacktest, report: Path | None, forecasts: Written, shown: o.Common
 ) -> None:
     """A panel: each failure once on stderr (a model's folds on a series grouped), the notes,
     the files, the aggregates on stdout; exit 1 on any failure."""
@@ -396,12 +403,13 @@ def _write_and_emit(
     result: Any,
     report: Path | None,
     write_report: Callable[[Any, Path], object],
-    forecasts: Path | None,
+    written: Written,
     tables: Callable[[Any], list[Any]],
     shown: o.Common,
 ) -> None:
     """The common end of a backtest: ``--report`` (by ``write_report``) and ``--forecasts``
-    written, then the result printed."""
+    written (its ``--columns``), then the result printed."""
+    forecasts, style = written
     from forecast.cli.render import emit, message
     from forecast.cli.validate import write_then_emit
 
@@ -413,7 +421,12 @@ def _write_and_emit(
             from forecast.io.atomic import atomic_write_bytes
             from forecast.report.export import to_csv
 
-            text = to_csv(result.forecast_csv_header(), result.forecast_csv_rows())
+            header, rows = result.forecast_csv_header(), result.forecast_csv_rows()
+            if style is ColumnsChoice.nixtla:
+                from forecast.report.cross_validation import cross_validation_rows
+
+                header, rows = cross_validation_rows(header, rows)
+            text = to_csv(header, rows)
             atomic_write_bytes(forecasts, text.encode("utf-8"))
             message(f"wrote {forecasts}", shown.quiet)
 

@@ -11,7 +11,7 @@ import typer
 
 from forecast.cli import model_options as mo
 from forecast.cli import options as o
-from forecast.types import IntervalsChoice
+from forecast.types import ColumnsChoice, IntervalsChoice
 
 if TYPE_CHECKING:
     from forecast.config import RunConfig
@@ -43,6 +43,8 @@ def fit(
     plot: mo.Plot = None,
     fallback: mo.Fallback = None,
     output: mo.Output = None,
+    columns: mo.ColumnsStyle = ColumnsChoice.tidy,
+    keep_names: mo.KeepNames = False,
     execution: o.Execution = o.EXECUTION,
     device: mo.Device = None,
     seed: mo.Seed = None,
@@ -71,9 +73,11 @@ def fit(
 
     with workflow.run(_request(args), notifier(common.quiet)) as result:
         if isinstance(result, workflow.SingleFit):
+            mo.check_single_layout(columns, keep_names)
             _render_single(result, save, plot, common)
         else:
-            render_stream(result, common, output=output, save=save)
+            shape = mo.layout(columns, keep_names, result)
+            render_stream(result, common, output=output, save=save, layout=shape)
 
 
 def _request(a: SimpleNamespace) -> FitRequest:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from forecast.types import FormatChoice, IntervalsChoice
+from forecast.types import ColumnsChoice, FormatChoice, IntervalsChoice
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,6 +27,23 @@ Models = Annotated[
         "-m",
         help="Model name (see 'forecast models'); repeat to fit several on every series "
         "(LABEL=NAME names one, e.g. airline=sarima; its parameters: --param LABEL.KEY=VALUE).",
+    ),
+]
+ColumnsStyle = Annotated[
+    ColumnsChoice,
+    typer.Option(
+        "--columns",
+        help="Columns of CSV and Parquet forecasts: tidy (id, model, timestamp, mean, "
+        "lower_80, ...; one row per series, model and step) or nixtla (statsforecast's: "
+        "unique_id, ds, MODEL, MODEL-lo-80, ..., one row per series and step).",
+    ),
+]
+KeepNames = Annotated[
+    bool,
+    typer.Option(
+        "--keep-names",
+        help="Name the id and time columns of CSV and Parquet forecasts as the input does "
+        "(e.g. store, month) instead of id/timestamp (nixtla: unique_id/ds).",
     ),
 ]
 Params = Annotated[
@@ -208,3 +225,28 @@ def history_of(model: BaseForecaster) -> pd.Series:
 
     index = pd.date_range(end=model.end_, periods=model.y_.size, freq=model.freq_)
     return pd.Series(model.y_, index=index)
+
+
+def layout(style: ColumnsChoice, keep_names: bool, stream: Any) -> Any:
+    """The forecast rows' :class:`~forecast.report.forecast_rows.Layout` for a panel's
+    stream: ``--columns``, ``--keep-names`` (the stream's id and time column names)."""
+    from forecast.report.forecast_rows import Layout
+
+    labels = stream.labels or (stream.model_name,)
+    if not keep_names:
+        return Layout(style.value, labels=labels)
+    data = stream.header.get("data") or {}
+    time_col = stream.time_col or data.get("time_col")
+    return Layout(style.value, stream.id_col, time_col, labels)
+
+
+def check_single_layout(style: ColumnsChoice, keep_names: bool) -> None:
+    """One series' forecast has no id column: --columns nixtla and --keep-names shape a
+    panel's (or a several-model run's) rows."""
+    from forecast.errors import UsageError
+
+    if style is not ColumnsChoice.tidy or keep_names:
+        raise UsageError(
+            "--columns nixtla and --keep-names shape a panel's forecasts (an id column); for "
+            "one series drop them (or read it with --id-col)"
+        )

@@ -12,11 +12,17 @@ if TYPE_CHECKING:
     from forecast.cli.options import Common
     from forecast.fitting.panel import SeriesOutcome
     from forecast.models.base import BaseForecaster
+    from forecast.report.forecast_rows import Layout
     from forecast.workflows.stream import PanelStream
 
 
 def render_stream(
-    stream: PanelStream, shown: Common, *, output: Path | None, save: Path | None
+    stream: PanelStream,
+    shown: Common,
+    *,
+    output: Path | None,
+    save: Path | None,
+    layout: Layout | None = None,
 ) -> None:
     """:func:`stream_outcomes` over a workflow's :class:`PanelStream` (its models saved to
     ``save`` unless the workflow wrote its own file)."""
@@ -38,6 +44,7 @@ def render_stream(
         workers=stream.workers,
         labels=stream.labels,
         success_file=shown.success_file,
+        layout=layout,
     )
 
 
@@ -60,6 +67,7 @@ def stream_outcomes(
     workers: int | None = None,
     labels: tuple[str, ...] = (),
     success_file: str = "_SUCCESS",
+    layout: Layout | None = None,
 ) -> None:
     """Write each series' forecast as it arrives, then the failures and the summary; save every
     fitted model in one file; exit 1 when a series failed (the others are complete).
@@ -67,9 +75,11 @@ def stream_outcomes(
     ``part_size``: series per part of ``--output DIR`` (the executor's batch); ``workers``
     is shown beside the progress bar; ``labels``: the models of a several-model run (the
     outcomes come one per series and model; ``total`` counts series); ``success_file``: the
-    marker of ``--output DIR`` (``none``: no marker)."""
+    marker of ``--output DIR`` (``none``: no marker); ``layout``: the columns of CSV and
+    Parquet rows (None: tidy)."""
     from forecast.cli.render import message, progress_allowed, reader_may_stop
     from forecast.progress import progress_enabled, task
+    from forecast.report.forecast_rows import TIDY
     from forecast.report.panel_output import open_sink
     from forecast.report.parquet_parts import marker_name
 
@@ -86,6 +96,7 @@ def stream_outcomes(
             csv_header=not no_header,
             part_size=part_size,
             marker=marker_name(success_file),
+            layout=layout or TIDY,
         ) as sink,
     ):
         for outcome in outcomes:

@@ -11,6 +11,7 @@ import typer
 
 from forecast.cli import model_options as mo
 from forecast.cli import options as o
+from forecast.types import ColumnsChoice
 
 if TYPE_CHECKING:
     from forecast.workflows.predict import PredictRequest
@@ -73,6 +74,8 @@ def predict(
     refit: Refit = False,
     save: SaveUpdated = None,
     output: mo.Output = None,
+    columns: mo.ColumnsStyle = ColumnsChoice.tidy,
+    keep_names: mo.KeepNames = False,
     plot: mo.Plot = None,
     fallback: NewSeriesFallback = None,
     clip_floor: Floor = None,
@@ -95,10 +98,12 @@ def predict(
 
     with workflow.run(_request(args), notifier(common.quiet)) as result:
         if isinstance(result, workflow.SinglePredict):
+            mo.check_single_layout(columns, keep_names)
             drawn = (plot, mo.history_of(result.model)) if plot is not None else None
             mo.save_and_print(result.run, result.model, save, result.training, common, drawn)
         else:
-            render_stream(result, common, output=output, save=save)
+            shape = mo.layout(columns, keep_names, result)
+            render_stream(result, common, output=output, save=save, layout=shape)
 
 
 def _request(a: SimpleNamespace) -> PredictRequest:

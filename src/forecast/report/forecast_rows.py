@@ -1,11 +1,24 @@
-"""A panel's forecasts in long format, one row per (series, model, lead time): ``id, model,
-timestamp, mean, lower_L, upper_L...``, the columns every output format writes (CSV, Parquet, the
-API's frame). ``model`` is the model that made the row's forecast: the run's name for it
-(``-m airline=sarima``: ``airline``), or the fallback's name where the fallback forecast the
-series."""
+"""A panel's forecasts as rows, in one of two layouts (``--columns``):
+
+- ``tidy`` (the default): one row per (series, model, lead time): ``id, model, timestamp, mean,
+  lower_L, upper_L...``. ``model`` is the model that made the row's forecast: the run's name for
+  it (``-m airline=sarima``: ``airline``), or the fallback's name where the fallback forecast the
+  series.
+- ``nixtla``: statsforecast's ``forecast`` frame, one row per (series, lead time), wide over the
+  models: ``unique_id, ds, <M>, <M>-lo-80, <M>-lo-95, <M>-hi-80, <M>-hi-95, <N>, ...`` (the run's
+  model names; a fallback's forecast under the name of the model it stands in for, as
+  statsforecast does; a model that failed on a series: empty cells).
+
+``--keep-names`` writes the input's own id and time column names instead of ``id``/``unique_id``
+and ``timestamp``/``ds``. CSV and Parquet outputs and the API's frame use these; JSON keeps its
+structure.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from forecast.models.base import level_label
@@ -13,12 +26,101 @@ from forecast.models.base import level_label
 if TYPE_CHECKING:
     from forecast.fitting.panel import SeriesOutcome
 
+STYLES = ("tidy", "nixtla")
 
-def forecast_columns(levels: tuple[float, ...]) -> list[str]:
-    names = ["id", "model", "timestamp", "mean"]
+
+@dataclass(frozen=True)
+class Layout:
+    """How forecast rows are laid out: ``style`` (see the module doc), the id and time column
+    names (None: the style's own), and the run's models (the nixtla column groups)."""
+
+    style: str = "tidy"
+    id_name: str | None = None
+    time_name: str | None = None
+    labels: tuple[str, ...] = ()
+
+    @property
+    def wide(self) -> bool:
+        return self.style == "nixtla"
+
+    def names(self) -> tuple[str, str]:
+        """The id and time columns."""
+        default = ("unique_id", "ds") if self.wide else ("id", "timestamp")
+        return (self.id_name or default[0], self.time_name or default[1])
+
+    def columns(self, levels: tuple[float, ...]) -> list[str]:
+        """Every column, in order."""
+        id_name, time_name = self.names()
+        if not self.wide:
+            return [id_name, "model", time_name, *_tidy_values(levels)]
+        return [id_name, time_name, *(c for m in self.labels for c in _wide_values(m, levels))]
+
+
+TIDY = Layout()
+
+
+def _tidy_values(levels: tuple[float, ...]) -> list[str]:
+    names = ["mean"]
     for level in levels:
         names += [f"lower_{level_label(level)}", f"upper_{level_label(level)}"]
     return names
+
+
+def _wide_values(model: str, levels: tuple[float, ...]) -> list[str]:
+    """statsforecast's order: the mean, every lower bound, every upper bound."""
+    lows = [f"{model}-lo-{level_label(v)}" for v in levels]
+    return [model, *lows, *(f"{model}-hi-{level_label(v)}" for v in levels)]
+
+
+def forecast_columns(levels: tuple[float, ...], layout: Layout = TIDY) -> list[str]:
+    return layout.columns(levels)
+
+
+def wide_rows(
+    outcomes: Sequence[SeriesOutcome], layout: Layout, levels: tuple[float, ...]
+) -> list[list[Any]]:
+    """One series' outcomes (one per model of the run) as nixtla rows: per lead time, the id,
+    the timestamp, then each model's mean and bounds (empty where the model failed)."""
+    done = [(o.asked, o.forecast) for o in outcomes if o.forecast is not None]
+    if len(layout.labels) == 1:  # one model: its fallback's forecast stands in for it
+        done = [(layout.labels[0], fc) for _, fc in done[:1]]
+    by_label = dict(done)
+    if not by_label:
+        return []
+    first = next(iter(by_label.values()))
+    width = 1 + 2 * len(levels)
+    rows = []
+    for i, stamp in enumerate(first.index):
+        row: list[Any] = [outcomes[0].id, stamp.isoformat()]
+        for label in layout.labels:
+            fc = by_label.get(label)
+            if fc is None:
+                row += [math.nan] * width
+                continue
+            row.append(float(fc.mean[i]))
+            row += [float(fc.lower(v)[i]) for v in levels]
+            row += [float(fc.upper(v)[i]) for v in levels]
+        rows.append(row)
+    return rows
+
+
+class SeriesGroups:
+    """Outcomes gathered series by series (they come in id order, a series' models together):
+    :meth:`add` gives back the previous series' outcomes when a new series starts."""
+
+    def __init__(self) -> None:
+        self.pending: list[SeriesOutcome] = []
+
+    def add(self, outcome: SeriesOutcome) -> list[SeriesOutcome]:
+        done: list[SeriesOutcome] = []
+        if self.pending and self.pending[0].id != outcome.id:
+            done, self.pending = self.pending, []
+        self.pending.append(outcome)
+        return done
+
+    def rest(self) -> list[SeriesOutcome]:
+        done, self.pending = self.pending, []
+        return done
 
 
 def outcome_rows(outcome: SeriesOutcome) -> list[list[Any]]:

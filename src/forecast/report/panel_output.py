@@ -17,7 +17,14 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from forecast.io.jsonable import jsonable
 from forecast.report.export import to_csv
-from forecast.report.forecast_rows import forecast_columns, outcome_rows
+from forecast.report.forecast_rows import (
+    TIDY,
+    Layout,
+    SeriesGroups,
+    forecast_columns,
+    outcome_rows,
+    wide_rows,
+)
 
 if TYPE_CHECKING:
     from forecast.fitting.panel import SeriesOutcome
@@ -32,18 +39,34 @@ class Sink(Protocol):
 
 
 class CsvSink:
-    def __init__(self, stream: IO[str], levels: tuple[float, ...], header: bool = True):
-        self.stream = stream
+    """CSV rows as each series finishes (nixtla: once all of its models have come)."""
+
+    def __init__(
+        self,
+        stream: IO[str],
+        levels: tuple[float, ...],
+        header: bool = True,
+        layout: Layout = TIDY,
+    ):
+        self.stream, self.levels, self.layout = stream, levels, layout
+        self.groups = SeriesGroups()
         if header:
-            stream.write(to_csv(forecast_columns(levels), []))
+            stream.write(to_csv(forecast_columns(levels, layout), []))
 
     def write(self, outcome: SeriesOutcome) -> None:
-        rows = outcome_rows(outcome)
+        if self.layout.wide:
+            self._write(wide_rows(self.groups.add(outcome), self.layout, self.levels))
+        else:
+            self._write(outcome_rows(outcome))
+
+    def _write(self, rows: list[list[Any]]) -> None:
         if rows:
             self.stream.write(to_csv((), rows))
             self.stream.flush()
 
     def close(self, summary: dict[str, Any]) -> None:
+        if self.layout.wide:
+            self._write(wide_rows(self.groups.rest(), self.layout, self.levels))
         self.stream.flush()
 
 
@@ -101,12 +124,14 @@ def open_sink(
     csv_header: bool = True,
     part_size: int | None = None,
     marker: str | None = "_SUCCESS",
+    layout: Layout = TIDY,
 ) -> Iterator[Sink]:
     """The sink for ``--format`` (stdout) or ``--output FILE`` (.csv, .json or .parquet,
     written atomically: the file appears only when the run completes), or ``--output DIR``
     (Parquet parts of ``part_size`` series and the ``marker`` file, None for none, written
     beside DIR and swapped in whole when the run completes, see
-    :mod:`forecast.report.parquet_parts`)."""
+    :mod:`forecast.report.parquet_parts`). ``layout``: the rows' columns (CSV and Parquet;
+    :mod:`forecast.report.forecast_rows`)."""
     import sys
 
     from forecast.io.atomic import atomic_path
@@ -118,26 +143,32 @@ def open_sink(
     )
 
     if output is None:
-        yield _stream_sink(fmt, sys.stdout, levels, header, csv_header)
+        yield _stream_sink(fmt, sys.stdout, levels, header, csv_header, layout)
         return
     if is_directory_output(output):
-        with parts_output(output, levels, part_size or PARQUET_GROUP, marker) as parts:
+        size = part_size or PARQUET_GROUP
+        with parts_output(output, levels, size, marker, layout) as parts:
             yield parts
         return
     kind = output_format(output)
     with atomic_path(output) as tmp:
         if kind == "parquet":
-            yield ParquetSink(tmp, levels)
+            yield ParquetSink(tmp, levels, layout)
         else:
             with open(tmp, "w", encoding="utf-8", newline="") as handle:
-                yield _stream_sink(kind, handle, levels, header, csv_header)
+                yield _stream_sink(kind, handle, levels, header, csv_header, layout)
 
 
 def _stream_sink(
-    fmt: str, stream: IO[str], levels: tuple[float, ...], header: dict[str, Any], csv_header: bool
+    fmt: str,
+    stream: IO[str],
+    levels: tuple[float, ...],
+    header: dict[str, Any],
+    csv_header: bool,
+    layout: Layout = TIDY,
 ) -> Sink:
     if fmt == "csv":
-        return CsvSink(stream, levels, csv_header)
+        return CsvSink(stream, levels, csv_header, layout)
     if fmt == "json":
         return JsonSink(stream, header)
     return TableSink(levels)

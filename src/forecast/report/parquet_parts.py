@@ -36,7 +36,14 @@ from typing import TYPE_CHECKING, Any
 
 from forecast.errors import ForecastError, UsageError, printable
 from forecast.io.jsonable import jsonable
-from forecast.report.forecast_rows import band, forecast_columns
+from forecast.report.forecast_rows import (
+    TIDY,
+    Layout,
+    SeriesGroups,
+    band,
+    forecast_columns,
+    wide_rows,
+)
 
 if TYPE_CHECKING:
     from forecast.fitting.panel import SeriesOutcome
@@ -118,50 +125,81 @@ def _is_marker(entry: Path) -> bool:
 class ParquetSink:
     """One Parquet file of long-format forecasts, a row group per :data:`PARQUET_GROUP` series."""
 
-    def __init__(self, path: Path, levels: tuple[float, ...]):
+    def __init__(self, path: Path, levels: tuple[float, ...], layout: Layout = TIDY):
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        self.columns = forecast_columns(levels)
-        fields = [pa.field(c, pa.string()) for c in self.columns[:2]]  # id, model
-        fields += [pa.field("timestamp", pa.timestamp("ns"))]
-        fields += [pa.field(c, pa.float64()) for c in self.columns[3:]]
+        self.layout = layout
+        self.columns = forecast_columns(levels, layout)
+        keys = 1 if layout.wide else 2  # id (and model): text
+        fields = [pa.field(c, pa.string()) for c in self.columns[:keys]]
+        fields += [pa.field(self.columns[keys], pa.timestamp("ns"))]
+        fields += [pa.field(c, pa.float64()) for c in self.columns[keys + 1 :]]
         self.schema = pa.schema(fields)
         self.writer = pq.ParquetWriter(str(path), self.schema)
+        self.levels = levels
         self.pending: list[SeriesOutcome] = []
+        self.groups = SeriesGroups()
+        self.rows: list[list[Any]] = []  # nixtla: rows of complete series
 
     def write(self, outcome: SeriesOutcome) -> None:
-        if outcome.forecast is not None and not outcome.repeat:
+        if self.layout.wide:
+            done = self.groups.add(outcome)
+            if done:
+                self.rows += wide_rows(done, self.layout, self.levels)
+                self.pending.append(done[0])  # counts series
+        elif outcome.forecast is not None and not outcome.repeat:
             self.pending.append(outcome)
         if len(self.pending) >= PARQUET_GROUP:
             self._flush()
 
     def _flush(self) -> None:
-        import numpy as np
         import pyarrow as pa
 
+        if self.layout.wide:
+            if self.rows:
+                data = dict(zip(self.columns, map(list, zip(*self.rows, strict=True)), strict=True))
+                data[self.columns[1]] = _instants(data[self.columns[1]])
+                self.writer.write_table(pa.table(data, schema=self.schema))
+            self.rows, self.pending = [], []
+            return
         if not self.pending:
             return
+        self.writer.write_table(pa.table(self._tidy(), schema=self.schema))
+        self.pending = []
+
+    def _tidy(self) -> dict[str, Any]:
+        import numpy as np
+
+        pending = [(o, o.forecast) for o in self.pending if o.forecast is not None]
+        id_name, model, time_name, mean = self.columns[:4]
         data: dict[str, Any] = {
-            "id": [o.id for o in self.pending for _ in range(len(o.forecast.index))],  # type: ignore[union-attr]
-            "model": [o.row_model for o in self.pending for _ in range(len(o.forecast.index))],  # type: ignore[union-attr]
-            "timestamp": np.concatenate(
-                [o.forecast.index.as_unit("ns").asi8 for o in self.pending]  # type: ignore[union-attr]
-            ).astype("datetime64[ns]"),
-            "mean": np.concatenate([o.forecast.mean for o in self.pending]),  # type: ignore[union-attr]
+            id_name: [o.id for o, fc in pending for _ in range(len(fc.index))],
+            model: [o.row_model for o, fc in pending for _ in range(len(fc.index))],
+            time_name: np.concatenate([fc.index.as_unit("ns").asi8 for _, fc in pending]).astype(
+                "datetime64[ns]"
+            ),
+            mean: np.concatenate([fc.mean for _, fc in pending]),
         }
         for name in self.columns[4:]:
             kind, level = name.split("_", 1)
             side = 0 if kind == "lower" else 1
             data[name] = np.concatenate(
-                [band(o, level)[side] for o in self.pending]  # per series' own levels
+                [band(o, level)[side] for o, _ in pending]  # per series' own levels
             )
-        self.writer.write_table(pa.table(data, schema=self.schema))
-        self.pending = []
+        return data
 
     def close(self, summary: dict[str, Any]) -> None:
+        if self.layout.wide:
+            self.rows += wide_rows(self.groups.rest(), self.layout, self.levels)
         self._flush()
         self.writer.close()
+
+
+def _instants(stamps: list[str]) -> Any:
+    import numpy as np
+
+    return np.array(stamps, dtype="datetime64[ns]")
 
 
 class PartsSink:
@@ -176,7 +214,9 @@ class PartsSink:
         levels: tuple[float, ...],
         part_size: int,
         marker: str | None = MARKER,
+        layout: Layout = TIDY,
     ):
+        self.layout = layout
         self.folder = folder
         self.marker = marker
         self.directory = directory
@@ -187,15 +227,15 @@ class PartsSink:
         self.closed = False
 
     def write(self, outcome: SeriesOutcome) -> None:
+        if len(self.pending) >= self.part_size and outcome.id != self.pending[-1].id:
+            self._flush()  # a series' models stay in one part
         self.pending.append(outcome)
-        if len(self.pending) >= self.part_size:
-            self._flush()
 
     def _flush(self) -> None:
         if not self.pending:
             return
         path = self.folder / f"part-{len(self.written):05d}.parquet"
-        part = ParquetSink(path, self.levels)  # the folder is private until it is complete
+        part = ParquetSink(path, self.levels, self.layout)  # private until it is complete
         for outcome in self.pending:
             part.write(outcome)
         part.close({})
@@ -221,7 +261,11 @@ class PartsSink:
 
 @contextmanager
 def parts_output(
-    directory: Path, levels: tuple[float, ...], part_size: int, marker: str | None = MARKER
+    directory: Path,
+    levels: tuple[float, ...],
+    part_size: int,
+    marker: str | None = MARKER,
+    layout: Layout = TIDY,
 ) -> Iterator[PartsSink]:
     """The sink of ``--output DIR``: parts written beside DIR and swapped in when the caller
     has closed the sink (``marker``: the name of its summary file, None for none); a failure
@@ -230,7 +274,7 @@ def parts_output(
 
     check_directory_output(directory, marker)
     with atomic_directory(directory) as folder:
-        sink = PartsSink(folder, directory, levels, part_size, marker)
+        sink = PartsSink(folder, directory, levels, part_size, marker, layout)
         try:
             yield sink
         except ForecastError as exc:

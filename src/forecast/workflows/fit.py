@@ -176,6 +176,7 @@ def run(
                     part_size=batch_size(plan.n_series, parts.executor.workers),
                     workers=parts.executor.workers,
                     labels=_labels(request),
+                    time_col=parts.opts.time_col,
                 )
             return
     if exog is not None and src.value_col is None:
@@ -376,6 +377,7 @@ def _fit_global(
         panel.id_col,
         spec.defaults(),
         save_models=False,  # written above
+        time_col=panel.time_col,
     )
 
 
@@ -429,6 +431,7 @@ def _fit_mapped(
         part_size=batch_size(len(panel), runner.workers),
         workers=runner.workers,
         labels=_labels(request),
+        time_col=panel.time_col,
     )
 
 

@@ -318,34 +318,63 @@ def _predict_models(
     from contextlib import ExitStack
 
     labels = loaded.model_labels
+    if not labels and request.model not in (None, loaded.metadata.get("model")):
+        from forecast.errors import UsageError
+
+        raise UsageError(
+            f"--model {request.model}: the model file holds {loaded.metadata.get('model')}"
+        )
     if not labels:
         with _predict_panel(loaded, request, threads, notify, given) as stream:
             yield stream
         return
     if request.model is not None:
         labels = [request.model]
+    elif request.fallback is not None:
+        from forecast.errors import UsageError
+
+        raise UsageError(
+            f"--fallback with a file of several models ({', '.join(labels)}): choose one with "
+            "--model LABEL"
+        )
     with ExitStack() as stack:
         streams = [
-            stack.enter_context(
-                _predict_panel(loaded.only(label), request, threads, notify, given)
-            )
+            stack.enter_context(_predict_panel(loaded.only(label), request, threads, notify, given))
             for label in labels
         ]
         first = streams[0]  # the others read the same data: the same load failures
+        wanted = list(request.source.ids) if request.source.ids is not None else None
+        order = wanted or [sid for sid, _ in loaded.models]
         yield replace(
             first,
-            outcomes=_labelled(streams, labels),
+            outcomes=_interleaved(streams, labels, order),
             model_name=", ".join(labels),
             labels=tuple(labels),
             header={**first.header, "model": labels},
         )
 
 
-def _labelled(streams: list[PanelStream], labels: list[str]) -> Iterator[SeriesOutcome]:
-    """Each model's outcomes in turn, each marked with its model's label."""
-    for stream, label in zip(streams, labels, strict=True):
-        for outcome in stream.outcomes:
-            yield replace(outcome, label=label)
+def _interleaved(
+    streams: list[PanelStream], labels: list[str], order: list[str]
+) -> Iterator[SeriesOutcome]:
+    """The models' outcomes series by series (in ``order``), each series' in the models'
+    order, each marked with its model's label."""
+    rank = {sid: i for i, sid in enumerate(dict.fromkeys(order))}
+    iters = [iter(s.outcomes) for s in streams]
+    heads = [next(it, None) for it in iters]
+    while any(h is not None for h in heads):
+        sid = min((h.id for h in heads if h is not None), key=lambda i: rank.get(i, len(rank)))
+        for j, head in enumerate(heads):
+            if head is not None and head.id == sid:
+                yield replace(head, label=labels[j])
+                heads[j] = next(iters[j], None)
+
+
+def _time_col(loaded: LoadedPanel) -> str | None:
+    """The time column the file's models were fitted on (its first series')."""
+    entries = loaded.metadata.get("panel", {}).get("series") or [{}]
+    name = (entries[0].get("training") or {}).get("time_col")
+    return name if isinstance(name, str) else None
 
 
 @contextmanager
@@ -376,7 +405,8 @@ def _predict_panel(
         header = {"model_file": str(request.model_file), "model": loaded.metadata.get("model"),
                   "data": data, **defaults, "config": {"threads": threads}}  # fmt: skip
         return PanelStream(outcomes, len(models), header, request.levels, load_failures,
-                           str(loaded.metadata.get("model")), file_id_col, defaults)  # fmt: skip
+                           str(loaded.metadata.get("model")), file_id_col, defaults,
+                           time_col=_time_col(loaded))  # fmt: skip
 
     spec = ContinueSpec(request.horizon, request.levels, request.refit,
                         keep_models=request.save is not None, floor=request.floor)  # fmt: skip

@@ -36,6 +36,8 @@ class PanelStream:
     part_size, workers
         Series per part of a partitioned output (the executor's batch) and the workers shown
         beside a progress bar (None: not a mapped run).
+    time_col
+        The input's time column name (``--keep-names``; None: not known).
     labels
         The models of a several-model run (``fit -m ets -m theta``), in its order; each
         series' outcomes come one per model, in this order. Empty for one model.
@@ -53,6 +55,7 @@ class PanelStream:
     part_size: int | None = None
     workers: int | None = None
     labels: tuple[str, ...] = ()
+    time_col: str | None = None
 
     def collect(self) -> list[SeriesOutcome]:
         """Every outcome (consumes the stream)."""
