@@ -82,6 +82,19 @@ def test_two_levels_written_by_pyarrow_with_a_partition_key_as_the_id(tmp_path: 
     assert set(everything["region"].astype(str)) == {"N", "S"}
 
 
+def test_without_an_id_column_the_refusal_names_the_partition_keys_first(tmp_path: Path) -> None:
+    """Two text columns (region and store) leave the id undecided, as in a CSV file; the
+    refusal names the folders' keys, innermost first (not the index pandas wrote)."""
+    frame = _frame().rename(columns={"unique_id": "store"})
+    frame["region"] = np.where(frame["store"].isin(["007", "3"]), "N", "S")
+    frame.index = pd.Index(frame.index.to_numpy())  # not a RangeIndex: written as a column
+    frame.to_parquet(tmp_path / "hive", partition_cols=["region", "store"])
+    part = next((tmp_path / "hive").glob("*/*/*.parquet"))
+    assert "__index_level_0__" in pq.read_schema(part).names
+    with pytest.raises(InputError, match=r"pass --id-col NAME \(one of 'store', 'region'\?\)"):
+        forecast.load(str(tmp_path / "hive"))
+
+
 def test_a_partition_key_as_the_time_column_is_parsed_as_text_times(tmp_path: Path) -> None:
     """Folders ``year=1875``...: the time comes from the folder names, read as CSV text would
     be (a year column)."""
@@ -125,5 +138,8 @@ def test_part_files_at_different_levels_are_refused(tmp_path: Path) -> None:
     folder = tmp_path / "mixed"
     frame.to_parquet(folder, partition_cols=["unique_id"])
     frame.to_parquet(folder / "loose.parquet", index=False)
-    with pytest.raises(InputError, match=r"mixes partition levels: loose\.parquet has no partition folders, unique_id=0"):
+    with pytest.raises(
+        InputError,
+        match=r"mixes partition levels: loose\.parquet has no partition folders, unique_id=0",
+    ):
         forecast.load(str(folder))

@@ -14,7 +14,9 @@ text would be.
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,7 +123,19 @@ def read_parquet_table(
         del table
     except Exception as exc:  # pyarrow raises its own classes for damaged files
         raise InputError(f"cannot read {source} as Parquet: {exc}") from None
-    return typed_table(frame, columns, wanted, source, wide)
+    read = typed_table(frame, columns, wanted, source, wide)
+    return dataclasses.replace(read, others=_unread(dataset, wanted))
+
+
+def _unread(dataset: Any, wanted: list[str]) -> tuple[str, ...]:
+    """The columns not read, for a refusal to name (a missed id column?): the partition
+    folders' first, innermost first, then the files' own, in their order."""
+    partitioning = getattr(dataset, "partitioning", None)
+    schema = getattr(partitioning, "schema", None)
+    keys = [str(n) for n in schema.names] if schema is not None else []
+    names = [*reversed(keys), *(str(n) for n in dataset.schema.names if n not in keys)]
+    index = re.compile(r"^__index_level_\d+__$")  # a pandas index written as a column
+    return tuple(n for n in dict.fromkeys(names) if n not in wanted and not index.match(n))
 
 
 def _text_columns(schema: Any, names: list[str | None]) -> list[str]:
