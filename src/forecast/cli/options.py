@@ -27,8 +27,9 @@ DataArg = Annotated[
     str,
     typer.Argument(
         metavar="DATA",
-        help="CSV file (or - for stdin) or Parquet file/directory: time and value columns, and "
-        "an id column for a panel of many series.",
+        help="CSV file (or - for stdin) or Parquet file/directory (flat, or Hive-partitioned: "
+        "KEY=VALUE folders become columns): time and value columns, and an id column for a "
+        "panel of many series.",
     ),
 ]
 IdCol = Annotated[
