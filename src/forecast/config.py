@@ -46,15 +46,16 @@ class RunConfig:
     options: dict[str, Any] = field(default_factory=dict)  # the command's other options
 
 
-def read_config(path: str | Path | None, options: Collection[str] = ()) -> RunConfig:
+def read_config(path: str | Path | None, options: Collection[str] | None = ()) -> RunConfig:
     """The config file at ``path``; ``options`` are the command's other option names that the
-    file may set too (in :attr:`RunConfig.options`, dashes read as underscores)."""
+    file may set too (in :attr:`RunConfig.options`, dashes read as underscores; None: any,
+    for a file whose option keys were checked already, by the ``--config`` callback)."""
     if path is None:
         return RunConfig()
     data = _read(path)
     extra = {k.replace("-", "_"): v for k, v in data.items() if k not in KEYS}
-    unknown = sorted(k for k in extra if k not in options)
-    if unknown:
+    unknown = sorted(k for k in extra if options is not None and k not in options)
+    if unknown and options is not None:
         accepted = ", ".join([*KEYS, *sorted(options)])
         raise UsageError(
             f"config file {path}: unknown key {', '.join(unknown)}; accepted: {accepted}"

@@ -14,6 +14,7 @@ import typer
 
 from forecast.cli import model_options as mo
 from forecast.cli import options as o
+from forecast.cli.config_file import config_flag
 from forecast.types import (
     BootstrapChoice,
     CiIntervalChoice,
@@ -45,14 +46,7 @@ Param = Annotated[
     typer.Option("--param", "-p", help="[LABEL.]key=value for a model's parameter; repeat."),
 ]
 ConfigFile = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        help="TOML file with models, horizon, levels and any other backtest option "
-        '(scheme = "cpcv", folds = 4...); the command line wins.',
-        is_eager=True,
-        callback=lambda ctx, value: _config_defaults(ctx, value),
-    ),
+    Path | None, config_flag('models, horizon, levels (scheme = "cpcv", folds = 4...)')
 ]
 SchemeOption = Annotated[SchemeChoice, typer.Option(help="How to split the data.")]
 RefitOption = Annotated[
@@ -229,7 +223,7 @@ def _request(a: SimpleNamespace) -> BacktestRequest:
 
     _check_outputs(a.data, a.config, a.reading.ids_file, a.report, a.forecasts)
     policy = resolve(a.threads)
-    cfg = read_config(a.config, _config_options())  # its options are applied by _config_defaults
+    cfg = read_config(a.config, None)  # its option keys: checked and applied by apply_config
     entries, default_refit = _entries(a, cfg)
     spec = _spec(a, cfg, default_refit)
     if a.dm_power not in (1, 2):
@@ -441,40 +435,6 @@ def _write_and_emit(
         )
 
     write_then_emit(write, show)
-
-
-# Options a config file cannot set: the data, the file itself, and those it has its own keys
-# for (models, [params], levels, horizon).
-_NOT_IN_CONFIG = {"data", "config", "model", "param", "level", "horizon", "debug"}
-
-
-_ALIASES = {"format": "fmt"}
-
-
-def _config_options() -> list[str]:
-    """The option names a backtest config file may set (``format`` for ``--format``)."""
-    import inspect
-
-    names = [n for n in inspect.signature(backtest).parameters if n not in _NOT_IN_CONFIG]
-    return [*names, *_ALIASES]
-
-
-def _config_defaults(ctx: typer.Context, value: Path | None) -> Path | None:
-    """``--config``: the file's backtest options become the defaults of the options not given
-    on the command line (click's default map), so they are parsed and checked as if typed."""
-    if value is None:
-        return None
-    from forecast.config import read_config
-
-    params = {p.name: p for p in ctx.command.params if p.name in _config_options()}
-    cfg = read_config(value, _config_options())
-    defaults: dict[str, Any] = dict(ctx.default_map or {})
-    for key, raw in cfg.options.items():
-        name = _ALIASES.get(key, key)
-        multiple = getattr(params[name], "multiple", False)
-        defaults[name] = ([raw] if not isinstance(raw, list) else raw) if multiple else raw
-    ctx.default_map = defaults
-    return value
 
 
 def _neural_options(entry: ModelEntry, device: str | None, epochs: int | None) -> ModelEntry:

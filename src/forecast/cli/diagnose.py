@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from forecast.cli import options as o
+from forecast.cli.config_file import config_flag
 from forecast.types import (
     AcfChoice,
     FormatChoice,
@@ -89,6 +90,7 @@ Plot = Annotated[
         rich_help_panel=o.OUTPUT_PANEL,
     ),
 ]
+DiagnoseConfig = Annotated[Path | None, config_flag("its options")]
 SeriesId = Annotated[
     str | None,
     typer.Option("--id", help="Panels: the full report of this one series.", rich_help_panel=PANEL),
@@ -113,6 +115,7 @@ def diagnose(
     diff: Diff = 0,
     plot: Plot = None,
     series_id: SeriesId = None,
+    config: DiagnoseConfig = None,
     execution: o.Execution = o.EXECUTION,
     reading: o.Reading = o.READING,
     common: o.Common = COMMON,
@@ -144,7 +147,11 @@ def _request(a: SimpleNamespace) -> DiagnoseRequest:
     from forecast.threads import resolve
     from forecast.workflows.diagnose import DiagnoseRequest
 
-    refuse_overlap({"DATA": a.data, "--ids-file": a.reading.ids_file}, {"--plot": a.plot})
+    refuse_overlap(
+        {"DATA": a.data, "--ids-file": a.reading.ids_file, "--config": a.config},
+        {"--plot": a.plot},
+    )
+    _refuse_model_keys(a.config)
     policy = resolve(a.common.threads)
     chosen_tests = parse_test_names(a.tests) if a.tests is not None else None
     if a.plot is not None:
@@ -231,3 +238,16 @@ def _render_panel(result: PanelDiagnosis, fmt: FormatChoice, quiet: bool) -> Non
         from forecast.cli.render import exit_failed
 
         exit_failed(result.failures, quiet)
+
+
+def _refuse_model_keys(path: Path | None) -> None:
+    """``--config``: diagnose fits no model; model, params, horizon and levels are refused."""
+    from forecast.config import read_config
+    from forecast.errors import UsageError
+
+    cfg = read_config(path, None)  # its option keys: checked and applied by apply_config
+    if cfg.model is not None or cfg.models or cfg.params or cfg.horizon or cfg.levels:
+        raise UsageError(
+            f"config file {path}: diagnose fits no model; drop model, models, params, horizon "
+            "and levels"
+        )

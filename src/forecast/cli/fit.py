@@ -11,6 +11,7 @@ import typer
 
 from forecast.cli import model_options as mo
 from forecast.cli import options as o
+from forecast.cli.config_file import config_flag
 from forecast.types import ColumnsChoice, IntervalsChoice
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from forecast.workflows.fit import FitRequest, SingleFit
 
 
+FitConfig = Annotated[Path | None, config_flag("model (or [[models]]), params, horizon, levels")]
 Floor = Annotated[
     float | None,
     typer.Option(
@@ -34,7 +36,7 @@ def fit(
     data: o.DataArg,
     model: mo.Models = None,
     param: mo.Params = None,
-    config: mo.Config = None,
+    config: FitConfig = None,
     horizon: mo.Horizon = None,
     level: mo.Levels = None,
     intervals: mo.Intervals = IntervalsChoice.model,
@@ -102,8 +104,8 @@ def _request(a: SimpleNamespace) -> FitRequest:
         {"--output": a.output, "--save": a.save, "--plot": a.plot},
     )
     policy = resolve(a.common.threads)
-    cfg = read_config(a.config, ("floor",))
-    clip_floor = _floor(a.clip_floor, cfg.options.get("floor"), a.config)
+    cfg = read_config(a.config, None)  # its option keys: checked and applied by apply_config
+    clip_floor = _floor(a.clip_floor)
     (label, name, raw_params), global_options, others = _models(a, cfg)
     mo.check_plot(a.plot)
     from forecast.cli.validate import check_output, check_panel_output
@@ -190,16 +192,12 @@ def _render_single(
     mo.save_and_print(result.run, result.model, save, series.describe(), shown, drawn)
 
 
-def _floor(option: float | None, configured: Any, config: Path | None) -> float | None:
-    """``--floor``, else the config file's ``floor`` (a number), else None (automatic)."""
+def _floor(option: float | None) -> float | None:
+    """``--floor`` (or the config file's ``floor``), checked; None: automatic."""
     import math
 
     from forecast.errors import UsageError
 
-    if option is None and configured is not None:
-        if isinstance(configured, bool) or not isinstance(configured, int | float):
-            raise UsageError(f"config file {config}: floor must be a number, got {configured!r}")
-        option = float(configured)
     if option is not None and not math.isfinite(option):
         raise UsageError(f"--floor must be a finite number, got {option}")
     return option

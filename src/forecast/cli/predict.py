@@ -11,9 +11,11 @@ import typer
 
 from forecast.cli import model_options as mo
 from forecast.cli import options as o
+from forecast.cli.config_file import config_flag
 from forecast.types import ColumnsChoice
 
 if TYPE_CHECKING:
+    from forecast.config import RunConfig
     from forecast.workflows.predict import PredictRequest
 
 
@@ -54,6 +56,7 @@ Floor = Annotated[
 READING = o.READING.without("wide")  # a saved model knows its layout: no --wide
 
 
+PredictConfig = Annotated[Path | None, config_flag("horizon, levels")]
 FileModel = Annotated[
     str | None,
     typer.Option(
@@ -84,6 +87,7 @@ def predict(
     reading: o.Reading = READING,
     future: o.Future = None,
     model: FileModel = None,
+    config: PredictConfig = None,
     common: o.Common = o.COMMON,
 ) -> None:
     """Forecast from a saved model; --data appends new observations at fixed parameters.
@@ -128,6 +132,7 @@ def _request(a: SimpleNamespace) -> PredictRequest:
     )
     check_output(a.save)  # a directory or device is refused before any work
     check_panel_output(a.output)
+    cfg = _file_config(a.config)
     policy = resolve(a.common.threads)
     mo.check_plot(a.plot)
     if a.clip_floor is not None and not math.isfinite(a.clip_floor):
@@ -139,8 +144,8 @@ def _request(a: SimpleNamespace) -> PredictRequest:
     return PredictRequest(
         a.model_file,
         a.reading.source(a.data or "", a.execution),
-        horizon=a.horizon,
-        levels=tuple(a.level) if a.level is not None else None,
+        horizon=a.horizon if a.horizon is not None else cfg.horizon,
+        levels=tuple(a.level) if a.level is not None else cfg.levels,
         refit=a.refit,
         device=a.device,
         fallback=a.fallback,
@@ -153,3 +158,18 @@ def _request(a: SimpleNamespace) -> PredictRequest:
         progress=progress_allowed(a.common.quiet),
         model=a.model,
     )
+
+
+def _file_config(path: Path | None) -> RunConfig:
+    """``--config``: its horizon and levels (its options are applied already); a model file
+    holds its models, so ``model``/``models``/``params`` are refused."""
+    from forecast.config import read_config
+    from forecast.errors import UsageError
+
+    cfg = read_config(path, None)  # its option keys: checked and applied by apply_config
+    if cfg.model is not None or cfg.models or cfg.params:
+        raise UsageError(
+            f"config file {path}: predict takes its models from the model file; drop model, "
+            "models and params (--model LABEL chooses one of a several-model file)"
+        )
+    return cfg
