@@ -25,6 +25,7 @@ from forecast.errors import InputError
 from forecast.models.base import Bands, BaseForecaster, Coefficient, ModelSummary, normal_bands
 
 TEXTBOOK = "textbook Gaussian intervals from the in-sample residuals (Hyndman & Athanasopoulos 5.5)"
+STUDENT = "Student t intervals, sd(y) * sqrt(1 + 1/T), T-1 degrees of freedom"
 
 
 class _LagWalk(BaseForecaster):
@@ -47,14 +48,45 @@ class _LagWalk(BaseForecaster):
         residuals = diffs - self.drift_
         self.mse_ = float(np.mean(residuals**2))
 
-    def _predict(self, horizon: int, levels: tuple[float, ...]) -> tuple[np.ndarray, Bands, str]:
+    def _moments(self, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+        """The point forecasts and their standard errors (module docstring), ``[horizon]``."""
         lag = self.lag_
         h = np.arange(1, horizon + 1)
         periods = (h - 1) // lag + 1  # full seasonal periods ahead (= h when lag is 1)
         last = self.y_[-lag:]
         mean = last[(h - 1) % lag] + periods * self.drift_
         se = np.sqrt(self.mse_ * periods + (periods * self.drift_se_) ** 2)
+        return mean, se
+
+    def _predict(self, horizon: int, levels: tuple[float, ...]) -> tuple[np.ndarray, Bands, str]:
+        mean, se = self._moments(horizon)
         return mean, normal_bands(mean, se, levels), TEXTBOOK
+
+    def _predict_quantiles(self, horizon: int, probs: tuple[float, ...]) -> tuple[np.ndarray, str]:
+        """Gaussian quantiles ``mean + z_p se`` (:mod:`forecast.models.quantiles`)."""
+        from forecast.models.quantiles import normal_quantiles
+
+        mean, se = self._moments(horizon)
+        return normal_quantiles(mean, se, probs), TEXTBOOK
+
+    def _sample_paths(self, horizon: int, n: int, rng: np.random.Generator) -> np.ndarray:
+        """``[n, horizon]`` paths of the error model: a random walk of period ``lag`` (one
+        independent walk per seasonal position; naive and drift: lag 1) with N(0, mse) steps,
+        plus, for drift, one N(0, se_b^2) error in the drift per path (the uncertainty the
+        intervals hold), times the periods ahead. Each step's mean and variance are those of
+        :meth:`_moments`."""
+        lag = self.lag_
+        j = np.arange(horizon)
+        cycles = j[-1] // lag + 1
+        steps = rng.standard_normal((n, cycles, lag)) * math.sqrt(self.mse_)
+        walks = np.cumsum(steps, axis=1)[:, j // lag, j % lag]  # [n, horizon]
+        slope = self.drift_ + self.drift_se_ * rng.standard_normal((n, 1))
+        return self.y_[-lag:][j % lag] + (j // lag + 1) * slope + walks
+
+    def _path_method(self) -> str:
+        walk = "seasonal random walk" if self.lag_ > 1 else "random walk"
+        drift = ", with the drift's estimation error drawn per path" if self.drift_se_ else ""
+        return f"simulated {walk}, Gaussian steps of the residual variance{drift}"
 
     def _update(self, new: np.ndarray) -> None:
         """Nothing to move: forecasts start from the last values of ``y_``."""
@@ -176,7 +208,27 @@ class Mean(BaseForecaster):
         for level in levels:
             q = float(stdtrit(n - 1, 0.5 + level / 200))
             bands[level] = (mean - q * se, mean + q * se)
-        return mean, bands, "Student t intervals, sd(y) * sqrt(1 + 1/T), T-1 degrees of freedom"
+        return mean, bands, STUDENT
+
+    def _predict_quantiles(self, horizon: int, probs: tuple[float, ...]) -> tuple[np.ndarray, str]:
+        """Student t quantiles ``mean + t_{p, T-1} sd sqrt(1 + 1/T)``."""
+        from scipy.special import stdtrit
+
+        n = int(self.summary_.stats["nobs"])
+        t = np.array([float(stdtrit(n - 1, p)) for p in probs])
+        se = self.sd_ * math.sqrt(1 + 1 / n)
+        return np.repeat((self.mean_ + t * se)[:, None], horizon, axis=1), STUDENT
+
+    def _sample_paths(self, horizon: int, n: int, rng: np.random.Generator) -> np.ndarray:
+        """``[n, horizon]``: per path one draw of the mean's estimation error N(0, sd^2/T),
+        plus N(0, sd^2) at each step: Gaussian, with the variance sd^2 (1 + 1/T) of the
+        intervals (which are Student t)."""
+        size = int(self.summary_.stats["nobs"])
+        level = self.mean_ + self.sd_ / math.sqrt(size) * rng.standard_normal((n, 1))
+        return level + self.sd_ * rng.standard_normal((n, horizon))
+
+    def _path_method(self) -> str:
+        return "simulated: the training mean, its estimation error and N(0, sd^2) per step"
 
     def _update(self, new: np.ndarray) -> None:
         """The mean is a parameter: new data does not move it (refit to re-estimate)."""

@@ -150,6 +150,17 @@ def calibrate(
     InputError
         When ``y`` is too short for the levels and the horizon.
     """
+    errors, fit_size = walk_forward_errors(create, y, steps, levels)
+    return Calibration(np.abs(errors), fit_size)
+
+
+def walk_forward_errors(
+    create: Callable[[], BaseForecaster], y: pd.Series, steps: int, levels: Sequence[float]
+) -> tuple[np.ndarray, int]:
+    """The signed errors y_{t+k} - f_t(k) ``[origins, steps]`` (NaN where the target lies
+    after ``y``) of :func:`calibrate`'s walk-forward, and the size of its fit: the same
+    origins, the same fresh model (:func:`calibrate` takes their absolute values; sample
+    paths resample whole rows)."""
     n = len(y)
     c = calibration_size(n, steps, levels)
     model = create()
@@ -167,4 +178,4 @@ def calibrate(
     targets = origins[:, None] + 1 + np.arange(steps)[None, :]  # [origins, steps]
     inside = targets < n
     actual = np.where(inside, y.to_numpy(dtype="float64")[np.minimum(targets, n - 1)], np.nan)
-    return Calibration(np.abs(actual - batch.mean), fit_size)
+    return actual - batch.mean, fit_size

@@ -220,6 +220,17 @@ class Ensemble(BaseForecaster):
         }
         return mean, bands, self._interval_method([f.interval_method for f in forecasts])
 
+    def _predict_quantiles(self, horizon: int, probs: tuple[float, ...]) -> tuple[np.ndarray, str]:
+        """The members' quantiles combined as their bounds are (quantile averaging: mean,
+        median or weighted mean at each probability), held around the ensemble's mean as
+        its bands are. Positive combinations of non-decreasing quantiles are non-decreasing."""
+        from forecast.models.quantiles import hold_mean, member_quantiles
+
+        stacked, methods = member_quantiles(self.members_, horizon, probs)  # [M, P, horizon]
+        mean = self._reduce(np.array([m.predict(horizon).mean for m in self.members_]))
+        values = hold_mean(self._reduce(stacked), probs, mean)
+        return values, self._interval_method(methods).replace("interval bounds", "quantiles")
+
     def _update(self, new: np.ndarray) -> None:
         for member in self.members_:
             member.update(series_after(new, member.end_, self.freq_))

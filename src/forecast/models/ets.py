@@ -297,38 +297,73 @@ def forecast_bands(
     paths otherwise (module docstring; :mod:`forecast.models.ets_intervals`)."""
     from statistics import NormalDist
 
-    from forecast.models import ets_intervals as iv
+    result, mean = _smoothed_forecast(form, params, y, steps)
+    if not levels:
+        return mean, {}, ""
+    sd, method = _forecast_sd(form, result, y.size, mean)
+    if sd is None:
+        return mean, simulated_bands(form, result, steps, levels, mean), method
+    bands: Bands = {}
+    for level in levels:
+        z = NormalDist().inv_cdf(0.5 + level / 200)
+        bands[level] = (mean - z * sd, mean + z * sd)
+    return mean, bands, method
+
+
+def forecast_quantiles(
+    form: EtsForm, params: np.ndarray, y: np.ndarray, steps: int, probs: tuple[float, ...]
+) -> tuple[np.ndarray, str]:
+    """Quantiles ``[P, steps]`` as the intervals are made: ``mean + z_p sd`` with R's analytic
+    sd for classes 1-3; the empirical quantiles of the same simulated paths otherwise (held
+    around the mean as the bands are)."""
+    from forecast.models.quantiles import hold_mean, normal_quantiles, sample_quantiles
+
+    result, mean = _smoothed_forecast(form, params, y, steps)
+    sd, method = _forecast_sd(form, result, y.size, mean)
+    if sd is None:
+        paths = simulated_paths(form, result, steps, SIMULATIONS, np.random.default_rng(0))
+        return hold_mean(sample_quantiles(paths.T, probs), probs, mean), method
+    return normal_quantiles(mean, sd, probs), method
+
+
+def _smoothed_forecast(
+    form: EtsForm, params: np.ndarray, y: np.ndarray, steps: int
+) -> tuple[Any, np.ndarray]:
     from forecast.models.ets_kernels import forecast_path
 
     result = smoothed(form, params, y)
     codes = form.codes
     mean = np.asarray(forecast_path(result.last, codes.trend, codes.season, result.phi, steps))
-    if not levels:
-        return mean, {}, ""
+    return result, mean
+
+
+def _forecast_sd(
+    form: EtsForm, result: Any, n: int, mean: np.ndarray
+) -> tuple[np.ndarray | None, str]:
+    """R's analytic forecast sd for classes 1-3 (None for classes 4-5: simulated), and the
+    interval method's words."""
+    from forecast.models import ets_intervals as iv
+
+    codes = form.codes
     klass = iv.interval_class(form.error, form.trend, form.season)
     if klass > 3:
         return (
-            mean,
-            simulated_bands(form, result, steps, levels, mean),
-            (f"quantiles of {SIMULATIONS} simulated ETS paths (fixed seed; class {klass} model)"),
+            None,
+            f"quantiles of {SIMULATIONS} simulated ETS paths (fixed seed; class {klass} model)",
         )
     smoothing = (result.alpha, result.beta, result.gamma, result.phi)
-    sigma2 = r_sigma2(result.mse, y.size, form.n_params)
+    sigma2 = r_sigma2(result.mse, n, form.n_params)
     if klass == 3:
         variance = iv.class3_variance(result.last, codes.trend, smoothing, sigma2, mean)
     else:
-        c = iv.coefficients(*smoothing, codes.trend, codes.m, steps)
+        c = iv.coefficients(*smoothing, codes.trend, codes.m, mean.size)
         variance = (
-            iv.class1_variance(sigma2, c, steps)
+            iv.class1_variance(sigma2, c, mean.size)
             if klass == 1
             else iv.class2_variance(sigma2, c, mean)
         )
     sd = np.sqrt(np.maximum(variance, 0.0))
-    bands: Bands = {}
-    for level in levels:
-        z = NormalDist().inv_cdf(0.5 + level / 200)
-        bands[level] = (mean - z * sd, mean + z * sd)
-    return mean, bands, f"analytic Gaussian ETS prediction intervals (class {klass}, as R's)"
+    return sd, f"analytic Gaussian ETS prediction intervals (class {klass}, as R's)"
 
 
 def r_sigma2(mse: float, n: int, n_params: int) -> float:
@@ -338,20 +373,30 @@ def r_sigma2(mse: float, n: int, n_params: int) -> float:
     return mse * n / (n - n_params) if n > n_params else mse
 
 
+def simulated_paths(
+    form: EtsForm, result: Any, steps: int, n: int, rng: np.random.Generator
+) -> np.ndarray:
+    """``[steps, n]`` compiled sample paths of ``form`` from the final states of ``result``:
+    N(0, sigma^2) errors (R's sigma^2, :func:`r_sigma2`) drawn from ``rng``."""
+    from forecast.models.ets_kernels import simulate_paths
+
+    codes = form.codes
+    sigma = math.sqrt(r_sigma2(result.mse, result.fitted.size, form.n_params))
+    eps = rng.standard_normal((steps, n)) * sigma
+    return np.asarray(
+        simulate_paths(
+            result.last, codes.error, codes.trend, codes.season,
+            result.alpha, result.beta, result.gamma, result.phi, eps,
+        )
+    )  # fmt: skip
+
+
 def simulated_bands(
     form: EtsForm, result: Any, steps: int, levels: tuple[float, ...], mean: np.ndarray
 ) -> Bands:
     """The quantiles of SIMULATIONS compiled sample paths (normal errors of standard deviation
     sqrt(mse), seed 0: the draws statsmodels' ``simulate`` took), widened to hold ``mean``."""
-    from forecast.models.ets_kernels import simulate_paths
-
-    codes = form.codes
-    sigma = math.sqrt(r_sigma2(result.mse, result.fitted.size, form.n_params))
-    eps = np.random.default_rng(0).standard_normal((steps, SIMULATIONS)) * sigma
-    paths = simulate_paths(
-        result.last, codes.error, codes.trend, codes.season,
-        result.alpha, result.beta, result.gamma, result.phi, eps,
-    )  # fmt: skip
+    paths = simulated_paths(form, result, steps, SIMULATIONS, np.random.default_rng(0))
     bands: Bands = {}
     for level in levels:
         tail = (1 - level / 100) / 2
@@ -505,6 +550,20 @@ class Ets(BaseForecaster):
 
     def _predict(self, horizon: int, levels: tuple[float, ...]) -> tuple[np.ndarray, Bands, str]:
         return forecast_bands(self.form_, self.params_, self.y_, horizon, levels)
+
+    def _predict_quantiles(self, horizon: int, probs: tuple[float, ...]) -> tuple[np.ndarray, str]:
+        return forecast_quantiles(self.form_, self.params_, self.y_, horizon, probs)
+
+    def _sample_paths(self, horizon: int, n: int, rng: np.random.Generator) -> np.ndarray:
+        """``[n, horizon]`` paths of the fitted state-space model (:func:`simulated_paths`)."""
+        result = smoothed(self.form_, self.params_, self.y_)
+        return simulated_paths(self.form_, result, horizon, n, rng).T
+
+    def _path_method(self) -> str:
+        return (
+            f"simulated {self.form_.label} state-space paths, N(0, sigma^2) errors with "
+            "R's sigma^2 (relative errors for a multiplicative error)"
+        )
 
     def _update(self, new: np.ndarray) -> None:
         """Nothing to move: the smoothing re-runs over ``y_`` at the fixed parameters."""

@@ -113,6 +113,30 @@ class IntermittentModel(BaseForecaster):
         mean = np.full(horizon, rate)
         return mean, self._bands(mean, levels), _interval_method()
 
+    def _predict_quantiles(self, horizon: int, probs: tuple[float, ...]) -> tuple[np.ndarray, str]:
+        """Split-conformal quantiles of the flat forecast (the calibration of the bands, the
+        (n + 1) rule per level), clipped at 0 as the bounds are."""
+        from forecast.models.quantiles import band_levels, conformal_quantiles
+
+        mean = np.full(horizon, float(self._rates(self.y_)[-1]))
+        levels = band_levels(probs)
+        if not levels:  # the median alone: the point forecast
+            return np.repeat(mean[None, :], len(probs), axis=0), _interval_method()
+        values = conformal_quantiles(self.calibration(horizon, levels), mean, probs)
+        return np.maximum(values, 0.0), _interval_method()
+
+    def _sample_paths(self, horizon: int, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Bootstrapped walk-forward errors (:func:`forecast.models.paths.bootstrap_paths`)
+        around the flat forecast, clipped at 0 (demand is never negative)."""
+        from forecast.models.paths import bootstrap_paths
+
+        return np.maximum(bootstrap_paths(self, horizon, n, rng), 0.0)
+
+    def _path_method(self) -> str:
+        from forecast.models.paths import BOOTSTRAP
+
+        return BOOTSTRAP + ", clipped at 0 (demand is never negative)"
+
     def _update(self, new: np.ndarray) -> None:
         """Nothing to move: the state is rebuilt from ``y_`` at the fitted parameters."""
 

@@ -36,6 +36,7 @@ from forecast.errors import ComputeError, UsageError
 from forecast.models.base import Bands, BaseForecaster, ModelSummary
 from forecast.models.composite import pack, series_after, series_ending, unpack
 
+SEASON = "the carried-forward seasonal components"
 REMAINDER_MODELS: dict[str, tuple[str, dict[str, Any]]] = {
     "ets": ("ets", {"season": "none"}),
     "arima": ("auto-arima", {"seasonal": False}),
@@ -192,10 +193,31 @@ class Mstl(BaseForecaster):
             lv: (forecast.lower(lv) + season, forecast.upper(lv) + season) for lv in levels
         }
         method = (
-            f"the seasonally adjusted model's intervals ({forecast.interval_method}) plus "
-            "the carried-forward seasonal components"
+            f"the seasonally adjusted model's intervals ({forecast.interval_method}) plus " + SEASON
         )
         return forecast.mean + season, bands, method
+
+    def _predict_quantiles(self, horizon: int, probs: tuple[float, ...]) -> tuple[np.ndarray, str]:
+        """The remainder model's quantiles plus the carried-forward seasonal terms."""
+        from forecast.models.quantiles import forecast_quantiles
+
+        inner = forecast_quantiles(self.inner_, horizon, probs)
+        season = self.season_at(self.y_.size + np.arange(horizon))
+        method = f"the seasonally adjusted model's quantiles ({inner.method}) plus " + SEASON
+        return inner.values + season[None, :], method
+
+    def _sample_paths(self, horizon: int, n: int, rng: np.random.Generator) -> np.ndarray:
+        """The remainder model's paths plus the carried-forward seasonal terms."""
+        from forecast.models.paths import sample_paths
+
+        seed = int(rng.integers(0, 2**63 - 1))  # one stream for the inner model, from rng
+        season = self.season_at(self.y_.size + np.arange(horizon))
+        return sample_paths(self.inner_, horizon, n, seed) + season[None, :]
+
+    def _path_method(self) -> str:
+        from forecast.models.paths import path_method
+
+        return f"the seasonally adjusted model's paths ({path_method(self.inner_)}) plus " + SEASON
 
     def _update(self, new: np.ndarray) -> None:
         start = self.y_.size - new.size

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -132,20 +133,53 @@ def simulated_bands(
     dtypes, float32 paths and float64 states; then numpy's linear quantiles, interpolated in
     float64): ``params`` is (alpha, theta); ``state`` the final (level, mean, A, B) on the
     deseasonalised scale."""
-    from forecast.models import theta_kernels as kern
-
     if not levels:
         return {}
-    alpha, theta = params
-    errors = np.random.default_rng(SEED).normal(0, sigma, (horizon, PATHS))  # its draws, in order
-    samples = kern.simulate(state, mean_y, n, alpha, 1 - 1 / theta, errors)
     lows = [(100 - level) / 200 for level in levels]
     probs = lows + [low + level / 100 for low, level in zip(lows, levels, strict=True)]
-    quantiles = kern.sorted_quantiles(np.sort(samples, axis=1), np.asarray(probs))
+    quantiles = simulated_quantiles(state, n, params, sigma, mean_y, horizon, probs)
     bands: Bands = {}
     for k, level in enumerate(levels):
         bands[level] = (quantiles[k], quantiles[len(levels) + k])
     return bands
+
+
+def simulated_quantiles(
+    state: np.ndarray,
+    n: int,
+    params: tuple[float, float],
+    sigma: float,
+    mean_y: float,
+    horizon: int,
+    probs: Sequence[float],
+) -> np.ndarray:
+    """``[P, horizon]``: the quantiles at ``probs`` of statsforecast's PATHS simulated paths
+    (seed SEED) that :func:`simulated_bands` takes its bounds from."""
+    from forecast.models import theta_kernels as kern
+
+    rng = np.random.default_rng(SEED)
+    samples = simulated_paths(state, n, params, sigma, mean_y, horizon, PATHS, rng)
+    return np.asarray(kern.sorted_quantiles(np.sort(samples, axis=1), np.asarray(probs)))
+
+
+def simulated_paths(
+    state: np.ndarray,
+    n: int,
+    params: tuple[float, float],
+    sigma: float,
+    mean_y: float,
+    horizon: int,
+    paths: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """``[horizon, paths]`` (float32) paths of statsforecast's Theta simulation
+    (:func:`forecast.models.theta_kernels.simulate`), N(0, sigma^2) errors drawn from ``rng``
+    in statsforecast's order."""
+    from forecast.models import theta_kernels as kern
+
+    alpha, theta = params
+    errors = rng.normal(0, sigma, (horizon, paths))  # its draws, in order
+    return np.asarray(kern.simulate(state, mean_y, n, alpha, 1 - 1 / theta, errors))
 
 
 def ses_level(x: np.ndarray, alpha: float) -> float:
@@ -390,24 +424,61 @@ class Theta(BaseForecaster):
         season = self.seasonal_[(self.y_.size + np.arange(horizon)) % self.seasonal_.size]
         return values * season if self.method_ == "mul" else values + season
 
+    def _simulation_inputs(self) -> tuple[np.ndarray, tuple[float, float], float, float]:
+        """(final state, (alpha, theta), sigma, mean of the adjusted data) of the paths."""
+        e, state, _ = self._filtered()
+        mean_y = float(np.mean(self._adjusted()))
+        return state, (self.alpha_, self.theta_), self._sigma(e), mean_y
+
+    def _predict_quantiles(self, horizon: int, probs: tuple[float, ...]) -> tuple[np.ndarray, str]:
+        """As the intervals: Gaussian for ``ses-drift``; otherwise the quantiles of the same
+        200 simulated paths, held around the mean as the bands are, reseasonalised."""
+        from forecast.models.quantiles import hold_mean, normal_quantiles
+
+        if self.variant_ == "ses-drift":
+            mean, se = self._ses_drift_moments(horizon)
+            return normal_quantiles(mean, se, probs), INTERVALS
+        state, params, sigma, mean_y = self._simulation_inputs()
+        mean = self._deseasonalised_mean(state, horizon)
+        values = simulated_quantiles(state, self.y_.size, params, sigma, mean_y, horizon, probs)
+        held = hold_mean(values, probs, mean)
+        return np.array([self._reseasonalise(row, horizon) for row in held]), SIMULATED
+
+    def _sample_paths(self, horizon: int, n: int, rng: np.random.Generator) -> np.ndarray:
+        """``[n, horizon]`` paths (module :mod:`forecast.models.paths` says which model)."""
+        if self.variant_ == "ses-drift":
+            mean, _ = self._ses_drift_moments(horizon)
+            e = rng.standard_normal((n, horizon)) * math.sqrt(self.sigma2_)
+            before = np.cumsum(e, axis=1) - e  # e_1 + ... + e_{h-1}
+            return mean + e + self.alpha_ * before
+        state, params, sigma, mean_y = self._simulation_inputs()
+        paths = simulated_paths(state, self.y_.size, params, sigma, mean_y, horizon, n, rng)
+        return self._reseasonalise(np.asarray(paths, dtype="float64").T, horizon)
+
+    def _path_method(self) -> str:
+        if self.variant_ == "ses-drift":
+            return (
+                "simulated SES with drift (Hyndman & Billah 2003) in state space around the "
+                "point forecast: error e_h + alpha (e_1 + ... + e_{h-1}), N(0, sigma2) errors"
+            )
+        return (
+            "statsforecast's Theta simulation: N(0, sigma^2) errors added to each one-step "
+            "forecast and fed back into the level, mean and trend line, reseasonalised"
+        )
+
+    def _deseasonalised_mean(self, state: np.ndarray, horizon: int) -> np.ndarray:
+        from forecast.models import theta_kernels as kern
+
+        w = 1 - 1 / self.theta_
+        dynamic = MODELS[self.variant_][0]
+        return np.asarray(kern.forecast(state, self.y_.size, dynamic, self.alpha_, w, horizon))
+
     def _predict(self, horizon: int, levels: tuple[float, ...]) -> tuple[np.ndarray, Bands, str]:
         if self.variant_ == "ses-drift":
             return self._predict_ses_drift(horizon, levels)
-        from forecast.models import theta_kernels as kern
-
-        n = self.y_.size
-        e, state, _ = self._filtered()
-        w = 1 - 1 / self.theta_
-        mean = kern.forecast(state, n, MODELS[self.variant_][0], self.alpha_, w, horizon)
-        bands = simulated_bands(
-            state,
-            n,
-            (self.alpha_, self.theta_),
-            self._sigma(e),
-            float(np.mean(self._adjusted())),
-            horizon,
-            levels,
-        )
+        state, params, sigma, mean_y = self._simulation_inputs()
+        mean = self._deseasonalised_mean(state, horizon)
+        bands = simulated_bands(state, self.y_.size, params, sigma, mean_y, horizon, levels)
         # widened to hold the mean where the paths' quantiles miss it (an extreme optimised
         # theta, 295 on 24 points: the paths feed back noisy draws, the mean itself)
         bands = {
@@ -422,6 +493,11 @@ class Theta(BaseForecaster):
     def _predict_ses_drift(
         self, horizon: int, levels: tuple[float, ...]
     ) -> tuple[np.ndarray, Bands, str]:
+        mean, se = self._ses_drift_moments(horizon)
+        return mean, normal_bands(mean, se, levels), INTERVALS
+
+    def _ses_drift_moments(self, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+        """``ses-drift``'s point forecasts and standard errors (statsmodels'), ``[horizon]``."""
         n, a = self.y_.size, self.alpha_
         h = np.arange(horizon, dtype="float64")  # h - 1
         if a > 0:
@@ -429,7 +505,7 @@ class Theta(BaseForecaster):
         weight = 1 - 1 / self.theta_
         mean = self._reseasonalise(ses_level(self._adjusted(), a) + weight * self.b0_ * h, horizon)
         se = np.sqrt(self.sigma2_ * (1 + np.arange(horizon) * (1 + (a - 1) ** 2)))
-        return mean, normal_bands(mean, se, levels), INTERVALS
+        return mean, se
 
     def _update(self, new: np.ndarray) -> None:
         """Nothing to move: the states are run again over ``y_`` at the fixed parameters."""

@@ -419,11 +419,54 @@ class StateSpaceForecaster(BaseForecaster):
         )
 
     def _predict(self, horizon: int, levels: tuple[float, ...]) -> tuple[np.ndarray, Bands, str]:
-        unit = self.unit_
+        if self.system_ is not None and self.state_ is not None:
+            mean, sd = self._moments(horizon)
+            return mean, normal_bands(mean, sd, levels), KALMAN
+        return self._statsmodels_forecast(horizon, levels)
+
+    def _moments(self, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+        """The forecast means and standard deviations (the Kalman filter's), ``[horizon]``."""
         if self.system_ is not None and self.state_ is not None:
             mean, variance = kalman.forecast(self.system_, self.state_, horizon)
-            mean = mean * unit
-            return mean, normal_bands(mean, np.sqrt(variance) * unit, levels), KALMAN
+            return mean * self.unit_, np.sqrt(variance) * self.unit_
+        forecast = self.results_.get_forecast(horizon)
+        mean = np.asarray(forecast.predicted_mean, dtype="float64")
+        return mean * self.unit_, np.asarray(forecast.se_mean, dtype="float64") * self.unit_
+
+    def _predict_quantiles(self, horizon: int, probs: tuple[float, ...]) -> tuple[np.ndarray, str]:
+        """Gaussian quantiles ``mean + z_p sd`` with the Kalman forecast variance."""
+        from forecast.models.quantiles import normal_quantiles
+
+        mean, sd = self._moments(horizon)
+        return normal_quantiles(mean, sd, probs), KALMAN
+
+    def _sample_paths(self, horizon: int, n: int, rng: np.random.Generator) -> np.ndarray:
+        """``[n, horizon]`` paths of the fitted state-space model
+        (:func:`forecast.models.paths.state_space_paths`); a system the Kalman module does not
+        cover falls back to bootstrapped walk-forward errors."""
+        if self.system_ is None or self.state_ is None:
+            from forecast.models.paths import bootstrap_paths
+
+            return bootstrap_paths(self, horizon, n, rng)
+        from forecast.models.paths import state_space_paths
+
+        return state_space_paths(self.system_, self.state_, horizon, n, rng) * self.unit_
+
+    def _path_method(self) -> str:
+        if self.system_ is None or self.state_ is None:
+            from forecast.models.paths import BOOTSTRAP
+
+            return BOOTSTRAP
+        return (
+            "simulated from the fitted state-space model: the final state drawn from its "
+            "filtered distribution, Gaussian innovations of variance sigma2, the differencing "
+            "(d, D) integrated in the state"
+        )
+
+    def _statsmodels_forecast(
+        self, horizon: int, levels: tuple[float, ...]
+    ) -> tuple[np.ndarray, Bands, str]:
+        unit = self.unit_
         forecast = self.results_.get_forecast(horizon)
         mean = np.asarray(forecast.predicted_mean, dtype="float64") * unit
         bands: Bands = {}
