@@ -113,7 +113,7 @@ def test_the_thread_rule_applies_inside_the_run() -> None:
 @pytest.mark.parametrize(
     ("data", "changes", "message"),
     [
-        (PANEL, {"plot": True}, "--plot draws one series"),
+        (PANEL, {"others": (("d", "drift", {}),), "fallback": "d"}, "--fallback d is also"),
         (AIR, {"output": Path("out.csv")}, "--output writes a panel's forecasts"),
         (AIR, {"deterministic": True}, "--deterministic applies to a global neural model"),
         (AIR, {"future": "f.csv"}, "--future gives the regressors' future values"),

@@ -118,11 +118,13 @@ def test_series_without_a_model_are_failures_named_through_the_callback(saved, t
     assert "1 series without a model" in heard[0][1]
 
 
-def test_a_panel_file_refuses_a_plot_before_reading_data(saved) -> None:
+def test_a_panel_plot_keeps_each_moved_on_model_to_draw_its_history(saved) -> None:
     model_file, _, _ = saved
-    request = workflow.PredictRequest(model_file, SourceRequest("missing.csv"), plot=True)
-    with pytest.raises(UsageError, match="--plot draws one series"), workflow.run(request):
-        pass
+    request = workflow.PredictRequest(model_file, SourceRequest(""), plot=True)
+    with workflow.run(request) as result:
+        assert isinstance(result, PanelStream)
+        outcomes = result.collect()
+    assert outcomes and all(o.fitted is not None for o in outcomes)
 
 
 def test_a_one_series_file_as_a_panel_of_one_forecasts_as_the_single_path(tmp_path, cli) -> None:

@@ -43,6 +43,7 @@ def fit(
     clip_floor: Floor = None,
     save: mo.Save = None,
     plot: mo.Plot = None,
+    plot_max: mo.PlotMax = 16,
     fallback: mo.Fallback = None,
     output: mo.Output = None,
     columns: mo.ColumnsStyle = ColumnsChoice.tidy,
@@ -69,7 +70,7 @@ def fit(
     Exit 1 when a series failed (the others are complete). --device, --seed and --epochs set
     the neural models' parameters of the same names (and win over --param and the config file)."""
     args = SimpleNamespace(**locals())  # the options, before anything else is named here
-    from forecast.cli.panel_run import render_stream
+    from forecast.cli.panel_run import PanelPlot, render_stream
     from forecast.cli.render import notifier
     from forecast.workflows import fit as workflow
 
@@ -79,7 +80,8 @@ def fit(
             _render_single(result, save, plot, common)
         else:
             shape = mo.layout(columns, keep_names, result)
-            render_stream(result, common, output=output, save=save, layout=shape)
+            grid = PanelPlot(plot, plot_max) if plot is not None else None
+            render_stream(result, common, output=output, save=save, layout=shape, plot=grid)
 
 
 def _request(a: SimpleNamespace) -> FitRequest:

@@ -102,8 +102,19 @@ Plot = Annotated[
     Path | None,
     typer.Option(
         "--plot",
-        help="Draw the history, the forecast and its intervals to this .png/.svg/.pdf "
-        "(one series).",
+        help="Draw the history, the forecast and its intervals to this .png/.svg/.pdf (a "
+        "panel or several models: a grid of the first --plot-max series, models overlaid).",
+        rich_help_panel="Output",
+    ),
+]
+PlotMax = Annotated[
+    int,
+    typer.Option(
+        "--plot-max",
+        min=1,
+        max=64,
+        help="--plot on a panel: draw at most this many series (--ids chooses them; default: "
+        "the first).",
         rich_help_panel="Output",
     ),
 ]
@@ -221,10 +232,9 @@ def check_plot(plot: Path | None) -> None:
 
 def history_of(model: BaseForecaster) -> pd.Series:
     """A fitted model's training values (and any appended) on their time grid, for plots."""
-    import pandas as pd
+    from forecast.fitting.series import training_values
 
-    index = pd.date_range(end=model.end_, periods=model.y_.size, freq=model.freq_)
-    return pd.Series(model.y_, index=index)
+    return training_values(model)
 
 
 def layout(style: ColumnsChoice, keep_names: bool, stream: Any) -> Any:

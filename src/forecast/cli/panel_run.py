@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,14 @@ if TYPE_CHECKING:
     from forecast.workflows.stream import PanelStream
 
 
+@dataclass(frozen=True)
+class PanelPlot:
+    """``--plot FILE`` on a panel: a grid of the first ``max_series`` series (``--plot-max``)."""
+
+    path: Path
+    max_series: int = 16
+
+
 def render_stream(
     stream: PanelStream,
     shown: Common,
@@ -23,114 +32,142 @@ def render_stream(
     output: Path | None,
     save: Path | None,
     layout: Layout | None = None,
+    plot: PanelPlot | None = None,
 ) -> None:
-    """:func:`stream_outcomes` over a workflow's :class:`PanelStream` (its models saved to
-    ``save`` unless the workflow wrote its own file)."""
-    stream_outcomes(
-        stream.outcomes,
-        total=stream.total,
-        header=stream.header,
-        levels=stream.levels,
-        load_failures=stream.load_failures,
-        fmt=shown.fmt,
-        output=output,
-        save=save if stream.save_models else None,
-        model_name=stream.model_name,
-        id_col=stream.id_col,
-        defaults=stream.defaults,
-        quiet=shown.quiet,
-        no_header=shown.no_header,
-        part_size=stream.part_size,
-        workers=stream.workers,
-        labels=stream.labels,
-        success_file=shown.success_file,
-        layout=layout,
-    )
+    """Write each series' forecast as it arrives (``--format`` on stdout, or ``--output``: a
+    file or a directory of parts with its ``--success-file``; ``layout``: the columns of CSV
+    and Parquet rows, None: tidy), then the failures and the summary; save every fitted model
+    in one file (unless the workflow wrote its own: a global model); draw ``plot``; exit 1
+    when a series failed (the others are complete)."""
+    from forecast.cli.render import message
+
+    drawn = _Drawn(plot, stream) if plot is not None else None
+    outcomes = drawn.watch(stream.outcomes) if drawn is not None else stream.outcomes
+    tally, summary = _write(stream, outcomes, shown, output, layout)
+    failures, fallbacks = [*stream.load_failures, *tally.failures], tally.fallbacks
+    if output is not None:
+        from forecast.report.panel_output import write_failures
+
+        message(f"wrote {output}", shown.quiet)
+        beside = write_failures(output, failures, fallbacks)  # survives -q, for a cron job
+        if beside is not None:
+            message(
+                f"wrote {beside} ({len(failures)} failed, {len(fallbacks)} fallback)", shown.quiet
+            )
+        _print_summary(summary, shown.fmt)
+    if save is not None and stream.save_models and tally.kept:
+        from forecast.io.modelfile import save_panel_model
+
+        labels = list(stream.labels) or None
+        save_panel_model(save, stream.model_name, tally.kept, stream.id_col, stream.defaults,
+                         labels)  # fmt: skip
+        message(f"wrote {save} ({len(tally.kept)} series)", shown.quiet)
+    if drawn is not None:
+        drawn.write(shown.quiet)
+    if failures:
+        from forecast.cli.render import exit_failed
+
+        exit_failed(failures, shown.quiet)
 
 
-def stream_outcomes(
+def _write(
+    stream: PanelStream,
     outcomes: Iterable[SeriesOutcome],
-    *,
-    total: int,
-    header: dict[str, Any],
-    levels: tuple[float, ...],
-    load_failures: list[dict[str, Any]],
-    fmt: FormatChoice,
+    shown: Common,
     output: Path | None,
-    save: Path | None,
-    model_name: str,
-    id_col: str | None,
-    defaults: dict[str, Any],
-    quiet: bool,
-    no_header: bool,
-    part_size: int | None = None,
-    workers: int | None = None,
-    labels: tuple[str, ...] = (),
-    success_file: str = "_SUCCESS",
-    layout: Layout | None = None,
-) -> None:
-    """Write each series' forecast as it arrives, then the failures and the summary; save every
-    fitted model in one file; exit 1 when a series failed (the others are complete).
-    ``load_failures`` may grow while ``outcomes`` runs (part files loaded by the workers);
-    ``part_size``: series per part of ``--output DIR`` (the executor's batch); ``workers``
-    is shown beside the progress bar; ``labels``: the models of a several-model run (the
-    outcomes come one per series and model; ``total`` counts series); ``success_file``: the
-    marker of ``--output DIR`` (``none``: no marker); ``layout``: the columns of CSV and
-    Parquet rows (None: tidy)."""
-    from forecast.cli.render import message, progress_allowed, reader_may_stop
+    layout: Layout | None,
+) -> tuple[_Tally, dict[str, Any]]:
+    """Every outcome to its sink as it comes (``stream.load_failures`` may grow meanwhile:
+    part files loaded by the workers), told and tallied; the tally and the run's summary."""
+    from forecast.cli.render import progress_allowed, reader_may_stop
     from forecast.progress import progress_enabled, task
     from forecast.report.forecast_rows import TIDY
     from forecast.report.panel_output import open_sink
     from forecast.report.parquet_parts import marker_name
 
-    tally = _Tally(len(labels) or 1, quiet)
+    models = len(stream.labels) or 1
+    tally = _Tally(models, shown.quiet)
     with (
         reader_may_stop(),
-        progress_enabled(progress_allowed(quiet)),
-        task("series", total=total * (len(labels) or 1)) as advance,
+        progress_enabled(progress_allowed(shown.quiet)),
+        task("series", total=stream.total * models) as advance,
         open_sink(
-            fmt.value,
+            shown.fmt.value,
             output,
-            levels,
-            header,
-            csv_header=not no_header,
-            part_size=part_size,
-            marker=marker_name(success_file),
+            stream.levels,
+            stream.header,
+            csv_header=not shown.no_header,
+            part_size=stream.part_size,
+            marker=marker_name(shown.success_file),
             layout=layout or TIDY,
         ) as sink,
     ):
         for outcome in outcomes:
             sink.write(outcome)
             tally.add(outcome)
-            shown = {"workers": workers} if workers else {}
-            advance(**shown, failed=len(load_failures) + len(tally.failures))
-        failures, fallbacks, kept = [*load_failures, *tally.failures], tally.fallbacks, tally.kept
+            workers = {"workers": stream.workers} if stream.workers else {}
+            advance(**workers, failed=len(stream.load_failures) + len(tally.failures))
+        failures = [*stream.load_failures, *tally.failures]
         summary = {
-            "series": len(tally.ids) + len(load_failures),
-            **({"models": len(labels)} if labels else {}),
+            "series": len(tally.ids) + len(stream.load_failures),
+            **({"models": len(stream.labels)} if stream.labels else {}),
             "forecast": tally.forecast,
-            "fallback": len(fallbacks),
+            "fallback": len(tally.fallbacks),
             "failed": len(failures),
         }
-        listed = {"fallbacks": fallbacks} if fallbacks else {}
+        listed = {"fallbacks": tally.fallbacks} if tally.fallbacks else {}
         sink.close({"failures": failures, **listed, "summary": summary})
-    if output is not None:
-        from forecast.report.panel_output import write_failures
+    return tally, summary
 
-        message(f"wrote {output}", quiet)
-        beside = write_failures(output, failures, fallbacks)  # survives -q, for a cron job
-        if beside is not None:
-            message(f"wrote {beside} ({len(failures)} failed, {len(fallbacks)} fallback)", quiet)
-        _print_summary(summary, fmt)
-    if save is not None and kept:
-        from forecast.io.modelfile import save_panel_model
 
-        save_panel_model(save, model_name, kept, id_col, defaults, list(labels) or None)
-        message(f"wrote {save} ({len(kept)} series)", quiet)
-    if failures:
-        from forecast.cli.render import exit_failed
+class _Drawn:
+    """The outcomes of the first ``plot.max_series`` series kept as they stream by, then
+    drawn as a grid (:func:`forecast.report.panel_plots.write_panel_plot`)."""
 
-        exit_failed(failures, quiet)
+    def __init__(self, plot: PanelPlot, stream: PanelStream) -> None:
+        self.plot, self.stream = plot, stream
+        self.kept: list[SeriesOutcome] = []
+        self.ids: list[str] = []
+        self.seen: set[str] = set()
+
+    def watch(self, outcomes: Iterable[SeriesOutcome]) -> Iterator[SeriesOutcome]:
+        for outcome in outcomes:
+            self.seen.add(outcome.id)
+            chosen = outcome.id in self.ids or len(self.ids) < self.plot.max_series
+            if chosen and outcome.forecast is not None and not outcome.repeat:
+                if outcome.id not in self.ids:
+                    self.ids.append(outcome.id)
+                self.kept.append(outcome)
+            yield outcome
+
+    def _history(self, sid: str) -> Any:
+        """The series' values: the workflow's, else its (moved on) model's."""
+        from forecast.fitting.series import training_values
+
+        if self.stream.history is not None:
+            return self.stream.history(sid)
+        fitted = next(o.fitted for o in self.kept if o.id == sid and o.fitted is not None)
+        return training_values(fitted)
+
+    def write(self, quiet: bool) -> None:
+        import pandas as pd
+
+        from forecast.cli.render import message, note
+        from forecast.report.forecast_rows import forecast_columns, outcome_rows
+        from forecast.report.panel_plots import write_panel_plot
+
+        if not self.kept:
+            note(f"--plot {self.plot.path}: no series was forecast; nothing drawn", quiet)
+            return
+        rows = [row for o in self.kept for row in outcome_rows(o)]
+        frame = pd.DataFrame(rows, columns=forecast_columns(self.stream.levels))
+        frame["timestamp"] = pd.to_datetime(frame["timestamp"])
+        history = {sid: self._history(sid) for sid in self.ids}
+        n, total = len(self.ids), len(self.seen)
+        which = f"all {n}" if total <= n else f"the first {n} of {total}"
+        write_panel_plot(self.plot.path, frame, history, ids=self.ids,
+                         max_series=self.plot.max_series, title=f"{which} series")  # fmt: skip
+        message(f"wrote {self.plot.path} ({which} series; --plot-max N, --ids)", quiet)
 
 
 class _Tally:

@@ -80,6 +80,7 @@ def predict(
     columns: mo.ColumnsStyle = ColumnsChoice.tidy,
     keep_names: mo.KeepNames = False,
     plot: mo.Plot = None,
+    plot_max: mo.PlotMax = 16,
     fallback: NewSeriesFallback = None,
     clip_floor: Floor = None,
     execution: o.Execution = o.EXECUTION,
@@ -96,7 +97,7 @@ def predict(
     --data. --device moves a neural model's forecasts (and a --refit fine-tuning) to that
     device."""
     args = SimpleNamespace(**locals())  # the options, before anything else is named here
-    from forecast.cli.panel_run import render_stream
+    from forecast.cli.panel_run import PanelPlot, render_stream
     from forecast.cli.render import notifier
     from forecast.workflows import predict as workflow
 
@@ -107,7 +108,8 @@ def predict(
             mo.save_and_print(result.run, result.model, save, result.training, common, drawn)
         else:
             shape = mo.layout(columns, keep_names, result)
-            render_stream(result, common, output=output, save=save, layout=shape)
+            grid = PanelPlot(plot, plot_max) if plot is not None else None
+            render_stream(result, common, output=output, save=save, layout=shape, plot=grid)
 
 
 def _request(a: SimpleNamespace) -> PredictRequest:

@@ -328,3 +328,9 @@ def _refit(
         return model.refit(combined)
     exog = pd.concat([old_exog.set_axis(index), fresh_exog.set_axis(fresh.index)])
     return model.refit(combined, exog)
+
+
+def training_values(model: BaseForecaster) -> pd.Series:
+    """A fitted model's training values (and any appended) on their time grid (plots)."""
+    index = pd.date_range(end=model.end_, periods=model.y_.size, freq=model.freq_)
+    return pd.Series(model.y_, index=index)

@@ -55,7 +55,8 @@ class FitRequest:
         file); a global model is written here by the workflow.
     output, plot
         Whether the caller writes a panel's forecasts to a file (refused for one series) or
-        draws one series (refused for a panel); checked before anything is fitted.
+        draws them (a panel: from :attr:`PanelStream.history`; refused where Dask workers read
+        the part files); checked before anything is fitted.
     threads, progress
         The thread limits the fits run under (None: the default policy) and whether progress
         bars may be drawn.
@@ -154,6 +155,14 @@ def run(
             src, min_length=shortest, purpose=purpose, notify=notify, allow_constant=True
         )
         if parts is not None:
+            if request.plot:
+                from forecast.errors import UsageError
+
+                raise UsageError(
+                    "--plot needs the series in this process; with --engine dask on part "
+                    "files the workers read them: drop --plot (or plot a subset with --ids and "
+                    "--engine local)"
+                )
             if request.others:
                 _refuse_global(request, 2)
             spec = _spec(request)  # a panel: its spec's checks apply
@@ -318,20 +327,13 @@ def _refuse_global(request: FitRequest, n_series: int) -> None:
 def _check_shape(
     request: FitRequest, panel: Panel, min_length: MinLength, series_min: Any, purpose: str
 ) -> None:
-    """One series: its own minimum (the global model's window does not apply); a panel: no
-    plot; one series: no panel output file."""
-    from forecast.errors import UsageError
-
+    """One series: its own minimum (the global model's window does not apply)."""
     if panel.single is not None and min_length != series_min:  # one series: no network
         from forecast.data.grid import refuse_degenerate  # across series, its own minimum
 
         shortest = series_min(panel.single.freq)
         refuse_degenerate(
             panel.single.y, shortest, purpose, request.source.data, allow_constant=True
-        )
-    if (panel.single is None or request.others) and request.plot:
-        raise UsageError(
-            "--plot draws one series and one model; drop --plot (or fit one series, one model)"
         )
 
 
@@ -378,7 +380,14 @@ def _fit_global(
         spec.defaults(),
         save_models=False,  # written above
         time_col=panel.time_col,
+        history=_history(panel),
     )
+
+
+def _history(panel: Panel) -> Callable[[str], Any]:
+    """A series' observed values by its id (``--plot``)."""
+    positions = {sid: i for i, sid in enumerate(panel.ids)}
+    return lambda sid: panel[positions[sid]].y
 
 
 def _trained(model: str, n_series: int, info: dict[str, Any]) -> str:
@@ -432,6 +441,7 @@ def _fit_mapped(
         workers=runner.workers,
         labels=_labels(request),
         time_col=panel.time_col,
+        history=_history(panel),
     )
 
 

@@ -64,8 +64,8 @@ class PredictRequest:
         Where the caller writes the updated models (a global model is written here by the
         workflow); a panel's outcomes keep their models when given.
     output, plot
-        Whether the caller writes a panel's forecasts to a file or draws one series (each
-        refused for the other kind of file).
+        Whether the caller writes a panel's forecasts to a file (refused for a one-series
+        file) or draws them (a panel's outcomes then keep their moved-on models: the histories).
     threads
         The thread limits (None: the default policy).
     progress
@@ -131,8 +131,6 @@ def run(
     )
     request = replace(request, horizon=steps, levels=levels)
     if isinstance(loaded, LoadedPanel | LoadedGlobal):
-        if request.plot:
-            raise UsageError("--plot draws one series; a panel's model file holds many")
         threads = policy.to_dict(request.source.jobs)
         with limited(policy):
             if isinstance(loaded, LoadedGlobal):
@@ -408,8 +406,9 @@ def _predict_panel(
                            str(loaded.metadata.get("model")), file_id_col, defaults,
                            time_col=_time_col(loaded))  # fmt: skip
 
-    spec = ContinueSpec(request.horizon, request.levels, request.refit,
-                        keep_models=request.save is not None, floor=request.floor)  # fmt: skip
+    keep = request.save is not None or request.plot  # --plot draws the moved-on histories
+    spec = ContinueSpec(request.horizon, request.levels, request.refit, keep_models=keep,
+                        floor=request.floor)  # fmt: skip
     exog = any(m.exog_names_ for _, m in models)
     if request.data is not None and request.fallback is None and reads_parts(src, exog=exog):
         parts_source = replace(src, ids=None, id_col=src.id_col or file_id_col,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from forecast.fitting.panel import SeriesOutcome
 
 
@@ -38,6 +40,9 @@ class PanelStream:
         beside a progress bar (None: not a mapped run).
     time_col
         The input's time column name (``--keep-names``; None: not known).
+    history
+        A series' observed values by its id (``--plot``), None where this process does not
+        hold them (part files read by Dask workers).
     labels
         The models of a several-model run (``fit -m ets -m theta``), in its order; each
         series' outcomes come one per model, in this order. Empty for one model.
@@ -56,6 +61,7 @@ class PanelStream:
     workers: int | None = None
     labels: tuple[str, ...] = ()
     time_col: str | None = None
+    history: Callable[[str], pd.Series] | None = None
 
     def collect(self) -> list[SeriesOutcome]:
         """Every outcome (consumes the stream)."""
