@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast.errors import UsageError
 from forecast.fitting.series import continue_model
 from forecast.io.modelfile import load_model_file, save_panel_model
 from forecast.report.export import to_csv
