@@ -272,3 +272,93 @@ def test_quantiles_never_cross(which, seed, length, level, probs, horizon) -> No
     q = forecast_quantiles(model, horizon, probs)
     assert q.values.shape == (len(q.probs), horizon)
     assert (np.diff(q.values, axis=0) >= 0).all()
+
+
+# --- ETS classes 4-5: the simulated route -------------------------------------------------
+
+
+def test_ets_class5_quantiles_are_its_simulated_bounds() -> None:
+    # no form the selection tries is of class 4 or 5 (module docstring of ets.py); ETS(A,N,M)
+    # is class 5: take a fitted ETS(M,N,M)'s parameters (the same layout) under that form
+    from forecast.models.ets import EtsForm
+
+    y = _monthly(np.abs(SEASONAL.to_numpy()))
+    model = create("ets", {"error": "mul", "trend": "none", "season": "mul"}).fit(y)
+    model.form_ = EtsForm("add", "none", "mul", model.form_.period)
+    forecast = model.predict(6, (80.0,))
+    assert "simulated" in forecast.interval_method
+    q = forecast_quantiles(model, 6, (0.1, 0.5, 0.9))
+    np.testing.assert_allclose(q.values[[0, 2]], [forecast.lower(80), forecast.upper(80)])
+    assert (np.diff(q.values, axis=0) >= 0).all()
+
+
+# --- the contract over every registered model ---------------------------------------------
+
+
+def _every_model() -> list[tuple[str, dict]]:
+    from forecast.models.registry import REGISTRY
+    from tests.models.neural.test_neural_contract import tiny
+    from tests.models.test_contract import PARAMS
+
+    return [
+        (name, tiny(name) if spec.family == "neural" else PARAMS.get(name, {}))
+        for name, spec in REGISTRY.items()
+    ]
+
+
+@pytest.fixture(scope="module", params=_every_model(), ids=lambda case: case[0])
+def registered(request):
+    from tests.models.test_contract import monthly_series
+
+    name, params = request.param
+    y = monthly_series().iloc[:120]
+    if get_spec(name).family == "intermittent":
+        y = _monthly(np.random.default_rng(3).poisson(1.0, 120).astype(float))
+    return name, create(name, params).fit(y)
+
+
+def test_every_model_gives_non_crossing_quantiles_equal_to_its_bounds(registered) -> None:
+    # the bounds and the quantiles come from the same sd, paths or errors (1e-12 of the scale)
+    name, model = registered
+    forecast = model.predict(6, (80.0, 95.0))
+    q = forecast_quantiles(model, 6, (0.025, 0.1, 0.5, 0.9, 0.975))
+    atol = 1e-12 * max(1.0, float(np.abs(forecast.mean).max()))
+    np.testing.assert_allclose(q.values[0], forecast.lower(95), atol=atol, err_msg=name)
+    np.testing.assert_allclose(q.values[1], forecast.lower(80), atol=atol, err_msg=name)
+    np.testing.assert_allclose(q.values[3], forecast.upper(80), atol=atol, err_msg=name)
+    np.testing.assert_allclose(q.values[4], forecast.upper(95), atol=atol, err_msg=name)
+    assert (np.diff(q.values, axis=0) >= 0).all(), name
+    assert q.columns() == ["q_0.025", "q_0.1", "q_0.5", "q_0.9", "q_0.975"]
+
+
+def test_every_model_gives_seeded_finite_sample_paths(registered) -> None:
+    from forecast.models.paths import path_method, sample_paths
+
+    name, model = registered
+    paths = sample_paths(model, 4, 40, seed=5)
+    assert paths.shape == (40, 4) and np.isfinite(paths).all(), name
+    np.testing.assert_array_equal(paths, sample_paths(model, 4, 40, seed=5))
+    assert path_method(model), name
+
+
+# --- global models: quantiles from their bands --------------------------------------------
+
+
+def test_global_tree_quantiles_are_its_quantile_models_bounds() -> None:
+    from forecast.models.quantiles import global_quantiles
+    from forecast.models.trees.model import TreeForecaster
+    from tests.models.trees.test_model import SMALL, panel
+
+    series = panel()
+    model = TreeForecaster("lightgbm", {**SMALL, "objective": "quantile"})
+    model.fit(series, calibrate_steps=6, levels=(50, 90))
+    found = global_quantiles(model, 6, (0.05, 0.25, 0.5, 0.75, 0.95))
+    forecasts = model.predict(6, (50, 90))
+    assert set(found) == {sid for sid, _ in series}
+    for sid, q in found.items():
+        f = forecasts[sid]
+        assert not isinstance(q, str) and not isinstance(f, str)
+        expected = [f.lower(90), f.lower(50), f.mean, f.upper(50), f.upper(90)]
+        np.testing.assert_array_equal(q.values, expected)
+    with pytest.raises(UsageError, match="trained for the levels 50, 90"):
+        global_quantiles(model, 6, (0.1,))

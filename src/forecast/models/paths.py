@@ -24,7 +24,8 @@ rng)`` and ``_path_method()``; every other model gets :func:`bootstrap_paths`.
   walk per seasonal position); mean: the mean's estimation error plus N(0, sd^2) noise.
 * MSTL: the remainder model's paths plus the carried-forward seasonal terms.
 * everything else (the ensemble, croston/tsb/adida/imapa (clipped at 0), the per-series
-  networks, an ARIMA system the Kalman module does not cover): :func:`bootstrap_paths`.
+  networks and tree models, an ARIMA system the Kalman module does not cover):
+  :func:`bootstrap_paths`. Global models (one fit across a panel) have no paths here.
 
 Repeatable: the same seed gives the same paths (a numpy ``Generator`` from the seed).
 """

@@ -25,9 +25,10 @@ quantile at p < 1/2 is ``mean - w_k(L)`` and at p > 1/2 ``mean + w_k(L)``, with 
 w_k(L) the ceil((n_k + 1) L)-th smallest error (the (n + 1) rule of
 :mod:`forecast.models.conformal`, per level); at p = 1/2 the mean.
 
-Every other model (the neural networks' split conformal intervals, a model fitted with
-regressors, and, through :func:`quantiles_from_bands`, the global tree and network models)
-gives its quantiles the way it makes its bands: q_p is the lower bound of its level-|2p - 1|
+Every other model (the per-series networks' split conformal intervals, the per-series tree
+models, a model fitted with regressors, and, through :func:`global_quantiles`, the global tree
+and network models: split conformal, or the trees' quantile objective) gives its quantiles
+the way it makes its bands: q_p is the lower bound of its level-|2p - 1|
 interval below 1/2, the upper one above, the point forecast at 1/2.
 
 Quantiles never cross: each route above is monotone in p by construction (a Gaussian or t
@@ -40,10 +41,10 @@ non-crossing bounds as they are and never increases the pinball loss of crossing
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pandas as pd
@@ -245,3 +246,52 @@ def member_quantiles(
     """Each model's quantiles ``[M, P, horizon]`` and methods (models built of others)."""
     found = [forecast_quantiles(m, horizon, probs) for m in models]
     return np.array([q.values for q in found]), [q.method for q in found]
+
+
+class PanelModel(Protocol):
+    """A global model (one fit across a panel: the tree and network models)."""
+
+    def predict(
+        self, horizon: int, levels: Sequence[float] = (), ids: Sequence[str] | None = None
+    ) -> Mapping[str, Forecast | str]: ...
+
+
+def global_quantiles(
+    model: PanelModel, horizon: int, probs: Sequence[float], ids: Sequence[str] | None = None
+) -> dict[str, QuantileForecast | str]:
+    """Forecast quantiles of a global model's series, from its bands
+    (:func:`quantiles_from_bands`: split conformal, or the tree models' quantile objective).
+
+    Parameters
+    ----------
+    model : PanelModel
+        A fitted global model.
+    horizon : int
+        Steps ahead.
+    probs : sequence of float
+        Probabilities strictly between 0 and 1.
+    ids : sequence of str, optional
+        The series (all when None).
+
+    Returns
+    -------
+    dict
+        Per series id, its :class:`QuantileForecast`, or the one-line reason the model gives
+        for a series it cannot forecast.
+
+    Raises
+    ------
+    UsageError
+        For bad probabilities, or levels the model cannot give (a quantile objective trained
+        for other levels; too few calibration errors).
+    """
+    probs = check_probs(probs)
+    out: dict[str, QuantileForecast | str] = {}
+    for sid, forecast in model.predict(horizon, band_levels(probs), ids).items():
+        if isinstance(forecast, str):
+            out[sid] = forecast
+            continue
+        values = quantiles_from_bands(forecast, probs)
+        method = f"{BANDS} ({forecast.interval_method})"
+        out[sid] = QuantileForecast(forecast.index, probs, values, method)
+    return out
