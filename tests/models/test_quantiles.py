@@ -18,6 +18,7 @@ from forecast.errors import InputError, UsageError
 from forecast.models.base import Forecast
 from forecast.models.conformal import Calibration, calibrate
 from forecast.models.quantiles import (
+    band_levels,
     check_probs,
     conformal_quantiles,
     forecast_quantiles,
@@ -362,3 +363,18 @@ def test_global_tree_quantiles_are_its_quantile_models_bounds() -> None:
         np.testing.assert_array_equal(q.values, expected)
     with pytest.raises(UsageError, match="trained for the levels 50, 90"):
         global_quantiles(model, 6, (0.1,))
+
+
+def test_backtest_batches_give_the_quantiles_of_each_origin() -> None:
+    # forecast_from's last origin is the end of the training data: its Gaussian quantiles are
+    # predict's (the same Kalman moments; 1e-9 of the sd as above)
+    model = create("arima", {"order": "1,1,1"}).fit(SEASONAL)
+    probs = (0.05, 0.5, 0.9)
+    origins = np.array([40, 55, SEASONAL.size - 1])
+    batch = model.forecast_from(SEASONAL, origins, 5, band_levels(probs))
+    q = quantiles_from_bands(batch, probs)
+    assert q.shape == (3, 3, 5)
+    _, sd = model._moments(5)
+    exact = forecast_quantiles(model, 5, probs).values
+    np.testing.assert_allclose(q[:, -1, :], exact, rtol=0, atol=1e-9 * sd.min())
+    assert (np.diff(q, axis=0) >= 0).all()

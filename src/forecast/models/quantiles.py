@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.errors import ComputeError, UsageError
-from forecast.models.base import BaseForecaster, Forecast, check_horizon
+from forecast.models.base import BaseForecaster, Forecast, ForecastBatch, check_horizon
 
 if TYPE_CHECKING:
     from forecast.models.conformal import Calibration
@@ -151,11 +151,13 @@ def conformal_quantiles(
     return np.array(rows)
 
 
-def quantiles_from_bands(forecast: Forecast, probs: Sequence[float]) -> np.ndarray:
+def quantiles_from_bands(forecast: Forecast | ForecastBatch, probs: Sequence[float]) -> np.ndarray:
     """The quantiles a forecast's bands hold: its level-|2p - 1| lower bound for p < 1/2, the
-    upper for p > 1/2, the mean at 1/2, sorted at each step (the monotone rearrangement).
-    ``forecast`` must carry the levels :func:`band_levels` names (for a global model, one
-    series' Forecast from its ``predict(horizon, band_levels(probs))``).
+    upper for p > 1/2, the mean at 1/2, sorted over p at each step (the monotone
+    rearrangement). ``forecast`` must carry the levels :func:`band_levels` names: one
+    series' :class:`Forecast` (``[P, horizon]``; for a global model, from its
+    ``predict(horizon, band_levels(probs))``) or a backtest's :class:`ForecastBatch` from
+    ``forecast_from(..., band_levels(probs))`` (``[P, origins, horizon]``).
 
     Raises
     ------
@@ -173,7 +175,7 @@ def quantiles_from_bands(forecast: Forecast, probs: Sequence[float]) -> np.ndarr
                 f"the forecast has no {level:g}% interval for the {p:g} quantile; predict "
                 "with the levels band_levels(probs) names"
             )
-        rows.append(forecast.lower(level) if p < 0.5 else forecast.upper(level))
+        rows.append(forecast.bands[level][0 if p < 0.5 else 1])
     return np.sort(np.array(rows, dtype="float64"), axis=0)
 
 
