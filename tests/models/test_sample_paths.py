@@ -74,7 +74,12 @@ def test_ar1_paths_have_the_closed_form_mean_and_variance() -> None:
 
 @pytest.mark.parametrize(
     ("name", "params"),
-    [("arima", {"order": "1,1,1"}), ("arima", {"order": "0,2,2"}), ("sarima", {})],
+    [
+        ("arima", {"order": "1,1,1"}),
+        ("arima", {"order": "0,2,2"}),
+        ("arima", {"order": "0,1,1", "trend": "t"}),  # a drift: the intercept grows with t
+        ("sarima", {}),
+    ],
 )
 def test_integrated_paths_have_the_kalman_mean_and_variance(name, params) -> None:
     # the Kalman forecast is the analytical one (tests/models/test_kalman.py holds it to
@@ -84,6 +89,15 @@ def test_integrated_paths_have_the_kalman_mean_and_variance(name, params) -> Non
     mean, sd = model._moments(12)
     _check_moments(sample_paths(model, 12, N, seed=2), mean, sd**2)
     assert "state-space" in path_method(model)
+
+
+def test_paths_after_update_start_from_the_new_end() -> None:
+    model = create("arima", {"order": "1,1,1"}).fit(WALK.iloc[:120])
+    model.update(WALK.iloc[120:])
+    mean, sd = model._moments(6)
+    rebuilt = create("arima", {"order": "1,1,1"}).fit(WALK.iloc[:120]).rebased(WALK)
+    np.testing.assert_allclose(mean, rebuilt.predict(6).mean, rtol=1e-9)  # the new end's
+    _check_moments(sample_paths(model, 6, N, seed=14), mean, sd**2)
 
 
 def test_path_quantiles_approach_the_gaussian_quantiles() -> None:
