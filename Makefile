@@ -50,7 +50,7 @@ test: $(STAMP) reference-venvs
 # compiling for a generic x86-64. scripts/check_kernels.py fails when a setting did not change
 # the kernel (threadpoolctl / numba report it), so a pass means something.
 PORTABLE_KERNELS ?= OPENBLAS_CORETYPE=Prescott OPENBLAS_CORETYPE=Sandybridge NUMBA_CPU_NAME=generic
-PORTABLE_TESTS ?= tests/test_readme.py tests/models/test_arima_reference.py \
+PORTABLE_TESTS ?= tests/test_docs_examples.py tests/models/test_arima_reference.py \
 	tests/models/test_arima_mle.py tests/models/test_kalman.py tests/models/test_ets.py \
 	tests/models/test_theta.py tests/models/test_mstl.py tests/models/test_sparse_ar.py \
 	tests/models/test_baselines.py tests/models/test_ensemble.py tests/models/test_arima_exog.py \

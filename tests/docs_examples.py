@@ -1,9 +1,9 @@
-"""The README's examples as tests: parse, run and compare (used by tests/test_readme.py and by
-scripts/update_readme_examples.py, which writes the real outputs back).
+"""The manual's examples as tests: parse, run and compare (used by tests/test_docs_examples.py
+and by scripts/update_docs_examples.py, which writes the real outputs back).
 
-The convention in README.md: a marker line right above a ```sh block holding ONE `forecast`
-command (a trailing backslash continues it), then a blank line and a ``` block with what it
-prints on stdout:
+The pages are README.md and every Markdown file under docs/ (the site). The convention on every
+page: a marker line right above a ```sh block holding ONE `forecast` command (a trailing
+backslash continues it), then a blank line and a ``` block with what it prints on stdout:
 
     <!-- example -->                 compared number by number (see `differences`)
     <!-- example: structure -->      non-deterministic by nature (neural training, timings):
@@ -13,9 +13,10 @@ prints on stdout:
                                      precision or to rtol of their size, whichever is looser
                                      (whole numbers, dates and orders stay exact)
 
-Examples run in README order in one working directory holding `sample_data/`, so that a later
-example can read a file an earlier one wrote (`forecast predict air.fcm` after `fit --save
-air.fcm`), with NO_COLOR=1 and a 160-column console (what a pipe gets).
+Examples run in page order (README.md, then docs/ by path) in one working directory holding
+`sample_data/`, so that an example can read a file another one wrote, on any page (`forecast
+predict air.fcm` after `fit --save air.fcm`: `writers` finds it), with NO_COLOR=1 and a
+160-column console (what a pipe gets).
 """
 
 from __future__ import annotations
@@ -30,6 +31,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
+DOCS = ROOT / "docs"
+
+
+def pages() -> list[Path]:
+    """Every page of the manual: README.md, then each Markdown file under docs/ by path."""
+    return [README, *sorted(DOCS.rglob("*.md"))]
+
+
+def page_name(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
 
 EXAMPLE = re.compile(
     r"^<!-- example(?:: (?P<mode>[\w ,=.+-]+))? -->\n"
@@ -49,7 +61,12 @@ class Example:
     command: str  # one line, continuations joined
     output: str  # as documented
     modes: tuple[str, ...]
-    line: int  # README line of the marker
+    line: int  # line of the marker on its page
+    page: str = "README.md"  # relative to the repository root
+
+    @property
+    def where(self) -> str:
+        return f"{self.page} line {self.line}"
 
     @property
     def rtol(self) -> float:
@@ -68,19 +85,36 @@ class Example:
         return [args[i + 1] for i, a in enumerate(args[:-1]) if a == "--save"]
 
 
-def examples(text: str | None = None) -> list[Example]:
-    text = README.read_text(encoding="utf-8") if text is None else text
+def examples(text: str | None = None, page: str = "README.md") -> list[Example]:
+    """The marked examples of ``text`` (one page), or of every page when ``text`` is None."""
+    if text is None:
+        return [e for path in pages() for e in examples(path.read_text("utf-8"), page_name(path))]
     found = []
     for m in EXAMPLE.finditer(text):
         modes = tuple(p.strip() for p in (m["mode"] or "").split(",") if p.strip())
         unknown = [p for p in modes if p.partition("=")[0] not in MODES or not _valid_mode(p)]
         if unknown:
             raise ValueError(
-                f"README line {_line(text, m.start())}: unknown example mode {unknown}"
+                f"{page} line {_line(text, m.start())}: unknown example mode {unknown}"
+            )
+        if "```" in m["output"]:  # an empty block: the match ran on to a later fence
+            raise ValueError(
+                f"{page} line {_line(text, m.start())}: the output block is empty or not "
+                "closed; put what the command prints in it"
             )
         command = " ".join(part.strip() for part in m["command"].split("\\\n"))
-        found.append(Example(command, m["output"], modes, _line(text, m.start())))
+        found.append(Example(command, m["output"], modes, _line(text, m.start()), page))
     return found
+
+
+def writers(example: Example, every: list[Example], cwd: Path) -> list[Example]:
+    """The examples, on any page, that write a file ``example`` reads and ``cwd`` lacks."""
+    return [
+        other
+        for other in every
+        if other is not example
+        and any(f in example.args and not (cwd / f).exists() for f in other.writes)
+    ]
 
 
 def _valid_mode(mode: str) -> bool:
@@ -94,8 +128,10 @@ def _valid_mode(mode: str) -> bool:
 
 
 def unmarked(text: str | None = None) -> list[str]:
-    """`forecast` commands shown with an output block but without a marker."""
-    text = README.read_text(encoding="utf-8") if text is None else text
+    """`forecast` commands shown with an output block but without a marker (on every page when
+    ``text`` is None, each prefixed with its page)."""
+    if text is None:
+        return [f"{page_name(p)}: {c}" for p in pages() for c in unmarked(p.read_text("utf-8"))]
     marked = {m.start("command") - len("```sh\n") for m in EXAMPLE.finditer(text)}
     return [m["command"] for m in ANY_EXAMPLE.finditer(text) if m.start() not in marked]
 
@@ -127,7 +163,7 @@ def run(example: Example, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def printed(stdout: str) -> str:
-    """Stdout as the README shows it: no trailing spaces or trailing blank lines."""
+    """Stdout as the pages show it: no trailing spaces or trailing blank lines."""
     return "\n".join(line.rstrip() for line in stdout.rstrip("\n").splitlines())
 
 

@@ -1,7 +1,7 @@
-"""Every `forecast` example of the README with its output is a test: the command is run and
-what it prints compared with what the README says (numbers to their printed precision), so
-that the manual cannot go stale. The convention is in tests/readme_examples.py;
-`python scripts/update_readme_examples.py` writes the real outputs back.
+"""Every `forecast` example with its output, on every page of the manual (README.md and the site's
+pages under docs/), is a test: the command is run and what it prints compared with what the page
+says (numbers to their printed precision), so that the manual cannot go stale. The convention is
+in tests/docs_examples.py; `python scripts/update_docs_examples.py` writes the real outputs back.
 
 The examples are end-to-end runs (seconds to minutes each), marked slow. The `gru` example
 trains a network: its numbers depend on the machine, so only its text is compared
@@ -14,14 +14,36 @@ from pathlib import Path
 
 import pytest
 
-from tests import readme_examples as rx
+from tests import docs_examples as rx
 
 EXAMPLES = rx.examples()
 
 
 def test_every_example_with_an_output_is_marked() -> None:
+    pages = [rx.page_name(p) for p in rx.pages()]
+    # every page of the site is read: the nav's pages are the files under docs/
+    assert "README.md" in pages and "docs/trust.md" in pages and len(pages) >= 20
     assert rx.unmarked() == []
-    assert len(EXAMPLES) >= 11
+    assert len(EXAMPLES) >= 24
+    assert {e.page for e in EXAMPLES} >= {"docs/commands/fit.md", "docs/trust.md", "README.md"}
+
+
+def test_an_unmarked_example_is_found_on_any_page() -> None:
+    text = "```sh\nforecast fit a.csv\n```\n\n```\nx 1.0\n```\n"
+    assert rx.unmarked(text) == ["forecast fit a.csv"]
+    assert rx.unmarked("<!-- example -->\n" + text) == []
+
+
+def test_an_example_finds_the_example_that_writes_its_input_on_another_page(
+    tmp_path: Path,
+) -> None:
+    fit, predict = (
+        rx.Example("forecast fit a.csv --save m.fcm", "", (), 3, "docs/commands/fit.md"),
+        rx.Example("forecast predict m.fcm", "", (), 5, "docs/commands/predict.md"),
+    )
+    assert rx.writers(predict, [predict, fit], tmp_path) == [fit]
+    (tmp_path / "m.fcm").write_text("")
+    assert rx.writers(predict, [predict, fit], tmp_path) == []
 
 
 def test_the_comparison_reads_numbers_at_their_printed_precision() -> None:
@@ -53,13 +75,16 @@ def test_a_stated_relative_tolerance_loosens_fitted_numbers_only() -> None:
         "<!-- example: rtol=1e-4 -->\n```sh\nforecast fit a.csv\n```\n\n```\nx 1.0\n```\n"
     )
     assert marked.rtol == 1e-4
+    empty = "<!-- example -->\n```sh\nforecast fit a.csv\n```\n\n```\n```\n\ntext\n```\nx\n```\n"
+    with pytest.raises(ValueError, match="output block is empty"):
+        rx.examples(empty)
     with pytest.raises(ValueError, match="unknown example mode"):
         rx.examples("<!-- example: rtol=lots -->\n```sh\nforecast fit a.csv\n```\n\n```\nx\n```\n")
 
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return rx.workdir(tmp_path_factory.mktemp("readme"))
+    return rx.workdir(tmp_path_factory.mktemp("examples"))
 
 
 @pytest.mark.slow
@@ -71,13 +96,14 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.param(e, marks=[pytest.mark.text_only] if "structure" in e.modes else [])
         for e in EXAMPLES
     ],
-    ids=[f"{i:02d}-{e.args[0]}-{Path(e.args[1]).stem}" for i, e in enumerate(EXAMPLES, 1)],
+    ids=[
+        f"{Path(e.page).stem}-{i:02d}-{e.args[0]}-{Path(e.args[1]).stem}"
+        for i, e in enumerate(EXAMPLES, 1)
+    ],
 )
-def test_readme_example(example: rx.Example, workdir: Path) -> None:
-    for earlier in EXAMPLES[: EXAMPLES.index(example)]:  # files it reads (air.fcm)
-        needed = [f for f in earlier.writes if f in example.args and not (workdir / f).exists()]
-        if needed:
-            assert rx.run(earlier, workdir).returncode == 0
+def test_docs_example(example: rx.Example, workdir: Path) -> None:
+    for writer in rx.writers(example, EXAMPLES, workdir):  # files it reads (air.fcm)
+        assert rx.run(writer, workdir).returncode == 0
     out = rx.run(example, workdir)
     assert out.returncode == 0, out.stderr
     problems = rx.differences(
@@ -86,7 +112,7 @@ def test_readme_example(example: rx.Example, workdir: Path) -> None:
         structure="structure" in example.modes,
         rtol=example.rtol,
     )
-    assert problems == [], f"README line {example.line}: {example.command}\n" + "\n".join(problems)
+    assert problems == [], f"{example.where}: {example.command}\n" + "\n".join(problems)
 
 
 def test_the_config_files_shown_are_accepted(tmp_path: Path) -> None:
@@ -95,7 +121,8 @@ def test_the_config_files_shown_are_accepted(tmp_path: Path) -> None:
     from forecast.cli.backtest import _config_options
     from forecast.config import read_config
 
-    blocks = re.findall(r"```toml\n(.*?)```", rx.README.read_text(encoding="utf-8"), re.S)
+    pages = "".join(p.read_text(encoding="utf-8") for p in rx.pages())
+    blocks = re.findall(r"```toml\n(.*?)```", pages, re.S)
     assert len(blocks) >= 2
     for i, block in enumerate(blocks):
         path = tmp_path / f"config{i}.toml"
