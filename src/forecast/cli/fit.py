@@ -21,6 +21,24 @@ if TYPE_CHECKING:
 
 
 FitConfig = Annotated[Path | None, config_flag("model (or [[models]]), params, horizon, levels")]
+Hierarchy = Annotated[
+    str | None,
+    typer.Option(
+        "--hierarchy",
+        help="Columns of the panel from the top level down (region/store; the last names each "
+        "series): every node (total, region=N, region=N/store=7) is forecast and reconciled.",
+        rich_help_panel="Hierarchy",
+    ),
+]
+Reconcile = Annotated[
+    str,
+    typer.Option(
+        "--reconcile",
+        help="With --hierarchy: bottom-up, top-down (forecast proportions), middle-out:LEVEL, "
+        "mint-ols or mint-wls-struct; several separated by commas (one model column each).",
+        rich_help_panel="Hierarchy",
+    ),
+]
 Floor = Annotated[
     float | None,
     typer.Option(
@@ -48,6 +66,8 @@ def fit(
     output: mo.Output = None,
     columns: mo.ColumnsStyle = ColumnsChoice.tidy,
     keep_names: mo.KeepNames = False,
+    hierarchy: Hierarchy = None,
+    reconcile: Reconcile = "bottom-up",
     execution: o.Execution = o.EXECUTION,
     device: mo.Device = None,
     seed: mo.Seed = None,
@@ -74,7 +94,11 @@ def fit(
     from forecast.cli.render import notifier
     from forecast.workflows import fit as workflow
 
-    with workflow.run(_request(args), notifier(common.quiet)) as result:
+    request = _request(args)
+    if hierarchy is not None:
+        _fit_hierarchy(request, args)
+        return
+    with workflow.run(request, notifier(common.quiet)) as result:
         if isinstance(result, workflow.SingleFit):
             mo.check_single_layout(columns, keep_names)
             _render_single(result, save, plot, common)
@@ -82,6 +106,25 @@ def fit(
             shape = mo.layout(columns, keep_names, result)
             grid = PanelPlot(plot, plot_max) if plot is not None else None
             render_stream(result, common, output=output, save=save, layout=shape, plot=grid)
+
+
+def _fit_hierarchy(request: FitRequest, a: SimpleNamespace) -> None:
+    """``--hierarchy``: every node forecast and reconciled (:mod:`forecast.workflows.hierarchy`)."""
+    from forecast.cli.panel_run import PanelPlot, render_stream
+    from forecast.cli.render import notifier
+    from forecast.workflows import hierarchy as tree
+
+    levels = tree.parse_hierarchy(a.hierarchy)
+    spec = tree.HierarchySpec(levels, tree.parse_reconcile(a.reconcile, levels), a.seed or 0)
+    tree.check_source(a.data)
+    if a.save is not None:
+        from forecast.errors import UsageError
+
+        raise UsageError("--save with --hierarchy: a reconciled run keeps no model file yet")
+    stream = tree.fit_hierarchy(request, spec, notifier(a.common.quiet))
+    grid = PanelPlot(a.plot, a.plot_max) if a.plot is not None else None
+    shape = mo.layout(a.columns, a.keep_names, stream)
+    render_stream(stream, a.common, output=a.output, save=None, layout=shape, plot=grid)
 
 
 def _request(a: SimpleNamespace) -> FitRequest:

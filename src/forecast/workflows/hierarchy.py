@@ -1,0 +1,282 @@
+"""`fit --hierarchy region/store --reconcile METHOD`: coherent forecasts of a hierarchy.
+
+The panel's bottom series are named by the last hierarchy column (``store``: each store belongs
+to one region); the columns above it place each series in the tree
+(:mod:`forecast.hierarchy.structure`: nodes ``total``, ``region=N``, ``region=N/store=7``).
+Every node's series is the sum of its bottom series, on the span all of them cover (an aggregate
+is not defined where one of its series has no value). Every node is forecast by the chosen model
+(one fit workflow over the node panel: per-series isolation, the fallback), and the base
+forecasts are reconciled by each method asked for (:mod:`forecast.hierarchy.reconcile`).
+
+Intervals of the reconciled forecasts come from reconciled sample paths: each node's base
+forecast as a Gaussian path per step (its mean, the standard deviation its model's 95 % band
+implies), drawn independently across nodes with the run's seed, reconciled path by path, and
+the reconciled paths' quantiles give every level's band. This treats the nodes' forecast errors
+as independent: an approximation (aggregates' bands are too narrow when the bottom series'
+errors are positively correlated), stated in the output's ``interval_method``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from forecast.errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from forecast.data import Panel
+    from forecast.fitting.panel import SeriesOutcome
+    from forecast.hierarchy.structure import Hierarchy
+    from forecast.models.base import Forecast
+    from forecast.workflows.fit import FitRequest
+    from forecast.workflows.source import Notify
+    from forecast.workflows.stream import PanelStream
+
+PATHS = 1000  # sample paths per node for the reconciled intervals
+
+
+@dataclass(frozen=True)
+class HierarchySpec:
+    """``--hierarchy`` (the columns, top level first) and ``--reconcile`` (each method, with
+    the level a middle-out keeps), and the seed of the interval paths."""
+
+    levels: tuple[str, ...]
+    methods: tuple[tuple[str, str | None], ...] = (("bottom-up", None),)
+    seed: int = 0
+
+    def labels(self, model: str) -> tuple[str, ...]:
+        """The output's model names: ``MODEL/METHOD`` (``ets/mint-ols``)."""
+        return tuple(f"{model}/{name(m, lv)}" for m, lv in self.methods)
+
+
+def name(method: str, level: str | None) -> str:
+    return f"{method}:{level}" if level is not None else method
+
+
+def parse_hierarchy(text: str) -> tuple[str, ...]:
+    """``region/store`` -> ``("region", "store")``."""
+    levels = tuple(part.strip() for part in text.split("/") if part.strip())
+    if not levels or len(set(levels)) != len(levels):
+        raise UsageError(
+            f"--hierarchy {text!r}: name the panel's columns from the top level down, "
+            "separated by '/', each once (e.g. --hierarchy region/store)"
+        )
+    return levels
+
+
+def parse_reconcile(text: str, levels: Sequence[str]) -> tuple[tuple[str, str | None], ...]:
+    """``bottom-up,mint-ols,middle-out:region`` -> the methods, each checked."""
+    from forecast.hierarchy.reconcile import METHODS
+
+    chosen: list[tuple[str, str | None]] = []
+    for item in (p.strip() for p in text.split(",") if p.strip()):
+        method, _, level = item.partition(":")
+        if method not in METHODS:
+            raise UsageError(f"--reconcile {item}: choose from {', '.join(METHODS)}")
+        if method == "mint-shrink":
+            raise UsageError(
+                "--reconcile mint-shrink needs each node's in-sample residuals, which the models "
+                "do not expose yet; use mint-wls-struct or mint-ols"
+            )
+        if (method == "middle-out") != bool(level):
+            raise UsageError(
+                f"--reconcile {item}: middle-out takes the level it keeps (middle-out:LEVEL, "
+                f"one of {', '.join(levels[:-1])}); the other methods take none"
+            )
+        if level and level not in levels[:-1]:
+            raise UsageError(f"--reconcile {item}: {level} is not an upper level of {levels}")
+        chosen.append((method, level or None))
+    if not chosen:
+        raise UsageError("--reconcile: name at least one method (e.g. bottom-up)")
+    return tuple(dict.fromkeys(chosen))
+
+
+@dataclass(frozen=True)
+class NodePanel:
+    """Every node's series (ids: the node ids) and the tree."""
+
+    panel: Panel
+    hierarchy: Hierarchy
+    notes: tuple[str, ...] = ()
+
+
+def node_panel(bottom: Panel, tree: pd.DataFrame, levels: Sequence[str]) -> NodePanel:
+    """The panel of every node: ``bottom``'s series (ids: values of the last level) summed up
+    the tree given by ``tree`` (one row per bottom series: its value in each level)."""
+    import pandas as pd
+
+    from forecast.api import load
+    from forecast.hierarchy.structure import bottom_ids, from_columns
+
+    tree = tree[tree[levels[-1]].isin(bottom.ids)]
+    hierarchy = from_columns(tree, list(levels))
+    node_of = dict(zip(tree[levels[-1]], bottom_ids(tree, list(levels)), strict=True))
+    series = {node_of[s.id or ""]: s.y for s in bottom}
+    frame = pd.DataFrame({node: series[node] for node in hierarchy.nodes[hierarchy.bottom]})
+    values = hierarchy.aggregate(frame.to_numpy().T)  # [n, T]: NaN where a series has none
+    covered = ~np.isnan(values).any(axis=0)
+    if not covered.any():
+        raise InputError("the bottom series share no time: no aggregate can be formed")
+    kept = frame.index[covered]
+    long = pd.DataFrame(
+        {
+            "id": np.repeat(np.asarray(hierarchy.nodes), kept.size),
+            "time": np.tile(kept, hierarchy.n_nodes),
+            "value": values[:, covered].ravel(),
+        }
+    )
+    notes: tuple[str, ...] = ()
+    if not covered.all():
+        notes = (f"the hierarchy's series cover {kept.size} common steps ({kept[0]:%Y-%m-%d} to "
+                 f"{kept[-1]:%Y-%m-%d}); every node is fitted on that span",)  # fmt: skip
+    panel = load(long, id_col="id", time_col="time", value_col="value", freq=bottom.freq,
+                 allow_constant=True, min_length=2)  # fmt: skip
+    return NodePanel(panel, hierarchy, notes)
+
+
+def read_tree(source: str, levels: Sequence[str], encoding: str | None) -> pd.DataFrame:
+    """The hierarchy columns of the data file, one row per bottom series (its value in each
+    level, as text); a bottom value under two parents is refused."""
+    import pandas as pd
+
+    from forecast.data.parquet import is_parquet
+
+    try:
+        if is_parquet(source):
+            import pyarrow.dataset as ds
+
+            table = ds.dataset(source, format="parquet", partitioning="hive")
+            frame = table.to_table(columns=list(levels)).to_pandas()
+        else:
+            frame = pd.read_csv(source, usecols=list(levels), dtype=str, encoding=encoding)
+    except (ValueError, KeyError) as exc:
+        raise InputError(f"--hierarchy: {source} lacks a hierarchy column ({exc})") from None
+    tree = frame.astype(str).drop_duplicates()
+    doubled = tree[levels[-1]][tree[levels[-1]].duplicated()]
+    if not doubled.empty:
+        raise InputError(
+            f"--hierarchy: {levels[-1]} {doubled.iloc[0]!r} sits under two parents; the last "
+            f"level must name each bottom series once (e.g. make {levels[-1]} unique)"
+        )
+    return tree
+
+
+def fit_hierarchy(request: FitRequest, spec: HierarchySpec, notify: Notify) -> PanelStream:
+    """Load the bottom series, form every node, fit the request's model on each, reconcile."""
+    from forecast.workflows import fit as workflow
+    from forecast.workflows import source as where
+    from forecast.workflows.stream import PanelStream
+
+    if request.others:
+        raise UsageError("--hierarchy reconciles one model's forecasts; give one --model")
+    src = replace(request.source, id_col=spec.levels[-1])
+    bottom = where.load_panel(src, min_length=2, purpose="a hierarchy", notify=notify,
+                              allow_constant=True)  # fmt: skip
+    if bottom.failures:
+        bad = ", ".join(repr(f.id) for f in bottom.failures[:3])
+        raise InputError(
+            f"--hierarchy: series {bad} could not be read, and every node needs all of its "
+            "series; fix or drop them"
+        )
+    nodes = node_panel(bottom, read_tree(src.data, spec.levels, src.encoding), spec.levels)
+    for text in nodes.notes:
+        notify("note", text)
+    asked = replace(request, series_outcomes=True, keep_models=False, save=None)
+    with workflow.run(asked, notify, loaded=workflow.Loaded(nodes.panel)) as result:
+        assert isinstance(result, PanelStream)
+        base = {o.id: o for o in result.collect()}
+    failed = [o for o in base.values() if o.forecast is None]
+    if failed:
+        raise InputError(
+            f"--hierarchy: {request.model} failed on node {failed[0].id!r} ({failed[0].error}); "
+            "every node needs a forecast: pass --fallback MODEL"
+        )
+    label = request.label or request.model
+    outcomes = reconciled(base, nodes.hierarchy, spec, label, request.levels)
+    block = {"levels": list(spec.levels), "nodes": nodes.hierarchy.n_nodes,
+             "reconcile": [name(*m) for m in spec.methods]}  # fmt: skip
+    header = {**result.header, "hierarchy": block}
+    return replace(result, outcomes=iter(outcomes), total=nodes.hierarchy.n_nodes, header=header,
+                   labels=spec.labels(label), model_name=label, id_col="node", save_models=False,
+                   history=_history(nodes.panel))  # fmt: skip
+
+
+def _history(panel: Panel) -> Any:
+    positions = {sid: i for i, sid in enumerate(panel.ids)}
+    return lambda sid: panel[positions[sid]].y
+
+
+def reconciled(
+    base: dict[str, SeriesOutcome],
+    hierarchy: Hierarchy,
+    spec: HierarchySpec,
+    label: str,
+    levels: tuple[float, ...],
+) -> list[SeriesOutcome]:
+    """Each node's outcome under each method (node after node, the methods in order), its
+    forecast reconciled (means, and bands from reconciled Gaussian paths)."""
+    from forecast.hierarchy.reconcile import reconcile
+
+    order = list(hierarchy.nodes)
+    means = np.stack([base[n].forecast.mean for n in order])  # type: ignore[union-attr]
+    paths = _paths(base, order, spec.seed)  # [n, H, PATHS]
+    by_method = []
+    for method, level in spec.methods:
+        mean = reconcile(hierarchy, means, method, middle_level=level)  # type: ignore[arg-type]
+        drawn = reconcile(hierarchy, paths, method, middle_level=level)  # type: ignore[arg-type]
+        by_method.append((f"{label}/{name(method, level)}", mean, drawn))
+    out = []
+    for i, node in enumerate(order):
+        first = base[node]
+        for model, mean, drawn in by_method:
+            fc = _forecast(first.forecast, mean[i], drawn[i], levels)  # type: ignore[arg-type]
+            out.append(replace(first, forecast=fc, label=model, model=model, fitted=None,
+                               fallback_reason=None))  # fmt: skip
+    return out
+
+
+def _paths(base: dict[str, SeriesOutcome], order: list[str], seed: int) -> np.ndarray:
+    """Gaussian paths of every node's base forecast: its mean, the sd its 95 % band implies."""
+    from statistics import NormalDist
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for node in order:
+        fc = base[node].forecast
+        assert fc is not None
+        level = max(fc.levels) if fc.levels else None
+        if level is None:
+            sd = np.zeros_like(fc.mean)
+        else:
+            z = NormalDist().inv_cdf(0.5 + level / 200)
+            sd = (fc.upper(level) - fc.lower(level)) / (2 * z)
+        noise = rng.standard_normal((fc.mean.size, PATHS))
+        out.append(fc.mean[:, None] + np.nan_to_num(sd)[:, None] * noise)
+    return np.stack(out)
+
+
+def _forecast(
+    base: Forecast, mean: np.ndarray, paths: np.ndarray, levels: tuple[float, ...]
+) -> Forecast:
+    from forecast.models.base import Forecast
+
+    bands = {}
+    for level in levels:
+        tail = (100 - level) / 200
+        lo, hi = np.quantile(paths, [tail, 1 - tail], axis=1)
+        bands[level] = (lo, hi)
+    method = ("reconciled Gaussian paths: each node's base mean and the sd of its band, "
+              "independent across nodes (an approximation)")  # fmt: skip
+    return Forecast(base.index, np.asarray(mean, dtype=float), bands, method)
+
+
+def check_source(data: str) -> None:
+    """A hierarchy reads its columns from a file (not stdin)."""
+    if data == "-" or not Path(data).exists():
+        raise UsageError("--hierarchy reads its columns from a data file; not stdin")
