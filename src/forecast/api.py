@@ -84,8 +84,9 @@ class Forecasts:
         if columns != "nixtla":
             raise UsageError(f"columns must be tidy or nixtla, got {columns!r}")
         labels = tuple(dict.fromkeys(o.asked for o in self.outcomes))
-        layout = Layout("nixtla", labels=labels)
-        levels = next((o.forecast.levels for o in self.outcomes if o.forecast is not None), ())
+        first = next((o.forecast for o in self.outcomes if o.forecast is not None), None)
+        levels = first.levels if first is not None else ()
+        layout = Layout("nixtla", labels=labels, probs=first.probs if first is not None else ())
         groups, rows = SeriesGroups(), []
         for outcome in self.outcomes:
             rows += wide_rows(groups.add(outcome), layout, tuple(levels))
@@ -379,10 +380,11 @@ def _settings(value: Any, kind: str) -> Any:
 def _forecasts(outcomes: list[SeriesOutcome], load_failures: list[dict[str, Any]]) -> Forecasts:
     import pandas as pd
 
-    from forecast.report.forecast_rows import forecast_columns, outcome_rows
+    from forecast.report.forecast_rows import Layout, forecast_columns, outcome_rows
 
-    levels = next((o.forecast.levels for o in outcomes if o.forecast is not None), ())
-    columns = forecast_columns(tuple(levels))
+    first = next((o.forecast for o in outcomes if o.forecast is not None), None)
+    levels, probs = (first.levels, first.probs) if first is not None else ((), ())
+    columns = forecast_columns(tuple(levels), Layout(probs=probs))
     rows = [row for o in outcomes for row in outcome_rows(o)]
     frame = pd.DataFrame(rows, columns=columns)
     frame["timestamp"] = pd.to_datetime(frame["timestamp"])

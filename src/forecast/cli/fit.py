@@ -57,6 +57,7 @@ def fit(
     config: FitConfig = None,
     horizon: mo.Horizon = None,
     level: mo.Levels = None,
+    quantiles: mo.Quantiles = None,
     intervals: mo.Intervals = IntervalsChoice.model,
     clip_floor: Floor = None,
     save: mo.Save = None,
@@ -103,7 +104,8 @@ def fit(
             mo.check_single_layout(columns, keep_names)
             _render_single(result, save, plot, common)
         else:
-            shape = mo.layout(columns, keep_names, result)
+            probs = mo.parse_quantiles(quantiles)
+            shape = mo.layout(columns, keep_names, result, probs)
             grid = PanelPlot(plot, plot_max) if plot is not None else None
             render_stream(result, common, output=output, save=save, layout=shape, plot=grid)
 
@@ -123,7 +125,7 @@ def _fit_hierarchy(request: FitRequest, a: SimpleNamespace) -> None:
         raise UsageError("--save with --hierarchy: a reconciled run keeps no model file yet")
     stream = tree.fit_hierarchy(request, spec, notifier(a.common.quiet))
     grid = PanelPlot(a.plot, a.plot_max) if a.plot is not None else None
-    shape = mo.layout(a.columns, a.keep_names, stream)
+    shape = mo.layout(a.columns, a.keep_names, stream, mo.parse_quantiles(a.quantiles))
     render_stream(stream, a.common, output=a.output, save=None, layout=shape, plot=grid)
 
 
@@ -181,6 +183,7 @@ def _request(a: SimpleNamespace) -> FitRequest:
         progress=progress_allowed(a.common.quiet),
         label=label if label != name else None,
         others=others,
+        quantiles=mo.parse_quantiles(a.quantiles),
     )
 
 

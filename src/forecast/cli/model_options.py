@@ -237,17 +237,44 @@ def history_of(model: BaseForecaster) -> pd.Series:
     return training_values(model)
 
 
-def layout(style: ColumnsChoice, keep_names: bool, stream: Any) -> Any:
+def layout(
+    style: ColumnsChoice, keep_names: bool, stream: Any, probs: tuple[float, ...] = ()
+) -> Any:
     """The forecast rows' :class:`~forecast.report.forecast_rows.Layout` for a panel's
-    stream: ``--columns``, ``--keep-names`` (the stream's id and time column names)."""
+    stream: ``--columns``, ``--keep-names`` (the stream's id and time column names),
+    ``--quantiles``."""
     from forecast.report.forecast_rows import Layout
 
     labels = stream.labels or (stream.model_name,)
     if not keep_names:
-        return Layout(style.value, labels=labels)
+        return Layout(style.value, labels=labels, probs=probs)
     data = stream.header.get("data") or {}
     time_col = stream.time_col or data.get("time_col")
-    return Layout(style.value, stream.id_col, time_col, labels)
+    return Layout(style.value, stream.id_col, time_col, labels, probs)
+
+
+Quantiles = Annotated[
+    str | None,
+    typer.Option(
+        "--quantiles",
+        help="Also forecast these quantiles (probabilities, e.g. 0.05,0.5,0.95): columns "
+        "q_0.05, ... from each model's predictive distribution (see 'forecast models').",
+    ),
+]
+
+
+def parse_quantiles(text: str | None) -> tuple[float, ...]:
+    """``--quantiles 0.05,0.5,0.95`` -> the probabilities, checked (sorted, unique)."""
+    if text is None:
+        return ()
+    from forecast.errors import UsageError
+    from forecast.models.quantiles import check_probs
+
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise UsageError(f"--quantiles {text!r}: give probabilities, e.g. 0.05,0.5,0.95") from None
+    return check_probs(values)
 
 
 def check_single_layout(style: ColumnsChoice, keep_names: bool) -> None:

@@ -74,6 +74,7 @@ def predict(
     data: NewData = None,
     horizon: mo.Horizon = None,
     level: mo.Levels = None,
+    quantiles: mo.Quantiles = None,
     refit: Refit = False,
     save: SaveUpdated = None,
     output: mo.Output = None,
@@ -107,7 +108,8 @@ def predict(
             drawn = (plot, mo.history_of(result.model)) if plot is not None else None
             mo.save_and_print(result.run, result.model, save, result.training, common, drawn)
         else:
-            shape = mo.layout(columns, keep_names, result)
+            probs = mo.parse_quantiles(quantiles)
+            shape = mo.layout(columns, keep_names, result, probs)
             grid = PanelPlot(plot, plot_max) if plot is not None else None
             render_stream(result, common, output=output, save=save, layout=shape, plot=grid)
 
@@ -159,6 +161,7 @@ def _request(a: SimpleNamespace) -> PredictRequest:
         threads=policy,
         progress=progress_allowed(a.common.quiet),
         model=a.model,
+        quantiles=mo.parse_quantiles(a.quantiles),
     )
 
 

@@ -38,6 +38,7 @@ class FitSpec:
     future: Any = None  # data.exog.Covariates: their values over the horizon (--future)
     floor: float | None = None  # --floor: means and bounds clipped (None: automatic)
     label: str | None = None  # the run's name for the model (-m airline=sarima); None: model
+    quantiles: tuple[float, ...] = ()  # --quantiles: the probabilities of each forecast
 
     @property
     def name(self) -> str:
@@ -61,6 +62,7 @@ class FitSpec:
             "horizon": self.horizon,
             "levels": list(self.levels),
             "intervals": self.intervals,
+            **({"quantiles": list(self.quantiles)} if self.quantiles else {}),
             **({"regressors": list(self.exog.names)} if self.exog is not None else {}),
         }
 
@@ -186,9 +188,8 @@ def _fit(series: SeriesData, name: str, params: dict[str, Any], spec: FitSpec) -
     if spec.exog is not None:
         exog = spec.exog.training(series.y.index, series.id)
         future = spec.future.future(series.y.index[-1], series.freq, spec.horizon, series.id)
-    model, run = fit_model(
-        series, name, params, spec.horizon, spec.levels, spec.intervals, exog, future, spec.floor
-    )
+    model, run = fit_model(series, name, params, spec.horizon, spec.levels, spec.intervals,
+                           exog, future, spec.floor, spec.quantiles)  # fmt: skip
     return SeriesOutcome(
         id=series.id or "",
         model=name,
@@ -228,6 +229,7 @@ class ContinueSpec:
     new_exog: Any = None  # data.exog.Covariates of --data (models with regressors)
     future: Any = None  # data.exog.Covariates of --future
     floor: float | None = None  # --floor (None: automatic)
+    quantiles: tuple[float, ...] = ()  # --quantiles
 
 
 def continue_one(
@@ -248,6 +250,7 @@ def continue_one(
             future=spec.future,
             series_id=sid,
             floor=spec.floor,
+            probs=spec.quantiles,
         )
     except Exception as exc:  # a panel isolates every series
         return SeriesOutcome(sid, model.name, error=describe_error(exc))

@@ -105,12 +105,14 @@ def fit_model(
     exog: pd.DataFrame | None = None,
     exog_future: pd.DataFrame | None = None,
     floor: float | None = None,
+    probs: Sequence[float] = (),
 ) -> tuple[BaseForecaster, ForecastRun]:
     """Fit on the whole series and forecast; ``intervals="conformal"`` replaces the model's
     intervals with split-conformal ones calibrated inside the same data
     (:mod:`forecast.models.conformal`). ``exog``: the regressors at the series' timestamps,
-    ``exog_future`` their values over the horizon. Means and bounds are clipped at ``floor``
-    (None: see :func:`choose_floor`)."""
+    ``exog_future`` their values over the horizon. ``probs``: the forecast quantiles asked for
+    (``--quantiles``, :mod:`forecast.models.quantiles`). Means, bounds and quantiles are
+    clipped at ``floor`` (None: see :func:`choose_floor`)."""
     from forecast.errors import UsageError
 
     spec = get_spec(model_name)
@@ -128,6 +130,7 @@ def fit_model(
         calibration = calibrate(lambda: spec.create(params), series.y, horizon, forecast.levels)
         forecast = calibration.apply(forecast)
         extra["conformal"] = calibration.to_dict()
+    forecast = with_quantiles(forecast, model, probs, exog_future, calibration)
     forecast, notes = finish_forecast(forecast, series.y.to_numpy(), model_name, floor, extra)
     return model, ForecastRun(
         series.describe(),
@@ -139,6 +142,25 @@ def fit_model(
         calibration,
         notes,
     )
+
+
+def with_quantiles(
+    forecast: Forecast,
+    model: BaseForecaster,
+    probs: Sequence[float],
+    exog_future: pd.DataFrame | None = None,
+    calibration: Calibration | None = None,
+) -> Forecast:
+    """``forecast`` with the model's quantiles at ``probs`` (none asked: as it is)."""
+    if not probs:
+        return forecast
+    from dataclasses import replace
+
+    from forecast.models.quantiles import forecast_quantiles
+
+    found = forecast_quantiles(model, forecast.mean.size, probs, exog_future, calibration)
+    values = dict(zip(found.probs, found.values, strict=True))
+    return replace(forecast, quantiles=values, quantile_method=found.method)
 
 
 def finish_forecast(
@@ -211,7 +233,9 @@ def floored(forecast: Forecast, floor: float) -> Forecast:
         level: (np.maximum(lower, floor), np.maximum(upper, floor))
         for level, (lower, upper) in forecast.bands.items()
     }
-    return replace(forecast, mean=np.maximum(forecast.mean, floor), bands=bands)
+    quantiles = {p: np.maximum(q, floor) for p, q in forecast.quantiles.items()}
+    mean = np.maximum(forecast.mean, floor)
+    return replace(forecast, mean=mean, bands=bands, quantiles=quantiles)
 
 
 def continue_model(
@@ -225,6 +249,7 @@ def continue_model(
     future: Covariates | None = None,
     series_id: str | None = None,
     floor: float | None = None,
+    probs: Sequence[float] = (),
 ) -> tuple[BaseForecaster, ForecastRun]:
     """Append the new observations (state update, or a refit on everything) and forecast; a
     saved conformal ``calibration`` gives the intervals (its errors are reused as they are,
@@ -260,6 +285,7 @@ def continue_model(
     forecast = model.predict(horizon, levels, exog_future)
     if calibration is not None:
         forecast = calibration.apply(forecast)
+    forecast = with_quantiles(forecast, model, probs, exog_future, calibration)
     info: dict[str, Any] = {}
     forecast, notes = finish_forecast(forecast, np.asarray(model.y_), model.name, floor, info)
     info |= {

@@ -34,6 +34,11 @@ from forecast.errors import ComputeError, InputError, UsageError
 Bands = dict[float, tuple[np.ndarray, np.ndarray]]
 
 
+def quantile_column(p: float) -> str:
+    """0.05 -> "q_0.05": the column of a forecast quantile (``--quantiles``)."""
+    return f"q_{p:g}"
+
+
 def level_label(level: float) -> str:
     """80 -> "80", 99.5 -> "99.5": the suffix of lower_/upper_ columns."""
     return f"{level:g}"
@@ -86,10 +91,16 @@ class Forecast:
     mean: np.ndarray  # [horizon]
     bands: Bands  # level -> (lower [horizon], upper [horizon])
     interval_method: str
+    quantiles: dict[float, np.ndarray] = field(default_factory=dict)  # p -> [horizon]
+    quantile_method: str = ""  # how the quantiles were computed (--quantiles)
 
     @property
     def levels(self) -> tuple[float, ...]:
         return tuple(sorted(self.bands))
+
+    @property
+    def probs(self) -> tuple[float, ...]:
+        return tuple(sorted(self.quantiles))
 
     def lower(self, level: float) -> np.ndarray:
         return self.bands[level][0]
@@ -101,7 +112,7 @@ class Forecast:
         names = ["timestamp", "mean"]
         for level in self.levels:
             names += [f"lower_{level_label(level)}", f"upper_{level_label(level)}"]
-        return names
+        return names + [quantile_column(p) for p in self.probs]
 
     def rows(self) -> list[list[Any]]:
         out = []
@@ -109,6 +120,7 @@ class Forecast:
             row: list[Any] = [stamp.isoformat(), float(self.mean[i])]
             for level in self.levels:
                 row += [float(self.lower(level)[i]), float(self.upper(level)[i])]
+            row += [float(self.quantiles[p][i]) for p in self.probs]
             out.append(row)
         return out
 

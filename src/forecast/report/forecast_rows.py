@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from forecast.models.base import level_label
+from forecast.models.base import level_label, quantile_column
 
 if TYPE_CHECKING:
     from forecast.fitting.panel import SeriesOutcome
@@ -38,6 +38,7 @@ class Layout:
     id_name: str | None = None
     time_name: str | None = None
     labels: tuple[str, ...] = ()
+    probs: tuple[float, ...] = ()  # --quantiles: a column each, after the bands
 
     @property
     def wide(self) -> bool:
@@ -52,8 +53,10 @@ class Layout:
         """Every column, in order."""
         id_name, time_name = self.names()
         if not self.wide:
-            return [id_name, "model", time_name, *_tidy_values(levels)]
-        return [id_name, time_name, *(c for m in self.labels for c in _wide_values(m, levels))]
+            quantiles = [quantile_column(p) for p in self.probs]
+            return [id_name, "model", time_name, *_tidy_values(levels), *quantiles]
+        values = (c for m in self.labels for c in _wide_values(m, levels, self.probs))
+        return [id_name, time_name, *values]
 
 
 TIDY = Layout()
@@ -66,10 +69,12 @@ def _tidy_values(levels: tuple[float, ...]) -> list[str]:
     return names
 
 
-def _wide_values(model: str, levels: tuple[float, ...]) -> list[str]:
-    """statsforecast's order: the mean, every lower bound, every upper bound."""
+def _wide_values(model: str, levels: tuple[float, ...], probs: tuple[float, ...]) -> list[str]:
+    """statsforecast's order: the mean, every lower bound, every upper bound; then the
+    quantiles (``<M>-q-0.05``)."""
     lows = [f"{model}-lo-{level_label(v)}" for v in levels]
-    return [model, *lows, *(f"{model}-hi-{level_label(v)}" for v in levels)]
+    highs = [f"{model}-hi-{level_label(v)}" for v in levels]
+    return [model, *lows, *highs, *(f"{model}-q-{p:g}" for p in probs)]
 
 
 def forecast_columns(levels: tuple[float, ...], layout: Layout = TIDY) -> list[str]:
@@ -88,7 +93,7 @@ def wide_rows(
     if not by_label:
         return []
     first = next(iter(by_label.values()))
-    width = 1 + 2 * len(levels)
+    width = 1 + 2 * len(levels) + len(layout.probs)
     rows = []
     for i, stamp in enumerate(first.index):
         row: list[Any] = [outcomes[0].id, stamp.isoformat()]
@@ -100,6 +105,7 @@ def wide_rows(
             row.append(float(fc.mean[i]))
             row += [float(fc.lower(v)[i]) for v in levels]
             row += [float(fc.upper(v)[i]) for v in levels]
+            row += [float(fc.quantiles[p][i]) for p in layout.probs]
         rows.append(row)
     return rows
 

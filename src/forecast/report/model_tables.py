@@ -60,10 +60,15 @@ def forecast_table(forecast: Forecast) -> RenderableType:
     for level in forecast.levels:
         table.add_column(f"lower {level_label(level)}%", justify="right")
         table.add_column(f"upper {level_label(level)}%", justify="right")
+    for p in forecast.probs:
+        table.add_column(f"q {p:g}", justify="right")
     for row in forecast.rows():
         stamp = str(row[0]).replace("T00:00:00", "")
         table.add_row(stamp, *(num(v, 6) for v in row[1:]))
-    return Group(table, Text(f"intervals: {forecast.interval_method}", style="dim"))
+    notes = [Text(f"intervals: {forecast.interval_method}", style="dim")]
+    if forecast.probs:
+        notes.append(Text(f"quantiles: {forecast.quantile_method}", style="dim"))
+    return Group(table, *notes)
 
 
 def models_table(specs: list[ModelSpec]) -> RenderableType:

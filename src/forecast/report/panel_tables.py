@@ -25,6 +25,9 @@ def panel_forecast_tables(
     for level in levels:
         table.add_column(f"lower {level_label(level)}", justify="right")
         table.add_column(f"upper {level_label(level)}", justify="right")
+    probs = shown[0].forecast.probs if shown and shown[0].forecast is not None else ()
+    for p in probs:
+        table.add_column(f"q {p:g}", justify="right")
     for outcome in shown:
         assert outcome.forecast is not None
         for i, row in enumerate(outcome.forecast.rows()):

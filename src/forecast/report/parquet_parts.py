@@ -183,6 +183,9 @@ class ParquetSink:
         }
         for name in self.columns[4:]:
             kind, level = name.split("_", 1)
+            if kind == "q":
+                data[name] = np.concatenate([fc.quantiles[float(level)] for _, fc in pending])
+                continue
             side = 0 if kind == "lower" else 1
             data[name] = np.concatenate(
                 [band(o, level)[side] for o, _ in pending]  # per series' own levels

@@ -76,6 +76,8 @@ class PredictRequest:
     model
         A several-model file (``fit -m ets -m theta --save``): forecast this model only
         (None: every model, one after the other, each series' rows per model).
+    quantiles
+        The probabilities of the forecast quantiles (``--quantiles``).
     """
 
     model_file: Path
@@ -94,6 +96,7 @@ class PredictRequest:
     progress: bool = False
     series_outcomes: bool = False
     model: str | None = None
+    quantiles: tuple[float, ...] = ()
 
     @property
     def data(self) -> str | None:
@@ -134,6 +137,8 @@ def run(
         threads = policy.to_dict(request.source.jobs)
         with limited(policy):
             if isinstance(loaded, LoadedGlobal):
+                if request.quantiles:
+                    raise UsageError("--quantiles with a global model's file is not wired yet")
                 yield _predict_global(loaded, request, threads, notify, new)
             else:
                 with _predict_models(loaded, request, threads, notify, new) as stream:
@@ -160,7 +165,8 @@ def _single_as_panel(
     new = given
     if new is not None and new.single is not None:
         new = replace(new, ids=("",), single=replace(new.single, id=""))
-    spec = ContinueSpec(request.horizon, request.levels, request.refit, floor=request.floor)
+    spec = ContinueSpec(request.horizon, request.levels, request.refit, floor=request.floor,
+                        quantiles=request.quantiles)  # fmt: skip
     outcomes = continue_panel([("", loaded.model)], new, spec, executor(request.source))
     defaults = {"horizon": request.horizon, "levels": list(request.levels)}
     header = {"model_file": str(request.model_file), "model": loaded.model.name,
@@ -223,6 +229,7 @@ def _predict_single(
             new_exog,
             ahead,
             floor=request.floor,
+            probs=request.quantiles,
         )
     forecast_run.extra["config"] = {"threads": policy.to_dict()}
     forecast_run.extra["model_file"] = str(request.model_file)
@@ -408,7 +415,7 @@ def _predict_panel(
 
     keep = request.save is not None or request.plot  # --plot draws the moved-on histories
     spec = ContinueSpec(request.horizon, request.levels, request.refit, keep_models=keep,
-                        floor=request.floor)  # fmt: skip
+                        floor=request.floor, quantiles=request.quantiles)  # fmt: skip
     exog = any(m.exog_names_ for _, m in models)
     if request.data is not None and request.fallback is None and reads_parts(src, exog=exog):
         parts_source = replace(src, ids=None, id_col=src.id_col or file_id_col,
