@@ -58,6 +58,8 @@ def fit(
     horizon: mo.Horizon = None,
     level: mo.Levels = None,
     quantiles: mo.Quantiles = None,
+    samples: mo.Samples = None,
+    samples_output: mo.SamplesOutput = None,
     intervals: mo.Intervals = IntervalsChoice.model,
     clip_floor: Floor = None,
     save: mo.Save = None,
@@ -107,7 +109,8 @@ def fit(
             probs = mo.parse_quantiles(quantiles)
             shape = mo.layout(columns, keep_names, result, probs)
             grid = PanelPlot(plot, plot_max) if plot is not None else None
-            render_stream(result, common, output=output, save=save, layout=shape, plot=grid)
+            render_stream(result, common, output=output, save=save, layout=shape, plot=grid,
+                          samples=samples_output)  # fmt: skip
 
 
 def _fit_hierarchy(request: FitRequest, a: SimpleNamespace) -> None:
@@ -126,7 +129,8 @@ def _fit_hierarchy(request: FitRequest, a: SimpleNamespace) -> None:
     stream = tree.fit_hierarchy(request, spec, notifier(a.common.quiet))
     grid = PanelPlot(a.plot, a.plot_max) if a.plot is not None else None
     shape = mo.layout(a.columns, a.keep_names, stream, mo.parse_quantiles(a.quantiles))
-    render_stream(stream, a.common, output=a.output, save=None, layout=shape, plot=grid)
+    render_stream(stream, a.common, output=a.output, save=None, layout=shape, plot=grid,
+                  samples=a.samples_output)  # fmt: skip
 
 
 def _request(a: SimpleNamespace) -> FitRequest:
@@ -183,7 +187,7 @@ def _request(a: SimpleNamespace) -> FitRequest:
         progress=progress_allowed(a.common.quiet),
         label=label if label != name else None,
         others=others,
-        quantiles=mo.parse_quantiles(a.quantiles),
+        draws=mo.draws(a.quantiles, a.samples, a.samples_output, a.seed),
     )
 
 

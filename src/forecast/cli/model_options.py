@@ -263,6 +263,43 @@ Quantiles = Annotated[
 ]
 
 
+Samples = Annotated[
+    int | None,
+    typer.Option(
+        "--samples",
+        min=1,
+        max=100_000,
+        help="Simulate this many sample paths of every forecast (seeded by --seed and the "
+        "series id) into --samples-output FILE.parquet (id, model, timestamp, sample, value).",
+    ),
+]
+SamplesOutput = Annotated[
+    Path | None,
+    typer.Option(
+        "--samples-output",
+        help="The .parquet file of the --samples paths (written atomically).",
+        rich_help_panel="Output",
+    ),
+]
+
+
+def draws(quantiles: str | None, samples: int | None, output: Path | None, seed: int | None) -> Any:
+    """``--quantiles``, ``--samples`` (with ``--samples-output``) and ``--seed`` as the
+    :class:`~forecast.fitting.series.Draws` of a run, checked before any work."""
+    from forecast.errors import UsageError
+    from forecast.fitting.series import Draws
+
+    if (samples is None) != (output is None):
+        raise UsageError("--samples N and --samples-output FILE.parquet go together")
+    if output is not None:
+        from forecast.cli.validate import check_output
+
+        if output.suffix.lower() not in (".parquet", ".pq"):
+            raise UsageError(f"--samples-output {output}: the file must end in .parquet")
+        check_output(output)
+    return Draws(parse_quantiles(quantiles), samples or 0, seed or 0)
+
+
 def parse_quantiles(text: str | None) -> tuple[float, ...]:
     """``--quantiles 0.05,0.5,0.95`` -> the probabilities, checked (sorted, unique)."""
     if text is None:

@@ -33,17 +33,26 @@ def render_stream(
     save: Path | None,
     layout: Layout | None = None,
     plot: PanelPlot | None = None,
+    samples: Path | None = None,
 ) -> None:
     """Write each series' forecast as it arrives (``--format`` on stdout, or ``--output``: a
     file or a directory of parts with its ``--success-file``; ``layout``: the columns of CSV
     and Parquet rows, None: tidy), then the failures and the summary; save every fitted model
-    in one file (unless the workflow wrote its own: a global model); draw ``plot``; exit 1
-    when a series failed (the others are complete)."""
+    in one file (unless the workflow wrote its own: a global model); draw ``plot``; write each
+    forecast's sample paths to ``samples``; exit 1 when a series failed (the others are
+    complete)."""
+    from contextlib import nullcontext
+
     from forecast.cli.render import message
+    from forecast.report.sample_paths import samples_output, watched
 
     drawn = _Drawn(plot, stream) if plot is not None else None
     outcomes = drawn.watch(stream.outcomes) if drawn is not None else stream.outcomes
-    tally, summary = _write(stream, outcomes, shown, output, layout)
+    with samples_output(samples) if samples is not None else nullcontext() as paths:
+        outcomes = watched(outcomes, paths) if paths is not None else outcomes
+        tally, summary = _write(stream, outcomes, shown, output, layout)
+    if samples is not None:
+        message(f"wrote {samples}", shown.quiet)
     failures, fallbacks = [*stream.load_failures, *tally.failures], tally.fallbacks
     if output is not None:
         from forecast.report.panel_output import write_failures

@@ -75,6 +75,8 @@ def predict(
     horizon: mo.Horizon = None,
     level: mo.Levels = None,
     quantiles: mo.Quantiles = None,
+    samples: mo.Samples = None,
+    samples_output: mo.SamplesOutput = None,
     refit: Refit = False,
     save: SaveUpdated = None,
     output: mo.Output = None,
@@ -89,6 +91,7 @@ def predict(
     reading: o.Reading = READING,
     future: o.Future = None,
     model: FileModel = None,
+    seed: mo.Seed = None,
     config: PredictConfig = None,
     common: o.Common = o.COMMON,
 ) -> None:
@@ -111,7 +114,8 @@ def predict(
             probs = mo.parse_quantiles(quantiles)
             shape = mo.layout(columns, keep_names, result, probs)
             grid = PanelPlot(plot, plot_max) if plot is not None else None
-            render_stream(result, common, output=output, save=save, layout=shape, plot=grid)
+            render_stream(result, common, output=output, save=save, layout=shape, plot=grid,
+                          samples=samples_output)  # fmt: skip
 
 
 def _request(a: SimpleNamespace) -> PredictRequest:
@@ -161,7 +165,7 @@ def _request(a: SimpleNamespace) -> PredictRequest:
         threads=policy,
         progress=progress_allowed(a.common.quiet),
         model=a.model,
-        quantiles=mo.parse_quantiles(a.quantiles),
+        draws=mo.draws(a.quantiles, a.samples, a.samples_output, a.seed),
     )
 
 

@@ -17,6 +17,7 @@ from forecast.data import Panel, SeriesData
 from forecast.errors import UsageError, describe_error
 from forecast.execution import Executor
 from forecast.execution.executor import SeriesTasks
+from forecast.fitting.series import NO_DRAWS, Draws
 from forecast.models.base import BaseForecaster, Forecast, ModelSummary
 from forecast.types import Intervals
 
@@ -38,7 +39,7 @@ class FitSpec:
     future: Any = None  # data.exog.Covariates: their values over the horizon (--future)
     floor: float | None = None  # --floor: means and bounds clipped (None: automatic)
     label: str | None = None  # the run's name for the model (-m airline=sarima); None: model
-    quantiles: tuple[float, ...] = ()  # --quantiles: the probabilities of each forecast
+    draws: Draws = NO_DRAWS  # --quantiles, --samples: what each forecast carries besides
 
     @property
     def name(self) -> str:
@@ -62,9 +63,18 @@ class FitSpec:
             "horizon": self.horizon,
             "levels": list(self.levels),
             "intervals": self.intervals,
-            **({"quantiles": list(self.quantiles)} if self.quantiles else {}),
+            **self.draws_block(),
             **({"regressors": list(self.exog.names)} if self.exog is not None else {}),
         }
+
+    def draws_block(self) -> dict[str, Any]:
+        """The header's ``quantiles`` and ``samples`` (when asked for)."""
+        out: dict[str, Any] = {}
+        if self.draws.probs:
+            out["quantiles"] = list(self.draws.probs)
+        if self.draws.samples:
+            out["samples"] = {"n": self.draws.samples, "seed": self.draws.seed}
+        return out
 
     def defaults(self) -> dict[str, Any]:
         """What a saved panel file gives `predict` when it is not told (horizon, levels)."""
@@ -189,7 +199,7 @@ def _fit(series: SeriesData, name: str, params: dict[str, Any], spec: FitSpec) -
         exog = spec.exog.training(series.y.index, series.id)
         future = spec.future.future(series.y.index[-1], series.freq, spec.horizon, series.id)
     model, run = fit_model(series, name, params, spec.horizon, spec.levels, spec.intervals,
-                           exog, future, spec.floor, spec.quantiles)  # fmt: skip
+                           exog, future, spec.floor, spec.draws)  # fmt: skip
     return SeriesOutcome(
         id=series.id or "",
         model=name,
@@ -229,7 +239,7 @@ class ContinueSpec:
     new_exog: Any = None  # data.exog.Covariates of --data (models with regressors)
     future: Any = None  # data.exog.Covariates of --future
     floor: float | None = None  # --floor (None: automatic)
-    quantiles: tuple[float, ...] = ()  # --quantiles
+    draws: Draws = NO_DRAWS  # --quantiles, --samples
 
 
 def continue_one(
@@ -250,7 +260,7 @@ def continue_one(
             future=spec.future,
             series_id=sid,
             floor=spec.floor,
-            probs=spec.quantiles,
+            draws=spec.draws,
         )
     except Exception as exc:  # a panel isolates every series
         return SeriesOutcome(sid, model.name, error=describe_error(exc))

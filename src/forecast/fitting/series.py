@@ -56,6 +56,27 @@ class ForecastRun:
         }
 
 
+@dataclass(frozen=True)
+class Draws:
+    """What a forecast carries besides its bands: quantiles at ``probs`` (``--quantiles``) and
+    ``samples`` simulated paths (``--samples``), seeded per series from ``seed`` and the id."""
+
+    probs: tuple[float, ...] = ()
+    samples: int = 0
+    seed: int = 0
+
+    def series_seed(self, series_id: str | None) -> int:
+        """The paths' seed of one series: the run's seed and the id, hashed (the same series
+        gets the same paths in any panel, in any order)."""
+        import zlib
+
+        key = zlib.crc32((series_id or "").encode("utf-8"))
+        return int(np.random.SeedSequence([self.seed, key]).generate_state(1)[0])
+
+
+NO_DRAWS = Draws()
+
+
 def first_given(*values: Any) -> Any:
     """The first value that is not None (an option, then the config, then the default)."""
     return next(v for v in values if v is not None)
@@ -105,14 +126,15 @@ def fit_model(
     exog: pd.DataFrame | None = None,
     exog_future: pd.DataFrame | None = None,
     floor: float | None = None,
-    probs: Sequence[float] = (),
+    draws: Draws = NO_DRAWS,
 ) -> tuple[BaseForecaster, ForecastRun]:
     """Fit on the whole series and forecast; ``intervals="conformal"`` replaces the model's
     intervals with split-conformal ones calibrated inside the same data
     (:mod:`forecast.models.conformal`). ``exog``: the regressors at the series' timestamps,
-    ``exog_future`` their values over the horizon. ``probs``: the forecast quantiles asked for
-    (``--quantiles``, :mod:`forecast.models.quantiles`). Means, bounds and quantiles are
-    clipped at ``floor`` (None: see :func:`choose_floor`)."""
+    ``exog_future`` their values over the horizon. ``draws``: the forecast quantiles and sample
+    paths asked for (``--quantiles``, ``--samples``; :mod:`forecast.models.quantiles`,
+    :mod:`forecast.models.paths`). Means, bounds, quantiles and paths are clipped at ``floor``
+    (None: see :func:`choose_floor`)."""
     from forecast.errors import UsageError
 
     spec = get_spec(model_name)
@@ -130,7 +152,7 @@ def fit_model(
         calibration = calibrate(lambda: spec.create(params), series.y, horizon, forecast.levels)
         forecast = calibration.apply(forecast)
         extra["conformal"] = calibration.to_dict()
-    forecast = with_quantiles(forecast, model, probs, exog_future, calibration)
+    forecast = with_draws(forecast, model, draws, series.id, exog_future, calibration)
     forecast, notes = finish_forecast(forecast, series.y.to_numpy(), model_name, floor, extra)
     return model, ForecastRun(
         series.describe(),
@@ -144,23 +166,30 @@ def fit_model(
     )
 
 
-def with_quantiles(
+def with_draws(
     forecast: Forecast,
     model: BaseForecaster,
-    probs: Sequence[float],
+    draws: Draws,
+    series_id: str | None,
     exog_future: pd.DataFrame | None = None,
     calibration: Calibration | None = None,
 ) -> Forecast:
-    """``forecast`` with the model's quantiles at ``probs`` (none asked: as it is)."""
-    if not probs:
-        return forecast
+    """``forecast`` with the model's quantiles and sample paths that ``draws`` asks for."""
     from dataclasses import replace
 
-    from forecast.models.quantiles import forecast_quantiles
+    if draws.probs:
+        from forecast.models.quantiles import forecast_quantiles
 
-    found = forecast_quantiles(model, forecast.mean.size, probs, exog_future, calibration)
-    values = dict(zip(found.probs, found.values, strict=True))
-    return replace(forecast, quantiles=values, quantile_method=found.method)
+        found = forecast_quantiles(model, forecast.mean.size, draws.probs, exog_future, calibration)
+        values = dict(zip(found.probs, found.values, strict=True))
+        forecast = replace(forecast, quantiles=values, quantile_method=found.method)
+    if draws.samples:
+        from forecast.models.paths import path_method, sample_paths
+
+        seed = draws.series_seed(series_id)
+        paths = sample_paths(model, forecast.mean.size, draws.samples, seed, exog_future)
+        forecast = replace(forecast, paths=paths, path_method=path_method(model))
+    return forecast
 
 
 def finish_forecast(
@@ -235,7 +264,8 @@ def floored(forecast: Forecast, floor: float) -> Forecast:
     }
     quantiles = {p: np.maximum(q, floor) for p, q in forecast.quantiles.items()}
     mean = np.maximum(forecast.mean, floor)
-    return replace(forecast, mean=mean, bands=bands, quantiles=quantiles)
+    paths = np.maximum(forecast.paths, floor) if forecast.paths is not None else None
+    return replace(forecast, mean=mean, bands=bands, quantiles=quantiles, paths=paths)
 
 
 def continue_model(
@@ -249,7 +279,7 @@ def continue_model(
     future: Covariates | None = None,
     series_id: str | None = None,
     floor: float | None = None,
-    probs: Sequence[float] = (),
+    draws: Draws = NO_DRAWS,
 ) -> tuple[BaseForecaster, ForecastRun]:
     """Append the new observations (state update, or a refit on everything) and forecast; a
     saved conformal ``calibration`` gives the intervals (its errors are reused as they are,
@@ -285,7 +315,7 @@ def continue_model(
     forecast = model.predict(horizon, levels, exog_future)
     if calibration is not None:
         forecast = calibration.apply(forecast)
-    forecast = with_quantiles(forecast, model, probs, exog_future, calibration)
+    forecast = with_draws(forecast, model, draws, series_id, exog_future, calibration)
     info: dict[str, Any] = {}
     forecast, notes = finish_forecast(forecast, np.asarray(model.y_), model.name, floor, info)
     info |= {

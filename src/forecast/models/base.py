@@ -93,6 +93,8 @@ class Forecast:
     interval_method: str
     quantiles: dict[float, np.ndarray] = field(default_factory=dict)  # p -> [horizon]
     quantile_method: str = ""  # how the quantiles were computed (--quantiles)
+    paths: np.ndarray | None = None  # [samples, horizon] simulated paths (--samples)
+    path_method: str = ""  # how the paths were simulated
 
     @property
     def levels(self) -> tuple[float, ...]:

@@ -77,8 +77,10 @@ class QuantileForecast:
 
 
 def quantile_label(p: float) -> str:
-    """0.05 -> "q_0.05": the name of a quantile column."""
-    return f"q_{p:g}"
+    """0.05 -> "q_0.05": the name of a quantile column (:func:`~forecast.models.base.quantile_column`)."""
+    from forecast.models.base import quantile_column
+
+    return quantile_column(p)
 
 
 def check_probs(probs: Sequence[float]) -> tuple[float, ...]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from forecast.fitting.series import NO_DRAWS, Draws
 from forecast.models.neural.global_options import GlobalOptions
 from forecast.types import Intervals, MinLength
 from forecast.workflows.source import Notify, SourceRequest, silent
@@ -70,9 +71,9 @@ class FitRequest:
         further models of a several-model run (``-m ets -m theta``) as ``(label, name,
         params)``: each is fitted on every series beside ``model`` in the same pass, and even
         one series comes back as a panel (one outcome per model).
-    quantiles
-        The probabilities of the forecast quantiles each forecast carries (``--quantiles``;
-        :mod:`forecast.models.quantiles`), besides the bands.
+    draws
+        The forecast quantiles and sample paths each forecast carries besides its bands
+        (``--quantiles``, ``--samples``; :class:`~forecast.fitting.series.Draws`).
     """
 
     source: SourceRequest
@@ -96,7 +97,7 @@ class FitRequest:
     series_outcomes: bool = False
     label: str | None = None
     others: tuple[tuple[str, str, Mapping[str, Any]], ...] = ()
-    quantiles: tuple[float, ...] = ()
+    draws: Draws = NO_DRAWS
 
     @property
     def models(self) -> list[tuple[str, str, Mapping[str, Any]]]:
@@ -266,7 +267,7 @@ def _spec(request: FitRequest, model: tuple[str, str, Mapping[str, Any]] | None 
         intervals=request.intervals,
         floor=request.floor,
         label=label if label != name else None,
-        quantiles=request.quantiles,
+        draws=request.draws,
     )
 
 
@@ -353,10 +354,10 @@ def _fit_global(
 
     if request.exog is not None:
         raise UsageError(GLOBAL_EXOG)
-    if request.quantiles:
+    if request.draws != NO_DRAWS:
         raise UsageError(
-            f"--quantiles with a global {request.model} is not wired yet; drop it, or fit one "
-            f"model per series (--param global=false)"
+            f"--quantiles and --samples with a global {request.model} are not wired yet; drop "
+            "them, or fit one model per series (--param global=false)"
         )
     spec = _spec(request)
     with progress_enabled(request.progress):
@@ -478,7 +479,7 @@ def _fit_series(
         exog_future = ahead.future(series.y.index[-1], series.freq, request.horizon)
         notify("note", _regressors_note(covariates, request))
     rest = (request.horizon, request.levels, request.intervals, exog_frame, exog_future,
-            request.floor, request.quantiles)  # fmt: skip
+            request.floor, request.draws)  # fmt: skip
     with progress_enabled(request.progress), limited(policy):
         try:
             fitted, forecast_run = fit_model(series, request.model, dict(request.params), *rest)

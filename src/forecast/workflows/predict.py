@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from forecast.fitting.series import NO_DRAWS, Draws
 from forecast.workflows.source import Notify, SourceRequest, silent
 from forecast.workflows.stream import PanelStream
 
@@ -76,8 +77,8 @@ class PredictRequest:
     model
         A several-model file (``fit -m ets -m theta --save``): forecast this model only
         (None: every model, one after the other, each series' rows per model).
-    quantiles
-        The probabilities of the forecast quantiles (``--quantiles``).
+    draws
+        The forecast quantiles and sample paths asked for (``--quantiles``, ``--samples``).
     """
 
     model_file: Path
@@ -96,7 +97,7 @@ class PredictRequest:
     progress: bool = False
     series_outcomes: bool = False
     model: str | None = None
-    quantiles: tuple[float, ...] = ()
+    draws: Draws = NO_DRAWS
 
     @property
     def data(self) -> str | None:
@@ -137,8 +138,10 @@ def run(
         threads = policy.to_dict(request.source.jobs)
         with limited(policy):
             if isinstance(loaded, LoadedGlobal):
-                if request.quantiles:
-                    raise UsageError("--quantiles with a global model's file is not wired yet")
+                if request.draws != NO_DRAWS:
+                    raise UsageError(
+                        "--quantiles and --samples with a global model's file are not wired yet"
+                    )
                 yield _predict_global(loaded, request, threads, notify, new)
             else:
                 with _predict_models(loaded, request, threads, notify, new) as stream:
@@ -166,7 +169,7 @@ def _single_as_panel(
     if new is not None and new.single is not None:
         new = replace(new, ids=("",), single=replace(new.single, id=""))
     spec = ContinueSpec(request.horizon, request.levels, request.refit, floor=request.floor,
-                        quantiles=request.quantiles)  # fmt: skip
+                        draws=request.draws)  # fmt: skip
     outcomes = continue_panel([("", loaded.model)], new, spec, executor(request.source))
     defaults = {"horizon": request.horizon, "levels": list(request.levels)}
     header = {"model_file": str(request.model_file), "model": loaded.model.name,
@@ -229,7 +232,7 @@ def _predict_single(
             new_exog,
             ahead,
             floor=request.floor,
-            probs=request.quantiles,
+            draws=request.draws,
         )
     forecast_run.extra["config"] = {"threads": policy.to_dict()}
     forecast_run.extra["model_file"] = str(request.model_file)
@@ -415,7 +418,7 @@ def _predict_panel(
 
     keep = request.save is not None or request.plot  # --plot draws the moved-on histories
     spec = ContinueSpec(request.horizon, request.levels, request.refit, keep_models=keep,
-                        floor=request.floor, quantiles=request.quantiles)  # fmt: skip
+                        floor=request.floor, draws=request.draws)  # fmt: skip
     exog = any(m.exog_names_ for _, m in models)
     if request.data is not None and request.fallback is None and reads_parts(src, exog=exog):
         parts_source = replace(src, ids=None, id_col=src.id_col or file_id_col,
