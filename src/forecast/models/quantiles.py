@@ -50,7 +50,13 @@ import numpy as np
 import pandas as pd
 
 from forecast.errors import ComputeError, UsageError
-from forecast.models.base import BaseForecaster, Forecast, ForecastBatch, check_horizon
+from forecast.models.base import (
+    BaseForecaster,
+    Forecast,
+    ForecastBatch,
+    check_horizon,
+    quantile_column,
+)
 
 if TYPE_CHECKING:
     from forecast.models.conformal import Calibration
@@ -77,9 +83,7 @@ class QuantileForecast:
 
 
 def quantile_label(p: float) -> str:
-    """0.05 -> "q_0.05": the name of a quantile column (:func:`~forecast.models.base.quantile_column`)."""
-    from forecast.models.base import quantile_column
-
+    """0.05 -> "q_0.05": the name of a quantile column (as ``Forecast.columns`` names it)."""
     return quantile_column(p)
 
 
