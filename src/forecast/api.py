@@ -352,6 +352,7 @@ def _backtest_spec(spec: BacktestSpec | None, options: dict[str, Any]) -> Backte
     from dataclasses import fields, replace
 
     from forecast.backtesting.runner import BacktestSpec as Spec
+    from forecast.backtesting.runner import with_quantiles
     from forecast.errors import UsageError
     from forecast.models.base import check_horizon, check_levels
 
@@ -363,7 +364,8 @@ def _backtest_spec(spec: BacktestSpec | None, options: dict[str, Any]) -> Backte
         options = {**options, "levels": check_levels(options["levels"])}
     if "horizon" in options:
         options = {**options, "horizon": check_horizon(options["horizon"])}
-    return replace(spec or Spec(), **options)
+    probs = options.pop("quantiles", ())
+    return with_quantiles(replace(spec or Spec(), **options), probs)
 
 
 def _settings(value: Any, kind: str) -> Any:

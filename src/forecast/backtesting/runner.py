@@ -27,6 +27,7 @@ class BacktestSpec:
     scheme: Scheme = "walk-forward"
     horizon: int = 12
     levels: tuple[float, ...] = (80.0, 95.0)
+    quantiles: tuple[float, ...] = ()  # --quantiles: scored too (their bands' levels added)
     refit: Refit = "every"
     jobs: int = 1
     seed: int | None = 0
@@ -47,6 +48,20 @@ class BacktestSpec:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def with_quantiles(spec: BacktestSpec, probs: Sequence[float]) -> BacktestSpec:
+    """``spec`` scoring the quantiles ``probs`` too: its levels gain those whose bounds are
+    the quantiles (:func:`forecast.models.quantiles.band_levels`)."""
+    from dataclasses import replace
+
+    from forecast.models.quantiles import band_levels, check_probs
+
+    if not probs:
+        return spec
+    chosen = check_probs(probs)
+    levels = tuple(sorted({*spec.levels, *band_levels(chosen)}))
+    return replace(spec, quantiles=chosen, levels=levels)
 
 
 def make_splitter(spec: BacktestSpec, lookback: int) -> Any:
@@ -180,7 +195,7 @@ def run_backtest(
         },
         command=command,
         versions=library_versions(),
-        metric_definitions=METRIC_DEFINITIONS,
+        metric_definitions=METRIC_DEFINITIONS | (QUANTILE_DEFINITIONS if spec.quantiles else {}),
         regressors=regressors,
     )
     return BacktestResult(config, y, folds, forecasts, metric_table, failures, notes)
@@ -323,6 +338,7 @@ def _assemble(
             np.empty(0),
             np.empty(0),
             "",
+            spec.quantiles,
         )
     origins = np.concatenate([r.origins for r in mine])
     folds = np.concatenate([r.fold_index for r in mine])
@@ -344,6 +360,7 @@ def _assemble(
         scale=np.array([scales[int(f)][0] for f in folds]),
         scale_sq=np.array([scales[int(f)][1] for f in folds]),
         interval_method=mine[0].interval_method,
+        probs=spec.quantiles,
     )
 
 
@@ -358,6 +375,13 @@ METRIC_DEFINITIONS = {
     "training data",
     "coverage_L": "share of actuals inside the L% interval",
     "winkler_L": "mean (u - l) + (2/a)(l - y)1{y<l} + (2/a)(y - u)1{y>u}, a = 1 - L/100",
+}
+QUANTILE_DEFINITIONS = {  # --quantiles
+    "pinball_P": "mean max(P (y - q), (P - 1)(y - q)), q the P quantile (a band's bound; the "
+    "mean at 0.5)",
+    "crps": "2 x the mean pinball over the --quantiles grid: the quantile decomposition of the "
+    "CRPS, an approximation on that grid",
+    "msis_L": "winkler_L / s, s the MASE scale of each origin's training data (M4's MSIS)",
 }
 
 

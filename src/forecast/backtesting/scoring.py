@@ -34,6 +34,7 @@ class ModelForecasts:
     scale: np.ndarray  # [O] MASE scale of each origin's training data
     scale_sq: np.ndarray  # [O] RMSSE scale
     interval_method: str
+    probs: tuple[float, ...] = ()  # --quantiles: score these quantiles of the bands too
 
     def rows(self, mask: np.ndarray) -> ModelForecasts:
         return ModelForecasts(
@@ -46,6 +47,7 @@ class ModelForecasts:
             self.scale[mask],
             self.scale_sq[mask],
             self.interval_method,
+            self.probs,
         )
 
 
@@ -65,7 +67,54 @@ def compute(mf: ModelForecasts, axis: int | None = None) -> dict[str, Any]:
     for level, (lo, hi) in sorted(mf.bands.items()):
         out[f"coverage_{level_label(level)}"] = metrics.coverage(y, lo, hi, axis)
         out[f"winkler_{level_label(level)}"] = metrics.winkler(y, lo, hi, level, axis)
+    if mf.probs:
+        out |= probabilistic_metrics(mf, axis)
     return out
+
+
+def probabilistic_metrics(mf: ModelForecasts, axis: int | None = None) -> dict[str, Any]:
+    """``--quantiles``: the pinball loss of each quantile (the bands' bounds and the mean at
+    1/2, as :func:`forecast.models.quantiles.quantiles_from_bands` reads them), ``crps`` by the
+    quantile decomposition (2 x the mean pinball over the requested grid: an approximation of
+    the CRPS, finer with more quantiles), and M4's ``msis_L`` per level (the interval score over
+    each origin's seasonal-naive MAE scale, as MASE's)."""
+    from forecast.backtesting.probabilistic import pinball_loss
+
+    y = mf.actual
+    rows = []
+    for p in mf.probs:
+        level = round(abs(2 * p - 1) * 100, 10)
+        rows.append(mf.mean if level == 0 else mf.bands[level][0 if p < 0.5 else 1])
+    q = np.sort(np.stack(rows, axis=-1), axis=-1)  # [O, h, P]: the monotone rearrangement
+    out: dict[str, Any] = {}
+    if not y.size:
+        nan = float("nan") if axis is None else np.full(y.shape[1 - axis], np.nan)
+        return {f"pinball_{p:g}": nan for p in mf.probs} | {"crps": nan}
+    loss = pinball_loss(y, q, mf.probs)  # [O, h, P]
+    for i, p in enumerate(mf.probs):
+        out[f"pinball_{p:g}"] = _mean(loss[..., i], axis)
+    out["crps"] = _mean(2 * loss.mean(axis=-1), axis)
+    for level, (lo, hi) in sorted(mf.bands.items()):
+        alpha = 1.0 - level / 100.0
+        score = (hi - lo) + (2 / alpha) * (np.clip(lo - y, 0, None) + np.clip(y - hi, 0, None))
+        out[f"msis_{level_label(level)}"] = _scaled_mean(score, mf.scale, axis)
+    return out
+
+
+def _mean(values: np.ndarray, axis: int | None) -> Any:
+    return float(np.mean(values)) if axis is None else np.mean(values, axis=axis)
+
+
+def _scaled_mean(values: np.ndarray, scale: np.ndarray, axis: int | None) -> Any:
+    """``values`` [O, h] over each origin's ``scale`` [O], averaged; unknown where a pooled
+    origin's scale is (as :func:`_scaled`)."""
+    finite = np.isfinite(scale) & (scale > 0)
+    scaled = values / np.where(finite, scale, 1.0)[:, None]
+    if axis is None:
+        return float(np.mean(scaled)) if finite.all() else float("nan")
+    if axis == 0:
+        return np.mean(scaled, axis=0) if finite.all() else np.full(values.shape[1], np.nan)
+    return np.where(finite, np.mean(scaled, axis=1), np.nan)
 
 
 def _scaled(fn: Any, y: np.ndarray, f: np.ndarray, scale: np.ndarray, axis: int | None) -> Any:

@@ -155,6 +155,7 @@ def backtest(
     scheme: SchemeOption = SchemeChoice.walk_forward,
     horizon: mo.Horizon = None,
     level: mo.Levels = None,
+    quantiles: mo.Quantiles = None,
     intervals: mo.Intervals = IntervalsChoice.model,
     refit: RefitOption = None,
     window: Window = WindowChoice.expanding,
@@ -299,12 +300,12 @@ def _entries(a: SimpleNamespace, cfg: RunConfig) -> tuple[list[ModelEntry], Refi
 
 
 def _spec(a: SimpleNamespace, cfg: RunConfig, refit: Refit) -> BacktestSpec:
-    from forecast.backtesting.runner import BacktestSpec
+    from forecast.backtesting.runner import BacktestSpec, with_quantiles
     from forecast.fitting.series import horizon_and_levels
 
     steps, bands = horizon_and_levels(a.horizon, a.level, cfg.horizon, cfg.levels)
     scheme = a.inner if a.scheme is SchemeChoice.bootstrap else a.scheme
-    return BacktestSpec(
+    spec = BacktestSpec(
         scheme=cast("SplitScheme", scheme.value),
         horizon=steps,
         levels=bands,
@@ -324,6 +325,7 @@ def _spec(a: SimpleNamespace, cfg: RunConfig, refit: Refit) -> BacktestSpec:
         groups=a.groups,
         test_groups=a.test_groups,
     )
+    return with_quantiles(spec, mo.parse_quantiles(a.quantiles))
 
 
 Written = tuple[Path | None, ColumnsChoice]  # --forecasts FILE and its --columns
