@@ -97,7 +97,8 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for e in EXAMPLES
     ],
     ids=[
-        f"{Path(e.page).stem}-{i:02d}-{e.args[0]}-{Path(e.args[1]).stem}"
+        f"{e.page.removeprefix('docs/').removesuffix('.md').replace('/', '.')}-{i:02d}-"
+        f"{e.args[0]}-{Path(e.args[1]).stem}"
         for i, e in enumerate(EXAMPLES, 1)
     ],
 )
@@ -118,13 +119,18 @@ def test_docs_example(example: rx.Example, workdir: Path) -> None:
 def test_the_config_files_shown_are_accepted(tmp_path: Path) -> None:
     import re
 
-    from forecast.cli.backtest import _config_options
+    import typer
+
+    from forecast.cli.app import app
+    from forecast.cli.config_file import config_keys
     from forecast.config import read_config
 
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
     pages = "".join(p.read_text(encoding="utf-8") for p in rx.pages())
     blocks = re.findall(r"```toml\n(.*?)```", pages, re.S)
     assert len(blocks) >= 2
     for i, block in enumerate(blocks):
         path = tmp_path / f"config{i}.toml"
         path.write_text(block)
-        assert read_config(path, _config_options()).horizon == 12
+        command = commands["backtest" if "[[models]]" in block else "fit"]
+        assert read_config(path, config_keys(command)).horizon == 12
