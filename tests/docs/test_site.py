@@ -151,3 +151,18 @@ def test_every_page_and_its_images_load_in_headless_chromium(
         assert seen["text"] > 300, (page, seen)  # the page's text is there, not an error page
         assert seen["images"] == shown_images and seen["decoded"] == shown_images, (page, seen)
     assert sum(r["images"] for r in results.values()) >= 2
+
+
+def test_the_readme_links_to_pages_that_exist() -> None:
+    # README.md is not part of the site (mkdocs --strict does not read it): its links to the
+    # pages, and the sections they name, are checked here
+    readme = (ROOT / "README.md").read_text("utf-8")
+    links = re.findall(r"\]\((docs/[^)#]+)(?:#([^)]+))?\)", readme)
+    assert len(links) >= 15
+    for path, anchor in links:
+        page = ROOT / path
+        assert page.is_file(), path
+        if anchor:
+            headings = re.findall(r"^#+ (.+)$", page.read_text("utf-8"), re.M)
+            slugs = {re.sub(r"[^\w\- ]", "", h.lower()).strip().replace(" ", "-") for h in headings}
+            assert anchor in slugs, (path, anchor)
