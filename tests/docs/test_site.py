@@ -1,6 +1,6 @@
 """The documentation site builds with `mkdocs build --strict` (a broken link, a missing section
 or a page left out of the nav fails it) and every page opens in headless Chromium with its
-title, its text and every image decoded.
+title, its text, every image decoded and its maths as MathML.
 
 One Chromium process checks every page: a probe page served with the site on 127.0.0.1 loads
 each page in turn in a same-origin iframe and reports what it found."""
@@ -41,6 +41,8 @@ function check(page) {
         text: article ? article.textContent.length : 0,
         images: images.length,
         decoded: images.filter((i) => i.complete && i.naturalWidth > 0).length,
+        math: doc.querySelectorAll("article math").length,
+        tex: article ? /\\\\[()[\\]]/.test(article.textContent) : false,
       };
       frame.remove();
       resolve();
@@ -151,6 +153,10 @@ def test_every_page_and_its_images_load_in_headless_chromium(
         assert seen["text"] > 300, (page, seen)  # the page's text is there, not an error page
         assert seen["images"] == shown_images and seen["decoded"] == shown_images, (page, seen)
     assert sum(r["images"] for r in results.values()) >= 2
+    # the maths are MathML elements the browser lays out (scripts/mkdocs_mathml.py), never TeX
+    # source left between \( \) or \[ \] delimiters
+    assert [page for page, seen in results.items() if seen["tex"]] == []
+    assert results["trust.html"]["math"] >= 40 and results["models/index.html"]["math"] >= 20
 
 
 def test_the_readme_links_to_pages_that_exist() -> None:
