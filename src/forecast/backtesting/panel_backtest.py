@@ -137,8 +137,9 @@ class PanelBacktest(Sections):
     load_failures: list[dict[str, Any]] = field(default_factory=list)
     ci: MetricIntervals | None = None  # on the pooled losses
     comparison: Comparison | None = None
+    hierarchy: Any = None  # backtesting.reconciled.LevelMetrics (--hierarchy)
 
-    optional: ClassVar[tuple[str, ...]] = ("ci", "comparison")
+    optional: ClassVar[tuple[str, ...]] = ("ci", "comparison", "hierarchy")
 
     def assessed(self, assessment: Assessment) -> PanelBacktest:
         """This result with the ``--ci`` / ``--compare`` sections of ``assessment``."""

@@ -190,6 +190,8 @@ def backtest(
     report: Report = None,
     forecasts: ForecastsFile = None,
     columns: mo.ColumnsStyle = ColumnsChoice.tidy,
+    hierarchy: mo.Hierarchy = None,
+    reconcile: mo.Reconcile = "bottom-up",
     reading: o.Reading = o.READING,
     device: mo.Device = None,
     epochs: mo.Epochs = None,
@@ -208,7 +210,14 @@ def backtest(
     from forecast.workflows import backtest as workflow
 
     written = (forecasts, columns)
-    _render(workflow.run(_request(args), notifier(common.quiet)), report, written, common)
+    request, notify = _request(args), notifier(common.quiet)
+    if hierarchy is None:
+        _render(workflow.run(request, notify), report, written, common)
+        return
+    from forecast.workflows import hierarchy as tree
+
+    spec = tree.spec_of(hierarchy, reconcile, seed)
+    _render(tree.backtest_hierarchy(request, spec, notify), report, written, common)
 
 
 def _request(a: SimpleNamespace) -> BacktestRequest:

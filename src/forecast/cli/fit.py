@@ -21,24 +21,6 @@ if TYPE_CHECKING:
 
 
 FitConfig = Annotated[Path | None, config_flag("model (or [[models]]), params, horizon, levels")]
-Hierarchy = Annotated[
-    str | None,
-    typer.Option(
-        "--hierarchy",
-        help="Columns of the panel from the top level down (region/store; the last names each "
-        "series): every node (total, region=N, region=N/store=7) is forecast and reconciled.",
-        rich_help_panel="Hierarchy",
-    ),
-]
-Reconcile = Annotated[
-    str,
-    typer.Option(
-        "--reconcile",
-        help="With --hierarchy: bottom-up, top-down (forecast proportions), middle-out:LEVEL, "
-        "mint-ols or mint-wls-struct; several separated by commas (one model column each).",
-        rich_help_panel="Hierarchy",
-    ),
-]
 Floor = Annotated[
     float | None,
     typer.Option(
@@ -69,8 +51,8 @@ def fit(
     output: mo.Output = None,
     columns: mo.ColumnsStyle = ColumnsChoice.tidy,
     keep_names: mo.KeepNames = False,
-    hierarchy: Hierarchy = None,
-    reconcile: Reconcile = "bottom-up",
+    hierarchy: mo.Hierarchy = None,
+    reconcile: mo.Reconcile = "bottom-up",
     execution: o.Execution = o.EXECUTION,
     device: mo.Device = None,
     seed: mo.Seed = None,
@@ -119,8 +101,7 @@ def _fit_hierarchy(request: FitRequest, a: SimpleNamespace) -> None:
     from forecast.cli.render import notifier
     from forecast.workflows import hierarchy as tree
 
-    levels = tree.parse_hierarchy(a.hierarchy)
-    spec = tree.HierarchySpec(levels, tree.parse_reconcile(a.reconcile, levels), a.seed or 0)
+    spec = tree.spec_of(a.hierarchy, a.reconcile, a.seed)
     tree.check_source(a.data)
     if a.save is not None:
         from forecast.errors import UsageError

@@ -253,6 +253,24 @@ def layout(
     return Layout(style.value, stream.id_col, time_col, labels, probs)
 
 
+Hierarchy = Annotated[
+    str | None,
+    typer.Option(
+        "--hierarchy",
+        help="Columns of the panel from the top level down (region/store; the last names each "
+        "series): every node (total, region=N, region=N/store=7) is forecast and reconciled.",
+        rich_help_panel="Hierarchy",
+    ),
+]
+Reconcile = Annotated[
+    str,
+    typer.Option(
+        "--reconcile",
+        help="With --hierarchy: bottom-up, top-down (forecast proportions), middle-out:LEVEL, "
+        "mint-ols or mint-wls-struct; several separated by commas (one model column each).",
+        rich_help_panel="Hierarchy",
+    ),
+]
 Quantiles = Annotated[
     str | None,
     typer.Option(

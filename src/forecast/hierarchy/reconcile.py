@@ -67,6 +67,11 @@ RIDGE = 2e-8  # hierarchicalforecast's default mint_shr_ridge
 EPS = 2e-8  # hierarchicalforecast's epsilon in the shrinkage intensity
 
 
+def method_name(method: str, level: str | None = None) -> str:
+    """A method as the CLI names it: ``middle-out:region`` with its level, else the method."""
+    return f"{method}:{level}" if level is not None else method
+
+
 def _base(hierarchy: Hierarchy, base: np.ndarray, name: str = "base") -> np.ndarray:
     values = np.asarray(base, dtype=np.float64)
     if values.ndim == 0 or values.shape[0] != hierarchy.n_nodes:

@@ -32,6 +32,8 @@ def panel_backtest_tables(result: PanelBacktest) -> list[RenderableType]:
     worst = worst_series_table(result)
     if worst is not None:
         parts.append(worst)
+    if result.hierarchy is not None:
+        parts.append(level_table(result))
     if result.ci is not None:
         parts.append(ci_table(result.ci))
     if result.comparison is not None:
@@ -40,6 +42,26 @@ def panel_backtest_tables(result: PanelBacktest) -> list[RenderableType]:
     if failures:
         parts.append(Text(f"{len(failures)} failures: see the warnings (and JSON 'failures')"))
     return parts
+
+
+def level_table(result: PanelBacktest, metric: str = "mase") -> RenderableType:
+    """``--hierarchy``: each level's mean ``metric`` over its nodes, a column per model (the
+    base models and their reconciled twins), the best per level highlighted."""
+    rows = [r for r in result.hierarchy.rows if r["metric"] == metric]
+    levels = list(dict.fromkeys(r["level"] for r in rows))
+    table = Table(title=f"Mean {metric} per level of the hierarchy", title_justify="left")
+    table.add_column("level")
+    for label in result.labels:
+        table.add_column(label, justify="right")
+    for level in levels:
+        values = {r["model"]: r["mean"] for r in rows if r["level"] == level}
+        best = best_value(metric, values, result.levels)
+        cells = [
+            Text(num(values.get(m), 4), style=HIGHLIGHT if values.get(m) == best else "")
+            for m in result.labels
+        ]
+        table.add_row(level, *cells)
+    return table
 
 
 def _header(result: PanelBacktest) -> RenderableType:

@@ -20,22 +20,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from forecast.errors import InputError, UsageError
+from forecast.hierarchy.reconcile import method_name as name
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from forecast.backtesting.panel_backtest import PanelBacktest
     from forecast.data import Panel
     from forecast.fitting.panel import SeriesOutcome
     from forecast.hierarchy.structure import Hierarchy
     from forecast.models.base import Forecast
+    from forecast.workflows.backtest import BacktestRequest
     from forecast.workflows.fit import FitRequest
-    from forecast.workflows.source import Notify
+    from forecast.workflows.source import Notify, SourceRequest
     from forecast.workflows.stream import PanelStream
 
 PATHS = 1000  # sample paths per node for the reconciled intervals
@@ -55,8 +57,10 @@ class HierarchySpec:
         return tuple(f"{model}/{name(m, lv)}" for m, lv in self.methods)
 
 
-def name(method: str, level: str | None) -> str:
-    return f"{method}:{level}" if level is not None else method
+def spec_of(hierarchy: str, reconcile: str, seed: int | None) -> HierarchySpec:
+    """``--hierarchy``, ``--reconcile`` and ``--seed`` as a spec, checked."""
+    levels = parse_hierarchy(hierarchy)
+    return HierarchySpec(levels, parse_reconcile(reconcile, levels), seed or 0)
 
 
 def parse_hierarchy(text: str) -> tuple[str, ...]:
@@ -167,15 +171,11 @@ def read_tree(source: str, levels: Sequence[str], encoding: str | None) -> pd.Da
     return tree
 
 
-def fit_hierarchy(request: FitRequest, spec: HierarchySpec, notify: Notify) -> PanelStream:
-    """Load the bottom series, form every node, fit the request's model on each, reconcile."""
-    from forecast.workflows import fit as workflow
+def load_nodes(source: SourceRequest, spec: HierarchySpec, notify: Notify) -> NodePanel:
+    """The bottom series of ``source`` (named by the last level) and every node above them."""
     from forecast.workflows import source as where
-    from forecast.workflows.stream import PanelStream
 
-    if request.others:
-        raise UsageError("--hierarchy reconciles one model's forecasts; give one --model")
-    src = replace(request.source, id_col=spec.levels[-1])
+    src = replace(source, id_col=spec.levels[-1])
     bottom = where.load_panel(src, min_length=2, purpose="a hierarchy", notify=notify,
                               allow_constant=True)  # fmt: skip
     if bottom.failures:
@@ -187,6 +187,41 @@ def fit_hierarchy(request: FitRequest, spec: HierarchySpec, notify: Notify) -> P
     nodes = node_panel(bottom, read_tree(src.data, spec.levels, src.encoding), spec.levels)
     for text in nodes.notes:
         notify("note", text)
+    return nodes
+
+
+def backtest_hierarchy(
+    request: BacktestRequest, spec: HierarchySpec, notify: Notify
+) -> PanelBacktest:
+    """Every node backtested on the same splits, each model's forecasts reconciled at every
+    origin by each method and scored as models of their own, the metrics per level
+    (:mod:`forecast.backtesting.reconciled`); ``--ci``/``--compare`` on all of them."""
+    from forecast.backtesting.panel_backtest import POOLED_NOTE, PanelBacktest
+    from forecast.backtesting.reconciled import reconciled_backtest
+    from forecast.backtesting.uncertainty import assess
+    from forecast.workflows import backtest as workflow
+
+    check_source(request.source.data)
+    nodes = load_nodes(request.source, spec, notify)
+    plain = replace(request, ci=None, compare=None, as_panel=True)
+    result = workflow.run(plain, notify, panel=nodes.panel)
+    assert isinstance(result, PanelBacktest)
+    result, levels = reconciled_backtest(result, nodes.hierarchy, spec.methods, spec.seed)
+    result = replace(result, hierarchy=levels)
+    if request.ci is None and request.compare is None:
+        return result
+    sections = assess(result.pooled(), request.ci, request.compare, request.spec.gap, pooled=True)
+    return result.assessed(sections.pooled(POOLED_NOTE))
+
+
+def fit_hierarchy(request: FitRequest, spec: HierarchySpec, notify: Notify) -> PanelStream:
+    """Load the bottom series, form every node, fit the request's model on each, reconcile."""
+    from forecast.workflows import fit as workflow
+    from forecast.workflows.stream import PanelStream
+
+    if request.others:
+        raise UsageError("--hierarchy reconciles one model's forecasts; give one --model")
+    nodes = load_nodes(request.source, spec, notify)
     asked = replace(request, series_outcomes=True, keep_models=False, save=None)
     with workflow.run(asked, notify, loaded=workflow.Loaded(nodes.panel)) as result:
         assert isinstance(result, PanelStream)
@@ -278,5 +313,5 @@ def _forecast(
 
 def check_source(data: str) -> None:
     """A hierarchy reads its columns from a file (not stdin)."""
-    if data == "-" or not Path(data).exists():
+    if data == "-":
         raise UsageError("--hierarchy reads its columns from a data file; not stdin")
