@@ -5,7 +5,6 @@ level, --compare over base and reconciled models alike."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,6 +17,10 @@ METHODS = "bottom-up,top-down,mint-ols,mint-wls-struct"
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> tuple[dict, pd.DataFrame]:
+    """One run for every test: its JSON (stdout), --forecasts and --report."""
+    import contextlib
+    import io
+
     from forecast.cli.app import main
 
     folder = tmp_path_factory.mktemp("hb")
@@ -25,21 +28,15 @@ def run(tmp_path_factory) -> tuple[dict, pd.DataFrame]:
     frame["region"] = ["north" if int(s[-2:]) <= 5 else "south" for s in frame["store"]]
     data, forecasts = folder / "h.csv", folder / "f.csv"
     frame.to_csv(data, index=False)
-    code = main(["backtest", str(data), "-m", "snaive", "-m", "theta", "--hierarchy",
-                 "region/store", "--reconcile", METHODS, "-H", "6", "--step", "12", "--refit",
-                 "never", "--compare", "--forecasts", str(forecasts), "-q", "--report",
-                 str(folder / "r.html")])  # fmt: skip
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = main(["backtest", str(data), "-m", "snaive", "-m", "theta", "--hierarchy",
+                     "region/store", "--reconcile", METHODS, "-H", "6", "--step", "12",
+                     "--refit", "never", "--compare", "--forecasts", str(forecasts), "-q",
+                     "--report", str(folder / "r.html"), "-f", "json"])  # fmt: skip
     assert code == 0
     rows = pd.read_csv(forecasts)
-    return {"folder": folder, "data": data}, rows
-
-
-def _json(cli, data: Path) -> dict:
-    result = cli("backtest", data, "-m", "snaive", "-m", "theta", "--hierarchy", "region/store",
-                 "--reconcile", METHODS, "-H", "6", "--step", "12", "--refit", "never",
-                 "--compare", "-f", "json")  # fmt: skip
-    assert result.code == 0, result.stderr
-    return json.loads(result.stdout)
+    return {"folder": folder, "doc": json.loads(printed.getvalue())}, rows
 
 
 def test_every_reconciled_model_is_coherent_at_every_origin(run) -> None:
@@ -63,9 +60,9 @@ def test_a_coherent_base_comes_back_unchanged(run) -> None:
         np.testing.assert_allclose(mine["mean"].loc[base.index], base, rtol=1e-9)
 
 
-def test_levels_and_comparison_cover_the_reconciled_models(cli, run) -> None:
+def test_levels_and_comparison_cover_the_reconciled_models(run) -> None:
     info, _ = run
-    doc = _json(cli, info["data"])
+    doc = info["doc"]
     per_level = doc["hierarchy"]["per_level"]
     assert {r["level"] for r in per_level} == {"total", "region", "region/store"}
     bottom = {r["model"]: r["mean"] for r in per_level
