@@ -174,6 +174,54 @@ def ours(item: dict[str, Any]) -> dict[str, Any]:
             "weights": weighted.summary().extra["weights"]}  # fmt: skip
 
 
+def run_global(
+    series: list[dict[str, Any]], models: tuple[str, ...], params: dict[str, Any]
+) -> tuple[dict[str, dict[str, Any]], dict[str, float]]:
+    """One global network per model and frequency group (``forecast fit PANEL -m MODEL`` with
+    ``params``, else the defaults): each series' forecast of its held-out part, and each
+    model's CPU and wall seconds (every group's fit and forecast)."""
+    import pandas as pd
+
+    from forecast.models.neural.global_model import GlobalForecaster
+    from forecast.progress import progress_enabled
+    from forecast.threads import limited, resolve
+
+    out: dict[str, dict[str, Any]] = {s["name"]: {} for s in series}
+    seconds: dict[str, float] = {}
+    for model in models:
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        for m in sorted({s["m"] for s in series}):
+            group = [s for s in series if s["m"] == m]
+            h = group[0]["h"]
+            panel = []
+            for s in group:
+                values = np.asarray(s["values"])[: -s["h"]]
+                index = pd.date_range("1900-01-01", periods=values.size, freq=s["freq"])
+                panel.append((s["name"], pd.Series(values, index=index)))
+            with progress_enabled(False), limited(resolve()):
+                net = GlobalForecaster(model, params).fit(panel, calibrate_steps=h)
+                forecasts = net.predict(h, LEVELS)
+            info = net.info_
+            print(
+                f"global {model} ({len(group)} series, m={m}): window {net.window_}, horizon "
+                f"{net.horizon_}, epochs {info['epochs_run']} (best {info['best_epoch']}), "
+                f"train/val origins {info['train_origins']}/{info['validation_origins']}; "
+                f"{info['selection']}",
+                file=sys.stderr,
+            )
+            for s in group:
+                f = forecasts[s["name"]]
+                assert not isinstance(f, str), f
+                out[s["name"]][f"global {model}"] = {"mean": f.mean.tolist()} | {
+                    f"{side}_{lv}": (f.lower(lv) if side == "lo" else f.upper(lv)).tolist()
+                    for lv in LEVELS
+                    for side in ("lo", "hi")
+                }
+        seconds[f"global {model} cpu"] = time.process_time() - cpu0
+        seconds[f"global {model} wall"] = time.perf_counter() - wall0
+    return out, seconds
+
+
 def scores(item: dict[str, Any], forecast: dict[str, list[float]]) -> dict[str, float]:
     from forecast.backtesting import metrics
 
@@ -278,14 +326,26 @@ def main() -> None:
     parser.add_argument(
         "--conformal", action="store_true", help="add the ensemble with --intervals conformal"
     )
+    parser.add_argument(
+        "--neural", default="", help="global networks to add, e.g. gru,lstm (one per group)"
+    )
+    parser.add_argument(
+        "--neural-param", action="append", default=[], help="KEY=VALUE for the global networks"
+    )
+    parser.add_argument("--groups", default="", help="M3: only these groups, e.g. monthly")
     args = parser.parse_args()
     series = load_m3(args.m3) if args.m3 else load_series()
+    if args.groups:
+        keep = {M3_FREQ[g][1] for g in args.groups.split(",")}
+        series = [s for s in series if s["m"] in keep]
     if args.only:
         series = [s for s in series if s["name"] in args.only.split(",")]
     for item in series:
         item["conformal"] = args.conformal
         item["defaults"] = item.get("defaults", False) and not args.given_period
-    models = OURS + (("ensemble, conformal",) if args.conformal else ()) + THEIRS
+    neural = tuple(n for n in args.neural.split(",") if n)
+    models = OURS + (("ensemble, conformal",) if args.conformal else ())
+    models += tuple(f"global {n}" for n in neural) + THEIRS
     WORK.mkdir(parents=True, exist_ok=True)
     series_file = WORK / f"accuracy_series{args.tag}.json"
     sf_file = WORK / f"accuracy_sf{args.tag}.json"
@@ -299,12 +359,14 @@ def main() -> None:
     sf_seconds = time.perf_counter() - start
     assert sf.returncode == 0
     theirs = json.loads(sf_file.read_text())["forecasts"]
+    params = dict(p.split("=", 1) for p in args.neural_param)
+    networks, net_seconds = run_global(series, neural, params) if neural else ({}, {})
     start = time.perf_counter()
     results: dict[str, dict[str, dict[str, float]]] = {}
     notes = {}
     for item, mine in zip(series, run_ours(series, args.jobs), strict=True):
         name = item["name"]
-        forecasts = mine["forecasts"] | theirs[name]
+        forecasts = mine["forecasts"] | theirs[name] | networks.get(name, {})
         forecasts["SF ensemble"] = sf_ensemble(theirs[name])
         results[name] = {model: scores(item, forecasts[model]) for model in models}
         notes[name] = mine["notes"]
@@ -318,6 +380,11 @@ def main() -> None:
     print(paired(series, results, "ensemble", "SF ensemble"))
     print()
     print(paired(series, results, "theta", "Theta"))
+    for n in neural:
+        print()
+        print(paired(series, results, f"global {n}", "snaive"))
+    for key, value in net_seconds.items():
+        print(f"{key}: {value:.1f} s")
     print(
         f"\nseconds: ours {ours_seconds:.0f} (jobs={args.jobs}), statsforecast {sf_seconds:.0f} "
         f"(including numba compilation); load average after: {os.getloadavg()[0]:.2f}"

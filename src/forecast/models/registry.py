@@ -465,9 +465,11 @@ def _training_params(d: NeuralOptions) -> tuple[Param, ...]:
             "scaler",
             "choice",
             d.scaler,
-            "input scaling fitted on the training samples: standard (mean, sd) or robust "
-            "(median, IQR)",
-            choices=("standard", "robust"),
+            "input scaling fitted on the training samples: standard (mean, sd), robust "
+            "(median, IQR), level (mean, sqrt(sd x max(mean |y|, sd)): errors partly "
+            "relative to the level) or auto (robust for a global model, standard for one "
+            "series; the recurrent models' default)",
+            choices=("standard", "robust", "level", "auto"),
         ),
         Param("loss", "choice", d.loss, "training loss", choices=("mae", "mse", "huber")),
         Param("lr", "float", d.lr, "Adam learning rate", minimum=0, maximum=10),
@@ -533,7 +535,8 @@ def _shape_params(d: NeuralOptions) -> tuple[Param, ...]:
             "window",
             "int?",
             d.window,
-            "input window length (default: 2 seasonal periods, 24 without one)",
+            "input window length (default: 2 seasonal periods, 24 without one; a global "
+            "model caps it at its shortest series minus the horizon)",
             minimum=2,
             maximum=100_000,
         ),
@@ -541,7 +544,8 @@ def _shape_params(d: NeuralOptions) -> tuple[Param, ...]:
             "horizon",
             "int?",
             d.horizon,
-            "steps the head is trained to forecast (default: one period, at least 24)",
+            "steps the head is trained to forecast (default: one period, at least 24; a "
+            "global model: the fit's --horizon)",
             minimum=1,
             maximum=10_000,
         ),

@@ -356,6 +356,7 @@ class RecurrentForecaster(NeuralForecaster):
             "dropout": self.dropout,
             "bidirectional": self.bidirectional,
             "out_steps": out,
+            "relative": True,  # the window minus its last value (recurrent.RecurrentNet)
         }
 
     def _describe_network(self) -> str:

@@ -5,9 +5,10 @@
 one network per series as before). What a fit does, each step on the training data only:
 
 1. Shape: the seasonal period is the ``period`` parameter or is detected on the longest series;
-   window and horizon follow from it as for one series, capped at n/6 of the *shortest* series
-   when automatic. A series of one panel is a panel of one: it gets exactly the per-series
-   model's window, horizon, samples, scaler and (without an embedding) weights.
+   the horizon is the fit's forecast horizon and the window two periods, capped for short
+   series, when automatic (the rule of :func:`shape.choose_global`). A series of one
+   panel with the same window and horizon is a panel of one: it gets exactly the per-series
+   model's samples, scaler and (without an embedding) weights.
 2. The window index: the series' values are concatenated (series after series, ``bounds``) and
    a sample is a position in that array: series i's origin t is ``bounds[i] + t``. Every origin
    has a full window and full targets inside its own series, so no window crosses two series.
@@ -22,8 +23,9 @@ one network per series as before). What a fit does, each step on the training da
        values   | series 0 ...... cut0 | val0 | series 1 ........ cut1 | val1 | series 2 ...
        origins    train train ...        v v v   train train ...          v v v
 
-3. Scaling: each series by its own scaler (standard or robust), fitted on the values its own
-   samples read. The scaled values are held once as a float32 tensor on the training device;
+3. Scaling: each series by its own scaler (standard, robust or level; ``auto``, the recurrent
+   models' default, is robust on a panel: :func:`windows.panel_scaler`), fitted on the values
+   its own samples read. The scaled values are held once as a float32 tensor on the training device;
    a batch is an index tensor of origins, its windows are rows of ``Tensor.unfold`` (a view),
    its series are found by ``searchsorted`` on ``bounds``: memory is O(total points), not
    O(samples x window), and batches are cut on the device. Shuffled batches mix series.
@@ -62,13 +64,14 @@ from forecast.models.neural.global_options import (  # noqa: F401  (re-exported)
     GlobalOptions,
     split_options,
 )
-from forecast.models.neural.shape import Shape, choose
+from forecast.models.neural.shape import Shape, choose_global
 from forecast.models.neural.windows import (
     MIN_TRAIN,
     MIN_VALIDATION,
     Scaler,
     ScalerKind,
     feature_count,
+    panel_scaler,
     sample_origins,
     split_origins,
     touched,
@@ -163,9 +166,10 @@ class GlobalForecaster(GlobalForecasting):
         lengths = np.array([v.size for v in values], dtype=np.int64)
         options = self.options
         options.check(self.model)
-        proto, shape = self._choose_shape(values, lengths, freq)
+        proto, shape = self._choose_shape(values, lengths, freq, calibrate_steps)
         split = panel_split(lengths, shape.window, shape.out, options.val_fraction, self.model)
-        centers, scales = _series_scalers(values, split, shape, cast(ScalerKind, options.scaler))
+        kind = panel_scaler(cast(ScalerKind, options.scaler), len(values))
+        centers, scales = _series_scalers(values, split, shape, kind)
         scaled64 = np.concatenate(
             [(v - c) / s for v, c, s in zip(values, centers, scales, strict=True)]
         )
@@ -194,19 +198,21 @@ class GlobalForecaster(GlobalForecasting):
         return self
 
     def _choose_shape(
-        self, values: Sequence[np.ndarray], lengths: np.ndarray, freq: str
+        self, values: Sequence[np.ndarray], lengths: np.ndarray, freq: str, steps: int | None
     ) -> tuple[Any, Shape]:
         """A per-series model of the same parameters (its architecture and automatic window)
-        and the shape: the period of the longest series, sizes capped at n/6 of the shortest."""
+        and the shape: the period of the longest series, the rule of
+        :func:`shape.choose_global` (``steps``: the fit's forecast horizon, when known)."""
         from forecast.diagnostics.seasonality import resolve_period
         from forecast.models.registry import get_spec
 
         longest = values[int(np.argmax(lengths))]
         period, source = resolve_period(self.params["period"], longest, freq)
-        cap = max(2, int(lengths.min()) // 6)
         note = f"{period} ({source}, longest series)" if period else "none detected"
         proto: Any = get_spec(self.model).create(self.params)
-        return proto, choose(self.options, period, note, cap, proto._auto_window(period))
+        sizes = (int(lengths.min()), int(np.median(lengths)))
+        auto = proto._auto_window(period)
+        return proto, choose_global(self.options, period, note, sizes, steps, auto)
 
     def _embedded(self, arch: dict[str, Any]) -> dict[str, Any]:
         """``arch`` wrapped with the learned series embedding, when there is one."""

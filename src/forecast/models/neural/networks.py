@@ -46,6 +46,7 @@ def build(arch: dict[str, Any]) -> nn.Module:
             bool(arch["bidirectional"]),
             int(arch["out_steps"]),
             int(arch.get("exog_size", 0)),
+            bool(arch.get("relative", False)),
         )
     if kind == "transformer":
         return TransformerNet(

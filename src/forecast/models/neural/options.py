@@ -18,6 +18,7 @@ from forecast.errors import UsageError
 STRATEGIES = ("direct", "recursive")
 RECURRENT_MODELS = ("rnn", "lstm", "gru")
 RECURRENT_LR = 0.003  # the recurrent models' Adam learning rate (the others: NeuralOptions.lr)
+RECURRENT_SCALER = "auto"  # the recurrent models' scaler (issue 33; the others: "standard")
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class NeuralOptions:
 
 def neural_defaults(model: str) -> NeuralOptions:
     """The defaults of neural model ``model``: :class:`NeuralOptions`'s, with
-    :data:`RECURRENT_LR` for the recurrent models."""
+    :data:`RECURRENT_LR` and :data:`RECURRENT_SCALER` for the recurrent models."""
     if model in RECURRENT_MODELS:
-        return replace(NeuralOptions(), lr=RECURRENT_LR)
+        return replace(NeuralOptions(), lr=RECURRENT_LR, scaler=RECURRENT_SCALER)
     return NeuralOptions()

@@ -1,6 +1,13 @@
 """The recurrent encoder (RNN, LSTM, GRU) over the input window and a linear head that emits
 ``out_steps`` values at once, added to the last input value (the naive skip of
-:mod:`networks`)."""
+:mod:`networks`).
+
+``relative`` (every network fitted since issue 33; files written before lack it and read the
+levels): the encoder reads the window's values minus its last value, as N-BEATS does, so the
+same shape at another level is the same input. On 100 M3 monthly series (bench/RESULTS.md,
+issue 33) the levels alone put a global GRU at MASE 1.35 against 1.07 relative: a series whose
+last window lies outside the levels its scaler saw (a trend) met an input the network never
+trained on."""
 
 from __future__ import annotations
 
@@ -26,9 +33,11 @@ class RecurrentNet(nn.Module):
         bidirectional: bool,
         out_steps: int,
         exog_size: int = 0,
+        relative: bool = False,
     ) -> None:
         super().__init__()
         self.cell = cell
+        self.relative = relative
         self.directions = 2 if bidirectional else 1
         self.rnn = RECURRENT[cell](
             input_size,
@@ -45,8 +54,11 @@ class RecurrentNet(nn.Module):
     def forward(
         self, x: torch.Tensor, future: torch.Tensor | None = None
     ) -> torch.Tensor:  # x: [batch, window, features]; future: [batch, out_steps, exog]
+        base = x[:, -1, :1]  # [batch, 1] the last scaled value: the naive forecast
+        if self.relative:
+            x = torch.cat([x[:, :, :1] - base.unsqueeze(1), x[:, :, 1:]], dim=-1)
         _, state = self.rnn(x)
         hidden = state[0] if self.cell == "lstm" else state  # [layers * dirs, batch, hidden]
         last = hidden[-self.directions :].transpose(0, 1).reshape(x.shape[0], -1)  # [batch, h*d]
-        out = x[:, -1, :1] + self.head(self.dropout(last))  # [batch, out_steps]
+        out = base + self.head(self.dropout(last))  # [batch, out_steps]
         return self.future(out, future)

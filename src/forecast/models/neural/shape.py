@@ -46,6 +46,54 @@ def choose(
     return Shape(period, window, horizon, out, calendar, notes)
 
 
+def choose_global(
+    options: NeuralOptions,
+    period: int | None,
+    period_note: str,
+    lengths: tuple[int, int],
+    steps: int | None,
+    auto_window: tuple[int, str | None],
+) -> Shape:
+    """The shape of a global model (one network over a panel; its training samples pool every
+    series, so no series has to give many). ``lengths``: the shortest and the median series
+    length. The rule that ``forecast models`` states:
+
+    - horizon: the given one, else the fit's forecast horizon ``steps`` (one direct head, no
+      roll-out), else one period, at least 24; automatic, at most a third of the median series;
+    - window: the given one, else the model's automatic window (two periods, at least 16;
+      24 without a period) capped at the shortest series (every series can be forecast) and
+      at ``median - 2 x horizon - 2`` (at least 2: the median series keeps training samples
+      before its validation tail and the targets purged in front of it).
+
+    On M3 monthly (shortest 48, median 115, h = 18) this gives window 24 and horizon 18, where
+    the per-series cap of n/6 of the shortest gave 8 and 8 (bench/RESULTS.md, issue 33)."""
+    notes = {"period": period_note}
+    auto, rule = auto_window
+    shortest, median = lengths
+    third = max(1, median // 3)
+    if options.horizon is not None:
+        horizon, notes["horizon"] = int(options.horizon), f"{options.horizon} (given)"
+    else:
+        wanted = int(steps) if steps else auto_horizon(period)
+        why = "the forecast horizon" if steps else "one period, at least 24"
+        horizon = min(wanted, third)
+        notes["horizon"] = f"{horizon} (auto: {why} = {wanted}" + (
+            f", capped at a third of the median series {median})" if wanted > third else ")"
+        )
+    room = max(2, min(shortest, median - 2 * horizon - 2))
+    window, notes["window"] = size(options.window, auto, period, None, "window", rule)
+    if options.window is None and auto > room:
+        window = room
+        usual = rule or (f"2 x period {period}" if period else "default without a period")
+        notes["window"] = (
+            f"{room} (auto: {usual} = {auto}, capped at min(shortest series {shortest}, "
+            f"median {median} - 2 x horizon {horizon} - 2))"
+        )
+    out = horizon if options.strategy == "direct" else 1
+    calendar = period if options.calendar and period else None
+    return Shape(period, window, horizon, out, calendar, notes)
+
+
 def size(
     given: int | None,
     auto: int,
