@@ -222,6 +222,33 @@ def run_global(
     return out, seconds
 
 
+def baselines(item: dict[str, Any]) -> dict[str, Any]:
+    """``--neural-only``: our snaive and theta alone (defaults; the period for snaive)."""
+    import pandas as pd
+
+    from forecast.models.registry import get_spec
+
+    m, h = item["m"], item["h"]
+    values = np.asarray(item["values"])[:-h]
+    train = pd.Series(values, index=pd.date_range("1900-01-01", periods=values.size,
+                                                  freq=item["freq"]))  # fmt: skip
+    base = get_spec("snaive").create({"period": m}) if m > 1 else get_spec("naive").create()
+    start = time.perf_counter()
+    forecasts = {"snaive": base.fit(train).predict(h, LEVELS),
+                 "theta": get_spec("theta").create({}).fit(train).predict(h, LEVELS)}  # fmt: skip
+    result = {
+        name: {"mean": f.mean.tolist()}
+        | {
+            f"{side}_{lv}": (f.lower(lv) if side == "lo" else f.upper(lv)).tolist()
+            for lv in LEVELS
+            for side in ("lo", "hi")
+        }
+        for name, f in forecasts.items()
+    }
+    return {"forecasts": result, "seconds": time.perf_counter() - start, "notes": [],
+            "weights": {}}  # fmt: skip
+
+
 def scores(item: dict[str, Any], forecast: dict[str, list[float]]) -> dict[str, float]:
     from forecast.backtesting import metrics
 
@@ -273,7 +300,9 @@ def sf_ensemble(forecasts: dict[str, dict[str, list[float]]]) -> dict[str, list[
     return {key: np.mean([f[key] for f in members], axis=0).tolist() for key in members[0]}
 
 
-def run_ours(series: list[dict[str, Any]], jobs: int) -> Iterator[dict[str, Any]]:
+def run_ours(
+    series: list[dict[str, Any]], jobs: int, only_baselines: bool = False
+) -> Iterator[dict[str, Any]]:
     """In ``jobs`` processes under the commands' thread rule (:mod:`forecast.threads`: each
     worker gets its share of the cores; without it, idle OpenBLAS threads spin and slow
     everything on a shared machine)."""
@@ -281,7 +310,7 @@ def run_ours(series: list[dict[str, Any]], jobs: int) -> Iterator[dict[str, Any]
     from forecast.threads import limited, resolve
 
     with limited(resolve()):
-        yield from LocalExecutor(jobs).map(ours, series)
+        yield from LocalExecutor(jobs).map(baselines if only_baselines else ours, series)
 
 
 def table(
@@ -333,6 +362,9 @@ def main() -> None:
         "--neural-param", action="append", default=[], help="KEY=VALUE for the global networks"
     )
     parser.add_argument("--groups", default="", help="M3: only these groups, e.g. monthly")
+    parser.add_argument(
+        "--neural-only", action="store_true", help="of ours, only snaive, theta and --neural"
+    )
     args = parser.parse_args()
     series = load_m3(args.m3) if args.m3 else load_series()
     if args.groups:
@@ -344,7 +376,8 @@ def main() -> None:
         item["conformal"] = args.conformal
         item["defaults"] = item.get("defaults", False) and not args.given_period
     neural = tuple(n for n in args.neural.split(",") if n)
-    models = OURS + (("ensemble, conformal",) if args.conformal else ())
+    models = ("snaive", "theta") if args.neural_only else OURS
+    models += ("ensemble, conformal",) if args.conformal else ()
     models += tuple(f"global {n}" for n in neural) + THEIRS
     WORK.mkdir(parents=True, exist_ok=True)
     series_file = WORK / f"accuracy_series{args.tag}.json"
@@ -364,7 +397,7 @@ def main() -> None:
     start = time.perf_counter()
     results: dict[str, dict[str, dict[str, float]]] = {}
     notes = {}
-    for item, mine in zip(series, run_ours(series, args.jobs), strict=True):
+    for item, mine in zip(series, run_ours(series, args.jobs, args.neural_only), strict=True):
         name = item["name"]
         forecasts = mine["forecasts"] | theirs[name] | networks.get(name, {})
         forecasts["SF ensemble"] = sf_ensemble(theirs[name])
@@ -377,8 +410,9 @@ def main() -> None:
     )
     print(table(series, results, models))
     print()
-    print(paired(series, results, "ensemble", "SF ensemble"))
-    print()
+    if not args.neural_only:
+        print(paired(series, results, "ensemble", "SF ensemble"))
+        print()
     print(paired(series, results, "theta", "Theta"))
     for n in neural:
         print()

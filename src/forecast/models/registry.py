@@ -536,7 +536,7 @@ def _shape_params(d: NeuralOptions) -> tuple[Param, ...]:
             "int?",
             d.window,
             "input window length (default: 2 seasonal periods, 24 without one; a global "
-            "model caps it at its shortest series minus the horizon)",
+            "model caps it at min(shortest series, median series - 2 x horizon - 2))",
             minimum=2,
             maximum=100_000,
         ),
@@ -545,7 +545,7 @@ def _shape_params(d: NeuralOptions) -> tuple[Param, ...]:
             "int?",
             d.horizon,
             "steps the head is trained to forecast (default: one period, at least 24; a "
-            "global model: the fit's --horizon)",
+            "global model: the fit's --horizon, at most a third of the median series)",
             minimum=1,
             maximum=10_000,
         ),
