@@ -1,4 +1,6 @@
-"""Write sample_data/retail_panel.csv: a simulated panel of monthly sales, long format.
+"""Write sample_data/retail_panel.csv: a simulated panel of monthly sales, long format, and
+sample_data/retail_regions.csv: the same rows with a ``region`` column (stores 1-5 north, 6-12
+south), the two-level hierarchy region/store of ``--hierarchy``.
 
 Twelve stores, 96 months each (2017-01 .. 2024-12), columns ``store, month, sales``. Each series
 is a level times a trend times a yearly season, plus AR(1) noise; every parameter is drawn from a
@@ -14,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 OUT = Path(__file__).resolve().parent.parent / "sample_data" / "retail_panel.csv"
+REGIONS = OUT.with_name("retail_regions.csv")
 STORES = 12
 MONTHS = 96
 SEED = 20261128
@@ -46,6 +49,11 @@ def main() -> None:
     panel = pd.concat(frames, ignore_index=True)
     panel.to_csv(OUT, index=False, float_format="%.2f", lineterminator="\n")
     print(f"wrote {OUT}: {len(panel)} rows, {STORES} series of {MONTHS} months")
+    number = panel["store"].str[-2:].astype(int)
+    regions = panel.assign(region=np.where(number <= 5, "north", "south"))
+    regions = regions[["region", "store", "month", "sales"]]
+    regions.to_csv(REGIONS, index=False, float_format="%.2f", lineterminator="\n")
+    print(f"wrote {REGIONS}: the same rows with a region column (north: stores 1-5)")
 
 
 if __name__ == "__main__":
