@@ -15,6 +15,7 @@ from forecast.models.neural.global_model import GlobalForecaster, panel_split
 from forecast.models.neural.options import NeuralOptions
 from forecast.models.neural.recurrent import RecurrentNet
 from forecast.models.neural.shape import choose_global
+from forecast.models.neural.transformer import TransformerNet
 from forecast.models.neural.windows import Scaler, auto_window, panel_scaler
 from forecast.models.registry import get_spec
 from forecast.progress import progress_enabled
@@ -109,6 +110,14 @@ def test_relative_input_ignores_the_level(cell) -> None:
     levels.load_state_dict(net.state_dict())
     with torch.no_grad():
         assert not torch.allclose(levels(x + 3.0), levels(x) + 3.0, atol=1e-3)
+
+
+def test_relative_transformer_ignores_the_level() -> None:
+    torch.manual_seed(0)
+    net = TransformerNet(1, 8, 2, 1, 16, 0.0, False, 12, 3, 5, relative=True).eval()
+    x = torch.randn(4, 12, 1)
+    with torch.no_grad():
+        torch.testing.assert_close(net(x + 3.0), net(x) + 3.0, atol=1e-5, rtol=0)
 
 
 def ar_panel(n_series: int, n: int, seed: int) -> list[tuple[str, pd.Series]]:

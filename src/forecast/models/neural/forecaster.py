@@ -422,6 +422,7 @@ class Transformer(NeuralForecaster):
             "window": window,
             "patch": self.patch or max(1, math.ceil(window / MAX_TOKENS)),
             "out_steps": out,
+            "relative": True,  # the window minus its last value (heads.relative_to_last)
         }
 
     def _describe_network(self) -> str:

@@ -8,6 +8,14 @@ import torch
 from torch import nn
 
 
+def relative_to_last(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``x`` ``[batch, window, F]`` with its first feature (the scaled values) minus the
+    window's last value, and that last value ``[batch, 1]``: the input of a network whose
+    ``relative`` flag is set (the same shape at another level is the same input; issue 33)."""
+    base = x[:, -1, :1]
+    return torch.cat([x[:, :, :1] - base.unsqueeze(1), x[:, :, 1:]], dim=-1), base
+
+
 class FutureRegressors(nn.Module):
     """The known future values of the regressors fed to the head: step j of the output gets
     ``sum_k w[j, k] x[t + j, k]`` (weights per step, starting at zero), so the forecast at t+j

@@ -61,6 +61,7 @@ def build(arch: dict[str, Any]) -> nn.Module:
             int(arch["patch"]),
             int(arch["out_steps"]),
             int(arch.get("exog_size", 0)),
+            bool(arch.get("relative", False)),
         )
     if kind in KINDS:
         return _family(arch)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from forecast.models.neural.heads import FutureRegressors
+from forecast.models.neural.heads import FutureRegressors, relative_to_last
 
 RECURRENT = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
@@ -56,7 +56,7 @@ class RecurrentNet(nn.Module):
     ) -> torch.Tensor:  # x: [batch, window, features]; future: [batch, out_steps, exog]
         base = x[:, -1, :1]  # [batch, 1] the last scaled value: the naive forecast
         if self.relative:
-            x = torch.cat([x[:, :, :1] - base.unsqueeze(1), x[:, :, 1:]], dim=-1)
+            x, base = relative_to_last(x)
         _, state = self.rnn(x)
         hidden = state[0] if self.cell == "lstm" else state  # [layers * dirs, batch, hidden]
         last = hidden[-self.directions :].transpose(0, 1).reshape(x.shape[0], -1)  # [batch, h*d]

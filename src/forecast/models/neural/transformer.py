@@ -9,7 +9,7 @@ import math
 import torch
 from torch import nn
 
-from forecast.models.neural.heads import FutureRegressors
+from forecast.models.neural.heads import FutureRegressors, relative_to_last
 
 
 def sinusoidal(length: int, d_model: int) -> torch.Tensor:
@@ -44,9 +44,11 @@ class TransformerNet(nn.Module):
         patch: int,
         out_steps: int,
         exog_size: int = 0,
+        relative: bool = False,
     ) -> None:
         super().__init__()
         self.causal = causal
+        self.relative = relative  # read the window minus its last value (heads.relative_to_last)
         self.patch = patch
         self.tokens = math.ceil(window / patch)
         self.embed = nn.Linear(input_size * patch, d_model)
@@ -75,6 +77,9 @@ class TransformerNet(nn.Module):
     def forward(
         self, x: torch.Tensor, future: torch.Tensor | None = None
     ) -> torch.Tensor:  # x: [batch, window, features]; future: [batch, out_steps, exog]
+        base = x[:, -1, :1]  # [batch, 1] the last scaled value: the naive forecast
+        if self.relative:
+            x, base = relative_to_last(x)
         last = self.norm(self.encode(x)[:, -1])  # [batch, d_model]
-        out = x[:, -1, :1] + self.head(self.dropout(last))  # [batch, out_steps]
+        out = base + self.head(self.dropout(last))  # [batch, out_steps]
         return self.future(out, future)
