@@ -86,6 +86,22 @@ def test_auto_scaler_is_robust_on_a_panel_and_standard_on_one_series() -> None:
     assert Scaler.fit(y, panel_scaler("auto", 1)) == Scaler.fit(y, "standard")
 
 
+def test_a_global_fit_states_its_shape_and_scaler() -> None:
+    """The selection notes of a default global GRU on a panel (the fit's horizon 6)."""
+    full = ar_panel(4, 40, seed=1)
+    with progress_enabled(False):
+        model = GlobalForecaster("gru", {"epochs": 1, "hidden_size": 4}).fit(
+            full, calibrate_steps=6
+        )
+    notes = model.info_["selection"]
+    assert notes["horizon"] == "6 (auto: the forecast horizon = 6)"
+    assert model.window_ == min(24, 40 - 2 * 6 - 2) == 24
+    assert notes["scaler"].startswith("robust (auto")
+    expected = Scaler.fit(full[0][1].to_numpy(), "robust")  # every value is read by a sample
+    assert model.centers_[0] == pytest.approx(expected.center, rel=1e-12)
+    assert model.scales_[0] == pytest.approx(expected.scale, rel=1e-12)
+
+
 @pytest.mark.parametrize("shift", [0.0, 50.0, -3.0])
 def test_level_scaler_is_the_geometric_mean_of_spread_and_level(shift) -> None:
     y = np.array([3.0, 5.0, 4.0, 9.0, 7.0]) + shift

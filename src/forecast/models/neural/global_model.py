@@ -169,6 +169,8 @@ class GlobalForecaster(GlobalForecasting):
         proto, shape = self._choose_shape(values, lengths, freq, calibrate_steps)
         split = panel_split(lengths, shape.window, shape.out, options.val_fraction, self.model)
         kind = panel_scaler(cast(ScalerKind, options.scaler), len(values))
+        if options.scaler == "auto":
+            shape.notes["scaler"] = f"{kind} (auto: robust on a panel, standard on one series)"
         centers, scales = _series_scalers(values, split, shape, kind)
         scaled64 = np.concatenate(
             [(v - c) / s for v, c, s in zip(values, centers, scales, strict=True)]
