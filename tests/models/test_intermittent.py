@@ -460,7 +460,10 @@ def test_panel_fit_save_predict_and_backtest(cli, tmp_path: Path) -> None:
     predicted = cli("predict", saved, "-H", "3", "-f", "csv")
     assert predicted.code == 0 and predicted.stdout == fitted.stdout
     rows = pd.read_csv(pd.io.common.StringIO(fitted.stdout))
-    assert rows["id"].nunique() == 6 and (rows.drop(columns=["id", "model", "timestamp"]) >= 0).all().all()
+    assert (
+        rows["id"].nunique() == 6
+        and (rows.drop(columns=["id", "model", "timestamp"]) >= 0).all().all()
+    )
     backtest = cli(
         "backtest", data, "-m", "croston", "-m", "tsb", "-m", "adida", "-m", "imapa",
         "-H", "4", "--step", "8", "-f", "json", "--ids", "part_1,part_2",

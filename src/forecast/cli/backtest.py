@@ -225,15 +225,15 @@ def _request(a: SimpleNamespace) -> BacktestRequest:
     checked before anything is read or run."""
     from forecast.backtesting.runner import BootstrapSpec, check_reps
     from forecast.backtesting.uncertainty import CompareSettings, IntervalSettings
+    from forecast.cli.config_file import file_config
     from forecast.cli.render import progress_allowed
-    from forecast.config import read_config
     from forecast.errors import UsageError
     from forecast.threads import resolve
     from forecast.workflows.backtest import BacktestRequest
 
     _check_outputs(a.data, a.config, a.reading.ids_file, a.report, a.forecasts)
     policy = resolve(a.threads)
-    cfg = read_config(a.config, None)  # its option keys: checked and applied by apply_config
+    cfg = file_config(a.config)  # its option keys: checked and applied by apply_config
     entries, default_refit = _entries(a, cfg)
     spec = _spec(a, cfg, default_refit)
     if a.dm_power not in (1, 2):

@@ -13,9 +13,12 @@ as if typed; the command line wins.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from forecast.config import RunConfig
 
 # Arguments and options a config file never sets: the inputs, the file itself, --debug, and
 # those that config.KEYS gives their own keys (model, params, levels, horizon).
@@ -37,15 +40,30 @@ def config_keys(command: Any) -> dict[str, str]:
     return keys
 
 
+_READ: dict[str, Any] = {}  # path -> RunConfig read by apply_config, for file_config
+
+
+def file_config(path: Path | None) -> RunConfig:
+    """The config file the ``--config`` callback read (a FIFO or stdin-like file is read
+    once), for the keys it does not apply itself (model, params, horizon, levels)."""
+    from forecast.config import RunConfig, read_config
+
+    if path is None:
+        return RunConfig()
+    found = _READ.pop(str(path), None)
+    return found if found is not None else read_config(path, None)
+
+
 def apply_config(ctx: typer.Context, value: Path | None) -> Path | None:
     """The ``--config`` callback (eager): the file's option keys become the defaults of the
-    options not given on the command line."""
+    options not given on the command line; the file is read once (:func:`file_config`)."""
     if value is None or ctx.resilient_parsing:
         return value
     from forecast.config import read_config
 
     keys = config_keys(ctx.command)
     cfg = read_config(value, keys)
+    _READ[str(value)] = cfg
     params = {p.name: p for p in ctx.command.params}
     defaults: dict[str, Any] = dict(ctx.default_map or {})
     for key, raw in cfg.options.items():

@@ -242,10 +242,10 @@ def _render_panel(result: PanelDiagnosis, fmt: FormatChoice, quiet: bool) -> Non
 
 def _refuse_model_keys(path: Path | None) -> None:
     """``--config``: diagnose fits no model; model, params, horizon and levels are refused."""
-    from forecast.config import read_config
+    from forecast.cli.config_file import file_config
     from forecast.errors import UsageError
 
-    cfg = read_config(path, None)  # its option keys: checked and applied by apply_config
+    cfg = file_config(path)  # its option keys: checked and applied by apply_config
     if cfg.model is not None or cfg.models or cfg.params or cfg.horizon or cfg.levels:
         raise UsageError(
             f"config file {path}: diagnose fits no model; drop model, models, params, horizon "

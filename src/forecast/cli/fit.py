@@ -117,8 +117,8 @@ def _fit_hierarchy(request: FitRequest, a: SimpleNamespace) -> None:
 def _request(a: SimpleNamespace) -> FitRequest:
     """`fit`'s options checked (before any data is read) and turned into the workflow's
     request: the config file, the model and its parameters, the outputs, the regressors."""
+    from forecast.cli.config_file import file_config
     from forecast.cli.render import progress_allowed
-    from forecast.config import read_config
     from forecast.data.exog import parse_exog_option
     from forecast.fitting.series import horizon_and_levels
     from forecast.io.paths import refuse_overlap
@@ -136,7 +136,7 @@ def _request(a: SimpleNamespace) -> FitRequest:
         {"--output": a.output, "--save": a.save, "--plot": a.plot},
     )
     policy = resolve(a.common.threads)
-    cfg = read_config(a.config, None)  # its option keys: checked and applied by apply_config
+    cfg = file_config(a.config)  # its option keys: checked and applied by apply_config
     clip_floor = _floor(a.clip_floor)
     (label, name, raw_params), global_options, others = _models(a, cfg)
     mo.check_plot(a.plot)

@@ -172,10 +172,10 @@ def _request(a: SimpleNamespace) -> PredictRequest:
 def _file_config(path: Path | None) -> RunConfig:
     """``--config``: its horizon and levels (its options are applied already); a model file
     holds its models, so ``model``/``models``/``params`` are refused."""
-    from forecast.config import read_config
+    from forecast.cli.config_file import file_config
     from forecast.errors import UsageError
 
-    cfg = read_config(path, None)  # its option keys: checked and applied by apply_config
+    cfg = file_config(path)  # its option keys: checked and applied by apply_config
     if cfg.model is not None or cfg.models or cfg.params:
         raise UsageError(
             f"config file {path}: predict takes its models from the model file; drop model, "

@@ -131,8 +131,6 @@ def run(
     """Fit ``request.model`` where :mod:`~forecast.workflows.source` says the series are (or on
     ``loaded``); the result is valid (and a panel's outcomes are computed) inside the ``with``
     block."""
-    from forecast.execution import batch_size
-    from forecast.fitting.panel import each_outcome, fit_each, fit_one
     from forecast.fitting.series import MinimumLength, min_obs
     from forecast.threads import limited, resolve
     from forecast.workflows import source as where
@@ -160,38 +158,8 @@ def run(
             src, min_length=shortest, purpose=purpose, notify=notify, allow_constant=True
         )
         if parts is not None:
-            if request.plot:
-                from forecast.errors import UsageError
-
-                raise UsageError(
-                    "--plot needs the series in this process; with --engine dask on part "
-                    "files the workers read them: drop --plot (or plot a subset with --ids and "
-                    "--engine local)"
-                )
-            if request.others:
-                _refuse_global(request, 2)
-            spec = _spec(request)  # a panel: its spec's checks apply
-            specs = _specs(request)
-            wanted = list(src.ids) if src.ids is not None else None
-            with limited(policy), parts.planned(wanted) as plan:
-                if isinstance(specs, tuple):
-                    outcomes = each_outcome(parts.map(plan, fit_each, specs))
-                else:
-                    outcomes = parts.map(plan, fit_one, spec)
-                yield PanelStream(
-                    outcomes,
-                    plan.n_series,
-                    {"data": parts.data_block(plan), **_header(request, spec)},
-                    spec.levels,
-                    parts.load_failures,
-                    _model_name(request),
-                    parts.opts.id_col,
-                    spec.defaults(),
-                    part_size=batch_size(plan.n_series, parts.executor.workers),
-                    workers=parts.executor.workers,
-                    labels=_labels(request),
-                    time_col=parts.opts.time_col,
-                )
+            with limited(policy), _fit_parts(request, parts) as stream:
+                yield stream
             return
     if exog is not None and src.value_col is None:
         from forecast.data.exog import value_column
@@ -212,6 +180,47 @@ def run(
 
     with _fit_loaded(request, panel, regressors, policy, notify) as result:
         yield result
+
+
+@contextmanager
+def _fit_parts(request: FitRequest, parts: Any) -> Iterator[PanelStream]:
+    """Part files read by the Dask workers (:func:`~forecast.workflows.source.open_parts`):
+    every series fitted where its part is read; the client never holds the panel."""
+    from forecast.execution import batch_size
+    from forecast.fitting.panel import each_outcome, fit_each, fit_one
+
+    if request.plot:
+        from forecast.errors import UsageError
+
+        raise UsageError(
+            "--plot needs the series in this process; with --engine dask on part files the "
+            "workers read them: drop --plot (or plot a subset with --ids and --engine local)"
+        )
+    if request.others:
+        _refuse_global(request, 2)
+    spec = _spec(request)  # a panel: its spec's checks apply
+    specs = _specs(request)
+    src = request.source
+    wanted = list(src.ids) if src.ids is not None else None
+    with parts.planned(wanted) as plan:
+        if isinstance(specs, tuple):
+            outcomes = each_outcome(parts.map(plan, fit_each, specs))
+        else:
+            outcomes = parts.map(plan, fit_one, spec)
+        yield PanelStream(
+            outcomes,
+            plan.n_series,
+            {"data": parts.data_block(plan), **_header(request, spec)},
+            spec.levels,
+            parts.load_failures,
+            _model_name(request),
+            parts.opts.id_col,
+            spec.defaults(),
+            part_size=batch_size(plan.n_series, parts.executor.workers),
+            workers=parts.executor.workers,
+            labels=_labels(request),
+            time_col=parts.opts.time_col,
+        )
 
 
 @contextmanager
