@@ -363,7 +363,7 @@ def _fit_global(
 
     if request.exog is not None:
         raise UsageError(GLOBAL_EXOG)
-    if request.draws != NO_DRAWS:
+    if request.draws.probs or request.draws.samples:
         raise UsageError(
             f"--quantiles and --samples with a global {request.model} are not wired yet; drop "
             "them, or fit one model per series (--param global=false)"

@@ -138,7 +138,7 @@ def run(
         threads = policy.to_dict(request.source.jobs)
         with limited(policy):
             if isinstance(loaded, LoadedGlobal):
-                if request.draws != NO_DRAWS:
+                if request.draws.probs or request.draws.samples:
                     raise UsageError(
                         "--quantiles and --samples with a global model's file are not wired yet"
                     )
