@@ -82,8 +82,8 @@ docs: $(STAMP)
 	$(BIN)/mkdocs build --strict --site-dir site
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check src tests bench scripts examples
+	$(BIN)/ruff format --check src tests bench scripts examples
 	$(BIN)/mypy
 
 # mlforecast, the reference of tests/models/trees/test_mlforecast.py, needs pandas < 3: its own
