@@ -31,9 +31,22 @@ if TYPE_CHECKING:
 
 
 def load(data: str | Path | pd.DataFrame | Panel, **options: Any) -> Panel:
-    """A validated panel from a path or a DataFrame; ``options`` are those of
-    :func:`forecast.data.load` (``id_col``, ``time_col``, ``value_col``, ``freq``, ``missing``,
-    ``min_length``, ``ids``, ``wide``...)."""
+    """A validated panel from a path or a DataFrame.
+
+    Parameters
+    ----------
+    data
+        A CSV or Parquet path (a file, or a directory: flat or Hive-partitioned), a DataFrame
+        in long (``id, time, value``), wide or single-series shape, or a panel (returned as is).
+    **options
+        Those of :func:`forecast.data.load`: ``id_col``, ``time_col``, ``value_col``, ``freq``,
+        ``missing``, ``min_length``, ``ids``, ``wide``...
+
+    Returns
+    -------
+    Panel
+        The series sorted by id; ``.to_frame()`` gives them back in long format.
+    """
     import pandas as pd
 
     from forecast.data import load as load_path
@@ -110,17 +123,44 @@ def fit(
     future: str | Path | pd.DataFrame | None = None,
     floor: float | None = None,
 ) -> Forecasts:
-    """Fit ``model`` on every series and forecast ``horizon`` steps. A neural model on a panel
-    of more than one series is one global network (``params={"global": False}``: one per
-    series; ``series_embedding``: see :mod:`forecast.models.neural.global_model`). ``exog``: the
-    columns of ``data`` that are regressors (``["auto"]``: every other numeric column),
-    ``future``: their values over the horizon (a path or a DataFrame with the same time and id
-    columns). ``floor``: means and bounds clipped at it (None: 0 for non-negative series with
-    >= 30 % zeros, as the CLI's ``--floor``). A constant series is forecast (the CLI's rule).
+    """Fit ``model`` on every series and forecast ``horizon`` steps.
 
-    Several models (``["ets", "theta"]`` or ``(label, name, params)`` tuples, ``params``
-    None) are each fitted on every series in one pass, per series (no global network): the
-    frame has one row per series, model and step, its ``model`` column the label."""
+    Parameters
+    ----------
+    data
+        A path, a DataFrame (long, wide or one series) or a panel.
+    model
+        A registry name, or several models (``["ets", "theta"]`` or ``(label, name, params)``
+        tuples, ``params`` None): each fitted on every series in one pass, per series (no
+        global network); the frame then has one row per series, model and step, its ``model``
+        column the label.
+    params
+        The parameters of one model. A neural model on a panel of more than one series is one
+        global network (``{"global": False}``: one per series; ``series_embedding``: see
+        :mod:`forecast.models.neural.global_model`).
+    horizon, levels
+        Steps ahead and the interval levels in percent.
+    fallback
+        The model for the series ``model`` fails on.
+    jobs
+        Worker processes.
+    keep_models
+        Keep each series' fitted model in its outcome.
+    exog, future
+        The columns of ``data`` that are regressors (``["auto"]``: every other numeric
+        column) and their values over the horizon (a path or a DataFrame with the same time
+        and id columns).
+    floor
+        Means and bounds clipped at it (None: 0 for non-negative series with >= 30 % zeros,
+        as the CLI's ``--floor``).
+
+    Returns
+    -------
+    Forecasts
+        ``.frame`` (``id, model, timestamp, mean, lower_80, ...``), ``.to_frame("nixtla")``,
+        each series' outcome and the failures (never raised: a constant series is forecast,
+        as the CLI does).
+    """
     from forecast.fitting.series import min_obs
     from forecast.models.base import check_horizon, check_levels
     from forecast.models.neural.global_options import split_options
@@ -230,8 +270,28 @@ def predict(
     ids: list[str] | None = None,
     refit: bool = False,
 ) -> Forecasts:
-    """Forecasts from a saved model file (one series or a panel), moved on by ``data``. A
-    panel's series in ``data`` without a model are failures (as in ``forecast predict``)."""
+    """Forecasts from a saved model file (one series, a panel's models, several models or a
+    global model).
+
+    Parameters
+    ----------
+    model_file
+        A file written by ``forecast fit --save`` (or ``fit(..., keep_models=True)`` saved).
+    data
+        New observations that move each series on (a path or a DataFrame); a panel's series
+        in ``data`` without a model are failures (as in ``forecast predict``).
+    horizon, levels
+        None: the file's own defaults.
+    ids
+        Only these series of a panel's file.
+    refit
+        Re-estimate on the saved and new observations instead of updating the state.
+
+    Returns
+    -------
+    Forecasts
+        ``.frame`` (tidy), ``.to_frame("nixtla")``, each series' outcome and the failures.
+    """
     from forecast.io.modelfile import LoadedGlobal, LoadedPanel, load_model_file
     from forecast.workflows import predict as workflow
     from forecast.workflows.source import SourceRequest
@@ -267,8 +327,23 @@ def diagnose(
     *,
     jobs: int = 1,
 ) -> pd.DataFrame:
-    """One summary row per series (see :mod:`forecast.diagnostics.panel_summary`); the full
-    report of one series is :func:`forecast.diagnostics.diagnose.diagnose_series`."""
+    """Diagnose every series.
+
+    Parameters
+    ----------
+    data
+        A path, a DataFrame or a panel.
+    options
+        The tests' settings (lags, alpha, trend...); None: the CLI's defaults.
+    jobs
+        Worker processes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One summary row per series (see :mod:`forecast.diagnostics.panel_summary`); the full
+        report of one series is :func:`forecast.diagnostics.diagnose.diagnose_series`.
+    """
     import pandas as pd
 
     from forecast.diagnostics.diagnose import MIN_OBS

@@ -62,3 +62,13 @@ def test_backtest_is_callable_after_the_package_is_imported() -> None:
     frame = pd.read_csv(PANEL)
     result = forecast.backtest(frame[frame["store"] == "store_03"], ["naive"])
     assert [s.id for s in result.scored()] == ["store_03"]
+
+
+def test_a_panel_comes_back_as_a_frame_that_loads_to_the_same_panel() -> None:
+    panel = forecast.load(PANEL)
+    frame = panel.to_frame()
+    assert list(frame.columns) == ["id", "timestamp", "value"] and len(frame) == panel.values.size
+    again = forecast.load(frame, id_col="id", time_col="timestamp", value_col="value")
+    assert again.ids == panel.ids
+    np.testing.assert_array_equal(again.values, panel.values)
+    assert sorted(forecast.__all__) == sorted(n for n in dir(forecast) if n != "__version__")

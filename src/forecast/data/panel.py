@@ -171,6 +171,18 @@ class Panel:
         except ValueError:
             raise UsageError(f"no series {series_id!r} in {self.source}") from None
 
+    def to_frame(self) -> pd.DataFrame:
+        """The validated series in long format: ``id, timestamp, value`` (one row per
+        observation, series in id order; the id column empty for one series)."""
+        lengths = np.diff(self.bounds)
+        return pd.DataFrame(
+            {
+                "id": np.repeat(np.asarray(self.ids, dtype=object), lengths),
+                "timestamp": self.index,
+                "value": self.values,
+            }
+        )
+
     def describe(self) -> dict[str, Any]:
         """The provenance block of a panel run's JSON output."""
         lengths = np.diff(self.bounds)
