@@ -104,25 +104,13 @@ def _sections(result: BacktestResult) -> list[Section]:
     from forecast.report.plots import figure_bytes
 
     c = result.setup
-    s = c.series
-    setup = [
-        f"Series: {s.get('source', '')} ({s.get('value_col', 'value')}), n = {s['n']}, "
-        f"{s['start']} .. {s['end']}, frequency {s['freq']}.",
-        f"Scheme: {c.scheme}; {c.n_folds} folds; refit policy: {c.refit}.",
-        f"Lookback for purging: {c.lookback} ({c.lookback_source}). Period of the MASE / "
-        f"RMSSE scale: {c.season_period} ({c.season_period_source}).",
-        "Models: "
-        + "; ".join(f"{m['label']} = {m['model']} {m['params'] or ''}".strip() for m in c.models)
-        + ".",
-        "Intervals: " + "; ".join(f"{k}: {v}" for k, v in c.interval_methods.items()) + ".",
-    ]
     sections: list[Section] = [
         (
             "How this was made",
             [
                 f"Command: `{c.command}`" if c.command else "Command: (library call)",
                 "Versions: " + ", ".join(f"{k} {v}" for k, v in c.versions.items()) + ".",
-                *setup,
+                *_setup_lines(result),
             ],
         ),
         (
@@ -182,6 +170,23 @@ def _sections(result: BacktestResult) -> list[Section]:
     definitions: list[str | bytes | Table] = [f"{k}: {v}" for k, v in c.metric_definitions.items()]
     sections.append(("Metric definitions", definitions))
     return sections
+
+
+def _setup_lines(result: BacktestResult) -> list[str | bytes | Table]:
+    """The series, the scheme, the purge and scale periods, the models and their intervals."""
+    c = result.setup
+    s = c.series
+    return [
+        f"Series: {s.get('source', '')} ({s.get('value_col', 'value')}), n = {s['n']}, "
+        f"{s['start']} .. {s['end']}, frequency {s['freq']}.",
+        f"Scheme: {c.scheme}; {c.n_folds} folds; refit policy: {c.refit}.",
+        f"Lookback for purging: {c.lookback} ({c.lookback_source}). Period of the MASE / "
+        f"RMSSE scale: {c.season_period} ({c.season_period_source}).",
+        "Models: "
+        + "; ".join(f"{m['label']} = {m['model']} {m['params'] or ''}".strip() for m in c.models)
+        + ".",
+        "Intervals: " + "; ".join(f"{k}: {v}" for k, v in c.interval_methods.items()) + ".",
+    ]
 
 
 def _overall_table(result: BacktestResult) -> Table:
