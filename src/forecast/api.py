@@ -129,23 +129,14 @@ def fit(
     ----------
     data
         A path, a DataFrame (long, wide or one series) or a panel.
-    model
-        A registry name, or several models (``["ets", "theta"]`` or ``(label, name, params)``
-        tuples, ``params`` None): each fitted on every series in one pass, per series (no
-        global network); the frame then has one row per series, model and step, its ``model``
-        column the label.
-    params
-        The parameters of one model. A neural model on a panel of more than one series is one
-        global network (``{"global": False}``: one per series; ``series_embedding``: see
-        :mod:`forecast.models.neural.global_model`).
-    horizon, levels
-        Steps ahead and the interval levels in percent.
-    fallback
-        The model for the series ``model`` fails on.
-    jobs
-        Worker processes.
-    keep_models
-        Keep each series' fitted model in its outcome.
+    model, params
+        A registry name and its parameters (a neural model on a panel is one global network;
+        ``{"global": False}``: one per series), or several models (``["ets", "theta"]`` or
+        ``(label, name, params)`` tuples, ``params`` None), each fitted on every series in one
+        pass: one row per series, model and step, the ``model`` column their label.
+    horizon, levels, fallback, jobs, keep_models
+        Steps ahead, interval levels (percent), the model for the series ``model`` fails on,
+        worker processes, and whether each outcome keeps its fitted model.
     exog, future
         The columns of ``data`` that are regressors (``["auto"]``: every other numeric
         column) and their values over the horizon (a path or a DataFrame with the same time
@@ -170,20 +161,7 @@ def fit(
 
     (label, name, first), *others = _entries(model, params)
     options, own = split_options(name, first)
-    load_options: dict[str, Any] = {}
-    if exog is not None:
-        if isinstance(data, Panel) or future is None:
-            from forecast.errors import UsageError
-
-            raise UsageError(
-                "exog needs data as a path or a DataFrame (its regressor columns) and future"
-            )
-        from forecast.data.exog import value_column
-
-        source = data if not isinstance(data, Path) else str(data)
-        load_options["value_col"] = value_column(
-            source, tuple(exog), time_col=None, id_col=None, encoding=None
-        )
+    load_options = _exog_value_col(data, exog, future)
     names = [n for _, n, _ in [(label, name, first), *others]] + ([fallback] if fallback else [])
     global_run = not others and options.applies(name, 2)
     shortest = 3 if global_run else min(min_obs(n) for n in names)
@@ -211,6 +189,29 @@ def fit(
         assert isinstance(result, PanelStream)  # series_outcomes: a panel, even of one
         outcomes = result.collect()
     return _forecasts(outcomes, [f.to_dict() for f in panel.failures])
+
+
+def _exog_value_col(
+    data: str | Path | pd.DataFrame | Panel,
+    exog: Sequence[str] | None,
+    future: str | Path | pd.DataFrame | None,
+) -> dict[str, Any]:
+    """With regressors: the value column of ``data`` among its other numeric columns (the
+    loader's ``value_col``), after checking that ``data`` holds them and ``future`` is given."""
+    if exog is None:
+        return {}
+    if isinstance(data, Panel) or future is None:
+        from forecast.errors import UsageError
+
+        raise UsageError(
+            "exog needs data as a path or a DataFrame (its regressor columns) and future"
+        )
+    from forecast.data.exog import value_column
+
+    source = data if not isinstance(data, Path) else str(data)
+    return {
+        "value_col": value_column(source, tuple(exog), time_col=None, id_col=None, encoding=None)
+    }
 
 
 def _entries(

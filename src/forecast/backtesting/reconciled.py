@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -26,10 +25,6 @@ from forecast.hierarchy.reconcile import method_name as name
 from forecast.hierarchy.structure import Hierarchy
 
 PATHS = 200  # Gaussian paths per node, origin and step for the reconciled intervals
-PATH_METHOD = (
-    "reconciled Gaussian paths: each node's base mean and the sd of its widest band, "
-    "independent across nodes (an approximation)"
-)
 
 
 @dataclass(frozen=True)
@@ -99,7 +94,7 @@ def _reconcile(
     rng: np.random.Generator,
 ) -> list[ModelForecasts]:
     """One method on one model's forecasts of every node (the same origins on each)."""
-    from forecast.hierarchy.reconcile import reconcile
+    from forecast.hierarchy.reconcile import GAUSSIAN_PATHS, gaussian_paths, path_bands, reconcile
 
     first = base[0]
     if any(not np.array_equal(mf.origins, first.origins) for mf in base):
@@ -113,28 +108,15 @@ def _reconcile(
     if widest is None:
         bands: list[dict[float, tuple[np.ndarray, np.ndarray]]] = [{} for _ in base]
     else:
-        z = NormalDist().inv_cdf(0.5 + widest / 200)
-        sd = np.stack([(mf.bands[widest][1] - mf.bands[widest][0]) / (2 * z) for mf in base])
-        paths = mean[..., None] + np.nan_to_num(sd)[..., None] * rng.standard_normal(
-            (*mean.shape, PATHS)
-        )
+        lower = np.stack([mf.bands[widest][0] for mf in base])
+        upper = np.stack([mf.bands[widest][1] for mf in base])
+        paths = gaussian_paths(mean, lower, upper, widest, PATHS, rng)
         drawn = reconcile(hierarchy, paths, method, middle_level=level)  # type: ignore[arg-type]
-        bands = [_bands(drawn[i], first.bands) for i in range(len(base))]
+        bands = [path_bands(drawn[i], list(first.bands)) for i in range(len(base))]
     return [
-        replace(mf, label=label, mean=fixed[i], bands=bands[i], interval_method=PATH_METHOD)
+        replace(mf, label=label, mean=fixed[i], bands=bands[i], interval_method=GAUSSIAN_PATHS)
         for i, mf in enumerate(base)
     ]
-
-
-def _bands(
-    paths: np.ndarray, levels: dict[float, Any]
-) -> dict[float, tuple[np.ndarray, np.ndarray]]:
-    out = {}
-    for level in levels:
-        tail = (100 - level) / 200
-        lo, hi = np.quantile(paths, [tail, 1 - tail], axis=-1)
-        out[level] = (lo, hi)
-    return out
 
 
 def _with(

@@ -171,6 +171,10 @@ class Panel:
         except ValueError:
             raise UsageError(f"no series {series_id!r} in {self.source}") from None
 
+    def values_of(self, series_id: str) -> pd.Series:
+        """One series' observed values, by its id (``--plot``'s histories)."""
+        return self[self.position(series_id)].y
+
     def to_frame(self) -> pd.DataFrame:
         """The validated series in long format: ``id, timestamp, value`` (one row per
         observation, series in id order; the id column empty for one series)."""

@@ -36,7 +36,9 @@ Methods (``reconcile(method=...)``):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Literal
 
 import numpy as np
@@ -65,6 +67,42 @@ _MINT: dict[str, MintMethod] = {
 ZERO_SUM = 1e-8  # hierarchicalforecast's threshold for an equal split in top-down
 RIDGE = 2e-8  # hierarchicalforecast's default mint_shr_ridge
 EPS = 2e-8  # hierarchicalforecast's epsilon in the shrinkage intensity
+
+
+GAUSSIAN_PATHS = (
+    "reconciled Gaussian paths: each node's base mean and the sd its widest band implies, "
+    "independent across nodes (an approximation)"
+)
+
+
+def gaussian_paths(
+    mean: np.ndarray,
+    lower: np.ndarray | None,
+    upper: np.ndarray | None,
+    level: float | None,
+    n: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """``n`` Gaussian paths ``[..., n]`` around ``mean``, with the sd its ``level`` % band
+    ``(lower, upper)`` implies (no band: sd 0): the base forecasts whose reconciled paths give
+    the reconciled intervals (:data:`GAUSSIAN_PATHS`)."""
+    if level is None or lower is None or upper is None:
+        sd = np.zeros_like(mean)
+    else:
+        sd = (upper - lower) / (2 * NormalDist().inv_cdf(0.5 + level / 200))
+    return mean[..., None] + np.nan_to_num(sd)[..., None] * rng.standard_normal((*mean.shape, n))
+
+
+def path_bands(
+    paths: np.ndarray, levels: Sequence[float]
+) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+    """The central ``level`` % band of each level from paths ``[..., n]`` (their quantiles)."""
+    out = {}
+    for level in levels:
+        tail = (100 - level) / 200
+        lo, hi = np.quantile(paths, [tail, 1 - tail], axis=-1)
+        out[level] = (lo, hi)
+    return out
 
 
 def method_name(method: str, level: str | None = None) -> str:

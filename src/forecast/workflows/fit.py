@@ -400,14 +400,8 @@ def _fit_global(
         spec.defaults(),
         save_models=False,  # written above
         time_col=panel.time_col,
-        history=_history(panel),
+        history=panel.values_of,
     )
-
-
-def _history(panel: Panel) -> Callable[[str], Any]:
-    """A series' observed values by its id (``--plot``)."""
-    positions = {sid: i for i, sid in enumerate(panel.ids)}
-    return lambda sid: panel[positions[sid]].y
 
 
 def _trained(model: str, n_series: int, info: dict[str, Any]) -> str:
@@ -461,7 +455,7 @@ def _fit_mapped(
         workers=runner.workers,
         labels=_labels(request),
         time_col=panel.time_col,
-        history=_history(panel),
+        history=panel.values_of,
     )
 
 

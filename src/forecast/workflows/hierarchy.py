@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -239,12 +239,7 @@ def fit_hierarchy(request: FitRequest, spec: HierarchySpec, notify: Notify) -> P
     header = {**result.header, "hierarchy": block}
     return replace(result, outcomes=iter(outcomes), total=nodes.hierarchy.n_nodes, header=header,
                    labels=spec.labels(label), model_name=label, id_col="node", save_models=False,
-                   history=_history(nodes.panel))  # fmt: skip
-
-
-def _history(panel: Panel) -> Any:
-    positions = {sid: i for i, sid in enumerate(panel.ids)}
-    return lambda sid: panel[positions[sid]].y
+                   history=nodes.panel.values_of)  # fmt: skip
 
 
 def reconciled(
@@ -277,8 +272,8 @@ def reconciled(
 
 
 def _paths(base: dict[str, SeriesOutcome], order: list[str], seed: int) -> np.ndarray:
-    """Gaussian paths of every node's base forecast: its mean, the sd its 95 % band implies."""
-    from statistics import NormalDist
+    """Gaussian paths ``[n, H, PATHS]`` of every node's base forecast (its widest band)."""
+    from forecast.hierarchy.reconcile import gaussian_paths
 
     rng = np.random.default_rng(seed)
     out = []
@@ -286,29 +281,19 @@ def _paths(base: dict[str, SeriesOutcome], order: list[str], seed: int) -> np.nd
         fc = base[node].forecast
         assert fc is not None
         level = max(fc.levels) if fc.levels else None
-        if level is None:
-            sd = np.zeros_like(fc.mean)
-        else:
-            z = NormalDist().inv_cdf(0.5 + level / 200)
-            sd = (fc.upper(level) - fc.lower(level)) / (2 * z)
-        noise = rng.standard_normal((fc.mean.size, PATHS))
-        out.append(fc.mean[:, None] + np.nan_to_num(sd)[:, None] * noise)
+        lower, upper = fc.bands[level] if level is not None else (None, None)
+        out.append(gaussian_paths(fc.mean, lower, upper, level, PATHS, rng))
     return np.stack(out)
 
 
 def _forecast(
     base: Forecast, mean: np.ndarray, paths: np.ndarray, levels: tuple[float, ...]
 ) -> Forecast:
+    from forecast.hierarchy.reconcile import GAUSSIAN_PATHS, path_bands
     from forecast.models.base import Forecast
 
-    bands = {}
-    for level in levels:
-        tail = (100 - level) / 200
-        lo, hi = np.quantile(paths, [tail, 1 - tail], axis=1)
-        bands[level] = (lo, hi)
-    method = ("reconciled Gaussian paths: each node's base mean and the sd of its band, "
-              "independent across nodes (an approximation)")  # fmt: skip
-    return Forecast(base.index, np.asarray(mean, dtype=float), bands, method)
+    bands = path_bands(paths, levels)
+    return Forecast(base.index, np.asarray(mean, dtype=float), bands, GAUSSIAN_PATHS)
 
 
 def check_source(data: str) -> None:
