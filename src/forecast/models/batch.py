@@ -1,0 +1,43 @@
+"""Forecasts of many series of one length at once: the vectorised panel path's model interface.
+
+A model family that can forecast a whole block of equal-length series without a Python step per
+series registers a :data:`BatchFunction` in :data:`forecast.fitting.batch.BATCH_MODELS`. It
+takes the block's values ``[k, n]`` (float64, C-contiguous; every row finite and not constant,
+at least the model's ``min_obs`` long) and gives a :class:`BatchForecast`: the same numbers the
+per-series model gives for each row (``create(params).fit(y).predict(horizon, levels)``; exact
+for the naive family, 1e-10 otherwise), and ``ok`` marking the rows it settled. A row it does
+not settle (a case with a note, an error or a fallback of its own) goes through the per-series
+path, which says why; the vectorised path never changes what a series gets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class BatchForecast:
+    """A block's forecasts: ``mean`` ``[k, horizon]``, ``lower``/``upper`` ``[k, levels,
+    horizon]`` (the levels in the order asked), ``ok`` ``[k]``: the rows these hold (the others
+    are left to the per-series path; their numbers here mean nothing)."""
+
+    mean: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    ok: np.ndarray
+
+    @classmethod
+    def empty(cls, rows: int, horizon: int, levels: int) -> BatchForecast:
+        """Every row left to the per-series path."""
+        nan = np.full((rows, levels, horizon), np.nan)
+        return cls(np.full((rows, horizon), np.nan), nan, nan.copy(), np.zeros(rows, bool))
+
+
+BatchFunction = Callable[
+    [np.ndarray, int, tuple[float, ...], "str | None", Mapping[str, Any]], BatchForecast
+]
+"""``(values [k, n], horizon, levels, freq, params) -> BatchForecast``."""
