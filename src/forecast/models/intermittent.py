@@ -223,15 +223,6 @@ class IntermittentModel(BaseForecaster):
     def _coefficients(self) -> tuple[Coefficient, ...]: ...
 
 
-def _aggregation_level(y: np.ndarray) -> int:
-    """The mean inter-demand interval (the first counted from the start), rounded half to
-    even; 1 for a series with no demand."""
-    nonzero = np.flatnonzero(y)
-    if not nonzero.size:
-        return 1
-    return max(round(float(nonzero[-1] + 1) / nonzero.size), 1)  # Python's round: half to even
-
-
 class Croston(IntermittentModel):
     """Croston's method, its SBA correction, or with optimised smoothing constants."""
 
@@ -247,12 +238,10 @@ class Croston(IntermittentModel):
         if self.variant != "optimized":
             self.alpha_d_ = self.alpha_p_ = CLASSIC_ALPHA
             return
-        from forecast.models.intermittent_kernels import golden_alpha
+        from forecast.models.intermittent_kernels import croston_alphas
 
-        nonzero = np.flatnonzero(y)
-        intervals = np.diff(nonzero + 1, prepend=0).astype("float64")
-        self.alpha_d_ = float(golden_alpha(y[nonzero], *SEARCHED_SMOOTHING))
-        self.alpha_p_ = float(golden_alpha(intervals, *SEARCHED_SMOOTHING))
+        alpha_d, alpha_p = croston_alphas(y, *SEARCHED_SMOOTHING)
+        self.alpha_d_, self.alpha_p_ = float(alpha_d), float(alpha_p)
 
     def _rates(self, y: np.ndarray) -> np.ndarray:
         from forecast.models.intermittent_kernels import croston_rates
@@ -327,9 +316,9 @@ class Adida(IntermittentModel):
         pass
 
     def _estimate(self, y: np.ndarray) -> None:
-        from forecast.models.intermittent_kernels import level_alpha
+        from forecast.models.intermittent_kernels import aggregation_level, level_alpha
 
-        self.level_ = _aggregation_level(y)
+        self.level_ = int(aggregation_level(y))
         self.alpha_ = float(level_alpha(y, self.level_, *SEARCHED_SMOOTHING))
 
     def _rates(self, y: np.ndarray) -> np.ndarray:
@@ -365,9 +354,9 @@ class Imapa(IntermittentModel):
         pass
 
     def _estimate(self, y: np.ndarray) -> None:
-        from forecast.models.intermittent_kernels import level_alphas
+        from forecast.models.intermittent_kernels import aggregation_level, level_alphas
 
-        top = _aggregation_level(y)
+        top = int(aggregation_level(y))
         self.alphas_ = np.asarray(level_alphas(y, top, *SEARCHED_SMOOTHING), dtype="float64")
 
     def _rates(self, y: np.ndarray) -> np.ndarray:

@@ -62,6 +62,20 @@ def golden_alpha(x: np.ndarray, lower: float, upper: float) -> float:
 
 
 @jit
+def croston_alphas(y: np.ndarray, lower: float, upper: float) -> tuple[float, float]:
+    """Croston ``optimized``'s smoothing constants of the demand sizes and of the intervals
+    between demands (the first counted from the start), each by :func:`golden_alpha`."""
+    sizes = y[y != 0]
+    positions = np.flatnonzero(y) + 1
+    intervals = np.empty(positions.size)
+    previous = 0
+    for j in range(positions.size):
+        intervals[j] = float(positions[j] - previous)
+        previous = positions[j]
+    return golden_alpha(sizes, lower, upper), golden_alpha(intervals, lower, upper)
+
+
+@jit
 def croston_rates(y: np.ndarray, alpha_d: float, alpha_p: float, factor: float) -> np.ndarray:
     """Croston's forecast from every prefix: ``factor`` x SES(sizes) / SES(intervals), the
     intervals counted from the start for the first demand; 0 before any demand."""
@@ -98,6 +112,21 @@ def tsb_rates(y: np.ndarray, alpha_d: float, alpha_p: float) -> np.ndarray:
             size = alpha_d * y[t] + (1.0 - alpha_d) * size
         out[t] = probability * size if seen else 0.0
     return out
+
+
+@jit
+def aggregation_level(y: np.ndarray) -> int:
+    """ADIDA's aggregation level: the mean inter-demand interval (the first counted from the
+    start), rounded half to even (``np.rint``); 1 for a series with no demand."""
+    demands = 0
+    last = -1
+    for t in range(y.size):
+        if y[t] != 0:
+            demands += 1
+            last = t
+    if demands == 0:
+        return 1
+    return max(int(np.rint(float(last + 1) / demands)), 1)
 
 
 @jit
@@ -168,3 +197,74 @@ def imapa_rates(y: np.ndarray, alphas: np.ndarray) -> np.ndarray:
     for level in range(1, alphas.size + 1):
         out += aggregate_rates(sums, level, alphas[level - 1])
     return out / alphas.size
+
+
+# The models of :func:`block_rates` (MODELS maps :mod:`forecast.models.intermittent_batch`'s
+# names to these codes).
+CROSTON, CROSTON_OPTIMIZED, TSB, ADIDA, IMAPA = range(5)
+MODELS = {
+    "croston": CROSTON,
+    "croston-optimized": CROSTON_OPTIMIZED,
+    "tsb": TSB,
+    "adida": ADIDA,
+    "imapa": IMAPA,
+}
+
+
+@jit
+def estimated_rates(
+    y: np.ndarray,
+    fit_size: int,
+    model: int,
+    alpha_d: float,
+    alpha_p: float,
+    factor: float,
+    lower: float,
+    upper: float,
+) -> np.ndarray:
+    """The forecast from every prefix of ``y`` at the parameters ``model`` estimates on
+    ``y[:fit_size]`` (the ``_estimate`` then ``_rates`` of the per-series model): ``alpha_d``,
+    ``alpha_p`` and ``factor`` are CROSTON's and TSB's given constants, [lower, upper] the
+    range the others search their smoothing constants in."""
+    head = y[:fit_size]
+    if model == CROSTON:
+        return croston_rates(y, alpha_d, alpha_p, factor)
+    if model == CROSTON_OPTIMIZED:
+        searched_d, searched_p = croston_alphas(head, lower, upper)
+        return croston_rates(y, searched_d, searched_p, factor)
+    if model == TSB:
+        return tsb_rates(y, alpha_d, alpha_p)
+    level = aggregation_level(head)
+    if model == ADIDA:
+        return aggregate_rates(cumulative(y), level, level_alpha(head, level, lower, upper))
+    return imapa_rates(y, level_alphas(head, level, lower, upper))
+
+
+@jit
+def block_rates(
+    values: np.ndarray,
+    fit_size: int,
+    model: int,
+    alpha_d: float,
+    alpha_p: float,
+    factor: float,
+    lower: float,
+    upper: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """For every row of ``values`` ``[k, n]``: the forecasts from origins ``fit_size - 1`` to
+    ``n - 2`` at the parameters estimated on the row's first ``fit_size`` values
+    (``[k, n - fit_size]``, the conformal calibration's), and the forecast from all ``n``
+    values at the parameters estimated on them all (``[k]``); :func:`estimated_rates`'s
+    arguments."""
+    rows, n = values.shape
+    origins = np.empty((rows, n - fit_size))
+    final = np.empty(rows)
+    estimates = model != CROSTON and model != TSB  # parameters that depend on the data
+    for i in range(rows):
+        y = values[i]
+        rates = estimated_rates(y, fit_size, model, alpha_d, alpha_p, factor, lower, upper)
+        origins[i] = rates[fit_size - 1 : n - 1]
+        if estimates and fit_size < n:
+            rates = estimated_rates(y, n, model, alpha_d, alpha_p, factor, lower, upper)
+        final[i] = rates[n - 1]
+    return origins, final
