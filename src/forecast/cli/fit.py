@@ -169,7 +169,24 @@ def _request(a: SimpleNamespace) -> FitRequest:
         label=label if label != name else None,
         others=others,
         draws=mo.draws(a.quantiles, a.samples, a.samples_output, a.seed),
+        blocks=_writes_blocks(a),
     )
+
+
+def _writes_blocks(a: SimpleNamespace) -> bool:
+    """Whether the forecasts go where :mod:`forecast.fitting.batch`'s blocks are written as
+    they are (CSV rows, a Parquet file or a directory of parts): then a model with a batch
+    function forecasts a loaded panel by the vectorised path. JSON (each series' summary), the
+    table, ``--plot`` and ``--samples-output`` take the series one by one."""
+    from forecast.report.panel_output import output_format
+    from forecast.report.parquet_parts import is_directory_output
+    from forecast.types import FormatChoice
+
+    if a.plot is not None or a.samples_output is not None:
+        return False
+    if a.output is None:
+        return bool(a.common.fmt is FormatChoice.csv)
+    return is_directory_output(a.output) or output_format(a.output) in ("csv", "parquet")
 
 
 Entry = tuple[str, str, dict[str, Any]]

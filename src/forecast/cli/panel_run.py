@@ -11,9 +11,11 @@ from forecast.types import FormatChoice
 
 if TYPE_CHECKING:
     from forecast.cli.options import Common
+    from forecast.fitting.batch import ForecastBlock
     from forecast.fitting.panel import SeriesOutcome
     from forecast.models.base import BaseForecaster
     from forecast.report.forecast_rows import Layout
+    from forecast.report.panel_output import Sink
     from forecast.workflows.stream import PanelStream
 
 
@@ -111,11 +113,10 @@ def _write(
             layout=layout or TIDY,
         ) as sink,
     ):
-        for outcome in outcomes:
-            sink.write(outcome)
-            tally.add(outcome)
+        for item in outcomes:
+            steps = _told(item, sink, tally)
             workers = {"workers": stream.workers} if stream.workers else {}
-            advance(**workers, failed=len(stream.load_failures) + len(tally.failures))
+            advance(steps, **workers, failed=len(stream.load_failures) + len(tally.failures))
         failures = [*stream.load_failures, *tally.failures]
         summary = {
             "series": len(tally.ids) + len(stream.load_failures),
@@ -127,6 +128,21 @@ def _write(
         listed = {"fallbacks": tally.fallbacks} if tally.fallbacks else {}
         sink.close({"failures": failures, **listed, "summary": summary})
     return tally, summary
+
+
+def _told(item: SeriesOutcome | ForecastBlock, sink: Sink, tally: _Tally) -> int:
+    """One outcome, or a block of series (:mod:`forecast.fitting.batch`), written and tallied;
+    how many series it holds."""
+    from forecast.fitting.batch import ForecastBlock
+
+    if isinstance(item, ForecastBlock):
+        sink.write_block(item)
+        tally.ids.update(item.ids)
+        tally.forecast += len(item)
+        return len(item)
+    sink.write(item)
+    tally.add(item)
+    return 1
 
 
 class _Drawn:

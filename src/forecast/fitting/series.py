@@ -232,10 +232,9 @@ def choose_floor(
     """The floor of a series' forecasts and the note that explains an automatic one: ``floor``
     when given; 0 for the intermittent models (demand is never negative); 0 for a series whose
     every value is >= 0 with at least 30 % zeros (intermittent demand); else none."""
-    if floor is not None:
-        return floor, None
-    if _family(model_name) == "intermittent":
-        return 0.0, None
+    fixed = fixed_floor(model_name, floor)
+    if fixed is not None:
+        return fixed, None
     zeros = float(np.mean(y == 0)) if y.size else 0.0
     if y.size and zeros >= INTERMITTENT_ZEROS and bool(np.all(y >= 0)):
         return 0.0, (
@@ -243,6 +242,15 @@ def choose_floor(
             "bounds floored at 0 (--floor sets another)"
         )
     return None, None
+
+
+def fixed_floor(model_name: str, floor: float | None) -> float | None:
+    """The floor of every series' forecasts whatever its values: ``floor`` when given, 0 for
+    the intermittent models (demand is never negative); None: it depends on the values
+    (:func:`choose_floor`)."""
+    if floor is not None:
+        return floor
+    return 0.0 if _family(model_name) == "intermittent" else None
 
 
 def _family(model_name: str) -> str | None:

@@ -16,6 +16,7 @@ Intervals are mean +/- z se (t for the mean model): Gaussian forecast errors.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -23,9 +24,36 @@ import numpy as np
 from forecast.diagnostics.seasonality import describe_period, resolve_period
 from forecast.errors import InputError
 from forecast.models.base import Bands, BaseForecaster, Coefficient, ModelSummary, normal_bands
+from forecast.models.batch import BatchForecast
 
 TEXTBOOK = "textbook Gaussian intervals from the in-sample residuals (Hyndman & Athanasopoulos 5.5)"
 STUDENT = "Student t intervals, sd(y) * sqrt(1 + 1/T), T-1 degrees of freedom"
+
+
+def lag_walk_estimates(
+    y: np.ndarray, lag: int, drift: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The drift b, its standard error se_b and the residuals' mse of each row of ``y``
+    ``[k, n]`` (n > lag; module docstring): ``[k]`` each (b and se_b 0 without drift)."""
+    diffs = y[:, lag:] - y[:, :-lag]
+    rows, size = diffs.shape
+    b = diffs.mean(axis=1) if drift else np.zeros(rows)
+    se_b = diffs.std(axis=1, ddof=1) / math.sqrt(size) if drift and size > 1 else np.zeros(rows)
+    residuals = diffs - b[:, None]
+    return b, se_b, np.mean(residuals**2, axis=1)
+
+
+def lag_walk_moments(
+    last: np.ndarray, b: np.ndarray, se_b: np.ndarray, mse: np.ndarray, horizon: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The point forecasts and standard errors ``[k, horizon]`` of rows whose last ``lag``
+    values are ``last`` ``[k, lag]`` (module docstring)."""
+    lag = last.shape[1]
+    h = np.arange(1, horizon + 1)
+    periods = (h - 1) // lag + 1  # full seasonal periods ahead (= h when lag is 1)
+    mean = last[:, (h - 1) % lag] + periods * b[:, None]
+    se = np.sqrt(mse[:, None] * periods + (periods * se_b[:, None]) ** 2)
+    return mean, se
 
 
 class _LagWalk(BaseForecaster):
@@ -39,24 +67,20 @@ class _LagWalk(BaseForecaster):
     def _estimate(self, y: np.ndarray, lag: int, drift: bool) -> None:
         if y.size <= lag:
             raise InputError(f"{self.name} needs more than {lag} observations, got {y.size}")
-        diffs = y[lag:] - y[:-lag]
         self.lag_ = lag
-        self.drift_ = float(diffs.mean()) if drift else 0.0
-        self.drift_se_ = (
-            float(diffs.std(ddof=1) / math.sqrt(diffs.size)) if drift and diffs.size > 1 else 0.0
-        )
-        residuals = diffs - self.drift_
-        self.mse_ = float(np.mean(residuals**2))
+        b, se_b, mse = lag_walk_estimates(y[None, :], lag, drift)
+        self.drift_, self.drift_se_, self.mse_ = float(b[0]), float(se_b[0]), float(mse[0])
 
     def _moments(self, horizon: int) -> tuple[np.ndarray, np.ndarray]:
         """The point forecasts and their standard errors (module docstring), ``[horizon]``."""
-        lag = self.lag_
-        h = np.arange(1, horizon + 1)
-        periods = (h - 1) // lag + 1  # full seasonal periods ahead (= h when lag is 1)
-        last = self.y_[-lag:]
-        mean = last[(h - 1) % lag] + periods * self.drift_
-        se = np.sqrt(self.mse_ * periods + (periods * self.drift_se_) ** 2)
-        return mean, se
+        mean, se = lag_walk_moments(
+            self.y_[None, -self.lag_ :],
+            np.array([self.drift_]),
+            np.array([self.drift_se_]),
+            np.array([self.mse_]),
+            horizon,
+        )
+        return mean[0], se[0]
 
     def _predict(self, horizon: int, levels: tuple[float, ...]) -> tuple[np.ndarray, Bands, str]:
         mean, se = self._moments(horizon)
@@ -199,14 +223,11 @@ class Mean(BaseForecaster):
         )
 
     def _predict(self, horizon: int, levels: tuple[float, ...]) -> tuple[np.ndarray, Bands, str]:
-        from scipy.special import stdtrit  # Student t quantile; scipy.stats costs 0.5 s to import
-
         n = int(self.summary_.stats["nobs"])
         mean = np.full(horizon, self.mean_)
         se = self.sd_ * math.sqrt(1 + 1 / n)
         bands: Bands = {}
-        for level in levels:
-            q = float(stdtrit(n - 1, 0.5 + level / 200))
+        for level, q in zip(levels, _student_quantiles(n, levels), strict=True):
             bands[level] = (mean - q * se, mean + q * se)
         return mean, bands, STUDENT
 
@@ -239,3 +260,74 @@ class Mean(BaseForecaster):
     def _restore(self, fitted: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         self.mean_ = float(fitted["mean"])
         self.sd_ = float(fitted["sd"])
+
+
+def _walk_batch(
+    values: np.ndarray, lags: np.ndarray, horizon: int, levels: tuple[float, ...], drift: bool
+) -> BatchForecast:
+    """Every row of ``values`` ``[k, n]`` forecast by the lag walk of its ``lags`` entry (0:
+    left to the per-series path), the rows of one lag at once (:mod:`forecast.models.batch`)."""
+    rows, size = values.shape
+    out = BatchForecast.empty(rows, horizon, len(levels))
+    for lag in np.unique(lags[(lags > 0) & (lags < size)]):
+        take = np.flatnonzero(lags == lag)
+        block = values[take]
+        b, se_b, mse = lag_walk_estimates(block, int(lag), drift)
+        mean, se = lag_walk_moments(block[:, -int(lag) :], b, se_b, mse, horizon)
+        out.mean[take] = mean
+        for j, (lower, upper) in enumerate(normal_bands(mean, se, levels).values()):
+            out.lower[take, j], out.upper[take, j] = lower, upper
+        out.ok[take] = True
+    return out
+
+
+def naive_batch(
+    values: np.ndarray,
+    horizon: int,
+    levels: tuple[float, ...],
+    freq: str | None,
+    params: Mapping[str, Any],
+) -> BatchForecast:
+    """:class:`Naive` on every row (a :data:`~forecast.models.batch.BatchFunction`)."""
+    return _walk_batch(values, np.ones(len(values), np.int64), horizon, levels, drift=False)
+
+
+def drift_batch(
+    values: np.ndarray,
+    horizon: int,
+    levels: tuple[float, ...],
+    freq: str | None,
+    params: Mapping[str, Any],
+) -> BatchForecast:
+    """:class:`Drift` on every row (a :data:`~forecast.models.batch.BatchFunction`)."""
+    lags = np.full(len(values), 1 if values.shape[1] >= Drift.min_obs else 0, np.int64)
+    return _walk_batch(values, lags, horizon, levels, drift=True)
+
+
+def mean_batch(
+    values: np.ndarray,
+    horizon: int,
+    levels: tuple[float, ...],
+    freq: str | None,
+    params: Mapping[str, Any],
+) -> BatchForecast:
+    """:class:`Mean` on every row (a :data:`~forecast.models.batch.BatchFunction`)."""
+    rows, size = values.shape
+    out = BatchForecast.empty(rows, horizon, len(levels))
+    if size < Mean.min_obs:
+        return out
+    mean, sd = values.mean(axis=1), values.std(axis=1, ddof=1)
+    se = sd * math.sqrt(1 + 1 / size)
+    out.mean[:] = mean[:, None]
+    for j, q in enumerate(_student_quantiles(size, levels)):
+        out.lower[:, j] = (mean - q * se)[:, None]
+        out.upper[:, j] = (mean + q * se)[:, None]
+    out.ok[:] = True
+    return out
+
+
+def _student_quantiles(size: int, levels: tuple[float, ...]) -> list[float]:
+    """The Student t quantiles of the mean model's intervals, T - 1 degrees of freedom."""
+    from scipy.special import stdtrit  # Student t quantile; scipy.stats costs 0.5 s to import
+
+    return [float(stdtrit(size - 1, 0.5 + level / 200)) for level in levels]

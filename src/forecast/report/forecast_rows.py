@@ -17,13 +17,16 @@ structure.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from forecast.models.base import level_label, quantile_column
 
 if TYPE_CHECKING:
+    from forecast.fitting.batch import ForecastBlock
     from forecast.fitting.panel import SeriesOutcome
 
 STYLES = ("tidy", "nixtla")
@@ -143,3 +146,40 @@ def band(outcome: SeriesOutcome, label: str) -> Any:
         if level_label(level) == label:
             return pair
     raise KeyError(label)
+
+
+def block_columns(block: ForecastBlock, layout: Layout) -> dict[str, Any]:
+    """A :class:`~forecast.fitting.batch.ForecastBlock` as columns of ``layout`` (one model,
+    no quantiles): the ids and the model as object arrays, the timestamps as int64
+    nanoseconds, the values as float64 arrays, one entry per row (series after series)."""
+    rows, horizon = block.mean.shape
+    id_name, time_name = layout.names()
+    data: dict[str, Any] = {id_name: np.repeat(np.asarray(block.ids, dtype=object), horizon)}
+    if layout.wide:
+        label = layout.labels[0] if layout.labels else block.model
+        names = _wide_values(label, block.levels, ())
+        data[time_name] = block.stamps.reshape(-1)
+        values = [block.mean, *block.lower.transpose(1, 0, 2), *block.upper.transpose(1, 0, 2)]
+    else:
+        names = _tidy_values(block.levels)
+        data["model"] = np.full(rows * horizon, block.model, dtype=object)
+        data[time_name] = block.stamps.reshape(-1)
+        pairs = zip(block.lower.transpose(1, 0, 2), block.upper.transpose(1, 0, 2), strict=True)
+        values = [block.mean, *(side for pair in pairs for side in pair)]
+    for name, value in zip(names, values, strict=True):
+        data[name] = value.reshape(-1)
+    return data
+
+
+def block_csv_rows(block: ForecastBlock, layout: Layout) -> Iterator[tuple[Any, ...]]:
+    """The CSV rows of a block: as :func:`outcome_rows` and :func:`wide_rows` give them for
+    each of its series (timestamps in ISO format, floats as Python floats)."""
+    import pandas as pd
+
+    columns = block_columns(block, layout)
+    time_name = layout.names()[1]
+    stamps = columns[time_name]
+    distinct, inverse = np.unique(stamps, return_inverse=True)
+    texts = np.array([pd.Timestamp(int(t)).isoformat() for t in distinct], dtype=object)
+    columns[time_name] = texts[inverse.reshape(-1)]
+    return zip(*(c.tolist() for c in columns.values()), strict=True)

@@ -21,12 +21,14 @@ from forecast.report.forecast_rows import (
     TIDY,
     Layout,
     SeriesGroups,
+    block_csv_rows,
     forecast_columns,
     outcome_rows,
     wide_rows,
 )
 
 if TYPE_CHECKING:
+    from forecast.fitting.batch import ForecastBlock
     from forecast.fitting.panel import SeriesOutcome
 
 TABLE_SERIES = 10  # series shown by the table format; the rest are counted
@@ -34,6 +36,8 @@ TABLE_SERIES = 10  # series shown by the table format; the rest are counted
 
 class Sink(Protocol):
     def write(self, outcome: SeriesOutcome) -> None: ...
+
+    def write_block(self, block: ForecastBlock) -> None: ...
 
     def close(self, summary: dict[str, Any]) -> None: ...
 
@@ -58,6 +62,15 @@ class CsvSink:
             self._write(wide_rows(self.groups.add(outcome), self.layout, self.levels))
         else:
             self._write(outcome_rows(outcome))
+
+    def write_block(self, block: ForecastBlock) -> None:
+        """Many series' rows at once (:mod:`forecast.fitting.batch`)."""
+        import csv
+
+        if self.layout.wide:
+            self._write(wide_rows(self.groups.rest(), self.layout, self.levels))
+        csv.writer(self.stream, lineterminator="\n").writerows(block_csv_rows(block, self.layout))
+        self.stream.flush()
 
     def _write(self, rows: list[list[Any]]) -> None:
         if rows:
@@ -86,6 +99,9 @@ class JsonSink:
         self.first = False
         self.stream.flush()
 
+    def write_block(self, block: ForecastBlock) -> None:
+        raise TypeError("JSON output holds each series' summary: the batch path does not apply")
+
     def close(self, summary: dict[str, Any]) -> None:
         tail = json.dumps(jsonable(summary), indent=2, allow_nan=False)[1:]
         self.stream.write(("\n  ],\n" if not self.first else "],\n") + tail.lstrip("\n") + "\n")
@@ -107,6 +123,9 @@ class TableSink:
             self.shown.append(outcome)
         else:
             self.more += 1
+
+    def write_block(self, block: ForecastBlock) -> None:
+        raise TypeError("the table shows each series' forecast: the batch path does not apply")
 
     def close(self, summary: dict[str, Any]) -> None:
         from forecast.report.console import print_renderables

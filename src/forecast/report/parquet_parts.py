@@ -32,7 +32,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
 from forecast.errors import ForecastError, UsageError, printable
 from forecast.io.jsonable import jsonable
@@ -41,11 +41,13 @@ from forecast.report.forecast_rows import (
     Layout,
     SeriesGroups,
     band,
+    block_columns,
     forecast_columns,
     wide_rows,
 )
 
 if TYPE_CHECKING:
+    from forecast.fitting.batch import ForecastBlock
     from forecast.fitting.panel import SeriesOutcome
 
 MARKER = "_SUCCESS"  # the default --success-file
@@ -153,6 +155,18 @@ class ParquetSink:
         if len(self.pending) >= PARQUET_GROUP:
             self._flush()
 
+    def write_block(self, block: ForecastBlock) -> None:
+        """Many series' rows at once (:mod:`forecast.fitting.batch`), after the rows before."""
+        import pyarrow as pa
+
+        if self.layout.wide:
+            self.rows += wide_rows(self.groups.rest(), self.layout, self.levels)
+        self._flush()
+        data = block_columns(block, self.layout)
+        time_name = self.layout.names()[1]
+        data[time_name] = data[time_name].astype("datetime64[ns]")
+        self.writer.write_table(pa.table(data, schema=self.schema))
+
     def _flush(self) -> None:
         import pyarrow as pa
 
@@ -199,6 +213,12 @@ class ParquetSink:
         self.writer.close()
 
 
+def _is_block(item: object) -> TypeGuard[ForecastBlock]:
+    from forecast.fitting.batch import ForecastBlock
+
+    return isinstance(item, ForecastBlock)
+
+
 def _instants(stamps: list[str]) -> Any:
     import numpy as np
 
@@ -225,25 +245,44 @@ class PartsSink:
         self.directory = directory
         self.levels = levels
         self.part_size = max(1, part_size)
-        self.pending: list[SeriesOutcome] = []
+        self.pending: list[SeriesOutcome | ForecastBlock] = []
+        self.count = 0  # series in pending
         self.written: list[Path] = []
         self.closed = False
 
     def write(self, outcome: SeriesOutcome) -> None:
-        if len(self.pending) >= self.part_size and outcome.id != self.pending[-1].id:
+        last = self.pending[-1] if self.pending else None
+        last_id = last.ids[-1] if _is_block(last) else getattr(last, "id", None)
+        if self.count >= self.part_size and outcome.id != last_id:
             self._flush()  # a series' models stay in one part
         self.pending.append(outcome)
+        self.count += 1
+
+    def write_block(self, block: ForecastBlock) -> None:
+        """Many series' rows (:mod:`forecast.fitting.batch`), cut at the parts' size."""
+        start = 0
+        while start < len(block):
+            if self.count >= self.part_size:
+                self._flush()
+            stop = start + self.part_size - self.count
+            piece = block.rows(start, stop)
+            self.pending.append(piece)
+            self.count += len(piece)
+            start = stop
 
     def _flush(self) -> None:
         if not self.pending:
             return
         path = self.folder / f"part-{len(self.written):05d}.parquet"
         part = ParquetSink(path, self.levels, self.layout)  # private until it is complete
-        for outcome in self.pending:
-            part.write(outcome)
+        for item in self.pending:
+            if _is_block(item):
+                part.write_block(item)
+            else:
+                part.write(cast("SeriesOutcome", item))
         part.close({})
         self.written.append(path)
-        self.pending = []
+        self.pending, self.count = [], 0
 
     def close(self, summary: dict[str, Any]) -> None:
         self._flush()

@@ -74,6 +74,11 @@ class FitRequest:
     draws
         The forecast quantiles and sample paths each forecast carries besides its bands
         (``--quantiles``, ``--samples``; :class:`~forecast.fitting.series.Draws`).
+    blocks
+        The caller writes :class:`~forecast.fitting.batch.ForecastBlock` items (CSV rows or
+        a Parquet output): a loaded panel whose model has a batch function then takes the
+        vectorised path (:mod:`forecast.fitting.batch`), its stream yielding blocks of series
+        beside per-series outcomes.
     """
 
     source: SourceRequest
@@ -98,6 +103,7 @@ class FitRequest:
     label: str | None = None
     others: tuple[tuple[str, str, Mapping[str, Any]], ...] = ()
     draws: Draws = NO_DRAWS
+    blocks: bool = False
 
     @property
     def models(self) -> list[tuple[str, str, Mapping[str, Any]]]:
@@ -427,7 +433,6 @@ def _fit_mapped(
     by the executor; ``regressors``: the covariates over the training rows and the horizon
     (None, None without)."""
     from forecast.execution import batch_size
-    from forecast.fitting.panel import fit_panel
     from forecast.workflows.source import executor
 
     runner = executor(request.source)
@@ -439,7 +444,7 @@ def _fit_mapped(
         specs = given if isinstance(specs, tuple) else given[0]
     first = specs[0] if isinstance(specs, tuple) else specs
     return PanelStream(
-        fit_panel(panel, specs, runner),
+        _outcomes(request, panel, specs, runner),
         len(panel),
         {
             "data": panel.describe(),
@@ -457,6 +462,19 @@ def _fit_mapped(
         time_col=panel.time_col,
         history=panel.values_of,
     )
+
+
+def _outcomes(
+    request: FitRequest, panel: Panel, specs: FitSpec | tuple[FitSpec, ...], runner: Any
+) -> Iterator[Any]:
+    """The panel's outcomes: by the vectorised path where the caller takes blocks and the
+    model has a batch function (:func:`~forecast.fitting.batch.can_batch`), else per series."""
+    from forecast.fitting import batch
+    from forecast.fitting.panel import fit_panel
+
+    if request.blocks and not isinstance(specs, tuple) and batch.can_batch(specs):
+        return batch.batched_outcomes(panel, specs, runner)
+    return fit_panel(panel, specs, runner)
 
 
 def _fit_series(

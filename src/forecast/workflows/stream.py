@@ -20,7 +20,9 @@ class PanelStream:
     ----------
     outcomes
         Each series' :class:`~forecast.fitting.panel.SeriesOutcome`, in id (or the model file's)
-        order, computed as it is consumed (inside the workflow's ``run`` block).
+        order, computed as it is consumed (inside the workflow's ``run`` block); where the
+        request asked for blocks (``FitRequest.blocks``), runs of series forecast by the
+        vectorised path come as one :class:`~forecast.fitting.batch.ForecastBlock` each.
     total
         The number of series ``outcomes`` yields.
     header
