@@ -157,14 +157,20 @@ class ParquetSink:
 
     def write_block(self, block: ForecastBlock) -> None:
         """Many series' rows at once (:mod:`forecast.fitting.batch`), after the rows before."""
+        import numpy as np
         import pyarrow as pa
 
         if self.layout.wide:
             self.rows += wide_rows(self.groups.rest(), self.layout, self.levels)
         self._flush()
         data = block_columns(block, self.layout)
-        time_name = self.layout.names()[1]
+        id_name, time_name = self.layout.names()
         data[time_name] = data[time_name].astype("datetime64[ns]")
+        horizon = block.mean.shape[1]
+        codes = pa.array(np.repeat(np.arange(len(block), dtype=np.int32), horizon))
+        data[id_name] = _texts(codes, list(block.ids))  # no Python string per row
+        if "model" in data:
+            data["model"] = _texts(pa.array(np.zeros(len(codes), np.int32)), [block.model])
         self.writer.write_table(pa.table(data, schema=self.schema))
 
     def _flush(self) -> None:
@@ -211,6 +217,13 @@ class ParquetSink:
             self.rows += wide_rows(self.groups.rest(), self.layout, self.levels)
         self._flush()
         self.writer.close()
+
+
+def _texts(codes: Any, texts: list[str]) -> Any:
+    """A string column of ``texts[codes]``, made by Arrow from a dictionary."""
+    import pyarrow as pa
+
+    return pa.DictionaryArray.from_arrays(codes, pa.array(texts, pa.string())).cast(pa.string())
 
 
 def _is_block(item: object) -> TypeGuard[ForecastBlock]:

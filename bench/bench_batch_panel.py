@@ -1,0 +1,88 @@
+"""The vectorised panel path (issue 26 part 4): `forecast fit -m naive|snaive` on panels of
+monthly series x 100 points against statsforecast's Naive / SeasonalNaive on the same Parquet
+file, the same job (12 steps, 80 and 95 % intervals).
+
+Ours: a fresh `forecast fit PANEL.parquet -m MODEL -H 12 --output OUT.parquet -q` process:
+imports, the load, the forecasts and the Parquet output all included; CPU = the child's user +
+system time. statsforecast: its `forecast` call in one warm process (numba compiled, the frame
+read beforehand: neither is timed), n_jobs=1, with the same levels, and without any (point
+forecasts only: a cheaper job, shown for reference). Rounds interleaved, best of ``--repeat``.
+
+Usage: python bench/bench_batch_panel.py [--series 10000 100000] [--repeat 2]
+       [--models naive snaive]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import time
+from pathlib import Path
+
+from _util import FORECAST, WORK
+from bench_panel import monthly_panel
+
+SF_PYTHON = WORK / "sf-venv" / "bin" / "python"
+HERE = Path(__file__).resolve().parent
+H = 12
+
+
+def panel(n_series: int) -> Path:
+    path = WORK / f"batch_{n_series}.parquet"
+    if not path.exists():
+        monthly_panel(n_series, 100, seed=26).to_parquet(path, index=False)
+    return path
+
+
+def ours(path: Path, model: str) -> tuple[float, float, int]:
+    """CPU seconds, wall seconds and peak KiB of one fresh `forecast fit` process."""
+    out = WORK / "batch_out.parquet"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    cmd = [FORECAST, "fit", str(path), "-m", model, "-H", str(H), "--output", str(out), "-q"]
+    subprocess.run(cmd, check=True, capture_output=True, env={**os.environ, "NO_COLOR": "1"})
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, wall, after.ru_maxrss
+
+
+def statsforecast(path: Path, model: str) -> dict[str, float]:
+    cmd = [str(SF_PYTHON), str(HERE / "statsforecast_batch.py"), str(path), model, str(H)]
+    done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--series", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--models", nargs="+", default=["naive", "snaive"])
+    parser.add_argument("--repeat", type=int, default=2)
+    args = parser.parse_args()
+    print(f"load before: {os.getloadavg()}")
+    print(
+        "| series | model | ours CPU s (wall) | SF with intervals CPU s (wall) | ratio | "
+        "SF point only CPU s | ratio | SF pandas read CPU s |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for n in args.series:
+        path = panel(n)
+        for model in args.models:
+            mine, theirs = [], []
+            for _ in range(args.repeat):  # interleaved rounds
+                mine.append(ours(path, model))
+                theirs.append(statsforecast(path, model))
+            cpu, wall, _ = min(mine)
+            sf = min(theirs, key=lambda r: r["levels_cpu"])
+            point = min(r["point_cpu"] for r in theirs)
+            print(f"| {n:,} | {model} | {cpu:.2f} ({wall:.2f}) | {sf['levels_cpu']:.2f} "
+                  f"({sf['levels_wall']:.2f}) | {cpu / sf['levels_cpu']:.2f}x | {point:.2f} | "
+                  f"{cpu / point:.2f}x | {sf['read_cpu']:.2f} |")  # fmt: skip
+    print(f"load after: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()
