@@ -6,7 +6,9 @@ starts its level at the first value and then updates it with every value, the fi
 The ``*_rates`` kernels return, for every prefix ``y[: t + 1]``, the per-period demand rate the
 model forecasts from it at fixed parameters: one pass for Croston and TSB, one pass per
 residue of the aggregation level for ADIDA (the aggregation buckets of a prefix end at its last
-value), so rates from every origin cost O(n) per aggregation level.
+value), so rates from every origin cost O(n) per aggregation level. :func:`block_rates` runs the
+estimation and the rates of every model over the rows of a block (the vectorised panel path,
+:mod:`forecast.models.intermittent_batch`) with these same kernels.
 
 Importing this module imports numba (DESIGN rule 9): only the models' fit and forecast do.
 """
