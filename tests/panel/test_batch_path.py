@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 import forecast.fitting.batch as batch
 from forecast.cli.app import main
 
-MODELS = ["naive", "drift", "mean"]
+MODELS = ["naive", "drift", "mean", "snaive"]
 
 
 def _run(
@@ -178,3 +178,25 @@ def test_runs_split_by_value() -> None:
     ok = np.array([True, True, False, True, False, False])
     runs = [(r.tolist(), v) for r, v in batch._runs(ok)]
     assert runs == [([0, 1], True), ([2], False), ([3], True), ([4, 5], False)]
+
+
+@pytest.mark.parametrize("model", ["croston", "croston-sba", "tsb", "adida", "imapa"])
+def test_intermittent_models_by_blocks_equal_per_series(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, blocks_made: list[int], model: str
+) -> None:
+    """Weekly demand: most series intermittent, one all zero (constant: per series, with its
+    note), one with a negative value (refused: a failure), lengths 30 and 52."""
+    kinds = ["intermittent"] * 18 + ["constant", "plain"]
+    rows = [(k, 52 if i % 2 else 30, 0) for i, k in enumerate(kinds)]
+    data = _panel_csv(tmp_path / "demand.csv", rows, "W-SUN", 11)
+    frame = pd.read_csv(data)
+    frame.loc[frame["id"] == "s018", "y"] = 0.0
+    frame.loc[(frame["id"] == "s019").to_numpy().nonzero()[0][:1], "y"] = -1.0
+    frame.to_csv(data, index=False)
+    name, *variant = model.split("-")
+    params = ["-p", f"variant={variant[0]}"] if variant else []
+    args = ["fit", data, "-m", name, *params, "-H", 6, "-f", "csv"]
+    vec, one = _run(args, True, monkeypatch), _run(args, False, monkeypatch)
+    assert vec == one
+    assert vec[0] == 1 and "s019" in vec[2]  # a negative demand: refused
+    assert sum(blocks_made) == 18

@@ -33,10 +33,16 @@ if TYPE_CHECKING:
 
 BATCH_MODELS: dict[str, str] = {
     "naive": "forecast.models.baselines:naive_batch",
+    "snaive": "forecast.models.baselines:snaive_batch",
     "drift": "forecast.models.baselines:drift_batch",
     "mean": "forecast.models.baselines:mean_batch",
+    **{
+        name: f"forecast.models.intermittent_batch:INTERMITTENT_BATCH[{name}]"
+        for name in ("croston", "tsb", "adida", "imapa")
+    },
 }
-"""Models with a batch function, by registry name: ``module:function``."""
+"""Models with a batch function, by registry name: ``module:function`` (or
+``module:TABLE[name]``, an entry of a table of them)."""
 
 CHUNK_SERIES = 20_000  # series per chunk: one chunk's blocks and per-series fits at a time
 
@@ -73,7 +79,9 @@ def batch_function(model: str) -> BatchFunction | None:
     if target is None:
         return None
     module, name = target.split(":")
-    function: BatchFunction = getattr(importlib.import_module(module), name)
+    table, _, entry = name.partition("[")
+    found = getattr(importlib.import_module(module), table)
+    function: BatchFunction = found[entry.rstrip("]")] if entry else found
     return function
 
 

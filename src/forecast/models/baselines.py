@@ -304,6 +304,30 @@ def drift_batch(
     return _walk_batch(values, lags, horizon, levels, drift=True)
 
 
+def snaive_batch(
+    values: np.ndarray,
+    horizon: int,
+    levels: tuple[float, ...],
+    freq: str | None,
+    params: Mapping[str, Any],
+) -> BatchForecast:
+    """:class:`SeasonalNaive` on every row whose period is given or found (by the rule of
+    :func:`~forecast.diagnostics.seasonality.resolve_period`, for the whole block at once:
+    :func:`~forecast.diagnostics.seasonality_batch.resolve_periods`); a row without one is
+    naive with a note, left to the per-series path (a :data:`~forecast.models.batch.
+    BatchFunction`)."""
+    from forecast.diagnostics.seasonality_batch import resolve_periods
+
+    period = params.get("period")
+    if values.shape[1] < SeasonalNaive.min_obs:
+        lags = np.zeros(len(values), np.int64)
+    elif period is not None:
+        lags = np.full(len(values), int(period), np.int64)
+    else:
+        lags = resolve_periods(values, freq)
+    return _walk_batch(values, lags, horizon, levels, drift=False)
+
+
 def mean_batch(
     values: np.ndarray,
     horizon: int,
