@@ -17,6 +17,7 @@ A subclass implements ``_fit``, ``_predict``, ``_update`` and, for the model fil
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import warnings
@@ -365,13 +366,7 @@ class BaseForecaster(ABC):
 
     def get_params(self) -> dict[str, Any]:
         """The hyperparameters, by the names ``__init__`` takes."""
-        signature = inspect.signature(type(self).__init__)
-        keyword = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-        return {
-            name: getattr(self, name)
-            for name, p in signature.parameters.items()
-            if name != "self" and p.kind in keyword
-        }
+        return {name: getattr(self, name) for name in _init_keywords(type(self))}
 
     def lookback(self, freq: str | None = None) -> int:
         """How many past observations one forecast reads, from the hyperparameters alone: the
@@ -553,6 +548,17 @@ def exog_matrix(exog: pd.DataFrame, n: int, what: str) -> np.ndarray:
             "regressor needs a value at every timestamp"
         )
     return values.reshape(n, exog.shape[1])
+
+
+@functools.cache
+def _init_keywords(cls: type) -> tuple[str, ...]:
+    """The names ``cls.__init__`` takes by keyword (read once per class: ``inspect`` parses a
+    builtin's signature from text, 0.3 ms, and a backtest asks for it at every fold)."""
+    signature = inspect.signature(cls.__init__)  # type: ignore[misc]
+    keyword = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return tuple(
+        name for name, p in signature.parameters.items() if name != "self" and p.kind in keyword
+    )
 
 
 def origin_values(

@@ -16,14 +16,25 @@ Intervals are mean +/- z se (t for the mean model): Gaussian forecast errors.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from forecast.diagnostics.seasonality import describe_period, resolve_period
-from forecast.errors import InputError
-from forecast.models.base import Bands, BaseForecaster, Coefficient, ModelSummary, normal_bands
+from forecast.errors import InputError, UsageError
+from forecast.models.base import (
+    Bands,
+    BaseForecaster,
+    Coefficient,
+    ForecastBatch,
+    ModelSummary,
+    check_horizon,
+    check_levels,
+    normal_bands,
+    origin_values,
+)
 from forecast.models.batch import BatchForecast
 
 TEXTBOOK = "textbook Gaussian intervals from the in-sample residuals (Hyndman & Athanasopoulos 5.5)"
@@ -106,6 +117,30 @@ class _LagWalk(BaseForecaster):
         walks = np.cumsum(steps, axis=1)[:, j // lag, j % lag]  # [n, horizon]
         slope = self.drift_ + self.drift_se_ * rng.standard_normal((n, 1))
         return self.y_[-lag:][j % lag] + (j // lag + 1) * slope + walks
+
+    def forecast_from(
+        self,
+        history: pd.Series,
+        origins: Sequence[int] | np.ndarray,
+        horizon: int,
+        levels: Sequence[float] = (),
+        exog: pd.DataFrame | None = None,
+    ) -> ForecastBatch:
+        """Every origin's forecasts at the fitted drift and mse, at once: the last ``lag``
+        values before each origin (the numbers :meth:`rebased` and :meth:`predict` give)."""
+        self._check_fitted()
+        if exog is not None:
+            raise UsageError(f"{self.name} cannot use regressors; drop --exog")
+        horizon, levels = check_horizon(horizon), check_levels(levels)
+        lag = self.lag_
+        why = f"each origin needs the {lag} values of a season before it"
+        positions, values = origin_values(history, origins, lag - 1, self.name, why)
+        last = values[positions[:, None] - lag + 1 + np.arange(lag)]
+        rows = np.ones(positions.size)
+        mean, se = lag_walk_moments(
+            last, rows * self.drift_, rows * self.drift_se_, rows * self.mse_, horizon
+        )
+        return ForecastBatch(positions, mean, normal_bands(mean, se, levels), TEXTBOOK)
 
     def _path_method(self) -> str:
         walk = "seasonal random walk" if self.lag_ > 1 else "random walk"
@@ -250,6 +285,26 @@ class Mean(BaseForecaster):
 
     def _path_method(self) -> str:
         return "simulated: the training mean, its estimation error and N(0, sd^2) per step"
+
+    def forecast_from(
+        self,
+        history: pd.Series,
+        origins: Sequence[int] | np.ndarray,
+        horizon: int,
+        levels: Sequence[float] = (),
+        exog: pd.DataFrame | None = None,
+    ) -> ForecastBatch:
+        """The fitted mean and its intervals from every origin (new data does not move a
+        parameter: the numbers :meth:`rebased` and :meth:`predict` give at each)."""
+        self._check_fitted()
+        if exog is not None:
+            raise UsageError(f"{self.name} cannot use regressors; drop --exog")
+        horizon, levels = check_horizon(horizon), check_levels(levels)
+        positions, _ = origin_values(history, origins, 0, self.name, "")
+        mean, bands, method = self._predict(horizon, levels)
+        tile = (positions.size, 1)
+        batch = {lv: (np.tile(lo, tile), np.tile(hi, tile)) for lv, (lo, hi) in bands.items()}
+        return ForecastBatch(positions, np.tile(mean, tile), batch, method)
 
     def _update(self, new: np.ndarray) -> None:
         """The mean is a parameter: new data does not move it (refit to re-estimate)."""
