@@ -80,11 +80,14 @@ class SeriesBacktest:
 
 def backtest_one(task: tuple[Any, ...]) -> SeriesBacktest:
     """One series through the single-series backtest (jobs=1: the executor parallelises):
-    ``(series, entries, spec)``, and with regressors ``(..., covariates, exog_lag)``."""
+    ``(series, entries, spec)``; with the jobs the vectorised path forecast ``(..., given)``
+    (:mod:`forecast.backtesting.batched`); with regressors ``(..., covariates, exog_lag,
+    exog_models)``."""
     from forecast.errors import describe_error
 
     series, entries, spec = task[:3]
-    covariates, exog_lag, exog_models = task[3:] if len(task) > 3 else (None, 0, None)
+    given = task[3] if len(task) == 4 else None
+    covariates, exog_lag, exog_models = task[3:] if len(task) > 4 else (None, 0, None)
     sid = series.id or ""
     try:
         exog = None
@@ -98,6 +101,7 @@ def backtest_one(task: tuple[Any, ...]) -> SeriesBacktest:
             exog=exog,
             exog_lag=exog_lag,
             exog_models=exog_models,
+            given=given,
         )
     except Exception as exc:  # one series' failure never stops the others
         return SeriesBacktest(sid, error=describe_error(exc))
@@ -372,6 +376,7 @@ def run_panel_backtest(
     """Backtest every series of ``panel`` (see the module doc); ``on_series(s)`` is called as
     each series finishes (progress). ``exog``: a :class:`forecast.data.exog.Covariates` with
     every series' regressors (see :func:`run_backtest` for ``exog_lag``)."""
+    from forecast.backtesting import batched
     from forecast.models.neural.global_options import split_options
 
     inner = replace(spec, jobs=1)
@@ -385,6 +390,8 @@ def run_panel_backtest(
         from forecast.backtesting.global_panel import global_tasks
 
         tasks = global_tasks(panel, entries, inner)  # one fit per fold across all series
+    elif exog is None and panel.single is None and batched.can_batch(entries, inner):
+        tasks = batched.BatchedTasks(panel, entries, inner)
     results = collect(executor.map(backtest_one, tasks), on_series)
     failures = [f.to_dict() for f in panel.failures]
     return panel_backtest(results, entries, spec, panel.describe(), failures, command)

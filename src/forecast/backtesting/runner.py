@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from forecast.backtesting.engine import JobResult, ModelEntry, Refit, Settings, execute, plan
+from forecast.backtesting.engine import (
+    Job,
+    JobResult,
+    ModelEntry,
+    Refit,
+    Settings,
+    execute,
+    plan,
+)
 from forecast.backtesting.result import BacktestConfig, BacktestResult
 from forecast.backtesting.scoring import ModelForecasts, compute, fold_scales, metric_rows
-from forecast.backtesting.splitters import CombinatorialPurgedCV, PurgedKFold, WalkForward
+from forecast.backtesting.splitters import CombinatorialPurgedCV, Fold, PurgedKFold, WalkForward
 from forecast.errors import UsageError
 from forecast.types import Intervals
 from forecast.versions import library_versions
@@ -131,13 +139,16 @@ def run_backtest(
     exog: pd.DataFrame | None = None,
     exog_lag: int = 0,
     exog_models: Sequence[str] | None = None,
+    given: Mapping[JobKey, JobResult] | None = None,
 ) -> BacktestResult:
     """Backtest every model on ``y`` with one set of splits. ``exog``: regressors at the
     timestamps of ``y``; every forecast uses their realised values (an oracle backtest) unless
     ``exog_lag`` N shifts them so that the target at t uses the values of t - N (no oracle when
     N >= gap + horizon). ``exog_models``: the labels of the models that get the regressors
     (None: every model); the others run without them (baselines, or the same model without
-    regressors for comparison)."""
+    regressors for comparison). ``given``: the results of jobs already forecast elsewhere (the
+    vectorised panel path, :mod:`forecast.backtesting.batched`), by :func:`job_key`; the
+    other jobs run here."""
     from forecast.progress import task
 
     labels = [e.label for e in entries]
@@ -147,11 +158,8 @@ def run_backtest(
     regressors: dict[str, Any] | None = None
     if exog is not None:
         y, exog, regressors = _model_regressors(y, exog, exog_lag, spec, entries, exog_models)
-    lookback = purge_lookback(spec.lookback, models_lookback(entries, freq))
-    splitter = make_splitter(spec, lookback)
-    folds = list(splitter.split(len(y)))
+    splitter, folds, lookback, jobs = planned(len(y), entries, spec, freq)
     period, period_source = season_period(y, freq, spec.period)
-    jobs = plan(entries, folds, splitter, spec.refit, lookback, freq)
     settings = Settings(
         spec.horizon,
         spec.gap,
@@ -161,8 +169,11 @@ def run_backtest(
         exog,
         None if exog_models is None else tuple(exog_models),
     )
-    with task(f"backtest ({len(jobs)} fits)", total=len(jobs)) as advance:
-        results = execute(jobs, y, settings, spec.jobs, on_done=advance)
+    given = given or {}
+    todo = [job for job in jobs if job_key(job) not in given]
+    with task(f"backtest ({len(todo)} fits)", total=len(todo)) as advance:
+        ran = iter(execute(todo, y, settings, spec.jobs, on_done=advance))
+    results = [given.get(job_key(job)) or next(ran) for job in jobs]
 
     values = y.to_numpy()
     scales = {fold.index: fold_scales(values, fold, period) for fold in folds}
@@ -199,6 +210,27 @@ def run_backtest(
         regressors=regressors,
     )
     return BacktestResult(config, y, folds, forecasts, metric_table, failures, notes)
+
+
+def planned(
+    n: int, entries: Sequence[ModelEntry], spec: BacktestSpec, freq: str | None
+) -> tuple[Any, list[Fold], int, list[Job]]:
+    """The splitter, folds, purge lookback and jobs of a backtest of ``entries`` on a series of
+    ``n`` observations at ``freq`` (they depend on nothing else)."""
+    lookback = purge_lookback(spec.lookback, models_lookback(entries, freq))
+    splitter = make_splitter(spec, lookback)
+    folds = list(splitter.split(n))
+    return splitter, folds, lookback, plan(entries, folds, splitter, spec.refit, lookback, freq)
+
+
+JobKey = tuple[str, tuple[int, int] | None, tuple[int, ...]]
+
+
+def job_key(job: Job) -> JobKey:
+    """What identifies a job's forecasts: the model's label, the fitted segment and the
+    absolute forecast origins."""
+    origins = tuple(int(t) for f in job.folds for t in f.test_origins)
+    return job.entry.label, job.fit_segment, origins
 
 
 def _model_regressors(

@@ -323,7 +323,7 @@ def _walk_batch(
     """Every row of ``values`` ``[k, n]`` forecast by the lag walk of its ``lags`` entry (0:
     left to the per-series path), the rows of one lag at once (:mod:`forecast.models.batch`)."""
     rows, size = values.shape
-    out = BatchForecast.empty(rows, horizon, len(levels))
+    out = BatchForecast.empty(rows, horizon, len(levels), TEXTBOOK)
     for lag in np.unique(lags[(lags > 0) & (lags < size)]):
         take = np.flatnonzero(lags == lag)
         block = values[take]
@@ -392,7 +392,7 @@ def mean_batch(
 ) -> BatchForecast:
     """:class:`Mean` on every row (a :data:`~forecast.models.batch.BatchFunction`)."""
     rows, size = values.shape
-    out = BatchForecast.empty(rows, horizon, len(levels))
+    out = BatchForecast.empty(rows, horizon, len(levels), STUDENT)
     if size < Mean.min_obs:
         return out
     mean, sd = values.mean(axis=1), values.std(axis=1, ddof=1)

@@ -23,18 +23,21 @@ import numpy as np
 class BatchForecast:
     """A block's forecasts: ``mean`` ``[k, horizon]``, ``lower``/``upper`` ``[k, levels,
     horizon]`` (the levels in the order asked), ``ok`` ``[k]``: the rows these hold (the others
-    are left to the per-series path; their numbers here mean nothing)."""
+    are left to the per-series path; their numbers here mean nothing), and ``method``: how the
+    intervals were made (the per-series forecast's ``interval_method``)."""
 
     mean: np.ndarray
     lower: np.ndarray
     upper: np.ndarray
     ok: np.ndarray
+    method: str = ""
 
     @classmethod
-    def empty(cls, rows: int, horizon: int, levels: int) -> BatchForecast:
-        """Every row left to the per-series path."""
+    def empty(cls, rows: int, horizon: int, levels: int, method: str = "") -> BatchForecast:
+        """Every row left to the per-series path (to be filled in place)."""
         nan = np.full((rows, levels, horizon), np.nan)
-        return cls(np.full((rows, horizon), np.nan), nan, nan.copy(), np.zeros(rows, bool))
+        mean = np.full((rows, horizon), np.nan)
+        return cls(mean, nan, nan.copy(), np.zeros(rows, bool), method)
 
 
 BatchFunction = Callable[

@@ -80,7 +80,7 @@ NO_LIKELIHOOD = (
 )
 
 
-def _interval_method() -> str:
+def clipped_conformal_method() -> str:
     from forecast.models.conformal import METHOD
 
     return METHOD + CLIPPED
@@ -111,7 +111,7 @@ class IntermittentModel(BaseForecaster):
     def _predict(self, horizon: int, levels: tuple[float, ...]) -> tuple[np.ndarray, Bands, str]:
         rate = float(self._rates(self.y_)[-1])
         mean = np.full(horizon, rate)
-        return mean, self._bands(mean, levels), _interval_method()
+        return mean, self._bands(mean, levels), clipped_conformal_method()
 
     def _predict_quantiles(self, horizon: int, probs: tuple[float, ...]) -> tuple[np.ndarray, str]:
         """Split-conformal quantiles of the flat forecast (the calibration of the bands, the
@@ -121,9 +121,9 @@ class IntermittentModel(BaseForecaster):
         mean = np.full(horizon, float(self._rates(self.y_)[-1]))
         levels = band_levels(probs)
         if not levels:  # the median alone: the point forecast
-            return np.repeat(mean[None, :], len(probs), axis=0), _interval_method()
+            return np.repeat(mean[None, :], len(probs), axis=0), clipped_conformal_method()
         values = conformal_quantiles(self.calibration(horizon, levels), mean, probs)
-        return np.maximum(values, 0.0), _interval_method()
+        return np.maximum(values, 0.0), clipped_conformal_method()
 
     def _sample_paths(self, horizon: int, n: int, rng: np.random.Generator) -> np.ndarray:
         """Bootstrapped walk-forward errors (:func:`forecast.models.paths.bootstrap_paths`)
@@ -163,7 +163,7 @@ class IntermittentModel(BaseForecaster):
         positions = np.asarray(origins, dtype=np.int64)
         rates = self._rates(values)[positions]
         mean = np.repeat(rates[:, None], horizon, axis=1)  # [origins, horizon]
-        return ForecastBatch(positions, mean, self._bands(mean, levels), _interval_method())
+        return ForecastBatch(positions, mean, self._bands(mean, levels), clipped_conformal_method())
 
     def _bands(self, mean: np.ndarray, levels: tuple[float, ...]) -> Bands:
         """Split-conformal bands of ``mean`` ([horizon] or [origins, horizon]), calibrated on

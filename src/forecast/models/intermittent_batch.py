@@ -36,7 +36,12 @@ import numpy as np
 from forecast.errors import UsageError
 from forecast.models.base import check_horizon, check_levels
 from forecast.models.batch import BatchForecast, BatchFunction
-from forecast.models.intermittent import CLASSIC_ALPHA, SBA_FACTOR, IntermittentModel
+from forecast.models.intermittent import (
+    CLASSIC_ALPHA,
+    SBA_FACTOR,
+    IntermittentModel,
+    clipped_conformal_method,
+)
 
 
 def croston(
@@ -160,7 +165,7 @@ def _forecast(
     upper = mean[:, None, :] + widths
     ok &= np.isfinite(mean).all(axis=1)
     ok &= np.isfinite(lower).all(axis=(1, 2)) & np.isfinite(upper).all(axis=(1, 2))
-    return BatchForecast(mean, lower, upper, ok)
+    return BatchForecast(mean, lower, upper, ok, clipped_conformal_method())
 
 
 def _demand_rows(values: np.ndarray) -> np.ndarray:
