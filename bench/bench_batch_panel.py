@@ -8,8 +8,12 @@ system time. statsforecast: its `forecast` call in one warm process (numba compi
 read beforehand: neither is timed), n_jobs=1, with the same levels, and without any (point
 forecasts only: a cheaper job, shown for reference). Rounds interleaved, best of ``--repeat``.
 
+``--backtest``: `forecast backtest PANEL.parquet -m MODEL -H 12 --initial 64 --step 12 -f csv`
+(3 walk-forward folds, refitted, with the metrics report) against statsforecast's
+`cross_validation(h=12, n_windows=3, step_size=12)` (the same three cutoffs; forecasts only).
+
 Usage: python bench/bench_batch_panel.py [--series 10000 100000] [--repeat 2]
-       [--models naive snaive]
+       [--models naive snaive] [--backtest]
 """
 
 from __future__ import annotations
@@ -37,12 +41,15 @@ def panel(n_series: int) -> Path:
     return path
 
 
-def ours(path: Path, model: str) -> tuple[float, float, int]:
-    """CPU seconds, wall seconds and peak KiB of one fresh `forecast fit` process."""
+def ours(path: Path, model: str, backtest: bool) -> tuple[float, float, int]:
+    """CPU seconds, wall seconds and peak KiB of one fresh `forecast` process."""
     out = WORK / "batch_out.parquet"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     cmd = [FORECAST, "fit", str(path), "-m", model, "-H", str(H), "--output", str(out), "-q"]
+    if backtest:
+        cmd = [FORECAST, "backtest", str(path), "-m", model, "-H", str(H), "--initial", "64",
+               "--step", str(H), "-f", "csv", "-q"]  # fmt: skip
     subprocess.run(cmd, check=True, capture_output=True, env={**os.environ, "NO_COLOR": "1"})
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -50,8 +57,9 @@ def ours(path: Path, model: str) -> tuple[float, float, int]:
     return cpu, wall, after.ru_maxrss
 
 
-def statsforecast(path: Path, model: str) -> dict[str, float]:
-    cmd = [str(SF_PYTHON), str(HERE / "statsforecast_batch.py"), str(path), model, str(H)]
+def statsforecast(path: Path, model: str, backtest: bool) -> dict[str, float]:
+    mode = "cv" if backtest else "fit"
+    cmd = [str(SF_PYTHON), str(HERE / "statsforecast_batch.py"), str(path), model, str(H), mode]
     done = subprocess.run(cmd, check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -61,7 +69,9 @@ def main() -> None:
     parser.add_argument("--series", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--models", nargs="+", default=["naive", "snaive"])
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--backtest", action="store_true")
     args = parser.parse_args()
+    print("backtest (3 folds)" if args.backtest else "fit")
     print(f"load before: {os.getloadavg()}")
     print(
         "| series | model | ours CPU s (wall) | SF with intervals CPU s (wall) | ratio | "
@@ -73,8 +83,8 @@ def main() -> None:
         for model in args.models:
             mine, theirs = [], []
             for _ in range(args.repeat):  # interleaved rounds
-                mine.append(ours(path, model))
-                theirs.append(statsforecast(path, model))
+                mine.append(ours(path, model, args.backtest))
+                theirs.append(statsforecast(path, model, args.backtest))
             cpu, wall, _ = min(mine)
             sf = min(theirs, key=lambda r: r["levels_cpu"])
             point = min(r["point_cpu"] for r in theirs)

@@ -26,6 +26,8 @@ time text parsed once, no pandas object per series except one repaired by ``--mi
 
 from __future__ import annotations
 
+import functools
+
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -162,8 +164,12 @@ class Panel:
         ``values`` and ``offsets`` are the panel's own arrays (not copies); ``stamps`` is a
         view of the index when it is held in nanoseconds, else a converted copy.
         """
-        stamps = self.index.as_unit("ns").asi8
-        return self.values, self.bounds, stamps
+        return self.values, self.bounds, self._stamps
+
+    @functools.cached_property
+    def _stamps(self) -> np.ndarray:
+        """The index as int64 nanoseconds, converted once (a vectorised run asks per block)."""
+        return np.asarray(self.index.as_unit("ns").asi8)
 
     def position(self, series_id: str) -> int:
         try:

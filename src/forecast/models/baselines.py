@@ -366,11 +366,11 @@ def snaive_batch(
     freq: str | None,
     params: Mapping[str, Any],
 ) -> BatchForecast:
-    """:class:`SeasonalNaive` on every row whose period is given or found (by the rule of
-    :func:`~forecast.diagnostics.seasonality.resolve_period`, for the whole block at once:
-    :func:`~forecast.diagnostics.seasonality_batch.resolve_periods`); a row without one is
-    naive with a note, left to the per-series path (a :data:`~forecast.models.batch.
-    BatchFunction`)."""
+    """:class:`SeasonalNaive` on every row: the given period, else the one the rule of
+    :func:`~forecast.diagnostics.seasonality.resolve_period` finds, for the whole block at once
+    (:func:`~forecast.diagnostics.seasonality_batch.resolve_periods`); a row without one is
+    naive, as its per-series fit (whose summary notes it; forecast rows carry no summary) (a
+    :data:`~forecast.models.batch.BatchFunction`)."""
     from forecast.diagnostics.seasonality_batch import resolve_periods
 
     period = params.get("period")
@@ -379,7 +379,7 @@ def snaive_batch(
     elif period is not None:
         lags = np.full(len(values), int(period), np.int64)
     else:
-        lags = resolve_periods(values, freq)
+        lags = np.maximum(resolve_periods(values, freq), 1)
     return _walk_batch(values, lags, horizon, levels, drift=False)
 
 

@@ -143,6 +143,8 @@ class ParquetSink:
         self.pending: list[SeriesOutcome] = []
         self.groups = SeriesGroups()
         self.rows: list[list[Any]] = []  # nixtla: rows of complete series
+        self.held: list[Any] = []  # tables of the next row group, in order
+        self.held_series = 0
 
     def write(self, outcome: SeriesOutcome) -> None:
         if self.layout.wide:
@@ -156,13 +158,15 @@ class ParquetSink:
             self._flush()
 
     def write_block(self, block: ForecastBlock) -> None:
-        """Many series' rows at once (:mod:`forecast.fitting.batch`), after the rows before."""
+        """Many series' rows at once (:mod:`forecast.fitting.batch`), after the rows before;
+        written with the tables before it once they hold :data:`PARQUET_GROUP` series (a run
+        of small blocks between series forecast one by one makes one row group)."""
         import numpy as np
         import pyarrow as pa
 
         if self.layout.wide:
             self.rows += wide_rows(self.groups.rest(), self.layout, self.levels)
-        self._flush()
+        self._hold_pending()
         data = block_columns(block, self.layout)
         id_name, time_name = self.layout.names()
         data[time_name] = data[time_name].astype("datetime64[ns]")
@@ -171,22 +175,39 @@ class ParquetSink:
         data[id_name] = _texts(codes, list(block.ids))  # no Python string per row
         if "model" in data:
             data["model"] = _texts(pa.array(np.zeros(len(codes), np.int32)), [block.model])
-        self.writer.write_table(pa.table(data, schema=self.schema))
+        self.held.append(pa.table(data, schema=self.schema))
+        self.held_series += len(block)
+        if self.held_series >= PARQUET_GROUP:
+            self._write_held()
 
     def _flush(self) -> None:
+        self._hold_pending()
+        self._write_held()
+
+    def _hold_pending(self) -> None:
+        """The series written one by one so far, as a table held for the next row group."""
         import pyarrow as pa
 
         if self.layout.wide:
             if self.rows:
                 data = dict(zip(self.columns, map(list, zip(*self.rows, strict=True)), strict=True))
                 data[self.columns[1]] = _instants(data[self.columns[1]])
-                self.writer.write_table(pa.table(data, schema=self.schema))
+                self.held.append(pa.table(data, schema=self.schema))
+            self.held_series += len(self.pending)
             self.rows, self.pending = [], []
             return
         if not self.pending:
             return
-        self.writer.write_table(pa.table(self._tidy(), schema=self.schema))
+        self.held.append(pa.table(self._tidy(), schema=self.schema))
+        self.held_series += len(self.pending)
         self.pending = []
+
+    def _write_held(self) -> None:
+        import pyarrow as pa
+
+        if self.held:
+            self.writer.write_table(pa.concat_tables(self.held))
+        self.held, self.held_series = [], 0
 
     def _tidy(self) -> dict[str, Any]:
         import numpy as np
