@@ -102,6 +102,7 @@ def backtest_one(task: tuple[Any, ...]) -> SeriesBacktest:
             exog_lag=exog_lag,
             exog_models=exog_models,
             given=given,
+            detail=False,  # the panel's report reads each series' overall metrics only
         )
     except Exception as exc:  # one series' failure never stops the others
         return SeriesBacktest(sid, error=describe_error(exc))

@@ -140,6 +140,7 @@ def run_backtest(
     exog_lag: int = 0,
     exog_models: Sequence[str] | None = None,
     given: Mapping[JobKey, JobResult] | None = None,
+    detail: bool = True,
 ) -> BacktestResult:
     """Backtest every model on ``y`` with one set of splits. ``exog``: regressors at the
     timestamps of ``y``; every forecast uses their realised values (an oracle backtest) unless
@@ -148,7 +149,8 @@ def run_backtest(
     (None: every model); the others run without them (baselines, or the same model without
     regressors for comparison). ``given``: the results of jobs already forecast elsewhere (the
     vectorised panel path, :mod:`forecast.backtesting.batched`), by :func:`job_key`; the
-    other jobs run here."""
+    other jobs run here. ``detail=False``: no per-step, per-fold or per-path metric rows (a
+    panel's series, see :func:`~forecast.backtesting.scoring.metric_rows`)."""
     from forecast.progress import task
 
     labels = [e.label for e in entries]
@@ -179,7 +181,9 @@ def run_backtest(
     scales = {fold.index: fold_scales(values, fold, period) for fold in folds}
     forecasts = [_assemble(label, results, values, spec, scales) for label in labels]
     coverage = fold_coverage(forecasts, len(folds))
-    metric_table = _metric_table(forecasts, splitter, len(y), spec.gap, coverage["common_folds"])
+    metric_table = _metric_table(
+        forecasts, splitter, len(y), spec.gap, coverage["common_folds"], detail
+    )
     failures, notes = _failures_and_notes(results, regressors)
     config = BacktestConfig(
         scheme=splitter.describe(),
@@ -280,13 +284,17 @@ def _metric_table(
     n_obs: int,
     gap: int,
     common: list[int] | None,
+    detail: bool = True,
 ) -> list[dict[str, Any]]:
-    """Every model's metric rows (CPCV: per path too), then scope ``common`` when some
-    models were scored on fewer folds."""
+    """Every model's metric rows (CPCV: per path too; ``detail=False``: overall only), then
+    scope ``common`` when some models were scored on fewer folds."""
     paths = splitter.paths() if isinstance(splitter, CombinatorialPurgedCV) else None
     groups = splitter.group_of_origin(n_obs) if paths is not None else None
     table = [
-        row for mf in forecasts if mf.origins.size for row in metric_rows(mf, gap, paths, groups)
+        row
+        for mf in forecasts
+        if mf.origins.size
+        for row in metric_rows(mf, gap, paths, groups, detail)
     ]
     return table + common_rows(forecasts, common, gap)
 

@@ -133,10 +133,12 @@ def metric_rows(
     gap: int,
     paths: list[list[tuple[int, int]]] | None = None,
     group_of_origin: np.ndarray | None = None,
+    detail: bool = True,
 ) -> list[dict[str, Any]]:
     """Rows ``{model, metric, scope, key, value}``: scope ``overall`` (key null), ``step``
     (key = lead time), ``fold`` (key = fold index), ``path`` (key = CPCV path) and, over the
-    paths, ``paths`` (key = mean, std, min, p5, median, p95, max)."""
+    paths, ``paths`` (key = mean, std, min, p5, median, p95, max). ``detail=False``: the
+    ``overall`` rows only (a panel's series: its report uses no other)."""
     rows: list[dict[str, Any]] = []
 
     def add(scope: str, key: Any, values: dict[str, float]) -> None:
@@ -146,6 +148,8 @@ def metric_rows(
         )
 
     add("overall", None, compute(mf))
+    if not detail:
+        return rows
     per_step = compute(mf, axis=0)  # every lead time at once (one call, not one per step)
     for j in range(mf.actual.shape[1]):
         add("step", gap + j + 1, {name: float(values[j]) for name, values in per_step.items()})
