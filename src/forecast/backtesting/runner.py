@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
@@ -55,7 +56,13 @@ class BacktestSpec:
     test_groups: int = 2
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return dict(_spec_dict(self))  # its values are immutable: a shallow copy is a copy
+
+
+@functools.lru_cache(maxsize=16)
+def _spec_dict(spec: BacktestSpec) -> dict[str, Any]:
+    """``asdict`` of a spec, once (a panel's every series records it)."""
+    return asdict(spec)
 
 
 def with_quantiles(spec: BacktestSpec, probs: Sequence[float]) -> BacktestSpec:
@@ -220,7 +227,25 @@ def planned(
     n: int, entries: Sequence[ModelEntry], spec: BacktestSpec, freq: str | None
 ) -> tuple[Any, list[Fold], int, list[Job]]:
     """The splitter, folds, purge lookback and jobs of a backtest of ``entries`` on a series of
-    ``n`` observations at ``freq`` (they depend on nothing else)."""
+    ``n`` observations at ``freq`` (they depend on nothing else: a panel's series of one length
+    share them, computed once; :func:`_planned`)."""
+    models = tuple((e.label, e.name, repr(sorted(e.params.items())), e.refit) for e in entries)
+    key = (n, models, spec, freq)
+    found = _PLANS.get(key)
+    if found is None:
+        if len(_PLANS) >= 64:
+            _PLANS.clear()
+        found = _PLANS[key] = _plan(n, entries, spec, freq)
+    splitter, folds, lookback, jobs = found
+    return splitter, list(folds), lookback, list(jobs)
+
+
+_PLANS: dict[Any, tuple[Any, list[Fold], int, list[Job]]] = {}
+
+
+def _plan(
+    n: int, entries: Sequence[ModelEntry], spec: BacktestSpec, freq: str | None
+) -> tuple[Any, list[Fold], int, list[Job]]:
     lookback = purge_lookback(spec.lookback, models_lookback(entries, freq))
     splitter = make_splitter(spec, lookback)
     folds = list(splitter.split(n))

@@ -27,7 +27,6 @@ time text parsed once, no pandas object per series except one repaired by ``--mi
 from __future__ import annotations
 
 import functools
-
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -78,6 +77,9 @@ class SeriesFailure:
 
     def to_dict(self) -> dict[str, str]:
         return {"id": self.id, "stage": self.stage, "error": self.reason}
+
+
+GRID_INDEXES = 1024  # distinct (start, length) indexes a panel keeps for its series
 
 
 @dataclass(frozen=True)
@@ -140,9 +142,10 @@ class Panel:
         if self.single is not None:
             return self.single
         start, stop = int(self.bounds[i]), int(self.bounds[i + 1])
-        index = self.index[start:stop].rename(self.time_col)
-        if self.regular[i] and len(index) > 1:
-            index = pd.DatetimeIndex(index, freq=self.freq)
+        if self.regular[i] and stop - start > 1:
+            index = self._grid_index(start, stop)
+        else:
+            index = self.index[start:stop].rename(self.time_col)
         y = pd.Series(self.values[start:stop], index=index, name=self.value_col, copy=False)
         y.attrs["freq"] = self.freq
         return SeriesData(
@@ -165,6 +168,22 @@ class Panel:
         view of the index when it is held in nanoseconds, else a converted copy.
         """
         return self.values, self.bounds, self._stamps
+
+    def _grid_index(self, start: int, stop: int) -> pd.DatetimeIndex:
+        """The index of a series on the full ``freq`` grid, rows ``start:stop``: one object per
+        first timestamp and length, shared by the series that have both (pandas checks the
+        frequency of each new index, 0.3 ms; an index is immutable)."""
+        key = (int(self._stamps[start]), stop - start)
+        index = self._grid_indexes.get(key)
+        if index is None:
+            index = pd.DatetimeIndex(self.index[start:stop], freq=self.freq, name=self.time_col)
+            if len(self._grid_indexes) < GRID_INDEXES:
+                self._grid_indexes[key] = index
+        return index
+
+    @functools.cached_property
+    def _grid_indexes(self) -> dict[tuple[int, int], pd.DatetimeIndex]:
+        return {}
 
     @functools.cached_property
     def _stamps(self) -> np.ndarray:
