@@ -29,6 +29,7 @@ against the block length or lag.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -78,11 +79,12 @@ class SeriesBacktest:
         return out
 
 
-def backtest_one(task: tuple[Any, ...]) -> SeriesBacktest:
+def backtest_one(task: tuple[Any, ...], detail: bool = True) -> SeriesBacktest:
     """One series through the single-series backtest (jobs=1: the executor parallelises):
     ``(series, entries, spec)``; with the jobs the vectorised path forecast ``(..., given)``
     (:mod:`forecast.backtesting.batched`); with regressors ``(..., covariates, exog_lag,
-    exog_models)``."""
+    exog_models)``. ``detail=False``: the series keeps its overall metrics only
+    (:func:`~forecast.backtesting.runner.run_backtest`)."""
     from forecast.errors import describe_error
 
     series, entries, spec = task[:3]
@@ -102,7 +104,7 @@ def backtest_one(task: tuple[Any, ...]) -> SeriesBacktest:
             exog_lag=exog_lag,
             exog_models=exog_models,
             given=given,
-            detail=False,  # the panel's report reads each series' overall metrics only
+            detail=detail,
         )
     except Exception as exc:  # one series' failure never stops the others
         return SeriesBacktest(sid, error=describe_error(exc))
@@ -373,10 +375,13 @@ def run_panel_backtest(
     exog: Any = None,
     exog_lag: int = 0,
     exog_models: Sequence[str] | None = None,
+    detail: bool = True,
 ) -> PanelBacktest:
     """Backtest every series of ``panel`` (see the module doc); ``on_series(s)`` is called as
     each series finishes (progress). ``exog``: a :class:`forecast.data.exog.Covariates` with
-    every series' regressors (see :func:`run_backtest` for ``exog_lag``)."""
+    every series' regressors (see :func:`run_backtest` for ``exog_lag``). ``detail=False``:
+    each series keeps its overall metrics only (all the panel's report reads; a third of the
+    scoring, and most of the memory, of a large panel)."""
     from forecast.backtesting import batched
     from forecast.models.neural.global_options import split_options
 
@@ -393,7 +398,8 @@ def run_panel_backtest(
         tasks = global_tasks(panel, entries, inner)  # one fit per fold across all series
     elif exog is None and panel.single is None and batched.can_batch(entries, inner):
         tasks = batched.BatchedTasks(panel, entries, inner)
-    results = collect(executor.map(backtest_one, tasks), on_series)
+    one = backtest_one if detail else functools.partial(backtest_one, detail=False)
+    results = collect(executor.map(one, tasks), on_series)
     failures = [f.to_dict() for f in panel.failures]
     return panel_backtest(results, entries, spec, panel.describe(), failures, command)
 

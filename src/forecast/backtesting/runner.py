@@ -229,6 +229,8 @@ def planned(
     """The splitter, folds, purge lookback and jobs of a backtest of ``entries`` on a series of
     ``n`` observations at ``freq`` (they depend on nothing else: a panel's series of one length
     share them, computed once; :func:`_planned`)."""
+    if any(type(e) is not ModelEntry for e in entries):  # one series' own entries (a global
+        return _plan(n, entries, spec, freq)  # model's forecasts): its jobs are its own
     models = tuple((e.label, e.name, repr(sorted(e.params.items())), e.refit) for e in entries)
     key = (n, models, spec, freq)
     found = _PLANS.get(key)

@@ -264,6 +264,7 @@ def _request(a: SimpleNamespace) -> BacktestRequest:
         command="forecast " + " ".join(shlex.quote(x) for x in o.INVOCATION.get()),
         threads=policy,
         progress=progress_allowed(a.common.quiet),
+        series_detail=False,  # a panel's outputs read each series' overall metrics only
     )
 
 

@@ -67,6 +67,9 @@ class BacktestRequest:
     as_panel
         Return a :class:`~forecast.backtesting.panel_backtest.PanelBacktest` for one series too (a
         panel of one, as the Python API does).
+    series_detail
+        Each series of a panel keeps its per-step, per-fold and per-path metric rows (the
+        Python API); False: its overall ones only, all a panel's report reads (the CLI).
     """
 
     source: SourceRequest
@@ -82,6 +85,7 @@ class BacktestRequest:
     threads: ThreadPolicy | None = None
     progress: bool = False
     as_panel: bool = False
+    series_detail: bool = True
 
     @property
     def min_length(self) -> int:
@@ -204,6 +208,7 @@ def _backtest_panel(request: BacktestRequest, panel: Panel) -> PanelBacktest:
             runner,
             command=request.command,
             on_series=done,
+            detail=request.series_detail,
             **exog,
         )
 
