@@ -158,7 +158,6 @@ def run_backtest(
     vectorised panel path, :mod:`forecast.backtesting.batched`), by :func:`job_key`; the
     other jobs run here. ``detail=False``: no per-step, per-fold or per-path metric rows (a
     panel's series, see :func:`~forecast.backtesting.scoring.metric_rows`)."""
-    from forecast.progress import task
 
     labels = [e.label for e in entries]
     if len(set(labels)) != len(labels):
@@ -178,11 +177,7 @@ def run_backtest(
         exog,
         None if exog_models is None else tuple(exog_models),
     )
-    given = given or {}
-    todo = [job for job in jobs if job_key(job) not in given]
-    with task(f"backtest ({len(todo)} fits)", total=len(todo)) as advance:
-        ran = iter(execute(todo, y, settings, spec.jobs, on_done=advance))
-    results = [given.get(job_key(job)) or next(ran) for job in jobs]
+    results = _job_results(jobs, y, settings, spec.jobs, given or {})
 
     values = y.to_numpy()
     scales = {fold.index: fold_scales(values, fold, period) for fold in folds}
@@ -221,6 +216,22 @@ def run_backtest(
         regressors=regressors,
     )
     return BacktestResult(config, y, folds, forecasts, metric_table, failures, notes)
+
+
+def _job_results(
+    jobs: Sequence[Job],
+    y: pd.Series,
+    settings: Settings,
+    n_jobs: int,
+    given: Mapping[JobKey, JobResult],
+) -> list[JobResult]:
+    """Every job's result in job order: the ``given`` ones as they are, the others run."""
+    from forecast.progress import task
+
+    todo = [job for job in jobs if job_key(job) not in given]
+    with task(f"backtest ({len(todo)} fits)", total=len(todo)) as advance:
+        ran = iter(execute(todo, y, settings, n_jobs, on_done=advance))
+        return [given.get(job_key(job)) or next(ran) for job in jobs]
 
 
 def planned(
