@@ -15,7 +15,14 @@ from hypothesis import strategies as st
 
 from forecast.diagnostics import seasonality_batch as sb
 from forecast.diagnostics.acf import sample_acf
-from forecast.diagnostics.seasonality import calendar_period, classical_strength, resolve_period
+from forecast.diagnostics.seasonality import (
+    acf_periods,
+    calendar_period,
+    classical_strength,
+    periodogram,
+    periodogram_periods,
+    resolve_period,
+)
 from forecast.diagnostics.stationarity import kpss_differences, kpss_level_pvalue
 
 FREQS = ["MS", "QS", "D", "W-SUN", "h", None]
@@ -187,3 +194,73 @@ def test_no_calendar_period_leaves_every_row_to_the_per_row_rule(block: np.ndarr
     for freq in (None, "7D", "12MS"):  # no period, no calendar period, a period of 1
         assert not sb.calendar_seasonal(x, freq).any()
         np.testing.assert_array_equal(sb.resolve_periods(x, freq), per_row(x, freq))
+
+
+# --- the candidate search of the rows the calendar test does not settle -------------------
+
+
+def test_the_candidate_search_statistics_are_the_per_row_ones_bit_for_bit(
+    block: np.ndarray,
+) -> None:
+    # periodogram (np.fft.rfft along the rows computes each row as a 1-D rfft), ACF with its
+    # Bartlett band, and the candidate sets they give: the same numbers, the same periods
+    for x in (block[:300], np.diff(block[1000:1300], axis=1), block[1500:1800, :61]):
+        n = x.shape[1]
+        max_period = n // 4
+        power, _ = sb.block_periodogram(x)
+        np.testing.assert_array_equal(power, [periodogram(row)[1] for row in x])
+        acf, *_ = sb.block_acf(x, max_period)
+        np.testing.assert_array_equal(acf, [sample_acf(row, max_period) for row in x])
+        from_pg, sure_pg = sb.periodogram_candidates(x, max_period)
+        from_acf, sure_acf = sb.acf_candidates(x, max_period)
+        assert sure_pg.mean() > 0.95 and sure_acf.mean() > 0.95
+        for row, pg, ac in zip(x, from_pg, from_acf, strict=True):
+            assert set(np.flatnonzero(pg)) == set(periodogram_periods(row, max_period))
+            assert list(np.flatnonzero(ac)) == acf_periods(row, max_period)
+
+
+def test_the_block_settles_most_rows_the_calendar_test_leaves(block: np.ndarray) -> None:
+    settled = sb.calendar_seasonal(block, "MS")
+    left = block[~settled]
+    assert left.shape[0] > 900  # the walks and the noise (and a few weak seasons)
+    decided = sb.block_periods(left, "MS") != sb.UNDECIDED
+    assert decided.mean() > 0.9  # by the candidate search, not the per-row function
+    expected = per_row(left, "MS")
+    np.testing.assert_array_equal(sb.block_periods(left, "MS")[decided], expected[decided])
+
+
+def other_periods_block(rows: int, n: int, periods: list[int], seed: int) -> np.ndarray:
+    """A third random walks, a third white noise, a third a sine of one of ``periods`` (strong
+    or weak against the noise) on a level: rows the calendar test mostly rejects."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    shocks = rng.normal(scale=rng.uniform(0.5, 5, (rows, 1)), size=(rows, n))
+    values = rng.uniform(-200, 200, (rows, 1)) + shocks
+    values[: rows // 3] += shocks[: rows // 3].cumsum(axis=1)
+    cycle = rng.choice(periods, size=(rows, 1))
+    amplitude = rng.uniform(0.0, 8, (rows, 1)) * np.sqrt(np.var(shocks, axis=1, keepdims=True))
+    season = amplitude * np.sin(2 * np.pi * t / cycle + rng.uniform(0, 6.3, (rows, 1)))
+    values[2 * rows // 3 :] += season[2 * rows // 3 :]
+    return values
+
+
+@pytest.mark.parametrize(
+    ("freq", "n", "periods"),
+    [
+        ("MS", 96, [4, 5, 6, 7, 9]),  # 4 and 6 divide 12: the calendar keeps those
+        ("W-SUN", 320, [10, 17, 30]),  # calendar 52: 160 weeks let noise pass it by chance
+        ("D", 120, [5, 7, 10, 30]),
+        (None, 120, [7, 12, 24]),  # no calendar: the found period needs THRESHOLD only
+    ],
+)
+def test_walks_noise_and_other_periods_the_candidate_search_decides(
+    freq: str | None, n: int, periods: list[int]
+) -> None:
+    values = other_periods_block(300, n, periods, seed=n)
+    got = sb.resolve_periods(values, freq)
+    np.testing.assert_array_equal(got, per_row(values, freq))
+    searched = ~sb.calendar_seasonal(values, freq)
+    decided = sb.block_periods(values, freq) != sb.UNDECIDED
+    assert searched.mean() > 0.5 and decided[searched].mean() > 0.85
+    found = set(got[searched & decided].tolist()) - {0, calendar_period(freq)}
+    assert found & set(periods)  # the search found some of the other periods in the block

@@ -2,22 +2,25 @@
 :func:`~forecast.diagnostics.seasonality.resolve_period`.
 
 :func:`resolve_periods` gives, for every row of a block ``[k, n]``, exactly what
-``resolve_period(None, row, freq)`` gives, without a Python step per row in the common case: a
-row whose training data support the calendar's period. The rule's two steps run on the whole
-block (numpy along axis 1):
+``resolve_period(None, row, freq)`` gives, with a Python step per row only for the few rows the
+block cannot decide. The rule's steps run on the whole block (numpy along axis 1):
 
 1. the KPSS differences (:func:`~forecast.diagnostics.stationarity.kpss_differences`: the same
-   statistic, lags rule, table interpolation and clamping, the same stops, at most two);
+   statistic, lags rule, table interpolation and clamping, the same stops, at most two); a
+   constant differenced row has no period;
 2. the calendar test (:func:`~forecast.diagnostics.seasonality.calendar_test`: the ACF at lag
    ``m`` against the M3 90 % band, the classical seasonal strength against ``THRESHOLD``) on the
-   series differenced that many times.
+   series differenced that many times: a row it finds seasonal gets the calendar's period;
+3. the candidate search of ``detect_seasonality`` for the rows the calendar test finds not
+   seasonal or cannot test (no calendar period, too few points): the periodogram's peaks
+   (``periodogram_periods``: ``np.fft.rfft`` along the rows), the ACF's peaks above their
+   Bartlett band (``acf_periods``), the classical strength of every candidate (rows grouped by
+   candidate period) and ``_choose`` (the strongest, or its smallest divisor within 85 %,
+   against ``STRONG``, or ``THRESHOLD`` without a calendar), all as ``[k, period]`` arrays.
 
-A row the block test finds seasonal gets the calendar's period. Every other row goes through the
-per-row ``resolve_period``: a calendar test that says not seasonal (the rule then scores the
-periodogram's and the ACF's candidates, which this module does not), a frequency without a
-calendar period, too few points for two cycles and one, a constant (differenced) row, or a
-decision too close to its threshold to trust (below). In real panels these rows are the minority
-(bench/bench_seasonality_batch.py prints the share).
+Rows left to the per-row ``resolve_period``: a decision too close to its threshold to trust
+(below), an ACF long enough for ``sample_acf``'s FFT branch, an empty row. In real panels these
+are a few in a thousand (bench/bench_seasonality_batch.py prints the shares).
 
 Same numbers, same decisions. Every statistic is computed with the same floating-point operations
 in the same order as the per-row code: row means, variances and sums reduce along the last axis
@@ -38,17 +41,30 @@ it); a row with any closer decision goes to the per-row function. The conditions
   (the per-row code's ``s^2 <= 0`` stop) is also too close;
 * ACF at lag ``m`` above the band: absolute distance over ``1 + |mean| / sd`` (|r| <= 1);
 * classical strength >= ``THRESHOLD``: absolute distance over ``1 + max|x| / sd(detrended)``
-  (the moving average is subtracted from the series itself).
+  (the moving average is subtracted from the series itself); the calendar test is not seasonal
+  when both the ACF and the strength are below by more than their margins;
+* the candidate search: every periodogram value farther than its margin from every other (the
+  peaks and their ranking; the margin bounds a power's rounding error over eps, see
+  :func:`block_periodogram`), every ACF value farther than the ACF's margin from its
+  neighbours and its band, and in ``_choose`` the strongest candidate ahead of the next by,
+  every divisor's strength away from 85 % of the strongest by, and the chosen strength away
+  from its threshold by more than twice the row's largest strength margin.
 """
 
 from __future__ import annotations
+
+from statistics import NormalDist
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from forecast.diagnostics.acf import DIRECT_MAX
 from forecast.diagnostics.seasonality import (
+    _NEAR,
     CALENDAR_Z,
+    MAX_PERIOD,
+    MIN_CYCLES,
+    STRONG,
     THRESHOLD,
     calendar_period,
     resolve_period,
@@ -61,6 +77,9 @@ KPSS_MAX_D = 2  # kpss_differences' default max_d
 KPSS_MIN_OBS = 10  # resolve_period tests differences only from this many observations
 SMALL_KERNEL = 11  # np.convolve sums kernels up to this long directly, longer ones by ddot
 BLOCK_VALUES = 1 << 21  # rows are processed in blocks of about this many values (memory)
+UNDECIDED = -1  # block_periods' mark of a row left to the per-row function
+TOP = 5  # periodogram_periods' and acf_periods' default top
+ACF_Z = NormalDist().inv_cdf(1 - 0.05 / 2)  # bartlett_band's default alpha, as acf_periods uses
 
 
 def resolve_periods(values: np.ndarray, freq: str | None) -> np.ndarray:
@@ -77,57 +96,73 @@ def resolve_periods(values: np.ndarray, freq: str | None) -> np.ndarray:
     -------
     np.ndarray
         int64 ``[k]``: for each row exactly ``resolve_period(None, row, freq)[0]``, 0 where
-        that is None. Rows the block's calendar test finds seasonal (most rows of a seasonal
-        panel) get the calendar's period without a Python step per row; the minority of others
-        (not seasonal by that test, untestable, constant, or too close to a threshold to
-        decide; see the module docstring) go through ``resolve_period`` one by one.
+        that is None. The block decides most rows itself (:func:`block_periods`); the few it
+        cannot (too close to a threshold, or a case it does not handle; see the module
+        docstring) go through ``resolve_period`` one by one.
     """
     values = np.ascontiguousarray(values, dtype=np.float64)
     if values.ndim != 2:
         raise ValueError(f"values must be a [k, n] block, got shape {values.shape}")
-    periods = np.zeros(values.shape[0], dtype=np.int64)
-    settled = calendar_seasonal(values, freq)
-    period = calendar_period(freq)
-    if period is not None:
-        periods[settled] = period
-    for row in np.flatnonzero(~settled):
+    periods = np.full(values.shape[0], UNDECIDED, dtype=np.int64)
+    step = max(1, BLOCK_VALUES // max(values.shape[1], 1))
+    for start in range(0, values.shape[0], step):
+        periods[start : start + step] = block_periods(values[start : start + step], freq)
+    for row in np.flatnonzero(periods == UNDECIDED):
         periods[row] = resolve_period(None, values[row], freq)[0] or 0
     return periods
 
 
 def calendar_seasonal(values: np.ndarray, freq: str | None) -> np.ndarray:
     """bool ``[k]``: the rows whose KPSS-differenced training data pass the calendar test
-    decisively, i.e. those :func:`resolve_periods` settles without the per-row function (each
-    of them has ``resolve_period(None, row, freq)[0] == calendar_period(freq)``)."""
+    decisively (each of them has ``resolve_period(None, row, freq)[0] == calendar_period(freq)``),
+    the first of :func:`block_periods`' two ways to settle a row."""
     values = np.ascontiguousarray(values, dtype=np.float64)
     k, n = values.shape
     seasonal = np.zeros(k, dtype=bool)
     period = calendar_period(freq)
     if period is None or period < 2 or n < 2 * period + 1:
-        return seasonal  # no calendar test for any row: every row goes per row
+        return seasonal  # no calendar test for any row
     step = max(1, BLOCK_VALUES // max(n, 1))
-    with np.errstate(all="ignore"):  # overflow or 0/0 leaves a row undecided, never wrong
-        for start in range(0, k, step):
-            block = values[start : start + step]
-            seasonal[start : start + step] = _block_seasonal(block, period)
+    for start in range(0, k, step):
+        block = values[start : start + step]
+        seasonal[start : start + step] = block_periods(block, freq, search=False) == period
     return seasonal
 
 
-def _block_seasonal(block: np.ndarray, period: int) -> np.ndarray:
-    """:func:`calendar_seasonal` of one block of rows."""
+def block_periods(block: np.ndarray, freq: str | None, search: bool = True) -> np.ndarray:
+    """``resolve_period(None, row, freq)[0] or 0`` of every row of ``block`` that the block
+    decides, :data:`UNDECIDED` for the others: the calendar test, then (``search``) the
+    candidate search of the rows the calendar test finds decisively not seasonal or cannot
+    test (:func:`candidate_periods`)."""
+    with np.errstate(all="ignore"):  # overflow or 0/0 leaves a row undecided, never wrong
+        return _block_periods(block, freq, search)
+
+
+def _block_periods(block: np.ndarray, freq: str | None, search: bool) -> np.ndarray:
+    """:func:`block_periods` without its floating-point error state."""
+    calendar = calendar_period(freq)
+    tested = calendar if calendar is not None and calendar >= 2 else 0
+    threshold = STRONG if calendar else THRESHOLD  # detect_seasonality's, for a found period
     differences, trusted = kpss_differences_block(block)
-    seasonal = np.zeros(block.shape[0], dtype=bool)
+    periods = np.full(block.shape[0], UNDECIDED, dtype=np.int64)
     for d in range(KPSS_MAX_D + 1):
         rows = np.flatnonzero(trusted & (differences == d))
         size = block.shape[1] - d
-        if rows.size == 0 or size < 2 * period + 1 or size * (period + 1) > DIRECT_MAX:
-            continue  # too short to test, or sample_acf's FFT branch: per row
+        if rows.size == 0 or size == 0:
+            continue
         x = np.diff(block[rows], n=d, axis=1) if d else block[rows]
-        varied = np.ptp(x, axis=1) > 0  # detect_seasonality stops on a constant row
+        varied = np.ptp(x, axis=1) > 0
+        periods[rows[~varied]] = 0  # detect_seasonality: a constant row has no period
         rows, x = rows[varied], x[varied]
-        acf_above, strong = calendar_decisions(x, period)
-        seasonal[rows] = acf_above | strong
-    return seasonal
+        if tested and size >= 2 * tested + 1:
+            if size * (tested + 1) > DIRECT_MAX:
+                continue  # sample_acf's FFT branch: per row
+            seasonal, not_seasonal = calendar_decisions(x, tested)
+            periods[rows[seasonal]] = tested
+            rows, x = rows[not_seasonal], x[not_seasonal]
+        if search and rows.size:
+            periods[rows] = candidate_periods(x, calendar, threshold)
+    return periods
 
 
 def kpss_differences_block(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -179,28 +214,169 @@ def kpss_rejects(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def calendar_decisions(x: np.ndarray, period: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per row of ``x`` (``[k, n]``, rows not constant, n >= 2 period + 1): whether the ACF
-    at lag ``period`` is decisively above the M3 90 % band, and whether the classical strength
-    is decisively at least ``THRESHOLD`` (:func:`calendar_test`'s two reasons, each only where
-    the margin of the module docstring holds): bool ``[k]``, bool ``[k]``."""
-    acf, band, sd, mean = calendar_acf(x, period)
+    """Per row of ``x`` (``[k, n]``, rows not constant, n >= 2 period + 1): whether
+    :func:`calendar_test` decisively finds it seasonal (the ACF at lag ``period`` above the M3
+    90 % band, or the classical strength at least ``THRESHOLD``, by more than the margin of
+    the module docstring), and whether it decisively finds it not seasonal (both below by more
+    than their margins): bool ``[k]``, bool ``[k]``; a row with neither goes per row."""
+    acf, sd, mean = block_acf(x, period)
+    band = CALENDAR_Z * np.sqrt((1 + 2 * np.sum(acf[:, :-1] ** 2, axis=1)) / x.shape[1])
     strength, detrended_sd = classical_strengths(x, period)
     acf_margin = TOL * (1 + np.abs(mean) / sd)
     strength_margin = TOL * (1 + np.max(np.abs(x), axis=1) / detrended_sd)
-    return acf[:, -1] - band > acf_margin, strength - THRESHOLD > strength_margin
+    above, strong = acf[:, -1] - band > acf_margin, strength - THRESHOLD > strength_margin
+    below, weak = band - acf[:, -1] > acf_margin, THRESHOLD - strength > strength_margin
+    return above | strong, below & weak
 
 
 def calendar_acf(x: np.ndarray, period: int) -> tuple[np.ndarray, ...]:
     """``sample_acf(row, period)`` of every row (``[k, period]``), the band of
     :func:`calendar_test` (``[k]``), each row's standard deviation and mean."""
+    acf, sd, mean = block_acf(x, period)
+    band = CALENDAR_Z * np.sqrt((1 + 2 * np.sum(acf[:, :-1] ** 2, axis=1)) / x.shape[1])
+    return acf, band, sd, mean
+
+
+def block_acf(x: np.ndarray, nlags: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``sample_acf(row, nlags)`` of every row (``[k, nlags]``, its direct branch: a ``ddot``
+    per lag), each row's standard deviation and mean (``[k]``, ``[k]``)."""
     n = x.shape[1]
     mean = x.mean(axis=1)
     centred = x - mean[:, None]
     denom = _row_dots(centred, centred)
-    lagged = [_row_dots(centred[:, lag:], centred[:, : n - lag]) for lag in range(1, period + 1)]
+    lagged = [_row_dots(centred[:, lag:], centred[:, : n - lag]) for lag in range(1, nlags + 1)]
     acf = np.stack(lagged, axis=1) / denom[:, None]
-    band = CALENDAR_Z * np.sqrt((1 + 2 * np.sum(acf[:, :-1] ** 2, axis=1)) / n)
-    return acf, band, np.sqrt(denom / n), mean
+    return acf, np.sqrt(denom / n), mean
+
+
+def candidate_periods(x: np.ndarray, calendar: int | None, threshold: float) -> np.ndarray:
+    """``detect_seasonality``'s found period (0 for none) of every row of ``x`` (``[k, n]``,
+    rows not constant, their calendar test decisively not seasonal or not possible):
+    ``_choose`` among ``_candidates`` other than ``calendar``, against ``threshold``.
+    :data:`UNDECIDED` where a comparison is within its margin (module docstring) or the ACF
+    would take ``sample_acf``'s FFT branch."""
+    k, n = x.shape
+    max_period = min(n // MIN_CYCLES, MAX_PERIOD)
+    if max_period < 2:  # no periodogram or ACF candidate: nothing but the calendar's
+        return np.zeros(k, dtype=np.int64)
+    if n * (max_period + 1) > DIRECT_MAX:
+        return np.full(k, UNDECIDED, dtype=np.int64)
+    from_periodogram, sure_periodogram = periodogram_candidates(x, max_period)
+    from_acf, sure_acf = acf_candidates(x, max_period)
+    candidates = from_periodogram | from_acf  # [k, max_period + 1]: column p is period p
+    if calendar is not None and calendar <= max_period:
+        candidates[:, calendar] = False  # detect_seasonality leaves it out of _choose
+    strength = np.full(candidates.shape, -np.inf)
+    margin = np.zeros(candidates.shape)
+    for period in np.flatnonzero(candidates.any(axis=0)):
+        rows = np.flatnonzero(candidates[:, period])
+        s, detrended_sd = classical_strengths(x[rows], int(period))
+        strength[rows, period] = s
+        margin[rows, period] = TOL * (1 + np.max(np.abs(x[rows]), axis=1) / detrended_sd)
+    periods, sure = choose_periods(candidates, strength, margin, threshold)
+    return np.where(sure & sure_periodogram & sure_acf, periods, UNDECIDED)
+
+
+def periodogram_candidates(x: np.ndarray, max_period: int) -> tuple[np.ndarray, np.ndarray]:
+    """``periodogram_periods(row, max_period)`` of every row as a bool ``[k, max_period + 1]``
+    (column p: period p is one), and whether every power is farther than its margin from every
+    other (then the peaks and their ranking cannot change with the last bits): bool ``[k]``.
+
+    The ``top`` highest peaks' distinct periods, taken in order of power, are the ``top``
+    periods whose highest peak is highest (each period first appears at its highest peak)."""
+    k, n = x.shape
+    power, margin = block_periodogram(x)
+    power = power[:, 1:]
+    peaks = np.zeros(power.shape, dtype=bool)
+    peaks[:, 1:-1] = (power[:, 1:-1] > power[:, :-2]) & (power[:, 1:-1] > power[:, 2:])
+    ordered = np.sort(power, axis=1)
+    sure = np.all(np.diff(ordered, axis=1) > margin[:, None], axis=1)
+    index_periods = np.array([round(1 / f) for f in np.fft.rfftfreq(n)[1:]], dtype=np.int64)
+    best = np.full((k, max_period + 1), -np.inf)  # each period's highest peak
+    for period in range(2, max_period + 1):
+        columns = np.flatnonzero(index_periods == period)
+        if columns.size:
+            best[:, period] = np.max(np.where(peaks[:, columns], power[:, columns], -np.inf), 1)
+    top = min(TOP, max_period + 1)
+    cut = -np.sort(-best, axis=1)[:, top - 1 : top]  # the top-th highest (or -inf)
+    return (best >= cut) & np.isfinite(best), sure
+
+
+def block_periodogram(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``periodogram(row)[1]`` of every row (``[k, n // 2 + 1]``, the same operations: closed
+    form linear detrend by ``ddot``, periodic Hann window, ``np.fft.rfft`` along the rows,
+    which computes each row as it computes a 1-D input) and each row's margin: ``TOL`` times
+    a bound on a power's rounding error over eps (the FFT's relative error on the highest
+    power, and the detrended input's error of a few eps ``max|x|`` per value, times ``n``,
+    through ``2 |Y_j| |dY_j| / W``)."""
+    n = x.shape[1]
+    t = np.arange(n, dtype="float64")
+    tc = t - t.mean()
+    mean = x.mean(axis=1)
+    slope = _row_dots(np.ascontiguousarray(np.broadcast_to(tc, x.shape)), x - mean[:, None])
+    slope = slope / float(tc @ tc)
+    intercept = mean - slope * t.mean()
+    window = 0.5 - 0.5 * np.cos(2 * np.pi * t / n)
+    detrended = x - slope[:, None] * t - intercept[:, None]
+    power = np.abs(np.fft.rfft(detrended * window, axis=1)) ** 2 / float(window @ window)
+    power[:, 1 : n // 2 + (n % 2)] *= 2
+    highest = np.max(power, axis=1)
+    reach = n * np.max(np.abs(x), axis=1) / np.sqrt(float(window @ window))
+    return power, TOL * np.sqrt(highest) * (np.sqrt(highest) + 2 * reach)
+
+
+def acf_candidates(x: np.ndarray, max_period: int) -> tuple[np.ndarray, np.ndarray]:
+    """``acf_periods(row, max_period)`` of every row as a bool ``[k, max_period + 1]``, and
+    whether every comparison it makes (neighbouring lags, each lag against its Bartlett band)
+    is decided by more than the ACF's margin: bool ``[k]``."""
+    k, n = x.shape
+    nlags = min(max_period, n - 1)
+    acf, sd, mean = block_acf(x, nlags)
+    cumulative = np.concatenate([np.zeros((k, 1)), np.cumsum(acf[:, :-1] ** 2, axis=1)], axis=1)
+    band = ACF_Z * np.sqrt((1 + 2 * cumulative) / n)
+    margin = TOL * (1 + np.abs(mean) / sd)
+    steps = np.abs(np.diff(acf, axis=1))
+    sure = np.all(steps > margin[:, None], axis=1) & np.all(
+        np.abs(acf - band) > margin[:, None], axis=1
+    )
+    peaks = np.zeros(acf.shape, dtype=bool)
+    peaks[:, 1:-1] = (acf[:, 1:-1] > acf[:, :-2]) & (acf[:, 1:-1] > acf[:, 2:])
+    found = peaks & (acf > band)
+    found[:, 0] = False  # lag 1 is no period
+    found &= np.cumsum(found, axis=1) <= TOP  # the first TOP
+    candidates = np.zeros((k, max_period + 1), dtype=bool)
+    candidates[:, 1 : nlags + 1] = found
+    return candidates, sure
+
+
+def choose_periods(
+    candidates: np.ndarray, strength: np.ndarray, margin: np.ndarray, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """``_choose`` of every row (``[k, P]`` arrays, column p: period p, strength ``-inf``
+    where p is no candidate): the strongest, or its smallest divisor with at least 85 % of its
+    strength, if its strength reaches ``threshold`` (0 otherwise); and whether each of these
+    comparisons is decided by more than the row's largest margin (a tie is not): int64
+    ``[k]``, bool ``[k]``."""
+    k, width = candidates.shape
+    rows = np.arange(k)
+    slack = 2 * np.max(margin, axis=1)
+    best = np.argmax(strength, axis=1)
+    best_strength = strength[rows, best]
+    ordered = -np.sort(-strength, axis=1)
+    second = ordered[:, 1] if width > 1 else np.full(k, -np.inf)
+    sure = best_strength - second > slack  # -inf - -inf (no candidate) is NaN: not sure
+    periods = np.arange(width)
+    divides = candidates & (periods > 0) & (periods < best[:, None])
+    divides &= (best[:, None] % np.maximum(periods, 1)) == 0
+    near = _NEAR * best_strength
+    sure &= ~np.any(divides & (np.abs(strength - near[:, None]) <= slack[:, None]), axis=1)
+    divisors = divides & (strength >= near[:, None])
+    chosen = np.where(divisors.any(axis=1), np.argmax(divisors, axis=1), best)
+    chosen_strength = strength[rows, chosen]
+    sure &= np.abs(chosen_strength - threshold) > slack
+    found = candidates.any(axis=1) & (chosen_strength >= threshold)
+    sure |= best_strength < threshold - slack  # no candidate reaches it: no period, whichever
+    return np.where(found, chosen, 0), sure
 
 
 def classical_strengths(x: np.ndarray, period: int) -> tuple[np.ndarray, np.ndarray]:
