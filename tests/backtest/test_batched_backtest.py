@@ -5,26 +5,13 @@ jobs it cannot take run per series)."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-import forecast.fitting.batch as batch
-from forecast.cli.app import main
-
-
-def _run(args: list[object], vectorised: bool, monkeypatch: pytest.MonkeyPatch) -> tuple:
-    with monkeypatch.context() as patch:
-        if not vectorised:
-            patch.setattr(batch, "BATCH_MODELS", {})
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main([str(a) for a in args])
-    return code, out.getvalue(), err.getvalue()
+from tests.panel.helpers import run_cli
 
 
 @pytest.fixture(scope="module")
@@ -81,12 +68,14 @@ def test_batched_backtest_equals_the_per_series_one(
 ) -> None:
     base = ["backtest", panel, "-H", 5, "--missing", "interpolate", *options]
     for fmt in ("json", "csv"):
-        assert _run([*base, "-f", fmt], True, monkeypatch) == _run(
+        assert run_cli([*base, "-f", fmt], True, monkeypatch) == run_cli(
             [*base, "-f", fmt], False, monkeypatch
         )
     for name, vectorised in (("vec", True), ("one", False)):
         out = tmp_path / f"{name}.csv"
-        code, _, err = _run([*base, "-q", "-f", "csv", "--forecasts", out], vectorised, monkeypatch)
+        code, _, err = run_cli(
+            [*base, "-q", "-f", "csv", "--forecasts", out], vectorised, monkeypatch
+        )
         assert code == 1 and "series failed" in err, err  # s11 is too short for the folds
     assert (tmp_path / "vec.csv").read_text() == (tmp_path / "one.csv").read_text()
 
@@ -104,7 +93,7 @@ def test_the_batched_path_is_taken(panel: Path, monkeypatch: pytest.MonkeyPatch)
         return given
 
     monkeypatch.setattr(batched, "given_jobs", counted)
-    code, _, _ = _run(["backtest", panel, "-H", 5, "-m", "naive", "-f", "csv", "-q",
+    code, _, _ = run_cli(["backtest", panel, "-H", 5, "-m", "naive", "-f", "csv", "-q",
                        "--missing", "interpolate"], True, monkeypatch)  # fmt: skip
     assert code == 1  # the short series cannot be backtested
     assert sum(settled) >= 20 * 10  # 22 usable series x their folds, less the gap's

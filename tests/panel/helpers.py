@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 FREQS = {"MS": "%Y-%m-%d", "D": "%Y-%m-%d", "h": "%Y-%m-%d %H:%M"}
 
@@ -48,3 +49,23 @@ def one_series(frame: pd.DataFrame, sid: str, path: Path) -> str:
     rows = frame[frame["unique_id"] == sid][["ds", "y"]]
     rows.to_csv(path, index=False)
     return str(path)
+
+
+def run_cli(
+    args: list[object], vectorised: bool, monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, str, str]:
+    """``forecast ARGS`` in this process (exit code, stdout, stderr), by the vectorised panel
+    path or, ``vectorised=False``, series by series (no model has a batch function)."""
+    import contextlib
+    import io
+
+    import forecast.fitting.batch as batch
+    from forecast.cli.app import main
+
+    with monkeypatch.context() as patch:
+        if not vectorised:
+            patch.setattr(batch, "BATCH_MODELS", {})
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main([str(a) for a in args])
+    return code, out.getvalue(), err.getvalue()

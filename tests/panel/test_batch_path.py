@@ -6,8 +6,6 @@ in both column layouts."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 from pathlib import Path
 from typing import Any
 
@@ -18,22 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import forecast.fitting.batch as batch
-from forecast.cli.app import main
+from tests.panel.helpers import run_cli
 
 MODELS = ["naive", "drift", "mean", "snaive"]
-
-
-def _run(
-    args: list[str], vectorised: bool, monkeypatch: pytest.MonkeyPatch
-) -> tuple[int, str, str]:
-    """`forecast ARGS` in this process, by the vectorised path or (no batch models) per series."""
-    with monkeypatch.context() as patch:
-        if not vectorised:
-            patch.setattr(batch, "BATCH_MODELS", {})
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main([str(a) for a in args])
-    return code, out.getvalue(), err.getvalue()
 
 
 def _series(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -105,7 +90,7 @@ def test_the_vectorised_path_equals_the_per_series_path(
 ) -> None:
     data = _panel_csv(tmp_path_factory.mktemp("batch") / "panel.csv", rows, freq, seed)
     args = ["fit", data, "-m", model, "-H", horizon, "-l", "80", "-l", "95", "-f", "csv"]
-    assert _run(args, True, monkeypatch) == _run(args, False, monkeypatch)
+    assert run_cli(args, True, monkeypatch) == run_cli(args, False, monkeypatch)
 
 
 def test_every_output_is_the_same_and_the_blocks_are_used(
@@ -119,12 +104,12 @@ def test_every_output_is_the_same_and_the_blocks_are_used(
     for model in MODELS:
         for extra in ([], ["--columns", "nixtla", "--keep-names"], ["--floor", "90"]):
             args = ["fit", data, "-m", model, "-H", 13, "-f", "csv", *extra]
-            assert _run(args, True, monkeypatch) == _run(args, False, monkeypatch)
+            assert run_cli(args, True, monkeypatch) == run_cli(args, False, monkeypatch)
         outputs = {}
         for name, vectorised in (("vec", True), ("one", False)):
             for target in (f"{name}.parquet", f"{name}.csv", f"{name}-dir"):
                 args = ["fit", data, "-m", model, "-H", 4, "--output", tmp_path / target, "-q"]
-                outputs[target] = _run(args, vectorised, monkeypatch)
+                outputs[target] = run_cli(args, vectorised, monkeypatch)
         assert outputs["vec.parquet"][:2] == outputs["one.parquet"][:2]
         vec, one = (
             pd.read_parquet(tmp_path / "vec.parquet"),
@@ -155,7 +140,7 @@ def test_parts_are_cut_at_their_size_across_blocks(
     data = _panel_csv(tmp_path / "panel.csv", rows, "D", 3)
     for name, vectorised in (("vec", True), ("one", False)):
         args = ["fit", data, "-m", "naive", "-H", 2, "--output", tmp_path / name, "-q", "-j", 1]
-        assert _run(args, vectorised, monkeypatch)[0] == 0
+        assert run_cli(args, vectorised, monkeypatch)[0] == 0
     parts = sorted(p.name for p in (tmp_path / "vec").glob("part-*"))
     assert len(parts) == 4
     assert parts == sorted(p.name for p in (tmp_path / "one").glob("part-*"))
@@ -196,7 +181,7 @@ def test_intermittent_models_by_blocks_equal_per_series(
     name, *variant = model.split("-")
     params = ["-p", f"variant={variant[0]}"] if variant else []
     args = ["fit", data, "-m", name, *params, "-H", 6, "-f", "csv"]
-    vec, one = _run(args, True, monkeypatch), _run(args, False, monkeypatch)
+    vec, one = run_cli(args, True, monkeypatch), run_cli(args, False, monkeypatch)
     assert vec == one
     assert vec[0] == 1 and "s019" in vec[2]  # a negative demand: refused
     assert sum(blocks_made) == 18

@@ -13,9 +13,11 @@ the batch function does not settle, and every other job, runs per series as befo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from forecast.execution.executor import SeriesTasks
 
 if TYPE_CHECKING:
     from forecast.backtesting.engine import Job, JobResult, ModelEntry
@@ -37,39 +39,26 @@ def can_batch(entries: Sequence[ModelEntry], spec: BacktestSpec) -> bool:
     )
 
 
-class BatchedTasks(Sequence[tuple[Any, ...]]):
+class BatchedTasks(SeriesTasks):
     """``(panel[i], entries, spec, given)`` for every series of a panel (the tasks of
     :func:`~forecast.backtesting.panel_backtest.backtest_one`): ``given``, the series' jobs the
     vectorised path forecast, computed a chunk of :data:`CHUNK_SERIES` series at a time as
     the tasks are asked for."""
 
     def __init__(self, panel: Panel, entries: Sequence[ModelEntry], spec: BacktestSpec) -> None:
-        self.panel, self.entries, self.spec = panel, list(entries), spec
+        super().__init__(panel, list(entries), spec)
+        self.entries, self.spec = list(entries), spec
         self.chunk = -1
         self.given: list[dict[JobKey, JobResult]] = []
 
-    def __len__(self) -> int:
-        return len(self.panel)
-
-    @overload
-    def __getitem__(self, i: int) -> tuple[Any, ...]: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[tuple[Any, ...]]: ...
-
-    def __getitem__(self, i: int | slice) -> tuple[Any, ...] | list[tuple[Any, ...]]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        if not -len(self) <= i < len(self):
-            raise IndexError(i)
-        i %= len(self)
+    def task(self, i: int) -> tuple[Any, ...]:
         chunk = i // CHUNK_SERIES
         if chunk != self.chunk:
             start = chunk * CHUNK_SERIES
             positions = np.arange(start, min(start + CHUNK_SERIES, len(self.panel)))
             self.given = given_jobs(self.panel, positions, self.entries, self.spec)
             self.chunk = chunk
-        return (self.panel[i], self.entries, self.spec, self.given[i % CHUNK_SERIES])
+        return (*super().task(i), self.given[i % CHUNK_SERIES])
 
 
 def given_jobs(

@@ -86,6 +86,10 @@ class SeriesTasks(Sequence[tuple[Any, ...]]):
             return [self[j] for j in range(*i.indices(len(self)))]
         if not -len(self) <= i < len(self):  # ends iteration (a panel of one answers any i)
             raise IndexError(i)
+        return self.task(i % len(self))
+
+    def task(self, i: int) -> tuple[Any, ...]:
+        """The task of series ``i`` (0 <= i < len)."""
         return (self.panel[i], *self.extra)
 
 
