@@ -16,9 +16,15 @@ from hypothesis import strategies as st
 from forecast.diagnostics import seasonality_batch as sb
 from forecast.diagnostics.acf import sample_acf
 from forecast.diagnostics.seasonality import (
+    _NEAR,
+    STRONG,
+    THRESHOLD,
+    Candidate,
+    _choose,
     acf_periods,
     calendar_period,
     classical_strength,
+    local_maxima,
     periodogram,
     periodogram_periods,
     resolve_period,
@@ -264,3 +270,90 @@ def test_walks_noise_and_other_periods_the_candidate_search_decides(
     assert searched.mean() > 0.5 and decided[searched].mean() > 0.85
     found = set(got[searched & decided].tolist()) - {0, calendar_period(freq)}
     assert found & set(periods)  # the search found some of the other periods in the block
+
+
+def test_a_sure_periodogram_set_survives_every_power_moved_within_its_margin(
+    block: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the claim behind the periodogram's margin: where the block says sure, no rounding of the
+    # powers by up to the margin changes periodogram_periods' set. Checked with margins wide
+    # enough (TOL 1e-7 .. 1e-4: margins 1e-5 .. 1e-2 of the highest power) that many rows are
+    # unsure and the perturbations move the peaks
+    x = np.vstack([block[:200], block[1000:1200], block[1500:1700]])
+    n, max_period = x.shape[1], x.shape[1] // 4
+    rng = np.random.default_rng(3)
+    freqs = np.fft.rfftfreq(n)[1:]
+
+    def periods_of(values: np.ndarray) -> set[int]:  # periodogram_periods' loop on the powers
+        peaks = local_maxima(values)
+        found: list[int] = []
+        for i in peaks[np.argsort(values[peaks])[::-1]]:
+            period = round(1 / freqs[i])
+            if 2 <= period <= max_period and period not in found:
+                found.append(period)
+            if len(found) == 5:
+                break
+        return set(found)
+
+    changed_unsure = 0
+    for tol in (1e-7, 1e-6, 1e-5, 1e-4):
+        monkeypatch.setattr(sb, "TOL", tol)
+        power, margin = sb.block_periodogram(x)
+        chosen, sure = sb.peak_periods(power, margin, n, max_period)
+        assert 0.05 < sure.mean() < 1.0
+        half = 0.5 * margin[:, None]  # two values each moved by half the margin
+        for attempt in range(3):
+            moved = power + rng.uniform(-1, 1, power.shape) * half
+            if attempt == 0:  # exact ties too where neighbours are close: numpy's flat tops
+                tied = np.where(rng.random(power.shape) < 0.2, np.roll(moved, 1, axis=1), moved)
+                moved = power + np.clip(tied - power, -half, half)
+            for row in range(x.shape[0]):
+                same = set(np.flatnonzero(chosen[row])) == periods_of(moved[row, 1:])
+                assert same or not sure[row]
+                changed_unsure += not same
+    assert changed_unsure > 100  # the perturbations do move the sets of the unsure rows
+
+
+@pytest.mark.parametrize("threshold", [STRONG, THRESHOLD])
+def test_choose_periods_is_choose_and_sure_only_beyond_its_margins(threshold: float) -> None:
+    # _choose's rule as arrays, on strengths built to sit near each of its comparisons (the
+    # threshold, 85 % of the strongest for a divisor, a tie for the strongest); where it says
+    # sure, every strength moved by up to its margin gives _choose the same period
+    rng = np.random.default_rng(int(threshold * 10))
+    k, width = 3000, 25
+    periods = np.arange(width)
+    candidates = (rng.random((k, width)) < 0.25) & (periods >= 2)
+    strength = rng.uniform(0, 1, (k, width))
+    best = np.argmax(np.where(candidates, strength, -1), axis=1)
+    rows = np.arange(k)
+    near = rng.uniform(-2e-3, 2e-3, k)
+    kind = rng.integers(0, 4, k)
+    strength[rows, best] = np.where(kind == 0, threshold + near, strength[rows, best])
+    for p in (2, 3, 4, 6):  # a divisor near 85 % of the strongest
+        divisor = (kind == 1) & (best % p == 0) & (best > p) & candidates[:, p]
+        strength[divisor, p] = _NEAR * strength[divisor, best[divisor]] + near[divisor]
+    second = np.argsort(np.where(candidates, strength, -1), axis=1)[:, -2]
+    tie = (kind == 2) & candidates[rows, second]
+    strength[tie, second[tie]] = strength[tie, best[tie]] + near[tie] * (rng.random() < 0.5)
+    strength = np.where(candidates, strength, -np.inf)
+    margin = np.where(candidates, rng.uniform(1e-4, 1e-3, (k, width)), 0.0)
+
+    def choose(values: np.ndarray, row: int) -> int:
+        found = [
+            Candidate(int(p), ("acf",), float(values[row, p]))
+            for p in np.flatnonzero(candidates[row])
+        ]
+        found.sort(key=lambda c: (-c.strength, c.period))
+        chosen = _choose(tuple(found), threshold)
+        return chosen.period if chosen else 0
+
+    got, sure = sb.choose_periods(candidates, strength, margin, threshold)
+    assert 0.3 < sure.mean() < 0.95
+    moved = strength + rng.uniform(-1, 1, strength.shape) * margin / 2
+    changed_unsure = 0
+    for row in range(k):
+        assert got[row] == choose(strength, row)
+        same = choose(moved, row) == got[row]
+        assert same or not sure[row]
+        changed_unsure += not same
+    assert changed_unsure > 20

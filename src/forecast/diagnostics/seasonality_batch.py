@@ -279,27 +279,50 @@ def candidate_periods(x: np.ndarray, calendar: int | None, threshold: float) -> 
 
 def periodogram_candidates(x: np.ndarray, max_period: int) -> tuple[np.ndarray, np.ndarray]:
     """``periodogram_periods(row, max_period)`` of every row as a bool ``[k, max_period + 1]``
-    (column p: period p is one), and whether every power is farther than its margin from every
-    other (then the peaks and their ranking cannot change with the last bits): bool ``[k]``.
+    (column p: period p is one), and whether that set cannot change when every power moves by
+    up to its margin: bool ``[k]``.
 
     The ``top`` highest peaks' distinct periods, taken in order of power, are the ``top``
-    periods whose highest peak is highest (each period first appears at its highest peak)."""
-    k, n = x.shape
+    periods whose highest peak is highest (each period first appears at its highest peak).
+    The set is sure when the ``top``-th of them is ahead of the next by more than the margin,
+    and ahead by more than the margin of every peak of another period and every position whose
+    peak status is unsure (a neighbour within the margin; with exact ties, numpy's flat tops,
+    among them); with fewer than ``top`` periods, when no position of a valid period is unsure.
+    """
     power, margin = block_periodogram(x)
-    power = power[:, 1:]
+    return peak_periods(power, margin, x.shape[1], max_period)
+
+
+def peak_periods(
+    power: np.ndarray, margin: np.ndarray, n: int, max_period: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`periodogram_candidates` from the periodograms ``power`` (``[k, n // 2 + 1]``) of
+    series of length ``n`` and their margins (``[k]``)."""
+    k = power.shape[0]
+    power, margin = power[:, 1:], margin[:, None]
     peaks = np.zeros(power.shape, dtype=bool)
     peaks[:, 1:-1] = (power[:, 1:-1] > power[:, :-2]) & (power[:, 1:-1] > power[:, 2:])
-    ordered = np.sort(power, axis=1)
-    sure = np.all(np.diff(ordered, axis=1) > margin[:, None], axis=1)
+    close = np.abs(np.diff(power, axis=1)) <= margin  # [k, L - 1]: neighbours within the margin
+    unsure = np.zeros(power.shape, dtype=bool)
+    unsure[:, 1:-1] = close[:, :-1] | close[:, 1:]
     index_periods = np.array([round(1 / f) for f in np.fft.rfftfreq(n)[1:]], dtype=np.int64)
+    valid = (index_periods >= 2) & (index_periods <= max_period)
     best = np.full((k, max_period + 1), -np.inf)  # each period's highest peak
     for period in range(2, max_period + 1):
         columns = np.flatnonzero(index_periods == period)
         if columns.size:
             best[:, period] = np.max(np.where(peaks[:, columns], power[:, columns], -np.inf), 1)
-    top = min(TOP, max_period + 1)
-    cut = -np.sort(-best, axis=1)[:, top - 1 : top]  # the top-th highest (or -inf)
-    return (best >= cut) & np.isfinite(best), sure
+    ranked = -np.sort(-best, axis=1)
+    ranked = np.concatenate([ranked, np.full((k, TOP + 1), -np.inf)], axis=1)
+    cut = ranked[:, TOP - 1]  # the top-th highest (or -inf)
+    chosen = (best >= cut[:, None]) & np.isfinite(best)
+    in_top = peaks & valid & chosen[:, np.minimum(index_periods, max_period)]
+    rivals = np.where((unsure | (peaks & ~in_top)) & valid, power, -np.inf).max(axis=1)
+    many = np.isfinite(cut)
+    level = np.where(many, cut, np.inf)  # where cut is -inf the other rule applies
+    sure_many = (level - ranked[:, TOP] > margin[:, 0]) & (level - rivals > margin[:, 0])
+    sure_few = ~np.any(unsure & valid, axis=1)
+    return chosen, np.where(many, sure_many, sure_few)
 
 
 def block_periodogram(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -357,6 +380,14 @@ def choose_periods(
     strength, if its strength reaches ``threshold`` (0 otherwise); and whether each of these
     comparisons is decided by more than the row's largest margin (a tie is not): int64
     ``[k]``, bool ``[k]``."""
+    with np.errstate(invalid="ignore"):  # -inf - -inf where a row has no candidate: NaN
+        return _choose_periods(candidates, strength, margin, threshold)
+
+
+def _choose_periods(
+    candidates: np.ndarray, strength: np.ndarray, margin: np.ndarray, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`choose_periods` without its floating-point error state."""
     k, width = candidates.shape
     rows = np.arange(k)
     slack = 2 * np.max(margin, axis=1)
