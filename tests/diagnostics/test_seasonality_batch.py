@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from forecast.diagnostics import seasonality_batch as sb
 from forecast.diagnostics.acf import sample_acf
 from forecast.diagnostics.seasonality import (
-    _NEAR,
+    NEAR,
     STRONG,
     THRESHOLD,
     Candidate,
@@ -337,7 +337,7 @@ def test_choose_periods_is_choose_and_sure_only_beyond_its_margins(threshold: fl
     strength[rows, best] = np.where(kind == 0, threshold + near, strength[rows, best])
     for p in (2, 3, 4, 6):  # a divisor near 85 % of the strongest
         divisor = (kind == 1) & (best % p == 0) & (best > p) & candidates[:, p]
-        strength[divisor, p] = _NEAR * strength[divisor, best[divisor]] + near[divisor]
+        strength[divisor, p] = NEAR * strength[divisor, best[divisor]] + near[divisor]
     second = np.argsort(np.where(candidates, strength, -1), axis=1)[:, -2]
     tie = (kind == 2) & candidates[rows, second]
     strength[tie, second[tie]] = strength[tie, best[tie]] + near[tie] * (rng.random() < 0.5)

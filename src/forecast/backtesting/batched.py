@@ -40,13 +40,13 @@ def can_batch(entries: Sequence[ModelEntry], spec: BacktestSpec) -> bool:
 
 
 class BatchedTasks(SeriesTasks):
-    """``(panel[i], entries, spec, given)`` for every series of a panel (the tasks of
-    :func:`~forecast.backtesting.panel_backtest.backtest_one`): ``given``, the series' jobs the
-    vectorised path forecast, computed a chunk of :data:`CHUNK_SERIES` series at a time as
-    the tasks are asked for."""
+    """``(panel[i], entries, spec, None, 0, None, given)`` for every series of a panel (the
+    tasks of :func:`~forecast.backtesting.panel_backtest.backtest_one`, without regressors):
+    ``given``, the series' jobs the vectorised path forecast, computed a chunk of
+    :data:`CHUNK_SERIES` series at a time as the tasks are asked for."""
 
     def __init__(self, panel: Panel, entries: Sequence[ModelEntry], spec: BacktestSpec) -> None:
-        super().__init__(panel, list(entries), spec)
+        super().__init__(panel, list(entries), spec, None, 0, None)
         self.entries, self.spec = list(entries), spec
         self.chunk = -1
         self.given: list[dict[JobKey, JobResult]] = []
@@ -72,7 +72,7 @@ def given_jobs(
     for length in np.unique(lengths[plain]):
         rows = np.flatnonzero(plain & (lengths == length))
         block = values[starts[rows, None] + np.arange(length)]
-        finite = np.isfinite(block).all(axis=1)
+        finite = np.isfinite(block).all(axis=1)  # each fold's segment is checked for the rest
         rows, block = rows[finite], np.ascontiguousarray(block[finite])
         if rows.size:
             _forecast_jobs(block, rows, int(length), panel.freq, entries, spec, given)
@@ -92,6 +92,7 @@ def _forecast_jobs(
     ``rows`` of ``given``), each settled row's result put in ``given``."""
     from forecast.backtesting.runner import job_key, planned
     from forecast.fitting.batch import batch_function
+    from forecast.models.batch import plain_rows
     from forecast.models.neural.global_options import split_options
 
     try:
@@ -108,9 +109,8 @@ def _forecast_jobs(
         params = split_options(job.entry.name, job.entry.params)[1]
         segment = np.ascontiguousarray(block[:, start:end])
         found = function(segment, steps, levels, freq, params)
-        settled = found.ok & (np.ptp(segment, axis=1) > 0)  # the functions' precondition
         key = job_key(job)
-        for r in np.flatnonzero(settled):
+        for r in np.flatnonzero(found.settled() & plain_rows(segment)):
             given[int(rows[r])][key] = _result(job, found, int(r), levels)
 
 

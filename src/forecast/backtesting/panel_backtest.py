@@ -79,17 +79,20 @@ class SeriesBacktest:
         return out
 
 
+TASK_DEFAULTS: tuple[Any, ...] = (None, 0, None, None)  # covariates, exog_lag, models, given
+
+
 def backtest_one(task: tuple[Any, ...], detail: bool = True) -> SeriesBacktest:
     """One series through the single-series backtest (jobs=1: the executor parallelises):
-    ``(series, entries, spec)``; with the jobs the vectorised path forecast ``(..., given)``
-    (:mod:`forecast.backtesting.batched`); with regressors ``(..., covariates, exog_lag,
-    exog_models)``. ``detail=False``: the series keeps its overall metrics only
-    (:func:`~forecast.backtesting.runner.run_backtest`)."""
+    ``(series, entries, spec, covariates, exog_lag, exog_models, given)``, any tail left out
+    (:data:`TASK_DEFAULTS`): the regressors, and the jobs the vectorised path forecast
+    (:mod:`forecast.backtesting.batched`). ``detail=False``: the series keeps its overall
+    metrics only (:func:`~forecast.backtesting.runner.run_backtest`)."""
     from forecast.errors import describe_error
 
     series, entries, spec = task[:3]
-    given = task[3] if len(task) == 4 else None
-    covariates, exog_lag, exog_models = task[3:] if len(task) > 4 else (None, 0, None)
+    rest: tuple[Any, ...] = (*task[3:], *TASK_DEFAULTS[len(task) - 3 :])
+    covariates, exog_lag, exog_models, given = rest
     sid = series.id or ""
     try:
         exog = None

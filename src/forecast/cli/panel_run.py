@@ -137,8 +137,7 @@ def _told(item: SeriesOutcome | ForecastBlock, sink: Sink, tally: _Tally) -> int
 
     if isinstance(item, ForecastBlock):
         sink.write_block(item)
-        tally.ids.update(item.ids)
-        tally.forecast += len(item)
+        tally.add_block(item)
         return len(item)
     sink.write(item)
     tally.add(item)
@@ -206,6 +205,11 @@ class _Tally:
         self.fallbacks: list[dict[str, Any]] = []
         self.forecast = 0
         self.kept: list[tuple[str, BaseForecaster, dict[str, Any], str]] = []
+
+    def add_block(self, block: ForecastBlock) -> None:
+        """Series forecast together (no notes, no fallbacks, no model kept)."""
+        self.ids.update(block.ids)
+        self.forecast += len(block)
 
     def add(self, outcome: SeriesOutcome) -> None:
         from forecast.cli.render import note, warn

@@ -96,6 +96,7 @@ def sample_acf(x: np.ndarray, nlags: int, method: AcfMethod = "standard") -> np.
     return lagged_products(centred, nlags)[1:] / denom
 
 
+BAND_ALPHA = 0.05  # the size of bartlett_band's default band (95 %)
 DIRECT_MAX = 20_000_000  # n * nlags up to which lagged products are summed directly (exactly)
 
 
@@ -119,7 +120,7 @@ def _pearson(a: np.ndarray, b: np.ndarray) -> float:
     return float(a @ b) / denom if denom > 0 else float("nan")
 
 
-def bartlett_band(acf: np.ndarray, n: int, alpha: float = 0.05) -> np.ndarray:
+def bartlett_band(acf: np.ndarray, n: int, alpha: float = BAND_ALPHA) -> np.ndarray:
     """Half-width z * sqrt((1 + 2 sum_{j<k} r_j^2) / n) of the band around zero at each lag k."""
     z = NormalDist().inv_cdf(1 - alpha / 2)
     cumulative = np.concatenate([[0.0], np.cumsum(np.nan_to_num(acf[:-1]) ** 2)])

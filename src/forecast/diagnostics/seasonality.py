@@ -43,7 +43,9 @@ THRESHOLD = 0.4
 MIN_CYCLES = 4  # a candidate period must repeat at least this many times
 MAX_PERIOD = 1000
 STL_MAX_OBS = 20_000  # STL strength is computed on the last this-many observations
-_NEAR = 0.85
+NEAR = 0.85
+TOP_PERIODS = 5  # the periodogram's and the ACF's candidate periods, each
+KPSS_MIN_OBS = 10  # resolve_period tests for differences from this many observations
 
 PeriodSource = Literal["given", "calendar", "found", "none"]
 
@@ -179,7 +181,7 @@ def local_maxima(x: np.ndarray) -> np.ndarray:
     return (starts[inner[peak]] + ends[inner[peak]]) // 2
 
 
-def periodogram_periods(x: np.ndarray, max_period: int, top: int = 5) -> list[int]:
+def periodogram_periods(x: np.ndarray, max_period: int, top: int = TOP_PERIODS) -> list[int]:
     """Periods (rounded 1/f) of the ``top`` highest periodogram peaks, 2 <= p <= max_period."""
     freqs, power = periodogram(x)
     freqs, power = freqs[1:], power[1:]
@@ -194,7 +196,7 @@ def periodogram_periods(x: np.ndarray, max_period: int, top: int = 5) -> list[in
     return periods
 
 
-def acf_periods(x: np.ndarray, max_period: int, top: int = 5) -> list[int]:
+def acf_periods(x: np.ndarray, max_period: int, top: int = TOP_PERIODS) -> list[int]:
     """The first ``top`` lags where the ACF has a local maximum above its Bartlett band."""
     if max_period < 2:
         return []
@@ -336,7 +338,7 @@ def _choose(candidates: tuple[Candidate, ...], threshold: float) -> Candidate | 
         for c in scored
         if best.period % c.period == 0
         and c.period < best.period
-        and c.strength >= _NEAR * best.strength
+        and c.strength >= NEAR * best.strength
     ]
     if divisors:
         best = min(divisors, key=lambda c: c.period)
@@ -369,7 +371,7 @@ def resolve_period(
     from forecast.diagnostics.stationarity import kpss_differences
 
     y = np.asarray(y, dtype="float64")
-    d = kpss_differences(y) if y.size >= 10 else 0
+    d = kpss_differences(y) if y.size >= KPSS_MIN_OBS else 0
     found = detect_seasonality(y, freq, differences=d, strength=False)
     if model_decides and found.period is None and found.calendar_test is not None:
         return found.calendar_test.period, f"calendar's, left to the model: {found.reason}"

@@ -58,28 +58,31 @@ from statistics import NormalDist
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from forecast.diagnostics.acf import DIRECT_MAX
+from forecast.diagnostics.acf import BAND_ALPHA, DIRECT_MAX
 from forecast.diagnostics.seasonality import (
-    _NEAR,
     CALENDAR_Z,
+    KPSS_MIN_OBS,
     MAX_PERIOD,
     MIN_CYCLES,
+    NEAR,
     STRONG,
     THRESHOLD,
+    TOP_PERIODS,
     calendar_period,
     resolve_period,
 )
-from forecast.diagnostics.stationarity import _KPSS_LEVEL, _KPSS_P
+from forecast.diagnostics.stationarity import (
+    KPSS_ALPHA,
+    KPSS_LEVEL_CRITICAL,
+    KPSS_LEVEL_P,
+    KPSS_MAX_D,
+)
 
 TOL = 1e-9  # a decision closer than this (times its condition) to its threshold goes per row
-KPSS_ALPHA = 0.05  # kpss_differences' default alpha, the one resolve_period uses
-KPSS_MAX_D = 2  # kpss_differences' default max_d
-KPSS_MIN_OBS = 10  # resolve_period tests differences only from this many observations
 SMALL_KERNEL = 11  # np.convolve sums kernels up to this long directly, longer ones by ddot
 BLOCK_VALUES = 1 << 21  # rows are processed in blocks of about this many values (memory)
 UNDECIDED = -1  # block_periods' mark of a row left to the per-row function
-TOP = 5  # periodogram_periods' and acf_periods' default top
-ACF_Z = NormalDist().inv_cdf(1 - 0.05 / 2)  # bartlett_band's default alpha, as acf_periods uses
+ACF_Z = NormalDist().inv_cdf(1 - BAND_ALPHA / 2)  # bartlett_band's, as acf_periods uses it
 
 
 def resolve_periods(values: np.ndarray, freq: str | None) -> np.ndarray:
@@ -204,8 +207,10 @@ def kpss_rejects(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         s2 = s2 + 2 * (1 - i / (lags + 1)) * _row_dots(e[:, i:], e[:, :-i]) / n
     positive = s2 > 0
     stat = eta / np.where(positive, s2, 1.0)
-    pvalue = np.where(positive, np.interp(stat, _KPSS_LEVEL[::-1], _KPSS_P[::-1]), _KPSS_P[-1])
-    critical = float(np.interp(KPSS_ALPHA, _KPSS_P, _KPSS_LEVEL))  # 0.463
+    pvalue = np.where(
+        positive, np.interp(stat, KPSS_LEVEL_CRITICAL[::-1], KPSS_LEVEL_P[::-1]), KPSS_LEVEL_P[-1]
+    )
+    critical = float(np.interp(KPSS_ALPHA, KPSS_LEVEL_P, KPSS_LEVEL_CRITICAL))  # 0.463
     # each autocovariance's rounding is at most a multiple of gamma_0 (Cauchy-Schwarz)
     cancels = (1 + lags) * gamma0 * (1 + np.abs(mean) / np.sqrt(gamma0))
     condition = 1 + cancels / np.abs(s2)
@@ -313,14 +318,14 @@ def peak_periods(
         if columns.size:
             best[:, period] = np.max(np.where(peaks[:, columns], power[:, columns], -np.inf), 1)
     ranked = -np.sort(-best, axis=1)
-    ranked = np.concatenate([ranked, np.full((k, TOP + 1), -np.inf)], axis=1)
-    cut = ranked[:, TOP - 1]  # the top-th highest (or -inf)
+    ranked = np.concatenate([ranked, np.full((k, TOP_PERIODS + 1), -np.inf)], axis=1)
+    cut = ranked[:, TOP_PERIODS - 1]  # the top-th highest (or -inf)
     chosen = (best >= cut[:, None]) & np.isfinite(best)
     in_top = peaks & valid & chosen[:, np.minimum(index_periods, max_period)]
     rivals = np.where((unsure | (peaks & ~in_top)) & valid, power, -np.inf).max(axis=1)
     many = np.isfinite(cut)
     level = np.where(many, cut, np.inf)  # where cut is -inf the other rule applies
-    sure_many = (level - ranked[:, TOP] > margin[:, 0]) & (level - rivals > margin[:, 0])
+    sure_many = (level - ranked[:, TOP_PERIODS] > margin[:, 0]) & (level - rivals > margin[:, 0])
     sure_few = ~np.any(unsure & valid, axis=1)
     return chosen, np.where(many, sure_many, sure_few)
 
@@ -366,7 +371,7 @@ def acf_candidates(x: np.ndarray, max_period: int) -> tuple[np.ndarray, np.ndarr
     peaks[:, 1:-1] = (acf[:, 1:-1] > acf[:, :-2]) & (acf[:, 1:-1] > acf[:, 2:])
     found = peaks & (acf > band)
     found[:, 0] = False  # lag 1 is no period
-    found &= np.cumsum(found, axis=1) <= TOP  # the first TOP
+    found &= np.cumsum(found, axis=1) <= TOP_PERIODS  # the first TOP_PERIODS
     candidates = np.zeros((k, max_period + 1), dtype=bool)
     candidates[:, 1 : nlags + 1] = found
     return candidates, sure
@@ -399,7 +404,7 @@ def _choose_periods(
     periods = np.arange(width)
     divides = candidates & (periods > 0) & (periods < best[:, None])
     divides &= (best[:, None] % np.maximum(periods, 1)) == 0
-    near = _NEAR * best_strength
+    near = NEAR * best_strength
     sure &= ~np.any(divides & (np.abs(strength - near[:, None]) <= slack[:, None]), axis=1)
     divisors = divides & (strength >= near[:, None])
     chosen = np.where(divisors.any(axis=1), np.argmax(divisors, axis=1), best)

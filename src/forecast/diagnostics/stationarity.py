@@ -226,7 +226,7 @@ def kpss(
 
 
 _KPSS_CRIT = {"c": [0.347, 0.463, 0.574, 0.739], "ct": [0.119, 0.146, 0.176, 0.216]}
-_KPSS_PVALS = [0.10, 0.05, 0.025, 0.01]
+KPSS_LEVEL_PVALS = [0.10, 0.05, 0.025, 0.01]
 
 
 def _kpss_long(x: np.ndarray, trend: TrendSpec, alpha: float, lags: int | None) -> TestResult:
@@ -255,11 +255,11 @@ def _kpss_long(x: np.ndarray, trend: TrendSpec, alpha: float, lags: int | None) 
         raise ValueError("the long-run variance of the KPSS residuals is 0")
     stat = eta / s_hat
     crit = _KPSS_CRIT[trend]
-    pvalue = float(np.interp(stat, crit, _KPSS_PVALS))
+    pvalue = float(np.interp(stat, crit, KPSS_LEVEL_PVALS))
     notes: tuple[str, ...] = ()
-    if pvalue == _KPSS_PVALS[-1]:
+    if pvalue == KPSS_LEVEL_PVALS[-1]:
         notes = (f"{BOUND_NOTE}smaller",)
-    elif pvalue == _KPSS_PVALS[0]:
+    elif pvalue == KPSS_LEVEL_PVALS[0]:
         notes = (f"{BOUND_NOTE}greater",)
     return TestResult(
         name="KPSS",
@@ -565,8 +565,10 @@ def _ocsb_differences(x: np.ndarray, period: int) -> tuple[int | None, str | Non
 
 
 # KPSS level statistic's 1%, 2.5%, 5% and 10% critical values (Kwiatkowski et al. 1992, table 1)
-_KPSS_LEVEL = np.array([0.739, 0.574, 0.463, 0.347])
-_KPSS_P = np.array([0.01, 0.025, 0.05, 0.10])
+KPSS_LEVEL_CRITICAL = np.array([0.739, 0.574, 0.463, 0.347])
+KPSS_LEVEL_P = np.array([0.01, 0.025, 0.05, 0.10])
+KPSS_ALPHA = 0.05  # the level kpss_differences tests at (ndiffs' default)
+KPSS_MAX_D = 2  # the most differences kpss_differences takes
 
 
 def kpss_level_pvalue(x: np.ndarray) -> float:
@@ -583,12 +585,12 @@ def kpss_level_pvalue(x: np.ndarray) -> float:
     for i in range(1, lags + 1):
         s2 += 2 * (1 - i / (lags + 1)) * float(e[i:] @ e[:-i]) / n
     if s2 <= 0:  # no variation left to test: nothing speaks against stationarity
-        return float(_KPSS_P[-1])
+        return float(KPSS_LEVEL_P[-1])
     stat = eta / s2
-    return float(np.interp(stat, _KPSS_LEVEL[::-1], _KPSS_P[::-1]))
+    return float(np.interp(stat, KPSS_LEVEL_CRITICAL[::-1], KPSS_LEVEL_P[::-1]))
 
 
-def kpss_differences(x: np.ndarray, alpha: float = 0.05, max_d: int = 2) -> int:
+def kpss_differences(x: np.ndarray, alpha: float = KPSS_ALPHA, max_d: int = KPSS_MAX_D) -> int:
     """How many differences make ``x`` pass the KPSS level test at ``alpha`` (at most
     ``max_d``): pmdarima's ``ndiffs(test="kpss")``, R's ``forecast::ndiffs``."""
     x = np.asarray(x, dtype="float64")

@@ -12,8 +12,8 @@ A series the block functions do not settle goes through the per-series path
 (:func:`~forecast.fitting.panel.fit_one`, with its notes, errors and ``--fallback``), so the
 vectorised path never changes what a series gets: off the grid (``--missing drop``), with a
 loader note, a missing value, a constant series, one the automatic floor notes, or a row the
-model's batch function leaves (snaive without a season: naive, with a note). Their outcomes
-come in their place in id order.
+model's batch function leaves (one the model refuses). Their outcomes come in their place in
+id order.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -111,10 +111,10 @@ def batched_outcomes(
     assert function is not None
     for start in range(0, len(panel), CHUNK_SERIES):
         positions = np.arange(start, min(start + CHUNK_SERIES, len(panel)))
-        forecast, ok = _chunk(panel, positions, spec, function)
-        left = positions[~ok]
+        forecast = _chunk(panel, positions, spec, function)
+        left = positions[~forecast.ok]
         singles = iter(executor.map(fit_one, [(panel[int(i)], spec) for i in left]))
-        for run, settled in _runs(ok):
+        for run, settled in _runs(forecast.ok):
             if settled:
                 yield _block(panel, positions[run], spec, forecast, run)
             else:
@@ -129,27 +129,15 @@ def _runs(ok: np.ndarray) -> Iterator[tuple[np.ndarray, bool]]:
             yield run, bool(ok[run[0]])
 
 
-@dataclass
-class _Chunk:
-    mean: np.ndarray
-    lower: np.ndarray
-    upper: np.ndarray
-
-
 def _chunk(
     panel: Panel, positions: np.ndarray, spec: FitSpec, function: BatchFunction
-) -> tuple[_Chunk, np.ndarray]:
-    """The batch forecasts of the series at ``positions`` (rows in their order), and which
+) -> BatchForecast:
+    """The batch forecasts of the series at ``positions`` (rows in their order); ``ok``: the
     rows they settled."""
+    from forecast.models.batch import BatchForecast
+
     values, bounds, _ = panel.arrays()
-    horizon, levels = spec.horizon, spec.levels
-    rows = positions.size
-    out = _Chunk(
-        np.full((rows, horizon), np.nan),
-        np.full((rows, len(levels), horizon), np.nan),
-        np.full((rows, len(levels), horizon), np.nan),
-    )
-    ok = np.zeros(rows, bool)
+    out = BatchForecast.empty(positions.size, spec.horizon, len(spec.levels))
     starts, lengths = bounds[positions], bounds[positions + 1] - bounds[positions]
     plain = panel.regular[positions] & np.array(
         [int(i) not in panel.series_notes for i in positions], bool
@@ -161,25 +149,23 @@ def _chunk(
         if not usable.any():
             continue
         take, block = take[usable], np.ascontiguousarray(block[usable])
-        found = function(block, horizon, levels, panel.freq, spec.params)
-        found = _floored(found, spec)
-        settled = found.ok & np.isfinite(found.mean).all(axis=1)
-        settled &= np.isfinite(found.lower).all(axis=(1, 2)) & np.isfinite(found.upper).all(
-            axis=(1, 2)
-        )
+        found = _floored(function(block, spec.horizon, spec.levels, panel.freq, spec.params), spec)
+        settled = found.settled()
         take = take[settled]
         out.mean[take] = found.mean[settled]
         out.lower[take], out.upper[take] = found.lower[settled], found.upper[settled]
-        ok[take] = True
-    return out, ok
+        out.ok[take] = True
+    return out
 
 
 def _usable(block: np.ndarray, spec: FitSpec) -> np.ndarray:
-    """The rows the vectorised path may forecast: finite, not constant (a note), and not
-    floored automatically with a note (:func:`~forecast.fitting.series.choose_floor`)."""
+    """The rows the vectorised path may forecast: plain (:func:`~forecast.models.batch.
+    plain_rows`), and not floored automatically with a note
+    (:func:`~forecast.fitting.series.choose_floor`)."""
     from forecast.fitting.series import INTERMITTENT_ZEROS, fixed_floor
+    from forecast.models.batch import plain_rows
 
-    usable = np.isfinite(block).all(axis=1) & (np.ptp(block, axis=1) > 0)
+    usable = plain_rows(block)
     if fixed_floor(spec.model, spec.floor) is None:
         zeros = (block == 0).mean(axis=1)
         usable &= ~((zeros >= INTERMITTENT_ZEROS) & (block >= 0).all(axis=1))
@@ -205,7 +191,7 @@ def _floored(found: BatchForecast, spec: FitSpec) -> BatchForecast:
 
 
 def _block(
-    panel: Panel, positions: np.ndarray, spec: FitSpec, forecast: _Chunk, rows: np.ndarray
+    panel: Panel, positions: np.ndarray, spec: FitSpec, forecast: BatchForecast, rows: np.ndarray
 ) -> ForecastBlock:
     _, bounds, stamps = panel.arrays()
     last = stamps[bounds[positions + 1] - 1]
@@ -232,8 +218,3 @@ def future_stamps(last: np.ndarray, freq: str, horizon: int) -> np.ndarray:
         [future_index(pd.Timestamp(int(t)), freq, horizon).as_unit("ns").asi8 for t in distinct]
     )
     return grid[inverse.reshape(-1)]
-
-
-def block_outcome_count(item: Any) -> int:
-    """How many series an item of :func:`batched_outcomes` stands for."""
-    return len(item) if isinstance(item, ForecastBlock) else 1

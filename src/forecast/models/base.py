@@ -414,6 +414,16 @@ class BaseForecaster(ABC):
             interval_method=forecasts[0].interval_method if forecasts else "",
         )
 
+    def _origins_args(
+        self, horizon: int, levels: Sequence[float], exog: pd.DataFrame | None
+    ) -> tuple[int, tuple[float, ...]]:
+        """The checked horizon and levels of a model's own :meth:`forecast_from` that takes no
+        regressors (fitted first; ``exog`` refused)."""
+        self._check_fitted()
+        if exog is not None:
+            raise UsageError(f"{self.name} cannot use regressors; drop --exog")
+        return check_horizon(horizon), check_levels(levels)
+
     def rebased(self, history: pd.Series, exog: pd.DataFrame | None = None) -> Self:
         """The same fitted parameters, with the state built from ``history`` (and its
         regressors ``exog``) instead of the training data (which it replaces as ``y_``)."""

@@ -23,15 +23,13 @@ import numpy as np
 import pandas as pd
 
 from forecast.diagnostics.seasonality import describe_period, resolve_period
-from forecast.errors import InputError, UsageError
+from forecast.errors import InputError
 from forecast.models.base import (
     Bands,
     BaseForecaster,
     Coefficient,
     ForecastBatch,
     ModelSummary,
-    check_horizon,
-    check_levels,
     normal_bands,
     origin_values,
 )
@@ -128,10 +126,7 @@ class _LagWalk(BaseForecaster):
     ) -> ForecastBatch:
         """Every origin's forecasts at the fitted drift and mse, at once: the last ``lag``
         values before each origin (the numbers :meth:`rebased` and :meth:`predict` give)."""
-        self._check_fitted()
-        if exog is not None:
-            raise UsageError(f"{self.name} cannot use regressors; drop --exog")
-        horizon, levels = check_horizon(horizon), check_levels(levels)
+        horizon, levels = self._origins_args(horizon, levels, exog)
         lag = self.lag_
         why = f"each origin needs the {lag} values of a season before it"
         positions, values = origin_values(history, origins, lag - 1, self.name, why)
@@ -296,11 +291,8 @@ class Mean(BaseForecaster):
     ) -> ForecastBatch:
         """The fitted mean and its intervals from every origin (new data does not move a
         parameter: the numbers :meth:`rebased` and :meth:`predict` give at each)."""
-        self._check_fitted()
-        if exog is not None:
-            raise UsageError(f"{self.name} cannot use regressors; drop --exog")
-        horizon, levels = check_horizon(horizon), check_levels(levels)
-        positions, _ = origin_values(history, origins, 0, self.name, "")
+        horizon, levels = self._origins_args(horizon, levels, exog)
+        positions, _ = origin_values(history, origins, 0, self.name, "an origin is a position")
         mean, bands, method = self._predict(horizon, levels)
         tile = (positions.size, 1)
         batch = {lv: (np.tile(lo, tile), np.tile(hi, tile)) for lv, (lo, hi) in bands.items()}

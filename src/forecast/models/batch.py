@@ -39,6 +39,21 @@ class BatchForecast:
         mean = np.full((rows, horizon), np.nan)
         return cls(mean, nan, nan.copy(), np.zeros(rows, bool), method)
 
+    def settled(self) -> np.ndarray:
+        """``[k]`` the ``ok`` rows whose mean and bounds are all finite (a non-finite forecast
+        is the per-series model's refusal)."""
+        finite = np.isfinite(self.mean).all(axis=1)
+        finite &= np.isfinite(self.lower).all(axis=(1, 2)) & np.isfinite(self.upper).all(
+            axis=(1, 2)
+        )
+        return np.asarray(self.ok & finite)
+
+
+def plain_rows(values: np.ndarray) -> np.ndarray:
+    """``[k]`` the rows of ``values`` ``[k, n]`` a batch function takes: finite and not
+    constant (a constant series gets its note on the per-series path)."""
+    return np.asarray(np.isfinite(values).all(axis=1) & (np.ptp(values, axis=1) > 0))
+
 
 BatchFunction = Callable[
     [np.ndarray, int, tuple[float, ...], "str | None", Mapping[str, Any]], BatchForecast

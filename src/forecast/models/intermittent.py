@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 import numpy as np
 import pandas as pd
 
-from forecast.errors import InputError, UsageError
+from forecast.errors import InputError
 from forecast.models.base import (
     Bands,
     BaseForecaster,
@@ -62,8 +62,6 @@ from forecast.models.base import (
     ForecastBatch,
     ModelSummary,
     _finite_values,
-    check_horizon,
-    check_levels,
 )
 from forecast.models.parameter_limits import SEARCHED_SMOOTHING
 
@@ -154,10 +152,7 @@ class IntermittentModel(BaseForecaster):
     ) -> ForecastBatch:
         """The rate from every origin's prefix at the fitted parameters (one pass over
         ``history``); the bands are calibrated inside the training data (``y_``) alone."""
-        self._check_fitted()
-        if exog is not None:
-            raise UsageError(f"{self.name} cannot use regressors; drop --exog")
-        horizon, levels = check_horizon(horizon), check_levels(levels)
+        horizon, levels = self._origins_args(horizon, levels, exog)
         values = _finite_values(history, "forecast_from")
         self._check_demand(values, "forecast_from")
         positions = np.asarray(origins, dtype=np.int64)

@@ -29,6 +29,7 @@ forecast or bound (``predict`` raises). These models add no notes.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -163,9 +164,8 @@ def _forecast(
     widths = _widths(clean, origins, horizon, ranks)  # [k, levels, horizon]
     lower = np.maximum(mean[:, None, :] - widths, 0.0)
     upper = mean[:, None, :] + widths
-    ok &= np.isfinite(mean).all(axis=1)
-    ok &= np.isfinite(lower).all(axis=(1, 2)) & np.isfinite(upper).all(axis=(1, 2))
-    return BatchForecast(mean, lower, upper, ok, clipped_conformal_method())
+    found = BatchForecast(mean, lower, upper, ok, clipped_conformal_method())
+    return replace(found, ok=found.settled())
 
 
 def _demand_rows(values: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ structure.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -148,27 +148,37 @@ def band(outcome: SeriesOutcome, label: str) -> Any:
     raise KeyError(label)
 
 
-def block_columns(block: ForecastBlock, layout: Layout) -> dict[str, Any]:
+def block_columns(
+    block: ForecastBlock,
+    layout: Layout,
+    texts: Callable[[Sequence[str], np.ndarray], Any] | None = None,
+) -> dict[str, Any]:
     """A :class:`~forecast.fitting.batch.ForecastBlock` as columns of ``layout`` (one model,
-    no quantiles): the ids and the model as object arrays, the timestamps as int64
-    nanoseconds, the values as float64 arrays, one entry per row (series after series)."""
+    no quantiles), one entry per row (series after series): the ids and the model as
+    ``texts(names, codes)`` (default: object arrays; a sink may build its own text columns),
+    the timestamps as int64 nanoseconds, the values as float64 arrays."""
+    texts = texts or _object_texts
     rows, horizon = block.mean.shape
     id_name, time_name = layout.names()
-    data: dict[str, Any] = {id_name: np.repeat(np.asarray(block.ids, dtype=object), horizon)}
+    data: dict[str, Any] = {id_name: texts(block.ids, np.repeat(np.arange(rows), horizon))}
     if layout.wide:
         label = layout.labels[0] if layout.labels else block.model
         names = _wide_values(label, block.levels, ())
-        data[time_name] = block.stamps.reshape(-1)
         values = [block.mean, *block.lower.transpose(1, 0, 2), *block.upper.transpose(1, 0, 2)]
     else:
         names = _tidy_values(block.levels)
-        data["model"] = np.full(rows * horizon, block.model, dtype=object)
-        data[time_name] = block.stamps.reshape(-1)
+        data["model"] = texts([block.model], np.zeros(rows * horizon, np.intp))
         pairs = zip(block.lower.transpose(1, 0, 2), block.upper.transpose(1, 0, 2), strict=True)
         values = [block.mean, *(side for pair in pairs for side in pair)]
+    data[time_name] = block.stamps.reshape(-1)
     for name, value in zip(names, values, strict=True):
         data[name] = value.reshape(-1)
     return data
+
+
+def _object_texts(names: Sequence[str], codes: np.ndarray) -> np.ndarray:
+    """``names[codes]`` as an object array (the CSV rows' strings)."""
+    return np.asarray(names, dtype=object)[codes]
 
 
 def block_csv_rows(block: ForecastBlock, layout: Layout) -> Iterator[tuple[Any, ...]]:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard, cast
@@ -161,20 +161,14 @@ class ParquetSink:
         """Many series' rows at once (:mod:`forecast.fitting.batch`), after the rows before;
         written with the tables before it once they hold :data:`PARQUET_GROUP` series (a run
         of small blocks between series forecast one by one makes one row group)."""
-        import numpy as np
         import pyarrow as pa
 
         if self.layout.wide:
             self.rows += wide_rows(self.groups.rest(), self.layout, self.levels)
         self._hold_pending()
-        data = block_columns(block, self.layout)
-        id_name, time_name = self.layout.names()
+        data = block_columns(block, self.layout, _texts)  # no Python string per row
+        time_name = self.layout.names()[1]
         data[time_name] = data[time_name].astype("datetime64[ns]")
-        horizon = block.mean.shape[1]
-        codes = pa.array(np.repeat(np.arange(len(block), dtype=np.int32), horizon))
-        data[id_name] = _texts(codes, list(block.ids))  # no Python string per row
-        if "model" in data:
-            data["model"] = _texts(pa.array(np.zeros(len(codes), np.int32)), [block.model])
         self.held.append(pa.table(data, schema=self.schema))
         self.held_series += len(block)
         if self.held_series >= PARQUET_GROUP:
@@ -240,11 +234,15 @@ class ParquetSink:
         self.writer.close()
 
 
-def _texts(codes: Any, texts: list[str]) -> Any:
-    """A string column of ``texts[codes]``, made by Arrow from a dictionary."""
+def _texts(names: Sequence[str], codes: Any) -> Any:
+    """A string column of ``names[codes]``, made by Arrow from a dictionary."""
+    import numpy as np
     import pyarrow as pa
 
-    return pa.DictionaryArray.from_arrays(codes, pa.array(texts, pa.string())).cast(pa.string())
+    indices = pa.array(np.asarray(codes, dtype=np.int32))
+    return pa.DictionaryArray.from_arrays(indices, pa.array(list(names), pa.string())).cast(
+        pa.string()
+    )
 
 
 def _is_block(item: object) -> TypeGuard[ForecastBlock]:
