@@ -663,7 +663,6 @@ def _conv_params(kernel: int, layers: int, what: str) -> tuple[Param, ...]:
 def _family_specs() -> list[ModelSpec]:
     """mlp, cnn, tcn, nbeats, nhits (forecast.models.neural.families)."""
     target = "forecast.models.neural.families:"
-    blocks = Param("blocks", "int", 3, "blocks per stack", minimum=1, maximum=32)
     shared = (*_shape_params(NeuralOptions()),)
     trained = _training_params(NeuralOptions())
     return [
@@ -700,74 +699,84 @@ def _family_specs() -> list[ModelSpec]:
                 *trained,
             ),
         ),
-        ModelSpec(
-            "nbeats",
-            "neural",
-            "N-BEATS (Oreshkin et al. 2020): generic or interpretable trend/seasonality stacks "
-            "(PyTorch)",
-            f"{target}NBeats",
-            (
-                *shared,
-                Param(
-                    "basis",
-                    "choice",
-                    "generic",
-                    "generic (learned) or interpretable "
-                    "(a polynomial trend stack, then a Fourier seasonality stack)",
-                    choices=("generic", "interpretable"),
-                ),
-                Param(
-                    "stacks",
-                    "int",
-                    2,
-                    "generic stacks (interpretable: always 2)",
-                    minimum=1,
-                    maximum=32,
-                ),
-                blocks,
-                *_fc_params(128, 4),
-                Param(
-                    "degree",
-                    "int",
-                    2,
-                    "trend polynomial degree (interpretable)",
-                    minimum=0,
-                    maximum=8,
-                ),
-                _dropout(),
-                *trained,
-            ),
-        ),
-        ModelSpec(
-            "nhits",
-            "neural",
-            "N-HiTS (Challu et al. 2023): multi-rate pooling and interpolated forecasts (PyTorch)",
-            f"{target}NHits",
-            (
-                *shared,
-                Param(
-                    "pools",
-                    "ints",
-                    (4, 2, 1),
-                    "max-pooling size of each stack's input",
-                    minimum=1,
-                    maximum=1024,
-                ),
-                Param(
-                    "downsample",
-                    "ints",
-                    (4, 2, 1),
-                    "each stack forecasts horizon/downsample knots, linearly interpolated",
-                    minimum=1,
-                    maximum=1024,
-                ),
-                Param("blocks", "int", 1, "blocks per stack", minimum=1, maximum=32),
-                *_fc_params(128, 2),
-                _dropout(),
-                *trained,
-            ),
-        ),
+        _nbeats_spec(target, shared, trained),
+        _nhits_spec(target, shared, trained),
     ]
+
+
+def _nbeats_spec(target: str, shared: tuple[Param, ...], trained: tuple[Param, ...]) -> ModelSpec:
+    """N-BEATS: the window and training parameters ``shared``/``trained`` with its own."""
+    return ModelSpec(
+        "nbeats",
+        "neural",
+        "N-BEATS (Oreshkin et al. 2020): generic or interpretable trend/seasonality stacks "
+        "(PyTorch)",
+        f"{target}NBeats",
+        (
+            *shared,
+            Param(
+                "basis",
+                "choice",
+                "generic",
+                "generic (learned) or interpretable "
+                "(a polynomial trend stack, then a Fourier seasonality stack)",
+                choices=("generic", "interpretable"),
+            ),
+            Param(
+                "stacks",
+                "int",
+                2,
+                "generic stacks (interpretable: always 2)",
+                minimum=1,
+                maximum=32,
+            ),
+            Param("blocks", "int", 3, "blocks per stack", minimum=1, maximum=32),
+            *_fc_params(128, 4),
+            Param(
+                "degree",
+                "int",
+                2,
+                "trend polynomial degree (interpretable)",
+                minimum=0,
+                maximum=8,
+            ),
+            _dropout(),
+            *trained,
+        ),
+    )
+
+
+def _nhits_spec(target: str, shared: tuple[Param, ...], trained: tuple[Param, ...]) -> ModelSpec:
+    """N-HiTS: the window and training parameters ``shared``/``trained`` with its own."""
+    return ModelSpec(
+        "nhits",
+        "neural",
+        "N-HiTS (Challu et al. 2023): multi-rate pooling and interpolated forecasts (PyTorch)",
+        f"{target}NHits",
+        (
+            *shared,
+            Param(
+                "pools",
+                "ints",
+                (4, 2, 1),
+                "max-pooling size of each stack's input",
+                minimum=1,
+                maximum=1024,
+            ),
+            Param(
+                "downsample",
+                "ints",
+                (4, 2, 1),
+                "each stack forecasts horizon/downsample knots, linearly interpolated",
+                minimum=1,
+                maximum=1024,
+            ),
+            Param("blocks", "int", 1, "blocks per stack", minimum=1, maximum=32),
+            *_fc_params(128, 2),
+            _dropout(),
+            *trained,
+        ),
+    )
 
 
 def _tree_params(booster: tuple[Param, ...]) -> tuple[Param, ...]:
