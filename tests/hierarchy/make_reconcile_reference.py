@@ -17,6 +17,11 @@ Trees (node ids as forecast.hierarchy.structure.from_columns writes them, levels
 Base forecasts are positive (top-down proportions), except one family whose base forecasts are
 all 0 at one horizon step: top-down splits its parent equally there (hierarchicalforecast's
 branch for a family sum below 1e-8).
+
+It also writes tests/hierarchy/mint_shrink_nan_reference.json: MinTrace(mint_shrink) on in-sample
+fitted values whose first 0-5 values are missing, a different number per node (the one-step
+residuals of models with different lookbacks), which hierarchicalforecast's shrinkage takes
+pairwise (``_shrunk_covariance_schaferstrimmer_with_nans``).
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from typing import Any
 import numpy as np
 
 OUT = Path(__file__).resolve().parent / "reconcile_reference.json"
+OUT_NAN = Path(__file__).resolve().parent / "mint_shrink_nan_reference.json"
+SEED_NAN = 31
 COMMAND = "bench/_work/hf-venv/bin/python tests/hierarchy/make_reconcile_reference.py"
 SEED = 30
 HORIZON = 4
@@ -113,6 +120,32 @@ def reference(spec: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
     }
 
 
+def nan_reference(spec: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """MinTrace(mint_shrink) with leading NaN in the in-sample fitted values."""
+    from hierarchicalforecast.methods import MinTrace
+
+    nodes, _, s = tree(spec["columns"], spec["bottom"])
+    n, b = s.shape
+    y_hat = rng.gamma(4.0, 25.0, size=(n, HORIZON))
+    y_insample = s @ rng.gamma(4.0, 25.0, size=(b, T_INSAMPLE))
+    noise = rng.normal(0.0, 10.0, size=(n, T_INSAMPLE)) + 6.0 * rng.normal(size=T_INSAMPLE)
+    y_hat_insample = y_insample + noise * np.sqrt(s.sum(axis=1, keepdims=True))
+    for i, lead in enumerate(rng.integers(0, 6, size=n)):
+        y_hat_insample[i, :lead] = np.nan
+    got = MinTrace("mint_shrink").fit_predict(
+        S=s, y_hat=y_hat, y_insample=y_insample, y_hat_insample=y_hat_insample
+    )["mean"]
+    return {
+        "columns": spec["columns"],
+        "bottom": spec["bottom"],
+        "nodes": nodes,
+        "y_hat": y_hat.tolist(),
+        "y_insample": y_insample.tolist(),
+        "y_hat_insample": [[None if np.isnan(v) else v for v in row] for row in y_hat_insample],
+        "reconciled": np.asarray(got).tolist(),
+    }
+
+
 def main() -> None:
     import hierarchicalforecast
 
@@ -125,6 +158,11 @@ def main() -> None:
     }
     OUT.write_text(json.dumps(data, indent=1) + "\n")
     print(f"wrote {OUT}")
+    rng = np.random.default_rng(SEED_NAN)
+    nan = {**data, "seed": SEED_NAN}
+    nan["trees"] = {name: nan_reference(spec, rng) for name, spec in TREES.items()}
+    OUT_NAN.write_text(json.dumps(nan, indent=1) + "\n")
+    print(f"wrote {OUT_NAN}")
 
 
 if __name__ == "__main__":

@@ -121,6 +121,15 @@ def _base(hierarchy: Hierarchy, base: np.ndarray, name: str = "base") -> np.ndar
     return values
 
 
+def _residual_rows(hierarchy: Hierarchy, residuals: np.ndarray) -> np.ndarray:
+    values = np.asarray(residuals, dtype=np.float64)
+    if values.ndim != 2 or values.shape[0] != hierarchy.n_nodes:
+        raise ValueError(
+            f"residuals must be [{hierarchy.n_nodes}, T] (one row per node), got {values.shape}"
+        )
+    return values
+
+
 def bottom_up(hierarchy: Hierarchy, base: np.ndarray) -> np.ndarray:
     """Bottom-up reconciliation: ``S @ base[bottom]``.
 
@@ -220,10 +229,20 @@ def shrunk_covariance(residuals: np.ndarray, ridge: float = RIDGE) -> np.ndarray
     with :math:`\hat\Sigma` the sample covariance (divisor T - 1). This is Schäfer & Strimmer's
     (2005) target D (zero correlations, own variances) intensity.
 
+    Missing residuals (NaN: a model's first ``lookback`` points have no one-step forecast) are
+    handled as hierarchicalforecast's ``_shrunk_covariance_schaferstrimmer_with_nans`` does:
+    every pair (i, j) uses the times both have (pairwise complete, k of them): its means,
+    population sds and :math:`w_{ijk}` over those times, its covariance with divisor k - 1, a
+    variance over each node's own times, and the intensity
+    :math:`\sum_{i>j} \frac{k}{(k-1)^3} \sum (w - \bar w)^2 \,/\,
+    (\sum_{i>j} (\frac{k}{k-1} \bar w)^2 + \epsilon)` (with no NaN: the formula above,
+    but for where epsilon enters).
+
     Parameters
     ----------
     residuals : numpy.ndarray
-        ``[n, T]`` in-sample one-step residuals (actual - fitted) of every node, T >= 2.
+        ``[n, T]`` in-sample one-step residuals (actual - fitted) of every node, NaN where
+        there is none; every pair of nodes needs two times in common.
     ridge : float
         The smallest diagonal value (hierarchicalforecast's ``mint_shr_ridge``).
 
@@ -233,8 +252,10 @@ def shrunk_covariance(residuals: np.ndarray, ridge: float = RIDGE) -> np.ndarray
         ``[n, n]`` symmetric covariance.
     """
     x = np.asarray(residuals, dtype=np.float64)
-    if x.ndim != 2 or x.shape[1] < 2 or not np.isfinite(x).all():
-        raise ValueError(f"residuals must be finite [n_nodes, T >= 2], got shape {x.shape}")
+    if x.ndim != 2 or x.shape[1] < 2 or np.isinf(x).any():
+        raise ValueError(f"residuals must be [n_nodes, T >= 2] without inf, got shape {x.shape}")
+    if np.isnan(x).any():
+        return _pairwise_shrunk(x, ridge)
     t = x.shape[1]
     x = x - x.mean(axis=1, keepdims=True)
     cov = (x @ x.T) / (t - 1)
@@ -248,6 +269,43 @@ def shrunk_covariance(residuals: np.ndarray, ridge: float = RIDGE) -> np.ndarray
     intensity = pairs_var / (t * (t - 1)) / (pairs_sq + EPS)
     shrunk = (1.0 - min(max(intensity, 0.0), 1.0)) * cov
     np.fill_diagonal(shrunk, np.maximum(np.diag(cov), ridge))
+    return shrunk
+
+
+def _pairwise_shrunk(residuals: np.ndarray, ridge: float) -> np.ndarray:
+    """:func:`shrunk_covariance` on the pairwise complete times (residuals with NaN): every
+    pair's sums over the times both nodes have, as products of the masked matrices."""
+    mask = ~np.isnan(residuals)
+    own = np.nanmean(np.where(mask, residuals, np.nan), axis=1, keepdims=True)
+    m = mask.astype(np.float64)
+    x = np.where(mask, residuals - own, 0.0)  # centred on its own mean: small pair means
+    x2 = x * x
+    k = m @ m.T  # times in common
+    if (k < 2).any():
+        raise InputError(
+            "mint-shrink: two nodes share fewer than 2 in-sample residuals; use a longer "
+            "series, a model with a shorter lookback, or another method"
+        )
+    s1 = x @ m.T  # sum of x_i over the times j has
+    p = s1 / k  # pair mean of i
+    q = p.T  # pair mean of j
+    a11 = x @ x.T
+    cross = a11 - k * p * q  # sum (x_i - p)(x_j - q)
+    a20 = x2 @ m.T
+    sd_i = np.sqrt(np.maximum(a20 - k * p * p, 0.0) / k) + EPS
+    denom = sd_i * sd_i.T
+    mean_w = cross / (k * denom)
+    a21 = x2 @ x.T
+    # sum (x_i - p)^2 (x_j - q)^2, expanded into the masked products
+    fourth = x2 @ x2.T - 2 * q * a21 + q * q * a20 - 2 * p * a21.T + 4 * p * q * a11
+    fourth += p * p * a20.T - 2 * p * q * (q * s1 + p * s1.T) + (p * q) ** 2 * k
+    var_w = fourth / (denom * denom) - k * mean_w * mean_w
+    lower = np.tril(np.ones_like(k, dtype=bool), -1)  # the pairs i > j
+    num = (var_w * k / (k - 1) ** 3)[lower].sum()
+    den = ((k / (k - 1) * mean_w) ** 2)[lower].sum()
+    intensity = num / (den + EPS)
+    shrunk = (1.0 - min(max(intensity, 0.0), 1.0)) * cross / (k - 1)
+    np.fill_diagonal(shrunk, np.maximum(np.diag(cross) / (np.diag(k) - 1), ridge))
     return shrunk
 
 
@@ -320,7 +378,7 @@ def mint_projection(
     elif method == "mint_shrink":
         if residuals is None:
             raise InputError("mint-shrink needs the in-sample residuals of every node")
-        w_full = shrunk_covariance(_base(hierarchy, residuals, "residuals"), ridge)
+        w_full = shrunk_covariance(_residual_rows(hierarchy, residuals), ridge)
         u_w = w_full[:a] - upper @ w_full[a:]  # U' W, [a, n]
     else:
         raise ValueError(f"method must be ols, wls_struct or mint_shrink, got {method!r}")
