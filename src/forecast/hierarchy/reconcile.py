@@ -36,7 +36,7 @@ Methods (``reconcile(method=...)``):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Literal
@@ -436,3 +436,47 @@ def reconcile(
     if method in _MINT:
         return mint_projection(hierarchy, _MINT[method], residuals, ridge).apply(base)
     raise InputError(f"unknown reconciliation method {method!r}: use one of {', '.join(METHODS)}")
+
+
+def reconcile_folds(
+    hierarchy: Hierarchy,
+    base: np.ndarray,
+    folds: np.ndarray,
+    method: Method,
+    *,
+    middle_level: str | int | None = None,
+    residuals: Mapping[int, np.ndarray] | None = None,
+) -> np.ndarray:
+    """:func:`reconcile` of a backtest's forecasts ``[n, O, ...]`` (axis 1: the origins), each
+    origin with its fold's in-sample residuals (``mint-shrink``: one W per fold).
+
+    Parameters
+    ----------
+    hierarchy : Hierarchy
+        The tree.
+    base : numpy.ndarray
+        ``[n, O, ...]`` base forecasts of every node from O origins.
+    folds : numpy.ndarray
+        ``[O]`` the fold of each origin.
+    method, middle_level
+        As :func:`reconcile`.
+    residuals : mapping, optional
+        ``{fold: [n, T] residuals}`` (required by ``mint-shrink``).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``[n, O, ...]`` coherent forecasts.
+    """
+    if method != "mint-shrink":
+        return reconcile(hierarchy, base, method, middle_level=middle_level)
+    values = _base(hierarchy, base)
+    if residuals is None:
+        raise InputError("mint-shrink needs the in-sample residuals of every node in every fold")
+    out = np.empty_like(values)
+    fold_of = np.asarray(folds)
+    for fold in np.unique(fold_of):
+        rows = fold_of == fold
+        projection = mint_projection(hierarchy, "mint_shrink", residuals[int(fold)])
+        out[:, rows] = projection.apply(values[:, rows])
+    return out

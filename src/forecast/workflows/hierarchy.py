@@ -52,6 +52,11 @@ class HierarchySpec:
     methods: tuple[tuple[str, str | None], ...] = (("bottom-up", None),)
     seed: int = 0
 
+    @property
+    def needs_residuals(self) -> bool:
+        """``mint-shrink`` is asked for: every node's in-sample residuals are needed."""
+        return any(m == "mint-shrink" for m, _ in self.methods)
+
     def labels(self, model: str) -> tuple[str, ...]:
         """The output's model names: ``MODEL/METHOD`` (``ets/mint-ols``)."""
         return tuple(f"{model}/{name(m, lv)}" for m, lv in self.methods)
@@ -83,11 +88,6 @@ def parse_reconcile(text: str, levels: Sequence[str]) -> tuple[tuple[str, str | 
         method, _, level = item.partition(":")
         if method not in METHODS:
             raise UsageError(f"--reconcile {item}: choose from {', '.join(METHODS)}")
-        if method == "mint-shrink":
-            raise UsageError(
-                "--reconcile mint-shrink needs each node's in-sample residuals, which the models "
-                "do not expose yet; use mint-wls-struct or mint-ols"
-            )
         if (method == "middle-out") != bool(level):
             raise UsageError(
                 f"--reconcile {item}: middle-out takes the level it keeps (middle-out:LEVEL, "
@@ -221,8 +221,13 @@ def fit_hierarchy(request: FitRequest, spec: HierarchySpec, notify: Notify) -> P
 
     if request.others:
         raise UsageError("--hierarchy reconciles one model's forecasts; give one --model")
+    if spec.needs_residuals and request.intervals == "conformal":
+        raise UsageError(
+            "--reconcile mint-shrink reads every node's fitted model, which --intervals "
+            "conformal does not keep for a panel; use --intervals model or another method"
+        )
     nodes = load_nodes(request.source, spec, notify)
-    asked = replace(request, series_outcomes=True, keep_models=False, save=None)
+    asked = replace(request, series_outcomes=True, keep_models=spec.needs_residuals, save=None)
     with workflow.run(asked, notify, loaded=workflow.Loaded(nodes.panel)) as result:
         assert isinstance(result, PanelStream)
         base = {o.id: o for o in result.collect()}
@@ -233,7 +238,8 @@ def fit_hierarchy(request: FitRequest, spec: HierarchySpec, notify: Notify) -> P
             "every node needs a forecast: pass --fallback MODEL"
         )
     label = request.label or request.model
-    outcomes = reconciled(base, nodes.hierarchy, spec, label, request.levels)
+    residuals = _fit_residuals(base, nodes) if spec.needs_residuals else None
+    outcomes = reconciled(base, nodes.hierarchy, spec, label, request.levels, residuals)
     block = {"levels": list(spec.levels), "nodes": nodes.hierarchy.n_nodes,
              "reconcile": [name(*m) for m in spec.methods]}  # fmt: skip
     header = {**result.header, "hierarchy": block}
@@ -248,9 +254,11 @@ def reconciled(
     spec: HierarchySpec,
     label: str,
     levels: tuple[float, ...],
+    residuals: np.ndarray | None = None,
 ) -> list[SeriesOutcome]:
     """Each node's outcome under each method (node after node, the methods in order), its
-    forecast reconciled (means, and bands from reconciled Gaussian paths)."""
+    forecast reconciled (means, and bands from reconciled Gaussian paths); ``residuals``:
+    ``[n, T]`` every node's in-sample one-step residuals (``mint-shrink``)."""
     from forecast.hierarchy.reconcile import reconcile
 
     order = list(hierarchy.nodes)
@@ -258,8 +266,9 @@ def reconciled(
     paths = _paths(base, order, spec.seed)  # [n, H, PATHS]
     by_method = []
     for method, level in spec.methods:
-        mean = reconcile(hierarchy, means, method, middle_level=level)  # type: ignore[arg-type]
-        drawn = reconcile(hierarchy, paths, method, middle_level=level)  # type: ignore[arg-type]
+        args = {"middle_level": level, "residuals": residuals}
+        mean = reconcile(hierarchy, means, method, **args)  # type: ignore[arg-type]
+        drawn = reconcile(hierarchy, paths, method, **args)  # type: ignore[arg-type]
         by_method.append((f"{label}/{name(method, level)}", mean, drawn))
     out = []
     for i, node in enumerate(order):
@@ -269,6 +278,18 @@ def reconciled(
             out.append(replace(first, forecast=fc, label=model, model=model, fitted=None,
                                fallback_reason=None))  # fmt: skip
     return out
+
+
+def _fit_residuals(base: dict[str, SeriesOutcome], nodes: NodePanel) -> np.ndarray:
+    """``[n, T]`` each node's in-sample one-step residuals from the model that forecast it (the
+    fallback's where it stood in), in the hierarchy's order
+    (:func:`~forecast.hierarchy.residuals.one_step_residuals`)."""
+    from forecast.hierarchy.residuals import node_residuals
+
+    order = list(nodes.hierarchy.nodes)
+    models = [base[n].fitted for n in order]
+    assert all(m is not None for m in models)  # kept: keep_models
+    return node_residuals(models, [nodes.panel.values_of(n) for n in order])  # type: ignore[arg-type]
 
 
 def _paths(base: dict[str, SeriesOutcome], order: list[str], seed: int) -> np.ndarray:
