@@ -36,6 +36,7 @@ BATCH_MODELS: dict[str, str] = {
     "snaive": "forecast.models.baselines:snaive_batch",
     "drift": "forecast.models.baselines:drift_batch",
     "mean": "forecast.models.baselines:mean_batch",
+    "theta": "forecast.models.theta_batch:theta_batch",
     **{
         name: f"forecast.models.intermittent_batch:INTERMITTENT_BATCH[{name}]"
         for name in ("croston", "tsb", "adida", "imapa")

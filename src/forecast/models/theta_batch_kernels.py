@@ -34,28 +34,59 @@ NONE, MUL, ADD = 0, 1, 2  # the reseasonalisation of a row
 @jit
 def pairwise_sum(x: np.ndarray, start: int, n: int) -> float:
     """numpy's pairwise sum of ``x[start : start + n]`` (``np.add.reduce`` of a contiguous
-    float64 array is ``0.0 +`` this): sequential below 8 values, 8 interleaved accumulators
-    up to 128, halves (cut at a multiple of 8) above."""
+    float64 array is ``0.0 +`` this): :func:`_leaf_sum` up to 128 values, above that the sum
+    of the halves (cut at a multiple of 8), evaluated with a stack of its own (numba's cache
+    does not keep recursive functions safely)."""
+    if n <= 128:
+        return _leaf_sum(x, start, n)
+    begin = np.empty(64, dtype=np.int64)  # the halves' depth: log2(n / 128) < 64
+    size = np.empty(64, dtype=np.int64)
+    phase = np.zeros(64, dtype=np.int64)  # 0: left half to do, 1: right half, 2: both done
+    left = np.empty(64)
+    top, found = 0, 0.0
+    begin[0], size[0] = start, n
+    while top >= 0:
+        if size[top] <= 128:
+            found = _leaf_sum(x, begin[top], size[top])
+            top -= 1
+            continue
+        half = size[top] // 2
+        half -= half % 8
+        if phase[top] == 0:
+            phase[top] = 1
+            begin[top + 1], size[top + 1], phase[top + 1] = begin[top], half, 0
+            top += 1
+        elif phase[top] == 1:
+            left[top], phase[top] = found, 2
+            begin[top + 1], size[top + 1] = begin[top] + half, size[top] - half
+            phase[top + 1] = 0
+            top += 1
+        else:
+            found = left[top] + found
+            top -= 1
+    return found
+
+
+@jit
+def _leaf_sum(x: np.ndarray, start: int, n: int) -> float:
+    """numpy's pairwise sum of at most 128 values: sequential below 8, else 8 interleaved
+    accumulators and the rest added in order."""
     if n < 8:
         res = -0.0
         for i in range(start, start + n):
             res += x[i]
         return res
-    if n <= 128:
-        r = x[start : start + 8].copy()
-        i = 8
-        while i < n - n % 8:
-            for j in range(8):
-                r[j] += x[start + i + j]
-            i += 8
-        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-        while i < n:
-            res += x[start + i]
-            i += 1
-        return res
-    half = n // 2
-    half -= half % 8
-    return pairwise_sum(x, start, half) + pairwise_sum(x, start + half, n - half)
+    r = x[start : start + 8].copy()
+    i = 8
+    while i < n - n % 8:
+        for j in range(8):
+            r[j] += x[start + i + j]
+        i += 8
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        res += x[start + i]
+        i += 1
+    return res
 
 
 @jit
