@@ -219,3 +219,28 @@ def test_the_cli_writes_the_same_bytes_by_blocks(
     assert sum(blocks_made) == (0 if "variant=ses-drift" in params else 23)
     assert vec == run_cli(args, False, monkeypatch)
     assert vec[0] == 0 and "s05" in vec[2]  # the constant series' note
+
+
+def test_a_backtest_by_blocks_is_the_per_series_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``forecast backtest PANEL -m theta``: every fold of 20 monthly series (one constant over
+    its first folds' training data) the same report either way, the folds taken by blocks."""
+    import forecast.models.theta_batch as module
+
+    frame = make_panel(5, 20, min_n=40, max_n=52)
+    first = frame[frame["unique_id"] == "s03"].sort_values("ds").index[:30]
+    frame.loc[first, "y"] = 2.0
+    data = write(frame, tmp_path / "panel.csv")
+    calls: list[int] = []
+    original = module.theta_batch
+
+    def counted(values: np.ndarray, *args: Any) -> BatchForecast:
+        calls.append(values.shape[0])
+        return original(values, *args)
+
+    monkeypatch.setattr(module, "theta_batch", counted)
+    for fmt in ("json", "csv"):
+        args = ["backtest", data, "-m", "theta", "-H", 6, "-f", fmt]
+        assert run_cli(args, True, monkeypatch) == run_cli(args, False, monkeypatch)
+    assert sum(calls) >= 2 * 3 * 19  # two formats, three folds, the 19 other series
