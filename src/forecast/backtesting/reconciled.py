@@ -12,7 +12,7 @@ look-ahead: a method uses only the base forecasts of one origin (and the tree).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -45,9 +45,11 @@ def reconciled_backtest(
     hierarchy: Hierarchy,
     methods: Sequence[tuple[str, str | None]],
     seed: int = 0,
+    residuals: Mapping[str, Mapping[int, np.ndarray]] | None = None,
 ) -> tuple[PanelBacktest, LevelMetrics]:
     """``result`` (every node's backtest) with each model's reconciled twins added to every
-    node, and the metrics per level."""
+    node, and the metrics per level. ``residuals``: ``{model: {fold: [n, T]}}`` every node's
+    in-sample residuals in each fold (``mint-shrink``, :mod:`forecast.hierarchy.residuals`)."""
     scored = {s.id: s for s in result.series if s.result is not None}
     missing = [n for n in hierarchy.nodes if n not in scored]
     if missing:
@@ -64,8 +66,9 @@ def reconciled_backtest(
         for method, level in methods:
             twin = f"{label}/{name(method, level)}"
             labels.append((twin, label, name(method, level)))
-            for node, mf in zip(order, _reconcile(hierarchy, base, method, level, twin, rng),
-                                strict=True):  # fmt: skip
+            fold_residuals = (residuals or {}).get(label)
+            fixed = _reconcile(hierarchy, base, method, level, twin, rng, fold_residuals)
+            for node, mf in zip(order, fixed, strict=True):
                 added[node].append(mf)
     gap = int(result.setup.gap)
     series = [_with(scored[n], added[n], labels, gap) for n in order]
@@ -92,9 +95,11 @@ def _reconcile(
     level: str | None,
     label: str,
     rng: np.random.Generator,
+    residuals: Mapping[int, np.ndarray] | None = None,
 ) -> list[ModelForecasts]:
     """One method on one model's forecasts of every node (the same origins on each)."""
-    from forecast.hierarchy.reconcile import GAUSSIAN_PATHS, gaussian_paths, path_bands, reconcile
+    from forecast.hierarchy.reconcile import GAUSSIAN_PATHS, gaussian_paths, path_bands
+    from forecast.hierarchy.reconcile import reconcile_folds as reconcile
 
     first = base[0]
     if any(not np.array_equal(mf.origins, first.origins) for mf in base):
@@ -103,7 +108,8 @@ def _reconcile(
             "some folds of a node); reconcile needs every node at every origin"
         )
     mean = np.stack([mf.mean for mf in base])  # [n, O, h]
-    fixed = reconcile(hierarchy, mean, method, middle_level=level)  # type: ignore[arg-type]
+    args = {"middle_level": level, "residuals": residuals}
+    fixed = reconcile(hierarchy, mean, first.folds, method, **args)  # type: ignore[arg-type]
     widest = max(first.bands) if first.bands else None
     if widest is None:
         bands: list[dict[float, tuple[np.ndarray, np.ndarray]]] = [{} for _ in base]
@@ -111,7 +117,7 @@ def _reconcile(
         lower = np.stack([mf.bands[widest][0] for mf in base])
         upper = np.stack([mf.bands[widest][1] for mf in base])
         paths = gaussian_paths(mean, lower, upper, widest, PATHS, rng)
-        drawn = reconcile(hierarchy, paths, method, middle_level=level)  # type: ignore[arg-type]
+        drawn = reconcile(hierarchy, paths, first.folds, method, **args)  # type: ignore[arg-type]
         bands = [path_bands(drawn[i], list(first.bands)) for i in range(len(base))]
     return [
         replace(mf, label=label, mean=fixed[i], bands=bands[i], interval_method=GAUSSIAN_PATHS)

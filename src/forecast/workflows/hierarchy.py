@@ -206,7 +206,14 @@ def backtest_hierarchy(
     plain = replace(request, ci=None, compare=None, as_panel=True)
     result = workflow.run(plain, notify, panel=nodes.panel)
     assert isinstance(result, PanelBacktest)
-    result, levels = reconciled_backtest(result, nodes.hierarchy, spec.methods, spec.seed)
+    residuals = None
+    if spec.needs_residuals:
+        from forecast.hierarchy.residuals import fold_residuals
+
+        order = list(nodes.hierarchy.nodes)
+        residuals = fold_residuals(nodes.panel, order, request.entries, request.spec)
+    result, levels = reconciled_backtest(result, nodes.hierarchy, spec.methods, spec.seed,
+                                         residuals)  # fmt: skip
     result = replace(result, hierarchy=levels)
     if request.ci is None and request.compare is None:
         return result
@@ -227,7 +234,8 @@ def fit_hierarchy(request: FitRequest, spec: HierarchySpec, notify: Notify) -> P
             "conformal does not keep for a panel; use --intervals model or another method"
         )
     nodes = load_nodes(request.source, spec, notify)
-    asked = replace(request, series_outcomes=True, keep_models=spec.needs_residuals, save=None)
+    asked = replace(request, series_outcomes=True, keep_models=spec.needs_residuals, save=None,
+                    blocks=False)  # fmt: skip
     with workflow.run(asked, notify, loaded=workflow.Loaded(nodes.panel)) as result:
         assert isinstance(result, PanelStream)
         base = {o.id: o for o in result.collect()}
