@@ -191,6 +191,7 @@ def backtest(
     forecasts: ForecastsFile = None,
     columns: mo.ColumnsStyle = ColumnsChoice.tidy,
     hierarchy: mo.Hierarchy = None,
+    hierarchy_file: mo.HierarchyFile = None,
     reconcile: mo.Reconcile = "bottom-up",
     reading: o.Reading = o.READING,
     device: mo.Device = None,
@@ -211,12 +212,12 @@ def backtest(
 
     written = (forecasts, columns)
     request, notify = _request(args), notifier(common.quiet)
-    if hierarchy is None:
+    if hierarchy is None and hierarchy_file is None:
         _render(workflow.run(request, notify), report, written, common)
         return
     from forecast.workflows import hierarchy as tree
 
-    spec = tree.spec_of(hierarchy, reconcile, seed)
+    spec = tree.spec_of(hierarchy, reconcile, seed, hierarchy_file)
     _render(tree.backtest_hierarchy(request, spec, notify), report, written, common)
 
 

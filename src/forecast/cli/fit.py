@@ -52,6 +52,7 @@ def fit(
     columns: mo.ColumnsStyle = ColumnsChoice.tidy,
     keep_names: mo.KeepNames = False,
     hierarchy: mo.Hierarchy = None,
+    hierarchy_file: mo.HierarchyFile = None,
     reconcile: mo.Reconcile = "bottom-up",
     execution: o.Execution = o.EXECUTION,
     device: mo.Device = None,
@@ -80,7 +81,7 @@ def fit(
     from forecast.workflows import fit as workflow
 
     request = _request(args)
-    if hierarchy is not None:
+    if hierarchy is not None or hierarchy_file is not None:
         _fit_hierarchy(request, args)
         return
     with workflow.run(request, notifier(common.quiet)) as result:
@@ -101,8 +102,8 @@ def _fit_hierarchy(request: FitRequest, a: SimpleNamespace) -> None:
     from forecast.cli.render import notifier
     from forecast.workflows import hierarchy as tree
 
-    spec = tree.spec_of(a.hierarchy, a.reconcile, a.seed)
-    tree.check_source(a.data)
+    spec = tree.spec_of(a.hierarchy, a.reconcile, a.seed, a.hierarchy_file)
+    tree.check_source(a.data, spec)
     if a.save is not None:
         from forecast.errors import UsageError
 

@@ -262,12 +262,22 @@ Hierarchy = Annotated[
         rich_help_panel="Hierarchy",
     ),
 ]
+HierarchyFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--hierarchy-file",
+        help="The tree as a parent,child CSV (one row per edge) whose leaves are the panel's "
+        "series (by id); the upper nodes are their sums (levels level_0 = the root ...).",
+        rich_help_panel="Hierarchy",
+    ),
+]
 Reconcile = Annotated[
     str,
     typer.Option(
         "--reconcile",
-        help="With --hierarchy: bottom-up, top-down (forecast proportions), middle-out:LEVEL, "
-        "mint-ols or mint-wls-struct; several separated by commas (one model column each).",
+        help="With --hierarchy or --hierarchy-file: bottom-up, top-down (forecast "
+        "proportions), middle-out:LEVEL, mint-ols, mint-wls-struct or mint-shrink (in-sample "
+        "one-step residuals); several separated by commas (one model column each).",
         rich_help_panel="Hierarchy",
     ),
 ]

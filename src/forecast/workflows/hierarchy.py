@@ -28,6 +28,8 @@ from forecast.errors import InputError, UsageError
 from forecast.hierarchy.reconcile import method_name as name
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pandas as pd
 
     from forecast.backtesting.panel_backtest import PanelBacktest
@@ -45,12 +47,15 @@ PATHS = 1000  # sample paths per node for the reconciled intervals
 
 @dataclass(frozen=True)
 class HierarchySpec:
-    """``--hierarchy`` (the columns, top level first) and ``--reconcile`` (each method, with
-    the level a middle-out keeps), and the seed of the interval paths."""
+    """``--hierarchy`` (the columns, top level first) or ``--hierarchy-file`` (the tree, its
+    levels ``level_0`` ...), ``--reconcile`` (each method, with the level a middle-out keeps),
+    and the seed of the interval paths."""
 
     levels: tuple[str, ...]
     methods: tuple[tuple[str, str | None], ...] = (("bottom-up", None),)
     seed: int = 0
+    tree: Hierarchy | None = None  # --hierarchy-file: the tree it gives
+    file: str | None = None
 
     @property
     def needs_residuals(self) -> bool:
@@ -62,10 +67,40 @@ class HierarchySpec:
         return tuple(f"{model}/{name(m, lv)}" for m, lv in self.methods)
 
 
-def spec_of(hierarchy: str, reconcile: str, seed: int | None) -> HierarchySpec:
-    """``--hierarchy``, ``--reconcile`` and ``--seed`` as a spec, checked."""
-    levels = parse_hierarchy(hierarchy)
-    return HierarchySpec(levels, parse_reconcile(reconcile, levels), seed or 0)
+def spec_of(
+    hierarchy: str | None, reconcile: str, seed: int | None, file: str | Path | None = None
+) -> HierarchySpec:
+    """``--hierarchy`` or ``--hierarchy-file`` (read here), ``--reconcile`` and ``--seed`` as a
+    spec, checked."""
+    if (hierarchy is None) == (file is None):
+        raise UsageError(
+            "give the tree once: --hierarchy COLUMNS (columns of the data) or --hierarchy-file "
+            "FILE (parent,child edges), not both"
+        )
+    if file is None:
+        assert hierarchy is not None
+        levels = parse_hierarchy(hierarchy)
+        return HierarchySpec(levels, parse_reconcile(reconcile, levels), seed or 0)
+    tree = read_edges(str(file))
+    levels = tree.level_names
+    return HierarchySpec(levels, parse_reconcile(reconcile, levels), seed or 0, tree, str(file))
+
+
+def read_edges(path: str) -> Hierarchy:
+    """The tree of a ``--hierarchy-file``: a ``parent,child`` CSV, one row per edge
+    (:func:`~forecast.hierarchy.structure.from_edges`; every id read as text)."""
+    import pandas as pd
+
+    from forecast.hierarchy.structure import from_edges
+
+    try:
+        edges = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except (OSError, ValueError) as exc:
+        raise InputError(f"--hierarchy-file {path}: cannot read it as CSV ({exc})") from None
+    try:
+        return from_edges(edges)
+    except InputError as exc:
+        raise InputError(f"--hierarchy-file {path}: {exc}") from None
 
 
 def parse_hierarchy(text: str) -> tuple[str, ...]:
@@ -113,14 +148,47 @@ class NodePanel:
 def node_panel(bottom: Panel, tree: pd.DataFrame, levels: Sequence[str]) -> NodePanel:
     """The panel of every node: ``bottom``'s series (ids: values of the last level) summed up
     the tree given by ``tree`` (one row per bottom series: its value in each level)."""
-    import pandas as pd
-
-    from forecast.api import load
     from forecast.hierarchy.structure import bottom_ids, from_columns
 
     tree = tree[tree[levels[-1]].isin(bottom.ids)]
     hierarchy = from_columns(tree, list(levels))
     node_of = dict(zip(tree[levels[-1]], bottom_ids(tree, list(levels)), strict=True))
+    return summed(bottom, hierarchy, node_of)
+
+
+def file_nodes(bottom: Panel, hierarchy: Hierarchy, file: str) -> NodePanel:
+    """The panel of every node of a ``--hierarchy-file`` tree, whose leaves are ``bottom``'s
+    series (by id, exactly: each leaf a series, each series a leaf)."""
+    leaves = hierarchy.nodes[hierarchy.bottom]
+    ids = [s.id or "" for s in bottom]
+    missing = sorted(set(leaves) - set(ids))
+    if missing:
+        raise InputError(
+            f"--hierarchy-file {file}: the leaves {_some(missing)} are not series of the data; "
+            "every leaf needs its series (check the ids or the file)"
+        )
+    extra = sorted(set(ids) - set(leaves))
+    if extra:
+        raise InputError(
+            f"--hierarchy-file {file}: the series {_some(extra)} of the data are not leaves of "
+            "the tree (the data holds the bottom series only): drop them or add them as leaves"
+        )
+    return summed(bottom, hierarchy, {leaf: leaf for leaf in leaves})
+
+
+def _some(names: Sequence[str]) -> str:
+    """``'a', 'b', 'c' and 4 more``."""
+    shown = ", ".join(repr(n) for n in names[:3])
+    return shown + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def summed(bottom: Panel, hierarchy: Hierarchy, node_of: dict[str, str]) -> NodePanel:
+    """Every node's series: ``bottom``'s series (``node_of``: series id -> bottom node id)
+    summed up ``hierarchy`` on the span all of them cover."""
+    import pandas as pd
+
+    from forecast.api import load
+
     series = {node_of[s.id or ""]: s.y for s in bottom}
     frame = pd.DataFrame({node: series[node] for node in hierarchy.nodes[hierarchy.bottom]})
     values = hierarchy.aggregate(frame.to_numpy().T)  # [n, T]: NaN where a series has none
@@ -175,7 +243,7 @@ def load_nodes(source: SourceRequest, spec: HierarchySpec, notify: Notify) -> No
     """The bottom series of ``source`` (named by the last level) and every node above them."""
     from forecast.workflows import source as where
 
-    src = replace(source, id_col=spec.levels[-1])
+    src = source if spec.tree is not None else replace(source, id_col=spec.levels[-1])
     bottom = where.load_panel(src, min_length=2, purpose="a hierarchy", notify=notify,
                               allow_constant=True)  # fmt: skip
     if bottom.failures:
@@ -184,7 +252,10 @@ def load_nodes(source: SourceRequest, spec: HierarchySpec, notify: Notify) -> No
             f"--hierarchy: series {bad} could not be read, and every node needs all of its "
             "series; fix or drop them"
         )
-    nodes = node_panel(bottom, read_tree(src.data, spec.levels, src.encoding), spec.levels)
+    if spec.tree is not None:
+        nodes = file_nodes(bottom, spec.tree, spec.file or "")
+    else:
+        nodes = node_panel(bottom, read_tree(src.data, spec.levels, src.encoding), spec.levels)
     for text in nodes.notes:
         notify("note", text)
     return nodes
@@ -201,7 +272,7 @@ def backtest_hierarchy(
     from forecast.backtesting.uncertainty import assess
     from forecast.workflows import backtest as workflow
 
-    check_source(request.source.data)
+    check_source(request.source.data, spec)
     nodes = load_nodes(request.source, spec, notify)
     plain = replace(request, ci=None, compare=None, as_panel=True)
     result = workflow.run(plain, notify, panel=nodes.panel)
@@ -249,7 +320,8 @@ def fit_hierarchy(request: FitRequest, spec: HierarchySpec, notify: Notify) -> P
     residuals = _fit_residuals(base, nodes) if spec.needs_residuals else None
     outcomes = reconciled(base, nodes.hierarchy, spec, label, request.levels, residuals)
     block = {"levels": list(spec.levels), "nodes": nodes.hierarchy.n_nodes,
-             "reconcile": [name(*m) for m in spec.methods]}  # fmt: skip
+             "reconcile": [name(*m) for m in spec.methods],
+             **({"file": spec.file} if spec.file else {})}  # fmt: skip
     header = {**result.header, "hierarchy": block}
     return replace(result, outcomes=iter(outcomes), total=nodes.hierarchy.n_nodes, header=header,
                    labels=spec.labels(label), model_name=label, id_col="node", save_models=False,
@@ -325,7 +397,8 @@ def _forecast(
     return Forecast(base.index, np.asarray(mean, dtype=float), bands, GAUSSIAN_PATHS)
 
 
-def check_source(data: str) -> None:
-    """A hierarchy reads its columns from a file (not stdin)."""
-    if data == "-":
+def check_source(data: str, spec: HierarchySpec | None = None) -> None:
+    """A hierarchy reads its columns from a file (not stdin); a ``--hierarchy-file`` tree
+    does not read the data twice."""
+    if data == "-" and (spec is None or spec.tree is None):
         raise UsageError("--hierarchy reads its columns from a data file; not stdin")
