@@ -25,9 +25,8 @@ import numpy as np
 
 from forecast.models import theta_kernels as kern
 from forecast.models.jit import jit
+from forecast.models.theta import MIN_INDEX, T_CRIT
 
-T_CRIT = 1.6448536269514722  # forecast.models.theta.T_CRIT (its seasonality test)
-MIN_INDEX = 0.01  # forecast.models.theta.MIN_INDEX (multiplicative indices below: additive)
 NONE, MUL, ADD = 0, 1, 2  # the reseasonalisation of a row
 
 
