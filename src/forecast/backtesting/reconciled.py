@@ -5,8 +5,9 @@ own (``ets/mint-ols`` beside ``ets``), and the metrics averaged per level of the
 Every node is backtested on the same splits (the node panel covers one span, see
 :mod:`forecast.workflows.hierarchy`), so that at each origin and step the nodes' base forecasts
 form one vector to reconcile. The reconciled models' intervals come from reconciled Gaussian
-paths, as ``fit --hierarchy`` makes them (each node's base mean and the sd its widest band
-implies, independent across nodes: an approximation, stated in their interval method). No
+paths (each node's base mean and the sd its widest band implies, independent across nodes: an
+approximation, stated in their interval method), as ``fit --hierarchy`` makes them for a model
+that does not simulate (the engine keeps no fitted model to simulate from). No
 look-ahead: a method uses only the base forecasts of one origin (and the tree).
 """
 

@@ -1,19 +1,23 @@
-"""`fit --hierarchy region/store --reconcile METHOD`: coherent forecasts of a hierarchy.
+"""`fit --hierarchy region/store --reconcile METHOD` (or `--hierarchy-file EDGES`): coherent
+forecasts of a hierarchy.
 
 The panel's bottom series are named by the last hierarchy column (``store``: each store belongs
 to one region); the columns above it place each series in the tree
 (:mod:`forecast.hierarchy.structure`: nodes ``total``, ``region=N``, ``region=N/store=7``).
-Every node's series is the sum of its bottom series, on the span all of them cover (an aggregate
-is not defined where one of its series has no value). Every node is forecast by the chosen model
-(one fit workflow over the node panel: per-series isolation, the fallback), and the base
-forecasts are reconciled by each method asked for (:mod:`forecast.hierarchy.reconcile`).
+With ``--hierarchy-file`` the tree is a ``parent,child`` CSV whose leaves are the panel's series
+(by id; node ids are the file's). Every node's series is the sum of its bottom series, on the
+span all of them cover (an aggregate is not defined where one of its series has no value).
+Every node is forecast by the chosen model (one fit workflow over the node panel: per-series
+isolation, the fallback), and the base forecasts are reconciled by each method asked for
+(:mod:`forecast.hierarchy.reconcile`; ``mint-shrink`` with the nodes' in-sample one-step
+residuals, :mod:`forecast.hierarchy.residuals`).
 
-Intervals of the reconciled forecasts come from reconciled sample paths: each node's base
-forecast as a Gaussian path per step (its mean, the standard deviation its model's 95 % band
-implies), drawn independently across nodes with the run's seed, reconciled path by path, and
-the reconciled paths' quantiles give every level's band. This treats the nodes' forecast errors
-as independent: an approximation (aggregates' bands are too narrow when the bottom series'
-errors are positively correlated), stated in the output's ``interval_method``.
+Intervals (and ``--quantiles``, ``--samples``) of the reconciled forecasts come from reconciled
+sample paths: each node's model's own simulated paths, or Gaussian paths from its band where it
+does not simulate (:mod:`forecast.hierarchy.paths`), drawn independently across nodes, seeded,
+reconciled path by path; the reconciled paths' quantiles give every level's band. Independence
+across nodes is an approximation (aggregates' bands are too narrow when the bottom series'
+errors are positively correlated), stated in the run's ``hierarchy.interval_method``.
 """
 
 from __future__ import annotations
@@ -305,8 +309,8 @@ def fit_hierarchy(request: FitRequest, spec: HierarchySpec, notify: Notify) -> P
             "conformal does not keep for a panel; use --intervals model or another method"
         )
     nodes = load_nodes(request.source, spec, notify)
-    asked = replace(request, series_outcomes=True, keep_models=spec.needs_residuals, save=None,
-                    blocks=False)  # fmt: skip
+    keep = request.intervals != "conformal"  # the models: residuals and their own paths
+    asked = replace(request, series_outcomes=True, keep_models=keep, save=None, blocks=False)
     with workflow.run(asked, notify, loaded=workflow.Loaded(nodes.panel)) as result:
         assert isinstance(result, PanelStream)
         base = {o.id: o for o in result.collect()}
@@ -318,9 +322,9 @@ def fit_hierarchy(request: FitRequest, spec: HierarchySpec, notify: Notify) -> P
         )
     label = request.label or request.model
     residuals = _fit_residuals(base, nodes) if spec.needs_residuals else None
-    outcomes = reconciled(base, nodes.hierarchy, spec, label, request.levels, residuals)
+    outcomes, how = reconciled(base, nodes.hierarchy, spec, label, request, residuals)
     block = {"levels": list(spec.levels), "nodes": nodes.hierarchy.n_nodes,
-             "reconcile": [name(*m) for m in spec.methods],
+             "reconcile": [name(*m) for m in spec.methods], "interval_method": how,
              **({"file": spec.file} if spec.file else {})}  # fmt: skip
     header = {**result.header, "hierarchy": block}
     return replace(result, outcomes=iter(outcomes), total=nodes.hierarchy.n_nodes, header=header,
@@ -333,17 +337,26 @@ def reconciled(
     hierarchy: Hierarchy,
     spec: HierarchySpec,
     label: str,
-    levels: tuple[float, ...],
+    request: FitRequest,
     residuals: np.ndarray | None = None,
-) -> list[SeriesOutcome]:
+) -> tuple[list[SeriesOutcome], str]:
     """Each node's outcome under each method (node after node, the methods in order), its
-    forecast reconciled (means, and bands from reconciled Gaussian paths); ``residuals``:
-    ``[n, T]`` every node's in-sample one-step residuals (``mint-shrink``)."""
+    forecast reconciled: the means, and the bands (the ``--quantiles``, the ``--samples``) from
+    the reconciled paths of :func:`~forecast.hierarchy.paths.node_paths`; ``residuals``:
+    ``[n, T]`` every node's in-sample one-step residuals (``mint-shrink``). Also how the paths
+    were drawn."""
+    from forecast.fitting.series import Draws
+    from forecast.hierarchy.paths import node_paths
     from forecast.hierarchy.reconcile import reconcile
 
     order = list(hierarchy.nodes)
-    means = np.stack([base[n].forecast.mean for n in order])  # type: ignore[union-attr]
-    paths = _paths(base, order, spec.seed)  # [n, H, PATHS]
+    forecasts = [base[n].forecast for n in order]
+    means = np.stack([fc.mean for fc in forecasts])  # type: ignore[union-attr]
+    seeds = [Draws(seed=spec.seed).series_seed(n) for n in order]
+    models = [base[n].fitted for n in order]
+    rng = np.random.default_rng(spec.seed)
+    count = request.draws.samples or PATHS
+    paths, how = node_paths(forecasts, models, seeds, count, rng)  # type: ignore[arg-type]
     by_method = []
     for method, level in spec.methods:
         args = {"middle_level": level, "residuals": residuals}
@@ -354,10 +367,10 @@ def reconciled(
     for i, node in enumerate(order):
         first = base[node]
         for model, mean, drawn in by_method:
-            fc = _forecast(first.forecast, mean[i], drawn[i], levels)  # type: ignore[arg-type]
+            fc = _forecast(first.forecast, mean[i], drawn[i], how, request)  # type: ignore[arg-type]
             out.append(replace(first, forecast=fc, label=model, model=model, fitted=None,
                                fallback_reason=None))  # fmt: skip
-    return out
+    return out, how
 
 
 def _fit_residuals(base: dict[str, SeriesOutcome], nodes: NodePanel) -> np.ndarray:
@@ -372,29 +385,20 @@ def _fit_residuals(base: dict[str, SeriesOutcome], nodes: NodePanel) -> np.ndarr
     return node_residuals(models, [nodes.panel.values_of(n) for n in order])  # type: ignore[arg-type]
 
 
-def _paths(base: dict[str, SeriesOutcome], order: list[str], seed: int) -> np.ndarray:
-    """Gaussian paths ``[n, H, PATHS]`` of every node's base forecast (its widest band)."""
-    from forecast.hierarchy.reconcile import gaussian_paths
-
-    rng = np.random.default_rng(seed)
-    out = []
-    for node in order:
-        fc = base[node].forecast
-        assert fc is not None
-        level = max(fc.levels) if fc.levels else None
-        lower, upper = fc.bands[level] if level is not None else (None, None)
-        out.append(gaussian_paths(fc.mean, lower, upper, level, PATHS, rng))
-    return np.stack(out)
-
-
 def _forecast(
-    base: Forecast, mean: np.ndarray, paths: np.ndarray, levels: tuple[float, ...]
+    base: Forecast, mean: np.ndarray, paths: np.ndarray, how: str, request: FitRequest
 ) -> Forecast:
-    from forecast.hierarchy.reconcile import GAUSSIAN_PATHS, path_bands
+    """A node's reconciled forecast: ``mean``, and from its reconciled ``paths`` ``[H, M]``
+    the bands, the ``--quantiles`` and (``--samples``) the paths themselves."""
+    from forecast.hierarchy.reconcile import path_bands
     from forecast.models.base import Forecast
 
-    bands = path_bands(paths, levels)
-    return Forecast(base.index, np.asarray(mean, dtype=float), bands, GAUSSIAN_PATHS)
+    bands = path_bands(paths, request.levels)
+    probs = request.draws.probs
+    quantiles = {p: np.quantile(paths, p, axis=-1) for p in probs}
+    kept = paths.T.copy() if request.draws.samples else None
+    return Forecast(base.index, np.asarray(mean, dtype=float), bands, how, quantiles,
+                    how if probs else "", kept, how if kept is not None else "")  # fmt: skip
 
 
 def check_source(data: str, spec: HierarchySpec | None = None) -> None:
