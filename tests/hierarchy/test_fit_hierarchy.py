@@ -157,3 +157,10 @@ def test_mint_shrink_equals_the_library_on_slowly_computed_residuals(cli, small:
     # rounding far below 1e-9 relative
     np.testing.assert_allclose(got.loc[list(h.nodes)].to_numpy(), want, rtol=1e-9)
     assert not np.allclose(want, rc.reconcile(h, base, "mint-ols"), rtol=1e-4)  # W matters
+
+
+def test_mint_shrink_refuses_a_model_fitted_once_across_the_nodes(cli, data: Path) -> None:
+    for command in ("fit", "backtest"):
+        result = cli(command, data, "-m", "lightgbm", "--hierarchy", "region/store",
+                     "--reconcile", "mint-shrink", "-H", "2")  # fmt: skip
+        assert result.code == 2 and "--param global=false" in result.stderr

@@ -2,7 +2,8 @@
 intervals (and ``--samples``/``--quantiles``) of ``fit --hierarchy``.
 
 A node whose fitted model simulates its own future (:mod:`forecast.models.paths`: ARIMA and
-its family, ETS, Theta, the baselines, MSTL, the intermittent models) contributes those paths,
+its family, ETS, Theta, the baselines, MSTL; the intermittent models' paths are their
+bootstrapped walk-forward errors, clipped at 0) contributes those paths,
 seeded per node from the run's seed and the node id (as ``--samples`` seeds a panel's series):
 their marginal distribution is the model's own, skewed or multiplicative where the model is.
 Any other node (no simulation of its own: the ensemble, networks, tree models; or a simulation

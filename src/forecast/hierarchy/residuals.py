@@ -21,8 +21,8 @@ fold, the cost of ``mint-shrink`` in a backtest.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -67,6 +67,20 @@ def node_residuals(models: Sequence[BaseForecaster], series: Sequence[pd.Series]
     return np.stack([one_step_residuals(m, y) for m, y in zip(models, series, strict=True)])
 
 
+def check_per_node(models: Sequence[tuple[str, str, Mapping[str, Any]]]) -> None:
+    """Refuse a model fitted once across every node (a global network or tree model: no
+    per-node fit to take residuals from); ``models``: ``(label, registry name, params)``."""
+    from forecast.models.neural.global_options import split_options
+
+    for label, name, params in models:
+        if split_options(name, dict(params))[0].applies(name, 2):
+            raise UsageError(
+                f"--reconcile mint-shrink: {label} is one model for every node, which keeps no "
+                "per-node fit to take residuals from; pass --param global=false or use another "
+                "method"
+            )
+
+
 def fold_residuals(
     panel: Panel, order: Sequence[str], entries: Sequence[ModelEntry], spec: BacktestSpec
 ) -> dict[str, dict[int, np.ndarray]]:
@@ -89,14 +103,8 @@ def fold_residuals(
         ``{label: {fold index: [n, L] residuals over the fold's training segment}}``.
     """
     from forecast.backtesting.runner import planned
-    from forecast.models.neural.global_options import split_options
 
-    shared = [e.label for e in entries if split_options(e.name, e.params)[0].applies(e.name, 2)]
-    if shared:
-        raise UsageError(
-            f"--reconcile mint-shrink: {shared[0]} is one network for every node, whose fold "
-            "fits cannot be repeated node by node; use global=false or another method"
-        )
+    check_per_node([(e.label, e.name, e.params) for e in entries])
     series = [panel.values_of(node) for node in order]
     y = series[0]
     freq = str(y.attrs.get("freq") or getattr(y.index, "freqstr", None) or "")

@@ -277,6 +277,10 @@ def backtest_hierarchy(
     from forecast.workflows import backtest as workflow
 
     check_source(request.source.data, spec)
+    if spec.needs_residuals:
+        from forecast.hierarchy.residuals import check_per_node
+
+        check_per_node([(e.label, e.name, e.params) for e in request.entries])
     nodes = load_nodes(request.source, spec, notify)
     plain = replace(request, ci=None, compare=None, as_panel=True)
     result = workflow.run(plain, notify, panel=nodes.panel)
@@ -308,6 +312,10 @@ def fit_hierarchy(request: FitRequest, spec: HierarchySpec, notify: Notify) -> P
             "--reconcile mint-shrink reads every node's fitted model, which --intervals "
             "conformal does not keep for a panel; use --intervals model or another method"
         )
+    if spec.needs_residuals:
+        from forecast.hierarchy.residuals import check_per_node
+
+        check_per_node(request.models)
     nodes = load_nodes(request.source, spec, notify)
     keep = request.intervals != "conformal"  # the models: residuals and their own paths
     asked = replace(request, series_outcomes=True, keep_models=keep, save=None, blocks=False)
@@ -381,7 +389,12 @@ def _fit_residuals(base: dict[str, SeriesOutcome], nodes: NodePanel) -> np.ndarr
 
     order = list(nodes.hierarchy.nodes)
     models = [base[n].fitted for n in order]
-    assert all(m is not None for m in models)  # kept: keep_models
+    if any(m is None for m in models):  # one model across the nodes keeps none per node
+        raise UsageError(
+            f"--reconcile mint-shrink: {base[order[0]].asked} is one model for every node, "
+            "which keeps no per-node fit to take residuals from; pass --param global=false "
+            "or use another method"
+        )
     return node_residuals(models, [nodes.panel.values_of(n) for n in order])  # type: ignore[arg-type]
 
 
