@@ -93,6 +93,11 @@ def test_mint_shrink_reconciles_each_fold_with_its_training_residuals(cli, tmp_p
                  "--reconcile", "mint-shrink", "-H", "3", "--initial", "48", "--step", "4",
                  "--forecasts", forecasts, "-q", "-f", "json")  # fmt: skip
     assert result.code == 0, result.stderr
+    again = tmp_path / "jobs.csv"
+    two = cli("backtest", data, "-m", "ar", "-p", "max_p=3", "--hierarchy", "region/store",
+              "--reconcile", "mint-shrink", "-H", "3", "--initial", "48", "--step", "4",
+              "--forecasts", again, "--jobs", "2", "-q", "-f", "json")  # fmt: skip
+    assert two.code == 0 and again.read_bytes() == forecasts.read_bytes()  # refits in workers
     rows = pd.read_csv(forecasts, parse_dates=["origin"])
     h = structure.from_columns(frame.astype(str), ["region", "store"])
     series = {"total": frame.groupby("month")["sales"].sum()}

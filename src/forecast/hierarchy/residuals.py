@@ -109,7 +109,7 @@ def fold_residuals(
     y = series[0]
     freq = str(y.attrs.get("freq") or getattr(y.index, "freqstr", None) or "")
     _, _, _, jobs = planned(len(y), list(entries), spec, freq)
-    out: dict[str, dict[int, np.ndarray]] = {e.label: {} for e in entries}
+    tasks = []
     for job in jobs:
         if job.fit_segment is None:
             raise UsageError(
@@ -117,14 +117,28 @@ def fold_residuals(
                 "these folds, which leave no in-sample series; use walk-forward or another method"
             )
         start, end = job.fit_segment
-        rows = [_segment_residuals(job.entry, y.iloc[start:end], spec.seed) for y in series]
+        tasks += [(job.entry, y.iloc[start:end], spec.seed) for y in series]
+    found = iter(_run(tasks, spec.jobs))  # --jobs: the refits in worker processes, in order
+    out: dict[str, dict[int, np.ndarray]] = {e.label: {} for e in entries}
+    for job in jobs:
+        rows = np.stack([next(found) for _ in series])
         for fold in job.folds:
-            out[job.entry.label][fold.index] = np.stack(rows)
+            out[job.entry.label][fold.index] = rows
     return out
 
 
-def _segment_residuals(entry: ModelEntry, y: pd.Series, seed: int | None) -> np.ndarray:
-    """The entry's model fitted on ``y`` as the backtest engine fits it, and its residuals."""
+def _run(tasks: list[tuple[ModelEntry, pd.Series, int | None]], n_jobs: int) -> list[np.ndarray]:
+    if n_jobs > 1 and len(tasks) > 1:
+        from forecast.execution.executor import parallel_map
+
+        return list(parallel_map(_segment_task, tasks, n_jobs))
+    return [_segment_task(task) for task in tasks]
+
+
+def _segment_task(task: tuple[ModelEntry, pd.Series, int | None]) -> np.ndarray:
+    """The entry's model fitted on a training segment as the backtest engine fits it, and its
+    in-sample residuals."""
+    entry, y, seed = task
     try:
         model = entry.create(seed)
         model.fit(y)
