@@ -671,7 +671,7 @@ def _family_specs() -> list[ModelSpec]:
             "neural",
             "dense network over the flattened input window, direct multi-step head (PyTorch)",
             f"{target}Mlp",
-            (*shared, *_fc_params(64, 2), _dropout(), *trained),
+            (*shared, *_fc_params(64, 2), _dropout(), *_training_params(neural_defaults("mlp"))),
         ),
         ModelSpec(
             "cnn",
@@ -683,7 +683,7 @@ def _family_specs() -> list[ModelSpec]:
                 *_conv_params(5, 2, "convolution blocks (each: conv, ReLU, max-pool)"),
                 Param("pool", "int", 2, "max-pooling size after each block", minimum=1, maximum=64),
                 _dropout(),
-                *trained,
+                *_training_params(neural_defaults("cnn")),
             ),
         ),
         ModelSpec(

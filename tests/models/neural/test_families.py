@@ -46,6 +46,40 @@ def test_output_shape_and_rebuild_from_the_architecture(kind) -> None:
     assert with_exog(x, torch.randn(5, 4, 2)).shape == (5, 4)
 
 
+@pytest.mark.parametrize("kind", families.RELATIVE_FLAG)
+def test_a_relative_network_reads_the_window_minus_its_last_value(kind) -> None:
+    """With ``relative`` a constant added to the value channel shifts every output by that
+    constant (the same shape at another level is the same input); a file written before the
+    flag (no key) builds the network that reads levels, which does not. Tolerance: float32
+    rounding of values near 10 (~1e-6 each) through two layers of sums of ~30 products of
+    weights below 1, ~1e-5 at worst, so 1e-4; the level-reading network moves by ~0.1-1."""
+    from forecast.models.neural import networks
+
+    torch.manual_seed(0)
+    x = torch.randn(5, 10, 3)
+    shifted = x.clone()
+    shifted[:, :, 0] += 7.0
+    net = networks.build(_arch(kind, relative=True)).eval()
+    torch.testing.assert_close(net(shifted), net(x) + 7.0, rtol=0, atol=1e-4)
+    old = networks.build(_arch(kind)).eval()
+    assert (old(shifted) - old(x) - 7.0).abs().max() > 1e-2
+
+
+@pytest.mark.parametrize("kind", FAMILIES)
+def test_every_fitted_family_reads_its_window_relative_to_the_last_value(kind) -> None:
+    """mlp, cnn and tcn fitted now carry the flag (nbeats and nhits subtract the last value in
+    their own forward pass); the fitted network shifts with the level as above."""
+    y = _monthly(50 + 5 * np.sin(2 * np.pi * np.arange(96) / 12))
+    params = {"window": 12, "horizon": 3, "epochs": 1, "device": "cpu", "calendar": False,
+              **SMALL[kind]}  # fmt: skip
+    model = get_spec(kind).create(params).fit(y)
+    assert model.arch_.get("relative", False) is (kind in families.RELATIVE_FLAG)
+    x = torch.randn(4, 12, 1)
+    net = model.net_.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(net(x + 3.0), net(x) + 3.0, rtol=0, atol=1e-4)
+
+
 # --- N-BEATS bases and decomposition ------------------------------------------------------------
 
 

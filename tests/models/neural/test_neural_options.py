@@ -10,6 +10,7 @@ import pytest
 
 from forecast.models.neural.global_model import GLOBAL_MODELS, GlobalForecaster
 from forecast.models.neural.options import (
+    FAST_LR_MODELS,
     RECURRENT_LR,
     RECURRENT_MODELS,
     RECURRENT_SCALER,
@@ -51,13 +52,15 @@ def test_the_constructor_lists_the_spec_parameters_in_order(model: str) -> None:
 
 
 def test_the_recurrent_models_learn_faster_and_nothing_else_differs() -> None:
-    """The recurrent models differ in their learning rate and (issue 33) their scaler, auto:
-    robust on a panel, standard on one series."""
+    """The recurrent models, mlp and cnn (issue 28's tuning) differ in their learning rate;
+    the recurrent models also (issue 33) in their scaler, auto: robust on a panel, standard on
+    one series."""
     base = NeuralOptions()
+    assert set(FAST_LR_MODELS) == {*RECURRENT_MODELS, "mlp", "cnn"}
     for model in GLOBAL_MODELS:
         options = neural_defaults(model)
         recurrent = model in RECURRENT_MODELS
-        assert options.lr == (RECURRENT_LR if recurrent else base.lr)
+        assert options.lr == (RECURRENT_LR if model in FAST_LR_MODELS else base.lr)
         assert options.scaler == (RECURRENT_SCALER if recurrent else base.scaler)
         assert [getattr(options, n) for n in NAMES if n not in ("lr", "scaler")] == [
             getattr(base, n) for n in NAMES if n not in ("lr", "scaler")

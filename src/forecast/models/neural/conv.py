@@ -4,7 +4,8 @@ Bai, Kolter and Koltun 2018, "An empirical evaluation of generic convolutional a
 networks for sequence modeling").
 
 Both read ``x`` ``[batch, window, features]`` as ``features`` channels over ``window`` time
-steps and add their head's output to the last input value (the naive skip of :mod:`networks`).
+steps and add their head's output to the last input value (the naive skip of :mod:`networks`);
+with ``relative`` they read the window minus that value (:func:`heads.relative_to_last`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from forecast.models.neural.heads import FutureRegressors
+from forecast.models.neural.heads import FutureRegressors, relative_to_last
 
 
 class CnnNet(nn.Module):
@@ -33,8 +34,10 @@ class CnnNet(nn.Module):
         dropout: float,
         out_steps: int,
         exog_size: int = 0,
+        relative: bool = False,
     ) -> None:
         super().__init__()
+        self.relative = relative  # read the window minus its last value (heads.relative_to_last)
         blocks: list[nn.Module] = []
         channels, length = input_size, window
         for _ in range(layers):
@@ -49,9 +52,12 @@ class CnnNet(nn.Module):
         self.future = FutureRegressors(out_steps, exog_size)
 
     def forward(self, x: torch.Tensor, future: torch.Tensor | None = None) -> torch.Tensor:
+        base = x[:, -1, :1]
+        if self.relative:
+            x, _ = relative_to_last(x)
         h = self.body(x.transpose(1, 2))  # [batch, filters, length]
         pooled = torch.cat([h.mean(-1), h[:, :, -1]], dim=-1)  # [batch, 2 * filters]
-        out = x[:, -1, :1] + self.head(pooled)
+        out = base + self.head(pooled)
         return self.future(out, future)
 
 
@@ -126,8 +132,10 @@ class TcnNet(nn.Module):
         dropout: float,
         out_steps: int,
         exog_size: int = 0,
+        relative: bool = False,
     ) -> None:
         super().__init__()
+        self.relative = relative  # read the window minus its last value (heads.relative_to_last)
         self.receptive_field = receptive_field(kernel_size, layers)
         self.blocks = nn.Sequential(
             *(
@@ -139,6 +147,9 @@ class TcnNet(nn.Module):
         self.future = FutureRegressors(out_steps, exog_size)
 
     def forward(self, x: torch.Tensor, future: torch.Tensor | None = None) -> torch.Tensor:
+        base = x[:, -1, :1]
+        if self.relative:
+            x, _ = relative_to_last(x)
         last = self.blocks(x.transpose(1, 2))[:, :, -1]  # [batch, filters]
-        out = x[:, -1, :1] + self.head(last)
+        out = base + self.head(last)
         return self.future(out, future)

@@ -21,7 +21,14 @@ from forecast.models.neural.architectures import ARCH_KEYS, KINDS, describe
 from forecast.models.neural.forecaster import NeuralForecaster
 from forecast.models.spec_init import spec_init
 
-__all__ = ["KINDS", "Cnn", "Mlp", "NBeats", "NHits", "Tcn", "describe"]
+__all__ = ["KINDS", "RELATIVE_FLAG", "Cnn", "Mlp", "NBeats", "NHits", "Tcn", "describe"]
+
+# The families that read the window minus its last value through the architecture's
+# ``relative`` flag (heads.relative_to_last), as the recurrent models and the transformer do
+# since issue 33; nbeats and nhits always do (nbeats.py). Reading levels, the three lost to the
+# seasonal naive on the retail panel and on M3 monthly (MASE 1.17-2.23 and 1.62-1.91; relative:
+# 0.98-1.24 and 0.97-0.98; bench/RESULTS.md, issue 28).
+RELATIVE_FLAG = ("mlp", "cnn", "tcn")
 
 
 class FamilyForecaster(NeuralForecaster):
@@ -31,13 +38,16 @@ class FamilyForecaster(NeuralForecaster):
     def _architecture(self, input_size: int, window: int, out: int) -> dict[str, Any]:
         size = {k: _plain(getattr(self, k)) for k in ARCH_KEYS[self.kind]}
         self._check_sizes(size)
-        return {
+        arch = {
             "kind": self.kind,
             "input_size": input_size,
             "window": window,
             "out_steps": out,
             **size,
         }
+        if self.kind in RELATIVE_FLAG:
+            arch["relative"] = True  # files written before it lack the key and read levels
+        return arch
 
     def _check_sizes(self, size: dict[str, Any]) -> None:
         """UsageError for sizes that cannot build the network."""

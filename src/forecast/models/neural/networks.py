@@ -78,12 +78,13 @@ def _family(arch: dict[str, Any]) -> nn.Module:
         "exog_size": int(arch.get("exog_size", 0)),
     }
     size = {k: arch[k] for k in ARCH_KEYS[kind]}
+    relative = bool(arch.get("relative", False))  # files written before it read levels
     if kind == "mlp":
-        return dense.MlpNet(**shape, **size)
+        return dense.MlpNet(**shape, **size, relative=relative)
     if kind == "cnn":
-        return conv.CnnNet(**shape, **size)
+        return conv.CnnNet(**shape, **size, relative=relative)
     if kind == "tcn":
-        return conv.TcnNet(**shape, **size)
+        return conv.TcnNet(**shape, **size, relative=relative)
     if kind == "nbeats":
         return nbeats.nbeats(**shape, **size)
     size["pools"], size["downsample"] = list(arch["pools"]), list(arch["downsample"])
