@@ -228,3 +228,17 @@ def test_bad_thread_settings_exit_2_before_reading_data(cli, monkeypatch) -> Non
     monkeypatch.setenv("FORECAST_THREADS", "abc")
     result = cli("diagnose", "missing.csv")
     assert result.code == 2 and "FORECAST_THREADS must be a whole number" in result.stderr
+
+
+@pytest.mark.parametrize("given", [None, "ACTIVE"])
+def test_openmp_pools_wait_passively_unless_the_caller_chose(given: str | None) -> None:
+    """Importing forecast sets OMP_WAIT_POLICY=PASSIVE before torch can load its OpenMP runtime
+    (a spinning pool beside a busy process starved it: 77-136 s of CPU for a 6 s gru fit), and
+    leaves a value the caller set."""
+
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if given:
+        env["OMP_WAIT_POLICY"] = given
+    code = "import os, forecast; print(os.environ['OMP_WAIT_POLICY'])"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == (given or "PASSIVE"), out.stderr

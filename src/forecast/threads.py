@@ -7,6 +7,8 @@ The rule (stated in the README and recorded as ``config.threads`` in every JSON 
   machine does not help them, its threads spin after each call, and beside another busy process
   the work waits for them (a 500-origin ARIMA backtest took 0.34 s instead of 0.12 s);
 * neural models run torch's intra-op threads at the core count (batched training does scale);
+* OpenMP pools wait passively (``OMP_WAIT_POLICY=PASSIVE``, set by ``forecast/__init__.py``
+  unless the environment sets it): spinning threads beside a busy process starve it;
 * ``--threads N`` (or ``FORECAST_THREADS=N``; the option wins) sets both to N;
 * ``--jobs J`` splits them: each of the min(J, cores) workers gets max(1, N // workers) torch
   threads (N: the core count, or ``--threads``), and the classical count capped by that.
