@@ -131,10 +131,11 @@ def read_arrow_columns(
     text_cols: list[str],
     value_cols: list[str],
     id_col: str | None,
-) -> pd.DataFrame | None:
-    """The chosen columns of every row, as :func:`forecast.data.text.read_columns` gives them
-    (text as strings, values as float64), or None when pyarrow refuses the file. With an id
-    column (a panel: ids and times repeat) the id and the time are categoricals."""
+) -> ArrowRows | None:
+    """The chosen columns of every row as pyarrow read them, or None when pyarrow refuses the
+    file; :meth:`ArrowRows.to_frame` gives them as :func:`forecast.data.text.read_columns`
+    does (text as strings, values as float64; with an id column, a panel whose ids and times
+    repeat, the id and the time as categoricals). ``raw`` is not needed after this returns."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -158,19 +159,50 @@ def read_arrow_columns(
         )
     except (pa.ArrowException, ValueError):
         return None
+    pa.default_memory_pool().release_unused()  # the parser's blocks: not held beside the rows
     ids = None if id_col is None else _id_categorical(table.column(id_col))
     if ids is not None and any(t.startswith((" ", "\t")) for t in ids.categories):
         return None  # pandas skips a space or tab that starts a field, pyarrow keeps it
     if any(_starts_blank(table.column(c)) for c in text_cols if c != id_col):
         return None
-    frame = table.drop_columns([id_col] if id_col else []).to_pandas(self_destruct=True)
-    del table
-    if ids is not None:
-        frame[id_col] = ids
-    for name in text_cols:
-        if not isinstance(frame[name].dtype, pd.CategoricalDtype):
-            frame[name] = frame[name].astype(object)  # pandas' parser gives Python strings
-    return frame[[*text_cols, *value_cols]]
+    rest = table.drop_columns([id_col] if id_col else [])
+    return ArrowRows(rest, ids, id_col, text_cols, value_cols)
+
+
+class ArrowRows:
+    """The rows :func:`read_arrow_columns` read: the Arrow columns but the id, and the ids as a
+    categorical."""
+
+    def __init__(
+        self,
+        table: Any,
+        ids: pd.Categorical | None,
+        id_col: str | None,
+        text_cols: list[str],
+        value_cols: list[str],
+    ) -> None:
+        self._table = table
+        self._ids = ids
+        self._id_col = id_col
+        self._columns = (text_cols, value_cols)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The rows as a frame (once: each Arrow column is let go as its pandas column is
+        made, so the two are never held whole together)."""
+        from forecast.data.table import arrow_frame
+
+        table, self._table = self._table, None
+        if table is None:
+            raise RuntimeError("ArrowRows.to_frame is called once")
+        frame = arrow_frame(table)
+        del table
+        if self._id_col is not None:
+            frame[self._id_col] = self._ids
+        text_cols, value_cols = self._columns
+        for name in text_cols:
+            if not isinstance(frame[name].dtype, pd.CategoricalDtype):
+                frame[name] = frame[name].astype(object)  # pandas' parser gives Python strings
+        return frame[[*text_cols, *value_cols]]
 
 
 def _id_categorical(column: Any) -> pd.Categorical:
@@ -178,20 +210,34 @@ def _id_categorical(column: Any) -> pd.Categorical:
     order, gives the codes from its runs (one comparison of neighbours, no hashing); any other
     order, or a missing id, is dictionary-encoded by pyarrow."""
     import numpy as np
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     n = len(column)
     if n and not column.null_count:
         change = pc.not_equal(column.slice(1), column.slice(0, n - 1))
         firsts = np.concatenate([[0], np.flatnonzero(change.to_numpy(zero_copy_only=False)) + 1])
-        runs = column.take(pa.array(firsts))
+        runs = _take_sorted(column, firsts)
         if len(runs) < 2 or pc.all(pc.less(runs.slice(0, len(runs) - 1), runs.slice(1))).as_py():
             codes = np.repeat(np.arange(len(firsts), dtype=np.int32), np.diff(np.append(firsts, n)))
             texts = pd.Index(runs.to_numpy(zero_copy_only=False), dtype=object)
             return pd.Categorical.from_codes(codes, categories=texts, validate=False)
     encoded = pc.dictionary_encode(column).to_pandas()
     return pd.Categorical(encoded)
+
+
+def _take_sorted(column: Any, rows: Any) -> Any:
+    """``column.take(rows)`` for increasing ``rows``, chunk by chunk (a chunked array's
+    ``take`` joins its chunks first: a copy of the whole column)."""
+    import numpy as np
+    import pyarrow as pa
+
+    pieces, start = [], 0
+    for chunk in column.chunks:
+        lo, hi = np.searchsorted(rows, [start, start + len(chunk)])
+        if hi > lo:
+            pieces.append(chunk.take(pa.array(rows[lo:hi] - start)))
+        start += len(chunk)
+    return pa.chunked_array(pieces, type=column.type)
 
 
 def _starts_blank(column: Any) -> bool:

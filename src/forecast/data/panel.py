@@ -51,7 +51,9 @@ from forecast.data.panel_arrays import (
     compact,
     first_rows,
     id_codes,
+    nanoseconds,
     repeated_timestamps,
+    row_blocks,
     selected,
     series_bounds,
     sort_order,
@@ -188,7 +190,7 @@ class Panel:
     @functools.cached_property
     def _stamps(self) -> np.ndarray:
         """The index as int64 nanoseconds, converted once (a vectorised run asks per block)."""
-        return np.asarray(self.index.as_unit("ns").asi8)
+        return nanoseconds(self.index)
 
     def position(self, series_id: str) -> int:
         try:
@@ -369,7 +371,7 @@ def _validated_panel(
             except InputError as exc:
                 refusal = exc.message
             else:
-                repaired[c] = (v, stamps.as_unit("ns").asi8)
+                repaired[c] = (v, nanoseconds(stamps))
                 regular[c] = checks.missing != "drop" or stamps.freq is not None
                 refusal = _degenerate(v, checks.min_length, checks.purpose, checks.allow_constant)
                 own_notes[c] = tuple(said)
@@ -394,7 +396,7 @@ def _validated_panel(
         missing_policy=checks.missing,
         ids=tuple(itertools.compress(names, kept)),
         values=out_values,
-        index=as_index(out_t, like),
+        index=as_index(out_t, like, own=True),  # t is not used again
         bounds=out_bounds,
         regular=regular[kept],
         n_filled=filled[kept],
@@ -482,7 +484,8 @@ def _grid_span(
     timestamp, whether it lies on the grid. Fixed steps (hours, days...) are measured from each
     series' own first timestamp; calendar steps (month starts, weeks...) against one grid over
     the panel's span, placed once per distinct timestamp when ``distinct`` gives them
-    (``t == u[codes]``, code -1 for NaT)."""
+    (``t == u[codes]``, code -1 for NaT). The rows are looked at a block at a time: no
+    temporary the length of the panel but the boolean result."""
     first, n_obs = bounds[:-1], np.diff(bounds)
     nonempty = n_obs > 0
     first, last = first[nonempty], bounds[1:][nonempty] - 1
@@ -497,19 +500,42 @@ def _grid_span(
     valid = t != NAT
     if not valid.any():
         return span, valid
+    on = valid  # refined in place, block by block
     if isinstance(offset, Tick):
         step = int(offset.nanos)
-        delta = t - np.repeat(t[first], n_obs[nonempty])
-        span[nonempty] = delta[last] // step + 1
-        return span, valid & (delta % step == 0)
-    where, on = _calendar_positions(t, offset)
-    span[nonempty] = where[last] - where[first] + 1
+        span[nonempty] = (t[last] - t[first]) // step + 1
+        for block in row_blocks(len(t)):
+            since = t[block] - _series_firsts(t, first, block)
+            on[block] &= since % step == 0
+        return span, on
+    grid = _calendar_grid(t, valid, offset)
+    span[nonempty] = _grid_places(grid, t[last]) - _grid_places(grid, t[first]) + 1
+    for block in row_blocks(len(t)):
+        on[block] &= _on_grid(grid, t[block])
     return span, on
+
+
+def _series_firsts(t: np.ndarray, first: np.ndarray, block: slice) -> np.ndarray:
+    """For each row of ``block``, the first timestamp of its series (``first``: the first row
+    of every non-empty series, in order; together they cover every row)."""
+    lo = int(np.searchsorted(first, block.start, side="right")) - 1
+    hi = int(np.searchsorted(first, block.stop - 1, side="right"))
+    starts = np.clip(first[lo:hi], block.start, None)
+    ends = np.append(starts[1:], block.stop)
+    return np.repeat(t[first[lo:hi]], ends - starts)
 
 
 def _calendar_positions(t: np.ndarray, offset: BaseOffset) -> tuple[np.ndarray, np.ndarray]:
     valid = t != NAT
-    lo, hi = int(t[valid].min()), int(t[valid].max())
+    grid = _calendar_grid(t, valid, offset)
+    return _grid_places(grid, t), valid & _on_grid(grid, t)
+
+
+def _calendar_grid(t: np.ndarray, valid: np.ndarray, offset: BaseOffset) -> np.ndarray:
+    """The ``offset`` grid (int64 nanoseconds) over the span of the valid timestamps of ``t``
+    (at least one), from the first one's day; refused when it would be too long."""
+    hi = int(t.max())  # NaT is the smallest int64
+    lo = min(int(t[block][valid[block]].min(initial=hi)) for block in row_blocks(len(t)))
     sample = pd.date_range(pd.Timestamp(lo), periods=2, freq=offset)
     approx = max(int((sample[1] - sample[0]).value), 1)
     if (hi - lo) // approx > MAX_GRID:
@@ -517,10 +543,20 @@ def _calendar_positions(t: np.ndarray, offset: BaseOffset) -> tuple[np.ndarray, 
             f"the series span {plural((hi - lo) // approx, 'step')} of {offset.freqstr}, more "
             f"than the {MAX_GRID:,} allowed; check --freq and the timestamps"
         )
-    grid = pd.date_range(pd.Timestamp(lo).floor("D"), pd.Timestamp(hi), freq=offset, unit="ns").asi8
-    where = np.clip(np.searchsorted(grid, t), 0, max(len(grid) - 1, 0))
-    on = valid & (grid[where] == t) if len(grid) else np.zeros(len(t), bool)
-    return where.astype(np.int64), on
+    return pd.date_range(pd.Timestamp(lo).floor("D"), pd.Timestamp(hi), freq=offset, unit="ns").asi8
+
+
+def _grid_places(grid: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """The slot of ``grid`` at or after each timestamp, within the grid."""
+    where = np.searchsorted(grid, t)
+    return np.clip(where, 0, max(len(grid) - 1, 0), out=where).astype(np.int64, copy=False)
+
+
+def _on_grid(grid: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Whether each timestamp is a point of ``grid`` (NaT never is: it precedes the grid)."""
+    if not len(grid):
+        return np.zeros(len(t), bool)
+    return np.asarray(grid[_grid_places(grid, t)] == t)
 
 
 def _degenerate(values: np.ndarray, min_length: int, purpose: str, allow_constant: bool) -> str:

@@ -9,7 +9,7 @@ distinct texts), and both give the same codes, names and messages.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -19,13 +19,28 @@ from forecast.data.values import RowProblems, parse_timestamps
 from forecast.errors import UsageError
 
 NAT = np.iinfo(np.int64).min
+ROW_BLOCK = 1 << 20  # rows a panel-long step works on at once (its temporaries' length)
+
+
+def row_blocks(n: int) -> Iterator[slice]:
+    """Consecutive slices of ``ROW_BLOCK`` rows covering ``0..n-1``."""
+    return (slice(start, min(start + ROW_BLOCK, n)) for start in range(0, n, ROW_BLOCK))
+
+
+def take_rows(u: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``u[codes]``, block by block: ``take`` first casts 32-bit codes to 64-bit ones, a
+    temporary as long as the result."""
+    out = np.empty(len(codes), dtype=u.dtype)
+    for block in row_blocks(len(codes)):
+        np.take(u, codes[block], out=out[block])
+    return out
 
 
 def decategorize(column: pd.Series) -> pd.Series:
     """A categorical text column as Python strings (missing as None); others unchanged."""
     if not isinstance(column.dtype, pd.CategoricalDtype):
         return column
-    codes = column.cat.codes.to_numpy()
+    codes = column.array.codes
     labels = category_texts(column)[codes]
     labels[codes < 0] = None
     return pd.Series(labels, index=column.index, dtype=object, name=column.name)
@@ -47,7 +62,7 @@ def id_codes(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         codes, uniques = pd.factorize(id_text.to_numpy(), sort=True)
         return codes, np.asarray(uniques, dtype=object)
     texts = np.append(category_texts(raw), "")
-    row_codes = raw.cat.codes.to_numpy()
+    row_codes = raw.array.codes  # a view: no copy of the codes
     if (row_codes < 0).any():
         row_codes = np.where(row_codes < 0, len(texts) - 1, row_codes)
     used = np.zeros(len(texts), bool)
@@ -99,7 +114,7 @@ def _distinct_texts(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]
         rows = np.flatnonzero(codes >= 0)[::-1]
         first[codes[rows]] = rows  # the last write wins: the first row
         return codes, np.asarray(uniques, dtype=object), first
-    cat_codes = raw.cat.codes.to_numpy()
+    cat_codes = raw.array.codes
     first_cat = first_occurrence(cat_codes, len(raw.cat.categories))
     used = np.flatnonzero(first_cat >= 0)
     in_order = used[np.argsort(first_cat[used], kind="stable")]
@@ -172,18 +187,23 @@ def repeated_timestamps(
                 ),
             )
         )
-    u = parsed.as_unit("ns").asi8
-    if present.all():
-        return u.take(codes), parsed[:0], (codes, u)
-    t = u.take(np.where(present, codes, 0))
-    t[~present] = NAT
+    u = nanoseconds(parsed)
+    t = take_rows(u, codes)  # code -1 takes the last: NaT is written over it
+    if not present.all():
+        t[~present] = NAT
     return t, parsed[:0], (codes, u)
 
 
 def _as_nanoseconds(
     stamps: pd.DatetimeIndex,
 ) -> tuple[np.ndarray, pd.DatetimeIndex, tuple[np.ndarray, np.ndarray] | None]:
-    return stamps.as_unit("ns").asi8, stamps[:0], None
+    return nanoseconds(stamps), stamps[:0], None
+
+
+def nanoseconds(stamps: pd.DatetimeIndex) -> np.ndarray:
+    """The timestamps as int64 nanoseconds since the epoch (UTC when time-zone aware): a view
+    of the index when it is held in nanoseconds (``as_unit`` copies even then), else a copy."""
+    return stamps.asi8 if stamps.unit == "ns" else stamps.as_unit("ns").asi8
 
 
 def _by_code(message: Callable[[int], str], codes: np.ndarray) -> Callable[[int], str]:
@@ -210,11 +230,20 @@ def sort_order(codes: np.ndarray, t: np.ndarray) -> np.ndarray | None:
     return None
 
 
-def as_index(nanoseconds: np.ndarray, like: pd.DatetimeIndex) -> pd.DatetimeIndex:
-    """Timestamps from int64 nanoseconds, in the unit and time zone of ``like``."""
+def as_index(
+    nanoseconds: np.ndarray, like: pd.DatetimeIndex, own: bool = False
+) -> pd.DatetimeIndex:
+    """Timestamps from int64 nanoseconds, in the unit and time zone of ``like``. ``own``: the
+    caller gives ``nanoseconds`` away, and another unit is written over it, block by block
+    (the same numpy cast, no second array the length of the panel)."""
     if like.tz is None:  # numpy's cast: NaT stays NaT, whole units convert exactly
         stamps = nanoseconds.view("M8[ns]")
-        if like.unit != "ns":
+        if like.unit != "ns" and own and nanoseconds.flags.writeable:
+            unit = f"M8[{like.unit}]"
+            for block in row_blocks(len(stamps)):
+                nanoseconds[block] = stamps[block].astype(unit).view(np.int64)
+            stamps = nanoseconds.view(unit)
+        elif like.unit != "ns":
             stamps = stamps.astype(f"M8[{like.unit}]")
         return pd.DatetimeIndex(stamps, copy=False)
     index = pd.DatetimeIndex(nanoseconds.view("M8[ns]"))

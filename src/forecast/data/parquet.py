@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from forecast.data.columns import ID_NAMES, TIME_HINTS, VALUE_NAMES, YEAR_NAMES
-from forecast.data.table import Table, choose_frame_columns, typed_table
+from forecast.data.table import Table, arrow_frame, choose_frame_columns, typed_table
 from forecast.data.values import SAMPLE_ROWS
 from forecast.errors import InputError, UsageError
 
@@ -118,9 +118,7 @@ def read_parquet_table(
         text = _text_columns(dataset.schema, [columns.time, columns.id])
         dataset = _dataset(source, dictionary=text, root=root) if text else dataset
     try:
-        table = dataset.to_table(columns=wanted)
-        frame = table.to_pandas(strings_to_categorical=True, self_destruct=True)
-        del table
+        frame = arrow_frame(dataset.to_table(columns=wanted), strings_to_categorical=True)
     except Exception as exc:  # pyarrow raises its own classes for damaged files
         raise InputError(f"cannot read {source} as Parquet: {exc}") from None
     read = typed_table(frame, columns, wanted, source, wide)

@@ -79,18 +79,20 @@ def _read_csv_table(
         values = [columns.value]
     text_cols = [columns.time] + ([columns.id] if columns.id and not wide else [])
     names = list(sample.columns)
-    frame = None
+    rows = None
     if layout is not None and prefix is not None and columns.number_format == NumberFormat():
-        frame = read_arrow_columns(
+        rows = read_arrow_columns(
             raw, layout, delimiter, header, names, text_cols, values, columns.id
         )
-    if frame is None and prefix is not None and prefix is not raw:
+    if rows is None and prefix is not None and prefix is not raw:
         text = decode(raw, label, encoding)  # pyarrow refused it: pandas reads the whole text
-    del raw, prefix
-    if frame is None:
+    del raw, prefix  # before the rows become a frame: the bytes are not held beside both
+    if rows is None:
         fmt = columns.number_format
         frame = read_columns(text, delimiter, header, names, text_cols, values, fmt, label)
-    del text
+    else:
+        frame = rows.to_frame()
+    del text, rows
     line_offset = 2 if header is not None else 1  # file line of frame row 0
     blank = frame.isna().all(axis=1).to_numpy()
     if blank.any():

@@ -11,6 +11,7 @@ and value.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -126,6 +127,35 @@ def typed_table(
             text = column.astype(object).where(column.notna(), None)
             frame[name] = text.map(lambda v: v if v is None else str(v))
     return Table(frame[wanted], columns, label, line_offset=0, notes=[])
+
+
+def arrow_frame(table: Any, strings_to_categorical: bool = False) -> pd.DataFrame:
+    """``table.to_pandas(strings_to_categorical=...)``, one column at a time: each column's
+    Arrow buffers are let go as soon as its pandas column exists, and the memory Arrow's pool
+    kept from the read (decoded pages, the chunks a column was joined from) is handed back to
+    the system, instead of standing beside the panel's arrays. The caller passes its only
+    reference to ``table``."""
+    import pyarrow as pa
+
+    pool = pa.default_memory_pool()
+    metadata = table.schema.pandas_metadata or {}
+    index_columns = {c for c in metadata.get("index_columns", ()) if isinstance(c, str)}
+    names = table.column_names
+    whole = len(set(names)) != len(names) or bool(index_columns & set(names))
+    parts: list[pd.DataFrame] = []
+    while table.num_columns > 1 and not whole:
+        pool.release_unused()
+        one, table = table.select([0]), table.remove_column(0)
+        parts.append(
+            one.to_pandas(strings_to_categorical=strings_to_categorical, self_destruct=True)
+        )
+        del one
+    pool.release_unused()  # the rest at once (pandas' index columns restored as the index,
+    # repeated names as pyarrow gives them)
+    parts.append(table.to_pandas(strings_to_categorical=strings_to_categorical, self_destruct=True))
+    del table
+    pool.release_unused()
+    return parts[0] if len(parts) == 1 else pd.concat(parts, axis=1)
 
 
 def wide_to_long(table: Table) -> Table:
