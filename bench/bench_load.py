@@ -2,8 +2,10 @@
 `to_datetime`; (B) a long panel (CSV and Parquet), `forecast.data.load` against a plain
 `pyarrow` read and a plain `pandas` read of the same file.
 
-Usage: python bench/bench_load.py [single] [panel [SERIES [ROUNDS]]]
+Usage: python bench/bench_load.py [single] [panel [SERIES [ROUNDS [BASELINE_SRC]]]]
 (no argument: both parts; panel defaults: 100,000 series x 100 points = 10M rows, 3 rounds).
+BASELINE_SRC: a ``src`` folder of another version of the tool (e.g. ``git archive HEAD~1 src``
+unpacked), measured as one more reader in the same rounds (``PYTHONPATH`` set to it).
 
 Part A: wall time and peak resident memory of fresh processes, best of 3. Part B: every
 measurement is a fresh process that imports its libraries first, then times the read alone:
@@ -11,6 +13,8 @@ CPU time (``time.process_time``, all threads), wall time, and the peak resident 
 added (``VmHWM`` after it, less the resident size before it). The rounds are interleaved
 (pyarrow, pandas, ours; CSV then Parquet, in every round) and the median of the rounds is
 reported, with the ratio to pyarrow's and the Arrow table's own size (``Table.nbytes``).
+Three files: the CSV and the Parquet of ``bench_panel.py`` (text ids and dates), and "typed",
+the Parquet of ``bench_million.py`` (typed timestamps, row groups of 100,000 series).
 """
 
 from __future__ import annotations
@@ -105,6 +109,9 @@ READERS = {
         "p = forecast.data.load(path); extra = len(p)",
     ),
 }
+for _reader in ("pyarrow", "pandas", "forecast.data.load"):
+    READERS[(_reader, "typed")] = READERS[(_reader, "parquet")]
+KINDS = ("csv", "parquet", "typed")
 
 
 def panel_files(n_series: int) -> dict[str, str]:
@@ -112,45 +119,60 @@ def panel_files(n_series: int) -> dict[str, str]:
     from bench_panel import monthly_panel
 
     WORK.mkdir(parents=True, exist_ok=True)
+    from bench_million import write_panel
+
+    WORK.mkdir(parents=True, exist_ok=True)
     paths = {"csv": WORK / f"big_{n_series}.csv", "parquet": WORK / f"big_{n_series}.parquet"}
     if not all(p.exists() for p in paths.values()):
         frame = monthly_panel(n_series, 100, seed=2)
         frame.to_csv(paths["csv"], index=False)
         frame.to_parquet(paths["parquet"], index=False)
+    typed = WORK / ("million.parquet" if n_series == 1_000_000 else f"panel_{n_series}.parquet")
+    if not typed.exists():
+        write_panel(typed, n_series)
+    paths["typed"] = typed
     return {k: str(v) for k, v in paths.items()}
 
 
-def measure(reader: str, kind: str, path: str) -> dict[str, float]:
+def measure(reader: str, kind: str, path: str, src: str | None = None) -> dict[str, float]:
     imports, read = READERS[(reader, kind)]
     code = CHILD.format(imports=imports, read=read)
-    proc = subprocess.run([PYTHON, "-c", code, path], capture_output=True, check=False)
+    env = {**os.environ, "PYTHONPATH": src} if src else None
+    proc = subprocess.run([PYTHON, "-c", code, path], capture_output=True, check=False, env=env)
     if proc.returncode != 0:
         raise SystemExit(f"{reader} {kind} failed: {proc.stderr.decode()[-800:]}")
     result: dict[str, float] = json.loads(proc.stdout.decode().strip().splitlines()[-1])
     return result
 
 
-def panel(n_series: int, rounds: int) -> None:
+def panel(n_series: int, rounds: int, baseline: str | None = None) -> None:
     paths = panel_files(n_series)
     sizes = ", ".join(f"{k} {os.path.getsize(p) / 1e6:.0f} MB" for k, p in paths.items())
     print(f"\n# B: {n_series:,} series x 100 = {n_series * 100:,} rows ({sizes}) ({machine()})")
     print(f"# load average before: {os.getloadavg()[0]:.2f}; {rounds} interleaved rounds")
-    runs: dict[tuple[str, str], list[dict[str, float]]] = {key: [] for key in READERS}
+    readers = ["pyarrow", "pandas", "forecast.data.load"] + (["baseline"] if baseline else [])
+    runs: dict[tuple[str, str], list[dict[str, float]]] = {
+        (r, k): [] for r in readers for k in KINDS
+    }
     for _ in range(rounds):
-        for kind in ("csv", "parquet"):
-            for reader in ("pyarrow", "pandas", "forecast.data.load"):
-                runs[(reader, kind)].append(measure(reader, kind, paths[kind]))
+        for kind in KINDS:
+            for reader in readers:
+                src = baseline if reader == "baseline" else None
+                name = "forecast.data.load" if src else reader
+                runs[(reader, kind)].append(measure(name, kind, paths[kind], src))
     print(f"# load average after: {os.getloadavg()[0]:.2f}; medians of the rounds")
     print(
         "what                            CPU s  vs pyarrow   wall s   peak MiB  vs pyarrow"
         "  vs Arrow table"
     )
-    for kind in ("csv", "parquet"):
+    if baseline:
+        print(f"# baseline: forecast.data.load with PYTHONPATH={baseline}")
+    for kind in KINDS:
         med = {
             r: {
                 m: statistics.median(x[m] for x in runs[(r, kind)]) for m in ("cpu", "wall", "peak")
             }
-            for r in ("pyarrow", "pandas", "forecast.data.load")
+            for r in readers
         }
         table_bytes = runs[("pyarrow", kind)][0]["extra"]
         ref = med["pyarrow"]
@@ -170,7 +192,7 @@ def main() -> None:
     if not args or args[0] == "panel":
         n_series = int(args[1]) if len(args) > 1 else 100_000
         rounds = int(args[2]) if len(args) > 2 else 3
-        panel(n_series, rounds)
+        panel(n_series, rounds, args[3] if len(args) > 3 else None)
 
 
 if __name__ == "__main__":

@@ -160,9 +160,10 @@ def read_arrow_columns(
     except (pa.ArrowException, ValueError):
         return None
     pa.default_memory_pool().release_unused()  # the parser's blocks: not held beside the rows
-    ids = None if id_col is None else _id_categorical(table.column(id_col))
-    if ids is not None and any(t.startswith((" ", "\t")) for t in ids.categories):
+    ids, distinct = (None, None) if id_col is None else _id_categorical(table.column(id_col))
+    if distinct is not None and _starts_blank(distinct):
         return None  # pandas skips a space or tab that starts a field, pyarrow keeps it
+    del distinct
     if any(_starts_blank(table.column(c)) for c in text_cols if c != id_col):
         return None
     rest = table.drop_columns([id_col] if id_col else [])
@@ -205,8 +206,9 @@ class ArrowRows:
         return frame[[*text_cols, *value_cols]]
 
 
-def _id_categorical(column: Any) -> pd.Categorical:
-    """The ids as a categorical. A file that lists its series one after another, in sorted
+def _id_categorical(column: Any) -> tuple[pd.Categorical, Any]:
+    """The ids as a categorical, and its distinct texts as Arrow holds them (a chunked array
+    of strings or dictionaries). A file that lists its series one after another, in sorted
     order, gives the codes from its runs (one comparison of neighbours, no hashing); any other
     order, or a missing id, is dictionary-encoded by pyarrow."""
     import numpy as np
@@ -220,9 +222,9 @@ def _id_categorical(column: Any) -> pd.Categorical:
         if len(runs) < 2 or pc.all(pc.less(runs.slice(0, len(runs) - 1), runs.slice(1))).as_py():
             codes = np.repeat(np.arange(len(firsts), dtype=np.int32), np.diff(np.append(firsts, n)))
             texts = pd.Index(runs.to_numpy(zero_copy_only=False), dtype=object)
-            return pd.Categorical.from_codes(codes, categories=texts, validate=False)
-    encoded = pc.dictionary_encode(column).to_pandas()
-    return pd.Categorical(encoded)
+            return pd.Categorical.from_codes(codes, categories=texts, validate=False), runs
+    encoded = pc.dictionary_encode(column)
+    return pd.Categorical(encoded.to_pandas()), encoded
 
 
 def _take_sorted(column: Any, rows: Any) -> Any:
