@@ -85,14 +85,15 @@ def test_the_batched_path_is_taken(panel: Path, monkeypatch: pytest.MonkeyPatch)
     from forecast.backtesting import batched
 
     settled: list[int] = []
-    original = batched.given_jobs
+    original = batched.block_calls
 
-    def counted(*args: object) -> list[dict]:
-        given = original(*args)  # type: ignore[arg-type]
-        settled.extend(len(g) for g in given)
-        return given
+    def counted(*args: object) -> batched.BlockCalls | None:
+        calls = original(*args)  # type: ignore[arg-type]
+        if calls is not None:
+            settled.extend(int(ok.sum()) for _, ok in calls.found.values())
+        return calls
 
-    monkeypatch.setattr(batched, "given_jobs", counted)
+    monkeypatch.setattr(batched, "block_calls", counted)
     code, _, _ = run_cli(["backtest", panel, "-H", 5, "-m", "naive", "-f", "csv", "-q",
                        "--missing", "interpolate"], True, monkeypatch)  # fmt: skip
     assert code == 1  # the short series cannot be backtested

@@ -78,6 +78,25 @@ class SeriesBacktest:
                 out.setdefault(row["model"], {})[row["metric"]] = row["value"]
         return out
 
+    @property
+    def is_scored(self) -> bool:
+        """Whether the series was backtested (it has a result)."""
+        return self.result is not None
+
+    @property
+    def folds_scored(self) -> dict[str, int]:
+        """model -> how many folds it was scored on."""
+        return self.result.folds_scored if self.result is not None else {}
+
+    @property
+    def model_failures(self) -> list[dict[str, Any]]:
+        """The models that failed in some folds: ``{model, folds, error}``."""
+        return list(self.result.failures) if self.result is not None else []
+
+    @property
+    def notes(self) -> list[str]:
+        return list(self.result.notes) if self.result is not None else []
+
 
 TASK_DEFAULTS: tuple[Any, ...] = (None, 0, None, None)  # covariates, exog_lag, models, given
 
@@ -164,7 +183,7 @@ class PanelBacktest(Sections):
         return tuple(self.setup.levels)
 
     def scored(self) -> list[SeriesBacktest]:
-        return [s for s in self.series if s.result is not None]
+        return [s for s in self.series if s.is_scored]
 
     def failures(self) -> list[dict[str, Any]]:
         """Series that could not be backtested, and models that failed in folds of a series."""
@@ -172,7 +191,7 @@ class PanelBacktest(Sections):
         for s in self.series:
             if s.error is not None:
                 out.append({"id": s.id, "stage": "backtest", "error": s.error})
-            elif s.result is not None:
+            else:
                 out += [
                     {
                         "id": s.id,
@@ -181,7 +200,7 @@ class PanelBacktest(Sections):
                         "folds": f["folds"],
                         "error": f["error"],
                     }
-                    for f in s.result.failures
+                    for f in s.model_failures
                 ]
         return out
 
@@ -218,10 +237,9 @@ class PanelBacktest(Sections):
                 "model": model,
                 "metric": metric,
                 "value": value,
-                "folds_scored": s.result.folds_scored.get(model),
+                "folds_scored": s.folds_scored.get(model),
             }
             for s in self.scored()
-            if s.result is not None
             for model, values in s.overall().items()
             for metric, value in values.items()
         ]
@@ -324,9 +342,7 @@ class PanelBacktest(Sections):
         return [label for label in self.labels if label not in seen]
 
     def notes(self) -> list[str]:
-        return list(
-            dict.fromkeys(n for s in self.scored() if s.result is not None for n in s.result.notes)
-        )
+        return list(dict.fromkeys(n for s in self.scored() for n in s.notes))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -402,7 +418,10 @@ def run_panel_backtest(
     elif exog is None and panel.single is None and batched.can_batch(entries, inner):
         tasks = batched.BatchedTasks(panel, entries, inner)
     one = backtest_one if detail else functools.partial(backtest_one, detail=False)
-    results = collect(executor.map(one, tasks), on_series)
+    if isinstance(tasks, batched.BatchedTasks) and not detail and batched.can_score(entries):
+        results = collect(batched.summarised(panel, entries, inner, executor, one), on_series)
+    else:
+        results = collect(executor.map(one, tasks), on_series)
     failures = [f.to_dict() for f in panel.failures]
     return panel_backtest(results, entries, spec, panel.describe(), failures, command)
 
