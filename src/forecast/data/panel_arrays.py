@@ -28,11 +28,12 @@ def row_blocks(n: int) -> Iterator[slice]:
 
 
 def take_rows(u: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """``u[codes]``, block by block: ``take`` first casts 32-bit codes to 64-bit ones, a
-    temporary as long as the result."""
+    """``u[codes]`` for codes in ``-1..len(u) - 1``, block by block: ``take`` first casts
+    32-bit codes to 64-bit ones, a temporary as long as the result. ``wrap`` gives those codes
+    the same rows as the default mode, unbuffered (3x faster into ``out``)."""
     out = np.empty(len(codes), dtype=u.dtype)
     for block in row_blocks(len(codes)):
-        np.take(u, codes[block], out=out[block])
+        np.take(u, codes[block], out=out[block], mode="wrap")
     return out
 
 
