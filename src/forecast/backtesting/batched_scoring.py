@@ -146,7 +146,7 @@ def score_block(
     for label in labels:
         stacked = _stacked(calls, mine[label], block, spec, scales)
         ok &= stacked.valid()
-        names, values = stacked.metrics(spec)
+        names, values = stacked.metrics()
         columns.append(values)
     if not ok.any():
         return None
@@ -209,7 +209,7 @@ class _Stacked:
             ok &= ~(lo > hi).any(axis=(1, 2))
         return np.asarray(ok)
 
-    def metrics(self, spec: BacktestSpec) -> tuple[tuple[str, ...], np.ndarray]:
+    def metrics(self) -> tuple[tuple[str, ...], np.ndarray]:
         """The metric names and their values ``[k, metrics]`` (rows :meth:`valid` refuses
         hold meaningless numbers)."""
         k = self.actual.shape[0]  # every array C-contiguous: each row's points summed in the
