@@ -8,6 +8,7 @@ forecasts (block scoring switched off) and with no batch function at all."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from forecast.backtesting import batched, batched_scoring, scoring
+from forecast.backtesting.panel_backtest import SeriesBacktest
 from tests.panel.helpers import run_cli
 
 MODELS = ["-m", "snaive", "-m", "naive", "-m", "theta", "-m", "croston"]
@@ -211,3 +213,83 @@ def test_block_metrics_equal_compute_row_by_row(
         expected = scoring.compute(mf)
         assert names == tuple(expected)
         np.testing.assert_array_equal(values[r], np.array(list(expected.values())))
+
+
+class _Scored(SeriesBacktest):
+    """A series with given overall scores (what the aggregate reads of it)."""
+
+    def __init__(self, sid: str, scores: dict[str, dict[str, float]]) -> None:
+        object.__setattr__(self, "id", sid)
+        object.__setattr__(self, "error", None)
+        object.__setattr__(self, "scores", scores)
+
+    @property
+    def result(self) -> None:  # type: ignore[override]
+        return None
+
+    @property
+    def is_scored(self) -> bool:
+        return True
+
+    def overall(self) -> dict[str, dict[str, float]]:
+        return self.scores  # type: ignore[attr-defined,no-any-return]
+
+
+def _aggregate_loop(overall: list[dict[str, dict[str, float]]], labels: list[str]) -> list[dict]:
+    """The aggregate as it was computed series by series (the oracle)."""
+    metrics = list(dict.fromkeys(m for o in overall for v in o.values() for m in v))
+    wins = {(label, m): 0.0 for label in labels for m in metrics}
+    for o in overall:
+        for m in metrics:
+            values = {label: o[label][m] for label in o if m in o[label]}
+            best = scoring.best_value(m, values, (80.0,))
+            if best is None:
+                continue
+            winners = [label for label, v in values.items() if v == best]
+            for label in winners:
+                wins[(label, m)] += 1 / len(winners)
+    rows = []
+    for label in labels:
+        for m in metrics:
+            scores = np.array([o[label][m] for o in overall if label in o and m in o[label]])
+            finite = scores[np.isfinite(scores)]
+            rows.append(
+                {
+                    "model": label,
+                    "metric": m,
+                    "mean": float(finite.mean()) if finite.size else None,
+                    "median": float(np.median(finite)) if finite.size else None,
+                    "share_best": wins[(label, m)] / len(overall) if overall else None,
+                    "n_series": int(finite.size),
+                }
+            )
+    return rows
+
+
+value = st.one_of(
+    st.sampled_from([0.0, 0.5, -0.5, 0.8, 1.0, float("nan"), float("inf")]),
+    st.floats(-5, 5, allow_nan=False),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    series=st.lists(
+        st.dictionaries(
+            st.sampled_from(["a", "b", "c"]),
+            st.dictionaries(st.sampled_from(["mae", "bias", "coverage_80"]), value, min_size=1),
+        ),
+        max_size=12,
+    )
+)
+def test_the_vectorised_aggregate_is_the_series_by_series_one(
+    series: list[dict[str, dict[str, float]]],
+) -> None:
+    """Exact: the same values in the same order; the shares added series after series."""
+    from forecast.backtesting.panel_backtest import PanelBacktest
+
+    labels = ["a", "b", "c"]
+    ordered = [{label: o[label] for label in labels if label in o} for o in series]
+    setup = SimpleNamespace(models=[{"label": label} for label in labels], levels=(80.0,))
+    result = PanelBacktest(setup, [_Scored(f"s{i}", o) for i, o in enumerate(ordered)])  # type: ignore[arg-type]
+    assert result.aggregate() == _aggregate_loop(ordered, labels)

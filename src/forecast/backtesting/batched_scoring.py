@@ -104,6 +104,9 @@ class SummarisedSeries(SeriesBacktest):
     def is_scored(self) -> bool:
         return True
 
+    def block_row(self) -> tuple[BlockScores, int]:
+        return self.block, self.row
+
     def overall(self) -> dict[str, dict[str, float]]:
         return self.block.overall(self.row)
 

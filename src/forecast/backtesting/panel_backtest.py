@@ -40,7 +40,7 @@ import numpy as np
 from forecast.backtesting.engine import ModelEntry
 from forecast.backtesting.result import BacktestResult, Sections, config_dict
 from forecast.backtesting.runner import BacktestSpec, run_backtest
-from forecast.backtesting.scoring import ModelForecasts, best_value
+from forecast.backtesting.scoring import ModelForecasts
 from forecast.backtesting.uncertainty import Assessment, Comparison, MetricIntervals
 from forecast.data import Panel
 from forecast.errors import GLOBAL_EXOG, UsageError
@@ -77,6 +77,11 @@ class SeriesBacktest:
             if row["scope"] == scope:
                 out.setdefault(row["model"], {})[row["metric"]] = row["value"]
         return out
+
+    def block_row(self) -> tuple[Any, int] | None:
+        """The block of scores and the row this series' overall metrics are in, when it was
+        scored in a block (:mod:`forecast.backtesting.batched_scoring`); else None."""
+        return None
 
     @property
     def is_scored(self) -> bool:
@@ -250,24 +255,13 @@ class PanelBacktest(Sections):
 
     @cached_property
     def _aggregate(self) -> list[dict[str, Any]]:
-        overall = [s.overall() for s in self.scored()]
-        metrics = list(dict.fromkeys(m for o in overall for v in o.values() for m in v))
-        wins = {(label, m): 0.0 for label in self.labels for m in metrics}
-        for o in overall:
-            for m in metrics:
-                values = {label: o[label][m] for label in o if m in o[label]}
-                best = best_value(m, values, self.levels)
-                if best is None:
-                    continue
-                winners = [label for label, v in values.items() if v == best]
-                for label in winners:
-                    wins[(label, m)] += 1 / len(winners)
+        scored = self.scored()
+        metrics, values = overall_array(scored, self.labels)  # [series, models, metrics]
+        wins = [share_wins(values[:, :, j], m, self.levels) for j, m in enumerate(metrics)]
         rows = []
-        for label in self.labels:
-            for m in metrics:
-                scores = np.array(
-                    [o[label][m] for o in overall if label in o and m in o[label]], dtype=float
-                )
+        for i, label in enumerate(self.labels):
+            for j, m in enumerate(metrics):
+                scores = values[:, i, j]
                 finite = scores[np.isfinite(scores)]
                 rows.append(
                     {
@@ -275,7 +269,7 @@ class PanelBacktest(Sections):
                         "metric": m,
                         "mean": float(finite.mean()) if finite.size else None,
                         "median": float(np.median(finite)) if finite.size else None,
-                        "share_best": wins[(label, m)] / len(overall) if overall else None,
+                        "share_best": float(wins[j][i]) / len(scored) if scored else None,
                         "n_series": int(finite.size),
                     }
                 )
@@ -477,6 +471,66 @@ def panel_backtest(
         regressors=first.setup.regressors if first is not None else None,
     )
     return PanelBacktest(config, results, load_failures)
+
+
+def overall_array(
+    scored: Sequence[SeriesBacktest], labels: Sequence[str]
+) -> tuple[list[str], np.ndarray]:
+    """The metrics of the series' overall scores, in order of first appearance, and the
+    scores ``[series, models, metrics]`` (nan where a model has none): a block-scored series'
+    row read from its block (:mod:`forecast.backtesting.batched_scoring`), the others'
+    from :meth:`SeriesBacktest.overall`."""
+    where = {label: i for i, label in enumerate(labels)}
+    overall: dict[int, dict[str, dict[str, float]]] = {}
+    blocks: dict[int, tuple[Any, list[int], list[int]]] = {}
+    names: dict[str, None] = {}
+    for i, s in enumerate(scored):
+        found = s.block_row()
+        if found is None:
+            overall[i] = s.overall()
+            names.update((m, None) for v in overall[i].values() for m in v)
+            continue
+        block, row = found
+        if id(block) not in blocks:
+            blocks[id(block)] = (block, [], [])
+            names.update((m, None) for _ in block.labels for m in block.names)
+        blocks[id(block)][1].append(i)
+        blocks[id(block)][2].append(row)
+    metrics = list(names)
+    column = {m: j for j, m in enumerate(metrics)}
+    values = np.full((len(scored), len(labels), len(metrics)), np.nan)
+    for block, at, rows in blocks.values():
+        models = [where[label] for label in block.labels]
+        cols = [column[m] for m in block.names]
+        values[np.ix_(at, models, cols)] = block.values[rows]
+    for i, o in overall.items():
+        for label, scores in o.items():
+            for m, v in scores.items():
+                values[i, where[label], column[m]] = np.nan if v is None else v
+    return metrics, values
+
+
+def share_wins(values: np.ndarray, metric: str, levels: Sequence[float]) -> np.ndarray:
+    """Each model's wins ``[models]`` over series of ``values`` ``[series, models]`` for
+    ``metric``: on each series the models with the best finite value (as
+    :func:`~forecast.backtesting.scoring.best_value`: the first model reaching the smallest
+    distance sets the best value) share 1 equally; the shares added series after series
+    (a cumulative sum: the order of the per-series additions, so the same float)."""
+    finite = np.isfinite(values)
+    if metric == "bias":
+        distance = np.abs(values)
+    elif metric.startswith("coverage_"):
+        distance = np.abs(values - float(metric.split("_", 1)[1]) / 100)
+    else:
+        distance = values
+    distance = np.where(finite, distance, np.inf)
+    some = finite.any(axis=1)
+    first = np.argmin(distance, axis=1)  # the first of the smallest
+    best = values[np.arange(values.shape[0]), first][:, None]
+    winners = finite & (values == best) & some[:, None]
+    count = winners.sum(axis=1)
+    share = np.where(winners, 1 / np.maximum(count, 1)[:, None], 0.0)
+    return np.cumsum(share, axis=0)[-1] if share.size else np.zeros(values.shape[1])
 
 
 def _descending(value: Any) -> float:
