@@ -149,6 +149,16 @@ def workdir(path: Path) -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What a command gave: its exit code and streams (as subprocess.CompletedProcess names
+    them)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
 def run(example: Example, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,

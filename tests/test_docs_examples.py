@@ -10,6 +10,7 @@ trains a network: its numbers depend on the machine, so only its text is compare
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,29 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return rx.workdir(tmp_path_factory.mktemp("examples"))
 
 
+@pytest.fixture
+def run_here(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[[rx.Example], rx.Outcome]:
+    """Run an example's command in this process, as `forecast` on a pipe would: in the working
+    directory, NO_COLOR=1, a 160-column console (rx.run, a fresh process each, is what
+    scripts/update_docs_examples.py uses; in-process the suite pays the imports and the compiled
+    kernels' loading once instead of once per example)."""
+    from forecast.cli.app import main
+
+    monkeypatch.chdir(workdir)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "160")
+
+    def run(example: rx.Example) -> rx.Outcome:
+        capsys.readouterr()
+        code = main(example.args)
+        out, err = capsys.readouterr()
+        return rx.Outcome(code, out, err)
+
+    return run
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "example",
@@ -102,10 +126,10 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for i, e in enumerate(EXAMPLES, 1)
     ],
 )
-def test_docs_example(example: rx.Example, workdir: Path) -> None:
+def test_docs_example(example: rx.Example, workdir: Path, run_here) -> None:
     for writer in rx.writers(example, EXAMPLES, workdir):  # files it reads (air.fcm)
-        assert rx.run(writer, workdir).returncode == 0
-    out = rx.run(example, workdir)
+        assert run_here(writer).returncode == 0
+    out = run_here(example)
     assert out.returncode == 0, out.stderr
     problems = rx.differences(
         example.output,
