@@ -211,7 +211,9 @@ def test_search_chooses_pmdarimas_model_or_a_better_one(name: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["pm.airpassengers", "pm.lynx", "sm.nile", "sm.realgdp"])
+# a seasonal, a long non-seasonal and a short series re-run live (1-5 s each; sm.realgdp, 6 s, was
+# a fourth): the recorded table above came from the same call on every series
+@pytest.mark.parametrize("name", ["pm.airpassengers", "pm.lynx", "sm.nile"])
 def test_recorded_choices_are_pmdarimas(name: str) -> None:
     y, m = SERIES[name]
     reference = _pmdarima(y, m)
