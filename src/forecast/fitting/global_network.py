@@ -6,6 +6,13 @@
 A series the global model cannot forecast (shorter than its window or its largest lag) goes to
 the fallback model when one is given, else it is reported with its one-line reason; the others
 are complete.
+
+Quantiles (``--quantiles``) come from the global model's own bands
+(:func:`forecast.models.quantiles.band_quantiles`): the model is fitted, and predicts, at the
+asked levels and at every level |2p - 1| a quantile needs (split conformal: the (n + 1) rule on
+its pooled calibration errors; ``objective=quantile`` trees: their quantile models, rearranged
+so that they never cross); the forecasts then keep only the asked levels' bands. Sample paths
+(``--samples``) are refused: see :data:`NO_PATHS`.
 """
 
 from __future__ import annotations
@@ -19,13 +26,54 @@ import pandas as pd
 from forecast.data import Panel, SeriesData
 from forecast.errors import ForecastError, UsageError, describe_error
 from forecast.fitting.panel import FitSpec, SeriesOutcome, fit_one
-from forecast.fitting.series import finish_forecast
+from forecast.fitting.series import Draws, finish_forecast
+from forecast.models.base import Forecast
 from forecast.models.neural.global_options import GlobalOptions
 from forecast.models.trees import TREE_MODELS
 
 if TYPE_CHECKING:
     from forecast.models.neural.global_model import GlobalForecaster
     from forecast.models.trees.model import TreeForecaster
+
+
+NO_PATHS = (
+    "--samples with a global {model}: a global model simulates no paths (its intervals are "
+    "split-conformal errors or quantile models, not an error model to draw from); use "
+    "--quantiles, or fit one model per series (--param global=false)"
+)
+
+
+def draw_levels(model: str, levels: Sequence[float], draws: Draws) -> tuple[float, ...]:
+    """The levels the global ``model`` fits and predicts at: ``levels`` and every level whose
+    bounds are the quantiles ``draws`` asks for.
+
+    Raises
+    ------
+    UsageError
+        When ``draws`` asks for sample paths (:data:`NO_PATHS`), or for bad probabilities.
+    """
+    from forecast.models.quantiles import band_levels, check_probs
+
+    if draws.samples:
+        raise UsageError(NO_PATHS.format(model=model))
+    probs = check_probs(draws.probs) if draws.probs else ()
+    return tuple(sorted({float(v) for v in levels} | set(band_levels(probs))))
+
+
+def with_quantiles(forecast: Forecast, levels: Sequence[float], draws: Draws) -> Forecast:
+    """``forecast`` (predicted at :func:`draw_levels`) with the quantiles ``draws`` asks for,
+    read from its bands, and only the bands of ``levels``."""
+    if not draws.probs:
+        return forecast
+    from forecast.models.quantiles import band_quantiles
+
+    found = band_quantiles(forecast, draws.probs)
+    return replace(
+        forecast,
+        bands={float(v): forecast.bands[float(v)] for v in levels},
+        quantiles=dict(zip(found.probs, found.values, strict=True)),
+        quantile_method=found.method,
+    )
 
 
 def new_global(
@@ -67,15 +115,16 @@ def fit_global_panel(
             "split-conformal inside every series' training data (use --intervals model, or "
             "--param global=false)"
         )
+    levels = draw_levels(spec.model, spec.levels, spec.draws)
     model = new_global(spec.model, spec.params, options)
     fit_global_model(
         model,
         [(s.id or "", s.y) for s in panel],
         spec.horizon,
-        spec.levels,
+        levels,
         training=[s.describe() for s in panel],
     )
-    forecasts = model.predict(spec.horizon, spec.levels)
+    forecasts = model.predict(spec.horizon, levels)
     outcomes = []
     for series in panel:
         sid = series.id or ""
@@ -83,6 +132,7 @@ def fit_global_panel(
         if isinstance(result, str):
             outcomes.append(_fallback(series, spec, result))
         else:
+            result = with_quantiles(result, spec.levels, spec.draws)
             result, notes = finish_forecast(result, series.y.to_numpy(), spec.model, spec.floor)
             summary = model.summary(sid)
             outcomes.append(

@@ -296,10 +296,19 @@ def global_quantiles(
     probs = check_probs(probs)
     out: dict[str, QuantileForecast | str] = {}
     for sid, forecast in model.predict(horizon, band_levels(probs), ids).items():
-        if isinstance(forecast, str):
-            out[sid] = forecast
-            continue
-        values = quantiles_from_bands(forecast, probs)
-        method = f"{BANDS} ({forecast.interval_method})"
-        out[sid] = QuantileForecast(forecast.index, probs, values, method)
+        out[sid] = forecast if isinstance(forecast, str) else band_quantiles(forecast, probs)
     return out
+
+
+def band_quantiles(forecast: Forecast, probs: Sequence[float]) -> QuantileForecast:
+    """One forecast's quantiles at ``probs`` from its bands (:func:`quantiles_from_bands`:
+    it must carry the levels :func:`band_levels` names), with the method that says so.
+
+    Raises
+    ------
+    UsageError
+        For bad probabilities, or a level the forecast lacks.
+    """
+    probs = check_probs(probs)
+    values = quantiles_from_bands(forecast, probs)
+    return QuantileForecast(forecast.index, probs, values, f"{BANDS} ({forecast.interval_method})")

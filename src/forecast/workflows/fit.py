@@ -369,12 +369,7 @@ def _fit_global(
 
     if request.exog is not None:
         raise UsageError(GLOBAL_EXOG)
-    if request.draws.probs or request.draws.samples:
-        raise UsageError(
-            f"--quantiles and --samples with a global {request.model} are not wired yet; drop "
-            "them, or fit one model per series (--param global=false)"
-        )
-    spec = _spec(request)
+    spec = _spec(request)  # --quantiles from its bands, --samples refused: fit_global_panel
     with progress_enabled(request.progress):
         model, outcomes = fit_global_panel(panel, spec, request.global_options)
     info = model.info_
