@@ -26,7 +26,7 @@ import pandas as pd
 from forecast.data import Panel, SeriesData
 from forecast.errors import ForecastError, UsageError, describe_error
 from forecast.fitting.panel import FitSpec, SeriesOutcome, fit_one
-from forecast.fitting.series import Draws, finish_forecast
+from forecast.fitting.series import NO_DRAWS, Draws, finish_forecast
 from forecast.models.base import Forecast
 from forecast.models.neural.global_options import GlobalOptions
 from forecast.models.trees import TREE_MODELS
@@ -166,9 +166,12 @@ def continue_global(
     ids: Sequence[str] | None,
     horizon: int,
     levels: tuple[float, ...],
+    draws: Draws = NO_DRAWS,
 ) -> list[SeriesOutcome]:
     """Append each chosen series' new observations (same weights) and forecast it; ``ids``
-    (all when None) in that order. Series of ``new`` that the model lacks are ignored."""
+    (all when None) in that order. Series of ``new`` that the model lacks are ignored.
+    ``draws``: the quantiles each forecast carries (from its bands, as a fit's)."""
+    wanted_levels = draw_levels(model.model, levels, draws)
     chosen = list(dict.fromkeys(ids)) if ids is not None else list(model.ids_)
     for sid in chosen:
         model.position(sid)  # an unknown id is a usage error
@@ -182,13 +185,14 @@ def continue_global(
                     appended[sid] = model.update(sid, new[i].y)
                 except ForecastError as exc:
                     failed[sid] = describe_error(exc)
-    forecasts = model.predict(horizon, levels, ids=[s for s in chosen if s not in failed])
+    forecasts = model.predict(horizon, wanted_levels, [s for s in chosen if s not in failed])
     outcomes = []
     for sid in chosen:
         result = failed.get(sid) or forecasts[sid]
         if isinstance(result, str):
             outcomes.append(SeriesOutcome(sid, model.model, error=result))
             continue
+        result = with_quantiles(result, levels, draws)
         i = model.position(sid)
         training = {
             "n": int(model.n_[i]),

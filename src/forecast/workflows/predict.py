@@ -138,10 +138,10 @@ def run(
         threads = policy.to_dict(request.source.jobs)
         with limited(policy):
             if isinstance(loaded, LoadedGlobal):
-                if request.draws.probs or request.draws.samples:
-                    raise UsageError(
-                        "--quantiles and --samples with a global model's file are not wired yet"
-                    )
+                if request.draws.samples:  # before the new data are read
+                    from forecast.fitting.global_network import NO_PATHS
+
+                    raise UsageError(NO_PATHS.format(model=loaded.model.model))
                 yield _predict_global(loaded, request, threads, notify, new)
             else:
                 with _predict_models(loaded, request, threads, notify, new) as stream:
@@ -284,7 +284,7 @@ def _predict_global(
     id_col = loaded.metadata.get("global", {}).get("id_col")
     new = _read_panel_data(request, model.freq_, id_col, set(model.ids_), notify, given)
     assert request.horizon is not None and request.levels is not None  # set by run()
-    outcomes = continue_global(model, new, ids, request.horizon, request.levels)
+    outcomes = continue_global(model, new, ids, request.horizon, request.levels, request.draws)
     defaults = {"horizon": request.horizon, "levels": list(request.levels)}
     if request.save is not None:
         from forecast.io.modelfile import save_global_model
