@@ -1,17 +1,20 @@
 """`--quantiles` with a global model (issue 30 part 1): the tree and network models fitted once
 over a panel give q_P from their own bands (forecast.fitting.global_network): split conformal
 by the (n + 1) rule on their pooled calibration errors, or the trees' quantile models,
-rearranged so that they never cross; `--samples` is refused (a global model has no error model
-to simulate from)."""
+rearranged so that they never cross; a fallback series gets its own model's quantiles; predict
+from the saved file and backtest give them too; `--samples` is refused (a global model has no
+error model to simulate from)."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -149,16 +152,29 @@ def test_fit_and_predict_columns_match_the_level_bounds(cli, tmp_path: Path) -> 
     assert again.stdout == fitted.stdout
 
 
-def test_a_global_network_gives_quantiles(cli) -> None:
-    result = cli("fit", RETAIL, "--id-col", "store", "-m", "gru", *NET, "--device", "cpu",
+def test_a_global_network_gives_quantiles(cli, tmp_path: Path, retail) -> None:
+    frame = pd.DataFrame(
+        [(s.id, t.strftime("%Y-%m-%d"), v) for s in retail for t, v in s.y.items()],
+        columns=["store", "month", "sales"],
+    )
+    short = frame[frame.store == "store_03"].tail(8).assign(store="short")  # < the window
+    path = tmp_path / "p.csv"
+    pd.concat([frame, short]).to_csv(path, index=False)
+    result = cli("fit", path, "--id-col", "store", "-m", "gru", *NET, "--device", "cpu",
                  "--seed", "3", "-H", "3", "-l", "80", "--quantiles", "0.1,0.5,0.9",
-                 "-f", "csv")  # fmt: skip
+                 "--fallback", "naive", "-f", "csv")  # fmt: skip
     assert result.code == 0, result.stderr
     rows = _rows(result.stdout)
-    assert len(rows) == 36
+    assert len(rows) == 39
     for r in rows:
-        assert (r["q_0.1"], r["q_0.5"], r["q_0.9"]) == (r["lower_80"], r["mean"], r["upper_80"])
-        assert float(r["q_0.1"]) < float(r["q_0.5"]) < float(r["q_0.9"])
+        q = (float(r["q_0.1"]), float(r["q_0.5"]), float(r["q_0.9"]))
+        assert q[0] < q[1] < q[2]
+        if r["id"] != "short":  # the network's split-conformal bounds: the same numbers
+            assert (r["q_0.1"], r["q_0.5"], r["q_0.9"]) == (r["lower_80"], r["mean"], r["upper_80"])
+        else:  # the fallback naive's Gaussian quantiles: z_0.1 = -z_0.9, to rounding
+            assert r["model"] == "naive"
+            bounds = (float(r["lower_80"]), float(r["mean"]), float(r["upper_80"]))
+            assert q == pytest.approx(bounds, rel=1e-12)
 
 
 def test_samples_with_a_global_model_are_refused(cli, tmp_path: Path) -> None:
@@ -171,3 +187,19 @@ def test_samples_with_a_global_model_are_refused(cli, tmp_path: Path) -> None:
         assert len(lines) == 1 and lines[0].startswith(f"error: --samples with a global {model}")
         assert "--quantiles" in lines[0] and "global=false" in lines[0]
     assert not out.exists()
+
+
+def test_backtest_scores_a_global_models_quantiles(cli) -> None:
+    # q_0.5 is the point forecast, so its pinball loss is half the absolute error: mean
+    # pinball_0.5 = MAE / 2 per series (the same errors averaged: to rounding, 1e-12)
+    result = cli("backtest", RETAIL, "--id-col", "store", "-m", "lightgbm", "-p",
+                 "n_estimators=20", "-H", "3", "--step", "6", "--quantiles", "0.05,0.5,0.95",
+                 "-f", "json")  # fmt: skip
+    assert result.code == 0, result.stderr
+    values = {(s["id"], s["metric"]): s["value"] for s in json.loads(result.stdout)["series"]}
+    ids = {sid for sid, _ in values}
+    assert len(ids) == 12
+    for sid in ids:
+        assert values[sid, "pinball_0.5"] == pytest.approx(values[sid, "mae"] / 2, rel=1e-12)
+        assert values[sid, "pinball_0.05"] > 0 and values[sid, "pinball_0.95"] > 0
+        assert 0 <= values[sid, "coverage_90"] <= 1
