@@ -331,8 +331,11 @@ class PanelBacktest(Sections):
         return pooled
 
     def failed_everywhere(self) -> list[str]:
-        """Models scored on no series at all."""
-        seen = {m for s in self.scored() for m in s.overall()}
+        """Models scored on no series at all (every model of a block-scored series was)."""
+        seen: set[str] = set()
+        for s in self.scored():
+            found = s.block_row()
+            seen.update(found[0].labels if found is not None else s.overall())
         return [label for label in self.labels if label not in seen]
 
     def notes(self) -> list[str]:
