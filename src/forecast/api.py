@@ -14,7 +14,7 @@ printed. One series is a panel of one. Failures of single series are collected, 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from forecast.backtesting.uncertainty import CompareSettings, IntervalSettings
     from forecast.diagnostics.diagnose import DiagnoseOptions
     from forecast.fitting.panel import SeriesOutcome
+
+MAX_SAMPLES = 100_000  # the CLI's --samples range: 1 to this
 
 
 def load(data: str | Path | pd.DataFrame | Panel, **options: Any) -> Panel:
@@ -77,11 +79,21 @@ class Forecasts:
         ``keep_models``, summary, forecast, error).
     failures
         The series (and models) that could not be forecast, with their reasons.
+    samples
+        With ``samples=N``: every forecast's simulated paths, long, as ``forecast fit
+        --samples N --samples-output FILE.parquet`` writes them: ``id, model, timestamp,
+        sample, value`` (one row per series, model, step and path; ``sample`` 0 to N-1).
+        None without.
+    hierarchy
+        With ``hierarchy``/``hierarchy_file``: the run's ``hierarchy`` block of the CLI's JSON
+        output (``levels``, ``nodes``, ``reconcile``, ``interval_method``). None without.
     """
 
     frame: pd.DataFrame
     outcomes: list[SeriesOutcome]
     failures: list[dict[str, Any]]
+    samples: pd.DataFrame | None = None
+    hierarchy: dict[str, Any] | None = None
 
     def to_frame(self, columns: str = "tidy") -> pd.DataFrame:
         """The forecasts as ``columns`` lays them out: ``tidy`` (:attr:`frame`) or ``nixtla``
@@ -122,6 +134,12 @@ def fit(
     exog: Sequence[str] | None = None,
     future: str | Path | pd.DataFrame | None = None,
     floor: float | None = None,
+    quantiles: Sequence[float] | None = None,
+    samples: int | None = None,
+    seed: int | None = None,
+    hierarchy: str | None = None,
+    hierarchy_file: str | Path | None = None,
+    reconcile: str = "bottom-up",
 ) -> Forecasts:
     """Fit ``model`` on every series and forecast ``horizon`` steps.
 
@@ -144,13 +162,44 @@ def fit(
     floor
         Means and bounds clipped at it (None: 0 for non-negative series with >= 30 % zeros,
         as the CLI's ``--floor``).
+    quantiles
+        Probabilities strictly between 0 and 1 (``(0.1, 0.5, 0.9)``): the frame gains the
+        columns ``q_0.1, q_0.5, q_0.9`` from each model's predictive distribution (as
+        ``--quantiles``).
+    samples, seed
+        Simulate ``samples`` paths (1 to 100,000) of every forecast, seeded by ``seed`` (None:
+        0) and the series id: :attr:`Forecasts.samples` (as ``--samples N
+        --samples-output``, in memory). ``seed`` also seeds a hierarchy's reconciled paths
+        and is a neural model's ``seed`` parameter (as ``--seed``).
+    hierarchy, hierarchy_file, reconcile
+        Coherent forecasts of a hierarchy (as ``--hierarchy``, ``--hierarchy-file``,
+        ``--reconcile``): ``hierarchy="region/store"`` names columns of ``data`` from the
+        top level down (the last one names the bottom series), or ``hierarchy_file`` is a
+        ``parent,child`` CSV whose leaves are the series of ``data``; ``data`` is then a
+        path (CSV or Parquet). Every node is forecast by ``model`` and reconciled by each
+        method of ``reconcile`` (``"bottom-up,mint-shrink"``; ``middle-out:LEVEL``): the
+        frame's ``id`` holds the node ids (``total``, ``region=N``, ``region=N/store=7``;
+        the CLI's ``node`` column), its ``model`` ``MODEL/METHOD`` (``ets/bottom-up``).
 
     Returns
     -------
     Forecasts
-        ``.frame`` (``id, model, timestamp, mean, lower_80, ...``), ``.to_frame("nixtla")``,
-        each series' outcome and the failures (never raised: a constant series is forecast,
-        as the CLI does).
+        ``.frame`` (``id, model, timestamp, mean, lower_80, ..., q_P``),
+        ``.to_frame("nixtla")``, each series' outcome, the failures (never raised: a
+        constant series is forecast, as the CLI does), ``.samples`` and ``.hierarchy``.
+
+    Raises
+    ------
+    UsageError
+        A bad argument, with the CLI's message (``quantiles=(0, 0.5)``: "--quantiles takes
+        probabilities strictly between 0 and 1, got 0").
+
+    Examples
+    --------
+    >>> result = forecast.fit("sample_data/retail_panel.csv", "ets", horizon=6,
+    ...                       quantiles=(0.1, 0.5, 0.9), samples=200, seed=1)
+    >>> result.frame[["id", "timestamp", "q_0.1", "q_0.5", "q_0.9"]]
+    >>> result.samples                     # id, model, timestamp, sample, value
     """
     from forecast.fitting.series import min_obs
     from forecast.models.base import check_horizon, check_levels
@@ -159,15 +208,12 @@ def fit(
     from forecast.workflows.source import SourceRequest
     from forecast.workflows.stream import PanelStream
 
-    (label, name, first), *others = _entries(model, params)
+    tree = hierarchy is not None or hierarchy_file is not None
+    draws = _draws(quantiles, samples, seed)
+    (label, name, first), *others = _entries(model, params, seed)
     options, own = split_options(name, first)
-    load_options = _exog_value_col(data, exog, future)
-    names = [n for _, n, _ in [(label, name, first), *others]] + ([fallback] if fallback else [])
-    global_run = not others and options.applies(name, 2)
-    shortest = 3 if global_run else min(min_obs(n) for n in names)
-    panel = load(data, min_length=shortest, allow_constant=True, **load_options)
     request = workflow.FitRequest(
-        SourceRequest("", jobs=jobs),
+        SourceRequest(_tree_source(data, exog) if tree else "", jobs=jobs),
         name,
         own,
         check_horizon(horizon),
@@ -180,7 +226,15 @@ def fit(
         series_outcomes=True,
         label=label if label != name else None,
         others=tuple(others),
+        draws=draws,
     )
+    if tree:
+        return _fit_tree(request, hierarchy, hierarchy_file, reconcile, seed)
+    load_options = _exog_value_col(data, exog, future)
+    names = [n for _, n, _ in [(label, name, first), *others]] + ([fallback] if fallback else [])
+    global_run = not others and options.applies(name, 2)
+    shortest = 3 if global_run else min(min_obs(n) for n in names)
+    panel = load(data, min_length=shortest, allow_constant=True, **load_options)
     loaded = workflow.Loaded(panel)
     if exog is not None:
         assert future is not None and not isinstance(data, Panel)
@@ -188,7 +242,54 @@ def fit(
     with workflow.run(request, loaded=loaded) as result:
         assert isinstance(result, PanelStream)  # series_outcomes: a panel, even of one
         outcomes = result.collect()
-    return _forecasts(outcomes, [f.to_dict() for f in panel.failures])
+    return _forecasts(outcomes, [f.to_dict() for f in panel.failures], draws.samples > 0)
+
+
+def _draws(quantiles: Sequence[float] | None, samples: int | None, seed: int | None) -> Any:
+    """``quantiles``, ``samples`` and ``seed`` as the run's
+    :class:`~forecast.fitting.series.Draws`, checked as the CLI checks them."""
+    from forecast.errors import UsageError
+    from forecast.fitting.series import Draws
+    from forecast.models.quantiles import check_probs
+
+    probs = check_probs(quantiles) if quantiles is not None else ()
+    if samples is not None and not (isinstance(samples, int) and 1 <= samples <= MAX_SAMPLES):
+        raise UsageError(f"samples must be a whole number from 1 to {MAX_SAMPLES}, got {samples!r}")
+    return Draws(probs, samples or 0, seed or 0)
+
+
+def _tree_source(data: str | Path | pd.DataFrame | Panel, exog: Sequence[str] | None) -> str:
+    """A hierarchy reads its columns (or the leaves of its file) from a data file, as the CLI
+    does: ``data`` as a path; no regressors."""
+    from forecast.errors import UsageError
+
+    if not isinstance(data, str | Path):
+        raise UsageError(
+            "hierarchy reads its columns from a data file: give data as a path (CSV or Parquet)"
+        )
+    if exog is not None:
+        raise UsageError("hierarchy reconciles forecasts without regressors; drop exog")
+    return str(data)
+
+
+def _fit_tree(
+    request: Any,
+    hierarchy: str | None,
+    hierarchy_file: str | Path | None,
+    reconcile: str,
+    seed: int | None,
+) -> Forecasts:
+    """Every node of the hierarchy forecast and reconciled by the CLI's workflow
+    (:func:`forecast.workflows.hierarchy.fit_hierarchy`)."""
+    from forecast.workflows import hierarchy as tree
+    from forecast.workflows.source import silent
+
+    spec = tree.spec_of(hierarchy, reconcile, seed, hierarchy_file)
+    tree.check_source(request.source.data, spec)
+    stream = tree.fit_hierarchy(request, spec, silent)
+    outcomes = stream.collect()
+    result = _forecasts(outcomes, list(stream.load_failures), request.draws.samples > 0)
+    return replace(result, hierarchy=dict(stream.header["hierarchy"]))
 
 
 def _exog_value_col(
@@ -215,9 +316,12 @@ def _exog_value_col(
 
 
 def _entries(
-    model: str | Sequence[str | tuple[str, str, dict[str, Any]]], params: dict[str, Any] | None
+    model: str | Sequence[str | tuple[str, str, dict[str, Any]]],
+    params: dict[str, Any] | None,
+    seed: int | None = None,
 ) -> list[tuple[str, str, dict[str, Any]]]:
-    """The models of :func:`fit` as ``(label, name, params)``, checked by the registry."""
+    """The models of :func:`fit` as ``(label, name, params)``, checked by the registry;
+    ``seed`` is the ``seed`` parameter of each model that has one (as the CLI's ``--seed``)."""
     from forecast.errors import UsageError
     from forecast.models.neural.global_options import split_options
     from forecast.models.registry import get_spec
@@ -232,7 +336,10 @@ def _entries(
     if not entries or len(set(labels)) != len(labels):
         raise UsageError(f"models need distinct labels, got {labels}")
     for _, name, own in entries:
-        get_spec(name).resolve(split_options(name, own)[1])
+        spec = get_spec(name)
+        if seed is not None and "seed" in [p.name for p in spec.params]:
+            own["seed"] = seed
+        spec.resolve(split_options(name, own)[1])
     return entries
 
 
@@ -455,7 +562,9 @@ def _settings(value: Any, kind: str) -> Any:
     return value
 
 
-def _forecasts(outcomes: list[SeriesOutcome], load_failures: list[dict[str, Any]]) -> Forecasts:
+def _forecasts(
+    outcomes: list[SeriesOutcome], load_failures: list[dict[str, Any]], paths: bool = False
+) -> Forecasts:
     import pandas as pd
 
     from forecast.report.forecast_rows import Layout, forecast_columns, outcome_rows
@@ -471,4 +580,30 @@ def _forecasts(outcomes: list[SeriesOutcome], load_failures: list[dict[str, Any]
         for o in outcomes
         if o.error is not None
     ]
-    return Forecasts(frame, outcomes, failures)
+    return Forecasts(frame, outcomes, failures, _samples(outcomes) if paths else None)
+
+
+def _samples(outcomes: list[SeriesOutcome]) -> pd.DataFrame:
+    """Every forecast's paths as ``--samples-output`` writes them (``id, model, timestamp,
+    sample, value``, the same dtypes; :class:`~forecast.report.sample_paths.SamplesWriter`)."""
+    import numpy as np
+    import pandas as pd
+
+    parts = []
+    for o in outcomes:
+        fc = o.forecast
+        if fc is None or fc.paths is None or o.repeat:
+            continue
+        n, h = fc.paths.shape
+        part = {
+            "id": [o.id] * (n * h),
+            "model": [o.row_model] * (n * h),
+            "timestamp": np.tile(fc.index.as_unit("ns").asi8, n).astype("datetime64[ns]"),
+            "sample": np.repeat(np.arange(n, dtype=np.int32), h),
+            "value": fc.paths.ravel(),
+        }
+        parts.append(pd.DataFrame(part))
+    columns = ["id", "model", "timestamp", "sample", "value"]
+    if not parts:
+        return pd.DataFrame({c: [] for c in columns})
+    return pd.concat(parts, ignore_index=True)
