@@ -293,3 +293,19 @@ def test_the_vectorised_aggregate_is_the_series_by_series_one(
     setup = SimpleNamespace(models=[{"label": label} for label in labels], levels=(80.0,))
     result = PanelBacktest(setup, [_Scored(f"s{i}", o) for i, o in enumerate(ordered)])  # type: ignore[arg-type]
     assert result.aggregate() == _aggregate_loop(ordered, labels)
+
+
+def test_a_reconciled_backtest_is_byte_equal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--hierarchy reads every series' forecasts and replaces each series' result
+    (dataclasses.replace): a block-scored series' result is rebuilt, then kept as given."""
+    data = Path(__file__).resolve().parents[2] / "sample_data" / "retail_regions.csv"
+    args = ["backtest", data, "--hierarchy", "region/store", "-m", "naive", "-m", "snaive",
+            "--reconcile", "bottom-up,mint-shrink", "-H", 3, "--initial", 84, "--step", 4,
+            "-q", "-f", "json"]  # fmt: skip
+    counts = _counted(monkeypatch)
+    fast = run_cli(args, True, monkeypatch)
+    assert sum(counts) > 0
+    with monkeypatch.context() as patch:
+        _block_scorer_off(patch)
+        assert fast == run_cli(args, True, patch)
+    assert fast[0] == 0, fast[2]

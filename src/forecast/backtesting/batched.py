@@ -98,7 +98,7 @@ def _score_chunk(
         if scored is not None:
             scores, ok = scored
             for r, i in enumerate(rows[ok]):
-                done[int(i)] = SummarisedSeries(panel.ids[int(positions[i])], scores, r)
+                done[int(i)] = SummarisedSeries(panel.ids[int(positions[i])], block=scores, row=r)
             keep = ~ok
         give(calls, rows, spec, given, keep)
     return done, given

@@ -85,12 +85,28 @@ class SummarisedSeries(SeriesBacktest):
     block: BlockScores
     row: int
 
-    def __init__(self, sid: str, block: BlockScores, row: int) -> None:
-        object.__setattr__(self, "id", sid)
-        object.__setattr__(self, "error", None)
-        object.__setattr__(self, "block", block)
-        object.__setattr__(self, "row", row)
+    def __new__(  # type: ignore[misc]
+        cls,
+        id: str,  # the dataclass field's name (dataclasses.replace passes it so)
+        result: BacktestResult | None = None,
+        error: str | None = None,
+        *,
+        block: BlockScores | None = None,
+        row: int = 0,
+    ) -> SeriesBacktest:
+        """``SummarisedSeries(sid, block=..., row=...)``; without a block (what
+        ``dataclasses.replace`` calls, e.g. a reconciled series given its new result), a plain
+        :class:`SeriesBacktest` of what it is given."""
+        if block is None:
+            return SeriesBacktest(id, result, error)
+        self = object.__new__(cls)
+        for name, value in (("id", id), ("error", None), ("block", block), ("row", row)):
+            object.__setattr__(self, name, value)
         object.__setattr__(self, "_built", None)
+        return self
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # set up by __new__
+        pass
 
     @property
     def result(self) -> BacktestResult:
