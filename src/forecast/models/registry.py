@@ -471,7 +471,23 @@ def _training_params(d: NeuralOptions) -> tuple[Param, ...]:
             "series; the recurrent models' default)",
             choices=("standard", "robust", "level", "auto"),
         ),
-        Param("loss", "choice", d.loss, "training loss", choices=("mae", "mse", "huber")),
+        Param(
+            "loss",
+            "choice",
+            d.loss,
+            "training loss; quantile: a quantile head (pinball loss; its quantiles are the "
+            "intervals, the median the forecast)",
+            choices=("mae", "mse", "huber", "quantile"),
+        ),
+        Param(
+            "quantile_levels",
+            "ints",
+            d.quantile_levels,
+            "loss=quantile: the interval levels (percent) the head is trained for (default "
+            "80,95)",
+            minimum=1,
+            maximum=99,
+        ),
         Param("lr", "float", d.lr, "Adam learning rate", minimum=0, maximum=10),
         Param("weight_decay", "float", d.weight_decay, "Adam weight decay (L2)", minimum=0),
         Param(

@@ -56,7 +56,7 @@ from forecast.models.base import (
 )
 from forecast.models.neural import device as dev
 from forecast.models.neural import networks, trainer
-from forecast.models.neural.intervals import CONFORMAL, ConformalIntervals
+from forecast.models.neural.intervals import CONFORMAL, HEAD, ConformalIntervals, quantile_probs
 from forecast.models.neural.model_state import NetworkState
 from forecast.models.neural.report import TrainingReport
 from forecast.models.neural.shape import choose
@@ -207,8 +207,10 @@ class NeuralForecaster(TrainingReport, NetworkState, ConformalIntervals):
         k = len(self.exog_names_)
         input_size = feature_count(self.calendar_period_) + k
         self.arch_ = {**self._architecture(input_size, self.window_, self.out_), "exog_size": k}
-        phase0 = self._phase(self.start_)
         options = self.options
+        if options.loss == "quantile":
+            self.arch_["quantiles"] = quantile_probs(options, self.name, k)
+        phase0 = self._phase(self.start_)
         epochs = options.finetune_epochs if warm is not None else options.epochs
         config = trainer.TrainConfig.from_options(options, epochs)
         with torch_threads(), dev.reproducible(self.seed, choice):
@@ -267,6 +269,17 @@ class NeuralForecaster(TrainingReport, NetworkState, ConformalIntervals):
             view, np.zeros(1, dtype=np.int64), first, self._phase(self.start_), horizon, exog
         )
         mean = self.scaler_.inverse(paths[0])
+        if self.arch_.get("quantiles"):
+            bands = self._head_bands(
+                view,
+                np.zeros(1, dtype=np.int64),
+                first,
+                self._phase(self.start_),
+                horizon,
+                levels,
+                exog,
+            )
+            return mean, {lv: (lo[0], hi[0]) for lv, (lo, hi) in bands.items()}, HEAD
         quantiles = self._quantiles(horizon, levels)
         return mean, {lv: (mean - q, mean + q) for lv, q in quantiles.items()}, CONFORMAL
 
@@ -309,6 +322,9 @@ class NeuralForecaster(TrainingReport, NetworkState, ConformalIntervals):
         elif exog is not None:
             raise UsageError(f"{self.name}: the model was fitted without regressors")
         mean = self.scaler_.inverse(self._paths(view, rows, rows, phase0, horizon, exog_view))
+        if self.arch_.get("quantiles"):
+            bands = self._head_bands(view, rows, rows, phase0, horizon, levels, exog_view)
+            return ForecastBatch(positions, mean.reshape(positions.size, horizon), bands, HEAD)
         quantiles = self._quantiles(horizon, levels)
         bands = {lv: (mean - q, mean + q) for lv, q in quantiles.items()}
         return ForecastBatch(positions, mean.reshape(positions.size, horizon), bands, CONFORMAL)

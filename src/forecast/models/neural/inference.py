@@ -12,6 +12,7 @@ import torch
 
 from forecast.models.neural import device as dev
 from forecast.models.neural.base import NeuralBase
+from forecast.models.neural.quantile_head import quantile_outputs
 from forecast.models.neural.windows import features, roll_out_chunks, steps_between
 from forecast.threads import torch_threads
 
@@ -66,6 +67,23 @@ class NetworkInference(NeuralBase):
                 lambda t: dev.to_device(t, choice),
                 step_for,
             )
+
+    def _head_quantiles(
+        self, view: np.ndarray, rows: np.ndarray, first: np.ndarray, phase0: int
+    ) -> np.ndarray:
+        """A quantile head's outputs ``[len(rows), out, P]`` (scaled) from the windows
+        ``view[rows]`` (row i's window starts at position ``first[i]``), in chunks."""
+        choice = self._inference_device()
+        chunk, parts = self._chunk_size(), []
+        with torch_threads(), torch.no_grad():
+            for lo in range(0, rows.size, chunk):
+                window = np.ascontiguousarray(view[rows[lo : lo + chunk]], dtype=np.float32)
+                start = np.ascontiguousarray(first[lo : lo + chunk])
+                w = dev.to_device(torch.from_numpy(window), choice)
+                pos = dev.to_device(torch.from_numpy(start), choice)
+                x = features(w, pos, self.calendar_period_, phase0)
+                parts.append(quantile_outputs(self.net_, x).double().cpu().numpy())
+        return np.concatenate(parts)
 
     def _inference_device(self) -> dev.DeviceChoice:
         if self._inference is None or self._inference_for != self.device:

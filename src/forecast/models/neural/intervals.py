@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from forecast.errors import UsageError
 from forecast.models import conformal
+from forecast.models.base import Bands
 from forecast.models.neural.inference import NetworkInference
+from forecast.models.neural.options import NeuralOptions
+from forecast.models.neural.quantile_head import DEFAULT_LEVELS, METHOD, levels_of, probabilities
 from forecast.models.neural.regressors import RegressorInputs
 from forecast.models.neural.windows import window_view
 
@@ -16,9 +20,70 @@ CONFORMAL = (
     "ahead over the n validation-tail origins (residuals of the trained network, per step)"
 )
 
+HEAD = METHOD  # the intervals of a network fitted with loss=quantile
+
+
+def quantile_probs(options: NeuralOptions, model: str, exog: int) -> list[float]:
+    """The probabilities a ``loss=quantile`` head of ``model`` is trained for (its
+    ``quantile_levels``, else :data:`DEFAULT_LEVELS`); ``exog`` regressors are refused (their
+    known future values feed a mean head)."""
+    if exog:
+        raise UsageError(
+            f"{model}: loss=quantile does not take regressors; drop the regressors or use the "
+            "default loss (conformal intervals)"
+        )
+    return list(probabilities(options.quantile_levels or DEFAULT_LEVELS))
+
+
+def head_bands(
+    model: str, probs: tuple[float, ...], values: np.ndarray, steps: int, levels: tuple[float, ...]
+) -> Bands:
+    """The bands of ``levels`` from a quantile head's outputs ``values`` ``[n, out, P]`` (in the
+    data's units) over the first ``steps`` steps: the quantiles (1-L)/2 and (1+L)/2, each
+    ``[n, steps]``. A level the head was not trained for, or steps past its ``out``, is a
+    UsageError."""
+    trained = levels_of(probs)
+    missing = [lv for lv in levels if not np.isclose(trained, lv).any()]
+    if missing:
+        shown = ", ".join(f"{v:g}" for v in trained)
+        raise UsageError(
+            f"{model}'s quantile head was trained for the levels {shown}; ask for those (--level) "
+            "or refit with --param quantile_levels=..."
+        )
+    if levels and steps > values.shape[1]:
+        raise UsageError(
+            f"{model}'s quantile head covers {values.shape[1]} steps ahead; ask for --horizon "
+            f"{values.shape[1]} or less, or refit with --param horizon={steps}"
+        )
+    p = np.asarray(probs)
+    bands: Bands = {}
+    for lv in levels:
+        lo = int(np.argmin(np.abs(p - (100.0 - lv) / 200.0)))
+        hi = int(np.argmin(np.abs(p - (100.0 + lv) / 200.0)))
+        bands[lv] = (values[:, :steps, lo], values[:, :steps, hi])
+    return bands
+
 
 class ConformalIntervals(NetworkInference, RegressorInputs):
-    """Interval half-widths from the calibration errors."""
+    """Interval half-widths from the calibration errors, or the bands of a quantile head."""
+
+    def _head_bands(
+        self,
+        view: np.ndarray,
+        rows: np.ndarray,
+        first: np.ndarray,
+        phase0: int,
+        steps: int,
+        levels: tuple[float, ...],
+        exog: np.ndarray | None = None,
+    ) -> Bands:
+        """The quantile head's bands (:func:`head_bands`) from the windows ``view[rows]``, each
+        ``[len(rows), steps]``; ``exog`` must be None (the head takes no regressors)."""
+        if not levels:
+            return {}
+        assert exog is None, "a quantile head takes no regressors"
+        values = self.scaler_.inverse(self._head_quantiles(view, rows, first, phase0))
+        return head_bands(self.name, tuple(self.arch_["quantiles"]), values, steps, levels)
 
     def _quantiles(self, steps: int, levels: tuple[float, ...]) -> dict[float, np.ndarray]:
         """Per level, the split-conformal half-width at each step ahead, ``[steps]``."""

@@ -24,6 +24,7 @@ from torch import nn
 from forecast.models.neural import conv, dense, nbeats
 from forecast.models.neural.architectures import ARCH_KEYS, KINDS
 from forecast.models.neural.heads import EmbeddedNet
+from forecast.models.neural.quantile_head import QuantileNet
 from forecast.models.neural.recurrent import RECURRENT, RecurrentNet
 from forecast.models.neural.transformer import TransformerNet
 
@@ -31,7 +32,11 @@ from forecast.models.neural.transformer import TransformerNet
 def build(arch: dict[str, Any]) -> nn.Module:
     """The module an :func:`architecture` dict describes (weights freshly initialised).
     ``{"kind": "embedded", "series": N, "dim": d, "inner": {...}}`` wraps ``inner`` in an
-    :class:`EmbeddedNet`."""
+    :class:`EmbeddedNet`; an arch with ``"quantiles"`` (probabilities) is a quantile head
+    (:class:`~forecast.models.neural.quantile_head.QuantileNet` over the network built with
+    ``out_steps x P`` outputs)."""
+    if arch.get("quantiles"):
+        return _quantile_net(arch)
     kind = arch["kind"]
     if kind == "embedded":
         inner = build(dict(arch["inner"]))
@@ -66,6 +71,19 @@ def build(arch: dict[str, Any]) -> nn.Module:
     if kind in KINDS:
         return _family(arch)
     raise ValueError(f"unknown network kind {kind!r}")
+
+
+def _quantile_net(arch: dict[str, Any]) -> nn.Module:
+    """The quantile head of ``arch`` (its ``"quantiles"``): the same network with ``P`` times
+    the outputs (of the inner network, for an embedded one), wrapped."""
+    base = {k: v for k, v in arch.items() if k != "quantiles"}
+    probs = [float(p) for p in arch["quantiles"]]
+    inner = dict(base["inner"]) if base["kind"] == "embedded" else base
+    out = int(inner["out_steps"])
+    inner["out_steps"] = out * len(probs)
+    if base["kind"] == "embedded":
+        base["inner"] = inner
+    return QuantileNet(build(base), probs, out)
 
 
 def _family(arch: dict[str, Any]) -> nn.Module:

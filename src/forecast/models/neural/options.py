@@ -16,6 +16,7 @@ from typing import Any
 from forecast.errors import UsageError
 
 STRATEGIES = ("direct", "recursive")
+LOSSES = ("mae", "mse", "huber", "quantile")  # quantile: the quantile head (quantile_head)
 RECURRENT_MODELS = ("rnn", "lstm", "gru")
 RECURRENT_LR = 0.003  # the recurrent models' Adam learning rate (the others: NeuralOptions.lr)
 # also mlp's and cnn's: against 0.001, MASE 0.98 -> 0.92 and 1.24 -> 0.92 on the retail panel,
@@ -38,6 +39,7 @@ class NeuralOptions:
     scaler: str = "standard"
     # training
     loss: str = "mae"
+    quantile_levels: tuple[int, ...] = ()  # loss=quantile: the levels (percent) trained for
     lr: float = 0.001
     weight_decay: float = 0.0
     batch_size: int = 256
@@ -53,13 +55,30 @@ class NeuralOptions:
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> NeuralOptions:
-        """The options among a model's parameters (the architecture sizes are left out)."""
-        return cls(**{f.name: params[f.name] for f in fields(cls)})
+        """The options among a model's parameters (the architecture sizes are left out; a
+        model saved before ``quantile_levels`` existed has none)."""
+        values = {f.name: params[f.name] for f in fields(cls) if f.name in params}
+        values["quantile_levels"] = tuple(values.get("quantile_levels") or ())
+        return cls(**values)
 
     def check(self, model: str) -> None:
-        """UsageError for a strategy or validation fraction a fit cannot use."""
+        """UsageError for a strategy, loss or validation fraction a fit cannot use."""
         if self.strategy not in STRATEGIES:
             raise UsageError(f"{model}: strategy must be direct or recursive")
+        if self.loss not in LOSSES:
+            raise UsageError(
+                f"{model}: unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}"
+            )
+        if self.quantile_levels and self.loss != "quantile":
+            raise UsageError(
+                f"{model}: parameter quantile_levels applies to loss=quantile; drop it or add "
+                "--param loss=quantile"
+            )
+        if self.loss == "quantile" and self.strategy != "direct":
+            raise UsageError(
+                f"{model}: loss=quantile trains a direct head (quantiles per step ahead); drop "
+                "--param strategy=recursive"
+            )
         if not 0 < self.val_fraction < 0.5:
             raise UsageError(
                 f"{model}: parameter val_fraction={self.val_fraction:g} must be above 0 and "

@@ -20,10 +20,11 @@ from torch import nn
 from forecast.errors import ComputeError
 from forecast.models.neural import device as dev
 from forecast.models.neural.options import NeuralOptions
+from forecast.models.neural.quantile_head import PinballLoss, QuantileNet
 from forecast.models.neural.windows import Split, features, gather
 from forecast.progress import task
 
-LossName = Literal["mae", "mse", "huber"]
+LossName = Literal["mae", "mse", "huber", "quantile"]
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,15 @@ class TrainResult:
         return []
 
 
-def loss_function(name: str) -> nn.Module:
+def loss_function(name: str, net: nn.Module | None = None) -> nn.Module:
+    """The training criterion ``name``; ``quantile``: the pinball loss at the probabilities of
+    ``net``'s quantile head (a :class:`QuantileNet`)."""
+    if name == "quantile":
+        if not isinstance(net, QuantileNet):
+            raise ValueError("loss=quantile needs a network with a quantile head")
+        return PinballLoss(net.probs)
+    if isinstance(net, QuantileNet):
+        raise ValueError(f"a quantile head trains with loss=quantile, not {name}")
     losses: dict[str, nn.Module] = {
         "mae": nn.L1Loss(),
         "mse": nn.MSELoss(),
@@ -144,8 +153,10 @@ def batch(
 
 
 def forward(net: nn.Module, x: torch.Tensor, extra: torch.Tensor | None) -> torch.Tensor:
-    """The network on a batch, with what it takes besides the inputs (see :func:`batch`)."""
-    return net(x) if extra is None else net(x, extra)
+    """The network on a batch, with what it takes besides the inputs (see :func:`batch`): a
+    quantile head gives every quantile (``[B, out, P]``), the others ``[B, out]``."""
+    run = net.all if isinstance(net, QuantileNet) else net
+    return run(x) if extra is None else run(x, extra)
 
 
 def train(
@@ -158,7 +169,7 @@ def train(
 ) -> TrainResult:
     """Train ``net`` (already on ``choice.device``) in place; it ends holding the weights of the
     epoch with the lowest validation loss. Call inside :func:`device.reproducible`."""
-    criterion = loss_function(config.loss)
+    criterion = loss_function(config.loss, net)
     optimiser = torch.optim.Adam(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     dtype = dev.amp_dtype(choice, config.amp)
     scaler = torch.amp.GradScaler("cuda") if dtype is torch.float16 else None
