@@ -36,6 +36,9 @@ def files(tmp_path: Path) -> dict[str, Path]:
 
 
 ARGS = ("-m", "arima", "-p", "order=2,0,0", "--exog", "trend", "-H", "3")
+# the backtests refit at every 6th origin, not every one: what they test (regressors, notes,
+# equality with the library) does not depend on the number of folds
+EVERY_6 = ("--step", "6")
 
 
 def _library(n: int | None = None) -> tuple[pd.Series, pd.DataFrame]:
@@ -135,14 +138,14 @@ def test_save_predict_and_new_data(cli, files, tmp_path) -> None:
 
 
 def test_backtest_oracle_and_lag(cli, files) -> None:
-    oracle = cli("backtest", files["data"], *ARGS, "-f", "json")
+    oracle = cli("backtest", files["data"], *ARGS, *EVERY_6, "-f", "json")
     assert oracle.code == 0, oracle.stderr
     doc = json.loads(oracle.stdout)
     assert doc["config"]["regressors"]["oracle"] is True
     assert any(n.startswith("oracle backtest") for n in doc["notes"])
     assert "oracle backtest" in oracle.stderr
 
-    lagged = cli("backtest", files["data"], *ARGS, "--exog-lag", "3", "-f", "json")
+    lagged = cli("backtest", files["data"], *ARGS, *EVERY_6, "--exog-lag", "3", "-f", "json")
     assert lagged.code == 0, lagged.stderr
     doc = json.loads(lagged.stdout)
     info = doc["config"]["regressors"]
@@ -203,6 +206,7 @@ def test_panel_backtest_equals_series_one_by_one(cli, tmp_path) -> None:
 
     data, _, truth = _panel(tmp_path)
     args = ("-m", "arima", "-p", "order=1,0,0", "--exog", "price", "-H", "3", "--exog-lag", "1")
+    args += EVERY_6
     result = cli("backtest", data, *args, "-f", "json")
     assert result.code == 0, result.stderr
     doc = json.loads(result.stdout)
@@ -216,7 +220,7 @@ def test_panel_backtest_equals_series_one_by_one(cli, tmp_path) -> None:
         alone = run_backtest(
             y,
             [ModelEntry("arima", "arima", {"order": "1,0,0"})],
-            BacktestSpec(horizon=3),
+            BacktestSpec(horizon=3, step=6),
             exog=x.iloc[:57],
             exog_lag=1,
         )
@@ -247,7 +251,7 @@ def test_library_api_fit_with_regressors(tmp_path) -> None:
 
 def test_backtest_exog_models_compares_with_and_without(cli, files) -> None:
     args = ("-m", "with=arima", "-p", "with.order=2,0,0", "-m", "without=arima")
-    args += ("-p", "without.order=2,0,0", "-m", "naive", "-H", "3", "-f", "json")
+    args += ("-p", "without.order=2,0,0", "-m", "naive", "-H", "3", "-f", "json", *EVERY_6)
     both = cli("backtest", files["data"], *args, "--exog", "trend", "--exog-models", "with")
     assert both.code == 0, both.stderr
     doc = json.loads(both.stdout)
