@@ -13,6 +13,7 @@ import pandas as pd
 from forecast.models.base import Bands, Forecast, ForecastBatch, origin_values
 from forecast.models.global_series import chosen_forecasts, pooled_widths
 from forecast.models.neural.global_state import GlobalState
+from forecast.models.neural.quantile_head import METHOD as HEAD
 from forecast.models.neural.windows import (
     features,
     roll_out_chunks,
@@ -64,6 +65,53 @@ class GlobalForecasting(GlobalState):
                 step_for,
             )
 
+    def _head_values(
+        self, view: np.ndarray, rows: np.ndarray, phase: np.ndarray, sid: np.ndarray
+    ) -> np.ndarray:
+        """A quantile head's outputs ``[len(rows), out, P]`` (scaled) from the windows
+        ``view[rows]`` whose first values have phase ``phase``, of series ``sid``."""
+        import torch
+
+        from forecast.models.neural import device as dev
+        from forecast.models.neural.quantile_head import quantile_outputs
+        from forecast.threads import torch_threads
+
+        choice = self.inference_device()
+        embed, parts = bool(self.series_embedding), []
+        with torch_threads(), torch.no_grad():
+            for lo in range(0, rows.size, INFERENCE_ROWS):
+                part = slice(lo, lo + INFERENCE_ROWS)
+                window = np.ascontiguousarray(view[rows[part]], dtype=np.float32)
+                w = dev.to_device(torch.from_numpy(window), choice)
+                pos = dev.to_device(torch.from_numpy(np.ascontiguousarray(phase[part])), choice)
+                x = features(w, pos, self.calendar_period_, 0)
+                ids = dev.to_device(torch.from_numpy(np.ascontiguousarray(sid[part])), choice)
+                out = (
+                    quantile_outputs(self.net_, x, ids) if embed else quantile_outputs(self.net_, x)
+                )
+                parts.append(out.double().cpu().numpy())
+        return np.concatenate(parts) if parts else np.zeros((0, self.out_, 0))
+
+    def _head_bands(
+        self,
+        view: np.ndarray,
+        rows: np.ndarray,
+        phase: np.ndarray,
+        sid: np.ndarray,
+        steps: int,
+        levels: tuple[float, ...],
+    ) -> Bands:
+        """The quantile head's bands in the data's units (each series' scaler), each
+        ``[len(rows), steps]`` (:func:`intervals.head_bands`)."""
+        from forecast.models.neural.intervals import head_bands
+
+        if not levels:
+            return {}
+        values = self._head_values(view, rows, phase, sid)
+        values = values * self.scales_[sid, None, None] + self.centers_[sid, None, None]
+        probs = tuple(self.arch_["quantiles"])
+        return head_bands(f"global {self.model}", probs, values, steps, levels)
+
     def inference_device(self) -> Any:
         """Where forecasts run: the ``device`` parameter when available, else the CPU."""
         from forecast.models.neural import device as dev
@@ -96,7 +144,11 @@ class GlobalForecasting(GlobalState):
         )
         phase = self.phase_[ok] + self.n_[ok] - self.window_
         paths = self._paths(view, np.arange(ok.size), phase, ok, horizon) if ok.size else None
-        widths = self._widths(horizon, levels)
+        head = bool(self.arch_.get("quantiles"))
+        widths = {} if head else self._widths(horizon, levels)
+        rows = np.arange(ok.size)
+        quantile_bands = self._head_bands(view, rows, phase, ok, horizon, levels) if head else {}
+        method = HEAD if head else CONFORMAL
 
         def too_short(sid: str, i: int) -> str:
             return (
@@ -110,8 +162,9 @@ class GlobalForecasting(GlobalState):
             scale, center = self.scales_[i], self.centers_[i]
             mean = paths[r] * scale + center
             bands: Bands = {lv: (mean - q * scale, mean + q * scale) for lv, q in widths.items()}
+            bands.update({lv: (lo[r], hi[r]) for lv, (lo, hi) in quantile_bands.items()})
             index = future_index(self.ends_[i], self.freq_, horizon)
-            return Forecast(index, mean, bands, CONFORMAL)
+            return Forecast(index, mean, bands, method)
 
         label = f"global {self.model}"
         return chosen_forecasts(chosen, where, ok, label, too_short, forecast)
@@ -149,11 +202,16 @@ class GlobalForecasting(GlobalState):
         phase0 = int(self._phases([pd.Timestamp(history.index[0])])[0])
         sids = np.full(rows.size, i, dtype=np.int64)
         mean = self._paths(view, rows, phase0 + rows, sids, horizon) * scale + center
-        bands: Bands = {
-            lv: (mean - q * scale, mean + q * scale)
-            for lv, q in self._widths(horizon, levels).items()
-        }
-        return ForecastBatch(positions, mean, bands, CONFORMAL)
+        if self.arch_.get("quantiles"):
+            bands = self._head_bands(view, rows, phase0 + rows, sids, horizon, levels)
+            return ForecastBatch(positions, mean, bands, HEAD)
+        widths = self._widths(horizon, levels)
+        return ForecastBatch(
+            positions,
+            mean,
+            {lv: (mean - q * scale, mean + q * scale) for lv, q in widths.items()},
+            CONFORMAL,
+        )
 
     def update(self, sid: str, y_new: pd.Series) -> int:
         """Append the observations of series ``sid`` that follow its end (same weights); returns

@@ -187,6 +187,10 @@ class GlobalForecaster(GlobalForecasting):
         self.centers_, self.scales_ = centers, scales
         input_size = feature_count(shape.calendar_period) + self.series_embedding
         self.arch_ = self._embedded(proto._architecture(input_size, shape.window, shape.out))
+        if options.loss == "quantile":
+            from forecast.models.neural.intervals import quantile_probs
+
+            self.arch_["quantiles"] = quantile_probs(options, f"global {self.model}", 0)
         result, choice = self._train(scaled64, split)
 
         self.last_ = np.full((len(ids), shape.window), np.nan)
