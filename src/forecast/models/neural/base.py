@@ -40,6 +40,7 @@ class NeuralBase(BaseForecaster):
     calendar: bool
     scaler: str
     loss: str
+    quantile_levels: tuple[int, ...]
     lr: float
     weight_decay: float
     batch_size: int

@@ -12,6 +12,8 @@ What a fit does (all from the training data only):
    these samples read.
 3. Training (:mod:`trainer`): Adam, mini-batches, MAE/MSE/Huber loss, gradient clipping, early
    stopping on the validation loss with the best weights restored; ``epochs`` is a maximum.
+   ``loss=quantile`` trains a quantile head instead (:mod:`quantile_head`): its quantiles are
+   the intervals (for the levels of ``quantile_levels``) and its median the forecast.
 4. Calibration: the validation origins are forecast with the final weights; the absolute errors
    per step ahead give split-conformal intervals (below).
 

@@ -112,21 +112,26 @@ class TrainResult:
         return []
 
 
-def loss_function(name: str, net: nn.Module | None = None) -> nn.Module:
-    """The training criterion ``name``; ``quantile``: the pinball loss at the probabilities of
-    ``net``'s quantile head (a :class:`QuantileNet`)."""
+def loss_function(name: str) -> nn.Module:
+    """The training criterion of a mean head (``quantile`` is a quantile head's:
+    :func:`criterion_of`)."""
     if name == "quantile":
-        if not isinstance(net, QuantileNet):
-            raise ValueError("loss=quantile needs a network with a quantile head")
-        return PinballLoss(net.probs)
-    if isinstance(net, QuantileNet):
-        raise ValueError(f"a quantile head trains with loss=quantile, not {name}")
+        raise ValueError("loss=quantile needs a network with a quantile head")
     losses: dict[str, nn.Module] = {
         "mae": nn.L1Loss(),
         "mse": nn.MSELoss(),
         "huber": nn.HuberLoss(delta=1.0),
     }
     return losses[name]
+
+
+def criterion_of(net: nn.Module, name: str) -> nn.Module:
+    """What ``net`` trains on: the pinball loss at the probabilities of a quantile head
+    (:class:`QuantileNet`, which trains with ``loss=quantile`` only), else
+    :func:`loss_function` ``name``."""
+    if isinstance(net, QuantileNet) != (name == "quantile"):
+        raise ValueError(f"loss={name} does not match the network's head")
+    return PinballLoss(net.probs) if isinstance(net, QuantileNet) else loss_function(name)
 
 
 def batch(
@@ -169,7 +174,7 @@ def train(
 ) -> TrainResult:
     """Train ``net`` (already on ``choice.device``) in place; it ends holding the weights of the
     epoch with the lowest validation loss. Call inside :func:`device.reproducible`."""
-    criterion = loss_function(config.loss, net)
+    criterion = criterion_of(net, config.loss)
     optimiser = torch.optim.Adam(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     dtype = dev.amp_dtype(choice, config.amp)
     scaler = torch.amp.GradScaler("cuda") if dtype is torch.float16 else None
