@@ -6,7 +6,7 @@ BIN        := $(VENV)/bin
 STAMP      := $(VENV)/.installed
 DEMO_OUT   ?= out
 
-.PHONY: install reference-venvs demo test test-fast test-portable fuzz lint docs bench bench-deps sample-data clean
+.PHONY: install reference-venvs demo test test-system test-fast test-portable fuzz lint docs bench bench-deps sample-data clean
 
 install: $(STAMP)
 
@@ -40,10 +40,15 @@ demo: $(STAMP)
 		--refit never --horizon 6 --step 6 --jobs 2 --report $(DEMO_OUT)/retail-backtest.html
 
 # Two worker processes (pytest-xdist): the tests are independent, each file's tests stay on one
-# worker so that its module-level fixtures (the expensive fits) are computed once.
+# worker so that its module-level fixtures (the expensive fits) are computed once. Every test but
+# the process-level ones (real Dask clusters, signals and kill -9 sent to running commands:
+# marker `system`), which `make test-system` runs; CI runs both.
 TEST_JOBS ?= 2
 test: $(STAMP) reference-venvs
-	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile --durations=15
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile --durations=15 -m "not system"
+
+test-system: $(STAMP)
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile --durations=5 -m system
 
 # The numerically sensitive tests (README examples, every model's reference values, the
 # likelihoods) again under other kernels: OpenBLAS's SSE3-era and AVX kernels, and numba

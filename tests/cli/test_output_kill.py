@@ -21,7 +21,7 @@ import pytest
 
 from tests.panel.helpers import make_panel
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.system]
 
 FORECAST = str(Path(sys.executable).parent / "forecast")
 SERIES = 1500  # about two seconds of fitting and writing parts on this machine

@@ -11,7 +11,7 @@ import pytest
 
 from tests.panel.helpers import make_panel, write
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.system]
 
 
 @pytest.fixture(scope="module")

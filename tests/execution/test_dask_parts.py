@@ -9,7 +9,7 @@ import pytest
 
 from tests.panel.helpers import make_panel
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.system]
 
 
 def _parts(frame: pd.DataFrame, folder: Path, n: int) -> str:

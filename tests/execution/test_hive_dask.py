@@ -13,7 +13,7 @@ import pytest
 
 from tests.panel.helpers import make_panel
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.system]
 K = 8
 
 

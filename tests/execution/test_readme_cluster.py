@@ -14,7 +14,7 @@ import pytest
 from tests.execution.conftest import BIN
 from tests.panel.helpers import make_panel
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.system]
 
 
 def test_readme_cluster_commands(cluster: tuple[str, Any], tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ import pytest
 
 from tests.panel.helpers import make_panel, write
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.system]
 
 BIN = Path(sys.executable).parent
 # After the timeout the error path is a few function returns; the rest of a run's time is

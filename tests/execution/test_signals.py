@@ -21,7 +21,7 @@ import pytest
 
 from tests.panel.helpers import make_panel, write
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.system]
 
 BIN = Path(sys.executable).parent
 # The rule is "exit within 2 s". The exit path is: the main thread runs the handler, the pool's
