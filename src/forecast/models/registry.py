@@ -483,8 +483,7 @@ def _training_params(d: NeuralOptions) -> tuple[Param, ...]:
             "quantile_levels",
             "ints",
             d.quantile_levels,
-            "loss=quantile: the interval levels (percent) the head is trained for (default "
-            "80,95)",
+            "loss=quantile: the interval levels (percent) the head is trained for (default 80,95)",
             minimum=1,
             maximum=99,
         ),
