@@ -87,7 +87,7 @@ def test_the_batched_path_is_taken(panel: Path, monkeypatch: pytest.MonkeyPatch)
     settled: list[int] = []
     original = batched.block_calls
 
-    def counted(*args: object) -> batched.BlockCalls | None:
+    def counted(*args: object) -> object:
         calls = original(*args)  # type: ignore[arg-type]
         if calls is not None:
             settled.extend(int(ok.sum()) for _, ok in calls.found.values())

@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from forecast.backtesting.panel_backtest import SeriesBacktest
+from forecast.backtesting.series_backtest import SeriesBacktest
 from forecast.backtesting.splitters import runs
 from forecast.models.base import level_label
 
 if TYPE_CHECKING:
-    from forecast.backtesting.batched import BlockCalls
+    from forecast.backtesting.batch_calls import BlockCalls
     from forecast.backtesting.engine import ModelEntry
     from forecast.backtesting.result import BacktestResult
     from forecast.backtesting.runner import BacktestSpec
@@ -66,8 +66,8 @@ class BlockScores:
     def rebuild(self, row: int) -> BacktestResult:
         """The per-series result of ``row`` (its overall metrics only), with the jobs the batch
         functions forecast given, as the per-series run gets them."""
-        from forecast.backtesting.batched import given_jobs
-        from forecast.backtesting.panel_backtest import backtest_one
+        from forecast.backtesting.batch_calls import given_jobs
+        from forecast.backtesting.series_backtest import backtest_one
 
         position = int(self.positions[row])
         given = given_jobs(self.panel, np.array([position]), self.entries, self.spec)[0]

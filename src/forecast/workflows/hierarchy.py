@@ -191,7 +191,8 @@ def summed(bottom: Panel, hierarchy: Hierarchy, node_of: dict[str, str]) -> Node
     summed up ``hierarchy`` on the span all of them cover."""
     import pandas as pd
 
-    from forecast.api import load
+    from forecast.data import from_table
+    from forecast.data.table import frame_table
 
     series = {node_of[s.id or ""]: s.y for s in bottom}
     frame = pd.DataFrame({node: series[node] for node in hierarchy.nodes[hierarchy.bottom]})
@@ -211,8 +212,8 @@ def summed(bottom: Panel, hierarchy: Hierarchy, node_of: dict[str, str]) -> Node
     if not covered.all():
         notes = (f"the hierarchy's series cover {kept.size} common steps ({kept[0]:%Y-%m-%d} to "
                  f"{kept[-1]:%Y-%m-%d}); every node is fitted on that span",)  # fmt: skip
-    panel = load(long, id_col="id", time_col="time", value_col="value", freq=bottom.freq,
-                 allow_constant=True, min_length=2)  # fmt: skip
+    table = frame_table(long, id_col="id", time_col="time", value_col="value")
+    panel = from_table(table, freq=bottom.freq, allow_constant=True, min_length=2)
     return NodePanel(panel, hierarchy, notes)
 
 
