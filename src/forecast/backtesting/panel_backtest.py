@@ -30,7 +30,7 @@ against the block length or lag.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -287,17 +287,18 @@ class PanelBacktest(Sections):
     def csv_header(self) -> list[str]:
         return ["scope", "id", "model", "metric", "value", "n_series", "folds_scored"]
 
-    def csv_rows(self) -> list[list[Any]]:
-        """Per-series rows (scope ``series``), then the aggregates (``mean``, ``median``,
-        ``share_best``) over series."""
-        rows: list[list[Any]] = [
-            ["series", r["id"], r["model"], r["metric"], r["value"], None, r["folds_scored"]]
-            for r in self.per_series()
-        ]
+    def csv_rows(self) -> Iterator[list[Any]]:
+        """Per-series rows (scope ``series``, in :meth:`per_series`'s order, made as they are
+        written rather than held), then the aggregates (``mean``, ``median``, ``share_best``)
+        over series."""
+        for s in self.scored():
+            folds = s.folds_scored
+            for model, values in s.overall().items():
+                for metric, value in values.items():
+                    yield ["series", s.id, model, metric, value, None, folds.get(model)]
         for r in self.aggregate():
             for stat in ("mean", "median", "share_best"):
-                rows.append([stat, None, r["model"], r["metric"], r[stat], r["n_series"], None])
-        return rows
+                yield [stat, None, r["model"], r["metric"], r[stat], r["n_series"], None]
 
 
 def run_panel_backtest(

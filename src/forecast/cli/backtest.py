@@ -438,11 +438,13 @@ def _write_and_emit(
             message(f"wrote {forecasts}", shown.quiet)
 
     def show(written: bool) -> None:
+        fmt = shown.fmt.value  # only what the format prints is built (a panel's document and
+        # rows are millions of entries on a million series)
         emit(
-            shown.fmt.value,
-            document=result.to_dict(),
+            fmt,
+            document=result.to_dict() if fmt == "json" else None,
             csv_header=() if shown.no_header else result.csv_header(),
-            csv_rows=result.csv_rows(),
+            csv_rows=result.csv_rows() if fmt == "csv" else (),
             tables=tables(result) if shown.fmt is FormatChoice.table else [],
             quiet=shown.quiet,
         )

@@ -105,13 +105,14 @@ def emit(
 ) -> None:
     """Print a result in the requested format: table (rich), json (one document) or csv.
     A reader that stops early (`forecast ... | head`) is not an error: exit 0, quietly."""
-    from forecast.report.export import to_csv, to_json
+    from forecast.report.export import csv_chunks, to_json
 
     with reader_may_stop():
         if fmt == "json":
             write_stdout(to_json(document))
         elif fmt == "csv":
-            write_stdout(to_csv(csv_header, csv_rows))
+            for text in csv_chunks(csv_header, csv_rows):
+                write_stdout(text)
         else:
             print_renderables(tables, quiet)
 
