@@ -61,7 +61,8 @@ PORTABLE_TESTS ?= tests/test_docs_examples.py tests/models/test_arima_reference.
 	tests/models/test_baselines.py tests/models/test_ensemble.py tests/models/test_arima_exog.py \
 	tests/diagnostics/test_stationarity.py tests/diagnostics/test_acf.py \
 	tests/models/test_intermittent.py tests/backtest/test_metrics.py tests/backtest/test_compare.py \
-	tests/diagnostics/test_seasonality_batch.py tests/panel/test_batch_path.py
+	tests/diagnostics/test_seasonality_batch.py tests/panel/test_batch_path.py \
+	tests/models/test_theta_batch.py
 test-portable: $(STAMP)
 	@failed=""; for kernel in $(PORTABLE_KERNELS); do \
 	  echo "== test-portable: $$kernel"; \
