@@ -586,23 +586,11 @@ def _forecasts(
 def _samples(outcomes: list[SeriesOutcome]) -> pd.DataFrame:
     """Every forecast's paths as ``--samples-output`` writes them (``id, model, timestamp,
     sample, value``, the same dtypes; :class:`~forecast.report.sample_paths.SamplesWriter`)."""
-    import numpy as np
     import pandas as pd
 
-    parts = []
-    for o in outcomes:
-        fc = o.forecast
-        if fc is None or fc.paths is None or o.repeat:
-            continue
-        n, h = fc.paths.shape
-        part = {
-            "id": [o.id] * (n * h),
-            "model": [o.row_model] * (n * h),
-            "timestamp": np.tile(fc.index.as_unit("ns").asi8, n).astype("datetime64[ns]"),
-            "sample": np.repeat(np.arange(n, dtype=np.int32), h),
-            "value": fc.paths.ravel(),
-        }
-        parts.append(pd.DataFrame(part))
+    from forecast.report.sample_paths import path_columns
+
+    parts = [pd.DataFrame(c) for c in map(path_columns, outcomes) if c is not None]
     columns = ["id", "model", "timestamp", "sample", "value"]
     if not parts:
         return pd.DataFrame({c: [] for c in columns})

@@ -19,6 +19,22 @@ if TYPE_CHECKING:
 GROUP_ROWS = 1_000_000  # rows per Parquet row group
 
 
+def path_columns(outcome: SeriesOutcome) -> dict[str, Any] | None:
+    """The outcome's paths as columns ``id, model, timestamp, sample, value`` (one row per step
+    and path, sample by sample), or None when it has none (or repeats another model's rows)."""
+    fc = outcome.forecast
+    if fc is None or fc.paths is None or outcome.repeat:
+        return None
+    n, h = fc.paths.shape
+    return {
+        "id": [outcome.id] * (n * h),
+        "model": [outcome.row_model] * (n * h),
+        "timestamp": np.tile(fc.index.as_unit("ns").asi8, n).astype("datetime64[ns]"),
+        "sample": np.repeat(np.arange(n, dtype=np.int32), h),
+        "value": fc.paths.ravel(),
+    }
+
+
 class SamplesWriter:
     """The paths of each outcome, appended as they come."""
 
@@ -35,20 +51,11 @@ class SamplesWriter:
         self.rows = 0
 
     def write(self, outcome: SeriesOutcome) -> None:
-        fc = outcome.forecast
-        if fc is None or fc.paths is None or outcome.repeat:
+        columns = path_columns(outcome)
+        if columns is None:
             return
-        n, h = fc.paths.shape
-        self.pending.append(
-            {
-                "id": [outcome.id] * (n * h),
-                "model": [outcome.row_model] * (n * h),
-                "timestamp": np.tile(fc.index.as_unit("ns").asi8, n).astype("datetime64[ns]"),
-                "sample": np.repeat(np.arange(n, dtype=np.int32), h),
-                "value": fc.paths.ravel(),
-            }
-        )
-        self.rows += n * h
+        self.pending.append(columns)
+        self.rows += len(columns["value"])
         if self.rows >= GROUP_ROWS:
             self.flush()
 
