@@ -487,6 +487,13 @@ def _training_params(d: NeuralOptions) -> tuple[Param, ...]:
             minimum=1,
             maximum=99,
         ),
+        *_optimiser_params(d),
+    )
+
+
+def _optimiser_params(d: NeuralOptions) -> tuple[Param, ...]:
+    """Optimiser, stopping, device and seed: shared by the neural models (defaults: ``d``'s)."""
+    return (
         Param("lr", "float", d.lr, "Adam learning rate", minimum=0, maximum=10),
         Param("weight_decay", "float", d.weight_decay, "Adam weight decay (L2)", minimum=0),
         Param(
