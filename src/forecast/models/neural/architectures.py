@@ -35,7 +35,8 @@ def describe(arch: dict[str, Any]) -> str:
             f"TCN {arch['layers']} residual blocks (dilations 1..{2 ** (arch['layers'] - 1)}, "
             f"{arch['filters']} filters, kernel {arch['kernel_size']}), receptive field {field}"
         )
-    fc = f"{arch['blocks']} blocks of {arch['layers']} x {arch['hidden_size']}"
+    blocks = int(arch["blocks"])
+    fc = f"{blocks} block{'s' if blocks != 1 else ''} of {arch['layers']} x {arch['hidden_size']}"
     if kind == "nbeats" and arch["basis"] == "interpretable":
         return (
             f"N-BEATS interpretable: trend (degree {arch['degree']}) and seasonality stacks, {fc}"
