@@ -203,3 +203,23 @@ def test_backtest_scores_a_global_models_quantiles(cli) -> None:
         assert values[sid, "pinball_0.5"] == pytest.approx(values[sid, "mae"] / 2, rel=1e-12)
         assert values[sid, "pinball_0.05"] > 0 and values[sid, "pinball_0.95"] > 0
         assert 0 <= values[sid, "coverage_90"] <= 1
+
+
+def test_predict_from_a_global_file_applies_floor(cli, tmp_path: Path) -> None:
+    """`predict --floor F` on a global model clips the mean, bounds and quantiles at F, as a
+    per-series model's predict does, and leaves every number above F as it was."""
+    saved = tmp_path / "g.fcm"
+    fitted = cli("fit", RETAIL, "--id-col", "store", "-m", "xgboost", "-p", "n_estimators=20",
+                 "-H", "3", "-l", "90", "-f", "csv", "--save", saved)  # fmt: skip
+    assert fitted.code == 0, fitted.stderr
+    plain = pd.read_csv(io.StringIO(fitted.stdout))
+    floor = float(plain["lower_90"].median())  # about half of the lower bounds are below it
+    args = ("predict", saved, "--quantiles", "0.05,0.95", "--floor", repr(floor), "-f", "csv")
+    floored = cli(*args)
+    assert floored.code == 0, floored.stderr
+    got = pd.read_csv(io.StringIO(floored.stdout))
+    columns = ["mean", "lower_90", "upper_90", "q_0.05", "q_0.95"]
+    reference = plain.assign(**{"q_0.05": plain["lower_90"], "q_0.95": plain["upper_90"]})
+    expected = reference[columns].clip(lower=floor)
+    np.testing.assert_array_equal(got[columns].to_numpy(), expected.to_numpy())
+    assert (got["lower_90"] == floor).any() and (plain["lower_90"] < floor).any()

@@ -26,7 +26,7 @@ import pandas as pd
 from forecast.data import Panel, SeriesData
 from forecast.errors import ForecastError, UsageError, describe_error
 from forecast.fitting.panel import FitSpec, SeriesOutcome, fit_one
-from forecast.fitting.series import NO_DRAWS, Draws, finish_forecast
+from forecast.fitting.series import NO_DRAWS, Draws, finish_forecast, floored
 from forecast.models.base import Forecast
 from forecast.models.neural.global_options import GlobalOptions
 from forecast.models.trees import TREE_MODELS
@@ -167,10 +167,13 @@ def continue_global(
     horizon: int,
     levels: tuple[float, ...],
     draws: Draws = NO_DRAWS,
+    floor: float | None = None,
 ) -> list[SeriesOutcome]:
     """Append each chosen series' new observations (same weights) and forecast it; ``ids``
     (all when None) in that order. Series of ``new`` that the model lacks are ignored.
-    ``draws``: the quantiles each forecast carries (from its bands, as a fit's)."""
+    ``draws``: the quantiles each forecast carries (from its bands, as a fit's); ``floor``
+    (``--floor``): the mean, bounds and quantiles clipped at it from below (the automatic floor
+    of intermittent series needs their whole history, which the model does not keep)."""
     wanted_levels = draw_levels(model.model, levels, draws)
     chosen = list(dict.fromkeys(ids)) if ids is not None else list(model.ids_)
     for sid in chosen:
@@ -193,6 +196,8 @@ def continue_global(
             outcomes.append(SeriesOutcome(sid, model.model, error=result))
             continue
         result = with_quantiles(result, levels, draws)
+        if floor is not None:
+            result = floored(result, floor)
         i = model.position(sid)
         training = {
             "n": int(model.n_[i]),

@@ -284,7 +284,9 @@ def _predict_global(
     id_col = loaded.metadata.get("global", {}).get("id_col")
     new = _read_panel_data(request, model.freq_, id_col, set(model.ids_), notify, given)
     assert request.horizon is not None and request.levels is not None  # set by run()
-    outcomes = continue_global(model, new, ids, request.horizon, request.levels, request.draws)
+    outcomes = continue_global(
+        model, new, ids, request.horizon, request.levels, request.draws, request.floor
+    )
     defaults = {"horizon": request.horizon, "levels": list(request.levels)}
     if request.save is not None:
         from forecast.io.modelfile import save_global_model
