@@ -201,12 +201,10 @@ def fit(
     >>> result.frame[["id", "timestamp", "q_0.1", "q_0.5", "q_0.9"]]
     >>> result.samples                     # id, model, timestamp, sample, value
     """
-    from forecast.fitting.series import min_obs
     from forecast.models.base import check_horizon, check_levels
     from forecast.models.neural.global_options import split_options
     from forecast.workflows import fit as workflow
     from forecast.workflows.source import SourceRequest
-    from forecast.workflows.stream import PanelStream
 
     tree = hierarchy is not None or hierarchy_file is not None
     draws = _draws(quantiles, samples, seed)
@@ -230,9 +228,24 @@ def fit(
     )
     if tree:
         return _fit_tree(request, hierarchy, hierarchy_file, reconcile, seed)
+    return _fit_panel(request, data, exog, future)
+
+
+def _fit_panel(
+    request: Any,
+    data: str | Path | pd.DataFrame | Panel,
+    exog: Sequence[str] | None,
+    future: str | Path | pd.DataFrame | None,
+) -> Forecasts:
+    """:func:`fit` of the series of ``data`` (no hierarchy): loaded as the models' shortest
+    series allows, with the regressors when asked, through the CLI's workflow."""
+    from forecast.fitting.series import min_obs
+    from forecast.workflows import fit as workflow
+    from forecast.workflows.stream import PanelStream
+
     load_options = _exog_value_col(data, exog, future)
-    names = [n for _, n, _ in [(label, name, first), *others]] + ([fallback] if fallback else [])
-    global_run = not others and options.applies(name, 2)
+    names = [n for _, n, _ in request.models] + ([request.fallback] if request.fallback else [])
+    global_run = not request.others and request.global_options.applies(request.model, 2)
     shortest = 3 if global_run else min(min_obs(n) for n in names)
     panel = load(data, min_length=shortest, allow_constant=True, **load_options)
     loaded = workflow.Loaded(panel)
@@ -242,7 +255,8 @@ def fit(
     with workflow.run(request, loaded=loaded) as result:
         assert isinstance(result, PanelStream)  # series_outcomes: a panel, even of one
         outcomes = result.collect()
-    return _forecasts(outcomes, [f.to_dict() for f in panel.failures], draws.samples > 0)
+    failures = [f.to_dict() for f in panel.failures]
+    return _forecasts(outcomes, failures, request.draws.samples > 0)
 
 
 def _draws(quantiles: Sequence[float] | None, samples: int | None, seed: int | None) -> Any:

@@ -119,15 +119,20 @@ def calendar_period(freq: str | None) -> int | None:
     return None
 
 
+def centred_weights(period: int) -> np.ndarray:
+    """The weights of the classical decomposition's centred moving average: 2 x ``period``
+    for an even period (halves at both ends), ``period`` equal weights for an odd one."""
+    if period % 2 == 0:
+        return np.r_[0.5, np.ones(period - 1), 0.5] / period
+    return np.full(period, 1.0 / period)
+
+
 def classical_strength(x: np.ndarray, period: int) -> float:
     """Seasonal strength of a classical additive decomposition of ``x`` with ``period``."""
     n = x.size
     if period < 2 or n < 2 * period + 1:
         return float("nan")
-    if period % 2 == 0:
-        weights = np.r_[0.5, np.ones(period - 1), 0.5] / period  # 2 x p moving average
-    else:
-        weights = np.ones(period) / period
+    weights = centred_weights(period)
     half = (weights.size - 1) // 2
     detrended = x[half : n - half] - np.convolve(x, weights, mode="valid")
     phase = np.arange(half, n - half) % period

@@ -69,6 +69,7 @@ from forecast.diagnostics.seasonality import (
     THRESHOLD,
     TOP_PERIODS,
     calendar_period,
+    centred_weights,
     resolve_period,
 )
 from forecast.diagnostics.stationarity import (
@@ -419,10 +420,7 @@ def classical_strengths(x: np.ndarray, period: int) -> tuple[np.ndarray, np.ndar
     """``classical_strength(row, period)`` of every row (n >= 2 period + 1) and the standard
     deviation of each row's detrended series: float ``[k]``, float ``[k]``."""
     k, n = x.shape
-    if period % 2 == 0:
-        weights = np.r_[0.5, np.ones(period - 1), 0.5] / period  # 2 x p moving average
-    else:
-        weights = np.ones(period) / period
+    weights = centred_weights(period)
     half = (weights.size - 1) // 2
     detrended = x[:, half : n - half] - _moving_average(x, weights)
     phase = np.arange(half, n - half) % period

@@ -98,7 +98,9 @@ def classical_indices(y: np.ndarray, m: int, multiplicative: bool) -> np.ndarray
     """The m seasonal indices of the classical decomposition (statsmodels'
     ``seasonal_decompose``: centred moving average, 2 x m for even m; phase means of the
     detrended data normalised to mean 1 or 0), by position modulo m from the start."""
-    weights = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.full(m, 1.0 / m)
+    from forecast.diagnostics.seasonality import centred_weights
+
+    weights = centred_weights(m)
     trend = np.convolve(y, weights, mode="valid")
     offset = (weights.size - 1) // 2
     inner = y[offset : offset + trend.size]

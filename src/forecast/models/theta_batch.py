@@ -142,6 +142,7 @@ def _trends(values: np.ndarray, periods: np.ndarray) -> tuple[np.ndarray, np.nda
     """(``[k, n]`` the centred moving averages, ``[k]`` their numbers of weights): those of
     the rows that pass theta's seasonality test (``classical_indices``' ``np.convolve``), 0
     weights for the others."""
+    from forecast.diagnostics.seasonality import centred_weights
     from forecast.models.theta_batch_kernels import seasonal_rows
 
     seasonal = seasonal_rows(values, periods)
@@ -149,7 +150,7 @@ def _trends(values: np.ndarray, periods: np.ndarray) -> tuple[np.ndarray, np.nda
     widths = np.zeros(values.shape[0], dtype=np.int64)
     for m in np.unique(periods[seasonal]):
         m = int(m)
-        weights = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.full(m, 1.0 / m)
+        weights = centred_weights(m)
         take = np.flatnonzero(seasonal & (periods == m))
         widths[take] = weights.size
         for row in take:
