@@ -160,17 +160,15 @@ def score_block(
         return None
     ok = np.logical_and.reduce([settled for _, settled in calls.found.values()])
     scales = _fold_scales(block, calls, period)
-    columns: list[np.ndarray] = []
-    names: tuple[str, ...] = ()
-    for label in labels:
-        stacked = _stacked(calls, mine[label], block, spec, scales)
+    stacks = [_stacked(calls, mine[label], block, spec, scales) for label in labels]
+    for stacked in stacks:
         ok &= stacked.valid()
-        names, values = stacked.metrics()
-        columns.append(values)
     if not ok.any():
         return None
+    scored = [stacked.metrics(ok) for stacked in stacks]
+    names = scored[0][0]
     notes = tuple(dict.fromkeys(job.note for job in calls.jobs if job.note))
-    values = np.stack(columns, axis=1)[ok]  # [rows, models, metrics]
+    values = np.stack([v for _, v in scored], axis=1)  # [rows, models, metrics]
     scores = BlockScores(
         labels, names, values, counts, notes, panel, positions[ok], tuple(entries), spec
     )
@@ -228,44 +226,38 @@ class _Stacked:
             ok &= ~(lo > hi).any(axis=(1, 2))
         return np.asarray(ok)
 
-    def metrics(self) -> tuple[tuple[str, ...], np.ndarray]:
-        """The metric names and their values ``[k, metrics]`` (rows :meth:`valid` refuses
-        hold meaningless numbers)."""
-        k = self.actual.shape[0]  # every array C-contiguous: each row's points summed in the
+    def metrics(self, rows: np.ndarray | None = None) -> tuple[tuple[str, ...], np.ndarray]:
+        """The metric names and their values ``[rows, metrics]`` for the ``rows`` (bool
+        ``[k]``, all when None; rows :meth:`valid` accepts), by
+        :mod:`forecast.backtesting.metrics` with ``axis=1`` on ``[rows, origins * steps]``
+        (the MASE/RMSSE scales differ by origin: :func:`_scaled_mean`)."""
+        from forecast.backtesting import metrics as m
+
+        if rows is None:
+            rows = np.ones(self.actual.shape[0], dtype=bool)
+        k = int(rows.sum())  # every array C-contiguous: each row's points summed in the
         # order of the per-series flat mean (numpy sums a strided axis in another order)
-        y, f = self.actual.reshape(k, -1), self.mean.reshape(k, -1)
+        y, f = _flat(self.actual[rows], k), _flat(self.mean[rows], k)
         error = f - y
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out = _point_metrics(y, f, error, self.scale, self.scale_sq)
-            for level, (lo3, hi3) in sorted(self.bands.items()):
-                lo, hi = lo3.reshape(k, -1), hi3.reshape(k, -1)
-                alpha = 1.0 - level / 100.0
-                below, above = np.clip(lo - y, 0.0, None), np.clip(y - hi, 0.0, None)
-                out[f"coverage_{level_label(level)}"] = np.mean((lo <= y) & (y <= hi), axis=1)
-                score = (hi - lo) + (2.0 / alpha) * (below + above)
-                out[f"winkler_{level_label(level)}"] = np.mean(score, axis=1)
+        out: dict[str, np.ndarray] = {
+            "mae": np.asarray(m.mae(y, f, axis=1)),
+            "rmse": np.asarray(m.rmse(y, f, axis=1)),
+            "bias": np.asarray(m.bias(y, f, axis=1)),
+            "mape": np.asarray(m.mape(y, f, axis=1)),
+            "smape": np.asarray(m.smape(y, f, axis=1)),
+            "mase": _scaled_mean(np.abs(error), self.scale[rows]),
+            "rmsse": np.sqrt(_scaled_mean(error**2, self.scale_sq[rows])),
+        }
+        for level, (lo3, hi3) in sorted(self.bands.items()):
+            lo, hi = _flat(lo3[rows], k), _flat(hi3[rows], k)
+            out[f"coverage_{level_label(level)}"] = np.asarray(m.coverage(y, lo, hi, axis=1))
+            out[f"winkler_{level_label(level)}"] = np.asarray(m.winkler(y, lo, hi, level, axis=1))
         return tuple(out), np.stack(list(out.values()), axis=1)
 
 
-def _point_metrics(
-    y: np.ndarray, f: np.ndarray, error: np.ndarray, scale: np.ndarray, scale_sq: np.ndarray
-) -> dict[str, np.ndarray]:
-    """mae ... rmsse of each row of ``y``, ``f`` ``[k, O * h]`` (:mod:`forecast.backtesting.
-    metrics`, ``axis=None``, per row; ``scale``/``scale_sq`` ``[k, O]``)."""
-    keep = y != 0
-    ape = np.divide(np.abs(error), np.abs(y), out=np.zeros_like(y), where=keep)
-    count = np.count_nonzero(keep, axis=1)
-    num, den = np.abs(y - f), np.abs(y) + np.abs(f)
-    ratio = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
-    return {
-        "mae": np.mean(np.abs(error), axis=1),
-        "rmse": np.sqrt(np.mean(error**2, axis=1)),
-        "bias": np.mean(error, axis=1),
-        "mape": np.where(count > 0, 100.0 * np.sum(ape, axis=1) / np.maximum(count, 1), np.nan),
-        "smape": 200.0 * np.mean(ratio, axis=1),
-        "mase": _scaled_mean(np.abs(error), scale),
-        "rmsse": np.sqrt(_scaled_mean(error**2, scale_sq)),
-    }
+def _flat(values: np.ndarray, k: int) -> np.ndarray:
+    """``[k, origins, steps]`` as a C-contiguous ``[k, origins * steps]``."""
+    return np.ascontiguousarray(values.reshape(k, -1))
 
 
 def _scaled_mean(values: np.ndarray, scale: np.ndarray) -> np.ndarray:
