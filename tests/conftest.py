@@ -7,6 +7,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -68,3 +69,20 @@ def write_csv(tmp_path: Path, text: str | bytes, name: str = "data.csv") -> Path
     else:
         path.write_bytes(text)
     return path
+
+
+@pytest.fixture
+def blocks_made(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of series each ForecastBlock the vectorised path made holds."""
+    import forecast.fitting.batch as batch
+
+    made: list[int] = []
+    original = batch._block
+
+    def counted(*args: Any) -> Any:
+        block = original(*args)
+        made.append(len(block))
+        return block
+
+    monkeypatch.setattr(batch, "_block", counted)
+    return made

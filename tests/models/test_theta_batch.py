@@ -187,23 +187,6 @@ def test_a_wrong_parameter_is_refused_as_create_refuses_it() -> None:
         theta_batch(block, 1, (80.0,), "ME", {"theta": 0.5})
 
 
-@pytest.fixture
-def blocks_made(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The number of series each ForecastBlock the vectorised path made holds."""
-    import forecast.fitting.batch as batch
-
-    made: list[int] = []
-    original = batch._block
-
-    def counted(*args: Any) -> Any:
-        block = original(*args)
-        made.append(len(block))
-        return block
-
-    monkeypatch.setattr(batch, "_block", counted)
-    return made
-
-
 @pytest.mark.parametrize("params", [[], ["-p", "variant=dotm"], ["-p", "variant=ses-drift"]])
 def test_the_cli_writes_the_same_bytes_by_blocks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, blocks_made: list[int], params: list[str]

@@ -7,7 +7,6 @@ in both column layouts."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -45,21 +44,6 @@ def _panel_csv(path: Path, rows: list[tuple[str, int, int]], freq: str, seed: in
         frames.append(pd.DataFrame({"id": f"s{i:03d}", "date": stamps, "y": values}))
     pd.concat(frames).to_csv(path, index=False)
     return path
-
-
-@pytest.fixture
-def blocks_made(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The number of series each ForecastBlock the vectorised path made holds."""
-    made: list[int] = []
-    original = batch._block
-
-    def counted(*args: Any) -> Any:
-        block = original(*args)
-        made.append(len(block))
-        return block
-
-    monkeypatch.setattr(batch, "_block", counted)
-    return made
 
 
 KINDS = st.sampled_from(
