@@ -50,9 +50,12 @@ def test_a_member_that_cannot_fit_is_left_out_and_named() -> None:
     assert any("croston could not be fitted" in note for note in model.summary().notes)
 
 
-def test_members_must_be_classical_models() -> None:
-    with pytest.raises(UsageError, match="member 'lstm' is not a classical model"):
-        Ensemble(members=("lstm", "naive")).fit(_series())
+def test_members_are_classical_models_and_at_most_one_neural() -> None:
+    # issue 33: one neural member is allowed (tests/models/test_ensemble_global_member.py)
+    with pytest.raises(UsageError, match="member 'ensemble' is not a classical model"):
+        Ensemble(members=("ensemble", "naive")).fit(_series())
+    with pytest.raises(UsageError, match="at most one neural member, got lstm, gru"):
+        Ensemble(members=("lstm", "naive", "gru")).fit(_series())
 
 
 @pytest.mark.slow

@@ -130,7 +130,7 @@ def fit_global_panel(
         sid = series.id or ""
         result = forecasts[sid]
         if isinstance(result, str):
-            outcomes.append(_fallback(series, spec, result))
+            outcomes.append(fallback_outcome(series, spec, result))
         else:
             result = with_quantiles(result, spec.levels, spec.draws)
             result, notes = finish_forecast(result, series.y.to_numpy(), spec.model, spec.floor)
@@ -143,8 +143,9 @@ def fit_global_panel(
     return model, outcomes
 
 
-def _fallback(series: SeriesData, spec: FitSpec, reason: str) -> SeriesOutcome:
-    """The fallback model on a series the global network cannot forecast."""
+def fallback_outcome(series: SeriesData, spec: FitSpec, reason: str) -> SeriesOutcome:
+    """The fallback model on a series the global model cannot forecast (``reason``), or the
+    series' error when there is no fallback or it fails too."""
     sid = series.id or ""
     if spec.fallback is None:
         return SeriesOutcome(sid, spec.model, error=reason, training=series.describe())

@@ -25,6 +25,16 @@ series too short for a validation (n - v below 2 x steps + 8) gets equal weights
 ``update`` updates every member at its fixed parameters; backtests forecast each member from
 every origin with its own fast path and combine.
 
+One neural member (gru, lstm, rnn, transformer, mlp, cnn, tcn, nbeats, nhits; at most one) may
+join the classical ones; ``window``, ``epochs``, ``seed`` and ``device`` are its parameters (the
+others are its defaults; the ensemble's ``period`` too). On one series it is the per-series
+network, a member like the others. On a panel, ``forecast fit`` trains it once as a global
+network over every series (:mod:`forecast.fitting.global_ensemble`): each series' ensemble fits
+its classical members (:meth:`Ensemble.leave_neural_member`) and joins the global network's
+forecast of the series as one more member (:meth:`Ensemble.joined`), combined as above.
+``combine=weighted`` takes no neural member (its validation would retrain the network per
+series).
+
 Convergence: the combination has no optimiser of its own; the weights are functions of the
 members' validation forecasts, so they agree across BLAS kernels as the members' polished fits
 do (1e-7).
@@ -41,10 +51,18 @@ import pandas as pd
 from forecast.errors import ComputeError, ForecastError, InputError, UsageError
 from forecast.models.base import Bands, BaseForecaster, ForecastBatch, ModelSummary, check_levels
 from forecast.models.composite import pack, series_after, series_ending, unpack
+from forecast.models.neural.global_options import GLOBAL_MODELS
 
 DEFAULT_MEMBERS = ("ets", "auto-arima", "theta")
 COMBINATIONS = ("mean", "median", "weighted")
 NO_PERIOD_STEPS = 8  # validation lead times without a seasonal period (weighted)
+NEURAL_MEMBERS = GLOBAL_MODELS  # at most one member of an ensemble
+NEURAL_PARAMS = (
+    "window",
+    "epochs",
+    "seed",
+    "device",
+)  # the ensemble's parameters of its neural member
 
 
 class Ensemble(BaseForecaster):
@@ -59,6 +77,8 @@ class Ensemble(BaseForecaster):
         validation MSE weights (module docstring).
     period : int or None
         Seasonal period passed to the members that take one; None lets each detect it.
+    window, epochs, seed, device : int or None, int or None, int or None, str
+        The neural member's parameters of these names (None, ``"auto"``: its defaults).
     """
 
     name = "ensemble"
@@ -66,16 +86,26 @@ class Ensemble(BaseForecaster):
 
     members_: list[BaseForecaster]
     weights_: np.ndarray  # [members]; equal unless combine == "weighted"
+    notes_: tuple[str, ...] = ()  # the fit's own notes (members left out)
+    _neural_elsewhere = False  # leave_neural_member(): the neural member joins after the fit
 
     def __init__(
         self,
         members: tuple[str, ...] = DEFAULT_MEMBERS,
         combine: str = "mean",
         period: int | None = None,
+        window: int | None = None,
+        epochs: int | None = None,
+        seed: int | None = None,
+        device: str = "auto",
     ) -> None:
         self.members = members
         self.combine = combine
         self.period = period
+        self.window = window
+        self.epochs = epochs
+        self.seed = seed
+        self.device = device
 
     def _check(self) -> None:
         from forecast.models.registry import REGISTRY
@@ -86,18 +116,70 @@ class Ensemble(BaseForecaster):
             )
         for name in self.members:
             spec = REGISTRY.get(name)
-            if spec is None or spec.family in ("neural", "ensemble"):
+            classical = spec is not None and spec.family not in ("neural", "ensemble")
+            if not classical and name not in NEURAL_MEMBERS:
                 allowed = [n for n, s in REGISTRY.items() if s.family not in ("neural", "ensemble")]
                 raise UsageError(
                     f"ensemble: member {name!r} is not a classical model; choose among: "
-                    f"{', '.join(allowed)}"
+                    f"{', '.join(allowed)}, and at most one of {', '.join(NEURAL_MEMBERS)}"
                 )
         if len(set(self.members)) != len(self.members):
             raise UsageError(f"ensemble: members are repeated: {','.join(self.members)}")
+        self._check_neural()
+
+    def _check_neural(self) -> None:
+        """At most one neural member, not weighted, and its parameters only with it."""
+        neural = [n for n in self.members if n in NEURAL_MEMBERS]
+        if len(neural) > 1:
+            raise UsageError(
+                f"ensemble: at most one neural member, got {', '.join(neural)}; keep one of them"
+            )
+        if neural and self.combine == "weighted":
+            raise UsageError(
+                f"ensemble: combine=weighted takes no neural member ({neural[0]}): use "
+                f"combine=mean or combine=median, or drop {neural[0]} from members"
+            )
+        given = [p for p in NEURAL_PARAMS if p != "seed" and getattr(self, p) not in (None, "auto")]
+        if given and not neural:  # seed: unused by classical members, as --seed is
+            raise UsageError(
+                f"ensemble: {given[0]} is the neural member's parameter and members has none; "
+                f"add one (e.g. members={','.join(self.members)},gru) or drop {given[0]}"
+            )
+
+    @property
+    def neural_member(self) -> str | None:
+        """The neural member's name, or None."""
+        return next((n for n in self.members if n in NEURAL_MEMBERS), None)
+
+    def neural_params(self) -> dict[str, Any]:
+        """The neural member's parameters: ``window``, ``epochs``, ``seed``, ``device`` and
+        ``period`` where given (the others: its defaults)."""
+        given = {p: getattr(self, p) for p in (*NEURAL_PARAMS, "period")}
+        return {k: v for k, v in given.items() if v is not None and v != "auto"}
+
+    def leave_neural_member(self) -> Self:
+        """Fit the classical members only: the neural member is trained elsewhere (one global
+        network over a panel) and its forecast of the series joined after the fit
+        (:meth:`joined`)."""
+        self._neural_elsewhere = True
+        return self
+
+    def joined(self, member: BaseForecaster, name: str) -> Self:
+        """This fitted ensemble with ``member`` (the neural member ``name``, fitted elsewhere)
+        as one more member at its place in ``members``, the members weighted equally."""
+        self._check_fitted()
+        order = list(self.members)
+        place = sum(order.index(m.name) < order.index(name) for m in self.members_)
+        self.members_ = [*self.members_[:place], member, *self.members_[place:]]
+        self.weights_ = np.full(len(self.members_), 1.0 / len(self.members_))
+        self._summarise(self.notes_)
+        return self
 
     def _member_params(self, name: str) -> dict[str, Any]:
         from forecast.models.registry import get_spec
 
+        if name in NEURAL_MEMBERS:
+            return self.neural_params()
         spec = get_spec(name)
         return {"period": self.period} if any(p.name == "period" for p in spec.params) else {}
 
@@ -108,6 +190,8 @@ class Ensemble(BaseForecaster):
         series = series_ending(y, self.end_, self.freq_)
         notes: list[str] = []
         names = list(self.members)
+        if self._neural_elsewhere:
+            names = [n for n in names if n not in NEURAL_MEMBERS]
         scores: dict[str, float] = {}
         if self.combine == "weighted":
             scores, validation_notes = self._validation_mse(series)
@@ -130,7 +214,8 @@ class Ensemble(BaseForecaster):
             self.weights_ = inverse / inverse.sum()
         else:
             self.weights_ = np.full(len(fitted), 1.0 / len(fitted))
-        self._summarise(tuple(notes))
+        self.notes_ = tuple(notes)
+        self._summarise(self.notes_)
 
     def _validation_steps(self) -> int:
         return self.period if self.period is not None and self.period > 1 else NO_PERIOD_STEPS

@@ -428,7 +428,10 @@ def _smoothing_specs() -> list[ModelSpec]:
                     "members",
                     "names",
                     ("ets", "auto-arima", "theta"),
-                    "registered classical models to combine, each with its default parameters",
+                    "registered models to combine, each with its default parameters: classical "
+                    "ones and at most one neural (gru, lstm, rnn, transformer, mlp, cnn, tcn, "
+                    "nbeats, nhits), trained once as a global network over a panel (on one "
+                    "series: its own network)",
                 ),
                 Param(
                     "combine",
@@ -445,6 +448,38 @@ def _smoothing_specs() -> list[ModelSpec]:
                     "seasonal period passed to the members that take one "
                     "(default: each detects it on the training data)",
                     minimum=2,
+                ),
+                Param(
+                    "window",
+                    "int?",
+                    None,
+                    "the neural member's input window (default: its own; a series of a panel "
+                    "shorter than it is forecast by the classical members)",
+                    minimum=2,
+                    maximum=100_000,
+                ),
+                Param(
+                    "epochs",
+                    "int?",
+                    None,
+                    "the neural member's maximum training epochs (default: its own)",
+                    minimum=1,
+                    maximum=100_000,
+                ),
+                Param(
+                    "seed",
+                    "int?",
+                    None,
+                    "the neural member's random seed (default: its own)",
+                    minimum=0,
+                    maximum=2**32 - 1,
+                ),
+                Param(
+                    "device",
+                    "choice",
+                    "auto",
+                    "where the neural member trains and forecasts",
+                    choices=("auto", "cpu", "cuda", "mps"),
                 ),
             ),
         ),

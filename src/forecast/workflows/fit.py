@@ -159,6 +159,7 @@ def run(
     purpose = f"fitting {asked}" + (f" or {fallback}" if fallback else "")
     exog = _check_exog(request)
     src = request.source
+    one_model = one_model or _neural_member(request) is not None  # the panel loaded here
     if where.reads_parts(src, exog=exog is not None, one_model=one_model):
         parts = where.open_parts(
             src, min_length=shortest, purpose=purpose, notify=notify, allow_constant=True
@@ -243,11 +244,16 @@ def _fit_loaded(
     from forecast.threads import limited
     from forecast.workflows.source import runs_global
 
+    neural = _neural_member(request)
     if request.others:
         _refuse_global(request, len(panel))
     elif runs_global(panel, lambda n: request.global_options.applies(request.model, n)):
         with limited(policy):
             yield _fit_global(request, panel, policy, notify)
+        return
+    elif neural is not None and runs_global(panel, lambda n: n > 1):
+        with limited(policy):
+            yield _fit_global_ensemble(request, panel, neural, policy, notify)
         return
     if request.deterministic:
         from forecast.errors import UsageError
@@ -332,11 +338,18 @@ def _check_models(request: FitRequest) -> None:
 def _refuse_global(request: FitRequest, n_series: int) -> None:
     """A several-model run fits every model per series: no global network or tree model."""
     from forecast.errors import UsageError
+    from forecast.fitting.global_ensemble import neural_member
     from forecast.models.neural.global_options import split_options
 
     for label, name, params in request.models:
         options = request.global_options if label == request.models[0][0] else None
         options = options or split_options(name, params)[0]
+        neural = neural_member(name, split_options(name, params)[1])
+        if neural is not None and n_series > 1:
+            raise UsageError(
+                f"{label}'s {neural} is one global network for every series of a panel; "
+                f"several models in one fit run per series: fit {label} in its own run"
+            )
         if options.applies(name, n_series):
             raise UsageError(
                 f"{label} is one global model for every series of a panel; several models in "
@@ -400,6 +413,56 @@ def _fit_global(
         panel.id_col,
         spec.defaults(),
         save_models=False,  # written above
+        time_col=panel.time_col,
+        history=panel.values_of,
+    )
+
+
+def _neural_member(request: FitRequest) -> str | None:
+    """The neural member of the request's ensemble (trained globally on a panel), or None."""
+    from forecast.fitting.global_ensemble import neural_member
+
+    return neural_member(request.model, request.params)
+
+
+def _fit_global_ensemble(
+    request: FitRequest, panel: Panel, neural: str, policy: ThreadPolicy, notify: Notify
+) -> PanelStream:
+    """The ensemble's ``neural`` member trained once on the panel, every series' classical
+    members fitted by the executor and combined with it
+    (:mod:`forecast.fitting.global_ensemble`)."""
+    from forecast.execution import batch_size
+    from forecast.fitting import global_ensemble
+    from forecast.progress import progress_enabled
+    from forecast.workflows.source import executor
+
+    spec = _spec(request)
+    global_ensemble.check_request(spec, request.save is not None, bool(request.others), neural)
+    runner = executor(request.source)
+    with progress_enabled(request.progress):
+        model, outcomes = global_ensemble.fit_ensemble_panel(
+            panel, spec, request.global_options, runner
+        )
+    info = model.info_
+    notify("note", global_ensemble.trained_note(neural, len(panel), info))
+    header = {
+        "data": panel.describe(),
+        **_header(request, spec),
+        "global": {"member": neural, **{k: v for k, v in info.items() if k != "history"}},
+        "config": {"threads": policy.to_dict(request.source.jobs)},
+    }
+    return PanelStream(
+        outcomes,
+        len(panel),
+        header,
+        spec.levels,
+        [f.to_dict() for f in panel.failures],
+        _model_name(request),
+        panel.id_col,
+        spec.defaults(),
+        save_models=False,  # refused: check_request
+        part_size=batch_size(len(panel), runner.workers),
+        workers=runner.workers,
         time_col=panel.time_col,
         history=panel.values_of,
     )
