@@ -26,13 +26,13 @@ series too short for a validation (n - v below 2 x steps + 8) gets equal weights
 every origin with its own fast path and combine.
 
 One neural member (gru, lstm, rnn, transformer, mlp, cnn, tcn, nbeats, nhits; at most one) may
-join the classical ones; ``window``, ``epochs``, ``seed`` and ``device`` are its parameters (the
-others are its defaults; the ensemble's ``period`` too). On one series it is the per-series
-network, a member like the others. On a panel, ``forecast fit`` trains it once as a global
-network over every series (:mod:`forecast.fitting.global_ensemble`): each series' ensemble fits
-its classical members (:meth:`Ensemble.leave_neural_member`) and joins the global network's
-forecast of the series as one more member (:meth:`Ensemble.joined`), combined as above.
-``combine=weighted`` takes no neural member (its validation would retrain the network per
+join the classical ones; ``neural_window`` (its ``window``), ``epochs``, ``seed`` and ``device``
+are its parameters (the others are its defaults; the ensemble's ``period`` too). On one series
+it is the per-series network, a member like the others. On a panel, ``forecast fit`` trains it
+once as a global network over every series (:mod:`forecast.fitting.global_ensemble`): each
+series' ensemble fits its classical members (:meth:`Ensemble.leave_neural_member`) and joins the
+global network's forecast of the series as one more member (:meth:`Ensemble.joined`), combined
+as above. ``combine=weighted`` takes no neural member (its validation would retrain the network per
 series).
 
 Convergence: the combination has no optimiser of its own; the weights are functions of the
@@ -57,12 +57,8 @@ DEFAULT_MEMBERS = ("ets", "auto-arima", "theta")
 COMBINATIONS = ("mean", "median", "weighted")
 NO_PERIOD_STEPS = 8  # validation lead times without a seasonal period (weighted)
 NEURAL_MEMBERS = GLOBAL_MODELS  # at most one member of an ensemble
-NEURAL_PARAMS = (
-    "window",
-    "epochs",
-    "seed",
-    "device",
-)  # the ensemble's parameters of its neural member
+# the ensemble's parameters of its neural member -> the member's names for them
+NEURAL_PARAMS = {"neural_window": "window", "epochs": "epochs", "seed": "seed", "device": "device"}
 
 
 class Ensemble(BaseForecaster):
@@ -77,8 +73,9 @@ class Ensemble(BaseForecaster):
         validation MSE weights (module docstring).
     period : int or None
         Seasonal period passed to the members that take one; None lets each detect it.
-    window, epochs, seed, device : int or None, int or None, int or None, str
-        The neural member's parameters of these names (None, ``"auto"``: its defaults).
+    neural_window, epochs, seed, device : int or None, int or None, int or None, str
+        The neural member's ``window``, ``epochs``, ``seed`` and ``device`` (None, ``"auto"``:
+        its defaults).
     """
 
     name = "ensemble"
@@ -94,7 +91,7 @@ class Ensemble(BaseForecaster):
         members: tuple[str, ...] = DEFAULT_MEMBERS,
         combine: str = "mean",
         period: int | None = None,
-        window: int | None = None,
+        neural_window: int | None = None,
         epochs: int | None = None,
         seed: int | None = None,
         device: str = "auto",
@@ -102,7 +99,7 @@ class Ensemble(BaseForecaster):
         self.members = members
         self.combine = combine
         self.period = period
-        self.window = window
+        self.neural_window = neural_window
         self.epochs = epochs
         self.seed = seed
         self.device = device
@@ -154,7 +151,7 @@ class Ensemble(BaseForecaster):
     def neural_params(self) -> dict[str, Any]:
         """The neural member's parameters: ``window``, ``epochs``, ``seed``, ``device`` and
         ``period`` where given (the others: its defaults)."""
-        given = {p: getattr(self, p) for p in (*NEURAL_PARAMS, "period")}
+        given = {own: getattr(self, p) for p, own in (*NEURAL_PARAMS.items(), ("period", "period"))}
         return {k: v for k, v in given.items() if v is not None and v != "auto"}
 
     def leave_neural_member(self) -> Self:

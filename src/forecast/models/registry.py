@@ -450,7 +450,7 @@ def _smoothing_specs() -> list[ModelSpec]:
                     minimum=2,
                 ),
                 Param(
-                    "window",
+                    "neural_window",
                     "int?",
                     None,
                     "the neural member's input window (default: its own; a series of a panel "
