@@ -27,9 +27,8 @@ from typing import Any
 
 import pandas as pd
 
-from forecast.data.values import SAMPLE_ROWS
-
 # pandas' words for a missing value (pandas._libs.parsers.STR_NA_VALUES; a test compares them)
+READ_BLOCK = 1 << 20  # the bytes pyarrow parses at a time (its default; tests use a few)
 NA_TEXTS = (
     "",
     "#N/A",
@@ -51,80 +50,51 @@ NA_TEXTS = (
     "nan",
     "null",
 )
-_UTF8 = ("utf-8", "utf-8-sig", "ascii")
-_SNIFF_BYTES = 4 * 65536  # sniff_delimiter reads 65,536 characters, at most 4 bytes each
 
 
 class Layout:
     """Whether pyarrow may read the bytes as pandas does (see the module doc): the checks that
-    need the bytes, each one linear scan at memory speed; the rest is checked on what pyarrow
-    read (:func:`read_arrow_columns`)."""
+    need the bytes (:class:`forecast.data.csv_stream.PlainBytes`, each rule one linear scan at
+    memory speed); the rest is checked on what pyarrow read (:func:`read_arrow_columns`)."""
 
     def __init__(self, raw: bytes, encoding: str | None) -> None:
+        from forecast.data.csv_stream import PlainBytes
+
         end = len(raw)
         while end and raw[end - 1] in b"\r\n":  # blank lines at the very end: no row follows
             end -= 1
         start = raw[3:64] if raw.startswith(codecs.BOM_UTF8) else raw[:64]
-        self.plain = (
-            b'"' not in raw
-            and not start.startswith((b"\n", b"\r"))
-            and _readable_encoding(raw, encoding)
-            and (b"\r" not in raw or _crlf_only(raw))
-        )
+        rules = PlainBytes(encoding)
+        self.plain = not start.startswith((b"\n", b"\r")) and rules.feed(raw) and rules.close()
         self.end = end
 
     def prefix(self, raw: bytes) -> bytes | None:
         """The first lines of ``raw``: enough for the delimiter and the sample (the same result
         as the whole text gives); None when pandas must read the file."""
-        if not self.plain:
-            return None
-        sniffed = raw.find(b"\n", _SNIFF_BYTES)
-        line = -1
-        for _ in range(SAMPLE_ROWS + 2):  # the header and the sample, whole lines
-            line = raw.find(b"\n", line + 1)
-            if line < 0:
-                break
-        if sniffed < 0 or line < 0:
-            return raw
-        prefix = raw[: max(sniffed, line) + 1]
-        return prefix if prefix.strip() else None
+        from forecast.data.csv_stream import first_lines
+
+        return first_lines(raw, len(raw)) if self.plain else None
+
+    def arrow_input(self, raw: bytes) -> Any:
+        """The rows' bytes as pyarrow reads them: ``raw`` without its byte-order mark and the
+        blank lines at the very end, not copied."""
+        import pyarrow as pa
+
+        start = 3 if raw.startswith(codecs.BOM_UTF8) else 0
+        return pa.BufferReader(pa.py_buffer(raw).slice(start, self.end - start))
 
 
 def _crlf_only(raw: bytes) -> bool:
-    """Whether every carriage return is followed by a newline (numpy, 16 MB at a time: half
-    the time of counting both)."""
-    import numpy as np
+    """Whether every carriage return of ``raw`` is followed by a newline (the rule
+    :class:`forecast.data.csv_stream.CrlfOnly` checks block by block)."""
+    from forecast.data.csv_stream import CrlfOnly
 
-    data = np.frombuffer(raw, dtype=np.uint8)
-    block = 1 << 24
-    for offset in range(0, data.size, block):
-        after = np.flatnonzero(data[offset : offset + block] == 13) + offset + 1
-        if after.size and (after[-1] >= data.size or (data[after] != 10).any()):
-            return False
-    return True
-
-
-def _readable_encoding(raw: bytes, encoding: str | None) -> bool:
-    if encoding is not None:
-        try:
-            if codecs.lookup(encoding).name not in _UTF8:
-                return False
-        except LookupError:
-            return False  # pandas' path names it
-    if raw.isascii():
-        return True
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16
-        return False
-    try:
-        codecs.decode(memoryview(raw), "utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+    rule = CrlfOnly()
+    return rule.feed(raw) and rule.close()
 
 
 def read_arrow_columns(
-    raw: bytes,
-    layout: Layout,
+    source: Any,
     delimiter: str,
     header: int | None,
     names: list[str],
@@ -135,19 +105,24 @@ def read_arrow_columns(
     """The chosen columns of every row as pyarrow read them, or None when pyarrow refuses the
     file; :meth:`ArrowRows.to_frame` gives them as :func:`forecast.data.text.read_columns`
     does (text as strings, values as float64; with an id column, a panel whose ids and times
-    repeat, the id and the time as categoricals). ``raw`` is not needed after this returns."""
+    repeat, the id and the time as categoricals). ``source``: the bytes
+    (:meth:`Layout.arrow_input`), or a large file streamed through its checks
+    (:class:`forecast.data.csv_stream.CheckedFile`: None when a block breaks a rule); it is
+    not needed after this returns."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    start = 3 if raw.startswith(codecs.BOM_UTF8) else 0
-    buffer = pa.py_buffer(raw).slice(start, layout.end - start)  # less the blank lines at the end
+    from forecast.data.csv_stream import CheckedFile, NotPlain
+
     text_type = pa.dictionary(pa.int32(), pa.string()) if id_col else pa.string()
     types: dict[str, Any] = {c: pa.string() if c == id_col else text_type for c in text_cols}
     types.update({c: pa.float64() for c in value_cols})
     try:
         table = pcsv.read_csv(
-            pa.BufferReader(buffer),
-            read_options=pcsv.ReadOptions(column_names=names, skip_rows=0 if header is None else 1),
+            source,
+            read_options=pcsv.ReadOptions(
+                column_names=names, skip_rows=0 if header is None else 1, block_size=READ_BLOCK
+            ),
             # a blank line is a row of missing values, as in pandas (rows map to file lines)
             parse_options=pcsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False),
             convert_options=pcsv.ConvertOptions(
@@ -157,7 +132,9 @@ def read_arrow_columns(
                 strings_can_be_null=True,
             ),
         )
-    except (pa.ArrowException, ValueError):
+    except (pa.ArrowException, ValueError, NotPlain):
+        return None
+    if isinstance(source, CheckedFile) and not source.complete():
         return None
     pa.default_memory_pool().release_unused()  # the parser's blocks: not held beside the rows
     ids, distinct = (None, None) if id_col is None else _id_categorical(table.column(id_col))

@@ -11,11 +11,19 @@ the same ``Table``, wide tables turned long.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from forecast.data.columns import choose_columns
+import numpy as np
+import pandas as pd
+
+from forecast.data.columns import Columns, choose_columns
 from forecast.data.table import Table, wide_columns, wide_to_long
 from forecast.data.values import NumberFormat
-from forecast.errors import InputError, UsageError
+from forecast.errors import ForecastError, InputError, UsageError
+
+if TYPE_CHECKING:
+    from forecast.data.csv_stream import CheckedFile
 
 
 def read_table(
@@ -54,51 +62,168 @@ def _read_csv_table(
     wide: bool,
     single: bool,
 ) -> Table:
-    from forecast.data.csv_arrow import Layout, read_arrow_columns
-    from forecast.data.input_limits import check_columns, check_line_length
-    from forecast.data.text import decode, read_bytes, read_columns, read_sample, sniff_delimiter
-    from forecast.errors import printable
+    from forecast.data.csv_stream import open_checked
 
-    label = "<stdin>" if source == "-" else printable(source)
-    notes: list[str] = []
-    raw = read_bytes(source, stdin)
-    check_line_length(raw, label)
-    layout = None if wide else Layout(raw, encoding)  # whether pyarrow may read the rows
-    prefix = None if layout is None else layout.prefix(raw)
-    text = decode(raw if prefix is None else prefix, label, encoding)  # the first lines, then
+    options = _Options(source, time_col, value_col, id_col, encoding, wide, single)
+    stream = None if source == "-" or wide else open_checked(source, encoding)
+    if stream is None:
+        return _read_whole(options, stdin, arrow=True)
+    with stream:
+        try:
+            table = _read_streamed(options, stream)
+        except ForecastError:
+            table = None  # the whole-file path names it, after the checks it makes first
+    # rows pyarrow refused are read by pandas (pyarrow would refuse the same bytes again)
+    return table if table is not None else _read_whole(options, stdin, not stream.refused)
+
+
+@dataclass(frozen=True)
+class _Options:
+    source: str
+    time_col: str | None
+    value_col: str | None
+    id_col: str | None
+    encoding: str | None
+    wide: bool
+    single: bool
+
+    @property
+    def label(self) -> str:
+        from forecast.errors import printable
+
+        return "<stdin>" if self.source == "-" else printable(self.source)
+
+
+@dataclass
+class _Sample:
+    """What the first lines decide: the delimiter, the header, the columns and what to read."""
+
+    delimiter: str
+    header: int | None
+    sample: pd.DataFrame
+    columns: Columns
+    values: list[str]
+    notes: list[str]
+    wide: bool
+
+    @property
+    def text_cols(self) -> list[str]:
+        own = [self.columns.id] if self.columns.id and not self.wide else []  # not made up
+        return [self.columns.time, *own]
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.sample.columns)
+
+
+def _read_sample(text: str, options: _Options) -> _Sample:
+    from forecast.data.input_limits import check_columns
+    from forecast.data.text import read_sample, sniff_delimiter
+
+    label, notes = options.label, []
     delimiter = sniff_delimiter(text, label)
     header, sample = read_sample(text, delimiter, label)
     check_columns(len(sample.columns), label)
     if header is None:
         notes.append(f"{label} has no header row; read its first two columns as time and value")
-    if wide:
-        columns = wide_columns(sample, time_col, label)
+    if options.wide:
+        columns = wide_columns(sample, options.time_col, label)
         values = [c for c in sample.columns if c != columns.time]
     else:
-        columns = choose_columns(sample, time_col, value_col, label, id_col, single)
-        values = [columns.value]
-    text_cols = [columns.time] + ([columns.id] if columns.id and not wide else [])
-    names = list(sample.columns)
-    rows = None
-    if layout is not None and prefix is not None and columns.number_format == NumberFormat():
-        rows = read_arrow_columns(
-            raw, layout, delimiter, header, names, text_cols, values, columns.id
+        columns = choose_columns(
+            sample, options.time_col, options.value_col, label, options.id_col, options.single
         )
+        values = [columns.value]
+    return _Sample(delimiter, header, sample, columns, values, notes, options.wide)
+
+
+def _read_streamed(options: _Options, stream: CheckedFile) -> Table | None:
+    """A large regular file read by pyarrow as it streams past the byte checks; None when the
+    whole-file path must read it."""
+    from forecast.data.csv_arrow import read_arrow_columns
+    from forecast.data.csv_stream import first_lines
+    from forecast.data.text import decode
+
+    lines = first_lines(stream.head, stream.end)
+    if lines is None:
+        return None
+    chosen = _read_sample(decode(lines, options.label, options.encoding), options)
+    if not _arrow_numbers(chosen):
+        return None
+    rows = read_arrow_columns(stream, *_arrow_arguments(chosen))
+    return None if rows is None else _table(rows.to_frame(), chosen, options)
+
+
+def _arrow_numbers(chosen: _Sample) -> bool:
+    """Whether pyarrow reads the values as pandas does: plain numbers (no thousands
+    separator, a decimal point)."""
+    return chosen.columns.number_format == NumberFormat()
+
+
+def _arrow_arguments(chosen: _Sample) -> tuple[Any, ...]:
+    columns = chosen.columns
+    return (
+        chosen.delimiter,
+        chosen.header,
+        chosen.names,
+        chosen.text_cols,
+        chosen.values,
+        columns.id,
+    )
+
+
+def _read_whole(options: _Options, stdin: io.BufferedIOBase | None, arrow: bool) -> Table:
+    """The file (or stdin) read whole, then its rows by pyarrow when the bytes allow it and
+    ``arrow``, else by pandas."""
+    from forecast.data.csv_arrow import Layout, read_arrow_columns
+    from forecast.data.input_limits import check_line_length
+    from forecast.data.text import decode, read_bytes, read_columns
+
+    label = options.label
+    raw = read_bytes(options.source, stdin)
+    check_line_length(raw, label)
+    layout = None if options.wide else Layout(raw, options.encoding)  # may pyarrow read it
+    prefix = None if layout is None else layout.prefix(raw)
+    text = decode(raw if prefix is None else prefix, label, options.encoding)  # first lines
+    chosen = _read_sample(text, options)
+    rows = None
+    if layout is not None and prefix is not None and arrow and _arrow_numbers(chosen):
+        rows = read_arrow_columns(layout.arrow_input(raw), *_arrow_arguments(chosen))
     if rows is None and prefix is not None and prefix is not raw:
-        text = decode(raw, label, encoding)  # pyarrow refused it: pandas reads the whole text
+        text = decode(raw, label, options.encoding)  # pyarrow refused it: pandas reads it all
     del raw, prefix  # before the rows become a frame: the bytes are not held beside both
     if rows is None:
-        fmt = columns.number_format
-        frame = read_columns(text, delimiter, header, names, text_cols, values, fmt, label)
+        fmt = chosen.columns.number_format
+        args = (chosen.delimiter, chosen.header, chosen.names, chosen.text_cols, chosen.values)
+        frame = read_columns(text, *args, fmt, label)
     else:
         frame = rows.to_frame()
     del text, rows
-    line_offset = 2 if header is not None else 1  # file line of frame row 0
-    blank = frame.isna().all(axis=1).to_numpy()
-    if blank.any():
+    return _table(frame, chosen, options)
+
+
+def _table(frame: pd.DataFrame, chosen: _Sample, options: _Options) -> Table:
+    """The rows read (blank lines, rows of empty fields, left out) as a Table."""
+    line_offset = 2 if chosen.header is not None else 1  # file line of frame row 0
+    blank = _blank_rows(frame)
+    if blank is not None:
         frame = frame[~blank]  # blank lines, rows of empty fields
     if frame.empty:
-        raise InputError(f"{label} has no data rows; it needs a time column and a value column")
-    read = {*text_cols, *values}
-    others = tuple(str(c) for c in sample.columns if c not in read)
-    return Table(frame, columns, label, line_offset, notes, others)
+        raise InputError(
+            f"{options.label} has no data rows; it needs a time column and a value column"
+        )
+    read = {*chosen.text_cols, *chosen.values}
+    others = tuple(str(c) for c in chosen.sample.columns if c not in read)
+    return Table(frame, chosen.columns, options.label, line_offset, chosen.notes, others)
+
+
+def _blank_rows(frame: pd.DataFrame) -> np.ndarray | None:
+    """The rows missing in every column (``frame.isna().all(axis=1)``); None when there are
+    none, known as soon as one column has no missing value."""
+    blank = None
+    for name in reversed(frame.columns):  # the value column first: floats are quickest
+        missing = frame[name].isna().to_numpy()
+        if not missing.any():
+            return None
+        blank = missing if blank is None else blank & missing
+    return blank
