@@ -298,6 +298,7 @@ def _entries(a: SimpleNamespace, cfg: RunConfig) -> tuple[list[ModelEntry], Refi
     ``--device``, ``--epochs``) and the run's refit policy."""
     from forecast.backtesting.entries import model_entries
     from forecast.errors import UsageError
+    from forecast.fitting.global_ensemble import refuse_in_backtest
 
     default_refit, per_model = _refits(a.refit or [])
     entries = [
@@ -305,7 +306,7 @@ def _entries(a: SimpleNamespace, cfg: RunConfig) -> tuple[list[ModelEntry], Refi
         for e in model_entries(a.model or [], a.param or [], cfg)
     ]
     entries = [_neural_options(e, a.device, a.epochs) for e in entries]
-    _refuse_neural_ensemble(entries)
+    refuse_in_backtest([(e.label, e.name, e.params) for e in entries])
     if per_model:
         raise UsageError(f"--refit {next(iter(per_model))}=...: no model with that label")
     return entries, default_refit
@@ -451,22 +452,6 @@ def _write_and_emit(
         )
 
     write_then_emit(write, show)
-
-
-def _refuse_neural_ensemble(entries: list[ModelEntry]) -> None:
-    """An ensemble with a neural member is not backtested yet: its network would have to be
-    retrained globally per fold, on the fold's training part only."""
-    from forecast.errors import UsageError
-    from forecast.fitting.global_ensemble import neural_member
-
-    for entry in entries:
-        neural = neural_member(entry.name, entry.params)
-        if neural is not None:
-            raise UsageError(
-                f"backtest: {entry.label} has a neural member ({neural}), which is not "
-                f"backtested yet; backtest the ensemble without {neural} and -m {neural} "
-                "side by side"
-            )
 
 
 def _neural_options(entry: ModelEntry, device: str | None, epochs: int | None) -> ModelEntry:

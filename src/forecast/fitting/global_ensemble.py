@@ -87,6 +87,19 @@ def check_request(spec: FitSpec, save: bool, several: bool, neural: str) -> None
         )
 
 
+def refuse_in_backtest(models: Sequence[tuple[str, str, Any]]) -> None:
+    """Refuse an ensemble with a neural member in a backtest (``models``: ``(label, name,
+    params)``): its network would have to be retrained globally per fold, on each fold's
+    training part only, which backtests do not do yet."""
+    for label, name, params in models:
+        neural = neural_member(name, params)
+        if neural is not None:
+            raise UsageError(
+                f"backtest: {label} has a neural member ({neural}), which is not backtested "
+                f"yet; backtest the ensemble without {neural} and -m {neural} side by side"
+            )
+
+
 def fit_ensemble_panel(
     panel: Panel, spec: FitSpec, options: GlobalOptions, runner: Executor
 ) -> tuple[GlobalForecaster | TreeForecaster, Iterator[SeriesOutcome]]:
