@@ -417,73 +417,78 @@ def _smoothing_specs() -> list[ModelSpec]:
                 ),
             ),
         ),
-        ModelSpec(
-            "ensemble",
-            "ensemble",
-            "mean, median or validation-weighted mean of member models' forecasts; intervals by "
-            "averaging their bounds",
-            "forecast.models.ensemble:Ensemble",
-            (
-                Param(
-                    "members",
-                    "names",
-                    ("ets", "auto-arima", "theta"),
-                    "registered models to combine, each with its default parameters: classical "
-                    "ones and at most one neural (gru, lstm, rnn, transformer, mlp, cnn, tcn, "
-                    "nbeats, nhits), trained once as a global network over a panel (on one "
-                    "series: its own network)",
-                ),
-                Param(
-                    "combine",
-                    "choice",
-                    "mean",
-                    "how forecasts and interval bounds are combined; weighted: inverse "
-                    "validation MSE weights from a walk-forward inside the training data",
-                    choices=("mean", "median", "weighted"),
-                ),
-                Param(
-                    "period",
-                    "int?",
-                    None,
-                    "seasonal period passed to the members that take one "
-                    "(default: each detects it on the training data)",
-                    minimum=2,
-                ),
-                Param(
-                    "neural_window",
-                    "int?",
-                    None,
-                    "the neural member's input window (default: its own; a series of a panel "
-                    "shorter than it is forecast by the classical members)",
-                    minimum=2,
-                    maximum=100_000,
-                ),
-                Param(
-                    "epochs",
-                    "int?",
-                    None,
-                    "the neural member's maximum training epochs (default: its own)",
-                    minimum=1,
-                    maximum=100_000,
-                ),
-                Param(
-                    "seed",
-                    "int?",
-                    None,
-                    "the neural member's random seed (default: its own)",
-                    minimum=0,
-                    maximum=2**32 - 1,
-                ),
-                Param(
-                    "device",
-                    "choice",
-                    "auto",
-                    "where the neural member trains and forecasts",
-                    choices=("auto", "cpu", "cuda", "mps"),
-                ),
+        _ensemble_spec(),
+    ]
+
+
+def _ensemble_spec() -> ModelSpec:
+    """The ensemble: its members, how they are combined, and its neural member's parameters."""
+    return ModelSpec(
+        "ensemble",
+        "ensemble",
+        "mean, median or validation-weighted mean of member models' forecasts; intervals by "
+        "averaging their bounds",
+        "forecast.models.ensemble:Ensemble",
+        (
+            Param(
+                "members",
+                "names",
+                ("ets", "auto-arima", "theta"),
+                "registered models to combine, each with its default parameters: classical "
+                "ones and at most one neural (gru, lstm, rnn, transformer, mlp, cnn, tcn, "
+                "nbeats, nhits), trained once as a global network over a panel (on one "
+                "series: its own network)",
+            ),
+            Param(
+                "combine",
+                "choice",
+                "mean",
+                "how forecasts and interval bounds are combined; weighted: inverse "
+                "validation MSE weights from a walk-forward inside the training data",
+                choices=("mean", "median", "weighted"),
+            ),
+            Param(
+                "period",
+                "int?",
+                None,
+                "seasonal period passed to the members that take one "
+                "(default: each detects it on the training data)",
+                minimum=2,
+            ),
+            Param(
+                "neural_window",
+                "int?",
+                None,
+                "the neural member's input window (default: its own; a series of a panel "
+                "shorter than it is forecast by the classical members)",
+                minimum=2,
+                maximum=100_000,
+            ),
+            Param(
+                "epochs",
+                "int?",
+                None,
+                "the neural member's maximum training epochs (default: its own)",
+                minimum=1,
+                maximum=100_000,
+            ),
+            Param(
+                "seed",
+                "int?",
+                None,
+                "the neural member's random seed (default: its own)",
+                minimum=0,
+                maximum=2**32 - 1,
+            ),
+            Param(
+                "device",
+                "choice",
+                "auto",
+                "where the neural member trains and forecasts",
+                choices=("auto", "cpu", "cuda", "mps"),
             ),
         ),
-    ]
+    )
 
 
 def _training_params(d: NeuralOptions) -> tuple[Param, ...]:
