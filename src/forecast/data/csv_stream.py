@@ -142,7 +142,7 @@ class LineLengths:
 
     def __init__(self, limit: int, open_line: int = 0) -> None:
         self.limit = limit
-        self.ok = True
+        self.ok = open_line <= limit
         self._open = open_line  # the bytes of the line the last block left open
 
     def feed(self, block: bytes) -> bool:
