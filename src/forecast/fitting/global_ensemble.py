@@ -58,8 +58,7 @@ def _ensemble(params: Any) -> Ensemble:
 
     made = get_spec("ensemble").create(dict(params))
     assert isinstance(made, Ensemble)
-    made._check()
-    return made
+    return made.check()
 
 
 def check_request(spec: FitSpec, save: bool, several: bool, neural: str) -> None:

@@ -143,6 +143,12 @@ class Ensemble(BaseForecaster):
                 f"add one (e.g. members={','.join(self.members)},gru) or drop {given[0]}"
             )
 
+    def check(self) -> Self:
+        """Refuse unknown, repeated or too many neural members and a bad combination now
+        (before any data is read; :meth:`fit` checks them too)."""
+        self._check()
+        return self
+
     @property
     def neural_member(self) -> str | None:
         """The neural member's name, or None."""
