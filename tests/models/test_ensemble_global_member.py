@@ -235,3 +235,14 @@ def test_models_help_says_a_neural_member_is_global_on_a_panel(cli) -> None:
     assert "at most one neural" in params["members"]["help"]
     assert "trained once as a global network over a panel" in params["members"]["help"]
     assert {"neural_window", "epochs", "seed", "device"} <= set(params)
+
+
+@pytest.mark.slow
+def test_worker_processes_give_the_same_bytes(cli, panel) -> None:
+    """The classical members run in worker processes (each series' task carries the network's
+    forecast of it); the network is trained once, here: the output is byte-identical."""
+    args = ["fit", panel, "-m", "ensemble", "-p", MEMBERS, *NET, "-H", "3", "-f", "csv"]
+    local = cli(*args)
+    pooled = cli(*args, "--jobs", "2")
+    assert local.code == 0 and pooled.code == 0, pooled.stderr
+    assert pooled.stdout == local.stdout and len(local.stdout.splitlines()) == 1 + 3 * 30
