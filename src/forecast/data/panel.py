@@ -300,7 +300,7 @@ def panel_from_table(
             f"duplicate timestamp {stamp_text(t, row, like)} (lines {line(row - 1)} and "
             f"{line(row)}); remove duplicates or aggregate them first",
         )
-    series_names = [str(u) if u != "" else "(empty id)" for u in names]
+    series_names = _series_names(names)
     offset = _panel_frequency(t, like, bounds, series_names, reasons, freq)
     span, on_grid = _grid_span(t, bounds, offset, distinct)
     for c, row in first_rows(codes, ~on_grid).items():
@@ -314,6 +314,15 @@ def panel_from_table(
     )
     arrays = (values, t, like, bounds, span)
     return _validated_panel(table, checks, series_names, arrays, reasons, notes, allow_empty)
+
+
+def _series_names(names: np.ndarray) -> list[str]:
+    """The ids as the panel names its series (an empty id as ``(empty id)``)."""
+    if pd.api.types.infer_dtype(names, skipna=False) != "string":
+        return [str(u) if u != "" else "(empty id)" for u in names]
+    named = names.copy()  # strings: no str() a name, one comparison over the array
+    named[names == ""] = "(empty id)"
+    return list(named.tolist())
 
 
 @dataclass(frozen=True)
