@@ -151,13 +151,14 @@ class LineLengths:
             self._open += len(block)
         else:
             last = block.rfind(b"\n")
-            inner = block[first + 1 : last]  # whole lines: each fits if every piece of half
-            piece = (self.limit + 2) // 2  # the limit holds a newline (see check_line_length)
+            # the whole lines between (bytes first + 1 to last, not copied) each fit if every
+            # piece of half the limit holds a newline (see check_line_length)
+            piece = (self.limit + 2) // 2
             self.ok &= self._open + first <= self.limit and (
-                len(inner) <= self.limit
+                last - first - 1 <= self.limit
                 or all(
-                    inner.find(b"\n", i, i + piece) >= 0
-                    for i in range(0, len(inner) - piece + 1, piece)
+                    block.find(b"\n", i, i + piece) >= 0
+                    for i in range(first + 1, last - piece + 1, piece)
                 )
             )
             self._open = len(block) - last - 1
