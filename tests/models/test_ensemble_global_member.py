@@ -216,16 +216,48 @@ def test_what_is_not_supported_yet_is_a_usage_error(cli, panel, tmp_path, args, 
     assert not list(tmp_path.glob("out*"))  # nothing written
 
 
-def test_backtest_refuses_a_neural_member(cli, panel, tmp_path) -> None:
-    written = [tmp_path / "f.csv", tmp_path / "r.md"]
-    result = cli("backtest", panel, "-m", "ensemble", "-p", MEMBERS, "-H", "3",
-                 "--forecasts", written[0], "--report", written[1])  # fmt: skip
+def test_backtest_retrains_the_network_per_fold_as_the_global_backtest_does(
+    cli, panel, tmp_path
+) -> None:
+    """Every fold's forecasts: the members' backtests (`-m ets -m theta`, and `-m gru`: one
+    global network per fold, trained on every series cut at its own training end) combined."""
+    paths = [tmp_path / f"{name}.csv" for name in ("ens", "classical", "gru")]
+    runs = [
+        ["-m", "ensemble", "-p", MEMBERS, *NET],
+        ["-m", "ets", "-m", "theta"],
+        ["-m", "gru", *NET],
+    ]
+    for path, models in zip(paths, runs, strict=True):
+        result = cli("backtest", panel, *models, "-H", "3", "--step", "6", "-l", "80",
+                     "--forecasts", path, "-f", "json")  # fmt: skip
+        assert result.code == 0, result.stderr
+    ens, classical, net = (pd.read_csv(path) for path in paths)
+    keys = ["id", "fold", "origin", "step"]
+    parts = [classical[classical.model == "ets"], classical[classical.model == "theta"], net]
+    assert len(ens) == len(net) == 30 * 3 * ens.fold.nunique() and ens.fold.nunique() > 1
+    merged = ens
+    for k, part in enumerate(parts):
+        merged = merged.merge(part, on=keys, suffixes=("", f"_{k}"))
+    assert len(merged) == len(ens)
+    members = [merged[[f"{c}_{k}" for k in range(3)]].to_numpy().T for c in ("mean", "lower_80",
+               "upper_80")]  # fmt: skip
+    mean = members[0].mean(axis=0)
+    np.testing.assert_array_equal(merged["mean"], mean)
+    np.testing.assert_array_equal(merged["lower_80"], np.minimum(members[1].mean(axis=0), mean))
+    np.testing.assert_array_equal(merged["upper_80"], np.maximum(members[2].mean(axis=0), mean))
+
+
+@pytest.mark.parametrize(
+    "args", [["--scheme", "purged-kfold"], ["--intervals", "conformal"]]
+)
+def test_backtest_refuses_what_the_global_network_does_not_do(cli, panel, args) -> None:
+    result = cli("backtest", panel, "-m", "ensemble", "-p", MEMBERS, "-H", "3", *args)
     assert result.code == 2
     assert result.stderr == (
-        "error: backtest: ensemble has a neural member (gru), which is not backtested yet; "
-        "backtest the ensemble without gru and -m gru side by side\n"
+        "error: ensemble: its gru member is one global network, which backtests with --scheme "
+        "walk-forward and --intervals model only; use them, or backtest the ensemble without "
+        "gru\n"
     )
-    assert not any(path.exists() for path in written)
 
 
 def test_models_help_says_a_neural_member_is_global_on_a_panel(cli) -> None:

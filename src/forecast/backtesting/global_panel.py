@@ -6,7 +6,9 @@ boosters) is trained on every series cut at its own k-th training end (no series
 reaches past its own cut), then it forecasts each series from that series' test origins. The
 per-series engine then scores these forecasts exactly as it scores any model's: each series'
 backtest holds a :class:`PrecomputedEntry` whose model returns the forecasts made for its fit
-segment (or, in a k-fold, for its training origins).
+segment (or, in a k-fold, for its training origins). An ensemble with a neural member
+(walk-forward) gets that member's forecasts the same way, combined with its classical members
+fitted per series (:mod:`forecast.backtesting.ensemble_entry`).
 
 Purged k-fold and CPCV: the tree models only. Fold k of every series is grouped: one model is
 trained on the rows of every series whose features and targets lie in that series' purged
@@ -29,6 +31,7 @@ from forecast.backtesting.engine import ModelEntry, _kfold_job, _walk_forward_jo
 from forecast.backtesting.runner import BacktestSpec, make_splitter, models_lookback, purge_lookback
 from forecast.data import Panel, SeriesData
 from forecast.errors import ComputeError, ForecastError, UsageError
+from forecast.fitting.global_ensemble import neural_member
 from forecast.fitting.global_network import fit_global_model, new_global
 from forecast.models.base import ForecastBatch
 from forecast.models.neural.global_options import split_options
@@ -108,6 +111,11 @@ def global_tasks(
     series = list(panel)
     per_series: list[list[ModelEntry]] = [list(entries) for _ in range(n)]
     for k, entry in enumerate(entries):
+        neural = neural_member(entry.name, entry.params) if n > 1 else None
+        if neural is not None:  # an ensemble with a neural member: that member is global
+            for i, combined in enumerate(_ensemble_entries(series, entry, neural, spec)):
+                per_series[i][k] = combined
+            continue
         if not is_global(entry, n):
             continue
         trees = entry.name in TREE_MODELS
@@ -131,6 +139,35 @@ def global_tasks(
                 entry.label, entry.name, entry.params, entry.refit, results[i], *shape[i]
             )
     return [(s, per_series[i], spec) for i, s in enumerate(series)]
+
+
+def _ensemble_entries(
+    series: list[SeriesData], entry: ModelEntry, neural: str, spec: BacktestSpec
+) -> list[ModelEntry]:
+    """An ensemble's ``neural`` member fitted as ``-m {neural}`` is (one global fit per fold
+    group), and each series' entry combining its forecasts with the classical members
+    (:mod:`forecast.backtesting.ensemble_entry`)."""
+    from forecast.backtesting.ensemble_entry import EnsembleEntry
+    from forecast.fitting.global_ensemble import network_params
+
+    if spec.scheme != "walk-forward" or spec.intervals == "conformal":
+        raise UsageError(
+            f"{entry.label}: its {neural} member is one global network, which backtests with "
+            f"--scheme walk-forward and --intervals model only; use them, or backtest the "
+            f"ensemble without {neural}"
+        )
+    network = ModelEntry(entry.label, neural, network_params(entry.params), entry.refit)
+    results, window = _fold_fits(series, network, spec)
+    return [
+        EnsembleEntry(
+            entry.label,
+            entry.name,
+            entry.params,
+            entry.refit,
+            PrecomputedEntry(entry.label, neural, network.params, entry.refit, found, window),
+        )
+        for found in results
+    ]
 
 
 def origins_key(train: np.ndarray, test: np.ndarray) -> Key:

@@ -320,13 +320,16 @@ def run_panel_backtest(
     each series keeps its overall metrics only (all the panel's report reads; a third of the
     scoring, and most of the memory, of a large panel)."""
     from forecast.backtesting import batched
+    from forecast.fitting.global_ensemble import neural_member
     from forecast.models.neural.global_options import split_options
 
     inner = replace(spec, jobs=1)
     extra = (exog, exog_lag, exog_models) if exog is not None else ()
     tasks: Any = SeriesTasks(panel, list(entries), inner, *extra)
     if panel.single is None and any(
-        split_options(e.name, e.params)[0].applies(e.name, len(panel)) for e in entries
+        split_options(e.name, e.params)[0].applies(e.name, len(panel))
+        or neural_member(e.name, e.params) is not None  # an ensemble's network: global
+        for e in entries
     ):
         if exog is not None:
             raise UsageError(GLOBAL_EXOG)

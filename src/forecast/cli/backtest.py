@@ -298,7 +298,6 @@ def _entries(a: SimpleNamespace, cfg: RunConfig) -> tuple[list[ModelEntry], Refi
     ``--device``, ``--epochs``) and the run's refit policy."""
     from forecast.backtesting.entries import model_entries
     from forecast.errors import UsageError
-    from forecast.fitting.global_ensemble import refuse_in_backtest
 
     default_refit, per_model = _refits(a.refit or [])
     entries = [
@@ -306,7 +305,6 @@ def _entries(a: SimpleNamespace, cfg: RunConfig) -> tuple[list[ModelEntry], Refi
         for e in model_entries(a.model or [], a.param or [], cfg)
     ]
     entries = [_neural_options(e, a.device, a.epochs) for e in entries]
-    refuse_in_backtest([(e.label, e.name, e.params) for e in entries])
     if per_model:
         raise UsageError(f"--refit {next(iter(per_model))}=...: no model with that label")
     return entries, default_refit

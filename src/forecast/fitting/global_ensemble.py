@@ -19,7 +19,8 @@ global network over the panel, the classical members fitted per series.
 
 Not here: sample paths (the network simulates none), ``--intervals conformal`` (it refits per
 series), weighted combinations (:class:`~forecast.models.ensemble.Ensemble` refuses them with a
-neural member).
+neural member), a model file (one file holds per-series models or one global network, not
+both). Backtests: :mod:`forecast.backtesting.ensemble_entry`.
 """
 
 from __future__ import annotations
@@ -50,6 +51,11 @@ def neural_member(model: str, params: Any) -> str | None:
     if model != "ensemble":
         return None
     return _ensemble(params).neural_member
+
+
+def network_params(params: Any) -> dict[str, Any]:
+    """The parameters of the neural member of an ensemble's raw parameters."""
+    return _ensemble(params).neural_params()
 
 
 def _ensemble(params: Any) -> Ensemble:
@@ -84,19 +90,6 @@ def check_request(spec: FitSpec, save: bool, several: bool, neural: str) -> None
             f"--samples with an ensemble whose {neural} is one global network: the network "
             f"simulates no paths; use --quantiles, or drop {neural} from members"
         )
-
-
-def refuse_in_backtest(models: Sequence[tuple[str, str, Any]]) -> None:
-    """Refuse an ensemble with a neural member in a backtest (``models``: ``(label, name,
-    params)``): its network would have to be retrained globally per fold, on each fold's
-    training part only, which backtests do not do yet."""
-    for label, name, params in models:
-        neural = neural_member(name, params)
-        if neural is not None:
-            raise UsageError(
-                f"backtest: {label} has a neural member ({neural}), which is not backtested "
-                f"yet; backtest the ensemble without {neural} and -m {neural} side by side"
-            )
 
 
 def fit_ensemble_panel(

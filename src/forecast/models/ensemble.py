@@ -32,8 +32,9 @@ it is the per-series network, a member like the others. On a panel, ``forecast f
 once as a global network over every series (:mod:`forecast.fitting.global_ensemble`): each
 series' ensemble fits its classical members (:meth:`Ensemble.leave_neural_member`) and joins the
 global network's forecast of the series as one more member (:meth:`Ensemble.joined`), combined
-as above. ``combine=weighted`` takes no neural member (its validation would retrain the network per
-series).
+as above; ``backtest`` retrains that network per fold on every series' training part
+(:mod:`forecast.backtesting.ensemble_entry`). ``combine=weighted`` takes no neural member (its
+validation would retrain the network per series).
 
 Convergence: the combination has no optimiser of its own; the weights are functions of the
 members' validation forecasts, so they agree across BLAS kernels as the members' polished fits

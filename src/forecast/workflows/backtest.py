@@ -148,12 +148,16 @@ def _reads_parts(request: BacktestRequest) -> bool:
     """Whether the workers read the part files themselves: not with regressors (read on the
     client), the bootstrap (one series) or a global network (one fit per fold across every
     series needs the whole panel in one place)."""
+    from forecast.fitting.global_ensemble import neural_member
     from forecast.models.neural.global_options import split_options
     from forecast.workflows.source import reads_parts
 
     if request.bootstrap is not None:
         return False
-    one_model = any(split_options(e.name, e.params)[0].applies(e.name, 2) for e in request.entries)
+    one_model = any(
+        split_options(e.name, e.params)[0].applies(e.name, 2) or neural_member(e.name, e.params)
+        for e in request.entries
+    )  # a global model, or an ensemble whose neural member is one
     return reads_parts(request.source, exog=request.exog is not None, one_model=one_model)
 
 
