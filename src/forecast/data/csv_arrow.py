@@ -25,6 +25,7 @@ from __future__ import annotations
 import codecs
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 # pandas' words for a missing value (pandas._libs.parsers.STR_NA_VALUES; a test compares them)
@@ -139,14 +140,18 @@ def read_arrow_columns(
     if isinstance(source, CheckedFile) and not source.complete():
         return None
     pa.default_memory_pool().release_unused()  # the parser's blocks: not held beside the rows
-    ids, distinct = (None, None) if id_col is None else _id_categorical(table.column(id_col))
+    ids, distinct, runs = (
+        (None, None, None) if id_col is None else _id_categorical(table.column(id_col))
+    )
     if distinct is not None and _starts_blank(distinct):
         return None  # pandas skips a space or tab that starts a field, pyarrow keeps it
     del distinct
     if any(_starts_blank(table.column(c)) for c in text_cols if c != id_col):
         return None
     rest = table.drop_columns([id_col] if id_col else [])
-    return ArrowRows(rest, ids, id_col, text_cols, value_cols)
+    rows = ArrowRows(rest, ids, id_col, text_cols, value_cols)
+    rows.id_runs = runs
+    return rows
 
 
 class ArrowRows:
@@ -165,6 +170,7 @@ class ArrowRows:
         self._ids = ids
         self._id_col = id_col
         self._columns = (text_cols, value_cols)
+        self.id_runs: np.ndarray | None = None  # see forecast.data.table.Table.id_runs
 
     def to_frame(self) -> pd.DataFrame:
         """The rows as a frame (once: each Arrow column is let go as its pandas column is
@@ -185,12 +191,12 @@ class ArrowRows:
         return frame[[*text_cols, *value_cols]]
 
 
-def _id_categorical(column: Any) -> tuple[pd.Categorical, Any]:
-    """The ids as a categorical, and its distinct texts as Arrow holds them (a chunked array
-    of strings or dictionaries). A file that lists its series one after another, in sorted
-    order, gives the codes from its runs (one comparison of neighbours, no hashing); any other
-    order, or a missing id, is dictionary-encoded by pyarrow."""
-    import numpy as np
+def _id_categorical(column: Any) -> tuple[pd.Categorical, Any, np.ndarray | None]:
+    """The ids as a categorical, its distinct texts as Arrow holds them (a chunked array of
+    strings or dictionaries), and the first row of each id's run when the file lists its
+    series one after another, in sorted order: then the codes come from the runs (one
+    comparison of neighbours, no hashing); any other order, or a missing id, is
+    dictionary-encoded by pyarrow."""
     import pyarrow.compute as pc
 
     n = len(column)
@@ -201,9 +207,10 @@ def _id_categorical(column: Any) -> tuple[pd.Categorical, Any]:
         if len(runs) < 2 or pc.all(pc.less(runs.slice(0, len(runs) - 1), runs.slice(1))).as_py():
             codes = np.repeat(np.arange(len(firsts), dtype=np.int32), np.diff(np.append(firsts, n)))
             texts = pd.Index(runs.to_numpy(zero_copy_only=False), dtype=object)
-            return pd.Categorical.from_codes(codes, categories=texts, validate=False), runs
+            categorical = pd.Categorical.from_codes(codes, categories=texts, validate=False)
+            return categorical, runs, firsts.astype(np.int64, copy=False)
     encoded = pc.dictionary_encode(column)
-    return pd.Categorical(encoded.to_pandas()), encoded
+    return pd.Categorical(encoded.to_pandas()), encoded, None
 
 
 def _take_sorted(column: Any, rows: Any) -> Any:

@@ -57,6 +57,7 @@ from forecast.data.panel_arrays import (
     selected,
     series_bounds,
     sort_order,
+    sorted_runs,
     stamp_text,
 )
 from forecast.data.series import SeriesData
@@ -269,7 +270,8 @@ def panel_from_table(
     tcol, vcol, icol = columns.time, columns.value, columns.id
     notes = list(table.notes)
     problems: list[RowProblems] = []
-    codes, names = id_codes(frame[icol])  # text: every reader of a Table gives ids as text
+    runs = table.id_runs if ids is None else None  # the series found by the reader
+    codes, names = id_codes(frame[icol]) if runs is None else sorted_runs(frame[icol])
     keep = selected(names, codes, ids, label, icol)
     if keep is not None:
         frame = frame[keep]
@@ -282,18 +284,21 @@ def panel_from_table(
     )
     values = parse_values(frame[vcol], vcol, columns.number_format, offset_lines, problems)
     reasons = _row_reasons(codes, problems)
-    order = sort_order(codes, t)
+    bounds = None if runs is None else np.append(runs, len(codes))  # still so once sorted:
+    order = sort_order(codes, t, bounds)  # the codes are, only times within a series move
     if order is not None:
         codes, t, values = codes[order], t[order], values[order]
         distinct = None if distinct is None else (distinct[0][order], distinct[1])
-    bounds = series_bounds(codes, len(names))
+    if bounds is None:
+        bounds = series_bounds(codes, len(names))
     labels = frame.index
 
     def line(row: int) -> int:  # the file line of sorted row ``row``
         return int(labels[row if order is None else order[row]]) + offset_lines
 
     same = np.zeros(len(t), bool)
-    same[1:] = (codes[1:] == codes[:-1]) & (t[1:] == t[:-1])
+    same[1:] = t[1:] == t[:-1]
+    same[bounds[1:-1]] = False  # a series' first row against the previous series' last
     for c, row in first_rows(codes, same).items():  # a series' earlier problem stands
         reasons.setdefault(
             c,

@@ -76,6 +76,12 @@ def id_codes(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return remap[row_codes], np.asarray(uniques, dtype=object)
 
 
+def sorted_runs(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`id_codes` of a categorical whose categories are sorted, distinct and all used
+    (a reader's :attr:`forecast.data.table.Table.id_runs`): its codes and categories."""
+    return raw.array.codes, category_texts(raw)
+
+
 def compact(codes: np.ndarray, names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The codes renumbered over the names that still occur (after rows were left out)."""
     used = np.zeros(len(names), bool)
@@ -218,11 +224,19 @@ def first_rows(codes: np.ndarray, mask: np.ndarray) -> dict[int, int]:
     return {int(c): int(rows[i]) for c, i in zip(found, first, strict=True)}
 
 
-def sort_order(codes: np.ndarray, t: np.ndarray) -> np.ndarray | None:
+def sort_order(
+    codes: np.ndarray, t: np.ndarray, bounds: np.ndarray | None = None
+) -> np.ndarray | None:
     """The stable order by series, then time; None when the rows are in that order already
-    (the common file, written series after series), which the stable sort would keep."""
+    (the common file, written series after series), which the stable sort would keep.
+    ``bounds``: the rows are in series order already, series ``c`` rows ``bounds[c]`` to
+    ``bounds[c + 1]`` (:func:`series_bounds`); only the times are looked at."""
     if len(codes) < 2:
         return None
+    if bounds is not None:
+        back = t[1:] < t[:-1]
+        back[bounds[1:-1] - 1] = False  # a series' first time after the previous one's last
+        return np.lexsort((t, codes)) if back.any() else None
     before, after = codes[:-1], codes[1:]
     if (after < before).any():
         return np.lexsort((t, codes))

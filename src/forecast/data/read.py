@@ -151,7 +151,7 @@ def _read_streamed(options: _Options, stream: CheckedFile) -> Table | None:
     if not _arrow_numbers(chosen):
         return None
     rows = read_arrow_columns(stream, *_arrow_arguments(chosen))
-    return None if rows is None else _table(rows.to_frame(), chosen, options)
+    return None if rows is None else _table(rows.to_frame(), chosen, options, rows.id_runs)
 
 
 def _arrow_numbers(chosen: _Sample) -> bool:
@@ -195,26 +195,29 @@ def _read_whole(options: _Options, stdin: io.BufferedIOBase | None, arrow: bool)
     if rows is None:
         fmt = chosen.columns.number_format
         args = (chosen.delimiter, chosen.header, chosen.names, chosen.text_cols, chosen.values)
-        frame = read_columns(text, *args, fmt, label)
+        frame, runs = read_columns(text, *args, fmt, label), None
     else:
-        frame = rows.to_frame()
+        frame, runs = rows.to_frame(), rows.id_runs
     del text, rows
-    return _table(frame, chosen, options)
+    return _table(frame, chosen, options, runs)
 
 
-def _table(frame: pd.DataFrame, chosen: _Sample, options: _Options) -> Table:
-    """The rows read (blank lines, rows of empty fields, left out) as a Table."""
+def _table(
+    frame: pd.DataFrame, chosen: _Sample, options: _Options, runs: np.ndarray | None = None
+) -> Table:
+    """The rows read (blank lines, rows of empty fields, left out) as a Table; ``runs``: the
+    first row of each id's run (:attr:`Table.id_runs`) when pyarrow's rows gave them."""
     line_offset = 2 if chosen.header is not None else 1  # file line of frame row 0
     blank = _blank_rows(frame)
     if blank is not None:
-        frame = frame[~blank]  # blank lines, rows of empty fields
+        frame, runs = frame[~blank], None  # blank lines, rows of empty fields
     if frame.empty:
         raise InputError(
             f"{options.label} has no data rows; it needs a time column and a value column"
         )
     read = {*chosen.text_cols, *chosen.values}
     others = tuple(str(c) for c in chosen.sample.columns if c not in read)
-    return Table(frame, chosen.columns, options.label, line_offset, chosen.notes, others)
+    return Table(frame, chosen.columns, options.label, line_offset, chosen.notes, others, runs)
 
 
 def _blank_rows(frame: pd.DataFrame) -> np.ndarray | None:

@@ -34,6 +34,10 @@ class Table:
     line_offset: int
     notes: list[str] = field(default_factory=list)
     others: tuple[str, ...] = ()  # the file's columns that were not read (a missed id column?)
+    # the first row of each id's run when the rows list their series one after another in
+    # increasing id order, no id missing: the id column is a categorical of those ids, sorted,
+    # its codes 0, 0, ..., 1, 1, ... (the panel then skips finding the series again)
+    id_runs: np.ndarray | None = None
 
 
 def wide_columns(sample: pd.DataFrame, time_col: str | None, label: str) -> Columns:
