@@ -188,6 +188,13 @@ GOOD = "unique_id,ds,y\n" + "".join(
 )
 
 
+def _with_note(text: str, odd: str) -> str:
+    """A panel of 1,100 series (more than the first lines the columns are chosen on) with a
+    fourth column, ``note``, that the loader does not read; the last note holds ``odd``."""
+    rows = [f"s{s:04d},2020-{m:02d}-01,{m % 7}.25,n" for s in range(1100) for m in range(1, 13)]
+    return "unique_id,ds,y,note\n" + "\n".join(rows) + odd + "\n"
+
+
 @pytest.mark.parametrize(
     ("name", "edit", "env"),
     [
@@ -205,6 +212,8 @@ GOOD = "unique_id,ds,y\n" + "".join(
         ),
         ("a long first line", lambda t: t, {"FORECAST_MAX_LINE": "10"}),
         ("invalid UTF-8", lambda t: t.replace("\nb,", "\nb\udcff,"), {}),
+        ("invalid UTF-8 in a column not read", lambda t: _with_note(t, "\udcff"), {}),
+        ("a column not read", lambda t: _with_note(t, "é"), {}),
         ("latin-1 text", lambda t: t.replace("\nb,", "\nb\udce9,"), {"encoding": "latin-1"}),
         ("NUL bytes", lambda t: "\0" + t, {}),
         ("blank start", lambda t: "\n" + t, {}),

@@ -78,12 +78,14 @@ class PlainBytes:
         self._decoder: Any = None  # made at the first block that is not ASCII
         self._crlf = CrlfOnly()
 
+    text = True  # the UTF-8 rule checked here (not left to pyarrow: PlainBytes.feed)
+
     def feed(self, block: bytes) -> bool:
         if not self.ok:
             return False
         if b'"' in block:
             self.ok = False
-        elif self._decoder is not None or not _ascii(block):
+        elif self.text and (self._decoder is not None or not _ascii(block)):
             if self._decoder is None:
                 self._decoder = codecs.getincrementaldecoder("utf-8")()
             self.ok = self._decoded(block, final=False)
@@ -205,6 +207,14 @@ class CheckedFile:
             raise NotPlain("a block breaks a rule, or the file changed")
         self._pos += len(block)
         return block
+
+    def text_checked_by_reader(self) -> None:
+        """Leave the UTF-8 rule to pyarrow, before it reads: right when every column is read,
+        text or number, so that every byte but delimiters and newlines is in a field pyarrow
+        checks (a string is validated as UTF-8, a number is ASCII or refused) and the header
+        was decoded already; a file it refuses is read by pandas, as one that broke the rule
+        (:attr:`refused`)."""
+        self._rules.text = False
 
     def complete(self) -> bool:
         """Whether every byte to the end was read and held to the rules (the blank lines at

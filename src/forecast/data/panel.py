@@ -510,6 +510,8 @@ def _grid_span(
             return span, np.zeros(len(t), bool)
         where, on = _calendar_positions(np.append(u, NAT), offset)  # code -1: the NaT slot
         span[nonempty] = where[codes[last]] - where[codes[first]] + 1
+        if on[:-1].all() and int(codes.min(initial=0)) >= 0:
+            return span, np.ones(len(t), bool)  # every time on the grid, none missing
         return span, on[codes]
     valid = t != NAT
     if not valid.any():

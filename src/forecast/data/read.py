@@ -150,6 +150,8 @@ def _read_streamed(options: _Options, stream: CheckedFile) -> Table | None:
     chosen = _read_sample(decode(lines, options.label, options.encoding), options)
     if not _arrow_numbers(chosen):
         return None
+    if {*chosen.text_cols, *chosen.values} == set(chosen.names):
+        stream.text_checked_by_reader()  # pyarrow checks every field's UTF-8 as it reads
     rows = read_arrow_columns(stream, *_arrow_arguments(chosen))
     return None if rows is None else _table(rows.to_frame(), chosen, options, rows.id_runs)
 
@@ -208,8 +210,8 @@ def _table(
     """The rows read (blank lines, rows of empty fields, left out) as a Table; ``runs``: the
     first row of each id's run (:attr:`Table.id_runs`) when pyarrow's rows gave them."""
     line_offset = 2 if chosen.header is not None else 1  # file line of frame row 0
-    blank = _blank_rows(frame)
-    if blank is not None:
+    blank = None if runs is not None else _blank_rows(frame)  # runs: no id missing, no row
+    if blank is not None:  # blank
         frame, runs = frame[~blank], None  # blank lines, rows of empty fields
     if frame.empty:
         raise InputError(
