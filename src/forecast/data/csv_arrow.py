@@ -182,8 +182,8 @@ class ArrowRows:
             raise RuntimeError("ArrowRows.to_frame is called once")
         frame = arrow_frame(table)
         del table
-        if self._id_col is not None:
-            frame[self._id_col] = self._ids
+        if self._id_col is not None:  # a Series not copied (a Categorical set is copied)
+            frame[self._id_col] = pd.Series(self._ids, index=frame.index, copy=False)
         text_cols, value_cols = self._columns
         for name in text_cols:
             if not isinstance(frame[name].dtype, pd.CategoricalDtype):
@@ -202,7 +202,8 @@ def _id_categorical(column: Any) -> tuple[pd.Categorical, Any, np.ndarray | None
     n = len(column)
     if n and not column.null_count:
         change = pc.not_equal(column.slice(1), column.slice(0, n - 1))
-        firsts = np.concatenate([[0], np.flatnonzero(change.to_numpy(zero_copy_only=False)) + 1])
+        later = pc.indices_nonzero(change).to_numpy().astype(np.int64) + 1  # (uint64)
+        firsts = np.concatenate([np.zeros(1, np.int64), later])
         runs = _take_sorted(column, firsts)
         if len(runs) < 2 or pc.all(pc.less(runs.slice(0, len(runs) - 1), runs.slice(1))).as_py():
             codes = np.repeat(np.arange(len(firsts), dtype=np.int32), np.diff(np.append(firsts, n)))
