@@ -174,15 +174,23 @@ class CheckedFile:
     those the columns were chosen on) and a broken rule stops the read (:class:`NotPlain`).
     :meth:`complete` says whether the whole of it was read and every rule held."""
 
-    def __init__(self, handle: Any, head: bytes, bounds: tuple[int, int, int], rules: Any) -> None:
+    def __init__(
+        self,
+        handle: Any,
+        head: bytes,
+        bounds: tuple[int, int, int],
+        rules: tuple[PlainBytes, LineLengths, bytes],
+    ) -> None:
         self._handle = handle
-        self.head = head
-        self.start, self.end, self._size = bounds
+        self.head = head  # the first bytes of the file (the columns are chosen on them)
+        self.start, self.end, self.size = bounds  # read start:end of the file's size bytes
         self._pos = self.start
-        self._rules, self._lines, self._trailing = rules
+        self._rules, self._lines, self._trailing = rules  # the bytes after end: newlines
         self.aborted = False  # a block broke a rule, or the file changed
 
-    closed = False
+    @property
+    def closed(self) -> bool:
+        return bool(self._handle.closed)
 
     def readable(self) -> bool:
         return True
@@ -201,8 +209,8 @@ class CheckedFile:
         same_head = self._pos >= len(self.head) or block.startswith(
             self.head[self._pos : self._pos + len(block)]
         )
-        self.aborted = len(block) != want or not same_head  # the file changed as it was read
-        if self.aborted or not (self._rules.feed(block) and self._lines.feed(block)):
+        changed = len(block) != want or not same_head  # the file changed as it was read
+        if changed or not (self._rules.feed(block) and self._lines.feed(block)):
             self.aborted = True
             raise NotPlain("a block breaks a rule, or the file changed")
         self._pos += len(block)
@@ -219,7 +227,7 @@ class CheckedFile:
     def complete(self) -> bool:
         """Whether every byte to the end was read and held to the rules (the blank lines at
         the end too), and the file kept its size."""
-        done = self._pos == self.end and os.fstat(self._handle.fileno()).st_size == self._size
+        done = self._pos == self.end and os.fstat(self._handle.fileno()).st_size == self.size
         self.aborted = not (
             done
             and self._rules.feed(self._trailing)

@@ -144,7 +144,7 @@ def _read_streamed(options: _Options, stream: CheckedFile) -> Table | None:
     from forecast.data.csv_stream import first_lines
     from forecast.data.text import decode
 
-    lines = first_lines(stream.head, stream.end)
+    lines = first_lines(stream.head, stream.size)
     if lines is None:
         return None
     chosen = _read_sample(decode(lines, options.label, options.encoding), options)
