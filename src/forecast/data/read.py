@@ -4,8 +4,11 @@ a ``.parquet`` file or a directory of part files.
 CSV text goes through :mod:`forecast.data.text` (encoding, delimiter, header) and
 :mod:`forecast.data.columns` (which column is what), chosen on the first lines; the rows are
 then read by pyarrow (:mod:`forecast.data.csv_arrow`) when the bytes allow it, else by pandas'
-parser, with the same result. Parquet goes through :mod:`forecast.data.parquet`. Both end in
-the same ``Table``, wide tables turned long.
+parser, with the same result. A regular file of 16 MiB or more is streamed to pyarrow block by
+block, its bytes checked as they pass (:mod:`forecast.data.csv_stream`), instead of being read
+whole first; whatever the stream cannot vouch for is read whole, as a smaller file is. Parquet
+goes through :mod:`forecast.data.parquet`. Both end in the same ``Table``, wide tables turned
+long.
 """
 
 from __future__ import annotations
