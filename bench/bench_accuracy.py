@@ -225,6 +225,44 @@ def run_global(
     return out, seconds
 
 
+def run_tool_ensembles(
+    series: list[dict[str, Any]], networks: tuple[str, ...], members: str
+) -> tuple[dict[str, dict[str, Any]], dict[str, float]]:
+    """``forecast.fit(PANEL, "ensemble", members=MEMBERS,NET)`` per frequency group (the tool's
+    own ensemble with one global network, trained once per group; defaults otherwise, no
+    period given): each series' forecast under "ensemble + NET", and each run's CPU seconds."""
+    import pandas as pd
+
+    import forecast
+    from forecast.progress import progress_enabled
+
+    out: dict[str, dict[str, Any]] = {s["name"]: {} for s in series}
+    seconds: dict[str, float] = {}
+    for net in networks:
+        cpu0 = time.process_time()
+        for m in sorted({s["m"] for s in series}):
+            group = [s for s in series if s["m"] == m]
+            frames = []
+            for s in group:
+                values = np.asarray(s["values"])[: -s["h"]]
+                index = pd.date_range("1900-01-01", periods=values.size, freq=s["freq"])
+                frames.append(pd.DataFrame({"id": s["name"], "date": index, "value": values}))
+            with progress_enabled(False):
+                result = forecast.fit(
+                    pd.concat(frames), "ensemble", {"members": f"{members},{net}", "seed": 0},
+                    horizon=group[0]["h"], levels=LEVELS,
+                )  # fmt: skip
+            assert not result.failures, result.failures
+            for sid, rows in result.frame.groupby("id", sort=False):
+                out[str(sid)][f"ensemble + {net}"] = {"mean": rows["mean"].tolist()} | {
+                    f"{side}_{lv}": rows[f"{'lower' if side == 'lo' else 'upper'}_{lv}"].tolist()
+                    for lv in LEVELS
+                    for side in ("lo", "hi")
+                }
+        seconds[f"ensemble + {net} cpu"] = time.process_time() - cpu0
+    return out, seconds
+
+
 def baselines(item: dict[str, Any]) -> dict[str, Any]:
     """``--neural-only``: our snaive and theta alone (defaults; the period for snaive)."""
     import pandas as pd
@@ -369,6 +407,11 @@ def main() -> None:
         "--exclude", default="", help="M3: leave out the series of this earlier --tag's run"
     )
     parser.add_argument(
+        "--ensemble-network",
+        default="",
+        help="networks to add to the default ensemble's members, the tool's own run, e.g. nhits",
+    )
+    parser.add_argument(
         "--neural-only", action="store_true", help="of ours, only snaive, theta and --neural"
     )
     args = parser.parse_args()
@@ -388,7 +431,9 @@ def main() -> None:
     neural = tuple(n for n in args.neural.split(",") if n)
     models = ("snaive", "theta") if args.neural_only else OURS
     models += ("ensemble, conformal",) if args.conformal else ()
-    models += tuple(f"global {n}" for n in neural) + THEIRS
+    tool_nets = tuple(n for n in args.ensemble_network.split(",") if n)
+    models += tuple(f"global {n}" for n in neural) + tuple(f"ensemble + {n}" for n in tool_nets)
+    models += THEIRS
     WORK.mkdir(parents=True, exist_ok=True)
     series_file = WORK / f"accuracy_series{args.tag}.json"
     sf_file = WORK / f"accuracy_sf{args.tag}.json"
@@ -404,6 +449,13 @@ def main() -> None:
     theirs = json.loads(sf_file.read_text())["forecasts"]
     params = dict(p.split("=", 1) for p in args.neural_param)
     networks, net_seconds = run_global(series, neural, params) if neural else ({}, {})
+    if tool_nets:
+        from forecast.models.ensemble import DEFAULT_MEMBERS
+
+        made, tool_seconds = run_tool_ensembles(series, tool_nets, ",".join(DEFAULT_MEMBERS))
+        for name, forecasts in made.items():
+            networks.setdefault(name, {}).update(forecasts)
+        net_seconds |= tool_seconds
     start = time.perf_counter()
     results: dict[str, dict[str, dict[str, float]]] = {}
     notes = {}
@@ -430,6 +482,11 @@ def main() -> None:
     for n in neural:
         print()
         print(paired(series, results, f"global {n}", "snaive"))
+    for n in tool_nets:
+        print()
+        print(paired(series, results, f"ensemble + {n}", "SF ensemble"))
+        print()
+        print(paired(series, results, f"ensemble + {n}", "ensemble"))
     for key, value in net_seconds.items():
         print(f"{key}: {value:.1f} s")
     print(
