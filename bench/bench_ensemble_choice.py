@@ -37,9 +37,9 @@ def combine(
     forecasts: dict[str, Any], members: tuple[str, ...], how: str, bounds: str = "average"
 ) -> dict[str, Any]:
     """The members' means combined (np.mean or np.median); their bounds the same way
-    (``average``: quantile averaging, as ``ensemble`` does) or as the quantiles of the equally
-    weighted mixture of the members' forecast distributions (``pool``: the linear pool, each
-    member's distribution taken as a normal per side whose 80/95 % bounds it reports)."""
+    (``average``: quantile averaging, ``ensemble``'s ``bounds=average``) or as the quantiles
+    of the equally weighted mixture of the members' forecast distributions (``pool``: the linear
+    pool, ``bounds=pool``)."""
     reduce = np.mean if how == "mean" else np.median
     out = {k: reduce([forecasts[m][k] for m in members], axis=0).tolist() for k in KEYS}
     if bounds == "pool":
@@ -48,29 +48,18 @@ def combine(
 
 
 def pooled_bounds(members: list[dict[str, Any]]) -> dict[str, list[float]]:
-    """The 10/90 and 2.5/97.5 % quantiles of the equally weighted mixture of the members'
-    split-normal forecast distributions (sd per side from each member's 95 % bound)."""
-    from scipy.optimize import brentq
-    from scipy.stats import norm
+    """The 80 and 95 % bounds of the equally weighted linear pool of the members, as
+    ``ensemble --param bounds=pool`` computes them (forecast.models.linear_pool)."""
+    from forecast.models.linear_pool import pooled_bounds as pool
 
-    mean = np.array([m["mean"] for m in members])
-    sd_lo = (mean - np.array([m["lo_95"] for m in members])) / norm.ppf(0.975)
-    sd_hi = (np.array([m["hi_95"] for m in members]) - mean) / norm.ppf(0.975)
-    sd_lo, sd_hi = np.maximum(sd_lo, 1e-9), np.maximum(sd_hi, 1e-9)
-
-    def cdf(x: float, step: int) -> float:
-        below = x < mean[:, step]
-        sd = np.where(below, sd_lo[:, step], sd_hi[:, step])
-        return float(np.mean(norm.cdf((x - mean[:, step]) / sd)))
-
+    means = np.array([m["mean"] for m in members])
+    weights = np.full(len(members), 1 / len(members))
     out: dict[str, list[float]] = {}
-    for key, p in (("lo_80", 0.1), ("hi_80", 0.9), ("lo_95", 0.025), ("hi_95", 0.975)):
-        row = []
-        for step in range(mean.shape[1]):
-            lo = float(np.min(mean[:, step] - 10 * sd_lo[:, step]))
-            hi = float(np.max(mean[:, step] + 10 * sd_hi[:, step]))
-            row.append(brentq(lambda x, s=step, q=p: cdf(x, s) - q, lo, hi))
-        out[key] = row
+    for lv in (80, 95):
+        lower = np.array([m[f"lo_{lv}"] for m in members])
+        upper = np.array([m[f"hi_{lv}"] for m in members])
+        lo, hi = pool(means, lower, upper, lv, weights)
+        out[f"lo_{lv}"], out[f"hi_{lv}"] = lo.tolist(), hi.tolist()
     return out
 
 
@@ -176,12 +165,12 @@ def main() -> None:
     rows.sort(key=lambda r: r[0])
     groups = list(rows[0][3])
     print("| members | combine | worst vs SF | " + " | ".join(
-        f"{g} sMAPE / MASE (vs SF) / cov80 / cov95" for g in groups) + " |")  # fmt: skip
+        f"{g} sMAPE / MASE (vs SF) / MSIS / cov80 / cov95" for g in groups) + " |")  # fmt: skip
     print("|---|---|---|" + "---|" * len(groups))
     for worst, members, how, result in rows[: args.top]:
         cells = [
             f"{r['smape']:.2f} / {r['mase']:.3f} ({r['d_smape']:+.1%}, {r['d_mase']:+.1%}) / "
-            f"{r['cov80']:.1f} / {r['cov95']:.1f}"
+            f"{r['msis']:.2f} / {r['cov80']:.1f} / {r['cov95']:.1f}"
             for r in result.values()
         ]
         print(f"| {' + '.join(members)} | {how} | {worst:+.1%} | " + " | ".join(cells) + " |")

@@ -56,6 +56,7 @@ from forecast.models.neural.global_options import GLOBAL_MODELS
 
 DEFAULT_MEMBERS = ("ets", "auto-arima", "theta")
 COMBINATIONS = ("mean", "median", "weighted")
+BOUNDS = ("average", "pool")  # how the members' interval bounds and quantiles combine
 NO_PERIOD_STEPS = 8  # validation lead times without a seasonal period (weighted)
 NEURAL_MEMBERS = GLOBAL_MODELS  # at most one member of an ensemble
 # the ensemble's parameters of its neural member -> the member's names for them
@@ -74,6 +75,10 @@ class Ensemble(BaseForecaster):
         validation MSE weights (module docstring).
     period : int or None
         Seasonal period passed to the members that take one; None lets each detect it.
+    bounds : {"average", "pool"}
+        ``average``: the bounds and quantiles combined as the forecasts are (quantile
+        averaging); ``pool``: the quantiles of the members' mixture, weighted as they are
+        (:mod:`forecast.models.linear_pool`).
     neural_window, epochs, seed, device : int or None, int or None, int or None, str
         The neural member's ``window``, ``epochs``, ``seed`` and ``device`` (None, ``"auto"``:
         its defaults).
@@ -96,10 +101,12 @@ class Ensemble(BaseForecaster):
         epochs: int | None = None,
         seed: int | None = None,
         device: str = "auto",
+        bounds: str = "average",
     ) -> None:
         self.members = members
         self.combine = combine
         self.period = period
+        self.bounds = bounds
         self.neural_window = neural_window
         self.epochs = epochs
         self.seed = seed
@@ -111,6 +118,10 @@ class Ensemble(BaseForecaster):
         if self.combine not in COMBINATIONS:
             raise UsageError(
                 f"ensemble: combine must be one of {', '.join(COMBINATIONS)}, got {self.combine!r}"
+            )
+        if self.bounds not in BOUNDS:
+            raise UsageError(
+                f"ensemble: bounds must be one of {', '.join(BOUNDS)}, got {self.bounds!r}"
             )
         for name in self.members:
             spec = REGISTRY.get(name)
@@ -293,20 +304,42 @@ class Ensemble(BaseForecaster):
 
     def _interval_method(self, methods: Sequence[str]) -> str:
         how = "inverse-validation-MSE weighted mean" if self.combine == "weighted" else self.combine
+        if self.bounds == "pool":
+            weighted = "weighted " if self.combine == "weighted" else "equally weighted "
+            how = (
+                f"quantiles of the {weighted}mixture (linear pool) of the members' forecast "
+                "distributions, each the normal through its own bound"
+            )
+            return f"{how}; members: " + "; ".join(
+                f"{m.name}: {method}" for m, method in zip(self.members_, methods, strict=True)
+            )
         return f"{how} of the members' interval bounds (quantile averaging); members: " + "; ".join(
             f"{m.name}: {how}" for m, how in zip(self.members_, methods, strict=True)
         )
 
+    def _bands(
+        self, means: np.ndarray, mean: np.ndarray, members: Sequence[Bands], levels: Sequence[float]
+    ) -> Bands:
+        """Each level's bounds from the members' (``means``: theirs, ``mean``: the ensemble's),
+        held around the ensemble's mean."""
+        from forecast.models.linear_pool import pooled_bounds
+
+        bands: Bands = {}
+        for lv in levels:
+            lower = np.array([b[lv][0] for b in members])
+            upper = np.array([b[lv][1] for b in members])
+            if self.bounds == "pool":
+                lo, hi = pooled_bounds(means, lower, upper, lv, self.weights_)
+            else:
+                lo, hi = self._reduce(lower), self._reduce(upper)
+            bands[lv] = (np.minimum(lo, mean), np.maximum(hi, mean))
+        return bands
+
     def _predict(self, horizon: int, levels: tuple[float, ...]) -> tuple[np.ndarray, Bands, str]:
         forecasts = [m.predict(horizon, levels) for m in self.members_]
-        mean = self._reduce(np.array([f.mean for f in forecasts]))
-        bands: Bands = {
-            lv: (
-                np.minimum(self._reduce(np.array([f.lower(lv) for f in forecasts])), mean),
-                np.maximum(self._reduce(np.array([f.upper(lv) for f in forecasts])), mean),
-            )
-            for lv in levels
-        }
+        means = np.array([f.mean for f in forecasts])
+        mean = self._reduce(means)
+        bands = self._bands(means, mean, [f.bands for f in forecasts], levels)
         return mean, bands, self._interval_method([f.interval_method for f in forecasts])
 
     def _predict_quantiles(self, horizon: int, probs: tuple[float, ...]) -> tuple[np.ndarray, str]:
@@ -316,8 +349,15 @@ class Ensemble(BaseForecaster):
         from forecast.models.quantiles import hold_mean, member_quantiles
 
         stacked, methods = member_quantiles(self.members_, horizon, probs)  # [M, P, horizon]
-        mean = self._reduce(np.array([m.predict(horizon).mean for m in self.members_]))
-        values = hold_mean(self._reduce(stacked), probs, mean)
+        means = np.array([m.predict(horizon).mean for m in self.members_])
+        mean = self._reduce(means)
+        if self.bounds == "pool":
+            from forecast.models.linear_pool import pooled_quantiles
+
+            combined = pooled_quantiles(means, stacked, probs, self.weights_)
+        else:
+            combined = self._reduce(stacked)
+        values = hold_mean(combined, probs, mean)
         return values, self._interval_method(methods).replace("interval bounds", "quantiles")
 
     def _update(self, new: np.ndarray) -> None:
@@ -336,14 +376,9 @@ class Ensemble(BaseForecaster):
         self._check_fitted()
         levels = check_levels(levels)
         batches = [m.forecast_from(history, origins, horizon, levels) for m in self.members_]
-        mean = self._reduce(np.array([b.mean for b in batches]))
-        bands: Bands = {
-            lv: (
-                np.minimum(self._reduce(np.array([b.bands[lv][0] for b in batches])), mean),
-                np.maximum(self._reduce(np.array([b.bands[lv][1] for b in batches])), mean),
-            )
-            for lv in levels
-        }
+        means = np.array([b.mean for b in batches])
+        mean = self._reduce(means)
+        bands = self._bands(means, mean, [b.bands for b in batches], levels)
         method = self._interval_method([b.interval_method for b in batches])
         return ForecastBatch(np.asarray(origins, dtype=int), mean, bands, method)
 

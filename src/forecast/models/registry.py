@@ -448,6 +448,15 @@ def _ensemble_spec() -> ModelSpec:
                 choices=("mean", "median", "weighted"),
             ),
             Param(
+                "bounds",
+                "choice",
+                "average",
+                "how the members' interval bounds and quantiles combine: average (as the "
+                "forecasts are: quantile averaging) or pool (the quantiles of the members' "
+                "mixture: wider where they disagree)",
+                choices=("average", "pool"),
+            ),
+            Param(
                 "period",
                 "int?",
                 None,
