@@ -23,7 +23,7 @@ def _series(n: int = 60, seed: int = 0) -> pd.Series:
 def test_forecasts_and_bounds_combine_the_members(combine) -> None:
     y = _series()
     members = ("naive", "drift", "mean")
-    model = Ensemble(members=members, combine=combine).fit(y)
+    model = Ensemble(members=members, combine=combine, bounds="average").fit(y)
     one_by_one = [get_spec(m).create().fit(y).predict(6, [90]) for m in members]
     reduce = np.median if combine == "median" else np.mean
     forecast = model.predict(6, [90])

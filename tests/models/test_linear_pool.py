@@ -106,7 +106,8 @@ def test_the_ensembles_pooled_bounds_are_the_pool_of_its_members(combine) -> Non
         np.testing.assert_allclose(forecast.lower(lv), np.minimum(lo, forecast.mean))
         np.testing.assert_allclose(forecast.upper(lv), np.maximum(hi, forecast.mean))
     assert "linear pool" in forecast.interval_method
-    average = Ensemble(members=("naive", "drift", "mean"), combine=combine).fit(y)
+    average = Ensemble(members=("naive", "drift", "mean"), combine=combine, bounds="average")
+    average.fit(y)
     plain = average.predict(6, (95,))
     np.testing.assert_array_equal(plain.mean, forecast.mean)  # the bounds differ, not the mean
     # members that disagree (mean vs drift on a trending series): the pool is the wider
@@ -138,6 +139,12 @@ def test_pooled_quantiles_of_the_ensemble_are_the_pool_of_its_members_quantiles(
     np.testing.assert_allclose(got[2], np.maximum(want[2], mean))
 
 
+def test_the_default_pools_classical_members_and_averages_with_a_neural_one() -> None:
+    assert Ensemble(members=("naive", "drift")).bounds_rule == "pool"
+    assert Ensemble(members=("naive", "gru")).bounds_rule == "average"
+    assert Ensemble(members=("naive", "gru"), bounds="pool").bounds_rule == "pool"
+
+
 def test_an_unknown_bounds_rule_is_refused() -> None:
-    with pytest.raises(UsageError, match="bounds must be one of average, pool"):
+    with pytest.raises(UsageError, match="bounds must be one of auto, average, pool"):
         Ensemble(members=("naive", "drift"), bounds="mixture").fit(_series())

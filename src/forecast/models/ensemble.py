@@ -6,11 +6,19 @@ defaults (the ensemble's ``period`` is passed to the members that take one). A m
 cannot be fitted is left out and the summary says so; the ensemble fails only when every member
 does.
 
-Intervals: the level-L bounds are the mean (or median) of the members' level-L bounds:
-quantile averaging ("Vincentization"), which for members with Gaussian intervals is the
-interval of the averaged quantile function. It is not the interval of the mixture of the
-members' forecast distributions, and it ignores how correlated the members' errors are; use
-``--intervals conformal`` for intervals calibrated on the ensemble's own errors.
+Intervals (``bounds``): ``pool`` (the default when every member is classical) gives the
+quantiles of the members' linear pool, the mixture of their forecast distributions weighted as
+the forecasts are (:mod:`forecast.models.linear_pool`): where the members disagree, the
+interval widens. ``average`` gives the mean (or median, or weighted mean) of the members'
+level-L bounds: quantile averaging ("Vincentization"), the interval of the averaged quantile
+function, which ignores the members' disagreement; it is the default with a neural member,
+whose pooled conformal intervals already hold its own errors. Neither accounts for how
+correlated the members' errors are; ``--intervals conformal`` calibrates on the ensemble's own
+errors. The defaults were chosen on two disjoint draws of 250 monthly and 250 quarterly M3
+series (bench/bench_accuracy.py and bench/bench_ensemble_choice.py; bench/RESULTS.md,
+2026-12-07): for ets + auto-arima + theta the pool lowered MSIS in all four groups and brought
+the 80/95 % coverage 2-4 points nearer nominal (monthly 75.5/91.4 % -> 77.2/93.3 % on the
+second draw); with a global network as a member it over-covered and raised MSIS.
 
 ``combine=weighted``: the weighted mean, with weights inversely proportional to each member's
 mean squared error in a validation inside the training data (Bates & Granger 1969): every
@@ -56,7 +64,7 @@ from forecast.models.neural.global_options import GLOBAL_MODELS
 
 DEFAULT_MEMBERS = ("ets", "auto-arima", "theta")
 COMBINATIONS = ("mean", "median", "weighted")
-BOUNDS = ("average", "pool")  # how the members' interval bounds and quantiles combine
+BOUNDS = ("auto", "average", "pool")  # how the members' interval bounds and quantiles combine
 NO_PERIOD_STEPS = 8  # validation lead times without a seasonal period (weighted)
 NEURAL_MEMBERS = GLOBAL_MODELS  # at most one member of an ensemble
 # the ensemble's parameters of its neural member -> the member's names for them
@@ -73,12 +81,13 @@ class Ensemble(BaseForecaster):
     combine : {"mean", "median", "weighted"}
         How the forecasts and the interval bounds are combined; ``weighted``: inverse
         validation MSE weights (module docstring).
-    period : int or None
-        Seasonal period passed to the members that take one; None lets each detect it.
-    bounds : {"average", "pool"}
+    bounds : {"auto", "average", "pool"}
         ``average``: the bounds and quantiles combined as the forecasts are (quantile
         averaging); ``pool``: the quantiles of the members' mixture, weighted as they are
-        (:mod:`forecast.models.linear_pool`).
+        (:mod:`forecast.models.linear_pool`); ``auto``: ``pool``, or ``average`` with a neural
+        member (module docstring).
+    period : int or None
+        Seasonal period passed to the members that take one; None lets each detect it.
     neural_window, epochs, seed, device : int or None, int or None, int or None, str
         The neural member's ``window``, ``epochs``, ``seed`` and ``device`` (None, ``"auto"``:
         its defaults).
@@ -96,12 +105,12 @@ class Ensemble(BaseForecaster):
         self,
         members: tuple[str, ...] = DEFAULT_MEMBERS,
         combine: str = "mean",
+        bounds: str = "auto",
         period: int | None = None,
         neural_window: int | None = None,
         epochs: int | None = None,
         seed: int | None = None,
         device: str = "auto",
-        bounds: str = "average",
     ) -> None:
         self.members = members
         self.combine = combine
@@ -304,7 +313,7 @@ class Ensemble(BaseForecaster):
 
     def _interval_method(self, methods: Sequence[str]) -> str:
         how = "inverse-validation-MSE weighted mean" if self.combine == "weighted" else self.combine
-        if self.bounds == "pool":
+        if self.bounds_rule == "pool":
             weighted = "weighted " if self.combine == "weighted" else "equally weighted "
             how = (
                 f"quantiles of the {weighted}mixture (linear pool) of the members' forecast "
@@ -317,6 +326,13 @@ class Ensemble(BaseForecaster):
             f"{m.name}: {how}" for m, how in zip(self.members_, methods, strict=True)
         )
 
+    @property
+    def bounds_rule(self) -> str:
+        """``average`` or ``pool``: the rule ``bounds`` names, ``auto`` resolved."""
+        if self.bounds != "auto":
+            return self.bounds
+        return "average" if self.neural_member is not None else "pool"
+
     def _bands(
         self, means: np.ndarray, mean: np.ndarray, members: Sequence[Bands], levels: Sequence[float]
     ) -> Bands:
@@ -328,7 +344,7 @@ class Ensemble(BaseForecaster):
         for lv in levels:
             lower = np.array([b[lv][0] for b in members])
             upper = np.array([b[lv][1] for b in members])
-            if self.bounds == "pool":
+            if self.bounds_rule == "pool":
                 lo, hi = pooled_bounds(means, lower, upper, lv, self.weights_)
             else:
                 lo, hi = self._reduce(lower), self._reduce(upper)
@@ -351,7 +367,7 @@ class Ensemble(BaseForecaster):
         stacked, methods = member_quantiles(self.members_, horizon, probs)  # [M, P, horizon]
         means = np.array([m.predict(horizon).mean for m in self.members_])
         mean = self._reduce(means)
-        if self.bounds == "pool":
+        if self.bounds_rule == "pool":
             from forecast.models.linear_pool import pooled_quantiles
 
             combined = pooled_quantiles(means, stacked, probs, self.weights_)

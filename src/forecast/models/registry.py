@@ -384,9 +384,10 @@ def _smoothing_specs() -> list[ModelSpec]:
                 Param(
                     "variant",
                     "choice",
-                    "auto",
-                    "stm (standard), otm (theta optimised), dstm/dotm (dynamic trend line), "
-                    "auto (the least in-sample MSE of the four, as statsforecast's AutoTheta), "
+                    "stm",
+                    "stm (standard: the M3 Theta, statsforecast's Theta), otm (theta "
+                    "optimised), dstm/dotm (dynamic trend line), auto (the least in-sample "
+                    "MSE of the four, as statsforecast's AutoTheta), "
                     "or ses-drift (statsmodels' ThetaModel)",
                     choices=("auto", "stm", "otm", "dstm", "dotm", "ses-drift"),
                 ),
@@ -426,8 +427,8 @@ def _ensemble_spec() -> ModelSpec:
     return ModelSpec(
         "ensemble",
         "ensemble",
-        "mean, median or validation-weighted mean of member models' forecasts; intervals by "
-        "averaging their bounds",
+        "mean, median or validation-weighted mean of member models' forecasts; intervals from "
+        "the mixture of their distributions or the average of their bounds",
         "forecast.models.ensemble:Ensemble",
         (
             Param(
@@ -450,11 +451,12 @@ def _ensemble_spec() -> ModelSpec:
             Param(
                 "bounds",
                 "choice",
-                "average",
-                "how the members' interval bounds and quantiles combine: average (as the "
-                "forecasts are: quantile averaging) or pool (the quantiles of the members' "
-                "mixture: wider where they disagree)",
-                choices=("average", "pool"),
+                "auto",
+                "how the members' interval bounds and quantiles combine: pool (the quantiles "
+                "of the members' mixture: wider where they disagree), average (as the "
+                "forecasts are: quantile averaging), or auto (pool; average with a neural "
+                "member)",
+                choices=("auto", "average", "pool"),
             ),
             Param(
                 "period",
