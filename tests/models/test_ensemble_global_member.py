@@ -247,9 +247,7 @@ def test_backtest_retrains_the_network_per_fold_as_the_global_backtest_does(
     np.testing.assert_array_equal(merged["upper_80"], np.maximum(members[2].mean(axis=0), mean))
 
 
-@pytest.mark.parametrize(
-    "args", [["--scheme", "purged-kfold"], ["--intervals", "conformal"]]
-)
+@pytest.mark.parametrize("args", [["--scheme", "purged-kfold"], ["--intervals", "conformal"]])
 def test_backtest_refuses_what_the_global_network_does_not_do(cli, panel, args) -> None:
     result = cli("backtest", panel, "-m", "ensemble", "-p", MEMBERS, "-H", "3", *args)
     assert result.code == 2

@@ -284,9 +284,7 @@ class Theta(BaseForecaster):
     seasonal_: np.ndarray  # [m] seasonal indices by position modulo m from the start; [0]: none
     method_: str  # "mul", "add" or "none" reseasonalisation
 
-    def __init__(
-        self, period: int | None = None, theta: float = 2.0, variant: str = "stm"
-    ) -> None:
+    def __init__(self, period: int | None = None, theta: float = 2.0, variant: str = "stm") -> None:
         self.period = period
         self.theta = theta
         self.variant = variant
