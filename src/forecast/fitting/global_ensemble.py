@@ -97,21 +97,12 @@ def fit_ensemble_panel(
 ) -> tuple[GlobalForecaster | TreeForecaster, Iterator[SeriesOutcome]]:
     """Train the ensemble's neural member once on ``panel`` (in this process) and give every
     series' combined forecast, in id order, as ``runner`` maps :func:`fit_with_member`."""
-    from forecast.fitting.global_network import draw_levels, fit_global_model, new_global
+    from forecast.fitting.global_network import train_on_panel
 
     ensemble = _ensemble(spec.params)
     neural = ensemble.neural_member
     assert neural is not None
-    levels = draw_levels(neural, spec.levels, spec.draws)
-    network = new_global(neural, ensemble.neural_params(), options)
-    fit_global_model(
-        network,
-        [(s.id or "", s.y) for s in panel],
-        spec.horizon,
-        levels,
-        training=[s.describe() for s in panel],
-    )
-    forecasts = network.predict(spec.horizon, levels)
+    network, forecasts = train_on_panel(neural, ensemble.neural_params(), panel, spec, options)
     members: list[Member] = []
     for series in panel:
         made = forecasts[series.id or ""]

@@ -105,6 +105,24 @@ def fit_global_model(
     return model.fit(series, calibrate_steps=steps, training=training)
 
 
+def train_on_panel(
+    name: str, params: Any, panel: Panel, spec: FitSpec, options: GlobalOptions
+) -> tuple[GlobalForecaster | TreeForecaster, Mapping[str, Any]]:
+    """Train the global model ``name`` with ``params`` on every series of ``panel`` for
+    ``spec``'s horizon and forecast each series at the levels its draws need: the model and
+    its forecasts by id (a Forecast, or why not)."""
+    levels = draw_levels(name, spec.levels, spec.draws)
+    model = new_global(name, params, options)
+    fit_global_model(
+        model,
+        [(s.id or "", s.y) for s in panel],
+        spec.horizon,
+        levels,
+        training=[s.describe() for s in panel],
+    )
+    return model, model.predict(spec.horizon, levels)
+
+
 def fit_global_panel(
     panel: Panel, spec: FitSpec, options: GlobalOptions
 ) -> tuple[GlobalForecaster | TreeForecaster, list[SeriesOutcome]]:
@@ -115,16 +133,7 @@ def fit_global_panel(
             "split-conformal inside every series' training data (use --intervals model, or "
             "--param global=false)"
         )
-    levels = draw_levels(spec.model, spec.levels, spec.draws)
-    model = new_global(spec.model, spec.params, options)
-    fit_global_model(
-        model,
-        [(s.id or "", s.y) for s in panel],
-        spec.horizon,
-        levels,
-        training=[s.describe() for s in panel],
-    )
-    forecasts = model.predict(spec.horizon, levels)
+    model, forecasts = train_on_panel(spec.model, spec.params, panel, spec, options)
     outcomes = []
     for series in panel:
         sid = series.id or ""
