@@ -276,3 +276,30 @@ def test_worker_processes_give_the_same_bytes(cli, panel) -> None:
     pooled = cli(*args, "--jobs", "2")
     assert local.code == 0 and pooled.code == 0, pooled.stderr
     assert pooled.stdout == local.stdout and len(local.stdout.splitlines()) == 1 + 3 * 30
+
+
+def test_a_panel_too_small_to_train_the_network_gets_the_classical_combination(
+    cli, tmp_path
+) -> None:
+    # 3 series of 36 months, window 24, 6 steps: far fewer windows than the network's split
+    # needs; the members can still forecast every series, so every series is forecast by them
+    small = "\n".join(_panel_text().splitlines()[: 1 + 3 * PANEL_LENGTH]) + "\n"
+    kept = [line for line in small.splitlines()[1:] if line.split(",")[1] < "2018-01-01"]
+    data = str(write_csv(tmp_path, "id,date,value\n" + "\n".join(kept) + "\n", "small.csv"))
+    net = cli("fit", data, "-H", str(H), "-m", "gru", *NET, "-p", "window=24")
+    assert net.code == 2 and "training samples" in net.stderr  # alone, the network is refused
+    ens = _fit(cli, data, "-m", "ensemble", "-p", MEMBERS, *NET, "-p", "neural_window=24")
+    assert (
+        "warning: ensemble: its gru member was not trained on this panel: gru: the panel"
+        in (ens["stderr"])
+    )
+    assert ens["global"]["trained"] is False and ens["global"]["member"] == "gru"
+    alone = [_columns(_fit(cli, data, "-m", m)) for m in ("ets", "theta")]
+    got = _columns(ens)
+    assert sorted(got) == ["s00", "s01", "s02"]
+    for sid, columns in got.items():
+        expected = _combined([a[sid] for a in alone], np.mean)
+        for column, values in columns.items():
+            np.testing.assert_array_equal(values, expected[column])
+    notes = next(s for s in ens["series"] if s["id"] == "s00")["notes"]
+    assert notes[0].startswith("ensemble: the global gru cannot forecast this series (not trained")

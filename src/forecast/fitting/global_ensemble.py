@@ -94,15 +94,22 @@ def check_request(spec: FitSpec, save: bool, several: bool, neural: str) -> None
 
 def fit_ensemble_panel(
     panel: Panel, spec: FitSpec, options: GlobalOptions, runner: Executor
-) -> tuple[GlobalForecaster | TreeForecaster, Iterator[SeriesOutcome]]:
+) -> tuple[GlobalForecaster | TreeForecaster | str, Iterator[SeriesOutcome]]:
     """Train the ensemble's neural member once on ``panel`` (in this process) and give every
-    series' combined forecast, in id order, as ``runner`` maps :func:`fit_with_member`."""
+    series' combined forecast, in id order, as ``runner`` maps :func:`fit_with_member`. A
+    network the panel cannot train (too few windows, say) is given as why not, a string:
+    every series then combines its classical members only, each with a note."""
+    from forecast.errors import InputError
     from forecast.fitting.global_network import train_on_panel
 
     ensemble = _ensemble(spec.params)
     neural = ensemble.neural_member
     assert neural is not None
-    network, forecasts = train_on_panel(neural, ensemble.neural_params(), panel, spec, options)
+    try:
+        network, forecasts = train_on_panel(neural, ensemble.neural_params(), panel, spec, options)
+    except InputError as exc:  # the panel's data, not the request: the members still can
+        reason = f"not trained on this panel: {exc.message}"
+        return reason, runner.map(fit_with_member, _MemberTasks(panel, spec, [reason] * len(panel)))
     members: list[Member] = []
     for series in panel:
         made = forecasts[series.id or ""]
@@ -167,8 +174,14 @@ def _combined(
     return forecast, ensemble.summary(), notes + finished
 
 
-def trained_note(neural: str, n_series: int, info: dict[str, Any]) -> str:
-    """The note on the ensemble's global member: how it was trained, and what it joins."""
+def trained_note(neural: str, n_series: int, info: dict[str, Any] | str) -> str:
+    """The note on the ensemble's global member: how it was trained, and what it joins (or,
+    ``info`` a string, why it was not)."""
+    if isinstance(info, str):
+        return (
+            f"ensemble: its {neural} member was {info.split(';')[0]}; every series combines "
+            "its classical members only"
+        )
     return (
         f"ensemble: its {neural} member is one global network for {n_series} series, trained "
         f"on {info['device']} in {info['train_seconds']:.1f} s ({info['epochs_run']} epochs); "

@@ -443,12 +443,17 @@ def _fit_global_ensemble(
         model, outcomes = global_ensemble.fit_ensemble_panel(
             panel, spec, request.global_options, runner
         )
-    info = model.info_
-    notify("note", global_ensemble.trained_note(neural, len(panel), info))
+    if isinstance(model, str):  # the panel could not train the network
+        notify("warning", global_ensemble.trained_note(neural, len(panel), model))
+        trained: dict[str, Any] = {"member": neural, "trained": False, "reason": model}
+    else:
+        info = model.info_
+        notify("note", global_ensemble.trained_note(neural, len(panel), info))
+        trained = {"member": neural, **{k: v for k, v in info.items() if k != "history"}}
     header = {
         "data": panel.describe(),
         **_header(request, spec),
-        "global": {"member": neural, **{k: v for k, v in info.items() if k != "history"}},
+        "global": trained,
         "config": {"threads": policy.to_dict(request.source.jobs)},
     }
     return PanelStream(
