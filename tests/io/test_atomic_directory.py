@@ -115,6 +115,7 @@ def _writer(target: Path) -> subprocess.Popen[str]:
         f"""
         import signal, sys, time
         signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started ignoring it
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)  # the same for SIGHUP (under nohup)
         sys.path.insert(0, {str(SRC)!r})
         from forecast.io.atomic import atomic_directory
         with atomic_directory({str(target)!r}) as tmp:

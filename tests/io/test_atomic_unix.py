@@ -104,7 +104,8 @@ def test_read_only_folder_is_a_write_error(tmp_path) -> None:
 
 WRITER = textwrap.dedent(
     """
-    import sys, time
+    import signal, sys, time
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)  # even if started ignoring it (under nohup)
     sys.path.insert(0, {src!r})
     from forecast.io.atomic import atomic_path
     with atomic_path({target!r}) as tmp:
