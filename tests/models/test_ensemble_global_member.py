@@ -303,3 +303,19 @@ def test_a_panel_too_small_to_train_the_network_gets_the_classical_combination(
             np.testing.assert_array_equal(values, expected[column])
     notes = next(s for s in ens["series"] if s["id"] == "s00")["notes"]
     assert notes[0].startswith("ensemble: the global gru cannot forecast this series (not trained")
+
+
+def test_mint_shrink_names_the_ensembles_network_as_what_keeps_no_residuals(cli) -> None:
+    from pathlib import Path
+
+    regions = Path(__file__).resolve().parents[2] / "sample_data" / "retail_regions.csv"
+    args = ["--hierarchy", "region/store", "--reconcile", "mint-shrink", "-H", "1"]
+    result = cli("fit", str(regions), "-m", "ensemble", "-p", MEMBERS, *NET, *args)
+    assert result.code == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: --reconcile mint-shrink: the ensemble's neural member is one model for every "
+        "node, which keeps no per-node fit to take residuals from; drop it from members or use "
+        "another method"
+    )
+    alone = cli("fit", str(regions), "-m", "ensemble", "-p", "members=ets,theta", *args)
+    assert alone.code == 0, alone.stderr  # without the network the residuals are there

@@ -391,10 +391,13 @@ def _fit_residuals(base: dict[str, SeriesOutcome], nodes: NodePanel) -> np.ndarr
     order = list(nodes.hierarchy.nodes)
     models = [base[n].fitted for n in order]
     if any(m is None for m in models):  # one model across the nodes keeps none per node
+        asked = base[order[0]].asked
+        what, fix = f"{asked} is", "pass --param global=false"
+        if asked == "ensemble":  # its neural member is one network across the nodes
+            what, fix = "the ensemble's neural member is", "drop it from members"
         raise UsageError(
-            f"--reconcile mint-shrink: {base[order[0]].asked} is one model for every node, "
-            "which keeps no per-node fit to take residuals from; pass --param global=false "
-            "or use another method"
+            f"--reconcile mint-shrink: {what} one model for every node, which keeps no "
+            f"per-node fit to take residuals from; {fix} or use another method"
         )
     return node_residuals(models, [nodes.panel.values_of(n) for n in order])  # type: ignore[arg-type]
 
