@@ -319,3 +319,16 @@ def test_mint_shrink_names_the_ensembles_network_as_what_keeps_no_residuals(cli)
     )
     alone = cli("fit", str(regions), "-m", "ensemble", "-p", "members=ets,theta", *args)
     assert alone.code == 0, alone.stderr  # without the network the residuals are there
+
+
+def test_deterministic_reaches_the_ensembles_network(cli, panel) -> None:
+    # the same network as `-m gru --deterministic` trains, and the ensemble's own record says so
+    ens = _fit(cli, panel, "-m", "ensemble", "-p", MEMBERS, *NET, "--deterministic")
+    net = _fit(cli, panel, "-m", "gru", *NET, "--deterministic")
+    assert ens["global"]["deterministic"] is True
+    _same_network(ens, net)
+    plain = cli("fit", panel, "-H", str(H), "-m", "ensemble", "-p", "members=ets,theta")
+    refused = cli("fit", panel, "-H", str(H), "-m", "ensemble", "-p", "members=ets,theta",
+                  "--deterministic")  # fmt: skip
+    assert plain.code == 0 and refused.code == 2
+    assert "the ensemble has no neural member (add one, e.g. -p members=" in refused.stderr

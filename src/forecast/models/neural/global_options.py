@@ -39,11 +39,14 @@ def split_options(
     if model in TREE_MODELS:  # global=..., and --deterministic is their only way anyway
         given = [k for k in given if k != "global"]
         deterministic = False
-    if model not in GLOBAL_MODELS and (given or deterministic):
+    if model == "ensemble" and deterministic and not given and _neural_member(raw):
+        pass  # --deterministic reaches the ensemble's network (forecast.fitting.global_ensemble)
+    elif model not in GLOBAL_MODELS and (given or deterministic):
         what = f"--param {given[0]}" if given else "--deterministic"
-        raise UsageError(
-            f"{what} applies to the neural models ({', '.join(GLOBAL_MODELS)}); {model} has none"
-        )
+        has = f"{model} has none"
+        if model == "ensemble" and not given:
+            has = "the ensemble has no neural member (add one, e.g. -p members=ets,theta,gru)"
+        raise UsageError(f"{what} applies to the neural models ({', '.join(GLOBAL_MODELS)}); {has}")
     enabled = None
     if enabled_raw is not None:
         text = str(enabled_raw).strip().lower()
@@ -66,3 +69,10 @@ def split_options(
                 f"{model}: series_embedding applies to the global model; drop global=false"
             )
     return GlobalOptions(enabled, embedding, deterministic), params
+
+
+def _neural_member(raw: Mapping[str, Any]) -> bool:
+    """Whether an ensemble's raw ``members`` name a neural model."""
+    members = raw.get("members", ())
+    names = members.split(",") if isinstance(members, str) else list(members)
+    return any(str(name).strip() in GLOBAL_MODELS for name in names)
