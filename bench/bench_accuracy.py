@@ -31,6 +31,13 @@ proportional to their mean squared errors in a walk-forward validation inside ea
 part (ensemble.py); its full fits are the plain ensemble's members.
 ``--conformal`` adds the ensemble with split-conformal intervals calibrated inside each
 training part (``forecast fit --intervals conformal``): same forecasts, other intervals.
+
+Every model's forecasts are saved to bench/_work/accuracy_forecasts{TAG}.json (scored again,
+in other combinations, by bench_ensemble_choice.py). ``--exclude TAG`` draws the M3 series
+from those an earlier ``--tag TAG`` run did not use: a choice made on one draw is checked on
+a disjoint one. ``--neural NET,...`` adds global networks (one per frequency group);
+``--ensemble-network NET,...`` adds the tool's own ensemble of the default members and NET
+(``forecast.fit(PANEL, "ensemble", members=...,NET)``, one panel per group).
 """
 
 from __future__ import annotations
