@@ -312,18 +312,19 @@ class Ensemble(BaseForecaster):
         return stacked.mean(axis=0)
 
     def _interval_method(self, methods: Sequence[str]) -> str:
-        how = "inverse-validation-MSE weighted mean" if self.combine == "weighted" else self.combine
+        """How the bounds were combined, then each member's own method."""
+        weighted = self.combine == "weighted"
         if self.bounds_rule == "pool":
-            weighted = "weighted " if self.combine == "weighted" else "equally weighted "
             how = (
-                f"quantiles of the {weighted}mixture (linear pool) of the members' forecast "
-                "distributions, each the normal through its own bound"
+                f"quantiles of the {'weighted' if weighted else 'equally weighted'} mixture "
+                "(linear pool) of the members' forecast distributions, each the normal through "
+                "its own bound"
             )
-            return f"{how}; members: " + "; ".join(
-                f"{m.name}: {method}" for m, method in zip(self.members_, methods, strict=True)
-            )
-        return f"{how} of the members' interval bounds (quantile averaging); members: " + "; ".join(
-            f"{m.name}: {how}" for m, how in zip(self.members_, methods, strict=True)
+        else:
+            mean = "inverse-validation-MSE weighted mean" if weighted else self.combine
+            how = f"{mean} of the members' interval bounds (quantile averaging)"
+        return f"{how}; members: " + "; ".join(
+            f"{m.name}: {method}" for m, method in zip(self.members_, methods, strict=True)
         )
 
     @property

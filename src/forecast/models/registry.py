@@ -365,34 +365,7 @@ def _smoothing_specs() -> list[ModelSpec]:
                 ets_ic,
             ),
         ),
-        ModelSpec(
-            "theta",
-            "smoothing",
-            "Theta method: SES with drift on the deseasonalised data; the four models of "
-            "Fiorucci et al. (statsforecast's) or statsmodels' ThetaModel",
-            "forecast.models.theta:Theta",
-            (
-                PERIOD,
-                Param(
-                    "theta",
-                    "float",
-                    2.0,
-                    "weight of the trend line of stm, dstm and ses-drift: forecast = SES + "
-                    "(1 - 1/theta) x drift; 2 is the classical Theta method",
-                    minimum=1,
-                ),
-                Param(
-                    "variant",
-                    "choice",
-                    "stm",
-                    "stm (standard: the M3 Theta, statsforecast's Theta), otm (theta "
-                    "optimised), dstm/dotm (dynamic trend line), auto (the least in-sample "
-                    "MSE of the four, as statsforecast's AutoTheta), "
-                    "or ses-drift (statsmodels' ThetaModel)",
-                    choices=("auto", "stm", "otm", "dstm", "dotm", "ses-drift"),
-                ),
-            ),
-        ),
+        _theta_spec(),
         ModelSpec(
             "mstl",
             "decomposition",
@@ -420,6 +393,38 @@ def _smoothing_specs() -> list[ModelSpec]:
         ),
         _ensemble_spec(),
     ]
+
+
+def _theta_spec() -> ModelSpec:
+    """Theta: its four models (and auto, ses-drift) and the trend line's weight."""
+    return ModelSpec(
+        "theta",
+        "smoothing",
+        "Theta method: SES with drift on the deseasonalised data; the four models of "
+        "Fiorucci et al. (statsforecast's) or statsmodels' ThetaModel",
+        "forecast.models.theta:Theta",
+        (
+            PERIOD,
+            Param(
+                "theta",
+                "float",
+                2.0,
+                "weight of the trend line of stm, dstm and ses-drift: forecast = SES + "
+                "(1 - 1/theta) x drift; 2 is the classical Theta method",
+                minimum=1,
+            ),
+            Param(
+                "variant",
+                "choice",
+                "stm",
+                "stm (standard: the M3 Theta, statsforecast's Theta), otm (theta "
+                "optimised), dstm/dotm (dynamic trend line), auto (the least in-sample "
+                "MSE of the four, as statsforecast's AutoTheta), "
+                "or ses-drift (statsmodels' ThetaModel)",
+                choices=("auto", "stm", "otm", "dstm", "dotm", "ses-drift"),
+            ),
+        ),
+    )
 
 
 def _ensemble_spec() -> ModelSpec:
