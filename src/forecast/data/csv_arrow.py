@@ -117,23 +117,15 @@ def read_arrow_columns(
 
     from forecast.data.csv_stream import CheckedFile, NotPlain
 
-    text_type = pa.dictionary(pa.int32(), pa.string()) if id_col else pa.string()
-    types: dict[str, Any] = {c: pa.string() if c == id_col else text_type for c in text_cols}
-    types.update({c: pa.float64() for c in value_cols})
+    parse, convert = arrow_options(delimiter, text_cols, value_cols, id_col)
     try:
         table = pcsv.read_csv(
             source,
             read_options=pcsv.ReadOptions(
                 column_names=names, skip_rows=0 if header is None else 1, block_size=READ_BLOCK
             ),
-            # a blank line is a row of missing values, as in pandas (rows map to file lines)
-            parse_options=pcsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False),
-            convert_options=pcsv.ConvertOptions(
-                column_types=types,
-                include_columns=[*text_cols, *value_cols],
-                null_values=list(NA_TEXTS),
-                strings_can_be_null=True,
-            ),
+            parse_options=parse,
+            convert_options=convert,
         )
     except (pa.ArrowException, ValueError, NotPlain):
         return None
@@ -149,26 +141,41 @@ def read_arrow_columns(
     if any(_starts_blank(table.column(c)) for c in text_cols if c != id_col):
         return None
     rest = table.drop_columns([id_col] if id_col else [])
-    rows = ArrowRows(rest, ids, id_col, text_cols, value_cols)
+    rows = ArrowRows(rest, {} if id_col is None else {id_col: ids}, text_cols, value_cols)
     rows.id_runs = runs
     return rows
 
 
+def arrow_options(
+    delimiter: str, text_cols: list[str], value_cols: list[str], id_col: str | None
+) -> tuple[Any, Any]:
+    """pyarrow's parse and convert options for the chosen columns (see the module doc)."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    text_type = pa.dictionary(pa.int32(), pa.string()) if id_col else pa.string()
+    types: dict[str, Any] = {c: pa.string() if c == id_col else text_type for c in text_cols}
+    types.update({c: pa.float64() for c in value_cols})
+    # a blank line is a row of missing values, as in pandas (rows map to file lines)
+    parse = pcsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False)
+    convert = pcsv.ConvertOptions(
+        column_types=types,
+        include_columns=[*text_cols, *value_cols],
+        null_values=list(NA_TEXTS),
+        strings_can_be_null=True,
+    )
+    return parse, convert
+
+
 class ArrowRows:
-    """The rows :func:`read_arrow_columns` read: the Arrow columns but the id, and the ids as a
-    categorical."""
+    """The rows :func:`read_arrow_columns` read: the Arrow columns but those made already
+    (``made``: the ids as a categorical; a streamed panel's values as float64), by name."""
 
     def __init__(
-        self,
-        table: Any,
-        ids: pd.Categorical | None,
-        id_col: str | None,
-        text_cols: list[str],
-        value_cols: list[str],
+        self, table: Any, made: dict[str, Any], text_cols: list[str], value_cols: list[str]
     ) -> None:
         self._table = table
-        self._ids = ids
-        self._id_col = id_col
+        self._made = made
         self._columns = (text_cols, value_cols)
         self.id_runs: np.ndarray | None = None  # see forecast.data.table.Table.id_runs
 
@@ -182,8 +189,10 @@ class ArrowRows:
             raise RuntimeError("ArrowRows.to_frame is called once")
         frame = arrow_frame(table)
         del table
-        if self._id_col is not None:  # a Series not copied (a Categorical set is copied)
-            frame[self._id_col] = pd.Series(self._ids, index=frame.index, copy=False)
+        made, self._made = self._made, {}
+        for name, column in made.items():  # a Series not copied (a Categorical set is copied)
+            frame[name] = pd.Series(column, index=frame.index, copy=False)
+        del made
         text_cols, value_cols = self._columns
         for name in text_cols:
             if not isinstance(frame[name].dtype, pd.CategoricalDtype):
@@ -206,12 +215,23 @@ def _id_categorical(column: Any) -> tuple[pd.Categorical, Any, np.ndarray | None
         firsts = np.concatenate([np.zeros(1, np.int64), later])
         runs = _take_sorted(column, firsts)
         if len(runs) < 2 or pc.all(pc.less(runs.slice(0, len(runs) - 1), runs.slice(1))).as_py():
-            codes = np.repeat(np.arange(len(firsts), dtype=np.int32), np.diff(np.append(firsts, n)))
-            texts = pd.Index(runs.to_numpy(zero_copy_only=False), dtype=object)
-            categorical = pd.Categorical.from_codes(codes, categories=texts, validate=False)
-            return categorical, runs, firsts.astype(np.int64, copy=False)
+            return runs_categorical(firsts, runs, n), runs, firsts
     encoded = pc.dictionary_encode(column)
     return pd.Categorical(encoded.to_pandas()), encoded, None
+
+
+def runs_categorical(firsts: np.ndarray, runs: Any, n: int) -> pd.Categorical:
+    """The categorical of ``n`` ids listed as runs: run ``i`` starts at row ``firsts[i]`` and
+    its id is ``runs[i]`` (Arrow strings, increasing): its codes are the runs' numbers."""
+    codes = run_codes(firsts, n)
+    texts = pd.Index(runs.to_numpy(zero_copy_only=False), dtype=object)
+    return pd.Categorical.from_codes(codes, categories=texts, validate=False)
+
+
+def run_codes(firsts: np.ndarray, n: int) -> np.ndarray:
+    """Row codes of ``n`` rows in runs starting at ``firsts`` (0, then increasing, below
+    ``n``): run ``i``'s rows are ``i``."""
+    return np.repeat(np.arange(len(firsts), dtype=np.int32), np.diff(np.append(firsts, n)))
 
 
 def _take_sorted(column: Any, rows: Any) -> Any:

@@ -6,7 +6,9 @@ CSV text goes through :mod:`forecast.data.text` (encoding, delimiter, header) an
 then read by pyarrow (:mod:`forecast.data.csv_arrow`) when the bytes allow it, else by pandas'
 parser, with the same result. A regular file of 16 MiB or more is streamed to pyarrow block by
 block, its bytes checked as they pass (:mod:`forecast.data.csv_stream`), instead of being read
-whole first; whatever the stream cannot vouch for is read whole, as a smaller file is. Parquet
+whole first; a panel's blocks are parsed one at a time and made compact as they come
+(:mod:`forecast.data.csv_blocks`); whatever the stream cannot vouch for is read whole, as a
+smaller file is. Parquet
 goes through :mod:`forecast.data.parquet`. Both end in the same ``Table``, wide tables turned
 long.
 """
@@ -144,6 +146,7 @@ def _read_streamed(options: _Options, stream: CheckedFile) -> Table | None:
     """A large regular file read by pyarrow as it streams past the byte checks; None when the
     whole-file path must read it."""
     from forecast.data.csv_arrow import read_arrow_columns
+    from forecast.data.csv_blocks import read_pieces
     from forecast.data.csv_stream import first_lines
     from forecast.data.text import decode
 
@@ -155,7 +158,12 @@ def _read_streamed(options: _Options, stream: CheckedFile) -> Table | None:
         return None
     if {*chosen.text_cols, *chosen.values} == set(chosen.names):
         stream.text_checked_by_reader()  # pyarrow checks every field's UTF-8 as it reads
-    rows = read_arrow_columns(stream, *_arrow_arguments(chosen))
+    id_col = chosen.columns.id
+    if id_col is not None and not chosen.wide:  # a panel: parsed piece by piece
+        layout = (chosen.delimiter, chosen.header, chosen.names, chosen.text_cols, chosen.values)
+        rows = read_pieces(stream, *layout, id_col)
+    else:
+        rows = read_arrow_columns(stream, *_arrow_arguments(chosen))
     return None if rows is None else _table(rows.to_frame(), chosen, options, rows.id_runs)
 
 
