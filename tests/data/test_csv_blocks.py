@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from forecast.data import csv_arrow, csv_stream
+from forecast.data import csv_arrow, csv_blocks, csv_stream
 from forecast.data.csv_arrow import Layout, _id_categorical, read_arrow_columns
 from forecast.data.csv_blocks import Growing, IdRuns, line_pieces, read_pieces
 
@@ -182,6 +182,7 @@ ARGS = (",", 0, ["id", "ds", "y"], ["ds", "id"], ["y"])
     eol=st.sampled_from(["\n", "\r\n"]),
     odd=st.sampled_from(["", "", "", "blank line", "bad value", "space before an id"]),
     block=st.integers(1, 300),
+    workers=st.sampled_from([0, 1, 3]),
 )
 def test_read_pieces_gives_the_whole_file_rows(
     tmp_path: Path,
@@ -192,7 +193,9 @@ def test_read_pieces_gives_the_whole_file_rows(
     eol: str,
     odd: str,
     block: int,
+    workers: int,
 ) -> None:
+    """At any read size, parsed here (0 workers) or by 1 or 3 threads."""
     raw = _panel_bytes(seed, order, missing, eol, odd)
     path = tmp_path / "p.csv"
     path.write_bytes(raw)
@@ -200,10 +203,16 @@ def test_read_pieces_gives_the_whole_file_rows(
     with monkeypatch.context() as m:
         m.setattr(csv_stream, "STREAM_BYTES", 0)
         m.setattr(csv_arrow, "READ_BLOCK", block)
+        m.setattr(csv_blocks, "MAX_WORKERS", workers)
         stream = csv_stream.open_checked(str(path), None)
         assert stream is not None
-        with stream:
-            pieces = read_pieces(stream, *ARGS, "id")
+        cpus = pa.cpu_count()
+        pa.set_cpu_count(workers + 1)
+        try:
+            with stream:
+                pieces = read_pieces(stream, *ARGS, "id")
+        finally:
+            pa.set_cpu_count(cpus)
     assert (pieces is None) == (whole is None)
     if odd in ("bad value", "space before an id"):
         assert pieces is None
@@ -240,7 +249,7 @@ CHILD = """
 import json, sys
 import pyarrow as pa
 import pyarrow.csv as pcsv
-from forecast.data import csv_arrow, csv_stream
+from forecast.data import csv_arrow, csv_blocks, csv_stream
 from forecast.data.read import read_table
 csv_stream.STREAM_BYTES = int(sys.argv[2])
 csv_arrow.READ_BLOCK = 1 << 16

@@ -25,6 +25,8 @@ import numpy as np
 from forecast.data import csv_arrow
 from forecast.data.csv_arrow import ArrowRows, run_codes, runs_categorical
 
+MAX_WORKERS = 3  # the threads parsing pieces: more idle, waiting on this one's own work
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -32,21 +34,25 @@ if TYPE_CHECKING:
 
 
 def line_pieces(stream: Any, size: int) -> Iterator[bytes | memoryview]:
-    """The bytes of ``stream`` read ``size`` at a time, as pieces of whole lines: each ends
-    with a newline (the part of a read after its last newline starts the next piece), but the
-    last, which ends where the bytes end; no piece is empty."""
+    """The bytes of ``stream`` read ``size`` at a time, as pieces of whole lines, in order:
+    each ends with a newline but the last, which ends where the bytes end; none is empty. The
+    line a read leaves open is a piece of its own, joined to the start of the next read (a
+    short copy); the whole lines of a read are a view of it (not copied)."""
     carry = b""
     while True:
         block = stream.read(size)
         if not block:
             break
-        end = block.rfind(b"\n") + 1
-        if not end:
+        first, last = block.find(b"\n") + 1, block.rfind(b"\n") + 1
+        if not first:
             carry += block  # a line longer than a read (the stream bounds its length)
             continue
-        view = memoryview(block)  # pieces joined or sliced, each byte copied once at most
-        yield b"".join((carry, view[:end])) if carry else view[:end]
-        carry = bytes(view[end:])
+        view = memoryview(block)
+        if carry:
+            yield carry + view[:first]
+        if last > (first if carry else 0):
+            yield view[first if carry else 0 : last]
+        carry = bytes(view[last:])
     if carry:
         yield carry
 
@@ -171,11 +177,8 @@ def read_pieces(
     (value_col,) = value_cols
     options = csv_arrow.arrow_options(delimiter, text_cols, value_cols, id_col)
     ids, values, times = IdRuns(), Growing(_rows_guess(stream)), []
-    skip = 0 if header is None else 1
     try:
-        for piece in line_pieces(stream, csv_arrow.READ_BLOCK):
-            table = _parse(piece, names, skip, options)
-            skip = 0
+        for table in _parsed(stream, names, 0 if header is None else 1, options):
             ids.add(table.column(id_col))
             values.extend(table.column(value_col).to_numpy())
             times += table.column(time_col).chunks
@@ -194,6 +197,33 @@ def read_pieces(
     rows = ArrowRows(pa.table({time_col: time_texts}), made, text_cols, value_cols)
     rows.id_runs = runs
     return rows
+
+
+def _parsed(stream: CheckedFile, names: list[str], skip: int, options: Any) -> Iterator[Any]:
+    """The pieces of ``stream`` parsed, in order: the bytes are read and checked here, and
+    parsed by up to ``MAX_WORKERS`` threads (one less than Arrow's CPU count: this thread
+    makes the pieces compact meanwhile), one piece ahead each (pyarrow lets the interpreter
+    go while it parses); on one CPU, here."""
+    from collections import deque
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    import pyarrow as pa
+
+    workers = min(pa.cpu_count() - 1, MAX_WORKERS)
+    if workers < 1:
+        for piece in line_pieces(stream, csv_arrow.READ_BLOCK):
+            yield _parse(piece, names, skip, options)
+            skip = 0
+        return
+    pending: deque[Future[Any]] = deque()
+    with ThreadPoolExecutor(workers) as pool:
+        for piece in line_pieces(stream, csv_arrow.READ_BLOCK):
+            pending.append(pool.submit(_parse, piece, names, skip, options))
+            skip = 0
+            if len(pending) > workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _parse(piece: bytes | memoryview, names: list[str], skip: int, options: Any) -> Any:
