@@ -12,8 +12,13 @@ forecasts only: a cheaper job, shown for reference). Rounds interleaved, best of
 (3 walk-forward folds, refitted, with the metrics report) against statsforecast's
 `cross_validation(h=12, n_windows=3, step_size=12)` (the same three cutoffs; forecasts only).
 
+``--in-process``: ours warm as well, for a comparison on the same footing as statsforecast's
+(whose call is timed in a warm process): the same CLI command run through
+``forecast.cli.app.main`` in this process after one untimed run, its CPU time
+(``time.process_time``) with the Parquet load and output still included on our side.
+
 Usage: python bench/bench_batch_panel.py [--series 10000 100000] [--repeat 2]
-       [--models naive snaive] [--backtest]
+       [--models naive snaive] [--backtest] [--in-process]
 """
 
 from __future__ import annotations
@@ -41,20 +46,44 @@ def panel(n_series: int) -> Path:
     return path
 
 
+def command(path: Path, model: str, backtest: bool) -> list[str]:
+    """The CLI arguments of our side's job (after the program name)."""
+    if backtest:
+        return ["backtest", str(path), "-m", model, "-H", str(H), "--initial", "64",
+                "--step", str(H), "-f", "csv", "-q"]  # fmt: skip
+    return ["fit", str(path), "-m", model, "-H", str(H), "--output",
+            str(WORK / "batch_out.parquet"), "-q"]  # fmt: skip
+
+
 def ours(path: Path, model: str, backtest: bool) -> tuple[float, float, int]:
     """CPU seconds, wall seconds and peak KiB of one fresh `forecast` process."""
-    out = WORK / "batch_out.parquet"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    cmd = [FORECAST, "fit", str(path), "-m", model, "-H", str(H), "--output", str(out), "-q"]
-    if backtest:
-        cmd = [FORECAST, "backtest", str(path), "-m", model, "-H", str(H), "--initial", "64",
-               "--step", str(H), "-f", "csv", "-q"]  # fmt: skip
+    cmd = [FORECAST, *command(path, model, backtest)]
     subprocess.run(cmd, check=True, capture_output=True, env={**os.environ, "NO_COLOR": "1"})
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return cpu, wall, after.ru_maxrss
+
+
+def ours_warm(path: Path, model: str, backtest: bool) -> tuple[float, float, int]:
+    """CPU and wall seconds of the same job run by ``forecast.cli.app.main`` in this (warm)
+    process; its standard output (the backtest's report) is discarded."""
+    import contextlib
+    import io
+
+    from forecast.cli.app import main as cli
+
+    start_cpu, start = time.process_time(), time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()):
+        try:
+            code = cli(command(path, model, backtest))
+        except SystemExit as done:  # click's standalone mode ends with it
+            code = done.code
+    if code:
+        raise SystemExit(f"forecast {' '.join(command(path, model, backtest))}: exit {code}")
+    return time.process_time() - start_cpu, time.perf_counter() - start, 0
 
 
 def statsforecast(path: Path, model: str, backtest: bool) -> dict[str, float]:
@@ -70,8 +99,11 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=["naive", "snaive"])
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--backtest", action="store_true")
+    parser.add_argument("--in-process", action="store_true")
     args = parser.parse_args()
-    print("backtest (3 folds)" if args.backtest else "fit")
+    run = ours_warm if args.in_process else ours
+    where = "ours warm, in process" if args.in_process else "ours a fresh process"
+    print(("backtest (3 folds)" if args.backtest else "fit") + f"; {where}")
     print(f"load before: {os.getloadavg()}")
     print(
         "| series | model | ours CPU s (wall) | SF with intervals CPU s (wall) | ratio | "
@@ -82,8 +114,10 @@ def main() -> None:
         path = panel(n)
         for model in args.models:
             mine, theirs = [], []
+            if args.in_process:
+                run(path, model, args.backtest)  # untimed: imports, numba caches
             for _ in range(args.repeat):  # interleaved rounds
-                mine.append(ours(path, model, args.backtest))
+                mine.append(run(path, model, args.backtest))
                 theirs.append(statsforecast(path, model, args.backtest))
             cpu, wall, _ = min(mine)
             sf = min(theirs, key=lambda r: r["levels_cpu"])

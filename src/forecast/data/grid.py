@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections import Counter
 
@@ -188,5 +189,14 @@ def refuse_degenerate(
 
 
 def future_index(last: pd.Timestamp, freq: str, horizon: int) -> pd.DatetimeIndex:
-    """The ``horizon`` timestamps that follow ``last`` on the ``freq`` grid."""
+    """The ``horizon`` timestamps that follow ``last`` on the ``freq`` grid.
+
+    Remembered per (last, freq, horizon): the series of a panel mostly end on the same stamp,
+    and a calendar frequency's ``date_range`` steps through its offsets in Python (0.2 ms for
+    18 months). Each caller gets its own shallow copy, so naming it changes no other."""
+    return _future_index(pd.Timestamp(last), freq, horizon).copy()
+
+
+@functools.lru_cache(maxsize=4096)
+def _future_index(last: pd.Timestamp, freq: str, horizon: int) -> pd.DatetimeIndex:
     return pd.date_range(start=last, periods=horizon + 1, freq=freq)[1:]
