@@ -146,3 +146,25 @@ def test_the_library_fits_several_models_as_the_cli(cli) -> None:
     pd.testing.assert_frame_equal(frame, expected, check_dtype=False)
     with pytest.raises(forecast.errors.UsageError):
         forecast.fit(PANEL, ["naive", "naive"], horizon=2)
+
+
+def test_neural_options_reach_the_neural_model_of_a_several_model_run(cli) -> None:
+    # --device/--epochs go to the models that have them; they win over --param in fit and
+    # backtest alike; a run where no model has them is a usage error in both commands.
+    air = SAMPLES / "airpassengers.csv"
+    tiny = ["-p", "lstm.window=12", "-p", "lstm.hidden_size=4", "-p", "lstm.epochs=5"]
+    fitted = cli("fit", air, "-m", "naive", "-m", "lstm", *tiny, "-p", "lstm.horizon=12",
+                 "--epochs", "1", "--device", "cpu", "-H", "2", "-f", "json")  # fmt: skip
+    assert fitted.code == 0, fitted.stderr
+    params = {m["label"]: m["parameters"] for m in json.loads(fitted.stdout)["models"]}
+    assert params["naive"] == {} and params["lstm"]["epochs"] == 1
+    assert params["lstm"]["device"] == "cpu"
+    tested = cli("backtest", air, "-m", "naive", "-m", "lstm", *tiny, "-p", "lstm.horizon=6",
+                 "--epochs", "1", "-H", "6", "--initial", "126", "--step", "6",
+                 "--refit", "never", "-f", "json")  # fmt: skip
+    assert tested.code == 0, tested.stderr
+    models = json.loads(tested.stdout)["config"]["models"]
+    assert {m["label"]: m["params"].get("epochs") for m in models} == {"naive": None, "lstm": 1}
+    for command in (["fit"], ["backtest", "--initial", "120"]):
+        refused = cli(*command, air, "-m", "naive", "--epochs", "1", "-H", "6")
+        assert refused.code == 2 and "--epochs applies to neural models only" in refused.stderr

@@ -304,7 +304,7 @@ def _entries(a: SimpleNamespace, cfg: RunConfig) -> tuple[list[ModelEntry], Refi
         replace(e, refit=per_model.pop(e.label)) if e.label in per_model else e
         for e in model_entries(a.model or [], a.param or [], cfg)
     ]
-    entries = [_neural_options(e, a.device, a.epochs) for e in entries]
+    entries = [_neural_options(e, a.device, a.epochs, entries) for e in entries]
     if per_model:
         raise UsageError(f"--refit {next(iter(per_model))}=...: no model with that label")
     return entries, default_refit
@@ -452,13 +452,20 @@ def _write_and_emit(
     write_then_emit(write, show)
 
 
-def _neural_options(entry: ModelEntry, device: str | None, epochs: int | None) -> ModelEntry:
-    """--device and --epochs for the models that have those parameters (the neural ones)."""
+def _neural_options(
+    entry: ModelEntry, device: str | None, epochs: int | None, run: list[ModelEntry]
+) -> ModelEntry:
+    """--device and --epochs for the models that have those parameters (the neural ones), by
+    fit's rule (:func:`~forecast.cli.model_options.option_params`: the options win over
+    --param; an error when no model of the run has the parameter)."""
+    from forecast.cli.model_options import option_params
     from forecast.models.registry import get_spec
 
-    accepted = {p.name for p in get_spec(entry.name).params}
-    extra = {k: v for k, v in (("device", device), ("epochs", epochs)) if v is not None}
-    extra = {k: v for k, v in extra.items() if k in accepted and k not in entry.params}
+    def accepted(e: ModelEntry) -> list[str]:
+        return [p.name for p in get_spec(e.name).params]
+
+    others = [accepted(e) for e in run]
+    extra = option_params(entry.name, accepted(entry), device=device, epochs=epochs, others=others)
     return replace(entry, params={**entry.params, **extra}) if extra else entry
 
 

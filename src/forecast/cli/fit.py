@@ -209,12 +209,13 @@ def _models(a: SimpleNamespace, cfg: RunConfig) -> tuple[Entry, GlobalOptions, t
         entries[0] = replace(entries[0], params={**cfg.params, **entries[0].params})
     out: list[Entry] = []
     options: GlobalOptions | None = None
-    for entry in entries:
+    run_accepts = [[p.name for p in get_spec(e.name).params] for e in entries]
+    for entry, accepted in zip(entries, run_accepts, strict=True):
         spec = get_spec(entry.name)
-        accepted = [p.name for p in spec.params]
         chosen = mo.option_params(
-            entry.name, accepted, device=a.device, seed=a.seed, epochs=a.epochs
-        )
+            entry.name, accepted, device=a.device, seed=a.seed, epochs=a.epochs,
+            others=run_accepts,
+        )  # fmt: skip
         raw = {**entry.params, **chosen}
         found, raw = split_options(entry.name, raw, deterministic=a.deterministic)
         spec.resolve(raw)  # fail on a bad parameter before reading any data

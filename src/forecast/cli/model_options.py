@@ -144,11 +144,15 @@ def option_params(
     device: str | None = None,
     seed: int | None = None,
     epochs: int | None = None,
+    others: Collection[Collection[str]] = (),
 ) -> dict[str, Any]:
-    """``--device``, ``--seed`` and ``--epochs`` as the model parameters of the same names.
+    """``--device``, ``--seed`` and ``--epochs`` as the model parameters of the same names;
+    the options win over ``--param`` and the config file (``fit`` and ``backtest`` alike).
 
-    ``--device`` and ``--epochs`` on a model without such a parameter are a usage error;
-    ``--seed`` is accepted and unused there (the classical models are deterministic).
+    ``--device`` and ``--epochs`` are a usage error when neither this model nor any of the
+    run's ``others`` (the accepted parameters of its other models) has such a parameter; in a
+    run of several models they go to those that have it. ``--seed`` is accepted and unused
+    where a model has no seed (the classical models are deterministic).
     """
     from forecast.errors import UsageError
 
@@ -156,12 +160,13 @@ def option_params(
     for option, value in (("device", device), ("epochs", epochs)):
         if value is None:
             continue
-        if option not in accepted:
+        if option in accepted:
+            out[option] = value
+        elif not any(option in names for names in others):
             raise UsageError(
                 f"--{option} applies to neural models only; {model} has no {option} "
                 "(see 'forecast models')"
             )
-        out[option] = value
     if seed is not None and "seed" in accepted:
         out["seed"] = seed
     return out
