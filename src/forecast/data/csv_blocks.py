@@ -25,6 +25,7 @@ import numpy as np
 from forecast.data import csv_arrow
 from forecast.data.csv_arrow import ArrowRows, run_codes, runs_categorical
 
+MAX_GUESS = 1 << 25  # rows reserved at first at most (256 MiB of float64, not resident)
 MAX_WORKERS = 3  # the threads parsing pieces: more idle, waiting on this one's own work
 
 if TYPE_CHECKING:
@@ -245,6 +246,7 @@ def _parse(piece: bytes | memoryview, names: list[str], skip: int, options: Any)
 
 def _rows_guess(stream: CheckedFile) -> int:
     """Room for the rows of the file, guessed generously from its first lines (room never
-    written is not resident; too little grows)."""
+    written is not resident; too little grows), at most ``MAX_GUESS`` rows (first lines far
+    shorter than the rest would reserve far too much)."""
     per_line = len(stream.head) / max(stream.head.count(b"\n"), 1)
-    return int((stream.end - stream.start) / per_line * 1.25) + 1024
+    return min(int((stream.end - stream.start) / per_line * 1.25) + 1024, MAX_GUESS)

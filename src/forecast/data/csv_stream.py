@@ -5,7 +5,8 @@ second of page faults per 250 MB, and its size in memory beside the parse).
 
 :func:`open_checked` reads the first lines (the delimiter, the header and the sample are
 chosen on them, as :meth:`Layout.prefix` does) and the last bytes (blank lines at the very end
-are left out, as :class:`Layout` does); :class:`CheckedFile` is the rest, read by pyarrow.
+are left out, as :class:`Layout` does); :class:`CheckedFile` is the rest, read by pyarrow (a
+panel's in pieces of whole lines, each parsed on its own: :mod:`forecast.data.csv_blocks`).
 Whatever the streamed read cannot vouch for (a rule broken in any block, a line that may be
 longer than ``FORECAST_MAX_LINE``, the file changing while it is read) sends the file back to
 the whole-file path (:func:`forecast.data.read.read_table`), which reads it as before and names
