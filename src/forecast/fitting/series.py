@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from forecast.data import SeriesData
+from forecast.data import SeriesData, future_index
 from forecast.errors import InputError
 from forecast.models.base import BaseForecaster, Forecast, ModelSummary
 from forecast.models.registry import get_spec
@@ -367,7 +367,7 @@ def new_observations(model: BaseForecaster, y: pd.Series) -> pd.Series:
     fresh = y[~old]
     if fresh.empty:
         return fresh
-    expected = pd.date_range(model.end_, periods=2, freq=model.freq_)[1]
+    expected = future_index(model.end_, model.freq_, 1)[0]
     if fresh.index[0] != expected:
         steps = len(pd.date_range(expected, fresh.index[0], freq=model.freq_)) - 1
         raise InputError(

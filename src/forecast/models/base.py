@@ -311,7 +311,9 @@ class BaseForecaster(ABC):
         elif exog_new is not None:
             raise UsageError(f"{self.name}: the model was fitted without regressors")
         if isinstance(y_new.index, pd.DatetimeIndex):
-            expected = pd.date_range(self.end_, periods=2, freq=self.freq_)[1]
+            from forecast.data import future_index
+
+            expected = future_index(self.end_, self.freq_, 1)[0]
             if y_new.index[0] != expected:
                 raise InputError(
                     f"new data must start at {expected.isoformat()}, the step after the model's "

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecast.data.grid import future_index
 from forecast.errors import InputError, UsageError
 from forecast.models.base import Forecast, _finite_values
 
@@ -84,7 +85,7 @@ class GlobalSeries:
                 )
         fresh, stamps = values[~old], index[~old]
         if fresh.size:
-            expected = pd.date_range(end, periods=2, freq=self.freq_)[1]
+            expected = future_index(end, self.freq_, 1)[0]
             if stamps[0] != expected:
                 raise InputError(
                     f"series {sid!r}: new data must start at {expected.isoformat()}, the step "

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import pandas as pd
 
+from forecast.data.grid import future_index
 from forecast.errors import InputError, UsageError
 from forecast.models.base import (
     Bands,
@@ -80,7 +81,7 @@ class TreeModel(BaseForecaster):
         return result.mean, result.bands, result.interval_method
 
     def _update(self, new: np.ndarray) -> None:
-        first = pd.date_range(self.core_.ends_[0], periods=2, freq=self.freq_)[1]
+        first = future_index(self.core_.ends_[0], self.freq_, 1)[0]
         self.core_.update(SID, pd.Series(new, index=pd.date_range(first, periods=new.size,
                                                                    freq=self.freq_)))  # fmt: skip
 
