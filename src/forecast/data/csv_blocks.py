@@ -1,18 +1,19 @@
-"""A large panel CSV read by pyarrow one block of lines at a time, each block made compact as
-soon as it is parsed: the path of :func:`forecast.data.read.read_table` for a streamed file
-(:class:`forecast.data.csv_stream.CheckedFile`) with an id column.
+"""A large panel CSV read by pyarrow one piece of whole lines at a time, each piece made
+compact as soon as it is parsed: the path of :func:`forecast.data.read.read_table` for a
+streamed file (:class:`forecast.data.csv_stream.CheckedFile`) with an id column.
 
 :func:`forecast.data.csv_arrow.read_arrow_columns` parses the whole file into one Arrow table
 and only then makes its columns compact: the ids, as text (about 10 bytes a row), stand whole
-beside the rest, with the blocks pyarrow's reader fetched ahead (up to 32 of them) and the
-parser's own buffers. Here the bytes are cut at the last newline of each ``READ_BLOCK`` bytes
-and each piece (whole lines) is parsed on its own, with the same options: a row never
-straddles two pieces, and no quote character can make a newline part of a field (a file with
-one is not streamed). Of each piece, the values are written into one float64 array, the time
-texts are kept dictionary-encoded (as the whole read keeps them), and the ids leave only the
-first row and the text of each run (:class:`IdRuns`). The rows are those of the whole read,
-with the same values, categories and codes (the tests compare them at random cuts), so
-:meth:`ArrowRows.to_frame` gives the same frame.
+beside the rest, with the blocks pyarrow's reader read ahead and the parser's own buffers.
+Here the bytes are read ``READ_BLOCK`` at a time and cut into pieces of whole lines
+(:func:`line_pieces`), each parsed on its own with the same options: a row never straddles
+two pieces, and no quote character can make a newline part of a field (a file with one is
+not streamed). A few threads parse while this one makes the pieces compact, in order: the
+values are written into one float64 array, the time texts are kept dictionary-encoded (as the
+whole read keeps them), and the ids leave only the first row and the text of each run
+(:class:`IdRuns`). The rows are those of the whole read, with the same values, categories and
+codes (the tests compare them at random cuts), so :meth:`ArrowRows.to_frame` gives the same
+frame.
 """
 
 from __future__ import annotations
