@@ -92,6 +92,42 @@ def test_reproducible_seeds_and_restores_the_callers_rng_and_flags() -> None:
         torch.testing.assert_close(torch.rand(3), inside)  # same seed, same draws
 
 
+def test_a_cpu_fit_reseeds_no_accelerator_generator(monkeypatch) -> None:
+    # torch.manual_seed would also reseed every CUDA and MPS generator, which fork_rng does
+    # not restore for a CPU fit: the caller's GPU stream would change. Only the CPU's is seeded,
+    # to the same state torch.manual_seed gives it.
+    calls: list[str] = []
+    for module, name in ((torch.cuda, "manual_seed_all"), (torch.cuda, "manual_seed"),
+                         (torch.mps, "manual_seed")):  # fmt: skip
+        monkeypatch.setattr(module, name, lambda *a, _n=name, **k: calls.append(_n))
+    cpu = dev.DeviceChoice(torch.device("cpu"), "requested")
+    with dev.reproducible(7, cpu):
+        ours = torch.rand(5)
+    assert calls == []
+    monkeypatch.undo()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(7)
+        torch.testing.assert_close(ours, torch.rand(5), rtol=0, atol=0)
+
+
+def test_a_cuda_fit_seeds_its_own_device_only(monkeypatch) -> None:
+    import contextlib
+
+    calls: list[tuple[str, int]] = []
+    monkeypatch.setattr(torch.cuda, "manual_seed_all", lambda s: calls.append(("all", s)))
+    monkeypatch.setattr(torch.cuda, "manual_seed", lambda s: calls.append(("one", s)))
+    monkeypatch.setattr(torch.cuda, "device", lambda index: contextlib.nullcontext())
+    monkeypatch.setattr(torch.random, "fork_rng", lambda **k: contextlib.nullcontext())
+    gpu = dev.DeviceChoice(torch.device("cuda", 1), "requested")
+    before = torch.random.get_rng_state()  # fork_rng is mocked: restore the CPU's by hand
+    try:
+        with dev.reproducible(11, gpu):
+            pass
+    finally:
+        torch.random.set_rng_state(before)
+    assert calls == [("one", 11)]
+
+
 def test_a_model_saved_with_device_cuda_forecasts_on_a_cpu_only_machine(
     no_accelerator, tmp_path
 ) -> None:

@@ -118,13 +118,13 @@ def to_device(tensor: torch.Tensor, choice: DeviceChoice) -> torch.Tensor:
 def reproducible(seed: int, choice: DeviceChoice, *, deterministic: bool = False) -> Iterator[None]:
     """Seeded torch RNG (forked: restored afterwards) and deterministic CPU algorithms; on CUDA
     deterministic ones too when ``deterministic`` (see the module doc for the cost)."""
-    devices = [choice.device.index or 0] if choice.is_cuda else []
+    devices = [choice.device.index or 0] if choice.device.type in ("cuda", "mps") else []
     previous = torch.are_deterministic_algorithms_enabled()
     warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
     fill = _fill_uninitialized(None)
     cudnn = (torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark)
     with torch.random.fork_rng(devices=devices, device_type=choice.device.type):
-        torch.manual_seed(seed)
+        _seed(seed, choice)
         if choice.device.type == "cpu" or (deterministic and choice.is_cuda):
             if choice.is_cuda:
                 os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
@@ -137,6 +137,18 @@ def reproducible(seed: int, choice: DeviceChoice, *, deterministic: bool = False
             _deterministic(previous, warn_only=warn_only)
             _fill_uninitialized(fill)
             torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = cudnn
+
+
+def _seed(seed: int, choice: DeviceChoice) -> None:
+    """Seed the generators training reads, and only those ``fork_rng`` restores: the CPU's
+    and the training device's. (``torch.manual_seed`` also reseeds every CUDA and MPS
+    generator, which a CPU fit on a GPU machine would leave changed for the caller.)"""
+    torch.default_generator.manual_seed(seed)
+    if choice.is_cuda:
+        with torch.cuda.device(choice.device.index or 0):
+            torch.cuda.manual_seed(seed)
+    elif choice.device.type == "mps":
+        torch.mps.manual_seed(seed)
 
 
 def _fill_uninitialized(mode: bool | None) -> bool | None:
