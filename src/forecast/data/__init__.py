@@ -8,7 +8,9 @@ rule is left out and listed in ``Panel.failures`` instead.
 
 Modules: ``text`` (bytes, encoding, delimiter, header), ``values`` (numbers and timestamps),
 ``columns`` (which column is what), ``table`` (the rows of CSV, Parquet or wide input),
-``csv_arrow`` (CSV rows read by pyarrow when it reads them as pandas would), ``grid``
+``csv_arrow`` (CSV rows read by pyarrow when it reads them as pandas would), ``csv_stream``
+(a large CSV streamed to pyarrow, its byte rules checked block by block), ``csv_blocks`` (a
+streamed panel CSV parsed piece by piece and made compact as it comes), ``grid``
 (frequency, gaps, missing values), ``series`` (one series), ``panel`` (many) and
 ``panel_arrays`` (its array work), ``parquet``.
 """
