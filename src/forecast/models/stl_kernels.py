@@ -65,9 +65,10 @@ def mstl_windows(count: int) -> np.ndarray:
 def _tricube_row(h: float, table: np.ndarray, filled: np.ndarray) -> int:
     """The row of ``table`` holding (1 - (r / h)^3)^3 for r = 0..h, computed with ``pow``
     as ``stl.f`` and statsmodels compute it (so the weights are theirs bit for bit), once
-    per h: filled on first use (``filled[h]``); -1 where h is past the table."""
+    per h: filled on first use (``filled[h]``); -1 where h is past the table or 0 (a
+    one-point window, whose only weight is 1)."""
     row = int(h)
-    if row >= filled.size:
+    if row >= filled.size or row == 0:
         return -1
     if not filled[row]:
         for k in range(row + 1):
