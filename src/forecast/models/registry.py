@@ -784,6 +784,11 @@ def _family_specs() -> list[ModelSpec]:
 
 def _nbeats_spec(target: str, shared: tuple[Param, ...], trained: tuple[Param, ...]) -> ModelSpec:
     """N-BEATS: the window and training parameters ``shared``/``trained`` with its own."""
+    window = (  # a global model's: families.STACKED_WINDOW
+        "input window length (default: 2 seasonal periods, 24 without one; a global model: one "
+        "period, at least 12, capped at min(shortest series, median series - 2 x horizon - 2))"
+    )
+    shared = tuple(replace(p, help=window) if p.name == "window" else p for p in shared)
     return ModelSpec(
         "nbeats",
         "neural",
@@ -820,12 +825,27 @@ def _nbeats_spec(target: str, shared: tuple[Param, ...], trained: tuple[Param, .
             ),
             _dropout(),
             *trained,
+            Param(
+                "recent_epochs",
+                "int",
+                0,
+                "epochs over every origin, the validation tail's included, after early "
+                "stopping on it: the newest data is trained on too (0, the default: none; the "
+                "intervals are calibrated on that tail, so they narrow)",
+                minimum=0,
+                maximum=10_000,
+            ),
         ),
     )
 
 
 def _nhits_spec(target: str, shared: tuple[Param, ...], trained: tuple[Param, ...]) -> ModelSpec:
     """N-HiTS: the window and training parameters ``shared``/``trained`` with its own."""
+    window = (  # a global model's: families.STACKED_WINDOW
+        "input window length (default: 2 seasonal periods, 24 without one; a global model: one "
+        "period, at least 12, capped at min(shortest series, median series - 2 x horizon - 2))"
+    )
+    shared = tuple(replace(p, help=window) if p.name == "window" else p for p in shared)
     return ModelSpec(
         "nhits",
         "neural",
@@ -853,6 +873,16 @@ def _nhits_spec(target: str, shared: tuple[Param, ...], trained: tuple[Param, ..
             *_fc_params(128, 2),
             _dropout(),
             *trained,
+            Param(
+                "recent_epochs",
+                "int",
+                0,
+                "epochs over every origin, the validation tail's included, after early "
+                "stopping on it: the newest data is trained on too (0, the default: none; the "
+                "intervals are calibrated on that tail, so they narrow)",
+                minimum=0,
+                maximum=10_000,
+            ),
         ),
     )
 

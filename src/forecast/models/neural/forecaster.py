@@ -214,7 +214,9 @@ class NeuralForecaster(TrainingReport, NetworkState, ConformalIntervals):
             self.arch_["quantiles"] = quantile_probs(options, self.name, k)
         phase0 = self._phase(self.start_)
         epochs = options.finetune_epochs if warm is not None else options.epochs
-        config = trainer.TrainConfig.from_options(options, epochs)
+        config = trainer.TrainConfig.from_options(
+            options, epochs, getattr(self, "recent_epochs", 0)
+        )
         with torch_threads(), dev.reproducible(self.seed, choice):
             net = networks.build(self.arch_)
             if warm is not None:

@@ -217,7 +217,7 @@ class GlobalForecaster(GlobalForecasting):
         note = f"{period} ({source}, longest series)" if period else "none detected"
         proto: Any = get_spec(self.model).create(self.params)
         sizes = (int(lengths.min()), int(np.median(lengths)))
-        auto = proto._auto_window(period)
+        auto = getattr(proto, "_global_window", proto._auto_window)(period)
         return proto, choose_global(self.options, period, note, sizes, steps, auto)
 
     def _embedded(self, arch: dict[str, Any]) -> dict[str, Any]:
@@ -238,7 +238,9 @@ class GlobalForecaster(GlobalForecasting):
         from forecast.threads import torch_threads
 
         options, bounds = self.options, split.bounds
-        config = trainer.TrainConfig.from_options(options, options.epochs)
+        config = trainer.TrainConfig.from_options(
+            options, options.epochs, self.params.get("recent_epochs", 0)
+        )
         choice = dev.resolve(options.device, strict=True)
         calendar = self.calendar_period_
         shift = (self.phase_ - bounds[:-1]) if calendar else np.zeros(len(self.ids_), np.int64)
