@@ -18,17 +18,17 @@ FORECAST = str(Path(PYTHON).with_name("forecast"))
 
 
 def run_timed(cmd: list[str], stdin: bytes | None = None) -> tuple[float, int]:
-    """Wall seconds and peak resident memory (KiB) of one run of ``cmd`` in a fresh process."""
+    """Wall seconds and peak resident memory (KiB) of one run of ``cmd`` in a fresh process
+    (the seconds timed by the ``_peak.py`` wrapper around ``cmd`` alone: the wrapper's own
+    interpreter start, which pulled start-up ratios towards 1, is not in them)."""
     wrapper = [PYTHON, str(ROOT / "bench" / "_peak.py"), *cmd]
-    start = time.perf_counter()
     proc = subprocess.run(
         wrapper, input=stdin, capture_output=True, check=False, env={**os.environ, "NO_COLOR": "1"}
     )
-    elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{cmd} failed: {proc.stderr.decode()[-500:]}")
-    peak_kib = int(proc.stderr.decode().strip().splitlines()[-1].split("=")[1])
-    return elapsed, peak_kib
+    *_, wall_line, peak_line = proc.stderr.decode().strip().splitlines()
+    return float(wall_line.split("=")[1]), int(peak_line.split("=")[1])
 
 
 def median_time(cmd: list[str], repeat: int = 7, stdin: bytes | None = None) -> float:
