@@ -13,14 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from statsmodels.tsa.seasonal import MSTL, STL
 
-from forecast.models.stl_kernels import (
-    INNER,
-    INNER_ROBUST,
-    OUTER_ROBUST,
-    default_spans,
-    mstl_decompose,
-    stl,
-)
+from forecast.models.stl_kernels import mstl_decompose, stl_decompose
 
 TOL = 1e-10
 
@@ -37,13 +30,6 @@ def _series(seed: int, n: int, period: int) -> np.ndarray:
     return scale * (walk + pattern + shift + rng.normal() * 0.05 * t) + rng.normal(0, 1e3 * scale)
 
 
-def _ours(y: np.ndarray, period: int, seasonal: int, robust: bool) -> tuple[np.ndarray, ...]:
-    spans = np.array([seasonal, *default_spans(period, seasonal)], dtype=np.int64)
-    degrees = np.ones(3, dtype=np.int64)
-    inner, outer = (INNER_ROBUST, OUTER_ROBUST) if robust else (INNER, 0)
-    return stl(y, period, spans, degrees, inner, outer)
-
-
 def _assert_close(ours: np.ndarray, theirs: np.ndarray, scale: float) -> None:
     np.testing.assert_allclose(ours, np.asarray(theirs), rtol=0, atol=TOL * scale)
 
@@ -58,27 +44,86 @@ def _assert_close(ours: np.ndarray, theirs: np.ndarray, scale: float) -> None:
 def test_stl_is_statsmodels_stl(seed: int, period: int, extra: int, seasonal: int) -> None:
     n = 2 * period + 1 + extra
     y = _series(seed, n, period)
-    season, trend, weights = _ours(y, period, seasonal, robust=False)
+    season, trend, resid, weights = stl_decompose(y, period, seasonal)
     reference = STL(y, period=period, seasonal=seasonal).fit()
     scale = float(np.max(np.abs(y)))
     _assert_close(season, reference.seasonal, scale)
     _assert_close(trend, reference.trend, scale)
-    _assert_close(y - season - trend, reference.resid, scale)
+    _assert_close(resid, reference.resid, scale)
     assert np.all(weights == 1.0)
 
 
-@pytest.mark.parametrize(("period", "n", "seasonal"), [(12, 144, 7), (7, 100, 11), (4, 41, 5)])
-def test_robust_stl_is_statsmodels_robust_stl(period: int, n: int, seasonal: int) -> None:
-    """With outliers: statsmodels' robustness weights (the outliers' near 0) and fits."""
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    period=st.integers(2, 40),
+    extra=st.integers(0, 200),
+    degrees=st.tuples(*[st.integers(0, 1)] * 3),
+    jumps=st.tuples(*[st.integers(1, 9)] * 3),
+)
+def test_stl_with_jumps_and_degrees_is_statsmodels_stl(
+    seed: int,
+    period: int,
+    extra: int,
+    degrees: tuple[int, int, int],
+    jumps: tuple[int, int, int],
+) -> None:
+    """Fits at every jump-th point with straight lines between; local constants (degree 0)."""
+    y = _series(seed, 2 * period + 1 + extra, period)
+    season, trend, _, _ = stl_decompose(y, period, 7, degrees, jumps)
+    reference = STL(
+        y,
+        period=period,
+        seasonal_deg=degrees[0],
+        trend_deg=degrees[1],
+        low_pass_deg=degrees[2],
+        seasonal_jump=jumps[0],
+        trend_jump=jumps[1],
+        low_pass_jump=jumps[2],
+    ).fit()
+    scale = float(np.max(np.abs(y)))
+    _assert_close(season, reference.seasonal, scale)
+    _assert_close(trend, reference.trend, scale)
+
+
+@pytest.mark.parametrize(
+    ("period", "n", "seasonal", "jump"),
+    [(12, 144, 7, 1), (7, 100, 11, 1), (4, 41, 5, 1), (24, 400, 7, 2), (52, 520, 7, 5)],
+)
+def test_robust_stl_is_statsmodels_robust_stl(
+    period: int, n: int, seasonal: int, jump: int
+) -> None:
+    """With outliers: statsmodels' robustness weights (the outliers' near 0) and fits; the
+    jumps are forecast.diagnostics' (period // 10)."""
     y = _series(period, n, period)
     y[[5, n // 2, n - 3]] += 40 * np.std(y)
-    season, trend, weights = _ours(y, period, seasonal, robust=True)
-    reference = STL(y, period=period, seasonal=seasonal, robust=True).fit()
+    season, trend, _, weights = stl_decompose(y, period, seasonal, jumps=(jump,) * 3, robust=True)
+    reference = STL(
+        y,
+        period=period,
+        seasonal=seasonal,
+        robust=True,
+        seasonal_jump=jump,
+        trend_jump=jump,
+        low_pass_jump=jump,
+    ).fit()
     scale = float(np.max(np.abs(y)))
     _assert_close(season, reference.seasonal, scale)
     _assert_close(trend, reference.trend, scale)
     np.testing.assert_allclose(weights, reference.weights, rtol=0, atol=TOL)
     assert weights[[5, n // 2, n - 3]].max() < 0.1
+
+
+@pytest.mark.parametrize(
+    ("period", "seasonal", "degrees", "jumps"),
+    [(1, 7, (1, 1, 1), (1, 1, 1)), (12, 8, (1, 1, 1), (1, 1, 1)), (12, 7, (2, 1, 1), (1, 1, 1)),
+     (12, 7, (1, 1, 1), (0, 1, 1))],
+)  # fmt: skip
+def test_stl_refuses_bad_settings(
+    period: int, seasonal: int, degrees: tuple[int, int, int], jumps: tuple[int, int, int]
+) -> None:
+    with pytest.raises(ValueError, match="stl: "):
+        stl_decompose(np.arange(100.0), period, seasonal, degrees, jumps)
 
 
 def _hourly(n: int, seed: int = 0) -> np.ndarray:

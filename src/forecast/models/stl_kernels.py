@@ -1,9 +1,10 @@
 """STL and MSTL decompositions, compiled (numba, cached on disk).
 
 STL is Cleveland, Cleveland, McRae & Terpenning (1990), as the Fortran ``stl.f`` and
-statsmodels' ``STL`` (a port of it) compute it, with every smoother's jump 1 (statsmodels'
-default). Positions are 1-based in the loess arithmetic, as there, so that the rounding is
-theirs too. One inner pass (``stlstp``), from the current trend:
+statsmodels' ``STL`` (a port of it) compute it, operation for operation (positions 1-based in
+the loess arithmetic, the tricube by ``pow``, the median from the two middle order statistics),
+so that its numbers are theirs to the last bit on the same libm. One inner pass (``stlstp``),
+from the current trend:
 
 1. detrend: ``y - trend``;
 2. cycle-subseries smoothing (``stlss``): each of the ``period`` subseries (positions j,
@@ -21,7 +22,8 @@ of |j - x| / h, h the larger distance from x to the window's ends (plus (span - 
 the span exceeds the data), times the robustness weights when they are used; with degree 1
 and a spread of the positions above 1e-3 (n - 1), the weights are tilted to a local line.
 Where every weight is zero the fit is the observation itself. Windows have ``span`` points,
-centred, shifted inwards at the ends (the whole series when the span is at least n).
+centred, shifted inwards at the ends (the whole series when the span is at least n). A
+smoother's jump j > 1 fits every j-th position and the last, with straight lines between.
 
 ``inner`` passes (statsmodels: 5, or 2 when robust) make a fit; without robustness that is all.
 With it, ``outer`` more fits follow, each after new robustness weights (``stlrwt``): the
@@ -139,29 +141,61 @@ def _estimate(
 def _smooth(
     y: np.ndarray,
     n: int,
-    span: int,
-    degree: int,
+    smoother: np.ndarray,
     use_rw: bool,
     rw: np.ndarray,
     out: np.ndarray,
     out_start: int,
     scratch: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> None:
-    """Loess of y[:n] at every position into out[out_start:out_start + n] (``stless``,
-    jump 1): windows of ``span`` points, centred, shifted inwards at the ends."""
+    """Loess of y[:n] into out[out_start:out_start + n] (``stless``); ``smoother`` is (span,
+    degree, jump): windows of ``span`` points, centred, shifted inwards at the ends (the
+    whole series when span >= n); with a jump, the fit at every jump-th position and at the
+    last, straight lines between them."""
     if n < 2:
         out[out_start] = y[0]
         return
+    span, degree, step = smoother[0], smoother[1], min(smoother[2], n - 1)
     left, right = 1, n
     if span < n:
         right = span
     half = (span + 1) // 2
-    for i in range(1, n + 1):
-        if span < n and i > half and right != n:
-            left += 1
-            right += 1
+    for i in range(1, n + 1, step):
+        if span < n and step == 1:
+            if i > half and right != n:
+                left += 1
+                right += 1
+        elif span < n:
+            if i < half:
+                left, right = 1, span
+            elif i >= n - half + 1:
+                left, right = n - span + 1, n
+            else:
+                left, right = i - half + 1, span + i - half
         fit, ok = _estimate(y, n, span, degree, i, left, right, scratch, use_rw, rw)
         out[out_start + i - 1] = fit if ok else y[i - 1]
+    if step == 1:
+        return
+    last = ((n - 1) // step) * step + 1  # the last position fitted
+    if last != n:
+        fit, ok = _estimate(y, n, span, degree, n, left, right, scratch, use_rw, rw)
+        out[out_start + n - 1] = fit if ok else y[n - 1]
+    _interpolate(out[out_start : out_start + n], step, last)
+
+
+@jit
+def _interpolate(ys: np.ndarray, step: int, last: int) -> None:
+    """Straight lines between the fits at positions 1, 1 + step, ..., ``last`` and n
+    (1-based), as ``stless`` draws them."""
+    n = ys.size
+    for i in range(0, n - step, step):
+        delta = (ys[i + step] - ys[i]) / step
+        for j in range(i + 1, i + step):
+            ys[j] = ys[i] + delta * (j - i)
+    if last != n and last != n - 1:
+        delta = (ys[n - 1] - ys[last - 1]) / (n - last)
+        for j in range(last, n):  # the last value redrawn too, as there
+            ys[j] = ys[last - 1] + delta * (j + 1 - last)
 
 
 @jit
@@ -169,8 +203,7 @@ def _cycle_subseries(
     y: np.ndarray,
     n: int,
     period: int,
-    span: int,
-    degree: int,
+    smoother: np.ndarray,
     use_rw: bool,
     rw: np.ndarray,
     out: np.ndarray,
@@ -180,13 +213,15 @@ def _cycle_subseries(
     scratch: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> None:
     """``stlss``: each cycle-subseries of y smoothed and extended by one value at each end,
-    of y[:n] into out (n + 2 period values, subseries j at j, j + period, ...)."""
+    of y[:n] into out (n + 2 period values, subseries j at j, j + period, ...); ``smoother``
+    is (span, degree, jump)."""
+    span, degree = smoother[0], smoother[1]
     for j in range(period):
         k = (n - 1 - j) // period + 1
         for m in range(k):
             sub[m] = y[m * period + j]
             sub_rw[m] = rw[m * period + j]
-        _smooth(sub, k, span, degree, use_rw, sub_rw, fit, 1, scratch)
+        _smooth(sub, k, smoother, use_rw, sub_rw, fit, 1, scratch)
         first, ok = _estimate(sub, k, span, degree, 0, 1, min(span, k), scratch, use_rw, sub_rw)
         fit[0] = first if ok else fit[1]
         last, ok = _estimate(
@@ -214,8 +249,7 @@ def _moving_average(x: np.ndarray, n: int, length: int, out: np.ndarray) -> None
 def _inner_pass(
     y: np.ndarray,
     period: int,
-    spans: np.ndarray,
-    degrees: np.ndarray,
+    smoothers: np.ndarray,
     use_rw: bool,
     rw: np.ndarray,
     season: np.ndarray,
@@ -223,9 +257,9 @@ def _inner_pass(
     work: np.ndarray,
     scratch: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> None:
-    """One ``stlstp`` pass (module docstring), updating season and trend in place; ``spans``
-    and ``degrees`` are (seasonal, trend, low_pass); ``work`` is [5, n + 2 period] scratch,
-    ``scratch`` the loess fit's (:func:`_estimate`)."""
+    """One ``stlstp`` pass (module docstring), updating season and trend in place;
+    ``smoothers`` [3, 3]: the seasonal, trend and low-pass smoothers' (span, degree, jump);
+    ``work`` is [5, n + 2 period] scratch, ``scratch`` the loess fit's (:func:`_estimate`)."""
     n = y.size
     detrended, cycles, first, second, third = work[0], work[1], work[2], work[3], work[4]
     for i in range(n):
@@ -234,8 +268,7 @@ def _inner_pass(
         detrended,
         n,
         period,
-        spans[0],
-        degrees[0],
+        smoothers[0],
         use_rw,
         rw,
         cycles,
@@ -247,11 +280,11 @@ def _inner_pass(
     _moving_average(cycles, n + 2 * period, period, first)
     _moving_average(first, n + period + 1, period, second)
     _moving_average(second, n + 2, 3, first)
-    _smooth(first, n, spans[2], degrees[2], False, rw, third, 0, scratch)
+    _smooth(first, n, smoothers[2], False, rw, third, 0, scratch)
     for i in range(n):
         season[i] = cycles[period + i] - third[i]
         detrended[i] = y[i] - season[i]
-    _smooth(detrended, n, spans[1], degrees[1], use_rw, rw, trend, 0, scratch)
+    _smooth(detrended, n, smoothers[1], use_rw, rw, trend, 0, scratch)
 
 
 @jit
@@ -283,19 +316,19 @@ def _robustness_weights(
 def stl(
     y: np.ndarray,
     period: int,
-    spans: np.ndarray,
-    degrees: np.ndarray,
+    smoothers: np.ndarray,
     inner: int,
     outer: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Season, trend and robustness weights of y (module docstring); ``spans`` and
-    ``degrees`` are (seasonal, trend, low_pass); ``outer`` > 0 is statsmodels' robust fit."""
+    """Season, trend and robustness weights of y (module docstring); ``smoothers`` [3, 3]:
+    the seasonal, trend and low-pass smoothers' (span, degree, jump); ``outer`` > 0 is
+    statsmodels' robust fit."""
     n = y.size
     season = np.zeros(n)
     trend = np.zeros(n)
     rw = np.ones(n)
     work = np.zeros((5, n + 2 * period))
-    widest = spans.max() + 1
+    widest = smoothers[:, 0].max() + 1
     scratch = (np.zeros(n + 2 * period), np.empty((widest, widest)), np.zeros(widest, np.bool_))
     use_rw = False
     for fit in range(outer + 1):
@@ -303,7 +336,7 @@ def stl(
             _robustness_weights(y, season, trend, rw)
             use_rw = True
         for _ in range(inner):
-            _inner_pass(y, period, spans, degrees, use_rw, rw, season, trend, work, scratch)
+            _inner_pass(y, period, smoothers, use_rw, rw, season, trend, work, scratch)
     if outer == 0:
         rw[:] = 1.0
     return season, trend, rw
@@ -319,14 +352,15 @@ def mstl(
     count = periods.size
     n = y.size
     seasonal = np.zeros((count, n))
-    degrees = np.ones(3, dtype=np.int64)
+    smoothers = np.ones((3, 3), dtype=np.int64)  # degree 1, jump 1
     deseasoned = y.copy()
     trend = np.zeros(n)
     passes = 1 if count == 1 else iterate
     for _ in range(passes):
         for i in range(count):
             deseasoned = deseasoned + seasonal[i]
-            season, trend, _rw = stl(deseasoned, periods[i], spans[i], degrees, INNER, 0)
+            smoothers[:, 0] = spans[i]
+            season, trend, _rw = stl(deseasoned, periods[i], smoothers, INNER, 0)
             seasonal[i] = season
             deseasoned = deseasoned - seasonal[i]
     return seasonal, trend, deseasoned - trend
@@ -347,3 +381,27 @@ def mstl_decompose(
     values = np.ascontiguousarray(y, dtype=np.float64)
     seasonal, trend, resid = mstl(values, np.array(ordered, dtype=np.int64), spans, iterate)
     return seasonal.T.copy(), trend, resid
+
+
+def stl_decompose(
+    y: np.ndarray,
+    period: int,
+    seasonal: int = 7,
+    degrees: tuple[int, int, int] = (1, 1, 1),
+    jumps: tuple[int, int, int] = (1, 1, 1),
+    robust: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """statsmodels' ``STL(y, period, seasonal, seasonal_deg=, trend_deg=, low_pass_deg=,
+    robust=, seasonal_jump=, trend_jump=, low_pass_jump=).fit()`` with its default trend and
+    low-pass spans and iterations: season, trend, remainder and robustness weights.
+    ``degrees`` and ``jumps`` are the (seasonal, trend, low_pass) smoothers'."""
+    if period < 2 or seasonal < 3 or seasonal % 2 == 0:
+        raise ValueError(f"stl: period >= 2 and an odd seasonal >= 3, got {period}, {seasonal}")
+    if min(jumps) < 1 or any(d not in (0, 1) for d in degrees):
+        raise ValueError(f"stl: jumps >= 1 and degrees 0 or 1, got {jumps}, {degrees}")
+    spans = (seasonal, *default_spans(period, seasonal))
+    smoothers = np.array(list(zip(spans, degrees, jumps, strict=True)), dtype=np.int64)
+    values = np.ascontiguousarray(y, dtype=np.float64)
+    inner, outer = (INNER_ROBUST, OUTER_ROBUST) if robust else (INNER, 0)
+    season, trend, weights = stl(values, period, smoothers, inner, outer)
+    return season, trend, values - season - trend, weights
