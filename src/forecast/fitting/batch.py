@@ -37,6 +37,9 @@ BATCH_MODELS: dict[str, str] = {
     "drift": "forecast.models.baselines:drift_batch",
     "mean": "forecast.models.baselines:mean_batch",
     "theta": "forecast.models.theta_batch:theta_batch",
+    "window-average": "forecast.models.window_models:window_average_batch",
+    "seasonal-window-average": "forecast.models.window_models:seasonal_window_average_batch",
+    "ses": "forecast.models.window_models:ses_batch",
     **{
         name: f"forecast.models.intermittent_batch:INTERMITTENT_BATCH[{name}]"
         for name in ("croston", "tsb", "adida", "imapa")
