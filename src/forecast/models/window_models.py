@@ -78,9 +78,10 @@ class _Window(BaseForecaster):
         self.mse_ = float(mse[0])
 
     def _moments(self, horizon: int) -> tuple[np.ndarray, np.ndarray]:
-        from forecast.models.window_kernels import window_rows
+        from forecast.models.window_kernels import window_origins
 
-        last, _ = window_rows(self.y_[None, :], self.window, self.lag_)
+        end = np.array([self.y_.size - 1])
+        last = window_origins(self.y_, end, self.window, self.lag_)
         mean = last[0, np.arange(horizon) % self.lag_]
         return mean, np.full(horizon, math.sqrt(self.mse_))
 
@@ -175,9 +176,9 @@ class SeasonalWindowAverage(_Window):
         self.window = window
 
     def min_length(self, freq: str | None = None) -> int:
-        """``window + 1`` (no period); a period's own need, ``window * period + 1``, is
-        refused by :meth:`fit` with the period it resolved."""
-        return max(self.window + 1, self.min_obs)
+        """``window * period + 1`` for a given period, else ``window + 1`` (a detected
+        period's own need is refused by :meth:`fit`, which names it)."""
+        return max(self.window * (self.period or 1) + 1, self.min_obs)
 
     def lookback(self, freq: str | None = None) -> int:
         from forecast.diagnostics.seasonality import calendar_period
