@@ -144,8 +144,10 @@ def _seed(seed: int, choice: DeviceChoice) -> None:
     and the training device's. (``torch.manual_seed`` also reseeds every CUDA and MPS
     generator, which a CPU fit on a GPU machine would leave changed for the caller.)"""
     torch.default_generator.manual_seed(seed)
-    if choice.is_cuda:
-        with torch.cuda.device(choice.device.index or 0):
+    if choice.is_cuda and choice.device.index is None:
+        torch.cuda.manual_seed(seed)  # the current device; queued until CUDA starts
+    elif choice.is_cuda:
+        with torch.cuda.device(choice.device.index):
             torch.cuda.manual_seed(seed)
     elif choice.device.type == "mps":
         torch.mps.manual_seed(seed)
