@@ -83,6 +83,23 @@ def test_classical_strength_equals_a_slow_decomposition() -> None:
     assert classical_strength(x, p) == pytest.approx(slow, rel=1e-10)
 
 
+def test_stl_strength_equals_statsmodels_robust_stl() -> None:
+    # the compiled STL (models.stl_kernels) with statsmodels' settings: the same F_s
+    from statsmodels.tsa.seasonal import STL
+
+    rng = np.random.default_rng(5)
+    for _ in range(40):
+        p = int(rng.integers(2, 60))
+        n = int(rng.integers(2 * p + 1, 2 * p + 300))
+        t = np.arange(n)
+        y = np.cumsum(rng.normal(size=n)) + 3 * np.sin(2 * np.pi * t / p) + rng.normal(size=n)
+        jump = max(1, p // 10)
+        fit = STL(y, period=p, robust=True, seasonal_jump=jump, trend_jump=jump,
+                  low_pass_jump=jump).fit()  # fmt: skip
+        expected = max(0.0, 1 - np.var(fit.resid) / np.var(fit.seasonal + fit.resid))
+        assert stl_strength(y, p) == pytest.approx(expected, abs=1e-10)
+
+
 def test_stl_strength_is_near_one_for_pure_seasonality_and_low_for_noise() -> None:
     t = np.arange(240)
     rng = np.random.default_rng(2)
