@@ -142,6 +142,19 @@ def test_seasonal_window_average_finds_the_period_as_snaive_and_notes_when_none(
     )
 
 
+def test_a_detected_period_averages_the_seasons_the_data_hold_with_a_note() -> None:
+    y = 100 + 10 * np.sin(2 * np.pi * np.arange(30) / 12) + random_series(4, 30) / 10
+    model = create("seasonal-window-average", window=3).fit(series(y))  # needs 37 values
+    assert (model.lag_, model.window_) == (12, 2)
+    assert "hold 2 season(s) of period 12" in model.summary().notes[0]
+    mean, mse = slow_window(list(y), 2, 12, 15)
+    assert_bands(model.predict(15, LEVELS), np.array(mean), np.full(15, math.sqrt(mse)))
+    with pytest.raises(InputError, match="at least 37 observations"):  # a given period: refused
+        create("seasonal-window-average", period=12, window=3).fit(series(y))
+    # the default window of 2 always fits a detected period (which needs 2 m + 1 values)
+    assert create("seasonal-window-average").fit(series(y)).window_ == 2
+
+
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 2**16), n=st.integers(2, 80), alpha=st.floats(0.001, 0.999),
        horizon=st.integers(1, 20))  # fmt: skip

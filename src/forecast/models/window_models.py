@@ -61,27 +61,28 @@ class _Window(BaseForecaster):
     """The mean of the values at lags ``lag, 2 lag, ..., window * lag`` before the target."""
 
     window: int
+    window_: int  # the window used: ``window``, or fewer seasons for a detected period
     lag_: int
     mse_: float
 
-    def _estimate(self, y: np.ndarray, lag: int) -> None:
-        need = self.window * lag + 1
+    def _estimate(self, y: np.ndarray, lag: int, window: int) -> None:
+        need = window * lag + 1
         if y.size < need:
             raise InputError(
-                f"{self.name} needs at least {need} observations (window {self.window} x "
+                f"{self.name} needs at least {need} observations (window {window} x "
                 f"{lag} + 1 for an in-sample error), got {y.size}; lower the window"
             )
         from forecast.models.window_kernels import window_rows
 
-        self.lag_ = lag
-        _, mse = window_rows(y[None, :], self.window, lag)
+        self.lag_, self.window_ = lag, window
+        _, mse = window_rows(y[None, :], window, lag)
         self.mse_ = float(mse[0])
 
     def _moments(self, horizon: int) -> tuple[np.ndarray, np.ndarray]:
         from forecast.models.window_kernels import window_origins
 
         end = np.array([self.y_.size - 1])
-        last = window_origins(self.y_, end, self.window, self.lag_)
+        last = window_origins(self.y_, end, self.window_, self.lag_)
         mean = last[0, np.arange(horizon) % self.lag_]
         return mean, np.full(horizon, math.sqrt(self.mse_))
 
@@ -118,10 +119,10 @@ class _Window(BaseForecaster):
         from forecast.models.window_kernels import window_origins
 
         horizon, levels = self._origins_args(horizon, levels, exog)
-        span = self.window * self.lag_
+        span = self.window_ * self.lag_
         why = f"each origin needs the {span} values of its window"
         positions, values = origin_values(history, origins, span - 1, self.name, why)
-        last = window_origins(values, positions, self.window, self.lag_)
+        last = window_origins(values, positions, self.window_, self.lag_)
         mean = last[:, np.arange(horizon) % self.lag_]
         se = np.full(mean.shape, math.sqrt(self.mse_))
         return ForecastBatch(positions, mean, normal_bands(mean, se, levels), WINDOW_METHOD)
@@ -130,10 +131,12 @@ class _Window(BaseForecaster):
         """Nothing to move: forecasts start from the last values of ``y_``."""
 
     def _fitted_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        return {"lag": self.lag_, "mse": self.mse_}, {}
+        return {"lag": self.lag_, "window": self.window_, "mse": self.mse_}, {}
 
     def _restore(self, fitted: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        self.lag_ = int(fitted["lag"])
+        self.lag_, self.window_ = int(fitted["lag"]), int(fitted["window"])
+        if self.lag_ < 1 or self.window_ < 1:
+            raise ValueError(f"the lag {self.lag_} and window {self.window_} must be >= 1")
         self.mse_ = float(fitted["mse"])
 
     def _summarise(self, description: str, params: dict[str, Any]) -> None:
@@ -160,7 +163,7 @@ class WindowAverage(_Window):
         return self.window
 
     def _fit(self, y: np.ndarray) -> None:
-        self._estimate(y, 1)
+        self._estimate(y, 1, self.window)
         self._summarise(f"mean of the last {self.window} observations", {"window": self.window})
 
 
@@ -184,22 +187,32 @@ class SeasonalWindowAverage(_Window):
         from forecast.diagnostics.seasonality import calendar_period
 
         if hasattr(self, "lag_"):
-            return self.window * self.lag_
+            return self.window_ * self.lag_
         return self.window * int(self.period or calendar_period(freq) or 1)
 
     def _fit(self, y: np.ndarray) -> None:
         from forecast.diagnostics.seasonality import describe_period, resolve_period
 
         found, source = resolve_period(self.period, y, self.freq_)
-        self._estimate(y, found or 1)
+        lag = found or 1
+        notes = []
+        window = self.window
+        if self.period is None and y.size <= window * lag:  # a detected period: what fits
+            window = max((y.size - 1) // lag, 1)
+            notes.append(
+                f"{self.name}: {y.size} observations hold {window} season(s) of period {lag} "
+                f"and one more value, not the {self.window} asked for: averaged over {window}"
+            )
+        self._estimate(y, lag, window)
         described = describe_period(found, source)
         self._summarise(
-            f"seasonal window average over {self.window} seasons, {described}",
-            {"period": found or 1, "window": self.window},
+            f"seasonal window average over {window} seasons, {described}",
+            {"period": lag, "window": window},
         )
         if not found:
-            note = f"{self.name}: {described}: it is the window average here"
-            self.summary_ = replace(self.summary_, notes=(note,))
+            notes.append(f"{self.name}: {described}: it is the window average here")
+        if notes:
+            self.summary_ = replace(self.summary_, notes=tuple(notes))
 
 
 class Ses(BaseForecaster):
