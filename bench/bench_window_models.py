@@ -172,8 +172,8 @@ def cli_warm(path: Path, name: str, params: dict[str, object], repeat: int) -> f
     times = []
     for i in range(repeat + 1):
         start = time.process_time()
-        with contextlib.redirect_stderr(io.StringIO()):  # the progress line
-            code = cli(cli_args(path, name, params))
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            code = cli(cli_args(path, name, params))  # its summary line: not shown
         if code:
             raise SystemExit(f"forecast {' '.join(cli_args(path, name, params))} failed")
         if i:  # the first run loads numba's caches and the CLI's modules
