@@ -86,6 +86,40 @@ def assert_bands(forecast, mean: np.ndarray, se: np.ndarray) -> None:
         np.testing.assert_allclose(forecast.upper(level), mean + z(level) * se, rtol=1e-12)
 
 
+# --- statsforecast 2.1.1 (tests/models/make_window_reference.py) ----------------------------
+
+REFERENCE = json.loads((Path(__file__).parent / "window_reference.json").read_text())
+OURS = {  # the reference's configuration keys as our models
+    "wa": lambda a: ("window-average", {"window": a["window_size"]}),
+    "swa": lambda a: ("seasonal-window-average",
+                      {"period": a["season_length"], "window": a["window_size"]}),
+    "ses": lambda a: ("ses", {"alpha": str(a["alpha"])} if "alpha" in a else {}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(REFERENCE["cases"]))
+def test_forecasts_and_alpha_equal_statsforecast(case: str) -> None:
+    """The same operations in the same order (the golden-section search included): equal to
+    rounding (window sums: numpy's order against ours, ~1e-16 relative)."""
+    found = REFERENCE["cases"][case]
+    y = series(found["y"])
+    for key, arguments in REFERENCE["configs"].items():
+        name, params = OURS[key.split("_")[0]](arguments)
+        span = arguments.get("window_size", 0) * arguments.get("season_length", 1)
+        if key not in found["forecasts"] or len(y) <= span:  # ours needs one in-sample error
+            with pytest.raises(InputError, match="at least"):
+                create(name, **params).fit(y)
+            continue
+        got = create(name, **params).fit(y).predict(REFERENCE["horizon"]).mean
+        np.testing.assert_allclose(got, found["forecasts"][key], rtol=1e-12, err_msg=key)
+    assert create("ses").fit(y).alpha_ == pytest.approx(found["alpha"], abs=1e-12)
+
+
+def test_reference_file_says_where_it_comes_from() -> None:
+    assert REFERENCE["source"] == "statsforecast 2.1.1"
+    assert "make_window_reference.py" in REFERENCE["command"]
+
+
 # --- point forecasts and intervals ----------------------------------------------------------
 
 
