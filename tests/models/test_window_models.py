@@ -18,13 +18,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forecast.errors import InputError, UsageError
+from forecast.errors import InputError, ModelFileError, UsageError
 from forecast.io.modelfile import load_model, save_model
 from forecast.models.paths import sample_paths
 from forecast.models.quantiles import forecast_quantiles
 from forecast.models.window_models import Ses
 
 from ..conftest import SAMPLES
+from ..io.test_forged_models import _set, forge
 
 LEVELS = (80.0, 95.0)
 
@@ -318,6 +319,27 @@ def test_the_model_file_refuses_a_forged_alpha(tmp_path: Path) -> None:
     meta["fitted"]["alpha"] = 1.5
     with pytest.raises(ValueError, match="not in"):
         Ses.from_state(meta, arrays)
+
+
+@pytest.mark.parametrize(("window", "lag"), [(31, 1), (3, 11), (0, 1), (2, 0)])
+def test_a_window_longer_than_the_values_is_refused_on_restore(
+    window: int, lag: int, tmp_path: Path
+) -> None:
+    """The kernels index the values without bounds checks: a forged window or lag reaching
+    before the first value is refused (a file, or a history too short to rebase on)."""
+    model = create("seasonal-window-average", period=3).fit(series(random_series(2, 30)))
+    path = save_model(tmp_path / "m.fcm", model, {"n": 30})
+    meta, arrays = model.get_state()
+    meta["fitted"] |= {"window": window, "lag": lag}
+    with pytest.raises(ValueError, match="must be >= 1 and at most the 30 values"):
+        type(model).from_state(meta, arrays)
+    with pytest.raises(ValueError, match="at most the 5 values"):
+        model.rebased(series(random_series(2, 5)))
+    assert load_model(path).model.window_ == 2
+    forge(path, _set("state", "fitted", "window", value=window))
+    forge(path, _set("state", "fitted", "lag", value=lag))
+    with pytest.raises(ModelFileError, match="is damaged"):
+        load_model(path)
 
 
 # --- the CLI ---------------------------------------------------------------------------------

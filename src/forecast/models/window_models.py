@@ -135,8 +135,11 @@ class _Window(BaseForecaster):
 
     def _restore(self, fitted: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         self.lag_, self.window_ = int(fitted["lag"]), int(fitted["window"])
-        if self.lag_ < 1 or self.window_ < 1:
-            raise ValueError(f"the lag {self.lag_} and window {self.window_} must be >= 1")
+        if self.lag_ < 1 or self.window_ < 1 or self.window_ * self.lag_ > self.y_.size:
+            raise ValueError(
+                f"the window {self.window_} x lag {self.lag_} must be >= 1 and at most the "
+                f"{self.y_.size} values the forecasts start from"
+            )
         self.mse_ = float(fitted["mse"])
 
     def _summarise(self, description: str, params: dict[str, Any]) -> None:
@@ -296,6 +299,8 @@ class Ses(BaseForecaster):
         self.alpha_ = float(fitted["alpha"])
         if not 0.0 < self.alpha_ < 1.0:
             raise ValueError(f"the smoothing constant {self.alpha_} is not in (0, 1)")
+        if self.y_.size == 0:
+            raise ValueError("SES needs at least one value to start from")
         self.mse_ = float(fitted["mse"])
         self.level_ = _ses_level(self.y_, self.alpha_)
 
