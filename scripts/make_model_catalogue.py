@@ -41,6 +41,7 @@ _CONFORMAL_TREES = (
     "split conformal from rolling origins inside the training data (or quantile models)"
 )
 _NEURAL = "neural.md"
+_WINDOWS = "index.md#window-averages-and-ses-window-average-seasonal-window-average-ses"
 
 ABOUT: dict[str, About] = {
     "naive": About(
@@ -58,6 +59,24 @@ ABOUT: dict[str, About] = {
         "analytic, Student t: sigma sqrt(1 + 1/T)",
         _FPP,
         "index.md#baselines-naive-snaive-drift-mean",
+    ),
+    "window-average": About(
+        "analytic, Gaussian: sigma (sd of its own one-step errors), constant over the horizon "
+        "(an approximation)",
+        "statsforecast's WindowAverage (Nixtla)",
+        _WINDOWS,
+    ),
+    "seasonal-window-average": About(
+        "analytic, Gaussian: sigma (sd of its own one-step errors), constant over the horizon "
+        "(an approximation)",
+        "statsforecast's SeasonalWindowAverage (Nixtla)",
+        _WINDOWS,
+    ),
+    "ses": About(
+        "analytic, Gaussian: ETS(A,N,N), sigma sqrt(1 + (h - 1) alpha^2)",
+        "Hyndman, Koehler, Ord & Snyder (2008); statsforecast's "
+        "SimpleExponentialSmoothing(Optimized)",
+        _WINDOWS,
     ),
     "ar": About(_KALMAN, _BJ, "index.md#the-arima-family-ar-ma-arma-arima-sarima"),
     "ma": About(_KALMAN, _BJ, "index.md#the-arima-family-ar-ma-arma-arima-sarima"),

@@ -20,7 +20,7 @@ from forecast.models.neural.options import STRATEGIES, NeuralOptions, neural_def
 if TYPE_CHECKING:
     from forecast.models.base import BaseForecaster
 
-Kind = Literal["int", "int?", "float", "bool", "choice", "ints", "str?", "names"]
+Kind = Literal["int", "int?", "float", "float?", "bool", "choice", "ints", "str?", "names"]
 MAX_INT = 1_000_000  # the largest integer hyperparameter unless a Param states its own
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
@@ -50,7 +50,8 @@ class Param:
             return "ints (comma-separated)"
         if self.kind == "ints":
             return " or ".join(f"{n} ints" for n in self.lengths) + " (comma-separated)"
-        return {"int?": "int or auto", "str?": "text or auto"}.get(self.kind, self.kind)
+        names = {"int?": "int or auto", "float?": "number or auto", "str?": "text or auto"}
+        return names.get(self.kind, self.kind)
 
     def coerce(self, model: str, raw: Any) -> Any:
         """The value as the model takes it, or a UsageError that says what is accepted."""
@@ -81,13 +82,14 @@ class Param:
         return value
 
     def _convert(self, raw: Any) -> Any:
-        if self.kind in ("int?", "str?") and (raw is None or str(raw).lower() in ("auto", "none")):
+        optional = self.kind in ("int?", "float?", "str?")
+        if optional and (raw is None or str(raw).lower() in ("auto", "none")):
             return None
         if self.kind in ("int", "int?"):
             return _int(raw)
         if self.kind == "str?":
             return str(raw)
-        if self.kind == "float":
+        if self.kind in ("float", "float?"):
             if isinstance(raw, bool):
                 raise TypeError
             return float(raw)
@@ -782,6 +784,19 @@ def _family_specs() -> list[ModelSpec]:
     ]
 
 
+RECENT_EPOCHS = Param(
+    "recent_epochs",
+    "int",
+    0,
+    "epochs over every origin, the validation tail's included, after early stopping on it: "
+    "the newest data is trained on too (0, the default: none; the intervals are calibrated on "
+    "that tail, so they narrow)",
+    minimum=0,
+    maximum=10_000,
+)
+"""nbeats' and nhits' pass over the newest data (``trainer.recent_pass``)."""
+
+
 def _nbeats_spec(target: str, shared: tuple[Param, ...], trained: tuple[Param, ...]) -> ModelSpec:
     """N-BEATS: the window and training parameters ``shared``/``trained`` with its own."""
     window = (  # a global model's: families.STACKED_WINDOW
@@ -825,16 +840,7 @@ def _nbeats_spec(target: str, shared: tuple[Param, ...], trained: tuple[Param, .
             ),
             _dropout(),
             *trained,
-            Param(
-                "recent_epochs",
-                "int",
-                0,
-                "epochs over every origin, the validation tail's included, after early "
-                "stopping on it: the newest data is trained on too (0, the default: none; the "
-                "intervals are calibrated on that tail, so they narrow)",
-                minimum=0,
-                maximum=10_000,
-            ),
+            RECENT_EPOCHS,
         ),
     )
 
@@ -873,16 +879,7 @@ def _nhits_spec(target: str, shared: tuple[Param, ...], trained: tuple[Param, ..
             *_fc_params(128, 2),
             _dropout(),
             *trained,
-            Param(
-                "recent_epochs",
-                "int",
-                0,
-                "epochs over every origin, the validation tail's included, after early "
-                "stopping on it: the newest data is trained on too (0, the default: none; the "
-                "intervals are calibrated on that tail, so they narrow)",
-                minimum=0,
-                maximum=10_000,
-            ),
+            RECENT_EPOCHS,
         ),
     )
 
@@ -1103,6 +1100,50 @@ def _intermittent_specs() -> list[ModelSpec]:
     ]
 
 
+def _window_specs() -> list[ModelSpec]:
+    """Window averages and SES (forecast.models.window_models), statsforecast's definitions."""
+    module = "forecast.models.window_models"
+    window_sd = "; Gaussian intervals of the in-sample one-step errors' sd (an approximation)"
+    return [
+        ModelSpec(
+            "window-average",
+            "baseline",
+            "mean of the last `window` observations" + window_sd,
+            f"{module}:WindowAverage",
+            (Param("window", "int", 3, "number of last observations averaged", minimum=1),),
+        ),
+        ModelSpec(
+            "seasonal-window-average",
+            "baseline",
+            "per season position, the mean of its values over the last `window` seasons"
+            + window_sd,
+            f"{module}:SeasonalWindowAverage",
+            (
+                PERIOD,
+                Param("window", "int", 2, "number of last seasons averaged", minimum=1),
+            ),
+        ),
+        ModelSpec(
+            "ses",
+            "smoothing",
+            "simple exponential smoothing (level started at the first value); Gaussian "
+            "intervals of ETS(A,N,N), sigma^2 (1 + (h-1) alpha^2)",
+            f"{module}:Ses",
+            (
+                Param(
+                    "alpha",
+                    "float?",
+                    None,
+                    "smoothing constant in (0, 1); auto: chosen in [0.01, 0.99] by in-sample "
+                    "one-step MSE (golden section, as statsforecast's "
+                    "SimpleExponentialSmoothingOptimized)",
+                ),
+            ),
+            check="forecast.models.window_params:check_ses_alpha",
+        ),
+    ]
+
+
 REGISTRY: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in [
@@ -1130,6 +1171,7 @@ REGISTRY: dict[str, ModelSpec] = {
         ),
         *_arima_specs(),
         *_smoothing_specs(),
+        *_window_specs(),
         *_intermittent_specs(),
         *_neural_specs(),
         *_family_specs(),
