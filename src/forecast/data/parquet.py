@@ -118,11 +118,23 @@ def read_parquet_table(
         text = _text_columns(dataset.schema, [columns.time, columns.id])
         dataset = _dataset(source, dictionary=text, root=root) if text else dataset
     try:
-        frame = arrow_frame(dataset.to_table(columns=wanted), strings_to_categorical=True)
+        frame = _read_frame(dataset, wanted)
     except Exception as exc:  # pyarrow raises its own classes for damaged files
         raise InputError(f"cannot read {source} as Parquet: {exc}") from None
     read = typed_table(frame, columns, wanted, source, wide)
     return dataclasses.replace(read, others=_unread(dataset, wanted))
+
+
+def _read_frame(dataset: Any, wanted: list[str]) -> pd.DataFrame:
+    """The columns ``wanted`` as a frame: a single file's a row group at a time, each made
+    compact as it comes (:mod:`forecast.data.parquet_groups`), else the scanner's whole
+    table, which ``arrow_frame`` lets go a column at a time."""
+    from forecast.data.parquet_groups import read_row_groups
+
+    frame = read_row_groups(dataset, wanted)
+    if frame is None:
+        frame = arrow_frame(dataset.to_table(columns=wanted), strings_to_categorical=True)
+    return frame
 
 
 def _unread(dataset: Any, wanted: list[str]) -> tuple[str, ...]:
