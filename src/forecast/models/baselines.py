@@ -34,6 +34,7 @@ from forecast.models.base import (
     origin_values,
 )
 from forecast.models.batch import BatchForecast
+from forecast.models.gaussian import GaussianForecaster
 
 TEXTBOOK = "textbook Gaussian intervals from the in-sample residuals (Hyndman & Athanasopoulos 5.5)"
 STUDENT = "Student t intervals, sd(y) * sqrt(1 + 1/T), T-1 degrees of freedom"
@@ -65,8 +66,10 @@ def lag_walk_moments(
     return mean, se
 
 
-class _LagWalk(BaseForecaster):
+class _LagWalk(GaussianForecaster):
     """y_{t} = y_{t-lag} (+ drift): the naive, seasonal naive and drift methods."""
+
+    gaussian_method = TEXTBOOK
 
     lag_: int
     drift_: float
@@ -90,17 +93,6 @@ class _LagWalk(BaseForecaster):
             horizon,
         )
         return mean[0], se[0]
-
-    def _predict(self, horizon: int, levels: tuple[float, ...]) -> tuple[np.ndarray, Bands, str]:
-        mean, se = self._moments(horizon)
-        return mean, normal_bands(mean, se, levels), TEXTBOOK
-
-    def _predict_quantiles(self, horizon: int, probs: tuple[float, ...]) -> tuple[np.ndarray, str]:
-        """Gaussian quantiles ``mean + z_p se`` (:mod:`forecast.models.quantiles`)."""
-        from forecast.models.quantiles import normal_quantiles
-
-        mean, se = self._moments(horizon)
-        return normal_quantiles(mean, se, probs), TEXTBOOK
 
     def _sample_paths(self, horizon: int, n: int, rng: np.random.Generator) -> np.ndarray:
         """``[n, horizon]`` paths of the error model: a random walk of period ``lag`` (one
@@ -321,10 +313,7 @@ def _walk_batch(
         block = values[take]
         b, se_b, mse = lag_walk_estimates(block, int(lag), drift)
         mean, se = lag_walk_moments(block[:, -int(lag) :], b, se_b, mse, horizon)
-        out.mean[take] = mean
-        for j, (lower, upper) in enumerate(normal_bands(mean, se, levels).values()):
-            out.lower[take, j], out.upper[take, j] = lower, upper
-        out.ok[take] = True
+        out.fill_normal(take, mean, se, levels)
     return out
 
 

@@ -39,6 +39,18 @@ class BatchForecast:
         mean = np.full((rows, horizon), np.nan)
         return cls(mean, nan, nan.copy(), np.zeros(rows, bool), method)
 
+    def fill_normal(
+        self, take: np.ndarray, mean: np.ndarray, sd: np.ndarray, levels: tuple[float, ...]
+    ) -> None:
+        """Rows ``take`` settled: ``mean`` and the Gaussian bands of ``sd`` (both ``[len(take),
+        horizon]``) at ``levels``, the order of the block's levels."""
+        from forecast.models.base import normal_bands
+
+        self.mean[take] = mean
+        for j, (lower, upper) in enumerate(normal_bands(mean, sd, levels).values()):
+            self.lower[take, j], self.upper[take, j] = lower, upper
+        self.ok[take] = True
+
     def settled(self) -> np.ndarray:
         """``[k]`` the ``ok`` rows whose mean and bounds are all finite (a non-finite forecast
         is the per-series model's refusal)."""

@@ -194,6 +194,12 @@ PERIOD = Param(
 
 
 def _arima_specs() -> list[ModelSpec]:
+    """The ARIMA family: fixed orders, auto-arima and sparse-ar."""
+    return [*_fixed_order_specs(), _auto_arima_spec(), _sparse_ar_spec()]
+
+
+def _fixed_order_specs() -> list[ModelSpec]:
+    """ar, ma, arma, arima, sarima."""
     return [
         ModelSpec(
             "ar",
@@ -264,69 +270,76 @@ def _arima_specs() -> list[ModelSpec]:
                 TREND,
             ),
         ),
-        ModelSpec(
-            "auto-arima",
-            "arima",
-            "automatic (S)ARIMA order selection (Hyndman-Khandakar stepwise, as R auto.arima)",
-            "forecast.models.arima.auto:AutoArima",
-            (
-                PERIOD,
-                Param("seasonal", "bool", True, "search seasonal models when a period is known"),
-                Param("stepwise", "bool", True, "stepwise search (false: exhaustive)"),
-                Param(
-                    "ic",
-                    "choice",
-                    "aicc",
-                    "selection criterion",
-                    choices=("aic", "aicc", "bic", "hqic"),
-                ),
-                Param("max_p", "int", 5, "largest p", minimum=0),
-                Param("max_q", "int", 5, "largest q", minimum=0),
-                Param("max_P", "int", 2, "largest seasonal P", minimum=0),
-                Param("max_Q", "int", 2, "largest seasonal Q", minimum=0),
-                Param("max_d", "int", 2, "largest d", minimum=0),
-                Param("max_D", "int", 1, "largest seasonal D", minimum=0),
-                Param("max_order", "int", 5, "largest p+q+P+Q (exhaustive search)", minimum=0),
-                Param("max_models", "int", 94, "most models fitted (R's nmodels)", minimum=1),
-                Param(
-                    "time_limit",
-                    "float",
-                    0.0,
-                    "seconds after which the search stops with the best so far (0: none); the "
-                    "approximation's exact refits get as long again",
-                    minimum=0,
-                ),
-                Param(
-                    "approximation",
-                    "choice",
-                    "auto",
-                    "score candidates by CSS, refit the winner by ML (R's approximation); "
-                    "auto: for periods above 12",
-                    choices=("auto", "css", "exact"),
-                ),
-            ),
-        ),
-        ModelSpec(
-            "sparse-ar",
-            "arima",
-            "AR on the lags a cross-validated lasso keeps (long-memory series)",
-            "forecast.models.sparse_ar:SparseAr",
-            (
-                Param("max_lag", "int", 24, "largest lag considered", minimum=1),
-                Param("folds", "int", 5, "time-series CV folds for the penalty", minimum=2),
-                Param("d", "int", 0, "differences before the lag search", minimum=0),
-                Param("one_se", "bool", False, "largest penalty within one SE of the best"),
-                TREND,
-                Param(
-                    "exog_lags",
-                    "int",
-                    2,
-                    "with --exog: regressor lags 0..exog_lags offered to the lasso",
-                    minimum=0,
-                ),
-            ),
-        ),
     ]
+
+
+def _auto_arima_spec() -> ModelSpec:
+    """R's auto.arima search and its limits."""
+    return ModelSpec(
+        "auto-arima",
+        "arima",
+        "automatic (S)ARIMA order selection (Hyndman-Khandakar stepwise, as R auto.arima)",
+        "forecast.models.arima.auto:AutoArima",
+        (
+            PERIOD,
+            Param("seasonal", "bool", True, "search seasonal models when a period is known"),
+            Param("stepwise", "bool", True, "stepwise search (false: exhaustive)"),
+            Param(
+                "ic",
+                "choice",
+                "aicc",
+                "selection criterion",
+                choices=("aic", "aicc", "bic", "hqic"),
+            ),
+            Param("max_p", "int", 5, "largest p", minimum=0),
+            Param("max_q", "int", 5, "largest q", minimum=0),
+            Param("max_P", "int", 2, "largest seasonal P", minimum=0),
+            Param("max_Q", "int", 2, "largest seasonal Q", minimum=0),
+            Param("max_d", "int", 2, "largest d", minimum=0),
+            Param("max_D", "int", 1, "largest seasonal D", minimum=0),
+            Param("max_order", "int", 5, "largest p+q+P+Q (exhaustive search)", minimum=0),
+            Param("max_models", "int", 94, "most models fitted (R's nmodels)", minimum=1),
+            Param(
+                "time_limit",
+                "float",
+                0.0,
+                "seconds after which the search stops with the best so far (0: none); the "
+                "approximation's exact refits get as long again",
+                minimum=0,
+            ),
+            Param(
+                "approximation",
+                "choice",
+                "auto",
+                "score candidates by CSS, refit the winner by ML (R's approximation); "
+                "auto: for periods above 12",
+                choices=("auto", "css", "exact"),
+            ),
+        ),
+    )
+
+
+def _sparse_ar_spec() -> ModelSpec:
+    return ModelSpec(
+        "sparse-ar",
+        "arima",
+        "AR on the lags a cross-validated lasso keeps (long-memory series)",
+        "forecast.models.sparse_ar:SparseAr",
+        (
+            Param("max_lag", "int", 24, "largest lag considered", minimum=1),
+            Param("folds", "int", 5, "time-series CV folds for the penalty", minimum=2),
+            Param("d", "int", 0, "differences before the lag search", minimum=0),
+            Param("one_se", "bool", False, "largest penalty within one SE of the best"),
+            TREND,
+            Param(
+                "exog_lags",
+                "int",
+                2,
+                "with --exog: regressor lags 0..exog_lags offered to the lasso",
+                minimum=0,
+            ),
+        ),
+    )
 
 
 def _smoothing_specs() -> list[ModelSpec]:
@@ -888,6 +901,35 @@ def _tree_params(booster: tuple[Param, ...]) -> tuple[Param, ...]:
     """Features, target transforms and strategy (shared by lightgbm and xgboost), then the
     booster's own parameters (``booster``), threads and seed."""
     return (
+        *_tree_feature_params(),
+        *_tree_target_params(),
+        Param("n_estimators", "int", 100, "boosting rounds", minimum=1, maximum=100_000),
+        Param("learning_rate", "float", 0.1, "shrinkage per round", minimum=1e-6, maximum=1),
+        *booster,
+        Param("subsample", "float", 1.0, "fraction of rows per tree", minimum=1e-3, maximum=1),
+        Param("colsample", "float", 1.0, "fraction of features per tree", minimum=1e-3, maximum=1),
+        Param(
+            "threads",
+            "int?",
+            None,
+            "training threads (default: --threads, else 1: bit-identical runs)",
+            minimum=1,
+            maximum=1024,
+        ),
+        Param(
+            "seed",
+            "int",
+            0,
+            "random seed (bagging, column sampling)",
+            minimum=0,
+            maximum=2**31 - 1,
+        ),
+    )
+
+
+def _tree_feature_params() -> tuple[Param, ...]:
+    """The features of the trees: lags, rolling and expanding statistics, the calendar."""
+    return (
         Param(
             "lags",
             "ints",
@@ -913,6 +955,12 @@ def _tree_params(booster: tuple[Param, ...]) -> tuple[Param, ...]:
         ),
         Param("series_id", "bool", False, "the series as a categorical feature (global model)"),
         PERIOD,
+    )
+
+
+def _tree_target_params() -> tuple[Param, ...]:
+    """The target's transforms, the multi-step strategy and the training objective."""
+    return (
         Param(
             "transform",
             "choice",
@@ -967,27 +1015,6 @@ def _tree_params(booster: tuple[Param, ...]) -> tuple[Param, ...]:
             "--level on a panel, else 80,95)",
             minimum=1,
             maximum=99,
-        ),
-        Param("n_estimators", "int", 100, "boosting rounds", minimum=1, maximum=100_000),
-        Param("learning_rate", "float", 0.1, "shrinkage per round", minimum=1e-6, maximum=1),
-        *booster,
-        Param("subsample", "float", 1.0, "fraction of rows per tree", minimum=1e-3, maximum=1),
-        Param("colsample", "float", 1.0, "fraction of features per tree", minimum=1e-3, maximum=1),
-        Param(
-            "threads",
-            "int?",
-            None,
-            "training threads (default: --threads, else 1: bit-identical runs)",
-            minimum=1,
-            maximum=1024,
-        ),
-        Param(
-            "seed",
-            "int",
-            0,
-            "random seed (bagging, column sampling)",
-            minimum=0,
-            maximum=2**31 - 1,
         ),
     )
 

@@ -35,8 +35,6 @@ import pandas as pd
 
 from forecast.errors import InputError
 from forecast.models.base import (
-    Bands,
-    BaseForecaster,
     Coefficient,
     ForecastBatch,
     ModelSummary,
@@ -44,6 +42,7 @@ from forecast.models.base import (
     origin_values,
 )
 from forecast.models.batch import BatchForecast
+from forecast.models.gaussian import GaussianForecaster
 
 WINDOW_METHOD = (
     "Gaussian, constant over the horizon: the standard deviation of the window average's own "
@@ -57,8 +56,10 @@ DEFAULT_WINDOW = 3  # window-average
 DEFAULT_SEASONS = 2  # seasonal-window-average
 
 
-class _Window(BaseForecaster):
+class _Window(GaussianForecaster):
     """The mean of the values at lags ``lag, 2 lag, ..., window * lag`` before the target."""
+
+    gaussian_method = WINDOW_METHOD
 
     window: int
     window_: int  # the window used: ``window``, or fewer seasons for a detected period
@@ -85,17 +86,6 @@ class _Window(BaseForecaster):
         last = window_origins(self.y_, end, self.window_, self.lag_)
         mean = last[0, np.arange(horizon) % self.lag_]
         return mean, np.full(horizon, math.sqrt(self.mse_))
-
-    def _predict(self, horizon: int, levels: tuple[float, ...]) -> tuple[np.ndarray, Bands, str]:
-        mean, se = self._moments(horizon)
-        return mean, normal_bands(mean, se, levels), WINDOW_METHOD
-
-    def _predict_quantiles(self, horizon: int, probs: tuple[float, ...]) -> tuple[np.ndarray, str]:
-        """Gaussian quantiles ``mean + z_p sigma``."""
-        from forecast.models.quantiles import normal_quantiles
-
-        mean, se = self._moments(horizon)
-        return normal_quantiles(mean, se, probs), WINDOW_METHOD
 
     def _sample_paths(self, horizon: int, n: int, rng: np.random.Generator) -> np.ndarray:
         """``[n, horizon]``: the forecast plus independent N(0, sigma^2) errors per step (the
@@ -218,10 +208,11 @@ class SeasonalWindowAverage(_Window):
             self.summary_ = replace(self.summary_, notes=tuple(notes))
 
 
-class Ses(BaseForecaster):
+class Ses(GaussianForecaster):
     """Simple exponential smoothing; ``alpha`` None: chosen by in-sample MSE."""
 
     name = "ses"
+    gaussian_method = SES_METHOD
     min_obs = 2
 
     alpha_: float
@@ -246,18 +237,10 @@ class Ses(BaseForecaster):
         )
 
     def _se(self, horizon: int) -> np.ndarray:
-        h = np.arange(1, horizon + 1)
-        return np.sqrt(self.mse_ * (1.0 + (h - 1) * self.alpha_**2))
+        return ses_sd(np.array([self.mse_]), np.array([self.alpha_]), horizon)[0]
 
-    def _predict(self, horizon: int, levels: tuple[float, ...]) -> tuple[np.ndarray, Bands, str]:
-        mean = np.full(horizon, self.level_)
-        return mean, normal_bands(mean, self._se(horizon), levels), SES_METHOD
-
-    def _predict_quantiles(self, horizon: int, probs: tuple[float, ...]) -> tuple[np.ndarray, str]:
-        """Gaussian quantiles ``mean + z_p se_h``."""
-        from forecast.models.quantiles import normal_quantiles
-
-        return normal_quantiles(np.full(horizon, self.level_), self._se(horizon), probs), SES_METHOD
+    def _moments(self, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+        return np.full(horizon, self.level_), self._se(horizon)
 
     def _sample_paths(self, horizon: int, n: int, rng: np.random.Generator) -> np.ndarray:
         """``[n, horizon]`` paths of ETS(A,N,N): y = level + e, level += alpha e, e ~ N(0,
@@ -312,16 +295,11 @@ def _ses_level(y: np.ndarray, alpha: float) -> float:
     return float(ses_run(y, alpha)[0])
 
 
-def _fill(
-    out: BatchForecast, take: np.ndarray, mean: np.ndarray, se: np.ndarray,
-    levels: tuple[float, ...],
-) -> None:  # fmt: skip
-    """Put ``mean`` and the Gaussian bands of ``se`` (``[len(take), horizon]``) in ``out`` at
-    the rows ``take`` and mark them settled."""
-    out.mean[take] = mean
-    for j, (lower, upper) in enumerate(normal_bands(mean, se, levels).values()):
-        out.lower[take, j], out.upper[take, j] = lower, upper
-    out.ok[take] = True
+def ses_sd(mse: np.ndarray, alpha: np.ndarray, horizon: int) -> np.ndarray:
+    """``[k, horizon]`` the ETS(A,N,N) standard deviations sigma sqrt(1 + (h - 1) alpha^2) of
+    rows with mean squared one-step errors ``mse`` and smoothing constants ``alpha`` ``[k]``."""
+    h = np.arange(1, horizon + 1)
+    return np.sqrt(mse[:, None] * (1.0 + (h[None, :] - 1) * alpha[:, None] ** 2))
 
 
 def _window_batch(
@@ -337,7 +315,7 @@ def _window_batch(
         take = np.flatnonzero(lags == lag)
         last, mse = window_rows(np.ascontiguousarray(values[take]), window, int(lag))
         mean = last[:, np.arange(horizon) % int(lag)]
-        _fill(out, take, mean, np.repeat(np.sqrt(mse)[:, None], horizon, axis=1), levels)
+        out.fill_normal(take, mean, np.repeat(np.sqrt(mse)[:, None], horizon, axis=1), levels)
     return out
 
 
@@ -392,8 +370,7 @@ def ses_batch(
         return BatchForecast.empty(rows, horizon, len(levels), SES_METHOD)
     alpha = params.get("alpha")
     alphas, forecasts, mse = ses_rows(values, -1.0 if alpha is None else float(alpha))
-    h = np.arange(1, horizon + 1)
-    se = np.sqrt(mse[:, None] * (1.0 + (h[None, :] - 1) * alphas[:, None] ** 2))
+    mean = np.repeat(forecasts[:, None], horizon, axis=1)
     out = BatchForecast.empty(rows, horizon, len(levels), SES_METHOD)
-    _fill(out, np.arange(rows), np.repeat(forecasts[:, None], horizon, axis=1), se, levels)
+    out.fill_normal(np.arange(rows), mean, ses_sd(mse, alphas, horizon), levels)
     return out
