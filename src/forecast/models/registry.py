@@ -809,6 +809,18 @@ RECENT_EPOCHS = Param(
 )
 """nbeats' and nhits' pass over the newest data (``trainer.recent_pass``)."""
 
+TRANSFORM = Param(
+    "transform",
+    "choice",
+    "auto",
+    "the values a global model's network sees: auto (on a panel of monthly or finer data, the "
+    "logarithms of each series whose spread grows with its level: positive, Guerrero's Box-Cox "
+    "lambda below 0.5; else the values), log (every series' logarithms) or none; one series: "
+    "the values",
+    choices=("auto", "none", "log"),
+)
+"""nbeats' and nhits' per-series logarithms on a panel (:mod:`neural.log_transform`)."""
+
 
 def _nbeats_spec(target: str, shared: tuple[Param, ...], trained: tuple[Param, ...]) -> ModelSpec:
     """N-BEATS: the window and training parameters ``shared``/``trained`` with its own."""
@@ -854,6 +866,7 @@ def _nbeats_spec(target: str, shared: tuple[Param, ...], trained: tuple[Param, .
             _dropout(),
             *trained,
             RECENT_EPOCHS,
+            TRANSFORM,
         ),
     )
 
@@ -893,6 +906,7 @@ def _nhits_spec(target: str, shared: tuple[Param, ...], trained: tuple[Param, ..
             _dropout(),
             *trained,
             RECENT_EPOCHS,
+            TRANSFORM,
         ),
     )
 

@@ -123,6 +123,18 @@ class StackedForecaster(FamilyForecaster):
         window = int(min(max(period or 0, STACKED_WINDOW), MAX_AUTO_WINDOW))
         return window, f"one period, at least {STACKED_WINDOW}"
 
+    def _check_per_series(self) -> None:
+        if getattr(self, "transform", "auto") == "log":
+            raise UsageError(
+                f"{self.name}: transform=log applies to a global model on a panel; one series "
+                "is modelled on its values (drop --param transform or set it to none)"
+            )
+
+    def _panel_architecture(self, arch: dict[str, Any]) -> dict[str, Any]:
+        """A global model's network on a panel takes the window relative to its mean
+        (:mod:`nbeats`); files written before it, and one series, use the last value."""
+        return {**arch, "anchor": "mean"}
+
 
 class NBeats(StackedForecaster):
     """N-BEATS (Oreshkin et al. 2020), generic or interpretable."""

@@ -151,11 +151,15 @@ class NeuralForecaster(TrainingReport, NetworkState, ConformalIntervals):
             model._warm_start = None
         return model
 
+    def _check_per_series(self) -> None:
+        """UsageError for a parameter that only a global model takes (none here)."""
+
     def _choose_shape(self, y: np.ndarray, *, detect: bool) -> dict[str, str]:
         """Period, window, horizon and head size; returns how each was chosen."""
         from forecast.diagnostics.seasonality import calendar_period, resolve_period
 
         self.options.check(self.name)
+        self._check_per_series()
         if detect:
             period, source = resolve_period(self.period, y, self.freq_)
         else:

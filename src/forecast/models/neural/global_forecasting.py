@@ -13,6 +13,7 @@ import pandas as pd
 from forecast.models.base import Bands, Forecast, ForecastBatch, origin_values
 from forecast.models.global_series import chosen_forecasts, pooled_widths
 from forecast.models.neural.global_state import GlobalState
+from forecast.models.neural.log_transform import band, from_model_units, to_model_units
 from forecast.models.neural.quantile_head import METHOD as HEAD
 from forecast.models.neural.windows import (
     features,
@@ -24,7 +25,8 @@ from forecast.models.neural.windows import (
 INFERENCE_ROWS = 4096  # windows per forward pass when forecasting
 CONFORMAL = (
     "split-conformal, pooled over series: forecast -/+ scale x the ceil((n+1)*level)-th smallest "
-    "absolute scaled error at that step ahead over the n validation-tail origins of all series"
+    "absolute scaled error at that step ahead over the n validation-tail origins of all series "
+    "(on the logarithms of a series modelled on them, the bounds then exponentiated)"
 )
 
 
@@ -109,6 +111,8 @@ class GlobalForecasting(GlobalState):
             return {}
         values = self._head_values(view, rows, phase, sid)
         values = values * self.scales_[sid, None, None] + self.centers_[sid, None, None]
+        logs = self.logs_[sid]
+        values[logs] = np.exp(values[logs])
         probs = tuple(self.arch_["quantiles"])
         return head_bands(f"global {self.model}", probs, values, steps, levels)
 
@@ -159,10 +163,11 @@ class GlobalForecasting(GlobalState):
 
         def forecast(i: int, r: int) -> Forecast:
             assert paths is not None
-            scale, center = self.scales_[i], self.centers_[i]
-            mean = paths[r] * scale + center
-            bands: Bands = {lv: (mean - q * scale, mean + q * scale) for lv, q in widths.items()}
+            scale, center, log = self.scales_[i], self.centers_[i], bool(self.logs_[i])
+            work = paths[r] * scale + center
+            bands: Bands = {lv: band(work, q * scale, log) for lv, q in widths.items()}
             bands.update({lv: (lo[r], hi[r]) for lv, (lo, hi) in quantile_bands.items()})
+            mean = from_model_units(work, log)
             index = future_index(self.ends_[i], self.freq_, horizon)
             return Forecast(index, mean, bands, method)
 
@@ -196,12 +201,14 @@ class GlobalForecasting(GlobalState):
             history, origins, self.window_ - 1, f"global {self.model}",
             f"a full window of {self.window_} before each",
         )  # fmt: skip
-        scale, center = self.scales_[i], self.centers_[i]
+        scale, center, log = self.scales_[i], self.centers_[i], bool(self.logs_[i])
+        values = to_model_units(values, log, f"global {self.model} (series {sid!r})")
         view = window_view(((values - center) / scale).astype(np.float32), self.window_)
         rows = positions - (self.window_ - 1)
         phase0 = int(self._phases([pd.Timestamp(history.index[0])])[0])
         sids = np.full(rows.size, i, dtype=np.int64)
-        mean = self._paths(view, rows, phase0 + rows, sids, horizon) * scale + center
+        work = self._paths(view, rows, phase0 + rows, sids, horizon) * scale + center
+        mean = from_model_units(work, log)
         if self.arch_.get("quantiles"):
             bands = self._head_bands(view, rows, phase0 + rows, sids, horizon, levels)
             return ForecastBatch(positions, mean, bands, HEAD)
@@ -209,7 +216,7 @@ class GlobalForecasting(GlobalState):
         return ForecastBatch(
             positions,
             mean,
-            {lv: (mean - q * scale, mean + q * scale) for lv, q in widths.items()},
+            {lv: band(work, q * scale, log) for lv, q in widths.items()},
             CONFORMAL,
         )
 
@@ -217,9 +224,11 @@ class GlobalForecasting(GlobalState):
         """Append the observations of series ``sid`` that follow its end (same weights); returns
         how many were appended. Overlapping values must agree with the last window."""
         i = self.position(sid)
-        fresh, stamps = self.appended(sid, y_new, self.last_[i])
+        log = bool(self.logs_[i])
+        fresh, stamps = self.appended(sid, y_new, from_model_units(self.last_[i], log))
         if fresh.size == 0:
             return 0
+        fresh = to_model_units(fresh, log, f"global {self.model} update (series {sid!r})")
         self.last_[i] = np.concatenate([self.last_[i], fresh])[-self.window_ :]
         self.n_[i] += fresh.size
         self.ends_[i] = pd.Timestamp(stamps[-1])

@@ -166,7 +166,10 @@ class GlobalForecaster(GlobalForecasting):
         lengths = np.array([v.size for v in values], dtype=np.int64)
         options = self.options
         options.check(self.model)
+        values, self.logs_, transform_note = self._transformed(values, freq)
         proto, shape = self._choose_shape(values, lengths, freq, calibrate_steps)
+        if transform_note:
+            shape.notes["transform"] = transform_note
         split = panel_split(lengths, shape.window, shape.out, options.val_fraction, self.model)
         kind = panel_scaler(cast(ScalerKind, options.scaler), len(values))
         if options.scaler == "auto":
@@ -186,7 +189,10 @@ class GlobalForecaster(GlobalForecasting):
         self.phase_ = self._phases(self.starts_)
         self.centers_, self.scales_ = centers, scales
         input_size = feature_count(shape.calendar_period) + self.series_embedding
-        self.arch_ = self._embedded(proto._architecture(input_size, shape.window, shape.out))
+        arch = proto._architecture(input_size, shape.window, shape.out)
+        if len(ids) > 1:  # a panel of one stays the per-series network
+            arch = getattr(proto, "_panel_architecture", lambda a: a)(arch)
+        self.arch_ = self._embedded(arch)
         if options.loss == "quantile":
             from forecast.models.neural.intervals import quantile_probs
 
@@ -219,6 +225,20 @@ class GlobalForecaster(GlobalForecasting):
         sizes = (int(lengths.min()), int(np.median(lengths)))
         auto = getattr(proto, "_global_window", proto._auto_window)(period)
         return proto, choose_global(self.options, period, note, sizes, steps, auto)
+
+    def _transformed(
+        self, values: list[np.ndarray], freq: str
+    ) -> tuple[list[np.ndarray], np.ndarray, str]:
+        """The values the network sees (logarithms where :func:`log_transform.choose_logs`
+        says, nbeats' and nhits' ``transform``; the period is then detected on them), the
+        series that are logarithms and how they were chosen ("" for a model without it)."""
+        from forecast.diagnostics.seasonality import calendar_period
+        from forecast.models.neural.log_transform import choose_logs
+
+        transform = str(self.params.get("transform", "none"))
+        logs, note = choose_logs(values, transform, calendar_period(freq), f"global {self.model}")
+        logged = [np.log(v) if log else v for v, log in zip(values, logs, strict=True)]
+        return logged, logs, note if "transform" in self.params else ""
 
     def _embedded(self, arch: dict[str, Any]) -> dict[str, Any]:
         """``arch`` wrapped with the learned series embedding, when there is one."""
@@ -371,6 +391,7 @@ class GlobalForecaster(GlobalForecasting):
                     "center": float(self.centers_[i]),
                     "scale": float(self.scales_[i]),
                 },
+                "transform": "log" if self.logs_[i] else "none",
                 "interval_method": CONFORMAL,
                 "architecture": self.arch_,
                 "timing": timing,

@@ -50,6 +50,7 @@ class GlobalState(GlobalSeries):
     # fitted state (and the series' own in GlobalSeries)
     phase_: np.ndarray  # [N] phase of each series' first observation in the calendar period
     centers_: np.ndarray  # [N]
+    logs_: np.ndarray  # [N] bool: the series the network sees as logarithms (log_transform)
     scales_: np.ndarray  # [N]
     last_: np.ndarray  # [N, window] each series' last window (NaN before a short series' start)
     window_: int
@@ -88,6 +89,7 @@ class GlobalState(GlobalSeries):
             "phases": self.phase_,
             "last_windows": self.last_,
             "calibration_errors": self.errors_,
+            "log_series": self.logs_.astype(np.int8),
         }
         return meta, arrays
 
@@ -111,8 +113,10 @@ class GlobalState(GlobalSeries):
         model.last_ = np.array(arrays["last_windows"], dtype="float64")
         model.errors_ = np.asarray(arrays["calibration_errors"], dtype="float64")
         n = len(model.ids_)
-        shapes = (model.centers_.shape, model.scales_.shape, model.phase_.shape)
-        if shapes != ((n,), (n,), (n,)) or model.last_.shape != (n, model.window_):
+        logs = arrays.get("log_series")  # files written before it transform nothing
+        model.logs_ = np.zeros(n, dtype=bool) if logs is None else np.asarray(logs) != 0
+        arrays_n = (model.centers_, model.scales_, model.phase_, model.logs_)
+        if any(a.shape != (n,) for a in arrays_n) or model.last_.shape != (n, model.window_):
             raise ValueError("per-series arrays do not match the series list")
         dim = model.series_embedding
         networks.check_shape(

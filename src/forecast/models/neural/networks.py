@@ -103,10 +103,11 @@ def _family(arch: dict[str, Any]) -> nn.Module:
         return conv.CnnNet(**shape, **size, relative=relative)
     if kind == "tcn":
         return conv.TcnNet(**shape, **size, relative=relative)
+    anchor = str(arch.get("anchor", "last"))  # files written before it anchor on the last value
     if kind == "nbeats":
-        return nbeats.nbeats(**shape, **size)
+        return nbeats.nbeats(**shape, **size, anchor=anchor)
     size["pools"], size["downsample"] = list(arch["pools"]), list(arch["downsample"])
-    return nbeats.nhits(**shape, **size)
+    return nbeats.nhits(**shape, **size, anchor=anchor)
 
 
 def check_shape(

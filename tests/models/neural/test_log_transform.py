@@ -1,0 +1,173 @@
+"""Global nbeats / nhits on logarithms (``--param transform``) and the mean anchor: Guerrero's
+lambda against constructed series whose answer is exact and a grid search, the auto rule, a
+log panel against the same network fitted on the logarithms by hand, model files, backtests
+from many origins, updates, and the anchor's algebra."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from forecast.errors import InputError, UsageError
+from forecast.models.neural import nbeats, networks
+from forecast.models.neural.global_model import GlobalForecaster
+from forecast.models.neural.log_transform import (
+    LAMBDA_BOUNDS,
+    choose_logs,
+    guerrero_lambda,
+)
+from forecast.models.registry import get_spec
+
+SMALL = {"epochs": 2, "patience": 2, "batch_size": 32, "hidden_size": 8, "device": "cpu",
+         "pools": "2,1", "downsample": "3,1"}  # fmt: skip
+
+
+def _with_spread(means: np.ndarray, shape: np.ndarray, lam: float) -> np.ndarray:
+    """Subseries h = mean_h + shape * mean_h ** (1 - lam) (shape has mean 0): sd_h / mean_h **
+    (1 - lam) is the same for every h, so Guerrero's criterion is 0 at lam exactly."""
+    return np.concatenate([m + shape * m ** (1 - lam) for m in means])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    lam=st.floats(-0.8, 1.8),
+    means=st.lists(st.floats(50, 500), min_size=4, max_size=10, unique=True),
+    seed=st.integers(0, 1000),
+)
+def test_guerrero_finds_the_lambda_that_makes_the_ratio_constant(lam, means, seed):
+    shape = np.random.default_rng(seed).normal(0, 0.01, 12)
+    shape -= shape.mean()
+    y = _with_spread(np.array(means), shape, lam)
+    assert abs(guerrero_lambda(y, 12) - lam) < 1e-3
+
+
+def test_guerrero_agrees_with_a_grid_search_and_reads_whole_periods_from_the_end():
+    rng = np.random.default_rng(5)
+    y = np.exp(rng.normal(5, 0.3, 100)) + np.arange(100.0)
+    lam = guerrero_lambda(y, 12)
+    sub = y[100 - 96 :].reshape(8, 12)  # the first 4 values are left out
+    mean, sd = sub.mean(axis=1), sub.std(axis=1, ddof=1)
+    grid = np.linspace(*LAMBDA_BOUNDS, 30_001)
+    cv = [np.std(sd / mean ** (1 - g), ddof=1) / np.mean(sd / mean ** (1 - g)) for g in grid]
+    assert abs(lam - grid[int(np.argmin(cv))]) < 1e-3
+    assert guerrero_lambda(np.full(30, 5.0), 12) == 1.0  # no spread: nothing to stabilise
+    assert guerrero_lambda(y[:20], 12) == 1.0  # one period only
+
+
+def test_the_auto_rule():
+    rng = np.random.default_rng(0)
+    season = np.sin(2 * np.pi * np.arange(72) / 12)
+    level = np.linspace(100, 1000, 72)
+    multiplicative = level * (1 + 0.3 * season) * np.exp(rng.normal(0, 0.01, 72))
+    additive = level + 30 * season + rng.normal(0, 1, 72)
+    negative = additive - 500
+    logs, note = choose_logs([multiplicative, additive, negative], "auto", 12, "nhits")
+    assert logs.tolist() == [True, False, False] and "log on 1 of 3" in note
+    assert not choose_logs([multiplicative], "auto", 12, "nhits")[0].any()  # one series
+    assert not choose_logs([multiplicative] * 2, "auto", 4, "nhits")[0].any()  # quarterly
+    assert not choose_logs([multiplicative] * 2, "auto", None, "nhits")[0].any()
+    assert not choose_logs([multiplicative] * 2, "none", 12, "nhits")[0].any()
+    assert choose_logs([additive, multiplicative], "log", 4, "nhits")[0].all()
+    with pytest.raises(InputError, match="transform=log needs positive values, found -"):
+        choose_logs([multiplicative, negative], "log", 12, "nhits")
+    with pytest.raises(UsageError, match="transform must be"):
+        choose_logs([multiplicative], "sqrt", 12, "nhits")
+
+
+def _panel(positive: bool = True) -> list[tuple[str, pd.Series]]:
+    rng = np.random.default_rng(1)
+    out = []
+    for i in range(4):
+        index = pd.date_range("2001-01-01", periods=72, freq="MS")
+        level = rng.uniform(100, 1000) * np.exp(np.linspace(0, rng.uniform(0, 1), 72))
+        y = level * (1 + 0.3 * np.sin(2 * np.pi * index.month.to_numpy() / 12))
+        y *= np.exp(rng.normal(0, 0.02, 72))
+        out.append((f"s{i}", pd.Series(y if positive else y - 600, index=index)))
+    return out
+
+
+@pytest.mark.parametrize("model", ["nhits", "nbeats"])
+def test_a_log_panel_is_the_network_fitted_on_the_logarithms_exponentiated(model):
+    panel = _panel()
+    logged = [(sid, np.log(y)) for sid, y in panel]
+    params = {
+        k: v for k, v in SMALL.items() if model == "nhits" or k not in ("pools", "downsample")
+    }
+    ours = GlobalForecaster(model, {**params, "transform": "log"}).fit(panel, calibrate_steps=6)
+    by_hand = GlobalForecaster(model, {**params, "transform": "none"}).fit(logged, 6)
+    assert ours.logs_.all() and not by_hand.logs_.any()
+    assert ours.arch_["anchor"] == "mean"
+    mine, theirs = ours.predict(6, [80, 95]), by_hand.predict(6, [80, 95])
+    for sid, _ in panel:
+        np.testing.assert_allclose(mine[sid].mean, np.exp(theirs[sid].mean), rtol=1e-9)
+        np.testing.assert_allclose(mine[sid].lower(95), np.exp(theirs[sid].lower(95)), rtol=1e-9)
+        np.testing.assert_allclose(mine[sid].upper(80), np.exp(theirs[sid].upper(80)), rtol=1e-9)
+        assert np.all(mine[sid].lower(95) > 0)
+    assert "transform log (transform=log)" in ours.summary("s0").extra["selection"]
+    assert ours.summary("s0").extra["transform"] == "log"
+
+
+def test_auto_on_a_panel_files_backtests_and_updates(tmp_path):
+    from forecast.io.modelfile import load_model_file, save_global_model
+
+    panel = _panel()
+    model = GlobalForecaster("nhits", SMALL).fit(panel, calibrate_steps=6)  # transform=auto
+    assert model.logs_.all()
+    path = save_global_model(tmp_path / "g.fcm", model, {"horizon": 6, "levels": [80]})
+    again = load_model_file(path).model
+    assert again.logs_.all()
+    first, second = model.predict(6, [80]), again.predict(6, [80])
+    for sid, y in panel:
+        np.testing.assert_array_equal(first[sid].mean, second[sid].mean)
+        np.testing.assert_array_equal(first[sid].upper(80), second[sid].upper(80))
+        # the last origin of a backtest is the forecast
+        batch = model.forecast_from(sid, y, [len(y) - 1, len(y) - 13], 6, [80])
+        np.testing.assert_allclose(batch.mean[0], first[sid].mean, rtol=1e-6)
+        np.testing.assert_allclose(batch.bands[80][1][0], first[sid].upper(80), rtol=1e-6)
+    sid, y = panel[0]
+    bad = pd.Series([-1.0], index=[y.index[-1] + pd.DateOffset(months=1)])
+    with pytest.raises(InputError, match=r"on its logarithms .* got -1; refit with"):
+        model.update(sid, bad)
+    more = pd.Series([y.iloc[-12]], index=[y.index[-1] + pd.DateOffset(months=1)])
+    assert model.update(sid, pd.concat([y.iloc[-3:], more])) == 1  # the overlap agrees
+
+
+def test_files_written_before_the_transform_and_the_anchor_read_as_before():
+    panel = _panel()
+    model = GlobalForecaster("nhits", {**SMALL, "transform": "none"}).fit(panel, 6)
+    meta, arrays = model.get_state()
+    old_arch = {k: v for k, v in meta["architecture"].items() if k != "anchor"}
+    old = type(model).from_state(
+        {**meta, "architecture": old_arch}, {k: v for k, v in arrays.items() if k != "log_series"}
+    )
+    assert not old.logs_.any() and old.net_.anchor == "last"
+    assert model.net_.anchor == "mean"
+
+
+def test_negative_series_stay_on_their_values_and_one_series_is_the_per_series_model():
+    model = GlobalForecaster("nhits", SMALL).fit(_panel(positive=False), calibrate_steps=6)
+    assert not model.logs_.any()
+    one = GlobalForecaster("nhits", SMALL).fit(_panel()[:1], calibrate_steps=6)
+    assert not one.logs_.any() and "anchor" not in one.arch_
+    with pytest.raises(UsageError, match="transform=log applies to a global model"):
+        get_spec("nhits").create({**SMALL, "transform": "log"}).fit(_panel()[0][1])
+
+
+@pytest.mark.parametrize("anchor", ["last", "mean"])
+def test_the_anchor_makes_the_network_shift_equivariant(anchor):
+    torch.manual_seed(0)
+    net = nbeats.nhits(1, 12, 6, [2, 1], [3, 1], 1, 8, 2, 0.0, anchor=anchor).eval()
+    x = torch.randn(5, 12, 1)
+    shifted = x + 3.5
+    with torch.no_grad():
+        torch.testing.assert_close(net(shifted), net(x) + 3.5, rtol=0, atol=1e-5)
+    expected = x[:, :, 0].mean(1, keepdim=True) if anchor == "mean" else x[:, -1:, 0]
+    torch.testing.assert_close(net.level(x), expected)
+    arch = {"kind": "nhits", "input_size": 1, "window": 12, "out_steps": 6, "pools": [2, 1],
+            "downsample": [3, 1], "blocks": 1, "hidden_size": 8, "layers": 2, "dropout": 0.0}  # fmt: skip
+    assert networks.build(arch).anchor == "last"
+    assert networks.build({**arch, "anchor": anchor}).anchor == anchor
