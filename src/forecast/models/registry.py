@@ -821,6 +821,16 @@ TRANSFORM = Param(
 )
 """nbeats' and nhits' per-series logarithms on a panel (:mod:`neural.log_transform`)."""
 
+ANCHOR = Param(
+    "anchor",
+    "choice",
+    "auto",
+    "what the window is read relative to and the forecast added to: last (value), mean (of the "
+    "window) or auto (a global model on a panel: mean; one series: last)",
+    choices=("auto", "last", "mean"),
+)
+"""nbeats' and nhits' anchor (:class:`neural.nbeats.StackedNet`)."""
+
 
 def _nbeats_spec(target: str, shared: tuple[Param, ...], trained: tuple[Param, ...]) -> ModelSpec:
     """N-BEATS: the window and training parameters ``shared``/``trained`` with its own."""
@@ -867,6 +877,7 @@ def _nbeats_spec(target: str, shared: tuple[Param, ...], trained: tuple[Param, .
             *trained,
             RECENT_EPOCHS,
             TRANSFORM,
+            ANCHOR,
         ),
     )
 
@@ -907,6 +918,7 @@ def _nhits_spec(target: str, shared: tuple[Param, ...], trained: tuple[Param, ..
             *trained,
             RECENT_EPOCHS,
             TRANSFORM,
+            ANCHOR,
         ),
     )
 

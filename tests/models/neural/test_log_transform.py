@@ -171,3 +171,13 @@ def test_the_anchor_makes_the_network_shift_equivariant(anchor):
             "downsample": [3, 1], "blocks": 1, "hidden_size": 8, "layers": 2, "dropout": 0.0}  # fmt: skip
     assert networks.build(arch).anchor == "last"
     assert networks.build({**arch, "anchor": anchor}).anchor == anchor
+
+
+def test_the_anchor_parameter():
+    panel = _panel()
+    fixed = GlobalForecaster("nhits", {**SMALL, "anchor": "last"}).fit(panel, calibrate_steps=6)
+    assert fixed.arch_["anchor"] == "last" and fixed.net_.anchor == "last"
+    one = get_spec("nhits").create({**SMALL, "anchor": "mean", "epochs": 1}).fit(panel[0][1])
+    assert one.arch_["anchor"] == "mean" and one.net_.anchor == "mean"
+    with pytest.raises(UsageError, match="anchor"):
+        get_spec("nbeats").create({"anchor": "median"})

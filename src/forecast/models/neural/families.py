@@ -130,10 +130,17 @@ class StackedForecaster(FamilyForecaster):
                 "is modelled on its values (drop --param transform or set it to none)"
             )
 
+    def _architecture(self, input_size: int, window: int, out: int) -> dict[str, Any]:
+        arch = super()._architecture(input_size, window, out)
+        anchor = getattr(self, "anchor", "auto")
+        if anchor != "auto":  # auto on one series: the last value (files before it: the same)
+            arch["anchor"] = anchor
+        return arch
+
     def _panel_architecture(self, arch: dict[str, Any]) -> dict[str, Any]:
-        """A global model's network on a panel takes the window relative to its mean
-        (:mod:`nbeats`); files written before it, and one series, use the last value."""
-        return {**arch, "anchor": "mean"}
+        """A global model's network on a panel: ``anchor=auto`` takes the window relative to its
+        mean (:mod:`nbeats`); one series, and files written before it, to its last value."""
+        return {**arch, "anchor": arch.get("anchor", "mean")}
 
 
 class NBeats(StackedForecaster):
