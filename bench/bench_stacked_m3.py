@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_accuracy as ba
 
 OUT = ba.WORK / "stacked_m3"
-PERIOD = {"monthly": 12, "quarterly": 4}
+PERIOD = {"monthly": 12, "quarterly": 4, "yearly": 1}
 
 
 def draw(name: str) -> list[dict[str, Any]]:

@@ -831,6 +831,17 @@ ANCHOR = Param(
 )
 """nbeats' and nhits' anchor (:class:`neural.nbeats.StackedNet`)."""
 
+WINDOW_SCALE = Param(
+    "window_scale",
+    "choice",
+    "auto",
+    "what the window, relative to its anchor, is divided by: std (its standard deviation, at "
+    "least 0.05 in scaled units), none, or auto (a global model on a panel of quarterly data: "
+    "std; else none)",
+    choices=("auto", "none", "std"),
+)
+"""nbeats' and nhits' division of each window (:class:`neural.nbeats.StackedNet`)."""
+
 
 def _nbeats_spec(target: str, shared: tuple[Param, ...], trained: tuple[Param, ...]) -> ModelSpec:
     """N-BEATS: the window and training parameters ``shared``/``trained`` with its own."""
@@ -878,6 +889,7 @@ def _nbeats_spec(target: str, shared: tuple[Param, ...], trained: tuple[Param, .
             RECENT_EPOCHS,
             TRANSFORM,
             ANCHOR,
+            WINDOW_SCALE,
         ),
     )
 
@@ -919,6 +931,7 @@ def _nhits_spec(target: str, shared: tuple[Param, ...], trained: tuple[Param, ..
             RECENT_EPOCHS,
             TRANSFORM,
             ANCHOR,
+            WINDOW_SCALE,
         ),
     )
 

@@ -78,14 +78,14 @@ def test_the_auto_rule():
         choose_logs([multiplicative], "sqrt", 12, "nhits")
 
 
-def _panel(positive: bool = True) -> list[tuple[str, pd.Series]]:
+def _panel(positive: bool = True, freq: str = "MS", n: int = 72) -> list[tuple[str, pd.Series]]:
     rng = np.random.default_rng(1)
     out = []
     for i in range(4):
-        index = pd.date_range("2001-01-01", periods=72, freq="MS")
-        level = rng.uniform(100, 1000) * np.exp(np.linspace(0, rng.uniform(0, 1), 72))
+        index = pd.date_range("2001-01-01", periods=n, freq=freq)
+        level = rng.uniform(100, 1000) * np.exp(np.linspace(0, rng.uniform(0, 1), n))
         y = level * (1 + 0.3 * np.sin(2 * np.pi * index.month.to_numpy() / 12))
-        y *= np.exp(rng.normal(0, 0.02, 72))
+        y *= np.exp(rng.normal(0, 0.02, n))
         out.append((f"s{i}", pd.Series(y if positive else y - 600, index=index)))
     return out
 
@@ -181,3 +181,30 @@ def test_the_anchor_parameter():
     assert one.arch_["anchor"] == "mean" and one.net_.anchor == "mean"
     with pytest.raises(UsageError, match="anchor"):
         get_spec("nbeats").create({"anchor": "median"})
+
+
+def test_dividing_by_the_window_spread_makes_the_network_scale_equivariant():
+    torch.manual_seed(0)
+    net = nbeats.nbeats(1, 12, 6, "generic", 2, 1, 8, 2, 2, 0.0, anchor="mean",
+                        window_scale="std").eval()  # fmt: skip
+    x = torch.randn(5, 12, 1, dtype=torch.float64)
+    net = net.double()
+    with torch.no_grad():  # sd of x is about 1, far above the floor: exact equivariance
+        torch.testing.assert_close(net(2.0 + 3.0 * x), 2.0 + 3.0 * net(x))
+        flat = torch.full((2, 12, 1), 7.0, dtype=torch.float64)  # sd 0: divided by the floor
+        assert torch.isfinite(net(flat)).all()
+    torch.testing.assert_close(net.spread(flat), torch.full((2, 1), nbeats.SCALE_FLOOR).double())
+
+
+def test_window_scale_auto_divides_quarterly_panels_only():
+    quarterly = _panel(freq="QS", n=80)
+    params = {**SMALL, "window": 8}
+    q = GlobalForecaster("nhits", params).fit(quarterly, calibrate_steps=4)
+    assert q.arch_["window_scale"] == "std" and q.net_.window_scale == "std"
+    assert not q.logs_.any()  # quarterly: no logarithms
+    m = GlobalForecaster("nhits", SMALL).fit(_panel(), calibrate_steps=6)
+    assert m.arch_["window_scale"] == "none"
+    given = GlobalForecaster("nhits", {**params, "window_scale": "none"}).fit(quarterly, 4)
+    assert given.arch_["window_scale"] == "none"
+    one = GlobalForecaster("nhits", params).fit(quarterly[:1], calibrate_steps=4)
+    assert "window_scale" not in one.arch_ and one.net_.window_scale == "none"

@@ -190,8 +190,10 @@ class GlobalForecaster(GlobalForecasting):
         self.centers_, self.scales_ = centers, scales
         input_size = feature_count(shape.calendar_period) + self.series_embedding
         arch = proto._architecture(input_size, shape.window, shape.out)
-        if len(ids) > 1:  # a panel of one stays the per-series network
-            arch = getattr(proto, "_panel_architecture", lambda a: a)(arch)
+        if len(ids) > 1 and hasattr(proto, "_panel_architecture"):  # one: the per-series net
+            from forecast.diagnostics.seasonality import calendar_period
+
+            arch = proto._panel_architecture(arch, calendar_period(freq))
         self.arch_ = self._embedded(arch)
         if options.loss == "quantile":
             from forecast.models.neural.intervals import quantile_probs

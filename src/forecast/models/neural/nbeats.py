@@ -51,6 +51,8 @@ from torch import nn
 from forecast.models.neural.heads import FutureRegressors
 
 ANCHORS = ("last", "mean")  # what the window is taken relative to (architecture key "anchor")
+WINDOW_SCALES = ("none", "std")  # what it is divided by (architecture key "window_scale")
+SCALE_FLOOR = 0.05  # the least window standard deviation divided by (scaled units: IQR = 1)
 
 
 def time_axes(window: int, out: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -199,14 +201,25 @@ class StackedNet(nn.Module):
         out: int,
         exog_size: int,
         anchor: str = "last",
+        window_scale: str = "none",
     ) -> None:
         super().__init__()
         if anchor not in ANCHORS:
             raise ValueError(f"anchor must be one of {', '.join(ANCHORS)}, got {anchor!r}")
+        if window_scale not in WINDOW_SCALES:
+            raise ValueError(f"window_scale must be none or std, got {window_scale!r}")
         self.stacks = nn.ModuleList(nn.ModuleList(blocks) for blocks in stacks)
         self.names = names
         self.anchor = anchor
+        self.window_scale = window_scale
         self.future = FutureRegressors(out, exog_size)
+
+    def spread(self, x: torch.Tensor) -> torch.Tensor:
+        """What the windows ``x`` are divided by, ``[batch, 1]`` (or a scalar 1): with
+        ``window_scale="std"`` each window's standard deviation, at least :data:`SCALE_FLOOR`."""
+        if self.window_scale == "std":
+            return x[:, :, 0].std(dim=1, keepdim=True).clamp_min(SCALE_FLOOR)
+        return torch.ones((), dtype=x.dtype, device=x.device)
 
     def level(self, x: torch.Tensor) -> torch.Tensor:
         """The anchor ``[batch, 1]`` of the windows ``x`` ``[batch, window, features]``: the
@@ -217,7 +230,7 @@ class StackedNet(nn.Module):
 
     def stack_forecasts(self, x: torch.Tensor) -> list[torch.Tensor]:
         """Each stack's forecast ``[batch, out]`` for ``x`` ``[batch, window, features]``."""
-        residual = x[:, :, 0] - self.level(x)  # the window relative to its anchor
+        residual = (x[:, :, 0] - self.level(x)) / self.spread(x)  # relative to its anchor
         extra = x[:, :, 1:].flatten(1)
         parts = []
         for blocks in self.stacks:
@@ -231,7 +244,8 @@ class StackedNet(nn.Module):
         return parts
 
     def forward(self, x: torch.Tensor, future: torch.Tensor | None = None) -> torch.Tensor:
-        out = self.level(x) + torch.stack(self.stack_forecasts(x)).sum(0)  # [batch, out]
+        blocks = torch.stack(self.stack_forecasts(x)).sum(0)  # [batch, out]
+        out = self.level(x) + self.spread(x) * blocks
         return self.future(out, future)
 
 
@@ -248,6 +262,7 @@ def nbeats(
     dropout: float,
     exog_size: int = 0,
     anchor: str = "last",
+    window_scale: str = "none",
 ) -> StackedNet:
     """``basis="generic"``: ``stacks`` stacks of ``blocks`` generic blocks; ``"interpretable"``:
     a trend stack then a seasonality stack, ``blocks`` blocks each."""
@@ -264,7 +279,7 @@ def nbeats(
         season = seasonal_basis(window, out_steps)
         built = [[block(trend) for _ in range(blocks)], [block(season) for _ in range(blocks)]]
         names = ["trend", "seasonality"]
-    return StackedNet(built, names, out_steps, exog_size, anchor)
+    return StackedNet(built, names, out_steps, exog_size, anchor, window_scale)
 
 
 def nhits(
@@ -279,6 +294,7 @@ def nhits(
     dropout: float,
     exog_size: int = 0,
     anchor: str = "last",
+    window_scale: str = "none",
 ) -> StackedNet:
     """One stack per ``(pool, downsample)`` pair, ``blocks`` blocks each."""
     extra = window * (input_size - 1)
@@ -293,4 +309,4 @@ def nhits(
         f"pool {p}, {max(1, math.ceil(out_steps / r))} knots"
         for p, r in zip(pools, downsample, strict=True)
     ]
-    return StackedNet(built, names, out_steps, exog_size, anchor)
+    return StackedNet(built, names, out_steps, exog_size, anchor, window_scale)

@@ -103,11 +103,12 @@ def _family(arch: dict[str, Any]) -> nn.Module:
         return conv.CnnNet(**shape, **size, relative=relative)
     if kind == "tcn":
         return conv.TcnNet(**shape, **size, relative=relative)
-    anchor = str(arch.get("anchor", "last"))  # files written before it anchor on the last value
+    # files written before these keys: the last value, no division
+    anchor, scale = str(arch.get("anchor", "last")), str(arch.get("window_scale", "none"))
     if kind == "nbeats":
-        return nbeats.nbeats(**shape, **size, anchor=anchor)
+        return nbeats.nbeats(**shape, **size, anchor=anchor, window_scale=scale)
     size["pools"], size["downsample"] = list(arch["pools"]), list(arch["downsample"])
-    return nbeats.nhits(**shape, **size, anchor=anchor)
+    return nbeats.nhits(**shape, **size, anchor=anchor, window_scale=scale)
 
 
 def check_shape(
