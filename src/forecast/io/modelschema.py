@@ -439,6 +439,12 @@ def _check_family_sizes(arch: Mapping[str, Any], label: str) -> None:
         pools, rates = arch.get("pools"), arch.get("downsample")
         if not isinstance(pools, list) or not isinstance(rates, list) or len(pools) != len(rates):
             raise ModelFileError(f"{label} is damaged: its N-HiTS pools and downsample differ")
+    for key, allowed in (("anchor", ("last", "mean")), ("window_scale", ("none", "std"))):
+        if key in arch and arch[key] not in allowed:  # files written before a key lack it
+            raise ModelFileError(
+                f"{label} is damaged: its network's {key} {arch[key]!r} is not one of "
+                f"{', '.join(allowed)}"
+            )
 
 
 def _is_number(value: Any) -> bool:
@@ -459,7 +465,7 @@ MAX_SERIES_WEIGHTS = 10_000_000  # series x embedding values of a global network
 def check_global(state: Any, arrays: Mapping[str, np.ndarray], label: str) -> None:
     """A global neural model's file (one network, many series): the same field checks as a
     per-series file's, before anything is built."""
-    from forecast.models.neural.global_options import MAX_EMBEDDING
+    from forecast.models.neural.global_options import MAX_EMBEDDING, MAX_SEEDS
     from forecast.models.registry import REGISTRY
 
     if not isinstance(state, Mapping):
@@ -491,6 +497,19 @@ def check_global(state: Any, arrays: Mapping[str, np.ndarray], label: str) -> No
             raise ModelFileError(f"{label} is damaged: its {key} {value!r} is not 1..{top}")
     _check_entries(entries, offset, label)
     arch = state.get("architecture")
+    if isinstance(arch, Mapping) and arch.get("kind") == "mean":
+        members = arch.get("members")
+        if set(arch) != {"kind", "members", "inner"}:
+            raise ModelFileError(f"{label} is damaged: its averaged networks' keys are not known")
+        if (
+            not isinstance(members, int)
+            or isinstance(members, bool)
+            or not 2 <= members <= MAX_SEEDS
+        ):
+            raise ModelFileError(
+                f"{label} is damaged: its averaged networks {members!r} are not 2..{MAX_SEEDS}"
+            )
+        arch = arch.get("inner")
     if isinstance(arch, Mapping) and arch.get("kind") == "embedded":
         if arch.get("series") != len(entries) or arch.get("dim") != embedding:
             raise ModelFileError(

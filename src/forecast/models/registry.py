@@ -842,6 +842,18 @@ WINDOW_SCALE = Param(
 )
 """nbeats' and nhits' division of each window (:class:`neural.nbeats.StackedNet`)."""
 
+SEEDS = Param(
+    "seeds",
+    "int?",
+    None,
+    "networks trained from seeds seed, seed + 1, ..., each early-stopped on its own, whose "
+    "forecasts are averaged (default: 3 for a global model on a panel, 1 on one series; a "
+    "quantile head: 1)",
+    minimum=1,
+    maximum=32,
+)
+"""nbeats' and nhits' averaged networks (:mod:`neural.global_model`)."""
+
 
 def _nbeats_spec(target: str, shared: tuple[Param, ...], trained: tuple[Param, ...]) -> ModelSpec:
     """N-BEATS: the window and training parameters ``shared``/``trained`` with its own."""
@@ -890,6 +902,7 @@ def _nbeats_spec(target: str, shared: tuple[Param, ...], trained: tuple[Param, .
             TRANSFORM,
             ANCHOR,
             WINDOW_SCALE,
+            SEEDS,
         ),
     )
 
@@ -932,6 +945,7 @@ def _nhits_spec(target: str, shared: tuple[Param, ...], trained: tuple[Param, ..
             TRANSFORM,
             ANCHOR,
             WINDOW_SCALE,
+            SEEDS,
         ),
     )
 

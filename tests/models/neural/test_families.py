@@ -342,7 +342,9 @@ def test_cli_global_nbeats_saves_predicts_and_refuses_a_forged_architecture(cli,
     (size,) = struct.unpack("<Q", raw[:8])
     meta = json.loads(json.loads(raw[8 : 8 + size])["__metadata__"]["forecast"])
     arrays = load(raw)
-    meta["global"]["architecture"]["hidden_size"] = 9  # a consistent file that says otherwise
+    arch = meta["global"]["architecture"]
+    assert arch["kind"] == "mean" and arch["members"] == 3  # seeds=auto: three networks
+    arch["inner"]["hidden_size"] = 9  # a consistent file that says otherwise
     meta.pop("checksum")
     meta["checksum"] = modelfile._checksum(meta, arrays)
     forged = tmp_path / "forged.fcm"

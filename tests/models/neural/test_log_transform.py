@@ -23,7 +23,7 @@ from forecast.models.neural.log_transform import (
 from forecast.models.registry import get_spec
 
 SMALL = {"epochs": 2, "patience": 2, "batch_size": 32, "hidden_size": 8, "device": "cpu",
-         "pools": "2,1", "downsample": "3,1"}  # fmt: skip
+         "pools": "2,1", "downsample": "3,1", "seeds": 1}  # fmt: skip
 
 
 def _with_spread(means: np.ndarray, shape: np.ndarray, lam: float) -> np.ndarray:
@@ -208,3 +208,53 @@ def test_window_scale_auto_divides_quarterly_panels_only():
     assert given.arch_["window_scale"] == "none"
     one = GlobalForecaster("nhits", params).fit(quarterly[:1], calibrate_steps=4)
     assert "window_scale" not in one.arch_ and one.net_.window_scale == "none"
+
+
+def test_seeds_average_networks_trained_alone_from_consecutive_seeds(tmp_path):
+    from forecast.io.modelfile import load_model_file, save_global_model
+
+    panel = _panel()
+    plain = {**SMALL, "transform": "none"}
+    both = GlobalForecaster("nhits", {**plain, "seeds": 2, "seed": 5}).fit(panel, 6)
+    alone = [GlobalForecaster("nhits", {**plain, "seeds": 1, "seed": s}).fit(panel, 6)
+             for s in (5, 6)]  # fmt: skip
+    assert both.arch_["kind"] == "mean" and both.arch_["members"] == 2
+    assert [n["seed"] for n in both.info_["networks"]] == [5, 6]
+    mine = both.predict(6)
+    theirs = [model.predict(6) for model in alone]
+    for sid, _ in panel:
+        average = (theirs[0][sid].mean + theirs[1][sid].mean) / 2
+        np.testing.assert_allclose(mine[sid].mean, average, rtol=1e-6)
+    assert "mean of 2 networks" in both.summary("s0").description
+    path = save_global_model(tmp_path / "m.fcm", both, {"horizon": 6, "levels": [80]})
+    again = load_model_file(path).model.predict(6, [80])
+    for sid, _ in panel:
+        np.testing.assert_array_equal(again[sid].mean, both.predict(6, [80])[sid].mean)
+    unset = {k: v for k, v in plain.items() if k != "seeds"}
+    auto = GlobalForecaster("nhits", {**unset, "epochs": 1}).fit(panel, 6)
+    assert auto.arch_["members"] == 3  # seeds=auto on a panel
+    with pytest.raises(UsageError, match="seeds=2 applies to a global model"):
+        get_spec("nhits").create({**SMALL, "seeds": 2}).fit(panel[0][1])
+    with pytest.raises(UsageError, match="a quantile head"):
+        GlobalForecaster("nhits", {**plain, "seeds": 2, "loss": "quantile"}).fit(panel, 6)
+    quantile = GlobalForecaster("nhits", {**unset, "loss": "quantile", "epochs": 1}).fit(panel, 6)
+    assert quantile.arch_["kind"] == "nhits"  # seeds=auto: one network under a quantile head
+
+
+def test_a_damaged_anchor_or_average_is_refused():
+    from forecast.io.modelfile import ModelFileError
+    from forecast.io.modelschema import check_global
+
+    model = GlobalForecaster("nhits", {**SMALL, "seeds": 2}).fit(_panel(), 6)
+    meta, arrays = model.get_state()
+    check_global(meta, arrays, "m.fcm")
+    inner = {**meta["architecture"]["inner"], "anchor": "median"}
+    with pytest.raises(ModelFileError, match="anchor 'median' is not one of last, mean"):
+        check_global({**meta, "architecture": {**meta["architecture"], "inner": inner}}, arrays,
+                     "m.fcm")  # fmt: skip
+    with pytest.raises(ModelFileError, match="keys are not known"):
+        check_global({**meta, "architecture": {**meta["architecture"], "hidden_size": 9}}, arrays,
+                     "m.fcm")  # fmt: skip
+    with pytest.raises(ModelFileError, match="averaged networks 99"):
+        check_global({**meta, "architecture": {**meta["architecture"], "members": 99}}, arrays,
+                     "m.fcm")  # fmt: skip

@@ -134,6 +134,12 @@ class StackedForecaster(FamilyForecaster):
                 f"{self.name}: transform=log applies to a global model on a panel; one series "
                 "is modelled on its values (drop --param transform or set it to none)"
             )
+        seeds = getattr(self, "seeds", None) or 1
+        if seeds > 1:
+            raise UsageError(
+                f"{self.name}: seeds={seeds} applies to a global model on a panel; one "
+                "series trains one network (drop --param seeds or set it to 1)"
+            )
 
     def _architecture(self, input_size: int, window: int, out: int) -> dict[str, Any]:
         arch = super()._architecture(input_size, window, out)

@@ -199,7 +199,10 @@ class GlobalForecaster(GlobalForecasting):
             from forecast.models.neural.intervals import quantile_probs
 
             self.arch_["quantiles"] = quantile_probs(options, f"global {self.model}", 0)
-        result, choice = self._train(scaled64, split)
+        seeds = self._seeds(len(ids))
+        if seeds > 1:
+            self.arch_ = {"kind": "mean", "members": seeds, "inner": self.arch_}
+        results, choice = self._train(scaled64, split)
 
         self.last_ = np.full((len(ids), shape.window), np.nan)
         for i, y in enumerate(values):
@@ -208,7 +211,13 @@ class GlobalForecaster(GlobalForecasting):
         steps = max(shape.horizon, int(calibrate_steps or 0))
         self.errors_ = self._calibration_errors(scaled64, split, steps)
         self.training_ = [dict(t) for t in training] if training else [{} for _ in ids]
-        self.info_ = self._info(split, result, choice, shape.notes)
+        self.info_ = self._info(split, _merged(results), choice, shape.notes)
+        if len(results) > 1:
+            self.info_["networks"] = [
+                {"seed": self.options.seed + j, "best_epoch": r.best_epoch,
+                 "epochs_run": r.epochs_run, "val_loss": r.val_loss}
+                for j, r in enumerate(results)
+            ]  # fmt: skip
         return self
 
     def _choose_shape(
@@ -249,50 +258,89 @@ class GlobalForecaster(GlobalForecasting):
         return {"kind": "embedded", "series": len(self.ids_), "dim": self.series_embedding,
                 "inner": arch}  # fmt: skip
 
-    def _train(self, scaled64: np.ndarray, split: PanelSplit) -> tuple[Any, Any]:
+    def _train(self, scaled64: np.ndarray, split: PanelSplit) -> tuple[list[Any], Any]:
         """Train the network on the scaled, concatenated values (the training result and the
-        device it ran on)."""
-        import torch
-
+        device it ran on); with ``seeds`` = k, k networks from seeds seed .. seed + k - 1,
+        each trained and early-stopped on its own, whose outputs are averaged."""
         from forecast.models.neural import device as dev
-        from forecast.models.neural import networks, trainer
-        from forecast.models.neural.windows import Split
+        from forecast.models.neural import networks
         from forecast.threads import torch_threads
 
         options, bounds = self.options, split.bounds
-        config = trainer.TrainConfig.from_options(
-            options, options.epochs, self.params.get("recent_epochs", 0)
-        )
         choice = dev.resolve(options.device, strict=True)
         calendar = self.calendar_period_
         shift = (self.phase_ - bounds[:-1]) if calendar else np.zeros(len(self.ids_), np.int64)
-        with (
-            torch_threads(),
-            dev.reproducible(options.seed, choice, deterministic=self.deterministic),
-        ):
-            net = networks.build(self.arch_)
-            net.to(choice.device)
-            data = trainer.Windows(
-                dev.to_device(torch.from_numpy(scaled64.astype(np.float32)), choice),
-                self.window_,
-                self.out_,
-                calendar,
-                0,
-                bounds=dev.to_device(torch.from_numpy(bounds), choice),
-                shift=dev.to_device(torch.from_numpy(shift.astype(np.int64)), choice),
-                embed=bool(self.series_embedding),
-            )
-            result = trainer.train(
-                net,
-                data,
-                Split(split.train, split.validation, split.purged),
-                config,
-                choice,
-                f"training global {self.model} on {len(self.ids_)} series",
-            )
-        self.net_ = net.cpu().eval()
+        mean = self.arch_["kind"] == "mean"
+        inner = dict(self.arch_["inner"]) if mean else self.arch_
+        nets, results = [], []
+        with torch_threads():
+            data = self._windows(scaled64, bounds, shift, choice)
+            for j in range(int(self.arch_["members"]) if mean else 1):
+                seed = options.seed + j
+                with dev.reproducible(seed, choice, deterministic=self.deterministic):
+                    net = networks.build(inner)
+                    net.to(choice.device)
+                    results.append(self._train_one(net, data, split, seed, choice))
+                nets.append(net.cpu().eval())
+        self.net_ = networks.MeanNet(nets).eval() if mean else nets[0]
         self._device = None
-        return result, choice
+        return results, choice
+
+    def _seeds(self, n_series: int) -> int:
+        """How many networks are averaged: nbeats' and nhits' ``seeds`` (auto: 3 on a panel,
+        1 on one series); 1 for the other models and for a quantile head."""
+        from forecast.models.neural.global_options import PANEL_SEEDS
+
+        given = self.params.get("seeds", 1)
+        if given is not None and given > 1 and self.options.loss == "quantile":
+            raise UsageError(
+                f"global {self.model}: seeds={given} averages mean heads; a quantile head "
+                "(loss=quantile) is one network: drop --param seeds or set it to 1"
+            )
+        if given is None:
+            return PANEL_SEEDS if n_series > 1 and self.options.loss != "quantile" else 1
+        return int(given)
+
+    def _windows(
+        self, scaled64: np.ndarray, bounds: np.ndarray, shift: np.ndarray, choice: Any
+    ) -> Any:
+        """The training data on the training device: the values, the series bounds and the
+        phase shifts (:class:`trainer.Windows`)."""
+        import torch
+
+        from forecast.models.neural import device as dev
+        from forecast.models.neural import trainer
+
+        return trainer.Windows(
+            dev.to_device(torch.from_numpy(scaled64.astype(np.float32)), choice),
+            self.window_,
+            self.out_,
+            self.calendar_period_,
+            0,
+            bounds=dev.to_device(torch.from_numpy(bounds), choice),
+            shift=dev.to_device(torch.from_numpy(shift.astype(np.int64)), choice),
+            embed=bool(self.series_embedding),
+        )
+
+    def _train_one(self, net: Any, data: Any, split: PanelSplit, seed: int, choice: Any) -> Any:
+        """Train ``net`` with the options, its batches shuffled from ``seed``."""
+        from dataclasses import replace
+
+        from forecast.models.neural import trainer
+        from forecast.models.neural.windows import Split
+
+        options = replace(self.options, seed=seed)
+        config = trainer.TrainConfig.from_options(
+            options, options.epochs, self.params.get("recent_epochs", 0)
+        )
+        return trainer.train(
+            net,
+            data,
+            Split(split.train, split.validation, split.purged),
+            config,
+            choice,
+            f"training global {self.model} on {len(self.ids_)} series",
+        )
 
     def _calibration_errors(self, scaled: np.ndarray, split: PanelSplit, steps: int) -> np.ndarray:
         """|actual - forecast| in scaled units from every series' calibration origins (from its
@@ -357,14 +405,16 @@ class GlobalForecaster(GlobalForecasting):
 
         i = self.position(sid)
         info = self.info_
-        arch = self.arch_["inner"] if self.arch_["kind"] == "embedded" else self.arch_
+        arch = self.arch_["inner"] if self.arch_["kind"] == "mean" else self.arch_
+        arch = arch["inner"] if arch["kind"] == "embedded" else arch
+        averaged = f"mean of {self.arch_['members']} networks, " if "members" in self.arch_ else ""
         width = arch.get("hidden_size") or arch.get("d_model")
         shape = f"{arch['layers']} x {width}"
         if arch["kind"] in KINDS:
             shape = describe(arch)
         embedding = f", series embedding {self.series_embedding}" if self.series_embedding else ""
         description = (
-            f"global {self.model} ({shape}{embedding}) over "
+            f"global {self.model} ({averaged}{shape}{embedding}) over "
             f"{info['series']} series, {self.params['strategy']} {self.horizon_}-step head, "
             f"window {self.window_}; trained on {info['device']} ({info['device_reason']})"
         )
@@ -399,6 +449,21 @@ class GlobalForecaster(GlobalForecasting):
                 "timing": timing,
             },
         )
+
+
+def _merged(results: Sequence[Any]) -> Any:
+    """One training record for the averaged networks: the first network's epochs and losses,
+    the time and samples of all of them."""
+    from dataclasses import replace
+
+    first = results[0]
+    if len(results) == 1:
+        return first
+    return replace(
+        first,
+        seconds=sum(r.seconds for r in results),
+        samples=sum(r.samples for r in results),
+    )
 
 
 def _series_scalers(

@@ -38,6 +38,8 @@ def build(arch: dict[str, Any]) -> nn.Module:
     if arch.get("quantiles"):
         return _quantile_net(arch)
     kind = arch["kind"]
+    if kind == "mean":
+        return MeanNet([build(dict(arch["inner"])) for _ in range(int(arch["members"]))])
     if kind == "embedded":
         inner = build(dict(arch["inner"]))
         return EmbeddedNet(inner, int(arch["series"]), int(arch["dim"]))
@@ -71,6 +73,18 @@ def build(arch: dict[str, Any]) -> nn.Module:
     if kind in KINDS:
         return _family(arch)
     raise ValueError(f"unknown network kind {kind!r}")
+
+
+class MeanNet(nn.Module):
+    """The mean of the outputs of networks of one architecture (``{"kind": "mean", "members":
+    k, "inner": {...}}``): a global nbeats' or nhits' networks trained from k seeds."""
+
+    def __init__(self, members: list[nn.Module]) -> None:
+        super().__init__()
+        self.members = nn.ModuleList(members)
+
+    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        return torch.stack([member(*inputs) for member in self.members]).mean(dim=0)
 
 
 def _quantile_net(arch: dict[str, Any]) -> nn.Module:
@@ -123,6 +137,8 @@ def check_shape(
     and gives ``out`` steps, with ``exog`` regressors and, when ``embedding`` is ``(series,
     dim)``, a learned embedding of that shape: a model file's network must match the data
     layout its metadata describes."""
+    if arch.get("kind") == "mean":
+        arch = dict(arch["inner"])
     embedded = arch.get("kind") == "embedded"
     if embedded != (embedding is not None) or (
         embedding is not None and (int(arch["series"]), int(arch["dim"])) != embedding
