@@ -419,6 +419,12 @@ def _check_architecture(arch: Any, params: Mapping[str, Any], label: str) -> Non
             raise ModelFileError(
                 f"{label} is damaged: its network's {key} {value!r} is not between 1 and {top}"
             )
+    for key, allowed in (("anchor", ("last", "mean")), ("window_scale", ("none", "std"))):
+        if key in arch and arch[key] not in allowed:  # files written before a key lack it
+            raise ModelFileError(
+                f"{label} is damaged: its network's {key} {arch[key]!r} is not one of "
+                f"{', '.join(allowed)}"
+            )
     dropout = arch.get("dropout")
     if not isinstance(dropout, (int, float)) or isinstance(dropout, bool) or not 0 <= dropout < 1:
         raise ModelFileError(
@@ -439,12 +445,6 @@ def _check_family_sizes(arch: Mapping[str, Any], label: str) -> None:
         pools, rates = arch.get("pools"), arch.get("downsample")
         if not isinstance(pools, list) or not isinstance(rates, list) or len(pools) != len(rates):
             raise ModelFileError(f"{label} is damaged: its N-HiTS pools and downsample differ")
-    for key, allowed in (("anchor", ("last", "mean")), ("window_scale", ("none", "std"))):
-        if key in arch and arch[key] not in allowed:  # files written before a key lack it
-            raise ModelFileError(
-                f"{label} is damaged: its network's {key} {arch[key]!r} is not one of "
-                f"{', '.join(allowed)}"
-            )
 
 
 def _is_number(value: Any) -> bool:

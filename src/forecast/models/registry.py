@@ -674,6 +674,7 @@ def _neural_specs() -> list[ModelSpec]:
             "persistence: the latest steps matter most; off by default)",
         ),
         *_training_params(neural_defaults("gru")),
+        WINDOW_SCALE,
     )
     specs = [
         ModelSpec(
@@ -835,9 +836,9 @@ WINDOW_SCALE = Param(
     "window_scale",
     "choice",
     "auto",
-    "what the window, relative to its anchor, is divided by: std (its standard deviation, at "
-    "least 0.05 in scaled units), none, or auto (a global model on a panel of quarterly data: "
-    "std; else none)",
+    "what each window, relative to its anchor (the recurrent models: its last value), is "
+    "divided by, the output multiplied by: std (its standard deviation, at least 0.05 in scaled "
+    "units), none, or auto (a global model on a panel of quarterly data: std; else none)",
     choices=("auto", "none", "std"),
 )
 """nbeats' and nhits' division of each window (:class:`neural.nbeats.StackedNet`)."""

@@ -258,3 +258,26 @@ def test_a_damaged_anchor_or_average_is_refused():
     with pytest.raises(ModelFileError, match="averaged networks 99"):
         check_global({**meta, "architecture": {**meta["architecture"], "members": 99}}, arrays,
                      "m.fcm")  # fmt: skip
+
+
+def test_recurrent_models_divide_quarterly_windows_by_their_spread():
+    from forecast.io.modelfile import ModelFileError
+    from forecast.io.modelschema import check_global
+    from forecast.models.neural.recurrent import RecurrentNet
+
+    torch.manual_seed(0)
+    net = RecurrentNet("gru", 1, 8, 1, 0.0, False, 4, relative=True, window_scale="std").double()
+    x = torch.randn(5, 12, 1, dtype=torch.float64)
+    with torch.no_grad():
+        torch.testing.assert_close(net(2.0 + 3.0 * x), 2.0 + 3.0 * net(x))
+    params = {"window": 8, "epochs": 1, "hidden_size": 8, "device": "cpu"}
+    quarterly = GlobalForecaster("gru", params).fit(_panel(freq="QS", n=80), calibrate_steps=4)
+    assert quarterly.arch_["window_scale"] == "std" and quarterly.net_.window_scale == "std"
+    monthly = GlobalForecaster("gru", params).fit(_panel(), calibrate_steps=4)
+    assert monthly.arch_["window_scale"] == "none"
+    one = get_spec("lstm").create(params).fit(_panel(freq="QS", n=80)[0][1])
+    assert "window_scale" not in one.arch_ and one.net_.window_scale == "none"
+    meta, arrays = quarterly.get_state()
+    forged = {**meta, "architecture": {**meta["architecture"], "window_scale": "max"}}
+    with pytest.raises(ModelFileError, match="window_scale 'max' is not one of none, std"):
+        check_global(forged, arrays, "g.fcm")

@@ -8,6 +8,29 @@ from __future__ import annotations
 from typing import Any
 
 KINDS = ("mlp", "cnn", "tcn", "nbeats", "nhits")
+# window_scale=auto divides a global model's windows by their standard deviation on quarterly
+# panels only (nbeats, nhits and the recurrent models; bench/RESULTS.md, issue 33): there it
+# took nhits' MASE on 250 M3 series from 1.125 to 1.089 (draw A) and 1.328 to 1.216 (draw B),
+# nbeats' from 1.332 to 1.211 (B), gru's from 1.286 / 1.445 to 1.141 / 1.265; on monthly data it
+# cost nhits 11-13 % and gru 2 %, and on yearly data it was mixed (nhits A 2.948 -> 2.852, B
+# 2.472 -> 2.631).
+QUARTERLY = 4
+
+
+def panel_window_scale(arch: dict[str, Any], calendar: int | None) -> dict[str, Any]:
+    """``arch`` with ``window_scale=auto`` settled for a global model on a panel whose frequency
+    has the calendar period ``calendar``: std on quarterly data, else none (a given
+    ``window_scale`` is kept)."""
+    return {"window_scale": "std" if calendar == QUARTERLY else "none", **arch}
+
+
+def given_window_scale(arch: dict[str, Any], model: Any) -> dict[str, Any]:
+    """``arch`` with the model's ``window_scale`` when it is not ``auto`` (auto on one series:
+    none, as files written before it)."""
+    scale = getattr(model, "window_scale", "auto")
+    return arch if scale == "auto" else {**arch, "window_scale": scale}
+
+
 ARCH_KEYS: dict[str, tuple[str, ...]] = {
     "mlp": ("hidden_size", "layers", "dropout"),
     "cnn": ("filters", "kernel_size", "layers", "pool", "dropout"),

@@ -17,7 +17,13 @@ from typing import Any
 
 from forecast.errors import UsageError
 from forecast.models.neural import forecaster
-from forecast.models.neural.architectures import ARCH_KEYS, KINDS, describe
+from forecast.models.neural.architectures import (
+    ARCH_KEYS,
+    KINDS,
+    describe,
+    given_window_scale,
+    panel_window_scale,
+)
 from forecast.models.neural.forecaster import NeuralForecaster
 from forecast.models.spec_init import spec_init
 
@@ -111,11 +117,6 @@ class Tcn(FamilyForecaster):
 # 250 quarterly series (16 -> 12: nhits 1.183 -> 1.140, nbeats 1.187 -> 1.164). A shorter window
 # leaves every series more, and more recent, training windows (bench/RESULTS.md, issue 33).
 STACKED_WINDOW = 12
-# window_scale=auto divides a global model's windows by their standard deviation on quarterly
-# data only: there it took nhits' MASE on 250 M3 series from 1.125 to 1.089 (draw A) and 1.328
-# to 1.216 (draw B), nbeats' from 1.332 to 1.211 (B); on monthly it cost 11-13 % (0.873 ->
-# 0.971, 0.865 -> 0.997) and on yearly it was mixed (A 2.948 -> 2.852, B 2.472 -> 2.631).
-QUARTERLY = 4
 
 
 class StackedForecaster(FamilyForecaster):
@@ -143,18 +144,17 @@ class StackedForecaster(FamilyForecaster):
 
     def _architecture(self, input_size: int, window: int, out: int) -> dict[str, Any]:
         arch = super()._architecture(input_size, window, out)
-        for key in ("anchor", "window_scale"):  # auto on one series: last, none (as before)
-            if getattr(self, key, "auto") != "auto":
-                arch[key] = getattr(self, key)
-        return arch
+        anchor = getattr(self, "anchor", "auto")
+        if anchor != "auto":  # auto on one series: the last value (as before)
+            arch["anchor"] = anchor
+        return given_window_scale(arch, self)
 
     def _panel_architecture(self, arch: dict[str, Any], calendar: int | None) -> dict[str, Any]:
         """A global model's network on a panel (``calendar``: the frequency's calendar period):
         ``anchor=auto`` reads the window relative to its mean, and ``window_scale=auto`` divides
         quarterly windows by their standard deviation (:mod:`nbeats`; bench/RESULTS.md, issue
         33). One series, and files written before them: the last value, no division."""
-        scale = "std" if calendar == QUARTERLY else "none"
-        return {"anchor": "mean", "window_scale": scale, **arch}
+        return panel_window_scale({"anchor": "mean", **arch}, calendar)
 
 
 class NBeats(StackedForecaster):

@@ -58,6 +58,7 @@ from forecast.models.base import (
 )
 from forecast.models.neural import device as dev
 from forecast.models.neural import networks, trainer
+from forecast.models.neural.architectures import given_window_scale, panel_window_scale
 from forecast.models.neural.intervals import CONFORMAL, HEAD, ConformalIntervals, quantile_probs
 from forecast.models.neural.model_state import NetworkState
 from forecast.models.neural.report import TrainingReport
@@ -372,7 +373,7 @@ class RecurrentForecaster(NeuralForecaster):
     bidirectional: bool
 
     def _architecture(self, input_size: int, window: int, out: int) -> dict[str, Any]:
-        return {
+        arch = {
             "kind": self.kind,
             "input_size": input_size,
             "hidden_size": self.hidden_size,
@@ -382,6 +383,12 @@ class RecurrentForecaster(NeuralForecaster):
             "out_steps": out,
             "relative": True,  # the window minus its last value (recurrent.RecurrentNet)
         }
+        return given_window_scale(arch, self)
+
+    def _panel_architecture(self, arch: dict[str, Any], calendar: int | None) -> dict[str, Any]:
+        """A global model's network on a panel: ``window_scale=auto`` divides quarterly windows
+        by their spread (:mod:`recurrent`)."""
+        return panel_window_scale(arch, calendar)
 
     def _describe_network(self) -> str:
         sides = "bidirectional " if self.bidirectional else ""

@@ -16,6 +16,16 @@ def relative_to_last(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.cat([x[:, :, :1] - base.unsqueeze(1), x[:, :, 1:]], dim=-1), base
 
 
+SCALE_FLOOR = 0.05  # the least window standard deviation divided by (scaled units: IQR = 1)
+
+
+def window_spread(values: torch.Tensor) -> torch.Tensor:
+    """Each window's standard deviation, at least :data:`SCALE_FLOOR`: ``values`` ``[batch,
+    window]`` -> ``[batch, 1]`` (``window_scale="std"``: what a window, relative to its anchor,
+    is divided by and the network's output multiplied by)."""
+    return values.std(dim=1, keepdim=True).clamp_min(SCALE_FLOOR)
+
+
 class FutureRegressors(nn.Module):
     """The known future values of the regressors fed to the head: step j of the output gets
     ``sum_k w[j, k] x[t + j, k]`` (weights per step, starting at zero), so the forecast at t+j

@@ -48,11 +48,11 @@ import math
 import torch
 from torch import nn
 
-from forecast.models.neural.heads import FutureRegressors
+from forecast.models.neural.heads import SCALE_FLOOR, FutureRegressors, window_spread
 
 ANCHORS = ("last", "mean")  # what the window is taken relative to (architecture key "anchor")
 WINDOW_SCALES = ("none", "std")  # what it is divided by (architecture key "window_scale")
-SCALE_FLOOR = 0.05  # the least window standard deviation divided by (scaled units: IQR = 1)
+__all__ = ["ANCHORS", "SCALE_FLOOR", "WINDOW_SCALES", "StackedNet", "nbeats", "nhits"]
 
 
 def time_axes(window: int, out: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -218,7 +218,7 @@ class StackedNet(nn.Module):
         """What the windows ``x`` are divided by, ``[batch, 1]`` (or a scalar 1): with
         ``window_scale="std"`` each window's standard deviation, at least :data:`SCALE_FLOOR`."""
         if self.window_scale == "std":
-            return x[:, :, 0].std(dim=1, keepdim=True).clamp_min(SCALE_FLOOR)
+            return window_spread(x[:, :, 0])
         return torch.ones((), dtype=x.dtype, device=x.device)
 
     def level(self, x: torch.Tensor) -> torch.Tensor:

@@ -54,6 +54,7 @@ def build(arch: dict[str, Any]) -> nn.Module:
             int(arch["out_steps"]),
             int(arch.get("exog_size", 0)),
             bool(arch.get("relative", False)),
+            str(arch.get("window_scale", "none")),  # files written before it: none
         )
     if kind == "transformer":
         return TransformerNet(
