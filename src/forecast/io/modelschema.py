@@ -465,7 +465,8 @@ MAX_SERIES_WEIGHTS = 10_000_000  # series x embedding values of a global network
 def check_global(state: Any, arrays: Mapping[str, np.ndarray], label: str) -> None:
     """A global neural model's file (one network, many series): the same field checks as a
     per-series file's, before anything is built."""
-    from forecast.models.neural.global_options import MAX_EMBEDDING, MAX_SEEDS
+    from forecast.models.neural.global_options import MAX_EMBEDDING
+    from forecast.models.neural.options import MAX_SEEDS
     from forecast.models.registry import REGISTRY
 
     if not isinstance(state, Mapping):

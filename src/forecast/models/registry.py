@@ -15,7 +15,12 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from forecast.errors import UsageError
-from forecast.models.neural.options import STRATEGIES, NeuralOptions, neural_defaults
+from forecast.models.neural.options import (
+    MAX_SEEDS,
+    STRATEGIES,
+    NeuralOptions,
+    neural_defaults,
+)
 
 if TYPE_CHECKING:
     from forecast.models.base import BaseForecaster
@@ -851,7 +856,7 @@ SEEDS = Param(
     "forecasts are averaged (default: 3 for a global model on a panel, 1 on one series; a "
     "quantile head: 1)",
     minimum=1,
-    maximum=32,
+    maximum=MAX_SEEDS,
 )
 """nbeats' and nhits' averaged networks (:mod:`neural.global_model`)."""
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from forecast.errors import InputError, UsageError
 from forecast.models.neural import nbeats, networks
 from forecast.models.neural.global_model import GlobalForecaster
+from forecast.models.neural.heads import SCALE_FLOOR
 from forecast.models.neural.log_transform import (
     LAMBDA_BOUNDS,
     choose_logs,
@@ -193,7 +194,7 @@ def test_dividing_by_the_window_spread_makes_the_network_scale_equivariant():
         torch.testing.assert_close(net(2.0 + 3.0 * x), 2.0 + 3.0 * net(x))
         flat = torch.full((2, 12, 1), 7.0, dtype=torch.float64)  # sd 0: divided by the floor
         assert torch.isfinite(net(flat)).all()
-    torch.testing.assert_close(net.spread(flat), torch.full((2, 1), nbeats.SCALE_FLOOR).double())
+    torch.testing.assert_close(net.spread(flat), torch.full((2, 1), SCALE_FLOOR).double())
 
 
 def test_window_scale_auto_divides_quarterly_panels_only():

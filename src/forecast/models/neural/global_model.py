@@ -244,11 +244,12 @@ class GlobalForecaster(GlobalForecasting):
         says, nbeats' and nhits' ``transform``; the period is then detected on them), the
         series that are logarithms and how they were chosen ("" for a model without it)."""
         from forecast.diagnostics.seasonality import calendar_period
-        from forecast.models.neural.log_transform import choose_logs
+        from forecast.models.neural.log_transform import choose_logs, to_model_units
 
         transform = str(self.params.get("transform", "none"))
-        logs, note = choose_logs(values, transform, calendar_period(freq), f"global {self.model}")
-        logged = [np.log(v) if log else v for v, log in zip(values, logs, strict=True)]
+        what = f"global {self.model}"
+        logs, note = choose_logs(values, transform, calendar_period(freq), what)
+        logged = [to_model_units(v, log, what) for v, log in zip(values, logs, strict=True)]
         return logged, logs, note if "transform" in self.params else ""
 
     def _embedded(self, arch: dict[str, Any]) -> dict[str, Any]:
@@ -292,13 +293,14 @@ class GlobalForecaster(GlobalForecasting):
         from forecast.models.neural.global_options import PANEL_SEEDS
 
         given = self.params.get("seeds", 1)
-        if given is not None and given > 1 and self.options.loss == "quantile":
+        quantile = self.options.loss == "quantile"
+        if given is None:  # auto
+            return 1 if quantile or n_series < 2 else PANEL_SEEDS
+        if given > 1 and quantile:
             raise UsageError(
                 f"global {self.model}: seeds={given} averages mean heads; a quantile head "
                 "(loss=quantile) is one network: drop --param seeds or set it to 1"
             )
-        if given is None:
-            return PANEL_SEEDS if n_series > 1 and self.options.loss != "quantile" else 1
         return int(given)
 
     def _windows(

@@ -17,7 +17,6 @@ MAX_EMBEDDING = 1024  # series_embedding: learned values per series
 # 0.882 (one seed each) to 0.867 (draw B), sMAPE +2.5 % -> +1.5 % against Theta on B
 # (bench/RESULTS.md, issue 33), for three times the training time.
 PANEL_SEEDS = 3
-MAX_SEEDS = 32
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,10 @@ Guerrero (1993), as R's ``forecast::BoxCox.lambda(method = "guerrero")``: the la
 [-1, 2] minimises the coefficient of variation of ``sd_h / mean_h ** (1 - lambda)`` over the
 subseries h.
 
-Measured (bench/RESULTS.md, issue 33): the global nhits on 250 M3 monthly series went from
-MASE 0.907 to 0.873 (draw A) and 0.915 to 0.865 (a disjoint draw B), sMAPE 13.97 -> 13.18 and
-14.80 -> 13.99, with coverage nearer nominal; on 250 quarterly series every logarithmic variant
+Measured (bench/RESULTS.md, issue 33, ``bench/bench_stacked_m3.py``): with the window's mean as
+anchor (:mod:`nbeats`), the global nhits on 250 M3 monthly series went from MASE 0.896 to 0.873
+(draw A) and 0.919 to 0.865 (a disjoint draw B), sMAPE 13.66 -> 13.18 and 14.68 -> 13.99, with
+coverage nearer nominal; on 250 quarterly series every logarithmic variant
 was worse (MASE 1.140 -> 1.157-1.208 on A, 1.299 -> 1.367 on B: smooth trends extrapolated on
 the log scale grow too fast over 8 quarters), hence the period rule. The network forecasts
 ``log y``; the forecast and its interval bounds are exponentiated (the bounds' coverage is kept:

@@ -48,11 +48,10 @@ import math
 import torch
 from torch import nn
 
-from forecast.models.neural.heads import SCALE_FLOOR, FutureRegressors, window_spread
+from forecast.models.neural.heads import FutureRegressors, window_spread
 
 ANCHORS = ("last", "mean")  # what the window is taken relative to (architecture key "anchor")
 WINDOW_SCALES = ("none", "std")  # what it is divided by (architecture key "window_scale")
-__all__ = ["ANCHORS", "SCALE_FLOOR", "WINDOW_SCALES", "StackedNet", "nbeats", "nhits"]
 
 
 def time_axes(window: int, out: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -22,6 +22,7 @@ RECURRENT_LR = 0.003  # the recurrent models' Adam learning rate (the others: Ne
 # also mlp's and cnn's: against 0.001, MASE 0.98 -> 0.92 and 1.24 -> 0.92 on the retail panel,
 # MAE -12 % and -5 % on taylor, +0.012 and -0.003 on M3 monthly (3 seeds; issue 28, RESULTS.md)
 FAST_LR_MODELS = (*RECURRENT_MODELS, "mlp", "cnn")
+MAX_SEEDS = 32  # nbeats' and nhits' seeds: the most networks averaged (global_model)
 RECURRENT_SCALER = "auto"  # the recurrent models' scaler (issue 33; the others: "standard")
 
 
