@@ -122,16 +122,7 @@ def diebold_mariano(
     -------
     DMResult
     """
-    if power not in (1, 2):
-        raise UsageError(f"power must be 1 (absolute errors) or 2 (squared errors), got {power}")
-    if alternative not in _ALTERNATIVES:
-        raise UsageError(
-            f"alternative must be one of {', '.join(_ALTERNATIVES)}, got {alternative!r}"
-        )
-    if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
-        raise UsageError(f"horizon must be an integer >= 1, got {horizon!r}")
-    if not 0 < significance < 1:
-        raise UsageError(f"significance must be strictly between 0 and 1, got {significance}")
+    _check_dm_options(horizon, power, alternative, significance)
     a = _errors(e1, "e1")
     b = _errors(e2, "e2")
     if a.size != b.size:
@@ -145,15 +136,9 @@ def diebold_mariano(
 
     d = np.abs(a) ** power - np.abs(b) ** power  # [n]
     mean_d = float(d.mean())
-    gammas = _autocovariances(d, horizon - 1)
-    h_used = horizon
-    variance = float(gammas[0] + 2 * gammas[1:].sum()) / n
-    fallback = False
-    if variance <= 0 and horizon > 1 and gammas[0] > 0:
-        h_used, variance, fallback = 1, float(gammas[0]) / n, True
+    variance, h_used = _dm_variance(d, horizon)
+    fallback = h_used != horizon
     factor = hln_factor(n, h_used)
-
-    from scipy import stats
 
     if variance > 0:
         dm = mean_d / math.sqrt(variance)
@@ -162,14 +147,7 @@ def diebold_mariano(
     else:
         dm = math.copysign(math.inf, mean_d)
     hln = dm * factor
-    t = stats.t(df=n - 1)
-    if alternative == "two-sided":
-        p_value = float(2 * t.sf(abs(hln)))
-    elif alternative == "less":
-        p_value = float(t.cdf(hln))
-    else:
-        p_value = float(t.sf(hln))
-    p_value = min(p_value, 1.0)
+    p_value = _t_p_value(hln, n - 1, alternative)
     better: Literal["first", "second"] | None = None
     if p_value < significance and mean_d != 0:
         better = "first" if mean_d < 0 else "second"
@@ -187,6 +165,47 @@ def diebold_mariano(
         significance=significance,
         better=better,
     )
+
+
+def _dm_variance(d: np.ndarray, horizon: int) -> tuple[float, int]:
+    """V of mean(d) from its autocovariances up to lag h - 1, and the h it used: 1 (``V =
+    g_0 / n``) when the truncated sum is not positive with h > 1 (R's ``dm.test``)."""
+    n = d.size
+    gammas = _autocovariances(d, horizon - 1)
+    variance = float(gammas[0] + 2 * gammas[1:].sum()) / n
+    if variance <= 0 and horizon > 1 and gammas[0] > 0:
+        return float(gammas[0]) / n, 1
+    return variance, horizon
+
+
+def _check_dm_options(
+    horizon: int, power: int, alternative: Alternative, significance: float
+) -> None:
+    """:func:`diebold_mariano`'s options, each refused in one line naming it."""
+    if power not in (1, 2):
+        raise UsageError(f"power must be 1 (absolute errors) or 2 (squared errors), got {power}")
+    if alternative not in _ALTERNATIVES:
+        raise UsageError(
+            f"alternative must be one of {', '.join(_ALTERNATIVES)}, got {alternative!r}"
+        )
+    if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
+        raise UsageError(f"horizon must be an integer >= 1, got {horizon!r}")
+    if not 0 < significance < 1:
+        raise UsageError(f"significance must be strictly between 0 and 1, got {significance}")
+
+
+def _t_p_value(statistic: float, df: int, alternative: Alternative) -> float:
+    """The p-value of ``statistic`` on Student t with ``df`` degrees of freedom."""
+    from scipy import stats
+
+    t = stats.t(df=df)
+    if alternative == "two-sided":
+        p_value = float(2 * t.sf(abs(statistic)))
+    elif alternative == "less":
+        p_value = float(t.cdf(statistic))
+    else:
+        p_value = float(t.sf(statistic))
+    return min(p_value, 1.0)
 
 
 def _errors(e: np.ndarray, name: str) -> np.ndarray:
@@ -266,8 +285,6 @@ def model_confidence_set(
     -------
     MCSResult
     """
-    from arch.bootstrap import MCS
-
     if method not in BOOTSTRAP_METHODS:
         raise UsageError(f"method must be one of {', '.join(BOOTSTRAP_METHODS)}, got {method!r}")
     if statistic not in ("R", "max"):
@@ -281,29 +298,12 @@ def model_confidence_set(
 
     size_used = _mcs_block_size(matrix, block_size, method)
     groups = _identical_groups(matrix)  # one representative column per group
-    representatives = [g[0] for g in groups]
-    pvalues: dict[str, float] = {}
-    if len(representatives) == 1:
+    if len(groups) == 1:
         pvalues = dict.fromkeys(names, 1.0)
     else:
-        import pandas as pd
-
-        frame = pd.DataFrame(
-            matrix[:, representatives], columns=[names[i] for i in representatives]
-        )
-        mcs = MCS(
-            frame,
-            size=size,
-            reps=int(reps),
-            block_size=size_used,
-            method=statistic,
-            bootstrap=_ARCH_BOOTSTRAP[method],
-            seed=seed,
-        )
-        mcs.compute()
-        found = mcs.pvalues["Pvalue"]
-        representative = {i: group[0] for group in groups for i in group}
-        pvalues = {m: float(found[names[representative[i]]]) for i, m in enumerate(names)}
+        arch_mcs = dict(size=size, reps=int(reps), block_size=size_used, method=statistic,
+                        bootstrap=_ARCH_BOOTSTRAP[method], seed=seed)  # fmt: skip
+        pvalues = _mcs_pvalues(names, matrix, groups, arch_mcs)
     return MCSResult(
         included=[m for m in names if pvalues[m] > size],
         excluded=[m for m in names if pvalues[m] <= size],
@@ -317,6 +317,23 @@ def model_confidence_set(
         n=n,
         identical=[[names[i] for i in g] for g in groups if len(g) > 1],
     )
+
+
+def _mcs_pvalues(
+    names: list[str], matrix: np.ndarray, groups: list[list[int]], arch_mcs: dict[str, Any]
+) -> dict[str, float]:
+    """arch's MCS p-values on one column of each group of identical models (``arch_mcs``: its
+    keyword arguments), given to every model of the group."""
+    import pandas as pd
+    from arch.bootstrap import MCS
+
+    representatives = [g[0] for g in groups]
+    frame = pd.DataFrame(matrix[:, representatives], columns=[names[i] for i in representatives])
+    mcs = MCS(frame, **arch_mcs)
+    mcs.compute()
+    found = mcs.pvalues["Pvalue"]
+    representative = {i: group[0] for group in groups for i in group}
+    return {m: float(found[names[representative[i]]]) for i, m in enumerate(names)}
 
 
 def _loss_matrix(losses: dict[str, np.ndarray]) -> tuple[list[str], np.ndarray]:

@@ -638,12 +638,7 @@ def metric_interval(
             "the statistic returned a non-finite value on the losses or a replicate; "
             "check the losses and the statistic"
         )
-    alpha = (100 - level) / 200
-    q_low, q_high = np.percentile(replicates, [100 * alpha, 100 * (1 - alpha)])
-    if interval == "percentile":
-        lower, upper = float(q_low), float(q_high)
-    else:
-        lower, upper = 2 * estimate - float(q_high), 2 * estimate - float(q_low)
+    lower, upper = _bootstrap_bounds(estimate, replicates, level, interval)
     return Interval(
         estimate=estimate,
         lower=lower,
@@ -655,3 +650,15 @@ def metric_interval(
         reps=reps,
         n=n,
     )
+
+
+def _bootstrap_bounds(
+    estimate: float, replicates: np.ndarray, level: float, interval: IntervalKind
+) -> tuple[float, float]:
+    """The level-``level`` bounds from the replicates' quantiles: ``percentile`` as they are,
+    ``basic`` reflected about the estimate (arch's ``conf_int`` methods)."""
+    alpha = (100 - level) / 200
+    q_low, q_high = np.percentile(replicates, [100 * alpha, 100 * (1 - alpha)])
+    if interval == "percentile":
+        return float(q_low), float(q_high)
+    return 2 * estimate - float(q_high), 2 * estimate - float(q_low)

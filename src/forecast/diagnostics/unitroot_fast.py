@@ -210,22 +210,10 @@ def zivot_andrews_stats(
                 s_1 = cnt * (cnt - 1) / 2
                 s_2 = (cnt - 1) * cnt * (2 * cnt - 1) / 6
                 cm = np.stack([np.stack([cnt, s_1], 1), np.stack([s_1, s_2], 1)], axis=1)
-            ab = (bw.reshape(-1, k) @ a_inv).reshape(bw.shape)  # [s, m, k]: rows of (A B)'
-            schur = cm - np.einsum("sik,sjk->sij", ab, bw)  # [s, m, m]
-            u = dy - ab @ wy  # [s, m]
-            if m == 1:
-                sinv = 1 / schur  # [s, 1, 1]
-            else:  # the inverse of a symmetric 2 x 2, in closed form
-                p, q, r = schur[:, 0, 0], schur[:, 0, 1], schur[:, 1, 1]
-                det = p * r - q * q
-                sinv = (
-                    np.stack([np.stack([r, -q], 1), np.stack([-q, p], 1)], 1) / det[:, None, None]
-                )
-            bd = np.einsum("sij,sj->si", sinv, u)
-            ab_col = ab[:, :, col]
-            coef = a_wy[col] - np.einsum("si,si->s", ab_col, bd)
-            inv_jj = a_inv[col, col] + np.einsum("si,sij,sj->s", ab_col, sinv, ab_col)
-            rss = base_rss - np.einsum("si,si->s", u, bd)
+            coef, inv_jj, rss = _with_break(bw, dy, cm, a_inv, wy, col)
+            coef += a_wy[col]
+            inv_jj += a_inv[col, col]
+            rss += base_rss
             rss_all[sel] = rss
             s2_hat = rss / (nobs - k - m)
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -238,3 +226,28 @@ def zivot_andrews_stats(
         raise SingularRegression("the break regression fits the series exactly (deterministic)")
     best = int(np.argmin(stats))
     return float(stats[best]), int(bps[best] - 1)
+
+
+def _with_break(
+    bw: np.ndarray, dy: np.ndarray, cm: np.ndarray, a_inv: np.ndarray, wy: np.ndarray, col: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What adding each break's m columns changes, by the Schur complement of the fixed part
+    ``A`` (inverse ``a_inv``): the change of the coefficient of column ``col``, of the
+    ``(col, col)`` entry of the inverse Gram matrix and of the residual sum of squares (the
+    last one negative). ``bw`` [s, m, k]: the break columns' cross products with the fixed
+    ones; ``dy`` [s, m]: with the response; ``cm`` [s, m, m]: with themselves."""
+    k = bw.shape[-1]
+    ab = (bw.reshape(-1, k) @ a_inv).reshape(bw.shape)  # [s, m, k]: rows of (A B)'
+    schur = cm - np.einsum("sik,sjk->sij", ab, bw)  # [s, m, m]
+    u = dy - ab @ wy  # [s, m]
+    if bw.shape[1] == 1:
+        sinv = 1 / schur  # [s, 1, 1]
+    else:  # the inverse of a symmetric 2 x 2, in closed form
+        p, q, r = schur[:, 0, 0], schur[:, 0, 1], schur[:, 1, 1]
+        det = p * r - q * q
+        sinv = np.stack([np.stack([r, -q], 1), np.stack([-q, p], 1)], 1) / det[:, None, None]
+    bd = np.einsum("sij,sj->si", sinv, u)
+    ab_col = ab[:, :, col]
+    coef = -np.einsum("si,si->s", ab_col, bd)
+    inv_jj = np.einsum("si,sij,sj->s", ab_col, sinv, ab_col)
+    return coef, inv_jj, -np.einsum("si,si->s", u, bd)
