@@ -106,14 +106,15 @@ def main() -> None:
     with Pool(2) as pool:
         results = pool.map(one, [(item, model) for item in items], chunksize=4)
     print(f"{model}, {len(items)} {freq} series of {tag}")
-    print("| intervals | series | cover 80 | cover 95 | MSIS 95 | same series, model's: cover 80 / 95, MSIS 95 | q80 | q95 |")
-    print("|---|---|---|---|---|---|---|---|")
-    for key in ("model",) + tuple(f"c{c}" for c in SIZES):
+    print("| intervals | series | cover 80 | cover 95 | MSIS 95 | same series, model's: cover 80 "
+          "/ 95, MSIS 95 | q80 | q95 |\n|---|---|---|---|---|---|---|---|")  # fmt: skip
+    for key in ("model", *(f"c{c}" for c in SIZES)):
         kept = [r for r in results if isinstance(r.get(key), dict)]
         mean = {k: np.mean([r[key][k] for r in kept]) for k in kept[0][key]}
         base = {k: np.mean([r["model"][k] for r in kept]) for k in kept[0]["model"]}
         q = f"{mean['q80']:.2f} | {mean['q95']:.2f}" if "q80" in mean else "| "
-        print(f"| {key} | {len(kept)} | {100 * mean['cover80']:.1f} | {100 * mean['cover95']:.1f} | "
+        cover = f"{100 * mean['cover80']:.1f} | {100 * mean['cover95']:.1f}"
+        print(f"| {key} | {len(kept)} | {cover} | "
               f"{mean['msis95']:.2f} | {100 * base['cover80']:.1f} / {100 * base['cover95']:.1f}, "
               f"{base['msis95']:.2f} | {q} |")  # fmt: skip
     print(f"{time.perf_counter() - start:.0f} s wall, two worker processes")
