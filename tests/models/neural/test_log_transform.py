@@ -13,13 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forecast.errors import InputError, UsageError
-from forecast.models.neural import nbeats, networks
+from forecast.models.neural import log_transform, nbeats, networks
 from forecast.models.neural.global_model import GlobalForecaster
 from forecast.models.neural.heads import SCALE_FLOOR
 from forecast.models.neural.log_transform import (
     LAMBDA_BOUNDS,
     choose_logs,
     guerrero_lambda,
+    guerrero_lambdas,
 )
 from forecast.models.registry import get_spec
 
@@ -57,6 +58,42 @@ def test_guerrero_agrees_with_a_grid_search_and_reads_whole_periods_from_the_end
     assert abs(lam - grid[int(np.argmin(cv))]) < 1e-3
     assert guerrero_lambda(np.full(30, 5.0), 12) == 1.0  # no spread: nothing to stabilise
     assert guerrero_lambda(y[:20], 12) == 1.0  # one period only
+
+
+def _dense_grid_lambda(y: np.ndarray, period: int) -> float:
+    """The slow, obvious Guerrero: the criterion on 30,001 lambdas, the smallest value's."""
+    k = y.size // period
+    sub = y[y.size - k * period :].reshape(k, period)
+    mean, sd = sub.mean(axis=1), sub.std(axis=1, ddof=1)
+    if k < 2 or np.count_nonzero(sd > 0) < 2:
+        return 1.0
+    grid = np.linspace(*LAMBDA_BOUNDS, 30_001)
+    ratio = sd[None, :] / mean[None, :] ** (1 - grid[:, None])  # [grid, subseries]
+    return float(grid[int(np.argmin(ratio.std(axis=1, ddof=1) / ratio.mean(axis=1)))])
+
+
+def test_a_panel_of_lambdas_is_each_series_alone_and_the_dense_grid(monkeypatch):
+    """Series of every length (too short, one period, many), constant and multiplicative ones,
+    split into blocks of a few series (BLOCK_CELLS small): each lambda equals the series alone
+    and the dense grid's (its step 1e-4)."""
+    rng = np.random.default_rng(3)
+    values = []
+    for i in range(60):
+        n = int(rng.integers(5, 160))
+        t = np.arange(n)
+        walk = np.exp(rng.normal(0, rng.uniform(0.01, 0.2), n).cumsum() + rng.uniform(1, 8))
+        values.append(walk * (1 + rng.uniform(0, 0.5) * np.sin(2 * np.pi * t / 12)))
+        if i % 15 == 0:
+            values[-1] = np.full(n, 7.0)
+    monkeypatch.setattr(log_transform, "BLOCK_CELLS", 61 * 40)
+    panel = guerrero_lambdas(values, 12)
+    alone = np.array([guerrero_lambda(y, 12) for y in values])
+    grid = np.array([_dense_grid_lambda(y, 12) for y in values])
+    assert np.abs(panel - alone).max() < 1e-6
+    assert np.abs(panel - grid).max() <= 1e-4
+    nothing_to_stabilise = {i for i, y in enumerate(values) if y.size < 24 or i % 15 == 0}
+    assert set(np.flatnonzero(panel == 1.0).tolist()) == nothing_to_stabilise
+    assert guerrero_lambdas([], 12).size == 0
 
 
 def test_the_auto_rule():
