@@ -123,18 +123,9 @@ def diebold_mariano(
     DMResult
     """
     _check_dm_options(horizon, power, alternative, significance)
-    a = _errors(e1, "e1")
-    b = _errors(e2, "e2")
-    if a.size != b.size:
-        raise InputError(
-            f"e1 and e2 must be aligned on the same origins: {a.size} and {b.size} values"
-        )
-    n = a.size
     horizon = int(horizon)
-    if n < 2 or horizon >= n:
-        raise InputError(f"need more origins than the horizon and at least 2: n={n}, h={horizon}")
-
-    d = np.abs(a) ** power - np.abs(b) ** power  # [n]
+    d = _loss_differential(e1, e2, horizon, power)  # [n]
+    n = d.size
     mean_d = float(d.mean())
     variance, h_used = _dm_variance(d, horizon)
     fallback = h_used != horizon
@@ -165,6 +156,21 @@ def diebold_mariano(
         significance=significance,
         better=better,
     )
+
+
+def _loss_differential(e1: np.ndarray, e2: np.ndarray, horizon: int, power: int) -> np.ndarray:
+    """``|e1_t|^p - |e2_t|^p`` ``[n]``, refusing errors that are not finite, not aligned, or
+    fewer than two and than the horizon."""
+    a = _errors(e1, "e1")
+    b = _errors(e2, "e2")
+    if a.size != b.size:
+        raise InputError(
+            f"e1 and e2 must be aligned on the same origins: {a.size} and {b.size} values"
+        )
+    n = a.size
+    if n < 2 or horizon >= n:
+        raise InputError(f"need more origins than the horizon and at least 2: n={n}, h={horizon}")
+    return np.abs(a) ** power - np.abs(b) ** power
 
 
 def _dm_variance(d: np.ndarray, horizon: int) -> tuple[float, int]:

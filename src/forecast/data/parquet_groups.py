@@ -60,12 +60,12 @@ def read_row_groups(dataset: Any, wanted: list[str]) -> pd.DataFrame | None:
         return None
     pool = pa.default_memory_pool()
     try:
-        text = [f.name for f in fields if compact_kind(f.type) == "text"]
+        text = [f.name for f, kind in zip(fields, kinds, strict=True) if kind == "text"]
         reader = pq.ParquetFile(files[0], read_dictionary=text)
         rows = reader.metadata.num_rows
         if not rows or not reader.schema_arrow.equals(schema):
             return None
-        gathered = [_Column(f, rows) for f in fields]
+        gathered = [_Column(f, kind, rows) for f, kind in zip(fields, kinds, strict=True)]
         done = 0
         for group in range(reader.num_row_groups):
             part = reader.read_row_group(group, columns=wanted)
@@ -90,8 +90,8 @@ def read_row_groups(dataset: Any, wanted: list[str]) -> pd.DataFrame | None:
 class _Column:
     """One column's row groups gathered into an array of the file's length."""
 
-    def __init__(self, field: Any, rows: int) -> None:
-        self.field, self.kind = field, compact_kind(field.type)
+    def __init__(self, field: Any, kind: str | None, rows: int) -> None:
+        self.field, self.kind = field, kind  # compact_kind(field.type)
         dtype: Any = {"float": np.float64, "text": np.int32}.get(str(self.kind))
         if self.kind == "stamp":
             dtype = f"M8[{field.type.unit}]"

@@ -210,10 +210,10 @@ def zivot_andrews_stats(
                 s_1 = cnt * (cnt - 1) / 2
                 s_2 = (cnt - 1) * cnt * (2 * cnt - 1) / 6
                 cm = np.stack([np.stack([cnt, s_1], 1), np.stack([s_1, s_2], 1)], axis=1)
-            coef, inv_jj, rss = _with_break(bw, dy, cm, a_inv, wy, col)
-            coef += a_wy[col]
-            inv_jj += a_inv[col, col]
-            rss += base_rss
+            d_coef, d_inv_jj, d_rss = _with_break(bw, dy, cm, a_inv, wy, col)
+            coef = a_wy[col] + d_coef
+            inv_jj = a_inv[col, col] + d_inv_jj
+            rss = base_rss + d_rss
             rss_all[sel] = rss
             s2_hat = rss / (nobs - k - m)
             with np.errstate(invalid="ignore", divide="ignore"):

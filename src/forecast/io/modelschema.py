@@ -419,7 +419,9 @@ def _check_architecture(arch: Any, params: Mapping[str, Any], label: str) -> Non
             raise ModelFileError(
                 f"{label} is damaged: its network's {key} {value!r} is not between 1 and {top}"
             )
-    for key, allowed in (("anchor", ("last", "mean")), ("window_scale", ("none", "std"))):
+    from forecast.models.neural.architectures import ANCHORS, WINDOW_SCALES
+
+    for key, allowed in (("anchor", ANCHORS), ("window_scale", WINDOW_SCALES)):
         if key in arch and arch[key] not in allowed:  # files written before a key lack it
             raise ModelFileError(
                 f"{label} is damaged: its network's {key} {arch[key]!r} is not one of "

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from forecast.errors import UsageError
+from forecast.models.neural.architectures import ANCHORS, WINDOW_SCALES
 from forecast.models.neural.options import (
     MAX_SEEDS,
     STRATEGIES,
@@ -833,7 +834,7 @@ ANCHOR = Param(
     "auto",
     "what the window is read relative to and the forecast added to: last (value), mean (of the "
     "window) or auto (a global model on a panel: mean; one series: last)",
-    choices=("auto", "last", "mean"),
+    choices=("auto", *ANCHORS),
 )
 """nbeats' and nhits' anchor (:class:`neural.nbeats.StackedNet`)."""
 
@@ -844,9 +845,10 @@ WINDOW_SCALE = Param(
     "what each window, relative to its anchor (the recurrent models: its last value), is "
     "divided by, the output multiplied by: std (its standard deviation, at least 0.05 in scaled "
     "units), none, or auto (a global model on a panel of quarterly data: std; else none)",
-    choices=("auto", "none", "std"),
+    choices=("auto", *WINDOW_SCALES),
 )
-"""nbeats' and nhits' division of each window (:class:`neural.nbeats.StackedNet`)."""
+"""nbeats', nhits' and the recurrent models' division of each window
+(:class:`neural.nbeats.StackedNet`, :class:`neural.recurrent.RecurrentNet`)."""
 
 SEEDS = Param(
     "seeds",

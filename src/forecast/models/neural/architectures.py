@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 KINDS = ("mlp", "cnn", "tcn", "nbeats", "nhits")
+ANCHORS = ("last", "mean")  # nbeats / nhits: what the window is read relative to ("anchor")
+WINDOW_SCALES = ("none", "std")  # what it is divided by ("window_scale"; the recurrent too)
 # window_scale=auto divides a global model's windows by their standard deviation on quarterly
 # panels only (nbeats, nhits and the recurrent models; bench/RESULTS.md, issue 33): there it
 # took nhits' MASE on 250 M3 series from 1.125 to 1.089 (draw A) and 1.328 to 1.216 (draw B),
@@ -22,6 +24,21 @@ def panel_window_scale(arch: dict[str, Any], calendar: int | None) -> dict[str, 
     has the calendar period ``calendar``: std on quarterly data, else none (a given
     ``window_scale`` is kept)."""
     return {"window_scale": "std" if calendar == QUARTERLY else "none", **arch}
+
+
+def check_window_scale(window_scale: str) -> None:
+    """ValueError unless ``window_scale`` is one of :data:`WINDOW_SCALES` (a network's)."""
+    if window_scale not in WINDOW_SCALES:
+        raise ValueError(f"window_scale must be none or std, got {window_scale!r}")
+
+
+def core(arch: dict[str, Any]) -> dict[str, Any]:
+    """The network's own architecture inside its wrappers: the mean over seeds
+    (``{"kind": "mean", "inner": ...}``), then the series embedding (``"embedded"``)."""
+    for wrapper in ("mean", "embedded"):
+        if arch.get("kind") == wrapper:
+            arch = dict(arch["inner"])
+    return arch
 
 
 def given_window_scale(arch: dict[str, Any], model: Any) -> dict[str, Any]:

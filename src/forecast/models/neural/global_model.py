@@ -45,7 +45,7 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Self, cast
 
 import numpy as np
@@ -57,7 +57,7 @@ from forecast.models.base import (
     _finite_values,
     series_freq,
 )
-from forecast.models.neural.architectures import KINDS, describe
+from forecast.models.neural.architectures import KINDS, core, describe
 from forecast.models.neural.global_forecasting import CONFORMAL, GlobalForecasting
 from forecast.models.neural.global_options import (  # noqa: F401  (re-exported)
     GLOBAL_MODELS,
@@ -326,8 +326,6 @@ class GlobalForecaster(GlobalForecasting):
 
     def _train_one(self, net: Any, data: Any, split: PanelSplit, seed: int, choice: Any) -> Any:
         """Train ``net`` with the options, its batches shuffled from ``seed``."""
-        from dataclasses import replace
-
         from forecast.models.neural import trainer
         from forecast.models.neural.windows import Split
 
@@ -407,8 +405,7 @@ class GlobalForecaster(GlobalForecasting):
 
         i = self.position(sid)
         info = self.info_
-        arch = self.arch_["inner"] if self.arch_["kind"] == "mean" else self.arch_
-        arch = arch["inner"] if arch["kind"] == "embedded" else arch
+        arch = core(self.arch_)
         averaged = f"mean of {self.arch_['members']} networks, " if "members" in self.arch_ else ""
         width = arch.get("hidden_size") or arch.get("d_model")
         shape = f"{arch['layers']} x {width}"
@@ -456,8 +453,6 @@ class GlobalForecaster(GlobalForecasting):
 def _merged(results: Sequence[Any]) -> Any:
     """One training record for the averaged networks: the first network's epochs and losses,
     the time and samples of all of them."""
-    from dataclasses import replace
-
     first = results[0]
     if len(results) == 1:
         return first

@@ -48,10 +48,8 @@ import math
 import torch
 from torch import nn
 
+from forecast.models.neural.architectures import ANCHORS, check_window_scale
 from forecast.models.neural.heads import FutureRegressors, window_spread
-
-ANCHORS = ("last", "mean")  # what the window is taken relative to (architecture key "anchor")
-WINDOW_SCALES = ("none", "std")  # what it is divided by (architecture key "window_scale")
 
 
 def time_axes(window: int, out: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -205,8 +203,7 @@ class StackedNet(nn.Module):
         super().__init__()
         if anchor not in ANCHORS:
             raise ValueError(f"anchor must be one of {', '.join(ANCHORS)}, got {anchor!r}")
-        if window_scale not in WINDOW_SCALES:
-            raise ValueError(f"window_scale must be none or std, got {window_scale!r}")
+        check_window_scale(window_scale)
         self.stacks = nn.ModuleList(nn.ModuleList(blocks) for blocks in stacks)
         self.names = names
         self.anchor = anchor

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from forecast.models.neural import conv, dense, nbeats
-from forecast.models.neural.architectures import ARCH_KEYS, KINDS
+from forecast.models.neural.architectures import ARCH_KEYS, KINDS, core
 from forecast.models.neural.heads import EmbeddedNet
 from forecast.models.neural.quantile_head import QuantileNet
 from forecast.models.neural.recurrent import RECURRENT, RecurrentNet
@@ -145,7 +145,7 @@ def check_shape(
         embedding is not None and (int(arch["series"]), int(arch["dim"])) != embedding
     ):
         raise ValueError("the network's series embedding does not match the series list")
-    inner = dict(arch["inner"]) if embedded else arch
+    inner = core(arch)
     found = (
         int(inner["input_size"]),
         int(inner["out_steps"]),

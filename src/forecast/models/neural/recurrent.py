@@ -20,6 +20,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from forecast.models.neural.architectures import check_window_scale
 from forecast.models.neural.heads import FutureRegressors, relative_to_last, window_spread
 
 RECURRENT = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
@@ -43,8 +44,7 @@ class RecurrentNet(nn.Module):
         window_scale: str = "none",
     ) -> None:
         super().__init__()
-        if window_scale not in ("none", "std"):
-            raise ValueError(f"window_scale must be none or std, got {window_scale!r}")
+        check_window_scale(window_scale)
         self.cell = cell
         self.relative = relative
         self.window_scale = window_scale
